@@ -1,0 +1,35 @@
+# The project's vocabulary. `make run` and `make test` are the two commands a newcomer
+# needs; both bring up the local stack (PostgreSQL and ClickHouse under .data/) first.
+SHELL := /bin/bash
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+BIN := bin
+
+.PHONY: run test stop stack build generate vet fmt bench-loader clean
+
+stack:
+	scripts/stack.sh up
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+run: stack build
+	scripts/run.sh
+
+test: stack
+	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+
+stop:
+	-pkill -f '$(CURDIR)/$(BIN)/(api|loader)' || true
+	scripts/stack.sh down
+
+generate:
+	$(GO) generate ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -l -w $$(git ls-files '*.go')
+
+clean: stop
+	rm -rf $(BIN) .data

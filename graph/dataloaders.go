@@ -1,0 +1,113 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+)
+
+// Loaders batch the nested fields of one request, so a page of participants with their
+// enrolments and observations costs a fixed number of SQL statements.
+type Loaders struct {
+	Organisation   *dataloadgen.Loader[string, *organisation.Organisation]
+	MeasureType    *dataloadgen.Loader[string, *organisation.MeasureType]
+	Participant    *dataloadgen.Loader[string, *participant.Participant]
+	EnrolmentsOf   *dataloadgen.Loader[string, []*enrolment.Enrolment]
+	ObservationsOf *dataloadgen.Loader[string, []*outcome.Observation]
+}
+
+type loadersKey struct{}
+
+const loaderWait = 2 * time.Millisecond
+
+// NewLoaders returns fresh, per-request loaders.
+func (r *Resolver) NewLoaders() *Loaders {
+	return &Loaders{
+		Organisation: dataloadgen.NewLoader(byID(r.Organisations.ByIDs, func(o organisation.Organisation) string { return o.ID }, "organisation"),
+			dataloadgen.WithWait(loaderWait)),
+		MeasureType: dataloadgen.NewLoader(byID(r.Organisations.MeasureTypesByIDs, func(m organisation.MeasureType) string { return m.ID }, "measure type"),
+			dataloadgen.WithWait(loaderWait)),
+		Participant: dataloadgen.NewLoader(byID(r.Participants.ByIDs, func(p participant.Participant) string { return p.ID }, "participant"),
+			dataloadgen.WithWait(loaderWait)),
+		EnrolmentsOf: dataloadgen.NewLoader(groupBy(r.Enrolments.ByParticipants, func(e enrolment.Enrolment) string { return e.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		ObservationsOf: dataloadgen.NewLoader(groupBy(r.Observations.ByParticipants, func(o outcome.Observation) string { return o.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+	}
+}
+
+// Middleware puts fresh loaders in every request's context.
+func (r *Resolver) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := context.WithValue(req.Context(), loadersKey{}, r.NewLoaders())
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+func (r *Resolver) loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return r.NewLoaders() // a caller without the middleware still gets correct (unbatched) results
+}
+
+// byID adapts a "load these ids" store call to a loader; missing ids are NOT_FOUND.
+func byID[T any](load func(context.Context, []string) ([]T, error), id func(T) string, what string) func(context.Context, []string) ([]*T, []error) {
+	return func(ctx context.Context, keys []string) ([]*T, []error) {
+		items, err := load(ctx, keys)
+		out := make([]*T, len(keys))
+		errs := make([]error, len(keys))
+		if err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+		found := make(map[string]*T, len(items))
+		for i := range items {
+			found[id(items[i])] = &items[i]
+		}
+		for i, k := range keys {
+			if out[i] = found[k]; out[i] == nil {
+				errs[i] = apperr.NotFoundf("", "%s not found", what)
+			}
+		}
+		return out, errs
+	}
+}
+
+// groupBy adapts a "load the children of these parents" store call; a parent without
+// children gets an empty list.
+func groupBy[T any](load func(context.Context, []string) ([]T, error), parent func(T) string) func(context.Context, []string) ([][]*T, []error) {
+	return func(ctx context.Context, keys []string) ([][]*T, []error) {
+		items, err := load(ctx, keys)
+		out := make([][]*T, len(keys))
+		errs := make([]error, len(keys))
+		if err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+		grouped := map[string][]*T{}
+		for i := range items {
+			p := parent(items[i])
+			grouped[p] = append(grouped[p], &items[i])
+		}
+		for i, k := range keys {
+			out[i] = grouped[k]
+			if out[i] == nil {
+				out[i] = []*T{}
+			}
+		}
+		return out, errs
+	}
+}

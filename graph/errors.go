@@ -1,0 +1,53 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// nullIfNotFound turns NOT_FOUND into a null result, as single-item queries promise.
+func nullIfNotFound[T any](v *T, err error) (*T, error) {
+	if err != nil && apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
+// ErrorPresenter is the one place where errors become GraphQL errors: domain errors
+// keep their message and get extensions.code and extensions.field; anything else is
+// logged once and answered with a generic INTERNAL error.
+func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	var already *gqlerror.Error
+	if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
+		return gqlErr // gqlgen's own parse and validation errors
+	}
+	if e, ok := apperr.As(err); ok {
+		gqlErr.Message = e.Message
+		gqlErr.Extensions = map[string]any{"code": string(e.Code)}
+		switch {
+		case e.Field != "":
+			gqlErr.Extensions["field"] = e.Field
+		case len(gqlErr.Path) > 0: // e.g. a scalar that failed to parse
+			gqlErr.Extensions["field"] = gqlErr.Path.String()
+		}
+		if all := apperr.All(err); len(all) > 1 {
+			details := make([]map[string]string, len(all))
+			for i, d := range all {
+				details[i] = map[string]string{"code": string(d.Code), "field": d.Field, "message": d.Message}
+			}
+			gqlErr.Extensions["errors"] = details
+		}
+		return gqlErr
+	}
+	zerolog.Ctx(ctx).Error().Err(err).Str("path", gqlErr.Path.String()).Msg("internal error")
+	gqlErr.Message = "internal error"
+	gqlErr.Extensions = map[string]any{"code": string(apperr.Internal)}
+	return gqlErr
+}

@@ -1,0 +1,76 @@
+// Package model holds GraphQL-only types: generated inputs and enums, and the Date and
+// Month scalars.
+package model
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// Date is a calendar date (YYYY-MM-DD) at UTC midnight.
+type Date time.Time
+
+// UnmarshalGQL parses YYYY-MM-DD.
+func (d *Date) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return apperr.Invalidf("", "a date must be a string YYYY-MM-DD")
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return apperr.Invalidf("", "%q is not a date (YYYY-MM-DD)", s)
+	}
+	*d = Date(t)
+	return nil
+}
+
+// MarshalGQL writes YYYY-MM-DD.
+func (d Date) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(time.Time(d).Format("2006-01-02"))) //nolint:errcheck
+}
+
+// Month is a calendar month (YYYY-MM), held as its first day at UTC midnight.
+type Month time.Time
+
+// UnmarshalGQL parses YYYY-MM.
+func (m *Month) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return apperr.Invalidf("", "a month must be a string YYYY-MM")
+	}
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return apperr.Invalidf("", "%q is not a month (YYYY-MM)", s)
+	}
+	*m = Month(t)
+	return nil
+}
+
+// MarshalGQL writes YYYY-MM.
+func (m Month) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(time.Time(m).Format("2006-01"))) //nolint:errcheck
+}
+
+// DatePtr converts an optional date.
+func DatePtr(t *time.Time) *Date {
+	if t == nil {
+		return nil
+	}
+	d := Date(*t)
+	return &d
+}
+
+// TimePtr converts an optional GraphQL date.
+func TimePtr(d *Date) *time.Time {
+	if d == nil {
+		return nil
+	}
+	t := time.Time(*d)
+	return &t
+}
+
+var _ = fmt.Sprintf

@@ -1,0 +1,26 @@
+// Package graph is the GraphQL layer: schema, generated code and thin resolvers that
+// convert inputs, make one call into internal/ or warehouse/, and convert the result.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+import (
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+)
+
+// Resolver holds the dependencies of every resolver.
+type Resolver struct {
+	Organisations *organisation.Store
+	Participants  *participant.Store
+	Enrolments    *enrolment.Store
+	Observations  *outcome.Store
+	Warehouse     driver.Conn
+	Now           func() time.Time
+}

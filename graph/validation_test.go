@@ -1,0 +1,124 @@
+package graph_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/testenv"
+)
+
+func newAPI(t *testing.T) (*gqltest.Client, *pgxpool.Pool) {
+	t.Helper()
+	pool := testenv.Postgres(t)
+	h := apiserver.NewHandler(pool, nil, zerolog.Nop(), prometheus.NewRegistry(), nil)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return gqltest.New(srv.URL + "/graphql"), pool
+}
+
+// rowCounts is the state that a rejected write must leave alone.
+func rowCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"participant", "enrolment", "outcome_observation", "change_event"} {
+		var n int
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+func TestRejectedWritesAreTypedAndLeaveNothing(t *testing.T) {
+	api, pool := newAPI(t)
+	var org struct{ CreateOrganisation struct{ ID string } }
+	api.MustData(t, `mutation { createOrganisation(input: {code: "valkommun", name: "Valkommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
+	orgID := org.CreateOrganisation.ID
+	var p struct{ CreateParticipant struct{ ID string } }
+	api.MustData(t, `mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "198112189876",
+		givenName: "Kim", familyName: "Berg", gender: MAN}) { id } }`, map[string]any{"org": orgID}, &p)
+	pid := p.CreateParticipant.ID
+
+	cases := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		code  string
+		field string
+	}{
+		{"BadPersonnummerCheckDigit",
+			`mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "19811218-9875",
+				givenName: "A", familyName: "B", gender: WOMAN}) { id } }`,
+			map[string]any{"org": orgID}, "INVALID", "input.personalIdentityNumber"},
+		{"BadPersonnummerDate",
+			`mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "19811318-9876",
+				givenName: "A", familyName: "B", gender: WOMAN}) { id } }`,
+			map[string]any{"org": orgID}, "INVALID", "input.personalIdentityNumber"},
+		{"DuplicatePersonnummer",
+			`mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "19811218-9876",
+				givenName: "A", familyName: "B", gender: WOMAN}) { id } }`,
+			map[string]any{"org": orgID}, "CONFLICT", "input.personalIdentityNumber"},
+		{"EndBeforeStart",
+			`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job",
+				startDate: "2019-05-01", endDate: "2019-04-30", exitReason: STUDIES}) { id } }`,
+			map[string]any{"p": pid}, "INVALID", "input.endDate"},
+		{"UnknownMeasureType",
+			`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "space_program",
+				startDate: "2019-05-01"}) { id } }`,
+			map[string]any{"p": pid}, "INVALID", "input.measureTypeCode"},
+		{"UnknownParticipant",
+			`mutation { createEnrolment(input: {participantId: "00000000-0000-0000-0000-000000000000", measureTypeCode: "extra_job",
+				startDate: "2019-05-01"}) { id } }`,
+			nil, "NOT_FOUND", "input.participantId"},
+		{"MalformedDate",
+			`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job", startDate: "2019-13-01"}) { id } }`,
+			map[string]any{"p": pid}, "INVALID", ""},
+		{"ObservationInTheFuture",
+			`mutation($p: ID!) { recordOutcomeObservation(input: {participantId: $p, month: "2999-01", status: STUDIES, source: AF_DATA}) { id } }`,
+			map[string]any{"p": pid}, "INVALID", "input.month"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := rowCounts(t, pool)
+			errs := api.MustFail(t, tc.query, tc.vars)
+			if got := errs[0].Code(); got != tc.code {
+				t.Errorf("code = %q, want %q (%+v)", got, tc.code, errs)
+			}
+			if tc.field != "" && errs[0].Field() != tc.field {
+				t.Errorf("field = %q, want %q (%+v)", errs[0].Field(), tc.field, errs)
+			}
+			if errs[0].Message == "" {
+				t.Error("empty message")
+			}
+			if after := rowCounts(t, pool); len(after) != len(before) || after["participant"] != before["participant"] ||
+				after["enrolment"] != before["enrolment"] || after["outcome_observation"] != before["outcome_observation"] ||
+				after["change_event"] != before["change_event"] {
+				t.Errorf("rows changed: before %v, after %v", before, after)
+			}
+		})
+	}
+
+	t.Run("ExitTwiceConflicts", func(t *testing.T) {
+		var e struct{ CreateEnrolment struct{ ID string } }
+		api.MustData(t, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice", startDate: "2020-01-01"}) { id } }`,
+			map[string]any{"p": pid}, &e)
+		exit := `mutation($e: ID!, $v: Int) { exitEnrolment(input: {enrolmentId: $e, endDate: "2020-03-01", exitReason: STUDIES, version: $v}) { version } }`
+		stale := api.MustFail(t, exit, map[string]any{"e": e.CreateEnrolment.ID, "v": 7})
+		if stale[0].Code() != "CONFLICT" || stale[0].Field() != "input.version" {
+			t.Errorf("stale version: %+v", stale)
+		}
+		api.MustData(t, exit, map[string]any{"e": e.CreateEnrolment.ID, "v": 1}, nil)
+		again := api.MustFail(t, exit, map[string]any{"e": e.CreateEnrolment.ID})
+		if again[0].Code() != "CONFLICT" {
+			t.Errorf("second exit: %+v", again)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+// Package admin implements the outcomesctl commands. Run returns the process exit code
+// so tests can call it exactly as the binary does.
+package admin
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/arbetsmarknad/outcomes/internal/config"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+)
+
+const usage = `usage: outcomesctl <command> [flags]
+
+commands:
+  migrate            apply pending migrations to PostgreSQL and ClickHouse
+  migrate-down [-to N]  revert PostgreSQL migrations above version N (default 0: all)
+  seed [-n 200]      seed deterministic demo data when the demo organisation is missing
+`
+
+// Run executes one command.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "outcomesctl:", err)
+		return 1
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "migrate":
+		err = migrate(ctx, cfg, stdout)
+	case "migrate-down":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		to := fs.Int("to", 0, "target version")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = migrateDown(ctx, cfg, *to, stdout)
+	case "seed":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		n := fs.Int("n", 200, "participants")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = seed(ctx, cfg, *n, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "outcomesctl: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "outcomesctl %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	pg, err := db.Migrate(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	if err != nil {
+		return err
+	}
+	defer ch.Close()
+	chv, err := chstore.Migrate(ctx, ch)
+	if err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s\n", versions(pg), versions(chv))
+	return nil
+}
+
+func migrateDown(ctx context.Context, cfg config.Config, to int, out io.Writer) error {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	done, err := db.MigrateDown(ctx, pool, to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "postgresql: reverted %s\n", versions(done))
+	return nil
+}
+
+func seed(ctx context.Context, cfg config.Config, n int, out io.Writer) error {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	s, err := demo.Seed(ctx, pool, n)
+	if err != nil {
+		return err
+	}
+	if s.Skipped {
+		fmt.Fprintf(out, "demo data already present (organisation %s %s)\n", demo.OrgCode, s.OrganisationID)
+		return nil
+	}
+	fmt.Fprintf(out, "seeded organisation %s (%s): %d participants, %d enrolments, %d observations\n",
+		demo.OrgCode, s.OrganisationID, s.Participants, s.Enrolments, s.Observations)
+	return nil
+}
+
+func versions(vs []int) string {
+	if len(vs) == 0 {
+		return "nothing (up to date)"
+	}
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmt.Sprint(v)
+	}
+	return strings.Join(s, ", ")
+}

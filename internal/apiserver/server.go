@@ -1,0 +1,183 @@
+// Package apiserver wires the GraphQL API: configuration, stores, the HTTP routes
+// (GraphiQL at /, GraphQL at /graphql, /healthz, /readyz, /metrics) and graceful
+// shutdown. cmd/api only calls Run, so tests start the server exactly as production does.
+package apiserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/graph"
+	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/internal/config"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/logging"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 1 << 20
+
+// Run starts the API and blocks until ctx ends. ready, when not nil, receives the
+// listening address once the server accepts connections.
+func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := logging.New(stderr, cfg.LogLevel, "api")
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	if err != nil {
+		// The operational API works without the warehouse; outcome queries fail until
+		// it is back, and /readyz says so.
+		log.Warn().Err(err).Msg("clickhouse unavailable at start; outcome queries will fail until it answers")
+	}
+	if ch != nil {
+		defer ch.Close()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := NewHandler(pool, ch, log, reg, func() (driver.Conn, error) {
+		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	})
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info().Str("addr", ln.Addr().String()).Msg("api listening: GraphiQL at /, GraphQL at /graphql")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info().Msg("api stopped")
+	return nil
+}
+
+// NewHandler builds the HTTP routes. reopen is used to connect to ClickHouse when it
+// was not reachable at start.
+func NewHandler(pool *pgxpool.Pool, ch driver.Conn, log zerolog.Logger, reg *prometheus.Registry, reopen func() (driver.Conn, error)) http.Handler {
+	wh := &warehouseConn{conn: ch, reopen: reopen}
+	resolver := &graph.Resolver{
+		Organisations: organisation.NewStore(pool),
+		Participants:  participant.NewStore(pool),
+		Enrolments:    enrolment.NewStore(pool),
+		Observations:  outcome.NewStore(pool),
+		Warehouse:     wh,
+		Now:           time.Now,
+	}
+	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver}))
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.FixedComplexityLimit(500))
+	gql.SetErrorPresenter(graph.ErrorPresenter)
+
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
+		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
+	reg.MustRegister(requests)
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
+	mux.Handle("/graphql", http.MaxBytesHandler(resolver.Middleware(gql), MaxBodyBytes))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n")) //nolint:errcheck
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := pool.Ping(ctx); err != nil {
+			http.Error(w, "postgresql: not ready", http.StatusServiceUnavailable)
+			return
+		}
+		if err := wh.Ping(ctx); err != nil {
+			http.Error(w, "clickhouse: not ready", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n")) //nolint:errcheck
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return withRequestLog(log, requests, mux)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+
+// withRequestLog gives every request an id and a logger in its context, and logs one
+// line per request (never its body: it may hold personal data).
+func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			rand.Read(b[:]) //nolint:errcheck
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		l := log.With().Str("request_id", id).Logger()
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
+		route := r.URL.Path
+		switch route {
+		case "/", "/graphql", "/healthz", "/readyz", "/metrics":
+		default:
+			route = "other"
+		}
+		requests.WithLabelValues(route, fmt.Sprintf("%dxx", sw.code/100)).Inc()
+		if route != "/healthz" && route != "/metrics" {
+			l.Info().Str("method", r.Method).Str("path", route).Int("status", sw.code).
+				Dur("took", time.Since(start)).Msg("request")
+		}
+	})
+}

@@ -1,0 +1,67 @@
+// Package config reads the environment variables shared by the binaries. The README
+// lists them; defaults point at the local stack that scripts/stack.sh starts.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Config is the runtime configuration of the API, the loader and the admin CLI.
+type Config struct {
+	DatabaseURL        string
+	ClickHouseAddr     string
+	ClickHouseDatabase string
+	ClickHouseUser     string
+	ClickHousePassword string
+	PseudonymKey       []byte
+	HTTPAddr           string
+	LoaderMetricsAddr  string
+	LogLevel           string
+	LoaderBatchSize    int
+	LoaderPollInterval time.Duration
+}
+
+// DevPseudonymKey is used only when OUTCOMES_ENV=dev and no key is set.
+const DevPseudonymKey = "dev-only-pseudonym-key-change-me"
+
+// Load reads the configuration through getenv (os.Getenv in production, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL:        get("OUTCOMES_DATABASE_URL", "postgres://outcomes:outcomes@127.0.0.1:55432/outcomes?sslmode=disable"),
+		ClickHouseAddr:     get("OUTCOMES_CLICKHOUSE_ADDR", "127.0.0.1:59000"),
+		ClickHouseDatabase: get("OUTCOMES_CLICKHOUSE_DATABASE", "outcomes"),
+		ClickHouseUser:     get("OUTCOMES_CLICKHOUSE_USER", "default"),
+		ClickHousePassword: get("OUTCOMES_CLICKHOUSE_PASSWORD", ""),
+		HTTPAddr:           get("OUTCOMES_HTTP_ADDR", ":8080"),
+		LoaderMetricsAddr:  get("OUTCOMES_LOADER_METRICS_ADDR", ":9108"),
+		LogLevel:           get("OUTCOMES_LOG_LEVEL", "info"),
+	}
+	key := getenv("OUTCOMES_PSEUDONYM_KEY")
+	if key == "" {
+		if get("OUTCOMES_ENV", "production") != "dev" {
+			return c, errors.New("OUTCOMES_PSEUDONYM_KEY is required (set OUTCOMES_ENV=dev to use the development key)")
+		}
+		key = DevPseudonymKey
+	}
+	if len(key) < 16 {
+		return c, errors.New("OUTCOMES_PSEUDONYM_KEY must be at least 16 characters")
+	}
+	c.PseudonymKey = []byte(key)
+	var err error
+	if c.LoaderBatchSize, err = strconv.Atoi(get("OUTCOMES_LOADER_BATCH_SIZE", "500")); err != nil || c.LoaderBatchSize < 1 {
+		return c, fmt.Errorf("OUTCOMES_LOADER_BATCH_SIZE: want a positive integer")
+	}
+	if c.LoaderPollInterval, err = time.ParseDuration(get("OUTCOMES_LOADER_POLL_INTERVAL", "1s")); err != nil {
+		return c, fmt.Errorf("OUTCOMES_LOADER_POLL_INTERVAL: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,113 @@
+// Package db holds the PostgreSQL plumbing shared by the domain stores: the pool, one
+// transaction per store call, and the mapping of constraint violations to domain errors.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// Connect opens a pool and checks that the server answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.MaxConnIdleTime = time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return pool, nil
+}
+
+// Beginner is what WithTx needs: a pool or a connection.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise, so a failed write leaves nothing behind.
+func WithTx(ctx context.Context, b Beginner, fn func(pgx.Tx) error) error {
+	tx, err := b.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	return nil
+}
+
+// MapError turns constraint violations into domain errors; others pass through.
+func MapError(err error) error { return mapError(err) }
+
+func mapError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
+		return apperr.Conflictf("", "already exists (%s)", pgErr.ConstraintName)
+	case "23503": // foreign_key_violation
+		return apperr.NotFoundf("", "a referenced record does not exist (%s)", pgErr.ConstraintName)
+	case "23514", "22007", "22008", "22P02": // check, datetime, invalid text
+		return apperr.Invalidf("", "value rejected by the database (%s)", pgErr.ConstraintName)
+	}
+	return err
+}
+
+// IsNoRows reports whether err means "no row matched".
+func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// ValidUUIDs keeps the ids that are well-formed UUIDs, so that a malformed id from a
+// caller reads as "not found" instead of failing the whole statement, and queries can
+// compare uuid columns directly (and use their indexes).
+func ValidUUIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if IsUUID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// IsUUID reports whether s is a UUID in its 36-character text form.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,121 @@
+// Package e2e_test starts the API and the loader exactly as their binaries do, on a
+// fresh PostgreSQL and ClickHouse database of the real test stack, and drives them
+// through GraphQL over HTTP.
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+)
+
+type system struct {
+	api     *gqltest.Client
+	apiAddr string
+	env     map[string]string
+}
+
+// start runs the API and the loader on fresh databases until the test ends.
+func start(t *testing.T) *system {
+	t.Helper()
+	pgURL := testenv.PostgresURL(t)
+	ch := testenv.ClickHouseOptions(t)
+	env := map[string]string{
+		"OUTCOMES_DATABASE_URL":         pgURL,
+		"OUTCOMES_CLICKHOUSE_ADDR":      ch.Addr,
+		"OUTCOMES_CLICKHOUSE_DATABASE":  ch.Database,
+		"OUTCOMES_PSEUDONYM_KEY":        "e2e-test-pseudonym-key-0123456789",
+		"OUTCOMES_HTTP_ADDR":            "127.0.0.1:0",
+		"OUTCOMES_LOADER_METRICS_ADDR":  "127.0.0.1:0",
+		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
+		"OUTCOMES_LOG_LEVEL":            "warn",
+	}
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	apiReady, loaderReady := make(chan string, 1), make(chan string, 1)
+	logs := io.Writer(io.Discard)
+	if testing.Verbose() {
+		logs = os.Stderr
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := apiserver.Run(ctx, getenv, logs, apiReady); err != nil {
+			t.Errorf("api: %v", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := loader.Run(ctx, getenv, logs, loaderReady); err != nil {
+			t.Errorf("loader: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	s := &system{env: env}
+	for _, ch := range []chan string{apiReady, loaderReady} {
+		select {
+		case addr := <-ch:
+			if ch == apiReady {
+				s.apiAddr = addr
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("api or loader did not start")
+		}
+	}
+	s.api = gqltest.New("http://" + s.apiAddr + "/graphql")
+	return s
+}
+
+// eventually polls cond until it holds; the loader works asynchronously. The limit is
+// generous: it bounds a hang, it does not measure speed (that is in the benchmarks).
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: condition not reached; last state: %s", what, last)
+}
+
+const cohortQuery = `query($org: ID!, $year: Int!) {
+  exitCohortOutcome(organisationId: $org, exitYear: $year) {
+    exitYear definitionVersion
+    total { exits figures { monthsAfterExit n known unknown inWorkOrStudies share } }
+    byGender { gender exits figures { monthsAfterExit n known unknown inWorkOrStudies share } }
+  }
+}`
+
+type figure struct {
+	MonthsAfterExit, N, Known, Unknown, InWorkOrStudies int
+	Share                                               *float64
+}
+
+type breakdown struct {
+	Gender  *string
+	Exits   int
+	Figures []figure
+}
+
+type cohortResult struct {
+	ExitCohortOutcome struct {
+		ExitYear          int
+		DefinitionVersion string
+		Total             breakdown
+		ByGender          []breakdown
+	}
+}

@@ -1,0 +1,113 @@
+// Package enrolment places a participant in a measure (insats) and records the exit
+// (avslut) with its destination.
+package enrolment
+
+import (
+	"strings"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/outcome"
+)
+
+// Enrolment puts one participant in one measure.
+type Enrolment struct {
+	ID             string
+	OrganisationID string
+	ParticipantID  string
+	MeasureTypeID  string
+	MeasureCode    string
+	DecisionDate   *time.Time
+	StartDate      time.Time
+	PlannedEndDate *time.Time
+	EndDate        *time.Time
+	ExitReason     *outcome.Status
+	Version        int
+}
+
+// CreateInput decides and starts an enrolment. The measure is named by its code in the
+// participant's organisation's catalogue. An exit may be given at once (a historical
+// record) or later with ExitInput.
+type CreateInput struct {
+	ParticipantID   string
+	MeasureTypeCode string
+	DecisionDate    *time.Time
+	StartDate       time.Time
+	PlannedEndDate  *time.Time
+	EndDate         *time.Time
+	ExitReason      *outcome.Status
+}
+
+// Validate checks the input's own rules (those that need no database).
+func (in *CreateInput) Validate(now time.Time) error {
+	var errs apperr.List
+	in.MeasureTypeCode = strings.TrimSpace(in.MeasureTypeCode)
+	if in.ParticipantID == "" {
+		errs.Add(apperr.Invalidf("input.participantId", "participant is required"))
+	}
+	if in.MeasureTypeCode == "" {
+		errs.Add(apperr.Invalidf("input.measureTypeCode", "measure type is required"))
+	}
+	if in.StartDate.IsZero() {
+		errs.Add(apperr.Invalidf("input.startDate", "start date is required"))
+	} else if in.StartDate.Year() < 2000 {
+		errs.Add(apperr.Invalidf("input.startDate", "start date is before 2000"))
+	} else {
+		if in.DecisionDate != nil && in.DecisionDate.After(in.StartDate.AddDate(1, 0, 0)) {
+			errs.Add(apperr.Invalidf("input.decisionDate", "decision date is more than a year after the start"))
+		}
+		if in.PlannedEndDate != nil && in.PlannedEndDate.Before(in.StartDate) {
+			errs.Add(apperr.Invalidf("input.plannedEndDate", "planned end is before the start"))
+		}
+		if in.EndDate != nil && in.EndDate.Before(in.StartDate) {
+			errs.Add(apperr.Invalidf("input.endDate", "end is before the start"))
+		}
+	}
+	if err := checkExit(in.EndDate, in.ExitReason, now, "input."); err != nil {
+		errs = append(errs, apperr.All(err)...)
+	}
+	return errs.Err()
+}
+
+// ExitInput ends an enrolment.
+type ExitInput struct {
+	EnrolmentID string
+	EndDate     time.Time
+	ExitReason  outcome.Status
+	// Version, when given, must equal the stored version (optimistic locking).
+	Version *int
+}
+
+// Validate checks the exit's own rules.
+func (in *ExitInput) Validate(now time.Time) error {
+	var errs apperr.List
+	if in.EnrolmentID == "" {
+		errs.Add(apperr.Invalidf("input.enrolmentId", "enrolment is required"))
+	}
+	end, reason := in.EndDate, in.ExitReason
+	if end.IsZero() {
+		errs.Add(apperr.Invalidf("input.endDate", "end date is required"))
+		return errs.Err()
+	}
+	if err := checkExit(&end, &reason, now, "input."); err != nil {
+		errs = append(errs, apperr.All(err)...)
+	}
+	return errs.Err()
+}
+
+func checkExit(end *time.Time, reason *outcome.Status, now time.Time, prefix string) error {
+	var errs apperr.List
+	switch {
+	case end == nil && reason != nil:
+		errs.Add(apperr.Invalidf(prefix+"endDate", "an exit reason needs an end date"))
+	case end != nil && reason == nil:
+		errs.Add(apperr.Invalidf(prefix+"exitReason", "an end date needs an exit reason"))
+	}
+	if end != nil && end.After(now) {
+		errs.Add(apperr.Invalidf(prefix+"endDate", "end date is in the future: record the exit when it happens"))
+	}
+	if reason != nil && !reason.Valid() {
+		errs.Add(apperr.Invalidf(prefix+"exitReason", "unknown exit reason"))
+	}
+	return errs.Err()
+}

@@ -1,0 +1,91 @@
+// Package organisation holds tenants (municipalities and the regional bodies that group
+// them), their units and their measure catalogue.
+package organisation
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// Kind of organisation.
+type Kind string
+
+const (
+	Municipality Kind = "municipality"  // kommun: owns its data
+	RegionalBody Kind = "regional_body" // samordningsförbund: aggregates across members
+)
+
+// Organisation is a tenant.
+type Organisation struct {
+	ID   string
+	Code string
+	Name string
+	Kind Kind
+}
+
+// MeasureType is one entry of an organisation's measure catalogue (insats).
+type MeasureType struct {
+	ID             string
+	OrganisationID string
+	Code           string
+	Name           string
+	SwedishName    string
+	Category       string
+	Subsidised     bool
+	// MunicipalEmployment marks the municipality's own labour-market employments, which
+	// the Kolada "result at exit" indicator does not count as work.
+	MunicipalEmployment bool
+}
+
+// CreateInput is what creating an organisation needs.
+type CreateInput struct {
+	Code string
+	Name string
+	Kind Kind
+}
+
+var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+
+// Validate normalises and checks the input, reporting every bad field.
+func (in *CreateInput) Validate() error {
+	var errs apperr.List
+	in.Code = strings.TrimSpace(strings.ToLower(in.Code))
+	in.Name = strings.TrimSpace(in.Name)
+	if !codePattern.MatchString(in.Code) {
+		errs.Add(apperr.Invalidf("input.code", "code must be 2-63 lower-case letters, digits or hyphens"))
+	}
+	if in.Name == "" || len(in.Name) > 200 {
+		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
+	}
+	if in.Kind != Municipality && in.Kind != RegionalBody {
+		errs.Add(apperr.Invalidf("input.kind", "kind must be municipality or regional_body"))
+	}
+	return errs.Err()
+}
+
+// DefaultCatalogue is the measure list DOMAIN.md names; each new municipality starts
+// with it and may extend it.
+var DefaultCatalogue = []MeasureType{
+	{Code: "extra_job", Name: "Extra job", SwedishName: "Extratjänst", Category: "employment", Subsidised: true, MunicipalEmployment: true},
+	{Code: "labour_market_employment", Name: "Labour-market employment", SwedishName: "Arbetsmarknadsanställning", Category: "employment", Subsidised: true, MunicipalEmployment: true},
+	{Code: "secure_employment", Name: "Secure employment", SwedishName: "Trygghetsanställning", Category: "employment", Subsidised: true},
+	{Code: "sheltered_public_employment", Name: "Sheltered public employment", SwedishName: "Offentligt skyddat arbete (OSA)", Category: "employment", Subsidised: true, MunicipalEmployment: true},
+	{Code: "development_employment", Name: "Development employment", SwedishName: "Utvecklingsanställning", Category: "employment", Subsidised: true},
+	{Code: "wage_subsidy", Name: "Wage subsidy employment", SwedishName: "Lönebidragsanställning", Category: "employment", Subsidised: true},
+	{Code: "work_practice", Name: "Work practice", SwedishName: "Praktik", Category: "practice"},
+	{Code: "work_training", Name: "Work training", SwedishName: "Arbetsträning", Category: "practice"},
+	{Code: "work_capacity_assessment", Name: "Work-capacity assessment", SwedishName: "Arbetsförmågebedömning", Category: "assessment"},
+	{Code: "supported_employment", Name: "Supported employment", SwedishName: "Supported employment (IPS)", Category: "guidance"},
+	{Code: "ung_intro", Name: "Case management for young people with a mental disability", SwedishName: "Ung intro", Category: "guidance"},
+	{Code: "act_course", Name: "ACT course", SwedishName: "ACT-kurs", Category: "guidance"},
+	{Code: "supported_education", Name: "Supported Education", SwedishName: "Supported Education", Category: "education"},
+	{Code: "summer_job", Name: "Summer job for pupils", SwedishName: "Feriejobb", Category: "summer_job", MunicipalEmployment: true},
+	{Code: "subsidised_summer_job", Name: "Subsidised summer job", SwedishName: "Subventionerat sommarjobb (SUSO)", Category: "summer_job", Subsidised: true},
+	{Code: "orientation_course", Name: "Orientation course", SwedishName: "Orienteringskurs", Category: "education"},
+	{Code: "language_development", Name: "Language-developing measure", SwedishName: "Språkutvecklande insats", Category: "education"},
+	{Code: "vocational_sfi", Name: "Vocational SFI with practice", SwedishName: "Yrkessfi med praktik", Category: "education"},
+	{Code: "traffic_course", Name: "Preparatory traffic course", SwedishName: "Ratta rätt", Category: "education"},
+	{Code: "adult_education", Name: "Adult education", SwedishName: "Vuxenutbildning", Category: "education"},
+}

@@ -1,0 +1,130 @@
+package organisation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+)
+
+// Store reads and writes organisations and their catalogue in PostgreSQL.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Create adds an organisation with the default measure catalogue, in one transaction.
+func (s *Store) Create(ctx context.Context, in CreateInput) (Organisation, error) {
+	if err := in.Validate(); err != nil {
+		return Organisation{}, err
+	}
+	o := Organisation{Code: in.Code, Name: in.Name, Kind: in.Kind}
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO organisation (code, name, kind) VALUES ($1, $2, $3) RETURNING id`,
+			o.Code, o.Name, string(o.Kind)).Scan(&o.ID)
+		if err != nil {
+			if apperr.CodeOf(db.MapError(err)) == apperr.Conflict {
+				return apperr.Conflictf("input.code", "an organisation with this code already exists")
+			}
+			return err
+		}
+		if o.Kind != Municipality {
+			return nil
+		}
+		batch := &pgx.Batch{}
+		for _, m := range DefaultCatalogue {
+			batch.Queue(`INSERT INTO measure_type (organisation_id, code, name, swedish_name, category, subsidised, municipal_employment)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, o.ID, m.Code, m.Name, m.SwedishName, m.Category, m.Subsidised, m.MunicipalEmployment)
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return Organisation{}, fmt.Errorf("create organisation: %w", err)
+	}
+	return o, nil
+}
+
+// Get returns one organisation.
+func (s *Store) Get(ctx context.Context, id string) (Organisation, error) {
+	os, err := s.ByIDs(ctx, []string{id})
+	if err != nil {
+		return Organisation{}, err
+	}
+	if len(os) == 0 {
+		return Organisation{}, apperr.NotFoundf("id", "organisation not found")
+	}
+	return os[0], nil
+}
+
+// ByCode returns the organisation with the given code.
+func (s *Store) ByCode(ctx context.Context, code string) (Organisation, error) {
+	var o Organisation
+	var kind string
+	err := s.pool.QueryRow(ctx, `SELECT id, code, name, kind FROM organisation WHERE code = $1`, code).Scan(&o.ID, &o.Code, &o.Name, &kind)
+	if db.IsNoRows(err) {
+		return o, apperr.NotFoundf("code", "organisation not found")
+	}
+	o.Kind = Kind(kind)
+	return o, err
+}
+
+// ByIDs returns the organisations with the given ids (unknown or malformed ids are skipped).
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organisation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, code, name, kind FROM organisation
+		WHERE id = ANY($1::uuid[]) ORDER BY name`, db.ValidUUIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load organisations: %w", err)
+	}
+	return pgx.CollectRows(rows, scanOrganisation)
+}
+
+// List returns every organisation by name.
+func (s *Store) List(ctx context.Context) ([]Organisation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, code, name, kind FROM organisation ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	return pgx.CollectRows(rows, scanOrganisation)
+}
+
+func scanOrganisation(r pgx.CollectableRow) (Organisation, error) {
+	var o Organisation
+	var kind string
+	err := r.Scan(&o.ID, &o.Code, &o.Name, &kind)
+	o.Kind = Kind(kind)
+	return o, err
+}
+
+const measureColumns = `id, organisation_id, code, name, swedish_name, category, subsidised, municipal_employment`
+
+func scanMeasure(r pgx.CollectableRow) (MeasureType, error) {
+	var m MeasureType
+	err := r.Scan(&m.ID, &m.OrganisationID, &m.Code, &m.Name, &m.SwedishName, &m.Category, &m.Subsidised, &m.MunicipalEmployment)
+	return m, err
+}
+
+// MeasureTypes returns an organisation's catalogue, by code.
+func (s *Store) MeasureTypes(ctx context.Context, orgID string) ([]MeasureType, error) {
+	if !db.IsUUID(orgID) {
+		return nil, apperr.NotFoundf("organisationId", "organisation not found")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+measureColumns+` FROM measure_type
+		WHERE organisation_id = $1 ORDER BY code`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list measure types: %w", err)
+	}
+	return pgx.CollectRows(rows, scanMeasure)
+}
+
+// MeasureTypesByIDs loads measure types by id (for dataloaders).
+func (s *Store) MeasureTypesByIDs(ctx context.Context, ids []string) ([]MeasureType, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+measureColumns+` FROM measure_type WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load measure types: %w", err)
+	}
+	return pgx.CollectRows(rows, scanMeasure)
+}

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS loader_state;
+DROP SEQUENCE IF EXISTS warehouse_version_seq;
+DROP TABLE IF EXISTS change_event;
+DROP FUNCTION IF EXISTS change_event_notify();
+DROP TABLE IF EXISTS outcome_observation;
+DROP TABLE IF EXISTS enrolment;
+DROP TABLE IF EXISTS outcome_status;
+DROP TABLE IF EXISTS participant;
+DROP TABLE IF EXISTS measure_type;
+DROP TABLE IF EXISTS unit;
+DROP TABLE IF EXISTS organisation;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the whole system in the foreground: migrates both stores, seeds the demo data
+# when it is missing, then starts the loader and the API. Ctrl-C stops both (the
+# database servers keep running; `make stop` stops them).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+eval "$(scripts/stack.sh env)"
+export OUTCOMES_ENV="${OUTCOMES_ENV:-dev}"
+export OUTCOMES_HTTP_ADDR="${OUTCOMES_HTTP_ADDR:-:8080}"
+export OUTCOMES_LOADER_METRICS_ADDR="${OUTCOMES_LOADER_METRICS_ADDR:-:9108}"
+
+bin/outcomesctl migrate
+bin/outcomesctl seed
+
+bin/loader &
+LOADER=$!
+bin/api &
+API=$!
+trap 'kill $LOADER $API 2>/dev/null; wait' INT TERM EXIT
+
+port="${OUTCOMES_HTTP_ADDR##*:}"
+for _ in $(seq 1 50); do
+  if command -v curl >/dev/null; then curl -fsS "http://localhost:$port/healthz" >/dev/null 2>&1 && break; fi
+  sleep 0.2
+done
+cat >&2 <<MSG
+
+  Outcomes platform is running
+    GraphiQL    http://localhost:$port/
+    GraphQL     http://localhost:$port/graphql
+    health      http://localhost:$port/healthz   ready: http://localhost:$port/readyz
+    API metrics http://localhost:$port/metrics
+    loader      http://localhost:${OUTCOMES_LOADER_METRICS_ADDR##*:}/metrics
+    PostgreSQL  $OUTCOMES_DATABASE_URL
+    ClickHouse  $OUTCOMES_CLICKHOUSE_ADDR (database $OUTCOMES_CLICKHOUSE_DATABASE)
+    data        $ROOT/.data
+  Ctrl-C stops the API and the loader; 'make stop' stops the databases.
+
+MSG
+wait -n $LOADER $API

@@ -1,0 +1,185 @@
+// Package chstore is the ClickHouse adapter: connection, schema migrations, and the
+// versioned row writes and reads the loader needs. Everything here runs on ClickHouse
+// 18.16 and on a current server: rows are inserted only through PrepareBatch with a
+// column list, and every call carries a deadline.
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/arbetsmarknad/outcomes/migrations"
+)
+
+// CallTimeout bounds every ClickHouse call that has no tighter deadline of its own.
+const CallTimeout = 30 * time.Second
+
+var dbName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// Options say where the warehouse is.
+type Options struct {
+	Addr     string
+	Database string
+	User     string
+	Password string
+}
+
+// Open connects to the warehouse database, creating it when missing.
+func Open(ctx context.Context, o Options) (driver.Conn, error) {
+	if !dbName.MatchString(o.Database) {
+		return nil, fmt.Errorf("clickhouse database name %q is not a plain identifier", o.Database)
+	}
+	boot, err := open(o, "default")
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	err = boot.Exec(cctx, "CREATE DATABASE IF NOT EXISTS "+o.Database)
+	boot.Close()
+	if err != nil {
+		return nil, fmt.Errorf("create clickhouse database: %w", err)
+	}
+	conn, err := open(o, o.Database)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Ping(cctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ping clickhouse: %w", err)
+	}
+	return conn, nil
+}
+
+func open(o Options, database string) (driver.Conn, error) {
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:         []string{o.Addr},
+		Protocol:     clickhouse.Native, // the HTTP protocol fails on 18.16
+		Auth:         clickhouse.Auth{Database: database, Username: o.User, Password: o.Password},
+		DialTimeout:  5 * time.Second,
+		ReadTimeout:  CallTimeout,
+		MaxOpenConns: 8,
+		MaxIdleConns: 4,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse: %w", err)
+	}
+	return conn, nil
+}
+
+// DropDatabase removes a database (tests only).
+func DropDatabase(ctx context.Context, o Options) error {
+	if !dbName.MatchString(o.Database) {
+		return fmt.Errorf("bad database name")
+	}
+	boot, err := open(o, "default")
+	if err != nil {
+		return err
+	}
+	defer boot.Close()
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	return boot.Exec(cctx, "DROP DATABASE IF EXISTS "+o.Database)
+}
+
+// Migrate applies the pending ClickHouse migrations. goose and golang-migrate trip over
+// 18.16, so this small runner keeps its version table itself (written via PrepareBatch).
+func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	if err := conn.Exec(cctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version UInt32, name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version`); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.Query(cctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		applied[int(v)] = true
+	}
+	rows.Close()
+	entries, err := fs.ReadDir(migrations.ClickHouse, "clickhouse")
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	var done []int
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return done, fmt.Errorf("clickhouse migration %s: bad version prefix", name)
+		}
+		if applied[v] {
+			continue
+		}
+		body, err := fs.ReadFile(migrations.ClickHouse, "clickhouse/"+name)
+		if err != nil {
+			return done, err
+		}
+		// Statements are idempotent (IF NOT EXISTS), so a crash between them and the
+		// version row is repaired by running the file again.
+		for _, stmt := range splitStatements(string(body)) {
+			sctx, cancel := context.WithTimeout(ctx, CallTimeout)
+			err := conn.Exec(sctx, stmt)
+			cancel()
+			if err != nil {
+				return done, fmt.Errorf("clickhouse migration %s: %w", name, err)
+			}
+		}
+		bctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		batch, err := conn.PrepareBatch(bctx, "INSERT INTO schema_migrations (version, name, applied_at)")
+		if err == nil {
+			if err = batch.Append(uint32(v), strings.TrimSuffix(name, ".sql"), time.Now().UTC()); err == nil {
+				err = batch.Send()
+			}
+		}
+		cancel()
+		if err != nil {
+			return done, fmt.Errorf("record clickhouse migration %s: %w", name, err)
+		}
+		done = append(done, v)
+	}
+	return done, nil
+}
+
+// splitStatements splits a file on semicolons at line ends, dropping comment lines.
+func splitStatements(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") || trimmed == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(trimmed, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

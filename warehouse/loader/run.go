@@ -1,0 +1,91 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/arbetsmarknad/outcomes/internal/config"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/logging"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
+)
+
+// Run starts the loader process (the loop and its /metrics and /healthz endpoint) and
+// blocks until ctx ends. cmd/loader only calls this, so tests start the loader exactly
+// as production does. ready, when not nil, receives the metrics address.
+func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := logging.New(stderr, cfg.LogLevel, "loader")
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	opts := chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword}
+	// ClickHouse may be down at start: keep trying, the changes wait in PostgreSQL.
+	var wait time.Duration
+	b := newBackoff()
+	for {
+		ch, err := chstore.Open(ctx, opts)
+		if err == nil {
+			defer ch.Close()
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(collectors.NewGoCollector())
+			l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
+				Poll: cfg.LoaderPollInterval, Log: log, Metrics: NewMetrics(reg)}
+			return serve(ctx, l, reg, cfg.LoaderMetricsAddr, ready)
+		}
+		wait = b.next()
+		log.Warn().Err(err).Dur("retry_in", wait).Msg("clickhouse not reachable; waiting")
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+}
+
+func serve(ctx context.Context, l *Loader, reg *prometheus.Registry, addr string, ready chan<- string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }) //nolint:errcheck
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	l.Log.Info().Str("metrics_addr", ln.Addr().String()).Msg("loader started")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error { return l.Run(gctx) })
+	err = g.Wait()
+	l.Log.Info().Msg("loader stopped")
+	return err
+}

@@ -1,0 +1,87 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
+)
+
+// readHistories loads the histories of the given participants in one REPEATABLE READ
+// transaction whose first statement takes the warehouse version. A later version thus
+// always describes a later (or the same) state of PostgreSQL, which is what lets
+// ClickHouse keep the newest row per key, whatever order batches arrive in.
+// Participants missing from the result have been erased.
+func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint64, map[string]*snapshot.Person, error) {
+	persons := map[string]*snapshot.Person{}
+	var version int64
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return 0, nil, fmt.Errorf("begin snapshot read: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if err := tx.QueryRow(ctx, `SELECT nextval('warehouse_version_seq')`).Scan(&version); err != nil {
+		return 0, nil, fmt.Errorf("take warehouse version: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT id, organisation_id, gender, birth_date FROM participant WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read participants: %w", err)
+	}
+	for rows.Next() {
+		p := &snapshot.Person{}
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Gender, &p.BirthDate); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		persons[p.ID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT e.participant_id, e.id, m.code, e.start_date, e.end_date, coalesce(e.exit_reason, '')
+		FROM enrolment e JOIN measure_type m ON m.id = e.measure_type_id
+		WHERE e.participant_id = ANY($1::uuid[]) ORDER BY e.participant_id, e.start_date, e.id`, ids)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read enrolments: %w", err)
+	}
+	for rows.Next() {
+		var pid string
+		var e snapshot.Enrolment
+		if err := rows.Scan(&pid, &e.ID, &e.MeasureCode, &e.Start, &e.End, &e.ExitReason); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		if p := persons[pid]; p != nil {
+			p.Enrolments = append(p.Enrolments, e)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT participant_id, month, status, social_assistance, source
+		FROM outcome_observation WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month, source`, ids)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read observations: %w", err)
+	}
+	for rows.Next() {
+		var pid string
+		var o snapshot.Observation
+		if err := rows.Scan(&pid, &o.Month, &o.Status, &o.SocialAssistance, &o.Source); err != nil {
+			rows.Close()
+			return 0, nil, err
+		}
+		if p := persons[pid]; p != nil {
+			p.Observations = append(p.Observations, o)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	return uint64(version), persons, tx.Commit(ctx)
+}

@@ -1,0 +1,101 @@
+package snapshot_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
+)
+
+type plainKeys struct{}
+
+func (plainKeys) Person(id string) string    { return "p:" + id }
+func (plainKeys) Enrolment(id string) string { return "e:" + id }
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func ptr[T any](v T) *T                        { return &v }
+
+// A person leaves an extra job in March 2018; nothing is heard at +3; at +6 she works
+// part time with social assistance still paid (register); at +12 she works full time.
+func TestBuildExitThenUnknownThenWork(t *testing.T) {
+	p := snapshot.Person{OrgID: "o", ID: "1", Gender: "woman", BirthDate: date(1985, 4, 2),
+		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "extra_job", Start: date(2017, 3, 15),
+			End: ptr(date(2018, 3, 14)), ExitReason: "job_seeking"}},
+		Observations: []snapshot.Observation{
+			{Month: date(2018, 9, 1), Status: "unsubsidised_employment_part", Source: "phone_follow_up"},
+			{Month: date(2018, 9, 1), Status: "unknown", SocialAssistance: ptr(true), Source: "social_assistance_register"},
+			{Month: date(2019, 3, 1), Status: "unsubsidised_employment_full", SocialAssistance: ptr(false), Source: "af_data"},
+		}}
+	months, enrolments := snapshot.Build(p, date(2019, 6, 20), plainKeys{})
+
+	if got, want := len(months), 28; got != want { // March 2017 .. June 2019
+		t.Fatalf("months: got %d rows, want %d", got, want)
+	}
+	if m := months[0]; m.Month != date(2017, 3, 1) || m.InMeasure != 1 || m.MeasureCode != "extra_job" || m.Status != "other_measure" {
+		t.Errorf("first month = %+v", m)
+	}
+	exitMonth := months[12] // March 2018: still in the measure that month
+	if exitMonth.Month != date(2018, 3, 1) || exitMonth.InMeasure != 1 {
+		t.Errorf("exit month = %+v", exitMonth)
+	}
+	if m := months[13]; m.InMeasure != 0 || m.Status != "unknown" || m.SocialAssistance != -1 {
+		t.Errorf("April 2018 = %+v, want out of the measure with unknown status", m)
+	}
+	if m := months[18]; m.Month != date(2018, 9, 1) || m.Status != "unsubsidised_employment_part" || m.SocialAssistance != 1 {
+		t.Errorf("September 2018 = %+v, want part-time work with social assistance", m)
+	}
+
+	want := []snapshot.EnrolmentRow{{OrgID: "o", EnrolmentKey: "e:a", PersonKey: "p:1", Gender: "woman", BirthYear: 1985,
+		MeasureCode: "extra_job", Start: date(2017, 3, 15), Exited: 1, ExitDate: date(2018, 3, 14), ExitReason: "job_seeking",
+		Status: [4]string{"unknown", "unsubsidised_employment_part", "unsubsidised_employment_full", "unknown"},
+		SA:     [4]int8{-1, 1, 0, -1}}}
+	if diff := cmp.Diff(want, enrolments); diff != "" {
+		t.Errorf("enrolment rows (-want +got):\n%s", diff)
+	}
+}
+
+// Re-entry: after an exit to job seeking, the person starts work practice; with no
+// observation, the status at +6 is "other measure" from our own records.
+func TestBuildReEntryCountsAsOtherMeasure(t *testing.T) {
+	p := snapshot.Person{OrgID: "o", ID: "2", Gender: "man", BirthDate: date(1990, 1, 1),
+		Enrolments: []snapshot.Enrolment{
+			{ID: "a", MeasureCode: "extra_job", Start: date(2018, 1, 1), End: ptr(date(2018, 6, 30)), ExitReason: "job_seeking"},
+			{ID: "b", MeasureCode: "work_practice", Start: date(2018, 11, 1)},
+		}}
+	months, enrolments := snapshot.Build(p, date(2019, 12, 1), plainKeys{})
+	if got := enrolments[0].Status; got != [4]string{"unknown", "other_measure", "other_measure", "unknown"} {
+		t.Errorf("statuses after exit = %v", got)
+	}
+	if enrolments[1].Exited != 0 || enrolments[1].ExitDate != snapshot.Epoch {
+		t.Errorf("open enrolment = %+v", enrolments[1])
+	}
+	if last := months[len(months)-1]; last.Month != date(2019, 12, 1) || last.MeasureCode != "work_practice" {
+		t.Errorf("last month = %+v: an open enrolment runs to the current month", last)
+	}
+}
+
+// Horizons not yet reached stay unknown, and the timeline grows when the month turns.
+func TestBuildNotYetDueAndRollover(t *testing.T) {
+	p := snapshot.Person{OrgID: "o", ID: "3", Gender: "other", BirthDate: date(2000, 1, 1),
+		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "work_practice", Start: date(2024, 1, 10),
+			End: ptr(date(2024, 5, 31)), ExitReason: "studies"}},
+		Observations: []snapshot.Observation{{Month: date(2024, 8, 1), Status: "studies", Source: "caseworker"}}}
+	m1, e1 := snapshot.Build(p, date(2024, 11, 5), plainKeys{})
+	m2, _ := snapshot.Build(p, date(2024, 12, 1), plainKeys{})
+	if len(m2) != len(m1)+1 {
+		t.Errorf("rollover: %d rows in November, %d in December", len(m1), len(m2))
+	}
+	if got := e1[0].Status; got != [4]string{"studies", "unknown", "unknown", "unknown"} {
+		t.Errorf("statuses = %v", got)
+	}
+}
+
+func TestBuildNoHistoryNoRows(t *testing.T) {
+	months, enrolments := snapshot.Build(snapshot.Person{OrgID: "o", ID: "4", Gender: "man", BirthDate: date(1970, 1, 1)},
+		date(2020, 1, 1), plainKeys{})
+	if len(months) != 0 || len(enrolments) != 0 {
+		t.Errorf("got %d months and %d enrolments for a person without history", len(months), len(enrolments))
+	}
+}
