@@ -82,6 +82,9 @@ CONF
   fi
   if run_pg "$bin/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+  elif "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+    # Another checkout's stack (or a user's server) already answers on this port: reuse it.
+    log "a PostgreSQL server already answers on 127.0.0.1:$PG_PORT; reusing it"
   else
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     run_pg "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null

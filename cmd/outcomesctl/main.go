@@ -18,4 +18,3 @@ func main() {
 	stop()
 	os.Exit(code)
 }
-

@@ -15,7 +15,7 @@ func (plainKeys) Person(id string) string    { return "p:" + id }
 func (plainKeys) Enrolment(id string) string { return "e:" + id }
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-func ptr[T any](v T) *T                        { return &v }
+func ptr[T any](v T) *T                         { return &v }
 
 // A person leaves an extra job in March 2018; nothing is heard at +3; at +6 she works
 // part time with social assistance still paid (register); at +12 she works full time.
