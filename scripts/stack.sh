@@ -51,18 +51,26 @@ install_packages() {
 # run_pg runs a PostgreSQL binary as the postgres user when we are root (initdb and
 # pg_ctl refuse to run as root).
 run_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_up() {
   local bin; bin="$(pg_bindir)"
   mkdir -p "$PG_RUN"
   if [ "$(id -u)" = 0 ]; then
-    # The postgres user must be able to reach the data folder.
-    if ! runuser -u postgres -- test -x "$DATA" 2>/dev/null && ! runuser -u postgres -- test -x "$(dirname "$DATA")"; then
-      log "warning: postgres user cannot reach $DATA; check the permissions of its parent folders"
-    fi
     chown postgres:postgres "$PG_RUN"
+    # PostgreSQL runs as the postgres user, which must be able to reach the data folder.
+    # A checkout under a private home folder (mode 700) is not reachable: then the
+    # server's files live in the postgres user's home, linked from .data/.
+    if ! runuser -u postgres -- test -x "$PG_RUN"; then
+      local alt="/var/lib/postgresql/outcomes-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+      log "postgres user cannot reach $DATA; keeping PostgreSQL's files in $alt"
+      mkdir -p "$alt/data" "$alt/run"
+      chown -R postgres:postgres "$alt"
+      [ -L "$PG_DIR" ] || { [ -e "$PG_DIR" ] && rm -rf "$PG_DIR"; ln -s "$alt/data" "$PG_DIR"; }
+      PG_DIR="$alt/data"
+      PG_RUN="$alt/run"
+    fi
   fi
   if [ ! -f "$PG_DIR/PG_VERSION" ]; then
     log "initialising PostgreSQL in $PG_DIR"
@@ -171,9 +179,10 @@ ch_up() {
     log "ClickHouse already running on 127.0.0.1:$CH_TCP_PORT"
   else
     log "starting ClickHouse on 127.0.0.1:$CH_TCP_PORT"
-    # Run it in its own session so that it outlives this script and its caller's terminal.
-    (cd "$CH_DIR" && setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
-      >"$CH_DIR/log/stdout.log" 2>&1 </dev/null & echo $! >"$CH_DIR/server.pid")
+    # Its own session, and no inherited descriptors: it outlives this script, and a
+    # caller reading our output (make, CI) is not kept waiting for it.
+    setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
+      >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
     local i
     for i in $(seq 1 120); do
       ch_ping && break
@@ -195,13 +204,15 @@ ENV
 
 down() {
   local bin
+  if [ -L "$PG_DIR" ]; then # files kept in the postgres user's home (see pg_up)
+    PG_DIR="$(readlink -f "$PG_DIR")"
+  fi
   if bin="$(pg_bindir)" && [ -f "$PG_DIR/PG_VERSION" ]; then
     run_pg "$bin/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 && log "PostgreSQL stopped" || log "PostgreSQL was not running"
   fi
-  if [ -f "$CH_DIR/server.pid" ] && kill -0 "$(cat "$CH_DIR/server.pid")" 2>/dev/null; then
-    kill "$(cat "$CH_DIR/server.pid")"
-    local i; for i in $(seq 1 60); do kill -0 "$(cat "$CH_DIR/server.pid")" 2>/dev/null || break; sleep 0.5; done
-    rm -f "$CH_DIR/server.pid"
+  # The server is found by its config file, which is this checkout's own.
+  if pkill -f -- "--config-file=$CH_DIR/config.xml"; then
+    local i; for i in $(seq 1 60); do pgrep -f -- "--config-file=$CH_DIR/config.xml" >/dev/null || break; sleep 0.5; done
     log "ClickHouse stopped"
   else
     log "ClickHouse was not running (from this checkout)"
@@ -213,6 +224,6 @@ case "${1:-up}" in
   down) down ;;
   env) print_env ;;
   ch-stop) # used by the outage tests
-    [ -f "$CH_DIR/server.pid" ] && kill "$(cat "$CH_DIR/server.pid")" ;;
+    pkill -f -- "--config-file=$CH_DIR/config.xml" || true ;;
   *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
 esac
