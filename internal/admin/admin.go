@@ -21,6 +21,11 @@ commands:
   migrate            apply pending migrations to PostgreSQL and ClickHouse
   migrate-down [-to N]  revert PostgreSQL migrations above version N (default 0: all)
   seed [-n 200]      seed deterministic demo data when the demo organisation is missing
+  rebuild [-org ID] [-fresh]  rewrite the warehouse from PostgreSQL (safe beside a running loader);
+                     -fresh drops and recreates the warehouse tables first (all organisations only)
+  reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month;
+                     exits 1 when they differ
+  erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
 `
 
 // Run executes one command.
@@ -54,6 +59,36 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = seed(ctx, cfg, *n, stdout)
+	case "rebuild":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id (default: all)")
+		fresh := fs.Bool("fresh", false, "drop and recreate the warehouse tables first")
+		page := fs.Int("page", 2000, "participants per batch")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = rebuild(ctx, cfg, *org, *fresh, *page, stdout)
+	case "reconcile":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id (default: all)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		var differ bool
+		differ, err = reconcile(ctx, cfg, *org, stdout)
+		if err == nil && differ {
+			return 1
+		}
+	case "erase":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		id := fs.String("participant", "", "participant id")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = erase(ctx, cfg, *id, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

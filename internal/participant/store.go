@@ -142,3 +142,26 @@ func (s *Store) List(ctx context.Context, orgID string, first int, after string)
 	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE organisation_id = $1`, orgID).Scan(&page.TotalCount)
 	return page, err
 }
+
+// Erase removes a participant and everything recorded about them (GDPR erasure), and
+// records the change so that the loader removes their warehouse rows too.
+func (s *Store) Erase(ctx context.Context, id string) error {
+	if !db.IsUUID(id) {
+		return apperr.NotFoundf("id", "participant not found")
+	}
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var org string
+		err := tx.QueryRow(ctx, `DELETE FROM participant WHERE id = $1 RETURNING organisation_id`, id).Scan(&org)
+		if db.IsNoRows(err) {
+			return apperr.NotFoundf("id", "participant not found")
+		}
+		if err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, org, id, "participant", id, changes.Delete)
+	})
+	if err != nil {
+		return fmt.Errorf("erase participant: %w", err)
+	}
+	return nil
+}

@@ -183,3 +183,35 @@ func splitStatements(body string) []string {
 	}
 	return out
 }
+
+// Recreate drops the warehouse tables and creates them again from the migrations, for
+// a rebuild from scratch. A loader writing meanwhile fails and retries its batch.
+func Recreate(ctx context.Context, conn driver.Conn) error {
+	for _, table := range []string{"participant_month", "enrolment_outcome"} {
+		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := conn.Exec(cctx, "DROP TABLE IF EXISTS "+table)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("drop %s: %w", table, err)
+		}
+	}
+	entries, err := fs.ReadDir(migrations.ClickHouse, "clickhouse")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		body, err := fs.ReadFile(migrations.ClickHouse, "clickhouse/"+e.Name())
+		if err != nil {
+			return err
+		}
+		for _, stmt := range splitStatements(string(body)) {
+			cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+			err := conn.Exec(cctx, stmt)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("recreate from %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
+}

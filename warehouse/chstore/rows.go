@@ -152,3 +152,26 @@ func Live(ctx context.Context, conn driver.Conn, orgID string, personKeys []stri
 	}
 	return out, rows.Err()
 }
+
+// DeletePersons removes the data rows of the given persons physically (an asynchronous
+// ALTER TABLE … DELETE mutation). The tombstones stay: a mutation works part by part,
+// and while it runs the tombstones are what keeps readers from seeing the rows again.
+// A tombstone holds only keys and a version.
+func DeletePersons(ctx context.Context, conn driver.Conn, personKeys []string) error {
+	if len(personKeys) == 0 {
+		return nil
+	}
+	set := clickhouse.GroupSet{Value: make([]any, len(personKeys))}
+	for i, k := range personKeys {
+		set.Value[i] = k
+	}
+	for _, table := range []string{"participant_month", "enrolment_outcome"} {
+		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := conn.Exec(cctx, "ALTER TABLE "+table+" DELETE WHERE person_key IN ? AND deleted = 0", set)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("delete erased persons from %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -278,6 +278,18 @@ func (l *Loader) Sync(ctx context.Context, orgOf map[string]string) (int, error)
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return 0, err
 	}
+	// Erased people: the tombstones above hide them at once; the mutation removes their
+	// data rows physically when ClickHouse gets to it.
+	var erased []string
+	for _, id := range ids {
+		if persons[id] == nil {
+			erased = append(erased, l.Keys.Person(id))
+		}
+	}
+	if err := chstore.DeletePersons(ctx, l.CH, erased); err != nil {
+		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
+		return 0, err
+	}
 	l.Metrics.RowsWritten.Add(float64(batch.Len()))
 	l.Metrics.BatchSize.Observe(float64(batch.Len()))
 	return batch.Len(), nil

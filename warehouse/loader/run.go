@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/arbetsmarknad/outcomes/internal/config"
@@ -20,6 +21,23 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 )
+
+// Open connects a loader to both stores as configured; close releases them.
+func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Loader, func(), error) {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
+		Poll: cfg.LoaderPollInterval, Log: log}
+	return l, func() { ch.Close(); pool.Close() }, nil
+}
 
 // Run starts the loader process (the loop and its /metrics and /healthz endpoint) and
 // blocks until ctx ends. cmd/loader only calls this, so tests start the loader exactly

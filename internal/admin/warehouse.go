@@ -1,0 +1,81 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/config"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+)
+
+// withLoader opens both stores and gives fn a loader on them.
+func withLoader(ctx context.Context, cfg config.Config, fn func(*loader.Loader) error) error {
+	l, closeFn, err := loader.Open(ctx, cfg, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return fn(l)
+}
+
+func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, page int, out io.Writer) error {
+	if fresh && org != "" {
+		return fmt.Errorf("-fresh rebuilds every organisation; leave out -org")
+	}
+	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		if fresh {
+			if err := chstore.Recreate(ctx, l.CH); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "warehouse tables recreated")
+		}
+		_, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out})
+		return err
+	})
+}
+
+func reconcile(ctx context.Context, cfg config.Config, org string, out io.Writer) (bool, error) {
+	var differ bool
+	err := withLoader(ctx, cfg, func(l *loader.Loader) error {
+		diffs, pending, err := l.Reconcile(ctx, org)
+		if err != nil {
+			return err
+		}
+		for _, d := range diffs {
+			fmt.Fprintln(out, d)
+		}
+		if pending > 0 {
+			fmt.Fprintf(out, "note: %d changes are still pending in the outbox; differences may close when the loader catches up\n", pending)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintln(out, "postgresql and clickhouse agree")
+			return nil
+		}
+		fmt.Fprintf(out, "%d differences\n", len(diffs))
+		differ = true
+		return nil
+	})
+	return differ, err
+}
+
+func erase(ctx context.Context, cfg config.Config, id string, out io.Writer) error {
+	if id == "" {
+		return fmt.Errorf("-participant is required")
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := participant.NewStore(pool).Erase(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "participant %s erased; the loader removes their warehouse rows\n", id)
+	return nil
+}

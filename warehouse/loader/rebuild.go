@@ -1,0 +1,106 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// RebuildOptions choose what to rebuild.
+type RebuildOptions struct {
+	OrgID    string    // empty: every organisation
+	PageSize int       // participants per batch
+	Progress io.Writer // progress bar and final rate; nil for none
+}
+
+// RebuildStats summarise a rebuild.
+type RebuildStats struct {
+	Participants int
+	Rows         int
+	Elapsed      time.Duration
+}
+
+// RowsPerSecond is the write rate of the rebuild.
+func (s RebuildStats) RowsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Rows) / s.Elapsed.Seconds()
+}
+
+// Rebuild rewrites the warehouse rows of every participant (of one organisation, or
+// all) from PostgreSQL, page by page in id order. It is safe beside a running loader:
+// each page takes a fresh version from the same sequence as the loader, after which it
+// reads PostgreSQL, so whichever of the two read later also wins in ClickHouse.
+func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, error) {
+	l.defaults()
+	if o.PageSize <= 0 {
+		o.PageSize = 2000
+	}
+	var total int
+	if err := l.PG.QueryRow(ctx, `SELECT count(*) FROM participant WHERE $1 = '' OR organisation_id::text = $1`, o.OrgID).Scan(&total); err != nil {
+		return RebuildStats{}, fmt.Errorf("count participants: %w", err)
+	}
+	start := time.Now()
+	var st RebuildStats
+	after := "00000000-0000-0000-0000-000000000000"
+	for {
+		rows, err := l.PG.Query(ctx, `SELECT id::text, organisation_id::text FROM participant
+			WHERE id > $1::uuid AND ($2 = '' OR organisation_id::text = $2) ORDER BY id LIMIT $3`, after, o.OrgID, o.PageSize)
+		if err != nil {
+			return st, fmt.Errorf("page participants: %w", err)
+		}
+		orgOf := map[string]string{}
+		last := ""
+		for rows.Next() {
+			var id, org string
+			if err := rows.Scan(&id, &org); err != nil {
+				rows.Close()
+				return st, err
+			}
+			orgOf[id], last = org, id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, err
+		}
+		if len(orgOf) == 0 {
+			break
+		}
+		n, err := l.Sync(ctx, orgOf)
+		if err != nil {
+			return st, fmt.Errorf("rebuild page after %s: %w", after, err)
+		}
+		st.Participants += len(orgOf)
+		st.Rows += n
+		after = last
+		st.Elapsed = time.Since(start)
+		progress(o.Progress, st, total)
+	}
+	st.Elapsed = time.Since(start)
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "\nrebuilt %d participants, %d rows in %s: %.0f rows/s\n",
+			st.Participants, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
+	}
+	return st, nil
+}
+
+func progress(w io.Writer, st RebuildStats, total int) {
+	if w == nil || total == 0 {
+		return
+	}
+	const width = 40
+	done := st.Participants * width / total
+	if done > width {
+		done = width
+	}
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < done {
+			bar[i] = '#'
+		}
+	}
+	fmt.Fprintf(w, "\r[%s] %d/%d participants, %d rows, %.0f rows/s", bar, st.Participants, total, st.Rows, st.RowsPerSecond())
+}
