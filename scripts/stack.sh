@@ -223,7 +223,11 @@ case "${1:-up}" in
   up) install_packages; mkdir -p "$DATA"; pg_up; ch_up; log "stack is up (data in $DATA)" ;;
   down) down ;;
   env) print_env ;;
-  ch-stop) # used by the outage tests
-    pkill -f -- "--config-file=$CH_DIR/config.xml" || true ;;
+  ch-stop) # used by the outage tests: stop only ClickHouse (kill -9 with "ch-stop kill")
+    pkill "-${2:-TERM}" -f -- "--config-file=$CH_DIR/config.xml" || true
+    for _ in $(seq 1 60); do pgrep -f -- "--config-file=$CH_DIR/config.xml" >/dev/null || break; sleep 0.5; done ;;
+  pg-stop) # used by the outage tests: stop only PostgreSQL
+    [ -L "$PG_DIR" ] && PG_DIR="$(readlink -f "$PG_DIR")"
+    run_pg "$(pg_bindir)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null ;;
   *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -18,20 +19,26 @@ import (
 )
 
 type system struct {
-	api     *gqltest.Client
-	apiAddr string
-	env     map[string]string
+	api        *gqltest.Client
+	apiAddr    string
+	loaderAddr string
+	env        map[string]string
 }
 
 // start runs the API and the loader on fresh databases until the test ends.
 func start(t *testing.T) *system {
 	t.Helper()
-	pgURL := testenv.PostgresURL(t)
 	ch := testenv.ClickHouseOptions(t)
+	return startWith(t, testenv.PostgresURL(t), ch.Addr, ch.Database)
+}
+
+// startWith runs the API and the loader on the given (migrated) stores.
+func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
+	t.Helper()
 	env := map[string]string{
 		"OUTCOMES_DATABASE_URL":         pgURL,
-		"OUTCOMES_CLICKHOUSE_ADDR":      ch.Addr,
-		"OUTCOMES_CLICKHOUSE_DATABASE":  ch.Database,
+		"OUTCOMES_CLICKHOUSE_ADDR":      chAddr,
+		"OUTCOMES_CLICKHOUSE_DATABASE":  chDatabase,
 		"OUTCOMES_PSEUDONYM_KEY":        "e2e-test-pseudonym-key-0123456789",
 		"OUTCOMES_HTTP_ADDR":            "127.0.0.1:0",
 		"OUTCOMES_LOADER_METRICS_ADDR":  "127.0.0.1:0",
@@ -66,6 +73,8 @@ func start(t *testing.T) *system {
 		case addr := <-ch:
 			if ch == apiReady {
 				s.apiAddr = addr
+			} else {
+				s.loaderAddr = addr
 			}
 		case <-time.After(30 * time.Second):
 			t.Fatal("api or loader did not start")
@@ -119,3 +128,5 @@ type cohortResult struct {
 		ByGender          []breakdown
 	}
 }
+
+type bytesBuffer = bytes.Buffer

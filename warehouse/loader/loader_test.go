@@ -49,7 +49,7 @@ func (f *fixture) person(t *testing.T) string {
 	f.serial++
 	p, err := participant.NewStore(f.pg).Create(ctx, participant.CreateInput{OrganisationID: f.org,
 		PersonalIdentityNumber: demo.Personnummer(time.Date(1980, 1, 1+f.serial%28, 0, 0, 0, 0, time.UTC), 100+f.serial),
-		GivenName: "Test", FamilyName: "Person", Gender: participant.Woman})
+		GivenName:              "Test", FamilyName: "Person", Gender: participant.Woman})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,76 @@
+package testenv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// PrivateStack is a PostgreSQL and a ClickHouse server of a test's own, which the test
+// may stop and start (outage tests). It is stopped and removed when the test ends.
+type PrivateStack struct {
+	t       testing.TB
+	script  string
+	env     []string
+	PGURL   string // the application role on database outcomes
+	CHAddr  string
+	dataDir string
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// NewPrivateStack starts a private stack under the checkout's .data folder (readable
+// by the postgres user, unlike a test's temporary folder).
+func NewPrivateStack(t testing.TB) *PrivateStack {
+	t.Helper()
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, ".data", randomName("private-"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pg, ch, chHTTP := freePort(t), freePort(t), freePort(t)
+	s := &PrivateStack{t: t, script: filepath.Join(root, "scripts", "stack.sh"), dataDir: dir,
+		env: append(os.Environ(), "OUTCOMES_DATA_DIR="+dir, fmt.Sprintf("OUTCOMES_PG_PORT=%d", pg),
+			fmt.Sprintf("OUTCOMES_CH_PORT=%d", ch), fmt.Sprintf("OUTCOMES_CH_HTTP_PORT=%d", chHTTP)),
+		PGURL:  fmt.Sprintf("postgres://outcomes:outcomes@127.0.0.1:%d/outcomes?sslmode=disable", pg),
+		CHAddr: fmt.Sprintf("127.0.0.1:%d", ch)}
+	t.Cleanup(func() {
+		s.run("down")
+		os.RemoveAll(dir) //nolint:errcheck
+	})
+	s.Start()
+	return s
+}
+
+func (s *PrivateStack) run(args ...string) {
+	cmd := exec.Command(s.script, args...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("stack.sh %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// Start brings up whichever server is down.
+func (s *PrivateStack) Start() { s.t.Helper(); s.run("up") }
+
+// StopClickHouse stops the ClickHouse server.
+func (s *PrivateStack) StopClickHouse() { s.t.Helper(); s.run("ch-stop") }
+
+// StopPostgres stops the PostgreSQL server.
+func (s *PrivateStack) StopPostgres() { s.t.Helper(); s.run("pg-stop") }
