@@ -122,6 +122,7 @@ func NewHandler(pool *pgxpool.Pool, ch driver.Conn, log zerolog.Logger, reg *pro
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	reg.MustRegister(requests)
+	registerOutboxGauges(reg, pool)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
@@ -180,4 +181,31 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 				Dur("took", time.Since(start)).Msg("request")
 		}
 	})
+}
+
+// registerOutboxGauges exposes the loader's backlog on the API too, read from the
+// outbox at scrape time, so one scrape of the API shows whether writes are reaching
+// the warehouse.
+func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
+	read := func() (count float64, age float64) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var n int64
+		var oldest *time.Time
+		if err := pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM change_event WHERE processed_at IS NULL`).Scan(&n, &oldest); err != nil {
+			return -1, -1
+		}
+		if oldest != nil {
+			age = time.Since(*oldest).Seconds()
+		}
+		return float64(n), age
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_outbox_pending_changes",
+			Help: "Changes written in PostgreSQL and not yet in the warehouse (-1: unknown)."},
+			func() float64 { n, _ := read(); return n }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_outbox_oldest_pending_seconds",
+			Help: "Age of the oldest change not yet in the warehouse (-1: unknown)."},
+			func() float64 { _, a := read(); return a }),
+	)
 }

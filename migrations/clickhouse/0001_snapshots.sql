@@ -2,6 +2,8 @@
 -- from their first enrolment up to the current month. person_key is a keyed hash; no
 -- personal identity number and no name is ever written here. Rows are versioned;
 -- read them with argMax(..., version) grouped by the key, and drop deleted = 1.
+-- No partitioning by month: a loader batch spans many years, and one part per insert
+-- keeps ClickHouse's merge work small.
 CREATE TABLE IF NOT EXISTS participant_month (
     org_id            String,
     person_key        String,
@@ -16,7 +18,6 @@ CREATE TABLE IF NOT EXISTS participant_month (
     version           UInt64,
     deleted           UInt8
 ) ENGINE = ReplacingMergeTree(version)
-PARTITION BY toYear(month)
 ORDER BY (org_id, person_key, month);
 
 -- One row per enrolment with its outcome at +3, +6, +12 and +24 months after exit.
