@@ -2,6 +2,9 @@ package e2e_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -123,4 +126,33 @@ func TestOutcomeFigureFollowsWrites(t *testing.T) {
 	if got := s.cohort(t, org, 2018).ExitCohortOutcome.Total.Exits; got != 0 {
 		t.Errorf("2018 cohort has %d exits, want 0", got)
 	}
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	s := start(t)
+	org := s.createOrg(t, "metrik")
+	s.person(t, org, "19850402-0028", "WOMAN", "2018-02-01", "2019-03-31", "STUDIES", nil)
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		resp, err := http.Get("http://" + s.apiAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+	eventually(t, "loader reports rows written", func() (bool, string) {
+		n := s.loaderMetric(t, `outcomes_loader_rows_written_total (\d+)`)
+		return n > 0, fmt.Sprint(n)
+	})
+	eventually(t, "api reports an empty backlog", func() (bool, string) {
+		resp, err := http.Get("http://" + s.apiAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), "outcomes_outbox_pending_changes 0"), ""
+	})
 }
