@@ -35,7 +35,7 @@ func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, pag
 			}
 			fmt.Fprintln(out, "warehouse tables recreated")
 		}
-		_, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out})
+		_, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out, Fresh: fresh})
 		return err
 	})
 }

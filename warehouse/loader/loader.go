@@ -221,6 +221,12 @@ func (l *Loader) pending(ctx context.Context) ([]event, error) {
 // organisation id), tombstoning rows PostgreSQL no longer implies. It returns the
 // number of rows written.
 func (l *Loader) Sync(ctx context.Context, orgOf map[string]string) (int, error) {
+	return l.sync(ctx, orgOf, true)
+}
+
+// sync is Sync; lookupLive false skips the tombstone lookup, for rebuilds into freshly
+// created (empty) tables.
+func (l *Loader) sync(ctx context.Context, orgOf map[string]string, lookupLive bool) (int, error) {
 	l.defaults()
 	ids := make([]string, 0, len(orgOf))
 	for id := range orgOf {
@@ -256,6 +262,9 @@ func (l *Loader) Sync(ctx context.Context, orgOf map[string]string) (int, error)
 		byOrg[org] = append(byOrg[org], key)
 	}
 	for org, keys := range byOrg {
+		if !lookupLive {
+			break
+		}
 		live, err := chstore.Live(ctx, l.CH, org, keys)
 		if err != nil {
 			l.Metrics.Errors.WithLabelValues("clickhouse").Inc()

@@ -12,6 +12,9 @@ type RebuildOptions struct {
 	OrgID    string    // empty: every organisation
 	PageSize int       // participants per batch
 	Progress io.Writer // progress bar and final rate; nil for none
+	// Fresh says the warehouse tables were just recreated (empty), so there is nothing
+	// to tombstone and the lookup of live rows is skipped.
+	Fresh bool
 }
 
 // RebuildStats summarise a rebuild.
@@ -68,7 +71,7 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 		if len(orgOf) == 0 {
 			break
 		}
-		n, err := l.Sync(ctx, orgOf)
+		n, err := l.sync(ctx, orgOf, !o.Fresh)
 		if err != nil {
 			return st, fmt.Errorf("rebuild page after %s: %w", after, err)
 		}
