@@ -17,6 +17,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 )
@@ -331,4 +332,44 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("condition not reached")
+}
+
+// A rebuild from scratch while the live loader runs and people keep being written:
+// afterwards the warehouse agrees with PostgreSQL.
+func TestRebuildBesideRunningLoader(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := 0; i < 30; i++ {
+		f.person(t)
+	}
+	live := *f.l
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { live.Run(runCtx); close(done) }() //nolint:errcheck
+	writes := make(chan struct{})
+	go func() {
+		defer close(writes)
+		for i := 0; i < 20; i++ {
+			f.person(t)
+		}
+	}()
+	if err := chstore.Recreate(ctx, f.ch); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.l.Rebuild(ctx, loader.RebuildOptions{PageSize: 7, Fresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Participants < 30 || st.Rows == 0 {
+		t.Errorf("rebuild stats %+v", st)
+	}
+	<-writes
+	waitFor(t, func() bool {
+		var pending int
+		f.pg.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&pending) //nolint:errcheck
+		return pending == 0
+	})
+	stop()
+	<-done
+	f.mustAgree(t)
 }
