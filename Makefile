@@ -33,3 +33,6 @@ fmt:
 
 clean: stop
 	rm -rf $(BIN) .data
+
+bench-loader: stack
+	scripts/bench-loader.sh

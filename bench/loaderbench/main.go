@@ -1,0 +1,299 @@
+// Command loaderbench measures the loader on the local stack (figures, not tests):
+//
+//  1. generates a realistic history for N participants (default 100,000) with COPY;
+//  2. rebuilds the warehouse with the loader from scratch and reports rows per second;
+//  3. exports the same rows to TSV and inserts them with clickhouse-client into copies
+//     of the tables, the raw insert rate on the same machine in the same run, and prints
+//     the loader's rate as a ratio of it;
+//  4. runs the API and the loader, writes through GraphQL at a steady rate, and reports
+//     the change-to-warehouse latency (commit to ClickHouse acknowledgement) at p50/p95.
+//
+// Run it with `make bench-loader`; results go to standard output.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/config"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/internal/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
+)
+
+func main() {
+	n := flag.Int("participants", 100000, "participants to generate")
+	rate := flag.Int("rate", 20, "GraphQL writes per second during the latency run")
+	dur := flag.Duration("duration", 30*time.Second, "length of the latency run")
+	flag.Parse()
+	if err := run(*n, *rate, *dur); err != nil {
+		fmt.Fprintln(os.Stderr, "loaderbench:", err)
+		os.Exit(1)
+	}
+}
+
+const benchDB = "outcomes_bench"
+
+func run(n, rate int, dur time.Duration) error {
+	ctx := context.Background()
+	admin := os.Getenv("OUTCOMES_PG_ADMIN_URL")
+	appURL, err := url.Parse(os.Getenv("OUTCOMES_DATABASE_URL"))
+	if admin == "" || err != nil {
+		return fmt.Errorf("run through scripts/bench-loader.sh (needs the stack's environment)")
+	}
+	// A fresh PostgreSQL database and ClickHouse database for the run.
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return err
+	}
+	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") //nolint:errcheck
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+benchDB+" OWNER "+appURL.User.Username()); err != nil {
+		return err
+	}
+	conn.Close(ctx)
+	appURL.Path = "/" + benchDB
+	env := map[string]string{"OUTCOMES_DATABASE_URL": appURL.String(), "OUTCOMES_CLICKHOUSE_ADDR": os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"),
+		"OUTCOMES_CLICKHOUSE_DATABASE": benchDB, "OUTCOMES_PSEUDONYM_KEY": "bench-pseudonym-key-0123456789",
+		"OUTCOMES_LOADER_BATCH_SIZE": "500", "OUTCOMES_LOG_LEVEL": "warn", "OUTCOMES_LOADER_POLL_INTERVAL": "1s",
+		"OUTCOMES_HTTP_ADDR": "127.0.0.1:0", "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if _, err := db.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"})
+	if err != nil {
+		return err
+	}
+	ch.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB) //nolint:errcheck
+	ch.Close()
+	if ch, err = chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"}); err != nil {
+		return err
+	}
+	if _, err := chstore.Migrate(ctx, ch); err != nil {
+		return err
+	}
+
+	fmt.Printf("machine: %s\n", machine())
+	start := time.Now()
+	org, counts, err := generate(ctx, pool, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("generated %d participants, %d enrolments, %d observations in %s\n", counts[0], counts[1], counts[2], time.Since(start).Round(time.Millisecond))
+
+	l := &loader.Loader{PG: pool, CH: ch, Keys: pseudonymKeyer(cfg), BatchSize: 500, Log: zerolog.Nop()}
+	st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loader rebuild: %d rows in %s = %.0f rows/s\n", st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
+	// The rebuild's rows are the warehouse now: the outbox has nothing left to do.
+	if _, err := pool.Exec(ctx, `UPDATE change_event SET processed_at = clock_timestamp() WHERE processed_at IS NULL`); err != nil {
+		return err
+	}
+
+	rawRows, rawTime, err := rawInsert(cfg.ClickHouseAddr)
+	if err != nil {
+		return err
+	}
+	rawRate := float64(rawRows) / rawTime.Seconds()
+	fmt.Printf("clickhouse-client raw insert of the same rows from TSV: %d rows in %s = %.0f rows/s\n", rawRows, rawTime.Round(time.Millisecond), rawRate)
+	fmt.Printf("loader / raw insert rate: %.2f\n", st.RowsPerSecond()/rawRate)
+
+	p50, p95, writes, err := latency(ctx, getenv, pool, org, rate, dur)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("steady load: %d GraphQL writes at %d/s for %s; change-to-warehouse latency p50 %s, p95 %s\n",
+		writes, rate, dur, p50.Round(time.Millisecond), p95.Round(time.Millisecond))
+	return nil
+}
+
+func machine() string {
+	out, _ := exec.Command("sh", "-c", "echo $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), ClickHouse $(clickhouse-client --version 2>/dev/null | tail -1)").Output()
+	return strings.TrimSpace(string(out))
+}
+
+// generate writes a realistic history with COPY, and one change event per participant
+// (so the latency run starts from an outbox with history).
+func generate(ctx context.Context, pool *pgxpool.Pool, n int) (string, [3]int, error) {
+	var counts [3]int
+	o, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "benchkommun", Name: "Benchkommun", Kind: organisation.Municipality})
+	if err != nil {
+		return "", counts, err
+	}
+	measures := map[string]string{}
+	rows, err := pool.Query(ctx, `SELECT code, id::text FROM measure_type WHERE organisation_id = $1`, o.ID)
+	if err != nil {
+		return "", counts, err
+	}
+	for rows.Next() {
+		var c, id string
+		rows.Scan(&c, &id) //nolint:errcheck
+		measures[c] = id
+	}
+	rows.Close()
+	codes := []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment", "work_training"}
+	statuses := []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "studies", "job_seeking", "job_seeking", "sick_leave", "subsidised_employment"}
+	rng := rand.New(rand.NewPCG(7, 100000))
+	var ps, es, obs [][]any
+	base := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	genders := []string{"woman", "man", "man", "woman", "other"}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
+		birth := base.AddDate(0, 0, i%14600)
+		ps = append(ps, []any{id, o.ID, demo.Personnummer(birth, i/14600), "Bench", "Person", genders[rng.IntN(len(genders))], birth})
+		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*3))
+		k := 1 + rng.IntN(2)
+		var end time.Time
+		for j := 0; j < k; j++ {
+			end = start.AddDate(0, 3+rng.IntN(12), 0)
+			es = append(es, []any{o.ID, id, measures[codes[rng.IntN(len(codes))]], start, end, statuses[rng.IntN(len(statuses))]})
+			start = end.AddDate(0, 2, 0)
+		}
+		for _, h := range []int{3, 6, 12, 24} {
+			if rng.IntN(5) == 0 {
+				continue
+			}
+			m := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, h, 0)
+			obs = append(obs, []any{o.ID, id, m, statuses[rng.IntN(len(statuses))], rng.IntN(2) == 0, "af_data"})
+		}
+	}
+	copyRows := func(table string, cols []string, rows [][]any) error {
+		_, err := pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	}
+	if err := copyRows("participant", []string{"id", "organisation_id", "personal_identity_number", "given_name", "family_name", "gender", "birth_date"}, ps); err != nil {
+		return "", counts, err
+	}
+	if err := copyRows("enrolment", []string{"organisation_id", "participant_id", "measure_type_id", "start_date", "end_date", "exit_reason"}, es); err != nil {
+		return "", counts, err
+	}
+	if err := copyRows("outcome_observation", []string{"organisation_id", "participant_id", "month", "status", "social_assistance", "source"}, obs); err != nil {
+		return "", counts, err
+	}
+	// The loader's month rollover must not re-queue everyone during the latency run.
+	_, err = pool.Exec(ctx, `INSERT INTO loader_state (name, value) VALUES ('rollover_month', to_char(now(), 'YYYY-MM'))`)
+	return o.ID, [3]int{len(ps), len(es), len(obs)}, err
+}
+
+// rawInsert exports the rebuilt rows to TSV and times clickhouse-client inserting them
+// into empty copies of the tables.
+func rawInsert(addr string) (int, time.Duration, error) {
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	client := func(query string, stdin, stdout *os.File) error {
+		cmd := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB, "--query", query)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, os.Stderr
+		return cmd.Run()
+	}
+	var total int
+	var elapsed time.Duration
+	for _, table := range []string{"participant_month", "enrolment_outcome"} {
+		f, err := os.CreateTemp("", table+"-*.tsv")
+		if err != nil {
+			return 0, 0, err
+		}
+		defer os.Remove(f.Name())
+		if err := client("SELECT * FROM "+table+" FORMAT TabSeparated", nil, f); err != nil {
+			return 0, 0, err
+		}
+		if err := client("CREATE TABLE raw_"+table+" AS "+table, nil, nil); err != nil {
+			return 0, 0, err
+		}
+		f.Seek(0, 0) //nolint:errcheck
+		start := time.Now()
+		if err := client("INSERT INTO raw_"+table+" FORMAT TabSeparated", f, nil); err != nil {
+			return 0, 0, err
+		}
+		elapsed += time.Since(start)
+		f.Close()
+		out, err := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB,
+			"--query", "SELECT count() FROM raw_"+table).Output()
+		if err != nil {
+			return 0, 0, err
+		}
+		var c int
+		fmt.Sscan(string(out), &c) //nolint:errcheck
+		total += c
+	}
+	return total, elapsed, nil
+}
+
+// latency runs the API and the loader, writes observations through GraphQL at a steady
+// rate, and reads commit-to-acknowledgement latency from the outbox (processed_at is
+// set right after ClickHouse acknowledged the batch).
+func latency(ctx context.Context, getenv func(string) string, pool *pgxpool.Pool, org string, rate int, dur time.Duration) (p50, p95 time.Duration, writes int, err error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	apiReady, loaderReady := make(chan string, 1), make(chan string, 1)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); apiserver.Run(runCtx, getenv, os.Stderr, apiReady) }() //nolint:errcheck
+	go func() { defer wg.Done(); loader.Run(runCtx, getenv, os.Stderr, loaderReady) }() //nolint:errcheck
+	addr := <-apiReady
+	<-loaderReady
+	client := gqltest.New("http://" + addr + "/graphql")
+	var from time.Time
+	if err := pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&from); err != nil {
+		return 0, 0, 0, err
+	}
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	deadline := time.Now().Add(dur)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for time.Now().Before(deadline) {
+		<-tick.C
+		pid := fmt.Sprintf("00000000-0000-4000-8000-%012d", 1+rng.IntN(1000))
+		month := time.Date(2021+rng.IntN(4), time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		r, err := client.Do(ctx, `mutation($p: ID!, $m: Month!) { recordOutcomeObservation(input: {participantId: $p, month: $m,
+			status: STUDIES, socialAssistance: false, source: PARTICIPANT_SURVEY}) { id } }`, map[string]any{"p": pid, "m": month})
+		if err != nil || len(r.Errors) > 0 {
+			return 0, 0, writes, fmt.Errorf("write: %v %v", err, r.Errors)
+		}
+		writes++
+	}
+	tick.Stop()
+	// Wait for the backlog to drain, then read the latencies.
+	for i := 0; i < 600; i++ {
+		var pending int
+		pool.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&pending) //nolint:errcheck
+		if pending == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var s50, s95 float64
+	err = pool.QueryRow(ctx, `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at)),
+		percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at))
+		FROM change_event WHERE created_at >= $1 AND processed_at IS NOT NULL`, from).Scan(&s50, &s95)
+	cancel()
+	wg.Wait()
+	return time.Duration(s50 * float64(time.Second)), time.Duration(s95 * float64(time.Second)), writes, err
+}
+
+func pseudonymKeyer(cfg config.Config) pseudonym.Keyer { return pseudonym.New(cfg.PseudonymKey) }
