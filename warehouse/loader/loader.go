@@ -227,6 +227,23 @@ func (l *Loader) Sync(ctx context.Context, orgOf map[string]string) (int, error)
 // sync is Sync; lookupLive false skips the tombstone lookup, for rebuilds into freshly
 // created (empty) tables.
 func (l *Loader) sync(ctx context.Context, orgOf map[string]string, lookupLive bool) (int, error) {
+	b, err := l.prepare(ctx, orgOf, lookupLive)
+	if err != nil {
+		return 0, err
+	}
+	return l.write(ctx, b)
+}
+
+// prepared is a batch ready for ClickHouse.
+type prepared struct {
+	rows         chstore.Rows
+	erased       []string // person keys of participants no longer in PostgreSQL
+	participants int
+}
+
+// prepare reads the participants' histories and builds their rows, plus tombstones for
+// live rows PostgreSQL no longer implies.
+func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLive bool) (prepared, error) {
 	l.defaults()
 	ids := make([]string, 0, len(orgOf))
 	for id := range orgOf {
@@ -236,72 +253,83 @@ func (l *Loader) sync(ctx context.Context, orgOf map[string]string, lookupLive b
 	version, persons, err := readHistories(ctx, l.PG, ids)
 	if err != nil {
 		l.Metrics.Errors.WithLabelValues("read").Inc()
-		return 0, err
+		return prepared{}, err
 	}
 	asOf := snapshot.Month(l.now().UTC())
-	batch := chstore.Rows{Version: version}
+	out := prepared{rows: chstore.Rows{Version: version}}
+	batch := &out.rows
 	byOrg := map[string][]string{} // org -> person keys
-	implied := map[string]map[string]bool{}
+	type implied struct {
+		months     map[int64]bool
+		enrolments map[string]bool
+	}
+	implies := map[string]implied{}
 	for _, id := range ids {
 		key := l.Keys.Person(id)
 		org := orgOf[id]
-		if p := persons[id]; p != nil {
+		p := persons[id]
+		if p == nil {
+			out.erased = append(out.erased, key)
+		} else {
 			org = p.OrgID
 			months, enrolments := snapshot.Build(*p, asOf, l.Keys)
 			batch.Months = append(batch.Months, months...)
 			batch.Enrolments = append(batch.Enrolments, enrolments...)
-			set := map[string]bool{}
-			for _, m := range months {
-				set["m"+m.Month.Format("2006-01")] = true
+			if lookupLive {
+				im := implied{months: make(map[int64]bool, len(months)), enrolments: make(map[string]bool, len(enrolments))}
+				for _, m := range months {
+					im.months[m.Month.Unix()] = true
+				}
+				for _, e := range enrolments {
+					im.enrolments[e.EnrolmentKey] = true
+				}
+				implies[key] = im
 			}
-			for _, e := range enrolments {
-				set["e"+e.EnrolmentKey] = true
-			}
-			implied[key] = set
 		}
 		byOrg[org] = append(byOrg[org], key)
 	}
+	if !lookupLive {
+		return out, nil
+	}
 	for org, keys := range byOrg {
-		if !lookupLive {
-			break
-		}
 		live, err := chstore.Live(ctx, l.CH, org, keys)
 		if err != nil {
 			l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
-			return 0, err
+			return prepared{}, err
 		}
 		for _, key := range keys {
+			im := implies[key] // zero value for the erased: everything live is tombstoned
 			for _, m := range live.Months[key] {
-				if !implied[key]["m"+m.Format("2006-01")] {
+				if !im.months[snapshot.Month(m).Unix()] {
 					batch.DeletedMonths = append(batch.DeletedMonths, snapshot.MonthRow{OrgID: org, PersonKey: key, Month: m})
 				}
 			}
 			for _, e := range live.Enrolments[key] {
-				if !implied[key]["e"+e] {
+				if !im.enrolments[e] {
 					batch.DeletedEnrolments = append(batch.DeletedEnrolments, snapshot.EnrolmentRow{OrgID: org, EnrolmentKey: e, PersonKey: key})
 				}
 			}
 		}
 	}
-	if err := chstore.Write(ctx, l.CH, batch); err != nil {
+	return out, nil
+}
+
+// write sends a prepared batch to ClickHouse and returns the rows written.
+func (l *Loader) write(ctx context.Context, b prepared) (int, error) {
+	if err := chstore.Write(ctx, l.CH, b.rows); err != nil {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return 0, err
 	}
-	// Erased people: the tombstones above hide them at once; the mutation removes their
-	// data rows physically when ClickHouse gets to it.
-	var erased []string
-	for _, id := range ids {
-		if persons[id] == nil {
-			erased = append(erased, l.Keys.Person(id))
-		}
-	}
-	if err := chstore.DeletePersons(ctx, l.CH, erased); err != nil {
+	// Erased people: the tombstones hide them at once; the mutation removes their data
+	// rows physically when ClickHouse gets to it.
+	if err := chstore.DeletePersons(ctx, l.CH, b.erased); err != nil {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return 0, err
 	}
-	l.Metrics.RowsWritten.Add(float64(batch.Len()))
-	l.Metrics.BatchSize.Observe(float64(batch.Len()))
-	return batch.Len(), nil
+	n := b.rows.Len()
+	l.Metrics.RowsWritten.Add(float64(n))
+	l.Metrics.BatchSize.Observe(float64(n))
+	return n, nil
 }
 
 // rollover extends every open timeline when a new month begins: it queues a change for

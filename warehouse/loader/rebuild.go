@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // RebuildOptions choose what to rebuild.
@@ -47,39 +49,49 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 	}
 	start := time.Now()
 	var st RebuildStats
-	after := "00000000-0000-0000-0000-000000000000"
-	for {
-		rows, err := l.PG.Query(ctx, `SELECT id::text, organisation_id::text FROM participant
-			WHERE id > $1::uuid AND ($2 = '' OR organisation_id::text = $2) ORDER BY id LIMIT $3`, after, o.OrgID, o.PageSize)
-		if err != nil {
-			return st, fmt.Errorf("page participants: %w", err)
-		}
-		orgOf := map[string]string{}
-		last := ""
-		for rows.Next() {
-			var id, org string
-			if err := rows.Scan(&id, &org); err != nil {
-				rows.Close()
-				return st, err
+	// Two stages joined by a small channel: reading PostgreSQL and building rows for the
+	// next page overlaps with ClickHouse taking the current one.
+	pages := make(chan prepared, 2)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pages)
+		after := "00000000-0000-0000-0000-000000000000"
+		for {
+			orgOf, last, err := l.page(gctx, after, o.OrgID, o.PageSize)
+			if err != nil {
+				return err
 			}
-			orgOf[id], last = org, id
+			if len(orgOf) == 0 {
+				return nil
+			}
+			b, err := l.prepare(gctx, orgOf, !o.Fresh)
+			if err != nil {
+				return fmt.Errorf("rebuild page after %s: %w", after, err)
+			}
+			b.participants = len(orgOf)
+			select {
+			case pages <- b:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			after = last
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return st, err
+	})
+	g.Go(func() error {
+		for b := range pages {
+			n, err := l.write(gctx, b)
+			if err != nil {
+				return err
+			}
+			st.Participants += b.participants
+			st.Rows += n
+			st.Elapsed = time.Since(start)
+			progress(o.Progress, st, total)
 		}
-		if len(orgOf) == 0 {
-			break
-		}
-		n, err := l.sync(ctx, orgOf, !o.Fresh)
-		if err != nil {
-			return st, fmt.Errorf("rebuild page after %s: %w", after, err)
-		}
-		st.Participants += len(orgOf)
-		st.Rows += n
-		after = last
-		st.Elapsed = time.Since(start)
-		progress(o.Progress, st, total)
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return st, err
 	}
 	st.Elapsed = time.Since(start)
 	if o.Progress != nil {
@@ -87,6 +99,26 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 			st.Participants, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
 	}
 	return st, nil
+}
+
+// page returns the next participants (id -> organisation) after the given id.
+func (l *Loader) page(ctx context.Context, after, orgID string, size int) (map[string]string, string, error) {
+	rows, err := l.PG.Query(ctx, `SELECT id::text, organisation_id::text FROM participant
+		WHERE id > $1::uuid AND ($2 = '' OR organisation_id::text = $2) ORDER BY id LIMIT $3`, after, orgID, size)
+	if err != nil {
+		return nil, "", fmt.Errorf("page participants: %w", err)
+	}
+	defer rows.Close()
+	orgOf := map[string]string{}
+	last := ""
+	for rows.Next() {
+		var id, org string
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, "", err
+		}
+		orgOf[id], last = org, id
+	}
+	return orgOf, last, rows.Err()
 }
 
 func progress(w io.Writer, st RebuildStats, total int) {
