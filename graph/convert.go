@@ -51,14 +51,18 @@ func monthOf(t time.Time) *model.Month {
 
 func ptr[T any](v T) *T { return &v }
 
-func toBreakdown(b cohort.Breakdown) *model.OutcomeBreakdown {
-	out := &model.OutcomeBreakdown{Exits: b.Exits}
+func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
+	out := &model.OutcomeBreakdown{}
+	out.Exits, out.ExitsDisplay = cohort.ShowCount(b.Exits, suppress)
 	if b.Gender != "" {
 		out.Gender = ptr(toGender(participant.Gender(b.Gender)))
 	}
 	for _, f := range b.Figures {
-		out.Figures = append(out.Figures, &model.OutcomeFigure{MonthsAfterExit: f.MonthsAfterExit, N: f.N,
-			Known: f.Known, Unknown: f.Unknown, InWorkOrStudies: f.InWorkOrStudies, Share: f.Share})
+		s := cohort.Show(f, suppress)
+		d := s.Display
+		out.Figures = append(out.Figures, &model.OutcomeFigure{MonthsAfterExit: f.MonthsAfterExit, N: s.N,
+			Known: s.Known, Unknown: s.Unknown, InWorkOrStudies: s.InWorkOrStudies, Share: s.Share, Suppressed: s.Suppressed,
+			Display: &model.FigureDisplay{N: d.N, Known: d.Known, Unknown: d.Unknown, InWorkOrStudies: d.InWorkOrStudies, Share: d.Share}})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 )
@@ -48,6 +49,13 @@ func (r *outcomeObservationResolver) Source(ctx context.Context, obj *outcome.Ob
 
 // ExitCohortOutcome is the resolver for the exitCohortOutcome field.
 func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID string, exitYear int) (*model.ExitCohortOutcome, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanReadAggregates(organisationID) {
+		return nil, auth.Forbidden("organisationId", "figures of this organisation")
+	}
 	if err := cohort.ValidateYear(exitYear); err != nil {
 		return nil, err
 	}
@@ -56,9 +64,9 @@ func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID st
 		return nil, err
 	}
 	out := &model.ExitCohortOutcome{ExitYear: res.ExitYear, AsOfMonth: model.Month(res.AsOf),
-		DefinitionVersion: res.DefinitionVersion, Total: toBreakdown(res.Total), ByGender: []*model.OutcomeBreakdown{}}
+		DefinitionVersion: res.DefinitionVersion, Total: toBreakdown(res.Total, p.SuppressSmallCounts()), ByGender: []*model.OutcomeBreakdown{}}
 	for _, b := range res.ByGender {
-		out.ByGender = append(out.ByGender, toBreakdown(b))
+		out.ByGender = append(out.ByGender, toBreakdown(b, p.SuppressSmallCounts()))
 	}
 	return out, nil
 }

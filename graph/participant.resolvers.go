@@ -18,6 +18,9 @@ import (
 
 // CreateParticipant is the resolver for the createParticipant field.
 func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*participant.Participant, error) {
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
 	p, err := r.Participants.Create(ctx, participant.CreateInput{
 		OrganisationID:         input.OrganisationID,
 		PersonalIdentityNumber: input.PersonalIdentityNumber,
@@ -30,6 +33,14 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 		return nil, err
 	}
 	return &p, nil
+}
+
+// EraseParticipant is the resolver for the eraseParticipant field.
+func (r *mutationResolver) EraseParticipant(ctx context.Context, id string) (bool, error) {
+	if err := r.Participants.Erase(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Organisation is the resolver for the organisation field.
@@ -64,6 +75,9 @@ func (r *queryResolver) Participant(ctx context.Context, id string) (*participan
 
 // Participants is the resolver for the participants field.
 func (r *queryResolver) Participants(ctx context.Context, organisationID string, first *int, after *string) (*model.ParticipantConnection, error) {
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
 	n, cursor := 50, ""
 	if first != nil {
 		n = *first

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -21,6 +22,7 @@ type Resolver struct {
 	Participants  *participant.Store
 	Enrolments    *enrolment.Store
 	Observations  *outcome.Store
+	Audit         *audit.Store
 	Warehouse     driver.Conn
 	Now           func() time.Time
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
@@ -41,6 +42,39 @@ func (r *queryResolver) Organisations(ctx context.Context) ([]*organisation.Orga
 // Organisation is the resolver for the organisation field.
 func (r *queryResolver) Organisation(ctx context.Context, id string) (*organisation.Organisation, error) {
 	return nullIfNotFound(r.loaders(ctx).Organisation.Load(ctx, id))
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error) {
+	n, cursor := 50, ""
+	if first != nil {
+		n = *first
+	}
+	if after != nil {
+		cursor = *after
+	}
+	f := audit.Filter{}
+	if subject != nil {
+		f.Subject = *subject
+	}
+	if entity != nil {
+		f.Entity = *entity
+	}
+	if entityID != nil {
+		f.EntityID = *entityID
+	}
+	page, err := r.Audit.List(ctx, f, n, cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.AuditConnection{Edges: []*model.AuditEdge{}, PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}}
+	for _, e := range page.Items {
+		out.Edges = append(out.Edges, &model.AuditEdge{Cursor: audit.Cursor(e), Node: toAuditEntry(e)})
+	}
+	if len(out.Edges) > 0 {
+		out.PageInfo.EndCursor = &out.Edges[len(out.Edges)-1].Cursor
+	}
+	return out, nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

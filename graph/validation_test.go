@@ -4,23 +4,59 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/testenv"
 )
 
+const devKey = "graph-test-token-key-0123456789"
+
+// newAPI serves the API in-process on a fresh database. It returns an admin client, the
+// base URL (for clients with other tokens) and a system pool for checking state.
 func newAPI(t *testing.T) (*gqltest.Client, *pgxpool.Pool) {
+	c, pool, _ := newAPIWithURL(t)
+	return c, pool
+}
+
+func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 	t.Helper()
-	pool := testenv.Postgres(t)
-	h := apiserver.NewHandler(pool, nil, zerolog.Nop(), prometheus.NewRegistry(), nil)
+	url := testenv.PostgresURL(t)
+	scoped, err := db.ConnectScoped(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(scoped.Close)
+	system, err := db.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(system.Close)
+	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
+		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, Introspection: true})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return gqltest.New(srv.URL + "/graphql"), pool
+	c := client(t, srv.URL, auth.Principal{Subject: "test-admin", Role: auth.Admin})
+	return c, system, srv.URL
+}
+
+// client returns a GraphQL client carrying a development token for p.
+func client(t *testing.T, base string, p auth.Principal) *gqltest.Client {
+	t.Helper()
+	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gqltest.New(base + "/graphql")
+	c.Header.Set("Authorization", "Bearer "+tok)
+	return c
 }
 
 // rowCounts is the state that a rejected write must leave alone.

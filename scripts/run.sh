@@ -12,6 +12,9 @@ export OUTCOMES_LOADER_METRICS_ADDR="${OUTCOMES_LOADER_METRICS_ADDR:-:9108}"
 
 bin/outcomesctl migrate
 bin/outcomesctl seed
+ADMIN_TOKEN="$(bin/outcomesctl token -role admin -subject dev-admin)"
+CASEWORKER_TOKEN="$(bin/outcomesctl token -role caseworker -org uppsala -subject dev-caseworker)"
+STEERING_TOKEN="$(bin/outcomesctl token -role steering -org uppsala -subject dev-steering)"
 
 bin/loader &
 LOADER=$!
@@ -35,6 +38,10 @@ cat >&2 <<MSG
     PostgreSQL  $OUTCOMES_DATABASE_URL
     ClickHouse  $OUTCOMES_CLICKHOUSE_ADDR (database $OUTCOMES_CLICKHOUSE_DATABASE)
     data        $ROOT/.data
+  Development tokens (12 h; in GraphiQL add the header {"Authorization": "Bearer <token>"}):
+    admin       $ADMIN_TOKEN
+    caseworker  $CASEWORKER_TOKEN
+    steering    $STEERING_TOKEN
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG

@@ -164,6 +164,121 @@ func (ec *executionContext) fieldContext_ExitCohortOutcome_byGender(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _FigureDisplay_n(ctx context.Context, field graphql.CollectedField, obj *model.FigureDisplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureDisplay_n(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.N, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureDisplay_n(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureDisplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _FigureDisplay_known(ctx context.Context, field graphql.CollectedField, obj *model.FigureDisplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureDisplay_known(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Known, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureDisplay_known(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureDisplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _FigureDisplay_unknown(ctx context.Context, field graphql.CollectedField, obj *model.FigureDisplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureDisplay_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureDisplay_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureDisplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _FigureDisplay_inWorkOrStudies(ctx context.Context, field graphql.CollectedField, obj *model.FigureDisplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureDisplay_inWorkOrStudies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InWorkOrStudies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureDisplay_inWorkOrStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureDisplay", field, false, false, "String")
+}
+
+func (ec *executionContext) _FigureDisplay_share(ctx context.Context, field graphql.CollectedField, obj *model.FigureDisplay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FigureDisplay_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FigureDisplay_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FigureDisplay", field, false, false, "String")
+}
+
 func (ec *executionContext) _OutcomeBreakdown_gender(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeBreakdown) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -199,15 +314,38 @@ func (ec *executionContext) _OutcomeBreakdown_exits(ctx context.Context, field g
 			return obj.Exits, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeBreakdown_exits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeBreakdown", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OutcomeBreakdown_exitsDisplay(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeBreakdown) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeBreakdown_exitsDisplay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExitsDisplay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_OutcomeBreakdown_exits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OutcomeBreakdown", field, false, false, "Int")
+func (ec *executionContext) fieldContext_OutcomeBreakdown_exitsDisplay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeBreakdown", field, false, false, "String")
 }
 
 func (ec *executionContext) _OutcomeBreakdown_figures(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeBreakdown) (ret graphql.Marshaler) {
@@ -277,11 +415,11 @@ func (ec *executionContext) _OutcomeFigure_n(ctx context.Context, field graphql.
 			return obj.N, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeFigure_n(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -300,11 +438,11 @@ func (ec *executionContext) _OutcomeFigure_known(ctx context.Context, field grap
 			return obj.Known, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeFigure_known(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -323,11 +461,11 @@ func (ec *executionContext) _OutcomeFigure_unknown(ctx context.Context, field gr
 			return obj.Unknown, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeFigure_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -346,11 +484,11 @@ func (ec *executionContext) _OutcomeFigure_inWorkOrStudies(ctx context.Context, 
 			return obj.InWorkOrStudies, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeFigure_inWorkOrStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -378,6 +516,61 @@ func (ec *executionContext) _OutcomeFigure_share(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_OutcomeFigure_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OutcomeFigure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OutcomeFigure_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeFigure_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeFigure_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeFigure", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OutcomeFigure_display(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeFigure_display(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Display, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FigureDisplay) graphql.Marshaler {
+			return ec.marshalNFigureDisplay2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐFigureDisplay(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeFigure_display(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutcomeFigure",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FigureDisplay(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OutcomeObservation_id(ctx context.Context, field graphql.CollectedField, obj *outcome.Observation) (ret graphql.Marshaler) {
@@ -660,6 +853,59 @@ func (ec *executionContext) _ExitCohortOutcome(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var figureDisplayImplementors = []string{"FigureDisplay"}
+
+func (ec *executionContext) _FigureDisplay(ctx context.Context, sel ast.SelectionSet, obj *model.FigureDisplay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, figureDisplayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FigureDisplay")
+		case "n":
+			out.Values[i] = ec._FigureDisplay_n(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "known":
+			out.Values[i] = ec._FigureDisplay_known(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknown":
+			out.Values[i] = ec._FigureDisplay_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inWorkOrStudies":
+			out.Values[i] = ec._FigureDisplay_inWorkOrStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._FigureDisplay_share(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var outcomeBreakdownImplementors = []string{"OutcomeBreakdown"}
 
 func (ec *executionContext) _OutcomeBreakdown(ctx context.Context, sel ast.SelectionSet, obj *model.OutcomeBreakdown) graphql.Marshaler {
@@ -678,6 +924,11 @@ func (ec *executionContext) _OutcomeBreakdown(ctx context.Context, sel ast.Selec
 			}
 		case "exits":
 			out.Values[i] = ec._OutcomeBreakdown_exits(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exitsDisplay":
+			out.Values[i] = ec._OutcomeBreakdown_exitsDisplay(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -721,27 +972,37 @@ func (ec *executionContext) _OutcomeFigure(ctx context.Context, sel ast.Selectio
 			}
 		case "n":
 			out.Values[i] = ec._OutcomeFigure_n(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "known":
 			out.Values[i] = ec._OutcomeFigure_known(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "unknown":
 			out.Values[i] = ec._OutcomeFigure_unknown(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "inWorkOrStudies":
 			out.Values[i] = ec._OutcomeFigure_inWorkOrStudies(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "share":
 			out.Values[i] = ec._OutcomeFigure_share(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._OutcomeFigure_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "display":
+			out.Values[i] = ec._OutcomeFigure_display(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -832,6 +1093,14 @@ func (ec *executionContext) marshalNExitCohortOutcome2ᚖgithubᚗcomᚋarbetsma
 		return graphql.Null
 	}
 	return ec._ExitCohortOutcome(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFigureDisplay2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐFigureDisplay(ctx context.Context, sel ast.SelectionSet, v *model.FigureDisplay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FigureDisplay!")
+		return graphql.Null
+	}
+	return ec._FigureDisplay(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐObservationSource(ctx context.Context, v any) (model.ObservationSource, error) {

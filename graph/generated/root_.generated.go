@@ -31,9 +31,33 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Auth func(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	AuditConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AuditEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		Action         func(childComplexity int) int
+		At             func(childComplexity int) int
+		Entity         func(childComplexity int) int
+		EntityID       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Operation      func(childComplexity int) int
+		OrganisationID func(childComplexity int) int
+		RequestID      func(childComplexity int) int
+		Role           func(childComplexity int) int
+		Subject        func(childComplexity int) int
+	}
+
 	Enrolment struct {
 		DecisionDate   func(childComplexity int) int
 		EndDate        func(childComplexity int) int
@@ -54,6 +78,14 @@ type ComplexityRoot struct {
 		Total             func(childComplexity int) int
 	}
 
+	FigureDisplay struct {
+		InWorkOrStudies func(childComplexity int) int
+		Known           func(childComplexity int) int
+		N               func(childComplexity int) int
+		Share           func(childComplexity int) int
+		Unknown         func(childComplexity int) int
+	}
+
 	MeasureType struct {
 		Category    func(childComplexity int) int
 		Code        func(childComplexity int) int
@@ -67,6 +99,7 @@ type ComplexityRoot struct {
 		CreateEnrolment          func(childComplexity int, input model.CreateEnrolmentInput) int
 		CreateOrganisation       func(childComplexity int, input model.CreateOrganisationInput) int
 		CreateParticipant        func(childComplexity int, input model.CreateParticipantInput) int
+		EraseParticipant         func(childComplexity int, id string) int
 		ExitEnrolment            func(childComplexity int, input model.ExitEnrolmentInput) int
 		RecordOutcomeObservation func(childComplexity int, input model.RecordObservationInput) int
 	}
@@ -80,17 +113,20 @@ type ComplexityRoot struct {
 	}
 
 	OutcomeBreakdown struct {
-		Exits   func(childComplexity int) int
-		Figures func(childComplexity int) int
-		Gender  func(childComplexity int) int
+		Exits        func(childComplexity int) int
+		ExitsDisplay func(childComplexity int) int
+		Figures      func(childComplexity int) int
+		Gender       func(childComplexity int) int
 	}
 
 	OutcomeFigure struct {
+		Display         func(childComplexity int) int
 		InWorkOrStudies func(childComplexity int) int
 		Known           func(childComplexity int) int
 		MonthsAfterExit func(childComplexity int) int
 		N               func(childComplexity int) int
 		Share           func(childComplexity int) int
+		Suppressed      func(childComplexity int) int
 		Unknown         func(childComplexity int) int
 	}
 
@@ -133,6 +169,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AuditLog          func(childComplexity int, first *int, after *string, subject *string, entity *string, entityID *string) int
 		Enrolment         func(childComplexity int, id string) int
 		ExitCohortOutcome func(childComplexity int, organisationID string, exitYear int) int
 		Organisation      func(childComplexity int, id string) int
@@ -155,6 +192,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AuditConnection.edges":
+		if e.ComplexityRoot.AuditConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditConnection.Edges(childComplexity), true
+	case "AuditConnection.pageInfo":
+		if e.ComplexityRoot.AuditConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditConnection.PageInfo(childComplexity), true
+
+	case "AuditEdge.cursor":
+		if e.ComplexityRoot.AuditEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEdge.Cursor(childComplexity), true
+	case "AuditEdge.node":
+		if e.ComplexityRoot.AuditEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEdge.Node(childComplexity), true
+
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.entity":
+		if e.ComplexityRoot.AuditEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Entity(childComplexity), true
+	case "AuditEntry.entityId":
+		if e.ComplexityRoot.AuditEntry.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.EntityID(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.organisationId":
+		if e.ComplexityRoot.AuditEntry.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.OrganisationID(childComplexity), true
+	case "AuditEntry.requestId":
+		if e.ComplexityRoot.AuditEntry.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.RequestID(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.subject":
+		if e.ComplexityRoot.AuditEntry.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Subject(childComplexity), true
 
 	case "Enrolment.decisionDate":
 		if e.ComplexityRoot.Enrolment.DecisionDate == nil {
@@ -242,6 +366,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExitCohortOutcome.Total(childComplexity), true
 
+	case "FigureDisplay.inWorkOrStudies":
+		if e.ComplexityRoot.FigureDisplay.InWorkOrStudies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureDisplay.InWorkOrStudies(childComplexity), true
+	case "FigureDisplay.known":
+		if e.ComplexityRoot.FigureDisplay.Known == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureDisplay.Known(childComplexity), true
+	case "FigureDisplay.n":
+		if e.ComplexityRoot.FigureDisplay.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureDisplay.N(childComplexity), true
+	case "FigureDisplay.share":
+		if e.ComplexityRoot.FigureDisplay.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureDisplay.Share(childComplexity), true
+	case "FigureDisplay.unknown":
+		if e.ComplexityRoot.FigureDisplay.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FigureDisplay.Unknown(childComplexity), true
+
 	case "MeasureType.category":
 		if e.ComplexityRoot.MeasureType.Category == nil {
 			break
@@ -312,6 +467,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateParticipant(childComplexity, args["input"].(model.CreateParticipantInput)), true
+	case "Mutation.eraseParticipant":
+		if e.ComplexityRoot.Mutation.EraseParticipant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseParticipant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseParticipant(childComplexity, args["id"].(string)), true
 	case "Mutation.exitEnrolment":
 		if e.ComplexityRoot.Mutation.ExitEnrolment == nil {
 			break
@@ -372,6 +538,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeBreakdown.Exits(childComplexity), true
+	case "OutcomeBreakdown.exitsDisplay":
+		if e.ComplexityRoot.OutcomeBreakdown.ExitsDisplay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeBreakdown.ExitsDisplay(childComplexity), true
 	case "OutcomeBreakdown.figures":
 		if e.ComplexityRoot.OutcomeBreakdown.Figures == nil {
 			break
@@ -385,6 +557,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OutcomeBreakdown.Gender(childComplexity), true
 
+	case "OutcomeFigure.display":
+		if e.ComplexityRoot.OutcomeFigure.Display == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeFigure.Display(childComplexity), true
 	case "OutcomeFigure.inWorkOrStudies":
 		if e.ComplexityRoot.OutcomeFigure.InWorkOrStudies == nil {
 			break
@@ -415,6 +593,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeFigure.Share(childComplexity), true
+	case "OutcomeFigure.suppressed":
+		if e.ComplexityRoot.OutcomeFigure.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeFigure.Suppressed(childComplexity), true
 	case "OutcomeFigure.unknown":
 		if e.ComplexityRoot.OutcomeFigure.Unknown == nil {
 			break
@@ -565,6 +749,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParticipantEdge.Node(childComplexity), true
 
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
 	case "Query.enrolment":
 		if e.ComplexityRoot.Query.Enrolment == nil {
 			break
@@ -789,14 +984,14 @@ input ExitEnrolmentInput {
 
 extend type Query {
   "One enrolment by id."
-  enrolment(id: ID!): Enrolment
+  enrolment(id: ID!): Enrolment @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Decide and start an enrolment (besluta och starta insats)."
-  createEnrolment(input: CreateEnrolmentInput!): Enrolment!
+  createEnrolment(input: CreateEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
   "Record the exit of an enrolment (avslut)."
-  exitEnrolment(input: ExitEnrolmentInput!): Enrolment!
+  exitEnrolment(input: ExitEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/organisation.graphqls", Input: `"Kind of organisation."
@@ -879,28 +1074,47 @@ input RecordObservationInput {
   source: ObservationSource!
 }
 
-"One outcome share with the counts behind it."
+"""
+One outcome share with the counts behind it. For steering and regional readers counts
+of 1–4 are hidden (null, shown as "< 5" in display) and shares derived from them too.
+"""
 type OutcomeFigure {
   "k in 'status at +k months'."
   monthsAfterExit: Int!
   "Exits whose month +k has begun."
-  n: Int!
+  n: Int
   "Of n, how many had a known status."
-  known: Int!
+  known: Int
   "Of n, how many had an unknown status."
-  unknown: Int!
+  unknown: Int
   "Of the known, how many were in unsubsidised work or studies."
-  inWorkOrStudies: Int!
-  "inWorkOrStudies / known; null when nothing is known."
+  inWorkOrStudies: Int
+  "inWorkOrStudies / known; null when nothing is known or when suppressed."
   share: Float
+  "Whether small counts were hidden from this reader."
+  suppressed: Boolean!
+  "The figure as it may be shown (små tal visas som \"< 5\")."
+  display: FigureDisplay!
+}
+
+"A figure's counts as text, with counts of 1–4 shown as \"< 5\" for aggregate-only readers."
+type FigureDisplay {
+  n: String!
+  known: String!
+  unknown: String!
+  inWorkOrStudies: String!
+  "Share in per cent with one decimal, or \"–\"."
+  share: String!
 }
 
 "Outcome figures for one group of an exit cohort."
 type OutcomeBreakdown {
   "Null for the total."
   gender: Gender
-  "Enrolments in the cohort (avslut)."
-  exits: Int!
+  "Enrolments in the cohort (avslut); null when hidden as a small count."
+  exits: Int
+  "exits as it may be shown."
+  exitsDisplay: String!
   "At +6 and +12 months after exit."
   figures: [OutcomeFigure!]!
 }
@@ -921,12 +1135,12 @@ extend type Query {
   Share of an exit cohort in work or studies at +6 and +12 months, by gender
   (andel i arbete eller studier efter avslut), with known and unknown counts.
   """
-  exitCohortOutcome(organisationId: ID!, exitYear: Int!): ExitCohortOutcome!
+  exitCohortOutcome(organisationId: ID!, exitYear: Int!): ExitCohortOutcome! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
 extend type Mutation {
   "Record an outcome observation (registrera uppföljning)."
-  recordOutcomeObservation(input: RecordObservationInput!): OutcomeObservation!
+  recordOutcomeObservation(input: RecordObservationInput!): OutcomeObservation! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"Gender (kön). All statistics are split by it."
@@ -971,9 +1185,9 @@ type ParticipantConnection {
 
 extend type Query {
   "One participant by id."
-  participant(id: ID!): Participant
+  participant(id: ID!): Participant @auth(roles: [ADMIN, CASEWORKER])
   "An organisation's participants, in a stable order."
-  participants(organisationId: ID!, first: Int = 50, after: String): ParticipantConnection!
+  participants(organisationId: ID!, first: Int = 50, after: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 input CreateParticipantInput {
@@ -989,7 +1203,9 @@ input CreateParticipantInput {
 
 extend type Mutation {
   "Register a participant (registrera deltagare)."
-  createParticipant(input: CreateParticipantInput!): Participant!
+  createParticipant(input: CreateParticipantInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  "Erase a person and everything recorded about them, in both stores (radering enligt GDPR)."
+  eraseParticipant(id: ID!): Boolean! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -1002,16 +1218,61 @@ A calendar month, YYYY-MM.
 """
 scalar Month
 
+"Roles (roller). Every query and mutation names the roles that may call it."
+enum Role {
+  "Administrator: everything, every organisation."
+  ADMIN
+  "Caseworker (handläggare): personal data of their own organisation."
+  CASEWORKER
+  "Evaluator (utvärderare): pseudonymised warehouse figures of the organisations granted."
+  EVALUATOR
+  "Steering group (styrgrupp): aggregates of their own organisation, counts below 5 hidden."
+  STEERING
+  "Regional body (samordningsförbund): aggregates across the member municipalities granted."
+  REGIONAL
+}
+
+"Only callers with one of the roles may resolve the field."
+directive @auth(roles: [Role!]!) on FIELD_DEFINITION
+
 type Query {
   "Organisations (kommuner and samordningsförbund)."
-  organisations: [Organisation!]!
+  organisations: [Organisation!]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "One organisation by id."
-  organisation(id: ID!): Organisation
+  organisation(id: ID!): Organisation @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "The audit log (granskningslogg), newest first."
+  auditLog(first: Int = 50, after: String, subject: String, entity: String, entityId: String): AuditConnection! @auth(roles: [ADMIN])
 }
 
 type Mutation {
   "Register a new organisation (tenant) with the default measure catalogue."
-  createOrganisation(input: CreateOrganisationInput!): Organisation!
+  createOrganisation(input: CreateOrganisationInput!): Organisation! @auth(roles: [ADMIN])
+}
+
+"One audited access (loggpost)."
+type AuditEntry {
+  id: ID!
+  at: String!
+  subject: String!
+  role: String!
+  organisationId: ID
+  "read or write"
+  action: String!
+  entity: String!
+  entityId: String
+  "The GraphQL field or command."
+  operation: String!
+  requestId: String!
+}
+
+type AuditEdge {
+  cursor: String!
+  node: AuditEntry!
+}
+
+type AuditConnection {
+  edges: [AuditEdge!]!
+  pageInfo: PageInfo!
 }
 
 """
@@ -1028,6 +1289,52 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AuditConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "subject":
+		return ec.fieldContext_AuditEntry_subject(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "organisationId":
+		return ec.fieldContext_AuditEntry_organisationId(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "entity":
+		return ec.fieldContext_AuditEntry_entity(ctx, field)
+	case "entityId":
+		return ec.fieldContext_AuditEntry_entityId(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
 
 func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1067,6 +1374,22 @@ func (ec *executionContext) childFields_ExitCohortOutcome(ctx context.Context, f
 		return ec.fieldContext_ExitCohortOutcome_byGender(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExitCohortOutcome", field.Name)
+}
+
+func (ec *executionContext) childFields_FigureDisplay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "n":
+		return ec.fieldContext_FigureDisplay_n(ctx, field)
+	case "known":
+		return ec.fieldContext_FigureDisplay_known(ctx, field)
+	case "unknown":
+		return ec.fieldContext_FigureDisplay_unknown(ctx, field)
+	case "inWorkOrStudies":
+		return ec.fieldContext_FigureDisplay_inWorkOrStudies(ctx, field)
+	case "share":
+		return ec.fieldContext_FigureDisplay_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FigureDisplay", field.Name)
 }
 
 func (ec *executionContext) childFields_MeasureType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1109,6 +1432,8 @@ func (ec *executionContext) childFields_OutcomeBreakdown(ctx context.Context, fi
 		return ec.fieldContext_OutcomeBreakdown_gender(ctx, field)
 	case "exits":
 		return ec.fieldContext_OutcomeBreakdown_exits(ctx, field)
+	case "exitsDisplay":
+		return ec.fieldContext_OutcomeBreakdown_exitsDisplay(ctx, field)
 	case "figures":
 		return ec.fieldContext_OutcomeBreakdown_figures(ctx, field)
 	}
@@ -1129,6 +1454,10 @@ func (ec *executionContext) childFields_OutcomeFigure(ctx context.Context, field
 		return ec.fieldContext_OutcomeFigure_inWorkOrStudies(ctx, field)
 	case "share":
 		return ec.fieldContext_OutcomeFigure_share(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_OutcomeFigure_suppressed(ctx, field)
+	case "display":
+		return ec.fieldContext_OutcomeFigure_display(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeFigure", field.Name)
 }

@@ -11,6 +11,32 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
+type AuditConnection struct {
+	Edges    []*AuditEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+type AuditEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *AuditEntry `json:"node"`
+}
+
+// One audited access (loggpost).
+type AuditEntry struct {
+	ID             string  `json:"id"`
+	At             string  `json:"at"`
+	Subject        string  `json:"subject"`
+	Role           string  `json:"role"`
+	OrganisationID *string `json:"organisationId,omitempty"`
+	// read or write
+	Action   string  `json:"action"`
+	Entity   string  `json:"entity"`
+	EntityID *string `json:"entityId,omitempty"`
+	// The GraphQL field or command.
+	Operation string `json:"operation"`
+	RequestID string `json:"requestId"`
+}
+
 type CreateEnrolmentInput struct {
 	ParticipantID string `json:"participantId"`
 	// Code of a measure type in the participant's organisation, e.g. extra_job.
@@ -60,6 +86,16 @@ type ExitEnrolmentInput struct {
 	Version *int `json:"version,omitempty"`
 }
 
+// A figure's counts as text, with counts of 1–4 shown as "< 5" for aggregate-only readers.
+type FigureDisplay struct {
+	N               string `json:"n"`
+	Known           string `json:"known"`
+	Unknown         string `json:"unknown"`
+	InWorkOrStudies string `json:"inWorkOrStudies"`
+	// Share in per cent with one decimal, or "–".
+	Share string `json:"share"`
+}
+
 type Mutation struct {
 }
 
@@ -67,26 +103,33 @@ type Mutation struct {
 type OutcomeBreakdown struct {
 	// Null for the total.
 	Gender *Gender `json:"gender,omitempty"`
-	// Enrolments in the cohort (avslut).
-	Exits int `json:"exits"`
+	// Enrolments in the cohort (avslut); null when hidden as a small count.
+	Exits *int `json:"exits,omitempty"`
+	// exits as it may be shown.
+	ExitsDisplay string `json:"exitsDisplay"`
 	// At +6 and +12 months after exit.
 	Figures []*OutcomeFigure `json:"figures"`
 }
 
-// One outcome share with the counts behind it.
+// One outcome share with the counts behind it. For steering and regional readers counts
+// of 1–4 are hidden (null, shown as "< 5" in display) and shares derived from them too.
 type OutcomeFigure struct {
 	// k in 'status at +k months'.
 	MonthsAfterExit int `json:"monthsAfterExit"`
 	// Exits whose month +k has begun.
-	N int `json:"n"`
+	N *int `json:"n,omitempty"`
 	// Of n, how many had a known status.
-	Known int `json:"known"`
+	Known *int `json:"known,omitempty"`
 	// Of n, how many had an unknown status.
-	Unknown int `json:"unknown"`
+	Unknown *int `json:"unknown,omitempty"`
 	// Of the known, how many were in unsubsidised work or studies.
-	InWorkOrStudies int `json:"inWorkOrStudies"`
-	// inWorkOrStudies / known; null when nothing is known.
+	InWorkOrStudies *int `json:"inWorkOrStudies,omitempty"`
+	// inWorkOrStudies / known; null when nothing is known or when suppressed.
 	Share *float64 `json:"share,omitempty"`
+	// Whether small counts were hidden from this reader.
+	Suppressed bool `json:"suppressed"`
+	// The figure as it may be shown (små tal visas som "< 5").
+	Display *FigureDisplay `json:"display"`
 }
 
 // Page information of a Relay cursor connection.
@@ -392,6 +435,73 @@ func (e *OutcomeStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OutcomeStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Roles (roller). Every query and mutation names the roles that may call it.
+type Role string
+
+const (
+	// Administrator: everything, every organisation.
+	RoleAdmin Role = "ADMIN"
+	// Caseworker (handläggare): personal data of their own organisation.
+	RoleCaseworker Role = "CASEWORKER"
+	// Evaluator (utvärderare): pseudonymised warehouse figures of the organisations granted.
+	RoleEvaluator Role = "EVALUATOR"
+	// Steering group (styrgrupp): aggregates of their own organisation, counts below 5 hidden.
+	RoleSteering Role = "STEERING"
+	// Regional body (samordningsförbund): aggregates across the member municipalities granted.
+	RoleRegional Role = "REGIONAL"
+)
+
+var AllRole = []Role{
+	RoleAdmin,
+	RoleCaseworker,
+	RoleEvaluator,
+	RoleSteering,
+	RoleRegional,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleAdmin, RoleCaseworker, RoleEvaluator, RoleSteering, RoleRegional:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -26,6 +29,8 @@ commands:
   reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month;
                      exits 1 when they differ
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
+  token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
+                     mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
 
 // Run executes one command.
@@ -89,6 +94,18 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = erase(ctx, cfg, *id, stdout)
+	case "token":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		role := fs.String("role", "", "admin, caseworker, evaluator, steering or regional")
+		org := fs.String("org", "", "home organisation id (or code)")
+		orgs := fs.String("orgs", "", "comma-separated organisations granted (evaluator, regional)")
+		subject := fs.String("subject", "", "subject (user id); default dev-<role>")
+		ttl := fs.Duration("ttl", 12*time.Hour, "validity")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = token(ctx, cfg, *role, *org, *orgs, *subject, *ttl, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -169,4 +186,55 @@ func versions(vs []int) string {
 		s[i] = fmt.Sprint(v)
 	}
 	return strings.Join(s, ", ")
+}
+
+func token(ctx context.Context, cfg config.Config, role, org, orgs, subject string, ttl time.Duration, out io.Writer) error {
+	r := auth.Role(role)
+	if !r.Valid() {
+		return fmt.Errorf("-role must be one of admin, caseworker, evaluator, steering, regional")
+	}
+	if len(cfg.AuthDevKey) == 0 {
+		return fmt.Errorf("no development key: set OUTCOMES_AUTH_DEV_KEY (or OUTCOMES_ENV=dev)")
+	}
+	if subject == "" {
+		subject = "dev-" + role
+	}
+	resolve := func(ref string) (string, error) {
+		if ref == "" || db.IsUUID(ref) {
+			return ref, nil
+		}
+		pool, err := db.Connect(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return "", err
+		}
+		defer pool.Close()
+		o, err := organisation.NewStore(pool).ByCode(ctx, ref)
+		if err != nil {
+			return "", fmt.Errorf("organisation %q: %w", ref, err)
+		}
+		return o.ID, nil
+	}
+	p := auth.Principal{Subject: subject, Role: r}
+	var err error
+	if p.OrgID, err = resolve(org); err != nil {
+		return err
+	}
+	if r != auth.Admin && p.OrgID == "" {
+		return fmt.Errorf("-org is required for role %s", role)
+	}
+	for _, o := range strings.Split(orgs, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			id, err := resolve(o)
+			if err != nil {
+				return err
+			}
+			p.Orgs = append(p.Orgs, id)
+		}
+	}
+	t, err := auth.MintDev(cfg.AuthDevKey, p, ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, t)
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -24,9 +25,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/internal/audit"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
@@ -48,7 +52,11 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	log := logging.New(stderr, cfg.LogLevel, "api")
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	verifier, err := NewVerifier(cfg)
+	if err != nil {
+		return err
+	}
+	pool, err := db.ConnectScoped(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -65,10 +73,12 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := NewHandler(pool, ch, log, reg, func() (driver.Conn, error) {
-		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
-	})
+	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
+		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
+		ReopenWarehouse: func() (driver.Conn, error) {
+			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+				User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+		}})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -99,25 +109,79 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	return nil
 }
 
-// NewHandler builds the HTTP routes. reopen is used to connect to ClickHouse when it
-// was not reachable at start.
-func NewHandler(pool *pgxpool.Pool, ch driver.Conn, log zerolog.Logger, reg *prometheus.Registry, reopen func() (driver.Conn, error)) http.Handler {
-	wh := &warehouseConn{conn: ch, reopen: reopen}
+// Options configure the HTTP handler.
+type Options struct {
+	Pool            *pgxpool.Pool // opened with db.ConnectScoped
+	Warehouse       driver.Conn   // may be nil when ClickHouse was down at start
+	ReopenWarehouse func() (driver.Conn, error)
+	Log             zerolog.Logger
+	Registry        *prometheus.Registry
+	Verifier        *auth.Verifier
+	Introspection   bool
+	MaxDepth        int
+	MaxComplexity   int
+	RequestTimeout  time.Duration
+}
+
+// NewVerifier builds the token verifier from the configuration.
+func NewVerifier(cfg config.Config) (*auth.Verifier, error) {
+	v := &auth.Verifier{DevKey: cfg.AuthDevKey, Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience}
+	if cfg.OIDCIssuer != "" {
+		v.JWKS = &auth.JWKS{URL: cfg.OIDCJWKSURL}
+	}
+	if len(v.DevKey) == 0 && v.JWKS == nil {
+		return nil, auth.ErrNoVerifier
+	}
+	return v, nil
+}
+
+// NewHandler builds the HTTP routes.
+func NewHandler(o Options) http.Handler {
+	if o.MaxDepth == 0 {
+		o.MaxDepth = 10
+	}
+	if o.MaxComplexity == 0 {
+		o.MaxComplexity = 1000
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	pool, log, reg := o.Pool, o.Log, o.Registry
+	wh := &warehouseConn{conn: o.Warehouse, reopen: o.ReopenWarehouse}
+	auditStore := audit.NewStore(pool)
 	resolver := &graph.Resolver{
 		Organisations: organisation.NewStore(pool),
 		Participants:  participant.NewStore(pool),
 		Enrolments:    enrolment.NewStore(pool),
 		Observations:  outcome.NewStore(pool),
+		Audit:         auditStore,
 		Warehouse:     wh,
 		Now:           time.Now,
 	}
-	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver}))
+	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
+		Directives: generated.DirectiveRoot{Auth: graph.AuthDirective}}))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
-	gql.Use(extension.Introspection{})
-	gql.Use(extension.FixedComplexityLimit(500))
+	if o.Introspection {
+		gql.Use(extension.Introspection{})
+	}
+	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(graph.ErrorPresenter)
+	gql.AroundFields(graph.AuditFields)
+	// The audit entries of a request are written before its response leaves: if they
+	// cannot be, the caller gets an error instead of the data.
+	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx, rec := audit.NewContext(ctx)
+		resp := next(ctx)
+		if err := auditStore.Flush(ctx, rec, requestID(ctx)); err != nil {
+			zerolog.Ctx(ctx).Error().Err(err).Msg("audit log write failed; response withheld")
+			return &graphql.Response{Errors: gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}}}
+		}
+		return resp
+	})
+	graphqlHandler := requireToken(o.Verifier, withTimeout(o.RequestTimeout, resolver.Middleware(gql)))
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
@@ -126,7 +190,7 @@ func NewHandler(pool *pgxpool.Pool, ch driver.Conn, log zerolog.Logger, reg *pro
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
-	mux.Handle("/graphql", http.MaxBytesHandler(resolver.Middleware(gql), MaxBodyBytes))
+	mux.Handle("/graphql", http.MaxBytesHandler(graphqlHandler, MaxBodyBytes))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
@@ -166,6 +230,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		}
 		w.Header().Set("X-Request-Id", id)
 		l := log.With().Str("request_id", id).Logger()
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
@@ -208,4 +273,19 @@ func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
 			Help: "Age of the oldest change not yet in the warehouse (-1: unknown)."},
 			func() float64 { _, a := read(); return a }),
 	)
+}
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

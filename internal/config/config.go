@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,7 +23,22 @@ type Config struct {
 	LogLevel           string
 	LoaderBatchSize    int
 	LoaderPollInterval time.Duration
+
+	// Authentication: RS256 tokens from an OIDC provider, and/or HS256 development tokens.
+	OIDCIssuer   string
+	OIDCAudience string
+	OIDCJWKSURL  string
+	AuthDevKey   []byte
+
+	// GraphQL abuse limits.
+	Introspection  bool
+	MaxDepth       int
+	MaxComplexity  int
+	RequestTimeout time.Duration
 }
+
+// DevAuthKey signs development tokens when OUTCOMES_ENV=dev and no key is set.
+const DevAuthKey = "dev-only-token-signing-key-change-me"
 
 // DevPseudonymKey is used only when OUTCOMES_ENV=dev and no key is set.
 const DevPseudonymKey = "dev-only-pseudonym-key-change-me"
@@ -56,7 +72,34 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("OUTCOMES_PSEUDONYM_KEY must be at least 16 characters")
 	}
 	c.PseudonymKey = []byte(key)
+	dev := get("OUTCOMES_ENV", "production") == "dev"
+	c.OIDCIssuer = getenv("OUTCOMES_OIDC_ISSUER")
+	c.OIDCAudience = getenv("OUTCOMES_OIDC_AUDIENCE")
+	c.OIDCJWKSURL = get("OUTCOMES_OIDC_JWKS_URL", strings.TrimSuffix(c.OIDCIssuer, "/")+"/.well-known/jwks.json")
+	if c.OIDCIssuer == "" {
+		c.OIDCJWKSURL = ""
+	}
+	devKey := getenv("OUTCOMES_AUTH_DEV_KEY")
+	if devKey == "" && dev {
+		devKey = DevAuthKey
+	}
+	if devKey != "" && len(devKey) < 16 {
+		return c, errors.New("OUTCOMES_AUTH_DEV_KEY must be at least 16 characters")
+	}
+	c.AuthDevKey = []byte(devKey)
 	var err error
+	if c.Introspection, err = strconv.ParseBool(get("OUTCOMES_GRAPHQL_INTROSPECTION", strconv.FormatBool(dev))); err != nil {
+		return c, fmt.Errorf("OUTCOMES_GRAPHQL_INTROSPECTION: want true or false")
+	}
+	if c.MaxDepth, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_DEPTH", "10")); err != nil || c.MaxDepth < 2 {
+		return c, fmt.Errorf("OUTCOMES_GRAPHQL_MAX_DEPTH: want an integer of at least 2")
+	}
+	if c.MaxComplexity, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_COMPLEXITY", "1000")); err != nil || c.MaxComplexity < 10 {
+		return c, fmt.Errorf("OUTCOMES_GRAPHQL_MAX_COMPLEXITY: want an integer of at least 10")
+	}
+	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", "30s")); err != nil {
+		return c, fmt.Errorf("OUTCOMES_REQUEST_TIMEOUT: %w", err)
+	}
 	if c.LoaderBatchSize, err = strconv.Atoi(get("OUTCOMES_LOADER_BATCH_SIZE", "500")); err != nil || c.LoaderBatchSize < 1 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_BATCH_SIZE: want a positive integer")
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,15 +14,55 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 )
 
-// Connect opens a pool and checks that the server answers.
+// Connect opens a pool for the system (loader, admin CLI, migrations, tests' setup):
+// its sessions see every organisation through row-level security.
 func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return connect(ctx, url, func(cfg *pgxpool.Config) {
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `SELECT set_config('app.org_ids', '*', false)`)
+			return err
+		}
+	})
+}
+
+// ConnectScoped opens the API's pool: every time a connection is taken for a request,
+// the session's organisation scope (app.org_ids, read by the row-level security
+// policies) is set from the caller in the request's context. A context without a
+// caller sees no organisation's personal data.
+func ConnectScoped(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return connect(ctx, url, func(cfg *pgxpool.Config) {
+		cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
+			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false)`, OrgScope(ctx)); err != nil {
+				return false, err // destroy the connection: its scope is unknown
+			}
+			return true, nil
+		}
+	})
+}
+
+// OrgScope is the value of app.org_ids for the caller in ctx: "*" for admins and the
+// system, the caseworker's organisation, or "" (nothing).
+func OrgScope(ctx context.Context) string {
+	p, ok := auth.From(ctx)
+	switch {
+	case !ok:
+		return ""
+	case p.SeesAllOrganisations():
+		return "*"
+	}
+	return strings.Join(p.PersonalDataOrgs(), ",")
+}
+
+func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.MaxConnIdleTime = time.Minute
+	configure(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
@@ -44,6 +45,7 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 		"OUTCOMES_LOADER_METRICS_ADDR":  "127.0.0.1:0",
 		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
 		"OUTCOMES_LOG_LEVEL":            "warn",
+		"OUTCOMES_AUTH_DEV_KEY":         e2eDevKey,
 	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -80,8 +82,22 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 			t.Fatal("api or loader did not start")
 		}
 	}
-	s.api = gqltest.New("http://" + s.apiAddr + "/graphql")
+	s.api = s.client(t, auth.Principal{Subject: "e2e-admin", Role: auth.Admin})
 	return s
+}
+
+const e2eDevKey = "e2e-test-token-key-0123456789"
+
+// client returns a GraphQL client with a development token for p.
+func (s *system) client(t *testing.T, p auth.Principal) *gqltest.Client {
+	t.Helper()
+	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gqltest.New("http://" + s.apiAddr + "/graphql")
+	c.Header.Set("Authorization", "Bearer "+tok)
+	return c
 }
 
 // eventually polls cond until it holds; the loader works asynchronously. The limit is

@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS audit_log;
+DROP FUNCTION IF EXISTS audit_log_append_only();
+DROP POLICY IF EXISTS tenant_isolation ON outcome_observation;
+ALTER TABLE outcome_observation NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE outcome_observation DISABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS tenant_isolation ON enrolment;
+ALTER TABLE enrolment NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE enrolment DISABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS tenant_isolation ON participant;
+ALTER TABLE participant NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE participant DISABLE ROW LEVEL SECURITY;
+DROP FUNCTION IF EXISTS app_org_visible(uuid);
