@@ -46,6 +46,14 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		}
 		return gqlErr
 	}
+	if gqlErr.Message == "introspection disabled" || errors.Is(err, context.DeadlineExceeded) {
+		code := "INTROSPECTION_DISABLED"
+		if errors.Is(err, context.DeadlineExceeded) {
+			code, gqlErr.Message = "TIMEOUT", "the request took longer than the server allows"
+		}
+		gqlErr.Extensions = map[string]any{"code": code}
+		return gqlErr
+	}
 	zerolog.Ctx(ctx).Error().Err(err).Str("path", gqlErr.Path.String()).Msg("internal error")
 	gqlErr.Message = "internal error"
 	gqlErr.Extensions = map[string]any{"code": string(apperr.Internal)}

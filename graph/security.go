@@ -60,16 +60,22 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	op := fc.Field.Name
 	switch v := res.(type) {
 	case *participant.Participant:
-		audit.Record(ctx, action, "participant", v.ID, op)
+		if v != nil {
+			audit.Record(ctx, action, "participant", v.ID, op)
+		}
 	case *enrolment.Enrolment:
-		audit.Record(ctx, action, "enrolment", v.ID, op)
-		audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		if v != nil {
+			audit.Record(ctx, action, "enrolment", v.ID, op)
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
 	case []*enrolment.Enrolment:
 		for _, e := range v {
 			audit.Record(ctx, action, "enrolment", e.ID, op)
 		}
 	case *outcome.Observation:
-		audit.Record(ctx, action, "outcome_observation", v.ID, op)
+		if v != nil {
+			audit.Record(ctx, action, "outcome_observation", v.ID, op)
+		}
 	case []*outcome.Observation:
 		for _, o := range v {
 			audit.Record(ctx, action, "outcome_observation", o.ID, op)

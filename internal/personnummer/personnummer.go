@@ -39,16 +39,16 @@ func Parse(s string, now time.Time) (Number, error) {
 			return Number{}, invalid("only digits and one separator before the last four digits are allowed")
 		}
 	}
-	var century int
+	var year int
 	switch len(digits) {
 	case 12:
 		if plus {
 			return Number{}, invalid("'+' is only used with a two-digit year")
 		}
-		century = atoi(digits[:2])
+		year = atoi(digits[:2]) * 100
 		digits = digits[2:]
 	case 10:
-		century = -1
+		year = -1
 	default:
 		return Number{}, invalid("must have 10 or 12 digits")
 	}
@@ -61,24 +61,29 @@ func Parse(s string, now time.Time) (Number, error) {
 	if mm < 1 || mm > 12 {
 		return Number{}, invalid(fmt.Sprintf("month %02d out of range", mm))
 	}
-	if century < 0 {
-		// Latest century that puts the birth date not after now (and, with '+', at
-		// least 100 years ago).
-		y := now.Year() - now.Year()%100 + yy
-		for y > now.Year() || (y == now.Year() && time.Date(y, time.Month(mm), 1, 0, 0, 0, 0, time.UTC).After(now)) {
-			y -= 100
+	// Dates are compared at day precision, on the calendar date of now in its own location.
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if year < 0 {
+		// The latest year ending in yy whose month and day are not after today, and
+		// with '+' one century earlier still (so at least 100 years ago).
+		year = today.Year() - mod(today.Year()-yy, 100)
+		if year == today.Year() && (mm > int(today.Month()) || mm == int(today.Month()) && dd > today.Day()) {
+			year -= 100
 		}
 		if plus {
-			y -= 100
+			year -= 100
 		}
-		century = y / 100
+	} else {
+		year += yy
 	}
-	year := century*100 + yy
+	if year < 0 {
+		return Number{}, invalid("birth year before year 0")
+	}
 	if dd < 1 || dd > daysIn(year, mm) {
 		return Number{}, invalid(fmt.Sprintf("day out of range for month %02d", mm))
 	}
 	birth := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
-	if birth.After(now) {
+	if birth.After(today) {
 		return Number{}, invalid("birth date is in the future")
 	}
 	if luhn(digits[:9]) != int(digits[9]-'0') {
@@ -94,6 +99,9 @@ func atoi(b []byte) int {
 	}
 	return n
 }
+
+// mod is the non-negative remainder of a divided by b.
+func mod(a, b int) int { return ((a % b) + b) % b }
 
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
