@@ -23,6 +23,7 @@ type system struct {
 	api        *gqltest.Client
 	apiAddr    string
 	loaderAddr string
+	logs       *syncBuffer
 	env        map[string]string
 }
 
@@ -44,16 +45,17 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 		"OUTCOMES_HTTP_ADDR":            "127.0.0.1:0",
 		"OUTCOMES_LOADER_METRICS_ADDR":  "127.0.0.1:0",
 		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
-		"OUTCOMES_LOG_LEVEL":            "warn",
+		"OUTCOMES_LOG_LEVEL":            "info",
 		"OUTCOMES_AUTH_DEV_KEY":         e2eDevKey,
 	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	apiReady, loaderReady := make(chan string, 1), make(chan string, 1)
-	logs := io.Writer(io.Discard)
+	buf := &syncBuffer{}
+	logs := io.Writer(buf)
 	if testing.Verbose() {
-		logs = os.Stderr
+		logs = io.MultiWriter(buf, os.Stderr)
 	}
 	wg.Add(2)
 	go func() {
@@ -69,7 +71,7 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 		}
 	}()
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	s := &system{env: env}
+	s := &system{env: env, logs: buf}
 	for _, ch := range []chan string{apiReady, loaderReady} {
 		select {
 		case addr := <-ch:
@@ -146,3 +148,21 @@ type cohortResult struct {
 }
 
 type bytesBuffer = bytes.Buffer
+
+// syncBuffer collects the API's and the loader's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
