@@ -15,6 +15,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -29,6 +30,7 @@ commands:
   reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month;
                      exits 1 when they differ
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
+  retention -years N [-dry-run]  erase everyone whose last activity is older than N years (gallring)
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -94,6 +96,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = erase(ctx, cfg, *id, stdout)
+	case "retention":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		years := fs.Int("years", 0, "erase people inactive for more than this many years")
+		dry := fs.Bool("dry-run", false, "only report who would be erased")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = retention(ctx, cfg, *years, *dry, time.Now(), stdout)
 	case "token":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -236,5 +247,42 @@ func token(ctx context.Context, cfg config.Config, role, org, orgs, subject stri
 		return err
 	}
 	fmt.Fprintln(out, t)
+	return nil
+}
+
+func retention(ctx context.Context, cfg config.Config, years int, dry bool, now time.Time, out io.Writer) error {
+	if years < 1 {
+		return fmt.Errorf("-years must be at least 1")
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := participant.NewStore(pool)
+	cutoff := now.AddDate(-years, 0, 0)
+	stale, err := store.Inactive(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	perOrg := map[string]int{}
+	for _, p := range stale {
+		perOrg[p.OrganisationID]++
+	}
+	verb := "erased"
+	if dry {
+		verb = "would erase (dry run)"
+	}
+	for org, n := range perOrg {
+		fmt.Fprintf(out, "organisation %s: %d\n", org, n)
+	}
+	if !dry {
+		for _, p := range stale {
+			if err := store.Erase(ctx, p.ID); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(out, "%s %d participants inactive since before %s\n", verb, len(stale), cutoff.Format("2006-01-02"))
 	return nil
 }
