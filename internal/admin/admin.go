@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -31,6 +33,8 @@ commands:
                      exits 1 when they differ
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
   retention -years N [-dry-run]  erase everyone whose last activity is older than N years (gallring)
+  import-observations -org ID|CODE -file F [-skip-bad]
+                     import outcome observations from CSV, all or nothing; bad lines are listed
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -105,6 +109,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = retention(ctx, cfg, *years, *dry, time.Now(), stdout)
+	case "import-observations":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id or code")
+		file := fs.String("file", "", "CSV file (header: "+strings.Join(importer.ObservationColumns, ",")+")")
+		skip := fs.Bool("skip-bad", false, "import the good rows and leave the bad ones out")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = importObservations(ctx, cfg, *org, *file, *skip, stdout)
 	case "token":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -284,5 +298,49 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 		}
 	}
 	fmt.Fprintf(out, "%s %d participants inactive since before %s\n", verb, len(stale), cutoff.Format("2006-01-02"))
+	return nil
+}
+
+func importObservations(ctx context.Context, cfg config.Config, org, file string, skip bool, out io.Writer) error {
+	if org == "" || file == "" {
+		return fmt.Errorf("-org and -file are required")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	orgID := org
+	if !db.IsUUID(org) {
+		o, err := organisation.NewStore(pool).ByCode(ctx, org)
+		if err != nil {
+			return fmt.Errorf("organisation %q: %w", org, err)
+		}
+		orgID = o.ID
+	}
+	rows, bad, err := importer.ParseObservations(f, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "validated %d rows: %d good\n", len(rows)+len(bad), len(rows))
+	lastTenth := -1
+	res, err := importer.ImportObservations(ctx, pool, orgID, rows, bad, skip, func(done, total int) {
+		if tenth := done * 10 / max(total, 1); tenth != lastTenth {
+			lastTenth = tenth
+			fmt.Fprintf(out, "\rimported %d/%d (%d%%)", done, total, tenth*10)
+		}
+	})
+	for _, b := range res.Bad {
+		fmt.Fprintln(out, b)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nimported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)
 	return nil
 }

@@ -88,7 +88,7 @@ func TestParse(t *testing.T) {
 			{"SeparatorMisplaced", "198112-189876", "only digits"},
 			{"InnerSpace", "19811218 9876", "only digits"},
 			{"TooShort", "811218987", "10 or 12 digits"},
-			{"Eleven", "1981121-89876"[:12], "10 or 12 digits"},
+			{"Eleven", "1981121-8987", "10 or 12 digits"},
 			{"TooLong", "1981121898765", "10 or 12 digits"},
 			{"Empty", "", "10 or 12 digits"},
 			{"OnlySpaces", "   ", "10 or 12 digits"},

@@ -1,0 +1,45 @@
+package importer_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/importer"
+)
+
+// FuzzParseObservations: the parser never panics; every row it accepts passes the
+// domain's validation again; every reported line exists; no error repeats a personal
+// identity number from the file.
+func FuzzParseObservations(f *testing.F) {
+	f.Add([]byte("personal_identity_number,month,status,social_assistance,source\n19811218-9876,2019-01,studies,false,af_data\n"))
+	f.Add([]byte("personal_identity_number,month,status,social_assistance,source,employment_rate\n811218-9876,2019-13,x,maybe,y,abc\n\"unterminated\n"))
+	f.Add([]byte("source,month,status,social_assistance,personal_identity_number\naf_data,2020-02,job_seeking,ja,19701063-2391\n,,,,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, bad, err := importer.ParseObservations(bytes.NewReader(data), now)
+		if err != nil {
+			return
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, r := range rows {
+			in := r.Input
+			in.ParticipantID = "x"
+			if err := in.Validate(now); err != nil {
+				t.Fatalf("accepted row %d fails validation: %v", r.Line, err)
+			}
+			if r.Line < 2 || r.Line > lines {
+				t.Fatalf("row line %d outside the file (%d lines)", r.Line, lines)
+			}
+		}
+		for _, e := range bad {
+			if e.Line < 2 || e.Line > lines {
+				t.Fatalf("error line %d outside the file (%d lines)", e.Line, lines)
+			}
+			for _, r := range rows {
+				if digits := strings.ReplaceAll(r.PersonalIdentityNumber, "-", ""); strings.Contains(e.Reason, digits) {
+					t.Fatalf("error repeats a personal identity number: %q", e.Reason)
+				}
+			}
+		}
+	})
+}
