@@ -28,6 +28,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
@@ -72,7 +73,8 @@ func run(n, rate int, dur time.Duration) error {
 	env := map[string]string{"OUTCOMES_DATABASE_URL": appURL.String(), "OUTCOMES_CLICKHOUSE_ADDR": os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"),
 		"OUTCOMES_CLICKHOUSE_DATABASE": benchDB, "OUTCOMES_PSEUDONYM_KEY": "bench-pseudonym-key-0123456789",
 		"OUTCOMES_LOADER_BATCH_SIZE": "500", "OUTCOMES_LOG_LEVEL": "warn", "OUTCOMES_LOADER_POLL_INTERVAL": "1s",
-		"OUTCOMES_HTTP_ADDR": "127.0.0.1:0", "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0"}
+		"OUTCOMES_HTTP_ADDR": "127.0.0.1:0", "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0",
+		"OUTCOMES_AUTH_DEV_KEY": "bench-token-key-0123456789"}
 	getenv := func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -100,8 +102,19 @@ func run(n, rate int, dur time.Duration) error {
 	}
 
 	fmt.Printf("machine: %s\n", machine())
+	// COPY does not run under row-level security: generate as the superuser.
+	adminURL, err := url.Parse(admin)
+	if err != nil {
+		return err
+	}
+	adminURL.Path = "/" + benchDB
+	superPool, err := db.Connect(ctx, adminURL.String())
+	if err != nil {
+		return err
+	}
+	defer superPool.Close()
 	start := time.Now()
-	org, counts, err := generate(ctx, pool, n)
+	org, counts, err := generate(ctx, superPool, n)
 	if err != nil {
 		return err
 	}
@@ -259,6 +272,11 @@ func latency(ctx context.Context, getenv func(string) string, pool *pgxpool.Pool
 	addr := <-apiReady
 	<-loaderReady
 	client := gqltest.New("http://" + addr + "/graphql")
+	tok, err := auth.MintDev([]byte(getenv("OUTCOMES_AUTH_DEV_KEY")), auth.Principal{Subject: "bench", Role: auth.Admin}, time.Hour)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	client.Header.Set("Authorization", "Bearer "+tok)
 	var from time.Time
 	if err := pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&from); err != nil {
 		return 0, 0, 0, err
