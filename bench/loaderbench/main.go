@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,9 @@ func main() {
 	n := flag.Int("participants", 100000, "participants to generate")
 	rate := flag.Int("rate", 20, "GraphQL writes per second during the latency run")
 	dur := flag.Duration("duration", 30*time.Second, "length of the latency run")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the rebuild to this file")
 	flag.Parse()
+	profile = *cpuProfile
 	if err := run(*n, *rate, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "loaderbench:", err)
 		os.Exit(1)
@@ -51,6 +54,8 @@ func main() {
 }
 
 const benchDB = "outcomes_bench"
+
+var profile string
 
 func run(n, rate int, dur time.Duration) error {
 	ctx := context.Background()
@@ -121,9 +126,19 @@ func run(n, rate int, dur time.Duration) error {
 	fmt.Printf("generated %d participants, %d enrolments, %d observations in %s\n", counts[0], counts[1], counts[2], time.Since(start).Round(time.Millisecond))
 
 	l := &loader.Loader{PG: pool, CH: ch, Keys: pseudonymKeyer(cfg), BatchSize: 500, Log: zerolog.Nop()}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f) //nolint:errcheck
+	}
 	st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true, Progress: os.Stderr})
 	if err != nil {
 		return err
+	}
+	if profile != "" {
+		pprof.StopCPUProfile()
 	}
 	fmt.Printf("loader rebuild: %d rows in %s = %.0f rows/s\n", st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
 	// The rebuild's rows are the warehouse now: the outbox has nothing left to do.

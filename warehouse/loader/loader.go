@@ -258,6 +258,9 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 	asOf := snapshot.Month(l.now().UTC())
 	out := prepared{rows: chstore.Rows{Version: version}}
 	batch := &out.rows
+	// Room for about ten years of months per person, so appends rarely copy.
+	batch.Months = make([]snapshot.MonthRow, 0, len(ids)*120)
+	batch.Enrolments = make([]snapshot.EnrolmentRow, 0, len(ids)*2)
 	byOrg := map[string][]string{} // org -> person keys
 	type implied struct {
 		months     map[int64]bool
