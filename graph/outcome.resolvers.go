@@ -53,13 +53,14 @@ func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID st
 	if err != nil {
 		return nil, err
 	}
-	if !p.CanReadAggregates(organisationID) {
+	orgs, ok := p.AggregateScope(organisationID)
+	if !ok {
 		return nil, auth.Forbidden("organisationId", "figures of this organisation")
 	}
 	if err := cohort.ValidateYear(exitYear); err != nil {
 		return nil, err
 	}
-	res, err := cohort.ExitYear(ctx, r.Warehouse, organisationID, exitYear, r.Now())
+	res, err := cohort.ExitYear(ctx, r.Warehouse, orgs, exitYear, r.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -1133,7 +1133,9 @@ type ExitCohortOutcome {
 extend type Query {
   """
   Share of an exit cohort in work or studies at +6 and +12 months, by gender
-  (andel i arbete eller studier efter avslut), with known and unknown counts.
+  (andel i arbete eller studier efter avslut), with known and unknown counts. A
+  regional reader naming their own regional body gets the sum over the member
+  municipalities granted to them.
   """
   exitCohortOutcome(organisationId: ID!, exitYear: Int!): ExitCohortOutcome! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }

@@ -105,3 +105,16 @@ func (p Principal) SuppressSmallCounts() bool {
 func Forbidden(field, what string) error {
 	return apperr.New(apperr.Forbidden, field, "not allowed: %s", what)
 }
+
+// AggregateScope is the organisations whose figures a request for orgID covers: a
+// regional reader asking for their own regional body gets the sum over the member
+// municipalities granted to them; otherwise just orgID, when the caller may read it.
+func (p Principal) AggregateScope(orgID string) ([]string, bool) {
+	if p.Role == Regional && !p.System && orgID == p.OrgID && len(p.Orgs) > 0 {
+		return append([]string(nil), p.Orgs...), true
+	}
+	if !p.CanReadAggregates(orgID) {
+		return nil, false
+	}
+	return []string{orgID}, true
+}

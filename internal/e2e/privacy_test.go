@@ -137,3 +137,39 @@ func TestSteeringSeesSmallCountsSuppressed(t *testing.T) {
 		t.Errorf("caseworker figure: %+v", cw)
 	}
 }
+
+// TestRegionalReadsTheSumOverMembers: a regional reader sees each member municipality
+// with small counts hidden, and the sum over the members granted to them.
+func TestRegionalReadsTheSumOverMembers(t *testing.T) {
+	s := start(t)
+	region := s.createOrg(t, "sjuharad")
+	var members []string
+	for i, code := range []string{"boras", "mark"} {
+		org := s.createOrg(t, code)
+		members = append(members, org)
+		for j, pnr := range []string{"19850402-0028", "19900101-0017", "19811218-9876"} {
+			s.person(t, org, pnr, "WOMAN", "2018-02-01", fmt.Sprintf("2019-0%d-28", 2+i+j), "STUDIES", map[string]string{"2019-12": "STUDIES"})
+		}
+	}
+	eventually(t, "loaded", func() (bool, string) {
+		a, b := s.cohort(t, members[0], 2019).ExitCohortOutcome.Total.Exits, s.cohort(t, members[1], 2019).ExitCohortOutcome.Total.Exits
+		return a == 3 && b == 3, fmt.Sprint(a, b)
+	})
+	regional := s.client(t, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: region, Orgs: members})
+	q := `query($o: ID!) { exitCohortOutcome(organisationId: $o, exitYear: 2019) { total { exits exitsDisplay } } }`
+	var one, sum struct {
+		ExitCohortOutcome struct{ Total struct{ Exits *int; ExitsDisplay string } }
+	}
+	regional.MustData(t, q, map[string]any{"o": members[0]}, &one)
+	regional.MustData(t, q, map[string]any{"o": region}, &sum)
+	if one.ExitCohortOutcome.Total.ExitsDisplay != "< 5" || one.ExitCohortOutcome.Total.Exits != nil {
+		t.Errorf("one member: %+v, want \"< 5\"", one.ExitCohortOutcome.Total)
+	}
+	if got := sum.ExitCohortOutcome.Total; got.Exits == nil || *got.Exits != 6 || got.ExitsDisplay != "6" {
+		t.Errorf("sum over members: %+v, want 6", got)
+	}
+	outsider := s.createOrg(t, "utanfor")
+	if errs := regional.MustFail(t, q, map[string]any{"o": outsider}); errs[0].Code() != "FORBIDDEN" {
+		t.Errorf("a municipality outside the grant: %+v", errs)
+	}
+}

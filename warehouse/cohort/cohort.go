@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
@@ -57,11 +58,15 @@ var Horizons = []int{6, 12}
 
 const workOrStudies = `('unsubsidised_employment_full', 'unsubsidised_employment_part', 'studies')`
 
-// ExitYear computes the outcome at +6 and +12 months for the enrolments of one
-// organisation that ended in exitYear, by gender. It reads the deduplicated
-// enrolment_outcome rows (argMax over version per enrolment, no FINAL).
-func ExitYear(ctx context.Context, conn driver.Conn, orgID string, exitYear int, asOf time.Time) (Result, error) {
+// ExitYear computes the outcome at +6 and +12 months for the enrolments of the given
+// organisations (one municipality, or the members of a regional body) that ended in
+// exitYear, by gender. It reads the deduplicated enrolment_outcome rows (argMax over
+// version per enrolment, no FINAL).
+func ExitYear(ctx context.Context, conn driver.Conn, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
 	asOf = snapshot.Month(asOf)
+	if len(orgIDs) == 0 {
+		return Result{}, apperr.Invalidf("organisationId", "no organisation to report on")
+	}
 	res := Result{ExitYear: exitYear, AsOf: asOf, DefinitionVersion: DefinitionVersion}
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
@@ -79,11 +84,11 @@ func ExitYear(ctx context.Context, conn driver.Conn, orgID string, exitYear int,
 		    argMax(gender, version) AS gender, argMax(exited, version) AS exited,
 		    argMax(exit_date, version) AS exit_date, argMax(status_6, version) AS s6,
 		    argMax(status_12, version) AS s12, argMax(deleted, version) AS deleted
-		  FROM enrolment_outcome WHERE org_id = ? GROUP BY enrolment_key
+		  FROM enrolment_outcome WHERE org_id IN ? GROUP BY enrolment_key
 		)
 		WHERE deleted = 0 AND exited = 1 AND toYear(exit_date) = ?
 		GROUP BY gender ORDER BY gender`,
-		asOfText, asOfText, asOfText, asOfText, asOfText, asOfText, orgID, exitYear)
+		asOfText, asOfText, asOfText, asOfText, asOfText, asOfText, groupSet(orgIDs), exitYear)
 	if err != nil {
 		return res, fmt.Errorf("exit cohort query: %w", err)
 	}
@@ -132,4 +137,12 @@ func ValidateYear(year int) error {
 		return apperr.Invalidf("exitYear", "exit year must be between 2000 and 2100")
 	}
 	return nil
+}
+
+func groupSet(ids []string) clickhouse.GroupSet {
+	set := clickhouse.GroupSet{Value: make([]any, len(ids))}
+	for i, id := range ids {
+		set.Value[i] = id
+	}
+	return set
 }
