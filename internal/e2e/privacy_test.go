@@ -158,7 +158,12 @@ func TestRegionalReadsTheSumOverMembers(t *testing.T) {
 	regional := s.client(t, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: region, Orgs: members})
 	q := `query($o: ID!) { exitCohortOutcome(organisationId: $o, exitYear: 2019) { total { exits exitsDisplay } } }`
 	var one, sum struct {
-		ExitCohortOutcome struct{ Total struct{ Exits *int; ExitsDisplay string } }
+		ExitCohortOutcome struct {
+			Total struct {
+				Exits        *int
+				ExitsDisplay string
+			}
+		}
 	}
 	regional.MustData(t, q, map[string]any{"o": members[0]}, &one)
 	regional.MustData(t, q, map[string]any{"o": region}, &sum)
