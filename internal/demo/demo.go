@@ -17,6 +17,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/personnummer"
 )
 
 // OrgCode is the demo municipality's code.
@@ -109,18 +110,7 @@ func person(rng *rand.Rand, i int) participant.CreateInput {
 // serial, with its Luhn check digit.
 func Personnummer(birth time.Time, serial int) string {
 	body := fmt.Sprintf("%s%03d", birth.Format("060102"), serial)
-	sum := 0
-	for i, c := range body {
-		d := int(c - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return fmt.Sprintf("%s-%03d%d", birth.Format("20060102"), serial, (10-sum%10)%10)
+	return fmt.Sprintf("%s-%03d%d", birth.Format("20060102"), serial, personnummer.CheckDigit(body))
 }
 
 var measures = []struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
 // Store reads and writes enrolments.
@@ -45,16 +46,9 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Enrolment, error) {
 	if err := in.Validate(s.now()); err != nil {
 		return Enrolment{}, err
 	}
-	if !db.IsUUID(in.ParticipantID) {
-		return Enrolment{}, apperr.NotFoundf("input.participantId", "participant not found")
-	}
 	var e Enrolment
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var orgID string
-		err := tx.QueryRow(ctx, `SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, in.ParticipantID).Scan(&orgID)
-		if db.IsNoRows(err) {
-			return apperr.NotFoundf("input.participantId", "participant not found")
-		}
+		orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
 		if err != nil {
 			return err
 		}

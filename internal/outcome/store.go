@@ -8,9 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
 // Store reads and writes outcome observations.
@@ -38,16 +38,9 @@ func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error)
 	if err := in.Validate(s.now()); err != nil {
 		return Observation{}, err
 	}
-	if !db.IsUUID(in.ParticipantID) {
-		return Observation{}, apperr.NotFoundf("input.participantId", "participant not found")
-	}
 	var o Observation
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var orgID string
-		err := tx.QueryRow(ctx, `SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, in.ParticipantID).Scan(&orgID)
-		if db.IsNoRows(err) {
-			return apperr.NotFoundf("input.participantId", "participant not found")
-		}
+		orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
 		if err != nil {
 			return err
 		}

@@ -183,3 +183,18 @@ func (s *Store) Inactive(ctx context.Context, cutoff time.Time) ([]Participant, 
 	}
 	return pgx.CollectRows(rows, scan)
 }
+
+// LockForWrite locks a participant row inside tx before a write that belongs to them
+// (an enrolment, an observation) and returns their organisation. Row-level security
+// makes another organisation's participant look absent: NOT_FOUND on field.
+func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (string, error) {
+	if !db.IsUUID(participantID) {
+		return "", apperr.NotFoundf(field, "participant not found")
+	}
+	var orgID string
+	err := tx.QueryRow(ctx, `SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, participantID).Scan(&orgID)
+	if db.IsNoRows(err) {
+		return "", apperr.NotFoundf(field, "participant not found")
+	}
+	return orgID, err
+}

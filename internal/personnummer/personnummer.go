@@ -123,6 +123,10 @@ func luhn(d []byte) int {
 	return (10 - sum%10) % 10
 }
 
+// CheckDigit returns the Luhn check digit for the nine digits YYMMDDNNN (for building
+// valid test and demo numbers).
+func CheckDigit(nineDigits string) int { return luhn([]byte(nineDigits)) }
+
 // String is the canonical form YYYYMMDD-NNNN (with day+60 for co-ordination numbers).
 func (n Number) String() string {
 	day := n.birth.Day()
