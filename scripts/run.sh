@@ -16,9 +16,9 @@ ADMIN_TOKEN="$(bin/outcomesctl token -role admin -subject dev-admin)"
 CASEWORKER_TOKEN="$(bin/outcomesctl token -role caseworker -org uppsala -subject dev-caseworker)"
 STEERING_TOKEN="$(bin/outcomesctl token -role steering -org uppsala -subject dev-steering)"
 
-bin/loader &
+"$ROOT/bin/loader" &
 LOADER=$!
-bin/api &
+"$ROOT/bin/api" &
 API=$!
 trap 'kill $LOADER $API 2>/dev/null; wait' INT TERM EXIT
 

@@ -23,6 +23,7 @@ type Config struct {
 	LogLevel           string
 	LoaderBatchSize    int
 	LoaderPollInterval time.Duration
+	LoaderLinger       time.Duration
 
 	// Authentication: RS256 tokens from an OIDC provider, and/or HS256 development tokens.
 	OIDCIssuer   string
@@ -105,6 +106,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.LoaderPollInterval, err = time.ParseDuration(get("OUTCOMES_LOADER_POLL_INTERVAL", "1s")); err != nil {
 		return c, fmt.Errorf("OUTCOMES_LOADER_POLL_INTERVAL: %w", err)
+	}
+	if c.LoaderLinger, err = time.ParseDuration(get("OUTCOMES_LOADER_LINGER", "100ms")); err != nil || c.LoaderLinger < 0 {
+		return c, fmt.Errorf("OUTCOMES_LOADER_LINGER: want a duration such as 100ms")
 	}
 	return c, nil
 }

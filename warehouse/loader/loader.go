@@ -32,7 +32,8 @@ type Loader struct {
 	PG        *pgxpool.Pool
 	CH        driver.Conn
 	Keys      pseudonym.Keyer
-	BatchSize int           // change events per batch
+	BatchSize int           // change events per batch: a batch is written once this many are pending,
+	Linger    time.Duration // or this long after a notification said the first one arrived
 	Poll      time.Duration // longest wait between checks when no notification arrives
 	Log       zerolog.Logger
 	Metrics   *Metrics
@@ -144,6 +145,11 @@ func (l *Loader) runLocked(ctx context.Context, backoff *backoff) error {
 		cancel()
 		if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("wait for notification: %w", err)
+		}
+		if err == nil && l.Linger > 0 {
+			// Let the changes of a burst gather into one batch (a full batch goes at once:
+			// the loop above does not wait when BatchSize changes were pending).
+			sleep(ctx, l.Linger)
 		}
 	}
 	return ctx.Err()

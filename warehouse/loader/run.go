@@ -35,7 +35,7 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Loader, 
 		return nil, nil, err
 	}
 	l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
-		Poll: cfg.LoaderPollInterval, Log: log}
+		Linger: cfg.LoaderLinger, Poll: cfg.LoaderPollInterval, Log: log}
 	return l, func() { ch.Close(); pool.Close() }, nil
 }
 
@@ -65,7 +65,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector())
 			l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
-				Poll: cfg.LoaderPollInterval, Log: log, Metrics: NewMetrics(reg)}
+				Linger: cfg.LoaderLinger, Poll: cfg.LoaderPollInterval, Log: log, Metrics: NewMetrics(reg)}
 			return serve(ctx, l, reg, cfg.LoaderMetricsAddr, ready)
 		}
 		wait = b.next()
