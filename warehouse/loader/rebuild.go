@@ -48,9 +48,10 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 	if err := l.PG.QueryRow(ctx, `SELECT count(*) FROM participant WHERE $1 = '' OR organisation_id::text = $1`, o.OrgID).Scan(&total); err != nil {
 		return RebuildStats{}, fmt.Errorf("count participants: %w", err)
 	}
-	// A rebuild allocates rows by the million and keeps few: collecting garbage less
-	// often buys throughput for a bounded amount of memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// A rebuild allocates rows by the million and keeps few: collecting garbage only as
+	// the heap nears a soft limit buys throughput for a bounded amount of memory.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	start := time.Now()
 	var st RebuildStats
 	// Two stages joined by a small channel: reading PostgreSQL and building rows for the
