@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin
+# The race detector needs cgo (gcc); every machine of this project's kind has it.
+RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
 .PHONY: run test stop stack build generate vet fmt bench-loader clean
 
@@ -16,7 +18,7 @@ run: stack build
 	scripts/run.sh
 
 test: stack
-	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test $(RACE) -count=1 -timeout 20m ./...
 
 stop:
 	-pkill -f '$(CURDIR)/$(BIN)/(api|loader)' || true
