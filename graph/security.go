@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
@@ -80,10 +81,18 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 		for _, o := range v {
 			audit.Record(ctx, action, "outcome_observation", o.ID, op)
 		}
+	case *organisation.Organisation:
+		if v != nil && action == "write" {
+			audit.Record(ctx, action, "organisation", v.ID, op)
+		}
 	case bool:
 		if action == "write" && op == "eraseParticipant" {
 			id, _ := fc.Args["id"].(string)
 			audit.Record(ctx, "write", "participant", id, op)
+		}
+	default:
+		if action == "write" { // every write is audited, whatever it returns
+			audit.Record(ctx, action, op, "", op)
 		}
 	}
 	return res, nil

@@ -326,6 +326,11 @@ func TestReadsAndWritesAreAudited(t *testing.T) {
 			t.Errorf("audit log %q lacks %q", got, wnt)
 		}
 	}
+	var orgWrites int
+	if err := w.system.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'write' AND entity = 'organisation'
+		AND operation = 'createOrganisation' AND subject = 'admin'`).Scan(&orgWrites); err != nil || orgWrites != 2 {
+		t.Errorf("createOrganisation audited %d times (err %v), want 2 (organisations A and B)", orgWrites, err)
+	}
 	if _, err := w.system.Exec(context.Background(), `UPDATE audit_log SET subject = 'someone else'`); err == nil {
 		t.Error("audit log could be updated")
 	}

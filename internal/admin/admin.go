@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
@@ -295,6 +296,9 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 			if err := store.Erase(ctx, p.ID); err != nil {
 				return err
 			}
+			if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "participant", EntityID: p.ID, Operation: "retention"}); err != nil {
+				return err
+			}
 		}
 	}
 	fmt.Fprintf(out, "%s %d participants inactive since before %s\n", verb, len(stale), cutoff.Format("2006-01-02"))
@@ -339,6 +343,9 @@ func importObservations(ctx context.Context, cfg config.Config, org, file string
 		fmt.Fprintln(out, b)
 	}
 	if err != nil {
+		return err
+	}
+	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "outcome_observation", EntityID: file, Operation: "import-observations"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nimported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)

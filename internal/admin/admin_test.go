@@ -82,6 +82,10 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 	if exists(old) || !exists(oldButFollowedUp) || !exists(recent) {
 		t.Errorf("after retention: old %v, followed up %v, recent %v; want only the old one gone", exists(old), exists(oldButFollowedUp), exists(recent))
 	}
+	var audited int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE entity_id = $1 AND operation = 'retention' AND action = 'write'`, old).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("retention erasure audited %d times (err %v), want 1", audited, err)
+	}
 	var events int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE participant_id = $1 AND op = 'delete'`, old).Scan(&events); err != nil || events != 1 {
 		t.Errorf("erasure queued %d warehouse deletions (err %v), want 1", events, err)

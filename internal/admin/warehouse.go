@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
@@ -76,6 +80,22 @@ func erase(ctx context.Context, cfg config.Config, id string, out io.Writer) err
 	if err := participant.NewStore(pool).Erase(ctx, id); err != nil {
 		return err
 	}
+	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "participant", EntityID: id, Operation: "erase"}); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "participant %s erased; the loader removes their warehouse rows\n", id)
 	return nil
+}
+
+// auditCLI records an admin command's writes in the audit log, under the operating
+// system user who ran it.
+func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) error {
+	user := os.Getenv("SUDO_USER")
+	if user == "" {
+		user = os.Getenv("USER")
+	}
+	if user == "" {
+		user = "unknown"
+	}
+	return audit.NewStore(pool).AppendSystem(ctx, "cli:"+user, fmt.Sprintf("cli-%d", time.Now().UnixNano()), entries...)
 }

@@ -95,6 +95,20 @@ func (s *Store) Flush(ctx context.Context, r *Recorder, requestID string) error 
 	return nil
 }
 
+// AppendSystem writes entries done outside a request (the admin CLI), under subject.
+func (s *Store) AppendSystem(ctx context.Context, subject, requestID string, entries ...Entry) error {
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		rows[i] = []any{subject, string(auth.Admin), nil, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+	}
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
+		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}
+
 // Filter narrows a listing.
 type Filter struct {
 	Subject  string
