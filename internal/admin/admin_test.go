@@ -91,3 +91,50 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 		t.Errorf("erasure queued %d warehouse deletions (err %v), want 1", events, err)
 	}
 }
+
+// The CLI's rebuild and reconcile on real stores: agreement exits 0; a row ClickHouse
+// holds that PostgreSQL does not imply is printed and exits 1.
+func TestRebuildThenReconcileExitCodes(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.PostgresURL(t)
+	ch, opts := testenv.ClickHouse(t)
+	pool, err := db.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := demo.Seed(ctx, pool, 20); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev",
+		"OUTCOMES_CLICKHOUSE_ADDR": opts.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": opts.Database}
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	if code, out := run("rebuild", "-fresh"); code != 0 || !strings.Contains(out, "rebuilt 20 participants") || !strings.Contains(out, "rows/s") {
+		t.Fatalf("rebuild: exit %d\n%s", code, out)
+	}
+	// The rebuild wrote what the outbox asked for: mark it done, as the loader would.
+	if _, err := pool.Exec(ctx, `UPDATE change_event SET processed_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run("reconcile"); code != 0 || !strings.Contains(out, "agree") {
+		t.Fatalf("reconcile after rebuild: exit %d\n%s", code, out)
+	}
+	b, err := ch.PrepareBatch(ctx, `INSERT INTO participant_month (org_id, person_key, month, status, version, deleted)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append("00000000-0000-0000-0000-00000000000f", "stray", time.Date(2018, 3, 1, 0, 0, 0, 0, time.UTC), "unknown", uint64(1), uint8(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	code, out := run("reconcile")
+	if code != 1 || !strings.Contains(out, "00000000-0000-0000-0000-00000000000f 2018-03 person_months: postgresql 0, clickhouse 1") {
+		t.Fatalf("reconcile with a stray row: exit %d\n%s", code, out)
+	}
+}
