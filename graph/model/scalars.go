@@ -3,7 +3,6 @@
 package model
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -72,5 +71,3 @@ func TimePtr(d *Date) *time.Time {
 	t := time.Time(*d)
 	return &t
 }
-
-var _ = fmt.Sprintf

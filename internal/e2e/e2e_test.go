@@ -147,8 +147,6 @@ type cohortResult struct {
 	}
 }
 
-type bytesBuffer = bytes.Buffer
-
 // syncBuffer collects the API's and the loader's log lines.
 type syncBuffer struct {
 	mu sync.Mutex

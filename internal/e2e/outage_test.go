@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -20,7 +21,7 @@ func TestOutagesLoseNothing(t *testing.T) {
 	env := map[string]string{"OUTCOMES_DATABASE_URL": stack.PGURL, "OUTCOMES_CLICKHOUSE_ADDR": stack.CHAddr,
 		"OUTCOMES_CLICKHOUSE_DATABASE": "outcomes", "OUTCOMES_PSEUDONYM_KEY": "e2e-test-pseudonym-key-0123456789", "OUTCOMES_AUTH_DEV_KEY": e2eDevKey}
 	ctl := func(args ...string) (int, string) {
-		var out, errOut bytesBuffer
+		var out, errOut bytes.Buffer
 		code := admin.Run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
 		return code, out.String() + errOut.String()
 	}
