@@ -2,10 +2,11 @@ package apiserver
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
 )
 
 // warehouseConn is a ClickHouse connection that is opened lazily when ClickHouse was
@@ -17,7 +18,7 @@ type warehouseConn struct {
 	reopen func() (driver.Conn, error)
 }
 
-var errWarehouseDown = errors.New("the outcome warehouse (ClickHouse) is not reachable")
+var errWarehouseDown = apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 
 func (w *warehouseConn) get() (driver.Conn, error) {
 	w.mu.Lock()

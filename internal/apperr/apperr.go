@@ -18,6 +18,8 @@ const (
 	Forbidden       Code = "FORBIDDEN"
 	Unauthenticated Code = "UNAUTHENTICATED"
 	Internal        Code = "INTERNAL"
+	// Unavailable: a store the request needs is down; the caller may retry later.
+	Unavailable Code = "UNAVAILABLE"
 )
 
 // Error is a domain error with the input field it concerns, if any.
