@@ -299,7 +299,13 @@ func TestSecondLoaderTakesOver(t *testing.T) {
 	ctx1, stop1 := context.WithCancel(ctx)
 	done1 := make(chan struct{})
 	go func() { first.Run(ctx1); close(done1) }() //nolint:errcheck
-	time.Sleep(300 * time.Millisecond)
+	// Start the second only once the first holds the lock.
+	waitFor(t, func() bool {
+		var held int
+		f.pg.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, loader.LockKey).Scan(&held) //nolint:errcheck
+		return held == 1
+	})
 	ctx2, stop2 := context.WithCancel(ctx)
 	defer stop2()
 	processed2 := make(chan struct{})
