@@ -323,6 +323,12 @@ func TestSecondLoaderTakesOver(t *testing.T) {
 	if counterValue(second.Metrics.EventsDone) == 0 {
 		t.Fatal("the second loader did not take over")
 	}
+	// Rows reach ClickHouse just before their changes are marked done: wait for the marks.
+	waitFor(t, func() bool {
+		var pending int
+		f.pg.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&pending) //nolint:errcheck
+		return pending == 0
+	})
 	stop2()
 	<-processed2
 	f.mustAgree(t)
