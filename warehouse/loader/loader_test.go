@@ -173,17 +173,19 @@ func TestReplayAfterCrashCountsOnce(t *testing.T) {
 	if _, err := f.l.Sync(ctx, orgOf); err != nil { // written, never marked: the "crash"
 		t.Fatal(err)
 	}
+	maxVersion := func() uint64 {
+		var v uint64
+		if err := f.ch.QueryRow(ctx, `SELECT max(version) FROM enrolment_outcome`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	crashed := maxVersion()
 	f.drain(t) // the restarted loader replays every pending event
-
-	var physical, live uint64
-	if err := f.ch.QueryRow(ctx, `SELECT count() FROM enrolment_outcome`).Scan(&physical); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.ch.QueryRow(ctx, `SELECT uniqExact(enrolment_key) FROM enrolment_outcome`).Scan(&live); err != nil {
-		t.Fatal(err)
-	}
-	if live != 3 || physical < 6 {
-		t.Fatalf("enrolment rows: %d physical, %d distinct; want 3 distinct written at least twice", physical, live)
+	// The rows were written again under a newer version (ClickHouse may already have
+	// merged the old copies away, so their physical count proves nothing either way).
+	if replayed := maxVersion(); replayed <= crashed {
+		t.Fatalf("replay wrote no newer version (%d after %d)", replayed, crashed)
 	}
 	for _, id := range ids {
 		if n := f.liveEnrolments(t, id); n != 1 {
