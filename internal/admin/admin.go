@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,8 @@ commands:
   reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month;
                      exits 1 when they differ
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
-  retention -years N [-dry-run]  erase everyone whose last activity is older than N years (gallring)
+  retention [-years N] [-dry-run]  erase everyone whose last activity is older than N years
+                     (gallring; N defaults to OUTCOMES_RETENTION_YEARS)
   import-observations -org ID|CODE -file F [-skip-bad]
                      import outcome observations from CSV, all or nothing; bad lines are listed
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
@@ -104,7 +106,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "retention":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		years := fs.Int("years", 0, "erase people inactive for more than this many years")
+		defaultYears, _ := strconv.Atoi(getenv("OUTCOMES_RETENTION_YEARS"))
+		years := fs.Int("years", defaultYears, "erase people inactive for more than this many years (default OUTCOMES_RETENTION_YEARS)")
 		dry := fs.Bool("dry-run", false, "only report who would be erased")
 		if err := fs.Parse(rest); err != nil {
 			return 2
