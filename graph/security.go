@@ -55,7 +55,8 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	}
 	fc := graphql.GetFieldContext(ctx)
 	action := "read"
-	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == "mutation" && fc.Parent != nil && fc.Parent.Parent == nil {
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == "mutation" && fc.Parent != nil && fc.Parent.Object == "Mutation" {
+		// A mutation's own root field is the write; fields read inside its result are reads.
 		action = "write"
 	}
 	op := fc.Field.Name

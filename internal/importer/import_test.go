@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
@@ -88,7 +87,6 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 	if err == nil || len(res.Bad) != 3 {
 		t.Errorf("import into the wrong organisation: %v, %+v", err, res)
 	}
-	_ = db.IsUUID
 }
 
 func TestParseObservationsStructure(t *testing.T) {
