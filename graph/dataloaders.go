@@ -7,11 +7,16 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
 // Loaders batch the nested fields of one request, so a page of participants with their
@@ -22,6 +27,21 @@ type Loaders struct {
 	Participant    *dataloadgen.Loader[string, *participant.Participant]
 	EnrolmentsOf   *dataloadgen.Loader[string, []*enrolment.Enrolment]
 	ObservationsOf *dataloadgen.Loader[string, []*outcome.Observation]
+	// LatestObservationOf maps a participant to their latest observation (nil if none).
+	LatestObservationOf *dataloadgen.Loader[string, *outcome.Observation]
+	AttributesOf        *dataloadgen.Loader[string, []*participant.Attributes]
+	RatesOf             *dataloadgen.Loader[string, []*enrolment.Rate]
+	Unit                *dataloadgen.Loader[string, *organisation.Unit]
+	StaffUser           *dataloadgen.Loader[string, *organisation.StaffUser]
+	Employer            *dataloadgen.Loader[string, *employer.Employer]
+	ContactsOf          *dataloadgen.Loader[string, []*employer.Contact]
+	NotesOf             *dataloadgen.Loader[string, []*employer.Note]
+	ReferralsOf         *dataloadgen.Loader[string, []*referral.Referral]
+	ActionPlanOf        *dataloadgen.Loader[string, []*actionplan.Plan]
+	FollowUpsOf         *dataloadgen.Loader[string, []*actionplan.FollowUp]
+	Project             *dataloadgen.Loader[string, *project.Project]
+	InterviewsOf        *dataloadgen.Loader[string, []*recruitment.Interview]
+	RecruitmentEvent    *dataloadgen.Loader[string, *recruitment.Event]
 }
 
 type loadersKey struct{}
@@ -40,6 +60,34 @@ func (r *Resolver) NewLoaders() *Loaders {
 		EnrolmentsOf: dataloadgen.NewLoader(groupBy(r.Enrolments.ByParticipants, func(e enrolment.Enrolment) string { return e.ParticipantID }),
 			dataloadgen.WithWait(loaderWait)),
 		ObservationsOf: dataloadgen.NewLoader(groupBy(r.Observations.ByParticipants, func(o outcome.Observation) string { return o.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		LatestObservationOf: dataloadgen.NewLoader(latestOf(r.Observations.LatestByParticipants, func(o outcome.Observation) string { return o.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		AttributesOf: dataloadgen.NewLoader(groupBy(r.Participants.AttributesByParticipants, func(a participant.Attributes) string { return a.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		RatesOf: dataloadgen.NewLoader(groupBy(r.Enrolments.RatesByEnrolments, func(x enrolment.Rate) string { return x.EnrolmentID }),
+			dataloadgen.WithWait(loaderWait)),
+		Unit: dataloadgen.NewLoader(byID(r.Organisations.UnitsByIDs, func(u organisation.Unit) string { return u.ID }, "unit"),
+			dataloadgen.WithWait(loaderWait)),
+		StaffUser: dataloadgen.NewLoader(byID(r.Organisations.StaffByIDs, func(u organisation.StaffUser) string { return u.ID }, "staff user"),
+			dataloadgen.WithWait(loaderWait)),
+		Employer: dataloadgen.NewLoader(byID(r.Employers.ByIDs, func(e employer.Employer) string { return e.ID }, "employer"),
+			dataloadgen.WithWait(loaderWait)),
+		ContactsOf: dataloadgen.NewLoader(groupBy(r.Employers.ContactsOf, func(c employer.Contact) string { return c.EmployerID }),
+			dataloadgen.WithWait(loaderWait)),
+		NotesOf: dataloadgen.NewLoader(groupBy(r.Employers.NotesOf, func(n employer.Note) string { return n.EmployerID }),
+			dataloadgen.WithWait(loaderWait)),
+		ReferralsOf: dataloadgen.NewLoader(groupBy(r.Referrals.ByParticipants, func(x referral.Referral) string { return x.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		ActionPlanOf: dataloadgen.NewLoader(groupBy(r.ActionPlans.PlansByParticipants, func(x actionplan.Plan) string { return x.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		FollowUpsOf: dataloadgen.NewLoader(groupBy(r.ActionPlans.FollowUpsByParticipants, func(x actionplan.FollowUp) string { return x.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		Project: dataloadgen.NewLoader(byID(r.Projects.ByIDs, func(x project.Project) string { return x.ID }, "project"),
+			dataloadgen.WithWait(loaderWait)),
+		InterviewsOf: dataloadgen.NewLoader(groupBy(r.Recruitment.InterviewsByParticipants, func(x recruitment.Interview) string { return x.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		RecruitmentEvent: dataloadgen.NewLoader(byID(r.Recruitment.EventsByIDs, func(x recruitment.Event) string { return x.ID }, "recruitment event"),
 			dataloadgen.WithWait(loaderWait)),
 	}
 }
@@ -107,6 +155,30 @@ func groupBy[T any](load func(context.Context, []string) ([]T, error), parent fu
 			if out[i] == nil {
 				out[i] = []*T{}
 			}
+		}
+		return out, errs
+	}
+}
+
+// latestOf adapts a "load at most one child per parent" store call; a parent without
+// one gets nil.
+func latestOf[T any](load func(context.Context, []string) ([]T, error), parent func(T) string) func(context.Context, []string) ([]*T, []error) {
+	return func(ctx context.Context, keys []string) ([]*T, []error) {
+		items, err := load(ctx, keys)
+		out := make([]*T, len(keys))
+		errs := make([]error, len(keys))
+		if err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+		found := make(map[string]*T, len(items))
+		for i := range items {
+			found[parent(items[i])] = &items[i]
+		}
+		for i, k := range keys {
+			out[i] = found[k]
 		}
 		return out, errs
 	}

@@ -7,14 +7,33 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
 )
+
+// Rule is the resolver for the rule field.
+func (r *eligibilityRecordResolver) Rule(ctx context.Context, obj *enrolment.EligibilityRecord) (model.EligibilityRule, error) {
+	panic(fmt.Errorf("not implemented: Rule - rule"))
+}
+
+// OverrideAt is the resolver for the overrideAt field.
+func (r *eligibilityRecordResolver) OverrideAt(ctx context.Context, obj *enrolment.EligibilityRecord) (*string, error) {
+	panic(fmt.Errorf("not implemented: OverrideAt - overrideAt"))
+}
+
+// Rule is the resolver for the rule field.
+func (r *eligibilityResultResolver) Rule(ctx context.Context, obj *eligibility.Result) (model.EligibilityRule, error) {
+	panic(fmt.Errorf("not implemented: Rule - rule"))
+}
 
 // Participant is the resolver for the participant field.
 func (r *enrolmentResolver) Participant(ctx context.Context, obj *enrolment.Enrolment) (*participant.Participant, error) {
@@ -26,32 +45,42 @@ func (r *enrolmentResolver) MeasureType(ctx context.Context, obj *enrolment.Enro
 	return r.loaders(ctx).MeasureType.Load(ctx, obj.MeasureTypeID)
 }
 
-// DecisionDate is the resolver for the decisionDate field.
-func (r *enrolmentResolver) DecisionDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error) {
-	return model.DatePtr(obj.DecisionDate), nil
-}
-
-// StartDate is the resolver for the startDate field.
-func (r *enrolmentResolver) StartDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error) {
-	return dateOf(obj.StartDate), nil
-}
-
-// PlannedEndDate is the resolver for the plannedEndDate field.
-func (r *enrolmentResolver) PlannedEndDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error) {
-	return model.DatePtr(obj.PlannedEndDate), nil
-}
-
-// EndDate is the resolver for the endDate field.
-func (r *enrolmentResolver) EndDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error) {
-	return model.DatePtr(obj.EndDate), nil
-}
-
 // ExitReason is the resolver for the exitReason field.
 func (r *enrolmentResolver) ExitReason(ctx context.Context, obj *enrolment.Enrolment) (*model.OutcomeStatus, error) {
 	if obj.ExitReason == nil {
 		return nil, nil
 	}
 	return ptr(toStatus(*obj.ExitReason)), nil
+}
+
+// Unit is the resolver for the unit field.
+func (r *enrolmentResolver) Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error) {
+	panic(fmt.Errorf("not implemented: Unit - unit"))
+}
+
+// HostEmployer is the resolver for the hostEmployer field.
+func (r *enrolmentResolver) HostEmployer(ctx context.Context, obj *enrolment.Enrolment) (*employer.Employer, error) {
+	panic(fmt.Errorf("not implemented: HostEmployer - hostEmployer"))
+}
+
+// Project is the resolver for the project field.
+func (r *enrolmentResolver) Project(ctx context.Context, obj *enrolment.Enrolment) (*project.Project, error) {
+	panic(fmt.Errorf("not implemented: Project - project"))
+}
+
+// WagePayer is the resolver for the wagePayer field.
+func (r *enrolmentResolver) WagePayer(ctx context.Context, obj *enrolment.Enrolment) (*model.WagePayer, error) {
+	panic(fmt.Errorf("not implemented: WagePayer - wagePayer"))
+}
+
+// EmploymentRates is the resolver for the employmentRates field.
+func (r *enrolmentResolver) EmploymentRates(ctx context.Context, obj *enrolment.Enrolment) ([]*enrolment.Rate, error) {
+	panic(fmt.Errorf("not implemented: EmploymentRates - employmentRates"))
+}
+
+// CurrentEmploymentRate is the resolver for the currentEmploymentRate field.
+func (r *enrolmentResolver) CurrentEmploymentRate(ctx context.Context, obj *enrolment.Enrolment) (*int, error) {
+	panic(fmt.Errorf("not implemented: CurrentEmploymentRate - currentEmploymentRate"))
 }
 
 // CreateEnrolment is the resolver for the createEnrolment field.
@@ -71,6 +100,11 @@ func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.Crea
 	return &e, nil
 }
 
+// ChangeEmploymentRate is the resolver for the changeEmploymentRate field.
+func (r *mutationResolver) ChangeEmploymentRate(ctx context.Context, input model.ChangeEmploymentRateInput) (*enrolment.Enrolment, error) {
+	panic(fmt.Errorf("not implemented: ChangeEmploymentRate - changeEmploymentRate"))
+}
+
 // ExitEnrolment is the resolver for the exitEnrolment field.
 func (r *mutationResolver) ExitEnrolment(ctx context.Context, input model.ExitEnrolmentInput) (*enrolment.Enrolment, error) {
 	e, err := r.Enrolments.Exit(ctx, enrolment.ExitInput{
@@ -87,11 +121,40 @@ func (r *mutationResolver) ExitEnrolment(ctx context.Context, input model.ExitEn
 
 // Enrolment is the resolver for the enrolment field.
 func (r *queryResolver) Enrolment(ctx context.Context, id string) (*enrolment.Enrolment, error) {
-	e, err := r.Enrolments.Get(ctx, id)
+	e, err := r.Resolver.Enrolments.Get(ctx, id)
 	return nullIfNotFound(&e, err)
+}
+
+// Enrolments is the resolver for the enrolments field.
+func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) (*model.EnrolmentConnection, error) {
+	panic(fmt.Errorf("not implemented: Enrolments - enrolments"))
+}
+
+// EligibilityOverrides is the resolver for the eligibilityOverrides field.
+func (r *queryResolver) EligibilityOverrides(ctx context.Context, organisationID string, first *int, after *string) (*model.EnrolmentConnection, error) {
+	panic(fmt.Errorf("not implemented: EligibilityOverrides - eligibilityOverrides"))
+}
+
+// CheckEligibility is the resolver for the checkEligibility field.
+func (r *queryResolver) CheckEligibility(ctx context.Context, participantID string, measureTypeCode string, decisionDate model.Date) (*eligibility.Result, error) {
+	panic(fmt.Errorf("not implemented: CheckEligibility - checkEligibility"))
+}
+
+// EligibilityRecord returns generated.EligibilityRecordResolver implementation.
+func (r *Resolver) EligibilityRecord() generated.EligibilityRecordResolver {
+	return &eligibilityRecordResolver{r}
+}
+
+// EligibilityResult returns generated.EligibilityResultResolver implementation.
+func (r *Resolver) EligibilityResult() generated.EligibilityResultResolver {
+	return &eligibilityResultResolver{r}
 }
 
 // Enrolment returns generated.EnrolmentResolver implementation.
 func (r *Resolver) Enrolment() generated.EnrolmentResolver { return &enrolmentResolver{r} }
 
-type enrolmentResolver struct{ *Resolver }
+type (
+	eligibilityRecordResolver struct{ *Resolver }
+	eligibilityResultResolver struct{ *Resolver }
+	enrolmentResolver         struct{ *Resolver }
+)

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -14,13 +15,43 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
+// EligibilityRule is the resolver for the eligibilityRule field.
+func (r *measureTypeResolver) EligibilityRule(ctx context.Context, obj *organisation.MeasureType) (model.EligibilityRule, error) {
+	panic(fmt.Errorf("not implemented: EligibilityRule - eligibilityRule"))
+}
+
+// CreateUnit is the resolver for the createUnit field.
+func (r *mutationResolver) CreateUnit(ctx context.Context, input model.CreateUnitInput) (*organisation.Unit, error) {
+	panic(fmt.Errorf("not implemented: CreateUnit - createUnit"))
+}
+
+// CreateStaffUser is the resolver for the createStaffUser field.
+func (r *mutationResolver) CreateStaffUser(ctx context.Context, input model.CreateStaffUserInput) (*organisation.StaffUser, error) {
+	panic(fmt.Errorf("not implemented: CreateStaffUser - createStaffUser"))
+}
+
+// AddRegionalMember is the resolver for the addRegionalMember field.
+func (r *mutationResolver) AddRegionalMember(ctx context.Context, regionalID string, memberID string) (*organisation.Organisation, error) {
+	panic(fmt.Errorf("not implemented: AddRegionalMember - addRegionalMember"))
+}
+
+// CreateMeasureType is the resolver for the createMeasureType field.
+func (r *mutationResolver) CreateMeasureType(ctx context.Context, input model.CreateMeasureTypeInput) (*organisation.MeasureType, error) {
+	panic(fmt.Errorf("not implemented: CreateMeasureType - createMeasureType"))
+}
+
+// SetMeasureTypeActive is the resolver for the setMeasureTypeActive field.
+func (r *mutationResolver) SetMeasureTypeActive(ctx context.Context, input model.SetMeasureTypeActiveInput) (*organisation.MeasureType, error) {
+	panic(fmt.Errorf("not implemented: SetMeasureTypeActive - setMeasureTypeActive"))
+}
+
 // Kind is the resolver for the kind field.
 func (r *organisationResolver) Kind(ctx context.Context, obj *organisation.Organisation) (model.OrganisationKind, error) {
 	return model.OrganisationKind(strings.ToUpper(string(obj.Kind))), nil
 }
 
 // MeasureTypes is the resolver for the measureTypes field.
-func (r *organisationResolver) MeasureTypes(ctx context.Context, obj *organisation.Organisation) ([]*organisation.MeasureType, error) {
+func (r *organisationResolver) MeasureTypes(ctx context.Context, obj *organisation.Organisation, includeInactive *bool) ([]*organisation.MeasureType, error) {
 	ms, err := r.Organisations.MeasureTypes(ctx, obj.ID)
 	if err != nil {
 		return nil, err
@@ -32,7 +63,46 @@ func (r *organisationResolver) MeasureTypes(ctx context.Context, obj *organisati
 	return out, nil
 }
 
+// Units is the resolver for the units field.
+func (r *organisationResolver) Units(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Unit, error) {
+	panic(fmt.Errorf("not implemented: Units - units"))
+}
+
+// Members is the resolver for the members field.
+func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Organisation, error) {
+	panic(fmt.Errorf("not implemented: Members - members"))
+}
+
+// StaffUsers is the resolver for the staffUsers field.
+func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string) (*model.StaffUserConnection, error) {
+	panic(fmt.Errorf("not implemented: StaffUsers - staffUsers"))
+}
+
+// Unit is the resolver for the unit field.
+func (r *staffUserResolver) Unit(ctx context.Context, obj *organisation.StaffUser) (*organisation.Unit, error) {
+	panic(fmt.Errorf("not implemented: Unit - unit"))
+}
+
+// Staff is the resolver for the staff field.
+func (r *unitResolver) Staff(ctx context.Context, obj *organisation.Unit) ([]*organisation.StaffUser, error) {
+	panic(fmt.Errorf("not implemented: Staff - staff"))
+}
+
+// MeasureType returns generated.MeasureTypeResolver implementation.
+func (r *Resolver) MeasureType() generated.MeasureTypeResolver { return &measureTypeResolver{r} }
+
 // Organisation returns generated.OrganisationResolver implementation.
 func (r *Resolver) Organisation() generated.OrganisationResolver { return &organisationResolver{r} }
 
-type organisationResolver struct{ *Resolver }
+// StaffUser returns generated.StaffUserResolver implementation.
+func (r *Resolver) StaffUser() generated.StaffUserResolver { return &staffUserResolver{r} }
+
+// Unit returns generated.UnitResolver implementation.
+func (r *Resolver) Unit() generated.UnitResolver { return &unitResolver{r} }
+
+type (
+	measureTypeResolver  struct{ *Resolver }
+	organisationResolver struct{ *Resolver }
+	staffUserResolver    struct{ *Resolver }
+	unitResolver         struct{ *Resolver }
+)

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -30,6 +31,11 @@ func (r *mutationResolver) RecordOutcomeObservation(ctx context.Context, input m
 		return nil, err
 	}
 	return &o, nil
+}
+
+// ImportObservations is the resolver for the importObservations field.
+func (r *mutationResolver) ImportObservations(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
+	panic(fmt.Errorf("not implemented: ImportObservations - importObservations"))
 }
 
 // Month is the resolver for the month field.

@@ -7,13 +7,17 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
 // CreateParticipant is the resolver for the createParticipant field.
@@ -35,6 +39,21 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 	return &p, nil
 }
 
+// UpdateParticipant is the resolver for the updateParticipant field.
+func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*participant.Participant, error) {
+	panic(fmt.Errorf("not implemented: UpdateParticipant - updateParticipant"))
+}
+
+// RecordParticipantAttributes is the resolver for the recordParticipantAttributes field.
+func (r *mutationResolver) RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*participant.Participant, error) {
+	panic(fmt.Errorf("not implemented: RecordParticipantAttributes - recordParticipantAttributes"))
+}
+
+// ImportParticipants is the resolver for the importParticipants field.
+func (r *mutationResolver) ImportParticipants(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
+	panic(fmt.Errorf("not implemented: ImportParticipants - importParticipants"))
+}
+
 // EraseParticipant is the resolver for the eraseParticipant field.
 func (r *mutationResolver) EraseParticipant(ctx context.Context, id string) (bool, error) {
 	if err := r.Participants.Erase(ctx, id); err != nil {
@@ -53,11 +72,6 @@ func (r *participantResolver) Gender(ctx context.Context, obj *participant.Parti
 	return toGender(obj.Gender), nil
 }
 
-// BirthDate is the resolver for the birthDate field.
-func (r *participantResolver) BirthDate(ctx context.Context, obj *participant.Participant) (*model.Date, error) {
-	return dateOf(obj.BirthDate), nil
-}
-
 // Enrolments is the resolver for the enrolments field.
 func (r *participantResolver) Enrolments(ctx context.Context, obj *participant.Participant) ([]*enrolment.Enrolment, error) {
 	return r.loaders(ctx).EnrolmentsOf.Load(ctx, obj.ID)
@@ -68,13 +82,88 @@ func (r *participantResolver) Observations(ctx context.Context, obj *participant
 	return r.loaders(ctx).ObservationsOf.Load(ctx, obj.ID)
 }
 
+// LatestObservation is the resolver for the latestObservation field.
+func (r *participantResolver) LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error) {
+	panic(fmt.Errorf("not implemented: LatestObservation - latestObservation"))
+}
+
+// CaseStatus is the resolver for the caseStatus field.
+func (r *participantResolver) CaseStatus(ctx context.Context, obj *participant.Participant) (model.CaseStatus, error) {
+	panic(fmt.Errorf("not implemented: CaseStatus - caseStatus"))
+}
+
+// Caseworker is the resolver for the caseworker field.
+func (r *participantResolver) Caseworker(ctx context.Context, obj *participant.Participant) (*organisation.StaffUser, error) {
+	panic(fmt.Errorf("not implemented: Caseworker - caseworker"))
+}
+
+// Attributes is the resolver for the attributes field.
+func (r *participantResolver) Attributes(ctx context.Context, obj *participant.Participant, asOf *model.Date) (*participant.Attributes, error) {
+	panic(fmt.Errorf("not implemented: Attributes - attributes"))
+}
+
+// AttributeHistory is the resolver for the attributeHistory field.
+func (r *participantResolver) AttributeHistory(ctx context.Context, obj *participant.Participant) ([]*participant.Attributes, error) {
+	panic(fmt.Errorf("not implemented: AttributeHistory - attributeHistory"))
+}
+
+// Referrals is the resolver for the referrals field.
+func (r *participantResolver) Referrals(ctx context.Context, obj *participant.Participant) ([]*referral.Referral, error) {
+	panic(fmt.Errorf("not implemented: Referrals - referrals"))
+}
+
+// ActionPlan is the resolver for the actionPlan field.
+func (r *participantResolver) ActionPlan(ctx context.Context, obj *participant.Participant) (*actionplan.Plan, error) {
+	panic(fmt.Errorf("not implemented: ActionPlan - actionPlan"))
+}
+
+// FollowUps is the resolver for the followUps field.
+func (r *participantResolver) FollowUps(ctx context.Context, obj *participant.Participant) ([]*actionplan.FollowUp, error) {
+	panic(fmt.Errorf("not implemented: FollowUps - followUps"))
+}
+
+// Interviews is the resolver for the interviews field.
+func (r *participantResolver) Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error) {
+	panic(fmt.Errorf("not implemented: Interviews - interviews"))
+}
+
+// BirthRegion is the resolver for the birthRegion field.
+func (r *participantAttributesResolver) BirthRegion(ctx context.Context, obj *participant.Attributes) (*model.BirthRegion, error) {
+	panic(fmt.Errorf("not implemented: BirthRegion - birthRegion"))
+}
+
+// ResidencePermitKind is the resolver for the residencePermitKind field.
+func (r *participantAttributesResolver) ResidencePermitKind(ctx context.Context, obj *participant.Attributes) (*model.ResidencePermitKind, error) {
+	panic(fmt.Errorf("not implemented: ResidencePermitKind - residencePermitKind"))
+}
+
+// EducationLevel is the resolver for the educationLevel field.
+func (r *participantAttributesResolver) EducationLevel(ctx context.Context, obj *participant.Attributes) (*model.EducationLevel, error) {
+	panic(fmt.Errorf("not implemented: EducationLevel - educationLevel"))
+}
+
+// DistanceCategory is the resolver for the distanceCategory field.
+func (r *participantAttributesResolver) DistanceCategory(ctx context.Context, obj *participant.Attributes) (*model.DistanceCategory, error) {
+	panic(fmt.Errorf("not implemented: DistanceCategory - distanceCategory"))
+}
+
+// SchoolProgramme is the resolver for the schoolProgramme field.
+func (r *participantAttributesResolver) SchoolProgramme(ctx context.Context, obj *participant.Attributes) (*model.SchoolProgramme, error) {
+	panic(fmt.Errorf("not implemented: SchoolProgramme - schoolProgramme"))
+}
+
+// RecordedAt is the resolver for the recordedAt field.
+func (r *participantAttributesResolver) RecordedAt(ctx context.Context, obj *participant.Attributes) (string, error) {
+	panic(fmt.Errorf("not implemented: RecordedAt - recordedAt"))
+}
+
 // Participant is the resolver for the participant field.
 func (r *queryResolver) Participant(ctx context.Context, id string) (*participant.Participant, error) {
 	return nullIfNotFound(r.loaders(ctx).Participant.Load(ctx, id))
 }
 
 // Participants is the resolver for the participants field.
-func (r *queryResolver) Participants(ctx context.Context, organisationID string, first *int, after *string) (*model.ParticipantConnection, error) {
+func (r *queryResolver) Participants(ctx context.Context, organisationID string, filter *model.ParticipantFilter, first *int, after *string) (*model.ParticipantConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
@@ -108,4 +197,12 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 // Participant returns generated.ParticipantResolver implementation.
 func (r *Resolver) Participant() generated.ParticipantResolver { return &participantResolver{r} }
 
-type participantResolver struct{ *Resolver }
+// ParticipantAttributes returns generated.ParticipantAttributesResolver implementation.
+func (r *Resolver) ParticipantAttributes() generated.ParticipantAttributesResolver {
+	return &participantAttributesResolver{r}
+}
+
+type (
+	participantResolver           struct{ *Resolver }
+	participantAttributesResolver struct{ *Resolver }
+)

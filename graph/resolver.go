@@ -9,11 +9,17 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/quota"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
 // Resolver holds the dependencies of every resolver.
@@ -22,6 +28,12 @@ type Resolver struct {
 	Participants  *participant.Store
 	Enrolments    *enrolment.Store
 	Observations  *outcome.Store
+	Employers     *employer.Store
+	Referrals     *referral.Store
+	ActionPlans   *actionplan.Store
+	Projects      *project.Store
+	Recruitment   *recruitment.Store
+	Quotas        *quota.Store
 	Audit         *audit.Store
 	Warehouse     driver.Conn
 	Now           func() time.Time

@@ -7,25 +7,42 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
+type EligibilityRecordResolver interface {
+	Rule(ctx context.Context, obj *enrolment.EligibilityRecord) (model.EligibilityRule, error)
+
+	OverrideAt(ctx context.Context, obj *enrolment.EligibilityRecord) (*string, error)
+}
+type EligibilityResultResolver interface {
+	Rule(ctx context.Context, obj *eligibility.Result) (model.EligibilityRule, error)
+}
 type EnrolmentResolver interface {
 	Participant(ctx context.Context, obj *enrolment.Enrolment) (*participant.Participant, error)
 	MeasureType(ctx context.Context, obj *enrolment.Enrolment) (*organisation.MeasureType, error)
-	DecisionDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error)
-	StartDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error)
-	PlannedEndDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error)
-	EndDate(ctx context.Context, obj *enrolment.Enrolment) (*model.Date, error)
+
 	ExitReason(ctx context.Context, obj *enrolment.Enrolment) (*model.OutcomeStatus, error)
+	Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error)
+	HostEmployer(ctx context.Context, obj *enrolment.Enrolment) (*employer.Employer, error)
+	Project(ctx context.Context, obj *enrolment.Enrolment) (*project.Project, error)
+
+	WagePayer(ctx context.Context, obj *enrolment.Enrolment) (*model.WagePayer, error)
+
+	EmploymentRates(ctx context.Context, obj *enrolment.Enrolment) ([]*enrolment.Rate, error)
+	CurrentEmploymentRate(ctx context.Context, obj *enrolment.Enrolment) (*int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -35,6 +52,282 @@ type EnrolmentResolver interface {
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _EligibilityRecord_rule(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EligibilityRecord().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EligibilityRule) graphql.Marshaler {
+			return ec.marshalNEligibilityRule2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEligibilityRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, true, true, "EligibilityRule")
+}
+
+func (ec *executionContext) _EligibilityRecord_basis(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _EligibilityRecord_overridden(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_overridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overridden(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _EligibilityRecord_overrideReason(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_overrideReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverrideReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_overrideReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _EligibilityRecord_overrideBy(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_overrideBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverrideBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_overrideBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _EligibilityRecord_overrideAt(ctx context.Context, field graphql.CollectedField, obj *enrolment.EligibilityRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityRecord_overrideAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EligibilityRecord().OverrideAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityRecord_overrideAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityRecord", field, true, true, "String")
+}
+
+func (ec *executionContext) _EligibilityResult_rule(ctx context.Context, field graphql.CollectedField, obj *eligibility.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityResult_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EligibilityResult().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EligibilityRule) graphql.Marshaler {
+			return ec.marshalNEligibilityRule2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEligibilityRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityResult_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityResult", field, true, true, "EligibilityRule")
+}
+
+func (ec *executionContext) _EligibilityResult_eligible(ctx context.Context, field graphql.CollectedField, obj *eligibility.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityResult_eligible(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eligible, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityResult_eligible(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EligibilityResult_basis(ctx context.Context, field graphql.CollectedField, obj *eligibility.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityResult_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityResult_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _EligibilityResult_reasons(ctx context.Context, field graphql.CollectedField, obj *eligibility.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EligibilityResult_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EligibilityResult_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EligibilityResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmploymentRate_validFrom(ctx context.Context, field graphql.CollectedField, obj *enrolment.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentRate_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentRate_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentRate", field, false, false, "Date")
+}
+
+func (ec *executionContext) _EmploymentRate_rate(ctx context.Context, field graphql.CollectedField, obj *enrolment.Rate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentRate_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentRate_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentRate", field, false, false, "Int")
+}
 
 func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -132,18 +425,18 @@ func (ec *executionContext) _Enrolment_decisionDate(ctx context.Context, field g
 			return ec.fieldContext_Enrolment_decisionDate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrolment().DecisionDate(ctx, obj)
+			return obj.DecisionDate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalODate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Enrolment_decisionDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Enrolment_startDate(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -155,18 +448,18 @@ func (ec *executionContext) _Enrolment_startDate(ctx context.Context, field grap
 			return ec.fieldContext_Enrolment_startDate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrolment().StartDate(ctx, obj)
+			return obj.StartDate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalNDate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Enrolment_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Enrolment_plannedEndDate(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -178,18 +471,18 @@ func (ec *executionContext) _Enrolment_plannedEndDate(ctx context.Context, field
 			return ec.fieldContext_Enrolment_plannedEndDate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrolment().PlannedEndDate(ctx, obj)
+			return obj.PlannedEndDate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalODate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Enrolment_plannedEndDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Enrolment_endDate(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -201,18 +494,18 @@ func (ec *executionContext) _Enrolment_endDate(ctx context.Context, field graphq
 			return ec.fieldContext_Enrolment_endDate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrolment().EndDate(ctx, obj)
+			return obj.EndDate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Date) graphql.Marshaler {
-			return ec.marshalODate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Enrolment_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "Date")
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Date")
 }
 
 func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -238,6 +531,258 @@ func (ec *executionContext) fieldContext_Enrolment_exitReason(_ context.Context,
 	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "OutcomeStatus")
 }
 
+func (ec *executionContext) _Enrolment_unit(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().Unit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_hostEmployer(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_hostEmployer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().HostEmployer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
+			return ec.marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_hostEmployer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Employer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_project(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_occupation(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_occupation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occupation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_occupation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrolment_wagePayer(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_wagePayer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().WagePayer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WagePayer) graphql.Marshaler {
+			return ec.marshalOWagePayer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐWagePayer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_wagePayer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "WagePayer")
+}
+
+func (ec *executionContext) _Enrolment_subsidised(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_subsidised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subsidised, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_subsidised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Enrolment_employmentRates(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_employmentRates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().EmploymentRates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
+			return ec.marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_employmentRates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmploymentRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_currentEmploymentRate(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_currentEmploymentRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().CurrentEmploymentRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_currentEmploymentRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Enrolment_eligibility(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_eligibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eligibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enrolment.EligibilityRecord) graphql.Marshaler {
+			return ec.marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEligibilityRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_eligibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EligibilityRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Enrolment_version(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -261,9 +806,214 @@ func (ec *executionContext) fieldContext_Enrolment_version(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Int")
 }
 
+func (ec *executionContext) _EnrolmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EnrolmentEdge) graphql.Marshaler {
+			return ec.marshalNEnrolmentEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrolmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputChangeEmploymentRateInput(ctx context.Context, obj any) (model.ChangeEmploymentRateInput, error) {
+	var it model.ChangeEmploymentRateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enrolmentId", "version", "validFrom", "rate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrolmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrolmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrolmentID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "rate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rate"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeEmploymentRateInput unmarshals raw into the ChangeEmploymentRateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeEmploymentRateInput(ctx context.Context, raw any) (model.ChangeEmploymentRateInput, error) {
+	var out model.ChangeEmploymentRateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeEmploymentRateInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Context, obj any) (model.CreateEnrolmentInput, error) {
 	var it model.CreateEnrolmentInput
@@ -276,7 +1026,7 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"participantId", "measureTypeCode", "decisionDate", "startDate", "plannedEndDate", "endDate", "exitReason"}
+	fieldsInOrder := [...]string{"participantId", "measureTypeCode", "decisionDate", "startDate", "plannedEndDate", "endDate", "exitReason", "unitId", "hostEmployerId", "projectId", "occupation", "wagePayer", "subsidised", "employmentRate", "eligibilityOverride", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -332,6 +1082,69 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 				return it, err
 			}
 			it.ExitReason = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "hostEmployerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostEmployerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostEmployerID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "occupation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occupation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Occupation = data
+		case "wagePayer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wagePayer"))
+			data, err := ec.unmarshalOWagePayer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐWagePayer(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WagePayer = data
+		case "subsidised":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subsidised"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subsidised = data
+		case "employmentRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employmentRate"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmploymentRate = data
+		case "eligibilityOverride":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eligibilityOverride"))
+			data, err := ec.unmarshalOEligibilityOverrideInput2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEligibilityOverrideInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EligibilityOverride = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -346,6 +1159,132 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 func UnmarshalCreateEnrolmentInput(ctx context.Context, raw any) (model.CreateEnrolmentInput, error) {
 	var out model.CreateEnrolmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateEnrolmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEligibilityOverrideInput(ctx context.Context, obj any) (model.EligibilityOverrideInput, error) {
+	var it model.EligibilityOverrideInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEligibilityOverrideInput unmarshals raw into the EligibilityOverrideInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEligibilityOverrideInput(ctx context.Context, raw any) (model.EligibilityOverrideInput, error) {
+	var out model.EligibilityOverrideInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EligibilityOverrideInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEnrolmentFilter(ctx context.Context, obj any) (model.EnrolmentFilter, error) {
+	var it model.EnrolmentFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"measureTypeCode", "ongoing", "projectId", "hostEmployerId", "unitId", "startFrom", "startTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "measureTypeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measureTypeCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeasureTypeCode = data
+		case "ongoing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ongoing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ongoing = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "hostEmployerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostEmployerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostEmployerID = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "startFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startFrom"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartFrom = data
+		case "startTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startTo"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartTo = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnrolmentFilter unmarshals raw into the EnrolmentFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnrolmentFilter(ctx context.Context, raw any) (model.EnrolmentFilter, error) {
+	var out model.EnrolmentFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrolmentFilter", raw, &out)
 	return out, err
 }
 
@@ -420,6 +1359,153 @@ func UnmarshalExitEnrolmentInput(ctx context.Context, raw any) (model.ExitEnrolm
 
 // region    **************************** object.gotpl ****************************
 
+var eligibilityRecordImplementors = []string{"EligibilityRecord"}
+
+func (ec *executionContext) _EligibilityRecord(ctx context.Context, sel ast.SelectionSet, obj *enrolment.EligibilityRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eligibilityRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EligibilityRecord")
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EligibilityRecord_rule(ctx, field, obj)
+				})
+		case "basis":
+			out.Values[i] = ec._EligibilityRecord_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overridden":
+			out.Values[i] = ec._EligibilityRecord_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overrideReason":
+			out.Values[i] = ec._EligibilityRecord_overrideReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overrideBy":
+			out.Values[i] = ec._EligibilityRecord_overrideBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overrideAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EligibilityRecord_overrideAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eligibilityResultImplementors = []string{"EligibilityResult"}
+
+func (ec *executionContext) _EligibilityResult(ctx context.Context, sel ast.SelectionSet, obj *eligibility.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eligibilityResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EligibilityResult")
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EligibilityResult_rule(ctx, field, obj)
+				})
+		case "eligible":
+			out.Values[i] = ec._EligibilityResult_eligible(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basis":
+			out.Values[i] = ec._EligibilityResult_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasons":
+			out.Values[i] = ec._EligibilityResult_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var employmentRateImplementors = []string{"EmploymentRate"}
+
+func (ec *executionContext) _EmploymentRate(ctx context.Context, sel ast.SelectionSet, obj *enrolment.Rate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, employmentRateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmploymentRate")
+		case "validFrom":
+			out.Values[i] = ec._EmploymentRate_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._EmploymentRate_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enrolmentImplementors = []string{"Enrolment"}
 
 func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *enrolment.Enrolment) graphql.Marshaler {
@@ -449,35 +1535,82 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 					return ec._Enrolment_measureType(ctx, field, obj)
 				})
 		case "decisionDate":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Enrolment_decisionDate(ctx, field, obj)
-				})
+			out.Values[i] = ec._Enrolment_decisionDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "startDate":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Enrolment_startDate(ctx, field, obj)
-				})
+			out.Values[i] = ec._Enrolment_startDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "plannedEndDate":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Enrolment_plannedEndDate(ctx, field, obj)
-				})
+			out.Values[i] = ec._Enrolment_plannedEndDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "endDate":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Enrolment_endDate(ctx, field, obj)
-				})
+			out.Values[i] = ec._Enrolment_endDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "exitReason":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Enrolment_exitReason(ctx, field, obj)
 				})
+		case "unit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_unit(ctx, field, obj)
+				})
+		case "hostEmployer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_hostEmployer(ctx, field, obj)
+				})
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_project(ctx, field, obj)
+				})
+		case "occupation":
+			out.Values[i] = ec._Enrolment_occupation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "wagePayer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_wagePayer(ctx, field, obj)
+				})
+		case "subsidised":
+			out.Values[i] = ec._Enrolment_subsidised(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "employmentRates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_employmentRates(ctx, field, obj)
+				})
+		case "currentEmploymentRate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_currentEmploymentRate(ctx, field, obj)
+				})
+		case "eligibility":
+			out.Values[i] = ec._Enrolment_eligibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Enrolment_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -500,13 +1633,135 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var enrolmentConnectionImplementors = []string{"EnrolmentConnection"}
+
+func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EnrolmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentConnection")
+		case "edges":
+			out.Values[i] = ec._EnrolmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EnrolmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EnrolmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentEdgeImplementors = []string{"EnrolmentEdge"}
+
+func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EnrolmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentEdge")
+		case "cursor":
+			out.Values[i] = ec._EnrolmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EnrolmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNChangeEmploymentRateInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐChangeEmploymentRateInput(ctx context.Context, v any) (model.ChangeEmploymentRateInput, error) {
+	res, err := ec.unmarshalInputChangeEmploymentRateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateEnrolmentInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCreateEnrolmentInput(ctx context.Context, v any) (model.CreateEnrolmentInput, error) {
 	res, err := ec.unmarshalInputCreateEnrolmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEligibilityRecord(ctx context.Context, sel ast.SelectionSet, v enrolment.EligibilityRecord) graphql.Marshaler {
+	return ec._EligibilityRecord(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋeligibilityᚐResult(ctx context.Context, sel ast.SelectionSet, v *eligibility.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EligibilityResult!")
+		return graphql.Null
+	}
+	return ec._EligibilityResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRate(ctx context.Context, sel ast.SelectionSet, v *enrolment.Rate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmploymentRate!")
+		return graphql.Null
+	}
+	return ec._EmploymentRate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
@@ -533,6 +1788,38 @@ func (ec *executionContext) marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋ
 	return ec._Enrolment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEnrolmentConnection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentConnection(ctx context.Context, sel ast.SelectionSet, v *model.EnrolmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolmentConnection!")
+		return graphql.Null
+	}
+	return ec._EnrolmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrolmentEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnrolmentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnrolmentEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnrolmentEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdge(ctx context.Context, sel ast.SelectionSet, v *model.EnrolmentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolmentEdge!")
+		return graphql.Null
+	}
+	return ec._EnrolmentEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNExitEnrolmentInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐExitEnrolmentInput(ctx context.Context, v any) (model.ExitEnrolmentInput, error) {
 	res, err := ec.unmarshalInputExitEnrolmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -548,11 +1835,27 @@ func (ec *executionContext) marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknad�
 	return v
 }
 
+func (ec *executionContext) unmarshalOEligibilityOverrideInput2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEligibilityOverrideInput(ctx context.Context, v any) (*model.EligibilityOverrideInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEligibilityOverrideInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Enrolment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEnrolmentFilter2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentFilter(ctx context.Context, v any) (*model.EnrolmentFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEnrolmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx context.Context, v any) (*model.OutcomeStatus, error) {
@@ -565,6 +1868,22 @@ func (ec *executionContext) unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx context.Context, sel ast.SelectionSet, v *model.OutcomeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOWagePayer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐWagePayer(ctx context.Context, v any) (*model.WagePayer, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.WagePayer)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWagePayer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐWagePayer(ctx context.Context, sel ast.SelectionSet, v *model.WagePayer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -1190,4 +1190,11 @@ func (ec *executionContext) unmarshalNRecordObservationInput2githubᚗcomᚋarbe
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx context.Context, sel ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OutcomeObservation(ctx, sel, v)
+}
+
 // endregion ***************************** type.gotpl *****************************

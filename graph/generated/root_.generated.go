@@ -22,12 +22,32 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ActionPlan() ActionPlanResolver
+	EligibilityRecord() EligibilityRecordResolver
+	EligibilityResult() EligibilityResultResolver
+	Employer() EmployerResolver
+	EmployerNote() EmployerNoteResolver
 	Enrolment() EnrolmentResolver
+	FollowUp() FollowUpResolver
+	Interview() InterviewResolver
+	MeasureType() MeasureTypeResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	OutcomeObservation() OutcomeObservationResolver
+	OverdueFollowUp() OverdueFollowUpResolver
 	Participant() ParticipantResolver
+	ParticipantAttributes() ParticipantAttributesResolver
+	Project() ProjectResolver
 	Query() QueryResolver
+	Quota() QuotaResolver
+	QuotaAllocation() QuotaAllocationResolver
+	RecruitmentEvent() RecruitmentEventResolver
+	RecruitmentInvitation() RecruitmentInvitationResolver
+	RecruitmentPlace() RecruitmentPlaceResolver
+	Referral() ReferralResolver
+	StaffUser() StaffUserResolver
+	Target() TargetResolver
+	Unit() UnitResolver
 }
 
 type DirectiveRoot struct {
@@ -35,6 +55,24 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ActionPlan struct {
+		Goal           func(childComplexity int) int
+		ID             func(childComplexity int) int
+		NextReviewDate func(childComplexity int) int
+		Participant    func(childComplexity int) int
+		Responsible    func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		Version        func(childComplexity int) int
+	}
+
+	ActionPlanStep struct {
+		Description func(childComplexity int) int
+		DoneDate    func(childComplexity int) int
+		DueDate     func(childComplexity int) int
+		Position    func(childComplexity int) int
+		Responsible func(childComplexity int) int
+	}
+
 	AuditConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
@@ -58,16 +96,96 @@ type ComplexityRoot struct {
 		Subject        func(childComplexity int) int
 	}
 
+	EligibilityRecord struct {
+		Basis          func(childComplexity int) int
+		Overridden     func(childComplexity int) int
+		OverrideAt     func(childComplexity int) int
+		OverrideBy     func(childComplexity int) int
+		OverrideReason func(childComplexity int) int
+		Rule           func(childComplexity int) int
+	}
+
+	EligibilityResult struct {
+		Basis    func(childComplexity int) int
+		Eligible func(childComplexity int) int
+		Reasons  func(childComplexity int) int
+		Rule     func(childComplexity int) int
+	}
+
+	Employer struct {
+		Contacts     func(childComplexity int) int
+		Headcount    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NoteLog      func(childComplexity int) int
+		Notes        func(childComplexity int) int
+		OrgNumber    func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	EmployerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmployerContact struct {
+		Email func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+		Phone func(childComplexity int) int
+		Role  func(childComplexity int) int
+	}
+
+	EmployerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EmployerNote struct {
+		At     func(childComplexity int) int
+		Author func(childComplexity int) int
+		Body   func(childComplexity int) int
+		ID     func(childComplexity int) int
+	}
+
+	EmploymentRate struct {
+		Rate      func(childComplexity int) int
+		ValidFrom func(childComplexity int) int
+	}
+
 	Enrolment struct {
-		DecisionDate   func(childComplexity int) int
-		EndDate        func(childComplexity int) int
-		ExitReason     func(childComplexity int) int
-		ID             func(childComplexity int) int
-		MeasureType    func(childComplexity int) int
-		Participant    func(childComplexity int) int
-		PlannedEndDate func(childComplexity int) int
-		StartDate      func(childComplexity int) int
-		Version        func(childComplexity int) int
+		CurrentEmploymentRate func(childComplexity int) int
+		DecisionDate          func(childComplexity int) int
+		Eligibility           func(childComplexity int) int
+		EmploymentRates       func(childComplexity int) int
+		EndDate               func(childComplexity int) int
+		ExitReason            func(childComplexity int) int
+		HostEmployer          func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		MeasureType           func(childComplexity int) int
+		Occupation            func(childComplexity int) int
+		Participant           func(childComplexity int) int
+		PlannedEndDate        func(childComplexity int) int
+		Project               func(childComplexity int) int
+		StartDate             func(childComplexity int) int
+		Subsidised            func(childComplexity int) int
+		Unit                  func(childComplexity int) int
+		Version               func(childComplexity int) int
+		WagePayer             func(childComplexity int) int
+	}
+
+	EnrolmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EnrolmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ExitCohortOutcome struct {
@@ -86,30 +204,97 @@ type ComplexityRoot struct {
 		Unknown         func(childComplexity int) int
 	}
 
-	MeasureType struct {
-		Category    func(childComplexity int) int
-		Code        func(childComplexity int) int
+	FollowUp struct {
+		Attendees   func(childComplexity int) int
+		Enrolment   func(childComplexity int) int
+		HeldOn      func(childComplexity int) int
 		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Subsidised  func(childComplexity int) int
-		SwedishName func(childComplexity int) int
+		NextDueDate func(childComplexity int) int
+		Notes       func(childComplexity int) int
+		Participant func(childComplexity int) int
+	}
+
+	ImportResult struct {
+		Errors   func(childComplexity int) int
+		Imported func(childComplexity int) int
+		Skipped  func(childComplexity int) int
+	}
+
+	ImportRowError struct {
+		Field   func(childComplexity int) int
+		Line    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	Interview struct {
+		Accepted    func(childComplexity int) int
+		Employer    func(childComplexity int) int
+		Enrolment   func(childComplexity int) int
+		Event       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Notes       func(childComplexity int) int
+		OfferDate   func(childComplexity int) int
+		Offered     func(childComplexity int) int
+		Participant func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	MeasureType struct {
+		Active              func(childComplexity int) int
+		Category            func(childComplexity int) int
+		Code                func(childComplexity int) int
+		EligibilityRule     func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		MunicipalEmployment func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Subsidised          func(childComplexity int) int
+		SwedishName         func(childComplexity int) int
 	}
 
 	Mutation struct {
-		CreateEnrolment          func(childComplexity int, input model.CreateEnrolmentInput) int
-		CreateOrganisation       func(childComplexity int, input model.CreateOrganisationInput) int
-		CreateParticipant        func(childComplexity int, input model.CreateParticipantInput) int
-		EraseParticipant         func(childComplexity int, id string) int
-		ExitEnrolment            func(childComplexity int, input model.ExitEnrolmentInput) int
-		RecordOutcomeObservation func(childComplexity int, input model.RecordObservationInput) int
+		AddEmployerContact          func(childComplexity int, input model.AddEmployerContactInput) int
+		AddEmployerNote             func(childComplexity int, input model.AddEmployerNoteInput) int
+		AddRegionalMember           func(childComplexity int, regionalID string, memberID string) int
+		AnswerOffer                 func(childComplexity int, input model.AnswerOfferInput) int
+		ChangeEmploymentRate        func(childComplexity int, input model.ChangeEmploymentRateInput) int
+		CreateEmployer              func(childComplexity int, input model.CreateEmployerInput) int
+		CreateEnrolment             func(childComplexity int, input model.CreateEnrolmentInput) int
+		CreateMeasureType           func(childComplexity int, input model.CreateMeasureTypeInput) int
+		CreateOrganisation          func(childComplexity int, input model.CreateOrganisationInput) int
+		CreateParticipant           func(childComplexity int, input model.CreateParticipantInput) int
+		CreateProject               func(childComplexity int, input model.CreateProjectInput) int
+		CreateQuota                 func(childComplexity int, input model.CreateQuotaInput) int
+		CreateRecruitmentEvent      func(childComplexity int, input model.CreateRecruitmentEventInput) int
+		CreateReferral              func(childComplexity int, input model.CreateReferralInput) int
+		CreateStaffUser             func(childComplexity int, input model.CreateStaffUserInput) int
+		CreateTarget                func(childComplexity int, input model.CreateTargetInput) int
+		CreateUnit                  func(childComplexity int, input model.CreateUnitInput) int
+		EraseParticipant            func(childComplexity int, id string) int
+		ExitEnrolment               func(childComplexity int, input model.ExitEnrolmentInput) int
+		ImportObservations          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
+		ImportParticipants          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
+		InviteToRecruitmentEvent    func(childComplexity int, input model.InviteToRecruitmentEventInput) int
+		MakeOffer                   func(childComplexity int, input model.MakeOfferInput) int
+		RecordFollowUp              func(childComplexity int, input model.RecordFollowUpInput) int
+		RecordInterview             func(childComplexity int, input model.RecordInterviewInput) int
+		RecordOutcomeObservation    func(childComplexity int, input model.RecordObservationInput) int
+		RecordParticipantAttributes func(childComplexity int, input model.RecordParticipantAttributesInput) int
+		SaveActionPlan              func(childComplexity int, input model.SaveActionPlanInput) int
+		SetMeasureTypeActive        func(childComplexity int, input model.SetMeasureTypeActiveInput) int
+		UpdateEmployer              func(childComplexity int, input model.UpdateEmployerInput) int
+		UpdateParticipant           func(childComplexity int, input model.UpdateParticipantInput) int
+		UpdateProject               func(childComplexity int, input model.UpdateProjectInput) int
+		UpdateReferral              func(childComplexity int, input model.UpdateReferralInput) int
 	}
 
 	Organisation struct {
 		Code         func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Kind         func(childComplexity int) int
-		MeasureTypes func(childComplexity int) int
+		MeasureTypes func(childComplexity int, includeInactive *bool) int
+		Members      func(childComplexity int) int
 		Name         func(childComplexity int) int
+		Units        func(childComplexity int) int
 	}
 
 	OutcomeBreakdown struct {
@@ -139,22 +324,72 @@ type ComplexityRoot struct {
 		Status           func(childComplexity int) int
 	}
 
+	OverdueFollowUp struct {
+		DaysOverdue func(childComplexity int) int
+		DueDate     func(childComplexity int) int
+		Enrolment   func(childComplexity int) int
+		LastHeldOn  func(childComplexity int) int
+		Participant func(childComplexity int) int
+	}
+
+	OverdueFollowUpConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OverdueFollowUpEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 	}
 
 	Participant struct {
+		ActionPlan             func(childComplexity int) int
+		AttributeHistory       func(childComplexity int) int
+		Attributes             func(childComplexity int, asOf *model.Date) int
 		BirthDate              func(childComplexity int) int
+		CaseStatus             func(childComplexity int) int
+		Caseworker             func(childComplexity int) int
+		Email                  func(childComplexity int) int
 		Enrolments             func(childComplexity int) int
 		FamilyName             func(childComplexity int) int
+		FollowUps              func(childComplexity int) int
 		Gender                 func(childComplexity int) int
 		GivenName              func(childComplexity int) int
 		ID                     func(childComplexity int) int
+		Interviews             func(childComplexity int) int
+		LatestObservation      func(childComplexity int) int
 		Observations           func(childComplexity int) int
 		Organisation           func(childComplexity int) int
 		PersonalIdentityNumber func(childComplexity int) int
+		Phone                  func(childComplexity int) int
+		Referrals              func(childComplexity int) int
 		Version                func(childComplexity int) int
+	}
+
+	ParticipantAttributes struct {
+		BirthRegion         func(childComplexity int) int
+		Disability          func(childComplexity int) int
+		DistanceCategory    func(childComplexity int) int
+		District            func(childComplexity int) int
+		EducationLevel      func(childComplexity int) int
+		GuaranteeDays       func(childComplexity int) int
+		IntroductionPlan    func(childComplexity int) int
+		NewlyArrived        func(childComplexity int) int
+		RecordedAt          func(childComplexity int) int
+		RecordedBy          func(childComplexity int) int
+		RegisteredAtAf      func(childComplexity int) int
+		ResidencePermitDate func(childComplexity int) int
+		ResidencePermitKind func(childComplexity int) int
+		SchoolProgramme     func(childComplexity int) int
+		SocialAssistance    func(childComplexity int) int
+		SwedishLevel        func(childComplexity int) int
+		ValidFrom           func(childComplexity int) int
 	}
 
 	ParticipantConnection struct {
@@ -168,14 +403,220 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Project struct {
+		EndDate            func(childComplexity int) int
+		Funder             func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Organisation       func(childComplexity int) int
+		StartDate          func(childComplexity int) int
+		TargetGroup        func(childComplexity int) int
+		TargetGroupVersion func(childComplexity int) int
+		Targets            func(childComplexity int) int
+		Version            func(childComplexity int) int
+	}
+
+	ProjectConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
-		AuditLog          func(childComplexity int, first *int, after *string, subject *string, entity *string, entityID *string) int
-		Enrolment         func(childComplexity int, id string) int
-		ExitCohortOutcome func(childComplexity int, organisationID string, exitYear int) int
-		Organisation      func(childComplexity int, id string) int
-		Organisations     func(childComplexity int) int
-		Participant       func(childComplexity int, id string) int
-		Participants      func(childComplexity int, organisationID string, first *int, after *string) int
+		AuditLog                func(childComplexity int, first *int, after *string, subject *string, entity *string, entityID *string) int
+		CheckEligibility        func(childComplexity int, participantID string, measureTypeCode string, decisionDate model.Date) int
+		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string) int
+		Employer                func(childComplexity int, id string) int
+		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string) int
+		Enrolment               func(childComplexity int, id string) int
+		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) int
+		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
+		Organisation            func(childComplexity int, id string) int
+		Organisations           func(childComplexity int) int
+		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
+		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
+		Participant             func(childComplexity int, id string) int
+		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string) int
+		Project                 func(childComplexity int, id string) int
+		Projects                func(childComplexity int, organisationID string, first *int, after *string) int
+		Quota                   func(childComplexity int, id string) int
+		Quotas                  func(childComplexity int, organisationID string, first *int, after *string) int
+		RecruitmentEvent        func(childComplexity int, id string) int
+		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string) int
+		Referral                func(childComplexity int, id string) int
+		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string) int
+		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string) int
+		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string) int
+	}
+
+	Quota struct {
+		Allocations func(childComplexity int, asOf *model.Date) int
+		ID          func(childComplexity int) int
+		MeasureType func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Total       func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	QuotaAllocation struct {
+		Delivered func(childComplexity int) int
+		Employer  func(childComplexity int) int
+		Headcount func(childComplexity int) int
+		Quota     func(childComplexity int) int
+	}
+
+	QuotaConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	QuotaEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RecruitmentEvent struct {
+		HeldOn       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Interviews   func(childComplexity int) int
+		Invitations  func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		MeasureType  func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Place        func(childComplexity int) int
+		Places       func(childComplexity int) int
+		Summary      func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	RecruitmentEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RecruitmentEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RecruitmentInvitation struct {
+		Attended    func(childComplexity int) int
+		Participant func(childComplexity int) int
+	}
+
+	RecruitmentPlace struct {
+		Employer   func(childComplexity int) int
+		Filled     func(childComplexity int) int
+		Interviews func(childComplexity int) int
+		Offers     func(childComplexity int) int
+		Places     func(childComplexity int) int
+	}
+
+	RecruitmentSummary struct {
+		Acceptances        func(childComplexity int) int
+		Interviews         func(childComplexity int) int
+		InterviewsPerPlace func(childComplexity int) int
+		Invited            func(childComplexity int) int
+		Offers             func(childComplexity int) int
+		PlacesFilled       func(childComplexity int) int
+		PlacesOffered      func(childComplexity int) int
+	}
+
+	Referral struct {
+		FeedbackDueDate       func(childComplexity int) int
+		FeedbackMethod        func(childComplexity int) int
+		FeedbackOverdue       func(childComplexity int) int
+		FeedbackSentDate      func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Notes                 func(childComplexity int) int
+		Ordered               func(childComplexity int) int
+		Participant           func(childComplexity int) int
+		ReferralDate          func(childComplexity int) int
+		ReferringOfficer      func(childComplexity int) int
+		Source                func(childComplexity int) int
+		TripartiteMeetingDate func(childComplexity int) int
+		Version               func(childComplexity int) int
+	}
+
+	ReferralConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReferralEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	StaffUser struct {
+		Email   func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Title   func(childComplexity int) int
+		Unit    func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
+	StaffUserConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StaffUserEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Target struct {
+		ID          func(childComplexity int) int
+		MeasureType func(childComplexity int) int
+		Men         func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Progress    func(childComplexity int, asOf *model.Date) int
+		Project     func(childComplexity int) int
+		Total       func(childComplexity int) int
+		Unit        func(childComplexity int) int
+		Women       func(childComplexity int) int
+	}
+
+	TargetConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TargetEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TargetProgress struct {
+		AsOf  func(childComplexity int) int
+		Men   func(childComplexity int) int
+		Share func(childComplexity int) int
+		Total func(childComplexity int) int
+		Women func(childComplexity int) int
+	}
+
+	Unit struct {
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+		Staff func(childComplexity int) int
 	}
 }
 
@@ -192,6 +633,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ActionPlan.goal":
+		if e.ComplexityRoot.ActionPlan.Goal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Goal(childComplexity), true
+	case "ActionPlan.id":
+		if e.ComplexityRoot.ActionPlan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.ID(childComplexity), true
+	case "ActionPlan.nextReviewDate":
+		if e.ComplexityRoot.ActionPlan.NextReviewDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.NextReviewDate(childComplexity), true
+	case "ActionPlan.participant":
+		if e.ComplexityRoot.ActionPlan.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Participant(childComplexity), true
+	case "ActionPlan.responsible":
+		if e.ComplexityRoot.ActionPlan.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Responsible(childComplexity), true
+	case "ActionPlan.steps":
+		if e.ComplexityRoot.ActionPlan.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Steps(childComplexity), true
+	case "ActionPlan.version":
+		if e.ComplexityRoot.ActionPlan.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Version(childComplexity), true
+
+	case "ActionPlanStep.description":
+		if e.ComplexityRoot.ActionPlanStep.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanStep.Description(childComplexity), true
+	case "ActionPlanStep.doneDate":
+		if e.ComplexityRoot.ActionPlanStep.DoneDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanStep.DoneDate(childComplexity), true
+	case "ActionPlanStep.dueDate":
+		if e.ComplexityRoot.ActionPlanStep.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanStep.DueDate(childComplexity), true
+	case "ActionPlanStep.position":
+		if e.ComplexityRoot.ActionPlanStep.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanStep.Position(childComplexity), true
+	case "ActionPlanStep.responsible":
+		if e.ComplexityRoot.ActionPlanStep.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanStep.Responsible(childComplexity), true
 
 	case "AuditConnection.edges":
 		if e.ComplexityRoot.AuditConnection.Edges == nil {
@@ -280,12 +795,254 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntry.Subject(childComplexity), true
 
+	case "EligibilityRecord.basis":
+		if e.ComplexityRoot.EligibilityRecord.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.Basis(childComplexity), true
+	case "EligibilityRecord.overridden":
+		if e.ComplexityRoot.EligibilityRecord.Overridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.Overridden(childComplexity), true
+	case "EligibilityRecord.overrideAt":
+		if e.ComplexityRoot.EligibilityRecord.OverrideAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.OverrideAt(childComplexity), true
+	case "EligibilityRecord.overrideBy":
+		if e.ComplexityRoot.EligibilityRecord.OverrideBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.OverrideBy(childComplexity), true
+	case "EligibilityRecord.overrideReason":
+		if e.ComplexityRoot.EligibilityRecord.OverrideReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.OverrideReason(childComplexity), true
+	case "EligibilityRecord.rule":
+		if e.ComplexityRoot.EligibilityRecord.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityRecord.Rule(childComplexity), true
+
+	case "EligibilityResult.basis":
+		if e.ComplexityRoot.EligibilityResult.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityResult.Basis(childComplexity), true
+	case "EligibilityResult.eligible":
+		if e.ComplexityRoot.EligibilityResult.Eligible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityResult.Eligible(childComplexity), true
+	case "EligibilityResult.reasons":
+		if e.ComplexityRoot.EligibilityResult.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityResult.Reasons(childComplexity), true
+	case "EligibilityResult.rule":
+		if e.ComplexityRoot.EligibilityResult.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EligibilityResult.Rule(childComplexity), true
+
+	case "Employer.contacts":
+		if e.ComplexityRoot.Employer.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Contacts(childComplexity), true
+	case "Employer.headcount":
+		if e.ComplexityRoot.Employer.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Headcount(childComplexity), true
+	case "Employer.id":
+		if e.ComplexityRoot.Employer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.ID(childComplexity), true
+	case "Employer.kind":
+		if e.ComplexityRoot.Employer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Kind(childComplexity), true
+	case "Employer.name":
+		if e.ComplexityRoot.Employer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Name(childComplexity), true
+	case "Employer.noteLog":
+		if e.ComplexityRoot.Employer.NoteLog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.NoteLog(childComplexity), true
+	case "Employer.notes":
+		if e.ComplexityRoot.Employer.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Notes(childComplexity), true
+	case "Employer.orgNumber":
+		if e.ComplexityRoot.Employer.OrgNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.OrgNumber(childComplexity), true
+	case "Employer.organisation":
+		if e.ComplexityRoot.Employer.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Organisation(childComplexity), true
+	case "Employer.version":
+		if e.ComplexityRoot.Employer.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Employer.Version(childComplexity), true
+
+	case "EmployerConnection.edges":
+		if e.ComplexityRoot.EmployerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerConnection.Edges(childComplexity), true
+	case "EmployerConnection.pageInfo":
+		if e.ComplexityRoot.EmployerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerConnection.PageInfo(childComplexity), true
+	case "EmployerConnection.totalCount":
+		if e.ComplexityRoot.EmployerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerConnection.TotalCount(childComplexity), true
+
+	case "EmployerContact.email":
+		if e.ComplexityRoot.EmployerContact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerContact.Email(childComplexity), true
+	case "EmployerContact.id":
+		if e.ComplexityRoot.EmployerContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerContact.ID(childComplexity), true
+	case "EmployerContact.name":
+		if e.ComplexityRoot.EmployerContact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerContact.Name(childComplexity), true
+	case "EmployerContact.phone":
+		if e.ComplexityRoot.EmployerContact.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerContact.Phone(childComplexity), true
+	case "EmployerContact.role":
+		if e.ComplexityRoot.EmployerContact.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerContact.Role(childComplexity), true
+
+	case "EmployerEdge.cursor":
+		if e.ComplexityRoot.EmployerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerEdge.Cursor(childComplexity), true
+	case "EmployerEdge.node":
+		if e.ComplexityRoot.EmployerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerEdge.Node(childComplexity), true
+
+	case "EmployerNote.at":
+		if e.ComplexityRoot.EmployerNote.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerNote.At(childComplexity), true
+	case "EmployerNote.author":
+		if e.ComplexityRoot.EmployerNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerNote.Author(childComplexity), true
+	case "EmployerNote.body":
+		if e.ComplexityRoot.EmployerNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerNote.Body(childComplexity), true
+	case "EmployerNote.id":
+		if e.ComplexityRoot.EmployerNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmployerNote.ID(childComplexity), true
+
+	case "EmploymentRate.rate":
+		if e.ComplexityRoot.EmploymentRate.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentRate.Rate(childComplexity), true
+	case "EmploymentRate.validFrom":
+		if e.ComplexityRoot.EmploymentRate.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentRate.ValidFrom(childComplexity), true
+
+	case "Enrolment.currentEmploymentRate":
+		if e.ComplexityRoot.Enrolment.CurrentEmploymentRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.CurrentEmploymentRate(childComplexity), true
 	case "Enrolment.decisionDate":
 		if e.ComplexityRoot.Enrolment.DecisionDate == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Enrolment.DecisionDate(childComplexity), true
+	case "Enrolment.eligibility":
+		if e.ComplexityRoot.Enrolment.Eligibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Eligibility(childComplexity), true
+	case "Enrolment.employmentRates":
+		if e.ComplexityRoot.Enrolment.EmploymentRates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.EmploymentRates(childComplexity), true
 	case "Enrolment.endDate":
 		if e.ComplexityRoot.Enrolment.EndDate == nil {
 			break
@@ -298,6 +1055,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrolment.ExitReason(childComplexity), true
+	case "Enrolment.hostEmployer":
+		if e.ComplexityRoot.Enrolment.HostEmployer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.HostEmployer(childComplexity), true
 	case "Enrolment.id":
 		if e.ComplexityRoot.Enrolment.ID == nil {
 			break
@@ -310,6 +1073,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrolment.MeasureType(childComplexity), true
+	case "Enrolment.occupation":
+		if e.ComplexityRoot.Enrolment.Occupation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Occupation(childComplexity), true
 	case "Enrolment.participant":
 		if e.ComplexityRoot.Enrolment.Participant == nil {
 			break
@@ -322,18 +1091,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrolment.PlannedEndDate(childComplexity), true
+	case "Enrolment.project":
+		if e.ComplexityRoot.Enrolment.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Project(childComplexity), true
 	case "Enrolment.startDate":
 		if e.ComplexityRoot.Enrolment.StartDate == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Enrolment.StartDate(childComplexity), true
+	case "Enrolment.subsidised":
+		if e.ComplexityRoot.Enrolment.Subsidised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Subsidised(childComplexity), true
+	case "Enrolment.unit":
+		if e.ComplexityRoot.Enrolment.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Unit(childComplexity), true
 	case "Enrolment.version":
 		if e.ComplexityRoot.Enrolment.Version == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Enrolment.Version(childComplexity), true
+	case "Enrolment.wagePayer":
+		if e.ComplexityRoot.Enrolment.WagePayer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.WagePayer(childComplexity), true
+
+	case "EnrolmentConnection.edges":
+		if e.ComplexityRoot.EnrolmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentConnection.Edges(childComplexity), true
+	case "EnrolmentConnection.pageInfo":
+		if e.ComplexityRoot.EnrolmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentConnection.PageInfo(childComplexity), true
+	case "EnrolmentConnection.totalCount":
+		if e.ComplexityRoot.EnrolmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentConnection.TotalCount(childComplexity), true
+
+	case "EnrolmentEdge.cursor":
+		if e.ComplexityRoot.EnrolmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentEdge.Cursor(childComplexity), true
+	case "EnrolmentEdge.node":
+		if e.ComplexityRoot.EnrolmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
 
 	case "ExitCohortOutcome.asOfMonth":
 		if e.ComplexityRoot.ExitCohortOutcome.AsOfMonth == nil {
@@ -397,6 +1222,154 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FigureDisplay.Unknown(childComplexity), true
 
+	case "FollowUp.attendees":
+		if e.ComplexityRoot.FollowUp.Attendees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Attendees(childComplexity), true
+	case "FollowUp.enrolment":
+		if e.ComplexityRoot.FollowUp.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Enrolment(childComplexity), true
+	case "FollowUp.heldOn":
+		if e.ComplexityRoot.FollowUp.HeldOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.HeldOn(childComplexity), true
+	case "FollowUp.id":
+		if e.ComplexityRoot.FollowUp.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.ID(childComplexity), true
+	case "FollowUp.nextDueDate":
+		if e.ComplexityRoot.FollowUp.NextDueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.NextDueDate(childComplexity), true
+	case "FollowUp.notes":
+		if e.ComplexityRoot.FollowUp.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Notes(childComplexity), true
+	case "FollowUp.participant":
+		if e.ComplexityRoot.FollowUp.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Participant(childComplexity), true
+
+	case "ImportResult.errors":
+		if e.ComplexityRoot.ImportResult.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Errors(childComplexity), true
+	case "ImportResult.imported":
+		if e.ComplexityRoot.ImportResult.Imported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Imported(childComplexity), true
+	case "ImportResult.skipped":
+		if e.ComplexityRoot.ImportResult.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportResult.Skipped(childComplexity), true
+
+	case "ImportRowError.field":
+		if e.ComplexityRoot.ImportRowError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Field(childComplexity), true
+	case "ImportRowError.line":
+		if e.ComplexityRoot.ImportRowError.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Line(childComplexity), true
+	case "ImportRowError.message":
+		if e.ComplexityRoot.ImportRowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Message(childComplexity), true
+
+	case "Interview.accepted":
+		if e.ComplexityRoot.Interview.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Accepted(childComplexity), true
+	case "Interview.employer":
+		if e.ComplexityRoot.Interview.Employer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Employer(childComplexity), true
+	case "Interview.enrolment":
+		if e.ComplexityRoot.Interview.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Enrolment(childComplexity), true
+	case "Interview.event":
+		if e.ComplexityRoot.Interview.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Event(childComplexity), true
+	case "Interview.id":
+		if e.ComplexityRoot.Interview.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.ID(childComplexity), true
+	case "Interview.notes":
+		if e.ComplexityRoot.Interview.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Notes(childComplexity), true
+	case "Interview.offerDate":
+		if e.ComplexityRoot.Interview.OfferDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.OfferDate(childComplexity), true
+	case "Interview.offered":
+		if e.ComplexityRoot.Interview.Offered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Offered(childComplexity), true
+	case "Interview.participant":
+		if e.ComplexityRoot.Interview.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Participant(childComplexity), true
+	case "Interview.version":
+		if e.ComplexityRoot.Interview.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interview.Version(childComplexity), true
+
+	case "MeasureType.active":
+		if e.ComplexityRoot.MeasureType.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeasureType.Active(childComplexity), true
 	case "MeasureType.category":
 		if e.ComplexityRoot.MeasureType.Category == nil {
 			break
@@ -409,12 +1382,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MeasureType.Code(childComplexity), true
+	case "MeasureType.eligibilityRule":
+		if e.ComplexityRoot.MeasureType.EligibilityRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeasureType.EligibilityRule(childComplexity), true
 	case "MeasureType.id":
 		if e.ComplexityRoot.MeasureType.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MeasureType.ID(childComplexity), true
+	case "MeasureType.municipalEmployment":
+		if e.ComplexityRoot.MeasureType.MunicipalEmployment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeasureType.MunicipalEmployment(childComplexity), true
 	case "MeasureType.name":
 		if e.ComplexityRoot.MeasureType.Name == nil {
 			break
@@ -434,6 +1419,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MeasureType.SwedishName(childComplexity), true
 
+	case "Mutation.addEmployerContact":
+		if e.ComplexityRoot.Mutation.AddEmployerContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addEmployerContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddEmployerContact(childComplexity, args["input"].(model.AddEmployerContactInput)), true
+	case "Mutation.addEmployerNote":
+		if e.ComplexityRoot.Mutation.AddEmployerNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addEmployerNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddEmployerNote(childComplexity, args["input"].(model.AddEmployerNoteInput)), true
+	case "Mutation.addRegionalMember":
+		if e.ComplexityRoot.Mutation.AddRegionalMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addRegionalMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddRegionalMember(childComplexity, args["regionalId"].(string), args["memberId"].(string)), true
+	case "Mutation.answerOffer":
+		if e.ComplexityRoot.Mutation.AnswerOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerOffer(childComplexity, args["input"].(model.AnswerOfferInput)), true
+	case "Mutation.changeEmploymentRate":
+		if e.ComplexityRoot.Mutation.ChangeEmploymentRate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeEmploymentRate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeEmploymentRate(childComplexity, args["input"].(model.ChangeEmploymentRateInput)), true
+	case "Mutation.createEmployer":
+		if e.ComplexityRoot.Mutation.CreateEmployer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEmployer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEmployer(childComplexity, args["input"].(model.CreateEmployerInput)), true
 	case "Mutation.createEnrolment":
 		if e.ComplexityRoot.Mutation.CreateEnrolment == nil {
 			break
@@ -445,6 +1496,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEnrolment(childComplexity, args["input"].(model.CreateEnrolmentInput)), true
+	case "Mutation.createMeasureType":
+		if e.ComplexityRoot.Mutation.CreateMeasureType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMeasureType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMeasureType(childComplexity, args["input"].(model.CreateMeasureTypeInput)), true
 	case "Mutation.createOrganisation":
 		if e.ComplexityRoot.Mutation.CreateOrganisation == nil {
 			break
@@ -467,6 +1529,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateParticipant(childComplexity, args["input"].(model.CreateParticipantInput)), true
+	case "Mutation.createProject":
+		if e.ComplexityRoot.Mutation.CreateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(model.CreateProjectInput)), true
+	case "Mutation.createQuota":
+		if e.ComplexityRoot.Mutation.CreateQuota == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createQuota_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateQuota(childComplexity, args["input"].(model.CreateQuotaInput)), true
+	case "Mutation.createRecruitmentEvent":
+		if e.ComplexityRoot.Mutation.CreateRecruitmentEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRecruitmentEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRecruitmentEvent(childComplexity, args["input"].(model.CreateRecruitmentEventInput)), true
+	case "Mutation.createReferral":
+		if e.ComplexityRoot.Mutation.CreateReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateReferral(childComplexity, args["input"].(model.CreateReferralInput)), true
+	case "Mutation.createStaffUser":
+		if e.ComplexityRoot.Mutation.CreateStaffUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStaffUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStaffUser(childComplexity, args["input"].(model.CreateStaffUserInput)), true
+	case "Mutation.createTarget":
+		if e.ComplexityRoot.Mutation.CreateTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTarget(childComplexity, args["input"].(model.CreateTargetInput)), true
+	case "Mutation.createUnit":
+		if e.ComplexityRoot.Mutation.CreateUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUnit(childComplexity, args["input"].(model.CreateUnitInput)), true
 	case "Mutation.eraseParticipant":
 		if e.ComplexityRoot.Mutation.EraseParticipant == nil {
 			break
@@ -489,6 +1628,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExitEnrolment(childComplexity, args["input"].(model.ExitEnrolmentInput)), true
+	case "Mutation.importObservations":
+		if e.ComplexityRoot.Mutation.ImportObservations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importObservations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportObservations(childComplexity, args["organisationId"].(string), args["csv"].(string), args["skipInvalid"].(*bool)), true
+	case "Mutation.importParticipants":
+		if e.ComplexityRoot.Mutation.ImportParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportParticipants(childComplexity, args["organisationId"].(string), args["csv"].(string), args["skipInvalid"].(*bool)), true
+	case "Mutation.inviteToRecruitmentEvent":
+		if e.ComplexityRoot.Mutation.InviteToRecruitmentEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteToRecruitmentEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteToRecruitmentEvent(childComplexity, args["input"].(model.InviteToRecruitmentEventInput)), true
+	case "Mutation.makeOffer":
+		if e.ComplexityRoot.Mutation.MakeOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_makeOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MakeOffer(childComplexity, args["input"].(model.MakeOfferInput)), true
+	case "Mutation.recordFollowUp":
+		if e.ComplexityRoot.Mutation.RecordFollowUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordFollowUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordFollowUp(childComplexity, args["input"].(model.RecordFollowUpInput)), true
+	case "Mutation.recordInterview":
+		if e.ComplexityRoot.Mutation.RecordInterview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordInterview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordInterview(childComplexity, args["input"].(model.RecordInterviewInput)), true
 	case "Mutation.recordOutcomeObservation":
 		if e.ComplexityRoot.Mutation.RecordOutcomeObservation == nil {
 			break
@@ -500,6 +1705,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordOutcomeObservation(childComplexity, args["input"].(model.RecordObservationInput)), true
+	case "Mutation.recordParticipantAttributes":
+		if e.ComplexityRoot.Mutation.RecordParticipantAttributes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordParticipantAttributes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordParticipantAttributes(childComplexity, args["input"].(model.RecordParticipantAttributesInput)), true
+	case "Mutation.saveActionPlan":
+		if e.ComplexityRoot.Mutation.SaveActionPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveActionPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveActionPlan(childComplexity, args["input"].(model.SaveActionPlanInput)), true
+	case "Mutation.setMeasureTypeActive":
+		if e.ComplexityRoot.Mutation.SetMeasureTypeActive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMeasureTypeActive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMeasureTypeActive(childComplexity, args["input"].(model.SetMeasureTypeActiveInput)), true
+	case "Mutation.updateEmployer":
+		if e.ComplexityRoot.Mutation.UpdateEmployer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateEmployer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateEmployer(childComplexity, args["input"].(model.UpdateEmployerInput)), true
+	case "Mutation.updateParticipant":
+		if e.ComplexityRoot.Mutation.UpdateParticipant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateParticipant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateParticipant(childComplexity, args["input"].(model.UpdateParticipantInput)), true
+	case "Mutation.updateProject":
+		if e.ComplexityRoot.Mutation.UpdateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(model.UpdateProjectInput)), true
+	case "Mutation.updateReferral":
+		if e.ComplexityRoot.Mutation.UpdateReferral == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateReferral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateReferral(childComplexity, args["input"].(model.UpdateReferralInput)), true
 
 	case "Organisation.code":
 		if e.ComplexityRoot.Organisation.Code == nil {
@@ -524,13 +1806,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Organisation.MeasureTypes(childComplexity), true
+		args, err := ec.field_Organisation_measureTypes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organisation.MeasureTypes(childComplexity, args["includeInactive"].(*bool)), true
+	case "Organisation.members":
+		if e.ComplexityRoot.Organisation.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.Members(childComplexity), true
 	case "Organisation.name":
 		if e.ComplexityRoot.Organisation.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Organisation.Name(childComplexity), true
+	case "Organisation.units":
+		if e.ComplexityRoot.Organisation.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.Units(childComplexity), true
 
 	case "OutcomeBreakdown.exits":
 		if e.ComplexityRoot.OutcomeBreakdown.Exits == nil {
@@ -643,6 +1942,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OutcomeObservation.Status(childComplexity), true
 
+	case "OverdueFollowUp.daysOverdue":
+		if e.ComplexityRoot.OverdueFollowUp.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUp.DaysOverdue(childComplexity), true
+	case "OverdueFollowUp.dueDate":
+		if e.ComplexityRoot.OverdueFollowUp.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUp.DueDate(childComplexity), true
+	case "OverdueFollowUp.enrolment":
+		if e.ComplexityRoot.OverdueFollowUp.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUp.Enrolment(childComplexity), true
+	case "OverdueFollowUp.lastHeldOn":
+		if e.ComplexityRoot.OverdueFollowUp.LastHeldOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUp.LastHeldOn(childComplexity), true
+	case "OverdueFollowUp.participant":
+		if e.ComplexityRoot.OverdueFollowUp.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUp.Participant(childComplexity), true
+
+	case "OverdueFollowUpConnection.edges":
+		if e.ComplexityRoot.OverdueFollowUpConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUpConnection.Edges(childComplexity), true
+	case "OverdueFollowUpConnection.pageInfo":
+		if e.ComplexityRoot.OverdueFollowUpConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUpConnection.PageInfo(childComplexity), true
+	case "OverdueFollowUpConnection.totalCount":
+		if e.ComplexityRoot.OverdueFollowUpConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUpConnection.TotalCount(childComplexity), true
+
+	case "OverdueFollowUpEdge.cursor":
+		if e.ComplexityRoot.OverdueFollowUpEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUpEdge.Cursor(childComplexity), true
+	case "OverdueFollowUpEdge.node":
+		if e.ComplexityRoot.OverdueFollowUpEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFollowUpEdge.Node(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -656,12 +2018,53 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Participant.actionPlan":
+		if e.ComplexityRoot.Participant.ActionPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.ActionPlan(childComplexity), true
+	case "Participant.attributeHistory":
+		if e.ComplexityRoot.Participant.AttributeHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.AttributeHistory(childComplexity), true
+	case "Participant.attributes":
+		if e.ComplexityRoot.Participant.Attributes == nil {
+			break
+		}
+
+		args, err := ec.field_Participant_attributes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Participant.Attributes(childComplexity, args["asOf"].(*model.Date)), true
 	case "Participant.birthDate":
 		if e.ComplexityRoot.Participant.BirthDate == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Participant.BirthDate(childComplexity), true
+	case "Participant.caseStatus":
+		if e.ComplexityRoot.Participant.CaseStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.CaseStatus(childComplexity), true
+	case "Participant.caseworker":
+		if e.ComplexityRoot.Participant.Caseworker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Caseworker(childComplexity), true
+	case "Participant.email":
+		if e.ComplexityRoot.Participant.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Email(childComplexity), true
 	case "Participant.enrolments":
 		if e.ComplexityRoot.Participant.Enrolments == nil {
 			break
@@ -674,6 +2077,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.FamilyName(childComplexity), true
+	case "Participant.followUps":
+		if e.ComplexityRoot.Participant.FollowUps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.FollowUps(childComplexity), true
 	case "Participant.gender":
 		if e.ComplexityRoot.Participant.Gender == nil {
 			break
@@ -692,6 +2101,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.ID(childComplexity), true
+	case "Participant.interviews":
+		if e.ComplexityRoot.Participant.Interviews == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Interviews(childComplexity), true
+	case "Participant.latestObservation":
+		if e.ComplexityRoot.Participant.LatestObservation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.LatestObservation(childComplexity), true
 	case "Participant.observations":
 		if e.ComplexityRoot.Participant.Observations == nil {
 			break
@@ -710,12 +2131,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.PersonalIdentityNumber(childComplexity), true
+	case "Participant.phone":
+		if e.ComplexityRoot.Participant.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Phone(childComplexity), true
+	case "Participant.referrals":
+		if e.ComplexityRoot.Participant.Referrals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Referrals(childComplexity), true
 	case "Participant.version":
 		if e.ComplexityRoot.Participant.Version == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Participant.Version(childComplexity), true
+
+	case "ParticipantAttributes.birthRegion":
+		if e.ComplexityRoot.ParticipantAttributes.BirthRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.BirthRegion(childComplexity), true
+	case "ParticipantAttributes.disability":
+		if e.ComplexityRoot.ParticipantAttributes.Disability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.Disability(childComplexity), true
+	case "ParticipantAttributes.distanceCategory":
+		if e.ComplexityRoot.ParticipantAttributes.DistanceCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.DistanceCategory(childComplexity), true
+	case "ParticipantAttributes.district":
+		if e.ComplexityRoot.ParticipantAttributes.District == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.District(childComplexity), true
+	case "ParticipantAttributes.educationLevel":
+		if e.ComplexityRoot.ParticipantAttributes.EducationLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.EducationLevel(childComplexity), true
+	case "ParticipantAttributes.guaranteeDays":
+		if e.ComplexityRoot.ParticipantAttributes.GuaranteeDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.GuaranteeDays(childComplexity), true
+	case "ParticipantAttributes.introductionPlan":
+		if e.ComplexityRoot.ParticipantAttributes.IntroductionPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.IntroductionPlan(childComplexity), true
+	case "ParticipantAttributes.newlyArrived":
+		if e.ComplexityRoot.ParticipantAttributes.NewlyArrived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.NewlyArrived(childComplexity), true
+	case "ParticipantAttributes.recordedAt":
+		if e.ComplexityRoot.ParticipantAttributes.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.RecordedAt(childComplexity), true
+	case "ParticipantAttributes.recordedBy":
+		if e.ComplexityRoot.ParticipantAttributes.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.RecordedBy(childComplexity), true
+	case "ParticipantAttributes.registeredAtAf":
+		if e.ComplexityRoot.ParticipantAttributes.RegisteredAtAf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.RegisteredAtAf(childComplexity), true
+	case "ParticipantAttributes.residencePermitDate":
+		if e.ComplexityRoot.ParticipantAttributes.ResidencePermitDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.ResidencePermitDate(childComplexity), true
+	case "ParticipantAttributes.residencePermitKind":
+		if e.ComplexityRoot.ParticipantAttributes.ResidencePermitKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.ResidencePermitKind(childComplexity), true
+	case "ParticipantAttributes.schoolProgramme":
+		if e.ComplexityRoot.ParticipantAttributes.SchoolProgramme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.SchoolProgramme(childComplexity), true
+	case "ParticipantAttributes.socialAssistance":
+		if e.ComplexityRoot.ParticipantAttributes.SocialAssistance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.SocialAssistance(childComplexity), true
+	case "ParticipantAttributes.swedishLevel":
+		if e.ComplexityRoot.ParticipantAttributes.SwedishLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.SwedishLevel(childComplexity), true
+	case "ParticipantAttributes.validFrom":
+		if e.ComplexityRoot.ParticipantAttributes.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.ValidFrom(childComplexity), true
 
 	case "ParticipantConnection.edges":
 		if e.ComplexityRoot.ParticipantConnection.Edges == nil {
@@ -749,6 +2285,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParticipantEdge.Node(childComplexity), true
 
+	case "Project.endDate":
+		if e.ComplexityRoot.Project.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.EndDate(childComplexity), true
+	case "Project.funder":
+		if e.ComplexityRoot.Project.Funder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Funder(childComplexity), true
+	case "Project.id":
+		if e.ComplexityRoot.Project.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ID(childComplexity), true
+	case "Project.name":
+		if e.ComplexityRoot.Project.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Name(childComplexity), true
+	case "Project.organisation":
+		if e.ComplexityRoot.Project.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Organisation(childComplexity), true
+	case "Project.startDate":
+		if e.ComplexityRoot.Project.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.StartDate(childComplexity), true
+	case "Project.targetGroup":
+		if e.ComplexityRoot.Project.TargetGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.TargetGroup(childComplexity), true
+	case "Project.targetGroupVersion":
+		if e.ComplexityRoot.Project.TargetGroupVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.TargetGroupVersion(childComplexity), true
+	case "Project.targets":
+		if e.ComplexityRoot.Project.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Targets(childComplexity), true
+	case "Project.version":
+		if e.ComplexityRoot.Project.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Version(childComplexity), true
+
+	case "ProjectConnection.edges":
+		if e.ComplexityRoot.ProjectConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.Edges(childComplexity), true
+	case "ProjectConnection.pageInfo":
+		if e.ComplexityRoot.ProjectConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.PageInfo(childComplexity), true
+	case "ProjectConnection.totalCount":
+		if e.ComplexityRoot.ProjectConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectConnection.TotalCount(childComplexity), true
+
+	case "ProjectEdge.cursor":
+		if e.ComplexityRoot.ProjectEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEdge.Cursor(childComplexity), true
+	case "ProjectEdge.node":
+		if e.ComplexityRoot.ProjectEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
+
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -760,6 +2389,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
+	case "Query.checkEligibility":
+		if e.ComplexityRoot.Query.CheckEligibility == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkEligibility_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckEligibility(childComplexity, args["participantId"].(string), args["measureTypeCode"].(string), args["decisionDate"].(model.Date)), true
+	case "Query.eligibilityOverrides":
+		if e.ComplexityRoot.Query.EligibilityOverrides == nil {
+			break
+		}
+
+		args, err := ec.field_Query_eligibilityOverrides_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EligibilityOverrides(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.employer":
+		if e.ComplexityRoot.Query.Employer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_employer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Employer(childComplexity, args["id"].(string)), true
+	case "Query.employers":
+		if e.ComplexityRoot.Query.Employers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_employers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["organisationId"].(string), args["filter"].(*model.EmployerFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.enrolment":
 		if e.ComplexityRoot.Query.Enrolment == nil {
 			break
@@ -771,6 +2444,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolment(childComplexity, args["id"].(string)), true
+	case "Query.enrolments":
+		if e.ComplexityRoot.Query.Enrolments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.exitCohortOutcome":
 		if e.ComplexityRoot.Query.ExitCohortOutcome == nil {
 			break
@@ -800,6 +2484,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.overdueFollowUps":
+		if e.ComplexityRoot.Query.OverdueFollowUps == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueFollowUps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
+	case "Query.overdueReferralFeedback":
+		if e.ComplexityRoot.Query.OverdueReferralFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueReferralFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueReferralFeedback(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
 	case "Query.participant":
 		if e.ComplexityRoot.Query.Participant == nil {
 			break
@@ -821,7 +2527,760 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.project":
+		if e.ComplexityRoot.Query.Project == nil {
+			break
+		}
+
+		args, err := ec.field_Query_project_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Project(childComplexity, args["id"].(string)), true
+	case "Query.projects":
+		if e.ComplexityRoot.Query.Projects == nil {
+			break
+		}
+
+		args, err := ec.field_Query_projects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.quota":
+		if e.ComplexityRoot.Query.Quota == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quota_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quota(childComplexity, args["id"].(string)), true
+	case "Query.quotas":
+		if e.ComplexityRoot.Query.Quotas == nil {
+			break
+		}
+
+		args, err := ec.field_Query_quotas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.recruitmentEvent":
+		if e.ComplexityRoot.Query.RecruitmentEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recruitmentEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RecruitmentEvent(childComplexity, args["id"].(string)), true
+	case "Query.recruitmentEvents":
+		if e.ComplexityRoot.Query.RecruitmentEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recruitmentEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string)), true
+	case "Query.referral":
+		if e.ComplexityRoot.Query.Referral == nil {
+			break
+		}
+
+		args, err := ec.field_Query_referral_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Referral(childComplexity, args["id"].(string)), true
+	case "Query.referrals":
+		if e.ComplexityRoot.Query.Referrals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_referrals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.staffUsers":
+		if e.ComplexityRoot.Query.StaffUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_staffUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.targets":
+		if e.ComplexityRoot.Query.Targets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_targets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string)), true
+
+	case "Quota.allocations":
+		if e.ComplexityRoot.Quota.Allocations == nil {
+			break
+		}
+
+		args, err := ec.field_Quota_allocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Quota.Allocations(childComplexity, args["asOf"].(*model.Date)), true
+	case "Quota.id":
+		if e.ComplexityRoot.Quota.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.ID(childComplexity), true
+	case "Quota.measureType":
+		if e.ComplexityRoot.Quota.MeasureType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.MeasureType(childComplexity), true
+	case "Quota.name":
+		if e.ComplexityRoot.Quota.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.Name(childComplexity), true
+	case "Quota.periodEnd":
+		if e.ComplexityRoot.Quota.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.PeriodEnd(childComplexity), true
+	case "Quota.periodStart":
+		if e.ComplexityRoot.Quota.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.PeriodStart(childComplexity), true
+	case "Quota.total":
+		if e.ComplexityRoot.Quota.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.Total(childComplexity), true
+	case "Quota.version":
+		if e.ComplexityRoot.Quota.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quota.Version(childComplexity), true
+
+	case "QuotaAllocation.delivered":
+		if e.ComplexityRoot.QuotaAllocation.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaAllocation.Delivered(childComplexity), true
+	case "QuotaAllocation.employer":
+		if e.ComplexityRoot.QuotaAllocation.Employer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaAllocation.Employer(childComplexity), true
+	case "QuotaAllocation.headcount":
+		if e.ComplexityRoot.QuotaAllocation.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaAllocation.Headcount(childComplexity), true
+	case "QuotaAllocation.quota":
+		if e.ComplexityRoot.QuotaAllocation.Quota == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaAllocation.Quota(childComplexity), true
+
+	case "QuotaConnection.edges":
+		if e.ComplexityRoot.QuotaConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaConnection.Edges(childComplexity), true
+	case "QuotaConnection.pageInfo":
+		if e.ComplexityRoot.QuotaConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaConnection.PageInfo(childComplexity), true
+	case "QuotaConnection.totalCount":
+		if e.ComplexityRoot.QuotaConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaConnection.TotalCount(childComplexity), true
+
+	case "QuotaEdge.cursor":
+		if e.ComplexityRoot.QuotaEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaEdge.Cursor(childComplexity), true
+	case "QuotaEdge.node":
+		if e.ComplexityRoot.QuotaEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaEdge.Node(childComplexity), true
+
+	case "RecruitmentEvent.heldOn":
+		if e.ComplexityRoot.RecruitmentEvent.HeldOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.HeldOn(childComplexity), true
+	case "RecruitmentEvent.id":
+		if e.ComplexityRoot.RecruitmentEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.ID(childComplexity), true
+	case "RecruitmentEvent.interviews":
+		if e.ComplexityRoot.RecruitmentEvent.Interviews == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Interviews(childComplexity), true
+	case "RecruitmentEvent.invitations":
+		if e.ComplexityRoot.RecruitmentEvent.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Invitations(childComplexity), true
+	case "RecruitmentEvent.kind":
+		if e.ComplexityRoot.RecruitmentEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Kind(childComplexity), true
+	case "RecruitmentEvent.measureType":
+		if e.ComplexityRoot.RecruitmentEvent.MeasureType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.MeasureType(childComplexity), true
+	case "RecruitmentEvent.name":
+		if e.ComplexityRoot.RecruitmentEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Name(childComplexity), true
+	case "RecruitmentEvent.organisation":
+		if e.ComplexityRoot.RecruitmentEvent.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Organisation(childComplexity), true
+	case "RecruitmentEvent.place":
+		if e.ComplexityRoot.RecruitmentEvent.Place == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Place(childComplexity), true
+	case "RecruitmentEvent.places":
+		if e.ComplexityRoot.RecruitmentEvent.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Places(childComplexity), true
+	case "RecruitmentEvent.summary":
+		if e.ComplexityRoot.RecruitmentEvent.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Summary(childComplexity), true
+	case "RecruitmentEvent.version":
+		if e.ComplexityRoot.RecruitmentEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEvent.Version(childComplexity), true
+
+	case "RecruitmentEventConnection.edges":
+		if e.ComplexityRoot.RecruitmentEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEventConnection.Edges(childComplexity), true
+	case "RecruitmentEventConnection.pageInfo":
+		if e.ComplexityRoot.RecruitmentEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEventConnection.PageInfo(childComplexity), true
+	case "RecruitmentEventConnection.totalCount":
+		if e.ComplexityRoot.RecruitmentEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEventConnection.TotalCount(childComplexity), true
+
+	case "RecruitmentEventEdge.cursor":
+		if e.ComplexityRoot.RecruitmentEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEventEdge.Cursor(childComplexity), true
+	case "RecruitmentEventEdge.node":
+		if e.ComplexityRoot.RecruitmentEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentEventEdge.Node(childComplexity), true
+
+	case "RecruitmentInvitation.attended":
+		if e.ComplexityRoot.RecruitmentInvitation.Attended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentInvitation.Attended(childComplexity), true
+	case "RecruitmentInvitation.participant":
+		if e.ComplexityRoot.RecruitmentInvitation.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentInvitation.Participant(childComplexity), true
+
+	case "RecruitmentPlace.employer":
+		if e.ComplexityRoot.RecruitmentPlace.Employer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentPlace.Employer(childComplexity), true
+	case "RecruitmentPlace.filled":
+		if e.ComplexityRoot.RecruitmentPlace.Filled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentPlace.Filled(childComplexity), true
+	case "RecruitmentPlace.interviews":
+		if e.ComplexityRoot.RecruitmentPlace.Interviews == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentPlace.Interviews(childComplexity), true
+	case "RecruitmentPlace.offers":
+		if e.ComplexityRoot.RecruitmentPlace.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentPlace.Offers(childComplexity), true
+	case "RecruitmentPlace.places":
+		if e.ComplexityRoot.RecruitmentPlace.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentPlace.Places(childComplexity), true
+
+	case "RecruitmentSummary.acceptances":
+		if e.ComplexityRoot.RecruitmentSummary.Acceptances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.Acceptances(childComplexity), true
+	case "RecruitmentSummary.interviews":
+		if e.ComplexityRoot.RecruitmentSummary.Interviews == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.Interviews(childComplexity), true
+	case "RecruitmentSummary.interviewsPerPlace":
+		if e.ComplexityRoot.RecruitmentSummary.InterviewsPerPlace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.InterviewsPerPlace(childComplexity), true
+	case "RecruitmentSummary.invited":
+		if e.ComplexityRoot.RecruitmentSummary.Invited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.Invited(childComplexity), true
+	case "RecruitmentSummary.offers":
+		if e.ComplexityRoot.RecruitmentSummary.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.Offers(childComplexity), true
+	case "RecruitmentSummary.placesFilled":
+		if e.ComplexityRoot.RecruitmentSummary.PlacesFilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.PlacesFilled(childComplexity), true
+	case "RecruitmentSummary.placesOffered":
+		if e.ComplexityRoot.RecruitmentSummary.PlacesOffered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecruitmentSummary.PlacesOffered(childComplexity), true
+
+	case "Referral.feedbackDueDate":
+		if e.ComplexityRoot.Referral.FeedbackDueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.FeedbackDueDate(childComplexity), true
+	case "Referral.feedbackMethod":
+		if e.ComplexityRoot.Referral.FeedbackMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.FeedbackMethod(childComplexity), true
+	case "Referral.feedbackOverdue":
+		if e.ComplexityRoot.Referral.FeedbackOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.FeedbackOverdue(childComplexity), true
+	case "Referral.feedbackSentDate":
+		if e.ComplexityRoot.Referral.FeedbackSentDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.FeedbackSentDate(childComplexity), true
+	case "Referral.id":
+		if e.ComplexityRoot.Referral.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ID(childComplexity), true
+	case "Referral.notes":
+		if e.ComplexityRoot.Referral.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Notes(childComplexity), true
+	case "Referral.ordered":
+		if e.ComplexityRoot.Referral.Ordered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Ordered(childComplexity), true
+	case "Referral.participant":
+		if e.ComplexityRoot.Referral.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Participant(childComplexity), true
+	case "Referral.referralDate":
+		if e.ComplexityRoot.Referral.ReferralDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ReferralDate(childComplexity), true
+	case "Referral.referringOfficer":
+		if e.ComplexityRoot.Referral.ReferringOfficer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.ReferringOfficer(childComplexity), true
+	case "Referral.source":
+		if e.ComplexityRoot.Referral.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Source(childComplexity), true
+	case "Referral.tripartiteMeetingDate":
+		if e.ComplexityRoot.Referral.TripartiteMeetingDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.TripartiteMeetingDate(childComplexity), true
+	case "Referral.version":
+		if e.ComplexityRoot.Referral.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Version(childComplexity), true
+
+	case "ReferralConnection.edges":
+		if e.ComplexityRoot.ReferralConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.Edges(childComplexity), true
+	case "ReferralConnection.pageInfo":
+		if e.ComplexityRoot.ReferralConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.PageInfo(childComplexity), true
+	case "ReferralConnection.totalCount":
+		if e.ComplexityRoot.ReferralConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralConnection.TotalCount(childComplexity), true
+
+	case "ReferralEdge.cursor":
+		if e.ComplexityRoot.ReferralEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Cursor(childComplexity), true
+	case "ReferralEdge.node":
+		if e.ComplexityRoot.ReferralEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
+
+	case "StaffUser.email":
+		if e.ComplexityRoot.StaffUser.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.Email(childComplexity), true
+	case "StaffUser.id":
+		if e.ComplexityRoot.StaffUser.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.ID(childComplexity), true
+	case "StaffUser.name":
+		if e.ComplexityRoot.StaffUser.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.Name(childComplexity), true
+	case "StaffUser.title":
+		if e.ComplexityRoot.StaffUser.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.Title(childComplexity), true
+	case "StaffUser.unit":
+		if e.ComplexityRoot.StaffUser.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.Unit(childComplexity), true
+	case "StaffUser.version":
+		if e.ComplexityRoot.StaffUser.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUser.Version(childComplexity), true
+
+	case "StaffUserConnection.edges":
+		if e.ComplexityRoot.StaffUserConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUserConnection.Edges(childComplexity), true
+	case "StaffUserConnection.pageInfo":
+		if e.ComplexityRoot.StaffUserConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUserConnection.PageInfo(childComplexity), true
+	case "StaffUserConnection.totalCount":
+		if e.ComplexityRoot.StaffUserConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUserConnection.TotalCount(childComplexity), true
+
+	case "StaffUserEdge.cursor":
+		if e.ComplexityRoot.StaffUserEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUserEdge.Cursor(childComplexity), true
+	case "StaffUserEdge.node":
+		if e.ComplexityRoot.StaffUserEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffUserEdge.Node(childComplexity), true
+
+	case "Target.id":
+		if e.ComplexityRoot.Target.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.ID(childComplexity), true
+	case "Target.measureType":
+		if e.ComplexityRoot.Target.MeasureType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.MeasureType(childComplexity), true
+	case "Target.men":
+		if e.ComplexityRoot.Target.Men == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Men(childComplexity), true
+	case "Target.metric":
+		if e.ComplexityRoot.Target.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Metric(childComplexity), true
+	case "Target.name":
+		if e.ComplexityRoot.Target.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Name(childComplexity), true
+	case "Target.periodEnd":
+		if e.ComplexityRoot.Target.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodEnd(childComplexity), true
+	case "Target.periodStart":
+		if e.ComplexityRoot.Target.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodStart(childComplexity), true
+	case "Target.progress":
+		if e.ComplexityRoot.Target.Progress == nil {
+			break
+		}
+
+		args, err := ec.field_Target_progress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Target.Progress(childComplexity, args["asOf"].(*model.Date)), true
+	case "Target.project":
+		if e.ComplexityRoot.Target.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Project(childComplexity), true
+	case "Target.total":
+		if e.ComplexityRoot.Target.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Total(childComplexity), true
+	case "Target.unit":
+		if e.ComplexityRoot.Target.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Unit(childComplexity), true
+	case "Target.women":
+		if e.ComplexityRoot.Target.Women == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Women(childComplexity), true
+
+	case "TargetConnection.edges":
+		if e.ComplexityRoot.TargetConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.Edges(childComplexity), true
+	case "TargetConnection.pageInfo":
+		if e.ComplexityRoot.TargetConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.PageInfo(childComplexity), true
+	case "TargetConnection.totalCount":
+		if e.ComplexityRoot.TargetConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.TotalCount(childComplexity), true
+
+	case "TargetEdge.cursor":
+		if e.ComplexityRoot.TargetEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEdge.Cursor(childComplexity), true
+	case "TargetEdge.node":
+		if e.ComplexityRoot.TargetEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEdge.Node(childComplexity), true
+
+	case "TargetProgress.asOf":
+		if e.ComplexityRoot.TargetProgress.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.AsOf(childComplexity), true
+	case "TargetProgress.men":
+		if e.ComplexityRoot.TargetProgress.Men == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Men(childComplexity), true
+	case "TargetProgress.share":
+		if e.ComplexityRoot.TargetProgress.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Share(childComplexity), true
+	case "TargetProgress.total":
+		if e.ComplexityRoot.TargetProgress.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Total(childComplexity), true
+	case "TargetProgress.women":
+		if e.ComplexityRoot.TargetProgress.Women == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProgress.Women(childComplexity), true
+
+	case "Unit.id":
+		if e.ComplexityRoot.Unit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.ID(childComplexity), true
+	case "Unit.name":
+		if e.ComplexityRoot.Unit.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.Name(childComplexity), true
+	case "Unit.staff":
+		if e.ComplexityRoot.Unit.Staff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.Staff(childComplexity), true
 
 	}
 	return 0, false
@@ -832,11 +3291,45 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActionPlanStepInput", ec.unmarshalInputActionPlanStepInput),
+			graphql.NewInputUnmarshaler("AddEmployerContactInput", ec.unmarshalInputAddEmployerContactInput),
+			graphql.NewInputUnmarshaler("AddEmployerNoteInput", ec.unmarshalInputAddEmployerNoteInput),
+			graphql.NewInputUnmarshaler("AnswerOfferInput", ec.unmarshalInputAnswerOfferInput),
+			graphql.NewInputUnmarshaler("ChangeEmploymentRateInput", ec.unmarshalInputChangeEmploymentRateInput),
+			graphql.NewInputUnmarshaler("CreateEmployerInput", ec.unmarshalInputCreateEmployerInput),
 			graphql.NewInputUnmarshaler("CreateEnrolmentInput", ec.unmarshalInputCreateEnrolmentInput),
+			graphql.NewInputUnmarshaler("CreateMeasureTypeInput", ec.unmarshalInputCreateMeasureTypeInput),
 			graphql.NewInputUnmarshaler("CreateOrganisationInput", ec.unmarshalInputCreateOrganisationInput),
 			graphql.NewInputUnmarshaler("CreateParticipantInput", ec.unmarshalInputCreateParticipantInput),
+			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
+			graphql.NewInputUnmarshaler("CreateQuotaInput", ec.unmarshalInputCreateQuotaInput),
+			graphql.NewInputUnmarshaler("CreateRecruitmentEventInput", ec.unmarshalInputCreateRecruitmentEventInput),
+			graphql.NewInputUnmarshaler("CreateReferralInput", ec.unmarshalInputCreateReferralInput),
+			graphql.NewInputUnmarshaler("CreateStaffUserInput", ec.unmarshalInputCreateStaffUserInput),
+			graphql.NewInputUnmarshaler("CreateTargetInput", ec.unmarshalInputCreateTargetInput),
+			graphql.NewInputUnmarshaler("CreateUnitInput", ec.unmarshalInputCreateUnitInput),
+			graphql.NewInputUnmarshaler("EligibilityOverrideInput", ec.unmarshalInputEligibilityOverrideInput),
+			graphql.NewInputUnmarshaler("EmployerFilter", ec.unmarshalInputEmployerFilter),
+			graphql.NewInputUnmarshaler("EnrolmentFilter", ec.unmarshalInputEnrolmentFilter),
 			graphql.NewInputUnmarshaler("ExitEnrolmentInput", ec.unmarshalInputExitEnrolmentInput),
+			graphql.NewInputUnmarshaler("InviteToRecruitmentEventInput", ec.unmarshalInputInviteToRecruitmentEventInput),
+			graphql.NewInputUnmarshaler("MakeOfferInput", ec.unmarshalInputMakeOfferInput),
+			graphql.NewInputUnmarshaler("OfferEnrolmentInput", ec.unmarshalInputOfferEnrolmentInput),
+			graphql.NewInputUnmarshaler("ParticipantAttributesInput", ec.unmarshalInputParticipantAttributesInput),
+			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
+			graphql.NewInputUnmarshaler("RecordFollowUpInput", ec.unmarshalInputRecordFollowUpInput),
+			graphql.NewInputUnmarshaler("RecordInterviewInput", ec.unmarshalInputRecordInterviewInput),
 			graphql.NewInputUnmarshaler("RecordObservationInput", ec.unmarshalInputRecordObservationInput),
+			graphql.NewInputUnmarshaler("RecordParticipantAttributesInput", ec.unmarshalInputRecordParticipantAttributesInput),
+			graphql.NewInputUnmarshaler("RecruitmentPlaceInput", ec.unmarshalInputRecruitmentPlaceInput),
+			graphql.NewInputUnmarshaler("ReferralFilter", ec.unmarshalInputReferralFilter),
+			graphql.NewInputUnmarshaler("SaveActionPlanInput", ec.unmarshalInputSaveActionPlanInput),
+			graphql.NewInputUnmarshaler("SetMeasureTypeActiveInput", ec.unmarshalInputSetMeasureTypeActiveInput),
+			graphql.NewInputUnmarshaler("TargetFilter", ec.unmarshalInputTargetFilter),
+			graphql.NewInputUnmarshaler("UpdateEmployerInput", ec.unmarshalInputUpdateEmployerInput),
+			graphql.NewInputUnmarshaler("UpdateParticipantInput", ec.unmarshalInputUpdateParticipantInput),
+			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
+			graphql.NewInputUnmarshaler("UpdateReferralInput", ec.unmarshalInputUpdateReferralInput),
 		)
 	}
 	first := true
@@ -913,6 +3406,225 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/actionplan.graphqls", Input: `"A participant's action plan (handlingsplan): one participant, one plan."
+type ActionPlan {
+  id: ID!
+  participant: Participant!
+  "Goal (mål)."
+  goal: String!
+  "Responsible person (ansvarig)."
+  responsible: String!
+  "Next review (nästa uppföljning av planen)."
+  nextReviewDate: Date
+  "Steps (steg), in order."
+  steps: [ActionPlanStep!]!
+  version: Int!
+}
+
+"One step of an action plan (aktivitet)."
+type ActionPlanStep {
+  position: Int!
+  description: String!
+  responsible: String!
+  dueDate: Date
+  doneDate: Date
+}
+
+"A follow-up meeting (uppföljningsmöte): coach, participant, workplace supervisor."
+type FollowUp {
+  id: ID!
+  participant: Participant!
+  enrolment: Enrolment
+  heldOn: Date!
+  attendees: [String!]!
+  notes: String!
+  "When the next follow-up is due: a month after while the enrolment is young, then three."
+  nextDueDate: Date!
+}
+
+"A participant whose follow-up is overdue (försenad uppföljning)."
+type OverdueFollowUp {
+  participant: Participant!
+  "The ongoing enrolment that needs following up."
+  enrolment: Enrolment!
+  "The last meeting, if any."
+  lastHeldOn: Date
+  dueDate: Date!
+  daysOverdue: Int!
+}
+
+type OverdueFollowUpEdge {
+  cursor: String!
+  node: OverdueFollowUp!
+}
+
+type OverdueFollowUpConnection {
+  edges: [OverdueFollowUpEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input ActionPlanStepInput {
+  description: String!
+  responsible: String
+  dueDate: Date
+  doneDate: Date
+}
+
+input SaveActionPlanInput {
+  participantId: ID!
+  goal: String!
+  responsible: String
+  nextReviewDate: Date
+  "The whole list of steps, in order; replaces the previous list."
+  steps: [ActionPlanStepInput!]!
+  "Null to create the plan; the current version to update it."
+  version: Int
+}
+
+input RecordFollowUpInput {
+  participantId: ID!
+  enrolmentId: ID
+  heldOn: Date!
+  attendees: [String!]
+  notes: String
+  "Defaults to the cadence: one month after, or three once the enrolment is three months old."
+  nextDueDate: Date
+  idempotencyKey: String
+}
+
+extend type Query {
+  "Ongoing enrolments whose follow-up is overdue on asOf (default today), most overdue first."
+  overdueFollowUps(organisationId: ID!, asOf: Date, first: Int = 50, after: String): OverdueFollowUpConnection! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Create or update a participant's action plan (upprätta / revidera handlingsplan)."
+  saveActionPlan(input: SaveActionPlanInput!): ActionPlan! @auth(roles: [ADMIN, CASEWORKER])
+  "Record a follow-up meeting (uppföljningsmöte)."
+  recordFollowUp(input: RecordFollowUpInput!): FollowUp! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/employer.graphqls", Input: `"Kind of host workplace or employer (arbetsgivare, arbetsplats)."
+enum EmployerKind {
+  "A municipal department (förvaltning), with a headcount used for quotas."
+  MUNICIPAL_DEPARTMENT
+  "A municipal company (kommunalt bolag)."
+  MUNICIPAL_COMPANY
+  "A private company (privat företag)."
+  PRIVATE_COMPANY
+  "An association (förening)."
+  ASSOCIATION
+  "The unit's own practical workplace (egen verksamhet), e.g. Återbruket."
+  OWN_WORKSHOP
+}
+
+"An employer or host workplace in the register (arbetsgivarregister)."
+type Employer {
+  id: ID!
+  organisation: Organisation!
+  kind: EmployerKind!
+  name: String!
+  "Organisation number (organisationsnummer), if known."
+  orgNumber: String!
+  "Headcount (antal anställda); for municipal departments it spreads quotas."
+  headcount: Int
+  "Free-text notes (anteckningar) that stay with the employer."
+  notes: String!
+  "Contact people (kontaktpersoner)."
+  contacts: [EmployerContact!]!
+  "Dated notes (logg), newest first."
+  noteLog: [EmployerNote!]!
+  version: Int!
+}
+
+"A contact person at an employer (kontaktperson)."
+type EmployerContact {
+  id: ID!
+  name: String!
+  role: String!
+  phone: String!
+  email: String!
+}
+
+"A dated note about an employer (anteckning)."
+type EmployerNote {
+  id: ID!
+  author: String!
+  body: String!
+  at: String!
+}
+
+type EmployerEdge {
+  cursor: String!
+  node: Employer!
+}
+
+type EmployerConnection {
+  edges: [EmployerEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input EmployerFilter {
+  kind: EmployerKind
+  "Matches part of the name, case-insensitively."
+  search: String
+}
+
+input CreateEmployerInput {
+  organisationId: ID!
+  kind: EmployerKind!
+  name: String!
+  orgNumber: String
+  headcount: Int
+  notes: String
+  "A retried create with the same key returns the first result and writes nothing new."
+  idempotencyKey: String
+}
+
+input UpdateEmployerInput {
+  id: ID!
+  "Must equal the current version; a stale version fails with CONFLICT."
+  version: Int!
+  kind: EmployerKind
+  name: String
+  orgNumber: String
+  headcount: Int
+  notes: String
+}
+
+input AddEmployerContactInput {
+  employerId: ID!
+  name: String!
+  role: String
+  phone: String
+  email: String
+}
+
+input AddEmployerNoteInput {
+  employerId: ID!
+  body: String!
+}
+
+extend type Query {
+  "The employer and workplace register (arbetsgivarregister), ordered by name."
+  employers(organisationId: ID!, filter: EmployerFilter, first: Int = 50, after: String): EmployerConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "One employer by id."
+  employer(id: ID!): Employer @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Register an employer or host workplace."
+  createEmployer(input: CreateEmployerInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  "Update an employer (optimistic locking by version)."
+  updateEmployer(input: UpdateEmployerInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  "Add a contact person (kontaktperson)."
+  addEmployerContact(input: AddEmployerContactInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  "Add a dated note (anteckning)."
+  addEmployerNote(input: AddEmployerNoteInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/enrolment.graphqls", Input: `"""
 Exit destinations and observed labour-market statuses (avslutsorsak / status).
 """
@@ -958,8 +3670,99 @@ type Enrolment {
   endDate: Date
   "Exit destination (avslutsorsak); null while ongoing."
   exitReason: OutcomeStatus
+  "Responsible unit (ansvarig enhet)."
+  unit: Unit
+  "Host workplace (arbetsplats)."
+  hostEmployer: Employer
+  project: Project
+  "Occupation (yrke / befattning)."
+  occupation: String!
+  "Who pays the wage (lönefinansiering)."
+  wagePayer: WagePayer
+  "Subsidised (subventionerad); defaults to the measure's setting."
+  subsidised: Boolean!
+  "Employment rate over time (sysselsättningsgrad), by date."
+  employmentRates: [EmploymentRate!]!
+  "The rate in force today, if any."
+  currentEmploymentRate: Int
+  "How the decision met its eligibility rule, or the override that replaced it."
+  eligibility: EligibilityRecord!
   "Optimistic-locking version."
   version: Int!
+}
+
+"Who pays the wage (lönefinansiering)."
+enum WagePayer {
+  MUNICIPALITY
+  HOST_EMPLOYER
+  "Arbetsförmedlingen (state funding)."
+  AF
+  OTHER
+}
+
+"An employment rate from a date (sysselsättningsgrad från och med)."
+type EmploymentRate {
+  validFrom: Date!
+  "Percent of full time, 1-100."
+  rate: Int!
+}
+
+"The eligibility outcome recorded with the decision (behörighetsprövning)."
+type EligibilityRecord {
+  rule: EligibilityRule!
+  "The conditions that were met, e.g. GUARANTEE_450_DAYS."
+  basis: [String!]!
+  overridden: Boolean!
+  "Why the rule was overridden (motivering)."
+  overrideReason: String
+  overrideBy: String
+  overrideAt: String
+}
+
+"The result of checking a decision against its rule, without writing anything."
+type EligibilityResult {
+  rule: EligibilityRule!
+  eligible: Boolean!
+  "Conditions met."
+  basis: [String!]!
+  "Why not, when not eligible (one line per unmet condition)."
+  reasons: [String!]!
+}
+
+"An override of a failed eligibility rule (undantag), with its reason."
+input EligibilityOverrideInput {
+  reason: String!
+}
+
+type EnrolmentEdge {
+  cursor: String!
+  node: Enrolment!
+}
+
+type EnrolmentConnection {
+  edges: [EnrolmentEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input EnrolmentFilter {
+  measureTypeCode: String
+  "true: only ongoing; false: only ended."
+  ongoing: Boolean
+  projectId: ID
+  hostEmployerId: ID
+  unitId: ID
+  "Start date on or after."
+  startFrom: Date
+  "Start date on or before."
+  startTo: Date
+}
+
+input ChangeEmploymentRateInput {
+  enrolmentId: ID!
+  version: Int!
+  validFrom: Date!
+  rate: Int!
 }
 
 input CreateEnrolmentInput {
@@ -972,6 +3775,18 @@ input CreateEnrolmentInput {
   "For historical records: an end date and exit reason may be given at once."
   endDate: Date
   exitReason: OutcomeStatus
+  unitId: ID
+  hostEmployerId: ID
+  projectId: ID
+  occupation: String
+  wagePayer: WagePayer
+  "Defaults to the measure's setting."
+  subsidised: Boolean
+  "Initial employment rate in percent (from the start date)."
+  employmentRate: Int
+  "Needed when the participant fails the measure's eligibility rule."
+  eligibilityOverride: EligibilityOverrideInput
+  idempotencyKey: String
 }
 
 input ExitEnrolmentInput {
@@ -985,11 +3800,19 @@ input ExitEnrolmentInput {
 extend type Query {
   "One enrolment by id."
   enrolment(id: ID!): Enrolment @auth(roles: [ADMIN, CASEWORKER])
+  "Enrolments, newest start first."
+  enrolments(organisationId: ID!, filter: EnrolmentFilter, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "Decisions taken with an eligibility override (undantag), newest first."
+  eligibilityOverrides(organisationId: ID!, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "Check a decision against the measure's eligibility rule without recording anything."
+  checkEligibility(participantId: ID!, measureTypeCode: String!, decisionDate: Date!): EligibilityResult! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Decide and start an enrolment (besluta och starta insats)."
   createEnrolment(input: CreateEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+  "Change the employment rate from a date (ändrad sysselsättningsgrad)."
+  changeEmploymentRate(input: ChangeEmploymentRateInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
   "Record the exit of an enrolment (avslut)."
   exitEnrolment(input: ExitEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -1009,8 +3832,55 @@ type Organisation {
   code: String!
   name: String!
   kind: OrganisationKind!
-  "The organisation's measure catalogue (insatskatalog)."
-  measureTypes: [MeasureType!]!
+  "The organisation's measure catalogue (insatskatalog); inactive measures only when asked."
+  measureTypes(includeInactive: Boolean = false): [MeasureType!]!
+  "Units (enheter), by name."
+  units: [Unit!]!
+  "For a regional body (samordningsförbund): its member municipalities."
+  members: [Organisation!]!
+}
+
+"A unit (enhet) of the labour-market department, e.g. Stöd till arbete."
+type Unit {
+  id: ID!
+  name: String!
+  "Staff of the unit (personal), by name."
+  staff: [StaffUser!]!
+}
+
+"A staff user (handläggare, jobbcoach) and their unit."
+type StaffUser {
+  id: ID!
+  name: String!
+  email: String!
+  "Title (befattning), e.g. arbetsmarknadssekreterare."
+  title: String!
+  unit: Unit
+  version: Int!
+}
+
+type StaffUserEdge {
+  cursor: String!
+  node: StaffUser!
+}
+
+type StaffUserConnection {
+  edges: [StaffUserEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"Which eligibility rule a measure's decisions are checked against (behörighetsregel)."
+enum EligibilityRule {
+  NONE
+  "Extra job (extratjänst): registered at AF and 450 guarantee days or newly arrived with an introduction plan or an EU/EEA family permit within 36 months."
+  EXTRA_JOB
+  "Supported employment: aged 20-29 at the decision."
+  SUPPORTED_EMPLOYMENT
+  "Ung intro: aged 29 or younger at the decision."
+  UNG_INTRO
+  "Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT)."
+  SUMMER_JOB
 }
 
 "A measure in the catalogue (insats), e.g. extra job (extratjänst)."
@@ -1026,6 +3896,11 @@ type MeasureType {
   category: String!
   "Whether the measure is subsidised (subventionerad)."
   subsidised: Boolean!
+  "The municipality's own labour-market employment (kommunal arbetsmarknadsanställning)."
+  municipalEmployment: Boolean!
+  eligibilityRule: EligibilityRule!
+  "Inactive measures stay in history but take no new enrolments."
+  active: Boolean!
 }
 
 input CreateOrganisationInput {
@@ -1033,6 +3908,58 @@ input CreateOrganisationInput {
   code: String!
   name: String!
   kind: OrganisationKind!
+}
+
+input CreateUnitInput {
+  organisationId: ID!
+  name: String!
+  idempotencyKey: String
+}
+
+input CreateStaffUserInput {
+  organisationId: ID!
+  unitId: ID
+  name: String!
+  email: String
+  title: String
+  idempotencyKey: String
+}
+
+input CreateMeasureTypeInput {
+  organisationId: ID!
+  "2-64 lower-case letters, digits or underscores."
+  code: String!
+  name: String!
+  swedishName: String!
+  "employment, practice, assessment, guidance, education, summer_job or other."
+  category: String!
+  subsidised: Boolean!
+  municipalEmployment: Boolean!
+  eligibilityRule: EligibilityRule = NONE
+}
+
+input SetMeasureTypeActiveInput {
+  organisationId: ID!
+  code: String!
+  active: Boolean!
+}
+
+extend type Query {
+  "Staff of an organisation (personal), by name."
+  staffUsers(organisationId: ID!, unitId: ID, first: Int = 50, after: String): StaffUserConnection! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Add a unit (enhet)."
+  createUnit(input: CreateUnitInput!): Unit! @auth(roles: [ADMIN])
+  "Add a staff user (personal) to an organisation and unit."
+  createStaffUser(input: CreateStaffUserInput!): StaffUser! @auth(roles: [ADMIN])
+  "Make a municipality a member of a regional body (samordningsförbund)."
+  addRegionalMember(regionalId: ID!, memberId: ID!): Organisation! @auth(roles: [ADMIN])
+  "Extend the organisation's measure catalogue."
+  createMeasureType(input: CreateMeasureTypeInput!): MeasureType! @auth(roles: [ADMIN])
+  "Retire or re-activate a measure."
+  setMeasureTypeActive(input: SetMeasureTypeActiveInput!): MeasureType! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/outcome.graphqls", Input: `"Where an observation came from (källa)."
@@ -1144,6 +4071,15 @@ extend type Mutation {
   "Record an outcome observation (registrera uppföljning)."
   recordOutcomeObservation(input: RecordObservationInput!): OutcomeObservation! @auth(roles: [ADMIN, CASEWORKER])
 }
+
+extend type Mutation {
+  """
+  Import outcome observations from CSV (header: personal_identity_number, month, status,
+  source, and optionally social_assistance, employment_rate). The whole file is validated
+  first; with bad rows nothing is imported unless skipInvalid is true.
+  """
+  importObservations(organisationId: ID!, csv: String!, skipInvalid: Boolean = false): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
+}
 `, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"Gender (kön). All statistics are split by it."
 enum Gender {
@@ -1170,8 +4106,149 @@ type Participant {
   enrolments: [Enrolment!]!
   "Outcome observations (uppföljningar), by month."
   observations: [OutcomeObservation!]!
+  "The latest outcome observation (senaste uppföljning)."
+  latestObservation: OutcomeObservation
+  "Case status (ärendestatus)."
+  caseStatus: CaseStatus!
+  "Responsible caseworker (ansvarig handläggare)."
+  caseworker: StaffUser
+  phone: String!
+  email: String!
+  "Attributes in force on a date (default today)."
+  attributes(asOf: Date): ParticipantAttributes
+  "Every recorded set of attributes, by the date it holds from (historik)."
+  attributeHistory: [ParticipantAttributes!]!
+  "Referrals (anvisningar), by date."
+  referrals: [Referral!]!
+  "The action plan (handlingsplan)."
+  actionPlan: ActionPlan
+  "Follow-up meetings (uppföljningsmöten), by date."
+  followUps: [FollowUp!]!
+  "Interviews at recruitment events (intervjuer)."
+  interviews: [Interview!]!
   "Optimistic-locking version."
   version: Int!
+}
+
+"Case status (ärendestatus)."
+enum CaseStatus {
+  ACTIVE
+  PAUSED
+  CLOSED
+}
+
+"Born in Sweden, Europe or outside Europe (födelseregion)."
+enum BirthRegion {
+  SWEDEN
+  EUROPE
+  OUTSIDE_EUROPE
+}
+
+"Kind of residence permit (uppehållstillstånd)."
+enum ResidencePermitKind {
+  REFUGEE
+  FAMILY_MEMBER
+  "Residence permit or card as a family member of an EU/EEA citizen (uppehållskort)."
+  FAMILY_MEMBER_EU_EEA
+  WORK
+  STUDIES
+  OTHER
+}
+
+"Highest education level (utbildningsnivå)."
+enum EducationLevel {
+  "Pre-upper-secondary shorter than 9 years (förgymnasial < 9 år)."
+  PRE_UPPER_SECONDARY_SHORT
+  "Pre-upper-secondary, 9 years (förgymnasial 9 år)."
+  PRE_UPPER_SECONDARY
+  "Upper secondary (gymnasial)."
+  UPPER_SECONDARY
+  "Post-secondary shorter than 3 years (eftergymnasial < 3 år)."
+  POST_SECONDARY_SHORT
+  "Post-secondary 3 years or more (eftergymnasial >= 3 år)."
+  POST_SECONDARY_LONG
+}
+
+"Distance to the labour market (avstånd till arbetsmarknaden)."
+enum DistanceCategory {
+  "Job ready (grön)."
+  GREEN
+  "Work capacity uncertain (gul)."
+  YELLOW
+  "Far from the labour market (röd)."
+  RED
+}
+
+"School programme, for summer jobs (feriejobb)."
+enum SchoolProgramme {
+  "Year 9 (årskurs 9)."
+  YEAR_9
+  "Language-introduction programme (SPRINT)."
+  SPRINT
+  OTHER
+}
+
+"""
+A participant's attributes from a date (uppgifter från och med). A later set replaces
+an earlier one from its date; outcome analysis uses the set in force at the start of a measure.
+Null means not recorded.
+"""
+type ParticipantAttributes {
+  "The date these values hold from (gäller från)."
+  validFrom: Date!
+  "City district (stadsdel)."
+  district: String
+  birthRegion: BirthRegion
+  "Newly arrived (nyanländ): residence permit within 36 months."
+  newlyArrived: Boolean
+  residencePermitDate: Date
+  residencePermitKind: ResidencePermitKind
+  "Has or had an introduction plan (etableringsplan)."
+  introductionPlan: Boolean
+  "Registered as unemployed at AF (inskriven på Arbetsförmedlingen)."
+  registeredAtAf: Boolean
+  "Benefit days in the job and development guarantee (ersättningsdagar i jobb- och utvecklingsgarantin)."
+  guaranteeDays: Int
+  "Receives social assistance (försörjningsstöd / ekonomiskt bistånd)."
+  socialAssistance: Boolean
+  "Disability reducing work capacity (funktionsnedsättning)."
+  disability: Boolean
+  educationLevel: EducationLevel
+  "Swedish level (svenskanivå), e.g. SFI C or none."
+  swedishLevel: String
+  distanceCategory: DistanceCategory
+  schoolProgramme: SchoolProgramme
+  recordedBy: String!
+  recordedAt: String!
+}
+
+input ParticipantAttributesInput {
+  "Defaults to today."
+  validFrom: Date
+  district: String
+  birthRegion: BirthRegion
+  newlyArrived: Boolean
+  residencePermitDate: Date
+  residencePermitKind: ResidencePermitKind
+  introductionPlan: Boolean
+  registeredAtAf: Boolean
+  guaranteeDays: Int
+  socialAssistance: Boolean
+  disability: Boolean
+  educationLevel: EducationLevel
+  swedishLevel: String
+  distanceCategory: DistanceCategory
+  schoolProgramme: SchoolProgramme
+}
+
+"Caseworker search (sök deltagare); every given criterion must match."
+input ParticipantFilter {
+  "Part of the name, or a personal identity number in any accepted form."
+  search: String
+  district: String
+  caseStatus: CaseStatus
+  distanceCategory: DistanceCategory
+  caseworkerId: ID
 }
 
 type ParticipantEdge {
@@ -1188,8 +4265,8 @@ type ParticipantConnection {
 extend type Query {
   "One participant by id."
   participant(id: ID!): Participant @auth(roles: [ADMIN, CASEWORKER])
-  "An organisation's participants, in a stable order."
-  participants(organisationId: ID!, first: Int = 50, after: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "An organisation's participants, by family name, given name and id."
+  participants(organisationId: ID!, filter: ParticipantFilter, first: Int = 50, after: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 input CreateParticipantInput {
@@ -1201,13 +4278,540 @@ input CreateParticipantInput {
   gender: Gender!
   "Optional; must agree with the personal identity number."
   birthDate: Date
+  phone: String
+  email: String
+  caseworkerId: ID
+  "The first set of attributes (valid from its validFrom, default today)."
+  attributes: ParticipantAttributesInput
+  idempotencyKey: String
+}
+
+input UpdateParticipantInput {
+  id: ID!
+  version: Int!
+  givenName: String
+  familyName: String
+  phone: String
+  email: String
+  caseStatus: CaseStatus
+  caseworkerId: ID
+}
+
+input RecordParticipantAttributesInput {
+  participantId: ID!
+  "Values not given carry over from the set in force on validFrom."
+  attributes: ParticipantAttributesInput!
+}
+
+"One rejected row of an import (rad som inte kunde läsas in)."
+type ImportRowError {
+  "1-based line number in the file (the header is line 1)."
+  line: Int!
+  "The column, if one is to blame."
+  field: String!
+  message: String!
+}
+
+"Result of a CSV import: nothing is imported while errors exist, unless skipInvalid."
+type ImportResult {
+  imported: Int!
+  skipped: Int!
+  errors: [ImportRowError!]!
 }
 
 extend type Mutation {
   "Register a participant (registrera deltagare)."
   createParticipant(input: CreateParticipantInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  "Update contact details, case status or caseworker (optimistic locking by version)."
+  updateParticipant(input: UpdateParticipantInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  "Record attributes from a date (registrera uppgifter); earlier sets stay as history."
+  recordParticipantAttributes(input: RecordParticipantAttributesInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  """
+  Import participants from CSV (header: personal_identity_number, given_name, family_name,
+  gender, and optionally district, birth_region, newly_arrived, registered_at_af,
+  guarantee_days, social_assistance, education_level, distance_category). The whole file
+  is validated first; with bad rows nothing is imported unless skipInvalid is true.
+  """
+  importParticipants(organisationId: ID!, csv: String!, skipInvalid: Boolean = false): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
   "Erase a person and everything recorded about them, in both stores (radering enligt GDPR)."
   eraseParticipant(id: ID!): Boolean! @auth(roles: [ADMIN])
+}
+`, BuiltIn: false},
+	{Name: "../schema/project.graphqls", Input: `"Who funds a project (finansiär)."
+enum Funder {
+  "European Social Fund (Europeiska socialfonden)."
+  ESF
+  "Asylum, Migration and Integration Fund (AMIF)."
+  AMIF
+  "County administrative board, §37 funds (Länsstyrelsen §37)."
+  LANSSTYRELSEN_37
+  "Coordination association (samordningsförbund)."
+  SAMORDNINGSFORBUND
+  "The municipality itself (kommunen)."
+  MUNICIPALITY
+  OTHER
+}
+
+"A project (projekt) grouping measures, with a funder, period, target group and targets."
+type Project {
+  id: ID!
+  organisation: Organisation!
+  name: String!
+  funder: Funder!
+  startDate: Date!
+  endDate: Date
+  "Target group (målgrupp) as described."
+  targetGroup: String!
+  "Raised whenever the target group changes: figures across versions are not comparable."
+  targetGroupVersion: Int!
+  targets: [Target!]!
+  version: Int!
+}
+
+"What a target counts (målvariabel)."
+enum TargetMetric {
+  "Enrolment decisions (beslut) by decision date."
+  DECISIONS
+  "Enrolments started (påbörjade) by start date."
+  STARTS
+  "Distinct participants with an enrolment active in the period (deltagare)."
+  PARTICIPANTS
+  "Exits to unsubsidised work or studies (till arbete eller studier) by exit date."
+  EXITS_TO_WORK_OR_STUDIES
+  "Referrals received (anvisningar) by referral date."
+  REFERRALS
+}
+
+"A target (mål) for a period and scope, optionally split by gender."
+type Target {
+  id: ID!
+  name: String!
+  metric: TargetMetric!
+  periodStart: Date!
+  periodEnd: Date!
+  "Scope: a measure type, a project, a unit, or (all null) the whole organisation."
+  measureType: MeasureType
+  project: Project
+  unit: Unit
+  total: Int!
+  women: Int
+  men: Int
+  "Progress (utfall) from the period start up to asOf (default: the period end or today, whichever is first)."
+  progress(asOf: Date): TargetProgress!
+}
+
+"Progress against a target (utfall mot mål)."
+type TargetProgress {
+  asOf: Date!
+  total: Int!
+  women: Int!
+  men: Int!
+  "total divided by the target's total."
+  share: Float!
+}
+
+type ProjectEdge {
+  cursor: String!
+  node: Project!
+}
+
+type ProjectConnection {
+  edges: [ProjectEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type TargetEdge {
+  cursor: String!
+  node: Target!
+}
+
+type TargetConnection {
+  edges: [TargetEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input CreateProjectInput {
+  organisationId: ID!
+  name: String!
+  funder: Funder!
+  startDate: Date!
+  endDate: Date
+  targetGroup: String
+  idempotencyKey: String
+}
+
+input UpdateProjectInput {
+  id: ID!
+  version: Int!
+  name: String
+  endDate: Date
+  "Changing the target group raises targetGroupVersion."
+  targetGroup: String
+}
+
+input CreateTargetInput {
+  organisationId: ID!
+  name: String!
+  metric: TargetMetric!
+  periodStart: Date!
+  periodEnd: Date!
+  measureTypeCode: String
+  projectId: ID
+  unitId: ID
+  total: Int!
+  women: Int
+  men: Int
+  idempotencyKey: String
+}
+
+input TargetFilter {
+  projectId: ID
+  "Only targets whose period contains this date."
+  activeOn: Date
+}
+
+extend type Query {
+  "Projects, by start date then name."
+  projects(organisationId: ID!, first: Int = 50, after: String): ProjectConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "One project by id."
+  project(id: ID!): Project @auth(roles: [ADMIN, CASEWORKER])
+  "Targets, by period start."
+  targets(organisationId: ID!, filter: TargetFilter, first: Int = 50, after: String): TargetConnection! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Create a project (projekt)."
+  createProject(input: CreateProjectInput!): Project! @auth(roles: [ADMIN, CASEWORKER])
+  "Update a project (optimistic locking)."
+  updateProject(input: UpdateProjectInput!): Project! @auth(roles: [ADMIN, CASEWORKER])
+  "Create a target (mål)."
+  createTarget(input: CreateTargetInput!): Target! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/recruitment.graphqls", Input: `"Kind of recruitment event."
+enum RecruitmentEventKind {
+  "Recruitment meeting (rekryteringsträff): AF invites, the unit interviews briefly."
+  MEETING
+  "Recruitment fair (rekryteringsmässa): departments interview for the places they offer."
+  FAIR
+}
+
+"A recruitment meeting or fair."
+type RecruitmentEvent {
+  id: ID!
+  organisation: Organisation!
+  kind: RecruitmentEventKind!
+  name: String!
+  heldOn: Date!
+  place: String!
+  "The measure the places are in, e.g. extra_job."
+  measureType: MeasureType
+  "Places offered per department (platser)."
+  places: [RecruitmentPlace!]!
+  "Invited job seekers (inbjudna)."
+  invitations: [RecruitmentInvitation!]!
+  interviews: [Interview!]!
+  summary: RecruitmentSummary!
+  version: Int!
+}
+
+"Places one employer offers at an event, and how they went."
+type RecruitmentPlace {
+  employer: Employer!
+  places: Int!
+  interviews: Int!
+  offers: Int!
+  "Accepted offers (tillsatta platser)."
+  filled: Int!
+}
+
+type RecruitmentInvitation {
+  participant: Participant!
+  "Null until recorded."
+  attended: Boolean
+}
+
+"Totals of an event: places filled and interviews per place."
+type RecruitmentSummary {
+  placesOffered: Int!
+  invited: Int!
+  interviews: Int!
+  offers: Int!
+  acceptances: Int!
+  placesFilled: Int!
+  "Interviews per place offered (intervjuer per plats); null with no places."
+  interviewsPerPlace: Float
+}
+
+"An interview (intervju) of one candidate by one employer at an event, with the offer."
+type Interview {
+  id: ID!
+  event: RecruitmentEvent!
+  participant: Participant!
+  employer: Employer!
+  notes: String!
+  "An offer of employment was made (erbjudande)."
+  offered: Boolean!
+  offerDate: Date
+  "Null until the candidate answers."
+  accepted: Boolean
+  "The enrolment the accepted offer led to."
+  enrolment: Enrolment
+  version: Int!
+}
+
+type RecruitmentEventEdge {
+  cursor: String!
+  node: RecruitmentEvent!
+}
+
+type RecruitmentEventConnection {
+  edges: [RecruitmentEventEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input RecruitmentPlaceInput {
+  employerId: ID!
+  places: Int!
+}
+
+input CreateRecruitmentEventInput {
+  organisationId: ID!
+  kind: RecruitmentEventKind!
+  name: String!
+  heldOn: Date!
+  place: String
+  measureTypeCode: String
+  places: [RecruitmentPlaceInput!]
+  idempotencyKey: String
+}
+
+input InviteToRecruitmentEventInput {
+  eventId: ID!
+  participantIds: [ID!]!
+}
+
+input RecordInterviewInput {
+  eventId: ID!
+  participantId: ID!
+  employerId: ID!
+  notes: String
+  idempotencyKey: String
+}
+
+input MakeOfferInput {
+  interviewId: ID!
+  version: Int!
+  offerDate: Date!
+}
+
+input AnswerOfferInput {
+  interviewId: ID!
+  version: Int!
+  accepted: Boolean!
+  "For an acceptance: the enrolment it leads to (host workplace is the interviewing employer)."
+  enrolment: OfferEnrolmentInput
+}
+
+"The enrolment an accepted offer leads to; eligibility is checked as in createEnrolment."
+input OfferEnrolmentInput {
+  measureTypeCode: String!
+  decisionDate: Date
+  startDate: Date!
+  plannedEndDate: Date
+  occupation: String
+  employmentRate: Int
+  wagePayer: WagePayer
+  unitId: ID
+  projectId: ID
+  eligibilityOverride: EligibilityOverrideInput
+}
+
+"A quota (kvot): a volume target spread over municipal departments by headcount."
+type Quota {
+  id: ID!
+  name: String!
+  total: Int!
+  periodStart: Date!
+  periodEnd: Date!
+  "Counts enrolments in this measure only, when set."
+  measureType: MeasureType
+  "Each municipal department's share and delivery, by department name."
+  allocations(asOf: Date): [QuotaAllocation!]!
+  version: Int!
+}
+
+"One department's quota and what it delivered (levererat mot kvot)."
+type QuotaAllocation {
+  employer: Employer!
+  headcount: Int!
+  "Share of the total in proportion to headcount (largest remainder, sums to the total)."
+  quota: Int!
+  "Enrolments hosted by the department with a decision (or start) date in the period up to asOf."
+  delivered: Int!
+}
+
+type QuotaEdge {
+  cursor: String!
+  node: Quota!
+}
+
+type QuotaConnection {
+  edges: [QuotaEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input CreateQuotaInput {
+  organisationId: ID!
+  name: String!
+  total: Int!
+  periodStart: Date!
+  periodEnd: Date!
+  measureTypeCode: String
+  idempotencyKey: String
+}
+
+extend type Query {
+  "Recruitment meetings and fairs, newest first."
+  recruitmentEvents(organisationId: ID!, kind: RecruitmentEventKind, first: Int = 50, after: String): RecruitmentEventConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "One recruitment event by id."
+  recruitmentEvent(id: ID!): RecruitmentEvent @auth(roles: [ADMIN, CASEWORKER])
+  "Quotas, by period start."
+  quotas(organisationId: ID!, first: Int = 50, after: String): QuotaConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "One quota by id."
+  quota(id: ID!): Quota @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Create a recruitment meeting or fair with the places each department offers."
+  createRecruitmentEvent(input: CreateRecruitmentEventInput!): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
+  "Invite job seekers to an event (already invited people are left as they are)."
+  inviteToRecruitmentEvent(input: InviteToRecruitmentEventInput!): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
+  "Record an interview of a candidate by a department."
+  recordInterview(input: RecordInterviewInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  "Record an offer of employment after an interview."
+  makeOffer(input: MakeOfferInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  "Record the candidate's answer; an acceptance creates the enrolment in the same transaction."
+  answerOffer(input: AnswerOfferInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  "Create a quota (kvot)."
+  createQuota(input: CreateQuotaInput!): Quota! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/referral.graphqls", Input: `"Who referred the person (anvisande part)."
+enum ReferralSource {
+  "Social services / social assistance (socialtjänsten, ekonomiskt bistånd)."
+  SOCIAL_SERVICES
+  "The Public Employment Service (Arbetsförmedlingen)."
+  AF
+  "The Social Insurance Agency (Försäkringskassan)."
+  SOCIAL_INSURANCE
+  "The Region (regionen, e.g. psychiatry)."
+  REGION
+  "Came on their own (egen anmälan)."
+  SELF
+  "Other (annan)."
+  OTHER
+}
+
+"What the referral orders (uppdrag)."
+enum ReferralOrder {
+  "Work-capacity assessment (arbetsförmågebedömning)."
+  WORK_CAPACITY_ASSESSMENT
+  "Work practice (praktik)."
+  WORK_PRACTICE
+  "Help into a job (stöd till arbete)."
+  JOB_HELP
+  "A labour-market employment (arbetsmarknadsanställning)."
+  LABOUR_MARKET_EMPLOYMENT
+  "Mapping (kartläggning)."
+  MAPPING
+}
+
+"A referral (anvisning, remiss) of a participant to the labour-market unit."
+type Referral {
+  id: ID!
+  participant: Participant!
+  source: ReferralSource!
+  "Referral date (anvisningsdatum)."
+  referralDate: Date!
+  "Referring officer (anvisande handläggare)."
+  referringOfficer: String!
+  ordered: [ReferralOrder!]!
+  "How feedback is to be given (återrapportering), e.g. 'written report'."
+  feedbackMethod: String!
+  "When feedback to the referrer is due."
+  feedbackDueDate: Date
+  "When feedback was sent; null while not sent."
+  feedbackSentDate: Date
+  "True when feedback is due before today and not sent."
+  feedbackOverdue: Boolean!
+  "Date of the tripartite meeting (trepartssamtal), once held."
+  tripartiteMeetingDate: Date
+  notes: String!
+  version: Int!
+}
+
+type ReferralEdge {
+  cursor: String!
+  node: Referral!
+}
+
+type ReferralConnection {
+  edges: [ReferralEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input ReferralFilter {
+  source: ReferralSource
+  participantId: ID
+  "Referral date on or after."
+  from: Date
+  "Referral date on or before."
+  to: Date
+  "Only referrals whose feedback has not been sent."
+  feedbackPending: Boolean
+}
+
+input CreateReferralInput {
+  participantId: ID!
+  source: ReferralSource!
+  referralDate: Date!
+  referringOfficer: String
+  ordered: [ReferralOrder!]!
+  feedbackMethod: String
+  feedbackDueDate: Date
+  notes: String
+  idempotencyKey: String
+}
+
+input UpdateReferralInput {
+  id: ID!
+  version: Int!
+  tripartiteMeetingDate: Date
+  feedbackDueDate: Date
+  feedbackSentDate: Date
+  notes: String
+}
+
+extend type Query {
+  "One referral by id."
+  referral(id: ID!): Referral @auth(roles: [ADMIN, CASEWORKER])
+  "Referrals, newest first."
+  referrals(organisationId: ID!, filter: ReferralFilter, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+  "Referrals whose feedback to the referrer is overdue on asOf (default today), oldest due first."
+  overdueReferralFeedback(organisationId: ID!, asOf: Date, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Register a referral (registrera anvisning)."
+  createReferral(input: CreateReferralInput!): Referral! @auth(roles: [ADMIN, CASEWORKER])
+  "Record the tripartite meeting, feedback sent, or change the due date (optimistic locking)."
+  updateReferral(input: UpdateReferralInput!): Referral! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -1292,6 +4896,42 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ActionPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ActionPlan_id(ctx, field)
+	case "participant":
+		return ec.fieldContext_ActionPlan_participant(ctx, field)
+	case "goal":
+		return ec.fieldContext_ActionPlan_goal(ctx, field)
+	case "responsible":
+		return ec.fieldContext_ActionPlan_responsible(ctx, field)
+	case "nextReviewDate":
+		return ec.fieldContext_ActionPlan_nextReviewDate(ctx, field)
+	case "steps":
+		return ec.fieldContext_ActionPlan_steps(ctx, field)
+	case "version":
+		return ec.fieldContext_ActionPlan_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionPlanStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "position":
+		return ec.fieldContext_ActionPlanStep_position(ctx, field)
+	case "description":
+		return ec.fieldContext_ActionPlanStep_description(ctx, field)
+	case "responsible":
+		return ec.fieldContext_ActionPlanStep_responsible(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_ActionPlanStep_dueDate(ctx, field)
+	case "doneDate":
+		return ec.fieldContext_ActionPlanStep_doneDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionPlanStep", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -1338,6 +4978,126 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_EligibilityRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_EligibilityRecord_rule(ctx, field)
+	case "basis":
+		return ec.fieldContext_EligibilityRecord_basis(ctx, field)
+	case "overridden":
+		return ec.fieldContext_EligibilityRecord_overridden(ctx, field)
+	case "overrideReason":
+		return ec.fieldContext_EligibilityRecord_overrideReason(ctx, field)
+	case "overrideBy":
+		return ec.fieldContext_EligibilityRecord_overrideBy(ctx, field)
+	case "overrideAt":
+		return ec.fieldContext_EligibilityRecord_overrideAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EligibilityRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_EligibilityResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_EligibilityResult_rule(ctx, field)
+	case "eligible":
+		return ec.fieldContext_EligibilityResult_eligible(ctx, field)
+	case "basis":
+		return ec.fieldContext_EligibilityResult_basis(ctx, field)
+	case "reasons":
+		return ec.fieldContext_EligibilityResult_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EligibilityResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Employer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Employer_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Employer_organisation(ctx, field)
+	case "kind":
+		return ec.fieldContext_Employer_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_Employer_name(ctx, field)
+	case "orgNumber":
+		return ec.fieldContext_Employer_orgNumber(ctx, field)
+	case "headcount":
+		return ec.fieldContext_Employer_headcount(ctx, field)
+	case "notes":
+		return ec.fieldContext_Employer_notes(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Employer_contacts(ctx, field)
+	case "noteLog":
+		return ec.fieldContext_Employer_noteLog(ctx, field)
+	case "version":
+		return ec.fieldContext_Employer_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Employer", field.Name)
+}
+
+func (ec *executionContext) childFields_EmployerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmployerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmployerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmployerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmployerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmployerContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmployerContact_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EmployerContact_name(ctx, field)
+	case "role":
+		return ec.fieldContext_EmployerContact_role(ctx, field)
+	case "phone":
+		return ec.fieldContext_EmployerContact_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_EmployerContact_email(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmployerContact", field.Name)
+}
+
+func (ec *executionContext) childFields_EmployerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EmployerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EmployerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmployerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EmployerNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmployerNote_id(ctx, field)
+	case "author":
+		return ec.fieldContext_EmployerNote_author(ctx, field)
+	case "body":
+		return ec.fieldContext_EmployerNote_body(ctx, field)
+	case "at":
+		return ec.fieldContext_EmployerNote_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmployerNote", field.Name)
+}
+
+func (ec *executionContext) childFields_EmploymentRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "validFrom":
+		return ec.fieldContext_EmploymentRate_validFrom(ctx, field)
+	case "rate":
+		return ec.fieldContext_EmploymentRate_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmploymentRate", field.Name)
+}
+
 func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1356,10 +5116,50 @@ func (ec *executionContext) childFields_Enrolment(ctx context.Context, field gra
 		return ec.fieldContext_Enrolment_endDate(ctx, field)
 	case "exitReason":
 		return ec.fieldContext_Enrolment_exitReason(ctx, field)
+	case "unit":
+		return ec.fieldContext_Enrolment_unit(ctx, field)
+	case "hostEmployer":
+		return ec.fieldContext_Enrolment_hostEmployer(ctx, field)
+	case "project":
+		return ec.fieldContext_Enrolment_project(ctx, field)
+	case "occupation":
+		return ec.fieldContext_Enrolment_occupation(ctx, field)
+	case "wagePayer":
+		return ec.fieldContext_Enrolment_wagePayer(ctx, field)
+	case "subsidised":
+		return ec.fieldContext_Enrolment_subsidised(ctx, field)
+	case "employmentRates":
+		return ec.fieldContext_Enrolment_employmentRates(ctx, field)
+	case "currentEmploymentRate":
+		return ec.fieldContext_Enrolment_currentEmploymentRate(ctx, field)
+	case "eligibility":
+		return ec.fieldContext_Enrolment_eligibility(ctx, field)
 	case "version":
 		return ec.fieldContext_Enrolment_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enrolment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EnrolmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EnrolmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EnrolmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EnrolmentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ExitCohortOutcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1394,6 +5194,76 @@ func (ec *executionContext) childFields_FigureDisplay(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type FigureDisplay", field.Name)
 }
 
+func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FollowUp_id(ctx, field)
+	case "participant":
+		return ec.fieldContext_FollowUp_participant(ctx, field)
+	case "enrolment":
+		return ec.fieldContext_FollowUp_enrolment(ctx, field)
+	case "heldOn":
+		return ec.fieldContext_FollowUp_heldOn(ctx, field)
+	case "attendees":
+		return ec.fieldContext_FollowUp_attendees(ctx, field)
+	case "notes":
+		return ec.fieldContext_FollowUp_notes(ctx, field)
+	case "nextDueDate":
+		return ec.fieldContext_FollowUp_nextDueDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FollowUp", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "imported":
+		return ec.fieldContext_ImportResult_imported(ctx, field)
+	case "skipped":
+		return ec.fieldContext_ImportResult_skipped(ctx, field)
+	case "errors":
+		return ec.fieldContext_ImportResult_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportResult", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ImportRowError_line(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRowError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
+}
+
+func (ec *executionContext) childFields_Interview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Interview_id(ctx, field)
+	case "event":
+		return ec.fieldContext_Interview_event(ctx, field)
+	case "participant":
+		return ec.fieldContext_Interview_participant(ctx, field)
+	case "employer":
+		return ec.fieldContext_Interview_employer(ctx, field)
+	case "notes":
+		return ec.fieldContext_Interview_notes(ctx, field)
+	case "offered":
+		return ec.fieldContext_Interview_offered(ctx, field)
+	case "offerDate":
+		return ec.fieldContext_Interview_offerDate(ctx, field)
+	case "accepted":
+		return ec.fieldContext_Interview_accepted(ctx, field)
+	case "enrolment":
+		return ec.fieldContext_Interview_enrolment(ctx, field)
+	case "version":
+		return ec.fieldContext_Interview_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Interview", field.Name)
+}
+
 func (ec *executionContext) childFields_MeasureType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1408,6 +5278,12 @@ func (ec *executionContext) childFields_MeasureType(ctx context.Context, field g
 		return ec.fieldContext_MeasureType_category(ctx, field)
 	case "subsidised":
 		return ec.fieldContext_MeasureType_subsidised(ctx, field)
+	case "municipalEmployment":
+		return ec.fieldContext_MeasureType_municipalEmployment(ctx, field)
+	case "eligibilityRule":
+		return ec.fieldContext_MeasureType_eligibilityRule(ctx, field)
+	case "active":
+		return ec.fieldContext_MeasureType_active(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MeasureType", field.Name)
 }
@@ -1424,6 +5300,10 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_kind(ctx, field)
 	case "measureTypes":
 		return ec.fieldContext_Organisation_measureTypes(ctx, field)
+	case "units":
+		return ec.fieldContext_Organisation_units(ctx, field)
+	case "members":
+		return ec.fieldContext_Organisation_members(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organisation", field.Name)
 }
@@ -1482,6 +5362,44 @@ func (ec *executionContext) childFields_OutcomeObservation(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeObservation", field.Name)
 }
 
+func (ec *executionContext) childFields_OverdueFollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "participant":
+		return ec.fieldContext_OverdueFollowUp_participant(ctx, field)
+	case "enrolment":
+		return ec.fieldContext_OverdueFollowUp_enrolment(ctx, field)
+	case "lastHeldOn":
+		return ec.fieldContext_OverdueFollowUp_lastHeldOn(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_OverdueFollowUp_dueDate(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_OverdueFollowUp_daysOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverdueFollowUp", field.Name)
+}
+
+func (ec *executionContext) childFields_OverdueFollowUpConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OverdueFollowUpConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OverdueFollowUpConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OverdueFollowUpConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverdueFollowUpConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OverdueFollowUpEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OverdueFollowUpEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OverdueFollowUpEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverdueFollowUpEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1512,10 +5430,72 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_enrolments(ctx, field)
 	case "observations":
 		return ec.fieldContext_Participant_observations(ctx, field)
+	case "latestObservation":
+		return ec.fieldContext_Participant_latestObservation(ctx, field)
+	case "caseStatus":
+		return ec.fieldContext_Participant_caseStatus(ctx, field)
+	case "caseworker":
+		return ec.fieldContext_Participant_caseworker(ctx, field)
+	case "phone":
+		return ec.fieldContext_Participant_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_Participant_email(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Participant_attributes(ctx, field)
+	case "attributeHistory":
+		return ec.fieldContext_Participant_attributeHistory(ctx, field)
+	case "referrals":
+		return ec.fieldContext_Participant_referrals(ctx, field)
+	case "actionPlan":
+		return ec.fieldContext_Participant_actionPlan(ctx, field)
+	case "followUps":
+		return ec.fieldContext_Participant_followUps(ctx, field)
+	case "interviews":
+		return ec.fieldContext_Participant_interviews(ctx, field)
 	case "version":
 		return ec.fieldContext_Participant_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
+}
+
+func (ec *executionContext) childFields_ParticipantAttributes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "validFrom":
+		return ec.fieldContext_ParticipantAttributes_validFrom(ctx, field)
+	case "district":
+		return ec.fieldContext_ParticipantAttributes_district(ctx, field)
+	case "birthRegion":
+		return ec.fieldContext_ParticipantAttributes_birthRegion(ctx, field)
+	case "newlyArrived":
+		return ec.fieldContext_ParticipantAttributes_newlyArrived(ctx, field)
+	case "residencePermitDate":
+		return ec.fieldContext_ParticipantAttributes_residencePermitDate(ctx, field)
+	case "residencePermitKind":
+		return ec.fieldContext_ParticipantAttributes_residencePermitKind(ctx, field)
+	case "introductionPlan":
+		return ec.fieldContext_ParticipantAttributes_introductionPlan(ctx, field)
+	case "registeredAtAf":
+		return ec.fieldContext_ParticipantAttributes_registeredAtAf(ctx, field)
+	case "guaranteeDays":
+		return ec.fieldContext_ParticipantAttributes_guaranteeDays(ctx, field)
+	case "socialAssistance":
+		return ec.fieldContext_ParticipantAttributes_socialAssistance(ctx, field)
+	case "disability":
+		return ec.fieldContext_ParticipantAttributes_disability(ctx, field)
+	case "educationLevel":
+		return ec.fieldContext_ParticipantAttributes_educationLevel(ctx, field)
+	case "swedishLevel":
+		return ec.fieldContext_ParticipantAttributes_swedishLevel(ctx, field)
+	case "distanceCategory":
+		return ec.fieldContext_ParticipantAttributes_distanceCategory(ctx, field)
+	case "schoolProgramme":
+		return ec.fieldContext_ParticipantAttributes_schoolProgramme(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ParticipantAttributes_recordedBy(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_ParticipantAttributes_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ParticipantAttributes", field.Name)
 }
 
 func (ec *executionContext) childFields_ParticipantConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1538,6 +5518,384 @@ func (ec *executionContext) childFields_ParticipantEdge(ctx context.Context, fie
 		return ec.fieldContext_ParticipantEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ParticipantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Project_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Project_organisation(ctx, field)
+	case "name":
+		return ec.fieldContext_Project_name(ctx, field)
+	case "funder":
+		return ec.fieldContext_Project_funder(ctx, field)
+	case "startDate":
+		return ec.fieldContext_Project_startDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_Project_endDate(ctx, field)
+	case "targetGroup":
+		return ec.fieldContext_Project_targetGroup(ctx, field)
+	case "targetGroupVersion":
+		return ec.fieldContext_Project_targetGroupVersion(ctx, field)
+	case "targets":
+		return ec.fieldContext_Project_targets(ctx, field)
+	case "version":
+		return ec.fieldContext_Project_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProjectConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProjectConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProjectConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProjectEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProjectEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Quota(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Quota_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Quota_name(ctx, field)
+	case "total":
+		return ec.fieldContext_Quota_total(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Quota_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Quota_periodEnd(ctx, field)
+	case "measureType":
+		return ec.fieldContext_Quota_measureType(ctx, field)
+	case "allocations":
+		return ec.fieldContext_Quota_allocations(ctx, field)
+	case "version":
+		return ec.fieldContext_Quota_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quota", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "employer":
+		return ec.fieldContext_QuotaAllocation_employer(ctx, field)
+	case "headcount":
+		return ec.fieldContext_QuotaAllocation_headcount(ctx, field)
+	case "quota":
+		return ec.fieldContext_QuotaAllocation_quota(ctx, field)
+	case "delivered":
+		return ec.fieldContext_QuotaAllocation_delivered(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaAllocation", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_QuotaConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_QuotaConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_QuotaConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_QuotaEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_QuotaEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RecruitmentEvent_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_RecruitmentEvent_organisation(ctx, field)
+	case "kind":
+		return ec.fieldContext_RecruitmentEvent_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_RecruitmentEvent_name(ctx, field)
+	case "heldOn":
+		return ec.fieldContext_RecruitmentEvent_heldOn(ctx, field)
+	case "place":
+		return ec.fieldContext_RecruitmentEvent_place(ctx, field)
+	case "measureType":
+		return ec.fieldContext_RecruitmentEvent_measureType(ctx, field)
+	case "places":
+		return ec.fieldContext_RecruitmentEvent_places(ctx, field)
+	case "invitations":
+		return ec.fieldContext_RecruitmentEvent_invitations(ctx, field)
+	case "interviews":
+		return ec.fieldContext_RecruitmentEvent_interviews(ctx, field)
+	case "summary":
+		return ec.fieldContext_RecruitmentEvent_summary(ctx, field)
+	case "version":
+		return ec.fieldContext_RecruitmentEvent_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RecruitmentEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RecruitmentEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RecruitmentEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RecruitmentEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RecruitmentEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentInvitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "participant":
+		return ec.fieldContext_RecruitmentInvitation_participant(ctx, field)
+	case "attended":
+		return ec.fieldContext_RecruitmentInvitation_attended(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentInvitation", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentPlace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "employer":
+		return ec.fieldContext_RecruitmentPlace_employer(ctx, field)
+	case "places":
+		return ec.fieldContext_RecruitmentPlace_places(ctx, field)
+	case "interviews":
+		return ec.fieldContext_RecruitmentPlace_interviews(ctx, field)
+	case "offers":
+		return ec.fieldContext_RecruitmentPlace_offers(ctx, field)
+	case "filled":
+		return ec.fieldContext_RecruitmentPlace_filled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentPlace", field.Name)
+}
+
+func (ec *executionContext) childFields_RecruitmentSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "placesOffered":
+		return ec.fieldContext_RecruitmentSummary_placesOffered(ctx, field)
+	case "invited":
+		return ec.fieldContext_RecruitmentSummary_invited(ctx, field)
+	case "interviews":
+		return ec.fieldContext_RecruitmentSummary_interviews(ctx, field)
+	case "offers":
+		return ec.fieldContext_RecruitmentSummary_offers(ctx, field)
+	case "acceptances":
+		return ec.fieldContext_RecruitmentSummary_acceptances(ctx, field)
+	case "placesFilled":
+		return ec.fieldContext_RecruitmentSummary_placesFilled(ctx, field)
+	case "interviewsPerPlace":
+		return ec.fieldContext_RecruitmentSummary_interviewsPerPlace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecruitmentSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Referral_id(ctx, field)
+	case "participant":
+		return ec.fieldContext_Referral_participant(ctx, field)
+	case "source":
+		return ec.fieldContext_Referral_source(ctx, field)
+	case "referralDate":
+		return ec.fieldContext_Referral_referralDate(ctx, field)
+	case "referringOfficer":
+		return ec.fieldContext_Referral_referringOfficer(ctx, field)
+	case "ordered":
+		return ec.fieldContext_Referral_ordered(ctx, field)
+	case "feedbackMethod":
+		return ec.fieldContext_Referral_feedbackMethod(ctx, field)
+	case "feedbackDueDate":
+		return ec.fieldContext_Referral_feedbackDueDate(ctx, field)
+	case "feedbackSentDate":
+		return ec.fieldContext_Referral_feedbackSentDate(ctx, field)
+	case "feedbackOverdue":
+		return ec.fieldContext_Referral_feedbackOverdue(ctx, field)
+	case "tripartiteMeetingDate":
+		return ec.fieldContext_Referral_tripartiteMeetingDate(ctx, field)
+	case "notes":
+		return ec.fieldContext_Referral_notes(ctx, field)
+	case "version":
+		return ec.fieldContext_Referral_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReferralConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReferralConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReferralConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReferralEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReferralEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StaffUser_id(ctx, field)
+	case "name":
+		return ec.fieldContext_StaffUser_name(ctx, field)
+	case "email":
+		return ec.fieldContext_StaffUser_email(ctx, field)
+	case "title":
+		return ec.fieldContext_StaffUser_title(ctx, field)
+	case "unit":
+		return ec.fieldContext_StaffUser_unit(ctx, field)
+	case "version":
+		return ec.fieldContext_StaffUser_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffUser", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffUserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StaffUserConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StaffUserConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StaffUserConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffUserConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StaffUserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StaffUserEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StaffUserEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffUserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Target_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Target_name(ctx, field)
+	case "metric":
+		return ec.fieldContext_Target_metric(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Target_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Target_periodEnd(ctx, field)
+	case "measureType":
+		return ec.fieldContext_Target_measureType(ctx, field)
+	case "project":
+		return ec.fieldContext_Target_project(ctx, field)
+	case "unit":
+		return ec.fieldContext_Target_unit(ctx, field)
+	case "total":
+		return ec.fieldContext_Target_total(ctx, field)
+	case "women":
+		return ec.fieldContext_Target_women(ctx, field)
+	case "men":
+		return ec.fieldContext_Target_men(ctx, field)
+	case "progress":
+		return ec.fieldContext_Target_progress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Target", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TargetConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TargetConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TargetConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TargetEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TargetEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_TargetProgress_asOf(ctx, field)
+	case "total":
+		return ec.fieldContext_TargetProgress_total(ctx, field)
+	case "women":
+		return ec.fieldContext_TargetProgress_women(ctx, field)
+	case "men":
+		return ec.fieldContext_TargetProgress_men(ctx, field)
+	case "share":
+		return ec.fieldContext_TargetProgress_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Unit_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Unit_name(ctx, field)
+	case "staff":
+		return ec.fieldContext_Unit_staff(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Unit", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -8,8 +8,44 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/quota"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
+
+type ActionPlanStepInput struct {
+	Description string  `json:"description"`
+	Responsible *string `json:"responsible,omitempty"`
+	DueDate     *Date   `json:"dueDate,omitempty"`
+	DoneDate    *Date   `json:"doneDate,omitempty"`
+}
+
+type AddEmployerContactInput struct {
+	EmployerID string  `json:"employerId"`
+	Name       string  `json:"name"`
+	Role       *string `json:"role,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+	Email      *string `json:"email,omitempty"`
+}
+
+type AddEmployerNoteInput struct {
+	EmployerID string `json:"employerId"`
+	Body       string `json:"body"`
+}
+
+type AnswerOfferInput struct {
+	InterviewID string `json:"interviewId"`
+	Version     int    `json:"version"`
+	Accepted    bool   `json:"accepted"`
+	// For an acceptance: the enrolment it leads to (host workplace is the interviewing employer).
+	Enrolment *OfferEnrolmentInput `json:"enrolment,omitempty"`
+}
 
 type AuditConnection struct {
 	Edges    []*AuditEdge `json:"edges"`
@@ -37,6 +73,24 @@ type AuditEntry struct {
 	RequestID string `json:"requestId"`
 }
 
+type ChangeEmploymentRateInput struct {
+	EnrolmentID string `json:"enrolmentId"`
+	Version     int    `json:"version"`
+	ValidFrom   Date   `json:"validFrom"`
+	Rate        int    `json:"rate"`
+}
+
+type CreateEmployerInput struct {
+	OrganisationID string       `json:"organisationId"`
+	Kind           EmployerKind `json:"kind"`
+	Name           string       `json:"name"`
+	OrgNumber      *string      `json:"orgNumber,omitempty"`
+	Headcount      *int         `json:"headcount,omitempty"`
+	Notes          *string      `json:"notes,omitempty"`
+	// A retried create with the same key returns the first result and writes nothing new.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 type CreateEnrolmentInput struct {
 	ParticipantID string `json:"participantId"`
 	// Code of a measure type in the participant's organisation, e.g. extra_job.
@@ -45,8 +99,33 @@ type CreateEnrolmentInput struct {
 	StartDate       Date   `json:"startDate"`
 	PlannedEndDate  *Date  `json:"plannedEndDate,omitempty"`
 	// For historical records: an end date and exit reason may be given at once.
-	EndDate    *Date          `json:"endDate,omitempty"`
-	ExitReason *OutcomeStatus `json:"exitReason,omitempty"`
+	EndDate        *Date          `json:"endDate,omitempty"`
+	ExitReason     *OutcomeStatus `json:"exitReason,omitempty"`
+	UnitID         *string        `json:"unitId,omitempty"`
+	HostEmployerID *string        `json:"hostEmployerId,omitempty"`
+	ProjectID      *string        `json:"projectId,omitempty"`
+	Occupation     *string        `json:"occupation,omitempty"`
+	WagePayer      *WagePayer     `json:"wagePayer,omitempty"`
+	// Defaults to the measure's setting.
+	Subsidised *bool `json:"subsidised,omitempty"`
+	// Initial employment rate in percent (from the start date).
+	EmploymentRate *int `json:"employmentRate,omitempty"`
+	// Needed when the participant fails the measure's eligibility rule.
+	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
+	IdempotencyKey      *string                   `json:"idempotencyKey,omitempty"`
+}
+
+type CreateMeasureTypeInput struct {
+	OrganisationID string `json:"organisationId"`
+	// 2-64 lower-case letters, digits or underscores.
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	SwedishName string `json:"swedishName"`
+	// employment, practice, assessment, guidance, education, summer_job or other.
+	Category            string           `json:"category"`
+	Subsidised          bool             `json:"subsidised"`
+	MunicipalEmployment bool             `json:"municipalEmployment"`
+	EligibilityRule     *EligibilityRule `json:"eligibilityRule,omitempty"`
 }
 
 type CreateOrganisationInput struct {
@@ -64,7 +143,132 @@ type CreateParticipantInput struct {
 	FamilyName             string `json:"familyName"`
 	Gender                 Gender `json:"gender"`
 	// Optional; must agree with the personal identity number.
-	BirthDate *Date `json:"birthDate,omitempty"`
+	BirthDate    *Date   `json:"birthDate,omitempty"`
+	Phone        *string `json:"phone,omitempty"`
+	Email        *string `json:"email,omitempty"`
+	CaseworkerID *string `json:"caseworkerId,omitempty"`
+	// The first set of attributes (valid from its validFrom, default today).
+	Attributes     *ParticipantAttributesInput `json:"attributes,omitempty"`
+	IdempotencyKey *string                     `json:"idempotencyKey,omitempty"`
+}
+
+type CreateProjectInput struct {
+	OrganisationID string  `json:"organisationId"`
+	Name           string  `json:"name"`
+	Funder         Funder  `json:"funder"`
+	StartDate      Date    `json:"startDate"`
+	EndDate        *Date   `json:"endDate,omitempty"`
+	TargetGroup    *string `json:"targetGroup,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CreateQuotaInput struct {
+	OrganisationID  string  `json:"organisationId"`
+	Name            string  `json:"name"`
+	Total           int     `json:"total"`
+	PeriodStart     Date    `json:"periodStart"`
+	PeriodEnd       Date    `json:"periodEnd"`
+	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
+	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
+}
+
+type CreateRecruitmentEventInput struct {
+	OrganisationID  string                   `json:"organisationId"`
+	Kind            RecruitmentEventKind     `json:"kind"`
+	Name            string                   `json:"name"`
+	HeldOn          Date                     `json:"heldOn"`
+	Place           *string                  `json:"place,omitempty"`
+	MeasureTypeCode *string                  `json:"measureTypeCode,omitempty"`
+	Places          []*RecruitmentPlaceInput `json:"places,omitempty"`
+	IdempotencyKey  *string                  `json:"idempotencyKey,omitempty"`
+}
+
+type CreateReferralInput struct {
+	ParticipantID    string          `json:"participantId"`
+	Source           ReferralSource  `json:"source"`
+	ReferralDate     Date            `json:"referralDate"`
+	ReferringOfficer *string         `json:"referringOfficer,omitempty"`
+	Ordered          []ReferralOrder `json:"ordered"`
+	FeedbackMethod   *string         `json:"feedbackMethod,omitempty"`
+	FeedbackDueDate  *Date           `json:"feedbackDueDate,omitempty"`
+	Notes            *string         `json:"notes,omitempty"`
+	IdempotencyKey   *string         `json:"idempotencyKey,omitempty"`
+}
+
+type CreateStaffUserInput struct {
+	OrganisationID string  `json:"organisationId"`
+	UnitID         *string `json:"unitId,omitempty"`
+	Name           string  `json:"name"`
+	Email          *string `json:"email,omitempty"`
+	Title          *string `json:"title,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CreateTargetInput struct {
+	OrganisationID  string       `json:"organisationId"`
+	Name            string       `json:"name"`
+	Metric          TargetMetric `json:"metric"`
+	PeriodStart     Date         `json:"periodStart"`
+	PeriodEnd       Date         `json:"periodEnd"`
+	MeasureTypeCode *string      `json:"measureTypeCode,omitempty"`
+	ProjectID       *string      `json:"projectId,omitempty"`
+	UnitID          *string      `json:"unitId,omitempty"`
+	Total           int          `json:"total"`
+	Women           *int         `json:"women,omitempty"`
+	Men             *int         `json:"men,omitempty"`
+	IdempotencyKey  *string      `json:"idempotencyKey,omitempty"`
+}
+
+type CreateUnitInput struct {
+	OrganisationID string  `json:"organisationId"`
+	Name           string  `json:"name"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// An override of a failed eligibility rule (undantag), with its reason.
+type EligibilityOverrideInput struct {
+	Reason string `json:"reason"`
+}
+
+type EmployerConnection struct {
+	Edges      []*EmployerEdge `json:"edges"`
+	PageInfo   *PageInfo       `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+type EmployerEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *employer.Employer `json:"node"`
+}
+
+type EmployerFilter struct {
+	Kind *EmployerKind `json:"kind,omitempty"`
+	// Matches part of the name, case-insensitively.
+	Search *string `json:"search,omitempty"`
+}
+
+type EnrolmentConnection struct {
+	Edges      []*EnrolmentEdge `json:"edges"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type EnrolmentEdge struct {
+	Cursor string               `json:"cursor"`
+	Node   *enrolment.Enrolment `json:"node"`
+}
+
+type EnrolmentFilter struct {
+	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
+	// true: only ongoing; false: only ended.
+	Ongoing        *bool   `json:"ongoing,omitempty"`
+	ProjectID      *string `json:"projectId,omitempty"`
+	HostEmployerID *string `json:"hostEmployerId,omitempty"`
+	UnitID         *string `json:"unitId,omitempty"`
+	// Start date on or after.
+	StartFrom *Date `json:"startFrom,omitempty"`
+	// Start date on or before.
+	StartTo *Date `json:"startTo,omitempty"`
 }
 
 // Outcome of an exit cohort (avslutskohort), served from the warehouse.
@@ -96,7 +300,48 @@ type FigureDisplay struct {
 	Share string `json:"share"`
 }
 
+// Result of a CSV import: nothing is imported while errors exist, unless skipInvalid.
+type ImportResult struct {
+	Imported int               `json:"imported"`
+	Skipped  int               `json:"skipped"`
+	Errors   []*ImportRowError `json:"errors"`
+}
+
+// One rejected row of an import (rad som inte kunde läsas in).
+type ImportRowError struct {
+	// 1-based line number in the file (the header is line 1).
+	Line int `json:"line"`
+	// The column, if one is to blame.
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+type InviteToRecruitmentEventInput struct {
+	EventID        string   `json:"eventId"`
+	ParticipantIds []string `json:"participantIds"`
+}
+
+type MakeOfferInput struct {
+	InterviewID string `json:"interviewId"`
+	Version     int    `json:"version"`
+	OfferDate   Date   `json:"offerDate"`
+}
+
 type Mutation struct {
+}
+
+// The enrolment an accepted offer leads to; eligibility is checked as in createEnrolment.
+type OfferEnrolmentInput struct {
+	MeasureTypeCode     string                    `json:"measureTypeCode"`
+	DecisionDate        *Date                     `json:"decisionDate,omitempty"`
+	StartDate           Date                      `json:"startDate"`
+	PlannedEndDate      *Date                     `json:"plannedEndDate,omitempty"`
+	Occupation          *string                   `json:"occupation,omitempty"`
+	EmploymentRate      *int                      `json:"employmentRate,omitempty"`
+	WagePayer           *WagePayer                `json:"wagePayer,omitempty"`
+	UnitID              *string                   `json:"unitId,omitempty"`
+	ProjectID           *string                   `json:"projectId,omitempty"`
+	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
 }
 
 // Outcome figures for one group of an exit cohort.
@@ -132,10 +377,40 @@ type OutcomeFigure struct {
 	Display *FigureDisplay `json:"display"`
 }
 
+type OverdueFollowUpConnection struct {
+	Edges      []*OverdueFollowUpEdge `json:"edges"`
+	PageInfo   *PageInfo              `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+type OverdueFollowUpEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *actionplan.Overdue `json:"node"`
+}
+
 // Page information of a Relay cursor connection.
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
+}
+
+type ParticipantAttributesInput struct {
+	// Defaults to today.
+	ValidFrom           *Date                `json:"validFrom,omitempty"`
+	District            *string              `json:"district,omitempty"`
+	BirthRegion         *BirthRegion         `json:"birthRegion,omitempty"`
+	NewlyArrived        *bool                `json:"newlyArrived,omitempty"`
+	ResidencePermitDate *Date                `json:"residencePermitDate,omitempty"`
+	ResidencePermitKind *ResidencePermitKind `json:"residencePermitKind,omitempty"`
+	IntroductionPlan    *bool                `json:"introductionPlan,omitempty"`
+	RegisteredAtAf      *bool                `json:"registeredAtAf,omitempty"`
+	GuaranteeDays       *int                 `json:"guaranteeDays,omitempty"`
+	SocialAssistance    *bool                `json:"socialAssistance,omitempty"`
+	Disability          *bool                `json:"disability,omitempty"`
+	EducationLevel      *EducationLevel      `json:"educationLevel,omitempty"`
+	SwedishLevel        *string              `json:"swedishLevel,omitempty"`
+	DistanceCategory    *DistanceCategory    `json:"distanceCategory,omitempty"`
+	SchoolProgramme     *SchoolProgramme     `json:"schoolProgramme,omitempty"`
 }
 
 type ParticipantConnection struct {
@@ -149,7 +424,58 @@ type ParticipantEdge struct {
 	Node   *participant.Participant `json:"node"`
 }
 
+// Caseworker search (sök deltagare); every given criterion must match.
+type ParticipantFilter struct {
+	// Part of the name, or a personal identity number in any accepted form.
+	Search           *string           `json:"search,omitempty"`
+	District         *string           `json:"district,omitempty"`
+	CaseStatus       *CaseStatus       `json:"caseStatus,omitempty"`
+	DistanceCategory *DistanceCategory `json:"distanceCategory,omitempty"`
+	CaseworkerID     *string           `json:"caseworkerId,omitempty"`
+}
+
+type ProjectConnection struct {
+	Edges      []*ProjectEdge `json:"edges"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type ProjectEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *project.Project `json:"node"`
+}
+
 type Query struct {
+}
+
+type QuotaConnection struct {
+	Edges      []*QuotaEdge `json:"edges"`
+	PageInfo   *PageInfo    `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+type QuotaEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *quota.Quota `json:"node"`
+}
+
+type RecordFollowUpInput struct {
+	ParticipantID string   `json:"participantId"`
+	EnrolmentID   *string  `json:"enrolmentId,omitempty"`
+	HeldOn        Date     `json:"heldOn"`
+	Attendees     []string `json:"attendees,omitempty"`
+	Notes         *string  `json:"notes,omitempty"`
+	// Defaults to the cadence: one month after, or three once the enrolment is three months old.
+	NextDueDate    *Date   `json:"nextDueDate,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type RecordInterviewInput struct {
+	EventID        string  `json:"eventId"`
+	ParticipantID  string  `json:"participantId"`
+	EmployerID     string  `json:"employerId"`
+	Notes          *string `json:"notes,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type RecordObservationInput struct {
@@ -159,6 +485,581 @@ type RecordObservationInput struct {
 	SocialAssistance *bool             `json:"socialAssistance,omitempty"`
 	EmploymentRate   *float64          `json:"employmentRate,omitempty"`
 	Source           ObservationSource `json:"source"`
+}
+
+type RecordParticipantAttributesInput struct {
+	ParticipantID string `json:"participantId"`
+	// Values not given carry over from the set in force on validFrom.
+	Attributes *ParticipantAttributesInput `json:"attributes"`
+}
+
+type RecruitmentEventConnection struct {
+	Edges      []*RecruitmentEventEdge `json:"edges"`
+	PageInfo   *PageInfo               `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+type RecruitmentEventEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *recruitment.Event `json:"node"`
+}
+
+type RecruitmentPlaceInput struct {
+	EmployerID string `json:"employerId"`
+	Places     int    `json:"places"`
+}
+
+type ReferralConnection struct {
+	Edges      []*ReferralEdge `json:"edges"`
+	PageInfo   *PageInfo       `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+type ReferralEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *referral.Referral `json:"node"`
+}
+
+type ReferralFilter struct {
+	Source        *ReferralSource `json:"source,omitempty"`
+	ParticipantID *string         `json:"participantId,omitempty"`
+	// Referral date on or after.
+	From *Date `json:"from,omitempty"`
+	// Referral date on or before.
+	To *Date `json:"to,omitempty"`
+	// Only referrals whose feedback has not been sent.
+	FeedbackPending *bool `json:"feedbackPending,omitempty"`
+}
+
+type SaveActionPlanInput struct {
+	ParticipantID  string  `json:"participantId"`
+	Goal           string  `json:"goal"`
+	Responsible    *string `json:"responsible,omitempty"`
+	NextReviewDate *Date   `json:"nextReviewDate,omitempty"`
+	// The whole list of steps, in order; replaces the previous list.
+	Steps []*ActionPlanStepInput `json:"steps"`
+	// Null to create the plan; the current version to update it.
+	Version *int `json:"version,omitempty"`
+}
+
+type SetMeasureTypeActiveInput struct {
+	OrganisationID string `json:"organisationId"`
+	Code           string `json:"code"`
+	Active         bool   `json:"active"`
+}
+
+type StaffUserConnection struct {
+	Edges      []*StaffUserEdge `json:"edges"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type StaffUserEdge struct {
+	Cursor string                  `json:"cursor"`
+	Node   *organisation.StaffUser `json:"node"`
+}
+
+type TargetConnection struct {
+	Edges      []*TargetEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type TargetEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *project.Target `json:"node"`
+}
+
+type TargetFilter struct {
+	ProjectID *string `json:"projectId,omitempty"`
+	// Only targets whose period contains this date.
+	ActiveOn *Date `json:"activeOn,omitempty"`
+}
+
+type UpdateEmployerInput struct {
+	ID string `json:"id"`
+	// Must equal the current version; a stale version fails with CONFLICT.
+	Version   int           `json:"version"`
+	Kind      *EmployerKind `json:"kind,omitempty"`
+	Name      *string       `json:"name,omitempty"`
+	OrgNumber *string       `json:"orgNumber,omitempty"`
+	Headcount *int          `json:"headcount,omitempty"`
+	Notes     *string       `json:"notes,omitempty"`
+}
+
+type UpdateParticipantInput struct {
+	ID           string      `json:"id"`
+	Version      int         `json:"version"`
+	GivenName    *string     `json:"givenName,omitempty"`
+	FamilyName   *string     `json:"familyName,omitempty"`
+	Phone        *string     `json:"phone,omitempty"`
+	Email        *string     `json:"email,omitempty"`
+	CaseStatus   *CaseStatus `json:"caseStatus,omitempty"`
+	CaseworkerID *string     `json:"caseworkerId,omitempty"`
+}
+
+type UpdateProjectInput struct {
+	ID      string  `json:"id"`
+	Version int     `json:"version"`
+	Name    *string `json:"name,omitempty"`
+	EndDate *Date   `json:"endDate,omitempty"`
+	// Changing the target group raises targetGroupVersion.
+	TargetGroup *string `json:"targetGroup,omitempty"`
+}
+
+type UpdateReferralInput struct {
+	ID                    string  `json:"id"`
+	Version               int     `json:"version"`
+	TripartiteMeetingDate *Date   `json:"tripartiteMeetingDate,omitempty"`
+	FeedbackDueDate       *Date   `json:"feedbackDueDate,omitempty"`
+	FeedbackSentDate      *Date   `json:"feedbackSentDate,omitempty"`
+	Notes                 *string `json:"notes,omitempty"`
+}
+
+// Born in Sweden, Europe or outside Europe (födelseregion).
+type BirthRegion string
+
+const (
+	BirthRegionSweden        BirthRegion = "SWEDEN"
+	BirthRegionEurope        BirthRegion = "EUROPE"
+	BirthRegionOutsideEurope BirthRegion = "OUTSIDE_EUROPE"
+)
+
+var AllBirthRegion = []BirthRegion{
+	BirthRegionSweden,
+	BirthRegionEurope,
+	BirthRegionOutsideEurope,
+}
+
+func (e BirthRegion) IsValid() bool {
+	switch e {
+	case BirthRegionSweden, BirthRegionEurope, BirthRegionOutsideEurope:
+		return true
+	}
+	return false
+}
+
+func (e BirthRegion) String() string {
+	return string(e)
+}
+
+func (e *BirthRegion) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BirthRegion(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BirthRegion", str)
+	}
+	return nil
+}
+
+func (e BirthRegion) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BirthRegion) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BirthRegion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Case status (ärendestatus).
+type CaseStatus string
+
+const (
+	CaseStatusActive CaseStatus = "ACTIVE"
+	CaseStatusPaused CaseStatus = "PAUSED"
+	CaseStatusClosed CaseStatus = "CLOSED"
+)
+
+var AllCaseStatus = []CaseStatus{
+	CaseStatusActive,
+	CaseStatusPaused,
+	CaseStatusClosed,
+}
+
+func (e CaseStatus) IsValid() bool {
+	switch e {
+	case CaseStatusActive, CaseStatusPaused, CaseStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e CaseStatus) String() string {
+	return string(e)
+}
+
+func (e *CaseStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CaseStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CaseStatus", str)
+	}
+	return nil
+}
+
+func (e CaseStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CaseStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CaseStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Distance to the labour market (avstånd till arbetsmarknaden).
+type DistanceCategory string
+
+const (
+	// Job ready (grön).
+	DistanceCategoryGreen DistanceCategory = "GREEN"
+	// Work capacity uncertain (gul).
+	DistanceCategoryYellow DistanceCategory = "YELLOW"
+	// Far from the labour market (röd).
+	DistanceCategoryRed DistanceCategory = "RED"
+)
+
+var AllDistanceCategory = []DistanceCategory{
+	DistanceCategoryGreen,
+	DistanceCategoryYellow,
+	DistanceCategoryRed,
+}
+
+func (e DistanceCategory) IsValid() bool {
+	switch e {
+	case DistanceCategoryGreen, DistanceCategoryYellow, DistanceCategoryRed:
+		return true
+	}
+	return false
+}
+
+func (e DistanceCategory) String() string {
+	return string(e)
+}
+
+func (e *DistanceCategory) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DistanceCategory(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DistanceCategory", str)
+	}
+	return nil
+}
+
+func (e DistanceCategory) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DistanceCategory) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DistanceCategory) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Highest education level (utbildningsnivå).
+type EducationLevel string
+
+const (
+	// Pre-upper-secondary shorter than 9 years (förgymnasial < 9 år).
+	EducationLevelPreUpperSecondaryShort EducationLevel = "PRE_UPPER_SECONDARY_SHORT"
+	// Pre-upper-secondary, 9 years (förgymnasial 9 år).
+	EducationLevelPreUpperSecondary EducationLevel = "PRE_UPPER_SECONDARY"
+	// Upper secondary (gymnasial).
+	EducationLevelUpperSecondary EducationLevel = "UPPER_SECONDARY"
+	// Post-secondary shorter than 3 years (eftergymnasial < 3 år).
+	EducationLevelPostSecondaryShort EducationLevel = "POST_SECONDARY_SHORT"
+	// Post-secondary 3 years or more (eftergymnasial >= 3 år).
+	EducationLevelPostSecondaryLong EducationLevel = "POST_SECONDARY_LONG"
+)
+
+var AllEducationLevel = []EducationLevel{
+	EducationLevelPreUpperSecondaryShort,
+	EducationLevelPreUpperSecondary,
+	EducationLevelUpperSecondary,
+	EducationLevelPostSecondaryShort,
+	EducationLevelPostSecondaryLong,
+}
+
+func (e EducationLevel) IsValid() bool {
+	switch e {
+	case EducationLevelPreUpperSecondaryShort, EducationLevelPreUpperSecondary, EducationLevelUpperSecondary, EducationLevelPostSecondaryShort, EducationLevelPostSecondaryLong:
+		return true
+	}
+	return false
+}
+
+func (e EducationLevel) String() string {
+	return string(e)
+}
+
+func (e *EducationLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EducationLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EducationLevel", str)
+	}
+	return nil
+}
+
+func (e EducationLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EducationLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EducationLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which eligibility rule a measure's decisions are checked against (behörighetsregel).
+type EligibilityRule string
+
+const (
+	EligibilityRuleNone EligibilityRule = "NONE"
+	// Extra job (extratjänst): registered at AF and 450 guarantee days or newly arrived with an introduction plan or an EU/EEA family permit within 36 months.
+	EligibilityRuleExtraJob EligibilityRule = "EXTRA_JOB"
+	// Supported employment: aged 20-29 at the decision.
+	EligibilityRuleSupportedEmployment EligibilityRule = "SUPPORTED_EMPLOYMENT"
+	// Ung intro: aged 29 or younger at the decision.
+	EligibilityRuleUngIntro EligibilityRule = "UNG_INTRO"
+	// Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT).
+	EligibilityRuleSummerJob EligibilityRule = "SUMMER_JOB"
+)
+
+var AllEligibilityRule = []EligibilityRule{
+	EligibilityRuleNone,
+	EligibilityRuleExtraJob,
+	EligibilityRuleSupportedEmployment,
+	EligibilityRuleUngIntro,
+	EligibilityRuleSummerJob,
+}
+
+func (e EligibilityRule) IsValid() bool {
+	switch e {
+	case EligibilityRuleNone, EligibilityRuleExtraJob, EligibilityRuleSupportedEmployment, EligibilityRuleUngIntro, EligibilityRuleSummerJob:
+		return true
+	}
+	return false
+}
+
+func (e EligibilityRule) String() string {
+	return string(e)
+}
+
+func (e *EligibilityRule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EligibilityRule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EligibilityRule", str)
+	}
+	return nil
+}
+
+func (e EligibilityRule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EligibilityRule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EligibilityRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Kind of host workplace or employer (arbetsgivare, arbetsplats).
+type EmployerKind string
+
+const (
+	// A municipal department (förvaltning), with a headcount used for quotas.
+	EmployerKindMunicipalDepartment EmployerKind = "MUNICIPAL_DEPARTMENT"
+	// A municipal company (kommunalt bolag).
+	EmployerKindMunicipalCompany EmployerKind = "MUNICIPAL_COMPANY"
+	// A private company (privat företag).
+	EmployerKindPrivateCompany EmployerKind = "PRIVATE_COMPANY"
+	// An association (förening).
+	EmployerKindAssociation EmployerKind = "ASSOCIATION"
+	// The unit's own practical workplace (egen verksamhet), e.g. Återbruket.
+	EmployerKindOwnWorkshop EmployerKind = "OWN_WORKSHOP"
+)
+
+var AllEmployerKind = []EmployerKind{
+	EmployerKindMunicipalDepartment,
+	EmployerKindMunicipalCompany,
+	EmployerKindPrivateCompany,
+	EmployerKindAssociation,
+	EmployerKindOwnWorkshop,
+}
+
+func (e EmployerKind) IsValid() bool {
+	switch e {
+	case EmployerKindMunicipalDepartment, EmployerKindMunicipalCompany, EmployerKindPrivateCompany, EmployerKindAssociation, EmployerKindOwnWorkshop:
+		return true
+	}
+	return false
+}
+
+func (e EmployerKind) String() string {
+	return string(e)
+}
+
+func (e *EmployerKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmployerKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmployerKind", str)
+	}
+	return nil
+}
+
+func (e EmployerKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmployerKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmployerKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who funds a project (finansiär).
+type Funder string
+
+const (
+	// European Social Fund (Europeiska socialfonden).
+	FunderEsf Funder = "ESF"
+	// Asylum, Migration and Integration Fund (AMIF).
+	FunderAmif Funder = "AMIF"
+	// County administrative board, §37 funds (Länsstyrelsen §37).
+	FunderLansstyrelsen37 Funder = "LANSSTYRELSEN_37"
+	// Coordination association (samordningsförbund).
+	FunderSamordningsforbund Funder = "SAMORDNINGSFORBUND"
+	// The municipality itself (kommunen).
+	FunderMunicipality Funder = "MUNICIPALITY"
+	FunderOther        Funder = "OTHER"
+)
+
+var AllFunder = []Funder{
+	FunderEsf,
+	FunderAmif,
+	FunderLansstyrelsen37,
+	FunderSamordningsforbund,
+	FunderMunicipality,
+	FunderOther,
+}
+
+func (e Funder) IsValid() bool {
+	switch e {
+	case FunderEsf, FunderAmif, FunderLansstyrelsen37, FunderSamordningsforbund, FunderMunicipality, FunderOther:
+		return true
+	}
+	return false
+}
+
+func (e Funder) String() string {
+	return string(e)
+}
+
+func (e *Funder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Funder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Funder", str)
+	}
+	return nil
+}
+
+func (e Funder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Funder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Funder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Gender (kön). All statistics are split by it.
@@ -440,6 +1341,266 @@ func (e OutcomeStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Kind of recruitment event.
+type RecruitmentEventKind string
+
+const (
+	// Recruitment meeting (rekryteringsträff): AF invites, the unit interviews briefly.
+	RecruitmentEventKindMeeting RecruitmentEventKind = "MEETING"
+	// Recruitment fair (rekryteringsmässa): departments interview for the places they offer.
+	RecruitmentEventKindFair RecruitmentEventKind = "FAIR"
+)
+
+var AllRecruitmentEventKind = []RecruitmentEventKind{
+	RecruitmentEventKindMeeting,
+	RecruitmentEventKindFair,
+}
+
+func (e RecruitmentEventKind) IsValid() bool {
+	switch e {
+	case RecruitmentEventKindMeeting, RecruitmentEventKindFair:
+		return true
+	}
+	return false
+}
+
+func (e RecruitmentEventKind) String() string {
+	return string(e)
+}
+
+func (e *RecruitmentEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RecruitmentEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RecruitmentEventKind", str)
+	}
+	return nil
+}
+
+func (e RecruitmentEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RecruitmentEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RecruitmentEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What the referral orders (uppdrag).
+type ReferralOrder string
+
+const (
+	// Work-capacity assessment (arbetsförmågebedömning).
+	ReferralOrderWorkCapacityAssessment ReferralOrder = "WORK_CAPACITY_ASSESSMENT"
+	// Work practice (praktik).
+	ReferralOrderWorkPractice ReferralOrder = "WORK_PRACTICE"
+	// Help into a job (stöd till arbete).
+	ReferralOrderJobHelp ReferralOrder = "JOB_HELP"
+	// A labour-market employment (arbetsmarknadsanställning).
+	ReferralOrderLabourMarketEmployment ReferralOrder = "LABOUR_MARKET_EMPLOYMENT"
+	// Mapping (kartläggning).
+	ReferralOrderMapping ReferralOrder = "MAPPING"
+)
+
+var AllReferralOrder = []ReferralOrder{
+	ReferralOrderWorkCapacityAssessment,
+	ReferralOrderWorkPractice,
+	ReferralOrderJobHelp,
+	ReferralOrderLabourMarketEmployment,
+	ReferralOrderMapping,
+}
+
+func (e ReferralOrder) IsValid() bool {
+	switch e {
+	case ReferralOrderWorkCapacityAssessment, ReferralOrderWorkPractice, ReferralOrderJobHelp, ReferralOrderLabourMarketEmployment, ReferralOrderMapping:
+		return true
+	}
+	return false
+}
+
+func (e ReferralOrder) String() string {
+	return string(e)
+}
+
+func (e *ReferralOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReferralOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReferralOrder", str)
+	}
+	return nil
+}
+
+func (e ReferralOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReferralOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReferralOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who referred the person (anvisande part).
+type ReferralSource string
+
+const (
+	// Social services / social assistance (socialtjänsten, ekonomiskt bistånd).
+	ReferralSourceSocialServices ReferralSource = "SOCIAL_SERVICES"
+	// The Public Employment Service (Arbetsförmedlingen).
+	ReferralSourceAf ReferralSource = "AF"
+	// The Social Insurance Agency (Försäkringskassan).
+	ReferralSourceSocialInsurance ReferralSource = "SOCIAL_INSURANCE"
+	// The Region (regionen, e.g. psychiatry).
+	ReferralSourceRegion ReferralSource = "REGION"
+	// Came on their own (egen anmälan).
+	ReferralSourceSelf ReferralSource = "SELF"
+	// Other (annan).
+	ReferralSourceOther ReferralSource = "OTHER"
+)
+
+var AllReferralSource = []ReferralSource{
+	ReferralSourceSocialServices,
+	ReferralSourceAf,
+	ReferralSourceSocialInsurance,
+	ReferralSourceRegion,
+	ReferralSourceSelf,
+	ReferralSourceOther,
+}
+
+func (e ReferralSource) IsValid() bool {
+	switch e {
+	case ReferralSourceSocialServices, ReferralSourceAf, ReferralSourceSocialInsurance, ReferralSourceRegion, ReferralSourceSelf, ReferralSourceOther:
+		return true
+	}
+	return false
+}
+
+func (e ReferralSource) String() string {
+	return string(e)
+}
+
+func (e *ReferralSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReferralSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReferralSource", str)
+	}
+	return nil
+}
+
+func (e ReferralSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReferralSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReferralSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Kind of residence permit (uppehållstillstånd).
+type ResidencePermitKind string
+
+const (
+	ResidencePermitKindRefugee      ResidencePermitKind = "REFUGEE"
+	ResidencePermitKindFamilyMember ResidencePermitKind = "FAMILY_MEMBER"
+	// Residence permit or card as a family member of an EU/EEA citizen (uppehållskort).
+	ResidencePermitKindFamilyMemberEuEea ResidencePermitKind = "FAMILY_MEMBER_EU_EEA"
+	ResidencePermitKindWork              ResidencePermitKind = "WORK"
+	ResidencePermitKindStudies           ResidencePermitKind = "STUDIES"
+	ResidencePermitKindOther             ResidencePermitKind = "OTHER"
+)
+
+var AllResidencePermitKind = []ResidencePermitKind{
+	ResidencePermitKindRefugee,
+	ResidencePermitKindFamilyMember,
+	ResidencePermitKindFamilyMemberEuEea,
+	ResidencePermitKindWork,
+	ResidencePermitKindStudies,
+	ResidencePermitKindOther,
+}
+
+func (e ResidencePermitKind) IsValid() bool {
+	switch e {
+	case ResidencePermitKindRefugee, ResidencePermitKindFamilyMember, ResidencePermitKindFamilyMemberEuEea, ResidencePermitKindWork, ResidencePermitKindStudies, ResidencePermitKindOther:
+		return true
+	}
+	return false
+}
+
+func (e ResidencePermitKind) String() string {
+	return string(e)
+}
+
+func (e *ResidencePermitKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResidencePermitKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResidencePermitKind", str)
+	}
+	return nil
+}
+
+func (e ResidencePermitKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResidencePermitKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResidencePermitKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Roles (roller). Every query and mutation names the roles that may call it.
 type Role string
 
@@ -502,6 +1663,194 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// School programme, for summer jobs (feriejobb).
+type SchoolProgramme string
+
+const (
+	// Year 9 (årskurs 9).
+	SchoolProgrammeYear9 SchoolProgramme = "YEAR_9"
+	// Language-introduction programme (SPRINT).
+	SchoolProgrammeSprint SchoolProgramme = "SPRINT"
+	SchoolProgrammeOther  SchoolProgramme = "OTHER"
+)
+
+var AllSchoolProgramme = []SchoolProgramme{
+	SchoolProgrammeYear9,
+	SchoolProgrammeSprint,
+	SchoolProgrammeOther,
+}
+
+func (e SchoolProgramme) IsValid() bool {
+	switch e {
+	case SchoolProgrammeYear9, SchoolProgrammeSprint, SchoolProgrammeOther:
+		return true
+	}
+	return false
+}
+
+func (e SchoolProgramme) String() string {
+	return string(e)
+}
+
+func (e *SchoolProgramme) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SchoolProgramme(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SchoolProgramme", str)
+	}
+	return nil
+}
+
+func (e SchoolProgramme) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SchoolProgramme) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SchoolProgramme) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a target counts (målvariabel).
+type TargetMetric string
+
+const (
+	// Enrolment decisions (beslut) by decision date.
+	TargetMetricDecisions TargetMetric = "DECISIONS"
+	// Enrolments started (påbörjade) by start date.
+	TargetMetricStarts TargetMetric = "STARTS"
+	// Distinct participants with an enrolment active in the period (deltagare).
+	TargetMetricParticipants TargetMetric = "PARTICIPANTS"
+	// Exits to unsubsidised work or studies (till arbete eller studier) by exit date.
+	TargetMetricExitsToWorkOrStudies TargetMetric = "EXITS_TO_WORK_OR_STUDIES"
+	// Referrals received (anvisningar) by referral date.
+	TargetMetricReferrals TargetMetric = "REFERRALS"
+)
+
+var AllTargetMetric = []TargetMetric{
+	TargetMetricDecisions,
+	TargetMetricStarts,
+	TargetMetricParticipants,
+	TargetMetricExitsToWorkOrStudies,
+	TargetMetricReferrals,
+}
+
+func (e TargetMetric) IsValid() bool {
+	switch e {
+	case TargetMetricDecisions, TargetMetricStarts, TargetMetricParticipants, TargetMetricExitsToWorkOrStudies, TargetMetricReferrals:
+		return true
+	}
+	return false
+}
+
+func (e TargetMetric) String() string {
+	return string(e)
+}
+
+func (e *TargetMetric) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TargetMetric(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TargetMetric", str)
+	}
+	return nil
+}
+
+func (e TargetMetric) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TargetMetric) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TargetMetric) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who pays the wage (lönefinansiering).
+type WagePayer string
+
+const (
+	WagePayerMunicipality WagePayer = "MUNICIPALITY"
+	WagePayerHostEmployer WagePayer = "HOST_EMPLOYER"
+	// Arbetsförmedlingen (state funding).
+	WagePayerAf    WagePayer = "AF"
+	WagePayerOther WagePayer = "OTHER"
+)
+
+var AllWagePayer = []WagePayer{
+	WagePayerMunicipality,
+	WagePayerHostEmployer,
+	WagePayerAf,
+	WagePayerOther,
+}
+
+func (e WagePayer) IsValid() bool {
+	switch e {
+	case WagePayerMunicipality, WagePayerHostEmployer, WagePayerAf, WagePayerOther:
+		return true
+	}
+	return false
+}
+
+func (e WagePayer) String() string {
+	return string(e)
+}
+
+func (e *WagePayer) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WagePayer(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WagePayer", str)
+	}
+	return nil
+}
+
+func (e WagePayer) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WagePayer) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WagePayer) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 )
 
@@ -70,4 +72,18 @@ func TimePtr(d *Date) *time.Time {
 	}
 	t := time.Time(*d)
 	return &t
+}
+
+// MarshalCalendarDate lets domain structs keep dates as time.Time: gqlgen binds the Date
+// scalar to time.Time through this pair (see gqlgen.yml), so no resolver is needed per
+// date field.
+func MarshalCalendarDate(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) { Date(t).MarshalGQL(w) })
+}
+
+// UnmarshalCalendarDate parses YYYY-MM-DD into a time.Time.
+func UnmarshalCalendarDate(v any) (time.Time, error) {
+	var d Date
+	err := d.UnmarshalGQL(v)
+	return time.Time(d), err
 }

@@ -29,15 +29,21 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/quota"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -154,6 +160,12 @@ func NewHandler(o Options) http.Handler {
 		Participants:  participant.NewStore(pool),
 		Enrolments:    enrolment.NewStore(pool),
 		Observations:  outcome.NewStore(pool),
+		Employers:     employer.NewStore(pool),
+		Referrals:     referral.NewStore(pool),
+		ActionPlans:   actionplan.NewStore(pool),
+		Projects:      project.NewStore(pool),
+		Recruitment:   recruitment.NewStore(pool),
+		Quotas:        quota.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
 		Now:           time.Now,

@@ -22,7 +22,34 @@ type Enrolment struct {
 	PlannedEndDate *time.Time
 	EndDate        *time.Time
 	ExitReason     *outcome.Status
+	UnitID         *string
+	HostEmployerID *string
+	ProjectID      *string
+	Occupation     string
+	WagePayer      *string // municipality, host_employer, af, other
+	Subsidised     bool
+	Eligibility    EligibilityRecord
 	Version        int
+}
+
+// EligibilityRecord is what the decision's eligibility check found, or the override
+// that replaced a failed check.
+type EligibilityRecord struct {
+	Rule           string
+	Basis          []string
+	OverrideReason *string
+	OverrideBy     *string
+	OverrideAt     *time.Time
+}
+
+// Overridden reports whether the rule was overridden.
+func (e EligibilityRecord) Overridden() bool { return e.OverrideReason != nil }
+
+// Rate is an employment rate from a date (sysselsättningsgrad).
+type Rate struct {
+	EnrolmentID string
+	ValidFrom   time.Time
+	Rate        int
 }
 
 // CreateInput decides and starts an enrolment. The measure is named by its code in the

@@ -2,6 +2,7 @@ package enrolment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -164,4 +165,9 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 		return nil, fmt.Errorf("load enrolments: %w", err)
 	}
 	return pgx.CollectRows(rows, scan)
+}
+
+// RatesByEnrolments loads these enrolments' employment rates in one statement, by date.
+func (s *Store) RatesByEnrolments(ctx context.Context, enrolmentIDs []string) ([]Rate, error) {
+	return nil, errors.New("not implemented")
 }

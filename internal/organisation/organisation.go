@@ -37,6 +37,28 @@ type MeasureType struct {
 	// MunicipalEmployment marks the municipality's own labour-market employments, which
 	// the Kolada "result at exit" indicator does not count as work.
 	MunicipalEmployment bool
+	// EligibilityRule names the rule a decision is checked against (internal/eligibility).
+	EligibilityRule string
+	// Active measures take new enrolments; inactive ones stay in history.
+	Active bool
+}
+
+// Unit is a unit (enhet) of the labour-market department.
+type Unit struct {
+	ID             string
+	OrganisationID string
+	Name           string
+}
+
+// StaffUser is a member of staff and their unit.
+type StaffUser struct {
+	ID             string
+	OrganisationID string
+	UnitID         *string
+	Name           string
+	Email          string
+	Title          string
+	Version        int
 }
 
 // CreateInput is what creating an organisation needs.
@@ -68,7 +90,7 @@ func (in *CreateInput) Validate() error {
 // DefaultCatalogue is the measure list DOMAIN.md names; each new municipality starts
 // with it and may extend it.
 var DefaultCatalogue = []MeasureType{
-	{Code: "extra_job", Name: "Extra job", SwedishName: "Extratjänst", Category: "employment", Subsidised: true, MunicipalEmployment: true},
+	{Code: "extra_job", Name: "Extra job", SwedishName: "Extratjänst", Category: "employment", Subsidised: true, MunicipalEmployment: true, EligibilityRule: "extra_job"},
 	{Code: "labour_market_employment", Name: "Labour-market employment", SwedishName: "Arbetsmarknadsanställning", Category: "employment", Subsidised: true, MunicipalEmployment: true},
 	{Code: "secure_employment", Name: "Secure employment", SwedishName: "Trygghetsanställning", Category: "employment", Subsidised: true},
 	{Code: "sheltered_public_employment", Name: "Sheltered public employment", SwedishName: "Offentligt skyddat arbete (OSA)", Category: "employment", Subsidised: true, MunicipalEmployment: true},
@@ -77,11 +99,11 @@ var DefaultCatalogue = []MeasureType{
 	{Code: "work_practice", Name: "Work practice", SwedishName: "Praktik", Category: "practice"},
 	{Code: "work_training", Name: "Work training", SwedishName: "Arbetsträning", Category: "practice"},
 	{Code: "work_capacity_assessment", Name: "Work-capacity assessment", SwedishName: "Arbetsförmågebedömning", Category: "assessment"},
-	{Code: "supported_employment", Name: "Supported employment", SwedishName: "Supported employment (IPS)", Category: "guidance"},
-	{Code: "ung_intro", Name: "Case management for young people with a mental disability", SwedishName: "Ung intro", Category: "guidance"},
+	{Code: "supported_employment", Name: "Supported employment", SwedishName: "Supported employment (IPS)", Category: "guidance", EligibilityRule: "supported_employment"},
+	{Code: "ung_intro", Name: "Case management for young people with a mental disability", SwedishName: "Ung intro", Category: "guidance", EligibilityRule: "ung_intro"},
 	{Code: "act_course", Name: "ACT course", SwedishName: "ACT-kurs", Category: "guidance"},
 	{Code: "supported_education", Name: "Supported Education", SwedishName: "Supported Education", Category: "education"},
-	{Code: "summer_job", Name: "Summer job for pupils", SwedishName: "Feriejobb", Category: "summer_job", MunicipalEmployment: true},
+	{Code: "summer_job", Name: "Summer job for pupils", SwedishName: "Feriejobb", Category: "summer_job", MunicipalEmployment: true, EligibilityRule: "summer_job"},
 	{Code: "subsidised_summer_job", Name: "Subsidised summer job", SwedishName: "Subventionerat sommarjobb (SUSO)", Category: "summer_job", Subsidised: true},
 	{Code: "orientation_course", Name: "Orientation course", SwedishName: "Orienteringskurs", Category: "education"},
 	{Code: "language_development", Name: "Language-developing measure", SwedishName: "Språkutvecklande insats", Category: "education"},

@@ -2,6 +2,7 @@ package organisation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -37,8 +38,12 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Organisation, error
 		}
 		batch := &pgx.Batch{}
 		for _, m := range DefaultCatalogue {
-			batch.Queue(`INSERT INTO measure_type (organisation_id, code, name, swedish_name, category, subsidised, municipal_employment)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, o.ID, m.Code, m.Name, m.SwedishName, m.Category, m.Subsidised, m.MunicipalEmployment)
+			rule := m.EligibilityRule
+			if rule == "" {
+				rule = "none"
+			}
+			batch.Queue(`INSERT INTO measure_type (organisation_id, code, name, swedish_name, category, subsidised, municipal_employment, eligibility_rule)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, o.ID, m.Code, m.Name, m.SwedishName, m.Category, m.Subsidised, m.MunicipalEmployment, rule)
 		}
 		return tx.SendBatch(ctx, batch).Close()
 	})
@@ -99,11 +104,11 @@ func scanOrganisation(r pgx.CollectableRow) (Organisation, error) {
 	return o, err
 }
 
-const measureColumns = `id, organisation_id, code, name, swedish_name, category, subsidised, municipal_employment`
+const measureColumns = `id, organisation_id, code, name, swedish_name, category, subsidised, municipal_employment, eligibility_rule, active`
 
 func scanMeasure(r pgx.CollectableRow) (MeasureType, error) {
 	var m MeasureType
-	err := r.Scan(&m.ID, &m.OrganisationID, &m.Code, &m.Name, &m.SwedishName, &m.Category, &m.Subsidised, &m.MunicipalEmployment)
+	err := r.Scan(&m.ID, &m.OrganisationID, &m.Code, &m.Name, &m.SwedishName, &m.Category, &m.Subsidised, &m.MunicipalEmployment, &m.EligibilityRule, &m.Active)
 	return m, err
 }
 
@@ -127,4 +132,14 @@ func (s *Store) MeasureTypesByIDs(ctx context.Context, ids []string) ([]MeasureT
 		return nil, fmt.Errorf("load measure types: %w", err)
 	}
 	return pgx.CollectRows(rows, scanMeasure)
+}
+
+// UnitsByIDs loads units by id in one statement (dataloader).
+func (s *Store) UnitsByIDs(ctx context.Context, ids []string) ([]Unit, error) {
+	return nil, errors.New("not implemented")
+}
+
+// StaffByIDs loads staff users by id in one statement (dataloader).
+func (s *Store) StaffByIDs(ctx context.Context, ids []string) ([]StaffUser, error) {
+	return nil, errors.New("not implemented")
 }

@@ -2,6 +2,7 @@ package outcome
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,4 +78,9 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 		return nil, fmt.Errorf("load observations: %w", err)
 	}
 	return pgx.CollectRows(rows, scan)
+}
+
+// LatestByParticipants loads each participant's latest observation in one statement.
+func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
+	return nil, errors.New("not implemented")
 }

@@ -37,8 +37,45 @@ type Participant struct {
 	FamilyName             string
 	Gender                 Gender
 	BirthDate              time.Time
+	CaseStatus             CaseStatus
+	CaseworkerID           *string
+	Phone                  string
+	Email                  string
 	Version                int
 	CreatedAt              time.Time
+}
+
+// CaseStatus is where the participant's case stands.
+type CaseStatus string
+
+const (
+	Active CaseStatus = "active"
+	Paused CaseStatus = "paused"
+	Closed CaseStatus = "closed"
+)
+
+// Attributes are what is known about a participant from a date (uppgifter från och
+// med). Nil means not recorded. Analysis uses the set in force at a measure's start.
+type Attributes struct {
+	ID                  string
+	ParticipantID       string
+	ValidFrom           time.Time
+	District            *string
+	BirthRegion         *string // sweden, europe, outside_europe
+	NewlyArrived        *bool
+	ResidencePermitDate *time.Time
+	ResidencePermitKind *string // refugee, family_member, family_member_eu_eea, work, studies, other
+	IntroductionPlan    *bool
+	RegisteredAtAf      *bool
+	GuaranteeDays       *int
+	SocialAssistance    *bool
+	Disability          *bool
+	EducationLevel      *string
+	SwedishLevel        *string
+	DistanceCategory    *string // green, yellow, red
+	SchoolProgramme     *string // year_9, sprint, other
+	RecordedBy          string
+	RecordedAt          time.Time
 }
 
 // CreateInput registers a participant.

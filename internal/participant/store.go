@@ -3,6 +3,7 @@ package participant
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -197,4 +198,9 @@ func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (
 		return "", apperr.NotFoundf(field, "participant not found")
 	}
 	return orgID, err
+}
+
+// AttributesByParticipants loads these participants' attribute history in one statement, by date.
+func (s *Store) AttributesByParticipants(ctx context.Context, participantIDs []string) ([]Attributes, error) {
+	return nil, errors.New("not implemented")
 }
