@@ -1,10 +1,14 @@
 package graph
 
 import (
+	"context"
 	"strings"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
@@ -65,4 +69,57 @@ func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
 			Display: &model.FigureDisplay{N: d.N, Known: d.Known, Unknown: d.Unknown, InWorkOrStudies: d.InWorkOrStudies, Share: d.Share}})
 	}
 	return out
+}
+
+// subject names the caller in what they record (override by, recorded by).
+func subject(ctx context.Context) string {
+	if p, err := auth.Require(ctx); err == nil {
+		return p.Subject
+	}
+	return "unknown"
+}
+
+// today is the current date (UTC) by the resolver's clock.
+func (r *Resolver) today() time.Time {
+	y, m, d := r.Now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func timestampPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// enrolmentPage lists enrolments as a connection.
+func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.Filter, first *int, after *string) (*model.EnrolmentConnection, error) {
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Enrolments.List(ctx, orgID, f, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, e *enrolment.Enrolment) *model.EnrolmentEdge {
+		return &model.EnrolmentEdge{Cursor: c, Node: e}
+	})
+	return &model.EnrolmentConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
+}
+
+// attributesIn converts an attributes input; nil stays nil.
+func attributesIn(in *model.ParticipantAttributesInput) *participant.AttributesInput {
+	if in == nil {
+		return nil
+	}
+	return &participant.AttributesInput{
+		ValidFrom: model.TimePtr(in.ValidFrom), District: in.District, BirthRegion: enumInPtr(in.BirthRegion),
+		NewlyArrived: in.NewlyArrived, ResidencePermitDate: model.TimePtr(in.ResidencePermitDate),
+		ResidencePermitKind: enumInPtr(in.ResidencePermitKind), IntroductionPlan: in.IntroductionPlan,
+		RegisteredAtAf: in.RegisteredAtAf, GuaranteeDays: in.GuaranteeDays, SocialAssistance: in.SocialAssistance,
+		Disability: in.Disability, EducationLevel: enumInPtr(in.EducationLevel), SwedishLevel: in.SwedishLevel,
+		DistanceCategory: enumInPtr(in.DistanceCategory), SchoolProgramme: enumInPtr(in.SchoolProgramme),
+	}
 }

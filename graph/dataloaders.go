@@ -33,6 +33,7 @@ type Loaders struct {
 	RatesOf             *dataloadgen.Loader[string, []*enrolment.Rate]
 	Unit                *dataloadgen.Loader[string, *organisation.Unit]
 	StaffUser           *dataloadgen.Loader[string, *organisation.StaffUser]
+	StaffOfUnit         *dataloadgen.Loader[string, []*organisation.StaffUser]
 	Employer            *dataloadgen.Loader[string, *employer.Employer]
 	ContactsOf          *dataloadgen.Loader[string, []*employer.Contact]
 	NotesOf             *dataloadgen.Loader[string, []*employer.Note]
@@ -70,6 +71,8 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Unit: dataloadgen.NewLoader(byID(r.Organisations.UnitsByIDs, func(u organisation.Unit) string { return u.ID }, "unit"),
 			dataloadgen.WithWait(loaderWait)),
 		StaffUser: dataloadgen.NewLoader(byID(r.Organisations.StaffByIDs, func(u organisation.StaffUser) string { return u.ID }, "staff user"),
+			dataloadgen.WithWait(loaderWait)),
+		StaffOfUnit: dataloadgen.NewLoader(groupBy(r.Organisations.StaffOfUnits, func(u organisation.StaffUser) string { return deref(u.UnitID) }),
 			dataloadgen.WithWait(loaderWait)),
 		Employer: dataloadgen.NewLoader(byID(r.Employers.ByIDs, func(e employer.Employer) string { return e.ID }, "employer"),
 			dataloadgen.WithWait(loaderWait)),

@@ -7,67 +7,119 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Organisation is the resolver for the organisation field.
 func (r *employerResolver) Organisation(ctx context.Context, obj *employer.Employer) (*organisation.Organisation, error) {
-	panic(fmt.Errorf("not implemented: Organisation - organisation"))
+	return r.loaders(ctx).Organisation.Load(ctx, obj.OrganisationID)
 }
 
 // Kind is the resolver for the kind field.
 func (r *employerResolver) Kind(ctx context.Context, obj *employer.Employer) (model.EmployerKind, error) {
-	panic(fmt.Errorf("not implemented: Kind - kind"))
+	return enumOut[model.EmployerKind](string(obj.Kind)), nil
 }
 
 // Contacts is the resolver for the contacts field.
 func (r *employerResolver) Contacts(ctx context.Context, obj *employer.Employer) ([]*employer.Contact, error) {
-	panic(fmt.Errorf("not implemented: Contacts - contacts"))
+	return r.loaders(ctx).ContactsOf.Load(ctx, obj.ID)
 }
 
 // NoteLog is the resolver for the noteLog field.
 func (r *employerResolver) NoteLog(ctx context.Context, obj *employer.Employer) ([]*employer.Note, error) {
-	panic(fmt.Errorf("not implemented: NoteLog - noteLog"))
+	return r.loaders(ctx).NotesOf.Load(ctx, obj.ID)
 }
 
 // At is the resolver for the at field.
 func (r *employerNoteResolver) At(ctx context.Context, obj *employer.Note) (string, error) {
-	panic(fmt.Errorf("not implemented: At - at"))
+	return obj.At.UTC().Format(time.RFC3339), nil
 }
 
 // CreateEmployer is the resolver for the createEmployer field.
 func (r *mutationResolver) CreateEmployer(ctx context.Context, input model.CreateEmployerInput) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: CreateEmployer - createEmployer"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	e, err := r.Employers.Create(ctx, employer.CreateInput{OrganisationID: input.OrganisationID,
+		Kind: employer.Kind(enumIn(input.Kind)), Name: input.Name, OrgNumber: deref(input.OrgNumber),
+		Headcount: input.Headcount, Notes: deref(input.Notes), IdempotencyKey: deref(input.IdempotencyKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // UpdateEmployer is the resolver for the updateEmployer field.
 func (r *mutationResolver) UpdateEmployer(ctx context.Context, input model.UpdateEmployerInput) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: UpdateEmployer - updateEmployer"))
+	var kind *employer.Kind
+	if input.Kind != nil {
+		k := employer.Kind(enumIn(*input.Kind))
+		kind = &k
+	}
+	// Row-level security hides other organisations' employers: they read as NOT_FOUND.
+	e, err := r.Employers.Update(ctx, employer.UpdateInput{ID: input.ID, Version: input.Version, Kind: kind,
+		Name: input.Name, OrgNumber: input.OrgNumber, Headcount: input.Headcount, Notes: input.Notes})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // AddEmployerContact is the resolver for the addEmployerContact field.
 func (r *mutationResolver) AddEmployerContact(ctx context.Context, input model.AddEmployerContactInput) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: AddEmployerContact - addEmployerContact"))
+	e, err := r.Employers.AddContact(ctx, employer.ContactInput{EmployerID: input.EmployerID, Name: input.Name,
+		Role: deref(input.Role), Phone: deref(input.Phone), Email: deref(input.Email)})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // AddEmployerNote is the resolver for the addEmployerNote field.
 func (r *mutationResolver) AddEmployerNote(ctx context.Context, input model.AddEmployerNoteInput) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: AddEmployerNote - addEmployerNote"))
+	e, err := r.Employers.AddNote(ctx, input.EmployerID, input.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // Employers is the resolver for the employers field.
 func (r *queryResolver) Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string) (*model.EmployerConnection, error) {
-	panic(fmt.Errorf("not implemented: Employers - employers"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	var f employer.Filter
+	if filter != nil {
+		if filter.Kind != nil {
+			k := employer.Kind(enumIn(*filter.Kind))
+			f.Kind = &k
+		}
+		f.Search = deref(filter.Search)
+	}
+	res, err := r.Resolver.Employers.List(ctx, organisationID, f, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, e *employer.Employer) *model.EmployerEdge {
+		return &model.EmployerEdge{Cursor: c, Node: e}
+	})
+	return &model.EmployerConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Employer is the resolver for the employer field.
 func (r *queryResolver) Employer(ctx context.Context, id string) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: Employer - employer"))
+	return nullIfNotFound(r.loaders(ctx).Employer.Load(ctx, id))
 }
 
 // Employer returns generated.EmployerResolver implementation.

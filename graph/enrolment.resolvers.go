@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -22,17 +21,17 @@ import (
 
 // Rule is the resolver for the rule field.
 func (r *eligibilityRecordResolver) Rule(ctx context.Context, obj *enrolment.EligibilityRecord) (model.EligibilityRule, error) {
-	panic(fmt.Errorf("not implemented: Rule - rule"))
+	return enumOut[model.EligibilityRule](obj.Rule), nil
 }
 
 // OverrideAt is the resolver for the overrideAt field.
 func (r *eligibilityRecordResolver) OverrideAt(ctx context.Context, obj *enrolment.EligibilityRecord) (*string, error) {
-	panic(fmt.Errorf("not implemented: OverrideAt - overrideAt"))
+	return timestampPtr(obj.OverrideAt), nil
 }
 
 // Rule is the resolver for the rule field.
 func (r *eligibilityResultResolver) Rule(ctx context.Context, obj *eligibility.Result) (model.EligibilityRule, error) {
-	panic(fmt.Errorf("not implemented: Rule - rule"))
+	return enumOut[model.EligibilityRule](obj.Rule), nil
 }
 
 // Participant is the resolver for the participant field.
@@ -55,36 +54,53 @@ func (r *enrolmentResolver) ExitReason(ctx context.Context, obj *enrolment.Enrol
 
 // Unit is the resolver for the unit field.
 func (r *enrolmentResolver) Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error) {
-	panic(fmt.Errorf("not implemented: Unit - unit"))
+	if obj.UnitID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Unit.Load(ctx, *obj.UnitID)
 }
 
 // HostEmployer is the resolver for the hostEmployer field.
 func (r *enrolmentResolver) HostEmployer(ctx context.Context, obj *enrolment.Enrolment) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: HostEmployer - hostEmployer"))
+	if obj.HostEmployerID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Employer.Load(ctx, *obj.HostEmployerID)
 }
 
 // Project is the resolver for the project field.
 func (r *enrolmentResolver) Project(ctx context.Context, obj *enrolment.Enrolment) (*project.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	if obj.ProjectID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Project.Load(ctx, *obj.ProjectID)
 }
 
 // WagePayer is the resolver for the wagePayer field.
 func (r *enrolmentResolver) WagePayer(ctx context.Context, obj *enrolment.Enrolment) (*model.WagePayer, error) {
-	panic(fmt.Errorf("not implemented: WagePayer - wagePayer"))
+	return enumOutPtr[model.WagePayer](obj.WagePayer), nil
 }
 
 // EmploymentRates is the resolver for the employmentRates field.
 func (r *enrolmentResolver) EmploymentRates(ctx context.Context, obj *enrolment.Enrolment) ([]*enrolment.Rate, error) {
-	panic(fmt.Errorf("not implemented: EmploymentRates - employmentRates"))
+	return r.loaders(ctx).RatesOf.Load(ctx, obj.ID)
 }
 
 // CurrentEmploymentRate is the resolver for the currentEmploymentRate field.
 func (r *enrolmentResolver) CurrentEmploymentRate(ctx context.Context, obj *enrolment.Enrolment) (*int, error) {
-	panic(fmt.Errorf("not implemented: CurrentEmploymentRate - currentEmploymentRate"))
+	rates, err := r.loaders(ctx).RatesOf.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return enrolment.RateOn(rates, r.today()), nil
 }
 
 // CreateEnrolment is the resolver for the createEnrolment field.
 func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.CreateEnrolmentInput) (*enrolment.Enrolment, error) {
+	var override *string
+	if input.EligibilityOverride != nil {
+		override = &input.EligibilityOverride.Reason
+	}
 	e, err := r.Enrolments.Create(ctx, enrolment.CreateInput{
 		ParticipantID:   input.ParticipantID,
 		MeasureTypeCode: input.MeasureTypeCode,
@@ -93,6 +109,16 @@ func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.Crea
 		PlannedEndDate:  model.TimePtr(input.PlannedEndDate),
 		EndDate:         model.TimePtr(input.EndDate),
 		ExitReason:      fromStatusPtr(input.ExitReason),
+		UnitID:          input.UnitID,
+		HostEmployerID:  input.HostEmployerID,
+		ProjectID:       input.ProjectID,
+		Occupation:      deref(input.Occupation),
+		WagePayer:       enumInPtr(input.WagePayer),
+		Subsidised:      input.Subsidised,
+		EmploymentRate:  input.EmploymentRate,
+		OverrideReason:  override,
+		OverrideBy:      subject(ctx),
+		IdempotencyKey:  deref(input.IdempotencyKey),
 	})
 	if err != nil {
 		return nil, err
@@ -102,7 +128,12 @@ func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.Crea
 
 // ChangeEmploymentRate is the resolver for the changeEmploymentRate field.
 func (r *mutationResolver) ChangeEmploymentRate(ctx context.Context, input model.ChangeEmploymentRateInput) (*enrolment.Enrolment, error) {
-	panic(fmt.Errorf("not implemented: ChangeEmploymentRate - changeEmploymentRate"))
+	e, err := r.Enrolments.ChangeRate(ctx, enrolment.RateInput{EnrolmentID: input.EnrolmentID, Version: input.Version,
+		ValidFrom: time.Time(input.ValidFrom), Rate: input.Rate})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // ExitEnrolment is the resolver for the exitEnrolment field.
@@ -127,17 +158,33 @@ func (r *queryResolver) Enrolment(ctx context.Context, id string) (*enrolment.En
 
 // Enrolments is the resolver for the enrolments field.
 func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) (*model.EnrolmentConnection, error) {
-	panic(fmt.Errorf("not implemented: Enrolments - enrolments"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	var f enrolment.Filter
+	if filter != nil {
+		f = enrolment.Filter{MeasureTypeCode: filter.MeasureTypeCode, Ongoing: filter.Ongoing, ProjectID: filter.ProjectID,
+			HostEmployerID: filter.HostEmployerID, UnitID: filter.UnitID, StartFrom: model.TimePtr(filter.StartFrom),
+			StartTo: model.TimePtr(filter.StartTo)}
+	}
+	return r.enrolmentPage(ctx, organisationID, f, first, after)
 }
 
 // EligibilityOverrides is the resolver for the eligibilityOverrides field.
 func (r *queryResolver) EligibilityOverrides(ctx context.Context, organisationID string, first *int, after *string) (*model.EnrolmentConnection, error) {
-	panic(fmt.Errorf("not implemented: EligibilityOverrides - eligibilityOverrides"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	return r.enrolmentPage(ctx, organisationID, enrolment.Filter{OverriddenOnly: true}, first, after)
 }
 
 // CheckEligibility is the resolver for the checkEligibility field.
 func (r *queryResolver) CheckEligibility(ctx context.Context, participantID string, measureTypeCode string, decisionDate model.Date) (*eligibility.Result, error) {
-	panic(fmt.Errorf("not implemented: CheckEligibility - checkEligibility"))
+	res, err := r.Resolver.Enrolments.CheckEligibility(ctx, participantID, measureTypeCode, time.Time(decisionDate))
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 // EligibilityRecord returns generated.EligibilityRecordResolver implementation.

@@ -7,42 +7,83 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // EligibilityRule is the resolver for the eligibilityRule field.
 func (r *measureTypeResolver) EligibilityRule(ctx context.Context, obj *organisation.MeasureType) (model.EligibilityRule, error) {
-	panic(fmt.Errorf("not implemented: EligibilityRule - eligibilityRule"))
+	return enumOut[model.EligibilityRule](obj.EligibilityRule), nil
 }
 
 // CreateUnit is the resolver for the createUnit field.
 func (r *mutationResolver) CreateUnit(ctx context.Context, input model.CreateUnitInput) (*organisation.Unit, error) {
-	panic(fmt.Errorf("not implemented: CreateUnit - createUnit"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	u, err := r.Organisations.CreateUnit(ctx, organisation.UnitInput{OrganisationID: input.OrganisationID,
+		Name: input.Name, IdempotencyKey: deref(input.IdempotencyKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // CreateStaffUser is the resolver for the createStaffUser field.
 func (r *mutationResolver) CreateStaffUser(ctx context.Context, input model.CreateStaffUserInput) (*organisation.StaffUser, error) {
-	panic(fmt.Errorf("not implemented: CreateStaffUser - createStaffUser"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	u, err := r.Organisations.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: input.OrganisationID,
+		UnitID: input.UnitID, Name: input.Name, Email: deref(input.Email), Title: deref(input.Title),
+		IdempotencyKey: deref(input.IdempotencyKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
 
 // AddRegionalMember is the resolver for the addRegionalMember field.
 func (r *mutationResolver) AddRegionalMember(ctx context.Context, regionalID string, memberID string) (*organisation.Organisation, error) {
-	panic(fmt.Errorf("not implemented: AddRegionalMember - addRegionalMember"))
+	o, err := r.Organisations.AddRegionalMember(ctx, regionalID, memberID)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
 }
 
 // CreateMeasureType is the resolver for the createMeasureType field.
 func (r *mutationResolver) CreateMeasureType(ctx context.Context, input model.CreateMeasureTypeInput) (*organisation.MeasureType, error) {
-	panic(fmt.Errorf("not implemented: CreateMeasureType - createMeasureType"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	rule := model.EligibilityRuleNone
+	if input.EligibilityRule != nil {
+		rule = *input.EligibilityRule
+	}
+	m, err := r.Organisations.CreateMeasureType(ctx, organisation.MeasureTypeInput{OrganisationID: input.OrganisationID,
+		Code: input.Code, Name: input.Name, SwedishName: input.SwedishName, Category: input.Category,
+		Subsidised: input.Subsidised, MunicipalEmployment: input.MunicipalEmployment, EligibilityRule: enumIn(rule)})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // SetMeasureTypeActive is the resolver for the setMeasureTypeActive field.
 func (r *mutationResolver) SetMeasureTypeActive(ctx context.Context, input model.SetMeasureTypeActiveInput) (*organisation.MeasureType, error) {
-	panic(fmt.Errorf("not implemented: SetMeasureTypeActive - setMeasureTypeActive"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	m, err := r.Organisations.SetMeasureTypeActive(ctx, input.OrganisationID, input.Code, input.Active)
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // Kind is the resolver for the kind field.
@@ -52,40 +93,73 @@ func (r *organisationResolver) Kind(ctx context.Context, obj *organisation.Organ
 
 // MeasureTypes is the resolver for the measureTypes field.
 func (r *organisationResolver) MeasureTypes(ctx context.Context, obj *organisation.Organisation, includeInactive *bool) ([]*organisation.MeasureType, error) {
-	ms, err := r.Organisations.MeasureTypes(ctx, obj.ID)
+	items, err := r.Organisations.MeasureTypes(ctx, obj.ID, deref(includeInactive))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*organisation.MeasureType, len(ms))
-	for i := range ms {
-		out[i] = &ms[i]
+	out := make([]*organisation.MeasureType, len(items))
+	for i := range items {
+		out[i] = &items[i]
 	}
 	return out, nil
 }
 
 // Units is the resolver for the units field.
 func (r *organisationResolver) Units(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Unit, error) {
-	panic(fmt.Errorf("not implemented: Units - units"))
+	items, err := r.Organisations.Units(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*organisation.Unit, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out, nil
 }
 
 // Members is the resolver for the members field.
 func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Organisation, error) {
-	panic(fmt.Errorf("not implemented: Members - members"))
+	items, err := r.Organisations.Members(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*organisation.Organisation, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out, nil
 }
 
 // StaffUsers is the resolver for the staffUsers field.
 func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string) (*model.StaffUserConnection, error) {
-	panic(fmt.Errorf("not implemented: StaffUsers - staffUsers"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Resolver.Organisations.ListStaff(ctx, organisationID, unitID, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, u *organisation.StaffUser) *model.StaffUserEdge {
+		return &model.StaffUserEdge{Cursor: c, Node: u}
+	})
+	return &model.StaffUserConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Unit is the resolver for the unit field.
 func (r *staffUserResolver) Unit(ctx context.Context, obj *organisation.StaffUser) (*organisation.Unit, error) {
-	panic(fmt.Errorf("not implemented: Unit - unit"))
+	if obj.UnitID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Unit.Load(ctx, *obj.UnitID)
 }
 
 // Staff is the resolver for the staff field.
 func (r *unitResolver) Staff(ctx context.Context, obj *organisation.Unit) ([]*organisation.StaffUser, error) {
-	panic(fmt.Errorf("not implemented: Staff - staff"))
+	return r.loaders(ctx).StaffOfUnit.Load(ctx, obj.ID)
 }
 
 // MeasureType returns generated.MeasureTypeResolver implementation.

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -35,7 +34,7 @@ func (r *mutationResolver) RecordOutcomeObservation(ctx context.Context, input m
 
 // ImportObservations is the resolver for the importObservations field.
 func (r *mutationResolver) ImportObservations(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
-	panic(fmt.Errorf("not implemented: ImportObservations - importObservations"))
+	return r.importObservations(ctx, organisationID, csv, deref(skipInvalid))
 }
 
 // Month is the resolver for the month field.

@@ -7,11 +7,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -32,6 +33,12 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 		FamilyName:             input.FamilyName,
 		Gender:                 fromGender(input.Gender),
 		BirthDate:              model.TimePtr(input.BirthDate),
+		Phone:                  deref(input.Phone),
+		Email:                  deref(input.Email),
+		CaseworkerID:           input.CaseworkerID,
+		Attributes:             attributesIn(input.Attributes),
+		RecordedBy:             subject(ctx),
+		IdempotencyKey:         deref(input.IdempotencyKey),
 	})
 	if err != nil {
 		return nil, err
@@ -41,17 +48,32 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 
 // UpdateParticipant is the resolver for the updateParticipant field.
 func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: UpdateParticipant - updateParticipant"))
+	var status *participant.CaseStatus
+	if input.CaseStatus != nil {
+		s := participant.CaseStatus(enumIn(*input.CaseStatus))
+		status = &s
+	}
+	p, err := r.Participants.Update(ctx, participant.UpdateInput{ID: input.ID, Version: input.Version,
+		GivenName: input.GivenName, FamilyName: input.FamilyName, Phone: input.Phone, Email: input.Email,
+		CaseStatus: status, CaseworkerID: input.CaseworkerID})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // RecordParticipantAttributes is the resolver for the recordParticipantAttributes field.
 func (r *mutationResolver) RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: RecordParticipantAttributes - recordParticipantAttributes"))
+	p, err := r.Participants.RecordAttributes(ctx, input.ParticipantID, *attributesIn(input.Attributes), subject(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // ImportParticipants is the resolver for the importParticipants field.
 func (r *mutationResolver) ImportParticipants(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
-	panic(fmt.Errorf("not implemented: ImportParticipants - importParticipants"))
+	return r.importParticipants(ctx, organisationID, csv, deref(skipInvalid))
 }
 
 // EraseParticipant is the resolver for the eraseParticipant field.
@@ -84,77 +106,92 @@ func (r *participantResolver) Observations(ctx context.Context, obj *participant
 
 // LatestObservation is the resolver for the latestObservation field.
 func (r *participantResolver) LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error) {
-	panic(fmt.Errorf("not implemented: LatestObservation - latestObservation"))
+	return r.loaders(ctx).LatestObservationOf.Load(ctx, obj.ID)
 }
 
 // CaseStatus is the resolver for the caseStatus field.
 func (r *participantResolver) CaseStatus(ctx context.Context, obj *participant.Participant) (model.CaseStatus, error) {
-	panic(fmt.Errorf("not implemented: CaseStatus - caseStatus"))
+	return enumOut[model.CaseStatus](string(obj.CaseStatus)), nil
 }
 
 // Caseworker is the resolver for the caseworker field.
 func (r *participantResolver) Caseworker(ctx context.Context, obj *participant.Participant) (*organisation.StaffUser, error) {
-	panic(fmt.Errorf("not implemented: Caseworker - caseworker"))
+	if obj.CaseworkerID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).StaffUser.Load(ctx, *obj.CaseworkerID)
 }
 
 // Attributes is the resolver for the attributes field.
 func (r *participantResolver) Attributes(ctx context.Context, obj *participant.Participant, asOf *model.Date) (*participant.Attributes, error) {
-	panic(fmt.Errorf("not implemented: Attributes - attributes"))
+	history, err := r.loaders(ctx).AttributesOf.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	day := r.today()
+	if asOf != nil {
+		day = time.Time(*asOf)
+	}
+	return participant.InForce(history, day), nil
 }
 
 // AttributeHistory is the resolver for the attributeHistory field.
 func (r *participantResolver) AttributeHistory(ctx context.Context, obj *participant.Participant) ([]*participant.Attributes, error) {
-	panic(fmt.Errorf("not implemented: AttributeHistory - attributeHistory"))
+	return r.loaders(ctx).AttributesOf.Load(ctx, obj.ID)
 }
 
 // Referrals is the resolver for the referrals field.
 func (r *participantResolver) Referrals(ctx context.Context, obj *participant.Participant) ([]*referral.Referral, error) {
-	panic(fmt.Errorf("not implemented: Referrals - referrals"))
+	return r.loaders(ctx).ReferralsOf.Load(ctx, obj.ID)
 }
 
 // ActionPlan is the resolver for the actionPlan field.
 func (r *participantResolver) ActionPlan(ctx context.Context, obj *participant.Participant) (*actionplan.Plan, error) {
-	panic(fmt.Errorf("not implemented: ActionPlan - actionPlan"))
+	plans, err := r.loaders(ctx).ActionPlanOf.Load(ctx, obj.ID)
+	if err != nil || len(plans) == 0 {
+		return nil, err
+	}
+	return plans[0], nil
 }
 
 // FollowUps is the resolver for the followUps field.
 func (r *participantResolver) FollowUps(ctx context.Context, obj *participant.Participant) ([]*actionplan.FollowUp, error) {
-	panic(fmt.Errorf("not implemented: FollowUps - followUps"))
+	return r.loaders(ctx).FollowUpsOf.Load(ctx, obj.ID)
 }
 
 // Interviews is the resolver for the interviews field.
 func (r *participantResolver) Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error) {
-	panic(fmt.Errorf("not implemented: Interviews - interviews"))
+	return r.loaders(ctx).InterviewsOf.Load(ctx, obj.ID)
 }
 
 // BirthRegion is the resolver for the birthRegion field.
 func (r *participantAttributesResolver) BirthRegion(ctx context.Context, obj *participant.Attributes) (*model.BirthRegion, error) {
-	panic(fmt.Errorf("not implemented: BirthRegion - birthRegion"))
+	return enumOutPtr[model.BirthRegion](obj.BirthRegion), nil
 }
 
 // ResidencePermitKind is the resolver for the residencePermitKind field.
 func (r *participantAttributesResolver) ResidencePermitKind(ctx context.Context, obj *participant.Attributes) (*model.ResidencePermitKind, error) {
-	panic(fmt.Errorf("not implemented: ResidencePermitKind - residencePermitKind"))
+	return enumOutPtr[model.ResidencePermitKind](obj.ResidencePermitKind), nil
 }
 
 // EducationLevel is the resolver for the educationLevel field.
 func (r *participantAttributesResolver) EducationLevel(ctx context.Context, obj *participant.Attributes) (*model.EducationLevel, error) {
-	panic(fmt.Errorf("not implemented: EducationLevel - educationLevel"))
+	return enumOutPtr[model.EducationLevel](obj.EducationLevel), nil
 }
 
 // DistanceCategory is the resolver for the distanceCategory field.
 func (r *participantAttributesResolver) DistanceCategory(ctx context.Context, obj *participant.Attributes) (*model.DistanceCategory, error) {
-	panic(fmt.Errorf("not implemented: DistanceCategory - distanceCategory"))
+	return enumOutPtr[model.DistanceCategory](obj.DistanceCategory), nil
 }
 
 // SchoolProgramme is the resolver for the schoolProgramme field.
 func (r *participantAttributesResolver) SchoolProgramme(ctx context.Context, obj *participant.Attributes) (*model.SchoolProgramme, error) {
-	panic(fmt.Errorf("not implemented: SchoolProgramme - schoolProgramme"))
+	return enumOutPtr[model.SchoolProgramme](obj.SchoolProgramme), nil
 }
 
 // RecordedAt is the resolver for the recordedAt field.
 func (r *participantAttributesResolver) RecordedAt(ctx context.Context, obj *participant.Attributes) (string, error) {
-	panic(fmt.Errorf("not implemented: RecordedAt - recordedAt"))
+	return obj.RecordedAt.UTC().Format(time.RFC3339), nil
 }
 
 // Participant is the resolver for the participant field.
@@ -167,31 +204,29 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	n, cursor := 50, ""
-	if first != nil {
-		n = *first
-	}
-	if after != nil {
-		cursor = *after
-	}
-	page, err := r.Resolver.Participants.List(ctx, organisationID, n, cursor)
+	page, err := db.ParsePage(first, after, 3)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ParticipantConnection{PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}, TotalCount: page.TotalCount}
+	var f participant.Filter
+	if filter != nil {
+		f = participant.Filter{Search: deref(filter.Search), District: filter.District,
+			DistanceCategory: enumInPtr(filter.DistanceCategory), CaseworkerID: filter.CaseworkerID}
+		if filter.CaseStatus != nil {
+			s := participant.CaseStatus(enumIn(*filter.CaseStatus))
+			f.CaseStatus = &s
+		}
+	}
+	res, err := r.Resolver.Participants.List(ctx, organisationID, f, page)
+	if err != nil {
+		return nil, err
+	}
 	loaders := r.loaders(ctx)
-	for i := range page.Items {
-		p := &page.Items[i]
+	edges, info := edgesOf(res, func(c string, p *participant.Participant) *model.ParticipantEdge {
 		loaders.Participant.Prime(p.ID, p)
-		conn.Edges = append(conn.Edges, &model.ParticipantEdge{Cursor: participant.Cursor(*p), Node: p})
-	}
-	if len(conn.Edges) > 0 {
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	if conn.Edges == nil {
-		conn.Edges = []*model.ParticipantEdge{}
-	}
-	return conn, nil
+		return &model.ParticipantEdge{Cursor: c, Node: p}
+	})
+	return &model.ParticipantConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Participant returns generated.ParticipantResolver implementation.

@@ -7,82 +7,181 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/project"
 )
 
 // CreateProject is the resolver for the createProject field.
 func (r *mutationResolver) CreateProject(ctx context.Context, input model.CreateProjectInput) (*project.Project, error) {
-	panic(fmt.Errorf("not implemented: CreateProject - createProject"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	p, err := r.Resolver.Projects.CreateProject(ctx, project.CreateInput{
+		OrganisationID: input.OrganisationID,
+		Name:           input.Name,
+		Funder:         project.Funder(enumIn(input.Funder)),
+		StartDate:      time.Time(input.StartDate),
+		EndDate:        model.TimePtr(input.EndDate),
+		TargetGroup:    deref(input.TargetGroup),
+		IdempotencyKey: deref(input.IdempotencyKey),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // UpdateProject is the resolver for the updateProject field.
 func (r *mutationResolver) UpdateProject(ctx context.Context, input model.UpdateProjectInput) (*project.Project, error) {
-	panic(fmt.Errorf("not implemented: UpdateProject - updateProject"))
+	p, err := r.Resolver.Projects.UpdateProject(ctx, project.UpdateInput{ID: input.ID, Version: input.Version, Name: input.Name,
+		EndDate: model.TimePtr(input.EndDate), TargetGroup: input.TargetGroup})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // CreateTarget is the resolver for the createTarget field.
 func (r *mutationResolver) CreateTarget(ctx context.Context, input model.CreateTargetInput) (*project.Target, error) {
-	panic(fmt.Errorf("not implemented: CreateTarget - createTarget"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	t, err := r.Resolver.Projects.CreateTarget(ctx, project.CreateTargetInput{
+		OrganisationID:  input.OrganisationID,
+		Name:            input.Name,
+		Metric:          project.Metric(enumIn(input.Metric)),
+		PeriodStart:     time.Time(input.PeriodStart),
+		PeriodEnd:       time.Time(input.PeriodEnd),
+		MeasureTypeCode: input.MeasureTypeCode,
+		ProjectID:       input.ProjectID,
+		UnitID:          input.UnitID,
+		Total:           input.Total,
+		Women:           input.Women,
+		Men:             input.Men,
+		IdempotencyKey:  deref(input.IdempotencyKey),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *projectResolver) Organisation(ctx context.Context, obj *project.Project) (*organisation.Organisation, error) {
-	panic(fmt.Errorf("not implemented: Organisation - organisation"))
+	return r.loaders(ctx).Organisation.Load(ctx, obj.OrganisationID)
 }
 
 // Funder is the resolver for the funder field.
 func (r *projectResolver) Funder(ctx context.Context, obj *project.Project) (model.Funder, error) {
-	panic(fmt.Errorf("not implemented: Funder - funder"))
+	return enumOut[model.Funder](string(obj.Funder)), nil
 }
 
 // Targets is the resolver for the targets field.
 func (r *projectResolver) Targets(ctx context.Context, obj *project.Project) ([]*project.Target, error) {
-	panic(fmt.Errorf("not implemented: Targets - targets"))
+	ts, err := r.Resolver.Projects.TargetsOfProjects(ctx, []string{obj.ID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*project.Target, len(ts))
+	for i := range ts {
+		out[i] = &ts[i]
+	}
+	return out, nil
 }
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, organisationID string, first *int, after *string) (*model.ProjectConnection, error) {
-	panic(fmt.Errorf("not implemented: Projects - projects"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 3)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Resolver.Projects.List(ctx, organisationID, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, p *project.Project) *model.ProjectEdge {
+		return &model.ProjectEdge{Cursor: c, Node: p}
+	})
+	return &model.ProjectConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Project is the resolver for the project field.
 func (r *queryResolver) Project(ctx context.Context, id string) (*project.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	p, err := r.Resolver.Projects.Get(ctx, id)
+	return nullIfNotFound(&p, err)
 }
 
 // Targets is the resolver for the targets field.
 func (r *queryResolver) Targets(ctx context.Context, organisationID string, filter *model.TargetFilter, first *int, after *string) (*model.TargetConnection, error) {
-	panic(fmt.Errorf("not implemented: Targets - targets"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	var f project.TargetFilter
+	if filter != nil {
+		f = project.TargetFilter{ProjectID: filter.ProjectID, ActiveOn: model.TimePtr(filter.ActiveOn)}
+	}
+	res, err := r.Resolver.Projects.ListTargets(ctx, organisationID, f, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, t *project.Target) *model.TargetEdge {
+		return &model.TargetEdge{Cursor: c, Node: t}
+	})
+	return &model.TargetConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Metric is the resolver for the metric field.
 func (r *targetResolver) Metric(ctx context.Context, obj *project.Target) (model.TargetMetric, error) {
-	panic(fmt.Errorf("not implemented: Metric - metric"))
+	return enumOut[model.TargetMetric](string(obj.Metric)), nil
 }
 
 // MeasureType is the resolver for the measureType field.
 func (r *targetResolver) MeasureType(ctx context.Context, obj *project.Target) (*organisation.MeasureType, error) {
-	panic(fmt.Errorf("not implemented: MeasureType - measureType"))
+	if obj.MeasureTypeID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).MeasureType.Load(ctx, *obj.MeasureTypeID)
 }
 
 // Project is the resolver for the project field.
 func (r *targetResolver) Project(ctx context.Context, obj *project.Target) (*project.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	if obj.ProjectID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Project.Load(ctx, *obj.ProjectID)
 }
 
 // Unit is the resolver for the unit field.
 func (r *targetResolver) Unit(ctx context.Context, obj *project.Target) (*organisation.Unit, error) {
-	panic(fmt.Errorf("not implemented: Unit - unit"))
+	if obj.UnitID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).Unit.Load(ctx, *obj.UnitID)
 }
 
 // Progress is the resolver for the progress field.
 func (r *targetResolver) Progress(ctx context.Context, obj *project.Target, asOf *model.Date) (*project.Progress, error) {
-	panic(fmt.Errorf("not implemented: Progress - progress"))
+	day := r.today()
+	if asOf != nil {
+		day = time.Time(*asOf)
+	}
+	p, err := r.Resolver.Projects.Progress(ctx, *obj, day)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // Project returns generated.ProjectResolver implementation.

@@ -7,10 +7,11 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
@@ -21,132 +22,249 @@ import (
 
 // Event is the resolver for the event field.
 func (r *interviewResolver) Event(ctx context.Context, obj *recruitment.Interview) (*recruitment.Event, error) {
-	panic(fmt.Errorf("not implemented: Event - event"))
+	return r.loaders(ctx).RecruitmentEvent.Load(ctx, obj.EventID)
 }
 
 // Participant is the resolver for the participant field.
 func (r *interviewResolver) Participant(ctx context.Context, obj *recruitment.Interview) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Employer is the resolver for the employer field.
 func (r *interviewResolver) Employer(ctx context.Context, obj *recruitment.Interview) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: Employer - employer"))
+	return r.loaders(ctx).Employer.Load(ctx, obj.EmployerID)
 }
 
 // Enrolment is the resolver for the enrolment field.
 func (r *interviewResolver) Enrolment(ctx context.Context, obj *recruitment.Interview) (*enrolment.Enrolment, error) {
-	panic(fmt.Errorf("not implemented: Enrolment - enrolment"))
+	if obj.EnrolmentID == nil {
+		return nil, nil
+	}
+	e, err := r.Resolver.Enrolments.Get(ctx, *obj.EnrolmentID)
+	return nullIfNotFound(&e, err)
 }
 
 // CreateRecruitmentEvent is the resolver for the createRecruitmentEvent field.
 func (r *mutationResolver) CreateRecruitmentEvent(ctx context.Context, input model.CreateRecruitmentEventInput) (*recruitment.Event, error) {
-	panic(fmt.Errorf("not implemented: CreateRecruitmentEvent - createRecruitmentEvent"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	places := make([]recruitment.PlaceInput, len(input.Places))
+	for i, p := range input.Places {
+		places[i] = recruitment.PlaceInput{EmployerID: p.EmployerID, Places: p.Places}
+	}
+	e, err := r.Recruitment.CreateEvent(ctx, recruitment.CreateEventInput{
+		OrganisationID:  input.OrganisationID,
+		Kind:            recruitment.Kind(enumIn(input.Kind)),
+		Name:            input.Name,
+		HeldOn:          time.Time(input.HeldOn),
+		Place:           deref(input.Place),
+		MeasureTypeCode: input.MeasureTypeCode,
+		Places:          places,
+		IdempotencyKey:  deref(input.IdempotencyKey),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // InviteToRecruitmentEvent is the resolver for the inviteToRecruitmentEvent field.
 func (r *mutationResolver) InviteToRecruitmentEvent(ctx context.Context, input model.InviteToRecruitmentEventInput) (*recruitment.Event, error) {
-	panic(fmt.Errorf("not implemented: InviteToRecruitmentEvent - inviteToRecruitmentEvent"))
+	e, err := r.Recruitment.Invite(ctx, recruitment.InviteInput{EventID: input.EventID, ParticipantIDs: input.ParticipantIds})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // RecordInterview is the resolver for the recordInterview field.
 func (r *mutationResolver) RecordInterview(ctx context.Context, input model.RecordInterviewInput) (*recruitment.Interview, error) {
-	panic(fmt.Errorf("not implemented: RecordInterview - recordInterview"))
+	iv, err := r.Recruitment.RecordInterview(ctx, recruitment.InterviewInput{EventID: input.EventID, ParticipantID: input.ParticipantID,
+		EmployerID: input.EmployerID, Notes: deref(input.Notes), IdempotencyKey: deref(input.IdempotencyKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &iv, nil
 }
 
 // MakeOffer is the resolver for the makeOffer field.
 func (r *mutationResolver) MakeOffer(ctx context.Context, input model.MakeOfferInput) (*recruitment.Interview, error) {
-	panic(fmt.Errorf("not implemented: MakeOffer - makeOffer"))
+	iv, err := r.Recruitment.MakeOffer(ctx, recruitment.OfferInput{InterviewID: input.InterviewID, Version: input.Version,
+		OfferDate: time.Time(input.OfferDate)})
+	if err != nil {
+		return nil, err
+	}
+	return &iv, nil
 }
 
 // AnswerOffer is the resolver for the answerOffer field.
 func (r *mutationResolver) AnswerOffer(ctx context.Context, input model.AnswerOfferInput) (*recruitment.Interview, error) {
-	panic(fmt.Errorf("not implemented: AnswerOffer - answerOffer"))
+	iv, err := r.Recruitment.AnswerOffer(ctx, recruitment.AnswerInput{InterviewID: input.InterviewID, Version: input.Version,
+		Accepted: input.Accepted, Enrolment: offerEnrolmentIn(ctx, input.Enrolment)}, r.Enrolments)
+	if err != nil {
+		return nil, err
+	}
+	return &iv, nil
 }
 
 // CreateQuota is the resolver for the createQuota field.
 func (r *mutationResolver) CreateQuota(ctx context.Context, input model.CreateQuotaInput) (*quota.Quota, error) {
-	panic(fmt.Errorf("not implemented: CreateQuota - createQuota"))
+	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
+		return nil, err
+	}
+	q, err := r.Quotas.Create(ctx, quota.CreateInput{OrganisationID: input.OrganisationID, Name: input.Name, Total: input.Total,
+		PeriodStart: time.Time(input.PeriodStart), PeriodEnd: time.Time(input.PeriodEnd), MeasureTypeCode: input.MeasureTypeCode,
+		IdempotencyKey: deref(input.IdempotencyKey)})
+	if err != nil {
+		return nil, err
+	}
+	return &q, nil
 }
 
 // RecruitmentEvents is the resolver for the recruitmentEvents field.
 func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string) (*model.RecruitmentEventConnection, error) {
-	panic(fmt.Errorf("not implemented: RecruitmentEvents - recruitmentEvents"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	var k *recruitment.Kind
+	if kind != nil {
+		v := recruitment.Kind(enumIn(*kind))
+		k = &v
+	}
+	res, err := r.Resolver.Recruitment.List(ctx, organisationID, k, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, e *recruitment.Event) *model.RecruitmentEventEdge {
+		return &model.RecruitmentEventEdge{Cursor: c, Node: e}
+	})
+	return &model.RecruitmentEventConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // RecruitmentEvent is the resolver for the recruitmentEvent field.
 func (r *queryResolver) RecruitmentEvent(ctx context.Context, id string) (*recruitment.Event, error) {
-	panic(fmt.Errorf("not implemented: RecruitmentEvent - recruitmentEvent"))
+	e, err := r.Resolver.Recruitment.Get(ctx, id)
+	return nullIfNotFound(&e, err)
 }
 
 // Quotas is the resolver for the quotas field.
 func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first *int, after *string) (*model.QuotaConnection, error) {
-	panic(fmt.Errorf("not implemented: Quotas - quotas"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Resolver.Quotas.List(ctx, organisationID, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, q *quota.Quota) *model.QuotaEdge {
+		return &model.QuotaEdge{Cursor: c, Node: q}
+	})
+	return &model.QuotaConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Quota is the resolver for the quota field.
 func (r *queryResolver) Quota(ctx context.Context, id string) (*quota.Quota, error) {
-	panic(fmt.Errorf("not implemented: Quota - quota"))
+	q, err := r.Resolver.Quotas.Get(ctx, id)
+	return nullIfNotFound(&q, err)
 }
 
 // MeasureType is the resolver for the measureType field.
 func (r *quotaResolver) MeasureType(ctx context.Context, obj *quota.Quota) (*organisation.MeasureType, error) {
-	panic(fmt.Errorf("not implemented: MeasureType - measureType"))
+	if obj.MeasureTypeID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).MeasureType.Load(ctx, *obj.MeasureTypeID)
 }
 
 // Allocations is the resolver for the allocations field.
 func (r *quotaResolver) Allocations(ctx context.Context, obj *quota.Quota, asOf *model.Date) ([]*quota.Allocation, error) {
-	panic(fmt.Errorf("not implemented: Allocations - allocations"))
+	day := r.today()
+	if asOf != nil {
+		day = time.Time(*asOf)
+	}
+	as, err := r.Quotas.Allocations(ctx, *obj, day)
+	if err != nil {
+		return nil, err
+	}
+	return pointers(as), nil
 }
 
 // Employer is the resolver for the employer field.
 func (r *quotaAllocationResolver) Employer(ctx context.Context, obj *quota.Allocation) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: Employer - employer"))
+	return r.loaders(ctx).Employer.Load(ctx, obj.EmployerID)
 }
 
 // Organisation is the resolver for the organisation field.
 func (r *recruitmentEventResolver) Organisation(ctx context.Context, obj *recruitment.Event) (*organisation.Organisation, error) {
-	panic(fmt.Errorf("not implemented: Organisation - organisation"))
+	return r.loaders(ctx).Organisation.Load(ctx, obj.OrganisationID)
 }
 
 // Kind is the resolver for the kind field.
 func (r *recruitmentEventResolver) Kind(ctx context.Context, obj *recruitment.Event) (model.RecruitmentEventKind, error) {
-	panic(fmt.Errorf("not implemented: Kind - kind"))
+	return enumOut[model.RecruitmentEventKind](string(obj.Kind)), nil
 }
 
 // MeasureType is the resolver for the measureType field.
 func (r *recruitmentEventResolver) MeasureType(ctx context.Context, obj *recruitment.Event) (*organisation.MeasureType, error) {
-	panic(fmt.Errorf("not implemented: MeasureType - measureType"))
+	if obj.MeasureTypeID == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).MeasureType.Load(ctx, *obj.MeasureTypeID)
 }
 
 // Places is the resolver for the places field.
 func (r *recruitmentEventResolver) Places(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Place, error) {
-	panic(fmt.Errorf("not implemented: Places - places"))
+	ps, err := r.Recruitment.PlacesOf(ctx, []string{obj.ID})
+	if err != nil {
+		return nil, err
+	}
+	return pointers(ps), nil
 }
 
 // Invitations is the resolver for the invitations field.
 func (r *recruitmentEventResolver) Invitations(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Invitation, error) {
-	panic(fmt.Errorf("not implemented: Invitations - invitations"))
+	xs, err := r.Recruitment.InvitationsOf(ctx, []string{obj.ID})
+	if err != nil {
+		return nil, err
+	}
+	return pointers(xs), nil
 }
 
 // Interviews is the resolver for the interviews field.
 func (r *recruitmentEventResolver) Interviews(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Interview, error) {
-	panic(fmt.Errorf("not implemented: Interviews - interviews"))
+	ivs, err := r.Recruitment.InterviewsOf(ctx, []string{obj.ID})
+	if err != nil {
+		return nil, err
+	}
+	return pointers(ivs), nil
 }
 
 // Summary is the resolver for the summary field.
 func (r *recruitmentEventResolver) Summary(ctx context.Context, obj *recruitment.Event) (*recruitment.Summary, error) {
-	panic(fmt.Errorf("not implemented: Summary - summary"))
+	s, err := r.Recruitment.Summary(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // Participant is the resolver for the participant field.
 func (r *recruitmentInvitationResolver) Participant(ctx context.Context, obj *recruitment.Invitation) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Employer is the resolver for the employer field.
 func (r *recruitmentPlaceResolver) Employer(ctx context.Context, obj *recruitment.Place) (*employer.Employer, error) {
-	panic(fmt.Errorf("not implemented: Employer - employer"))
+	return r.loaders(ctx).Employer.Load(ctx, obj.EmployerID)
 }
 
 // Interview returns generated.InterviewResolver implementation.
@@ -183,3 +301,37 @@ type (
 	recruitmentInvitationResolver struct{ *Resolver }
 	recruitmentPlaceResolver      struct{ *Resolver }
 )
+
+// pointers returns pointers to the elements of xs, as list fields want.
+func pointers[T any](xs []T) []*T {
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
+}
+
+// offerEnrolmentIn converts the enrolment of an accepted offer; the store fills in
+// the interview's participant and employer.
+func offerEnrolmentIn(ctx context.Context, in *model.OfferEnrolmentInput) *enrolment.CreateInput {
+	if in == nil {
+		return nil
+	}
+	var override *string
+	if in.EligibilityOverride != nil {
+		override = &in.EligibilityOverride.Reason
+	}
+	return &enrolment.CreateInput{
+		MeasureTypeCode: in.MeasureTypeCode,
+		DecisionDate:    model.TimePtr(in.DecisionDate),
+		StartDate:       time.Time(in.StartDate),
+		PlannedEndDate:  model.TimePtr(in.PlannedEndDate),
+		UnitID:          in.UnitID,
+		ProjectID:       in.ProjectID,
+		Occupation:      deref(in.Occupation),
+		WagePayer:       enumInPtr(in.WagePayer),
+		EmploymentRate:  in.EmploymentRate,
+		OverrideReason:  override,
+		OverrideBy:      subject(ctx),
+	}
+}

@@ -150,7 +150,7 @@ var operations = []operation{
 		return `mutation($p: ID!) { eraseParticipant(id: $p) }`, map[string]any{"p": w.createPerson(t, w.orgA)}
 	}},
 	{"mutation createEnrolment", func(t *testing.T, w *world) (string, map[string]any) {
-		return `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job", startDate: "2019-02-01"}) { id } }`,
+		return `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice", startDate: "2019-02-01"}) { id } }`,
 			map[string]any{"p": w.personA}
 	}},
 	{"mutation exitEnrolment", func(t *testing.T, w *world) (string, map[string]any) {
@@ -230,7 +230,7 @@ func TestCrossTenantIsolation(t *testing.T) {
 	}
 	before := countRows(t, w.system)
 	for _, m := range []string{
-		`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job", startDate: "2019-02-01"}) { id } }`,
+		`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice", startDate: "2019-02-01"}) { id } }`,
 		`mutation($p: ID!) { recordOutcomeObservation(input: {participantId: $p, month: "2019-12", status: STUDIES, source: AF_DATA}) { id } }`,
 	} {
 		if errs := cw.MustFail(t, m, map[string]any{"p": w.personB}); errs[0].Code() != "NOT_FOUND" {

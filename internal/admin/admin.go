@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
@@ -38,6 +40,8 @@ commands:
                      (gallring; N defaults to OUTCOMES_RETENTION_YEARS)
   import-observations -org ID|CODE -file F [-skip-bad]
                      import outcome observations from CSV, all or nothing; bad lines are listed
+  import-participants -org ID|CODE -file F [-skip-bad]
+                     register participants from CSV, all or nothing; bad lines are listed
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -113,16 +117,25 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = retention(ctx, cfg, *years, *dry, time.Now(), stdout)
-	case "import-observations":
+	case "import-observations", "import-participants":
+		columns := importer.ObservationColumns
+		if cmd == "import-participants" {
+			columns = importer.ParticipantColumns
+		}
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		org := fs.String("org", "", "organisation id or code")
-		file := fs.String("file", "", "CSV file (header: "+strings.Join(importer.ObservationColumns, ",")+")")
+		file := fs.String("file", "", "CSV file (header: "+strings.Join(columns, ",")+")")
 		skip := fs.Bool("skip-bad", false, "import the good rows and leave the bad ones out")
 		if err := fs.Parse(rest); err != nil {
 			return 2
 		}
-		err = importObservations(ctx, cfg, *org, *file, *skip, stdout)
+		job := importJob{command: cmd, org: *org, file: *file, skip: *skip, out: stdout, progress: stderr}
+		if cmd == "import-participants" {
+			err = runImport(ctx, cfg, job, "participant", importer.ParseParticipants, importer.ImportParticipants)
+		} else {
+			err = runImport(ctx, cfg, job, "outcome_observation", importer.ParseObservations, importer.ImportObservations)
+		}
 	case "token":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -308,11 +321,24 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 	return nil
 }
 
-func importObservations(ctx context.Context, cfg config.Config, org, file string, skip bool, out io.Writer) error {
-	if org == "" || file == "" {
+// importJob is one run of an import command.
+type importJob struct {
+	command   string
+	org, file string
+	skip      bool
+	out       io.Writer // the report: counts and bad lines
+	progress  io.Writer // progress while rows are written (stderr)
+}
+
+// runImport validates the whole file, lists its bad lines, and imports it all or nothing
+// (or without the bad lines with -skip-bad), printing progress as rows are written.
+func runImport[T any](ctx context.Context, cfg config.Config, job importJob, entity string,
+	parse func(io.Reader, time.Time) ([]T, []importer.LineError, error),
+	write func(context.Context, *pgxpool.Pool, string, []T, []importer.LineError, bool, func(done, total int)) (importer.Result, error)) error {
+	if job.org == "" || job.file == "" {
 		return fmt.Errorf("-org and -file are required")
 	}
-	f, err := os.Open(file)
+	f, err := os.Open(job.file)
 	if err != nil {
 		return err
 	}
@@ -322,35 +348,50 @@ func importObservations(ctx context.Context, cfg config.Config, org, file string
 		return err
 	}
 	defer pool.Close()
-	orgID := org
-	if !db.IsUUID(org) {
-		o, err := organisation.NewStore(pool).ByCode(ctx, org)
+	orgID := job.org
+	if !db.IsUUID(job.org) {
+		o, err := organisation.NewStore(pool).ByCode(ctx, job.org)
 		if err != nil {
-			return fmt.Errorf("organisation %q: %w", org, err)
+			return fmt.Errorf("organisation %q: %w", job.org, err)
 		}
 		orgID = o.ID
 	}
-	rows, bad, err := importer.ParseObservations(f, time.Now())
+	rows, bad, err := parse(f, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "validated %d rows: %d good\n", len(rows)+len(bad), len(rows))
-	lastTenth := -1
-	res, err := importer.ImportObservations(ctx, pool, orgID, rows, bad, skip, func(done, total int) {
-		if tenth := done * 10 / max(total, 1); tenth != lastTenth {
-			lastTenth = tenth
-			fmt.Fprintf(out, "\rimported %d/%d (%d%%)", done, total, tenth*10)
-		}
-	})
+	fmt.Fprintf(job.out, "validated %d rows: %d good\n", len(rows)+badLines(bad), len(rows))
+	res, err := write(ctx, pool, orgID, rows, bad, job.skip, progressPrinter(job.progress))
 	for _, b := range res.Bad {
-		fmt.Fprintln(out, b)
+		fmt.Fprintln(job.out, b)
 	}
 	if err != nil {
 		return err
 	}
-	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "outcome_observation", EntityID: file, Operation: "import-observations"}); err != nil {
+	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: entity, EntityID: job.file, Operation: job.command}); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nimported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)
+	fmt.Fprintf(job.out, "imported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)
 	return nil
+}
+
+// progressPrinter prints a line each time another tenth of the rows has been written,
+// so that a large file shows it is moving without flooding the terminal.
+func progressPrinter(w io.Writer) func(done, total int) {
+	lastTenth := 0
+	return func(done, total int) {
+		if tenth := done * 10 / max(total, 1); tenth > lastTenth {
+			lastTenth = tenth
+			fmt.Fprintf(w, "imported %d/%d (%d%%)\n", done, total, done*100/max(total, 1))
+		}
+	}
+}
+
+// badLines counts the lines with errors (a line may have several).
+func badLines(bad []importer.LineError) int {
+	lines := map[int]bool{}
+	for _, b := range bad {
+		lines[b.Line] = true
+	}
+	return len(lines)
 }

@@ -3,6 +3,9 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +140,93 @@ func TestRebuildThenReconcileExitCodes(t *testing.T) {
 	code, out := run("reconcile")
 	if code != 1 || !strings.Contains(out, "00000000-0000-0000-0000-00000000000f 2018-03 person_months: postgresql 0, clickhouse 1") {
 		t.Fatalf("reconcile with a stray row: exit %d\n%s", code, out)
+	}
+}
+
+// import-participants on a file of 1,000 lines with two bad ones: exit 1, both lines
+// listed, nothing written; with -skip-bad the other 998 go in, with progress on stderr.
+func TestImportParticipantsCommand(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	ctx := context.Background()
+	pool, err := db.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality}); err != nil {
+		t.Fatal(err)
+	}
+	number := func(i int) string {
+		return demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 100+i%800)
+	}
+	var b strings.Builder
+	b.WriteString("personal_identity_number,given_name,family_name,gender,guarantee_days,registered_at_af\n")
+	for i := 0; i < 1000; i++ {
+		pnr, gender := number(i), "woman"
+		switch i {
+		case 41: // line 43
+			pnr = pnr[:len(pnr)-1] + fmt.Sprint((int(pnr[len(pnr)-1]-'0')+1)%10)
+		case 502: // line 504
+			gender = "unknown"
+		}
+		fmt.Fprintf(&b, "%s,Given,Family,%s,%d,ja\n", pnr, gender, i)
+	}
+	file := filepath.Join(t.TempDir(), "participants.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	count := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM participant`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	code, out, errOut := run("import-participants", "-org", "cli-import", "-file", file)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"validated 1000 rows: 998 good", "line 43: personal_identity_number: invalid personal identity number",
+		"line 504: gender: want woman, man, other or not_stated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "line ") != 2 || !strings.Contains(errOut, "2 bad rows; nothing was imported") {
+		t.Errorf("want exactly the two bad lines and the refusal:\n%s%s", out, errOut)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d participants written by a refused import", n)
+	}
+
+	code, out, errOut = run("import-participants", "-org", "cli-import", "-file", file, "-skip-bad")
+	if code != 0 || !strings.Contains(out, "imported 998 rows, skipped 2 bad rows") || strings.Count(out, "line ") != 2 {
+		t.Fatalf("with -skip-bad: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "imported 998/998 (100%)") {
+		t.Errorf("no progress on stderr: %q", errOut)
+	}
+	if n := count(); n != 998 {
+		t.Errorf("%d participants after -skip-bad, want 998", n)
+	}
+
+	// Observations for them show progress the same way.
+	obs := filepath.Join(t.TempDir(), "observations.csv")
+	if err := os.WriteFile(obs, []byte("personal_identity_number,month,status,social_assistance,source\n"+number(1)+",2019-01,studies,false,af_data\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run("import-observations", "-org", "cli-import", "-file", obs)
+	if code != 0 || !strings.Contains(out, "imported 1 rows, skipped 0 bad rows") || !strings.Contains(errOut, "imported 1/1 (100%)") {
+		t.Errorf("import-observations: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run("import-participants", "-org", "cli-import"); code != 1 || !strings.Contains(errOut, "-org and -file are required") {
+		t.Errorf("without -file: exit %d, %s", code, errOut)
 	}
 }

@@ -18,6 +18,9 @@ const (
 	Forbidden       Code = "FORBIDDEN"
 	Unauthenticated Code = "UNAUTHENTICATED"
 	Internal        Code = "INTERNAL"
+	// NotEligible: a decision fails its measure's eligibility rule; it can be taken
+	// anyway only with an explicit override and a reason.
+	NotEligible Code = "NOT_ELIGIBLE"
 	// Unavailable: a store the request needs is down; the caller may retry later.
 	Unavailable Code = "UNAVAILABLE"
 )

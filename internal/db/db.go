@@ -33,7 +33,15 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // policies) is set from the caller in the request's context. A context without a
 // caller sees no organisation's personal data.
 func ConnectScoped(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return ConnectScopedTraced(ctx, url, nil)
+}
+
+// ConnectScopedTraced is ConnectScoped with a query tracer (tests count statements).
+func ConnectScopedTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	return connect(ctx, url, func(cfg *pgxpool.Config) {
+		if tracer != nil {
+			cfg.ConnConfig.Tracer = tracer
+		}
 		cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
 			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false)`, OrgScope(ctx)); err != nil {
 				return false, err // destroy the connection: its scope is unknown

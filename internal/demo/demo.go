@@ -103,8 +103,39 @@ func person(rng *rand.Rand, i int) participant.CreateInput {
 		GivenName:              given,
 		FamilyName:             family[rng.IntN(len(family))],
 		Gender:                 g,
+		Attributes:             attributes(i),
+		RecordedBy:             "demo",
 	}
 }
+
+var (
+	districts  = []string{"Gottsunda", "Gränby", "Sävja", "Stenhagen", "Valsätra", "Centrum"}
+	regions    = []string{"sweden", "europe", "outside_europe"}
+	educations = []string{"pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long"}
+	distances  = []string{"green", "yellow", "red"}
+)
+
+// attributes gives the i-th demo person the facts caseworkers record at intake. They
+// follow from i alone (not from the random stream), so adding them left the seeded
+// people, dates and outcomes as they were. Everyone is registered at AF with enough
+// guarantee days for an extra job.
+func attributes(i int) *participant.AttributesInput {
+	from := time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC)
+	yes, days := true, 450+(i*37)%400
+	newly := i%4 == 0
+	sa := i%3 != 0
+	region := regions[i%len(regions)]
+	if newly {
+		region = "outside_europe"
+	}
+	return &participant.AttributesInput{ValidFrom: &from, District: &districts[i%len(districts)], BirthRegion: &region,
+		NewlyArrived: &newly, IntroductionPlan: &newly, RegisteredAtAf: &yes, GuaranteeDays: &days, SocialAssistance: &sa,
+		EducationLevel: &educations[i%len(educations)], DistanceCategory: &distances[i%len(distances)]}
+}
+
+// demoOverride is the reason recorded when a demo decision fails its rule (e.g. the
+// age rule of supported employment): in the demo such decisions are taken anyway.
+const demoOverride = "Demo data: decided by the unit's management as an exception"
 
 // Personnummer builds a valid YYYYMMDD-NNNN number for a birth date and a three-digit
 // serial, with its Luhn check digit.
@@ -165,7 +196,8 @@ func history(ctx context.Context, rng *rand.Rand, es *enrolment.Store, os *outco
 		decision := start.AddDate(0, 0, -7-rng.IntN(30))
 		planned := start.AddDate(1, 0, 0)
 		_, err := es.Create(ctx, enrolment.CreateInput{ParticipantID: pid, MeasureTypeCode: m.code,
-			DecisionDate: &decision, StartDate: start, PlannedEndDate: &planned, EndDate: &end, ExitReason: &exit})
+			DecisionDate: &decision, StartDate: start, PlannedEndDate: &planned, EndDate: &end, ExitReason: &exit,
+			OverrideReason: ptr(demoOverride), OverrideBy: "demo"})
 		if err != nil {
 			return enrolments, observations, err
 		}
@@ -220,3 +252,5 @@ func followUps(ctx context.Context, rng *rand.Rand, os *outcome.Store, pid strin
 	}
 	return n, nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -11,7 +11,8 @@ import (
 const (
 	createOrg    = `mutation($code: String!) { createOrganisation(input: {code: $code, name: "Testkommun", kind: MUNICIPALITY}) { id } }`
 	createPerson = `mutation($org: ID!, $pnr: String!, $gender: Gender!) {
-	  createParticipant(input: {organisationId: $org, personalIdentityNumber: $pnr, givenName: "Test", familyName: "Person", gender: $gender}) { id birthDate }
+	  createParticipant(input: {organisationId: $org, personalIdentityNumber: $pnr, givenName: "Test", familyName: "Person", gender: $gender,
+	    attributes: {validFrom: "2016-01-01", registeredAtAf: true, guaranteeDays: 600}}) { id birthDate }
 	}`
 	createEnrolment = `mutation($p: ID!, $start: Date!) {
 	  createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job", startDate: $start, decisionDate: $start}) { id version }

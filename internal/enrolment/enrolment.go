@@ -63,6 +63,20 @@ type CreateInput struct {
 	PlannedEndDate  *time.Time
 	EndDate         *time.Time
 	ExitReason      *outcome.Status
+	UnitID          *string
+	HostEmployerID  *string
+	ProjectID       *string
+	Occupation      string
+	WagePayer       *string
+	// Subsidised defaults to the measure's setting.
+	Subsidised *bool
+	// EmploymentRate is the rate from the start date, in percent.
+	EmploymentRate *int
+	// OverrideReason lets a decision that fails its eligibility rule through; it is
+	// recorded with OverrideBy and listed among overrides.
+	OverrideReason *string
+	OverrideBy     string
+	IdempotencyKey string
 }
 
 // Validate checks the input's own rules (those that need no database).
@@ -93,7 +107,42 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if err := checkExit(in.EndDate, in.ExitReason, now, "input."); err != nil {
 		errs = append(errs, apperr.All(err)...)
 	}
+	in.Occupation = strings.TrimSpace(in.Occupation)
+	if len(in.Occupation) > 200 {
+		errs.Add(apperr.Invalidf("input.occupation", "occupation must be at most 200 characters"))
+	}
+	if in.WagePayer != nil && !validWagePayer[*in.WagePayer] {
+		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
+	}
+	if in.EmploymentRate != nil && (*in.EmploymentRate < 1 || *in.EmploymentRate > 100) {
+		errs.Add(apperr.Invalidf("input.employmentRate", "employment rate must be 1-100 percent"))
+	}
+	if in.OverrideReason != nil {
+		r := strings.TrimSpace(*in.OverrideReason)
+		in.OverrideReason = &r
+		if len([]rune(r)) < 10 || len(r) > 2000 {
+			errs.Add(apperr.Invalidf("input.eligibilityOverride.reason", "an override needs a reason of 10-2000 characters"))
+		}
+	}
 	return errs.Err()
+}
+
+var validWagePayer = map[string]bool{"municipality": true, "host_employer": true, "af": true, "other": true}
+
+// DecisionDay is the date eligibility is judged on: the decision date, or the start.
+func (in *CreateInput) DecisionDay() time.Time {
+	if in.DecisionDate != nil {
+		return *in.DecisionDate
+	}
+	return in.StartDate
+}
+
+// RateInput changes the employment rate from a date.
+type RateInput struct {
+	EnrolmentID string
+	Version     int
+	ValidFrom   time.Time
+	Rate        int
 }
 
 // ExitInput ends an enrolment.

@@ -43,26 +43,43 @@ type ObservationRow struct {
 // ParseObservations reads and validates a whole CSV file of outcome observations.
 // A structural problem (no header, unreadable CSV) is an error; bad rows are listed.
 func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineError, error) {
+	var rows []ObservationRow
+	bad, err := readRecords(r, ObservationColumns[:5], ObservationColumns, func(line int, get func(string) string) []LineError {
+		row, errs := parseObservation(line, get, now)
+		if len(errs) == 0 {
+			rows = append(rows, row)
+		}
+		return errs
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, bad, nil
+}
+
+// readRecords reads a CSV file whose header names at least the required columns, in any
+// order and any case, and hands each record to row, which returns the record's problems.
+// Records are looked up by column name; a column the header lacks reads as empty.
+func readRecords(r io.Reader, required, columns []string, row func(line int, get func(string) string) []LineError) ([]LineError, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, nil, errors.New("the file is empty: a header line is required")
+			return nil, errors.New("the file is empty: a header line is required")
 		}
-		return nil, nil, fmt.Errorf("line 1: %w", err)
+		return nil, fmt.Errorf("line 1: %w", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
 	}
-	for _, c := range ObservationColumns[:5] {
+	for _, c := range required {
 		if _, ok := col[c]; !ok {
-			return nil, nil, fmt.Errorf("line 1: column %q is missing (want %s)", c, strings.Join(ObservationColumns, ","))
+			return nil, fmt.Errorf("line 1: column %q is missing (want %s)", c, strings.Join(columns, ","))
 		}
 	}
-	var rows []ObservationRow
 	var bad []LineError
 	for records := 0; ; records++ {
 		rec, err := cr.Read()
@@ -70,7 +87,7 @@ func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineErro
 			break
 		}
 		if records >= MaxRows {
-			return nil, nil, fmt.Errorf("the file has more than %d rows", MaxRows)
+			return nil, fmt.Errorf("the file has more than %d rows", MaxRows)
 		}
 		if err != nil {
 			var pe *csv.ParseError
@@ -78,7 +95,7 @@ func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineErro
 				bad = append(bad, LineError{Line: pe.StartLine, Column: "", Reason: "not valid CSV: " + pe.Err.Error()})
 				continue
 			}
-			return nil, nil, err
+			return nil, err
 		}
 		line, _ := cr.FieldPos(0) // the file line the record starts on
 		get := func(name string) string {
@@ -88,14 +105,9 @@ func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineErro
 			}
 			return strings.TrimSpace(rec[i])
 		}
-		row, errs := parseObservation(line, get, now)
-		if len(errs) > 0 {
-			bad = append(bad, errs...)
-			continue
-		}
-		rows = append(rows, row)
+		bad = append(bad, row(line, get)...)
 	}
-	return rows, bad, nil
+	return bad, nil
 }
 
 func parseObservation(line int, get func(string) string, now time.Time) (ObservationRow, []LineError) {
@@ -113,16 +125,10 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 		fail("month", "not a month (YYYY-MM)")
 	}
 	in := outcome.RecordInput{Month: m, Status: outcome.Status(strings.ToLower(get("status"))), Source: outcome.Source(strings.ToLower(get("source")))}
-	switch sa := strings.ToLower(get("social_assistance")); sa {
-	case "":
-	case "true", "yes", "ja", "1":
-		v := true
-		in.SocialAssistance = &v
-	case "false", "no", "nej", "0":
-		v := false
-		in.SocialAssistance = &v
-	default:
-		fail("social_assistance", "want true, false or empty")
+	if v, ok := parseBool(get("social_assistance")); ok {
+		in.SocialAssistance = v
+	} else {
+		fail("social_assistance", boolWant)
 	}
 	if rate := get("employment_rate"); rate != "" {
 		v, err := strconv.ParseFloat(strings.Replace(rate, ",", ".", 1), 64)
@@ -148,4 +154,23 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 
 var columnOf = map[string]string{
 	"input.month": "month", "input.status": "status", "input.source": "source", "input.employmentRate": "employment_rate",
+}
+
+// boolWant is the reason given for a yes/no column that holds something else.
+const boolWant = "want true, false or empty"
+
+// parseBool reads a yes/no column: true/yes/ja/1, false/no/nej/0, or empty for not
+// recorded (nil). ok is false for anything else.
+func parseBool(s string) (v *bool, ok bool) {
+	switch strings.ToLower(s) {
+	case "":
+		return nil, true
+	case "true", "yes", "ja", "1":
+		t := true
+		return &t, true
+	case "false", "no", "nej", "0":
+		f := false
+		return &f, true
+	}
+	return nil, false
 }

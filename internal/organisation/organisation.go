@@ -4,7 +4,9 @@ package organisation
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 )
@@ -110,4 +112,92 @@ var DefaultCatalogue = []MeasureType{
 	{Code: "vocational_sfi", Name: "Vocational SFI with practice", SwedishName: "Yrkessfi med praktik", Category: "education"},
 	{Code: "traffic_course", Name: "Preparatory traffic course", SwedishName: "Ratta rätt", Category: "education"},
 	{Code: "adult_education", Name: "Adult education", SwedishName: "Vuxenutbildning", Category: "education"},
+}
+
+// Categories are the measure categories the catalogue allows (the table's CHECK list).
+var Categories = []string{"employment", "practice", "assessment", "guidance", "education", "summer_job", "other"}
+
+// EligibilityRules are the rules a measure's decisions may be checked against.
+var EligibilityRules = []string{"none", "extra_job", "supported_employment", "ung_intro", "summer_job"}
+
+// UnitInput adds a unit.
+type UnitInput struct {
+	OrganisationID string
+	Name           string
+	IdempotencyKey string
+}
+
+// Validate normalises the input and reports every bad field.
+func (in *UnitInput) Validate() error {
+	var errs apperr.List
+	in.Name = strings.TrimSpace(in.Name)
+	checkName(&errs, "input.name", in.Name)
+	return errs.Err()
+}
+
+// StaffInput adds a staff user, optionally to a unit of the same organisation.
+type StaffInput struct {
+	OrganisationID string
+	UnitID         *string
+	Name           string
+	Email          string
+	Title          string
+	IdempotencyKey string
+}
+
+// Validate normalises the input and reports every bad field.
+func (in *StaffInput) Validate() error {
+	var errs apperr.List
+	in.Name, in.Email, in.Title = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.Title)
+	checkName(&errs, "input.name", in.Name)
+	if utf8.RuneCountInString(in.Email) > 200 || in.Email != "" && !strings.Contains(in.Email, "@") {
+		errs.Add(apperr.Invalidf("input.email", "an e-mail address of at most 200 characters"))
+	}
+	if utf8.RuneCountInString(in.Title) > 200 {
+		errs.Add(apperr.Invalidf("input.title", "at most 200 characters"))
+	}
+	return errs.Err()
+}
+
+// MeasureTypeInput extends an organisation's catalogue.
+type MeasureTypeInput struct {
+	OrganisationID      string
+	Code                string
+	Name                string
+	SwedishName         string
+	Category            string
+	Subsidised          bool
+	MunicipalEmployment bool
+	// EligibilityRule is one of EligibilityRules; "" means none.
+	EligibilityRule string
+}
+
+var measureCodePattern = regexp.MustCompile(`^[a-z0-9_]{2,64}$`)
+
+// Validate normalises the input and reports every bad field.
+func (in *MeasureTypeInput) Validate() error {
+	var errs apperr.List
+	in.Code = strings.TrimSpace(in.Code)
+	in.Name, in.SwedishName = strings.TrimSpace(in.Name), strings.TrimSpace(in.SwedishName)
+	if in.EligibilityRule == "" {
+		in.EligibilityRule = "none"
+	}
+	if !measureCodePattern.MatchString(in.Code) {
+		errs.Add(apperr.Invalidf("input.code", "code must be 2-64 lower-case letters, digits or underscores"))
+	}
+	checkName(&errs, "input.name", in.Name)
+	checkName(&errs, "input.swedishName", in.SwedishName)
+	if !slices.Contains(Categories, in.Category) {
+		errs.Add(apperr.Invalidf("input.category", "category must be one of %s", strings.Join(Categories, ", ")))
+	}
+	if !slices.Contains(EligibilityRules, in.EligibilityRule) {
+		errs.Add(apperr.Invalidf("input.eligibilityRule", "unknown eligibility rule"))
+	}
+	return errs.Err()
+}
+
+func checkName(errs *apperr.List, field, name string) {
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		errs.Add(apperr.Invalidf(field, "must be 1-200 characters"))
+	}
 }

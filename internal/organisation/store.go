@@ -2,7 +2,6 @@ package organisation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -112,13 +111,14 @@ func scanMeasure(r pgx.CollectableRow) (MeasureType, error) {
 	return m, err
 }
 
-// MeasureTypes returns an organisation's catalogue, by code.
-func (s *Store) MeasureTypes(ctx context.Context, orgID string) ([]MeasureType, error) {
+// MeasureTypes returns an organisation's catalogue by code: the active measures, and
+// the retired ones too when includeInactive.
+func (s *Store) MeasureTypes(ctx context.Context, orgID string, includeInactive bool) ([]MeasureType, error) {
 	if !db.IsUUID(orgID) {
 		return nil, apperr.NotFoundf("organisationId", "organisation not found")
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+measureColumns+` FROM measure_type
-		WHERE organisation_id = $1 ORDER BY code`, orgID)
+		WHERE organisation_id = $1 AND (active OR $2) ORDER BY code`, orgID, includeInactive)
 	if err != nil {
 		return nil, fmt.Errorf("list measure types: %w", err)
 	}
@@ -132,14 +132,4 @@ func (s *Store) MeasureTypesByIDs(ctx context.Context, ids []string) ([]MeasureT
 		return nil, fmt.Errorf("load measure types: %w", err)
 	}
 	return pgx.CollectRows(rows, scanMeasure)
-}
-
-// UnitsByIDs loads units by id in one statement (dataloader).
-func (s *Store) UnitsByIDs(ctx context.Context, ids []string) ([]Unit, error) {
-	return nil, errors.New("not implemented")
-}
-
-// StaffByIDs loads staff users by id in one statement (dataloader).
-func (s *Store) StaffByIDs(ctx context.Context, ids []string) ([]StaffUser, error) {
-	return nil, errors.New("not implemented")
 }

@@ -2,7 +2,6 @@ package outcome
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -81,6 +80,13 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 }
 
 // LatestByParticipants loads each participant's latest observation in one statement.
+// When two sources report the same month, the one recorded last wins.
 func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
-	return nil, errors.New("not implemented")
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month DESC, created_at DESC, id DESC`,
+		db.ValidUUIDs(participantIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load latest observations: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
 }

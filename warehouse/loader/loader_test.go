@@ -55,7 +55,7 @@ func (f *fixture) person(t *testing.T) string {
 		t.Fatal(err)
 	}
 	end, reason := time.Date(2019, 3, 31, 0, 0, 0, 0, time.UTC), outcome.JobSeeking
-	if _, err := enrolment.NewStore(f.pg).Create(ctx, enrolment.CreateInput{ParticipantID: p.ID, MeasureTypeCode: "extra_job",
+	if _, err := enrolment.NewStore(f.pg).Create(ctx, enrolment.CreateInput{ParticipantID: p.ID, MeasureTypeCode: "work_practice",
 		StartDate: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: &end, ExitReason: &reason}); err != nil {
 		t.Fatal(err)
 	}

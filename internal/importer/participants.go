@@ -1,0 +1,191 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+)
+
+// ParticipantColumns is the expected header, in any order; the first four are required,
+// the others are attributes and may be left out or left empty (not recorded).
+var ParticipantColumns = []string{"personal_identity_number", "given_name", "family_name", "gender",
+	"district", "birth_region", "newly_arrived", "registered_at_af", "social_assistance", "guarantee_days",
+	"education_level", "distance_category"}
+
+// ImportedBy is recorded as the author of attribute sets that came from a file.
+const ImportedBy = "import"
+
+// ParticipantRow is one valid line: a participant to register, with a first attribute
+// set (valid from the day of the import) when the line gives any attribute.
+type ParticipantRow struct {
+	Line      int
+	Input     participant.CreateInput // validated; PersonalIdentityNumber canonical
+	BirthDate time.Time               // from the personal identity number
+}
+
+// ParseParticipants reads and validates a whole CSV file of participants. Every bad row
+// is listed, and so is every line that repeats a personal identity number of an earlier
+// line. A structural problem (no header, a required column missing) is an error.
+func ParseParticipants(r io.Reader, now time.Time) ([]ParticipantRow, []LineError, error) {
+	var rows []ParticipantRow
+	firstLine := map[string]int{} // canonical number -> the line it first appeared on
+	bad, err := readRecords(r, ParticipantColumns[:4], ParticipantColumns, func(line int, get func(string) string) []LineError {
+		row, errs := parseParticipant(line, get, now)
+		if n := row.Input.PersonalIdentityNumber; n != "" {
+			if first, seen := firstLine[n]; seen {
+				errs = append(errs, LineError{Line: line, Column: "personal_identity_number",
+					Reason: fmt.Sprintf("the same personal identity number as line %d", first)})
+			} else {
+				firstLine[n] = line
+			}
+		}
+		if len(errs) == 0 {
+			rows = append(rows, row)
+		}
+		return errs
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, bad, nil
+}
+
+// parseParticipant reads one line. The returned row carries the canonical personal
+// identity number whenever that column is valid, even when other columns are not, so
+// that repeats are found.
+func parseParticipant(line int, get func(string) string, now time.Time) (ParticipantRow, []LineError) {
+	var errs []LineError
+	fail := func(c, reason string) { errs = append(errs, LineError{Line: line, Column: c, Reason: reason}) }
+	in := participant.CreateInput{
+		OrganisationID:         "set at import",
+		PersonalIdentityNumber: get("personal_identity_number"),
+		GivenName:              get("given_name"),
+		FamilyName:             get("family_name"),
+		RecordedBy:             ImportedBy,
+	}
+	if g, ok := genders[strings.ToLower(get("gender"))]; ok {
+		in.Gender = g
+	} else {
+		fail("gender", "want woman, man, other or not_stated (or K, M)")
+	}
+	a, attrErrs := parseAttributes(get)
+	for _, e := range attrErrs {
+		fail(e.Column, e.Reason)
+	}
+	if a != nil {
+		from := dayOf(now)
+		a.ValidFrom = &from
+		in.Attributes = a
+	}
+	// The domain's own rules (check digit, name lengths, attribute codes), reported under
+	// the file's column names; a column already reported is not reported twice.
+	birth, err := in.Validate(now)
+	pnrValid := true
+	for _, e := range apperr.All(err) {
+		column, ok := participantColumnOf[e.Field]
+		if column == "personal_identity_number" {
+			pnrValid = false
+		}
+		if !ok || hasColumn(errs, column) {
+			continue
+		}
+		fail(column, e.Message+hints[column])
+	}
+	row := ParticipantRow{Line: line, Input: in, BirthDate: birth}
+	if !pnrValid {
+		row.Input.PersonalIdentityNumber = ""
+	}
+	return row, errs
+}
+
+// parseAttributes reads the attribute columns; nil when the line gives none of them.
+func parseAttributes(get func(string) string) (*participant.AttributesInput, []LineError) {
+	var errs []LineError
+	var a participant.AttributesInput
+	given := false
+	text := func(column string) *string {
+		v := get(column)
+		if v == "" {
+			return nil
+		}
+		given = true
+		if column != "district" {
+			v = strings.ToLower(v) // codes; a district keeps its spelling
+		}
+		return &v
+	}
+	flag := func(column string) *bool {
+		v, ok := parseBool(get(column))
+		if !ok {
+			errs = append(errs, LineError{Column: column, Reason: boolWant})
+		}
+		given = given || v != nil
+		return v
+	}
+	a.District = text("district")
+	a.BirthRegion = text("birth_region")
+	a.EducationLevel = text("education_level")
+	a.DistanceCategory = text("distance_category")
+	a.NewlyArrived = flag("newly_arrived")
+	a.RegisteredAtAf = flag("registered_at_af")
+	a.SocialAssistance = flag("social_assistance")
+	if s := get("guarantee_days"); s != "" {
+		given = true
+		if n, err := strconv.Atoi(s); err != nil || n < 0 {
+			errs = append(errs, LineError{Column: "guarantee_days", Reason: "want a whole number of days, 0 or more"})
+		} else {
+			a.GuaranteeDays = &n
+		}
+	}
+	if !given {
+		return nil, errs
+	}
+	return &a, errs
+}
+
+var genders = map[string]participant.Gender{
+	"woman": participant.Woman, "k": participant.Woman,
+	"man": participant.Man, "m": participant.Man,
+	"other":      participant.Other,
+	"not_stated": participant.NotStated,
+}
+
+// participantColumnOf maps the fields of participant validation to the file's columns.
+var participantColumnOf = map[string]string{
+	"input.personalIdentityNumber":      "personal_identity_number",
+	"input.givenName":                   "given_name",
+	"input.familyName":                  "family_name",
+	"input.gender":                      "gender",
+	"input.attributes.district":         "district",
+	"input.attributes.birthRegion":      "birth_region",
+	"input.attributes.guaranteeDays":    "guarantee_days",
+	"input.attributes.educationLevel":   "education_level",
+	"input.attributes.distanceCategory": "distance_category",
+}
+
+// hints complete the domain's "unknown value" with the codes a file may use.
+var hints = map[string]string{
+	"birth_region":      " (want sweden, europe or outside_europe)",
+	"education_level":   " (want pre_upper_secondary_short, pre_upper_secondary, upper_secondary, post_secondary_short or post_secondary_long)",
+	"distance_category": " (want green, yellow or red)",
+}
+
+func hasColumn(errs []LineError, column string) bool {
+	for _, e := range errs {
+		if e.Column == column {
+			return true
+		}
+	}
+	return false
+}
+
+// dayOf is now's calendar date at midnight UTC, as participant attributes are dated.
+func dayOf(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

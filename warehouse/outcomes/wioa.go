@@ -1,0 +1,126 @@
+package outcomes
+
+import "time"
+
+// WIOAVersion names the rules of WIOAExits.
+//
+// Source (DOMAIN.md, "Official indicators"): WIOA-style — employment rate in the 2nd and
+// 4th quarter after the exit quarter (unsubsidised work only); exit = 90 days without a
+// qualifying service, dated back to the last service.
+//
+// wioa-employment-q2-q4/1:
+//   - services are enrolments. They are taken in start order and grouped into one period
+//     of participation while the gap to the next is less than WIOAGapDays days, the gap
+//     being the days without service strictly between the end of the group so far (its
+//     latest end) and the next start; overlapping or back-to-back spells have no gap. A
+//     running enrolment keeps its group open: no exit;
+//   - the exit date is the latest end of a closed group, provided WIOAGapDays days have
+//     passed without service by asOf (day(asOf) >= exit date + 90 days); before that the
+//     exit is not yet established and is not reported. By construction no enrolment
+//     starts within those 90 days;
+//   - employed in quarter q after the exit quarter: unsubsidised employment (full or
+//     part time) is the status (StatusIn) of some month of that calendar quarter; known
+//     iff some month of the quarter has a known status (so one known month of job
+//     seeking and two unknown months is known not employed);
+//   - not computed: median earnings (we record no earnings) and the exclusions
+//     (institutionalised, medical treatment, deceased), which our status codes do not
+//     carry.
+const WIOAVersion = "wioa-employment-q2-q4/1"
+
+// WIOAGapDays is the number of days without service that makes an exit.
+const WIOAGapDays = 90
+
+// WIOAExit is one WIOA period of participation that has exited.
+type WIOAExit struct {
+	EnrolmentIDs []string // the grouped spells, in start order
+	FirstStart   time.Time
+	ExitDate     time.Time
+	ExitQuarter  time.Time // first day of the exit date's calendar quarter
+	EmployedQ2   Fact
+	EmployedQ4   Fact
+}
+
+// WIOAExits groups the person's enrolments into periods of participation and returns
+// those that have exited by asOf, with their 2nd- and 4th-quarter employment (rules of
+// WIOAVersion), in start order.
+func WIOAExits(p Person, asOf time.Time) []WIOAExit {
+	h := historyOf(p)
+	var exits []WIOAExit
+	for _, g := range wioaGroups(p.Enrolments) {
+		if g.end == nil || day(asOf).Before(g.end.AddDate(0, 0, WIOAGapDays)) {
+			continue
+		}
+		x := WIOAExit{EnrolmentIDs: g.ids, FirstStart: g.start, ExitDate: *g.end, ExitQuarter: quarterOf(*g.end)}
+		x.EmployedQ2 = h.employedInQuarter(x.ExitQuarter, 2)
+		x.EmployedQ4 = h.employedInQuarter(x.ExitQuarter, 4)
+		exits = append(exits, x)
+	}
+	return exits
+}
+
+// WIOAEmployedInQuarter is employment in quarter q after the quarter of exitDate.
+func WIOAEmployedInQuarter(p Person, exitDate time.Time, q int) Fact {
+	return historyOf(p).employedInQuarter(quarterOf(exitDate), q)
+}
+
+type wioaGroup struct {
+	ids   []string
+	start time.Time
+	end   *time.Time // nil while some spell of the group runs
+}
+
+// wioaGroups is the grouping rule of WIOAVersion.
+func wioaGroups(es []Enrolment) []wioaGroup {
+	var groups []wioaGroup
+	for _, e := range sortedEnrolments(es) {
+		if n := len(groups); n > 0 && joins(groups[n-1], e) {
+			g := &groups[n-1]
+			g.ids = append(g.ids, e.ID)
+			switch {
+			case e.End == nil:
+				g.end = nil
+			case g.end != nil && day(*e.End).After(*g.end):
+				end := day(*e.End)
+				g.end = &end
+			}
+			continue
+		}
+		g := wioaGroup{ids: []string{e.ID}, start: day(e.Start)}
+		if e.End != nil {
+			end := day(*e.End)
+			g.end = &end
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// joins reports whether e starts before WIOAGapDays service-free days have passed since
+// the group's end: days strictly between end and start < WIOAGapDays.
+func joins(g wioaGroup, e Enrolment) bool {
+	if g.end == nil {
+		return true
+	}
+	return !day(e.Start).After(g.end.AddDate(0, 0, WIOAGapDays))
+}
+
+// quarterOf is the first day of t's calendar quarter.
+func quarterOf(t time.Time) time.Time {
+	return time.Date(t.Year(), (t.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func (h history) employedInQuarter(exitQuarter time.Time, q int) Fact {
+	first := exitQuarter.AddDate(0, 3*q, 0)
+	var f Fact
+	for i := 0; i < 3; i++ {
+		st, _ := h.at(first.AddDate(0, i, 0))
+		if st == StatusUnknown {
+			continue
+		}
+		f.Known = true
+		if IsUnsubsidisedEmployment(st) {
+			f.Value = true
+		}
+	}
+	return f
+}
