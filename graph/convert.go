@@ -123,3 +123,37 @@ func attributesIn(in *model.ParticipantAttributesInput) *participant.AttributesI
 		DistanceCategory: enumInPtr(in.DistanceCategory), SchoolProgramme: enumInPtr(in.SchoolProgramme),
 	}
 }
+
+// pointers returns pointers to the elements of xs, as list fields want.
+func pointers[T any](xs []T) []*T {
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
+}
+
+// offerEnrolmentIn converts the enrolment of an accepted offer; the store fills in
+// the interview's participant and employer.
+func offerEnrolmentIn(ctx context.Context, in *model.OfferEnrolmentInput) *enrolment.CreateInput {
+	if in == nil {
+		return nil
+	}
+	var override *string
+	if in.EligibilityOverride != nil {
+		override = &in.EligibilityOverride.Reason
+	}
+	return &enrolment.CreateInput{
+		MeasureTypeCode: in.MeasureTypeCode,
+		DecisionDate:    model.TimePtr(in.DecisionDate),
+		StartDate:       time.Time(in.StartDate),
+		PlannedEndDate:  model.TimePtr(in.PlannedEndDate),
+		UnitID:          in.UnitID,
+		ProjectID:       in.ProjectID,
+		Occupation:      deref(in.Occupation),
+		WagePayer:       enumInPtr(in.WagePayer),
+		EmploymentRate:  in.EmploymentRate,
+		OverrideReason:  override,
+		OverrideBy:      subject(ctx),
+	}
+}

@@ -43,6 +43,12 @@ type Loaders struct {
 	Project             *dataloadgen.Loader[string, *project.Project]
 	InterviewsOf        *dataloadgen.Loader[string, []*recruitment.Interview]
 	RecruitmentEvent    *dataloadgen.Loader[string, *recruitment.Event]
+	PlacesOf            *dataloadgen.Loader[string, []*recruitment.Place]
+	InvitationsOf       *dataloadgen.Loader[string, []*recruitment.Invitation]
+	EventInterviewsOf   *dataloadgen.Loader[string, []*recruitment.Interview]
+	SummaryOf           *dataloadgen.Loader[string, *recruitment.Summary]
+	TargetsOf           *dataloadgen.Loader[string, []*project.Target]
+	Enrolment           *dataloadgen.Loader[string, *enrolment.Enrolment]
 }
 
 type loadersKey struct{}
@@ -89,6 +95,18 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Project: dataloadgen.NewLoader(byID(r.Projects.ByIDs, func(x project.Project) string { return x.ID }, "project"),
 			dataloadgen.WithWait(loaderWait)),
 		InterviewsOf: dataloadgen.NewLoader(groupBy(r.Recruitment.InterviewsByParticipants, func(x recruitment.Interview) string { return x.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		PlacesOf: dataloadgen.NewLoader(groupBy(r.Recruitment.PlacesOf, func(x recruitment.Place) string { return x.EventID }),
+			dataloadgen.WithWait(loaderWait)),
+		InvitationsOf: dataloadgen.NewLoader(groupBy(r.Recruitment.InvitationsOf, func(x recruitment.Invitation) string { return x.EventID }),
+			dataloadgen.WithWait(loaderWait)),
+		EventInterviewsOf: dataloadgen.NewLoader(groupBy(r.Recruitment.InterviewsOf, func(x recruitment.Interview) string { return x.EventID }),
+			dataloadgen.WithWait(loaderWait)),
+		SummaryOf: dataloadgen.NewLoader(byID(r.Recruitment.SummariesOf, func(x recruitment.Summary) string { return x.EventID }, "recruitment event"),
+			dataloadgen.WithWait(loaderWait)),
+		TargetsOf: dataloadgen.NewLoader(groupBy(r.Projects.TargetsOfProjects, func(x project.Target) string { return deref(x.ProjectID) }),
+			dataloadgen.WithWait(loaderWait)),
+		Enrolment: dataloadgen.NewLoader(byID(r.Enrolments.ByIDs, func(x enrolment.Enrolment) string { return x.ID }, "enrolment"),
 			dataloadgen.WithWait(loaderWait)),
 		RecruitmentEvent: dataloadgen.NewLoader(byID(r.Recruitment.EventsByIDs, func(x recruitment.Event) string { return x.ID }, "recruitment event"),
 			dataloadgen.WithWait(loaderWait)),

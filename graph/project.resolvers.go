@@ -83,15 +83,7 @@ func (r *projectResolver) Funder(ctx context.Context, obj *project.Project) (mod
 
 // Targets is the resolver for the targets field.
 func (r *projectResolver) Targets(ctx context.Context, obj *project.Project) ([]*project.Target, error) {
-	ts, err := r.Resolver.Projects.TargetsOfProjects(ctx, []string{obj.ID})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*project.Target, len(ts))
-	for i := range ts {
-		out[i] = &ts[i]
-	}
-	return out, nil
+	return r.loaders(ctx).TargetsOf.Load(ctx, obj.ID)
 }
 
 // Projects is the resolver for the projects field.

@@ -40,8 +40,7 @@ func (r *interviewResolver) Enrolment(ctx context.Context, obj *recruitment.Inte
 	if obj.EnrolmentID == nil {
 		return nil, nil
 	}
-	e, err := r.Resolver.Enrolments.Get(ctx, *obj.EnrolmentID)
-	return nullIfNotFound(&e, err)
+	return nullIfNotFound(r.loaders(ctx).Enrolment.Load(ctx, *obj.EnrolmentID))
 }
 
 // CreateRecruitmentEvent is the resolver for the createRecruitmentEvent field.
@@ -223,38 +222,22 @@ func (r *recruitmentEventResolver) MeasureType(ctx context.Context, obj *recruit
 
 // Places is the resolver for the places field.
 func (r *recruitmentEventResolver) Places(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Place, error) {
-	ps, err := r.Recruitment.PlacesOf(ctx, []string{obj.ID})
-	if err != nil {
-		return nil, err
-	}
-	return pointers(ps), nil
+	return r.loaders(ctx).PlacesOf.Load(ctx, obj.ID)
 }
 
 // Invitations is the resolver for the invitations field.
 func (r *recruitmentEventResolver) Invitations(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Invitation, error) {
-	xs, err := r.Recruitment.InvitationsOf(ctx, []string{obj.ID})
-	if err != nil {
-		return nil, err
-	}
-	return pointers(xs), nil
+	return r.loaders(ctx).InvitationsOf.Load(ctx, obj.ID)
 }
 
 // Interviews is the resolver for the interviews field.
 func (r *recruitmentEventResolver) Interviews(ctx context.Context, obj *recruitment.Event) ([]*recruitment.Interview, error) {
-	ivs, err := r.Recruitment.InterviewsOf(ctx, []string{obj.ID})
-	if err != nil {
-		return nil, err
-	}
-	return pointers(ivs), nil
+	return r.loaders(ctx).EventInterviewsOf.Load(ctx, obj.ID)
 }
 
 // Summary is the resolver for the summary field.
 func (r *recruitmentEventResolver) Summary(ctx context.Context, obj *recruitment.Event) (*recruitment.Summary, error) {
-	s, err := r.Recruitment.Summary(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return r.loaders(ctx).SummaryOf.Load(ctx, obj.ID)
 }
 
 // Participant is the resolver for the participant field.
@@ -301,37 +284,3 @@ type (
 	recruitmentInvitationResolver struct{ *Resolver }
 	recruitmentPlaceResolver      struct{ *Resolver }
 )
-
-// pointers returns pointers to the elements of xs, as list fields want.
-func pointers[T any](xs []T) []*T {
-	out := make([]*T, len(xs))
-	for i := range xs {
-		out[i] = &xs[i]
-	}
-	return out
-}
-
-// offerEnrolmentIn converts the enrolment of an accepted offer; the store fills in
-// the interview's participant and employer.
-func offerEnrolmentIn(ctx context.Context, in *model.OfferEnrolmentInput) *enrolment.CreateInput {
-	if in == nil {
-		return nil
-	}
-	var override *string
-	if in.EligibilityOverride != nil {
-		override = &in.EligibilityOverride.Reason
-	}
-	return &enrolment.CreateInput{
-		MeasureTypeCode: in.MeasureTypeCode,
-		DecisionDate:    model.TimePtr(in.DecisionDate),
-		StartDate:       time.Time(in.StartDate),
-		PlannedEndDate:  model.TimePtr(in.PlannedEndDate),
-		UnitID:          in.UnitID,
-		ProjectID:       in.ProjectID,
-		Occupation:      deref(in.Occupation),
-		WagePayer:       enumInPtr(in.WagePayer),
-		EmploymentRate:  in.EmploymentRate,
-		OverrideReason:  override,
-		OverrideBy:      subject(ctx),
-	}
-}

@@ -346,6 +346,15 @@ func (s *Store) Get(ctx context.Context, id string) (Enrolment, error) {
 	return e, err
 }
 
+// ByIDs loads enrolments by id in one statement (dataloader).
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Enrolment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE e.id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load enrolments: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
 // ByParticipants loads the enrolments of several participants in one statement,
 // ordered by start.
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Enrolment, error) {

@@ -69,38 +69,90 @@ func writeMonths(ctx context.Context, conn driver.Conn, r Rows) error {
 
 func writeEnrolments(ctx context.Context, conn driver.Conn, r Rows) error {
 	n := len(r.Enrolments) + len(r.DeletedEnrolments)
-	var (
-		org, ekey, pkey, gender, measure, reason = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-		birth                                    = make([]uint16, 0, n)
-		start, exit                              = make([]time.Time, 0, n), make([]time.Time, 0, n)
-		exited, deleted                          = make([]uint8, 0, n), make([]uint8, 0, n)
-		st                                       [4][]string
-		sa                                       [4][]int8
-		version                                  = make([]uint64, 0, n)
-	)
-	for i := range st {
-		st[i], sa[i] = make([]string, 0, n), make([]int8, 0, n)
-	}
-	add := func(e snapshot.EnrolmentRow, del uint8) {
-		org, ekey, pkey, gender, measure = append(org, e.OrgID), append(ekey, e.EnrolmentKey), append(pkey, e.PersonKey), append(gender, e.Gender), append(measure, e.MeasureCode)
-		birth, start, exited, exit, reason = append(birth, e.BirthYear), append(start, e.Start), append(exited, e.Exited), append(exit, e.ExitDate), append(reason, e.ExitReason)
-		for i := range st {
-			st[i], sa[i] = append(st[i], e.Status[i]), append(sa[i], e.SA[i])
-		}
-		version, deleted = append(version, r.Version), append(deleted, del)
-	}
+	c := newColumns(n)
 	for _, e := range r.Enrolments {
-		add(e, 0)
+		c.add(e, r.Version, 0)
 	}
 	for _, e := range r.DeletedEnrolments {
-		add(snapshot.EnrolmentRow{OrgID: e.OrgID, EnrolmentKey: e.EnrolmentKey, PersonKey: e.PersonKey,
-			Start: snapshot.Epoch, ExitDate: snapshot.Epoch, SA: [4]int8{-1, -1, -1, -1}}, 1)
+		c.add(snapshot.EnrolmentRow{OrgID: e.OrgID, EnrolmentKey: e.EnrolmentKey, PersonKey: e.PersonKey,
+			Start: snapshot.Epoch, ExitDate: snapshot.Epoch, SA: [4]int8{-1, -1, -1, -1}, Facts: snapshot.EmptyFacts()}, r.Version, 1)
 	}
-	return sendColumns(ctx, conn, `INSERT INTO enrolment_outcome (org_id, enrolment_key, person_key, gender,
-		birth_year, measure_code, start_date, exited, exit_date, exit_reason, status_3, status_6, status_12, status_24,
-		sa_3, sa_6, sa_12, sa_24, version, deleted)`,
-		org, ekey, pkey, gender, birth, measure, start, exited, exit, reason, st[0], st[1], st[2], st[3],
-		sa[0], sa[1], sa[2], sa[3], version, deleted)
+	return sendColumns(ctx, conn, `INSERT INTO enrolment_outcome (`+enrolmentColumnList+`)`, c.all()...)
+}
+
+// enrolmentColumnList names every enrolment_outcome column, in the order
+// enrolmentColumns.all returns them.
+const enrolmentColumnList = `org_id, enrolment_key, person_key, gender, birth_year, measure_code, start_date, exited,
+	exit_date, exit_reason, status_3, status_6, status_12, status_24, sa_3, sa_6, sa_12, sa_24, version, deleted,
+	org_code, age_at_start, age_band, measure_category, municipal_employment, project, unit, newly_arrived,
+	birth_region, education_level, distance_category, referral_source, status_after, sa_after,
+	job_months_from_start, job_event_from_start, job_months_from_exit, job_event_from_exit, returned_sa_12,
+	reentry_12, entry_number, kolada_work_or_studies, sus_before, sus_after, wioa_exit, wioa_exit_date, wioa_q2,
+	wioa_q4, esf_last_spell, esf_entry_age_band, esf_immediate, esf_six_month, esf_complete`
+
+// enrolmentColumns holds a batch column by column (ClickHouse's native format).
+type enrolmentColumns struct {
+	org, ekey, pkey, gender, measure, reason                                    []string
+	orgCode, ageBand, category, project, unit, region, education, distance, ref []string
+	susBefore, susAfter, esfAgeBand, esfImmediate, esfSix                       []string
+	birth, entryNumber                                                          []uint16
+	start, exit, wioaDate                                                       []time.Time
+	exited, deleted, ageAtStart, municipal, jobEventStart, jobEventExit         []uint8
+	reentry, wioaExit, esfLast, esfComplete                                     []uint8
+	newly, returnedSA, kolada, wioaQ2, wioaQ4                                   []int8
+	jobStart, jobExit                                                           []int16
+	st                                                                          [4][]string
+	sa                                                                          [4][]int8
+	statusAfter                                                                 [][]string
+	saAfter                                                                     [][]int8
+	version                                                                     []uint64
+}
+
+func newColumns(n int) *enrolmentColumns {
+	c := &enrolmentColumns{}
+	for _, p := range []*[]string{&c.org, &c.ekey, &c.pkey, &c.gender, &c.measure, &c.reason, &c.orgCode, &c.ageBand,
+		&c.category, &c.project, &c.unit, &c.region, &c.education, &c.distance, &c.ref, &c.susBefore, &c.susAfter,
+		&c.esfAgeBand, &c.esfImmediate, &c.esfSix, &c.st[0], &c.st[1], &c.st[2], &c.st[3]} {
+		*p = make([]string, 0, n)
+	}
+	return c
+}
+
+func (c *enrolmentColumns) add(e snapshot.EnrolmentRow, version uint64, deleted uint8) {
+	f := e.Facts
+	c.org, c.ekey, c.pkey, c.gender, c.measure = append(c.org, e.OrgID), append(c.ekey, e.EnrolmentKey), append(c.pkey, e.PersonKey), append(c.gender, e.Gender), append(c.measure, e.MeasureCode)
+	c.birth, c.start, c.exited, c.exit, c.reason = append(c.birth, e.BirthYear), append(c.start, e.Start), append(c.exited, e.Exited), append(c.exit, e.ExitDate), append(c.reason, e.ExitReason)
+	for i := range c.st {
+		c.st[i], c.sa[i] = append(c.st[i], e.Status[i]), append(c.sa[i], e.SA[i])
+	}
+	c.version, c.deleted = append(c.version, version), append(c.deleted, deleted)
+	c.orgCode, c.ageAtStart, c.ageBand, c.category = append(c.orgCode, f.OrgCode), append(c.ageAtStart, f.AgeAtStart), append(c.ageBand, f.AgeBand), append(c.category, f.Category)
+	c.municipal, c.project, c.unit, c.newly = append(c.municipal, f.MunicipalEmployment), append(c.project, f.Project), append(c.unit, f.Unit), append(c.newly, f.NewlyArrived)
+	c.region, c.education, c.distance, c.ref = append(c.region, f.BirthRegion), append(c.education, f.EducationLevel), append(c.distance, f.DistanceCategory), append(c.ref, f.ReferralSource)
+	statusAfter, saAfter := f.StatusAfter, f.SAAfter
+	if statusAfter == nil {
+		statusAfter, saAfter = []string{}, []int8{}
+	}
+	c.statusAfter, c.saAfter = append(c.statusAfter, statusAfter), append(c.saAfter, saAfter)
+	c.jobStart, c.jobEventStart, c.jobExit, c.jobEventExit = append(c.jobStart, f.JobMonthsFromStart), append(c.jobEventStart, f.JobEventFromStart), append(c.jobExit, f.JobMonthsFromExit), append(c.jobEventExit, f.JobEventFromExit)
+	c.returnedSA, c.reentry, c.entryNumber, c.kolada = append(c.returnedSA, f.ReturnedSA12), append(c.reentry, f.Reentry12), append(c.entryNumber, f.EntryNumber), append(c.kolada, f.Kolada)
+	c.susBefore, c.susAfter = append(c.susBefore, f.SUSBefore), append(c.susAfter, f.SUSAfter)
+	wioaDate := f.WIOAExitDate
+	if wioaDate.IsZero() {
+		wioaDate = snapshot.Epoch
+	}
+	c.wioaExit, c.wioaDate, c.wioaQ2, c.wioaQ4 = append(c.wioaExit, f.WIOAExit), append(c.wioaDate, wioaDate), append(c.wioaQ2, f.WIOAQ2), append(c.wioaQ4, f.WIOAQ4)
+	c.esfLast, c.esfAgeBand, c.esfImmediate, c.esfSix, c.esfComplete = append(c.esfLast, f.ESFLastSpell), append(c.esfAgeBand, f.ESFEntryAgeBand), append(c.esfImmediate, f.ESFImmediate), append(c.esfSix, f.ESFSixMonth), append(c.esfComplete, f.ESFComplete)
+}
+
+func (c *enrolmentColumns) all() []any {
+	return []any{c.org, c.ekey, c.pkey, c.gender, c.birth, c.measure, c.start, c.exited, c.exit, c.reason,
+		c.st[0], c.st[1], c.st[2], c.st[3], c.sa[0], c.sa[1], c.sa[2], c.sa[3], c.version, c.deleted,
+		c.orgCode, c.ageAtStart, c.ageBand, c.category, c.municipal, c.project, c.unit, c.newly,
+		c.region, c.education, c.distance, c.ref, c.statusAfter, c.saAfter,
+		c.jobStart, c.jobEventStart, c.jobExit, c.jobEventExit, c.returnedSA,
+		c.reentry, c.entryNumber, c.kolada, c.susBefore, c.susAfter, c.wioaExit, c.wioaDate, c.wioaQ2,
+		c.wioaQ4, c.esfLast, c.esfAgeBand, c.esfImmediate, c.esfSix, c.esfComplete}
 }
 
 // sendColumns inserts whole columns in one batch: much cheaper than appending row by

@@ -26,13 +26,14 @@ func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint6
 	if err := tx.QueryRow(ctx, `SELECT nextval('warehouse_version_seq')`).Scan(&version); err != nil {
 		return 0, nil, fmt.Errorf("take warehouse version: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT id, organisation_id, gender, birth_date FROM participant WHERE id = ANY($1::uuid[])`, ids)
+	rows, err := tx.Query(ctx, `SELECT p.id, p.organisation_id, o.code, p.gender, p.birth_date
+		FROM participant p JOIN organisation o ON o.id = p.organisation_id WHERE p.id = ANY($1::uuid[])`, ids)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read participants: %w", err)
 	}
 	for rows.Next() {
 		p := &snapshot.Person{}
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.Gender, &p.BirthDate); err != nil {
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.OrgCode, &p.Gender, &p.BirthDate); err != nil {
 			rows.Close()
 			return 0, nil, err
 		}
@@ -42,8 +43,10 @@ func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint6
 	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
-	rows, err = tx.Query(ctx, `SELECT e.participant_id, e.id, m.code, e.start_date, e.end_date, coalesce(e.exit_reason, '')
+	rows, err = tx.Query(ctx, `SELECT e.participant_id, e.id, m.code, e.start_date, e.end_date, coalesce(e.exit_reason, ''),
+			m.category, m.municipal_employment, coalesce(e.subsidised, m.subsidised), coalesce(pr.name, ''), coalesce(u.name, '')
 		FROM enrolment e JOIN measure_type m ON m.id = e.measure_type_id
+		LEFT JOIN project pr ON pr.id = e.project_id LEFT JOIN unit u ON u.id = e.unit_id
 		WHERE e.participant_id = ANY($1::uuid[]) ORDER BY e.participant_id, e.start_date, e.id`, ids)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read enrolments: %w", err)
@@ -51,7 +54,8 @@ func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint6
 	for rows.Next() {
 		var pid string
 		var e snapshot.Enrolment
-		if err := rows.Scan(&pid, &e.ID, &e.MeasureCode, &e.Start, &e.End, &e.ExitReason); err != nil {
+		if err := rows.Scan(&pid, &e.ID, &e.MeasureCode, &e.Start, &e.End, &e.ExitReason, &e.Category, &e.MunicipalEmployment,
+			&e.Subsidised, &e.Project, &e.Unit); err != nil {
 			rows.Close()
 			return 0, nil, err
 		}
@@ -83,5 +87,52 @@ func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint6
 	if err := rows.Err(); err != nil {
 		return 0, nil, err
 	}
+	if err := readAttributes(ctx, tx, ids, persons); err != nil {
+		return 0, nil, err
+	}
 	return uint64(version), persons, tx.Commit(ctx)
+}
+
+// readAttributes adds the dated attribute sets and the referrals, in the same snapshot.
+func readAttributes(ctx context.Context, tx pgx.Tx, ids []string, persons map[string]*snapshot.Person) error {
+	rows, err := tx.Query(ctx, `SELECT participant_id, valid_from, newly_arrived, birth_region, education_level,
+			distance_category, registered_at_af, guarantee_days, disability
+		FROM participant_attributes WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, ids)
+	if err != nil {
+		return fmt.Errorf("read attributes: %w", err)
+	}
+	for rows.Next() {
+		var pid string
+		var a snapshot.Attributes
+		if err := rows.Scan(&pid, &a.ValidFrom, &a.NewlyArrived, &a.BirthRegion, &a.EducationLevel, &a.DistanceCategory,
+			&a.RegisteredAtAf, &a.GuaranteeDays, &a.Disability); err != nil {
+			rows.Close()
+			return err
+		}
+		if p := persons[pid]; p != nil {
+			p.Attributes = append(p.Attributes, a)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.Query(ctx, `SELECT participant_id, referral_date, source FROM referral
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, referral_date, id`, ids)
+	if err != nil {
+		return fmt.Errorf("read referrals: %w", err)
+	}
+	for rows.Next() {
+		var pid string
+		var r snapshot.Referral
+		if err := rows.Scan(&pid, &r.Date, &r.Source); err != nil {
+			rows.Close()
+			return err
+		}
+		if p := persons[pid]; p != nil {
+			p.Referrals = append(p.Referrals, r)
+		}
+	}
+	rows.Close()
+	return rows.Err()
 }

@@ -40,8 +40,10 @@ func checkFigure(t *testing.T, what string, got o.Figure, n, known, count int, s
 		if got.Share != nil {
 			t.Errorf("%s: share = %v, want none", what, *got.Share)
 		}
-	case got.Share == nil || math.Abs(*got.Share-share) > 1e-12:
-		t.Errorf("%s: share = %v, want %v", what, got.Share, share)
+	case got.Share == nil:
+		t.Errorf("%s: no share, want %v", what, share)
+	case math.Abs(*got.Share-share) > 1e-12:
+		t.Errorf("%s: share = %v, want %v", what, *got.Share, share)
 	}
 }
 

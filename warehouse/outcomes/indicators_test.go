@@ -19,8 +19,10 @@ import (
 //	f6   man     job seeking 30 Nov      -                                   no
 //	f7   woman   unsubsidised 31 Dec 17  -                                   not in 2018
 //	f8   woman   subsidised 31 Oct       municipal employment since 25 Oct   no  (a, handover)
+//	f9a  woman   job seeking 31 Jan      (f9a is a municipal employment)      no
+//	f9b  woman   subsidised 30 Apr       f9a was over before this exit       yes
 //
-// Total 3 of 7; women 1 of 4; men 2 of 3.
+// Total 4 of 9; women 2 of 6; men 2 of 3.
 func TestKoladaResultAtExit(t *testing.T) {
 	people := []o.Person{
 		{ID: "f1", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
@@ -45,8 +47,11 @@ func TestKoladaResultAtExit(t *testing.T) {
 		{ID: "f8", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
 			{ID: "f8a", Start: date(2018, 2, 1), End: ptr(date(2018, 10, 31)), ExitReason: o.StatusSubsidised},
 			{ID: "f8b", MunicipalEmployment: true, Start: date(2018, 10, 25)}}},
+		{ID: "f9", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
+			{ID: "f9a", MunicipalEmployment: true, Start: date(2017, 1, 1), End: ptr(date(2018, 1, 31)), ExitReason: o.StatusJobSeeking},
+			{ID: "f9b", Start: date(2018, 2, 1), End: ptr(date(2018, 4, 30)), ExitReason: o.StatusSubsidised}}},
 	}
-	want := map[string]bool{"f1a": false, "f2a": true, "f3a": false, "f4a": true, "f5a": true, "f6a": false, "f8a": false}
+	want := map[string]bool{"f1a": false, "f2a": true, "f3a": false, "f4a": true, "f5a": true, "f6a": false, "f8a": false, "f9a": false, "f9b": true}
 	byGender := map[string][]o.Fact{}
 	for _, p := range people {
 		for _, e := range p.Enrolments {
@@ -59,8 +64,8 @@ func TestKoladaResultAtExit(t *testing.T) {
 			byGender[p.Gender] = append(byGender[p.Gender], f)
 		}
 	}
-	checkFigure(t, "total", o.Summarise(o.KoladaVersion, byGender[""]), 7, 7, 3, 3.0/7)
-	checkFigure(t, "women", o.Summarise(o.KoladaVersion, byGender[o.GenderWoman]), 4, 4, 1, 0.25)
+	checkFigure(t, "total", o.Summarise(o.KoladaVersion, byGender[""]), 9, 9, 4, 4.0/9)
+	checkFigure(t, "women", o.Summarise(o.KoladaVersion, byGender[o.GenderWoman]), 6, 6, 2, 2.0/6)
 	checkFigure(t, "men", o.Summarise(o.KoladaVersion, byGender[o.GenderMan]), 3, 3, 2, 2.0/3)
 	checkFact(t, "running", o.KoladaResultAtExit(people[0], people[0].Enrolments[1]), unknown)
 }

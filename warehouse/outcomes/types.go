@@ -20,7 +20,7 @@ type Enrolment struct {
 	// MunicipalEmployment marks the municipality's own labour-market employment
 	// (arbetsmarknadsanställning). Kolada/RKA does not count a move into one as a job.
 	MunicipalEmployment bool
-	Subsidised          bool
+	Subsidised          bool // recorded; no definition reads it: the exit reason says where the person went
 	Start               time.Time
 	End                 *time.Time // nil while the enrolment is running
 	ExitReason          string     // a status code; meaningful only when End is set

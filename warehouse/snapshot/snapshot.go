@@ -15,11 +15,15 @@ var Horizons = []int{3, 6, 12, 24}
 // Person is one participant's history as read from PostgreSQL.
 type Person struct {
 	OrgID        string
+	OrgCode      string
 	ID           string
 	Gender       string
 	BirthDate    time.Time
 	Enrolments   []Enrolment
 	Observations []Observation
+	// Attributes are the dated attribute sets, by date; Referrals by date.
+	Attributes []Attributes
+	Referrals  []Referral
 }
 
 // Enrolment is one placement.
@@ -29,6 +33,31 @@ type Enrolment struct {
 	Start       time.Time
 	End         *time.Time
 	ExitReason  string
+	// Category and the flags come from the measure catalogue; Project and Unit are names.
+	Category            string
+	MunicipalEmployment bool
+	Subsidised          bool
+	Project             string
+	Unit                string
+}
+
+// Attributes is the part of a participant's dated attributes that analysis breaks
+// figures down by (never names or identity numbers).
+type Attributes struct {
+	ValidFrom        time.Time
+	NewlyArrived     *bool
+	BirthRegion      *string
+	EducationLevel   *string
+	DistanceCategory *string
+	RegisteredAtAf   *bool
+	GuaranteeDays    *int
+	Disability       *bool
+}
+
+// Referral is a referral's date and source.
+type Referral struct {
+	Date   time.Time
+	Source string
 }
 
 // Observation is an observed status in a month.
@@ -67,6 +96,7 @@ type EnrolmentRow struct {
 	ExitReason   string
 	Status       [4]string // at Horizons
 	SA           [4]int8   // at Horizons; -1 unknown
+	Facts        Facts
 }
 
 // Keys derives pseudonymised keys.
@@ -217,6 +247,7 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 		}
 	}
 
+	op := toOutcomes(p)
 	enrolments := make([]EnrolmentRow, 0, len(p.Enrolments))
 	for _, e := range p.Enrolments {
 		row := EnrolmentRow{OrgID: p.OrgID, EnrolmentKey: keys.Enrolment(e.ID), PersonKey: personKey, Gender: p.Gender,
@@ -234,7 +265,10 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 				row.Status[i], row.SA[i], _ = t.statusIn(m, e.ID)
 			}
 		}
+		row.Facts = factsOf(p, op, e, asOf)
+		row.Facts.OrgCode = p.OrgCode
 		enrolments = append(enrolments, row)
 	}
+	personFacts(p, op, asOf, keys, enrolments)
 	return months, enrolments
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
@@ -51,7 +52,7 @@ func TestBuildExitThenUnknownThenWork(t *testing.T) {
 		MeasureCode: "extra_job", Start: date(2017, 3, 15), Exited: 1, ExitDate: date(2018, 3, 14), ExitReason: "job_seeking",
 		Status: [4]string{"unknown", "unsubsidised_employment_part", "unsubsidised_employment_full", "unknown"},
 		SA:     [4]int8{-1, 1, 0, -1}}}
-	if diff := cmp.Diff(want, enrolments); diff != "" {
+	if diff := cmp.Diff(want, enrolments, cmpopts.IgnoreFields(snapshot.EnrolmentRow{}, "Facts")); diff != "" {
 		t.Errorf("enrolment rows (-want +got):\n%s", diff)
 	}
 }
@@ -97,5 +98,39 @@ func TestBuildNoHistoryNoRows(t *testing.T) {
 		date(2020, 1, 1), plainKeys{})
 	if len(months) != 0 || len(enrolments) != 0 {
 		t.Errorf("got %d months and %d enrolments for a person without history", len(months), len(enrolments))
+	}
+}
+
+// TestBuildFacts: the characteristics at start and the outcome facts land on the row.
+func TestBuildFacts(t *testing.T) {
+	yes, no, days := true, false, 500
+	red, primary := "red", "pre_upper_secondary"
+	end := date(2018, 2, 28)
+	p := snapshot.Person{OrgID: "o", OrgCode: "uppsala", ID: "p1", Gender: "woman", BirthDate: date(1990, 6, 1),
+		Attributes: []snapshot.Attributes{
+			{ValidFrom: date(2016, 1, 1), RegisteredAtAf: &yes, GuaranteeDays: &days, NewlyArrived: &no, DistanceCategory: &red, EducationLevel: &primary},
+		},
+		Referrals:  []snapshot.Referral{{Date: date(2017, 1, 5), Source: "social_services"}},
+		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "extra_job", Category: "employment", MunicipalEmployment: true, Start: date(2017, 3, 1), End: &end, ExitReason: "unsubsidised_employment_full", Unit: "Enhet anställning"}},
+		Observations: []snapshot.Observation{
+			{Month: date(2018, 8, 1), Status: "unsubsidised_employment_full", SocialAssistance: &no, Source: "phone_follow_up"},
+			{Month: date(2019, 2, 1), Status: "unsubsidised_employment_full", SocialAssistance: &no, Source: "phone_follow_up"},
+		}}
+	_, rows := snapshot.Build(p, date(2020, 1, 1), plainKeys{})
+	f := rows[0].Facts
+	if f.OrgCode != "uppsala" || f.AgeAtStart != 26 || f.AgeBand != "25_29" || f.NewlyArrived != 0 || f.DistanceCategory != "red" ||
+		f.ReferralSource != "social_services" || f.MunicipalEmployment != 1 || f.Unit != "Enhet anställning" {
+		t.Errorf("characteristics = %+v", f)
+	}
+	if len(f.StatusAfter) != snapshot.MonthsAfterExit+1 || f.StatusAfter[6] != "unsubsidised_employment_full" || f.SAAfter[6] != 0 ||
+		f.StatusAfter[12] != "unsubsidised_employment_full" || f.StatusAfter[7] != "unknown" || f.SAAfter[7] != -1 {
+		t.Errorf("months after exit = %v %v", f.StatusAfter, f.SAAfter)
+	}
+	// Months after 2020-01 (exit + 23) are not due yet and stay unknown.
+	if f.StatusAfter[24] != "unknown" {
+		t.Errorf("status at +24 (not yet due) = %q", f.StatusAfter[24])
+	}
+	if f.JobEventFromExit != 1 || f.JobMonthsFromExit != 6 || f.EntryNumber != 1 || f.WIOAExit != 1 || f.ESFLastSpell != 1 || f.ESFComplete != 1 {
+		t.Errorf("facts = %+v", f)
 	}
 }

@@ -1,0 +1,43 @@
+-- Outcome analytics (issue #5): each enrolment_outcome row also carries the
+-- participant's characteristics at the start of the measure and the per-enrolment facts
+-- the definitions in warehouse/outcomes compute, so that every cohort figure is one
+-- scan of this deduplicated table. status_after[k+1] / sa_after[k+1] are the status and
+-- social assistance (-1 unknown, 0 no, 1 yes) in calendar month exit + k, k = 0..36,
+-- 'unknown' / -1 where nothing was observed or the month has not come yet.
+-- Facts that may be unknown are Int8: -1 unknown, 0 no, 1 yes. WIOA and ESF count
+-- people, not enrolments: their figures sit on the row of the last enrolment of a WIOA
+-- exit (wioa_exit = 1) or of an ESF record (esf_last_spell = 1).
+ALTER TABLE enrolment_outcome
+    ADD COLUMN org_code String DEFAULT '',
+    ADD COLUMN age_at_start UInt8 DEFAULT 0,
+    ADD COLUMN age_band String DEFAULT '',
+    ADD COLUMN measure_category String DEFAULT '',
+    ADD COLUMN municipal_employment UInt8 DEFAULT 0,
+    ADD COLUMN project String DEFAULT '',
+    ADD COLUMN unit String DEFAULT '',
+    ADD COLUMN newly_arrived Int8 DEFAULT -1,
+    ADD COLUMN birth_region String DEFAULT '',
+    ADD COLUMN education_level String DEFAULT '',
+    ADD COLUMN distance_category String DEFAULT '',
+    ADD COLUMN referral_source String DEFAULT '',
+    ADD COLUMN status_after Array(String),
+    ADD COLUMN sa_after Array(Int8),
+    ADD COLUMN job_months_from_start Int16 DEFAULT -1,
+    ADD COLUMN job_event_from_start UInt8 DEFAULT 0,
+    ADD COLUMN job_months_from_exit Int16 DEFAULT -1,
+    ADD COLUMN job_event_from_exit UInt8 DEFAULT 0,
+    ADD COLUMN returned_sa_12 Int8 DEFAULT -1,
+    ADD COLUMN reentry_12 UInt8 DEFAULT 0,
+    ADD COLUMN entry_number UInt16 DEFAULT 0,
+    ADD COLUMN kolada_work_or_studies Int8 DEFAULT -1,
+    ADD COLUMN sus_before String DEFAULT '',
+    ADD COLUMN sus_after String DEFAULT '',
+    ADD COLUMN wioa_exit UInt8 DEFAULT 0,
+    ADD COLUMN wioa_exit_date Date DEFAULT toDate('1970-01-01'),
+    ADD COLUMN wioa_q2 Int8 DEFAULT -1,
+    ADD COLUMN wioa_q4 Int8 DEFAULT -1,
+    ADD COLUMN esf_last_spell UInt8 DEFAULT 0,
+    ADD COLUMN esf_entry_age_band String DEFAULT '',
+    ADD COLUMN esf_immediate String DEFAULT '',
+    ADD COLUMN esf_six_month String DEFAULT '',
+    ADD COLUMN esf_complete UInt8 DEFAULT 0;
