@@ -7,53 +7,105 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
 // Participant is the resolver for the participant field.
 func (r *actionPlanResolver) Participant(ctx context.Context, obj *actionplan.Plan) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Participant is the resolver for the participant field.
 func (r *followUpResolver) Participant(ctx context.Context, obj *actionplan.FollowUp) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Enrolment is the resolver for the enrolment field.
 func (r *followUpResolver) Enrolment(ctx context.Context, obj *actionplan.FollowUp) (*enrolment.Enrolment, error) {
-	panic(fmt.Errorf("not implemented: Enrolment - enrolment"))
+	if obj.EnrolmentID == nil {
+		return nil, nil
+	}
+	return nullIfNotFound(r.loaders(ctx).Enrolment.Load(ctx, *obj.EnrolmentID))
 }
 
 // SaveActionPlan is the resolver for the saveActionPlan field.
 func (r *mutationResolver) SaveActionPlan(ctx context.Context, input model.SaveActionPlanInput) (*actionplan.Plan, error) {
-	panic(fmt.Errorf("not implemented: SaveActionPlan - saveActionPlan"))
+	if _, err := r.participantToWrite(ctx, input.ParticipantID); err != nil {
+		return nil, err
+	}
+	steps := make([]actionplan.StepInput, len(input.Steps))
+	for i, s := range input.Steps {
+		steps[i] = actionplan.StepInput{Description: s.Description, Responsible: deref(s.Responsible),
+			DueDate: model.TimePtr(s.DueDate), DoneDate: model.TimePtr(s.DoneDate)}
+	}
+	p, err := r.ActionPlans.Save(ctx, actionplan.SaveInput{
+		ParticipantID:  input.ParticipantID,
+		Goal:           input.Goal,
+		Responsible:    deref(input.Responsible),
+		NextReviewDate: model.TimePtr(input.NextReviewDate),
+		Steps:          steps,
+		Version:        input.Version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // RecordFollowUp is the resolver for the recordFollowUp field.
 func (r *mutationResolver) RecordFollowUp(ctx context.Context, input model.RecordFollowUpInput) (*actionplan.FollowUp, error) {
-	panic(fmt.Errorf("not implemented: RecordFollowUp - recordFollowUp"))
+	if _, err := r.participantToWrite(ctx, input.ParticipantID); err != nil {
+		return nil, err
+	}
+	f, err := r.ActionPlans.RecordFollowUp(ctx, actionplan.FollowUpInput{
+		ParticipantID:  input.ParticipantID,
+		EnrolmentID:    input.EnrolmentID,
+		HeldOn:         time.Time(input.HeldOn),
+		Attendees:      input.Attendees,
+		Notes:          deref(input.Notes),
+		NextDueDate:    model.TimePtr(input.NextDueDate),
+		IdempotencyKey: deref(input.IdempotencyKey),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
 }
 
 // Participant is the resolver for the participant field.
 func (r *overdueFollowUpResolver) Participant(ctx context.Context, obj *actionplan.Overdue) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Enrolment is the resolver for the enrolment field.
 func (r *overdueFollowUpResolver) Enrolment(ctx context.Context, obj *actionplan.Overdue) (*enrolment.Enrolment, error) {
-	panic(fmt.Errorf("not implemented: Enrolment - enrolment"))
+	return r.loaders(ctx).Enrolment.Load(ctx, obj.EnrolmentID)
 }
 
 // OverdueFollowUps is the resolver for the overdueFollowUps field.
 func (r *queryResolver) OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.OverdueFollowUpConnection, error) {
-	panic(fmt.Errorf("not implemented: OverdueFollowUps - overdueFollowUps"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.ActionPlans.Overdue(ctx, organisationID, r.asOfOrToday(asOf), page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, n *actionplan.Overdue) *model.OverdueFollowUpEdge {
+		return &model.OverdueFollowUpEdge{Cursor: c, Node: n}
+	})
+	return &model.OverdueFollowUpConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // ActionPlan returns generated.ActionPlanResolver implementation.

@@ -106,6 +106,11 @@ func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.
 	edges, info := edgesOf(res, func(c string, e *enrolment.Enrolment) *model.EnrolmentEdge {
 		return &model.EnrolmentEdge{Cursor: c, Node: e}
 	})
+	nodes := make([]*enrolment.Enrolment, len(edges))
+	for i, e := range edges {
+		nodes[i] = e.Node
+	}
+	r.prefetchEnrolments(ctx, nodes, selected(ctx, "EnrolmentConnection", "edges", "EnrolmentEdge", "node", "Enrolment"))
 	return &model.EnrolmentConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 

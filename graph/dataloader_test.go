@@ -46,7 +46,7 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 	}
 	const page = `query($o: ID!, $n: Int!) { participants(organisationId: $o, first: $n) { edges { node {
 		id familyName caseworker { name } attributes { district }
-		enrolments { id measureType { code } hostEmployer { name contacts { name } } unit { name } employmentRates { rate } currentEmploymentRate }
+		enrolments { id measureType { code } hostEmployer { name } unit { name } employmentRates { rate } currentEmploymentRate }
 		referrals { id source feedbackOverdue }
 		actionPlan { goal steps { description } }
 		latestObservation { month status } } } } }`

@@ -53,7 +53,10 @@ type Loaders struct {
 
 type loadersKey struct{}
 
-const loaderWait = 2 * time.Millisecond
+// loaderWait is how long a loader collects keys before it runs its one statement. List
+// resolvers do not depend on it: they prefetch their page's nested fields (prefetch.go).
+// It batches the rest, e.g. fields two levels below a list.
+const loaderWait = 5 * time.Millisecond
 
 // NewLoaders returns fresh, per-request loaders.
 func (r *Resolver) NewLoaders() *Loaders {

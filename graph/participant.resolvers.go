@@ -226,6 +226,11 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 		loaders.Participant.Prime(p.ID, p)
 		return &model.ParticipantEdge{Cursor: c, Node: p}
 	})
+	people := make([]*participant.Participant, len(edges))
+	for i, e := range edges {
+		people[i] = e.Node
+	}
+	r.prefetchParticipants(ctx, people, selected(ctx, "ParticipantConnection", "edges", "ParticipantEdge", "node", "Participant"))
 	return &model.ParticipantConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 

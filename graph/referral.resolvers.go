@@ -7,60 +7,159 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
 // CreateReferral is the resolver for the createReferral field.
 func (r *mutationResolver) CreateReferral(ctx context.Context, input model.CreateReferralInput) (*referral.Referral, error) {
-	panic(fmt.Errorf("not implemented: CreateReferral - createReferral"))
+	if _, err := r.participantToWrite(ctx, input.ParticipantID); err != nil {
+		return nil, err
+	}
+	ordered := make([]referral.Order, len(input.Ordered))
+	for i, o := range input.Ordered {
+		ordered[i] = referral.Order(enumIn(o))
+	}
+	x, err := r.Referrals.Create(ctx, referral.CreateInput{
+		ParticipantID:    input.ParticipantID,
+		Source:           referral.Source(enumIn(input.Source)),
+		ReferralDate:     time.Time(input.ReferralDate),
+		ReferringOfficer: deref(input.ReferringOfficer),
+		Ordered:          ordered,
+		FeedbackMethod:   deref(input.FeedbackMethod),
+		FeedbackDueDate:  model.TimePtr(input.FeedbackDueDate),
+		Notes:            deref(input.Notes),
+		IdempotencyKey:   deref(input.IdempotencyKey),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
 }
 
 // UpdateReferral is the resolver for the updateReferral field.
 func (r *mutationResolver) UpdateReferral(ctx context.Context, input model.UpdateReferralInput) (*referral.Referral, error) {
-	panic(fmt.Errorf("not implemented: UpdateReferral - updateReferral"))
+	// The referral is read under row-level security: another organisation's is NOT_FOUND.
+	x, err := r.Referrals.Update(ctx, referral.UpdateInput{
+		ID:                    input.ID,
+		Version:               input.Version,
+		TripartiteMeetingDate: model.TimePtr(input.TripartiteMeetingDate),
+		FeedbackDueDate:       model.TimePtr(input.FeedbackDueDate),
+		FeedbackSentDate:      model.TimePtr(input.FeedbackSentDate),
+		Notes:                 input.Notes,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &x, nil
 }
 
 // Referral is the resolver for the referral field.
 func (r *queryResolver) Referral(ctx context.Context, id string) (*referral.Referral, error) {
-	panic(fmt.Errorf("not implemented: Referral - referral"))
+	x, err := r.Resolver.Referrals.Get(ctx, id)
+	return nullIfNotFound(&x, err)
 }
 
 // Referrals is the resolver for the referrals field.
 func (r *queryResolver) Referrals(ctx context.Context, organisationID string, filter *model.ReferralFilter, first *int, after *string) (*model.ReferralConnection, error) {
-	panic(fmt.Errorf("not implemented: Referrals - referrals"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	var f referral.Filter
+	if filter != nil {
+		f = referral.Filter{ParticipantID: filter.ParticipantID, From: model.TimePtr(filter.From), To: model.TimePtr(filter.To),
+			FeedbackPending: filter.FeedbackPending}
+		if filter.Source != nil {
+			s := referral.Source(enumIn(*filter.Source))
+			f.Source = &s
+		}
+	}
+	return referralConnection(r.Resolver.Referrals.List(ctx, organisationID, f, page))
 }
 
 // OverdueReferralFeedback is the resolver for the overdueReferralFeedback field.
 func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.ReferralConnection, error) {
-	panic(fmt.Errorf("not implemented: OverdueReferralFeedback - overdueReferralFeedback"))
+	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
+		return nil, err
+	}
+	page, err := db.ParsePage(first, after, 2)
+	if err != nil {
+		return nil, err
+	}
+	return referralConnection(r.Resolver.Referrals.Overdue(ctx, organisationID, r.asOfOrToday(asOf), page))
 }
 
 // Participant is the resolver for the participant field.
 func (r *referralResolver) Participant(ctx context.Context, obj *referral.Referral) (*participant.Participant, error) {
-	panic(fmt.Errorf("not implemented: Participant - participant"))
+	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
 // Source is the resolver for the source field.
 func (r *referralResolver) Source(ctx context.Context, obj *referral.Referral) (model.ReferralSource, error) {
-	panic(fmt.Errorf("not implemented: Source - source"))
+	return enumOut[model.ReferralSource](string(obj.Source)), nil
 }
 
 // Ordered is the resolver for the ordered field.
 func (r *referralResolver) Ordered(ctx context.Context, obj *referral.Referral) ([]model.ReferralOrder, error) {
-	panic(fmt.Errorf("not implemented: Ordered - ordered"))
+	out := make([]model.ReferralOrder, len(obj.Ordered))
+	for i, o := range obj.Ordered {
+		out[i] = enumOut[model.ReferralOrder](string(o))
+	}
+	return out, nil
 }
 
 // FeedbackOverdue is the resolver for the feedbackOverdue field.
 func (r *referralResolver) FeedbackOverdue(ctx context.Context, obj *referral.Referral) (bool, error) {
-	panic(fmt.Errorf("not implemented: FeedbackOverdue - feedbackOverdue"))
+	return obj.FeedbackOverdueOn(r.today()), nil
 }
 
 // Referral returns generated.ReferralResolver implementation.
 func (r *Resolver) Referral() generated.ReferralResolver { return &referralResolver{r} }
 
 type referralResolver struct{ *Resolver }
+
+// referralConnection turns a store page (or its error) into a connection.
+func referralConnection(page db.Page[referral.Referral], err error) (*model.ReferralConnection, error) {
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(page, func(c string, n *referral.Referral) *model.ReferralEdge {
+		return &model.ReferralEdge{Cursor: c, Node: n}
+	})
+	return &model.ReferralConnection{Edges: edges, PageInfo: info, TotalCount: page.TotalCount}, nil
+}
+
+// asOfOrToday is the day an overdue list is judged on: the caller's, or today (UTC).
+func (r *Resolver) asOfOrToday(asOf *model.Date) time.Time {
+	if asOf == nil {
+		return r.today()
+	}
+	return time.Time(*asOf)
+}
+
+// participantToWrite loads the participant a mutation names. One the caller cannot see
+// (another organisation's, hidden by row-level security) is NOT_FOUND; one of an
+// organisation whose personal data the caller may not handle is FORBIDDEN.
+func (r *Resolver) participantToWrite(ctx context.Context, id string) (*participant.Participant, error) {
+	p, err := r.Participants.Get(ctx, id)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, apperr.NotFoundf("input.participantId", "participant not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := requirePersonalData(ctx, p.OrganisationID, "input.participantId"); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

@@ -9,12 +9,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
 // AuthDirective enforces @auth(roles: [...]) on every field that carries it.
@@ -81,6 +83,32 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	case []*outcome.Observation:
 		for _, o := range v {
 			audit.Record(ctx, action, "outcome_observation", o.ID, op)
+		}
+	case *referral.Referral:
+		if v != nil {
+			audit.Record(ctx, action, "referral", v.ID, op)
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
+	case []*referral.Referral:
+		for _, x := range v {
+			audit.Record(ctx, action, "referral", x.ID, op)
+		}
+	case *actionplan.Plan:
+		if v != nil {
+			audit.Record(ctx, action, "action_plan", v.ID, op)
+		}
+	case *actionplan.FollowUp:
+		if v != nil {
+			audit.Record(ctx, action, "follow_up", v.ID, op)
+		}
+	case []*actionplan.FollowUp:
+		for _, f := range v {
+			audit.Record(ctx, action, "follow_up", f.ID, op)
+		}
+	case *actionplan.Overdue:
+		// Being on the overdue list is about the person, whatever fields are selected.
+		if v != nil {
+			audit.Record(ctx, action, "participant", v.ParticipantID, op)
 		}
 	case *organisation.Organisation:
 		if v != nil && action == "write" {

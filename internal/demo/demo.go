@@ -59,6 +59,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, participants int) (Summary, e
 	s := Summary{OrganisationID: org.ID}
 	rng := rand.New(rand.NewPCG(2018, 503))
 	ps, es, os := participant.NewStore(pool), enrolment.NewStore(pool), outcome.NewStore(pool)
+	var people []string
 	for i := 0; i < participants; i++ {
 		in := person(rng, i)
 		in.OrganisationID = org.ID
@@ -67,12 +68,16 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, participants int) (Summary, e
 			return s, fmt.Errorf("seed participant %d: %w", i, err)
 		}
 		s.Participants++
+		people = append(people, p.ID)
 		ne, no, err := history(ctx, rng, es, os, p.ID)
 		if err != nil {
 			return s, fmt.Errorf("seed history %d: %w", i, err)
 		}
 		s.Enrolments += ne
 		s.Observations += no
+	}
+	if err := seedCasework(ctx, pool, org.ID, people); err != nil {
+		return s, err
 	}
 	return s, nil
 }

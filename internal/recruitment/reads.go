@@ -134,32 +134,51 @@ func (s *Store) GetInterview(ctx context.Context, id string) (Interview, error) 
 	return iv, err
 }
 
-// Summary totals an event in one statement. Places filled count at most the places
-// each employer offered, so extra acceptances do not inflate it. Counting interviews
-// through the places is complete: RecordInterview takes only employers with places.
+// Summary totals one event.
 func (s *Store) Summary(ctx context.Context, eventID string) (Summary, error) {
-	var out Summary
-	if !db.IsUUID(eventID) {
-		return out, apperr.NotFoundf("id", "recruitment event not found")
+	ss, err := s.SummariesOf(ctx, []string{eventID})
+	if err != nil {
+		return Summary{}, err
 	}
-	err := s.pool.QueryRow(ctx, `WITH per_employer AS (
-			SELECT p.places, count(i.id) AS interviews, count(i.id) FILTER (WHERE i.offered) AS offers,
+	if len(ss) == 0 {
+		return Summary{}, apperr.NotFoundf("id", "recruitment event not found")
+	}
+	return ss[0], nil
+}
+
+// SummariesOf totals these events in one statement (one summary per visible event).
+// Places filled count at most the places each employer offered, so extra acceptances
+// do not inflate it. Counting interviews through the places is complete:
+// RecordInterview takes only employers with places at the event.
+func (s *Store) SummariesOf(ctx context.Context, eventIDs []string) ([]Summary, error) {
+	rows, err := s.pool.Query(ctx, `WITH per_employer AS (
+			SELECT p.event_id, p.places, count(i.id) AS interviews, count(i.id) FILTER (WHERE i.offered) AS offers,
 				count(i.id) FILTER (WHERE i.accepted) AS accepted
 			FROM recruitment_place p
 			LEFT JOIN interview i ON i.event_id = p.event_id AND i.employer_id = p.employer_id
-			WHERE p.event_id = $1 GROUP BY p.employer_id, p.places)
-		SELECT coalesce(sum(places), 0)::int,
-			(SELECT count(*) FROM recruitment_invitation WHERE event_id = $1)::int,
-			coalesce(sum(interviews), 0)::int, coalesce(sum(offers), 0)::int, coalesce(sum(accepted), 0)::int,
-			coalesce(sum(least(accepted, places)), 0)::int
-		FROM per_employer`, eventID).Scan(&out.PlacesOffered, &out.Invited, &out.Interviews, &out.Offers,
-		&out.Acceptances, &out.PlacesFilled)
+			WHERE p.event_id = ANY($1::uuid[]) GROUP BY p.event_id, p.employer_id, p.places),
+		per_event AS (
+			SELECT event_id, sum(places) AS places, sum(interviews) AS interviews, sum(offers) AS offers,
+				sum(accepted) AS accepted, sum(least(accepted, places)) AS filled
+			FROM per_employer GROUP BY event_id),
+		invited AS (
+			SELECT event_id, count(*) AS n FROM recruitment_invitation WHERE event_id = ANY($1::uuid[]) GROUP BY event_id)
+		SELECT e.id, coalesce(pe.places, 0)::int, coalesce(inv.n, 0)::int, coalesce(pe.interviews, 0)::int,
+			coalesce(pe.offers, 0)::int, coalesce(pe.accepted, 0)::int, coalesce(pe.filled, 0)::int
+		FROM recruitment_event e
+		LEFT JOIN per_event pe ON pe.event_id = e.id
+		LEFT JOIN invited inv ON inv.event_id = e.id
+		WHERE e.id = ANY($1::uuid[])`, db.ValidUUIDs(eventIDs))
 	if err != nil {
-		return out, fmt.Errorf("recruitment summary: %w", err)
+		return nil, fmt.Errorf("recruitment summary: %w", err)
 	}
-	if out.PlacesOffered > 0 {
-		v := float64(out.Interviews) / float64(out.PlacesOffered)
-		out.InterviewsPerPlace = &v
-	}
-	return out, nil
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Summary, error) {
+		var x Summary
+		err := r.Scan(&x.EventID, &x.PlacesOffered, &x.Invited, &x.Interviews, &x.Offers, &x.Acceptances, &x.PlacesFilled)
+		if x.PlacesOffered > 0 {
+			v := float64(x.Interviews) / float64(x.PlacesOffered)
+			x.InterviewsPerPlace = &v
+		}
+		return x, err
+	})
 }

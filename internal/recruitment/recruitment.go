@@ -54,6 +54,7 @@ type Invitation struct {
 
 // Summary totals an event.
 type Summary struct {
+	EventID            string
 	PlacesOffered      int
 	Invited            int
 	Interviews         int

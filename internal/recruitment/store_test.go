@@ -402,6 +402,19 @@ func TestPlacesAndSummary(t *testing.T) {
 	if s, err := f.store.Summary(f.ctx, m.ID); err != nil || s.InterviewsPerPlace != nil || s.PlacesOffered != 0 {
 		t.Fatalf("empty summary %+v, %v", s, err)
 	}
+
+	// Several events at once (a dataloader's batch): one summary per known event.
+	ss, err := f.store.SummariesOf(f.ctx, []string{fr.event.ID, m.ID, "nonsense", "00000000-0000-0000-0000-000000000000"})
+	if err != nil || len(ss) != 2 {
+		t.Fatalf("summaries %+v, %v", ss, err)
+	}
+	for _, x := range ss {
+		if x.EventID == fr.event.ID && x.Interviews != 6 || x.EventID == m.ID && x.Interviews != 0 {
+			t.Fatalf("summary of %s: %+v", x.EventID, x)
+		}
+	}
+	_, err = f.store.Summary(f.ctx, "00000000-0000-0000-0000-000000000000")
+	wantErr(t, err, apperr.NotFound, "id")
 }
 
 func TestListEvents(t *testing.T) {

@@ -1,0 +1,161 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/participant"
+)
+
+// A list resolver knows every item of its page at once. Loading the nested fields the
+// query selects for all items in one LoadAll per loader makes a page cost one statement
+// per loader whatever its size, without depending on the loaders' time window (which
+// splits batches when a busy server starts the items' resolvers over several
+// milliseconds). The field resolvers then find their values in the loaders' caches.
+
+// selected returns the fields selected under path (object types named per step) of the
+// current field, e.g. selected(ctx, "ParticipantConnection", "edges", "ParticipantEdge",
+// "node", "Participant").
+func selected(ctx context.Context, steps ...string) []graphql.CollectedField {
+	fc := graphql.GetFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return nil
+	}
+	sel := fc.Field.Selections
+	for i := 0; i < len(steps); i += 2 {
+		fields := graphql.CollectFields(oc, sel, []string{steps[i]})
+		if i+1 == len(steps) {
+			return fields
+		}
+		sel = subSelection(fields, steps[i+1])
+		if sel == nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// subSelection merges the selection sets of every occurrence of name (aliases included).
+func subSelection(fields []graphql.CollectedField, name string) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, f := range fields {
+		if f.Name == name {
+			out = append(out, f.Selections...)
+		}
+	}
+	return out
+}
+
+func has(fields []graphql.CollectedField, names ...string) bool {
+	for _, f := range fields {
+		for _, n := range names {
+			if f.Name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// parallel runs the loads together and waits; their errors surface again (cached) in the
+// field resolvers, so they are not returned here.
+func parallel(loads ...func()) {
+	var wg sync.WaitGroup
+	for _, load := range loads {
+		wg.Add(1)
+		go func() { defer wg.Done(); load() }()
+	}
+	wg.Wait()
+}
+
+// prefetchParticipants loads, for a page of participants, every nested list the query
+// selects on them, and the fields of their enrolments.
+func (r *Resolver) prefetchParticipants(ctx context.Context, people []*participant.Participant, fields []graphql.CollectedField) {
+	if len(people) == 0 || len(fields) == 0 {
+		return
+	}
+	ids := make([]string, len(people))
+	var caseworkers []string
+	for i, p := range people {
+		ids[i] = p.ID
+		if p.CaseworkerID != nil {
+			caseworkers = append(caseworkers, *p.CaseworkerID)
+		}
+	}
+	l := r.loaders(ctx)
+	var loads []func()
+	add := func(cond bool, load func()) {
+		if cond {
+			loads = append(loads, load)
+		}
+	}
+	enrolmentFields := graphql.CollectFields(graphql.GetOperationContext(ctx), subSelection(fields, "enrolments"), []string{"Enrolment"})
+	add(has(fields, "enrolments"), func() {
+		lists, _ := l.EnrolmentsOf.LoadAll(ctx, ids)
+		var es []*enrolment.Enrolment
+		for _, list := range lists {
+			es = append(es, list...)
+		}
+		r.prefetchEnrolments(ctx, es, enrolmentFields)
+	})
+	add(has(fields, "referrals"), func() { l.ReferralsOf.LoadAll(ctx, ids) })                                //nolint:errcheck
+	add(has(fields, "actionPlan"), func() { l.ActionPlanOf.LoadAll(ctx, ids) })                              //nolint:errcheck
+	add(has(fields, "followUps"), func() { l.FollowUpsOf.LoadAll(ctx, ids) })                                //nolint:errcheck
+	add(has(fields, "observations"), func() { l.ObservationsOf.LoadAll(ctx, ids) })                          //nolint:errcheck
+	add(has(fields, "latestObservation"), func() { l.LatestObservationOf.LoadAll(ctx, ids) })                //nolint:errcheck
+	add(has(fields, "attributes", "attributeHistory"), func() { l.AttributesOf.LoadAll(ctx, ids) })          //nolint:errcheck
+	add(has(fields, "interviews"), func() { l.InterviewsOf.LoadAll(ctx, ids) })                              //nolint:errcheck
+	add(has(fields, "caseworker") && len(caseworkers) > 0, func() { l.StaffUser.LoadAll(ctx, caseworkers) }) //nolint:errcheck
+	add(has(fields, "organisation"), func() { l.Organisation.LoadAll(ctx, orgIDs(people)) })                 //nolint:errcheck
+	parallel(loads...)
+}
+
+func orgIDs(people []*participant.Participant) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range people {
+		if !seen[p.OrganisationID] {
+			seen[p.OrganisationID] = true
+			out = append(out, p.OrganisationID)
+		}
+	}
+	return out
+}
+
+// prefetchEnrolments loads the fields selected on a set of enrolments.
+func (r *Resolver) prefetchEnrolments(ctx context.Context, es []*enrolment.Enrolment, fields []graphql.CollectedField) {
+	if len(es) == 0 || len(fields) == 0 {
+		return
+	}
+	var ids, measures, employers, units, projects []string
+	for _, e := range es {
+		ids, measures = append(ids, e.ID), append(measures, e.MeasureTypeID)
+		if e.HostEmployerID != nil {
+			employers = append(employers, *e.HostEmployerID)
+		}
+		if e.UnitID != nil {
+			units = append(units, *e.UnitID)
+		}
+		if e.ProjectID != nil {
+			projects = append(projects, *e.ProjectID)
+		}
+	}
+	l := r.loaders(ctx)
+	var loads []func()
+	add := func(cond bool, load func()) {
+		if cond {
+			loads = append(loads, load)
+		}
+	}
+	add(has(fields, "employmentRates", "currentEmploymentRate"), func() { l.RatesOf.LoadAll(ctx, ids) })  //nolint:errcheck
+	add(has(fields, "measureType"), func() { l.MeasureType.LoadAll(ctx, measures) })                      //nolint:errcheck
+	add(has(fields, "hostEmployer") && len(employers) > 0, func() { l.Employer.LoadAll(ctx, employers) }) //nolint:errcheck
+	add(has(fields, "unit") && len(units) > 0, func() { l.Unit.LoadAll(ctx, units) })                     //nolint:errcheck
+	add(has(fields, "project") && len(projects) > 0, func() { l.Project.LoadAll(ctx, projects) })         //nolint:errcheck
+	parallel(loads...)
+}

@@ -1,0 +1,131 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/employer"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/quota"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/referral"
+)
+
+// departments are the demo's municipal departments with their headcount (for quotas),
+// and the unit's own workshops.
+var departments = []struct {
+	name      string
+	kind      employer.Kind
+	headcount int
+}{
+	{"Vård- och omsorgsförvaltningen", employer.MunicipalDepartment, 5200},
+	{"Utbildningsförvaltningen", employer.MunicipalDepartment, 6100},
+	{"Kultur- och fritidsförvaltningen", employer.MunicipalDepartment, 900},
+	{"Stadsbyggnadsförvaltningen", employer.MunicipalDepartment, 700},
+	{"Uppsalahem AB", employer.MunicipalCompany, 260},
+	{"Återbruket", employer.OwnWorkshop, 12},
+	{"Cykelverkstaden", employer.OwnWorkshop, 6},
+}
+
+// seedCasework adds what caseworkers record around the enrolments: staff, the employer
+// register, referrals (some with overdue feedback), action plans, a recruitment fair,
+// a project with targets and a quota. Like the rest, it goes through the stores.
+func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, people []string) error {
+	orgs := organisation.NewStore(pool)
+	units, err := orgs.Units(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	for i, name := range []string{"Anna Coach", "Johan Handläggare", "Leila Arbetsmarknadssekreterare"} {
+		unitID := units[i%len(units)].ID
+		if _, err := orgs.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: orgID, UnitID: &unitID, Name: name,
+			Title: "arbetsmarknadssekreterare"}); err != nil {
+			return fmt.Errorf("seed staff: %w", err)
+		}
+	}
+	employers := employer.NewStore(pool)
+	var deptIDs []string
+	for _, d := range departments {
+		hc := d.headcount
+		e, err := employers.Create(ctx, employer.CreateInput{OrganisationID: orgID, Kind: d.kind, Name: d.name, Headcount: &hc})
+		if err != nil {
+			return fmt.Errorf("seed employer: %w", err)
+		}
+		if d.kind == employer.MunicipalDepartment {
+			deptIDs = append(deptIDs, e.ID)
+		}
+	}
+	refs, plans := referral.NewStore(pool), actionplan.NewStore(pool)
+	for i, pid := range people {
+		if i%2 == 0 {
+			day := time.Date(2017, 1, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*5)
+			due := day.AddDate(0, 1, 0)
+			r, err := refs.Create(ctx, referral.CreateInput{ParticipantID: pid, Source: referral.SocialServices, ReferralDate: day,
+				ReferringOfficer: "Socialsekreterare", Ordered: []referral.Order{referral.LabourMarketEmployment, referral.Mapping},
+				FeedbackMethod: "skriftlig rapport", FeedbackDueDate: &due})
+			if err != nil {
+				return fmt.Errorf("seed referral: %w", err)
+			}
+			if i%7 != 0 { // one in seven is still waiting for feedback: the seeds' complaint
+				meeting, sent := day.AddDate(0, 0, 7), due.AddDate(0, 0, -3)
+				if _, err := refs.Update(ctx, referral.UpdateInput{ID: r.ID, Version: r.Version, TripartiteMeetingDate: &meeting,
+					FeedbackSentDate: &sent}); err != nil {
+					return fmt.Errorf("seed referral feedback: %w", err)
+				}
+			}
+		}
+		if i%3 == 0 {
+			review := time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC)
+			if _, err := plans.Save(ctx, actionplan.SaveInput{ParticipantID: pid, Goal: "Egen försörjning genom arbete",
+				Responsible: "Anna Coach", NextReviewDate: &review,
+				Steps: []actionplan.StepInput{{Description: "Kartläggning"}, {Description: "Arbetsträning"}, {Description: "Rekryteringsmässa"}}}); err != nil {
+				return fmt.Errorf("seed action plan: %w", err)
+			}
+		}
+	}
+	extra := "extra_job"
+	places := make([]recruitment.PlaceInput, len(deptIDs))
+	for i, id := range deptIDs {
+		places[i] = recruitment.PlaceInput{EmployerID: id, Places: 2 + i}
+	}
+	ev, err := recruitment.NewStore(pool).CreateEvent(ctx, recruitment.CreateEventInput{OrganisationID: orgID, Kind: recruitment.Fair,
+		Name: "Rekryteringsmässa extratjänster", HeldOn: time.Date(2018, 2, 15, 0, 0, 0, 0, time.UTC), Place: "Stadshuset",
+		MeasureTypeCode: &extra, Places: places})
+	if err != nil {
+		return fmt.Errorf("seed recruitment fair: %w", err)
+	}
+	if _, err := recruitment.NewStore(pool).Invite(ctx, recruitment.InviteInput{EventID: ev.ID, ParticipantIDs: people[:min(20, len(people))]}); err != nil {
+		return fmt.Errorf("seed invitations: %w", err)
+	}
+	projects := project.NewStore(pool)
+	end := time.Date(2019, 12, 31, 0, 0, 0, 0, time.UTC)
+	pr, err := projects.CreateProject(ctx, project.CreateInput{OrganisationID: orgID, Name: "Extratjänster Uppsala", Funder: "municipality",
+		StartDate: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: &end,
+		TargetGroup: "Long-term unemployed and newly arrived people far from the labour market"})
+	if err != nil {
+		return fmt.Errorf("seed project: %w", err)
+	}
+	women, men := 30, 30
+	for _, t := range []project.CreateTargetInput{
+		{Name: "Extra-job decisions 2018", Metric: project.Decisions, MeasureTypeCode: &extra, Total: 60, Women: &women, Men: &men,
+			PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{Name: "To work or studies 2018", Metric: project.ExitsToWorkOrStudies, Total: 40, ProjectID: &pr.ID,
+			PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
+	} {
+		t.OrganisationID = orgID
+		if _, err := projects.CreateTarget(ctx, t); err != nil {
+			return fmt.Errorf("seed target: %w", err)
+		}
+	}
+	if _, err := quota.NewStore(pool).Create(ctx, quota.CreateInput{OrganisationID: orgID, Name: "Extratjänster 2017-2018", Total: 70,
+		PeriodStart: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC),
+		MeasureTypeCode: &extra}); err != nil {
+		return fmt.Errorf("seed quota: %w", err)
+	}
+	return nil
+}
