@@ -11,7 +11,6 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
@@ -127,39 +126,3 @@ func (r *referralResolver) FeedbackOverdue(ctx context.Context, obj *referral.Re
 func (r *Resolver) Referral() generated.ReferralResolver { return &referralResolver{r} }
 
 type referralResolver struct{ *Resolver }
-
-// referralConnection turns a store page (or its error) into a connection.
-func referralConnection(page db.Page[referral.Referral], err error) (*model.ReferralConnection, error) {
-	if err != nil {
-		return nil, err
-	}
-	edges, info := edgesOf(page, func(c string, n *referral.Referral) *model.ReferralEdge {
-		return &model.ReferralEdge{Cursor: c, Node: n}
-	})
-	return &model.ReferralConnection{Edges: edges, PageInfo: info, TotalCount: page.TotalCount}, nil
-}
-
-// asOfOrToday is the day an overdue list is judged on: the caller's, or today (UTC).
-func (r *Resolver) asOfOrToday(asOf *model.Date) time.Time {
-	if asOf == nil {
-		return r.today()
-	}
-	return time.Time(*asOf)
-}
-
-// participantToWrite loads the participant a mutation names. One the caller cannot see
-// (another organisation's, hidden by row-level security) is NOT_FOUND; one of an
-// organisation whose personal data the caller may not handle is FORBIDDEN.
-func (r *Resolver) participantToWrite(ctx context.Context, id string) (*participant.Participant, error) {
-	p, err := r.Participants.Get(ctx, id)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil, apperr.NotFoundf("input.participantId", "participant not found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := requirePersonalData(ctx, p.OrganisationID, "input.participantId"); err != nil {
-		return nil, err
-	}
-	return &p, nil
-}

@@ -1858,6 +1858,42 @@ func (ec *executionContext) unmarshalOEnrolmentFilter2ᚖgithubᚗcomᚋarbetsma
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOOutcomeStatus2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatusᚄ(ctx context.Context, v any) ([]model.OutcomeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OutcomeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOutcomeStatus2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OutcomeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx context.Context, v any) (*model.OutcomeStatus, error) {
 	if v == nil {
 		return nil, nil

@@ -96,6 +96,21 @@ type ComplexityRoot struct {
 		Subject        func(childComplexity int) int
 	}
 
+	BreakdownValue struct {
+		Breakdown func(childComplexity int) int
+		Value     func(childComplexity int) int
+	}
+
+	CohortFigure struct {
+		Cohort            func(childComplexity int) int
+		Count             func(childComplexity int) int
+		DefinitionVersion func(childComplexity int) int
+		Group             func(childComplexity int) int
+		Known             func(childComplexity int) int
+		N                 func(childComplexity int) int
+		Share             func(childComplexity int) int
+	}
+
 	EligibilityRecord struct {
 		Basis          func(childComplexity int) int
 		Overridden     func(childComplexity int) int
@@ -438,6 +453,7 @@ type ComplexityRoot struct {
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
 		Organisation            func(childComplexity int, id string) int
 		Organisations           func(childComplexity int) int
+		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) int
 		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
 		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
 		Participant             func(childComplexity int, id string) int
@@ -451,7 +467,9 @@ type ComplexityRoot struct {
 		Referral                func(childComplexity int, id string) int
 		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string) int
 		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string) int
+		SusTransitions          func(childComplexity int, cohort model.CohortInput) int
 		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string) int
+		TimeToEmployment        func(childComplexity int, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) int
 	}
 
 	Quota struct {
@@ -579,6 +597,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SurvivalCurve struct {
+		Cohort            func(childComplexity int) int
+		DefinitionVersion func(childComplexity int) int
+		Group             func(childComplexity int) int
+		N                 func(childComplexity int) int
+		Points            func(childComplexity int) int
+	}
+
+	SurvivalPoint struct {
+		AtRisk   func(childComplexity int) int
+		Censored func(childComplexity int) int
+		Employed func(childComplexity int) int
+		Events   func(childComplexity int) int
+		Month    func(childComplexity int) int
+		Survival func(childComplexity int) int
+	}
+
 	Target struct {
 		ID          func(childComplexity int) int
 		MeasureType func(childComplexity int) int
@@ -611,6 +646,18 @@ type ComplexityRoot struct {
 		Share func(childComplexity int) int
 		Total func(childComplexity int) int
 		Women func(childComplexity int) int
+	}
+
+	TransitionCell struct {
+		After  func(childComplexity int) int
+		Before func(childComplexity int) int
+		Count  func(childComplexity int) int
+	}
+
+	TransitionTable struct {
+		Cells             func(childComplexity int) int
+		Cohort            func(childComplexity int) int
+		DefinitionVersion func(childComplexity int) int
 	}
 
 	Unit struct {
@@ -794,6 +841,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Subject(childComplexity), true
+
+	case "BreakdownValue.breakdown":
+		if e.ComplexityRoot.BreakdownValue.Breakdown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownValue.Breakdown(childComplexity), true
+	case "BreakdownValue.value":
+		if e.ComplexityRoot.BreakdownValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownValue.Value(childComplexity), true
+
+	case "CohortFigure.cohort":
+		if e.ComplexityRoot.CohortFigure.Cohort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Cohort(childComplexity), true
+	case "CohortFigure.count":
+		if e.ComplexityRoot.CohortFigure.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Count(childComplexity), true
+	case "CohortFigure.definitionVersion":
+		if e.ComplexityRoot.CohortFigure.DefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.DefinitionVersion(childComplexity), true
+	case "CohortFigure.group":
+		if e.ComplexityRoot.CohortFigure.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Group(childComplexity), true
+	case "CohortFigure.known":
+		if e.ComplexityRoot.CohortFigure.Known == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Known(childComplexity), true
+	case "CohortFigure.n":
+		if e.ComplexityRoot.CohortFigure.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.N(childComplexity), true
+	case "CohortFigure.share":
+		if e.ComplexityRoot.CohortFigure.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Share(childComplexity), true
 
 	case "EligibilityRecord.basis":
 		if e.ComplexityRoot.EligibilityRecord.Basis == nil {
@@ -2484,6 +2587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.outcomeFigures":
+		if e.ComplexityRoot.Query.OutcomeFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_outcomeFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OutcomeFigures(childComplexity, args["cohorts"].([]*model.CohortInput), args["definition"].(model.OutcomeDefinitionInput), args["breakdowns"].([]model.Breakdown)), true
 	case "Query.overdueFollowUps":
 		if e.ComplexityRoot.Query.OverdueFollowUps == nil {
 			break
@@ -2627,6 +2741,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.susTransitions":
+		if e.ComplexityRoot.Query.SusTransitions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_susTransitions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SusTransitions(childComplexity, args["cohort"].(model.CohortInput)), true
 	case "Query.targets":
 		if e.ComplexityRoot.Query.Targets == nil {
 			break
@@ -2638,6 +2763,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.timeToEmployment":
+		if e.ComplexityRoot.Query.TimeToEmployment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timeToEmployment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TimeToEmployment(childComplexity, args["cohort"].(model.CohortInput), args["from"].(model.SurvivalOrigin), args["breakdowns"].([]model.Breakdown)), true
 
 	case "Quota.allocations":
 		if e.ComplexityRoot.Quota.Allocations == nil {
@@ -3122,6 +3258,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffUserEdge.Node(childComplexity), true
 
+	case "SurvivalCurve.cohort":
+		if e.ComplexityRoot.SurvivalCurve.Cohort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalCurve.Cohort(childComplexity), true
+	case "SurvivalCurve.definitionVersion":
+		if e.ComplexityRoot.SurvivalCurve.DefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalCurve.DefinitionVersion(childComplexity), true
+	case "SurvivalCurve.group":
+		if e.ComplexityRoot.SurvivalCurve.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalCurve.Group(childComplexity), true
+	case "SurvivalCurve.n":
+		if e.ComplexityRoot.SurvivalCurve.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalCurve.N(childComplexity), true
+	case "SurvivalCurve.points":
+		if e.ComplexityRoot.SurvivalCurve.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalCurve.Points(childComplexity), true
+
+	case "SurvivalPoint.atRisk":
+		if e.ComplexityRoot.SurvivalPoint.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.AtRisk(childComplexity), true
+	case "SurvivalPoint.censored":
+		if e.ComplexityRoot.SurvivalPoint.Censored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Censored(childComplexity), true
+	case "SurvivalPoint.employed":
+		if e.ComplexityRoot.SurvivalPoint.Employed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Employed(childComplexity), true
+	case "SurvivalPoint.events":
+		if e.ComplexityRoot.SurvivalPoint.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Events(childComplexity), true
+	case "SurvivalPoint.month":
+		if e.ComplexityRoot.SurvivalPoint.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Month(childComplexity), true
+	case "SurvivalPoint.survival":
+		if e.ComplexityRoot.SurvivalPoint.Survival == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Survival(childComplexity), true
+
 	case "Target.id":
 		if e.ComplexityRoot.Target.ID == nil {
 			break
@@ -3263,6 +3467,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TargetProgress.Women(childComplexity), true
 
+	case "TransitionCell.after":
+		if e.ComplexityRoot.TransitionCell.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionCell.After(childComplexity), true
+	case "TransitionCell.before":
+		if e.ComplexityRoot.TransitionCell.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionCell.Before(childComplexity), true
+	case "TransitionCell.count":
+		if e.ComplexityRoot.TransitionCell.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionCell.Count(childComplexity), true
+
+	case "TransitionTable.cells":
+		if e.ComplexityRoot.TransitionTable.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionTable.Cells(childComplexity), true
+	case "TransitionTable.cohort":
+		if e.ComplexityRoot.TransitionTable.Cohort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionTable.Cohort(childComplexity), true
+	case "TransitionTable.definitionVersion":
+		if e.ComplexityRoot.TransitionTable.DefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionTable.DefinitionVersion(childComplexity), true
+
 	case "Unit.id":
 		if e.ComplexityRoot.Unit.ID == nil {
 			break
@@ -3296,6 +3538,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddEmployerNoteInput", ec.unmarshalInputAddEmployerNoteInput),
 			graphql.NewInputUnmarshaler("AnswerOfferInput", ec.unmarshalInputAnswerOfferInput),
 			graphql.NewInputUnmarshaler("ChangeEmploymentRateInput", ec.unmarshalInputChangeEmploymentRateInput),
+			graphql.NewInputUnmarshaler("CohortInput", ec.unmarshalInputCohortInput),
 			graphql.NewInputUnmarshaler("CreateEmployerInput", ec.unmarshalInputCreateEmployerInput),
 			graphql.NewInputUnmarshaler("CreateEnrolmentInput", ec.unmarshalInputCreateEnrolmentInput),
 			graphql.NewInputUnmarshaler("CreateMeasureTypeInput", ec.unmarshalInputCreateMeasureTypeInput),
@@ -3315,6 +3558,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteToRecruitmentEventInput", ec.unmarshalInputInviteToRecruitmentEventInput),
 			graphql.NewInputUnmarshaler("MakeOfferInput", ec.unmarshalInputMakeOfferInput),
 			graphql.NewInputUnmarshaler("OfferEnrolmentInput", ec.unmarshalInputOfferEnrolmentInput),
+			graphql.NewInputUnmarshaler("OutcomeDefinitionInput", ec.unmarshalInputOutcomeDefinitionInput),
 			graphql.NewInputUnmarshaler("ParticipantAttributesInput", ec.unmarshalInputParticipantAttributesInput),
 			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
 			graphql.NewInputUnmarshaler("RecordFollowUpInput", ec.unmarshalInputRecordFollowUpInput),
@@ -3503,6 +3747,173 @@ extend type Mutation {
   saveActionPlan(input: SaveActionPlanInput!): ActionPlan! @auth(roles: [ADMIN, CASEWORKER])
   "Record a follow-up meeting (uppföljningsmöte)."
   recordFollowUp(input: RecordFollowUpInput!): FollowUp! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/analytics.graphqls", Input: `"A breakdown (uppdelning) of an outcome figure; combine up to three."
+enum Breakdown {
+  "Gender (kön)."
+  GENDER
+  "Age band at the start of the measure (åldersgrupp vid start)."
+  AGE_BAND
+  "Measure type (insats)."
+  MEASURE
+  "Project (projekt)."
+  PROJECT
+  "Responsible unit (enhet)."
+  UNIT
+  "Municipality (kommun)."
+  MUNICIPALITY
+  "Newly arrived at the start (nyanländ)."
+  NEWLY_ARRIVED
+  "Born in Sweden, Europe or outside Europe (födelseregion)."
+  BIRTH_REGION
+  "Education level at the start (utbildningsnivå)."
+  EDUCATION_LEVEL
+  "Distance to the labour market at the start (avstånd till arbetsmarknaden)."
+  DISTANCE_CATEGORY
+  "Source of the latest referral before the start (anvisande part)."
+  REFERRAL_SOURCE
+  "Exit cohort by year (avslutsår)."
+  EXIT_YEAR
+  "Exit cohort by quarter, e.g. 2018-Q1."
+  EXIT_QUARTER
+  "Exit cohort by month, e.g. 2018-03."
+  EXIT_MONTH
+}
+
+"Which definition an outcome figure uses; each answer names its versioned definition."
+enum OutcomeDefinitionKind {
+  "Share whose status at +k months is one of the given statuses (status vid +k)."
+  STATUS_AT
+  "In unsubsidised work or studies at +k months (i arbete eller studier)."
+  IN_WORK_OR_STUDIES
+  "No social assistance in month +k (egen försörjning)."
+  SELF_SUFFICIENT
+  "Lasting attachment (fast förankring): default in work or studies without social assistance at +6 and +12."
+  LASTING_ATTACHMENT
+  "Social assistance in any of the 12 months after exit (åter till försörjningsstöd)."
+  RETURNED_TO_SOCIAL_ASSISTANCE
+  "A new referral or enrolment within 12 months after exit (rundgång)."
+  RE_ENTRY
+  "The enrolment is the person's third entry or later (upprepade inskrivningar)."
+  REPEATED_ENTRY
+  "Kolada / RKA: left a municipal labour-market measure for work or studies (resultat vid avslut)."
+  KOLADA_RESULT_AT_EXIT
+  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people."
+  WIOA_EMPLOYED_Q2
+  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; counts people."
+  WIOA_EMPLOYED_Q4
+  "ESF: result within 4 weeks of leaving equals esfResult; counts participations."
+  ESF_IMMEDIATE
+  "ESF: result 6 months after leaving equals esfResult; counts participations."
+  ESF_SIX_MONTH
+}
+
+"ESF result categories."
+enum EsfResult {
+  EMPLOYED
+  JOB_SEARCHING
+  IN_EDUCATION_OR_TRAINING
+  IMPROVED_SITUATION
+}
+
+"The definition and its parameters."
+input OutcomeDefinitionInput {
+  kind: OutcomeDefinitionKind!
+  "For STATUS_AT, IN_WORK_OR_STUDIES, SELF_SUFFICIENT: months after the exit month (0-36)."
+  monthsAfterExit: Int
+  "For STATUS_AT and LASTING_ATTACHMENT: the statuses that count."
+  statuses: [OutcomeStatus!]
+  "For LASTING_ATTACHMENT: the horizons in months after exit (default 6 and 12)."
+  horizons: [Int!]
+  "For LASTING_ATTACHMENT: also require no social assistance at each horizon (default true)."
+  requireNoSocialAssistance: Boolean
+  "For ESF_IMMEDIATE and ESF_SIX_MONTH."
+  esfResult: EsfResult
+}
+
+"A cohort (kohort): enrolments that ended in [exitFrom, exitTo) in the given organisations."
+input CohortInput {
+  "How the cohort is named in the answer, e.g. 'extra jobs 2018'."
+  label: String!
+  "Default: the caller's own organisation."
+  organisationIds: [ID!]
+  exitFrom: Date!
+  "Exclusive."
+  exitTo: Date!
+  "Default: every measure."
+  measureTypeCodes: [String!]
+}
+
+"One value of one breakdown."
+type BreakdownValue {
+  breakdown: Breakdown!
+  "The group's value; empty when not recorded."
+  value: String!
+}
+
+"One figure: n in the cohort (group), how many were known, how many met the definition."
+type CohortFigure {
+  cohort: String!
+  "Empty for the cohort total."
+  group: [BreakdownValue!]!
+  n: Int!
+  known: Int!
+  count: Int!
+  "count / known; null when nothing is known."
+  share: Float
+  "The versioned definition, with its parameters."
+  definitionVersion: String!
+}
+
+"Where time to first unsubsidised job is counted from."
+enum SurvivalOrigin {
+  START
+  EXIT
+}
+
+"One step of a Kaplan–Meier curve (överlevnadskurva)."
+type SurvivalPoint {
+  month: Int!
+  atRisk: Int!
+  events: Int!
+  censored: Int!
+  "Probability of not yet having had an unsubsidised job."
+  survival: Float!
+  "1 - survival."
+  employed: Float!
+}
+
+"Time to first unsubsidised job; people whose later status is unknown are censored."
+type SurvivalCurve {
+  cohort: String!
+  group: [BreakdownValue!]!
+  n: Int!
+  points: [SurvivalPoint!]!
+  definitionVersion: String!
+}
+
+"One cell of the SUS before/after table (före/efter)."
+type TransitionCell {
+  "paid_work, studies, seeking_work, other or unknown."
+  before: String!
+  after: String!
+  count: Int!
+}
+
+type TransitionTable {
+  cohort: String!
+  cells: [TransitionCell!]!
+  definitionVersion: String!
+}
+
+extend type Query {
+  "Outcome figures for one or more cohorts side by side, with up to three breakdowns (pseudonymised warehouse)."
+  outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
+  "Kaplan–Meier curve of time to first unsubsidised job, per group."
+  timeToEmployment(cohort: CohortInput!, from: SurvivalOrigin!, breakdowns: [Breakdown!] = []): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
+  "SUS / Finsam before/after transition table (övergångstabell)."
+  susTransitions(cohort: CohortInput!): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
 	{Name: "../schema/employer.graphqls", Input: `"Kind of host workplace or employer (arbetsgivare, arbetsplats)."
@@ -4978,6 +5389,36 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_BreakdownValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "breakdown":
+		return ec.fieldContext_BreakdownValue_breakdown(ctx, field)
+	case "value":
+		return ec.fieldContext_BreakdownValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BreakdownValue", field.Name)
+}
+
+func (ec *executionContext) childFields_CohortFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cohort":
+		return ec.fieldContext_CohortFigure_cohort(ctx, field)
+	case "group":
+		return ec.fieldContext_CohortFigure_group(ctx, field)
+	case "n":
+		return ec.fieldContext_CohortFigure_n(ctx, field)
+	case "known":
+		return ec.fieldContext_CohortFigure_known(ctx, field)
+	case "count":
+		return ec.fieldContext_CohortFigure_count(ctx, field)
+	case "share":
+		return ec.fieldContext_CohortFigure_share(ctx, field)
+	case "definitionVersion":
+		return ec.fieldContext_CohortFigure_definitionVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CohortFigure", field.Name)
+}
+
 func (ec *executionContext) childFields_EligibilityRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "rule":
@@ -5818,6 +6259,40 @@ func (ec *executionContext) childFields_StaffUserEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type StaffUserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SurvivalCurve(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cohort":
+		return ec.fieldContext_SurvivalCurve_cohort(ctx, field)
+	case "group":
+		return ec.fieldContext_SurvivalCurve_group(ctx, field)
+	case "n":
+		return ec.fieldContext_SurvivalCurve_n(ctx, field)
+	case "points":
+		return ec.fieldContext_SurvivalCurve_points(ctx, field)
+	case "definitionVersion":
+		return ec.fieldContext_SurvivalCurve_definitionVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SurvivalCurve", field.Name)
+}
+
+func (ec *executionContext) childFields_SurvivalPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_SurvivalPoint_month(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_SurvivalPoint_atRisk(ctx, field)
+	case "events":
+		return ec.fieldContext_SurvivalPoint_events(ctx, field)
+	case "censored":
+		return ec.fieldContext_SurvivalPoint_censored(ctx, field)
+	case "survival":
+		return ec.fieldContext_SurvivalPoint_survival(ctx, field)
+	case "employed":
+		return ec.fieldContext_SurvivalPoint_employed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SurvivalPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5884,6 +6359,30 @@ func (ec *executionContext) childFields_TargetProgress(ctx context.Context, fiel
 		return ec.fieldContext_TargetProgress_share(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_TransitionCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "before":
+		return ec.fieldContext_TransitionCell_before(ctx, field)
+	case "after":
+		return ec.fieldContext_TransitionCell_after(ctx, field)
+	case "count":
+		return ec.fieldContext_TransitionCell_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransitionCell", field.Name)
+}
+
+func (ec *executionContext) childFields_TransitionTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cohort":
+		return ec.fieldContext_TransitionTable_cohort(ctx, field)
+	case "cells":
+		return ec.fieldContext_TransitionTable_cells(ctx, field)
+	case "definitionVersion":
+		return ec.fieldContext_TransitionTable_definitionVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransitionTable", field.Name)
 }
 
 func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -69,6 +69,9 @@ type QueryResolver interface {
 	Organisation(ctx context.Context, id string) (*organisation.Organisation, error)
 	AuditLog(ctx context.Context, first *int, after *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error)
 	OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.OverdueFollowUpConnection, error)
+	OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) ([]*model.CohortFigure, error)
+	TimeToEmployment(ctx context.Context, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) ([]*model.SurvivalCurve, error)
+	SusTransitions(ctx context.Context, cohort model.CohortInput) (*model.TransitionTable, error)
 	Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string) (*model.EmployerConnection, error)
 	Employer(ctx context.Context, id string) (*employer.Employer, error)
 	Enrolment(ctx context.Context, id string) (*enrolment.Enrolment, error)
@@ -871,6 +874,36 @@ func (ec *executionContext) field_Query_organisation_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_outcomeFigures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cohorts",
+		func(ctx context.Context, v any) ([]*model.CohortInput, error) {
+			return ec.unmarshalNCohortInput2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cohorts"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "definition",
+		func(ctx context.Context, v any) (model.OutcomeDefinitionInput, error) {
+			return ec.unmarshalNOutcomeDefinitionInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["definition"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "breakdowns",
+		func(ctx context.Context, v any) ([]model.Breakdown, error) {
+			return ec.unmarshalOBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["breakdowns"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_overdueFollowUps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1229,6 +1262,20 @@ func (ec *executionContext) field_Query_staffUsers_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_susTransitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cohort",
+		func(ctx context.Context, v any) (model.CohortInput, error) {
+			return ec.unmarshalNCohortInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cohort"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1264,6 +1311,36 @@ func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_timeToEmployment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cohort",
+		func(ctx context.Context, v any) (model.CohortInput, error) {
+			return ec.unmarshalNCohortInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cohort"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (model.SurvivalOrigin, error) {
+			return ec.unmarshalNSurvivalOrigin2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalOrigin(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "breakdowns",
+		func(ctx context.Context, v any) ([]model.Breakdown, error) {
+			return ec.unmarshalOBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["breakdowns"] = arg2
 	return args, nil
 }
 
@@ -3948,6 +4025,192 @@ func (ec *executionContext) fieldContext_Query_overdueFollowUps(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_outcomeFigures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_outcomeFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OutcomeFigures(ctx, fc.Args["cohorts"].([]*model.CohortInput), fc.Args["definition"].(model.OutcomeDefinitionInput), fc.Args["breakdowns"].([]model.Breakdown))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "EVALUATOR"})
+				if err != nil {
+					var zeroVal []*model.CohortFigure
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.CohortFigure
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CohortFigure) graphql.Marshaler {
+			return ec.marshalNCohortFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_outcomeFigures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CohortFigure(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_outcomeFigures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timeToEmployment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_timeToEmployment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TimeToEmployment(ctx, fc.Args["cohort"].(model.CohortInput), fc.Args["from"].(model.SurvivalOrigin), fc.Args["breakdowns"].([]model.Breakdown))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "EVALUATOR"})
+				if err != nil {
+					var zeroVal []*model.SurvivalCurve
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.SurvivalCurve
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SurvivalCurve) graphql.Marshaler {
+			return ec.marshalNSurvivalCurve2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalCurveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_timeToEmployment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SurvivalCurve(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timeToEmployment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_susTransitions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_susTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SusTransitions(ctx, fc.Args["cohort"].(model.CohortInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "EVALUATOR"})
+				if err != nil {
+					var zeroVal *model.TransitionTable
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.TransitionTable
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TransitionTable) graphql.Marshaler {
+			return ec.marshalNTransitionTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐTransitionTable(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_susTransitions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransitionTable(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_susTransitions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_employers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5777,6 +6040,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_overdueFollowUps(ctx, field)
+				})
+		case "outcomeFigures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_outcomeFigures(ctx, field)
+				})
+		case "timeToEmployment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_timeToEmployment(ctx, field)
+				})
+		case "susTransitions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_susTransitions(ctx, field)
 				})
 		case "employers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

@@ -73,11 +73,45 @@ type AuditEntry struct {
 	RequestID string `json:"requestId"`
 }
 
+// One value of one breakdown.
+type BreakdownValue struct {
+	Breakdown Breakdown `json:"breakdown"`
+	// The group's value; empty when not recorded.
+	Value string `json:"value"`
+}
+
 type ChangeEmploymentRateInput struct {
 	EnrolmentID string `json:"enrolmentId"`
 	Version     int    `json:"version"`
 	ValidFrom   Date   `json:"validFrom"`
 	Rate        int    `json:"rate"`
+}
+
+// One figure: n in the cohort (group), how many were known, how many met the definition.
+type CohortFigure struct {
+	Cohort string `json:"cohort"`
+	// Empty for the cohort total.
+	Group []*BreakdownValue `json:"group"`
+	N     int               `json:"n"`
+	Known int               `json:"known"`
+	Count int               `json:"count"`
+	// count / known; null when nothing is known.
+	Share *float64 `json:"share,omitempty"`
+	// The versioned definition, with its parameters.
+	DefinitionVersion string `json:"definitionVersion"`
+}
+
+// A cohort (kohort): enrolments that ended in [exitFrom, exitTo) in the given organisations.
+type CohortInput struct {
+	// How the cohort is named in the answer, e.g. 'extra jobs 2018'.
+	Label string `json:"label"`
+	// Default: the caller's own organisation.
+	OrganisationIds []string `json:"organisationIds,omitempty"`
+	ExitFrom        Date     `json:"exitFrom"`
+	// Exclusive.
+	ExitTo Date `json:"exitTo"`
+	// Default: every measure.
+	MeasureTypeCodes []string `json:"measureTypeCodes,omitempty"`
 }
 
 type CreateEmployerInput struct {
@@ -356,6 +390,21 @@ type OutcomeBreakdown struct {
 	Figures []*OutcomeFigure `json:"figures"`
 }
 
+// The definition and its parameters.
+type OutcomeDefinitionInput struct {
+	Kind OutcomeDefinitionKind `json:"kind"`
+	// For STATUS_AT, IN_WORK_OR_STUDIES, SELF_SUFFICIENT: months after the exit month (0-36).
+	MonthsAfterExit *int `json:"monthsAfterExit,omitempty"`
+	// For STATUS_AT and LASTING_ATTACHMENT: the statuses that count.
+	Statuses []OutcomeStatus `json:"statuses,omitempty"`
+	// For LASTING_ATTACHMENT: the horizons in months after exit (default 6 and 12).
+	Horizons []int `json:"horizons,omitempty"`
+	// For LASTING_ATTACHMENT: also require no social assistance at each horizon (default true).
+	RequireNoSocialAssistance *bool `json:"requireNoSocialAssistance,omitempty"`
+	// For ESF_IMMEDIATE and ESF_SIX_MONTH.
+	EsfResult *EsfResult `json:"esfResult,omitempty"`
+}
+
 // One outcome share with the counts behind it. For steering and regional readers counts
 // of 1–4 are hidden (null, shown as "< 5" in display) and shares derived from them too.
 type OutcomeFigure struct {
@@ -559,6 +608,27 @@ type StaffUserEdge struct {
 	Node   *organisation.StaffUser `json:"node"`
 }
 
+// Time to first unsubsidised job; people whose later status is unknown are censored.
+type SurvivalCurve struct {
+	Cohort            string            `json:"cohort"`
+	Group             []*BreakdownValue `json:"group"`
+	N                 int               `json:"n"`
+	Points            []*SurvivalPoint  `json:"points"`
+	DefinitionVersion string            `json:"definitionVersion"`
+}
+
+// One step of a Kaplan–Meier curve (överlevnadskurva).
+type SurvivalPoint struct {
+	Month    int `json:"month"`
+	AtRisk   int `json:"atRisk"`
+	Events   int `json:"events"`
+	Censored int `json:"censored"`
+	// Probability of not yet having had an unsubsidised job.
+	Survival float64 `json:"survival"`
+	// 1 - survival.
+	Employed float64 `json:"employed"`
+}
+
 type TargetConnection struct {
 	Edges      []*TargetEdge `json:"edges"`
 	PageInfo   *PageInfo     `json:"pageInfo"`
@@ -574,6 +644,20 @@ type TargetFilter struct {
 	ProjectID *string `json:"projectId,omitempty"`
 	// Only targets whose period contains this date.
 	ActiveOn *Date `json:"activeOn,omitempty"`
+}
+
+// One cell of the SUS before/after table (före/efter).
+type TransitionCell struct {
+	// paid_work, studies, seeking_work, other or unknown.
+	Before string `json:"before"`
+	After  string `json:"after"`
+	Count  int    `json:"count"`
+}
+
+type TransitionTable struct {
+	Cohort            string            `json:"cohort"`
+	Cells             []*TransitionCell `json:"cells"`
+	DefinitionVersion string            `json:"definitionVersion"`
 }
 
 type UpdateEmployerInput struct {
@@ -669,6 +753,100 @@ func (e *BirthRegion) UnmarshalJSON(b []byte) error {
 }
 
 func (e BirthRegion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A breakdown (uppdelning) of an outcome figure; combine up to three.
+type Breakdown string
+
+const (
+	// Gender (kön).
+	BreakdownGender Breakdown = "GENDER"
+	// Age band at the start of the measure (åldersgrupp vid start).
+	BreakdownAgeBand Breakdown = "AGE_BAND"
+	// Measure type (insats).
+	BreakdownMeasure Breakdown = "MEASURE"
+	// Project (projekt).
+	BreakdownProject Breakdown = "PROJECT"
+	// Responsible unit (enhet).
+	BreakdownUnit Breakdown = "UNIT"
+	// Municipality (kommun).
+	BreakdownMunicipality Breakdown = "MUNICIPALITY"
+	// Newly arrived at the start (nyanländ).
+	BreakdownNewlyArrived Breakdown = "NEWLY_ARRIVED"
+	// Born in Sweden, Europe or outside Europe (födelseregion).
+	BreakdownBirthRegion Breakdown = "BIRTH_REGION"
+	// Education level at the start (utbildningsnivå).
+	BreakdownEducationLevel Breakdown = "EDUCATION_LEVEL"
+	// Distance to the labour market at the start (avstånd till arbetsmarknaden).
+	BreakdownDistanceCategory Breakdown = "DISTANCE_CATEGORY"
+	// Source of the latest referral before the start (anvisande part).
+	BreakdownReferralSource Breakdown = "REFERRAL_SOURCE"
+	// Exit cohort by year (avslutsår).
+	BreakdownExitYear Breakdown = "EXIT_YEAR"
+	// Exit cohort by quarter, e.g. 2018-Q1.
+	BreakdownExitQuarter Breakdown = "EXIT_QUARTER"
+	// Exit cohort by month, e.g. 2018-03.
+	BreakdownExitMonth Breakdown = "EXIT_MONTH"
+)
+
+var AllBreakdown = []Breakdown{
+	BreakdownGender,
+	BreakdownAgeBand,
+	BreakdownMeasure,
+	BreakdownProject,
+	BreakdownUnit,
+	BreakdownMunicipality,
+	BreakdownNewlyArrived,
+	BreakdownBirthRegion,
+	BreakdownEducationLevel,
+	BreakdownDistanceCategory,
+	BreakdownReferralSource,
+	BreakdownExitYear,
+	BreakdownExitQuarter,
+	BreakdownExitMonth,
+}
+
+func (e Breakdown) IsValid() bool {
+	switch e {
+	case BreakdownGender, BreakdownAgeBand, BreakdownMeasure, BreakdownProject, BreakdownUnit, BreakdownMunicipality, BreakdownNewlyArrived, BreakdownBirthRegion, BreakdownEducationLevel, BreakdownDistanceCategory, BreakdownReferralSource, BreakdownExitYear, BreakdownExitQuarter, BreakdownExitMonth:
+		return true
+	}
+	return false
+}
+
+func (e Breakdown) String() string {
+	return string(e)
+}
+
+func (e *Breakdown) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Breakdown(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Breakdown", str)
+	}
+	return nil
+}
+
+func (e Breakdown) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Breakdown) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Breakdown) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -993,6 +1171,66 @@ func (e EmployerKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ESF result categories.
+type EsfResult string
+
+const (
+	EsfResultEmployed              EsfResult = "EMPLOYED"
+	EsfResultJobSearching          EsfResult = "JOB_SEARCHING"
+	EsfResultInEducationOrTraining EsfResult = "IN_EDUCATION_OR_TRAINING"
+	EsfResultImprovedSituation     EsfResult = "IMPROVED_SITUATION"
+)
+
+var AllEsfResult = []EsfResult{
+	EsfResultEmployed,
+	EsfResultJobSearching,
+	EsfResultInEducationOrTraining,
+	EsfResultImprovedSituation,
+}
+
+func (e EsfResult) IsValid() bool {
+	switch e {
+	case EsfResultEmployed, EsfResultJobSearching, EsfResultInEducationOrTraining, EsfResultImprovedSituation:
+		return true
+	}
+	return false
+}
+
+func (e EsfResult) String() string {
+	return string(e)
+}
+
+func (e *EsfResult) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EsfResult(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EsfResult", str)
+	}
+	return nil
+}
+
+func (e EsfResult) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EsfResult) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EsfResult) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Who funds a project (finansiär).
 type Funder string
 
@@ -1248,6 +1486,94 @@ func (e *OrganisationKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrganisationKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which definition an outcome figure uses; each answer names its versioned definition.
+type OutcomeDefinitionKind string
+
+const (
+	// Share whose status at +k months is one of the given statuses (status vid +k).
+	OutcomeDefinitionKindStatusAt OutcomeDefinitionKind = "STATUS_AT"
+	// In unsubsidised work or studies at +k months (i arbete eller studier).
+	OutcomeDefinitionKindInWorkOrStudies OutcomeDefinitionKind = "IN_WORK_OR_STUDIES"
+	// No social assistance in month +k (egen försörjning).
+	OutcomeDefinitionKindSelfSufficient OutcomeDefinitionKind = "SELF_SUFFICIENT"
+	// Lasting attachment (fast förankring): default in work or studies without social assistance at +6 and +12.
+	OutcomeDefinitionKindLastingAttachment OutcomeDefinitionKind = "LASTING_ATTACHMENT"
+	// Social assistance in any of the 12 months after exit (åter till försörjningsstöd).
+	OutcomeDefinitionKindReturnedToSocialAssistance OutcomeDefinitionKind = "RETURNED_TO_SOCIAL_ASSISTANCE"
+	// A new referral or enrolment within 12 months after exit (rundgång).
+	OutcomeDefinitionKindReEntry OutcomeDefinitionKind = "RE_ENTRY"
+	// The enrolment is the person's third entry or later (upprepade inskrivningar).
+	OutcomeDefinitionKindRepeatedEntry OutcomeDefinitionKind = "REPEATED_ENTRY"
+	// Kolada / RKA: left a municipal labour-market measure for work or studies (resultat vid avslut).
+	OutcomeDefinitionKindKoladaResultAtExit OutcomeDefinitionKind = "KOLADA_RESULT_AT_EXIT"
+	// WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people.
+	OutcomeDefinitionKindWioaEmployedQ2 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2"
+	// WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; counts people.
+	OutcomeDefinitionKindWioaEmployedQ4 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4"
+	// ESF: result within 4 weeks of leaving equals esfResult; counts participations.
+	OutcomeDefinitionKindEsfImmediate OutcomeDefinitionKind = "ESF_IMMEDIATE"
+	// ESF: result 6 months after leaving equals esfResult; counts participations.
+	OutcomeDefinitionKindEsfSixMonth OutcomeDefinitionKind = "ESF_SIX_MONTH"
+)
+
+var AllOutcomeDefinitionKind = []OutcomeDefinitionKind{
+	OutcomeDefinitionKindStatusAt,
+	OutcomeDefinitionKindInWorkOrStudies,
+	OutcomeDefinitionKindSelfSufficient,
+	OutcomeDefinitionKindLastingAttachment,
+	OutcomeDefinitionKindReturnedToSocialAssistance,
+	OutcomeDefinitionKindReEntry,
+	OutcomeDefinitionKindRepeatedEntry,
+	OutcomeDefinitionKindKoladaResultAtExit,
+	OutcomeDefinitionKindWioaEmployedQ2,
+	OutcomeDefinitionKindWioaEmployedQ4,
+	OutcomeDefinitionKindEsfImmediate,
+	OutcomeDefinitionKindEsfSixMonth,
+}
+
+func (e OutcomeDefinitionKind) IsValid() bool {
+	switch e {
+	case OutcomeDefinitionKindStatusAt, OutcomeDefinitionKindInWorkOrStudies, OutcomeDefinitionKindSelfSufficient, OutcomeDefinitionKindLastingAttachment, OutcomeDefinitionKindReturnedToSocialAssistance, OutcomeDefinitionKindReEntry, OutcomeDefinitionKindRepeatedEntry, OutcomeDefinitionKindKoladaResultAtExit, OutcomeDefinitionKindWioaEmployedQ2, OutcomeDefinitionKindWioaEmployedQ4, OutcomeDefinitionKindEsfImmediate, OutcomeDefinitionKindEsfSixMonth:
+		return true
+	}
+	return false
+}
+
+func (e OutcomeDefinitionKind) String() string {
+	return string(e)
+}
+
+func (e *OutcomeDefinitionKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OutcomeDefinitionKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OutcomeDefinitionKind", str)
+	}
+	return nil
+}
+
+func (e OutcomeDefinitionKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OutcomeDefinitionKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OutcomeDefinitionKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1723,6 +2049,62 @@ func (e *SchoolProgramme) UnmarshalJSON(b []byte) error {
 }
 
 func (e SchoolProgramme) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where time to first unsubsidised job is counted from.
+type SurvivalOrigin string
+
+const (
+	SurvivalOriginStart SurvivalOrigin = "START"
+	SurvivalOriginExit  SurvivalOrigin = "EXIT"
+)
+
+var AllSurvivalOrigin = []SurvivalOrigin{
+	SurvivalOriginStart,
+	SurvivalOriginExit,
+}
+
+func (e SurvivalOrigin) IsValid() bool {
+	switch e {
+	case SurvivalOriginStart, SurvivalOriginExit:
+		return true
+	}
+	return false
+}
+
+func (e SurvivalOrigin) String() string {
+	return string(e)
+}
+
+func (e *SurvivalOrigin) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SurvivalOrigin(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SurvivalOrigin", str)
+	}
+	return nil
+}
+
+func (e SurvivalOrigin) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SurvivalOrigin) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SurvivalOrigin) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

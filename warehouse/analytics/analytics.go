@@ -1,0 +1,202 @@
+// Package analytics serves the outcome figures of issue 5 from the warehouse: shares per
+// exit cohort under a versioned definition (status at +k, in work or studies,
+// self-sufficient, lasting attachment, return to social assistance, re-entry, repeated
+// entry, and the official Kolada, WIOA and ESF indicators), broken down by up to three
+// characteristics, several cohorts side by side in one query; Kaplan–Meier curves of
+// time to first job; the SUS transition table; and pseudonymised microdata as CSV.
+//
+// Every figure is one scan of enrolment_outcome, read deduplicated with
+// `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
+// per-enrolment facts in that table are computed by the loader with the pure
+// definitions of warehouse/outcomes; the only rules evaluated here in SQL are the
+// per-month ones over status_after / sa_after (status at +k, in work or studies,
+// self-sufficient, lasting attachment), which reproduce those definitions exactly.
+// Oracle (oracle.go) recomputes every figure in Go from PostgreSQL so that tests can
+// require the two to agree.
+//
+// SQL safety: the text of every statement is built from this package's own constants
+// (whitelisted column expressions, integers it has validated and formatted itself);
+// every string that comes from a caller (organisation ids, measure codes, statuses) is a
+// bound argument.
+//
+// ClickHouse 18.16: no window functions and no WITH ROLLUP, so totals are summed in Go
+// from the grouped rows; lambdas see a captured column only if the same query level
+// also reads it outside a lambda (see lastingExprs); every call carries a deadline.
+package analytics
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// Dimension is a characteristic figures can be broken down by. Only the values below
+// exist; each maps to a fixed SQL expression.
+type Dimension string
+
+// The breakdowns (issue 5): characteristics at the start of the measure, and the exit
+// cohort by year, quarter or month.
+const (
+	DimGender           Dimension = "GENDER"
+	DimAgeBand          Dimension = "AGE_BAND" // age band at start; ESF figures use ESF's entry bands
+	DimMeasure          Dimension = "MEASURE"
+	DimProject          Dimension = "PROJECT"
+	DimUnit             Dimension = "UNIT"
+	DimMunicipality     Dimension = "MUNICIPALITY" // the organisation's code
+	DimNewlyArrived     Dimension = "NEWLY_ARRIVED"
+	DimBirthRegion      Dimension = "BIRTH_REGION"
+	DimEducationLevel   Dimension = "EDUCATION_LEVEL"
+	DimDistanceCategory Dimension = "DISTANCE_CATEGORY"
+	DimReferralSource   Dimension = "REFERRAL_SOURCE"
+	DimExitYear         Dimension = "EXIT_YEAR"    // "2018"
+	DimExitQuarter      Dimension = "EXIT_QUARTER" // "2018-Q1"
+	DimExitMonth        Dimension = "EXIT_MONTH"   // "2018-03"
+)
+
+// Dimensions lists every dimension in a stable order.
+var Dimensions = []Dimension{DimGender, DimAgeBand, DimMeasure, DimProject, DimUnit, DimMunicipality,
+	DimNewlyArrived, DimBirthRegion, DimEducationLevel, DimDistanceCategory, DimReferralSource,
+	DimExitYear, DimExitQuarter, DimExitMonth}
+
+// MaxDimensions is the largest number of dimensions one breakdown may combine.
+const MaxDimensions = 3
+
+// Values of DimNewlyArrived (the column is -1 unknown, 0 no, 1 yes).
+const (
+	NewlyArrivedYes     = "yes"
+	NewlyArrivedNo      = "no"
+	NewlyArrivedUnknown = "unknown"
+)
+
+// dateToken stands for the date column a figure's cohort is defined on (exit_date, or
+// wioa_exit_date for WIOA) in the exit-period expressions.
+const dateToken = "{date}"
+
+// dimensionSQL is the whitelist: dimension -> SQL expression of type String. Empty
+// string values mean "not recorded" (no project, no unit, no attributes at start).
+var dimensionSQL = map[Dimension]string{
+	DimGender:           "gender",
+	DimAgeBand:          "age_band",
+	DimMeasure:          "measure_code",
+	DimProject:          "project",
+	DimUnit:             "unit",
+	DimMunicipality:     "org_code",
+	DimNewlyArrived:     "multiIf(newly_arrived = 1, 'yes', newly_arrived = 0, 'no', 'unknown')",
+	DimBirthRegion:      "birth_region",
+	DimEducationLevel:   "education_level",
+	DimDistanceCategory: "distance_category",
+	DimReferralSource:   "referral_source",
+	// toString(Date) is 'YYYY-MM-DD' on every server version.
+	DimExitYear:    "substring(toString(" + dateToken + "), 1, 4)",
+	DimExitQuarter: "concat(toString(toYear(" + dateToken + ")), '-Q', toString(toQuarter(" + dateToken + ")))",
+	DimExitMonth:   "substring(toString(" + dateToken + "), 1, 7)",
+}
+
+// ValidDimension reports whether d is one of Dimensions.
+func ValidDimension(d Dimension) bool { _, ok := dimensionSQL[d]; return ok }
+
+// validateDimensions refuses unknown and repeated dimensions and more than
+// MaxDimensions.
+func validateDimensions(by []Dimension) error {
+	if len(by) > MaxDimensions {
+		return apperr.Invalidf("by", "at most %d dimensions can be combined, got %d", MaxDimensions, len(by))
+	}
+	for i, d := range by {
+		if !ValidDimension(d) {
+			return apperr.Invalidf("by", "unknown dimension %q", string(d))
+		}
+		if slices.Contains(by[:i], d) {
+			return apperr.Invalidf("by", "dimension %s given twice", d)
+		}
+	}
+	return nil
+}
+
+// Cohort is an exit cohort: the enrolments of the given organisations whose actual end
+// date falls in [ExitFrom, ExitTo) (dates; the clock time and location are ignored),
+// optionally only of some measures. WIOA figures take the WIOA exit date instead, and
+// ESF figures the exit date of the record's last spell.
+type Cohort struct {
+	Label        string
+	OrgIDs       []string
+	ExitFrom     time.Time
+	ExitTo       time.Time
+	MeasureCodes []string // empty: every measure
+}
+
+// MaxCohorts bounds how many cohorts one query compares.
+const MaxCohorts = 12
+
+// dateText is t's calendar date as ClickHouse's toDate reads it.
+func dateText(t time.Time) string { return t.Format("2006-01-02") }
+
+// calendarDay drops t's clock time, keeping its calendar date.
+func calendarDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (c Cohort) validate(field string) error {
+	if len(c.OrgIDs) == 0 {
+		return apperr.Invalidf(field+".orgIds", "no organisation to report on")
+	}
+	if c.ExitFrom.IsZero() || c.ExitTo.IsZero() {
+		return apperr.Invalidf(field, "the exit period needs both ends")
+	}
+	from, to := calendarDay(c.ExitFrom), calendarDay(c.ExitTo)
+	if !from.Before(to) {
+		return apperr.Invalidf(field, "the exit period is empty (%s to %s)", dateText(from), dateText(to))
+	}
+	if from.Year() < 1970 || to.Year() > 2105 {
+		return apperr.Invalidf(field, "the exit period must lie within 1970-2105")
+	}
+	return nil
+}
+
+func validateCohorts(cohorts []Cohort) error {
+	if len(cohorts) == 0 {
+		return apperr.Invalidf("cohorts", "no cohort given")
+	}
+	if len(cohorts) > MaxCohorts {
+		return apperr.Invalidf("cohorts", "at most %d cohorts can be compared, got %d", MaxCohorts, len(cohorts))
+	}
+	for i, c := range cohorts {
+		if err := c.validate(fmt.Sprintf("cohorts[%d]", i)); err != nil {
+			return err
+		}
+		for _, o := range cohorts[:i] {
+			if o.Label == c.Label {
+				return apperr.Invalidf(fmt.Sprintf("cohorts[%d].label", i), "cohort label %q is used twice", c.Label)
+			}
+		}
+	}
+	return nil
+}
+
+// GroupValue is one coordinate of a breakdown group.
+type GroupValue struct {
+	Dimension Dimension
+	Value     string
+}
+
+// Figure is one share of one cohort, overall (Group empty) or in one group.
+type Figure struct {
+	Cohort  string
+	Group   []GroupValue // nil: the cohort's total
+	N       int          // rows (enrolments, or people for WIOA and ESF) in the cohort or group
+	Known   int          // of which the fact is known
+	Count   int          // of which the fact is known and true
+	Share   *float64     // Count / Known; nil when Known is 0
+	Version string       // the definition's version
+}
+
+func groupSet(values []string) clickhouse.GroupSet {
+	set := clickhouse.GroupSet{Value: make([]any, len(values))}
+	for i, v := range values {
+		set.Value[i] = v
+	}
+	return set
+}

@@ -1,0 +1,210 @@
+package analytics
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
+)
+
+// Kind names a definition.
+type Kind string
+
+// The definitions (DOMAIN.md, "Definitions used in reports" and "Official indicators").
+const (
+	// KindStatusAt: the status in calendar month exit + K is one of Statuses.
+	KindStatusAt Kind = "STATUS_AT"
+	// KindInWorkOrStudies: outcomes.InWorkOrStudies at +K.
+	KindInWorkOrStudies Kind = "IN_WORK_OR_STUDIES"
+	// KindSelfSufficient: outcomes.SelfSufficient at +K.
+	KindSelfSufficient Kind = "SELF_SUFFICIENT"
+	// KindLasting: outcomes.Lasting with Definition.Lasting (nil: the default).
+	KindLasting Kind = "LASTING"
+	// KindReturnedToSA12: outcomes.ReturnedToSocialAssistance.
+	KindReturnedToSA12 Kind = "RETURNED_TO_SA_12"
+	// KindReentry12: outcomes.ReEntry.
+	KindReentry12 Kind = "REENTRY_12"
+	// KindRepeatedEntry: outcomes.EntryNumber >= outcomes.RepeatedEntryWarning (always known).
+	KindRepeatedEntry Kind = "REPEATED_ENTRY"
+	// KindKoladaResultAtExit: outcomes.KoladaResultAtExit.
+	KindKoladaResultAtExit Kind = "KOLADA_RESULT_AT_EXIT"
+	// KindWIOAQ2 / KindWIOAQ4: employment in the 2nd / 4th quarter after the exit quarter,
+	// per WIOA exit (people, not enrolments), cohort on the WIOA exit date.
+	KindWIOAQ2 Kind = "WIOA_Q2"
+	KindWIOAQ4 Kind = "WIOA_Q4"
+	// KindESFImmediate / KindESFSixMonth: the share of ESF records (people per
+	// operation, not enrolments) whose result within 4 weeks / at 6 months after leaving
+	// is one of Results. Records with missing data count in the total only.
+	KindESFImmediate Kind = "ESF_IMMEDIATE"
+	KindESFSixMonth  Kind = "ESF_SIX_MONTH"
+)
+
+// Kinds lists every kind in a stable order.
+var Kinds = []Kind{KindStatusAt, KindInWorkOrStudies, KindSelfSufficient, KindLasting, KindReturnedToSA12,
+	KindReentry12, KindRepeatedEntry, KindKoladaResultAtExit, KindWIOAQ2, KindWIOAQ4, KindESFImmediate, KindESFSixMonth}
+
+// DefaultESFImmediateResults are the immediate results that count by default: every
+// positive one ESF defines that our data can produce (employed, in education or
+// training, job searching).
+var DefaultESFImmediateResults = []string{outcomes.ESFResultEmployed, outcomes.ESFInEducation, outcomes.ESFJobSearching}
+
+// DefaultESFSixMonthResults are the 6-month results that count by default.
+var DefaultESFSixMonthResults = []string{outcomes.ESFResultEmployed, outcomes.ESFImprovedSituation}
+
+var esfImmediateValues = []string{outcomes.ESFResultEmployed, outcomes.ESFInEducation, outcomes.ESFJobSearching, outcomes.ESFNone}
+var esfSixMonthValues = []string{outcomes.ESFResultEmployed, outcomes.ESFImprovedSituation, outcomes.ESFNone}
+
+// Definition chooses what a figure counts.
+type Definition struct {
+	Kind Kind
+	// K is the month after the exit month (0..snapshot.MonthsAfterExit) of STATUS_AT,
+	// IN_WORK_OR_STUDIES and SELF_SUFFICIENT.
+	K int
+	// Statuses are the status codes that count for STATUS_AT (at least one; never
+	// "unknown").
+	Statuses []string
+	// Lasting parameterises LASTING; nil is outcomes.DefaultLastingParams.
+	Lasting *outcomes.LastingParams
+	// Results are the ESF result values that count for ESF_IMMEDIATE / ESF_SIX_MONTH;
+	// empty is DefaultESFImmediateResults / DefaultESFSixMonthResults.
+	Results []string
+}
+
+// StatusAt is the STATUS_AT definition.
+func StatusAt(k int, statuses ...string) Definition {
+	return Definition{Kind: KindStatusAt, K: k, Statuses: statuses}
+}
+
+// InWorkOrStudiesAt is the IN_WORK_OR_STUDIES definition at +k.
+func InWorkOrStudiesAt(k int) Definition { return Definition{Kind: KindInWorkOrStudies, K: k} }
+
+// SelfSufficientAt is the SELF_SUFFICIENT definition at +k.
+func SelfSufficientAt(k int) Definition { return Definition{Kind: KindSelfSufficient, K: k} }
+
+// LastingAttachment is the LASTING definition; nil params are the default.
+func LastingAttachment(p *outcomes.LastingParams) Definition {
+	return Definition{Kind: KindLasting, Lasting: p}
+}
+
+// source says which rows a definition counts and which date its cohort is on.
+type source int
+
+const (
+	sourceEnrolments source = iota // exited enrolments, cohort on exit_date
+	sourceWIOA                     // wioa_exit = 1 rows, cohort on wioa_exit_date
+	sourceESF                      // esf_last_spell = 1 rows of left records, cohort on exit_date
+)
+
+// compiled is a validated definition with what both the SQL and the oracle need.
+type compiled struct {
+	def      Definition
+	version  string
+	source   source
+	statuses []string         // STATUS_AT, IN_WORK_OR_STUDIES: statuses that count
+	lasting  outcomes.Lasting // LASTING
+	results  []string         // ESF
+}
+
+// Version returns the definition's version string, or an error when it is invalid.
+func (d Definition) Version() (string, error) {
+	c, err := compile(d)
+	return c.version, err
+}
+
+func validK(k int) error {
+	if k < 0 || k > snapshot.MonthsAfterExit {
+		return apperr.Invalidf("definition.k", "months after exit must be 0..%d, got %d", snapshot.MonthsAfterExit, k)
+	}
+	return nil
+}
+
+// sortedUnique returns the distinct values of xs in order.
+func sortedUnique(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func compile(d Definition) (compiled, error) {
+	c := compiled{def: d}
+	switch d.Kind {
+	case KindStatusAt:
+		if err := validK(d.K); err != nil {
+			return c, err
+		}
+		if len(d.Statuses) == 0 {
+			return c, apperr.Invalidf("definition.statuses", "STATUS_AT needs at least one status")
+		}
+		for _, s := range d.Statuses {
+			if !outcomes.ValidStatus(s) || s == outcomes.StatusUnknown {
+				return c, apperr.Invalidf("definition.statuses", "%q is not a status that can count", s)
+			}
+		}
+		c.statuses = sortedUnique(d.Statuses)
+		// The status list is part of what the figure means, so it is part of its label.
+		c.version = outcomes.StatusAfterExitVersion + "?s=" + strings.Join(c.statuses, ",")
+	case KindInWorkOrStudies:
+		if err := validK(d.K); err != nil {
+			return c, err
+		}
+		for _, s := range outcomes.Statuses {
+			if outcomes.IsWorkOrStudies(s) {
+				c.statuses = append(c.statuses, s)
+			}
+		}
+		c.version = outcomes.InWorkOrStudiesVersion
+	case KindSelfSufficient:
+		if err := validK(d.K); err != nil {
+			return c, err
+		}
+		c.version = outcomes.SelfSufficientVersion
+	case KindLasting:
+		lp := outcomes.DefaultLastingParams()
+		if d.Lasting != nil {
+			lp = *d.Lasting
+		}
+		l, err := outcomes.NewLasting(lp)
+		if err != nil {
+			return c, apperr.Invalidf("definition.lasting", "%s", err.Error())
+		}
+		for _, k := range l.Params().Horizons {
+			if k > snapshot.MonthsAfterExit {
+				return c, apperr.Invalidf("definition.lasting", "horizon %d is beyond the %d months the warehouse keeps", k, snapshot.MonthsAfterExit)
+			}
+		}
+		c.lasting, c.version = l, l.Version()
+	case KindReturnedToSA12:
+		c.version = outcomes.ReturnedToSocialAssistanceVersion
+	case KindReentry12:
+		c.version = outcomes.ReEntryVersion
+	case KindRepeatedEntry:
+		c.version = outcomes.EntryNumberVersion + "?min=" + strconv.Itoa(outcomes.RepeatedEntryWarning)
+	case KindKoladaResultAtExit:
+		c.version = outcomes.KoladaVersion
+	case KindWIOAQ2, KindWIOAQ4:
+		c.source, c.version = sourceWIOA, outcomes.WIOAVersion
+	case KindESFImmediate, KindESFSixMonth:
+		c.source = sourceESF
+		allowed, def, name := esfImmediateValues, DefaultESFImmediateResults, "immediate"
+		if d.Kind == KindESFSixMonth {
+			allowed, def, name = esfSixMonthValues, DefaultESFSixMonthResults, "six_month"
+		}
+		results := d.Results
+		if len(results) == 0 {
+			results = def
+		}
+		for _, r := range results {
+			if !slices.Contains(allowed, r) {
+				return c, apperr.Invalidf("definition.results", "%q is not an ESF %s result", r, name)
+			}
+		}
+		c.results = sortedUnique(results)
+		c.version = outcomes.ESFVersion + "?" + name + "=" + strings.Join(c.results, ",")
+	default:
+		return c, apperr.Invalidf("definition.kind", "unknown definition %q", string(d.Kind))
+	}
+	return c, nil
+}

@@ -1,0 +1,295 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+)
+
+// counts are the tallies of one cohort or group.
+type counts struct{ n, known, count int }
+
+// tally collects counts per cohort: the total, and per group key (values joined by
+// groupSep) the groups.
+type tally struct {
+	totals []counts
+	groups []map[string]*counts
+}
+
+const groupSep = "\x00"
+
+func newTally(cohorts int) *tally {
+	t := &tally{totals: make([]counts, cohorts), groups: make([]map[string]*counts, cohorts)}
+	for i := range t.groups {
+		t.groups[i] = map[string]*counts{}
+	}
+	return t
+}
+
+// add counts rows of one cohort: always in the total, in the group only when inGroups
+// (and when there is a breakdown at all).
+func (t *tally) add(cohort int, values []string, inGroups bool, c counts) {
+	tot := &t.totals[cohort]
+	tot.n, tot.known, tot.count = tot.n+c.n, tot.known+c.known, tot.count+c.count
+	if !inGroups || len(values) == 0 {
+		return
+	}
+	key := strings.Join(values, groupSep)
+	g := t.groups[cohort][key]
+	if g == nil {
+		g = &counts{}
+		t.groups[cohort][key] = g
+	}
+	g.n, g.known, g.count = g.n+c.n, g.known+c.known, g.count+c.count
+}
+
+// figures turns a tally into Figures: per cohort in the given order, the total first,
+// then the groups ordered by their values.
+func (t *tally) figures(cohorts []Cohort, by []Dimension, version string) []Figure {
+	var out []Figure
+	for ci, co := range cohorts {
+		out = append(out, makeFigure(co.Label, nil, t.totals[ci], version))
+		keys := make([]string, 0, len(t.groups[ci]))
+		for k := range t.groups[ci] {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			return slices.Compare(strings.Split(a, groupSep), strings.Split(b, groupSep))
+		})
+		for _, k := range keys {
+			values := strings.Split(k, groupSep)
+			group := make([]GroupValue, len(by))
+			for i, d := range by {
+				group[i] = GroupValue{Dimension: d, Value: values[i]}
+			}
+			out = append(out, makeFigure(co.Label, group, *t.groups[ci][k], version))
+		}
+	}
+	return out
+}
+
+func makeFigure(cohort string, group []GroupValue, c counts, version string) Figure {
+	f := Figure{Cohort: cohort, Group: group, N: c.n, Known: c.known, Count: c.count, Version: version}
+	if c.known > 0 {
+		s := float64(c.count) / float64(c.known)
+		f.Share = &s
+	}
+	return f
+}
+
+// Figures computes def for each cohort, overall and broken down by up to three
+// dimensions, in one ClickHouse query. The result holds, per cohort in the given order,
+// the total (Group nil) and then one figure per non-empty group, ordered by the group's
+// values. For ESF definitions, records with missing data count in the totals only, so
+// the groups may sum to less than the total.
+func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension) ([]Figure, error) {
+	c, err := compile(def)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateDimensions(by); err != nil {
+		return nil, err
+	}
+	if err := validateCohorts(cohorts); err != nil {
+		return nil, err
+	}
+	query, args := figuresSQL(cohorts, c, by)
+	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("figures query: %w", err)
+	}
+	defer rows.Close()
+	t := newTally(len(cohorts))
+	values := make([]string, len(by))
+	dest := make([]any, 0, len(by)+5)
+	var (
+		cohort           uint16
+		inGroups         uint8
+		n, known, counts uint64
+	)
+	dest = append(dest, &cohort)
+	for i := range values {
+		dest = append(dest, &values[i])
+	}
+	dest = append(dest, &inGroups, &n, &known, &counts)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("figures row: %w", err)
+		}
+		if int(cohort) >= len(cohorts) {
+			return nil, fmt.Errorf("figures row: cohort %d out of range", cohort)
+		}
+		t.add(int(cohort), values, inGroups == 1, countsOf(n, known, counts))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("figures rows: %w", err)
+	}
+	return t.figures(cohorts, by, c.version), nil
+}
+
+func countsOf(n, known, count uint64) counts {
+	return counts{n: int(n), known: int(known), count: int(count)}
+}
+
+// Curve is a Kaplan–Meier curve of time to first unsubsidised job for one cohort or
+// group.
+type Curve struct {
+	Cohort    string
+	Group     []GroupValue // nil: the cohort's total
+	Origin    outcomes.Origin
+	N         int // subjects (enrolments of the cohort with a duration)
+	Events    int // of which had a first job
+	Points    []outcomes.KMPoint
+	Version   string // outcomes.TimeToFirstJobVersion
+	Estimator string // outcomes.KaplanMeierVersion
+}
+
+// durations collects survival subjects per cohort total and group.
+type durations struct {
+	total  []outcomes.Duration
+	groups map[string][]outcomes.Duration
+}
+
+func (d *durations) add(values []string, months int, event bool, n int) {
+	key := strings.Join(values, groupSep)
+	for range n {
+		x := outcomes.Duration{Months: months, Event: event}
+		d.total = append(d.total, x)
+		if len(values) > 0 {
+			d.groups[key] = append(d.groups[key], x)
+		}
+	}
+}
+
+func (d *durations) curves(co Cohort, from outcomes.Origin, by []Dimension) []Curve {
+	curve := func(group []GroupValue, ds []outcomes.Duration) Curve {
+		c := Curve{Cohort: co.Label, Group: group, Origin: from, N: len(ds), Points: outcomes.KaplanMeier(ds),
+			Version: outcomes.TimeToFirstJobVersion, Estimator: outcomes.KaplanMeierVersion}
+		for _, x := range ds {
+			if x.Event {
+				c.Events++
+			}
+		}
+		return c
+	}
+	out := []Curve{curve(nil, d.total)}
+	keys := make([]string, 0, len(d.groups))
+	for k := range d.groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return slices.Compare(strings.Split(a, groupSep), strings.Split(b, groupSep))
+	})
+	for _, k := range keys {
+		values := strings.Split(k, groupSep)
+		group := make([]GroupValue, len(by))
+		for i, dim := range by {
+			group[i] = GroupValue{Dimension: dim, Value: values[i]}
+		}
+		out = append(out, curve(group, d.groups[k]))
+	}
+	return out
+}
+
+func validOrigin(from outcomes.Origin) error {
+	if from != outcomes.FromStart && from != outcomes.FromExit {
+		return apperr.Invalidf("from", "unknown origin %d", int(from))
+	}
+	return nil
+}
+
+// Survival returns the Kaplan–Meier curves of time to first unsubsidised job (rules of
+// outcomes.TimeToFirstJobVersion), counted from the start or the exit of each enrolment
+// of the exit cohort: the cohort's total curve first, then one per group. ClickHouse
+// counts the durations (months, event) per group; the curve is outcomes.KaplanMeier.
+func Survival(ctx context.Context, conn driver.Conn, cohort Cohort, from outcomes.Origin, by []Dimension) ([]Curve, error) {
+	if err := validOrigin(from); err != nil {
+		return nil, err
+	}
+	if err := validateDimensions(by); err != nil {
+		return nil, err
+	}
+	if err := cohort.validate("cohort"); err != nil {
+		return nil, err
+	}
+	query, args := survivalSQL(cohort, from, by)
+	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("survival query: %w", err)
+	}
+	defer rows.Close()
+	d := &durations{groups: map[string][]outcomes.Duration{}}
+	values := make([]string, len(by))
+	var (
+		months int32
+		event  uint8
+		n      uint64
+	)
+	dest := make([]any, 0, len(by)+3)
+	for i := range values {
+		dest = append(dest, &values[i])
+	}
+	dest = append(dest, &months, &event, &n)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("survival row: %w", err)
+		}
+		d.add(values, int(months), event == 1, int(n))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("survival rows: %w", err)
+	}
+	return d.curves(cohort, from, by), nil
+}
+
+// susIndex is the row or column of a SUS category in outcomes.SUSCategories; anything
+// else counts as unknown, as outcomes.TransitionTable does.
+func susIndex(category string) int {
+	for i, c := range outcomes.SUSCategories {
+		if c == category {
+			return i
+		}
+	}
+	return len(outcomes.SUSCategories) - 1
+}
+
+// Transitions is the SUS before/after table (rules of outcomes.SUSVersion) of the exit
+// cohort: table[i][j] counts enrolments with before = outcomes.SUSCategories[i] and
+// after = outcomes.SUSCategories[j].
+func Transitions(ctx context.Context, conn driver.Conn, cohort Cohort) ([5][5]int, error) {
+	var table [5][5]int
+	if err := cohort.validate("cohort"); err != nil {
+		return table, err
+	}
+	query, args := transitionsSQL(cohort)
+	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return table, fmt.Errorf("transitions query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var before, after string
+		var n uint64
+		if err := rows.Scan(&before, &after, &n); err != nil {
+			return table, fmt.Errorf("transitions row: %w", err)
+		}
+		table[susIndex(before)][susIndex(after)] += int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return table, fmt.Errorf("transitions rows: %w", err)
+	}
+	return table, nil
+}

@@ -1,0 +1,90 @@
+package analytics
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+)
+
+// MicrodataTimeout bounds one microdata export: a large cohort streamed to a slow
+// reader takes longer than an aggregate query.
+const MicrodataTimeout = 10 * chstore.CallTimeout
+
+// microdataFlushRows is how many rows are written between flushes of the CSV writer.
+const microdataFlushRows = 500
+
+// Microdata writes the cohort's enrolments as CSV to w: the header MicrodataColumns,
+// then one row per enrolment ordered by organisation code, exit date and enrolment key,
+// streamed from ClickHouse row by row. Keys are the warehouse's pseudonymised keys; the
+// warehouse holds nothing else that identifies a person. Coding: status_k is the status
+// in calendar month exit + k ("unknown" when not observed or not yet reached); sa_k and
+// newly_arrived are -1 unknown, 0 no, 1 yes; dates are YYYY-MM-DD; an empty text value
+// means not recorded.
+func Microdata(ctx context.Context, conn driver.Conn, cohort Cohort, w io.Writer) error {
+	if err := cohort.validate("cohort"); err != nil {
+		return err
+	}
+	query, args := microdataSQL(cohort)
+	cctx, cancel := context.WithTimeout(ctx, MicrodataTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("microdata query: %w", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(MicrodataColumns); err != nil {
+		return fmt.Errorf("microdata header: %w", err)
+	}
+	var (
+		text         [15]string // enrolment_key .. exit_reason, newly_arrived in its own variable
+		newlyArrived int8
+		status       [4]string
+		sa           [4]int8
+	)
+	dest := []any{&text[0], &text[1], &text[2], &text[3], &text[4], &text[5], &text[6], &text[7], &newlyArrived,
+		&text[8], &text[9], &text[10], &text[11], &text[12], &text[13], &text[14]}
+	for i := range status {
+		dest = append(dest, &status[i])
+	}
+	for i := range sa {
+		dest = append(dest, &sa[i])
+	}
+	record := make([]string, len(MicrodataColumns))
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("microdata row: %w", err)
+		}
+		copy(record[0:8], text[0:8])
+		record[8] = strconv.Itoa(int(newlyArrived))
+		copy(record[9:16], text[8:15])
+		copy(record[16:20], status[:])
+		for i, v := range sa {
+			record[20+i] = strconv.Itoa(int(v))
+		}
+		if err := cw.Write(record); err != nil {
+			return fmt.Errorf("microdata write: %w", err)
+		}
+		if n++; n%microdataFlushRows == 0 {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return fmt.Errorf("microdata write: %w", err)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("microdata rows: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("microdata write: %w", err)
+	}
+	return nil
+}
