@@ -3,7 +3,6 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -40,9 +39,6 @@ type statementCounter struct{ n *atomic.Int64 }
 func (c statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
 		c.n.Add(1)
-		if debugTrace {
-			fmt.Printf("%s %.60q\n", time.Now().Format("05.000000"), strings.Join(strings.Fields(d.SQL), " "))
-		}
 	}
 	return ctx
 }
@@ -480,5 +476,3 @@ func contains(list []string, s string) bool {
 func pnr(y, m, d, serial int) string {
 	return demo.Personnummer(time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), serial)
 }
-
-var debugTrace = os.Getenv("TRACE_SQL") != ""

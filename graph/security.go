@@ -16,6 +16,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
@@ -109,6 +110,24 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 		// Being on the overdue list is about the person, whatever fields are selected.
 		if v != nil {
 			audit.Record(ctx, action, "participant", v.ParticipantID, op)
+		}
+	case *recruitment.Interview:
+		if v != nil {
+			audit.Record(ctx, action, "interview", v.ID, op)
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
+	case []*recruitment.Interview:
+		for _, x := range v {
+			audit.Record(ctx, action, "interview", x.ID, op)
+			audit.Record(ctx, "read", "participant", x.ParticipantID, op)
+		}
+	case *participant.Attributes:
+		if v != nil {
+			audit.Record(ctx, action, "participant_attributes", v.ID, op)
+		}
+	case []*participant.Attributes:
+		for _, x := range v {
+			audit.Record(ctx, action, "participant_attributes", x.ID, op)
 		}
 	case *organisation.Organisation:
 		if v != nil && action == "write" {
