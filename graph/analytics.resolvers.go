@@ -7,22 +7,51 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // OutcomeFigures is the resolver for the outcomeFigures field.
 func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) ([]*model.CohortFigure, error) {
-	panic(fmt.Errorf("not implemented: OutcomeFigures - outcomeFigures"))
+	cs, err := cohortsIn(ctx, cohorts)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := analytics.Figures(ctx, r.Warehouse, cs, definitionIn(definition), dimensionsIn(breakdowns))
+	if err != nil {
+		return nil, err
+	}
+	return figuresOut(fs), nil
 }
 
 // TimeToEmployment is the resolver for the timeToEmployment field.
 func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) ([]*model.SurvivalCurve, error) {
-	panic(fmt.Errorf("not implemented: TimeToEmployment - timeToEmployment"))
+	cs, err := cohortsIn(ctx, []*model.CohortInput{&cohort})
+	if err != nil {
+		return nil, err
+	}
+	origin := outcomes.FromStart
+	if from == model.SurvivalOriginExit {
+		origin = outcomes.FromExit
+	}
+	curves, err := analytics.Survival(ctx, r.Warehouse, cs[0], origin, dimensionsIn(breakdowns))
+	if err != nil {
+		return nil, err
+	}
+	return curvesOut(curves), nil
 }
 
 // SusTransitions is the resolver for the susTransitions field.
 func (r *queryResolver) SusTransitions(ctx context.Context, cohort model.CohortInput) (*model.TransitionTable, error) {
-	panic(fmt.Errorf("not implemented: SusTransitions - susTransitions"))
+	cs, err := cohortsIn(ctx, []*model.CohortInput{&cohort})
+	if err != nil {
+		return nil, err
+	}
+	table, err := analytics.Transitions(ctx, r.Warehouse, cs[0])
+	if err != nil {
+		return nil, err
+	}
+	return transitionsOut(cohort.Label, table), nil
 }

@@ -42,6 +42,8 @@ commands:
                      import outcome observations from CSV, all or nothing; bad lines are listed
   import-participants -org ID|CODE -file F [-skip-bad]
                      register participants from CSV, all or nothing; bad lines are listed
+  microdata -org ID|CODE[,…] -from DATE -to DATE [-measure CODE,…]
+                     stream a cohort's pseudonymised microdata (one row per enrolment) as CSV
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -136,6 +138,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		} else {
 			err = runImport(ctx, cfg, job, "outcome_observation", importer.ParseObservations, importer.ImportObservations)
 		}
+	case "microdata":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation ids or codes, comma-separated")
+		from := fs.String("from", "", "first exit date, YYYY-MM-DD")
+		to := fs.String("to", "", "exit dates before this one, YYYY-MM-DD")
+		measures := fs.String("measure", "", "measure codes, comma-separated (default: all)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = microdata(ctx, cfg, *org, *from, *to, *measures, stdout)
 	case "token":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)

@@ -203,6 +203,7 @@ func NewHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})

@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+)
+
+// definitionKinds maps the GraphQL names to the analytics package's.
+var definitionKinds = map[model.OutcomeDefinitionKind]analytics.Kind{
+	model.OutcomeDefinitionKindStatusAt:                   analytics.KindStatusAt,
+	model.OutcomeDefinitionKindInWorkOrStudies:            analytics.KindInWorkOrStudies,
+	model.OutcomeDefinitionKindSelfSufficient:             analytics.KindSelfSufficient,
+	model.OutcomeDefinitionKindLastingAttachment:          analytics.KindLasting,
+	model.OutcomeDefinitionKindReturnedToSocialAssistance: analytics.KindReturnedToSA12,
+	model.OutcomeDefinitionKindReEntry:                    analytics.KindReentry12,
+	model.OutcomeDefinitionKindRepeatedEntry:              analytics.KindRepeatedEntry,
+	model.OutcomeDefinitionKindKoladaResultAtExit:         analytics.KindKoladaResultAtExit,
+	model.OutcomeDefinitionKindWioaEmployedQ2:             analytics.KindWIOAQ2,
+	model.OutcomeDefinitionKindWioaEmployedQ4:             analytics.KindWIOAQ4,
+	model.OutcomeDefinitionKindEsfImmediate:               analytics.KindESFImmediate,
+	model.OutcomeDefinitionKindEsfSixMonth:                analytics.KindESFSixMonth,
+}
+
+// definitionIn converts a definition input; the analytics package validates it.
+func definitionIn(in model.OutcomeDefinitionInput) analytics.Definition {
+	d := analytics.Definition{Kind: definitionKinds[in.Kind], K: deref(in.MonthsAfterExit)}
+	for _, s := range in.Statuses {
+		d.Statuses = append(d.Statuses, enumIn(s))
+	}
+	if in.Kind == model.OutcomeDefinitionKindLastingAttachment &&
+		(in.Horizons != nil || in.Statuses != nil || in.RequireNoSocialAssistance != nil) {
+		p := outcomes.DefaultLastingParams()
+		if in.Horizons != nil {
+			p.Horizons = in.Horizons
+		}
+		if in.Statuses != nil {
+			p.Statuses = d.Statuses
+		}
+		if in.RequireNoSocialAssistance != nil {
+			p.RequireNoSocialAssistance = *in.RequireNoSocialAssistance
+		}
+		d.Lasting, d.Statuses = &p, nil
+	}
+	if in.EsfResult != nil {
+		d.Results = []string{enumIn(*in.EsfResult)}
+	}
+	return d
+}
+
+// cohortsIn converts cohort inputs and checks the caller may read every organisation
+// named (an evaluator: those granted in the token).
+func cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(in) == 0 || len(in) > 6 {
+		return nil, apperr.Invalidf("cohorts", "give 1-6 cohorts")
+	}
+	out := make([]analytics.Cohort, len(in))
+	labels := map[string]bool{}
+	for i, c := range in {
+		orgs := c.OrganisationIds
+		if len(orgs) == 0 && p.OrgID != "" {
+			orgs = []string{p.OrgID}
+		}
+		if len(orgs) == 0 {
+			return nil, apperr.Invalidf("cohorts.organisationIds", "name the organisations of cohort %q", c.Label)
+		}
+		for _, o := range orgs {
+			if !p.CanReadAggregates(o) {
+				return nil, auth.Forbidden("cohorts.organisationIds", "figures of this organisation")
+			}
+		}
+		if labels[c.Label] {
+			return nil, apperr.Invalidf("cohorts.label", "cohort labels must differ (%q twice)", c.Label)
+		}
+		labels[c.Label] = true
+		out[i] = analytics.Cohort{Label: c.Label, OrgIDs: orgs, ExitFrom: time.Time(c.ExitFrom), ExitTo: time.Time(c.ExitTo),
+			MeasureCodes: c.MeasureTypeCodes}
+	}
+	return out, nil
+}
+
+func dimensionsIn(in []model.Breakdown) []analytics.Dimension {
+	out := make([]analytics.Dimension, len(in))
+	for i, b := range in {
+		out[i] = analytics.Dimension(b)
+	}
+	return out
+}
+
+func groupOut(g []analytics.GroupValue) []*model.BreakdownValue {
+	out := make([]*model.BreakdownValue, len(g))
+	for i, v := range g {
+		out[i] = &model.BreakdownValue{Breakdown: model.Breakdown(v.Dimension), Value: v.Value}
+	}
+	return out
+}
+
+func figuresOut(fs []analytics.Figure) []*model.CohortFigure {
+	out := make([]*model.CohortFigure, len(fs))
+	for i, f := range fs {
+		out[i] = &model.CohortFigure{Cohort: f.Cohort, Group: groupOut(f.Group), N: f.N, Known: f.Known, Count: f.Count,
+			Share: f.Share, DefinitionVersion: f.Version}
+	}
+	return out
+}
+
+func curvesOut(cs []analytics.Curve) []*model.SurvivalCurve {
+	out := make([]*model.SurvivalCurve, len(cs))
+	for i, c := range cs {
+		sc := &model.SurvivalCurve{Cohort: c.Cohort, Group: groupOut(c.Group), N: c.N,
+			DefinitionVersion: c.Version + " " + c.Estimator, Points: make([]*model.SurvivalPoint, len(c.Points))}
+		for j, p := range c.Points {
+			sc.Points[j] = &model.SurvivalPoint{Month: p.Month, AtRisk: p.AtRisk, Events: p.Events, Censored: p.Censored,
+				Survival: p.Survival, Employed: p.Employed}
+		}
+		out[i] = sc
+	}
+	return out
+}
+
+func transitionsOut(label string, table [5][5]int) *model.TransitionTable {
+	t := &model.TransitionTable{Cohort: label, DefinitionVersion: outcomes.SUSVersion}
+	for i, before := range outcomes.SUSCategories {
+		for j, after := range outcomes.SUSCategories {
+			t.Cells = append(t.Cells, &model.TransitionCell{Before: before, After: after, Count: table[i][j]})
+		}
+	}
+	return t
+}
