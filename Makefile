@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics clean
 
 stack:
 	scripts/stack.sh up
@@ -38,3 +38,6 @@ clean: stop
 
 bench-loader: stack
 	scripts/bench-loader.sh
+
+bench-analytics: stack
+	scripts/bench-analytics.sh

@@ -117,3 +117,16 @@ func TestParseObservationsStructure(t *testing.T) {
 		t.Error("a line error repeats the personal identity number")
 	}
 }
+
+// TestObservationsWithoutOptionalColumns: social_assistance and employment_rate may be
+// left out of the header; the values are then not recorded.
+func TestObservationsWithoutOptionalColumns(t *testing.T) {
+	rows, bad, err := importer.ParseObservations(strings.NewReader("personal_identity_number,month,status,source\n19811218-9876,2019-08,studies,af_data\n"),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(bad) != 0 || len(rows) != 1 {
+		t.Fatalf("rows %v, bad %v, err %v", rows, bad, err)
+	}
+	if rows[0].Input.SocialAssistance != nil || rows[0].Input.EmploymentRate != nil {
+		t.Fatalf("absent columns read as values: %+v", rows[0])
+	}
+}

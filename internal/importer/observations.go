@@ -21,8 +21,9 @@ import (
 // MaxRows bounds one file.
 const MaxRows = 1_000_000
 
-// ObservationColumns is the expected header, in any order; employment_rate may be left out.
-var ObservationColumns = []string{"personal_identity_number", "month", "status", "social_assistance", "source", "employment_rate"}
+// ObservationColumns is the expected header, in any order; social_assistance and
+// employment_rate may be left out (not recorded).
+var ObservationColumns = []string{"personal_identity_number", "month", "status", "source", "social_assistance", "employment_rate"}
 
 // LineError is one rejected line. Reason never repeats the line's personal data.
 type LineError struct {
@@ -44,7 +45,7 @@ type ObservationRow struct {
 // A structural problem (no header, unreadable CSV) is an error; bad rows are listed.
 func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineError, error) {
 	var rows []ObservationRow
-	bad, err := readRecords(r, ObservationColumns[:5], ObservationColumns, func(line int, get func(string) string) []LineError {
+	bad, err := readRecords(r, ObservationColumns[:4], ObservationColumns, func(line int, get func(string) string) []LineError {
 		row, errs := parseObservation(line, get, now)
 		if len(errs) == 0 {
 			rows = append(rows, row)

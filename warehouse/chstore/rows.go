@@ -103,7 +103,7 @@ type enrolmentColumns struct {
 	jobStart, jobExit                                                           []int16
 	st                                                                          [4][]string
 	sa                                                                          [4][]int8
-	statusAfter                                                                 [][]string
+	statusAfter                                                                 [][]uint8
 	saAfter                                                                     [][]int8
 	version                                                                     []uint64
 }
@@ -129,9 +129,12 @@ func (c *enrolmentColumns) add(e snapshot.EnrolmentRow, version uint64, deleted 
 	c.orgCode, c.ageAtStart, c.ageBand, c.category = append(c.orgCode, f.OrgCode), append(c.ageAtStart, f.AgeAtStart), append(c.ageBand, f.AgeBand), append(c.category, f.Category)
 	c.municipal, c.project, c.unit, c.newly = append(c.municipal, f.MunicipalEmployment), append(c.project, f.Project), append(c.unit, f.Unit), append(c.newly, f.NewlyArrived)
 	c.region, c.education, c.distance, c.ref = append(c.region, f.BirthRegion), append(c.education, f.EducationLevel), append(c.distance, f.DistanceCategory), append(c.ref, f.ReferralSource)
-	statusAfter, saAfter := f.StatusAfter, f.SAAfter
-	if statusAfter == nil {
-		statusAfter, saAfter = []string{}, []int8{}
+	statusAfter, saAfter := make([]uint8, len(f.StatusAfter)), f.SAAfter
+	for i, st := range f.StatusAfter {
+		statusAfter[i] = snapshot.StatusCode(st)
+	}
+	if saAfter == nil {
+		saAfter = []int8{}
 	}
 	c.statusAfter, c.saAfter = append(c.statusAfter, statusAfter), append(c.saAfter, saAfter)
 	c.jobStart, c.jobEventStart, c.jobExit, c.jobEventExit = append(c.jobStart, f.JobMonthsFromStart), append(c.jobEventStart, f.JobEventFromStart), append(c.jobExit, f.JobMonthsFromExit), append(c.jobEventExit, f.JobEventFromExit)

@@ -49,6 +49,23 @@ type Facts struct {
 	ESFComplete         uint8
 }
 
+// StatusCodes numbers the statuses for enrolment_outcome.status_after (the position is
+// the code). Append only: stored rows keep their codes.
+var StatusCodes = []string{"unknown", "unsubsidised_employment_full", "unsubsidised_employment_part",
+	"subsidised_employment", "studies", "other_measure", "job_seeking", "sick_leave", "parental_leave",
+	"moved_away", "dropped_out", "other"}
+
+var statusCode = func() map[string]uint8 {
+	m := make(map[string]uint8, len(StatusCodes))
+	for i, s := range StatusCodes {
+		m[s] = uint8(i)
+	}
+	return m
+}()
+
+// StatusCode is the code of a status; anything not in StatusCodes is unknown (0).
+func StatusCode(status string) uint8 { return statusCode[status] }
+
 // EmptyFacts are the facts of a tombstone row.
 func EmptyFacts() Facts {
 	return Facts{NewlyArrived: -1, JobMonthsFromStart: -1, JobMonthsFromExit: -1, ReturnedSA12: -1, Kolada: -1,
