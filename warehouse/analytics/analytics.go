@@ -5,7 +5,7 @@
 // characteristics, several cohorts side by side in one query; Kaplan–Meier curves of
 // time to first job; the SUS transition table; and pseudonymised microdata as CSV.
 //
-// Every figure is one scan of enrolment_outcome, read deduplicated with
+// Every query is one scan of enrolment_outcome, read deduplicated with
 // `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
 // per-enrolment facts in that table are computed by the loader with the pure
 // definitions of warehouse/outcomes; the only rules evaluated here in SQL are the
@@ -15,13 +15,16 @@
 // require the two to agree.
 //
 // SQL safety: the text of every statement is built from this package's own constants
-// (whitelisted column expressions, integers it has validated and formatted itself);
-// every string that comes from a caller (organisation ids, measure codes, statuses) is a
-// bound argument.
+// (whitelisted column expressions, integers it has validated and formatted itself, such
+// as months, horizons and the warehouse's status codes of validated status names);
+// every other string that comes from a caller (organisation ids, measure codes, ESF
+// results, dates) is a bound argument.
 //
 // ClickHouse 18.16: no window functions and no WITH ROLLUP, so totals are summed in Go
-// from the grouped rows; lambdas see a captured column only if the same query level
-// also reads it outside a lambda (see lastingExprs); every call carries a deadline.
+// from the grouped rows; several cohorts are one scan with arrayJoin over the indexes
+// of the cohorts a row is in (figuresSQL); no lambda captures a column (see
+// lastingExprs); no IN over a literal tuple in a select list (see esfExprs); every call
+// carries a deadline. status_after holds status codes (snapshot.StatusCodes), not names.
 package analytics
 
 import (

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,6 +206,12 @@ func compile(d Definition) (compiled, error) {
 		c.version = outcomes.ESFVersion + "?" + name + "=" + strings.Join(c.results, ",")
 	default:
 		return c, apperr.Invalidf("definition.kind", "unknown definition %q", string(d.Kind))
+	}
+	// The warehouse stores statuses as codes; a status without one could never match.
+	for _, s := range append(slices.Clone(c.statuses), c.lasting.Params().Statuses...) {
+		if snapshot.StatusCode(s) == 0 {
+			return c, fmt.Errorf("analytics: status %q has no code in snapshot.StatusCodes", s)
+		}
 	}
 	return c, nil
 }

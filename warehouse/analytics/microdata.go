@@ -10,6 +10,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
 // MicrodataTimeout bounds one microdata export: a large cohort streamed to a slow
@@ -18,6 +20,14 @@ const MicrodataTimeout = 10 * chstore.CallTimeout
 
 // microdataFlushRows is how many rows are written between flushes of the CSV writer.
 const microdataFlushRows = 500
+
+// statusName decodes a status_after code.
+func statusName(code uint8) string {
+	if int(code) < len(snapshot.StatusCodes) {
+		return snapshot.StatusCodes[code]
+	}
+	return outcomes.StatusUnknown
+}
 
 // Microdata writes the cohort's enrolments as CSV to w: the header MicrodataColumns,
 // then one row per enrolment ordered by organisation code, exit date and enrolment key,
@@ -45,7 +55,7 @@ func Microdata(ctx context.Context, conn driver.Conn, cohort Cohort, w io.Writer
 	var (
 		text         [15]string // enrolment_key .. exit_reason, newly_arrived in its own variable
 		newlyArrived int8
-		status       [4]string
+		status       [4]uint8
 		sa           [4]int8
 	)
 	dest := []any{&text[0], &text[1], &text[2], &text[3], &text[4], &text[5], &text[6], &text[7], &newlyArrived,
@@ -65,7 +75,9 @@ func Microdata(ctx context.Context, conn driver.Conn, cohort Cohort, w io.Writer
 		copy(record[0:8], text[0:8])
 		record[8] = strconv.Itoa(int(newlyArrived))
 		copy(record[9:16], text[8:15])
-		copy(record[16:20], status[:])
+		for i, code := range status {
+			record[16+i] = statusName(code)
+		}
 		for i, v := range sa {
 			record[20+i] = strconv.Itoa(int(v))
 		}
