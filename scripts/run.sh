@@ -15,6 +15,7 @@ bin/outcomesctl seed
 ADMIN_TOKEN="$(bin/outcomesctl token -role admin -subject dev-admin)"
 CASEWORKER_TOKEN="$(bin/outcomesctl token -role caseworker -org uppsala -subject dev-caseworker)"
 STEERING_TOKEN="$(bin/outcomesctl token -role steering -org uppsala -subject dev-steering)"
+EVALUATOR_TOKEN="$(bin/outcomesctl token -role evaluator -org uppsala -subject dev-evaluator)"
 
 "$ROOT/bin/loader" &
 LOADER=$!
@@ -42,6 +43,7 @@ cat >&2 <<MSG
     admin       $ADMIN_TOKEN
     caseworker  $CASEWORKER_TOKEN
     steering    $STEERING_TOKEN
+    evaluator   $EVALUATOR_TOKEN
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG

@@ -128,3 +128,21 @@ func (s *Store) Members(ctx context.Context, regionalID string) ([]Organisation,
 	}
 	return pgx.CollectRows(rows, scanOrganisation)
 }
+
+// MeasureTypeID resolves an optional measure code in an organisation's catalogue, inside
+// the caller's transaction: nil for no code, NOT_FOUND on field for a code the
+// organisation does not have.
+func MeasureTypeID(ctx context.Context, tx pgx.Tx, orgID string, code *string, field string) (*string, error) {
+	if code == nil {
+		return nil, nil
+	}
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`, orgID, *code).Scan(&id)
+	if db.IsNoRows(err) {
+		return nil, apperr.NotFoundf(field, "unknown measure type for this organisation")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve measure type: %w", err)
+	}
+	return &id, nil
+}

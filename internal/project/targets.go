@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 const targetColumns = `id, organisation_id, name, metric, period_start, period_end, measure_type_id, project_id, unit_id,
@@ -72,19 +73,11 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 // measure type's id (nil when the scope has none). Every failure is reported at once.
 func resolveScope(ctx context.Context, tx pgx.Tx, in CreateTargetInput) (*string, error) {
 	var errs apperr.List
-	var measureTypeID *string
-	if in.MeasureTypeCode != nil {
-		var id string
-		err := tx.QueryRow(ctx, `SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`,
-			in.OrganisationID, *in.MeasureTypeCode).Scan(&id)
-		switch {
-		case db.IsNoRows(err):
-			errs.Add(apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation"))
-		case err != nil:
-			return nil, err
-		default:
-			measureTypeID = &id
-		}
+	measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
+	if e, ok := apperr.As(err); ok {
+		errs.Add(e)
+	} else if err != nil {
+		return nil, err
 	}
 	for _, ref := range []struct {
 		id           *string

@@ -11,6 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Store reads and writes this package's records in PostgreSQL.
@@ -48,18 +49,9 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 			}
 			return err
 		}
-		var measureTypeID *string
-		if in.MeasureTypeCode != nil {
-			var id string
-			err := tx.QueryRow(ctx, `SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`,
-				in.OrganisationID, *in.MeasureTypeCode).Scan(&id)
-			if db.IsNoRows(err) {
-				return apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
-			}
-			if err != nil {
-				return err
-			}
-			measureTypeID = &id
+		measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
+		if err != nil {
+			return err
 		}
 		rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,

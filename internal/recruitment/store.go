@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Store reads and writes this package's records in PostgreSQL.
@@ -102,19 +103,11 @@ func (s *Store) CreateEvent(ctx context.Context, in CreateEventInput) (Event, er
 // organisation's, reporting every failure at once. It returns the measure type's id.
 func checkEventReferences(ctx context.Context, tx pgx.Tx, in CreateEventInput) (*string, error) {
 	var errs apperr.List
-	var measureTypeID *string
-	if in.MeasureTypeCode != nil {
-		var id string
-		err := tx.QueryRow(ctx, `SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`,
-			in.OrganisationID, *in.MeasureTypeCode).Scan(&id)
-		switch {
-		case db.IsNoRows(err):
-			errs.Add(apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation"))
-		case err != nil:
-			return nil, err
-		default:
-			measureTypeID = &id
-		}
+	measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
+	if e, ok := apperr.As(err); ok {
+		errs.Add(e)
+	} else if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(in.Places))
 	for i, p := range in.Places {
