@@ -29,7 +29,9 @@ import (
 // PostgreSQL with warehouse/outcomes — for every definition and every breakdown, for
 // Kaplan–Meier curves and the SUS table. ANALYTICS_PROPERTY_SEED replays a run.
 func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
+	// A fixed seed keeps CI deterministic (the non-triviality check below depends on the
+	// histories drawn); set ANALYTICS_PROPERTY_SEED to explore others.
+	seed := uint64(2018)
 	if s := os.Getenv("ANALYTICS_PROPERTY_SEED"); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
