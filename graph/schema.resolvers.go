@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
@@ -27,16 +28,24 @@ func (r *mutationResolver) CreateOrganisation(ctx context.Context, input model.C
 }
 
 // Organisations is the resolver for the organisations field.
-func (r *queryResolver) Organisations(ctx context.Context) ([]*organisation.Organisation, error) {
-	os, err := r.Resolver.Organisations.List(ctx)
+func (r *queryResolver) Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string) (*model.OrganisationConnection, error) {
+	page, err := db.ParsePage(first, after, 2)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*organisation.Organisation, len(os))
-	for i := range os {
-		out[i] = &os[i]
+	var k *organisation.Kind
+	if kind != nil {
+		v := organisation.Kind(enumIn(*kind))
+		k = &v
 	}
-	return out, nil
+	res, err := r.Resolver.Organisations.Page(ctx, k, page)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := edgesOf(res, func(c string, o *organisation.Organisation) *model.OrganisationEdge {
+		return &model.OrganisationEdge{Cursor: c, Node: o}
+	})
+	return &model.OrganisationConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 
 // Organisation is the resolver for the organisation field.

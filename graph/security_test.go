@@ -264,7 +264,7 @@ func byOrgA(q string) opCall {
 
 var operations = []operation{
 	// Organisations, units, staff and the measure catalogue.
-	{"query organisations", func(t *testing.T, w *world) (string, map[string]any) { return `{ organisations { id } }`, nil }},
+	{"query organisations", func(t *testing.T, w *world) (string, map[string]any) { return `{ organisations { edges { node { id } } } }`, nil }},
 	{"query organisation", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($o: ID!) { organisation(id: $o) { id measureTypes { code } units { name staff { name } } members { id } } }`,
 			map[string]any{"o": w.orgA}
@@ -805,7 +805,7 @@ func TestAuthenticationAndLimits(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	q := `{"query":"{ organisations { id } }"}`
+	q := `{"query":"{ organisations { edges { node { id } } } }"}`
 	if code, _ := post("", q); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d", code)
 	}
@@ -837,7 +837,7 @@ func TestAuthenticationAndLimits(t *testing.T) {
 	if errs := w.admin.MustFail(t, `{ __schema { types { name } } }`, nil); errs[0].Code() != "INTROSPECTION_DISABLED" {
 		t.Errorf("introspection switched off, got %+v", errs)
 	}
-	big := `{"query":"{ organisations { id } }","variables":{"pad":"` + strings.Repeat("x", 2<<20) + `"}}`
+	big := `{"query":"{ organisations { edges { node { id } } } }","variables":{"pad":"` + strings.Repeat("x", 2<<20) + `"}}`
 	if code, _ := post("Bearer "+mustToken(t), big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("2 MB body: %d", code)
 	}

@@ -312,6 +312,17 @@ type ComplexityRoot struct {
 		Units        func(childComplexity int) int
 	}
 
+	OrganisationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrganisationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	OutcomeBreakdown struct {
 		Exits        func(childComplexity int) int
 		ExitsDisplay func(childComplexity int) int
@@ -452,7 +463,7 @@ type ComplexityRoot struct {
 		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) int
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
 		Organisation            func(childComplexity int, id string) int
-		Organisations           func(childComplexity int) int
+		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string) int
 		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) int
 		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
 		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
@@ -1934,6 +1945,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organisation.Units(childComplexity), true
 
+	case "OrganisationConnection.edges":
+		if e.ComplexityRoot.OrganisationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganisationConnection.Edges(childComplexity), true
+	case "OrganisationConnection.pageInfo":
+		if e.ComplexityRoot.OrganisationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganisationConnection.PageInfo(childComplexity), true
+	case "OrganisationConnection.totalCount":
+		if e.ComplexityRoot.OrganisationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganisationConnection.TotalCount(childComplexity), true
+
+	case "OrganisationEdge.cursor":
+		if e.ComplexityRoot.OrganisationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganisationEdge.Cursor(childComplexity), true
+	case "OrganisationEdge.node":
+		if e.ComplexityRoot.OrganisationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganisationEdge.Node(childComplexity), true
+
 	case "OutcomeBreakdown.exits":
 		if e.ComplexityRoot.OutcomeBreakdown.Exits == nil {
 			break
@@ -2586,7 +2629,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+		args, err := ec.field_Query_organisations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["kind"].(*model.OrganisationKind), args["first"].(*int), args["after"].(*string)), true
 	case "Query.outcomeFigures":
 		if e.ComplexityRoot.Query.OutcomeFigures == nil {
 			break
@@ -4251,6 +4299,17 @@ type Organisation {
   members: [Organisation!]!
 }
 
+type OrganisationEdge {
+  cursor: String!
+  node: Organisation!
+}
+
+type OrganisationConnection {
+  edges: [OrganisationEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
 "A unit (enhet) of the labour-market department, e.g. Stöd till arbete."
 type Unit {
   id: ID!
@@ -5253,8 +5312,8 @@ enum Role {
 directive @auth(roles: [Role!]!) on FIELD_DEFINITION
 
 type Query {
-  "Organisations (kommuner and samordningsförbund)."
-  organisations: [Organisation!]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "Organisations (kommuner and samordningsförbund), by name."
+  organisations(kind: OrganisationKind, first: Int = 50, after: String): OrganisationConnection! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "One organisation by id."
   organisation(id: ID!): Organisation @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "The audit log (granskningslogg), newest first."
@@ -5747,6 +5806,28 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_members(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organisation", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganisationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrganisationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrganisationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrganisationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganisationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganisationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrganisationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrganisationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganisationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_OutcomeBreakdown(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

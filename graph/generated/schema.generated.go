@@ -65,7 +65,7 @@ type MutationResolver interface {
 	UpdateReferral(ctx context.Context, input model.UpdateReferralInput) (*referral.Referral, error)
 }
 type QueryResolver interface {
-	Organisations(ctx context.Context) ([]*organisation.Organisation, error)
+	Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string) (*model.OrganisationConnection, error)
 	Organisation(ctx context.Context, id string) (*organisation.Organisation, error)
 	AuditLog(ctx context.Context, first *int, after *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error)
 	OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.OverdueFollowUpConnection, error)
@@ -871,6 +871,36 @@ func (ec *executionContext) field_Query_organisation_args(ctx context.Context, r
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_organisations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*model.OrganisationKind, error) {
+			return ec.unmarshalOOrganisationKind2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOrganisationKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -3798,7 +3828,8 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 			return ec.fieldContext_Query_organisations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Organisations(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Organisations(ctx, fc.Args["kind"].(*model.OrganisationKind), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -3806,11 +3837,11 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER", "EVALUATOR", "STEERING", "REGIONAL"})
 				if err != nil {
-					var zeroVal []*organisation.Organisation
+					var zeroVal *model.OrganisationConnection
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal []*organisation.Organisation
+					var zeroVal *model.OrganisationConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -3819,22 +3850,33 @@ func (ec *executionContext) _Query_organisations(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganisationConnection) graphql.Marshaler {
+			return ec.marshalNOrganisationConnection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOrganisationConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_organisations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Organisation(ctx, field)
+			return ec.childFields_OrganisationConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_organisations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

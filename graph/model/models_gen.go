@@ -378,6 +378,17 @@ type OfferEnrolmentInput struct {
 	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
 }
 
+type OrganisationConnection struct {
+	Edges      []*OrganisationEdge `json:"edges"`
+	PageInfo   *PageInfo           `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+type OrganisationEdge struct {
+	Cursor string                     `json:"cursor"`
+	Node   *organisation.Organisation `json:"node"`
+}
+
 // Outcome figures for one group of an exit cohort.
 type OutcomeBreakdown struct {
 	// Null for the total.

@@ -86,13 +86,30 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organisation, error)
 	return pgx.CollectRows(rows, scanOrganisation)
 }
 
-// List returns every organisation by name.
-func (s *Store) List(ctx context.Context) ([]Organisation, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, code, name, kind FROM organisation ORDER BY name, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list organisations: %w", err)
+// Page returns organisations by name and id, optionally of one kind.
+func (s *Store) Page(ctx context.Context, kind *Kind, page db.PageArgs) (db.Page[Organisation], error) {
+	var out db.Page[Organisation]
+	var k *string
+	if kind != nil {
+		v := string(*kind)
+		k = &v
 	}
-	return pgx.CollectRows(rows, scanOrganisation)
+	rows, err := s.pool.Query(ctx, `SELECT id, code, name, kind FROM organisation
+		WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
+		ORDER BY name, id LIMIT $4`, k, page.AfterValue(0), page.AfterValue(1), page.First+1)
+	if err != nil {
+		return out, fmt.Errorf("list organisations: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scanOrganisation)
+	if err != nil {
+		return out, fmt.Errorf("list organisations: %w", err)
+	}
+	out.Items, out.HasNextPage = db.Trim(items, page)
+	for _, o := range out.Items {
+		out.Cursors = append(out.Cursors, db.Cursor(o.Name, o.ID))
+	}
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM organisation WHERE $1::text IS NULL OR kind = $1`, k).Scan(&out.TotalCount)
+	return out, err
 }
 
 func scanOrganisation(r pgx.CollectableRow) (Organisation, error) {
