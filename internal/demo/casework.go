@@ -9,6 +9,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
+	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/project"
 	"github.com/arbetsmarknad/outcomes/internal/quota"
@@ -32,38 +33,55 @@ var departments = []struct {
 	{"Cykelverkstaden", employer.OwnWorkshop, 6},
 }
 
-// seedCasework adds what caseworkers record around the enrolments: staff, the employer
-// register, referrals (some with overdue feedback), action plans, a recruitment fair,
-// a project with targets and a quota. Like the rest, it goes through the stores.
-func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, people []string) error {
+// register is where the demo's enrolments take place: host workplaces and units.
+type register struct {
+	hosts, units, departments []string
+}
+
+// seedRegister adds staff and the employer register before the people arrive, so their
+// enrolments can name a host workplace and a unit.
+func seedRegister(ctx context.Context, pool *pgxpool.Pool, orgID string) (register, error) {
+	var r register
 	orgs := organisation.NewStore(pool)
 	units, err := orgs.Units(ctx, orgID)
 	if err != nil {
-		return err
+		return r, err
+	}
+	for _, u := range units {
+		r.units = append(r.units, u.ID)
 	}
 	for i, name := range []string{"Anna Coach", "Johan Handläggare", "Leila Arbetsmarknadssekreterare"} {
 		unitID := units[i%len(units)].ID
 		if _, err := orgs.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: orgID, UnitID: &unitID, Name: name,
 			Title: "arbetsmarknadssekreterare"}); err != nil {
-			return fmt.Errorf("seed staff: %w", err)
+			return r, fmt.Errorf("seed staff: %w", err)
 		}
 	}
 	employers := employer.NewStore(pool)
-	var deptIDs []string
 	for _, d := range departments {
 		hc := d.headcount
 		e, err := employers.Create(ctx, employer.CreateInput{OrganisationID: orgID, Kind: d.kind, Name: d.name, Headcount: &hc})
 		if err != nil {
-			return fmt.Errorf("seed employer: %w", err)
+			return r, fmt.Errorf("seed employer: %w", err)
 		}
+		r.hosts = append(r.hosts, e.ID)
 		if d.kind == employer.MunicipalDepartment {
-			deptIDs = append(deptIDs, e.ID)
+			r.departments = append(r.departments, e.ID)
 		}
 	}
+	return r, nil
+}
+
+// seedCasework adds what caseworkers record around the enrolments: referrals before
+// the first start (some with overdue feedback), action plans, a few ongoing enrolments
+// with and without follow-ups, a recruitment fair, a project with targets and a quota.
+// Like the rest, it goes through the stores.
+func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, where register, people []string, starts []time.Time) error {
+	deptIDs := where.departments
 	refs, plans := referral.NewStore(pool), actionplan.NewStore(pool)
 	for i, pid := range people {
 		if i%2 == 0 {
-			day := time.Date(2017, 1, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*5)
+			day := starts[i].AddDate(0, 0, -21)
 			due := day.AddDate(0, 1, 0)
 			r, err := refs.Create(ctx, referral.CreateInput{ParticipantID: pid, Source: referral.SocialServices, ReferralDate: day,
 				ReferringOfficer: "Socialsekreterare", Ordered: []referral.Order{referral.LabourMarketEmployment, referral.Mapping},
@@ -87,6 +105,9 @@ func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, people 
 				return fmt.Errorf("seed action plan: %w", err)
 			}
 		}
+	}
+	if err := seedOngoing(ctx, pool, where, people); err != nil {
+		return err
 	}
 	extra := "extra_job"
 	places := make([]recruitment.PlaceInput, len(deptIDs))
@@ -126,6 +147,31 @@ func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, people 
 		PeriodStart: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC),
 		MeasureTypeCode: &extra}); err != nil {
 		return fmt.Errorf("seed quota: %w", err)
+	}
+	return nil
+}
+
+// seedOngoing starts work training for every 25th person five months before today (so
+// the follow-up lists have something to show whenever the demo is seeded); half of them
+// had one follow-up meeting two weeks in, the rest none: all are overdue by the cadence.
+func seedOngoing(ctx context.Context, pool *pgxpool.Pool, where register, people []string) error {
+	y, m, d := time.Now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	es, plans := enrolment.NewStore(pool), actionplan.NewStore(pool)
+	for i := 0; i < len(people); i += 25 {
+		start := today.AddDate(0, -5, i/25)
+		e, err := es.Create(ctx, enrolment.CreateInput{ParticipantID: people[i], MeasureTypeCode: "work_training", StartDate: start,
+			DecisionDate: &start, HostEmployerID: &where.hosts[len(where.hosts)-2], UnitID: &where.units[0],
+			Occupation: "Återbruk", OverrideReason: ptr(demoOverride), OverrideBy: "demo"})
+		if err != nil {
+			return fmt.Errorf("seed ongoing enrolment: %w", err)
+		}
+		if i%50 == 0 {
+			if _, err := plans.RecordFollowUp(ctx, actionplan.FollowUpInput{ParticipantID: people[i], EnrolmentID: &e.ID,
+				HeldOn: start.AddDate(0, 0, 14), Attendees: []string{"jobbcoach", "deltagare", "handledare"}}); err != nil {
+				return fmt.Errorf("seed follow-up: %w", err)
+			}
+		}
 	}
 	return nil
 }

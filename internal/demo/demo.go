@@ -57,9 +57,14 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, participants int) (Summary, e
 		}
 	}
 	s := Summary{OrganisationID: org.ID}
+	where, err := seedRegister(ctx, pool, org.ID)
+	if err != nil {
+		return s, err
+	}
 	rng := rand.New(rand.NewPCG(2018, 503))
 	ps, es, os := participant.NewStore(pool), enrolment.NewStore(pool), outcome.NewStore(pool)
 	var people []string
+	var starts []time.Time
 	for i := 0; i < participants; i++ {
 		in := person(rng, i)
 		in.OrganisationID = org.ID
@@ -69,14 +74,15 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, participants int) (Summary, e
 		}
 		s.Participants++
 		people = append(people, p.ID)
-		ne, no, err := history(ctx, rng, es, os, p.ID)
+		ne, no, first, err := history(ctx, rng, es, os, p.ID, where, i)
 		if err != nil {
 			return s, fmt.Errorf("seed history %d: %w", i, err)
 		}
+		starts = append(starts, first)
 		s.Enrolments += ne
 		s.Observations += no
 	}
-	if err := seedCasework(ctx, pool, org.ID, people); err != nil {
+	if err := seedCasework(ctx, pool, org.ID, where, people, starts); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -177,8 +183,11 @@ func pick[T any](rng *rand.Rand, items []T, weight func(T) int) T {
 	return items[len(items)-1]
 }
 
-func history(ctx context.Context, rng *rand.Rand, es *enrolment.Store, os *outcome.Store, pid string) (int, int, error) {
+// history records the i-th person's enrolments (host workplace and unit follow from i,
+// not from the random stream) and returns the counts and the first start.
+func history(ctx context.Context, rng *rand.Rand, es *enrolment.Store, os *outcome.Store, pid string, where register, i int) (int, int, time.Time, error) {
 	start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*3+180))
+	first := start
 	n := 1
 	if rng.IntN(100) < 30 {
 		n = 2
@@ -202,21 +211,22 @@ func history(ctx context.Context, rng *rand.Rand, es *enrolment.Store, os *outco
 		planned := start.AddDate(1, 0, 0)
 		_, err := es.Create(ctx, enrolment.CreateInput{ParticipantID: pid, MeasureTypeCode: m.code,
 			DecisionDate: &decision, StartDate: start, PlannedEndDate: &planned, EndDate: &end, ExitReason: &exit,
+			HostEmployerID: &where.hosts[(i+k)%len(where.hosts)], UnitID: &where.units[i%len(where.units)],
 			OverrideReason: ptr(demoOverride), OverrideBy: "demo"})
 		if err != nil {
-			return enrolments, observations, err
+			return enrolments, observations, first, err
 		}
 		enrolments++
 		if k == n-1 {
 			no, err := followUps(ctx, rng, os, pid, end, exit)
 			if err != nil {
-				return enrolments, observations, err
+				return enrolments, observations, first, err
 			}
 			observations += no
 		}
 		start = end.AddDate(0, 1+rng.IntN(6), 0)
 	}
-	return enrolments, observations, nil
+	return enrolments, observations, first, nil
 }
 
 // followUps records observations at +3, +6, +12 and +24 months; about one in five is
