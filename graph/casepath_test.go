@@ -177,7 +177,7 @@ func TestSeedPathEndToEnd(t *testing.T) {
 	cw.MustData(t, `mutation($e: ID!, $v: Int!) { changeEmploymentRate(input: {enrolmentId: $e, version: $v, validFrom: "2018-06-01", rate: 100}) { version } }`,
 		map[string]any{"e": enr.ID, "v": enr.Version}, &rate)
 	cw.MustData(t, `mutation($e: ID!, $v: Int!) { exitEnrolment(input: {enrolmentId: $e, version: $v, endDate: "2019-02-28",
-		exitReason: UNSUBSIDISED_EMPLOYMENT_FULL}) { id } }`, map[string]any{"e": enr.ID, "v": rate.ChangeEmploymentRate.Version}, nil)
+		exitReason: UNSUBSIDISED_EMPLOYMENT_FULL, socialAssistanceAtExit: false}) { id } }`, map[string]any{"e": enr.ID, "v": rate.ChangeEmploymentRate.Version}, nil)
 	for _, o := range []struct{ month, status string }{{"2019-08", "UNSUBSIDISED_EMPLOYMENT_FULL"}, {"2020-02", "UNSUBSIDISED_EMPLOYMENT_FULL"}} {
 		cw.MustData(t, `mutation($p: ID!, $m: Month!, $s: OutcomeStatus!) { recordOutcomeObservation(input: {participantId: $p, month: $m,
 			status: $s, socialAssistance: false, source: PHONE_FOLLOW_UP}) { id } }`, map[string]any{"p": pid, "m": o.month, "s": o.status}, nil)
@@ -219,17 +219,18 @@ func TestSeedPathEndToEnd(t *testing.T) {
 				Enrolment struct{ ID string }
 			}
 			Enrolments []struct {
-				ID           string
-				MeasureType  struct{ Code string }
-				DecisionDate string
-				StartDate    string
-				EndDate      string
-				ExitReason   string
-				Occupation   string
-				WagePayer    string
-				Subsidised   bool
-				Unit         struct{ Name string }
-				HostEmployer struct {
+				ID                     string
+				MeasureType            struct{ Code string }
+				DecisionDate           string
+				StartDate              string
+				EndDate                string
+				ExitReason             string
+				SocialAssistanceAtExit *bool
+				Occupation             string
+				WagePayer              string
+				Subsidised             bool
+				Unit                   struct{ Name string }
+				HostEmployer           struct {
 					Name string
 					Kind string
 				}
@@ -247,7 +248,7 @@ func TestSeedPathEndToEnd(t *testing.T) {
 		referrals { source ordered tripartiteMeetingDate feedbackSentDate feedbackOverdue }
 		actionPlan { goal steps { position description doneDate } }
 		interviews { offered accepted employer { name } event { kind summary { placesFilled interviews } } enrolment { id } }
-		enrolments { id measureType { code } decisionDate startDate endDate exitReason occupation wagePayer subsidised
+		enrolments { id measureType { code } decisionDate startDate endDate exitReason socialAssistanceAtExit occupation wagePayer subsidised
 			unit { name } hostEmployer { name kind } employmentRates { validFrom rate } }
 		observations { month status } latestObservation { month } } }`, map[string]any{"p": pid}, &got)
 	p := got.Participant
@@ -271,7 +272,7 @@ func TestSeedPathEndToEnd(t *testing.T) {
 	}
 	e := p.Enrolments[0]
 	if e.MeasureType.Code != "extra_job" || e.DecisionDate != "2018-02-26" || e.StartDate != "2018-03-01" || e.EndDate != "2019-02-28" ||
-		e.ExitReason != "UNSUBSIDISED_EMPLOYMENT_FULL" || e.Occupation != "Vårdbiträde" || e.WagePayer != "MUNICIPALITY" ||
+		e.ExitReason != "UNSUBSIDISED_EMPLOYMENT_FULL" || e.SocialAssistanceAtExit == nil || *e.SocialAssistanceAtExit || e.Occupation != "Vårdbiträde" || e.WagePayer != "MUNICIPALITY" ||
 		!e.Subsidised || e.Unit.Name != "Enhet anställning" || e.HostEmployer.Kind != "MUNICIPAL_DEPARTMENT" {
 		t.Errorf("enrolment = %+v", e)
 	}

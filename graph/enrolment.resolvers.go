@@ -102,23 +102,24 @@ func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.Crea
 		override = &input.EligibilityOverride.Reason
 	}
 	e, err := r.Enrolments.Create(ctx, enrolment.CreateInput{
-		ParticipantID:   input.ParticipantID,
-		MeasureTypeCode: input.MeasureTypeCode,
-		DecisionDate:    model.TimePtr(input.DecisionDate),
-		StartDate:       time.Time(input.StartDate),
-		PlannedEndDate:  model.TimePtr(input.PlannedEndDate),
-		EndDate:         model.TimePtr(input.EndDate),
-		ExitReason:      fromStatusPtr(input.ExitReason),
-		UnitID:          input.UnitID,
-		HostEmployerID:  input.HostEmployerID,
-		ProjectID:       input.ProjectID,
-		Occupation:      deref(input.Occupation),
-		WagePayer:       enumInPtr(input.WagePayer),
-		Subsidised:      input.Subsidised,
-		EmploymentRate:  input.EmploymentRate,
-		OverrideReason:  override,
-		OverrideBy:      subject(ctx),
-		IdempotencyKey:  deref(input.IdempotencyKey),
+		ParticipantID:          input.ParticipantID,
+		MeasureTypeCode:        input.MeasureTypeCode,
+		DecisionDate:           model.TimePtr(input.DecisionDate),
+		StartDate:              time.Time(input.StartDate),
+		PlannedEndDate:         model.TimePtr(input.PlannedEndDate),
+		EndDate:                model.TimePtr(input.EndDate),
+		ExitReason:             fromStatusPtr(input.ExitReason),
+		SocialAssistanceAtExit: input.SocialAssistanceAtExit,
+		UnitID:                 input.UnitID,
+		HostEmployerID:         input.HostEmployerID,
+		ProjectID:              input.ProjectID,
+		Occupation:             deref(input.Occupation),
+		WagePayer:              enumInPtr(input.WagePayer),
+		Subsidised:             input.Subsidised,
+		EmploymentRate:         input.EmploymentRate,
+		OverrideReason:         override,
+		OverrideBy:             subject(ctx),
+		IdempotencyKey:         deref(input.IdempotencyKey),
 	})
 	if err != nil {
 		return nil, err
@@ -139,10 +140,11 @@ func (r *mutationResolver) ChangeEmploymentRate(ctx context.Context, input model
 // ExitEnrolment is the resolver for the exitEnrolment field.
 func (r *mutationResolver) ExitEnrolment(ctx context.Context, input model.ExitEnrolmentInput) (*enrolment.Enrolment, error) {
 	e, err := r.Enrolments.Exit(ctx, enrolment.ExitInput{
-		EnrolmentID: input.EnrolmentID,
-		EndDate:     time.Time(input.EndDate),
-		ExitReason:  fromStatus(input.ExitReason),
-		Version:     input.Version,
+		EnrolmentID:            input.EnrolmentID,
+		EndDate:                time.Time(input.EndDate),
+		ExitReason:             fromStatus(input.ExitReason),
+		SocialAssistanceAtExit: input.SocialAssistanceAtExit,
+		Version:                input.Version,
 	})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,7 @@ type EnrolmentResolver interface {
 	MeasureType(ctx context.Context, obj *enrolment.Enrolment) (*organisation.MeasureType, error)
 
 	ExitReason(ctx context.Context, obj *enrolment.Enrolment) (*model.OutcomeStatus, error)
+
 	Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error)
 	HostEmployer(ctx context.Context, obj *enrolment.Enrolment) (*employer.Employer, error)
 	Project(ctx context.Context, obj *enrolment.Enrolment) (*project.Project, error)
@@ -529,6 +530,29 @@ func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Enrolment_exitReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "OutcomeStatus")
+}
+
+func (ec *executionContext) _Enrolment_socialAssistanceAtExit(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_socialAssistanceAtExit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SocialAssistanceAtExit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_socialAssistanceAtExit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Enrolment_unit(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -1026,7 +1050,7 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"participantId", "measureTypeCode", "decisionDate", "startDate", "plannedEndDate", "endDate", "exitReason", "unitId", "hostEmployerId", "projectId", "occupation", "wagePayer", "subsidised", "employmentRate", "eligibilityOverride", "idempotencyKey"}
+	fieldsInOrder := [...]string{"participantId", "measureTypeCode", "decisionDate", "startDate", "plannedEndDate", "endDate", "exitReason", "socialAssistanceAtExit", "unitId", "hostEmployerId", "projectId", "occupation", "wagePayer", "subsidised", "employmentRate", "eligibilityOverride", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1082,6 +1106,13 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 				return it, err
 			}
 			it.ExitReason = data
+		case "socialAssistanceAtExit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("socialAssistanceAtExit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SocialAssistanceAtExit = data
 		case "unitId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -1299,7 +1330,7 @@ func (ec *executionContext) unmarshalInputExitEnrolmentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"enrolmentId", "endDate", "exitReason", "version"}
+	fieldsInOrder := [...]string{"enrolmentId", "endDate", "exitReason", "socialAssistanceAtExit", "version"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1327,6 +1358,13 @@ func (ec *executionContext) unmarshalInputExitEnrolmentInput(ctx context.Context
 				return it, err
 			}
 			it.ExitReason = data
+		case "socialAssistanceAtExit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("socialAssistanceAtExit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SocialAssistanceAtExit = data
 		case "version":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -1560,6 +1598,11 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Enrolment_exitReason(ctx, field, obj)
 				})
+		case "socialAssistanceAtExit":
+			out.Values[i] = ec._Enrolment_socialAssistanceAtExit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -172,24 +172,25 @@ type ComplexityRoot struct {
 	}
 
 	Enrolment struct {
-		CurrentEmploymentRate func(childComplexity int) int
-		DecisionDate          func(childComplexity int) int
-		Eligibility           func(childComplexity int) int
-		EmploymentRates       func(childComplexity int) int
-		EndDate               func(childComplexity int) int
-		ExitReason            func(childComplexity int) int
-		HostEmployer          func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		MeasureType           func(childComplexity int) int
-		Occupation            func(childComplexity int) int
-		Participant           func(childComplexity int) int
-		PlannedEndDate        func(childComplexity int) int
-		Project               func(childComplexity int) int
-		StartDate             func(childComplexity int) int
-		Subsidised            func(childComplexity int) int
-		Unit                  func(childComplexity int) int
-		Version               func(childComplexity int) int
-		WagePayer             func(childComplexity int) int
+		CurrentEmploymentRate  func(childComplexity int) int
+		DecisionDate           func(childComplexity int) int
+		Eligibility            func(childComplexity int) int
+		EmploymentRates        func(childComplexity int) int
+		EndDate                func(childComplexity int) int
+		ExitReason             func(childComplexity int) int
+		HostEmployer           func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		MeasureType            func(childComplexity int) int
+		Occupation             func(childComplexity int) int
+		Participant            func(childComplexity int) int
+		PlannedEndDate         func(childComplexity int) int
+		Project                func(childComplexity int) int
+		SocialAssistanceAtExit func(childComplexity int) int
+		StartDate              func(childComplexity int) int
+		Subsidised             func(childComplexity int) int
+		Unit                   func(childComplexity int) int
+		Version                func(childComplexity int) int
+		WagePayer              func(childComplexity int) int
 	}
 
 	EnrolmentConnection struct {
@@ -1211,6 +1212,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrolment.Project(childComplexity), true
+	case "Enrolment.socialAssistanceAtExit":
+		if e.ComplexityRoot.Enrolment.SocialAssistanceAtExit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.SocialAssistanceAtExit(childComplexity), true
 	case "Enrolment.startDate":
 		if e.ComplexityRoot.Enrolment.StartDate == nil {
 			break
@@ -4129,6 +4136,8 @@ type Enrolment {
   endDate: Date
   "Exit destination (avslutsorsak); null while ongoing."
   exitReason: OutcomeStatus
+  "Social assistance at exit (försörjningsstöd vid avslut); null when not recorded."
+  socialAssistanceAtExit: Boolean
   "Responsible unit (ansvarig enhet)."
   unit: Unit
   "Host workplace (arbetsplats)."
@@ -4234,6 +4243,8 @@ input CreateEnrolmentInput {
   "For historical records: an end date and exit reason may be given at once."
   endDate: Date
   exitReason: OutcomeStatus
+  "With an exit: social assistance at exit (försörjningsstöd vid avslut)."
+  socialAssistanceAtExit: Boolean
   unitId: ID
   hostEmployerId: ID
   projectId: ID
@@ -4252,6 +4263,8 @@ input ExitEnrolmentInput {
   enrolmentId: ID!
   endDate: Date!
   exitReason: OutcomeStatus!
+  "Social assistance at exit (försörjningsstöd vid avslut), when known."
+  socialAssistanceAtExit: Boolean
   "When given, must equal the enrolment's current version."
   version: Int
 }
@@ -5616,6 +5629,8 @@ func (ec *executionContext) childFields_Enrolment(ctx context.Context, field gra
 		return ec.fieldContext_Enrolment_endDate(ctx, field)
 	case "exitReason":
 		return ec.fieldContext_Enrolment_exitReason(ctx, field)
+	case "socialAssistanceAtExit":
+		return ec.fieldContext_Enrolment_socialAssistanceAtExit(ctx, field)
 	case "unit":
 		return ec.fieldContext_Enrolment_unit(ctx, field)
 	case "hostEmployer":

@@ -133,13 +133,15 @@ type CreateEnrolmentInput struct {
 	StartDate       Date   `json:"startDate"`
 	PlannedEndDate  *Date  `json:"plannedEndDate,omitempty"`
 	// For historical records: an end date and exit reason may be given at once.
-	EndDate        *Date          `json:"endDate,omitempty"`
-	ExitReason     *OutcomeStatus `json:"exitReason,omitempty"`
-	UnitID         *string        `json:"unitId,omitempty"`
-	HostEmployerID *string        `json:"hostEmployerId,omitempty"`
-	ProjectID      *string        `json:"projectId,omitempty"`
-	Occupation     *string        `json:"occupation,omitempty"`
-	WagePayer      *WagePayer     `json:"wagePayer,omitempty"`
+	EndDate    *Date          `json:"endDate,omitempty"`
+	ExitReason *OutcomeStatus `json:"exitReason,omitempty"`
+	// With an exit: social assistance at exit (försörjningsstöd vid avslut).
+	SocialAssistanceAtExit *bool      `json:"socialAssistanceAtExit,omitempty"`
+	UnitID                 *string    `json:"unitId,omitempty"`
+	HostEmployerID         *string    `json:"hostEmployerId,omitempty"`
+	ProjectID              *string    `json:"projectId,omitempty"`
+	Occupation             *string    `json:"occupation,omitempty"`
+	WagePayer              *WagePayer `json:"wagePayer,omitempty"`
 	// Defaults to the measure's setting.
 	Subsidised *bool `json:"subsidised,omitempty"`
 	// Initial employment rate in percent (from the start date).
@@ -320,6 +322,8 @@ type ExitEnrolmentInput struct {
 	EnrolmentID string        `json:"enrolmentId"`
 	EndDate     Date          `json:"endDate"`
 	ExitReason  OutcomeStatus `json:"exitReason"`
+	// Social assistance at exit (försörjningsstöd vid avslut), when known.
+	SocialAssistanceAtExit *bool `json:"socialAssistanceAtExit,omitempty"`
 	// When given, must equal the enrolment's current version.
 	Version *int `json:"version,omitempty"`
 }

@@ -22,14 +22,16 @@ type Enrolment struct {
 	PlannedEndDate *time.Time
 	EndDate        *time.Time
 	ExitReason     *outcome.Status
-	UnitID         *string
-	HostEmployerID *string
-	ProjectID      *string
-	Occupation     string
-	WagePayer      *string // municipality, host_employer, af, other
-	Subsidised     bool
-	Eligibility    EligibilityRecord
-	Version        int
+	// SocialAssistanceAtExit is whether the person received social assistance at exit.
+	SocialAssistanceAtExit *bool
+	UnitID                 *string
+	HostEmployerID         *string
+	ProjectID              *string
+	Occupation             string
+	WagePayer              *string // municipality, host_employer, af, other
+	Subsidised             bool
+	Eligibility            EligibilityRecord
+	Version                int
 }
 
 // EligibilityRecord is what the decision's eligibility check found, or the override
@@ -63,11 +65,13 @@ type CreateInput struct {
 	PlannedEndDate  *time.Time
 	EndDate         *time.Time
 	ExitReason      *outcome.Status
-	UnitID          *string
-	HostEmployerID  *string
-	ProjectID       *string
-	Occupation      string
-	WagePayer       *string
+	// SocialAssistanceAtExit goes with a historical record's exit.
+	SocialAssistanceAtExit *bool
+	UnitID                 *string
+	HostEmployerID         *string
+	ProjectID              *string
+	Occupation             string
+	WagePayer              *string
 	// Subsidised defaults to the measure's setting.
 	Subsidised *bool
 	// EmploymentRate is the rate from the start date, in percent.
@@ -106,6 +110,9 @@ func (in *CreateInput) Validate(now time.Time) error {
 	}
 	if err := checkExit(in.EndDate, in.ExitReason, now, "input."); err != nil {
 		errs = append(errs, apperr.All(err)...)
+	}
+	if in.SocialAssistanceAtExit != nil && in.EndDate == nil {
+		errs.Add(apperr.Invalidf("input.socialAssistanceAtExit", "social assistance at exit goes with an exit: give endDate and exitReason"))
 	}
 	in.Occupation = strings.TrimSpace(in.Occupation)
 	if len(in.Occupation) > 200 {
@@ -150,6 +157,8 @@ type ExitInput struct {
 	EnrolmentID string
 	EndDate     time.Time
 	ExitReason  outcome.Status
+	// SocialAssistanceAtExit is the social assistance status at exit, when known.
+	SocialAssistanceAtExit *bool
 	// Version, when given, must equal the stored version (optimistic locking).
 	Version *int
 }

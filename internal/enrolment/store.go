@@ -30,7 +30,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.N
 const columns = `e.id, e.organisation_id, e.participant_id, e.measure_type_id, m.code, e.decision_date, e.start_date,
 	e.planned_end_date, e.end_date, e.exit_reason, e.unit_id, e.host_employer_id, e.project_id, e.occupation,
 	e.wage_payer, coalesce(e.subsidised, m.subsidised), m.eligibility_rule, e.eligibility_basis, e.override_reason,
-	e.override_by, e.override_at, e.version`
+	e.override_by, e.override_at, e.social_assistance_at_exit, e.version`
 
 const from = ` FROM enrolment e JOIN measure_type m ON m.id = e.measure_type_id `
 
@@ -40,7 +40,7 @@ func scan(r pgx.CollectableRow) (Enrolment, error) {
 	err := r.Scan(&e.ID, &e.OrganisationID, &e.ParticipantID, &e.MeasureTypeID, &e.MeasureCode, &e.DecisionDate,
 		&e.StartDate, &e.PlannedEndDate, &e.EndDate, &reason, &e.UnitID, &e.HostEmployerID, &e.ProjectID, &e.Occupation,
 		&e.WagePayer, &e.Subsidised, &e.Eligibility.Rule, &e.Eligibility.Basis, &e.Eligibility.OverrideReason,
-		&e.Eligibility.OverrideBy, &e.Eligibility.OverrideAt, &e.Version)
+		&e.Eligibility.OverrideBy, &e.Eligibility.OverrideAt, &e.SocialAssistanceAtExit, &e.Version)
 	if reason != nil {
 		s := outcome.Status(*reason)
 		e.ExitReason = &s
@@ -132,11 +132,11 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	var id string
 	err = tx.QueryRow(ctx, `INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, decision_date,
 		start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
-		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
 		orgID, in.ParticipantID, m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
 		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
-		in.OverrideReason, overrideBy, overrideAt).Scan(&id)
+		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit).Scan(&id)
 	if err != nil {
 		return Enrolment{}, db.MapError(err)
 	}
@@ -297,8 +297,8 @@ func (s *Store) Exit(ctx context.Context, in ExitInput) (Enrolment, error) {
 		if in.EndDate.Before(cur.StartDate) {
 			return apperr.Invalidf("input.endDate", "end is before the start")
 		}
-		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, version = version + 1, updated_at = now()
-			WHERE id = $1`, in.EnrolmentID, in.EndDate, string(in.ExitReason))
+		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
+			version = version + 1, updated_at = now() WHERE id = $1`, in.EnrolmentID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
 		if err != nil {
 			return db.MapError(err)
 		}

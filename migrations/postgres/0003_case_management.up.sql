@@ -153,7 +153,9 @@ ALTER TABLE enrolment
     ADD COLUMN eligibility_basis    text[] NOT NULL DEFAULT '{}',
     ADD COLUMN override_reason      text,
     ADD COLUMN override_by          text,
-    ADD COLUMN override_at          timestamptz;
+    ADD COLUMN override_at          timestamptz,
+    -- Social assistance status at exit (försörjningsstöd vid avslut), recorded with the exit.
+    ADD COLUMN social_assistance_at_exit boolean;
 CREATE INDEX enrolment_override_idx ON enrolment (organisation_id, override_at) WHERE override_reason IS NOT NULL;
 CREATE INDEX enrolment_host_idx ON enrolment (host_employer_id, decision_date);
 
