@@ -7,6 +7,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -80,10 +81,7 @@ func subject(ctx context.Context) string {
 }
 
 // today is the current date (UTC) by the resolver's clock.
-func (r *Resolver) today() time.Time {
-	y, m, d := r.Now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func (r *Resolver) today() time.Time { return calendar.Today(r.Now()) }
 
 func timestampPtr(t *time.Time) *string {
 	if t == nil {

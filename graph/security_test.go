@@ -264,7 +264,9 @@ func byOrgA(q string) opCall {
 
 var operations = []operation{
 	// Organisations, units, staff and the measure catalogue.
-	{"query organisations", func(t *testing.T, w *world) (string, map[string]any) { return `{ organisations { edges { node { id } } } }`, nil }},
+	{"query organisations", func(t *testing.T, w *world) (string, map[string]any) {
+		return `{ organisations { edges { node { id } } } }`, nil
+	}},
 	{"query organisation", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($o: ID!) { organisation(id: $o) { id measureTypes { code } units { name staff { name } } members { id } } }`,
 			map[string]any{"o": w.orgA}

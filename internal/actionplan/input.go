@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 )
 
 // Text limits, in characters.
@@ -140,11 +141,8 @@ func AddMonths(d time.Time, n int) time.Time {
 	return first.AddDate(0, 0, min(day, last)-1)
 }
 
-// Today is the UTC calendar date of now, the day dates are compared with.
-func Today(now time.Time) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// Today is the Swedish calendar date of now, the day dates are compared with.
+func Today(now time.Time) time.Time { return calendar.Today(now) }
 
 func trim(errs *apperr.List, s *string, field string, limit int) {
 	*s = strings.TrimSpace(*s)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 )
 
@@ -188,7 +189,7 @@ func checkExit(end *time.Time, reason *outcome.Status, now time.Time, prefix str
 	case end != nil && reason == nil:
 		errs.Add(apperr.Invalidf(prefix+"exitReason", "an end date needs an exit reason"))
 	}
-	if end != nil && end.After(now) {
+	if end != nil && end.After(calendar.Today(now)) {
 		errs.Add(apperr.Invalidf(prefix+"endDate", "end date is in the future: record the exit when it happens"))
 	}
 	if reason != nil && !reason.Valid() {

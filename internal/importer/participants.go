@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
@@ -184,8 +185,5 @@ func hasColumn(errs []LineError, column string) bool {
 	return false
 }
 
-// dayOf is now's calendar date at midnight UTC, as participant attributes are dated.
-func dayOf(now time.Time) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// dayOf is now's Swedish calendar date, as participant attributes are dated.
+func dayOf(now time.Time) time.Time { return calendar.Today(now) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 )
 
 // Status is an exit destination or an observed labour-market status in a month.
@@ -103,7 +104,7 @@ func (in *RecordInput) Validate(now time.Time) error {
 	in.Month = MonthOf(in.Month)
 	if in.Month.IsZero() {
 		errs.Add(apperr.Invalidf("input.month", "month is required"))
-	} else if in.Month.After(MonthOf(now)) {
+	} else if in.Month.After(MonthOf(calendar.Today(now))) {
 		errs.Add(apperr.Invalidf("input.month", "month is in the future: an observation records what happened"))
 	} else if in.Month.Year() < 2000 {
 		errs.Add(apperr.Invalidf("input.month", "month is before 2000"))

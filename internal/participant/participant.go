@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/personnummer"
 )
 
@@ -192,7 +193,7 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > 10000) {
 		errs.Add(apperr.Invalidf(prefix+"guaranteeDays", "guarantee days must be 0-10000"))
 	}
-	if a.ResidencePermitDate != nil && a.ResidencePermitDate.After(now) {
+	if a.ResidencePermitDate != nil && a.ResidencePermitDate.After(calendar.Today(now)) {
 		errs.Add(apperr.Invalidf(prefix+"residencePermitDate", "the permit date is in the future"))
 	}
 	return errs.Err()

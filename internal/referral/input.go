@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 )
 
 var validSource = map[Source]bool{SocialServices: true, AF: true, SocialInsurance: true, Region: true, Self: true, OtherSource: true}
@@ -127,11 +128,8 @@ type Filter struct {
 	FeedbackPending *bool
 }
 
-// Today is the UTC calendar date of now, the day dates are compared with.
-func Today(now time.Time) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// Today is the Swedish calendar date of now, the day dates are compared with.
+func Today(now time.Time) time.Time { return calendar.Today(now) }
 
 func dedupe(orders []Order) []Order {
 	seen := make(map[Order]bool, len(orders))
