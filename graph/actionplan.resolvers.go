@@ -47,6 +47,7 @@ func (r *mutationResolver) SaveActionPlan(ctx context.Context, input model.SaveA
 	}
 	p, err := r.ActionPlans.Save(ctx, actionplan.SaveInput{
 		ParticipantID:  input.ParticipantID,
+		IdempotencyKey: deref(input.IdempotencyKey),
 		Goal:           input.Goal,
 		Responsible:    deref(input.Responsible),
 		NextReviewDate: model.TimePtr(input.NextReviewDate),
@@ -94,7 +95,7 @@ func (r *queryResolver) OverdueFollowUps(ctx context.Context, organisationID str
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -27,14 +27,40 @@ var definitionKinds = map[model.OutcomeDefinitionKind]analytics.Kind{
 	model.OutcomeDefinitionKindEsfSixMonth:                analytics.KindESFSixMonth,
 }
 
-// definitionIn converts a definition input; the analytics package validates it.
-func definitionIn(in model.OutcomeDefinitionInput) analytics.Definition {
-	d := analytics.Definition{Kind: definitionKinds[in.Kind], K: deref(in.MonthsAfterExit)}
+// definitionIn converts a definition input. It refuses what the analytics package
+// cannot see: a missing monthsAfterExit for the kinds at +k (0 is a month, so it is
+// never assumed), and any parameter given to a kind that does not use it (it would
+// otherwise be ignored silently). The analytics package validates the values.
+func definitionIn(in model.OutcomeDefinitionInput) (analytics.Definition, error) {
+	kind, ok := definitionKinds[in.Kind]
+	if !ok {
+		return analytics.Definition{}, apperr.Invalidf("definition.kind", "unknown definition %q", string(in.Kind))
+	}
+	atK := kind == analytics.KindStatusAt || kind == analytics.KindInWorkOrStudies || kind == analytics.KindSelfSufficient
+	lasting := kind == analytics.KindLasting
+	esf := kind == analytics.KindESFImmediate || kind == analytics.KindESFSixMonth
+	for _, p := range []struct {
+		name       string
+		given, use bool
+	}{
+		{"monthsAfterExit", in.MonthsAfterExit != nil, atK},
+		{"statuses", in.Statuses != nil, kind == analytics.KindStatusAt || lasting},
+		{"horizons", in.Horizons != nil, lasting},
+		{"requireNoSocialAssistance", in.RequireNoSocialAssistance != nil, lasting},
+		{"esfResult", in.EsfResult != nil, esf},
+	} {
+		if p.given && !p.use {
+			return analytics.Definition{}, apperr.Invalidf("definition."+p.name, "%s does not take %s", in.Kind, p.name)
+		}
+	}
+	if atK && in.MonthsAfterExit == nil {
+		return analytics.Definition{}, apperr.Invalidf("definition.monthsAfterExit", "%s needs monthsAfterExit (0-36)", in.Kind)
+	}
+	d := analytics.Definition{Kind: kind, K: deref(in.MonthsAfterExit)}
 	for _, s := range in.Statuses {
 		d.Statuses = append(d.Statuses, enumIn(s))
 	}
-	if in.Kind == model.OutcomeDefinitionKindLastingAttachment &&
-		(in.Horizons != nil || in.Statuses != nil || in.RequireNoSocialAssistance != nil) {
+	if lasting && (in.Horizons != nil || in.Statuses != nil || in.RequireNoSocialAssistance != nil) {
 		p := outcomes.DefaultLastingParams()
 		if in.Horizons != nil {
 			p.Horizons = in.Horizons
@@ -50,7 +76,16 @@ func definitionIn(in model.OutcomeDefinitionInput) analytics.Definition {
 	if in.EsfResult != nil {
 		d.Results = []string{enumIn(*in.EsfResult)}
 	}
-	return d
+	return d, nil
+}
+
+// figuresDay is the day figures are asked on (analytics.Today): the resolver's clock,
+// read in UTC as the loader reads it for the month it loads.
+func (r *Resolver) figuresDay() time.Time {
+	if r.Now == nil {
+		return time.Now().UTC()
+	}
+	return r.Now().UTC()
 }
 
 // cohortsIn converts cohort inputs and checks the caller may read every organisation

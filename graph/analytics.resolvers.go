@@ -19,7 +19,11 @@ func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.Coh
 	if err != nil {
 		return nil, err
 	}
-	fs, err := analytics.Figures(ctx, r.Warehouse, cs, definitionIn(definition), dimensionsIn(breakdowns))
+	def, err := definitionIn(definition)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := analytics.Figures(ctx, r.Warehouse, cs, def, dimensionsIn(breakdowns), analytics.Today(r.figuresDay()))
 	if err != nil {
 		return nil, err
 	}

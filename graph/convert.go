@@ -93,7 +93,11 @@ func timestampPtr(t *time.Time) *string {
 
 // enrolmentPage lists enrolments as a connection.
 func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.Filter, first *int, after *string) (*model.EnrolmentConnection, error) {
-	page, err := db.ParsePage(first, after, 2)
+	kinds := []string{db.KeyDate, db.KeyUUID}
+	if f.OverriddenOnly {
+		kinds[0] = db.KeyTimestamp
+	}
+	page, err := db.ParsePage(first, after, kinds...)
 	if err != nil {
 		return nil, err
 	}

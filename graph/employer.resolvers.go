@@ -64,7 +64,7 @@ func (r *mutationResolver) UpdateEmployer(ctx context.Context, input model.Updat
 	}
 	// Row-level security hides other organisations' employers: they read as NOT_FOUND.
 	e, err := r.Employers.Update(ctx, employer.UpdateInput{ID: input.ID, Version: input.Version, Kind: kind,
-		Name: input.Name, OrgNumber: input.OrgNumber, Headcount: input.Headcount, Notes: input.Notes})
+		Name: input.Name, OrgNumber: input.OrgNumber, Headcount: input.Headcount, Notes: input.Notes, ClearHeadcount: deref(input.ClearHeadcount)})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (r *mutationResolver) UpdateEmployer(ctx context.Context, input model.Updat
 // AddEmployerContact is the resolver for the addEmployerContact field.
 func (r *mutationResolver) AddEmployerContact(ctx context.Context, input model.AddEmployerContactInput) (*employer.Employer, error) {
 	e, err := r.Employers.AddContact(ctx, employer.ContactInput{EmployerID: input.EmployerID, Name: input.Name,
-		Role: deref(input.Role), Phone: deref(input.Phone), Email: deref(input.Email)})
+		Role: deref(input.Role), Phone: deref(input.Phone), Email: deref(input.Email), IdempotencyKey: deref(input.IdempotencyKey)})
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (r *mutationResolver) AddEmployerContact(ctx context.Context, input model.A
 
 // AddEmployerNote is the resolver for the addEmployerNote field.
 func (r *mutationResolver) AddEmployerNote(ctx context.Context, input model.AddEmployerNoteInput) (*employer.Employer, error) {
-	e, err := r.Employers.AddNote(ctx, input.EmployerID, input.Body)
+	e, err := r.Employers.AddNote(ctx, input.EmployerID, input.Body, deref(input.IdempotencyKey))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (r *queryResolver) Employers(ctx context.Context, organisationID string, fi
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

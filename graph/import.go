@@ -6,6 +6,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 )
 
@@ -65,6 +66,9 @@ func (r *mutationResolver) importParticipants(ctx context.Context, orgID, csv st
 		return nil, err
 	}
 	res, err := importer.ImportParticipants(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
+	for _, id := range res.ParticipantIDs { // who registered whom
+		audit.Record(ctx, "write", "participant", id, "importParticipants")
+	}
 	return importOutcome(res, bad, err)
 }
 

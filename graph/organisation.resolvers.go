@@ -135,7 +135,7 @@ func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, u
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

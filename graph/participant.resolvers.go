@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
@@ -55,7 +56,7 @@ func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.Up
 	}
 	p, err := r.Participants.Update(ctx, participant.UpdateInput{ID: input.ID, Version: input.Version,
 		GivenName: input.GivenName, FamilyName: input.FamilyName, Phone: input.Phone, Email: input.Email,
-		CaseStatus: status, CaseworkerID: input.CaseworkerID})
+		CaseStatus: status, CaseworkerID: input.CaseworkerID, ClearCaseworker: deref(input.ClearCaseworker)})
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +205,7 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 3)
+	page, err := db.ParsePage(first, after, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +221,13 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 	res, err := r.Resolver.Participants.List(ctx, organisationID, f, page)
 	if err != nil {
 		return nil, err
+	}
+	if f.Search != "" {
+		// A search by name or personnummer tells whether the person is a client, even
+		// when only totalCount is asked for: the matches are reads of those people.
+		for _, p := range res.Items {
+			audit.Record(ctx, "read", "participant", p.ID, "participants")
+		}
 	}
 	loaders := r.loaders(ctx)
 	edges, info := edgesOf(res, func(c string, p *participant.Participant) *model.ParticipantEdge {

@@ -39,7 +39,7 @@ func (r *mutationResolver) CreateProject(ctx context.Context, input model.Create
 // UpdateProject is the resolver for the updateProject field.
 func (r *mutationResolver) UpdateProject(ctx context.Context, input model.UpdateProjectInput) (*project.Project, error) {
 	p, err := r.Resolver.Projects.UpdateProject(ctx, project.UpdateInput{ID: input.ID, Version: input.Version, Name: input.Name,
-		EndDate: model.TimePtr(input.EndDate), TargetGroup: input.TargetGroup})
+		EndDate: model.TimePtr(input.EndDate), TargetGroup: input.TargetGroup, ClearEndDate: deref(input.ClearEndDate)})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (r *queryResolver) Projects(ctx context.Context, organisationID string, fir
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 3)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (r *queryResolver) Targets(ctx context.Context, organisationID string, filt
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID st
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

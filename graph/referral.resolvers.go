@@ -70,7 +70,7 @@ func (r *queryResolver) Referrals(ctx context.Context, organisationID string, fi
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisatio
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (r *mutationResolver) CreateOrganisation(ctx context.Context, input model.C
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string) (*model.OrganisationConnection, error) {
-	page, err := db.ParsePage(first, after, 2)
+	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

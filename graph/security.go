@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -110,6 +111,12 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 		// Being on the overdue list is about the person, whatever fields are selected.
 		if v != nil {
 			audit.Record(ctx, action, "participant", v.ParticipantID, op)
+		}
+	case *eligibility.Result:
+		// The reasons speak of the person's registration, guarantee days and permit.
+		if v != nil {
+			id, _ := fc.Args["participantId"].(string)
+			audit.Record(ctx, "read", "participant", id, op)
 		}
 	case *recruitment.Interview:
 		if v != nil {

@@ -109,7 +109,7 @@ func TestRejectedWritesAreTypedAndLeaveNothing(t *testing.T) {
 		{"UnknownMeasureType",
 			`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "space_program",
 				startDate: "2019-05-01"}) { id } }`,
-			map[string]any{"p": pid}, "INVALID", "input.measureTypeCode"},
+			map[string]any{"p": pid}, "NOT_FOUND", "input.measureTypeCode"},
 		{"UnknownParticipant",
 			`mutation { createEnrolment(input: {participantId: "00000000-0000-0000-0000-000000000000", measureTypeCode: "extra_job",
 				startDate: "2019-05-01"}) { id } }`,

@@ -949,7 +949,7 @@ func (ec *executionContext) unmarshalInputSaveActionPlanInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"participantId", "goal", "responsible", "nextReviewDate", "steps", "version"}
+	fieldsInOrder := [...]string{"participantId", "goal", "responsible", "nextReviewDate", "steps", "version", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -998,6 +998,13 @@ func (ec *executionContext) unmarshalInputSaveActionPlanInput(ctx context.Contex
 				return it, err
 			}
 			it.Version = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil

@@ -657,7 +657,7 @@ func (ec *executionContext) unmarshalInputAddEmployerContactInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"employerId", "name", "role", "phone", "email"}
+	fieldsInOrder := [...]string{"employerId", "name", "role", "phone", "email", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -699,6 +699,13 @@ func (ec *executionContext) unmarshalInputAddEmployerContactInput(ctx context.Co
 				return it, err
 			}
 			it.Email = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -727,7 +734,7 @@ func (ec *executionContext) unmarshalInputAddEmployerNoteInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"employerId", "body"}
+	fieldsInOrder := [...]string{"employerId", "body", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -748,6 +755,13 @@ func (ec *executionContext) unmarshalInputAddEmployerNoteInput(ctx context.Conte
 				return it, err
 			}
 			it.Body = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -909,7 +923,7 @@ func (ec *executionContext) unmarshalInputUpdateEmployerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "version", "kind", "name", "orgNumber", "headcount", "notes"}
+	fieldsInOrder := [...]string{"id", "version", "kind", "name", "orgNumber", "headcount", "notes", "clearHeadcount"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -965,6 +979,13 @@ func (ec *executionContext) unmarshalInputUpdateEmployerInput(ctx context.Contex
 				return it, err
 			}
 			it.Notes = data
+		case "clearHeadcount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearHeadcount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearHeadcount = data
 		}
 	}
 	return it, nil

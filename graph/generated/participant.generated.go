@@ -1736,7 +1736,7 @@ func (ec *executionContext) unmarshalInputUpdateParticipantInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "version", "givenName", "familyName", "phone", "email", "caseStatus", "caseworkerId"}
+	fieldsInOrder := [...]string{"id", "version", "givenName", "familyName", "phone", "email", "caseStatus", "caseworkerId", "clearCaseworker"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1799,6 +1799,13 @@ func (ec *executionContext) unmarshalInputUpdateParticipantInput(ctx context.Con
 				return it, err
 			}
 			it.CaseworkerID = data
+		case "clearCaseworker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCaseworker"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCaseworker = data
 		}
 	}
 	return it, nil

@@ -3779,6 +3779,8 @@ input SaveActionPlanInput {
   steps: [ActionPlanStepInput!]!
   "Null to create the plan; the current version to update it."
   version: Int
+  "A retried save with the same key returns the first result and writes nothing new."
+  idempotencyKey: String
 }
 
 input RecordFollowUpInput {
@@ -4058,6 +4060,8 @@ input UpdateEmployerInput {
   orgNumber: String
   headcount: Int
   notes: String
+  "true: remove the headcount (fields left out are kept)."
+  clearHeadcount: Boolean
 }
 
 input AddEmployerContactInput {
@@ -4066,11 +4070,13 @@ input AddEmployerContactInput {
   role: String
   phone: String
   email: String
+  idempotencyKey: String
 }
 
 input AddEmployerNoteInput {
   employerId: ID!
   body: String!
+  idempotencyKey: String
 }
 
 extend type Query {
@@ -4360,7 +4366,7 @@ enum EligibilityRule {
   EXTRA_JOB
   "Supported employment: aged 20-29 at the decision."
   SUPPORTED_EMPLOYMENT
-  "Ung intro: aged 29 or younger at the decision."
+  "Ung intro: aged 16-29 at the decision."
   UNG_INTRO
   "Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT)."
   SUMMER_JOB
@@ -4778,6 +4784,8 @@ input UpdateParticipantInput {
   email: String
   caseStatus: CaseStatus
   caseworkerId: ID
+  "true: leave the participant without a caseworker (fields left out are kept)."
+  clearCaseworker: Boolean
 }
 
 input RecordParticipantAttributesInput {
@@ -4932,6 +4940,8 @@ input UpdateProjectInput {
   endDate: Date
   "Changing the target group raises targetGroupVersion."
   targetGroup: String
+  "true: remove the end date (fields left out are kept)."
+  clearEndDate: Boolean
 }
 
 input CreateTargetInput {
@@ -5256,7 +5266,7 @@ input ReferralFilter {
   from: Date
   "Referral date on or before."
   to: Date
-  "Only referrals whose feedback has not been sent."
+  "true: only referrals whose feedback has not been sent; false: only those whose feedback was sent."
   feedbackPending: Boolean
 }
 

@@ -27,16 +27,18 @@ type ActionPlanStepInput struct {
 }
 
 type AddEmployerContactInput struct {
-	EmployerID string  `json:"employerId"`
-	Name       string  `json:"name"`
-	Role       *string `json:"role,omitempty"`
-	Phone      *string `json:"phone,omitempty"`
-	Email      *string `json:"email,omitempty"`
+	EmployerID     string  `json:"employerId"`
+	Name           string  `json:"name"`
+	Role           *string `json:"role,omitempty"`
+	Phone          *string `json:"phone,omitempty"`
+	Email          *string `json:"email,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type AddEmployerNoteInput struct {
-	EmployerID string `json:"employerId"`
-	Body       string `json:"body"`
+	EmployerID     string  `json:"employerId"`
+	Body           string  `json:"body"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type AnswerOfferInput struct {
@@ -591,7 +593,7 @@ type ReferralFilter struct {
 	From *Date `json:"from,omitempty"`
 	// Referral date on or before.
 	To *Date `json:"to,omitempty"`
-	// Only referrals whose feedback has not been sent.
+	// true: only referrals whose feedback has not been sent; false: only those whose feedback was sent.
 	FeedbackPending *bool `json:"feedbackPending,omitempty"`
 }
 
@@ -604,6 +606,8 @@ type SaveActionPlanInput struct {
 	Steps []*ActionPlanStepInput `json:"steps"`
 	// Null to create the plan; the current version to update it.
 	Version *int `json:"version,omitempty"`
+	// A retried save with the same key returns the first result and writes nothing new.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type SetMeasureTypeActiveInput struct {
@@ -684,6 +688,8 @@ type UpdateEmployerInput struct {
 	OrgNumber *string       `json:"orgNumber,omitempty"`
 	Headcount *int          `json:"headcount,omitempty"`
 	Notes     *string       `json:"notes,omitempty"`
+	// true: remove the headcount (fields left out are kept).
+	ClearHeadcount *bool `json:"clearHeadcount,omitempty"`
 }
 
 type UpdateParticipantInput struct {
@@ -695,6 +701,8 @@ type UpdateParticipantInput struct {
 	Email        *string     `json:"email,omitempty"`
 	CaseStatus   *CaseStatus `json:"caseStatus,omitempty"`
 	CaseworkerID *string     `json:"caseworkerId,omitempty"`
+	// true: leave the participant without a caseworker (fields left out are kept).
+	ClearCaseworker *bool `json:"clearCaseworker,omitempty"`
 }
 
 type UpdateProjectInput struct {
@@ -704,6 +712,8 @@ type UpdateProjectInput struct {
 	EndDate *Date   `json:"endDate,omitempty"`
 	// Changing the target group raises targetGroupVersion.
 	TargetGroup *string `json:"targetGroup,omitempty"`
+	// true: remove the end date (fields left out are kept).
+	ClearEndDate *bool `json:"clearEndDate,omitempty"`
 }
 
 type UpdateReferralInput struct {
@@ -1062,7 +1072,7 @@ const (
 	EligibilityRuleExtraJob EligibilityRule = "EXTRA_JOB"
 	// Supported employment: aged 20-29 at the decision.
 	EligibilityRuleSupportedEmployment EligibilityRule = "SUPPORTED_EMPLOYMENT"
-	// Ung intro: aged 29 or younger at the decision.
+	// Ung intro: aged 16-29 at the decision.
 	EligibilityRuleUngIntro EligibilityRule = "UNG_INTRO"
 	// Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT).
 	EligibilityRuleSummerJob EligibilityRule = "SUMMER_JOB"

@@ -30,6 +30,8 @@ type SaveInput struct {
 	NextReviewDate *time.Time
 	Steps          []StepInput
 	Version        *int
+	// IdempotencyKey makes a retried save return the plan the first one saved.
+	IdempotencyKey string
 }
 
 // StepInput is one step of a saved plan.

@@ -43,8 +43,22 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 		if err != nil {
 			return err
 		}
+		hash := idempotency.Hash("saveActionPlan", in)
+		if _, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, "saveActionPlan", hash); err != nil || found {
+			if err == nil {
+				plans, err := plansOf(ctx, tx, []string{in.ParticipantID})
+				if err == nil {
+					p = plans[0]
+				}
+				return err
+			}
+			return err
+		}
 		id, op, err := upsertPlan(ctx, tx, orgID, in)
 		if err != nil {
+			return err
+		}
+		if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, "saveActionPlan", hash, id); err != nil {
 			return err
 		}
 		if err := replaceSteps(ctx, tx, id, orgID, in.Steps); err != nil {

@@ -402,7 +402,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	var got []row
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(2), after, 2)
+		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
 		if err != nil {
 			t.Fatal(err)
 		}

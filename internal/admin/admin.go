@@ -381,7 +381,11 @@ func runImport[T any](ctx context.Context, cfg config.Config, job importJob, ent
 	if err != nil {
 		return err
 	}
-	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: entity, EntityID: job.file, Operation: job.command}); err != nil {
+	entries := []audit.Entry{{Action: "write", Entity: entity, EntityID: job.file, Operation: job.command}}
+	for _, id := range res.ParticipantIDs { // who registered whom
+		entries = append(entries, audit.Entry{Action: "write", Entity: "participant", EntityID: id, Operation: job.command})
+	}
+	if err := auditCLI(ctx, pool, entries...); err != nil {
 		return err
 	}
 	fmt.Fprintf(job.out, "imported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)

@@ -3,6 +3,7 @@ package db
 import (
 	"encoding/base64"
 	"encoding/json"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 )
@@ -19,9 +20,18 @@ type PageArgs struct {
 // MaxPage is the largest page a caller may ask for.
 const MaxPage = 200
 
-// ParsePage validates first and decodes after. keyLen is the number of values in the
-// list's sort key; a cursor of another list or a tampered one is INVALID.
-func ParsePage(first *int, after *string, keyLen int) (PageArgs, error) {
+// Key kinds of a list's sort key, as ParsePage checks them.
+const (
+	KeyText      = "text"
+	KeyDate      = "date"      // YYYY-MM-DD
+	KeyTimestamp = "timestamp" // RFC 3339
+	KeyUUID      = "uuid"
+)
+
+// ParsePage validates first and decodes after. kinds describes the list's sort key,
+// ending with the id (KeyUUID). A cursor of another list, or a tampered one, is INVALID
+// on "after" here, before any SQL sees its values.
+func ParsePage(first *int, after *string, kinds ...string) (PageArgs, error) {
 	p := PageArgs{First: 50}
 	if first != nil {
 		p.First = *first
@@ -35,12 +45,35 @@ func ParsePage(first *int, after *string, keyLen int) (PageArgs, error) {
 		if err == nil {
 			err = json.Unmarshal(b, &key)
 		}
-		if err != nil || len(key) != keyLen || !IsUUID(key[len(key)-1]) {
-			return p, apperr.Invalidf("after", "malformed cursor")
+		if err != nil || len(key) != len(kinds) || !keyMatches(key, kinds) {
+			return p, apperr.Invalidf("after", "malformed cursor (not one of this list's)")
 		}
 		p.After = key
 	}
 	return p, nil
+}
+
+func keyMatches(key, kinds []string) bool {
+	for i, k := range kinds {
+		v := key[i]
+		var ok bool
+		switch k {
+		case KeyUUID:
+			ok = IsUUID(v)
+		case KeyDate:
+			_, err := time.Parse(time.DateOnly, v)
+			ok = err == nil
+		case KeyTimestamp:
+			_, err := time.Parse(time.RFC3339Nano, v)
+			ok = err == nil
+		default:
+			ok = len(v) <= 1000
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // AfterValue returns the i-th value of the cursor's key, or nil on the first page (so a

@@ -167,7 +167,7 @@ func euEeaFamilyPermit(f Facts, decision time.Time) (bool, string) {
 	switch {
 	case permit.After(decision):
 		return false, unmet + " (the permit is dated after the decision)"
-	case permit.Before(decision.AddDate(0, -permitMonths, 0)):
+	case permit.Before(monthsBefore(decision, permitMonths)):
 		return false, unmet + " (the permit is older than 36 months)"
 	}
 	return true, ""
@@ -222,4 +222,13 @@ func isTrue(v *bool) bool { return v != nil && *v }
 func day(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// monthsBefore is the same day n months earlier, clamped to the month's last day
+// (29 February 2020 less 36 months is 28 February 2017, where AddDate would roll over to
+// 1 March and wrongly shut out a permit of 28 February).
+func monthsBefore(t time.Time, n int) time.Time {
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -n, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(t.Day(), last)-1)
 }

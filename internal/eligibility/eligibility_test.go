@@ -240,3 +240,20 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestPermitWindowClampsMonthEnds: 36 months before 29 February 2020 is 28 February
+// 2017 (not 1 March), so a permit of that day is inside the window.
+func TestPermitWindowClampsMonthEnds(t *testing.T) {
+	yes, kind := true, "family_member_eu_eea"
+	permit := time.Date(2017, 2, 28, 0, 0, 0, 0, time.UTC)
+	f := eligibility.Facts{BirthDate: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), RegisteredAtAf: &yes, NewlyArrived: &yes,
+		ResidencePermitKind: &kind, ResidencePermitDate: &permit}
+	if r := eligibility.Evaluate(eligibility.ExtraJob, f, time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC)); !r.Eligible {
+		t.Fatalf("permit of 2017-02-28 for a decision on 2020-02-29: %+v", r)
+	}
+	earlier := permit.AddDate(0, 0, -1)
+	f.ResidencePermitDate = &earlier
+	if r := eligibility.Evaluate(eligibility.ExtraJob, f, time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC)); r.Eligible {
+		t.Fatalf("permit of 2017-02-27 is older than 36 months: %+v", r)
+	}
+}

@@ -111,11 +111,16 @@ type UpdateInput struct {
 	OrgNumber *string
 	Headcount *int
 	Notes     *string
+	// ClearHeadcount removes the headcount (unknown); not with Headcount.
+	ClearHeadcount bool
 }
 
 // Validate normalises the given fields and reports every bad one.
 func (in *UpdateInput) Validate() error {
 	var errs apperr.List
+	if in.ClearHeadcount && in.Headcount != nil {
+		errs.Add(apperr.Invalidf("input.clearHeadcount", "give a headcount or clear it, not both"))
+	}
 	if in.Kind != nil && !in.Kind.Valid() {
 		errs.Add(apperr.Invalidf("input.kind", "unknown employer kind"))
 	}
@@ -147,6 +152,8 @@ type ContactInput struct {
 	Role       string
 	Phone      string
 	Email      string
+	// IdempotencyKey makes a retried add write nothing new.
+	IdempotencyKey string
 }
 
 // Validate normalises the input and reports every bad field.

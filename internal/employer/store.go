@@ -128,10 +128,10 @@ func (s *Store) Update(ctx context.Context, in UpdateInput) (Employer, error) {
 	var e Employer
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE employer SET kind = coalesce($3, kind), name = coalesce($4, name),
-				org_number = coalesce($5, org_number), headcount = coalesce($6, headcount),
+				org_number = coalesce($5, org_number), headcount = CASE WHEN $8 THEN NULL ELSE coalesce($6, headcount) END,
 				notes = coalesce($7, notes), version = version + 1
 			WHERE id = $1 AND version = $2 RETURNING `+columns,
-			in.ID, in.Version, kind, in.Name, in.OrgNumber, in.Headcount, in.Notes)
+			in.ID, in.Version, kind, in.Name, in.OrgNumber, in.Headcount, in.Notes, in.ClearHeadcount)
 		var es []Employer
 		if err == nil {
 			es, err = pgx.CollectRows(rows, scan)
@@ -166,9 +166,17 @@ func (s *Store) AddContact(ctx context.Context, in ContactInput) (Employer, erro
 		if e, err = getOne(ctx, tx, in.EmployerID, "input.employerId", ""); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO employer_contact (employer_id, organisation_id, name, role, phone, email)
-			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone, in.Email)
-		return db.MapError(err)
+		hash := idempotency.Hash("addEmployerContact", in)
+		if _, found, err := idempotency.Claim(ctx, tx, e.OrganisationID, in.IdempotencyKey, "addEmployerContact", hash); err != nil || found {
+			return err
+		}
+		var id string
+		err = tx.QueryRow(ctx, `INSERT INTO employer_contact (employer_id, organisation_id, name, role, phone, email)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone, in.Email).Scan(&id)
+		if err != nil {
+			return db.MapError(err)
+		}
+		return idempotency.Store(ctx, tx, e.OrganisationID, in.IdempotencyKey, "addEmployerContact", hash, id)
 	})
 	if err != nil {
 		return Employer{}, fmt.Errorf("add employer contact: %w", err)
@@ -178,7 +186,7 @@ func (s *Store) AddContact(ctx context.Context, in ContactInput) (Employer, erro
 
 // AddNote adds a dated note signed by the caller and returns the employer. The author
 // comes from the authenticated caller, never from input, so a note cannot be forged.
-func (s *Store) AddNote(ctx context.Context, employerID, body string) (Employer, error) {
+func (s *Store) AddNote(ctx context.Context, employerID, body, idempotencyKey string) (Employer, error) {
 	caller, err := auth.Require(ctx)
 	if err != nil {
 		return Employer{}, err
@@ -193,11 +201,19 @@ func (s *Store) AddNote(ctx context.Context, employerID, body string) (Employer,
 		if e, err = getOne(ctx, tx, employerID, "input.employerId", ""); err != nil {
 			return err
 		}
+		hash := idempotency.Hash("addEmployerNote", []string{employerID, body})
+		if _, found, err := idempotency.Claim(ctx, tx, e.OrganisationID, idempotencyKey, "addEmployerNote", hash); err != nil || found {
+			return err
+		}
 		// created_at defaults to clock_timestamp(), so notes added in one transaction
 		// still come back in the order they were written.
-		_, err = tx.Exec(ctx, `INSERT INTO employer_note (employer_id, organisation_id, author, body)
-			VALUES ($1, $2, $3, $4)`, e.ID, e.OrganisationID, caller.Subject, body)
-		return db.MapError(err)
+		var id string
+		err = tx.QueryRow(ctx, `INSERT INTO employer_note (employer_id, organisation_id, author, body)
+			VALUES ($1, $2, $3, $4) RETURNING id`, e.ID, e.OrganisationID, caller.Subject, body).Scan(&id)
+		if err != nil {
+			return db.MapError(err)
+		}
+		return idempotency.Store(ctx, tx, e.OrganisationID, idempotencyKey, "addEmployerNote", hash, id)
 	})
 	if err != nil {
 		return Employer{}, fmt.Errorf("add employer note: %w", err)

@@ -193,7 +193,7 @@ func TestContactsAndNotes(t *testing.T) {
 		}
 	}
 	for _, body := range []string{"Första kontakt", "Två platser lediga", "Uppföljning"} {
-		if _, err := s.AddNote(caller, a.ID, body); err != nil {
+		if _, err := s.AddNote(caller, a.ID, body, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -232,11 +232,11 @@ func TestContactsAndNotes(t *testing.T) {
 		t.Fatalf("%d rows with another organisation (%v)", wrong, err)
 	}
 
-	_, err = s.AddNote(context.Background(), a.ID, "anonymous")
+	_, err = s.AddNote(context.Background(), a.ID, "anonymous", "")
 	if apperr.CodeOf(err) != apperr.Unauthenticated {
 		t.Fatalf("note without a caller: %v", err)
 	}
-	_, err = s.AddNote(caller, a.ID, " ")
+	_, err = s.AddNote(caller, a.ID, " ", "")
 	wantErr(t, err, apperr.Invalid, "input.body")
 	_, err = s.AddContact(caller, employer.ContactInput{EmployerID: "00000000-0000-0000-0000-000000000000", Name: "X"})
 	wantErr(t, err, apperr.NotFound, "input.employerId")
@@ -254,7 +254,7 @@ func pageAll(t *testing.T, s *employer.Store, org string, f employer.Filter, siz
 	var after *string
 	total := -1
 	for range 100 {
-		page, err := db.ParsePage(&size, after, 2)
+		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +320,7 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 	if _, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.PrivateCompany, Name: "Aaa först"}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := db.ParsePage(intp(3), &first.Cursors[2], 2)
+	page, _ := db.ParsePage(intp(3), &first.Cursors[2], db.KeyText, db.KeyUUID)
 	next, err := s.List(ctx, org, employer.Filter{}, page)
 	if err != nil {
 		t.Fatal(err)
@@ -381,7 +381,7 @@ func TestOtherTenantsEmployersAreInvisible(t *testing.T) {
 	wantErr(t, err, apperr.NotFound, "input.id")
 	_, err = s.AddContact(asB, employer.ContactInput{EmployerID: e.ID, Name: "X"})
 	wantErr(t, err, apperr.NotFound, "input.employerId")
-	_, err = s.AddNote(asB, e.ID, "x")
+	_, err = s.AddNote(asB, e.ID, "x", "")
 	wantErr(t, err, apperr.NotFound, "input.employerId")
 	if res, err := s.List(asB, orgA, employer.Filter{}, db.PageArgs{First: 5}); err != nil || res.TotalCount != 0 || len(res.Items) != 0 {
 		t.Fatalf("list of A as B: %+v, %v", res, err)

@@ -88,7 +88,7 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	err = tx.QueryRow(ctx, `SELECT id, eligibility_rule, subsidised, active FROM measure_type
 		WHERE organisation_id = $1 AND code = $2`, orgID, in.MeasureTypeCode).Scan(&m.id, &m.rule, &m.subsidised, &m.active)
 	if db.IsNoRows(err) {
-		return Enrolment{}, apperr.Invalidf("input.measureTypeCode", "unknown measure type for this organisation")
+		return Enrolment{}, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
 	}
 	if err != nil {
 		return Enrolment{}, err

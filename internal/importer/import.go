@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 )
@@ -19,6 +20,9 @@ type Result struct {
 	Imported int
 	Skipped  int
 	Bad      []LineError
+	// ParticipantIDs are the participants a participant import registered (for the
+	// audit log: who registered whom).
+	ParticipantIDs []string
 }
 
 // badRowsMessage is the INVALID error of an import that bad rows stopped.
@@ -162,10 +166,12 @@ func ImportParticipants(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 		res.Skipped = countLines(res.Bad)
 		for start := 0; start < len(good); start += participantChunk {
 			chunk := good[start:min(start+participantChunk, len(good))]
-			if err := insertParticipants(ctx, tx, orgID, chunk); err != nil {
+			ids, err := insertParticipants(ctx, tx, orgID, chunk, importedBy(ctx))
+			if err != nil {
 				return fmt.Errorf("import lines %d-%d: %w", chunk[0].Line, chunk[len(chunk)-1].Line, err)
 			}
 			res.Imported = start + len(chunk)
+			res.ParticipantIDs = append(res.ParticipantIDs, ids...)
 			if progress != nil {
 				progress(res.Imported, len(good))
 			}
@@ -202,7 +208,7 @@ func registeredNumbers(ctx context.Context, tx pgx.Tx, orgID string, rows []Part
 
 // insertParticipants writes one chunk with a statement per table (multi-row INSERT from
 // arrays: COPY does not go through row-level security), then a change event each.
-func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow) error {
+func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow, by string) ([]string, error) {
 	n := len(rows)
 	pnrs, given, family, gender := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	births := make([]time.Time, n)
@@ -215,27 +221,37 @@ func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []Par
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[]) AS u(pnr, given, family, gender, birth)
 		RETURNING personal_identity_number, id::text`, orgID, pnrs, given, family, gender, births)
 	if err != nil {
-		return db.MapError(err)
+		return nil, db.MapError(err)
 	}
 	ids := make(map[string]string, n)
+	list := make([]string, 0, n)
 	var pnr, id string
-	if _, err := pgx.ForEachRow(q, []any{&pnr, &id}, func() error { ids[pnr] = id; return nil }); err != nil {
-		return db.MapError(err)
+	if _, err := pgx.ForEachRow(q, []any{&pnr, &id}, func() error { ids[pnr] = id; list = append(list, id); return nil }); err != nil {
+		return nil, db.MapError(err)
 	}
-	if err := insertImportedAttributes(ctx, tx, orgID, rows, ids); err != nil {
-		return err
+	if err := insertImportedAttributes(ctx, tx, orgID, rows, ids, by); err != nil {
+		return nil, err
 	}
-	for _, r := range rows {
-		pid := ids[r.Input.PersonalIdentityNumber]
-		if err := changes.Record(ctx, tx, orgID, pid, "participant", pid, changes.Create); err != nil {
-			return err
-		}
+	// One change event per participant, in one statement (the loader reads them like
+	// any other write's).
+	if _, err := tx.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, u.id, 'participant', u.id, 'create' FROM unnest($2::uuid[]) AS u(id)`, orgID, list); err != nil {
+		return nil, fmt.Errorf("record changes: %w", err)
 	}
-	return nil
+	return list, nil
+}
+
+// importedBy names who imported, for the attribute sets' recorded_by: the API caller,
+// or the command line.
+func importedBy(ctx context.Context) string {
+	if p, ok := auth.From(ctx); ok && p.Subject != "" {
+		return ImportedBy + ":" + p.Subject
+	}
+	return ImportedBy + ":cli"
 }
 
 // insertImportedAttributes writes the first attribute set of the rows that gave one.
-func insertImportedAttributes(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow, ids map[string]string) error {
+func insertImportedAttributes(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow, ids map[string]string, by string) error {
 	var (
 		pids, district, region, education, distance []*string
 		from                                        []time.Time
@@ -266,6 +282,6 @@ func insertImportedAttributes(ctx context.Context, tx pgx.Tx, orgID string, rows
 		FROM unnest($2::uuid[], $3::date[], $4::text[], $5::text[], $6::boolean[], $7::boolean[], $8::boolean[],
 			$9::integer[], $10::text[], $11::text[])
 			AS u(pid, valid_from, district, region, newly_arrived, at_af, assistance, days, education, distance)`,
-		orgID, pids, from, district, region, newlyArrived, atAf, assistance, days, education, distance, ImportedBy)
+		orgID, pids, from, district, region, newlyArrived, atAf, assistance, days, education, distance, by)
 	return db.MapError(err)
 }

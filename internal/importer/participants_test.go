@@ -126,7 +126,7 @@ func TestImportParticipantsAllOrNothingThenSkip(t *testing.T) {
 	}
 	wantBirth := time.Date(1970, 1, 4, 0, 0, 0, 0, time.UTC)
 	if given != "Given3" || gender != "not_stated" || !birth.Equal(wantBirth) || !validFrom.Equal(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)) ||
-		district != "Gottsunda" || distance != "red" || !newlyArrived || !atAf || assistance || days != 3 || recordedBy != "import" {
+		district != "Gottsunda" || distance != "red" || !newlyArrived || !atAf || assistance || days != 3 || recordedBy != "import:cli" {
 		t.Errorf("row 3 stored as %s %s %v %v %s %s %v %v %v %d %s", given, gender, birth, validFrom, district, distance,
 			newlyArrived, atAf, assistance, days, recordedBy)
 	}

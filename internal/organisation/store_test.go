@@ -187,7 +187,7 @@ func listAll(t *testing.T, s *organisation.Store, org string, unit *string, size
 	var names []string
 	var after *string
 	for range 100 {
-		page, err := db.ParsePage(&size, after, 2)
+		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
 		if err != nil {
 			t.Fatal(err)
 		}

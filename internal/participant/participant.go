@@ -108,11 +108,16 @@ type UpdateInput struct {
 	Email        *string
 	CaseStatus   *CaseStatus
 	CaseworkerID *string
+	// ClearCaseworker leaves the participant without a caseworker; not with CaseworkerID.
+	ClearCaseworker bool
 }
 
 // Validate normalises the input and reports every bad field.
 func (in *UpdateInput) Validate() error {
 	var errs apperr.List
+	if in.ClearCaseworker && in.CaseworkerID != nil {
+		errs.Add(apperr.Invalidf("input.clearCaseworker", "give a caseworker or clear it, not both"))
+	}
 	for _, f := range []struct {
 		v     *string
 		field string

@@ -172,9 +172,10 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 			WHERE ($6::text IS NULL OR lower(cur.district) = lower($6)) AND ($7::text IS NULL OR cur.distance_category = $7)))`
 	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now())}
 	rows, err := s.pool.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
-		AND ($9::text IS NULL OR (p.family_name, p.given_name, p.id) > ($9, $10, $11::uuid))
-		ORDER BY p.family_name, p.given_name, p.id LIMIT $12`,
-		append(args, page.AfterValue(0), page.AfterValue(1), page.AfterValue(2), page.First+1)...)
+		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) >
+			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $9::uuid))
+		ORDER BY p.family_name, p.given_name, p.id LIMIT $10`,
+		append(args, page.AfterValue(0), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)
 	}
@@ -184,7 +185,10 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	}
 	out.Items, out.HasNextPage = db.Trim(items, page)
 	for _, p := range out.Items {
-		out.Cursors = append(out.Cursors, db.Cursor(p.FamilyName, p.GivenName, p.ID))
+		// The cursor is the id alone: names are personal data and must not travel in
+		// cursors (URLs, client logs). The sort key is looked up from the row; a page
+		// after a participant erased meanwhile is empty.
+		out.Cursors = append(out.Cursors, db.Cursor(p.ID))
 	}
 	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM participant p WHERE `+where, args...).Scan(&out.TotalCount)
 	return out, err
@@ -253,10 +257,11 @@ func (s *Store) Update(ctx context.Context, in UpdateInput) (Participant, error)
 		}
 		rows, err := tx.Query(ctx, `UPDATE participant SET given_name = coalesce($3, given_name),
 				family_name = coalesce($4, family_name), phone = coalesce($5, phone), email = coalesce($6, email),
-				case_status = coalesce($7, case_status), caseworker_id = coalesce($8, caseworker_id),
+				case_status = coalesce($7, case_status),
+				caseworker_id = CASE WHEN $9 THEN NULL ELSE coalesce($8, caseworker_id) END,
 				version = version + 1, updated_at = now()
 			WHERE id = $1 AND version = $2 RETURNING `+columns,
-			in.ID, in.Version, in.GivenName, in.FamilyName, in.Phone, in.Email, status, in.CaseworkerID)
+			in.ID, in.Version, in.GivenName, in.FamilyName, in.Phone, in.Email, status, in.CaseworkerID, in.ClearCaseworker)
 		if err != nil {
 			return db.MapError(err)
 		}

@@ -127,11 +127,16 @@ type UpdateInput struct {
 	Name        *string
 	EndDate     *time.Time
 	TargetGroup *string
+	// ClearEndDate removes the end date (an open-ended project); not with EndDate.
+	ClearEndDate bool
 }
 
 // Validate checks the input's own rules and trims its text.
 func (in *UpdateInput) Validate() error {
 	var errs apperr.List
+	if in.ClearEndDate && in.EndDate != nil {
+		errs.Add(apperr.Invalidf("input.clearEndDate", "give an end date or clear it, not both"))
+	}
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
 		in.Name = &n
@@ -193,6 +198,11 @@ func (in *CreateTargetInput) Validate() error {
 	if in.MeasureTypeCode != nil {
 		c := strings.TrimSpace(*in.MeasureTypeCode)
 		in.MeasureTypeCode = &c
+	}
+	// Referrals belong to the organisation, not to a measure, project or unit: a scope
+	// would be accepted and then silently ignored by Progress.
+	if in.Metric == Referrals && (in.MeasureTypeCode != nil || in.ProjectID != nil || in.UnitID != nil) {
+		errs.Add(apperr.Invalidf("input.metric", "a referrals target counts the whole organisation: leave out measure type, project and unit"))
 	}
 	if in.Total < 0 {
 		errs.Add(apperr.Invalidf("input.total", "total must not be negative"))

@@ -86,12 +86,12 @@ func (s *Store) UpdateProject(ctx context.Context, in UpdateInput) (Project, err
 	}
 	var p Project
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE project SET name = coalesce($3, name), end_date = coalesce($4, end_date),
+		rows, err := tx.Query(ctx, `UPDATE project SET name = coalesce($3, name), end_date = CASE WHEN $6 THEN NULL ELSE coalesce($4, end_date) END,
 				target_group = coalesce($5, target_group),
 				target_group_version = target_group_version + CASE WHEN $5 IS DISTINCT FROM target_group AND $5 IS NOT NULL THEN 1 ELSE 0 END,
 				version = version + 1
 			WHERE id = $1 AND version = $2 RETURNING `+projectColumns,
-			in.ID, in.Version, in.Name, in.EndDate, in.TargetGroup)
+			in.ID, in.Version, in.Name, in.EndDate, in.TargetGroup, in.ClearEndDate)
 		if err != nil {
 			return err
 		}

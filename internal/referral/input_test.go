@@ -37,7 +37,7 @@ func fields(err error) string {
 }
 
 func TestCreateInputListsEveryBadField(t *testing.T) {
-	now := day("2024-06-15").Add(23 * time.Hour)
+	now := day("2024-06-15").Add(21 * time.Hour) // 23:00 in Stockholm: still the 15th
 	for _, c := range []struct {
 		name string
 		in   referral.CreateInput

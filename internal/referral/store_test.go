@@ -233,7 +233,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 	var seen []string
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(3), after, 2)
+		page, err := db.ParsePage(ptr(3), after, db.KeyDate, db.KeyUUID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 	var seen []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, 2)
+		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
 		if err != nil {
 			t.Fatal(err)
 		}

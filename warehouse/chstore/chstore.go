@@ -6,6 +6,7 @@ package chstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -136,15 +137,8 @@ func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
 		if err != nil {
 			return done, err
 		}
-		// Statements are idempotent (IF NOT EXISTS), so a crash between them and the
-		// version row is repaired by running the file again.
-		for _, stmt := range splitStatements(string(body)) {
-			sctx, cancel := context.WithTimeout(ctx, CallTimeout)
-			err := conn.Exec(sctx, stmt)
-			cancel()
-			if err != nil {
-				return done, fmt.Errorf("clickhouse migration %s: %w", name, err)
-			}
+		if err := applyFile(ctx, conn, string(body)); err != nil {
+			return done, fmt.Errorf("clickhouse migration %s: %w", name, err)
 		}
 		bctx, cancel := context.WithTimeout(ctx, CallTimeout)
 		batch, err := conn.PrepareBatch(bctx, "INSERT INTO schema_migrations (version, name, applied_at)")
@@ -160,6 +154,46 @@ func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
 		done = append(done, v)
 	}
 	return done, nil
+}
+
+// applyFile runs a migration's statements. They are idempotent (IF NOT EXISTS; an
+// ADD COLUMN that finds its column already there counts as done), so a crash between
+// them and the version row is repaired by running the file again; and a file that
+// fails (ClickHouse 18.16 under concurrent DDL now and then answers a fresh table's
+// ALTER with "doesn't exist") is run again from the top, up to three times.
+func applyFile(ctx context.Context, conn driver.Conn, body string) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+		}
+		if err = applyStatements(ctx, conn, splitStatements(body)); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func applyStatements(ctx context.Context, conn driver.Conn, statements []string) error {
+	for _, stmt := range statements {
+		sctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := conn.Exec(sctx, stmt)
+		cancel()
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && columnExists(ex) {
+			continue // applied by an earlier run of the file
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnExists recognises "the column is already there": DUPLICATE_COLUMN (15) on
+// current servers, ILLEGAL_COLUMN (44) "already exists" on 18.16.
+func columnExists(ex *clickhouse.Exception) bool {
+	return ex.Code == 15 || (ex.Code == 44 && strings.Contains(ex.Message, "already exists"))
 }
 
 // splitStatements splits a file on semicolons at line ends, dropping comment lines.

@@ -98,8 +98,8 @@ type enrolmentColumns struct {
 	birth, entryNumber                                                          []uint16
 	start, exit, wioaDate                                                       []time.Time
 	exited, deleted, ageAtStart, municipal, jobEventStart, jobEventExit         []uint8
-	reentry, wioaExit, esfLast, esfComplete                                     []uint8
-	newly, returnedSA, kolada, wioaQ2, wioaQ4                                   []int8
+	wioaExit, esfLast, esfComplete                                              []uint8
+	newly, returnedSA, reentry, kolada, wioaQ2, wioaQ4                          []int8
 	jobStart, jobExit                                                           []int16
 	st                                                                          [4][]string
 	sa                                                                          [4][]int8

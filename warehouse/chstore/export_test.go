@@ -1,0 +1,4 @@
+package chstore
+
+// ApplyFile exposes applyFile to the external tests.
+var ApplyFile = applyFile
