@@ -3814,9 +3814,9 @@ enum Breakdown {
   AGE_BAND
   "Measure type (insats)."
   MEASURE
-  "Project (projekt)."
+  "Project (projekt), as organisation code/name."
   PROJECT
-  "Responsible unit (enhet)."
+  "Responsible unit (enhet), as organisation code/name."
   UNIT
   "Municipality (kommun)."
   MUNICIPALITY
@@ -3850,11 +3850,11 @@ enum OutcomeDefinitionKind {
   LASTING_ATTACHMENT
   "Social assistance in any of the 12 months after exit (åter till försörjningsstöd)."
   RETURNED_TO_SOCIAL_ASSISTANCE
-  "A new referral or enrolment within 12 months after exit (rundgång)."
+  "A new referral or enrolment within 12 months after exit (rundgång); 'no' is known only once the 12 months have passed."
   RE_ENTRY
   "The enrolment is the person's third entry or later (upprepade inskrivningar)."
   REPEATED_ENTRY
-  "Kolada / RKA: left a municipal labour-market measure for work or studies (resultat vid avslut)."
+  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut); a move into another measure within 31 days is not a leaving and is not counted."
   KOLADA_RESULT_AT_EXIT
   "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people."
   WIOA_EMPLOYED_Q2
@@ -3877,7 +3877,7 @@ enum EsfResult {
 "The definition and its parameters."
 input OutcomeDefinitionInput {
   kind: OutcomeDefinitionKind!
-  "For STATUS_AT, IN_WORK_OR_STUDIES, SELF_SUFFICIENT: months after the exit month (0-36)."
+  "Required for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT (0-36 months after the exit month; n counts only exits whose month +k has begun); refused for other kinds."
   monthsAfterExit: Int
   "For STATUS_AT and LASTING_ATTACHMENT: the statuses that count."
   statuses: [OutcomeStatus!]

@@ -410,7 +410,7 @@ type OutcomeBreakdown struct {
 // The definition and its parameters.
 type OutcomeDefinitionInput struct {
 	Kind OutcomeDefinitionKind `json:"kind"`
-	// For STATUS_AT, IN_WORK_OR_STUDIES, SELF_SUFFICIENT: months after the exit month (0-36).
+	// Required for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT (0-36 months after the exit month; n counts only exits whose month +k has begun); refused for other kinds.
 	MonthsAfterExit *int `json:"monthsAfterExit,omitempty"`
 	// For STATUS_AT and LASTING_ATTACHMENT: the statuses that count.
 	Statuses []OutcomeStatus `json:"statuses,omitempty"`
@@ -793,9 +793,9 @@ const (
 	BreakdownAgeBand Breakdown = "AGE_BAND"
 	// Measure type (insats).
 	BreakdownMeasure Breakdown = "MEASURE"
-	// Project (projekt).
+	// Project (projekt), as organisation code/name.
 	BreakdownProject Breakdown = "PROJECT"
-	// Responsible unit (enhet).
+	// Responsible unit (enhet), as organisation code/name.
 	BreakdownUnit Breakdown = "UNIT"
 	// Municipality (kommun).
 	BreakdownMunicipality Breakdown = "MUNICIPALITY"
@@ -1530,11 +1530,11 @@ const (
 	OutcomeDefinitionKindLastingAttachment OutcomeDefinitionKind = "LASTING_ATTACHMENT"
 	// Social assistance in any of the 12 months after exit (åter till försörjningsstöd).
 	OutcomeDefinitionKindReturnedToSocialAssistance OutcomeDefinitionKind = "RETURNED_TO_SOCIAL_ASSISTANCE"
-	// A new referral or enrolment within 12 months after exit (rundgång).
+	// A new referral or enrolment within 12 months after exit (rundgång); 'no' is known only once the 12 months have passed.
 	OutcomeDefinitionKindReEntry OutcomeDefinitionKind = "RE_ENTRY"
 	// The enrolment is the person's third entry or later (upprepade inskrivningar).
 	OutcomeDefinitionKindRepeatedEntry OutcomeDefinitionKind = "REPEATED_ENTRY"
-	// Kolada / RKA: left a municipal labour-market measure for work or studies (resultat vid avslut).
+	// Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut); a move into another measure within 31 days is not a leaving and is not counted.
 	OutcomeDefinitionKindKoladaResultAtExit OutcomeDefinitionKind = "KOLADA_RESULT_AT_EXIT"
 	// WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people.
 	OutcomeDefinitionKindWioaEmployedQ2 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2"

@@ -16,7 +16,9 @@ import (
 
 // CohortFromQuery reads a cohort from URL parameters: organisationId (repeatable;
 // default the caller's organisation), exitFrom and exitTo (YYYY-MM-DD, to exclusive),
-// measure (repeatable). Every organisation must be one the caller may read figures of.
+// measure (repeatable). Every organisation must be one the caller may read figures of,
+// and the period must pass analytics.ValidatePeriod, the rule every analytics query
+// applies, so that a period the export would refuse is a 400 before anything is audited.
 func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort, error) {
 	var errs apperr.List
 	c := analytics.Cohort{Label: "microdata", OrgIDs: q["organisationId"], MeasureCodes: q["measure"]}
@@ -31,21 +33,30 @@ func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort,
 			return c, auth.Forbidden("organisationId", "figures of this organisation")
 		}
 	}
+	parsed := true
 	day := func(name string) time.Time {
 		vs := q[name]
 		if len(vs) != 1 {
 			errs.Add(apperr.Invalidf(name, "%s is required once, as YYYY-MM-DD", name))
+			parsed = false
 			return time.Time{}
 		}
 		t, err := time.Parse("2006-01-02", vs[0])
 		if err != nil {
 			errs.Add(apperr.Invalidf(name, "%s must be a date YYYY-MM-DD", name))
+			parsed = false
 		}
 		return t
 	}
 	c.ExitFrom, c.ExitTo = day("exitFrom"), day("exitTo")
-	if !c.ExitFrom.IsZero() && !c.ExitTo.IsZero() && !c.ExitTo.After(c.ExitFrom) {
-		errs.Add(apperr.Invalidf("exitTo", "exitTo must be after exitFrom"))
+	if parsed {
+		if err := analytics.ValidatePeriod("exitFrom", "exitTo", c.ExitFrom, c.ExitTo); err != nil {
+			e, ok := apperr.As(err)
+			if !ok {
+				e = apperr.Invalidf("exitTo", "%s", err.Error())
+			}
+			errs.Add(e)
+		}
 	}
 	return c, errs.Err()
 }
@@ -96,8 +107,12 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 				w.Header().Del("Content-Disposition")
 				writeError(w, http.StatusServiceUnavailable, apperr.New(apperr.Unavailable, "", "the outcome warehouse could not answer; try again shortly"))
 			}
-			// Once rows have left, the status is sent: the log says the file is cut short.
 			zerolog.Ctx(ctx).Error().Err(err).Int64("bytes", cw.n).Msg("microdata export failed")
+			if cw.n > 0 {
+				// The status line has left: abort the response so the client sees a broken
+				// transfer, never a complete-looking but truncated file.
+				panic(http.ErrAbortHandler)
+			}
 		}
 	})
 }

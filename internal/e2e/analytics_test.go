@@ -88,8 +88,8 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 				key += strings.ToUpper(g.Value)
 			}
 			seen[key] = [4]int{f.N, f.Known, f.Count}
-			if f.DefinitionVersion == "" {
-				return false, "figure without a definition version"
+			if f.DefinitionVersion != "in-work-or-studies/1?k=6" {
+				return false, "definition version " + f.DefinitionVersion
 			}
 		}
 		for k, v := range want {
@@ -99,6 +99,19 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 		}
 		return true, ""
 	})
+
+	// A definition at +k needs its month, and a parameter the kind does not use is refused.
+	for _, c := range []struct{ definition, field string }{
+		{`{kind: IN_WORK_OR_STUDIES}`, "definition.monthsAfterExit"},
+		{`{kind: RE_ENTRY, horizons: [6]}`, "definition.horizons"},
+		{`{kind: KOLADA_RESULT_AT_EXIT, esfResult: EMPLOYED}`, "definition.esfResult"},
+	} {
+		errs := evaluator.MustFail(t, `query($a: CohortInput!) { outcomeFigures(cohorts: [$a], definition: `+c.definition+`) { n } }`,
+			map[string]any{"a": vars["a"]})
+		if errs[0].Code() != "INVALID" || errs[0].Field() != c.field {
+			t.Errorf("%s: %v, want INVALID on %s", c.definition, errs, c.field)
+		}
+	}
 
 	// Another municipality's evaluator, and a caseworker, cannot read them.
 	outsider := s.client(t, auth.Principal{Subject: "eva2", Role: auth.Evaluator, OrgID: other})
@@ -137,6 +150,8 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 	microdataRows(t, s, auth.Principal{Subject: "eva2", Role: auth.Evaluator, OrgID: other},
 		"organisationId="+org+"&exitFrom=2018-01-01&exitTo=2019-01-01", http.StatusForbidden)
 	microdataRows(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "exitFrom=2018-13-01&exitTo=2019-01-01", http.StatusBadRequest)
+	// A period the warehouse cannot hold is refused like a malformed one: 400, not 503.
+	microdataRows(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "exitFrom=1900-01-01&exitTo=1950-01-01", http.StatusBadRequest)
 }
 
 func describeCounts(c [4]int) string { return fmt.Sprintf("n=%d known=%d count=%d", c[0], c[1], c[2]) }

@@ -6,9 +6,14 @@
 -- unknown / -1 where nothing was observed or the month has not come yet. Statuses are
 -- stored as small codes (snapshot.StatusCodes: 0 unknown, 1 unsubsidised_employment_full,
 -- ...): reading an element of an Array(String) is ten times slower on 18.16.
--- Facts that may be unknown are Int8: -1 unknown, 0 no, 1 yes. WIOA and ESF count
--- people, not enrolments: their figures sit on the row of the last enrolment of a WIOA
--- exit (wioa_exit = 1) or of an ESF record (esf_last_spell = 1).
+-- Facts that may be unknown are Int8: -1 unknown, 0 no, 1 yes. reentry_12 is the
+-- re-entry fact as of the load's month (no re-entry is known only once the 12-month
+-- window has passed). kolada_work_or_studies is also -2: the exit is not a leaving (the
+-- person moved on to another of our measures), so the enrolment is outside the Kolada
+-- indicator's population. WIOA and ESF count people, not enrolments: their figures sit
+-- on the row of the last enrolment of a closed WIOA period of participation
+-- (wioa_exit = 1; queries count it once wioa_exit_date + 90 days has come) or of an ESF
+-- record (esf_last_spell = 1).
 ALTER TABLE enrolment_outcome
     ADD COLUMN org_code String DEFAULT '',
     ADD COLUMN age_at_start UInt8 DEFAULT 0,
@@ -29,7 +34,7 @@ ALTER TABLE enrolment_outcome
     ADD COLUMN job_months_from_exit Int16 DEFAULT -1,
     ADD COLUMN job_event_from_exit UInt8 DEFAULT 0,
     ADD COLUMN returned_sa_12 Int8 DEFAULT -1,
-    ADD COLUMN reentry_12 UInt8 DEFAULT 0,
+    ADD COLUMN reentry_12 Int8 DEFAULT -1,
     ADD COLUMN entry_number UInt16 DEFAULT 0,
     ADD COLUMN kolada_work_or_studies Int8 DEFAULT -1,
     ADD COLUMN sus_before String DEFAULT '',

@@ -14,6 +14,11 @@
 // Oracle (oracle.go) recomputes every figure in Go from PostgreSQL so that tests can
 // require the two to agree.
 //
+// Which exits a figure counts depends on the day it is asked on (Today; by default the
+// current UTC date): figures at +k months count only exits whose month exit + k has
+// begun, WIOA only exits established 90 days before. That day is a bound argument
+// computed in Go, never the server's today(), so that tests are deterministic.
+//
 // SQL safety: the text of every statement is built from this package's own constants
 // (whitelisted column expressions, integers it has validated and formatted itself, such
 // as months, horizons and the warehouse's status codes of validated status names);
@@ -38,7 +43,9 @@ import (
 )
 
 // Dimension is a characteristic figures can be broken down by. Only the values below
-// exist; each maps to a fixed SQL expression.
+// exist; each maps to a fixed SQL expression. PROJECT and UNIT values are the
+// organisation's code and the name, "uppsala/Stöd till arbete" (empty: none recorded),
+// because a name alone would merge same-named units of different municipalities.
 type Dimension string
 
 // The breakdowns (issue 5): characteristics at the start of the measure, and the exit
@@ -47,8 +54,8 @@ const (
 	DimGender           Dimension = "GENDER"
 	DimAgeBand          Dimension = "AGE_BAND" // age band at start; ESF figures use ESF's entry bands
 	DimMeasure          Dimension = "MEASURE"
-	DimProject          Dimension = "PROJECT"
-	DimUnit             Dimension = "UNIT"
+	DimProject          Dimension = "PROJECT"      // "org code/name", e.g. "uppsala/Kvinna hälsa arbete"; "" none
+	DimUnit             Dimension = "UNIT"         // "org code/name", e.g. "uppsala/Stöd till arbete"; "" none
 	DimMunicipality     Dimension = "MUNICIPALITY" // the organisation's code
 	DimNewlyArrived     Dimension = "NEWLY_ARRIVED"
 	DimBirthRegion      Dimension = "BIRTH_REGION"
@@ -85,8 +92,8 @@ var dimensionSQL = map[Dimension]string{
 	DimGender:           "gender",
 	DimAgeBand:          "age_band",
 	DimMeasure:          "measure_code",
-	DimProject:          "project",
-	DimUnit:             "unit",
+	DimProject:          "if(project = '', '', concat(org_code, '/', project))",
+	DimUnit:             "if(unit = '', '', concat(org_code, '/', unit))",
 	DimMunicipality:     "org_code",
 	DimNewlyArrived:     "multiIf(newly_arrived = 1, 'yes', newly_arrived = 0, 'no', 'unknown')",
 	DimBirthRegion:      "birth_region",
@@ -146,17 +153,57 @@ func (c Cohort) validate(field string) error {
 	if len(c.OrgIDs) == 0 {
 		return apperr.Invalidf(field+".orgIds", "no organisation to report on")
 	}
-	if c.ExitFrom.IsZero() || c.ExitTo.IsZero() {
-		return apperr.Invalidf(field, "the exit period needs both ends")
+	return ValidatePeriod(field, field, c.ExitFrom, c.ExitTo)
+}
+
+// ValidatePeriod checks an exit period [from, to) by the rule every query of this
+// package applies to its cohorts: both ends given; from before to as calendar dates (the
+// clock time and location are ignored); within 1970-2105, the years a ClickHouse Date
+// holds. The error is INVALID and names fromField or toField, whichever end is at
+// fault (toField for an empty period). Callers that read a period from elsewhere (the
+// microdata endpoint's URL) use it to refuse a bad period before doing anything else.
+func ValidatePeriod(fromField, toField string, from, to time.Time) error {
+	switch {
+	case from.IsZero():
+		return apperr.Invalidf(fromField, "the exit period needs both ends")
+	case to.IsZero():
+		return apperr.Invalidf(toField, "the exit period needs both ends")
 	}
-	from, to := calendarDay(c.ExitFrom), calendarDay(c.ExitTo)
-	if !from.Before(to) {
-		return apperr.Invalidf(field, "the exit period is empty (%s to %s)", dateText(from), dateText(to))
-	}
-	if from.Year() < 1970 || to.Year() > 2105 {
-		return apperr.Invalidf(field, "the exit period must lie within 1970-2105")
+	f, t := calendarDay(from), calendarDay(to)
+	switch {
+	case !f.Before(t):
+		return apperr.Invalidf(toField, "the exit period is empty (%s to %s)", dateText(f), dateText(t))
+	case f.Year() < 1970:
+		return apperr.Invalidf(fromField, "the exit period must lie within 1970-2105")
+	case t.Year() > 2105:
+		return apperr.Invalidf(toField, "the exit period must lie within 1970-2105")
 	}
 	return nil
+}
+
+// Option sets how Figures (and Oracle.Figures) is asked.
+type Option func(*settings)
+
+type settings struct {
+	today time.Time // a calendar date, UTC midnight
+}
+
+// Today sets the day the figures are asked on; by default it is the current date (UTC).
+// It decides which rows are counted at all: a figure at +k months (STATUS_AT,
+// IN_WORK_OR_STUDIES, SELF_SUFFICIENT, and LASTING at its largest horizon) counts only
+// exits whose calendar month exit + k has begun by it, and WIOA counts only exits with
+// exit date + 90 days on or before it. Tests set it so that their figures do not move
+// with the calendar. Only its calendar date is used.
+func Today(t time.Time) Option {
+	return func(s *settings) { s.today = calendarDay(t) }
+}
+
+func settingsOf(opts []Option, defaultToday time.Time) settings {
+	s := settings{today: calendarDay(defaultToday)}
+	for _, o := range opts {
+		o(&s)
+	}
+	return s
 }
 
 func validateCohorts(cohorts []Cohort) error {

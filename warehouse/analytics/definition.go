@@ -16,24 +16,29 @@ type Kind string
 
 // The definitions (DOMAIN.md, "Definitions used in reports" and "Official indicators").
 const (
-	// KindStatusAt: the status in calendar month exit + K is one of Statuses.
+	// KindStatusAt: the status in calendar month exit + K is one of Statuses. Counts
+	// only exits whose month exit + K has begun by the query's day (Today), as do
+	// KindInWorkOrStudies and KindSelfSufficient (outcomes.Due).
 	KindStatusAt Kind = "STATUS_AT"
 	// KindInWorkOrStudies: outcomes.InWorkOrStudies at +K.
 	KindInWorkOrStudies Kind = "IN_WORK_OR_STUDIES"
 	// KindSelfSufficient: outcomes.SelfSufficient at +K.
 	KindSelfSufficient Kind = "SELF_SUFFICIENT"
-	// KindLasting: outcomes.Lasting with Definition.Lasting (nil: the default).
+	// KindLasting: outcomes.Lasting with Definition.Lasting (nil: the default). Counts
+	// only exits whose month exit + (largest horizon) has begun by the query's day.
 	KindLasting Kind = "LASTING"
 	// KindReturnedToSA12: outcomes.ReturnedToSocialAssistance.
 	KindReturnedToSA12 Kind = "RETURNED_TO_SA_12"
-	// KindReentry12: outcomes.ReEntry.
+	// KindReentry12: outcomes.ReEntryAsOf as of the month the warehouse was loaded in.
 	KindReentry12 Kind = "REENTRY_12"
 	// KindRepeatedEntry: outcomes.EntryNumber >= outcomes.RepeatedEntryWarning (always known).
 	KindRepeatedEntry Kind = "REPEATED_ENTRY"
-	// KindKoladaResultAtExit: outcomes.KoladaResultAtExit.
+	// KindKoladaResultAtExit: outcomes.KoladaResultAtExit over the exits that are a
+	// leaving; the others are not counted at all (not in n).
 	KindKoladaResultAtExit Kind = "KOLADA_RESULT_AT_EXIT"
 	// KindWIOAQ2 / KindWIOAQ4: employment in the 2nd / 4th quarter after the exit quarter,
-	// per WIOA exit (people, not enrolments), cohort on the WIOA exit date.
+	// per WIOA exit (people, not enrolments), cohort on the WIOA exit date; only exits
+	// established by the query's day (outcomes.WIOAExit.EstablishedBy).
 	KindWIOAQ2 Kind = "WIOA_Q2"
 	KindWIOAQ4 Kind = "WIOA_Q4"
 	// KindESFImmediate / KindESFSixMonth: the share of ESF records (people per
@@ -59,10 +64,12 @@ var esfImmediateValues = []string{outcomes.ESFResultEmployed, outcomes.ESFInEduc
 var esfSixMonthValues = []string{outcomes.ESFResultEmployed, outcomes.ESFImprovedSituation, outcomes.ESFNone}
 
 // Definition chooses what a figure counts.
+//
+// A parameter given to a kind that does not use it is refused (INVALID), never ignored.
 type Definition struct {
 	Kind Kind
 	// K is the month after the exit month (0..snapshot.MonthsAfterExit) of STATUS_AT,
-	// IN_WORK_OR_STUDIES and SELF_SUFFICIENT.
+	// IN_WORK_OR_STUDIES and SELF_SUFFICIENT; part of their versions ("?k=6").
 	K int
 	// Statuses are the status codes that count for STATUS_AT (at least one; never
 	// "unknown").
@@ -129,8 +136,42 @@ func sortedUnique(xs []string) []string {
 	return slices.Compact(out)
 }
 
+// usesK, usesStatuses, usesLasting and usesResults say which parameters a kind reads.
+func usesK(k Kind) bool {
+	return k == KindStatusAt || k == KindInWorkOrStudies || k == KindSelfSufficient
+}
+
+func usesStatuses(k Kind) bool { return k == KindStatusAt }
+
+func usesLasting(k Kind) bool { return k == KindLasting }
+
+func usesResults(k Kind) bool { return k == KindESFImmediate || k == KindESFSixMonth }
+
+// unusedParameters refuses a parameter given to a kind that does not read it.
+func unusedParameters(d Definition) error {
+	switch {
+	case d.K != 0 && !usesK(d.Kind):
+		return apperr.Invalidf("definition.k", "%s has no months after exit", d.Kind)
+	case len(d.Statuses) > 0 && !usesStatuses(d.Kind):
+		return apperr.Invalidf("definition.statuses", "%s takes no statuses", d.Kind)
+	case d.Lasting != nil && !usesLasting(d.Kind):
+		return apperr.Invalidf("definition.lasting", "%s takes no lasting-attachment parameters", d.Kind)
+	case len(d.Results) > 0 && !usesResults(d.Kind):
+		return apperr.Invalidf("definition.results", "%s takes no ESF results", d.Kind)
+	}
+	return nil
+}
+
+// withK is a version with the month after exit as its first parameter.
+func withK(version string, k int) string { return version + "?k=" + strconv.Itoa(k) }
+
 func compile(d Definition) (compiled, error) {
 	c := compiled{def: d}
+	if slices.Contains(Kinds, d.Kind) {
+		if err := unusedParameters(d); err != nil {
+			return c, err
+		}
+	}
 	switch d.Kind {
 	case KindStatusAt:
 		if err := validK(d.K); err != nil {
@@ -145,8 +186,9 @@ func compile(d Definition) (compiled, error) {
 			}
 		}
 		c.statuses = sortedUnique(d.Statuses)
-		// The status list is part of what the figure means, so it is part of its label.
-		c.version = outcomes.StatusAfterExitVersion + "?s=" + strings.Join(c.statuses, ",")
+		// The month and the status list are part of what the figure means, so they are
+		// part of its label.
+		c.version = withK(outcomes.StatusAfterExitVersion, d.K) + "&s=" + strings.Join(c.statuses, ",")
 	case KindInWorkOrStudies:
 		if err := validK(d.K); err != nil {
 			return c, err
@@ -156,12 +198,12 @@ func compile(d Definition) (compiled, error) {
 				c.statuses = append(c.statuses, s)
 			}
 		}
-		c.version = outcomes.InWorkOrStudiesVersion
+		c.version = withK(outcomes.InWorkOrStudiesVersion, d.K)
 	case KindSelfSufficient:
 		if err := validK(d.K); err != nil {
 			return c, err
 		}
-		c.version = outcomes.SelfSufficientVersion
+		c.version = withK(outcomes.SelfSufficientVersion, d.K)
 	case KindLasting:
 		lp := outcomes.DefaultLastingParams()
 		if d.Lasting != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -88,8 +89,9 @@ func makeFigure(cohort string, group []GroupValue, c counts, version string) Fig
 // dimensions, in one ClickHouse query. The result holds, per cohort in the given order,
 // the total (Group nil) and then one figure per non-empty group, ordered by the group's
 // values. For ESF definitions, records with missing data count in the totals only, so
-// the groups may sum to less than the total.
-func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension) ([]Figure, error) {
+// the groups may sum to less than the total. Which rows count depends on the day the
+// figures are asked on (Today; by default the current date): see compiled.population.
+func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
 	c, err := compile(def)
 	if err != nil {
 		return nil, err
@@ -100,7 +102,7 @@ func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Defini
 	if err := validateCohorts(cohorts); err != nil {
 		return nil, err
 	}
-	query, args := figuresSQL(cohorts, c, by)
+	query, args := figuresSQL(cohorts, c, by, settingsOf(opts, time.Now().UTC()).today)
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
 	rows, err := conn.Query(cctx, query, args...)

@@ -27,7 +27,8 @@ const (
 // jobs) is e1, e2, e3; cohort B (o1, 2018, work practice) is e4 and e9. The other rows
 // must stay out: e5 exits in 2019, e6 belongs to o2, e7 is running, e8 was deleted by a
 // later tombstone, e9's first version (an extra job) was replaced, e10 exited in 2017
-// (but its WIOA exit is in 2018).
+// (but its WIOA exit is in 2018). handToday is late enough for every month and WIOA
+// exit of the 2018 exits to count; TestFiguresCountOnlyDueRows moves it.
 func handRows(t *testing.T) driver.Conn {
 	t.Helper()
 	conn, _ := testenv.ClickHouse(t)
@@ -50,7 +51,9 @@ func handRows(t *testing.T) driver.Conn {
 	e3 := newRow("o1", "e3", day(2018, 11, 2)).at(6, seeking, 1)
 	e3.AgeBand = "25_29"
 	e3.JobMonthsFromStart, e3.JobEventFromStart, e3.JobMonthsFromExit, e3.JobEventFromExit = 15, 0, 7, 0
-	e3.ReturnedSA12, e3.Reentry12, e3.EntryNumber, e3.Kolada, e3.SUSBefore, e3.SUSAfter = 1, 0, 4, 0, "other", "seeking_work"
+	// e3's re-entry window was still open at the load, and its exit was a move into
+	// another of our measures: outside the Kolada population.
+	e3.ReturnedSA12, e3.Reentry12, e3.EntryNumber, e3.Kolada, e3.SUSBefore, e3.SUSAfter = 1, -1, 4, snapshot.KoladaNotLeft, "other", "seeking_work"
 	e3.WIOAExit, e3.WIOAExitDate, e3.WIOAQ2, e3.WIOAQ4 = 1, day(2018, 11, 2), 0, 0
 	e3.ESFLastSpell, e3.ESFEntryAgeBand, e3.ESFImmediate, e3.ESFSixMonth, e3.ESFComplete = 1, "30_54", "job_searching", "none", 1
 
@@ -61,6 +64,7 @@ func handRows(t *testing.T) driver.Conn {
 
 	e5 := newRow("o1", "e5", day(2019, 2, 1)).at(6, studies, 0)
 	e6 := newRow("o2", "e6", day(2018, 5, 5)).at(6, studies, 0)
+	e6.Unit = "Stöd till arbete" // same name as e1's unit, another municipality
 	e7 := newRow("o1", "e7", snapshot.Epoch)
 	e7.Exited, e7.Start, e7.StatusAfter, e7.SAAfter = 0, day(2018, 1, 1), nil, nil
 	e8 := newRow("o1", "e8", day(2018, 4, 4)).at(6, studies, 0)
@@ -79,6 +83,8 @@ func handRows(t *testing.T) driver.Conn {
 	insert(t, conn, e8gone, e9)
 	return conn
 }
+
+var handToday = day(2021, 1, 1)
 
 var (
 	cohortA = Cohort{Label: "extra jobs 2018", OrgIDs: []string{"o1"}, ExitFrom: day(2018, 1, 1), ExitTo: day(2019, 1, 1), MeasureCodes: []string{"extra_job"}}
@@ -115,7 +121,7 @@ func TestFiguresOnHandRows(t *testing.T) {
 	ctx := context.Background()
 	run := func(cohorts []Cohort, def Definition, by ...Dimension) ([]Figure, string) {
 		t.Helper()
-		got, err := Figures(ctx, conn, cohorts, def, by)
+		got, err := Figures(ctx, conn, cohorts, def, by, Today(handToday))
 		if err != nil {
 			t.Fatalf("%s: %v", def.Kind, err)
 		}
@@ -143,7 +149,12 @@ func TestFiguresOnHandRows(t *testing.T) {
 		fig{"both municipalities", "code-o2/2018-05", 1, 1, 1})
 	got, v = run([]Cohort{cohortA}, InWorkOrStudiesAt(3), DimNewlyArrived, DimProject)
 	checkFigures(t, "+3 by newly arrived and project", got, v,
-		fig{A, "", 3, 1, 1}, fig{A, "no/", 1, 0, 0}, fig{A, "unknown/", 1, 0, 0}, fig{A, "yes/Kvinna hälsa arbete", 1, 1, 1})
+		fig{A, "", 3, 1, 1}, fig{A, "no/", 1, 0, 0}, fig{A, "unknown/", 1, 0, 0}, fig{A, "yes/code-o1/Kvinna hälsa arbete", 1, 1, 1})
+	// Units of the same name in two municipalities stay apart.
+	got, v = run([]Cohort{both}, InWorkOrStudiesAt(6), DimUnit)
+	checkFigures(t, "+6 by unit, two municipalities", got, v,
+		fig{"both municipalities", "", 4, 3, 2}, fig{"both municipalities", "", 2, 1, 0},
+		fig{"both municipalities", "code-o1/Stöd till arbete", 1, 1, 1}, fig{"both municipalities", "code-o2/Stöd till arbete", 1, 1, 1})
 
 	got, v = run([]Cohort{cohortA, cohortB}, StatusAt(12, studies))
 	checkFigures(t, "status at +12 is studies", got, v, fig{A, "", 3, 2, 1}, fig{B, "", 2, 2, 2})
@@ -158,11 +169,11 @@ func TestFiguresOnHandRows(t *testing.T) {
 	got, v = run([]Cohort{cohortA, cohortB}, Definition{Kind: KindReturnedToSA12})
 	checkFigures(t, "returned to social assistance", got, v, fig{A, "", 3, 2, 1}, fig{B, "", 2, 2, 1})
 	got, v = run([]Cohort{cohortA, cohortB}, Definition{Kind: KindReentry12})
-	checkFigures(t, "re-entry", got, v, fig{A, "", 3, 3, 1}, fig{B, "", 2, 2, 1})
+	checkFigures(t, "re-entry (e3's window still open)", got, v, fig{A, "", 3, 2, 1}, fig{B, "", 2, 2, 1})
 	got, v = run([]Cohort{cohortA, cohortB}, Definition{Kind: KindRepeatedEntry})
 	checkFigures(t, "repeated entry", got, v, fig{A, "", 3, 3, 2}, fig{B, "", 2, 2, 0})
 	got, v = run([]Cohort{cohortA, cohortB}, Definition{Kind: KindKoladaResultAtExit})
-	checkFigures(t, "Kolada", got, v, fig{A, "", 3, 3, 1}, fig{B, "", 2, 2, 2})
+	checkFigures(t, "Kolada (e3 did not leave: not in n)", got, v, fig{A, "", 2, 2, 1}, fig{B, "", 2, 2, 2})
 
 	// WIOA: people with a WIOA exit in the period (e10 too, whose own enrolment ended in 2017).
 	got, v = run([]Cohort{cohortA}, Definition{Kind: KindWIOAQ2}, DimExitQuarter)
@@ -188,11 +199,63 @@ func TestFiguresOnHandRows(t *testing.T) {
 			if d == DimGender {
 				by = []Dimension{d, DimExitQuarter, DimAgeBand}
 			}
-			if _, err := Figures(ctx, conn, []Cohort{cohortA, cohortB}, def, by); err != nil {
+			if _, err := Figures(ctx, conn, []Cohort{cohortA, cohortB}, def, by, Today(handToday)); err != nil {
 				t.Errorf("%s by %s: %v", def.Kind, d, err)
 			}
 		}
 	}
+}
+
+// A figure at +k counts only the exits whose month exit + k has begun by the query's day
+// (LASTING: its largest horizon), and WIOA only exits 90 days before it. Cohort A's exits
+// are in March (e1), June (e2) and November 2018 (e3); its WIOA exits on 10 January
+// (e10), 15 March (e1), 2 November (e3) and 20 December 2018 (e2).
+func TestFiguresCountOnlyDueRows(t *testing.T) {
+	conn := handRows(t)
+	ctx := context.Background()
+	A := cohortA.Label
+	run := func(today time.Time, def Definition) []Figure {
+		t.Helper()
+		got, err := Figures(ctx, conn, []Cohort{cohortA}, def, nil, Today(today))
+		if err != nil {
+			t.Fatalf("%s: %v", def.Kind, err)
+		}
+		return got
+	}
+	for _, c := range []struct {
+		today time.Time
+		def   Definition
+		want  fig
+	}{
+		// +6: e3's May 2019 has begun on 1 May, not on 30 April.
+		{day(2019, 4, 30), InWorkOrStudiesAt(6), fig{A, "", 2, 1, 1}},
+		{day(2019, 5, 1), InWorkOrStudiesAt(6), fig{A, "", 3, 2, 1}},
+		{day(2019, 4, 30), SelfSufficientAt(6), fig{A, "", 2, 1, 1}},
+		{day(2018, 8, 31), SelfSufficientAt(6), fig{A, "", 0, 0, 0}},
+		{day(2018, 9, 1), SelfSufficientAt(6), fig{A, "", 1, 1, 1}},
+		// +12: e1 in March 2019, e2 in June 2019, e3 in November 2019.
+		{day(2019, 5, 31), StatusAt(12, studies), fig{A, "", 1, 1, 1}},
+		{day(2019, 6, 1), StatusAt(12, studies), fig{A, "", 2, 2, 1}},
+		{day(2019, 6, 1), LastingAttachment(nil), fig{A, "", 2, 1, 1}},
+		{day(2019, 11, 1), LastingAttachment(nil), fig{A, "", 3, 2, 1}},
+		// Only the largest horizon decides: +6 alone is due for e3 in May 2019.
+		{day(2019, 5, 1), LastingAttachment(&outcomes.LastingParams{Horizons: []int{6}, Statuses: []string{seeking, unsubFull}}), fig{A, "", 3, 2, 2}},
+		// WIOA: e2's exit of 20 December 2018 counts from 20 March 2019 (90 days).
+		{day(2019, 3, 19), Definition{Kind: KindWIOAQ2}, fig{A, "", 3, 3, 2}},
+		{day(2019, 3, 20), Definition{Kind: KindWIOAQ2}, fig{A, "", 4, 3, 2}},
+		{day(2018, 4, 9), Definition{Kind: KindWIOAQ2}, fig{A, "", 0, 0, 0}},
+		{day(2018, 4, 10), Definition{Kind: KindWIOAQ2}, fig{A, "", 1, 1, 1}}, // e10: 10 January + 90 days
+		// Facts that do not wait for a month are counted whatever the day.
+		{day(2018, 12, 1), Definition{Kind: KindRepeatedEntry}, fig{A, "", 3, 3, 2}},
+		{day(2018, 12, 1), Definition{Kind: KindKoladaResultAtExit}, fig{A, "", 2, 2, 1}},
+	} {
+		v, _ := c.def.Version()
+		checkFigures(t, fmt.Sprintf("%s on %s", v, c.today.Format("2006-01-02")), run(c.today, c.def), v, c.want)
+	}
+	// The clock's time of day and location do not matter, only the date.
+	late := time.Date(2019, 4, 30, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600))
+	checkFigures(t, "30 April, late in the evening west of Greenwich", run(late, InWorkOrStudiesAt(6)),
+		"in-work-or-studies/1?k=6", fig{A, "", 2, 1, 1})
 }
 
 func TestSurvivalOnHandRows(t *testing.T) {
@@ -386,9 +449,10 @@ func TestMonthDefinitionsMatchOutcomesExhaustively(t *testing.T) {
 		}
 		var known, count int
 		for _, f := range got[1:] {
-			want := c.eval(persons[f.Group[0].Value])
+			id := strings.TrimPrefix(f.Group[0].Value, "code-lx/") // PROJECT is "org code/name"
+			want := c.eval(persons[id])
 			if f.N != 1 || (f.Known == 1) != want.Known || (f.Count == 1) != (want.Known && want.Value) {
-				t.Errorf("%s, %s: got n %d known %d count %d, outcomes says %+v", name, f.Group[0].Value, f.N, f.Known, f.Count, want)
+				t.Errorf("%s, %s: got n %d known %d count %d, outcomes says %+v", name, id, f.N, f.Known, f.Count, want)
 			}
 			known, count = known+f.Known, count+f.Count
 		}

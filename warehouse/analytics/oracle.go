@@ -19,8 +19,10 @@ import (
 // it as the PostgreSQL-side cost of a figure.
 //
 // It reads everything in PostgreSQL as of the month AsOf ("as of" a month means: the
-// observations of months up to and including it, and WIOA exits established by its
-// last day), which is how the loader builds the warehouse in that month. Its conversion
+// observations of months up to and including it, and re-entry as known on its first
+// day), which is how the loader builds the warehouse in that month; and it answers as
+// on the day Today (which rows are due, which WIOA exits are established; see
+// Figures' Today option), as the warehouse's queries do. Its conversion
 // of PostgreSQL rows into outcomes values is written here on purpose, independently of
 // the loader's (warehouse/snapshot), so that a mistake in either shows up as a
 // difference. The characteristics at the start of a measure follow DOMAIN.md: the
@@ -29,6 +31,7 @@ import (
 // full years on the start date in the bands of AgeBandOf.
 type Oracle struct {
 	AsOf   time.Time // first day of the as-of month
+	Today  time.Time // the day figures are asked on, unless Figures is given Today
 	people []*oraclePerson
 }
 
@@ -63,9 +66,10 @@ type oracleReferral struct {
 }
 
 // LoadOracle reads every participant's history from PostgreSQL in one consistent
-// snapshot. pg must see every organisation (a system pool, db.Connect).
+// snapshot, as the loader would at the moment asOf: AsOf is its month, Today its date.
+// pg must see every organisation (a system pool, db.Connect).
 func LoadOracle(ctx context.Context, pg *pgxpool.Pool, asOf time.Time) (*Oracle, error) {
-	o := &Oracle{AsOf: outcomes.MonthOf(asOf)}
+	o := &Oracle{AsOf: outcomes.MonthOf(asOf), Today: calendarDay(asOf)}
 	tx, err := pg.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("oracle: begin: %w", err)
@@ -292,9 +296,9 @@ func (o *Oracle) value(d Dimension, r oracleRow) string {
 	case DimMeasure:
 		return r.enrol.e.MeasureCode
 	case DimProject:
-		return r.enrol.project
+		return orgAndName(r.person.orgCode, r.enrol.project)
 	case DimUnit:
-		return r.enrol.unit
+		return orgAndName(r.person.orgCode, r.enrol.unit)
 	case DimMunicipality:
 		return r.person.orgCode
 	case DimNewlyArrived:
@@ -332,6 +336,14 @@ func (o *Oracle) value(d Dimension, r oracleRow) string {
 	panic("oracle: dimension " + string(d))
 }
 
+// orgAndName is a project's or unit's breakdown value: "code/name", or empty when none.
+func orgAndName(orgCode, name string) string {
+	if name == "" {
+		return ""
+	}
+	return orgCode + "/" + name
+}
+
 func (o *Oracle) inCohort(c Cohort, r oracleRow) bool {
 	d := calendarDay(r.date)
 	return slices.Contains(c.OrgIDs, r.person.orgID) &&
@@ -339,16 +351,16 @@ func (o *Oracle) inCohort(c Cohort, r oracleRow) bool {
 		(len(c.MeasureCodes) == 0 || slices.Contains(c.MeasureCodes, r.enrol.e.MeasureCode))
 }
 
-// rows returns the rows a definition counts, over every organisation.
-func (o *Oracle) rows(c compiled) []oracleRow {
+// rows returns the rows a definition counts on the day today, over every organisation.
+func (o *Oracle) rows(c compiled, today time.Time) []oracleRow {
 	var out []oracleRow
 	for _, op := range o.people {
 		p := op.p
 		ageBand := func(e outcomes.Enrolment) string { return AgeBandOf(fullYears(p.BirthDate, e.Start)) }
 		switch c.source {
 		case sourceWIOA:
-			lastDay := o.AsOf.AddDate(0, 1, -1)
-			for _, x := range outcomes.WIOAExits(p, lastDay) {
+			// Exits established by today: 90 days without service have passed.
+			for _, x := range outcomes.WIOAExits(p, today) {
 				oe := op.enrolments[x.EnrolmentIDs[len(x.EnrolmentIDs)-1]]
 				f := x.EmployedQ2
 				if c.def.Kind == KindWIOAQ4 {
@@ -372,7 +384,7 @@ func (o *Oracle) rows(c compiled) []oracleRow {
 			}
 		default:
 			for _, e := range p.Enrolments {
-				if e.End == nil {
+				if e.End == nil || !o.counted(c, p, e, today) {
 					continue
 				}
 				out = append(out, oracleRow{person: op, enrol: op.enrolments[e.ID], date: *e.End, ageBand: ageBand(e),
@@ -381,6 +393,23 @@ func (o *Oracle) rows(c compiled) []oracleRow {
 		}
 	}
 	return out
+}
+
+// counted says whether an exited enrolment is in the definition's n on the day today:
+// figures at +k only once the calendar month exit + k has begun (lasting attachment at
+// its largest horizon); Kolada only when the exit is a leaving.
+func (o *Oracle) counted(c compiled, p outcomes.Person, e outcomes.Enrolment, today time.Time) bool {
+	switch c.def.Kind {
+	case KindStatusAt, KindInWorkOrStudies, KindSelfSufficient:
+		return outcomes.Due(e, c.def.K, today)
+	case KindLasting:
+		hs := c.lasting.Params().Horizons
+		return outcomes.Due(e, hs[len(hs)-1], today) // sorted ascending
+	case KindKoladaResultAtExit:
+		_, left := outcomes.KoladaResultAtExit(p, e)
+		return left
+	}
+	return true
 }
 
 func (o *Oracle) enrolmentFact(c compiled, p outcomes.Person, e outcomes.Enrolment) outcomes.Fact {
@@ -398,11 +427,12 @@ func (o *Oracle) enrolmentFact(c compiled, p outcomes.Person, e outcomes.Enrolme
 	case KindReturnedToSA12:
 		return outcomes.ReturnedToSocialAssistance(p, e)
 	case KindReentry12:
-		return outcomes.ReEntry(p, e)
+		return outcomes.ReEntryAsOf(p, e, o.AsOf)
 	case KindRepeatedEntry:
 		return outcomes.Fact{Known: true, Value: outcomes.EntryNumber(p, e) >= outcomes.RepeatedEntryWarning}
 	case KindKoladaResultAtExit:
-		return outcomes.KoladaResultAtExit(p, e)
+		f, _ := outcomes.KoladaResultAtExit(p, e)
+		return f
 	}
 	panic("oracle: definition " + string(c.def.Kind))
 }
@@ -415,8 +445,9 @@ func (o *Oracle) groupValues(by []Dimension, r oracleRow) []string {
 	return values
 }
 
-// Figures is Figures computed from PostgreSQL.
-func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension) ([]Figure, error) {
+// Figures is Figures computed from PostgreSQL, on the day o.Today unless opts say
+// otherwise.
+func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
 	c, err := compile(def)
 	if err != nil {
 		return nil, err
@@ -428,7 +459,7 @@ func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension) ([]Fi
 		return nil, err
 	}
 	t := newTally(len(cohorts))
-	for _, r := range o.rows(c) {
+	for _, r := range o.rows(c, settingsOf(opts, o.Today).today) {
 		var one counts
 		one.n = 1
 		if r.fact.Known {

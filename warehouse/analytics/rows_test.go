@@ -38,7 +38,7 @@ type row struct {
 	JobMonthsFromExit                             int16
 	JobEventFromExit                              uint8
 	ReturnedSA12                                  int8
-	Reentry12                                     uint8
+	Reentry12                                     int8
 	EntryNumber                                   uint16
 	Kolada                                        int8
 	SUSBefore, SUSAfter                           string
@@ -59,7 +59,7 @@ func newRow(org, key string, exit time.Time) row {
 	return row{OrgID: org, EnrolmentKey: key, PersonKey: "p-" + key, Gender: "woman", BirthYear: 1990,
 		MeasureCode: "extra_job", Start: exit.AddDate(-1, 0, 0), Exited: 1, Exit: exit, ExitReason: "job_seeking",
 		Version: 1, OrgCode: "code-" + org, NewlyArrived: -1, StatusAfter: st, SAAfter: sa,
-		JobMonthsFromStart: -1, JobMonthsFromExit: -1, ReturnedSA12: -1, EntryNumber: 1, Kolada: -1,
+		JobMonthsFromStart: -1, JobMonthsFromExit: -1, ReturnedSA12: -1, Reentry12: -1, EntryNumber: 1, Kolada: -1,
 		WIOAExitDate: snapshot.Epoch, WIOAQ2: -1, WIOAQ4: -1}
 }
 

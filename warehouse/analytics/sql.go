@@ -1,8 +1,10 @@
 package analytics
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -116,7 +118,7 @@ func (c compiled) exprs() factExprs {
 	case KindReturnedToSA12:
 		return factExprs{known: fragf("returned_sa_12 != -1"), hit: fragf("returned_sa_12 = 1")}
 	case KindReentry12:
-		return factExprs{known: fragf("1"), hit: fragf("reentry_12 = 1")}
+		return factExprs{known: fragf("reentry_12 != -1"), hit: fragf("reentry_12 = 1")}
 	case KindRepeatedEntry:
 		return factExprs{known: fragf("1"), hit: fragf("entry_number >= " + strconv.Itoa(outcomes.RepeatedEntryWarning))}
 	case KindKoladaResultAtExit:
@@ -215,6 +217,37 @@ func (s source) inGroups() string {
 	return "1"
 }
 
+// population is the definition's own condition on the rows it counts, beyond its
+// source's: which rows are in n at all on the query's day today (a calendar date).
+//
+//   - STATUS_AT, IN_WORK_OR_STUDIES, SELF_SUFFICIENT: the month exit + k has begun by
+//     today (outcomes.Due), and LASTING likewise at its largest horizon: an exit whose
+//     month has not come yet has not had the chance to be known, and is not counted;
+//   - KOLADA_RESULT_AT_EXIT: the exit is a leaving (not snapshot.KoladaNotLeft);
+//   - WIOA: the exit is established, wioa_exit_date + 90 days <= today (the loader stores
+//     every closed period of participation).
+//
+// The current month and today are bound arguments computed in Go from the caller's
+// clock (Today), never ClickHouse's today(), so that a figure depends on nothing but
+// its arguments and the table.
+func (c compiled) population(today time.Time) frag {
+	due := func(k int) frag {
+		return fragf("addMonths(toStartOfMonth(exit_date), ", strconv.Itoa(k), ") <= toDate(",
+			bound(dateText(outcomes.MonthOf(today))), ")")
+	}
+	switch c.def.Kind {
+	case KindStatusAt, KindInWorkOrStudies, KindSelfSufficient:
+		return due(c.def.K)
+	case KindLasting:
+		return due(slices.Max(c.lasting.Params().Horizons))
+	case KindKoladaResultAtExit:
+		return fragf("kolada_work_or_studies != ", strconv.Itoa(int(snapshot.KoladaNotLeft)))
+	case KindWIOAQ2, KindWIOAQ4:
+		return fragf("addDays(wioa_exit_date, ", strconv.Itoa(outcomes.WIOAGapDays), ") <= toDate(", bound(dateText(today)), ")")
+	}
+	return fragf("1")
+}
+
 // cohortFilter is the cohort's condition on rows of the given source.
 func cohortFilter(c Cohort, src source) frag {
 	date := src.dateColumn()
@@ -239,8 +272,9 @@ const noCohort = "65535"
 // overlap) and arrayJoin turns it into one row per cohort; the rows are then grouped by
 // cohort, the dimensions and whether the row may appear in a group. Totals are summed in
 // Go from these rows. (One UNION ALL branch per cohort would scan the table, with FINAL,
-// once per cohort: 2.5 times slower for two cohorts on 18.16.)
-func figuresSQL(cohorts []Cohort, c compiled, by []Dimension) (string, []any) {
+// once per cohort: 2.5 times slower for two cohorts on 18.16.) today is the query's day
+// (see population).
+func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (string, []any) {
 	fx := c.exprs()
 	var q sqlBuf
 	q.text("SELECT cohort")
@@ -264,7 +298,7 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension) (string, []any) {
 	}
 	q.text(", toUInt8(").frag(fx.known).text(") AS known")
 	q.text(", toUInt8((").frag(fx.known).text(") AND (").frag(fx.hit).text(")) AS hit")
-	q.text("\n  ", dedupFrom, " AND ", c.source.rowFilter(), " AND (")
+	q.text("\n  ", dedupFrom, " AND ", c.source.rowFilter(), " AND (").frag(c.population(today)).text(") AND (")
 	for ci, co := range cohorts {
 		if ci > 0 {
 			q.text(" OR ")

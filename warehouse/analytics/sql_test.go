@@ -126,6 +126,13 @@ func TestDefinitionValidationAndVersions(t *testing.T) {
 		StatusAt(37, outcomes.StatusStudies),
 		InWorkOrStudiesAt(-1),
 		SelfSufficientAt(40),
+		// A parameter the kind does not read is refused, not ignored.
+		{Kind: KindLasting, K: 6},
+		{Kind: KindReentry12, Statuses: []string{outcomes.StatusStudies}},
+		{Kind: KindInWorkOrStudies, K: 6, Statuses: []string{outcomes.StatusStudies}},
+		{Kind: KindSelfSufficient, K: 6, Lasting: &outcomes.LastingParams{}},
+		{Kind: KindKoladaResultAtExit, Results: []string{outcomes.ESFResultEmployed}},
+		{Kind: KindWIOAQ2, K: 2},
 		LastingAttachment(&outcomes.LastingParams{Horizons: []int{6, 48}}),
 		LastingAttachment(&outcomes.LastingParams{Horizons: []int{-6}}),
 		LastingAttachment(&outcomes.LastingParams{Statuses: []string{"anything"}}),
@@ -136,15 +143,15 @@ func TestDefinitionValidationAndVersions(t *testing.T) {
 		wantInvalid(t, err, "definition "+string(bad.Kind))
 	}
 	want := map[string]string{
-		"STATUS_AT":             "status-after-exit/1?s=studies,subsidised_employment",
-		"IN_WORK_OR_STUDIES":    outcomes.InWorkOrStudiesVersion,
-		"SELF_SUFFICIENT":       outcomes.SelfSufficientVersion,
+		"STATUS_AT":             "status-after-exit/1?k=6&s=studies,subsidised_employment",
+		"IN_WORK_OR_STUDIES":    "in-work-or-studies/1?k=12",
+		"SELF_SUFFICIENT":       "self-sufficient/1?k=0",
 		"LASTING":               outcomes.DefaultLastingVersion,
 		"LASTING custom":        "lasting/1?h=3,24&s=studies&sa=0",
 		"RETURNED_TO_SA_12":     outcomes.ReturnedToSocialAssistanceVersion,
-		"REENTRY_12":            outcomes.ReEntryVersion,
+		"REENTRY_12":            "re-entry/2?w=12",
 		"REPEATED_ENTRY":        "entry-number/1?min=3",
-		"KOLADA_RESULT_AT_EXIT": outcomes.KoladaVersion,
+		"KOLADA_RESULT_AT_EXIT": "kolada-rka-result-at-exit/2",
 		"WIOA_Q2":               outcomes.WIOAVersion,
 		"WIOA_Q4":               outcomes.WIOAVersion,
 		"ESF_IMMEDIATE":         "esf-common-results/1?immediate=employed,in_education_or_training,job_searching",
@@ -206,7 +213,7 @@ func TestGeneratedSQLBindsEveryCallerString(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, args := figuresSQL(cohorts, c, by)
+		q, args := figuresSQL(cohorts, c, by, day(2019, 5, 31))
 		check(string(d.Kind), q, args)
 		if strings.Count(q, "FROM enrolment_outcome") != 1 || !strings.Contains(q, "arrayJoin(") {
 			t.Errorf("%s: two cohorts should be read in one scan of one statement:\n%s", d.Kind, q)
@@ -225,9 +232,9 @@ func TestFiguresSQLShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, args := figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimExitYear, DimAgeBand})
+	q, args := figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimExitYear, DimAgeBand}, day(2019, 5, 31))
 	for _, want := range []string{
-		"FROM enrolment_outcome FINAL WHERE deleted = 0 AND wioa_exit = 1",
+		"FROM enrolment_outcome FINAL WHERE deleted = 0 AND wioa_exit = 1 AND (addDays(wioa_exit_date, 90) <= toDate(?))",
 		"wioa_exit_date >= toDate(?) AND wioa_exit_date < toDate(?)",
 		"substring(toString(wioa_exit_date), 1, 4) AS g0",
 		"age_band AS g1",
@@ -240,8 +247,11 @@ func TestFiguresSQLShape(t *testing.T) {
 	if !reflect.DeepEqual(args[1:3], []any{"2018-01-01", "2019-01-01"}) {
 		t.Errorf("period arguments %v", args[1:3])
 	}
+	if args[3] != "2019-05-31" {
+		t.Errorf("WIOA: today is bound as %v, want 2019-05-31", args[3])
+	}
 	c, _ = compile(Definition{Kind: KindESFImmediate})
-	q, _ = figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimAgeBand})
+	q, _ = figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimAgeBand}, day(2019, 5, 31))
 	for _, want := range []string{"esf_last_spell = 1 AND exited = 1", "esf_entry_age_band AS g0", "toUInt8(esf_complete = 1) AS in_groups"} {
 		if !strings.Contains(q, want) {
 			t.Errorf("ESF statement lacks %q:\n%s", want, q)
@@ -359,4 +369,71 @@ func TestErrorsAreAppErrors(t *testing.T) {
 	if !errors.As(err, &e) || e.Field != "definition.kind" {
 		t.Fatalf("error %v", err)
 	}
+}
+
+// Which rows a definition counts on the query's day: the SQL of population, with the
+// current month (or today) bound, never ClickHouse's today().
+func TestPopulationSQL(t *testing.T) {
+	today := day(2019, 5, 31)
+	for _, c := range []struct {
+		def  Definition
+		sql  string
+		args []any
+	}{
+		{InWorkOrStudiesAt(6), "addMonths(toStartOfMonth(exit_date), 6) <= toDate(?)", []any{"2019-05-01"}},
+		{StatusAt(0, outcomes.StatusStudies), "addMonths(toStartOfMonth(exit_date), 0) <= toDate(?)", []any{"2019-05-01"}},
+		{SelfSufficientAt(36), "addMonths(toStartOfMonth(exit_date), 36) <= toDate(?)", []any{"2019-05-01"}},
+		{LastingAttachment(nil), "addMonths(toStartOfMonth(exit_date), 12) <= toDate(?)", []any{"2019-05-01"}},
+		{LastingAttachment(&outcomes.LastingParams{Horizons: []int{24, 3}}), "addMonths(toStartOfMonth(exit_date), 24) <= toDate(?)", []any{"2019-05-01"}},
+		{Definition{Kind: KindKoladaResultAtExit}, "kolada_work_or_studies != -2", nil},
+		{Definition{Kind: KindWIOAQ4}, "addDays(wioa_exit_date, 90) <= toDate(?)", []any{"2019-05-31"}},
+		{Definition{Kind: KindReentry12}, "1", nil},
+		{Definition{Kind: KindESFSixMonth}, "1", nil},
+	} {
+		cc, err := compile(c.def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := cc.population(today)
+		if f.sql != c.sql || !reflect.DeepEqual(f.args, c.args) {
+			v, _ := c.def.Version()
+			t.Errorf("%s: %q %v, want %q %v", v, f.sql, f.args, c.sql, c.args)
+		}
+		q, _ := figuresSQL([]Cohort{testCohort("a")}, cc, nil, today)
+		if strings.Contains(q, "today()") || strings.Contains(q, "now()") {
+			t.Errorf("%s reads the server's clock:\n%s", c.def.Kind, q)
+		}
+	}
+}
+
+func TestValidatePeriod(t *testing.T) {
+	for _, c := range []struct {
+		from, to time.Time
+		field    string // "" valid
+	}{
+		{day(2018, 1, 1), day(2019, 1, 1), ""},
+		{day(1970, 1, 1), day(2105, 12, 31), ""},
+		{time.Time{}, day(2019, 1, 1), "exitFrom"},
+		{day(2018, 1, 1), time.Time{}, "exitTo"},
+		{day(2018, 1, 1), day(2018, 1, 1), "exitTo"},
+		{day(2018, 1, 2), day(2018, 1, 1), "exitTo"},
+		{day(1969, 12, 31), day(2019, 1, 1), "exitFrom"},
+		{day(1900, 1, 1), day(1950, 1, 1), "exitFrom"},
+		{day(2018, 1, 1), day(2106, 1, 1), "exitTo"},
+		{day(2018, 1, 1).Add(23 * time.Hour), day(2018, 1, 2), ""}, // dates, not instants
+	} {
+		err := ValidatePeriod("exitFrom", "exitTo", c.from, c.to)
+		e, _ := apperr.As(err)
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%v..%v: %v", c.from, c.to, err)
+		case c.field != "" && (e == nil || e.Code != apperr.Invalid || e.Field != c.field):
+			t.Errorf("%v..%v: error %v, want INVALID on %s", c.from, c.to, err, c.field)
+		}
+	}
+	// Cohorts use the same rule.
+	co := testCohort("a")
+	co.ExitFrom = day(1960, 1, 1)
+	_, err := Figures(context.Background(), nil, []Cohort{co}, InWorkOrStudiesAt(6), nil)
+	wantInvalid(t, err, "cohort before 1970")
 }

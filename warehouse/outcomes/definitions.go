@@ -6,6 +6,9 @@ import (
 )
 
 // Versions of the per-enrolment definitions of DOMAIN.md "Definitions used in reports".
+// The rules at +k are one rule for every k, but a figure at +6 is not a figure at +12:
+// figures carry their parameters after the rule's version (warehouse/analytics:
+// "in-work-or-studies/1?k=6", "status-after-exit/1?k=6&s=studies", "entry-number/1?min=3").
 const (
 	// StatusAfterExitVersion: the status (StatusIn) in calendar month exit month + k,
 	// where the exit month is the calendar month of the actual end date.
@@ -20,13 +23,15 @@ const (
 	// exit+12 (see ReturnedToSocialAssistance).
 	ReturnedToSocialAssistanceVersion = "returned-to-social-assistance/1?w=12"
 	// ReEntryVersion: a referral or another enrolment in (exit date, exit date + 12
-	// months] (see ReEntry).
-	ReEntryVersion = "re-entry/1?w=12"
+	// months]; "no" is known only once that window has ended (see ReEntryAsOf).
+	// re-entry/1 read every exited enrolment without one as a known "no", even while
+	// its window was still open.
+	ReEntryVersion = "re-entry/2?w=12"
 	// EntryNumberVersion: 1 + the person's enrolments started earlier (see EntryNumber).
 	EntryNumberVersion = "entry-number/1"
 )
 
-// ReturnWindowMonths is the window of ReturnedToSocialAssistance and ReEntry; it is part
+// ReturnWindowMonths is the window of ReturnedToSocialAssistance and ReEntryAsOf; it is part
 // of their versions ("w=12"), so changing it means new version strings.
 const ReturnWindowMonths = 12
 
@@ -92,14 +97,18 @@ func ReturnedToSocialAssistance(p Person, e Enrolment) Fact {
 	return Fact{Known: true}
 }
 
-// ReEntry (rundgång): a referral dated, or another enrolment of the person starting, in
-// the date interval (exit date, exit date + 12 months]. Always known once exited, since
-// referrals and enrolments are our own records; unknown while running. The exit day is
-// excluded so that a same-day move into the next measure is read as a continuation, not
-// a return. "+12 months" is Go's AddDate: from 29 February it ends on 1 March.
-// Callers should only report it once the whole window has passed (exit + 12 months <=
-// as-of), or a late return will be missed.
-func ReEntry(p Person, e Enrolment) Fact {
+// ReEntryAsOf (rundgång): a referral dated, or another enrolment of the person
+// starting, in the date interval (exit date, exit date + 12 months], as known on the day
+// asOf. Known yes as soon as one is found (referrals and enrolments are our own
+// records); known no only when the whole window lies before asOf (its last day is
+// before asOf's date), because until then a return may still come; otherwise unknown.
+// Unknown while running. The exit day is excluded so that a same-day move into the
+// next measure is read as a continuation, not a return. "+12 months" is Go's AddDate:
+// from 29 February it ends on 1 March.
+//
+// The loader passes the first day of the current month as asOf and recomputes every
+// person monthly, so a "no" appears in the first load after the window's last day.
+func ReEntryAsOf(p Person, e Enrolment, asOf time.Time) Fact {
 	if e.End == nil {
 		return Fact{}
 	}
@@ -115,6 +124,9 @@ func ReEntry(p Person, e Enrolment) Fact {
 		if o.ID != e.ID && in(o.Start) {
 			return Fact{Value: true, Known: true}
 		}
+	}
+	if !to.Before(day(asOf)) {
+		return Fact{} // the window is still open on asOf
 	}
 	return Fact{Known: true}
 }

@@ -83,7 +83,12 @@ func TestExitThenUnknownThenWork(t *testing.T) {
 	checkFact(t, "lasting at +12 only", only12.Eval(p, e), known(true))
 	// July 2018 (+1): assistance paid.
 	checkFact(t, "returned to social assistance", o.ReturnedToSocialAssistance(p, e), known(true))
-	checkFact(t, "re-entry", o.ReEntry(p, e), known(false))
+	// Her window (20 June 2018, 20 June 2019] is over by 1 July 2019: known no. On
+	// 1 June 2019, or on its last day, a return could still come: unknown.
+	checkFact(t, "re-entry", o.ReEntryAsOf(p, e, date(2019, 7, 1)), known(false))
+	checkFact(t, "re-entry, window open", o.ReEntryAsOf(p, e, date(2019, 6, 1)), unknown)
+	checkFact(t, "re-entry, on the window's last day", o.ReEntryAsOf(p, e, date(2019, 6, 20)), unknown)
+	checkFact(t, "re-entry, the day after", o.ReEntryAsOf(p, e, date(2019, 6, 21)), known(false))
 
 	// Time to first job: April 2019 is the first employed month.
 	if m, ev, ok := o.TimeToFirstJob(p, e, o.FromExit); m != 10 || !ev || !ok {
@@ -187,6 +192,7 @@ func personComingBack() o.Person {
 
 func TestReEntryAndEntryNumber(t *testing.T) {
 	p := personComingBack()
+	later := date(2021, 1, 1) // every window is over
 	cases := []struct {
 		id      string
 		reEntry o.Fact
@@ -200,7 +206,7 @@ func TestReEntryAndEntryNumber(t *testing.T) {
 	warnings := 0
 	for _, c := range cases {
 		e := enrolment(t, p, c.id)
-		checkFact(t, "re-entry "+c.id, o.ReEntry(p, e), c.reEntry)
+		checkFact(t, "re-entry "+c.id, o.ReEntryAsOf(p, e, later), c.reEntry)
 		if got := o.EntryNumber(p, e); got != c.entry {
 			t.Errorf("entry number %s = %d, want %d", c.id, got, c.entry)
 		}
@@ -213,18 +219,25 @@ func TestReEntryAndEntryNumber(t *testing.T) {
 	}
 	facts := []o.Fact{}
 	for _, c := range cases {
-		facts = append(facts, o.ReEntry(p, enrolment(t, p, c.id)))
+		facts = append(facts, o.ReEntryAsOf(p, enrolment(t, p, c.id), later))
 	}
 	checkFigure(t, "re-entry", o.Summarise(o.ReEntryVersion, facts), 4, 3, 2, 2.0/3)
 
+	// A return is known as soon as it is recorded, long before the window ends; no
+	// return is known only after the window's last day (28 Feb 2020 for b3).
+	checkFact(t, "re-entry b2 as of 1 Nov 2018", o.ReEntryAsOf(p, enrolment(t, p, "b2"), date(2018, 11, 1)), known(true))
+	checkFact(t, "re-entry b3 as of 1 Feb 2020", o.ReEntryAsOf(p, enrolment(t, p, "b3"), date(2020, 2, 1)), unknown)
+	checkFact(t, "re-entry b3 as of 28 Feb 2020", o.ReEntryAsOf(p, enrolment(t, p, "b3"), date(2020, 2, 28)), unknown)
+	checkFact(t, "re-entry b3 as of 1 Mar 2020", o.ReEntryAsOf(p, enrolment(t, p, "b3"), date(2020, 3, 1)), known(false))
+
 	// The window's last day counts.
 	p.Referrals[1].Date = date(2020, 2, 28)
-	checkFact(t, "re-entry b3, referral on the last day", o.ReEntry(p, enrolment(t, p, "b3")), known(true))
+	checkFact(t, "re-entry b3, referral on the last day", o.ReEntryAsOf(p, enrolment(t, p, "b3"), later), known(true))
 
 	// A move into another measure on the exit day itself is a continuation.
 	p = personComingBack()
 	p.Enrolments = append(p.Enrolments, o.Enrolment{ID: "b5", MeasureCode: "sfi", Start: date(2019, 2, 28)})
-	checkFact(t, "re-entry b3, same-day transfer", o.ReEntry(p, enrolment(t, p, "b3")), known(false))
+	checkFact(t, "re-entry b3, same-day transfer", o.ReEntryAsOf(p, enrolment(t, p, "b3"), later), known(false))
 
 	// Same start date: ordered by ID, numbers stay distinct.
 	p = o.Person{Enrolments: []o.Enrolment{{ID: "y", Start: date(2019, 1, 1)}, {ID: "x", Start: date(2019, 1, 1)}}}

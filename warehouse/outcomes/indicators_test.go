@@ -3,26 +3,36 @@ package outcomes_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	o "github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
-// Kolada/RKA for the 2018 exits, worked by hand:
+// Kolada/RKA for the 2018 exits, worked by hand (kolada-rka-result-at-exit/2). The
+// population is the exits that are a leaving: no other enrolment of the person starts
+// on the exit date or within 31 days after it, and none runs across it.
 //
-//	who  gender  exit                    then                                counts
-//	f1   woman   subsidised 31 Dec 2018  municipal employment from 2 Jan     no  (a)
-//	f2   man     subsidised 30 Jun 2018  July subsidised; municipal emp.     yes (46 days: outside (a))
-//	                                     from 15 Aug
-//	f3   woman   unsubsidised 15 May     June job seeking                    no  (b)
-//	f4   man     unsubsidised part 30 S  October unknown                     yes (unknown keeps it)
-//	f5   woman   studies 15 Aug          September job seeking               yes (c: studies qualify)
-//	f6   man     job seeking 30 Nov      -                                   no
-//	f7   woman   unsubsidised 31 Dec 17  -                                   not in 2018
-//	f8   woman   subsidised 31 Oct       municipal employment since 25 Oct   no  (a, handover)
-//	f9a  woman   job seeking 31 Jan      (f9a is a municipal employment)      no
-//	f9b  woman   subsidised 30 Apr       f9a was over before this exit       yes
+//	who   gender  exit                    then                                 leaving?             counts
+//	f1a   woman   subsidised 31 Dec 2018  municipal employment f1b from 2 Jan  no (2 days)          -
+//	f2a   man     subsidised 30 Jun 2018  July subsidised; municipal emp.      yes (46 days)        yes
+//	                                      f2b from 15 Aug
+//	f3a   woman   unsubsidised 15 May     June job seeking                     yes                  no  (b)
+//	f4a   man     unsubsidised part 30 S  October unknown                      yes                  yes (unknown keeps it)
+//	f5a   woman   studies 15 Aug          September job seeking                yes                  yes (c: studies qualify)
+//	f6a   man     job seeking 30 Nov      -                                    yes                  no
+//	f7a   woman   unsubsidised 31 Dec 17  -                                    not in 2018
+//	f8a   woman   subsidised 31 Oct       municipal employment since 25 Oct    no (runs across)     -
+//	f9a   woman   job seeking 31 Jan      f9b starts 1 Feb                     no (1 day)           -
+//	f9b   woman   subsidised 30 Apr       f9a was over before; May unknown    yes                  yes
+//	f10a  man     unsubsidised 31 Mar     work practice f10b from 1 May        no (31 days)         -
+//	f10b  man     dropped out 30 Jun      f10c starts 1 Aug                    yes (32 days)        no
+//	f11a  woman   studies 30 Sep          adult education f11b 1 Mar-31 Dec    no (runs across)     -
+//	f11b  woman   studies 31 Dec          f11a ended before                    yes                  yes
 //
-// Total 4 of 9; women 2 of 6; men 2 of 3.
+// 13 exits in 2018 (f1b, f2b, f8b, f10c run); 5 are not a leaving and stay out of the
+// population, so n = 8: total 5 of 8; women (f3a, f5a, f9b, f11b) 3 of 4; men (f2a,
+// f4a, f6a, f10b) 2 of 4. (Under /1 every exit was in n, and a move such as f9a's into
+// the next measure counted as a failure.)
 func TestKoladaResultAtExit(t *testing.T) {
 	people := []o.Person{
 		{ID: "f1", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
@@ -50,24 +60,66 @@ func TestKoladaResultAtExit(t *testing.T) {
 		{ID: "f9", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
 			{ID: "f9a", MunicipalEmployment: true, Start: date(2017, 1, 1), End: ptr(date(2018, 1, 31)), ExitReason: o.StatusJobSeeking},
 			{ID: "f9b", Start: date(2018, 2, 1), End: ptr(date(2018, 4, 30)), ExitReason: o.StatusSubsidised}}},
+		{ID: "f10", Gender: o.GenderMan, Enrolments: []o.Enrolment{
+			{ID: "f10a", Start: date(2018, 1, 1), End: ptr(date(2018, 3, 31)), ExitReason: o.StatusUnsubsidisedFull},
+			{ID: "f10b", MeasureCode: "work_practice", Start: date(2018, 5, 1), End: ptr(date(2018, 6, 30)), ExitReason: o.StatusDroppedOut},
+			{ID: "f10c", Start: date(2018, 8, 1)}}},
+		{ID: "f11", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
+			{ID: "f11a", Start: date(2018, 1, 1), End: ptr(date(2018, 9, 30)), ExitReason: o.StatusStudies},
+			{ID: "f11b", MeasureCode: "adult_education", Start: date(2018, 3, 1), End: ptr(date(2018, 12, 31)), ExitReason: o.StatusStudies}}},
 	}
-	want := map[string]bool{"f1a": false, "f2a": true, "f3a": false, "f4a": true, "f5a": true, "f6a": false, "f8a": false, "f9a": false, "f9b": true}
+	// Value of the left exits; absent: not a leaving.
+	want := map[string]bool{"f2a": true, "f3a": false, "f4a": true, "f5a": true, "f6a": false, "f9b": true, "f10b": false, "f11b": true}
+	notLeft := map[string]bool{"f1a": true, "f8a": true, "f9a": true, "f10a": true, "f11a": true}
 	byGender := map[string][]o.Fact{}
+	exits := 0
 	for _, p := range people {
 		for _, e := range p.Enrolments {
 			if !o.ExitedIn(e, date(2018, 1, 1), date(2019, 1, 1)) {
 				continue
 			}
-			f := o.KoladaResultAtExit(p, e)
+			exits++
+			f, left := o.KoladaResultAtExit(p, e)
+			if left == notLeft[e.ID] {
+				t.Errorf("kolada %s: left = %v", e.ID, left)
+			}
+			if !left {
+				checkFact(t, "kolada "+e.ID+" (not a leaving)", f, unknown)
+				continue
+			}
 			checkFact(t, "kolada "+e.ID, f, known(want[e.ID]))
 			byGender[""] = append(byGender[""], f)
 			byGender[p.Gender] = append(byGender[p.Gender], f)
 		}
 	}
-	checkFigure(t, "total", o.Summarise(o.KoladaVersion, byGender[""]), 9, 9, 4, 4.0/9)
-	checkFigure(t, "women", o.Summarise(o.KoladaVersion, byGender[o.GenderWoman]), 6, 6, 2, 2.0/6)
-	checkFigure(t, "men", o.Summarise(o.KoladaVersion, byGender[o.GenderMan]), 3, 3, 2, 2.0/3)
-	checkFact(t, "running", o.KoladaResultAtExit(people[0], people[0].Enrolments[1]), unknown)
+	if exits != 13 {
+		t.Errorf("%d exits in 2018, want 13", exits)
+	}
+	checkFigure(t, "total", o.Summarise(o.KoladaVersion, byGender[""]), 8, 8, 5, 5.0/8)
+	checkFigure(t, "women", o.Summarise(o.KoladaVersion, byGender[o.GenderWoman]), 4, 4, 3, 3.0/4)
+	checkFigure(t, "men", o.Summarise(o.KoladaVersion, byGender[o.GenderMan]), 4, 4, 2, 2.0/4)
+	if f, left := o.KoladaResultAtExit(people[0], people[0].Enrolments[1]); left || f != unknown {
+		t.Errorf("running: %+v left %v", f, left)
+	}
+	// The window's edges: a start on the exit date, and on day 31, is a move; day 32 is not.
+	for _, c := range []struct {
+		next time.Time
+		left bool
+	}{{date(2018, 3, 31), false}, {date(2018, 5, 1), false}, {date(2018, 5, 2), true}} {
+		p := o.Person{Enrolments: []o.Enrolment{
+			{ID: "a", Start: date(2018, 1, 1), End: ptr(date(2018, 3, 31)), ExitReason: o.StatusStudies},
+			{ID: "b", Start: c.next, End: ptr(c.next)}}}
+		if _, left := o.KoladaResultAtExit(p, p.Enrolments[0]); left != c.left {
+			t.Errorf("next start %s: left = %v, want %v", c.next.Format("2006-01-02"), left, c.left)
+		}
+	}
+	// An earlier enrolment that ended on the exit date is not running across it.
+	p := o.Person{Enrolments: []o.Enrolment{
+		{ID: "a", Start: date(2018, 1, 1), End: ptr(date(2018, 3, 31)), ExitReason: o.StatusStudies},
+		{ID: "b", Start: date(2017, 1, 1), End: ptr(date(2018, 3, 31))}}}
+	if f, left := o.KoladaResultAtExit(p, p.Enrolments[0]); !left || f != known(true) {
+		t.Errorf("parallel measure ended the same day: %+v left %v", f, left)
+	}
 }
 
 // WIOA grouping, worked by hand. w1 ends 31 Mar 2019; w2 starts 31 May after 60 days
@@ -103,6 +155,18 @@ func TestWIOAGroupsAndQuarters(t *testing.T) {
 		t.Errorf("exits as of 10 May 2020 = %d, want 2", n)
 	}
 	checkFact(t, "employed Q2 after 15 Aug 2019", o.WIOAEmployedInQuarter(p, date(2019, 8, 15), 2), known(true))
+	// The closed periods are there before their 90 days have passed; EstablishedBy is the
+	// cut the figures make on the day they are asked for.
+	closed := o.WIOAClosedPeriods(p)
+	if !reflect.DeepEqual(closed, want) {
+		t.Errorf("closed periods =\n%+v\nwant\n%+v", closed, want)
+	}
+	if closed[1].EstablishedBy(date(2020, 5, 9)) || !closed[1].EstablishedBy(date(2020, 5, 10)) {
+		t.Error("the exit of 10 Feb 2020 is established on 10 May 2020, not before")
+	}
+	if n := len(o.WIOAClosedPeriods(p)); n != 2 {
+		t.Errorf("closed periods = %d", n)
+	}
 
 	// The boundary: 89 service-free days join, 90 make an exit.
 	for _, c := range []struct {
@@ -121,6 +185,9 @@ func TestWIOAGroupsAndQuarters(t *testing.T) {
 	p.Enrolments = append(p.Enrolments, o.Enrolment{ID: "w4", Start: date(2020, 3, 1)})
 	if got := o.WIOAExits(p, date(2021, 6, 1)); len(got) != 1 || got[0].ExitDate != date(2019, 8, 15) {
 		t.Errorf("with w4 running = %+v", got)
+	}
+	if got := o.WIOAClosedPeriods(p); len(got) != 1 || got[0].ExitDate != date(2019, 8, 15) {
+		t.Errorf("closed periods with w4 running = %+v", got)
 	}
 }
 

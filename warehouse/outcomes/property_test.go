@@ -69,8 +69,10 @@ func TestPropertiesOfRandomHistories(t *testing.T) {
 				facts["ws"+strconv.Itoa(k)] = append(facts["ws"+strconv.Itoa(k)], o.InWorkOrStudies(p, e, k))
 			}
 			facts["lasting"] = append(facts["lasting"], o.DefaultLasting.Eval(p, e))
-			facts["kolada"] = append(facts["kolada"], o.KoladaResultAtExit(p, e))
-			facts["reentry"] = append(facts["reentry"], o.ReEntry(p, e))
+			if f, left := o.KoladaResultAtExit(p, e); left {
+				facts["kolada"] = append(facts["kolada"], f)
+			}
+			facts["reentry"] = append(facts["reentry"], o.ReEntryAsOf(p, e, date(2021, 1, 1)))
 			facts["sa"] = append(facts["sa"], o.ReturnedToSocialAssistance(p, e))
 			if m, ev, ok := o.TimeToFirstJob(p, e, o.FromStart); ok {
 				fromStart = append(fromStart, o.Duration{Months: m, Event: ev})
@@ -135,14 +137,48 @@ func checkEnrolment(t *testing.T, p o.Person, e o.Enrolment, i int, noSA o.Lasti
 		t.Errorf("person %d %s: "+format, append([]any{i, e.ID}, args...)...)
 	}
 	exited := e.End != nil
+	kolada, left := o.KoladaResultAtExit(p, e)
 	for _, f := range []o.Fact{o.InWorkOrStudies(p, e, 6), o.SelfSufficient(p, e, 6), o.DefaultLasting.Eval(p, e),
-		o.ReturnedToSocialAssistance(p, e), o.ReEntry(p, e), o.KoladaResultAtExit(p, e)} {
+		o.ReturnedToSocialAssistance(p, e), o.ReEntryAsOf(p, e, date(2030, 1, 1)), kolada} {
 		if f.Known && !exited || f.Value && !f.Known {
 			fail("fact %+v (exited %v)", f, exited)
 		}
 	}
-	if exited && !o.ReEntry(p, e).Known {
-		fail("re-entry unknown after exit")
+	// Re-entry: once every window is over, always known after exit; earlier, a known
+	// answer never changes later, and a "no" is known only after the window's last day.
+	final := o.ReEntryAsOf(p, e, date(2030, 1, 1))
+	if exited && !final.Known {
+		fail("re-entry unknown after exit with every window over")
+	}
+	for _, asOf := range []time.Time{date(2017, 6, 1), date(2018, 3, 1), date(2019, 1, 1), date(2020, 7, 1), date(2021, 6, 1)} {
+		f := o.ReEntryAsOf(p, e, asOf)
+		if f.Known && f != final {
+			fail("re-entry as of %s = %+v, later %+v", asOf.Format("2006-01-02"), f, final)
+		}
+		if exited && f == known(false) && !e.End.AddDate(0, o.ReturnWindowMonths, 0).Before(asOf) {
+			fail("re-entry known no as of %s with the window still open", asOf.Format("2006-01-02"))
+		}
+		if exited && final == known(false) && e.End.AddDate(0, o.ReturnWindowMonths, 0).Before(asOf) && !f.Known {
+			fail("re-entry unknown as of %s after the window", asOf.Format("2006-01-02"))
+		}
+	}
+	// Kolada: in the population exactly when exited and no other enrolment starts in
+	// [exit, exit + 31 days] or runs across the exit; always known when in it.
+	if exited {
+		moves := false
+		for _, f := range p.Enrolments {
+			if f.ID == e.ID {
+				continue
+			}
+			startsIn := !f.Start.Before(*e.End) && !f.Start.After(e.End.AddDate(0, 0, o.KoladaMoveOnDays))
+			across := f.Start.Before(*e.End) && (f.End == nil || f.End.After(*e.End))
+			moves = moves || startsIn || across
+		}
+		if left == moves || (left && !kolada.Known) {
+			fail("kolada %+v left %v, moves on %v", kolada, left, moves)
+		}
+	} else if left {
+		fail("kolada: a running enrolment has left")
 	}
 	// Lasting (default) true ⇔ in work or studies and self-sufficient known true at +6
 	// and +12; known false ⇐ either known false at some horizon.
@@ -173,7 +209,7 @@ func checkEnrolment(t *testing.T, p o.Person, e o.Enrolment, i int, noSA o.Lasti
 			}
 		}
 	}
-	if f := o.KoladaResultAtExit(p, e); f.Value && !(o.IsEmployment(e.ExitReason) || e.ExitReason == o.StatusStudies) {
+	if f, _ := o.KoladaResultAtExit(p, e); f.Value && !(o.IsEmployment(e.ExitReason) || e.ExitReason == o.StatusStudies) {
 		fail("kolada counts exit reason %s", e.ExitReason)
 	}
 }
@@ -206,6 +242,21 @@ func checkCurve(t *testing.T, name string, ds []o.Duration) {
 func checkWIOA(t *testing.T, p o.Person, i int) {
 	t.Helper()
 	exits := o.WIOAExits(p, date(2030, 1, 1))
+	if closed := o.WIOAClosedPeriods(p); !reflect.DeepEqual(closed, exits) {
+		t.Errorf("person %d: closed periods %+v, established by 2030 %+v", i, closed, exits)
+	}
+	// EstablishedBy only cuts: as of any day, the exits are the closed periods established by it.
+	for _, asOf := range []time.Time{date(2018, 1, 1), date(2019, 7, 15), date(2021, 3, 1)} {
+		var want []o.WIOAExit
+		for _, x := range exits {
+			if !asOf.Before(x.ExitDate.AddDate(0, 0, o.WIOAGapDays)) {
+				want = append(want, x)
+			}
+		}
+		if got := o.WIOAExits(p, asOf); !reflect.DeepEqual(got, want) {
+			t.Errorf("person %d: exits as of %s = %+v, want %+v", i, asOf.Format("2006-01-02"), got, want)
+		}
+	}
 	seen := map[string]bool{}
 	for j, x := range exits {
 		for _, id := range x.EnrolmentIDs {

@@ -18,7 +18,9 @@ type Enrolment struct {
 	ID          string
 	MeasureCode string
 	// MunicipalEmployment marks the municipality's own labour-market employment
-	// (arbetsmarknadsanställning). Kolada/RKA does not count a move into one as a job.
+	// (arbetsmarknadsanställning). Recorded; no definition reads it: Kolada/RKA does not
+	// count a move into one as a job, and under its rules a move into any of our
+	// measures, this one included, is not a leaving at all.
 	MunicipalEmployment bool
 	Subsidised          bool // recorded; no definition reads it: the exit reason says where the person went
 	Start               time.Time

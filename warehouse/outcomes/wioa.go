@@ -2,7 +2,7 @@ package outcomes
 
 import "time"
 
-// WIOAVersion names the rules of WIOAExits.
+// WIOAVersion names the rules of WIOAClosedPeriods, EstablishedBy and WIOAExits.
 //
 // Source (DOMAIN.md, "Official indicators"): WIOA-style — employment rate in the 2nd and
 // 4th quarter after the exit quarter (unsubsidised work only); exit = 90 days without a
@@ -14,10 +14,11 @@ import "time"
 //     being the days without service strictly between the end of the group so far (its
 //     latest end) and the next start; overlapping or back-to-back spells have no gap. A
 //     running enrolment keeps its group open: no exit;
-//   - the exit date is the latest end of a closed group, provided WIOAGapDays days have
-//     passed without service by asOf (day(asOf) >= exit date + 90 days); before that the
-//     exit is not yet established and is not reported. By construction no enrolment
-//     starts within those 90 days;
+//   - the exit date is the latest end of a closed group (WIOAClosedPeriods). The exit is
+//     established, and reported, once WIOAGapDays days have passed without service by
+//     the day the figure is asked for (EstablishedBy: day(asOf) >= exit date + 90 days);
+//     before that it is not reported. By construction no enrolment starts within those
+//     90 days: one that did would have joined the group;
 //   - employed in quarter q after the exit quarter: unsubsidised employment (full or
 //     part time) is the status (StatusIn) of some month of that calendar quarter; known
 //     iff some month of the quarter has a known status (so one known month of job
@@ -40,20 +41,41 @@ type WIOAExit struct {
 	EmployedQ4   Fact
 }
 
-// WIOAExits groups the person's enrolments into periods of participation and returns
-// those that have exited by asOf, with their 2nd- and 4th-quarter employment (rules of
-// WIOAVersion), in start order.
-func WIOAExits(p Person, asOf time.Time) []WIOAExit {
+// WIOAClosedPeriods groups the person's enrolments into periods of participation and
+// returns every closed one (no spell running), established or not, with its 2nd- and
+// 4th-quarter employment (rules of WIOAVersion), in start order. The loader stores these
+// and the query keeps those EstablishedBy its day, so that an exit appears on the 90th
+// day and not at the next load.
+func WIOAClosedPeriods(p Person) []WIOAExit {
 	h := historyOf(p)
 	var exits []WIOAExit
 	for _, g := range wioaGroups(p.Enrolments) {
-		if g.end == nil || day(asOf).Before(g.end.AddDate(0, 0, WIOAGapDays)) {
+		if g.end == nil {
 			continue
 		}
 		x := WIOAExit{EnrolmentIDs: g.ids, FirstStart: g.start, ExitDate: *g.end, ExitQuarter: quarterOf(*g.end)}
 		x.EmployedQ2 = h.employedInQuarter(x.ExitQuarter, 2)
 		x.EmployedQ4 = h.employedInQuarter(x.ExitQuarter, 4)
 		exits = append(exits, x)
+	}
+	return exits
+}
+
+// EstablishedBy reports whether WIOAGapDays days without service have passed after the
+// exit date by asOf's date (day(asOf) >= exit date + 90 days): only then is the exit an
+// exit.
+func (x WIOAExit) EstablishedBy(asOf time.Time) bool {
+	return !day(asOf).Before(day(x.ExitDate).AddDate(0, 0, WIOAGapDays))
+}
+
+// WIOAExits returns the closed periods of participation (WIOAClosedPeriods) whose exit
+// is established by asOf, in start order.
+func WIOAExits(p Person, asOf time.Time) []WIOAExit {
+	var exits []WIOAExit
+	for _, x := range WIOAClosedPeriods(p) {
+		if x.EstablishedBy(asOf) {
+			exits = append(exits, x)
+		}
 	}
 	return exits
 }

@@ -14,7 +14,7 @@ const MonthsAfterExit = 36
 // Facts are what the outcome definitions (warehouse/outcomes) say about one enrolment,
 // with the participant's characteristics at its start. They are computed here, once,
 // so that every cohort figure is a scan of enrolment_outcome. Int8 facts are -1 unknown,
-// 0 no, 1 yes.
+// 0 no, 1 yes (Kolada also -2: not in the indicator's population).
 type Facts struct {
 	OrgCode             string
 	AgeAtStart          uint8
@@ -35,18 +35,21 @@ type Facts struct {
 	JobMonthsFromExit   int16
 	JobEventFromExit    uint8
 	ReturnedSA12        int8
-	Reentry12           uint8
+	Reentry12           int8 // outcomes.ReEntryAsOf as of the load's month
 	EntryNumber         uint16
-	Kolada              int8
+	Kolada              int8 // KoladaNotLeft when the exit is not a leaving
 	SUSBefore, SUSAfter string
-	WIOAExit            uint8
-	WIOAExitDate        time.Time
-	WIOAQ2, WIOAQ4      int8
-	ESFLastSpell        uint8
-	ESFEntryAgeBand     string
-	ESFImmediate        string
-	ESFSixMonth         string
-	ESFComplete         uint8
+	// WIOAExit marks the last enrolment of a closed WIOA period of participation
+	// (outcomes.WIOAClosedPeriods), established or not: a query counts it once
+	// WIOAExitDate + 90 days is on or before its own day.
+	WIOAExit        uint8
+	WIOAExitDate    time.Time
+	WIOAQ2, WIOAQ4  int8
+	ESFLastSpell    uint8
+	ESFEntryAgeBand string
+	ESFImmediate    string
+	ESFSixMonth     string
+	ESFComplete     uint8
 }
 
 // StatusCodes numbers the statuses for enrolment_outcome.status_after (the position is
@@ -66,9 +69,14 @@ var statusCode = func() map[string]uint8 {
 // StatusCode is the code of a status; anything not in StatusCodes is unknown (0).
 func StatusCode(status string) uint8 { return statusCode[status] }
 
+// KoladaNotLeft is enrolment_outcome.kolada_work_or_studies for an exit that is not a
+// leaving (outcomes.KoladaResultAtExit's left is false): outside the indicator's
+// population, unlike -1, unknown.
+const KoladaNotLeft int8 = -2
+
 // EmptyFacts are the facts of a tombstone row.
 func EmptyFacts() Facts {
-	return Facts{NewlyArrived: -1, JobMonthsFromStart: -1, JobMonthsFromExit: -1, ReturnedSA12: -1, Kolada: -1,
+	return Facts{NewlyArrived: -1, JobMonthsFromStart: -1, JobMonthsFromExit: -1, ReturnedSA12: -1, Reentry12: -1, Kolada: -1,
 		WIOAExitDate: Epoch, WIOAQ2: -1, WIOAQ4: -1, StatusAfter: []string{}, SAAfter: []int8{}}
 }
 
@@ -170,7 +178,7 @@ func factTri(f outcomes.Fact) int8 {
 }
 
 // factsOf computes the per-enrolment facts (the person-level WIOA and ESF ones are
-// added by personFacts).
+// added by personFacts) as of the month asOf (its first day).
 func factsOf(p Person, op outcomes.Person, e Enrolment, asOf time.Time) Facts {
 	f := EmptyFacts()
 	oe := outcomes.Enrolment{ID: e.ID, MeasureCode: e.MeasureCode, MunicipalEmployment: e.MunicipalEmployment,
@@ -192,7 +200,7 @@ func factsOf(p Person, op outcomes.Person, e Enrolment, asOf time.Time) Facts {
 	if m, ev, ok := outcomes.TimeToFirstJob(op, oe, outcomes.FromStart); ok {
 		f.JobMonthsFromStart, f.JobEventFromStart = int16(m), b2u(ev)
 	}
-	f.Reentry12 = b2u(outcomes.ReEntry(op, oe).Value)
+	f.Reentry12 = factTri(outcomes.ReEntryAsOf(op, oe, asOf))
 	f.EntryNumber = uint16(outcomes.EntryNumber(op, oe))
 	if t, ok := outcomes.SUSBeforeAfter(op, oe); ok {
 		f.SUSBefore, f.SUSAfter = t.Before, t.After
@@ -212,7 +220,11 @@ func factsOf(p Person, op outcomes.Person, e Enrolment, asOf time.Time) Facts {
 		f.JobMonthsFromExit, f.JobEventFromExit = int16(m), b2u(ev)
 	}
 	f.ReturnedSA12 = factTri(outcomes.ReturnedToSocialAssistance(op, oe))
-	f.Kolada = factTri(outcomes.KoladaResultAtExit(op, oe))
+	if k, left := outcomes.KoladaResultAtExit(op, oe); left {
+		f.Kolada = factTri(k)
+	} else {
+		f.Kolada = KoladaNotLeft
+	}
 	return f
 }
 
@@ -225,13 +237,16 @@ func b2u(b bool) uint8 {
 
 // personFacts adds the facts that count people rather than enrolments: WIOA exits and
 // ESF records sit on the row of their last enrolment.
-func personFacts(p Person, op outcomes.Person, asOf time.Time, keys Keys, rows []EnrolmentRow) {
+func personFacts(p Person, op outcomes.Person, keys Keys, rows []EnrolmentRow) {
 	byKey := make(map[string]*EnrolmentRow, len(rows))
 	for i := range rows {
 		byKey[rows[i].EnrolmentKey] = &rows[i]
 	}
-	// asOf is the first of the current month; WIOA's 90 days count to the end of it.
-	for _, x := range outcomes.WIOAExits(op, asOf.AddDate(0, 1, -1)) {
+	// Every closed period, established or not: whether its 90 service-free days have
+	// passed depends on the day a figure is asked for, which the query applies
+	// (analytics: wioa_exit_date + 90 days <= today). A start within the 90 days would
+	// have joined the period, and recording it makes the loader rewrite these rows.
+	for _, x := range outcomes.WIOAClosedPeriods(op) {
 		if r := byKey[keys.Enrolment(x.EnrolmentIDs[len(x.EnrolmentIDs)-1])]; r != nil {
 			r.Facts.WIOAExit, r.Facts.WIOAExitDate = 1, x.ExitDate
 			r.Facts.WIOAQ2, r.Facts.WIOAQ4 = factTri(x.EmployedQ2), factTri(x.EmployedQ4)

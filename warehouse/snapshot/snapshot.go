@@ -269,6 +269,6 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 		row.Facts.OrgCode = p.OrgCode
 		enrolments = append(enrolments, row)
 	}
-	personFacts(p, op, asOf, keys, enrolments)
+	personFacts(p, op, keys, enrolments)
 	return months, enrolments
 }

@@ -134,3 +134,45 @@ func TestBuildFacts(t *testing.T) {
 		t.Errorf("facts = %+v", f)
 	}
 }
+
+// TestBuildFactsDependOnTheLoadMonth: re-entry "no" waits for the end of its window, a
+// move into another measure is outside the Kolada population (-2), and a closed WIOA
+// period is stored before its 90 days have passed (the query applies them).
+func TestBuildFactsDependOnTheLoadMonth(t *testing.T) {
+	p := snapshot.Person{OrgID: "o", ID: "p2", Gender: "man", BirthDate: date(1980, 1, 1),
+		Enrolments: []snapshot.Enrolment{
+			{ID: "a", MeasureCode: "work_practice", Start: date(2019, 1, 1), End: ptr(date(2019, 3, 31)), ExitReason: "subsidised_employment"},
+			{ID: "b", MeasureCode: "labour_market_employment", MunicipalEmployment: true, Start: date(2019, 4, 15),
+				End: ptr(date(2020, 4, 14)), ExitReason: "unsubsidised_employment_full"},
+		}}
+	byID := func(rows []snapshot.EnrolmentRow) map[string]snapshot.Facts {
+		out := map[string]snapshot.Facts{}
+		for _, r := range rows {
+			out[r.EnrolmentKey] = r.Facts
+		}
+		return out
+	}
+	// May 2020: a re-entered (b started 15 April 2019); b's window runs to 14 April 2021.
+	// The period a+b closed on 14 April 2020, less than 90 days before: stored anyway.
+	_, rows := snapshot.Build(p, date(2020, 5, 20), plainKeys{})
+	f := byID(rows)
+	if f["e:a"].Reentry12 != 1 || f["e:b"].Reentry12 != -1 {
+		t.Errorf("re-entry in May 2020: a %d, b %d; want 1 and -1 (window open)", f["e:a"].Reentry12, f["e:b"].Reentry12)
+	}
+	if f["e:a"].Kolada != snapshot.KoladaNotLeft || f["e:b"].Kolada != 1 {
+		t.Errorf("kolada: a %d (moved on to b within 31 days), b %d", f["e:a"].Kolada, f["e:b"].Kolada)
+	}
+	if f["e:a"].WIOAExit != 0 || f["e:b"].WIOAExit != 1 || !f["e:b"].WIOAExitDate.Equal(date(2020, 4, 14)) {
+		t.Errorf("WIOA: a %d, b %d %v", f["e:a"].WIOAExit, f["e:b"].WIOAExit, f["e:b"].WIOAExitDate)
+	}
+	// May 2021 (first of the month): b's window ended on 14 April 2021: known no.
+	_, rows = snapshot.Build(p, date(2021, 5, 1), plainKeys{})
+	if got := byID(rows)["e:b"].Reentry12; got != 0 {
+		t.Errorf("re-entry of b in May 2021 = %d, want 0", got)
+	}
+	// April 2021: the load's month starts on 1 April, before the window's last day.
+	_, rows = snapshot.Build(p, date(2021, 4, 30), plainKeys{})
+	if got := byID(rows)["e:b"].Reentry12; got != -1 {
+		t.Errorf("re-entry of b in April 2021 = %d, want -1", got)
+	}
+}
