@@ -7,6 +7,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
@@ -82,10 +83,11 @@ func definitionIn(in model.OutcomeDefinitionInput) (analytics.Definition, error)
 // figuresDay is the day figures are asked on (analytics.Today): the resolver's clock,
 // read in UTC as the loader reads it for the month it loads.
 func (r *Resolver) figuresDay() time.Time {
-	if r.Now == nil {
-		return time.Now().UTC()
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
 	}
-	return r.Now().UTC()
+	return calendar.Today(now()) // the Swedish date, like every other "today"
 }
 
 // cohortsIn converts cohort inputs and checks the caller may read every organisation
