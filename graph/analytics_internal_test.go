@@ -6,6 +6,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 )
 
 // definitionIn refuses a missing monthsAfterExit (never read as month 0) and every
@@ -69,14 +70,14 @@ func TestDefinitionInRefusesMissingAndUnusedParameters(t *testing.T) {
 	}
 }
 
-// The day figures are asked on comes from the resolver's clock, as a UTC date like the
-// loader's month.
+// The day figures are asked on comes from the resolver's clock, as the date in Sweden
+// (01:30 on 1 May in Stockholm is still 30 April in UTC, but it is 1 May to the user).
 func TestFiguresDayUsesTheResolverClock(t *testing.T) {
 	r := &Resolver{Now: func() time.Time { return time.Date(2019, 5, 1, 1, 30, 0, 0, time.FixedZone("CEST", 2*3600)) }}
-	if got := r.figuresDay(); !got.Equal(time.Date(2019, 4, 30, 23, 30, 0, 0, time.UTC)) || got.Location() != time.UTC {
-		t.Errorf("figuresDay = %v, want 30 April 2019 23:30 UTC", got)
+	if got := r.figuresDay(); !got.Equal(time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("figuresDay = %v, want 1 May 2019", got)
 	}
-	if got := (&Resolver{}).figuresDay(); time.Since(got) > time.Minute || got.Location() != time.UTC {
-		t.Errorf("without a clock: %v, want now in UTC", got)
+	if got, want := (&Resolver{}).figuresDay(), calendar.Today(time.Now()); !got.Equal(want) {
+		t.Errorf("without a clock: %v, want today %v", got, want)
 	}
 }
