@@ -90,3 +90,32 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 		t.Fatalf("a page cost %d statements; expected one per list or loader", large)
 	}
 }
+
+// TestOrganisationPageCostsConstantStatements: organisations with their units,
+// catalogue and members cost the same for one as for four.
+func TestOrganisationPageCostsConstantStatements(t *testing.T) {
+	w := newCaseWorld(t)
+	for _, code := range []string{"alingsas", "boras", "mark"} {
+		w.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
+			map[string]any{"c": code}, nil)
+	}
+	const q = `query($n: Int!) { organisations(first: $n) { edges { node { code units { name } measureTypes { code } members { code } } } } }`
+	cost := func(n int) int64 {
+		var out struct {
+			Organisations struct {
+				Edges []struct {
+					Node struct{ MeasureTypes []struct{ Code string } }
+				}
+			}
+		}
+		start := w.statements.Load()
+		w.admin.MustData(t, q, map[string]any{"n": n}, &out)
+		if len(out.Organisations.Edges) != n || len(out.Organisations.Edges[0].Node.MeasureTypes) == 0 {
+			t.Fatalf("page of %d: %+v", n, out)
+		}
+		return w.statements.Load() - start
+	}
+	if one, four := cost(1), cost(4); one != four {
+		t.Fatalf("organisations: %d statements for 1, %d for 4", one, four)
+	}
+}

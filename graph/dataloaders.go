@@ -34,6 +34,9 @@ type Loaders struct {
 	Unit                *dataloadgen.Loader[string, *organisation.Unit]
 	StaffUser           *dataloadgen.Loader[string, *organisation.StaffUser]
 	StaffOfUnit         *dataloadgen.Loader[string, []*organisation.StaffUser]
+	UnitsOf             *dataloadgen.Loader[string, []*organisation.Unit]
+	MembersOf           *dataloadgen.Loader[string, []*organisation.Membership]
+	MeasureTypesOf      *dataloadgen.Loader[string, []*organisation.MeasureType]
 	Employer            *dataloadgen.Loader[string, *employer.Employer]
 	ContactsOf          *dataloadgen.Loader[string, []*employer.Contact]
 	NotesOf             *dataloadgen.Loader[string, []*employer.Note]
@@ -82,6 +85,12 @@ func (r *Resolver) NewLoaders() *Loaders {
 		StaffUser: dataloadgen.NewLoader(byID(r.Organisations.StaffByIDs, func(u organisation.StaffUser) string { return u.ID }, "staff user"),
 			dataloadgen.WithWait(loaderWait)),
 		StaffOfUnit: dataloadgen.NewLoader(groupBy(r.Organisations.StaffOfUnits, func(u organisation.StaffUser) string { return deref(u.UnitID) }),
+			dataloadgen.WithWait(loaderWait)),
+		UnitsOf: dataloadgen.NewLoader(groupBy(r.Organisations.UnitsOf, func(u organisation.Unit) string { return u.OrganisationID }),
+			dataloadgen.WithWait(loaderWait)),
+		MembersOf: dataloadgen.NewLoader(groupBy(r.Organisations.MembersOf, func(m organisation.Membership) string { return m.RegionalID }),
+			dataloadgen.WithWait(loaderWait)),
+		MeasureTypesOf: dataloadgen.NewLoader(groupBy(r.Organisations.ActiveMeasureTypesOf, func(m organisation.MeasureType) string { return m.OrganisationID }),
 			dataloadgen.WithWait(loaderWait)),
 		Employer: dataloadgen.NewLoader(byID(r.Employers.ByIDs, func(e employer.Employer) string { return e.ID }, "employer"),
 			dataloadgen.WithWait(loaderWait)),

@@ -93,39 +93,34 @@ func (r *organisationResolver) Kind(ctx context.Context, obj *organisation.Organ
 
 // MeasureTypes is the resolver for the measureTypes field.
 func (r *organisationResolver) MeasureTypes(ctx context.Context, obj *organisation.Organisation, includeInactive *bool) ([]*organisation.MeasureType, error) {
-	items, err := r.Organisations.MeasureTypes(ctx, obj.ID, deref(includeInactive))
-	if err != nil {
-		return nil, err
+	if deref(includeInactive) { // rare (catalogue administration): one statement
+		items, err := r.Organisations.MeasureTypes(ctx, obj.ID, true)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*organisation.MeasureType, len(items))
+		for i := range items {
+			out[i] = &items[i]
+		}
+		return out, nil
 	}
-	out := make([]*organisation.MeasureType, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out, nil
+	return r.loaders(ctx).MeasureTypesOf.Load(ctx, obj.ID)
 }
 
 // Units is the resolver for the units field.
 func (r *organisationResolver) Units(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Unit, error) {
-	items, err := r.Organisations.Units(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*organisation.Unit, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out, nil
+	return r.loaders(ctx).UnitsOf.Load(ctx, obj.ID)
 }
 
 // Members is the resolver for the members field.
 func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Organisation) ([]*organisation.Organisation, error) {
-	items, err := r.Organisations.Members(ctx, obj.ID)
+	ms, err := r.loaders(ctx).MembersOf.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*organisation.Organisation, len(items))
-	for i := range items {
-		out[i] = &items[i]
+	out := make([]*organisation.Organisation, len(ms))
+	for i, m := range ms {
+		out[i] = &m.Member
 	}
 	return out, nil
 }

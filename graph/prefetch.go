@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
@@ -157,5 +158,29 @@ func (r *Resolver) prefetchEnrolments(ctx context.Context, es []*enrolment.Enrol
 	add(has(fields, "hostEmployer") && len(employers) > 0, func() { l.Employer.LoadAll(ctx, employers) }) //nolint:errcheck
 	add(has(fields, "unit") && len(units) > 0, func() { l.Unit.LoadAll(ctx, units) })                     //nolint:errcheck
 	add(has(fields, "project") && len(projects) > 0, func() { l.Project.LoadAll(ctx, projects) })         //nolint:errcheck
+	parallel(loads...)
+}
+
+// prefetchOrganisations loads the catalogues, units and members a page of
+// organisations selects, one statement each.
+func (r *Resolver) prefetchOrganisations(ctx context.Context, orgs []*organisation.Organisation, fields []graphql.CollectedField) {
+	if len(orgs) == 0 {
+		return
+	}
+	ids := make([]string, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	l := r.loaders(ctx)
+	var loads []func()
+	if has(fields, "units") {
+		loads = append(loads, func() { l.UnitsOf.LoadAll(ctx, ids) }) //nolint:errcheck
+	}
+	if has(fields, "members") {
+		loads = append(loads, func() { l.MembersOf.LoadAll(ctx, ids) }) //nolint:errcheck
+	}
+	if has(fields, "measureTypes") {
+		loads = append(loads, func() { l.MeasureTypesOf.LoadAll(ctx, ids) }) //nolint:errcheck
+	}
 	parallel(loads...)
 }

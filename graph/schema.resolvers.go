@@ -45,6 +45,11 @@ func (r *queryResolver) Organisations(ctx context.Context, kind *model.Organisat
 	edges, info := edgesOf(res, func(c string, o *organisation.Organisation) *model.OrganisationEdge {
 		return &model.OrganisationEdge{Cursor: c, Node: o}
 	})
+	nodes := make([]*organisation.Organisation, len(edges))
+	for i, e := range edges {
+		nodes[i] = e.Node
+	}
+	r.prefetchOrganisations(ctx, nodes, selected(ctx, "OrganisationConnection", "edges", "OrganisationEdge", "node", "Organisation"))
 	return &model.OrganisationConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }
 

@@ -146,3 +146,27 @@ func MeasureTypeID(ctx context.Context, tx pgx.Tx, orgID string, code *string, f
 	}
 	return &id, nil
 }
+
+// Membership is one member municipality of a regional body.
+type Membership struct {
+	RegionalID string
+	Member     Organisation
+}
+
+// MembersOf loads the members of several regional bodies in one statement, by name
+// (dataloader).
+func (s *Store) MembersOf(ctx context.Context, regionalIDs []string) ([]Membership, error) {
+	rows, err := s.pool.Query(ctx, `SELECT m.regional_id, o.id, o.code, o.name, o.kind FROM organisation_membership m
+		JOIN organisation o ON o.id = m.member_id WHERE m.regional_id = ANY($1::uuid[]) ORDER BY m.regional_id, o.name, o.id`,
+		db.ValidUUIDs(regionalIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Membership, error) {
+		var m Membership
+		var kind string
+		err := r.Scan(&m.RegionalID, &m.Member.ID, &m.Member.Code, &m.Member.Name, &kind)
+		m.Member.Kind = Kind(kind)
+		return m, err
+	})
+}

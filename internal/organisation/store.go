@@ -142,6 +142,17 @@ func (s *Store) MeasureTypes(ctx context.Context, orgID string, includeInactive 
 	return pgx.CollectRows(rows, scanMeasure)
 }
 
+// ActiveMeasureTypesOf loads the active catalogues of several organisations in one
+// statement, by code (dataloader).
+func (s *Store) ActiveMeasureTypesOf(ctx context.Context, orgIDs []string) ([]MeasureType, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+measureColumns+` FROM measure_type
+		WHERE organisation_id = ANY($1::uuid[]) AND active ORDER BY organisation_id, code`, db.ValidUUIDs(orgIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load measure types: %w", err)
+	}
+	return pgx.CollectRows(rows, scanMeasure)
+}
+
 // MeasureTypesByIDs loads measure types by id (for dataloaders).
 func (s *Store) MeasureTypesByIDs(ctx context.Context, ids []string) ([]MeasureType, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+measureColumns+` FROM measure_type WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))

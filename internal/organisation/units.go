@@ -214,3 +214,14 @@ func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, pag
 	}
 	return out, nil
 }
+
+// UnitsOf loads the units of several organisations in one statement, by name
+// (dataloader).
+func (s *Store) UnitsOf(ctx context.Context, orgIDs []string) ([]Unit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, organisation_id, name FROM unit WHERE organisation_id = ANY($1::uuid[])
+		ORDER BY organisation_id, name, id`, db.ValidUUIDs(orgIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load units: %w", err)
+	}
+	return pgx.CollectRows(rows, scanUnit)
+}
