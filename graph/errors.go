@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -54,7 +55,16 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr.Extensions = map[string]any{"code": code}
 		return gqlErr
 	}
-	zerolog.Ctx(ctx).Error().Err(err).Str("path", gqlErr.Path.String()).Msg("internal error")
+	ev := zerolog.Ctx(ctx).Error().Str("path", gqlErr.Path.String())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// PostgreSQL's message may quote the value it refused (a name, an identity
+		// number): log what identifies the failure, never the message.
+		ev = ev.Str("sqlstate", pgErr.Code).Str("constraint", pgErr.ConstraintName).Str("table", pgErr.TableName)
+	} else {
+		ev = ev.Err(err)
+	}
+	ev.Msg("internal error")
 	gqlErr.Message = "internal error"
 	gqlErr.Extensions = map[string]any{"code": string(apperr.Internal)}
 	return gqlErr

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Store reads and writes this package's records in PostgreSQL. Every table it touches
@@ -68,12 +69,8 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Employer, error) {
 	}
 	var e Employer
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, in.OrganisationID).Scan(&exists); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
-		}
-		if !exists {
-			return apperr.NotFoundf("input.organisationId", "organisation not found")
 		}
 		const op = "createEmployer"
 		hash := idempotency.Hash(op, in)

@@ -13,6 +13,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Result says what an import did.
@@ -139,12 +140,8 @@ func ImportParticipants(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 	}
 	res := Result{Bad: append([]LineError(nil), bad...)}
 	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&exists); err != nil {
+		if err := organisation.Require(ctx, tx, orgID, "organisationId"); err != nil {
 			return err
-		}
-		if !exists {
-			return apperr.NotFoundf("organisationId", "organisation not found")
 		}
 		registered, err := registeredNumbers(ctx, tx, orgID, rows)
 		if err != nil {

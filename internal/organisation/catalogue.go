@@ -17,7 +17,7 @@ func (s *Store) CreateMeasureType(ctx context.Context, in MeasureTypeInput) (Mea
 	}
 	var m MeasureType
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := requireOrganisation(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
+		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `INSERT INTO measure_type (organisation_id, code, name, swedish_name, category,

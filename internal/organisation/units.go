@@ -29,8 +29,10 @@ func scanStaff(r pgx.CollectableRow) (StaffUser, error) {
 	return u, err
 }
 
-// requireOrganisation refuses an unknown or malformed organisation id.
-func requireOrganisation(ctx context.Context, tx pgx.Tx, orgID, field string) error {
+// Require refuses an unknown or malformed organisation id (NOT_FOUND on field), inside
+// the caller's transaction. Organisations have no row-level security: every create that
+// names one checks it here first.
+func Require(ctx context.Context, tx pgx.Tx, orgID, field string) error {
 	ok := db.IsUUID(orgID)
 	if ok {
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&ok); err != nil {
@@ -51,7 +53,7 @@ func (s *Store) CreateUnit(ctx context.Context, in UnitInput) (Unit, error) {
 	}
 	var u Unit
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := requireOrganisation(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
+		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		const op = "createUnit"
@@ -110,7 +112,7 @@ func (s *Store) CreateStaffUser(ctx context.Context, in StaffInput) (StaffUser, 
 	}
 	var u StaffUser
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := requireOrganisation(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
+		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		const op = "createStaffUser"

@@ -14,6 +14,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/personnummer"
 )
 
@@ -49,12 +50,8 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	}
 	var p Participant
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, in.OrganisationID).Scan(&exists); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
-		}
-		if !exists {
-			return apperr.NotFoundf("input.organisationId", "organisation not found")
 		}
 		hash := idempotency.Hash("createParticipant", in)
 		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createParticipant", hash); err != nil || found {

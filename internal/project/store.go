@@ -11,6 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/organisation"
 )
 
 // Store reads and writes this package's records in PostgreSQL.
@@ -41,7 +42,7 @@ func (s *Store) CreateProject(ctx context.Context, in CreateInput) (Project, err
 	}
 	var p Project
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkOrganisation(ctx, tx, in.OrganisationID); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		hash := idempotency.Hash("createProject", in)
@@ -175,18 +176,4 @@ func getProject(ctx context.Context, tx pgx.Tx, id string) (Project, error) {
 		return Project{}, apperr.NotFoundf("id", "project not found")
 	}
 	return ps[0], nil
-}
-
-// checkOrganisation refuses a malformed or unknown organisation id.
-func checkOrganisation(ctx context.Context, tx pgx.Tx, orgID string) error {
-	ok := db.IsUUID(orgID)
-	if ok {
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&ok); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		return apperr.NotFoundf("input.organisationId", "organisation not found")
-	}
-	return nil
 }

@@ -34,7 +34,7 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 	}
 	var t Target
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkOrganisation(ctx, tx, in.OrganisationID); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		hash := idempotency.Hash("createTarget", in)

@@ -39,7 +39,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 	}
 	var q Quota
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkOrganisation(ctx, tx, in.OrganisationID); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		hash := idempotency.Hash("createQuota", in)
@@ -160,18 +160,4 @@ func (s *Store) Allocations(ctx context.Context, q Quota, asOf time.Time) ([]All
 		out[i].Quota = n
 	}
 	return out, nil
-}
-
-// checkOrganisation refuses a malformed or unknown organisation id.
-func checkOrganisation(ctx context.Context, tx pgx.Tx, orgID string) error {
-	ok := db.IsUUID(orgID)
-	if ok {
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&ok); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		return apperr.NotFoundf("input.organisationId", "organisation not found")
-	}
-	return nil
 }

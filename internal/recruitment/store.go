@@ -57,7 +57,7 @@ func (s *Store) CreateEvent(ctx context.Context, in CreateEventInput) (Event, er
 	}
 	var e Event
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkOrganisation(ctx, tx, in.OrganisationID); err != nil {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
 		hash := idempotency.Hash("createRecruitmentEvent", in)
@@ -421,18 +421,4 @@ func getInterview(ctx context.Context, tx pgx.Tx, id, field string, lock ...stri
 		return Interview{}, apperr.NotFoundf(field, "interview not found")
 	}
 	return ivs[0], nil
-}
-
-// checkOrganisation refuses a malformed or unknown organisation id.
-func checkOrganisation(ctx context.Context, tx pgx.Tx, orgID string) error {
-	ok := db.IsUUID(orgID)
-	if ok {
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&ok); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		return apperr.NotFoundf("input.organisationId", "organisation not found")
-	}
-	return nil
 }

@@ -57,19 +57,8 @@ func (t *tally) figures(cohorts []Cohort, by []Dimension, version string) []Figu
 	var out []Figure
 	for ci, co := range cohorts {
 		out = append(out, makeFigure(co.Label, nil, t.totals[ci], version))
-		keys := make([]string, 0, len(t.groups[ci]))
-		for k := range t.groups[ci] {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b string) int {
-			return slices.Compare(strings.Split(a, groupSep), strings.Split(b, groupSep))
-		})
-		for _, k := range keys {
-			values := strings.Split(k, groupSep)
-			group := make([]GroupValue, len(by))
-			for i, d := range by {
-				group[i] = GroupValue{Dimension: d, Value: values[i]}
-			}
+		for _, k := range sortedKeys(t.groups[ci]) {
+			group := groupOf(by, k)
 			out = append(out, makeFigure(co.Label, group, *t.groups[ci][k], version))
 		}
 	}
@@ -92,14 +81,8 @@ func makeFigure(cohort string, group []GroupValue, c counts, version string) Fig
 // the groups may sum to less than the total. Which rows count depends on the day the
 // figures are asked on (Today; by default the current date): see compiled.population.
 func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	c, err := compile(def)
+	c, err := prepareFigures(cohorts, def, by)
 	if err != nil {
-		return nil, err
-	}
-	if err := validateDimensions(by); err != nil {
-		return nil, err
-	}
-	if err := validateCohorts(cohorts); err != nil {
 		return nil, err
 	}
 	query, args := figuresSQL(cohorts, c, by, settingsOf(opts, time.Now().UTC()).today)
@@ -184,19 +167,8 @@ func (d *durations) curves(co Cohort, from outcomes.Origin, by []Dimension) []Cu
 		return c
 	}
 	out := []Curve{curve(nil, d.total)}
-	keys := make([]string, 0, len(d.groups))
-	for k := range d.groups {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return slices.Compare(strings.Split(a, groupSep), strings.Split(b, groupSep))
-	})
-	for _, k := range keys {
-		values := strings.Split(k, groupSep)
-		group := make([]GroupValue, len(by))
-		for i, dim := range by {
-			group[i] = GroupValue{Dimension: dim, Value: values[i]}
-		}
+	for _, k := range sortedKeys(d.groups) {
+		group := groupOf(by, k)
 		out = append(out, curve(group, d.groups[k]))
 	}
 	return out
@@ -214,13 +186,7 @@ func validOrigin(from outcomes.Origin) error {
 // of the exit cohort: the cohort's total curve first, then one per group. ClickHouse
 // counts the durations (months, event) per group; the curve is outcomes.KaplanMeier.
 func Survival(ctx context.Context, conn driver.Conn, cohort Cohort, from outcomes.Origin, by []Dimension) ([]Curve, error) {
-	if err := validOrigin(from); err != nil {
-		return nil, err
-	}
-	if err := validateDimensions(by); err != nil {
-		return nil, err
-	}
-	if err := cohort.validate("cohort"); err != nil {
+	if err := prepareSurvival(cohort, from, by); err != nil {
 		return nil, err
 	}
 	query, args := survivalSQL(cohort, from, by)
@@ -294,4 +260,50 @@ func Transitions(ctx context.Context, conn driver.Conn, cohort Cohort) ([5][5]in
 		return table, fmt.Errorf("transitions rows: %w", err)
 	}
 	return table, nil
+}
+
+// prepareFigures checks a figures request (the same for ClickHouse and the oracle) and
+// compiles its definition.
+func prepareFigures(cohorts []Cohort, def Definition, by []Dimension) (compiled, error) {
+	c, err := compile(def)
+	if err != nil {
+		return c, err
+	}
+	if err := validateDimensions(by); err != nil {
+		return c, err
+	}
+	return c, validateCohorts(cohorts)
+}
+
+// prepareSurvival checks a survival request (the same for ClickHouse and the oracle).
+func prepareSurvival(cohort Cohort, from outcomes.Origin, by []Dimension) error {
+	if err := validOrigin(from); err != nil {
+		return err
+	}
+	if err := validateDimensions(by); err != nil {
+		return err
+	}
+	return cohort.validate("cohort")
+}
+
+// sortedKeys returns a tally's group keys ordered by their values, dimension by dimension.
+func sortedKeys[V any](groups map[string]V) []string {
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return slices.Compare(strings.Split(a, groupSep), strings.Split(b, groupSep))
+	})
+	return keys
+}
+
+// groupOf turns a group key back into its breakdown values.
+func groupOf(by []Dimension, key string) []GroupValue {
+	values := strings.Split(key, groupSep)
+	group := make([]GroupValue, len(by))
+	for i, d := range by {
+		group[i] = GroupValue{Dimension: d, Value: values[i]}
+	}
+	return group
 }

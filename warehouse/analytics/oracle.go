@@ -448,14 +448,8 @@ func (o *Oracle) groupValues(by []Dimension, r oracleRow) []string {
 // Figures is Figures computed from PostgreSQL, on the day o.Today unless opts say
 // otherwise.
 func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	c, err := compile(def)
+	c, err := prepareFigures(cohorts, def, by)
 	if err != nil {
-		return nil, err
-	}
-	if err := validateDimensions(by); err != nil {
-		return nil, err
-	}
-	if err := validateCohorts(cohorts); err != nil {
 		return nil, err
 	}
 	t := newTally(len(cohorts))
@@ -497,13 +491,7 @@ func (o *Oracle) exitedInCohort(co Cohort) []oracleRow {
 
 // Survival is Survival computed from PostgreSQL.
 func (o *Oracle) Survival(cohort Cohort, from outcomes.Origin, by []Dimension) ([]Curve, error) {
-	if err := validOrigin(from); err != nil {
-		return nil, err
-	}
-	if err := validateDimensions(by); err != nil {
-		return nil, err
-	}
-	if err := cohort.validate("cohort"); err != nil {
+	if err := prepareSurvival(cohort, from, by); err != nil {
 		return nil, err
 	}
 	d := &durations{groups: map[string][]outcomes.Duration{}}
