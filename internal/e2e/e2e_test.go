@@ -47,6 +47,9 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
 		"OUTCOMES_LOG_LEVEL":            "info",
 		"OUTCOMES_AUTH_DEV_KEY":         e2eDevKey,
+		// Development tokens: dev mode (production refuses them), introspection still off.
+		"OUTCOMES_ENV":                   "dev",
+		"OUTCOMES_GRAPHQL_INTROSPECTION": "false",
 	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
