@@ -12,7 +12,9 @@ import (
 
 // Config is the runtime configuration of the API, the loader and the admin CLI.
 type Config struct {
-	DatabaseURL        string
+	DatabaseURL        string // the API's role (and the CLI's data commands)
+	MigrateDatabaseURL string // the owner role, for migrations (default DatabaseURL)
+	LoaderDatabaseURL  string // the loader's role (default DatabaseURL)
 	ClickHouseAddr     string
 	ClickHouseDatabase string
 	ClickHouseUser     string
@@ -109,6 +111,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LoaderMetricsAddr:  get("OUTCOMES_LOADER_METRICS_ADDR", ":9108"),
 		LogLevel:           get("OUTCOMES_LOG_LEVEL", "info"),
 	}
+	c.MigrateDatabaseURL = get("OUTCOMES_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.LoaderDatabaseURL = get("OUTCOMES_LOADER_DATABASE_URL", c.DatabaseURL)
 	key := getenv("OUTCOMES_PSEUDONYM_KEY")
 	if key == "" {
 		if get("OUTCOMES_ENV", "production") != "dev" {
