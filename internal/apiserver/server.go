@@ -206,6 +206,7 @@ func NewHandler(o Options) http.Handler {
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
+	gql.AroundRootFields(graph.AuditWrites)
 	gql.AroundFields(graph.AuditFields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
@@ -263,7 +264,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		}
 		w.Header().Set("X-Request-Id", id)
 		l := log.With().Str("request_id", id).Logger()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		r = r.WithContext(audit.WithRequestID(context.WithValue(r.Context(), requestIDKey{}, id), id))
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
