@@ -61,7 +61,9 @@ func OrgScope(ctx context.Context) string {
 	case p.SeesAllOrganisations():
 		return "*"
 	}
-	return strings.Join(p.PersonalDataOrgs(), ",")
+	// Only organisation ids reach the policies: whatever a token said, a value that is
+	// not an id ("*", a list) never becomes this session's scope.
+	return strings.Join(ValidUUIDs(p.PersonalDataOrgs()), ",")
 }
 
 func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
