@@ -226,7 +226,7 @@ func NewHandler(o Options) http.Handler {
 		return resp
 	})
 	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
-	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
+	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
@@ -236,7 +236,7 @@ func NewHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", graphqlHandler)
-	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
