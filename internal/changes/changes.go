@@ -38,3 +38,16 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 	audit.Touched(ctx, entity, entityID, participantID)
 	return nil
 }
+
+// RecordParticipants adds one change event per participant, each the participant
+// itself as entity, in one statement (bulk imports).
+func RecordParticipants(ctx context.Context, tx pgx.Tx, orgID string, participantIDs []string, op Op) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, u.id, 'participant', u.id, $3 FROM unnest($2::uuid[]) AS u(id)`, orgID, participantIDs, string(op)); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	for _, id := range participantIDs {
+		audit.Touched(ctx, "participant", id, id)
+	}
+	return nil
+}

@@ -231,9 +231,8 @@ func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []Par
 	}
 	// One change event per participant, in one statement (the loader reads them like
 	// any other write's).
-	if _, err := tx.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
-		SELECT $1, u.id, 'participant', u.id, 'create' FROM unnest($2::uuid[]) AS u(id)`, orgID, list); err != nil {
-		return nil, fmt.Errorf("record changes: %w", err)
+	if err := changes.RecordParticipants(ctx, tx, orgID, list, changes.Create); err != nil {
+		return nil, err
 	}
 	return list, nil
 }

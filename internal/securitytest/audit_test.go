@@ -81,6 +81,27 @@ func TestAuditFailsClosed(t *testing.T) {
 		}
 	})
 
+	t.Run("ImportRecordsEachPersonChanged", func(t *testing.T) {
+		cw := s.caseworker(t, "cw-import", s.orgA)
+		csv := "personal_identity_number,given_name,family_name,gender\n" + s.pnr() + ",Ada,Berg,woman\n" + s.pnr() + ",Bo,Ek,man\n"
+		var out struct{ ImportParticipants struct{ Imported int } }
+		cw.MustData(t, `mutation($o: ID!, $csv: String!) { importParticipants(organisationId: $o, csv: $csv) { imported } }`,
+			map[string]any{"o": s.orgA, "csv": csv}, &out)
+		if out.ImportParticipants.Imported != 2 {
+			t.Fatalf("imported %d, want 2", out.ImportParticipants.Imported)
+		}
+		// One row per person the import registered, each naming them, in the import's
+		// transaction; nothing else written.
+		if n := s.count(t, `SELECT count(*) FROM audit_log a JOIN participant p ON p.id::text = a.entity_id
+			WHERE a.subject = 'cw-import' AND a.action = 'write' AND a.operation = 'importParticipants'
+			AND a.entity = 'participant' AND a.xmin = p.xmin`); n != 2 {
+			t.Errorf("%d audit rows name an imported person in the import's transaction, want 2", n)
+		}
+		if n := s.count(t, `SELECT count(*) FROM audit_log WHERE subject = 'cw-import' AND action = 'write'`); n != 2 {
+			t.Errorf("%d write rows for an import of two people, want 2", n)
+		}
+	})
+
 	t.Run("RequestIDsOfStrictFormOnly", func(t *testing.T) {
 		tok := adminToken(t)
 		body := `{"query":"mutation { createOrganisation(input: {code: \"rid-%s\", name: \"R\", kind: MUNICIPALITY}) { id } }"}`
