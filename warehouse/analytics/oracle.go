@@ -446,14 +446,26 @@ func (o *Oracle) groupValues(by []Dimension, r oracleRow) []string {
 }
 
 // Figures is Figures computed from PostgreSQL, on the day o.Today unless opts say
-// otherwise.
+// otherwise. The uncertainty of each figure is computed from its counts by the same Go
+// as Figures' (assemble), so the two agree exactly when the counts do.
 func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	c, err := prepareFigures(cohorts, def, by)
+	s := settingsOf(opts, o.Today)
+	c, err := prepareFigures(cohorts, def, by, s)
 	if err != nil {
 		return nil, err
 	}
+	rows := o.rows(c, s.today)
+	var strata *tally
+	if len(s.strata) > 0 {
+		strata = o.tally(cohorts, s.strata, rows)
+	}
+	return assemble(cohorts, c, by, o.tally(cohorts, by, rows), s.strata, strata), nil
+}
+
+// tally counts the rows per cohort and group.
+func (o *Oracle) tally(cohorts []Cohort, by []Dimension, rows []oracleRow) *tally {
 	t := newTally(len(cohorts))
-	for _, r := range o.rows(c, settingsOf(opts, o.Today).today) {
+	for _, r := range rows {
 		var one counts
 		one.n = 1
 		if r.fact.Known {
@@ -468,7 +480,7 @@ func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts 
 			}
 		}
 	}
-	return t.figures(cohorts, by, c.version), nil
+	return t
 }
 
 // exitedInCohort returns the cohort's exited enrolments as rows without a fact.

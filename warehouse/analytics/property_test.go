@@ -130,6 +130,38 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			}
 		}
 	}
+	// Intervals, bounds, differences and reweighted shares are part of every figure
+	// compared above; reweighting is asked for here, over few and over all six
+	// characteristics, and must agree too and be non-trivial (some cohort reweighted,
+	// some stratum unmatched and reported).
+	standardised, unmatched := false, false
+	for _, def := range definitions {
+		version, _ := def.Version()
+		for _, strata := range [][]analytics.Dimension{{analytics.DimGender}, analytics.StrataDimensions} {
+			opts := []analytics.Option{analytics.Today(asOf), analytics.StandardiseBy(strata...)}
+			got, err := analytics.Figures(ctx, ch, cohorts, def, nil, opts...)
+			if err != nil {
+				t.Fatalf("%s standardised by %v: %v", version, strata, err)
+			}
+			want, err := oracle.Figures(cohorts, def, nil, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s standardised by %v: ClickHouse and the oracle differ\n got %s\nwant %s", version, strata, figuresText(got), figuresText(want))
+			}
+			for _, f := range want {
+				if f.Standardised != nil {
+					standardised = true
+					unmatched = unmatched || len(f.Standardised.Unmatched) > 0
+				}
+			}
+		}
+	}
+	if !standardised || !unmatched {
+		t.Errorf("reweighting not exercised: some standardised %v, some unmatched stratum %v", standardised, unmatched)
+	}
+
 	// The generator must make every definition non-trivial somewhere, or equality
 	// proves little.
 	for _, def := range definitions {
@@ -215,6 +247,16 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 	}
 }
 
+// figuresText prints figures with their uncertainty for a failure message.
+func figuresText(fs []analytics.Figure) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n  %s %v n %d known %d count %d interval %+v bounds %+v official %+v difference %+v standardised %+v",
+			f.Cohort, f.Group, f.N, f.Known, f.Count, f.Interval, f.Bounds, f.Official, f.Difference, f.Standardised)
+	}
+	return b.String()
+}
+
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func diff(got, want []analytics.Figure) string {
@@ -230,7 +272,8 @@ func diff(got, want []analytics.Figure) string {
 		if f.Share != nil {
 			s = strconv.FormatFloat(*f.Share, 'f', 4, 64)
 		}
-		return fmt.Sprintf("n %d known %d count %d share %s version %s", f.N, f.Known, f.Count, s, f.Version)
+		return fmt.Sprintf("n %d known %d count %d share %s version %s unit %s interval %+v bounds %+v official %+v difference %+v",
+			f.N, f.Known, f.Count, s, f.Version, f.Unit, f.Interval, f.Bounds, f.Official, f.Difference)
 	}
 	g, w := map[string]string{}, map[string]string{}
 	var keys []string
