@@ -4088,15 +4088,15 @@ enum OutcomeDefinitionKind {
   RE_ENTRY
   "The enrolment is the person's third entry or later (upprepade inskrivningar)."
   REPEATED_ENTRY
-  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut); a move into another measure within 31 days is not a leaving and is not counted."
+  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n)."
   KOLADA_RESULT_AT_EXIT
-  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people."
+  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit."
   WIOA_EMPLOYED_Q2
-  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; counts people."
+  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2."
   WIOA_EMPLOYED_Q4
-  "ESF: result within 4 weeks of leaving equals esfResult; counts participations."
+  "ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left."
   ESF_IMMEDIATE
-  "ESF: result 6 months after leaving equals esfResult; counts participations."
+  "ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE."
   ESF_SIX_MONTH
 }
 

@@ -240,7 +240,7 @@ type GroupValue struct {
 type Figure struct {
 	Cohort  string
 	Group   []GroupValue // nil: the cohort's total
-	N       int          // rows (see Unit) in the cohort or group
+	N       int          // rows of Unit in the cohort or group
 	Known   int          // of which the fact is known
 	Count   int          // of which the fact is known and true
 	Share   *float64     // Count / Known; nil when Known is 0

@@ -37,12 +37,13 @@ const (
 	// leaving; the others are not counted at all (not in n).
 	KindKoladaResultAtExit Kind = "KOLADA_RESULT_AT_EXIT"
 	// KindWIOAQ2 / KindWIOAQ4: employment in the 2nd / 4th quarter after the exit quarter,
-	// per WIOA exit (people, not enrolments), cohort on the WIOA exit date; only exits
+	// per WIOA period of participation (UnitPeriodOfParticipation: spells joined across
+	// gaps under 90 days, so one person may have several), cohort on the WIOA exit date; only exits
 	// established by the query's day (outcomes.WIOAExit.EstablishedBy).
 	KindWIOAQ2 Kind = "WIOA_Q2"
 	KindWIOAQ4 Kind = "WIOA_Q4"
-	// KindESFImmediate / KindESFSixMonth: the share of ESF records (people per
-	// operation, not enrolments) whose result within 4 weeks / at 6 months after leaving
+	// KindESFImmediate / KindESFSixMonth: the share of ESF records (UnitParticipation:
+	// one person per operation, not enrolments) whose result within 4 weeks / at 6 months after leaving
 	// is one of Results. Records with missing data count in the total only.
 	KindESFImmediate Kind = "ESF_IMMEDIATE"
 	KindESFSixMonth  Kind = "ESF_SIX_MONTH"

@@ -51,7 +51,8 @@ func servedBy(v string) bool {
 		// Served outside outcomeFigures: timeToEmployment, susTransitions, exitCohortOutcome.
 		return v == outcomes.TimeToFirstJobVersion+" "+outcomes.KaplanMeierVersion || v == outcomes.SUSVersion ||
 			v == cohort.DefinitionVersion ||
-			v == outcomes.StatusVersion // the one rule every figure reads months through
+			v == outcomes.StatusVersion || // the one rule every figure reads months through
+			v == outcomes.QuarterVersion // how quarter-based indicators read months
 	}
 	if (base == outcomes.StatusAfterExitVersion || base == outcomes.InWorkOrStudiesVersion || base == outcomes.SelfSufficientVersion) && kErr != nil {
 		return false
@@ -93,7 +94,8 @@ func TestIndicatorsDocShowsServedVersions(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"in-work-or-studies/1", "in-work-or-studies/1?k=x", "status-after-exit/1?s=studies",
-		"kolada-rka-result-at-exit/1", "re-entry/1?w=12", "esf-common-results/1"} {
+		"kolada-rka-result-at-exit/1", "kolada-rka-result-at-exit/2", "re-entry/1?w=12", "esf-common-results/1",
+		"esf-common-results/1?six_month=employed", "wioa-employment-q2-q4/1", "exit-cohort/1"} {
 		if servedBy(bad) {
 			t.Errorf("servedBy(%q): not a served version", bad)
 		}
