@@ -204,6 +204,7 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, dictionaryHandler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})

@@ -202,6 +202,17 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 		}
 	}
 	microdataRows(t, s, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org}, "exitFrom=2018-01-01&exitTo=2019-01-01", http.StatusForbidden)
+	// The data dictionary: one row per microdata column, for the same roles.
+	dict := fetchCSV(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "/microdata/dictionary.csv", http.StatusOK)
+	if len(dict) != len(rows[0])+1 || dict[0][0] != "column" {
+		t.Errorf("dictionary has %d rows for %d columns", len(dict), len(rows[0]))
+	}
+	for i, col := range rows[0] {
+		if i+1 < len(dict) && dict[i+1][0] != col {
+			t.Errorf("dictionary row %d describes %s, column %d is %s", i+1, dict[i+1][0], i, col)
+		}
+	}
+	fetchCSV(t, s, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org}, "/microdata/dictionary.csv", http.StatusForbidden)
 	microdataRows(t, s, auth.Principal{Subject: "eva2", Role: auth.Evaluator, OrgID: other},
 		"organisationId="+org+"&exitFrom=2018-01-01&exitTo=2019-01-01", http.StatusForbidden)
 	microdataRows(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "exitFrom=2018-13-01&exitTo=2019-01-01", http.StatusBadRequest)
@@ -214,11 +225,17 @@ func describeCounts(c [4]int) string { return fmt.Sprintf("n=%d known=%d count=%
 // microdataRows fetches /microdata.csv as p and returns its CSV records (status checked).
 func microdataRows(t *testing.T, s *system, p auth.Principal, query string, status int) [][]string {
 	t.Helper()
+	return fetchCSV(t, s, p, "/microdata.csv?"+query, status)
+}
+
+// fetchCSV fetches path as p and returns its CSV records (status checked).
+func fetchCSV(t *testing.T, s *system, p auth.Principal, path string, status int) [][]string {
+	t.Helper()
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+s.apiAddr+"/microdata.csv?"+query, nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+s.apiAddr+path, nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -227,7 +244,7 @@ func microdataRows(t *testing.T, s *system, p auth.Principal, query string, stat
 	defer resp.Body.Close()
 	if resp.StatusCode != status {
 		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /microdata.csv?%s as %s: status %d, want %d: %s", query, p.Role, resp.StatusCode, status, b)
+		t.Fatalf("GET %s as %s: status %d, want %d: %s", path, p.Role, resp.StatusCode, status, b)
 	}
 	if status != http.StatusOK {
 		return nil
