@@ -25,6 +25,8 @@ var definitionKinds = map[model.OutcomeDefinitionKind]analytics.Kind{
 	model.OutcomeDefinitionKindKoladaResultAtExit:         analytics.KindKoladaResultAtExit,
 	model.OutcomeDefinitionKindWioaEmployedQ2:             analytics.KindWIOAQ2,
 	model.OutcomeDefinitionKindWioaEmployedQ4:             analytics.KindWIOAQ4,
+	model.OutcomeDefinitionKindWioaEmployedQ2PerPerson:    analytics.KindWIOAQ2PerPerson,
+	model.OutcomeDefinitionKindWioaEmployedQ4PerPerson:    analytics.KindWIOAQ4PerPerson,
 	model.OutcomeDefinitionKindEsfImmediate:               analytics.KindESFImmediate,
 	model.OutcomeDefinitionKindEsfSixMonth:                analytics.KindESFSixMonth,
 }

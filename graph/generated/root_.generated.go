@@ -5626,6 +5626,15 @@ enum CountingUnit {
   PERIOD_OF_PARTICIPATION
   "One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last."
   PARTICIPATION
+  "One person (person) per cohort: the per-person variants, which are ours, not a publisher's."
+  PERSON
+}
+
+extend enum OutcomeDefinitionKind {
+  "Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  WIOA_EMPLOYED_Q2_PER_PERSON
+  "Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  WIOA_EMPLOYED_Q4_PER_PERSON
 }
 
 "A 95 % confidence interval (konfidensintervall) of a share: Wilson's score interval, z = 1.96."

@@ -1032,17 +1032,20 @@ const (
 	CountingUnitPeriodOfParticipation CountingUnit = "PERIOD_OF_PARTICIPATION"
 	// One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last.
 	CountingUnitParticipation CountingUnit = "PARTICIPATION"
+	// One person (person) per cohort: the per-person variants, which are ours, not a publisher's.
+	CountingUnitPerson CountingUnit = "PERSON"
 )
 
 var AllCountingUnit = []CountingUnit{
 	CountingUnitExit,
 	CountingUnitPeriodOfParticipation,
 	CountingUnitParticipation,
+	CountingUnitPerson,
 }
 
 func (e CountingUnit) IsValid() bool {
 	switch e {
-	case CountingUnitExit, CountingUnitPeriodOfParticipation, CountingUnitParticipation:
+	case CountingUnitExit, CountingUnitPeriodOfParticipation, CountingUnitParticipation, CountingUnitPerson:
 		return true
 	}
 	return false
@@ -1692,6 +1695,10 @@ const (
 	OutcomeDefinitionKindEsfImmediate OutcomeDefinitionKind = "ESF_IMMEDIATE"
 	// ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE.
 	OutcomeDefinitionKindEsfSixMonth OutcomeDefinitionKind = "ESF_SIX_MONTH"
+	// Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	OutcomeDefinitionKindWioaEmployedQ2PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2_PER_PERSON"
+	// Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	OutcomeDefinitionKindWioaEmployedQ4PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4_PER_PERSON"
 )
 
 var AllOutcomeDefinitionKind = []OutcomeDefinitionKind{
@@ -1707,11 +1714,13 @@ var AllOutcomeDefinitionKind = []OutcomeDefinitionKind{
 	OutcomeDefinitionKindWioaEmployedQ4,
 	OutcomeDefinitionKindEsfImmediate,
 	OutcomeDefinitionKindEsfSixMonth,
+	OutcomeDefinitionKindWioaEmployedQ2PerPerson,
+	OutcomeDefinitionKindWioaEmployedQ4PerPerson,
 }
 
 func (e OutcomeDefinitionKind) IsValid() bool {
 	switch e {
-	case OutcomeDefinitionKindStatusAt, OutcomeDefinitionKindInWorkOrStudies, OutcomeDefinitionKindSelfSufficient, OutcomeDefinitionKindLastingAttachment, OutcomeDefinitionKindReturnedToSocialAssistance, OutcomeDefinitionKindReEntry, OutcomeDefinitionKindRepeatedEntry, OutcomeDefinitionKindKoladaResultAtExit, OutcomeDefinitionKindWioaEmployedQ2, OutcomeDefinitionKindWioaEmployedQ4, OutcomeDefinitionKindEsfImmediate, OutcomeDefinitionKindEsfSixMonth:
+	case OutcomeDefinitionKindStatusAt, OutcomeDefinitionKindInWorkOrStudies, OutcomeDefinitionKindSelfSufficient, OutcomeDefinitionKindLastingAttachment, OutcomeDefinitionKindReturnedToSocialAssistance, OutcomeDefinitionKindReEntry, OutcomeDefinitionKindRepeatedEntry, OutcomeDefinitionKindKoladaResultAtExit, OutcomeDefinitionKindWioaEmployedQ2, OutcomeDefinitionKindWioaEmployedQ4, OutcomeDefinitionKindEsfImmediate, OutcomeDefinitionKindEsfSixMonth, OutcomeDefinitionKindWioaEmployedQ2PerPerson, OutcomeDefinitionKindWioaEmployedQ4PerPerson:
 		return true
 	}
 	return false

@@ -363,7 +363,7 @@ func (o *Oracle) rows(c compiled, today time.Time) []oracleRow {
 			for _, x := range outcomes.WIOAExits(p, today) {
 				oe := op.enrolments[x.EnrolmentIDs[len(x.EnrolmentIDs)-1]]
 				f := x.EmployedQ2
-				if c.def.Kind == KindWIOAQ4 {
+				if c.def.Kind == KindWIOAQ4 || c.def.Kind == KindWIOAQ4PerPerson {
 					f = x.EmployedQ4
 				}
 				out = append(out, oracleRow{person: op, enrol: oe, date: x.ExitDate, ageBand: ageBand(oe.e), inGroups: true, fact: f})
@@ -457,27 +457,42 @@ func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts 
 	rows := o.rows(c, s.today)
 	var strata *tally
 	if len(s.strata) > 0 {
-		strata = o.tally(cohorts, s.strata, rows)
+		strata = o.tally(cohorts, c, s.strata, rows)
 	}
-	return assemble(cohorts, c, by, o.tally(cohorts, by, rows), s.strata, strata), nil
+	return assemble(cohorts, c, by, o.tally(cohorts, c, by, rows), s.strata, strata), nil
 }
 
-// tally counts the rows per cohort and group.
-func (o *Oracle) tally(cohorts []Cohort, by []Dimension, rows []oracleRow) *tally {
+// tally counts the rows per cohort and group; per person (c.perPerson), only each
+// person's latest row in the cohort (by the cohort's date).
+func (o *Oracle) tally(cohorts []Cohort, c compiled, by []Dimension, rows []oracleRow) *tally {
 	t := newTally(len(cohorts))
-	for _, r := range rows {
-		var one counts
-		one.n = 1
-		if r.fact.Known {
-			one.known = 1
-			if r.fact.Value {
-				one.count = 1
+	for ci, co := range cohorts {
+		var in []oracleRow
+		latest := map[*oraclePerson]int{} // person -> index in in
+		for _, r := range rows {
+			if !o.inCohort(co, r) {
+				continue
 			}
+			if c.perPerson {
+				if i, ok := latest[r.person]; ok {
+					if r.date.After(in[i].date) {
+						in[i] = r
+					}
+					continue
+				}
+				latest[r.person] = len(in)
+			}
+			in = append(in, r)
 		}
-		for ci, co := range cohorts {
-			if o.inCohort(co, r) {
-				t.add(ci, o.groupValues(by, r), r.inGroups, one)
+		for _, r := range in {
+			one := counts{n: 1}
+			if r.fact.Known {
+				one.known = 1
+				if r.fact.Value {
+					one.count = 1
+				}
 			}
+			t.add(ci, o.groupValues(by, r), r.inGroups, one)
 		}
 	}
 	return t

@@ -91,6 +91,7 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			Statuses: []string{outcomes.StatusUnsubsidisedFull}, RequireNoSocialAssistance: true}),
 		{Kind: analytics.KindReturnedToSA12}, {Kind: analytics.KindReentry12}, {Kind: analytics.KindRepeatedEntry},
 		{Kind: analytics.KindKoladaResultAtExit}, {Kind: analytics.KindWIOAQ2}, {Kind: analytics.KindWIOAQ4},
+		{Kind: analytics.KindWIOAQ2PerPerson}, {Kind: analytics.KindWIOAQ4PerPerson},
 		{Kind: analytics.KindESFImmediate}, {Kind: analytics.KindESFSixMonth},
 		{Kind: analytics.KindESFImmediate, Results: []string{outcomes.ESFResultEmployed}},
 	}
@@ -130,6 +131,23 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			}
 		}
 	}
+	// WIOA counts periods of participation; the per-person variant each person once per
+	// cohort, so never more, and fewer where someone has two periods in a cohort.
+	fewer := false
+	for _, pair := range [][2]analytics.Kind{{analytics.KindWIOAQ2, analytics.KindWIOAQ2PerPerson}, {analytics.KindWIOAQ4, analytics.KindWIOAQ4PerPerson}} {
+		periods, _ := oracle.Figures(cohorts, analytics.Definition{Kind: pair[0]}, nil)
+		people, _ := oracle.Figures(cohorts, analytics.Definition{Kind: pair[1]}, nil)
+		for i := range periods {
+			if people[i].N > periods[i].N || people[i].Unit != analytics.UnitPerson || periods[i].Unit != analytics.UnitPeriodOfParticipation {
+				t.Errorf("%s: %d people (%s) for %d periods (%s)", periods[i].Cohort, people[i].N, people[i].Unit, periods[i].N, periods[i].Unit)
+			}
+			fewer = fewer || people[i].N < periods[i].N
+		}
+	}
+	if !fewer {
+		t.Error("no cohort has a person with two WIOA periods: the per-person variant is not exercised")
+	}
+
 	// Intervals, bounds, differences and reweighted shares are part of every figure
 	// compared above; reweighting is asked for here, over few and over all six
 	// characteristics, and must agree too and be non-trivial (some cohort reweighted,

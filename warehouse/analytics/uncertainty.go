@@ -23,6 +23,8 @@ const (
 	// UnitParticipation is one ESF participation record: one person in one operation
 	// (measure), however many spells.
 	UnitParticipation Unit = "PARTICIPATION"
+	// UnitPerson is one person per cohort (the per-person WIOA variant).
+	UnitPerson Unit = "PERSON"
 )
 
 // Official is an official indicator's share as its publisher computes it.
@@ -87,8 +89,11 @@ func validateStrata(dims []Dimension) error {
 	return nil
 }
 
-// unitOf is the counting unit of a definition's rows.
+// unit is the counting unit of a definition's rows.
 func (c compiled) unit() Unit {
+	if c.perPerson {
+		return UnitPerson
+	}
 	switch c.source {
 	case sourceWIOA:
 		return UnitPeriodOfParticipation
@@ -106,6 +111,8 @@ func (c compiled) officialDenominator() string {
 		return "everyone who left a municipal labour-market measure (n); an unknown result counts as not work or studies"
 	case KindWIOAQ2, KindWIOAQ4:
 		return "every exit (period of participation) in the cohort (n); no record of unsubsidised work in the quarter counts as not employed"
+	case KindWIOAQ2PerPerson, KindWIOAQ4PerPerson:
+		return "" // our own variant: no publisher's share
 	case KindESFImmediate, KindESFSixMonth:
 		return "every participation that left (n); a missing result counts as not achieved"
 	}
