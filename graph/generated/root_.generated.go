@@ -4203,9 +4203,9 @@ extend type Query {
   outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = [],
     "Reweight every cohort after the first to the first cohort's composition over these characteristics (GENDER, AGE_BAND, EDUCATION_LEVEL, DISTANCE_CATEGORY, NEWLY_ARRIVED, BIRTH_REGION): see CohortFigure.standardised."
     standardiseBy: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
-  "Kaplan–Meier curve of time to first unsubsidised job, per group."
+  "Kaplan–Meier curve of time to first unsubsidised job, per group. Unit: the exited enrolment of the cohort; later status read by the one status rule, unknown later status censored."
   timeToEmployment(cohort: CohortInput!, from: SurvivalOrigin!, breakdowns: [Breakdown!] = []): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
-  "SUS / Finsam before/after transition table (övergångstabell)."
+  "SUS / Finsam before/after transition table (övergångstabell). Unit: the participation, one exited enrolment; before is the status in the month before the start (the one status rule), after the exit reason; unknown is its own row and column."
   susTransitions(cohort: CohortInput!): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
