@@ -1,21 +1,26 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
 // Oracle computes the figures of this package in Go, straight from PostgreSQL's rows,
 // with the functions of warehouse/outcomes: no loader, no snapshot rows, no ClickHouse.
-// Tests require Figures, Survival and Transitions to equal it; the benchmark can report
+// Tests require Figures, Survival, Transitions and Microdata to equal it; the benchmark can report
 // it as the PostgreSQL-side cost of a figure.
 //
 // It reads everything in PostgreSQL as of the month AsOf ("as of" a month means: the
@@ -543,4 +548,55 @@ func (o *Oracle) Transitions(cohort Cohort) ([5][5]int, error) {
 		}
 	}
 	return outcomes.TransitionTable(records), nil
+}
+
+// Microdata is Microdata computed from PostgreSQL: the same CSV, byte for byte, with the
+// keys derived by keys (the loader's pseudonymisation). Statuses come from
+// outcomes.StatusAfterExit over the observations up to the as-of month, so a month not
+// yet reached is unknown, as in the warehouse.
+func (o *Oracle) Microdata(cohort Cohort, keys snapshot.Keys, w io.Writer) error {
+	if err := cohort.validate("cohort"); err != nil {
+		return err
+	}
+	type line struct {
+		org, exit, key string
+		record         []string
+	}
+	var lines []line
+	for _, r := range o.exitedInCohort(cohort) {
+		p, e := r.person.p, r.enrol.e
+		a := r.person.attrsOn(e.Start)
+		newly, region, education, distance := "-1", "", "", ""
+		if a != nil {
+			if a.newlyArrived != nil {
+				newly = map[bool]string{true: "1", false: "0"}[*a.newlyArrived]
+			}
+			region, education, distance = deref(a.birthRegion), deref(a.educationLevel), deref(a.distanceCategory)
+		}
+		rec := []string{keys.Enrolment(e.ID), keys.Person(p.ID), r.person.orgCode, p.Gender, r.ageBand, e.MeasureCode,
+			r.enrol.project, r.enrol.unit, newly, region, education, distance, r.person.referralSourceOn(e.Start),
+			dateText(e.Start), dateText(*e.End), e.ExitReason}
+		var sas []string
+		for _, k := range microdataHorizons {
+			st, sa, _ := outcomes.StatusAfterExit(p, e, k)
+			rec = append(rec, st)
+			sas = append(sas, strconv.Itoa(int(sa)))
+		}
+		rec = append(rec, sas...)
+		lines = append(lines, line{org: r.person.orgCode, exit: dateText(*e.End), key: rec[0], record: rec})
+	}
+	slices.SortFunc(lines, func(a, b line) int {
+		return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.exit, b.exit), strings.Compare(a.key, b.key))
+	})
+	cw := csv.NewWriter(w)
+	if err := cw.Write(MicrodataColumns); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if err := cw.Write(l.record); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

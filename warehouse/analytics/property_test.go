@@ -55,7 +55,8 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 	g.histories(t, orgA, people/2)
 	g.histories(t, orgB, people-people/2)
 
-	l := &loader.Loader{PG: pg, CH: ch, Keys: pseudonym.New([]byte("analytics-property-key-0123456789")),
+	keys := pseudonym.New([]byte("analytics-property-key-0123456789"))
+	l := &loader.Loader{PG: pg, CH: ch, Keys: keys,
 		Log: zerolog.Nop(), Now: func() time.Time { return asOf }}
 	if _, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 37, Fresh: true}); err != nil {
 		t.Fatalf("rebuild: %v", err)
@@ -261,6 +262,23 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 		figs, _ := oracle.Figures([]analytics.Cohort{co}, analytics.Definition{Kind: analytics.KindRepeatedEntry}, nil)
 		if lines := strings.Count(buf.String(), "\n") - 1; lines != figs[0].N {
 			t.Errorf("microdata of %s: %d rows, the cohort has %d enrolments", co.Label, lines, figs[0].N)
+		}
+		// And row for row, byte for byte, the oracle's CSV from PostgreSQL.
+		var wantCSV bytes.Buffer
+		if err := oracle.Microdata(co, keys, &wantCSV); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.String(); got != wantCSV.String() {
+			gl, wl := strings.Split(got, "\n"), strings.Split(wantCSV.String(), "\n")
+			for i := 0; i < len(gl) && i < len(wl); i++ {
+				if gl[i] != wl[i] {
+					t.Errorf("microdata of %s differs from the oracle's at line %d:\n got %s\nwant %s", co.Label, i+1, gl[i], wl[i])
+					break
+				}
+			}
+			if len(gl) != len(wl) {
+				t.Errorf("microdata of %s: %d lines, the oracle's %d", co.Label, len(gl), len(wl))
+			}
 		}
 	}
 }
