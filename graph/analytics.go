@@ -198,6 +198,9 @@ func curvesOut(cs []analytics.Curve) []*model.SurvivalCurve {
 		for j, p := range c.Points {
 			sc.Points[j] = &model.SurvivalPoint{Month: p.Month, AtRisk: p.AtRisk, Events: p.Events, Censored: p.Censored,
 				Survival: p.Survival, Employed: p.Employed}
+			if j < len(c.Intervals) {
+				sc.Points[j].Interval = intervalOut(c.Intervals[j])
+			}
 		}
 		out[i] = sc
 	}

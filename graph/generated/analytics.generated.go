@@ -716,6 +716,38 @@ func (ec *executionContext) fieldContext_SurvivalPoint_employed(_ context.Contex
 	return graphql.NewScalarFieldContext("SurvivalPoint", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SurvivalPoint_interval(ctx context.Context, field graphql.CollectedField, obj *model.SurvivalPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SurvivalPoint_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShareInterval) graphql.Marshaler {
+			return ec.marshalOShareInterval2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐShareInterval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SurvivalPoint_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SurvivalPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShareInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TransitionCell_before(ctx context.Context, field graphql.CollectedField, obj *model.TransitionCell) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1250,6 +1282,11 @@ func (ec *executionContext) _SurvivalPoint(ctx context.Context, sel ast.Selectio
 		case "employed":
 			out.Values[i] = ec._SurvivalPoint_employed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._SurvivalPoint_interval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

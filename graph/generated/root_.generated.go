@@ -664,6 +664,7 @@ type ComplexityRoot struct {
 		Censored func(childComplexity int) int
 		Employed func(childComplexity int) int
 		Events   func(childComplexity int) int
+		Interval func(childComplexity int) int
 		Month    func(childComplexity int) int
 		Survival func(childComplexity int) int
 	}
@@ -3583,6 +3584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SurvivalPoint.Events(childComplexity), true
+	case "SurvivalPoint.interval":
+		if e.ComplexityRoot.SurvivalPoint.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Interval(childComplexity), true
 	case "SurvivalPoint.month":
 		if e.ComplexityRoot.SurvivalPoint.Month == nil {
 			break
@@ -5731,6 +5738,11 @@ extend type OutcomeFigure {
   "Missing-data bounds over n; null when n is 0 or when counts are hidden from this reader."
   bounds: MissingDataBounds
 }
+
+extend type SurvivalPoint {
+  "95 % interval of employed (Greenwood's variance on the log(-log) scale, the counterpart of Wilson's for a censored curve); null before the first job and once no one is left without one."
+  interval: ShareInterval
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6829,6 +6841,8 @@ func (ec *executionContext) childFields_SurvivalPoint(ctx context.Context, field
 		return ec.fieldContext_SurvivalPoint_survival(ctx, field)
 	case "employed":
 		return ec.fieldContext_SurvivalPoint_employed(ctx, field)
+	case "interval":
+		return ec.fieldContext_SurvivalPoint_interval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SurvivalPoint", field.Name)
 }

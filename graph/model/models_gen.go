@@ -723,6 +723,8 @@ type SurvivalPoint struct {
 	Survival float64 `json:"survival"`
 	// 1 - survival.
 	Employed float64 `json:"employed"`
+	// 95 % interval of employed (Greenwood's variance on the log(-log) scale, the counterpart of Wilson's for a censored curve); null before the first job and once no one is left without one.
+	Interval *ShareInterval `json:"interval,omitempty"`
 }
 
 type TargetConnection struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // counts are the tallies of one cohort or group.
@@ -145,12 +146,15 @@ func countsOf(n, known, count uint64) counts {
 // Curve is a Kaplan–Meier curve of time to first unsubsidised job for one cohort or
 // group.
 type Curve struct {
-	Cohort    string
-	Group     []GroupValue // nil: the cohort's total
-	Origin    outcomes.Origin
-	N         int // subjects (enrolments of the cohort with a duration)
-	Events    int // of which had a first job
-	Points    []outcomes.KMPoint
+	Cohort string
+	Group  []GroupValue // nil: the cohort's total
+	Origin outcomes.Origin
+	N      int // subjects (enrolments of the cohort with a duration)
+	Events int // of which had a first job
+	Points []outcomes.KMPoint
+	// Intervals are the 95 % intervals of each point's Employed (stats.Greenwood), nil
+	// where undefined (before the first event, and once no one is left without a job).
+	Intervals []*stats.Interval
 	Version   string // outcomes.TimeToFirstJobVersion
 	Estimator string // outcomes.KaplanMeierVersion
 }
@@ -176,6 +180,11 @@ func (d *durations) curves(co Cohort, from outcomes.Origin, by []Dimension) []Cu
 	curve := func(group []GroupValue, ds []outcomes.Duration) Curve {
 		c := Curve{Cohort: co.Label, Group: group, Origin: from, N: len(ds), Points: outcomes.KaplanMeier(ds),
 			Version: outcomes.TimeToFirstJobVersion, Estimator: outcomes.KaplanMeierVersion}
+		steps := make([]stats.KMStep, len(c.Points))
+		for i, p := range c.Points {
+			steps[i] = stats.KMStep{AtRisk: p.AtRisk, Events: p.Events, Survival: p.Survival}
+		}
+		c.Intervals = stats.Greenwood(steps)
 		for _, x := range ds {
 			if x.Event {
 				c.Events++
