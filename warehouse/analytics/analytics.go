@@ -4,6 +4,11 @@
 // entry, and the official Kolada, WIOA and ESF indicators), broken down by up to three
 // characteristics, several cohorts side by side in one query; Kaplan–Meier curves of
 // time to first job; the SUS transition table; and pseudonymised microdata as CSV.
+// Every share carries its uncertainty (warehouse/stats, applied in uncertainty.go from
+// the counts, the same Go for ClickHouse and the oracle): a Wilson interval,
+// missing-data bounds, the official share of the official indicators, the difference
+// from the first cohort, and optionally the share standardised to the first cohort's
+// composition (a second scan, by strata).
 //
 // Every query is one scan of enrolment_outcome, read deduplicated with
 // `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
