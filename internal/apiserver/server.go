@@ -237,6 +237,7 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", graphqlHandler)
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
