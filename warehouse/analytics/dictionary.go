@@ -1,9 +1,9 @@
 package analytics
 
 import (
-	"encoding/csv"
 	"io"
 
+	"github.com/arbetsmarknad/outcomes/internal/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
@@ -50,7 +50,8 @@ var MicrodataDictionary = []DictionaryEntry{
 
 // WriteMicrodataDictionary writes the dictionary as CSV (column, type, meaning).
 func WriteMicrodataDictionary(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	// Every CSV goes through the one formula-injection rule (internal/export).
+	cw := export.NewCSVWriter(w)
 	if err := cw.Write([]string{"column", "type", "meaning"}); err != nil {
 		return err
 	}
