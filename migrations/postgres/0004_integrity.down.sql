@@ -30,10 +30,6 @@ ALTER TABLE quota             ALTER COLUMN name        TYPE text COLLATE "defaul
 ALTER TABLE recruitment_event ALTER COLUMN name        TYPE text COLLATE "default";
 
 -- Policies as 0002/0003 wrote them.
-DROP POLICY IF EXISTS audit_append ON audit_log;
-DROP POLICY IF EXISTS audit_read ON audit_log;
-ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY;
-ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY;
 DO $$
 DECLARE t text;
 BEGIN

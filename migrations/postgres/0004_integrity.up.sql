@@ -316,13 +316,9 @@ BEGIN
     END LOOP;
 END $$;
 
--- The audit log: anyone may append (the API audits every caller); a caller reads only
--- its organisations' rows, and rows without an organisation only with the full scope.
-ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY audit_append ON audit_log FOR INSERT WITH CHECK (true);
-CREATE POLICY audit_read ON audit_log FOR SELECT
-    USING ((SELECT app_org_any()) OR organisation_id = ANY ((SELECT app_org_ids())::uuid[]));
+-- The audit log has no policy: it is written with COPY, which PostgreSQL refuses on a
+-- table whose row-level security applies to the writer, and no API call reads it (who
+-- may read or change it is a matter of grants, migration 0005).
 
 -- ---------------------------------------------------------------------------------
 -- The outbox records every change, also one made by hand in SQL (a sanctioned fix).
