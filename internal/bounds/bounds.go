@@ -46,7 +46,6 @@ func CheckDate(field string, t time.Time) *apperr.Error {
 	return apperr.Invalidf(field, "the date must be %s", DateRange())
 }
 
-
 // CheckEnrolmentRate is INVALID on field outside MinEnrolmentRate..MaxEnrolmentRate.
 func CheckEnrolmentRate(field string, rate int) *apperr.Error {
 	if rate < MinEnrolmentRate || rate > MaxEnrolmentRate {
