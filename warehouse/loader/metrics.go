@@ -11,6 +11,7 @@ type Metrics struct {
 	BatchSize     prometheus.Histogram
 	BatchSeconds  prometheus.Histogram
 	Errors        *prometheus.CounterVec
+	DeadLetters   prometheus.Counter
 }
 
 // NewMetrics registers the series on reg (nil: not registered, for tests).
@@ -30,9 +31,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time to read, build, write and mark one batch.", Buckets: prometheus.DefBuckets}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_loader_errors_total",
 			Help: "Loader errors by stage."}, []string{"stage"}),
+		DeadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_dead_letters_total",
+			Help: "Participants left out of a batch because ClickHouse cannot represent a value of theirs (see loader_dead_letter)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors)
+		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors, m.DeadLetters)
 	}
 	return m
 }
