@@ -42,18 +42,19 @@ func IsChecksum(measure string) bool {
 }
 
 // The content of a row as one string, built alike here and in ClickHouse (monthContentSQL,
-// enrolmentContentSQL): every value in its ClickHouse text form, joined by '|'.
+// enrolmentContentSQL): every value in its ClickHouse text form, joined by '|'. Dates go
+// as day numbers: 18.16 prints the zero date as 0000-00-00, newer servers as 1970-01-01.
 func monthContent(m snapshot.MonthRow) string {
-	return strings.Join([]string{m.PersonKey, m.Month.Format(time.DateOnly), m.Gender, strconv.Itoa(int(m.BirthYear)), m.Status,
+	return strings.Join([]string{m.PersonKey, dayNumber(m.Month), m.Gender, strconv.Itoa(int(m.BirthYear)), m.Status,
 		strconv.Itoa(int(m.InMeasure)), m.MeasureCode, strconv.Itoa(int(m.SocialAssistance)), m.Source}, "|")
 }
 
-const monthContentSQL = `concat(person_key, '|', toString(month), '|', gender, '|', toString(birth_year), '|', status, '|',
+const monthContentSQL = `concat(person_key, '|', toString(toUInt16(month)), '|', gender, '|', toString(birth_year), '|', status, '|',
 	toString(in_measure), '|', measure_code, '|', toString(social_assistance), '|', source)`
 
 func enrolmentContent(e snapshot.EnrolmentRow) string {
 	parts := []string{e.EnrolmentKey, e.PersonKey, e.Gender, strconv.Itoa(int(e.BirthYear)), e.MeasureCode,
-		e.Start.Format(time.DateOnly), strconv.Itoa(int(e.Exited)), e.ExitDate.Format(time.DateOnly), e.ExitReason}
+		dayNumber(e.Start), strconv.Itoa(int(e.Exited)), dayNumber(e.ExitDate), e.ExitReason}
 	parts = append(parts, e.Status[:]...)
 	for _, sa := range e.SA {
 		parts = append(parts, strconv.Itoa(int(sa)))
@@ -72,11 +73,16 @@ func enrolmentContent(e snapshot.EnrolmentRow) string {
 }
 
 const enrolmentContentSQL = `concat(enrolment_key, '|', person_key, '|', gender, '|', toString(birth_year), '|', measure_code, '|',
-	toString(start_date), '|', toString(exited), '|', toString(exit_date), '|', exit_reason, '|',
+	toString(toUInt16(start_date)), '|', toString(exited), '|', toString(toUInt16(exit_date)), '|', exit_reason, '|',
 	status_3, '|', status_6, '|', status_12, '|', status_24, '|',
 	toString(sa_3), '|', toString(sa_6), '|', toString(sa_12), '|', toString(sa_24), '|',
 	arrayStringConcat(arrayMap(x -> toString(x), status_after), ','), '|', arrayStringConcat(arrayMap(x -> toString(x), sa_after), ','), '|',
 	org_code, '|', measure_category, '|', project, '|', unit, '|', toString(kolada_work_or_studies), '|', toString(reentry_12))`
+
+// dayNumber is a date as ClickHouse's toUInt16(Date): days since 1970-01-01.
+func dayNumber(t time.Time) string {
+	return strconv.FormatInt(int64(t.Sub(snapshot.Epoch).Hours()/24), 10)
+}
 
 func contentHash(s string) int64 {
 	b := []byte(s)
