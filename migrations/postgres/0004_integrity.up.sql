@@ -328,8 +328,11 @@ END $$;
 ALTER TABLE change_event ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX change_event_xact_idx ON change_event (xact, participant_id) WHERE processed_at IS NULL;
 
+-- SECURITY DEFINER: recording a change must not depend on the writer's grants on the
+-- outbox (a role that may change a table may not read change_event); row-level security
+-- still applies, with the writer's session scope.
 CREATE FUNCTION outbox_record(org uuid, person uuid, entity text, entity_id uuid, op text) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
     SELECT org, person, entity, entity_id, op
      WHERE person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM change_event c
