@@ -42,6 +42,10 @@ type Loader struct {
 
 	batchSeq    uint64
 	rolledMonth time.Time
+	// deadLetters says whether open dead letters may exist (nil: not looked yet), so a
+	// batch spends no statement on resolving them when there are none. (One recorded by
+	// a rebuild beside this loader is resolved after this loader's next start.)
+	deadLetters *bool
 }
 
 type event struct {
@@ -366,7 +370,14 @@ func (l *Loader) write(ctx context.Context, b prepared) (int, error) {
 // and closes the open dead letters of the people the batch wrote: a later fix resolves
 // them.
 func (l *Loader) recordDeadLetters(ctx context.Context, b prepared) error {
-	if len(b.written) > 0 {
+	if l.deadLetters == nil {
+		var open bool
+		if err := l.PG.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loader_dead_letter WHERE resolved_at IS NULL)`).Scan(&open); err != nil {
+			return fmt.Errorf("look for dead letters: %w", err)
+		}
+		l.deadLetters = &open
+	}
+	if len(b.written) > 0 && *l.deadLetters {
 		if _, err := l.PG.Exec(ctx, `UPDATE loader_dead_letter SET resolved_at = clock_timestamp()
 			WHERE participant_id = ANY($1::uuid[]) AND resolved_at IS NULL`, b.written); err != nil {
 			return fmt.Errorf("resolve dead letters: %w", err)
@@ -380,6 +391,8 @@ func (l *Loader) recordDeadLetters(ctx context.Context, b prepared) error {
 			return fmt.Errorf("record dead letter: %w", err)
 		}
 		l.Metrics.DeadLetters.Inc()
+		open := true
+		l.deadLetters = &open
 		if tag.RowsAffected() > 0 {
 			l.Log.Warn().Str("org", d.orgID).Str("reason", d.reason).Msg("a participant's rows cannot be written to ClickHouse; dead-lettered until fixed")
 		}
