@@ -415,6 +415,15 @@ CREATE TABLE loader_dead_letter (
     resolved_at     timestamptz
 );
 CREATE INDEX loader_dead_letter_open_idx ON loader_dead_letter (participant_id) WHERE resolved_at IS NULL;
+-- The loader's own role (migration 0005 makes the roles' grants; this table is the
+-- loader's to write).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outcomes_loader') THEN
+        GRANT INSERT, UPDATE ON loader_dead_letter TO outcomes_loader;
+        GRANT USAGE ON SEQUENCE loader_dead_letter_id_seq TO outcomes_loader;
+    END IF;
+END $$;
 ALTER TABLE loader_dead_letter ENABLE ROW LEVEL SECURITY;
 ALTER TABLE loader_dead_letter FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON loader_dead_letter
