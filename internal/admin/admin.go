@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
@@ -303,8 +304,10 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 	}
 	defer pool.Close()
 	store := participant.NewStore(pool)
-	cutoff := now.AddDate(-years, 0, 0)
-	stale, err := store.Inactive(ctx, cutoff)
+	// The Swedish date: just after midnight in Sweden the UTC date is still yesterday.
+	today := calendar.Today(now)
+	cutoff := today.AddDate(-years, 0, 0)
+	stale, err := store.Inactive(ctx, cutoff, today)
 	if err != nil {
 		return err
 	}

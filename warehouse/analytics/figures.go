@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
@@ -83,7 +84,7 @@ func makeFigure(cohort string, group []GroupValue, c counts, version string) Fig
 // count depends on the day the figures are asked on (Today; by default the current
 // date): see compiled.population. Every figure carries its uncertainty (see Figure).
 func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	s := settingsOf(opts, time.Now().UTC())
+	s := settingsOf(opts, calendar.Today(time.Now()))
 	c, err := prepareFigures(cohorts, def, by, s)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -41,6 +42,10 @@ type Loader struct {
 
 	batchSeq    uint64
 	rolledMonth time.Time
+	// deadLetters says whether open dead letters may exist (nil: not looked yet), so a
+	// batch spends no statement on resolving them when there are none. (One recorded by
+	// a rebuild beside this loader is resolved after this loader's next start.)
+	deadLetters *bool
 }
 
 type event struct {
@@ -247,6 +252,15 @@ type prepared struct {
 	rows         chstore.Rows
 	erased       []string // person keys of participants no longer in PostgreSQL
 	participants int
+	// deadLetters are the people left out because ClickHouse cannot hold their rows;
+	// written are those whose rows (or erasure) the batch carries.
+	deadLetters []deadLetter
+	written     []string
+}
+
+// deadLetter is a person the loader refused to write, and why (a column, never a value).
+type deadLetter struct {
+	orgID, participantID, reason string
 }
 
 // prepare reads the participants' histories and builds their rows, plus tombstones for
@@ -263,7 +277,7 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 		l.Metrics.Errors.WithLabelValues("read").Inc()
 		return prepared{}, err
 	}
-	asOf := snapshot.Month(l.now().UTC())
+	asOf := snapshot.Month(calendar.Today(l.now()))
 	out := prepared{rows: chstore.Rows{Version: version}}
 	batch := &out.rows
 	// Room for about ten years of months per person, so appends rarely copy.
@@ -284,6 +298,12 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 		} else {
 			org = p.OrgID
 			months, enrolments := snapshot.Build(*p, asOf, l.Keys)
+			if err := chstore.Representable(months, enrolments); err != nil {
+				// Left out, with its earlier rows untouched: the driver would wrap the value
+				// into a wrong one. Recorded as a dead letter once the batch is written.
+				out.deadLetters = append(out.deadLetters, deadLetter{orgID: org, participantID: id, reason: err.Error()})
+				continue
+			}
 			batch.Months = append(batch.Months, months...)
 			batch.Enrolments = append(batch.Enrolments, enrolments...)
 			if lookupLive {
@@ -298,6 +318,7 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 			}
 		}
 		byOrg[org] = append(byOrg[org], key)
+		out.written = append(out.written, id)
 	}
 	if !lookupLive {
 		return out, nil
@@ -337,17 +358,55 @@ func (l *Loader) write(ctx context.Context, b prepared) (int, error) {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return 0, err
 	}
+	if err := l.recordDeadLetters(ctx, b); err != nil {
+		l.Metrics.Errors.WithLabelValues("dead_letter").Inc()
+		return 0, err
+	}
 	n := b.rows.Len()
 	l.Metrics.RowsWritten.Add(float64(n))
 	l.Metrics.BatchSize.Observe(float64(n))
 	return n, nil
 }
 
+// recordDeadLetters stores the batch's refused people (one open dead letter per person)
+// and closes the open dead letters of the people the batch wrote: a later fix resolves
+// them.
+func (l *Loader) recordDeadLetters(ctx context.Context, b prepared) error {
+	if l.deadLetters == nil {
+		var open bool
+		if err := l.PG.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM loader_dead_letter WHERE resolved_at IS NULL)`).Scan(&open); err != nil {
+			return fmt.Errorf("look for dead letters: %w", err)
+		}
+		l.deadLetters = &open
+	}
+	if len(b.written) > 0 && *l.deadLetters {
+		if _, err := l.PG.Exec(ctx, `UPDATE loader_dead_letter SET resolved_at = clock_timestamp()
+			WHERE participant_id = ANY($1::uuid[]) AND resolved_at IS NULL`, b.written); err != nil {
+			return fmt.Errorf("resolve dead letters: %w", err)
+		}
+	}
+	for _, d := range b.deadLetters {
+		tag, err := l.PG.Exec(ctx, `INSERT INTO loader_dead_letter (organisation_id, participant_id, reason)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM loader_dead_letter
+				WHERE participant_id = $2 AND resolved_at IS NULL AND reason = $3)`, d.orgID, d.participantID, d.reason)
+		if err != nil {
+			return fmt.Errorf("record dead letter: %w", err)
+		}
+		l.Metrics.DeadLetters.Inc()
+		open := true
+		l.deadLetters = &open
+		if tag.RowsAffected() > 0 {
+			l.Log.Warn().Str("org", d.orgID).Str("reason", d.reason).Msg("a participant's rows cannot be written to ClickHouse; dead-lettered until fixed")
+		}
+	}
+	return nil
+}
+
 // rollover extends every open timeline when a new month begins: it queues a change for
 // every participant with a history, once per month, so the new month's rows appear
 // without anyone writing in PostgreSQL.
 func (l *Loader) rollover(ctx context.Context) error {
-	month := snapshot.Month(l.now().UTC())
+	month := snapshot.Month(calendar.Today(l.now()))
 	if l.rolledMonth.Equal(month) {
 		return nil
 	}
