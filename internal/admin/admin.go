@@ -211,7 +211,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 }
 
 func migrateDown(ctx context.Context, cfg config.Config, to int, out io.Writer) error {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}

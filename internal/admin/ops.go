@@ -28,10 +28,10 @@ func cliActor() string {
 }
 
 // maintain runs the maintenance tasks once, or every `every` until ctx ends. It runs as
-// OUTCOMES_DATABASE_URL's role, the schema owner (dropping an archived audit partition
-// is DDL). A failed task makes the exit code 1 after the others have run.
+// OUTCOMES_MIGRATE_DATABASE_URL's role, the schema owner: dropping an archived audit
+// partition is DDL, which the API's role cannot do. A failed task makes the exit code 1 after the others have run.
 func maintain(ctx context.Context, cfg config.Config, every time.Duration, now func() time.Time, out io.Writer) error {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -83,8 +83,8 @@ func backupCmd(ctx context.Context, cfg config.Config, dir, binDir string, out i
 }
 
 // restoreCmd restores a backup into an empty database (OUTCOMES_BACKUP_DATABASE_URL's
-// role loads it), brings the schema up to this release (OUTCOMES_DATABASE_URL, the
-// owner), and rebuilds the warehouse from it and reconciles, unless skipWarehouse.
+// role loads it), brings the schema up to this release (OUTCOMES_MIGRATE_DATABASE_URL,
+// the owner), and rebuilds the warehouse from it and reconciles, unless skipWarehouse.
 func restoreCmd(ctx context.Context, cfg config.Config, file, binDir string, skipWarehouse bool, out io.Writer) error {
 	if file == "" {
 		return fmt.Errorf("-file is required (the backup's .json or .dump)")
@@ -100,7 +100,7 @@ func restoreCmd(ctx context.Context, cfg config.Config, file, binDir string, ski
 	}
 	fmt.Fprintf(out, "restored %s (taken %s, schema migration %d, %d participants) in %s\n",
 		m.DumpFile, m.CreatedAt.Format(time.RFC3339), m.PostgresMigration, m.Participants, time.Since(start).Round(time.Millisecond))
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}

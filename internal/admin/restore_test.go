@@ -56,9 +56,7 @@ func TestRestoreDrill(t *testing.T) {
 		VALUES ($1, 'drill', 'createParticipant', 'h', gen_random_uuid())`, seeded.OrganisationID); err != nil {
 		t.Fatal(err)
 	}
-	src := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": srcURL,
-		"OUTCOMES_BACKUP_DATABASE_URL": superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL),
-		"OUTCOMES_CLICKHOUSE_ADDR":     srcCH.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": srcCH.Database}
+	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), srcCH.Addr, srcCH.Database)
 	runCtl(t, src, "rebuild")
 	runCtl(t, src, "reconcile")
 	beforePG := tableDigests(t, srcPool)
@@ -80,9 +78,8 @@ func TestRestoreDrill(t *testing.T) {
 
 	// Empty servers of the drill's own.
 	stack := testenv.NewPrivateStack(t)
-	dst := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": stack.PGURL,
-		"OUTCOMES_BACKUP_DATABASE_URL": fmt.Sprintf("postgres://postgres@127.0.0.1:%d/outcomes?sslmode=disable", stack.PGPort),
-		"OUTCOMES_CLICKHOUSE_ADDR":     stack.CHAddr, "OUTCOMES_CLICKHOUSE_DATABASE": "outcomes"}
+	dst := roles(t, stack.PGURL, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/outcomes?sslmode=disable", stack.PGPort),
+		stack.CHAddr, "outcomes")
 	out = runCtl(t, dst, "restore", "-file", metas[0])
 	t.Logf("restore: %s", out)
 	if !strings.Contains(out, "postgresql and clickhouse agree") {
@@ -125,8 +122,7 @@ func TestRestoreDrill(t *testing.T) {
 func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	t.Parallel()
 	srcURL := testenv.PostgresURL(t)
-	src := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": srcURL,
-		"OUTCOMES_BACKUP_DATABASE_URL": superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL)}
+	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
 	dir := t.TempDir()
 	runCtl(t, src, "backup", "-dir", dir)
 	dumps, _ := filepath.Glob(filepath.Join(dir, "*.dump"))
@@ -137,12 +133,22 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := testenv.PostgresURL(t) // migrated, so not empty either; the checksum is checked first
-	dst := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": target,
-		"OUTCOMES_BACKUP_DATABASE_URL": superuserURL(t, testenv.Stack(t).PGAdminURL, target)}
+	dst := roles(t, target, superuserURL(t, testenv.Stack(t).PGAdminURL, target), "", "")
 	code, _, errOut := ctl(dst, "restore", "-file", dumps[0], "-skip-warehouse")
 	if code != 1 || !strings.Contains(errOut, "damaged") {
 		t.Fatalf("restore of a damaged dump: exit %d, %s", code, errOut)
 	}
+}
+
+// roles is the environment of production's roles: the owner migrates and maintains,
+// the API's and the loader's roles do their work, a role bypassing row-level security
+// dumps and restores.
+func roles(t *testing.T, ownerURL, backupURL, chAddr, chDB string) map[string]string {
+	return map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_MIGRATE_DATABASE_URL": ownerURL,
+		"OUTCOMES_DATABASE_URL":        testenv.RoleURL(t, ownerURL, testenv.APIRole),
+		"OUTCOMES_LOADER_DATABASE_URL": testenv.RoleURL(t, ownerURL, testenv.LoaderRole),
+		"OUTCOMES_BACKUP_DATABASE_URL": backupURL,
+		"OUTCOMES_CLICKHOUSE_ADDR":     chAddr, "OUTCOMES_CLICKHOUSE_DATABASE": chDB}
 }
 
 func ctl(env map[string]string, args ...string) (int, string, string) {

@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/arbetsmarknad/outcomes/internal/audit"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/maintenance"
 	"github.com/arbetsmarknad/outcomes/internal/testenv"
 )
@@ -122,8 +123,22 @@ func TestOutboxAndIdempotencyPrunedAfterRetention(t *testing.T) {
 // their month's partition; the log stays append-only.
 func TestAuditPartitionsArchivedThenDropped(t *testing.T) {
 	t.Parallel()
-	pool := testenv.Postgres(t)
+	url := testenv.PostgresURL(t)
 	ctx := context.Background()
+	pool, err := db.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	// The API's role reaches the log only through audit_log, with SELECT and INSERT.
+	for _, rel := range []string{"audit_log", "audit_log_default", "audit_log_y" + time.Now().UTC().Format("2006") + "m" + time.Now().UTC().Format("01")} {
+		for _, priv := range []string{"UPDATE", "DELETE", "TRUNCATE"} {
+			var has bool
+			if err := pool.QueryRow(ctx, `SELECT has_table_privilege($1, $2, $3)`, testenv.APIRole, rel, priv).Scan(&has); err != nil || has {
+				t.Fatalf("%s has %s on %s (%v)", testenv.APIRole, priv, rel, err)
+			}
+		}
+	}
 	// Rows 14 and 13 months old: the fresh database has no partition for them, so they
 	// land in the default partition.
 	exec(t, pool, `INSERT INTO audit_log (at, subject, role, action, entity, entity_id, operation, request_id)
@@ -155,8 +170,20 @@ func TestAuditPartitionsArchivedThenDropped(t *testing.T) {
 		t.Fatalf("TRUNCATE %s: err %v, want append-only", parts[0].Name, err)
 	}
 
+	// /metrics reads as the API's role, on its scoped pool.
+	apiPool, err := db.ConnectScoped(ctx, testenv.RoleURL(t, url, testenv.APIRole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer apiPool.Close()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(maintenance.NewCollector(pool))
+	reg.MustRegister(maintenance.NewCollector(apiPool))
+	if got := gauge(t, reg, "outcomes_maintenance_stats_up", ""); got != 1 {
+		t.Fatalf("outcomes_maintenance_stats_up = %v as the API's role", got)
+	}
+	if got := gauge(t, reg, "outcomes_audit_log_default_rows", ""); got != 5 {
+		t.Fatalf("outcomes_audit_log_default_rows = %v, want 5", got)
+	}
 	archive := t.TempDir()
 	now := time.Now()
 	m := &maintenance.Maintainer{Pool: pool, Actor: "test", Now: func() time.Time { return now },

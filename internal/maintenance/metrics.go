@@ -79,8 +79,19 @@ func ReadStats(ctx context.Context, pool *pgxpool.Pool, now time.Time) (Stats, e
 		}
 		s.Tables = append(s.Tables, ts)
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log_default`).Scan(&s.AuditDefaultRows); err != nil {
-		return s, fmt.Errorf("audit default partition: %w", err)
+	// Rows outside the monthly partitions' span are the default partition's; counted
+	// through audit_log (the partition itself is the owner's alone), where the range
+	// prunes the query to the default partition.
+	parts, err := Partitions(ctx, pool)
+	if err != nil {
+		return s, err
+	}
+	lo, hi := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if len(parts) > 0 {
+		lo, hi = parts[0].Month, parts[len(parts)-1].Month.AddDate(0, 1, 0)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE at < $1 OR at >= $2`, lo, hi).Scan(&s.AuditDefaultRows); err != nil {
+		return s, fmt.Errorf("audit rows without a partition: %w", err)
 	}
 	runs := map[string]TaskStat{}
 	rows, err := pool.Query(ctx, `SELECT task, last_run_at, last_ok_at, last_count, last_error FROM maintenance_run`)

@@ -5,6 +5,7 @@ DROP INDEX IF EXISTS change_event_processed_at_idx;
 DROP TABLE IF EXISTS maintenance_run;
 DROP TABLE IF EXISTS audit_archive;
 DROP FUNCTION IF EXISTS audit_log_ensure_partition(date);
+DROP FUNCTION IF EXISTS audit_log_private(regclass);
 
 ALTER TABLE audit_log RENAME TO audit_log_partitioned;
 ALTER INDEX audit_log_pkey RENAME TO audit_log_partitioned_pkey;

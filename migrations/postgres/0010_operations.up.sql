@@ -73,11 +73,26 @@ BEGIN
     END LOOP;
 END $$;
 
+-- audit_log_private leaves a partition to its owner: every other role reaches audit rows
+-- only through audit_log and its grants (default privileges would otherwise give the
+-- API's role UPDATE and DELETE on each new partition).
+CREATE FUNCTION audit_log_private(rel regclass) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
+              WHERE c.oid = rel AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %s', rel,
+            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.grantee)) END);
+    END LOOP;
+END $$;
+
 -- Rows whose month has no partition yet land here; they are moved out when their
 -- month's partition is created, and outcomes_audit_log_default_rows shows them.
 CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT;
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log_default
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+SELECT audit_log_private('audit_log_default');
 
 -- audit_log_ensure_partition creates the partition of the month holding day (UTC),
 -- audit_log_yYYYYmMM, unless it exists, and returns its name. Rows of that month
@@ -101,6 +116,7 @@ BEGIN
         CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT;
         CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log_default
             FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+        PERFORM audit_log_private('audit_log_default');
         EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
         INSERT INTO audit_log (id, at, subject, role, organisation_id, action, entity, entity_id, operation, request_id)
             SELECT id, at, subject, role, organisation_id, action, entity, entity_id, operation, request_id
@@ -110,6 +126,7 @@ BEGIN
         EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
     END IF;
     EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()', name);
+    PERFORM audit_log_private(name::regclass);
     RETURN name;
 END $$;
 
@@ -145,6 +162,10 @@ CREATE TABLE maintenance_run (
     last_count  bigint NOT NULL DEFAULT 0,
     last_error  text NOT NULL DEFAULT ''
 );
+
+-- The archive record is the owner's (maintenance): other roles may read it, not change it.
+SELECT audit_log_private('audit_archive');
+GRANT SELECT ON audit_archive TO PUBLIC;
 
 -- Pruning finds processed events and expired keys by age.
 CREATE INDEX change_event_processed_at_idx ON change_event (processed_at) WHERE processed_at IS NOT NULL;
