@@ -5,7 +5,6 @@ DROP INDEX IF EXISTS change_event_processed_at_idx;
 DROP TABLE IF EXISTS maintenance_run;
 DROP TABLE IF EXISTS audit_archive;
 DROP FUNCTION IF EXISTS audit_log_ensure_partition(date);
-DROP FUNCTION IF EXISTS audit_log_private(regclass);
 
 ALTER TABLE audit_log RENAME TO audit_log_partitioned;
 ALTER INDEX audit_log_pkey RENAME TO audit_log_partitioned_pkey;
@@ -34,6 +33,7 @@ DECLARE
     old regclass := 'audit_log_partitioned'::regclass;
     r record;
 BEGIN
+    PERFORM audit_log_private('audit_log'); -- the old table's grants, not the defaults
     FOR r IN SELECT a.grantee, a.privilege_type
                FROM pg_class c, aclexplode(c.relacl) a
               WHERE c.oid = old AND a.grantee <> c.relowner
@@ -72,3 +72,4 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+DROP FUNCTION IF EXISTS audit_log_private(regclass);

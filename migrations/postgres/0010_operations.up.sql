@@ -6,6 +6,20 @@
 -- table in place, so the table is recreated with the same columns, indexes, triggers,
 -- row-level security, owner and grants, and its rows are copied; the id sequence is kept.
 
+-- audit_log_private leaves a partition to its owner: every other role reaches audit rows
+-- only through audit_log and its grants (default privileges would otherwise give the
+-- API's role UPDATE and DELETE on each new partition).
+CREATE FUNCTION audit_log_private(rel regclass) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
+              WHERE c.oid = rel AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %s', rel,
+            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.grantee)) END);
+    END LOOP;
+END $$;
+
 ALTER TABLE audit_log RENAME TO audit_log_unpartitioned;
 ALTER INDEX audit_log_pkey RENAME TO audit_log_unpartitioned_pkey;
 ALTER INDEX audit_log_entity_idx RENAME TO audit_log_unpartitioned_entity_idx;
@@ -43,6 +57,9 @@ DECLARE
     old regclass := 'audit_log_unpartitioned'::regclass;
     r record;
 BEGIN
+    -- Default privileges gave the new table what every new table gets; it gets the old
+    -- table's grants instead.
+    PERFORM audit_log_private('audit_log');
     EXECUTE format('ALTER TABLE audit_log OWNER TO %I', (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = old));
     FOR r IN SELECT a.grantee, a.privilege_type
                FROM pg_class c, aclexplode(c.relacl) a
@@ -70,20 +87,6 @@ BEGIN
             r.roles,
             CASE WHEN r.qual IS NULL THEN '' ELSE ' USING (' || r.qual || ')' END,
             CASE WHEN r.withcheck IS NULL THEN '' ELSE ' WITH CHECK (' || r.withcheck || ')' END);
-    END LOOP;
-END $$;
-
--- audit_log_private leaves a partition to its owner: every other role reaches audit rows
--- only through audit_log and its grants (default privileges would otherwise give the
--- API's role UPDATE and DELETE on each new partition).
-CREATE FUNCTION audit_log_private(rel regclass) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE r record;
-BEGIN
-    FOR r IN SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
-              WHERE c.oid = rel AND a.grantee <> c.relowner
-    LOOP
-        EXECUTE format('REVOKE ALL ON %s FROM %s', rel,
-            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.grantee)) END);
     END LOOP;
 END $$;
 
