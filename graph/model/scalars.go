@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/bounds"
 )
 
 // Date is a calendar date (YYYY-MM-DD) at UTC midnight.
@@ -24,6 +25,9 @@ func (d *Date) UnmarshalGQL(v any) error {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		return apperr.Invalidf("", "%q is not a date (YYYY-MM-DD)", s)
+	}
+	if !bounds.DateOK(t) {
+		return apperr.Invalidf("", "%s is outside the allowed range: a date must be %s", s, bounds.DateRange())
 	}
 	*d = Date(t)
 	return nil
@@ -46,6 +50,9 @@ func (m *Month) UnmarshalGQL(v any) error {
 	t, err := time.Parse("2006-01", s)
 	if err != nil {
 		return apperr.Invalidf("", "%q is not a month (YYYY-MM)", s)
+	}
+	if !bounds.DateOK(t) {
+		return apperr.Invalidf("", "%s is outside the allowed range: a month must be %s", s, bounds.DateRange())
 	}
 	*m = Month(t)
 	return nil

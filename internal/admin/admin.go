@@ -17,6 +17,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/demo"
@@ -348,8 +349,10 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 	}
 	defer pool.Close()
 	store := participant.NewStore(pool)
-	cutoff := now.AddDate(-years, 0, 0)
-	stale, err := store.Inactive(ctx, cutoff)
+	// The Swedish date: just after midnight in Sweden the UTC date is still yesterday.
+	today := calendar.Today(now)
+	cutoff := today.AddDate(-years, 0, 0)
+	stale, err := store.Inactive(ctx, cutoff, today)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,8 @@ func ConnectScopedTraced(ctx context.Context, url string, tracer pgx.QueryTracer
 			cfg.ConnConfig.Tracer = tracer
 		}
 		cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
-			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false)`, OrgScope(ctx)); err != nil {
+			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false), set_config('app.ref_org_ids', $2, false)`,
+				OrgScope(ctx), RefScope(ctx)); err != nil {
 				return false, err // destroy the connection: its scope is unknown
 			}
 			return true, nil
@@ -62,6 +63,29 @@ func OrgScope(ctx context.Context) string {
 		return "*"
 	}
 	return strings.Join(p.PersonalDataOrgs(), ",")
+}
+
+// RefScope is the value of app.ref_org_ids for the caller in ctx: the organisations
+// whose reference data (units, the measure catalogue) the caller may read, which covers
+// the aggregate readers too; "*" for admins and the system, "-" for nothing (an empty
+// value would fall back to app.org_ids).
+func RefScope(ctx context.Context) string {
+	p, ok := auth.From(ctx)
+	switch {
+	case !ok:
+		return "-"
+	case p.SeesAllOrganisations():
+		return "*"
+	}
+	orgs := append([]string{}, p.PersonalDataOrgs()...)
+	if p.OrgID != "" {
+		orgs = append(orgs, p.OrgID)
+	}
+	orgs = append(orgs, p.Orgs...)
+	if len(orgs) == 0 {
+		return "-"
+	}
+	return strings.Join(orgs, ",")
 }
 
 func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
@@ -117,6 +141,8 @@ func mapError(err error) error {
 	switch pgErr.Code {
 	case "23505": // unique_violation
 		return apperr.Conflictf("", "already exists (%s)", pgErr.ConstraintName)
+	case "23P01": // exclusion_violation: e.g. two spells of one person in one measure overlap
+		return apperr.Conflictf("", "overlaps an existing record (%s)", pgErr.ConstraintName)
 	case "23503": // foreign_key_violation
 		return apperr.NotFoundf("", "a referenced record does not exist (%s)", pgErr.ConstraintName)
 	case "23514", "22007", "22008", "22P02": // check, datetime, invalid text

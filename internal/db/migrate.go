@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -23,8 +25,15 @@ type migration struct {
 	up, down string
 }
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations.Postgres, "postgres")
+// checksum identifies the up file's content. Only the up file counts: what it did is
+// what the database holds; a down file may still be corrected.
+func (m migration) checksum() string {
+	sum := sha256.Sum256([]byte(m.up))
+	return hex.EncodeToString(sum[:])
+}
+
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, "postgres")
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +53,7 @@ func loadMigrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: bad version prefix", name)
 		}
-		body, err := fs.ReadFile(migrations.Postgres, "postgres/"+name)
+		body, err := fs.ReadFile(fsys, "postgres/"+name)
 		if err != nil {
 			return nil, err
 		}
@@ -71,18 +80,35 @@ func loadMigrations() ([]migration, error) {
 }
 
 // Migrate applies every pending up migration, each in its own transaction.
-// It returns the versions applied.
+// It returns the versions applied. It refuses to run when an applied migration's file
+// has changed since (its checksum differs from the one recorded).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
-	return migrateTo(ctx, pool, -1)
+	return migrateTo(ctx, pool, migrations.Postgres, -1, -1)
+}
+
+// MigrateUpTo applies the pending migrations up to and including target.
+func MigrateUpTo(ctx context.Context, pool *pgxpool.Pool, target int) ([]int, error) {
+	return migrateTo(ctx, pool, migrations.Postgres, -1, target)
 }
 
 // MigrateDown rolls back every migration above target (0 = all).
 func MigrateDown(ctx context.Context, pool *pgxpool.Pool, target int) ([]int, error) {
-	return migrateTo(ctx, pool, target)
+	return migrateTo(ctx, pool, migrations.Postgres, target, -1)
 }
 
-func migrateTo(ctx context.Context, pool *pgxpool.Pool, downTo int) ([]int, error) {
-	all, err := loadMigrations()
+// ChangedMigrationError says an applied migration's file is no longer what was applied.
+type ChangedMigrationError struct {
+	Name               string
+	Recorded, Computed string
+}
+
+func (e *ChangedMigrationError) Error() string {
+	return fmt.Sprintf("migration %s was changed after it was applied (recorded checksum %.12s, file now %.12s): "+
+		"restore the file and put the change in a new migration", e.Name, e.Recorded, e.Computed)
+}
+
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, downTo, upTo int) ([]int, error) {
+	all, err := loadMigrations(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
@@ -99,29 +125,53 @@ func migrateTo(ctx context.Context, pool *pgxpool.Pool, downTo int) ([]int, erro
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text`); err != nil {
+		return nil, fmt.Errorf("add schema_migrations.checksum: %w", err)
+	}
 	applied := map[int]bool{}
-	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	rows, err := conn.Query(ctx, "SELECT version, coalesce(checksum, '') FROM schema_migrations")
 	if err != nil {
 		return nil, err
 	}
-	vs, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
+	recorded := map[int]string{}
+	for rows.Next() {
+		var v int32
+		var sum string
+		if err := rows.Scan(&v, &sum); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		applied[int(v)], recorded[int(v)] = true, sum
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, v := range vs {
-		applied[int(v)] = true
+	// Every applied file must be what was applied; migrations recorded before checksums
+	// existed take their file's checksum now.
+	for _, m := range all {
+		switch sum := recorded[m.version]; {
+		case !applied[m.version]:
+		case sum == "":
+			if _, err := conn.Exec(ctx, `UPDATE schema_migrations SET checksum = $2 WHERE version = $1`, m.version, m.checksum()); err != nil {
+				return nil, fmt.Errorf("record checksum of %s: %w", m.name, err)
+			}
+		case sum != m.checksum():
+			return nil, &ChangedMigrationError{Name: m.name, Recorded: sum, Computed: m.checksum()}
+		}
 	}
 	var done []int
 	if downTo < 0 {
 		for _, m := range all {
-			if applied[m.version] {
+			if applied[m.version] || (upTo >= 0 && m.version > upTo) {
 				continue
 			}
 			if err := WithTx(ctx, conn, func(tx pgx.Tx) error {
 				if _, err := tx.Exec(ctx, m.up); err != nil {
 					return fmt.Errorf("apply %s: %w", m.name, err)
 				}
-				_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
+				_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+					m.version, m.name, m.checksum())
 				return err
 			}); err != nil {
 				return done, err

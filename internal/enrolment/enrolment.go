@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 )
@@ -122,8 +123,10 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if in.WagePayer != nil && !validWagePayer[*in.WagePayer] {
 		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
 	}
-	if in.EmploymentRate != nil && (*in.EmploymentRate < 1 || *in.EmploymentRate > 100) {
-		errs.Add(apperr.Invalidf("input.employmentRate", "employment rate must be 1-100 percent"))
+	if in.EmploymentRate != nil {
+		if err := bounds.CheckEnrolmentRate("input.employmentRate", *in.EmploymentRate); err != nil {
+			errs.Add(err)
+		}
 	}
 	if in.OverrideReason != nil {
 		r := strings.TrimSpace(*in.OverrideReason)

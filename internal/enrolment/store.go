@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/changes"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/eligibility"
@@ -231,8 +232,8 @@ func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode
 // ChangeRate records a new employment rate from a date (25 % -> 50 % -> 100 %).
 func (s *Store) ChangeRate(ctx context.Context, in RateInput) (Enrolment, error) {
 	var errs apperr.List
-	if in.Rate < 1 || in.Rate > 100 {
-		errs.Add(apperr.Invalidf("input.rate", "employment rate must be 1-100 percent"))
+	if err := bounds.CheckEnrolmentRate("input.rate", in.Rate); err != nil {
+		errs.Add(err)
 	}
 	if in.ValidFrom.IsZero() {
 		errs.Add(apperr.Invalidf("input.validFrom", "a date is required"))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
 )
 
@@ -115,8 +116,10 @@ func (in *RecordInput) Validate(now time.Time) error {
 	if !in.Source.Valid() {
 		errs.Add(apperr.Invalidf("input.source", "unknown source"))
 	}
-	if in.EmploymentRate != nil && (*in.EmploymentRate < 0 || *in.EmploymentRate > 100) {
-		errs.Add(apperr.Invalidf("input.employmentRate", "employment rate must be between 0 and 100 per cent"))
+	if in.EmploymentRate != nil {
+		if err := bounds.CheckObservationRate("input.employmentRate", *in.EmploymentRate); err != nil {
+			errs.Add(err)
+		}
 	}
 	return errs.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/personnummer"
 )
@@ -263,6 +264,9 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 	} else {
 		in.PersonalIdentityNumber = n.String()
 		birth = n.BirthDate()
+		if err := bounds.CheckDate("input.personalIdentityNumber", birth); err != nil {
+			errs.Add(apperr.Invalidf("input.personalIdentityNumber", "the birth date in the number must be %s", bounds.DateRange()))
+		}
 		if in.BirthDate != nil && !sameDay(*in.BirthDate, birth) {
 			errs.Add(apperr.Invalidf("input.birthDate", "birth date does not match the personal identity number"))
 		}

@@ -380,16 +380,17 @@ func (s *Store) Erase(ctx context.Context, id string) error {
 
 // Inactive returns the participants whose last activity — registration, the start or
 // end of any enrolment (an open enrolment is activity today), any observation — is
-// before cutoff: the candidates for retention (gallring).
-func (s *Store) Inactive(ctx context.Context, cutoff time.Time) ([]Participant, error) {
+// before cutoff: the candidates for retention (gallring). today is the Swedish date
+// (calendar.Today), not the database server's current_date.
+func (s *Store) Inactive(ctx context.Context, cutoff, today time.Time) ([]Participant, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM participant p
 		WHERE greatest(
 		    p.created_at::date,
-		    (SELECT max(coalesce(e.end_date, current_date)) FROM enrolment e WHERE e.participant_id = p.id),
+		    (SELECT max(coalesce(e.end_date, $2::date)) FROM enrolment e WHERE e.participant_id = p.id),
 		    (SELECT max(e.start_date) FROM enrolment e WHERE e.participant_id = p.id),
 		    (SELECT max(o.month) FROM outcome_observation o WHERE o.participant_id = p.id)
 		) < $1
-		ORDER BY organisation_id, id`, cutoff)
+		ORDER BY organisation_id, id`, cutoff, today)
 	if err != nil {
 		return nil, fmt.Errorf("find inactive participants: %w", err)
 	}

@@ -14,37 +14,38 @@
 -- on the row of the last enrolment of a closed WIOA period of participation
 -- (wioa_exit = 1; queries count it once wioa_exit_date + 90 days has come) or of an ESF
 -- record (esf_last_spell = 1).
-ALTER TABLE enrolment_outcome
-    ADD COLUMN org_code String DEFAULT '',
-    ADD COLUMN age_at_start UInt8 DEFAULT 0,
-    ADD COLUMN age_band String DEFAULT '',
-    ADD COLUMN measure_category String DEFAULT '',
-    ADD COLUMN municipal_employment UInt8 DEFAULT 0,
-    ADD COLUMN project String DEFAULT '',
-    ADD COLUMN unit String DEFAULT '',
-    ADD COLUMN newly_arrived Int8 DEFAULT -1,
-    ADD COLUMN birth_region String DEFAULT '',
-    ADD COLUMN education_level String DEFAULT '',
-    ADD COLUMN distance_category String DEFAULT '',
-    ADD COLUMN referral_source String DEFAULT '',
-    ADD COLUMN status_after Array(UInt8),
-    ADD COLUMN sa_after Array(Int8),
-    ADD COLUMN job_months_from_start Int16 DEFAULT -1,
-    ADD COLUMN job_event_from_start UInt8 DEFAULT 0,
-    ADD COLUMN job_months_from_exit Int16 DEFAULT -1,
-    ADD COLUMN job_event_from_exit UInt8 DEFAULT 0,
-    ADD COLUMN returned_sa_12 Int8 DEFAULT -1,
-    ADD COLUMN reentry_12 Int8 DEFAULT -1,
-    ADD COLUMN entry_number UInt16 DEFAULT 0,
-    ADD COLUMN kolada_work_or_studies Int8 DEFAULT -1,
-    ADD COLUMN sus_before String DEFAULT '',
-    ADD COLUMN sus_after String DEFAULT '',
-    ADD COLUMN wioa_exit UInt8 DEFAULT 0,
-    ADD COLUMN wioa_exit_date Date DEFAULT toDate('1970-01-01'),
-    ADD COLUMN wioa_q2 Int8 DEFAULT -1,
-    ADD COLUMN wioa_q4 Int8 DEFAULT -1,
-    ADD COLUMN esf_last_spell UInt8 DEFAULT 0,
-    ADD COLUMN esf_entry_age_band String DEFAULT '',
-    ADD COLUMN esf_immediate String DEFAULT '',
-    ADD COLUMN esf_six_month String DEFAULT '',
-    ADD COLUMN esf_complete UInt8 DEFAULT 0;
+-- One column per ALTER: 18.16 fails a multi-column ALTER as a whole when one of its
+-- columns exists, so only single-column statements can be rerun safely.
+ALTER TABLE enrolment_outcome ADD COLUMN org_code String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN age_at_start UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN age_band String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN measure_category String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN municipal_employment UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN project String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN unit String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN newly_arrived Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN birth_region String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN education_level String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN distance_category String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN referral_source String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN status_after Array(UInt8);
+ALTER TABLE enrolment_outcome ADD COLUMN sa_after Array(Int8);
+ALTER TABLE enrolment_outcome ADD COLUMN job_months_from_start Int16 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN job_event_from_start UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN job_months_from_exit Int16 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN job_event_from_exit UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN returned_sa_12 Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN reentry_12 Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN entry_number UInt16 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN kolada_work_or_studies Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN sus_before String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN sus_after String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN wioa_exit UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN wioa_exit_date Date DEFAULT toDate('1970-01-01');
+ALTER TABLE enrolment_outcome ADD COLUMN wioa_q2 Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN wioa_q4 Int8 DEFAULT -1;
+ALTER TABLE enrolment_outcome ADD COLUMN esf_last_spell UInt8 DEFAULT 0;
+ALTER TABLE enrolment_outcome ADD COLUMN esf_entry_age_band String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN esf_immediate String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN esf_six_month String DEFAULT '';
+ALTER TABLE enrolment_outcome ADD COLUMN esf_complete UInt8 DEFAULT 0;

@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
@@ -85,7 +86,7 @@ func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Defini
 	if err != nil {
 		return nil, err
 	}
-	query, args := figuresSQL(cohorts, c, by, settingsOf(opts, time.Now().UTC()).today)
+	query, args := figuresSQL(cohorts, c, by, settingsOf(opts, calendar.Today(time.Now())).today)
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
 	rows, err := conn.Query(cctx, query, args...)

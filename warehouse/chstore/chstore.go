@@ -6,6 +6,8 @@ package chstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -94,33 +96,110 @@ func DropDatabase(ctx context.Context, o Options) error {
 
 // Migrate applies the pending ClickHouse migrations. goose and golang-migrate trip over
 // 18.16, so this small runner keeps its version table itself (written via PrepareBatch).
+// It refuses an applied file that has changed since (its checksum is recorded) and a
+// file whose ALTER changes more than one column, and records a file only after every
+// one of its statements succeeded.
 func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
+	return migrate(ctx, conn, migrations.ClickHouse)
+}
+
+// ChangedMigrationError says an applied migration's file is no longer what was applied.
+type ChangedMigrationError struct {
+	Name               string
+	Recorded, Computed string
+}
+
+func (e *ChangedMigrationError) Error() string {
+	return fmt.Sprintf("clickhouse migration %s was changed after it was applied (recorded checksum %.12s, file now %.12s): "+
+		"restore the file and put the change in a new migration", e.Name, e.Recorded, e.Computed)
+}
+
+func checksum(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+func migrate(ctx context.Context, conn driver.Conn, fsys fs.FS) ([]int, error) {
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	if err := conn.Exec(cctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version UInt32, name String, applied_at DateTime) ENGINE = MergeTree ORDER BY version`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.Query(cctx, "SELECT version FROM schema_migrations")
+	if err := applyStatements(ctx, conn, []string{`ALTER TABLE schema_migrations ADD COLUMN checksum String DEFAULT ''`}); err != nil {
+		return nil, fmt.Errorf("add schema_migrations.checksum: %w", err)
+	}
+	// A version may have several rows (a checksum recorded later); any non-empty one is it.
+	recorded := map[int]string{}
+	rows, err := conn.Query(cctx, "SELECT version, max(checksum) FROM schema_migrations GROUP BY version")
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	for rows.Next() {
 		var v uint32
-		if err := rows.Scan(&v); err != nil {
+		var sum string
+		if err := rows.Scan(&v, &sum); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		applied[int(v)] = true
+		recorded[int(v)] = sum
 	}
 	rows.Close()
-	entries, err := fs.ReadDir(migrations.ClickHouse, "clickhouse")
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	files, err := readFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	// Check everything before changing anything.
+	for _, f := range files {
+		sum, applied := recorded[f.version]
+		switch {
+		case applied && sum != "" && sum != f.checksum:
+			return nil, &ChangedMigrationError{Name: f.name, Recorded: sum, Computed: f.checksum}
+		case !applied:
+			if err := oneColumnPerAlter(f.statements); err != nil {
+				return nil, fmt.Errorf("clickhouse migration %s: %w", f.name, err)
+			}
+		}
+	}
+	var done []int
+	for _, f := range files {
+		sum, applied := recorded[f.version]
+		if applied && sum != "" {
+			continue
+		}
+		if !applied {
+			if err := applyFile(ctx, conn, f.statements); err != nil {
+				return done, fmt.Errorf("clickhouse migration %s: %w", f.name, err)
+			}
+		}
+		// Applied now, or applied before checksums were recorded: record (the checksum).
+		if err := record(ctx, conn, f); err != nil {
+			return done, fmt.Errorf("record clickhouse migration %s: %w", f.name, err)
+		}
+		if !applied {
+			done = append(done, f.version)
+		}
+	}
+	return done, nil
+}
+
+type migrationFile struct {
+	version    int
+	name       string
+	checksum   string
+	statements []string
+}
+
+func readFiles(fsys fs.FS) ([]migrationFile, error) {
+	entries, err := fs.ReadDir(fsys, "clickhouse")
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	var done []int
+	var out []migrationFile
 	for _, e := range entries {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".sql") {
@@ -128,32 +207,44 @@ func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
 		}
 		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		if err != nil {
-			return done, fmt.Errorf("clickhouse migration %s: bad version prefix", name)
+			return nil, fmt.Errorf("clickhouse migration %s: bad version prefix", name)
 		}
-		if applied[v] {
-			continue
-		}
-		body, err := fs.ReadFile(migrations.ClickHouse, "clickhouse/"+name)
+		body, err := fs.ReadFile(fsys, "clickhouse/"+name)
 		if err != nil {
-			return done, err
+			return nil, err
 		}
-		if err := applyFile(ctx, conn, string(body)); err != nil {
-			return done, fmt.Errorf("clickhouse migration %s: %w", name, err)
-		}
-		bctx, cancel := context.WithTimeout(ctx, CallTimeout)
-		batch, err := conn.PrepareBatch(bctx, "INSERT INTO schema_migrations (version, name, applied_at)")
-		if err == nil {
-			if err = batch.Append(uint32(v), strings.TrimSuffix(name, ".sql"), time.Now().UTC()); err == nil {
-				err = batch.Send()
-			}
-		}
-		cancel()
-		if err != nil {
-			return done, fmt.Errorf("record clickhouse migration %s: %w", name, err)
-		}
-		done = append(done, v)
+		out = append(out, migrationFile{version: v, name: strings.TrimSuffix(name, ".sql"), checksum: checksum(body),
+			statements: splitStatements(string(body))})
 	}
-	return done, nil
+	return out, nil
+}
+
+func record(ctx context.Context, conn driver.Conn, f migrationFile) error {
+	bctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	batch, err := conn.PrepareBatch(bctx, "INSERT INTO schema_migrations (version, name, applied_at, checksum)")
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(uint32(f.version), f.name, time.Now().UTC(), f.checksum); err != nil {
+		return err
+	}
+	return batch.Send()
+}
+
+var columnChange = regexp.MustCompile(`(?i)\b(ADD|DROP|MODIFY|CLEAR|COMMENT|RENAME)\s+COLUMN\b`)
+
+// oneColumnPerAlter refuses an ALTER that changes several columns: 18.16 fails such a
+// statement as a whole when one column already exists, which a rerun cannot tell from
+// success.
+func oneColumnPerAlter(statements []string) error {
+	for _, stmt := range statements {
+		if n := len(columnChange.FindAllString(stmt, -1)); n > 1 {
+			first, _, _ := strings.Cut(stmt, "\n")
+			return fmt.Errorf("%q changes %d columns in one statement: write one ALTER per column", first, n)
+		}
+	}
+	return nil
 }
 
 // applyFile runs a migration's statements. They are idempotent (IF NOT EXISTS; an
@@ -161,13 +252,13 @@ func Migrate(ctx context.Context, conn driver.Conn) ([]int, error) {
 // them and the version row is repaired by running the file again; and a file that
 // fails (ClickHouse 18.16 under concurrent DDL now and then answers a fresh table's
 // ALTER with "doesn't exist") is run again from the top, up to three times.
-func applyFile(ctx context.Context, conn driver.Conn, body string) error {
+func applyFile(ctx context.Context, conn driver.Conn, statements []string) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
 		}
-		if err = applyStatements(ctx, conn, splitStatements(body)); err == nil {
+		if err = applyStatements(ctx, conn, statements); err == nil {
 			return nil
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -261,7 +262,7 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 		l.Metrics.Errors.WithLabelValues("read").Inc()
 		return prepared{}, err
 	}
-	asOf := snapshot.Month(l.now().UTC())
+	asOf := snapshot.Month(calendar.Today(l.now()))
 	out := prepared{rows: chstore.Rows{Version: version}}
 	batch := &out.rows
 	// Room for about ten years of months per person, so appends rarely copy.
@@ -345,7 +346,7 @@ func (l *Loader) write(ctx context.Context, b prepared) (int, error) {
 // every participant with a history, once per month, so the new month's rows appear
 // without anyone writing in PostgreSQL.
 func (l *Loader) rollover(ctx context.Context) error {
-	month := snapshot.Month(l.now().UTC())
+	month := snapshot.Month(calendar.Today(l.now()))
 	if l.rolledMonth.Equal(month) {
 		return nil
 	}

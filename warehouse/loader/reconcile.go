@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
@@ -68,7 +69,7 @@ func (l *Loader) Reconcile(ctx context.Context, orgID string) (diffs []Diff, pen
 // loader uses.
 func (l *Loader) implied(ctx context.Context, orgID string) (map[chstore.TallyKey]int64, error) {
 	out := map[chstore.TallyKey]int64{}
-	asOf := snapshot.Month(l.now().UTC())
+	asOf := snapshot.Month(calendar.Today(l.now()))
 	after := "00000000-0000-0000-0000-000000000000"
 	for {
 		rows, err := l.PG.Query(ctx, `SELECT id::text FROM participant

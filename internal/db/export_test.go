@@ -1,0 +1,4 @@
+package db
+
+// MigrateFrom runs the migrations of another file tree (tests of the runner itself).
+var MigrateFrom = migrateTo
