@@ -150,7 +150,7 @@ DROP TABLE audit_log_unpartitioned;
 -- One row per archived audit month: the file it went to and its SHA-256, written in the
 -- transaction that drops the partition, so a dropped month always has its archive.
 CREATE TABLE audit_archive (
-    month       date PRIMARY KEY,
+    month       date PRIMARY KEY CHECK (sane_date(month) AND extract(day FROM month) = 1),
     rows        bigint NOT NULL,
     file        text NOT NULL,
     sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
