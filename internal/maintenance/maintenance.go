@@ -198,6 +198,9 @@ func (m *Maintainer) ensurePartitions(ctx context.Context, now time.Time) Result
 			names = append(names, name)
 		}
 	}
+	if created == 0 {
+		return Result{Detail: "monthly partitions present up to " + months[ahead].Format("2006-01")}
+	}
 	return Result{Count: created, Detail: fmt.Sprintf("created %d partitions %v (up to %s)", created, names, months[ahead].Format("2006-01"))}
 }
 
