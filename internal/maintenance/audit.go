@@ -124,7 +124,10 @@ func (m *Maintainer) archiveMonth(ctx context.Context, p Partition, runID string
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+ident).Scan(&want); err != nil {
 			return err
 		}
-		final := filepath.Join(m.Policy.ArchiveDir, ArchiveFileName(p.Month))
+		final, err := archivePath(ctx, tx, m.Policy.ArchiveDir, p.Month)
+		if err != nil {
+			return err
+		}
 		tmp := final + ".partial"
 		sum, rows, err := writeArchive(ctx, tx, ident, tmp)
 		if err != nil {
@@ -145,9 +148,8 @@ func (m *Maintainer) archiveMonth(ctx context.Context, p Partition, runID string
 			return err
 		}
 		a.Rows, a.File, a.SHA256 = rows, final, sum
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_archive (month, rows, file, sha256) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (month) DO UPDATE SET rows = audit_archive.rows + EXCLUDED.rows, file = EXCLUDED.file,
-				sha256 = EXCLUDED.sha256, archived_at = now()`, p.Month, rows, final, sum); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_archive (file, month, rows, sha256) VALUES ($1, $2, $3, $4)`,
+			final, p.Month, rows, sum); err != nil {
 			return fmt.Errorf("record archive: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `ALTER TABLE audit_log DETACH PARTITION `+ident); err != nil {
@@ -164,6 +166,28 @@ func (m *Maintainer) archiveMonth(ctx context.Context, p Partition, runID string
 	// Recorded after the drop commits, in the partition of the current month.
 	return a, m.audit(ctx, runID, audit.Entry{Action: "write", Entity: "audit_log", EntityID: p.Month.Format("2006-01"),
 		Operation: fmt.Sprintf("maintain:%s rows=%d sha256=%s file=%s", TaskAudit, a.Rows, a.SHA256, filepath.Base(a.File))})
+}
+
+// archivePath names the month's archive file: audit_log_YYYY-MM.jsonl, or with -2, -3 …
+// when a committed archive of the month already has that name (rows of the month that
+// came late). A file of that name that no archive record names was left by a run that
+// did not commit, and is written again.
+func archivePath(ctx context.Context, tx pgx.Tx, dir string, month time.Time) (string, error) {
+	base := strings.TrimSuffix(ArchiveFileName(month), ".jsonl")
+	for i := 1; ; i++ {
+		name := base + ".jsonl"
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d.jsonl", base, i)
+		}
+		path := filepath.Join(dir, name)
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_archive WHERE file = $1)`, path).Scan(&taken); err != nil {
+			return "", fmt.Errorf("archive name: %w", err)
+		}
+		if !taken {
+			return path, nil
+		}
+	}
 }
 
 // writeArchive streams the partition as JSON lines (every column, PostgreSQL's own

@@ -233,6 +233,22 @@ func TestAuditPartitionsArchivedThenDropped(t *testing.T) {
 		t.Fatalf("after a good run outcomes_maintenance_failing = %v, want 0", got)
 	}
 
+	// A row of an archived month that comes late gets an archive of its own; the first
+	// archive stays as it was.
+	exec(t, pool, `INSERT INTO audit_log (at, subject, role, action, entity, entity_id, operation, request_id)
+		VALUES (date_trunc('month', now()) - interval '14 months' + interval '20 days', 'late-subject', 'admin', 'read', 'participant', 'late', 'participant', 'r')`)
+	res = run(t, m)
+	if r := resultOf(res, maintenance.TaskAudit); r.Count != 1 {
+		t.Fatalf("late row: audit result %v, want 1 month archived", r)
+	}
+	second := strings.TrimSuffix(file, ".jsonl") + "-2.jsonl"
+	if err := maintenance.VerifyArchive(second, 1); err != nil {
+		t.Fatalf("archive of the late row: %v", err)
+	}
+	if err := maintenance.VerifyArchive(file, 3); err != nil {
+		t.Fatalf("first archive after the late row: %v", err)
+	}
+
 	// A tampered archive fails its check.
 	if err := os.WriteFile(file, append([]byte(strings.Join(lines, "\n")), []byte("\n{}\n")...), 0o640); err != nil {
 		t.Fatal(err)

@@ -147,12 +147,14 @@ INSERT INTO audit_log (id, at, subject, role, organisation_id, action, entity, e
 -- DROP is not an UPDATE, DELETE or TRUNCATE: the append-only triggers let it through.
 DROP TABLE audit_log_unpartitioned;
 
--- One row per archived audit month: the file it went to and its SHA-256, written in the
+-- One row per archive file: the month it holds, its rows and SHA-256, written in the
 -- transaction that drops the partition, so a dropped month always has its archive.
+-- A month archived twice (rows that arrived late, after its partition was dropped) gets a
+-- second file: an archive file is never overwritten.
 CREATE TABLE audit_archive (
-    month       date PRIMARY KEY CHECK (sane_date(month) AND extract(day FROM month) = 1),
+    file        text PRIMARY KEY,
+    month       date NOT NULL CHECK (sane_date(month) AND extract(day FROM month) = 1),
     rows        bigint NOT NULL,
-    file        text NOT NULL,
     sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     archived_at timestamptz NOT NULL DEFAULT now()
 );
