@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security clean
 
 stack:
 	scripts/stack.sh up
@@ -49,3 +49,6 @@ bench-analytics: stack
 
 bench-restore: stack
 	scripts/bench-restore.sh
+
+bench-security: stack
+	scripts/bench-security.sh

@@ -17,11 +17,12 @@ import (
 // the answer is 401 (health, readiness and metrics are routed around this). The
 // token's organisations must exist (dir) before the request goes on, so no query ever
 // runs with an organisation scope the identity provider did not mean.
-func requireToken(v *auth.Verifier, dir auth.OrgDirectory, next http.Handler) http.Handler {
+func requireToken(v *auth.Verifier, dir auth.OrgDirectory, count func(code string), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
+			count(string(apperr.Unauthenticated))
 			unauthorized(w, "a bearer token is required (Authorization: Bearer …)")
 			return
 		}
@@ -31,8 +32,10 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, next http.Handler) ht
 			if err != nil && !errors.Is(err, auth.ErrUnknownOrganisation) {
 				// The organisations could not be looked up: the database, not the token.
 				if db.IsUnavailable(err) {
+					count(string(apperr.Unavailable))
 					writeError(w, http.StatusServiceUnavailable, db.ErrUnavailable)
 				} else {
+					count(string(apperr.Internal))
 					zerolog.Ctx(r.Context()).Error().Str("sqlstate", db.SQLState(err)).Msg("organisation lookup failed")
 					writeError(w, http.StatusInternalServerError, apperr.New(apperr.Internal, "", "internal error"))
 				}
@@ -43,6 +46,7 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, next http.Handler) ht
 			// The reason is logged as a class, never the error's text: a token's claims
 			// (an organisation, a key id) are the caller's input and may hold anything.
 			zerolog.Ctx(r.Context()).Info().Str("reason", tokenRefusal(err)).Msg("token rejected")
+			count(string(apperr.Unauthenticated))
 			unauthorized(w, "the bearer token is not valid")
 			return
 		}

@@ -97,7 +97,11 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *gateE
 	if r.ContentLength > max {
 		return nil, tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	// Read into one buffer of the announced size (a chunked body grows one), so that a
+	// large body costs one copy, not a series of doublings.
+	buf := bytes.NewBuffer(make([]byte, 0, max64(r.ContentLength+1, 512)))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	body := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -122,13 +126,13 @@ func checkPost(l Limits, body []byte) *gateError {
 		return badRequest("the request body must be a JSON object with query, operationName and variables")
 	}
 	var req rawRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&req); err != nil {
+	if err := json.Unmarshal(body, &req); err != nil {
 		// encoding/json's message can quote a character of the input: say where instead.
-		return badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", dec.InputOffset())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("the request body holds more than one JSON value")
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
+		}
+		return badRequest("the request body is not a JSON object of query, operationName and variables")
 	}
 	return checkRequest(l, req)
 }
@@ -305,4 +309,11 @@ func writeGateError(w http.ResponseWriter, e *gateError) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": e.message, "extensions": ext}}}) //nolint:errcheck
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
 }

@@ -23,8 +23,11 @@ func readiness(pool *pgxpool.Pool, wh *warehouseConn) http.Handler {
 			}
 			return "ok"
 		}
+		// Both at once: a warehouse that hangs must not delay the answer about PostgreSQL.
+		chErr := make(chan error, 1)
+		go func() { chErr <- wh.Ping(ctx) }()
 		pg := pool.Ping(ctx)
-		ch := wh.Ping(ctx)
+		ch := <-chErr
 		status := http.StatusOK
 		if pg != nil || (r.URL.Query().Get("warehouse") == "1" && ch != nil) {
 			status = http.StatusServiceUnavailable

@@ -207,6 +207,7 @@ func NewHandler(o Options) http.Handler {
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
+	gql.AroundRootFields(graph.AuditWrites)
 	gql.AroundFields(graph.AuditFields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
@@ -226,7 +227,7 @@ func NewHandler(o Options) http.Handler {
 		return resp
 	})
 	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
-	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
+	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
@@ -237,7 +238,7 @@ func NewHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", graphqlHandler)
-	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
@@ -265,7 +266,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		}
 		w.Header().Set("X-Request-Id", id)
 		l := log.With().Str("request_id", id).Logger()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		r = r.WithContext(audit.WithRequestID(context.WithValue(r.Context(), requestIDKey{}, id), id))
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
