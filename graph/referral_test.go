@@ -170,7 +170,7 @@ func TestReferralTripartiteMeetingAndOverdueFeedback(t *testing.T) {
 func TestReferralRefusals(t *testing.T) {
 	w := newReferralWorld(t)
 	before := w.count(`SELECT count(*) FROM referral`)
-	errs := w.cwA.MustFail(t, `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2999-01-01",
+	errs := w.cwA.MustFail(t, `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2099-01-01",
 		ordered: [], referringOfficer: "`+strings.Repeat("x", 201)+`"}) { id } }`, map[string]any{"p": w.person})
 	var fields []string
 	for _, d := range errs[0].Extensions["errors"].([]any) {

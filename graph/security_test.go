@@ -200,23 +200,26 @@ func (w *world) eventInA(t *testing.T) (event, department string) {
 func (w *world) interviewInA(t *testing.T, offered bool) idVersion {
 	t.Helper()
 	event, department := w.eventInA(t)
+	// A fresh candidate each time: an accepted offer starts a spell in work practice, and
+	// one person's spells in one measure may not overlap.
+	person := w.createPerson(t, w.orgA)
 	id := w.adminCreate(t, "recordInterview", `mutation($e: ID!, $p: ID!, $d: ID!) { recordInterview(input: {eventId: $e,
-		participantId: $p, employerId: $d}) { id } }`, map[string]any{"e": event, "p": w.personA, "d": department})
+		participantId: $p, employerId: $d}) { id } }`, map[string]any{"e": event, "p": person, "d": department})
 	if offered {
 		w.admin.MustData(t, `mutation($i: ID!, $v: Int!) { makeOffer(input: {interviewId: $i, version: $v, offerDate: "2019-03-20"}) { id } }`,
-			map[string]any{"i": id, "v": w.interviewVersion(t, id)}, nil)
+			map[string]any{"i": id, "v": w.interviewVersion(t, id, person)}, nil)
 	}
-	return idVersion{id, w.interviewVersion(t, id)}
+	return idVersion{id, w.interviewVersion(t, id, person)}
 }
 
 // interviewVersion reads an interview's version through its participant (interviews
 // have no root query).
-func (w *world) interviewVersion(t *testing.T, id string) int {
+func (w *world) interviewVersion(t *testing.T, id, person string) int {
 	t.Helper()
 	var out struct {
 		Participant struct{ Interviews []idVersion }
 	}
-	w.admin.MustData(t, `query($p: ID!) { participant(id: $p) { interviews { id version } } }`, map[string]any{"p": w.personA}, &out)
+	w.admin.MustData(t, `query($p: ID!) { participant(id: $p) { interviews { id version } } }`, map[string]any{"p": person}, &out)
 	for _, iv := range out.Participant.Interviews {
 		if iv.ID == id {
 			return iv.Version
@@ -338,7 +341,7 @@ var operations = []operation{
 	// Enrolments and eligibility.
 	{"query enrolment", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($e: ID!) { enrolment(id: $e) { id measureType { code } employmentRates { rate } eligibility { rule } } }`,
-			map[string]any{"e": w.createEnrolment(t, w.personA)}
+			map[string]any{"e": w.createEnrolment(t, w.createPerson(t, w.orgA))}
 	}},
 	{"query enrolments", byOrgA(`query($o: ID!) { enrolments(organisationId: $o, filter: {ongoing: true}) { totalCount
 		edges { node { id participant { id } } } } }`)},
@@ -348,16 +351,17 @@ var operations = []operation{
 			rule eligible reasons } }`, map[string]any{"p": w.personA}
 	}},
 	{"mutation createEnrolment", func(t *testing.T, w *world) (string, map[string]any) {
+		// A fresh person each time: one person's spells in one measure may not overlap.
 		return `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice", startDate: "2019-02-01"}) { id } }`,
-			map[string]any{"p": w.personA}
+			map[string]any{"p": w.createPerson(t, w.orgA)}
 	}},
 	{"mutation changeEmploymentRate", func(t *testing.T, w *world) (string, map[string]any) {
-		e := w.versionOf(t, "enrolment", w.createEnrolment(t, w.personA))
+		e := w.versionOf(t, "enrolment", w.createEnrolment(t, w.createPerson(t, w.orgA)))
 		return `mutation($e: ID!, $v: Int!) { changeEmploymentRate(input: {enrolmentId: $e, version: $v, validFrom: "2019-03-01", rate: 50}) {
 			version employmentRates { validFrom rate } } }`, map[string]any{"e": e.ID, "v": e.Version}
 	}},
 	{"mutation exitEnrolment", func(t *testing.T, w *world) (string, map[string]any) {
-		e := w.versionOf(t, "enrolment", w.createEnrolment(t, w.personA))
+		e := w.versionOf(t, "enrolment", w.createEnrolment(t, w.createPerson(t, w.orgA)))
 		return `mutation($e: ID!, $v: Int) { exitEnrolment(input: {enrolmentId: $e, version: $v, endDate: "2019-06-30", exitReason: STUDIES}) { id } }`,
 			map[string]any{"e": e.ID, "v": e.Version}
 	}},
@@ -428,8 +432,9 @@ var operations = []operation{
 			id version steps { position } } }`, map[string]any{"p": w.createPerson(t, w.orgA)}
 	}},
 	{"mutation recordFollowUp", func(t *testing.T, w *world) (string, map[string]any) {
+		p := w.createPerson(t, w.orgA)
 		return `mutation($p: ID!, $e: ID!) { recordFollowUp(input: {participantId: $p, enrolmentId: $e, heldOn: "2019-02-15",
-			attendees: ["coach", "deltagare"]}) { id nextDueDate } }`, map[string]any{"p": w.personA, "e": w.createEnrolment(t, w.personA)}
+			attendees: ["coach", "deltagare"]}) { id nextDueDate } }`, map[string]any{"p": p, "e": w.createEnrolment(t, p)}
 	}},
 
 	// Projects and targets.

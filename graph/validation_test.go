@@ -118,7 +118,7 @@ func TestRejectedWritesAreTypedAndLeaveNothing(t *testing.T) {
 			`mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "extra_job", startDate: "2019-13-01"}) { id } }`,
 			map[string]any{"p": pid}, "INVALID", ""},
 		{"ObservationInTheFuture",
-			`mutation($p: ID!) { recordOutcomeObservation(input: {participantId: $p, month: "2999-01", status: STUDIES, source: AF_DATA}) { id } }`,
+			`mutation($p: ID!) { recordOutcomeObservation(input: {participantId: $p, month: "2099-01", status: STUDIES, source: AF_DATA}) { id } }`,
 			map[string]any{"p": pid}, "INVALID", "input.month"},
 	}
 	for _, tc := range cases {

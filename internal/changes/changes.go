@@ -23,14 +23,23 @@ const (
 	Rollover Op = "rollover"
 )
 
-// Record adds one change event inside tx.
+// Record adds one change event inside tx. The database's outbox triggers queue an event
+// for every person a statement touched (so that changes made in SQL outside the API
+// reach the warehouse too; migration 0004); the application's own event, which names
+// the entity it changed, takes over such an event of this transaction instead of adding
+// a second one.
 func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entityID string, op Op) error {
 	var eid any
 	if entityID != "" {
 		eid = entityID
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
-		VALUES ($1, $2, $3, $4, $5)`, orgID, participantID, entity, eid, string(op))
+	_, err := tx.Exec(ctx, `WITH taken AS (
+			UPDATE change_event SET organisation_id = $1, entity = $3, entity_id = $4, op = $5, by_trigger = false
+			WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $2
+				AND by_trigger AND processed_at IS NULL LIMIT 1)
+			RETURNING id)
+		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM taken)`, orgID, participantID, entity, eid, string(op))
 	if err != nil {
 		return fmt.Errorf("record change: %w", err)
 	}

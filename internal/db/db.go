@@ -187,6 +187,16 @@ func mapError(err error) error {
 	return err
 }
 
+// ConstraintOf names the constraint a PostgreSQL error broke ("" for other errors), so a
+// store can say in its own words what a known constraint means.
+func ConstraintOf(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
 // IsNoRows reports whether err means "no row matched".
 func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 

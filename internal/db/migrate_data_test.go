@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -228,5 +230,24 @@ func TestEveryDateColumnHasTheRange(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("date columns without the sane range: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestDatabaseDocExamplesRun keeps docs/DATABASE.md true: every SQL block in it runs.
+func TestDatabaseDocExamplesRun(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/DATABASE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	if len(blocks) < 2 {
+		t.Fatalf("found %d SQL examples in docs/DATABASE.md", len(blocks))
+	}
+	pool := testenv.Postgres(t)
+	for _, b := range blocks {
+		if _, err := pool.Exec(context.Background(), b[1], pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Errorf("%s\nfails: %v", b[1], err)
+		}
 	}
 }

@@ -139,6 +139,10 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
 		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit).Scan(&id)
 	if err != nil {
+		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
+			return Enrolment{}, apperr.Conflictf("input.startDate",
+				"the participant already has a %s spell over these dates: spells in one measure may not overlap", in.MeasureTypeCode)
+		}
 		return Enrolment{}, db.MapError(err)
 	}
 	if in.EmploymentRate != nil {

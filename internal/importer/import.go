@@ -231,8 +231,14 @@ func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []Par
 	}
 	// One change event per participant, in one statement (the loader reads them like
 	// any other write's).
-	if _, err := tx.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
-		SELECT $1, u.id, 'participant', u.id, 'create' FROM unnest($2::uuid[]) AS u(id)`, orgID, list); err != nil {
+	// The outbox trigger queued one already: take those over (see changes.Record).
+	if _, err := tx.Exec(ctx, `WITH taken AS (
+			UPDATE change_event SET entity = 'participant', entity_id = participant_id, op = 'create', by_trigger = false
+			WHERE xact = pg_current_xact_id() AND by_trigger AND processed_at IS NULL AND participant_id = ANY($2::uuid[])
+			RETURNING participant_id)
+		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, u.id, 'participant', u.id, 'create' FROM unnest($2::uuid[]) AS u(id)
+		WHERE u.id NOT IN (SELECT participant_id FROM taken)`, orgID, list); err != nil {
 		return nil, fmt.Errorf("record changes: %w", err)
 	}
 	return list, nil

@@ -7,13 +7,14 @@ DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['participant', 'enrolment', 'outcome_observation', 'participant_attributes', 'referral',
         'enrolment_rate', 'measure_type', 'project', 'unit'] LOOP
-        EXECUTE format('DROP TRIGGER IF EXISTS outbox_record ON %I', t);
+        EXECUTE format('DROP TRIGGER IF EXISTS outbox_insert ON %I', t);
+        EXECUTE format('DROP TRIGGER IF EXISTS outbox_update ON %I', t);
+        EXECUTE format('DROP TRIGGER IF EXISTS outbox_delete ON %I', t);
     END LOOP;
 END $$;
-DROP FUNCTION IF EXISTS outbox_person_row(), outbox_rate_row(), outbox_reference_row(),
-    outbox_record(uuid, uuid, text, uuid, text);
+DROP FUNCTION IF EXISTS outbox_person_rows(), outbox_rate_rows(), outbox_reference_rows(), outbox_queue_sql(text);
 DROP INDEX IF EXISTS change_event_xact_idx;
-ALTER TABLE change_event DROP COLUMN xact;
+ALTER TABLE change_event DROP COLUMN xact, DROP COLUMN by_trigger;
 
 DROP INDEX IF EXISTS participant_name_order_idx, organisation_name_order_idx, unit_name_order_idx,
     employer_name_order_idx, employer_contact_name_order_idx, project_order_idx;

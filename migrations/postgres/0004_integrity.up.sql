@@ -322,57 +322,62 @@ END $$;
 
 -- ---------------------------------------------------------------------------------
 -- The outbox records every change, also one made by hand in SQL (a sanctioned fix).
--- The application records its own events (with the entity it changed); at commit, a
--- deferred trigger adds one for each touched person whose transaction recorded none.
+-- Statement-level triggers (set-based, with transition tables: a bulk write costs one
+-- statement, not one call per row) add a change event, marked by_trigger, for every
+-- touched person whose transaction has none yet. The application records its own events
+-- (with the entity it changed) after its writes: changes.Record takes the trigger's event
+-- over instead of adding a second one, so the API's events stay exactly as they were.
 -- ---------------------------------------------------------------------------------
-ALTER TABLE change_event ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE change_event
+    ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    ADD COLUMN by_trigger boolean NOT NULL DEFAULT false;
 CREATE INDEX change_event_xact_idx ON change_event (xact, participant_id) WHERE processed_at IS NULL;
 
-CREATE FUNCTION outbox_record(org uuid, person uuid, entity text, entity_id uuid, op text) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
-    SELECT org, person, entity, entity_id, op
-     WHERE person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM change_event c
-            WHERE c.xact = pg_current_xact_id() AND c.participant_id = person AND c.processed_at IS NULL)
+-- Each trigger function inserts one event per touched person not yet queued in this
+-- transaction, straight from the transition tables. SECURITY DEFINER: recording a change
+-- must not depend on the writer's grants on the outbox; row-level security still
+-- applies with the writer's session scope.
+CREATE FUNCTION outbox_queue_sql(touched text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT format($f$
+        INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op, by_trigger)
+        SELECT DISTINCT ON (t.person) t.org, t.person, t.entity, t.entity_id, $1, true
+          FROM (%s) AS t(org, person, entity, entity_id)
+         WHERE t.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM change_event c
+                WHERE c.xact = pg_current_xact_id() AND c.participant_id = t.person AND c.processed_at IS NULL)
+         ORDER BY t.person$f$, touched)
 $$;
 
 -- Rows of a person's history: participant, enrolment, observations, attributes, referrals.
-CREATE FUNCTION outbox_person_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The changed rows: the new side (insert, update) and the old side (update, delete), so
+-- a row moved to another person queues both.
+CREATE FUNCTION outbox_person_rows() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     op text := CASE TG_OP WHEN 'INSERT' THEN 'create' WHEN 'UPDATE' THEN 'update' ELSE 'delete' END;
-    r record;
+    person text := CASE TG_TABLE_NAME WHEN 'participant' THEN 'id' ELSE 'participant_id' END;
+    side text := format('SELECT organisation_id, %I, %L::text, id FROM ', person, TG_TABLE_NAME);
 BEGIN
-    IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-    IF TG_TABLE_NAME = 'participant' THEN
-        PERFORM outbox_record(r.organisation_id, r.id, TG_TABLE_NAME, r.id, op);
-        RETURN NULL;
-    END IF;
-    PERFORM outbox_record(r.organisation_id, r.participant_id, TG_TABLE_NAME, r.id, op);
-    IF TG_OP = 'UPDATE' AND OLD.participant_id IS DISTINCT FROM NEW.participant_id THEN
-        PERFORM outbox_record(OLD.organisation_id, OLD.participant_id, TG_TABLE_NAME, OLD.id, op);
-    END IF;
+    EXECUTE outbox_queue_sql(CASE TG_OP WHEN 'INSERT' THEN side || 'new_rows' WHEN 'DELETE' THEN side || 'old_rows'
+        ELSE side || 'new_rows UNION ALL ' || side || 'old_rows' END) USING op;
     RETURN NULL;
 END $$;
 
 -- enrolment_rate has no id of its own; its person is the enrolment's.
-CREATE FUNCTION outbox_rate_row() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE r record;
+CREATE FUNCTION outbox_rate_rows() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-    PERFORM outbox_record(e.organisation_id, e.participant_id, 'enrolment', e.id, 'update')
-       FROM enrolment e WHERE e.id = r.enrolment_id;
+    EXECUTE outbox_queue_sql('SELECT e.organisation_id, e.participant_id, ''enrolment''::text, e.id FROM enrolment e
+        WHERE e.id IN (SELECT enrolment_id FROM changed_rows)') USING 'update';
     RETURN NULL;
 END $$;
 
 -- Reference data whose names and codes the warehouse rows carry: a change queues every
 -- person with an enrolment that names it.
-CREATE FUNCTION outbox_reference_row() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION outbox_reference_rows() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    col text := CASE TG_TABLE_NAME WHEN 'measure_type' THEN 'measure_type_id' WHEN 'project' THEN 'project_id' ELSE 'unit_id' END;
 BEGIN
-    PERFORM outbox_record(e.organisation_id, e.participant_id, TG_TABLE_NAME, NEW.id, 'update')
-       FROM (SELECT DISTINCT organisation_id, participant_id FROM enrolment
-              WHERE CASE TG_TABLE_NAME WHEN 'measure_type' THEN measure_type_id = NEW.id
-                                       WHEN 'project' THEN project_id = NEW.id
-                                       ELSE unit_id = NEW.id END) e;
+    EXECUTE outbox_queue_sql(format('SELECT e.organisation_id, e.participant_id, %L::text, e.%I FROM enrolment e
+        WHERE e.%I IN (SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE row(n.*) IS DISTINCT FROM row(o.*))',
+        TG_TABLE_NAME, col, col)) USING 'update';
     RETURN NULL;
 END $$;
 
@@ -380,18 +385,24 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['participant', 'enrolment', 'outcome_observation', 'participant_attributes', 'referral'] LOOP
-        EXECUTE format('CREATE CONSTRAINT TRIGGER outbox_record AFTER INSERT OR UPDATE OR DELETE ON %I
-            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION outbox_person_row()', t);
+        EXECUTE format('CREATE TRIGGER outbox_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_person_rows()', t);
+        EXECUTE format('CREATE TRIGGER outbox_update AFTER UPDATE ON %I REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_person_rows()', t);
+        EXECUTE format('CREATE TRIGGER outbox_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_person_rows()', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['measure_type', 'project', 'unit'] LOOP
+        EXECUTE format('CREATE TRIGGER outbox_update AFTER UPDATE ON %I REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_reference_rows()', t);
     END LOOP;
 END $$;
-CREATE CONSTRAINT TRIGGER outbox_record AFTER INSERT OR UPDATE OR DELETE ON enrolment_rate
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION outbox_rate_row();
-CREATE CONSTRAINT TRIGGER outbox_record AFTER UPDATE OF code, category, subsidised, municipal_employment ON measure_type
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION outbox_reference_row();
-CREATE CONSTRAINT TRIGGER outbox_record AFTER UPDATE OF name ON project
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION outbox_reference_row();
-CREATE CONSTRAINT TRIGGER outbox_record AFTER UPDATE OF name ON unit
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION outbox_reference_row();
+CREATE TRIGGER outbox_insert AFTER INSERT ON enrolment_rate REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_rate_rows();
+CREATE TRIGGER outbox_update AFTER UPDATE ON enrolment_rate REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_rate_rows();
+CREATE TRIGGER outbox_delete AFTER DELETE ON enrolment_rate REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_rate_rows();
 
 -- The loader's dead letters: people whose rows ClickHouse cannot represent (e.g. a date
 -- before 1970). They stay here, out of the warehouse, until a later change fixes them.

@@ -360,6 +360,7 @@ func (g *generator) histories(t *testing.T, org string, n int) {
 		// Enrolments: a chain, each starting some days after (or before) the previous end.
 		start := first
 		var spans [][2]time.Time
+		taken := map[string][]spell{}
 		for e := 0; e < 1+g.rnd.IntN(4) && !start.After(lastDay); e++ {
 			code := g.pick(measures...)
 			if e > 0 && g.rnd.IntN(3) == 0 {
@@ -384,9 +385,24 @@ func (g *generator) histories(t *testing.T, org string, n int) {
 				p := g.projs[org][g.rnd.IntN(2)]
 				project = &p
 			}
-			b.Queue(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, end_date, exit_reason,
-				unit_id, project_id, subsidised) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				org, pid, g.codes[org][code], start, end, reason, unit, project, g.maybeBool())
+			// One person's spells in one measure may not overlap (the database refuses it):
+			// a clashing draw moves to the first measure it does not clash with.
+			if clashes(taken[code], start, end) {
+				code = ""
+				for _, c := range measures {
+					if !clashes(taken[c], start, end) {
+						code = c
+						break
+					}
+				}
+			}
+			subsidised := g.maybeBool()
+			if code != "" {
+				b.Queue(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, end_date, exit_reason,
+					unit_id, project_id, subsidised) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+					org, pid, g.codes[org][code], start, end, reason, unit, project, subsidised)
+				taken[code] = append(taken[code], spell{start, end})
+			}
 			if end == nil {
 				spans = append(spans, [2]time.Time{start, lastDay})
 				start = start.AddDate(0, 0, 30+g.rnd.IntN(400)) // a parallel measure may start later
@@ -475,4 +491,23 @@ func distinctDates(g *generator, n int, from, to time.Time) []time.Time {
 		}
 	}
 	return out
+}
+
+// spell is a written enrolment's period; end nil while open (it runs on).
+type spell struct {
+	start time.Time
+	end   *time.Time
+}
+
+// clashes reports whether [start, end] (end nil: open) overlaps one of the spells, end
+// dates inclusive, as the database's exclusion constraint judges it.
+func clashes(spells []spell, start time.Time, end *time.Time) bool {
+	for _, s := range spells {
+		startsBeforeItsEnd := s.end == nil || !start.After(*s.end)
+		endsAfterItsStart := end == nil || !end.Before(s.start)
+		if startsBeforeItsEnd && endsAfterItsStart {
+			return true
+		}
+	}
+	return false
 }

@@ -19,3 +19,11 @@ var OneColumnPerAlter = oneColumnPerAlter
 
 // SplitStatements exposes the runner's file splitter.
 var SplitStatements = splitStatements
+
+// The content strings reconcile's checksums hash, from Go and in ClickHouse.
+var (
+	EnrolmentContentSQL = enrolmentContentSQL
+	EnrolmentContent    = enrolmentContent
+	MonthContentSQL     = monthContentSQL
+	MonthContent        = monthContent
+)

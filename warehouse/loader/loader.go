@@ -248,6 +248,15 @@ type prepared struct {
 	rows         chstore.Rows
 	erased       []string // person keys of participants no longer in PostgreSQL
 	participants int
+	// deadLetters are the people left out because ClickHouse cannot hold their rows;
+	// written are those whose rows (or erasure) the batch carries.
+	deadLetters []deadLetter
+	written     []string
+}
+
+// deadLetter is a person the loader refused to write, and why (a column, never a value).
+type deadLetter struct {
+	orgID, participantID, reason string
 }
 
 // prepare reads the participants' histories and builds their rows, plus tombstones for
@@ -285,6 +294,12 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 		} else {
 			org = p.OrgID
 			months, enrolments := snapshot.Build(*p, asOf, l.Keys)
+			if err := chstore.Representable(months, enrolments); err != nil {
+				// Left out, with its earlier rows untouched: the driver would wrap the value
+				// into a wrong one. Recorded as a dead letter once the batch is written.
+				out.deadLetters = append(out.deadLetters, deadLetter{orgID: org, participantID: id, reason: err.Error()})
+				continue
+			}
 			batch.Months = append(batch.Months, months...)
 			batch.Enrolments = append(batch.Enrolments, enrolments...)
 			if lookupLive {
@@ -299,6 +314,7 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 			}
 		}
 		byOrg[org] = append(byOrg[org], key)
+		out.written = append(out.written, id)
 	}
 	if !lookupLive {
 		return out, nil
@@ -338,10 +354,39 @@ func (l *Loader) write(ctx context.Context, b prepared) (int, error) {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return 0, err
 	}
+	if err := l.recordDeadLetters(ctx, b); err != nil {
+		l.Metrics.Errors.WithLabelValues("dead_letter").Inc()
+		return 0, err
+	}
 	n := b.rows.Len()
 	l.Metrics.RowsWritten.Add(float64(n))
 	l.Metrics.BatchSize.Observe(float64(n))
 	return n, nil
+}
+
+// recordDeadLetters stores the batch's refused people (one open dead letter per person)
+// and closes the open dead letters of the people the batch wrote: a later fix resolves
+// them.
+func (l *Loader) recordDeadLetters(ctx context.Context, b prepared) error {
+	if len(b.written) > 0 {
+		if _, err := l.PG.Exec(ctx, `UPDATE loader_dead_letter SET resolved_at = clock_timestamp()
+			WHERE participant_id = ANY($1::uuid[]) AND resolved_at IS NULL`, b.written); err != nil {
+			return fmt.Errorf("resolve dead letters: %w", err)
+		}
+	}
+	for _, d := range b.deadLetters {
+		tag, err := l.PG.Exec(ctx, `INSERT INTO loader_dead_letter (organisation_id, participant_id, reason)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM loader_dead_letter
+				WHERE participant_id = $2 AND resolved_at IS NULL AND reason = $3)`, d.orgID, d.participantID, d.reason)
+		if err != nil {
+			return fmt.Errorf("record dead letter: %w", err)
+		}
+		l.Metrics.DeadLetters.Inc()
+		if tag.RowsAffected() > 0 {
+			l.Log.Warn().Str("org", d.orgID).Str("reason", d.reason).Msg("a participant's rows cannot be written to ClickHouse; dead-lettered until fixed")
+		}
+	}
+	return nil
 }
 
 // rollover extends every open timeline when a new month begins: it queues a change for

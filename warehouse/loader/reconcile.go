@@ -19,11 +19,15 @@ type Diff struct {
 }
 
 func (d Diff) String() string {
+	if chstore.IsChecksum(d.Measure) {
+		return fmt.Sprintf("%s %s %s: postgresql %016x, clickhouse %016x", d.OrgID, d.Month, d.Measure, uint64(d.PG), uint64(d.CH))
+	}
 	return fmt.Sprintf("%s %s %s: postgresql %d, clickhouse %d", d.OrgID, d.Month, d.Measure, d.PG, d.CH)
 }
 
 // Reconcile compares, per organisation and month, the warehouse rows PostgreSQL implies
-// with the live rows ClickHouse holds (after argMax deduplication), for one
+// with the live rows ClickHouse holds (after argMax deduplication): their counts and a
+// checksum of their content, so a row with a wrong value shows up too; for one
 // organisation or all. Changes still pending in the outbox show up as differences, so
 // it reports how many there are.
 func (l *Loader) Reconcile(ctx context.Context, orgID string) (diffs []Diff, pending int64, err error) {
