@@ -73,3 +73,10 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 DROP FUNCTION IF EXISTS audit_log_private(regclass);
+DO $$
+BEGIN
+    IF to_regclass('loader_dead_letter') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outcomes_loader') THEN
+        REVOKE INSERT, UPDATE ON loader_dead_letter FROM outcomes_loader;
+        REVOKE USAGE ON SEQUENCE loader_dead_letter_id_seq FROM outcomes_loader;
+    END IF;
+END $$;

@@ -175,3 +175,14 @@ GRANT SELECT ON audit_archive TO PUBLIC;
 -- Pruning finds processed events and expired keys by age.
 CREATE INDEX change_event_processed_at_idx ON change_event (processed_at) WHERE processed_at IS NOT NULL;
 CREATE INDEX idempotency_key_created_at_idx ON idempotency_key (created_at);
+
+-- The loader's role (0005) got SELECT only on the dead-letter table (0004), but the
+-- loader records and resolves dead letters (a rebuild as that role failed): it needs
+-- INSERT and UPDATE there. Guarded, so that this file runs with or without either.
+DO $$
+BEGIN
+    IF to_regclass('loader_dead_letter') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outcomes_loader') THEN
+        GRANT INSERT, UPDATE ON loader_dead_letter TO outcomes_loader;
+        GRANT USAGE ON SEQUENCE loader_dead_letter_id_seq TO outcomes_loader;
+    END IF;
+END $$;
