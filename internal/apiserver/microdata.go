@@ -117,6 +117,27 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 	})
 }
 
+// dictionaryHandler serves microdata's data dictionary (analytics.MicrodataDictionary)
+// as CSV to the same roles as the microdata: it holds no data, only what each column
+// means and by which rule it was computed.
+func dictionaryHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := auth.Require(r.Context())
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if !p.HasRole(auth.Admin, auth.Evaluator) {
+			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		if err := analytics.WriteMicrodataDictionary(w); err != nil {
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("dictionary write failed")
+		}
+	})
+}
+
 type countingWriter struct {
 	w http.ResponseWriter
 	n int64

@@ -239,6 +239,7 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", graphqlHandler)
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
@@ -266,7 +267,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		}
 		w.Header().Set("X-Request-Id", id)
 		l := log.With().Str("request_id", id).Logger()
-		r = r.WithContext(audit.WithRequestID(context.WithValue(r.Context(), requestIDKey{}, id), id))
+		r = r.WithContext(audit.WithRequestID(r.Context(), id))
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
@@ -313,12 +314,8 @@ func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
 	)
 }
 
-type requestIDKey struct{}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+// requestID is the request's id (withRequestLog puts it in the context).
+func requestID(ctx context.Context) string { return audit.RequestID(ctx) }
 
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
