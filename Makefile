@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-security clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security clean
 
 stack:
 	scripts/stack.sh up
@@ -24,7 +24,7 @@ test: stack
 	  rc=$$?; scripts/stack.sh reap; exit $$rc
 
 stop:
-	-pkill -f '$(CURDIR)/$(BIN)/(api|loader)' || true
+	-pkill -f '$(CURDIR)/$(BIN)/(api|loader|outcomesctl maintain)' || true
 	scripts/stack.sh down
 
 generate:
@@ -46,6 +46,9 @@ bench-loader: stack
 
 bench-analytics: stack
 	scripts/bench-analytics.sh
+
+bench-restore: stack
+	scripts/bench-restore.sh
 
 bench-security: stack
 	scripts/bench-security.sh

@@ -28,7 +28,11 @@ EVALUATOR_TOKEN="$(bin/outcomesctl token -role evaluator -org uppsala -subject d
 LOADER=$!
 "$ROOT/bin/api" &
 API=$!
-trap 'kill $LOADER $API 2>/dev/null; wait' INT TERM EXIT
+# Maintenance on a timer of its own (docs/OPERATIONS.md), as the owner role.
+export OUTCOMES_AUDIT_ARCHIVE_DIR="${OUTCOMES_AUDIT_ARCHIVE_DIR:-$ROOT/.data/audit-archive}"
+"$ROOT/bin/outcomesctl" maintain -every 1h >&2 &
+MAINTAIN=$!
+trap 'kill $LOADER $API $MAINTAIN 2>/dev/null; wait' INT TERM EXIT
 
 port="${OUTCOMES_HTTP_ADDR##*:}"
 for _ in $(seq 1 50); do

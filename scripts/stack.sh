@@ -281,6 +281,7 @@ print_env() {
 export OUTCOMES_DATABASE_URL=postgres://$DB_USER:$DB_PASS@127.0.0.1:$PG_PORT/outcomes?sslmode=disable
 export OUTCOMES_TEST_DATABASE_URL=postgres://$DB_USER:$DB_PASS@127.0.0.1:$PG_PORT/outcomes_test?sslmode=disable
 export OUTCOMES_PG_ADMIN_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable
+export OUTCOMES_BACKUP_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/outcomes?sslmode=disable
 export OUTCOMES_CLICKHOUSE_ADDR=127.0.0.1:$CH_TCP_PORT
 export OUTCOMES_CLICKHOUSE_DATABASE=outcomes
 ENV

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,13 @@ commands:
                      register participants from CSV, all or nothing; bad lines are listed
   microdata -org ID|CODE[,…] -from DATE -to DATE [-measure CODE,…]
                      stream a cohort's pseudonymised microdata (one row per enrolment) as CSV
+  maintain [-every D]  prune processed change events and expired idempotency keys, create audit
+                     partitions ahead, archive (JSON lines + SHA-256) and drop audit months past
+                     retention; once, or every D (e.g. 1h) until stopped. Runs as the schema owner
+  backup -dir D [-pg-bin DIR]  pg_dump (custom format) of PostgreSQL plus a metadata file
+                     (schema version, time, SHA-256) into D, as OUTCOMES_BACKUP_DATABASE_URL
+  restore -file F [-pg-bin DIR] [-skip-warehouse]  restore a backup (its .json or .dump) into an
+                     empty database, migrate it to this release, rebuild the warehouse, reconcile
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -161,6 +169,33 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = token(ctx, cfg, *role, *org, *orgs, *subject, *ttl, stdout)
+	case "maintain":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		every := fs.Duration("every", 0, "run again after this long, until stopped (default: once)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = maintain(ctx, cfg, *every, time.Now, stdout)
+	case "backup":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		dir := fs.String("dir", "", "folder for the dump and its metadata")
+		bin := fs.String("pg-bin", getenv("OUTCOMES_PG_BIN_DIR"), "folder of pg_dump (default: the server's version under /usr/lib/postgresql, then PATH)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = backupCmd(ctx, cfg, *dir, *bin, stdout)
+	case "restore":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		file := fs.String("file", "", "the backup's metadata (.json) or dump (.dump)")
+		bin := fs.String("pg-bin", getenv("OUTCOMES_PG_BIN_DIR"), "folder of pg_restore")
+		skip := fs.Bool("skip-warehouse", false, "restore PostgreSQL only; leave the warehouse alone")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = restoreCmd(ctx, cfg, *file, *bin, *skip, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -196,6 +231,15 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
 	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s\n", versions(pg), versions(chv))
+	schema, err := chstore.EmbeddedSchema()
+	if err != nil {
+		return err
+	}
+	for _, v := range chv {
+		if slices.Contains(schema.NeedsRebuild, v) {
+			fmt.Fprintf(out, "clickhouse: migration %d needs a rebuild; the loader refuses to run until `outcomesctl rebuild -fresh` completes\n", v)
+		}
+	}
 	return nil
 }
 

@@ -40,8 +40,12 @@ func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, pag
 			}
 			fmt.Fprintln(out, "warehouse tables recreated")
 		}
-		_, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out, Fresh: fresh})
-		return err
+		st, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out, Fresh: fresh})
+		if err != nil || org != "" {
+			return err
+		}
+		// Only a rebuild of everything satisfies a migration that needs one.
+		return chstore.RecordRebuild(ctx, l.CH, st.Participants, st.Rows)
 	})
 }
 

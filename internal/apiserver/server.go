@@ -38,6 +38,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
+	"github.com/arbetsmarknad/outcomes/internal/maintenance"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
@@ -232,6 +233,7 @@ func NewHandler(o Options) http.Handler {
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	reg.MustRegister(requests)
 	registerOutboxGauges(reg, pool)
+	reg.MustRegister(maintenance.NewCollector(pool))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))

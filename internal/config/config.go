@@ -49,6 +49,13 @@ type Config struct {
 	MaxDepth       int
 	MaxComplexity  int
 	RequestTimeout time.Duration
+
+	// Operations (outcomesctl maintain, backup, restore; docs/OPERATIONS.md).
+	OutboxRetention      time.Duration // processed change events older than this are pruned
+	IdempotencyTTL       time.Duration // idempotency keys older than this expire
+	AuditRetentionMonths int           // audit months kept before archive and drop (0: all)
+	AuditArchiveDir      string        // where audit months are archived before they are dropped
+	BackupDatabaseURL    string        // a role that bypasses row-level security, for pg_dump / pg_restore
 }
 
 // DevAuthKey signs development tokens when OUTCOMES_ENV=dev and no key is set.
@@ -176,6 +183,17 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LoaderLinger, err = time.ParseDuration(get("OUTCOMES_LOADER_LINGER", "100ms")); err != nil || c.LoaderLinger < 0 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_LINGER: want a duration such as 100ms")
 	}
+	if c.OutboxRetention, err = time.ParseDuration(get("OUTCOMES_OUTBOX_RETENTION", "720h")); err != nil || c.OutboxRetention < 0 {
+		return c, fmt.Errorf("OUTCOMES_OUTBOX_RETENTION: want a duration such as 720h")
+	}
+	if c.IdempotencyTTL, err = time.ParseDuration(get("OUTCOMES_IDEMPOTENCY_TTL", "168h")); err != nil || c.IdempotencyTTL < 0 {
+		return c, fmt.Errorf("OUTCOMES_IDEMPOTENCY_TTL: want a duration such as 168h")
+	}
+	if c.AuditRetentionMonths, err = strconv.Atoi(get("OUTCOMES_AUDIT_RETENTION_MONTHS", "24")); err != nil || c.AuditRetentionMonths < 0 {
+		return c, fmt.Errorf("OUTCOMES_AUDIT_RETENTION_MONTHS: want a whole number of months (0 keeps every month)")
+	}
+	c.AuditArchiveDir = getenv("OUTCOMES_AUDIT_ARCHIVE_DIR")
+	c.BackupDatabaseURL = get("OUTCOMES_BACKUP_DATABASE_URL", c.MigrateDatabaseURL)
 	return c, nil
 }
 

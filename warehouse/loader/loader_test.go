@@ -3,6 +3,7 @@ package loader_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -385,4 +386,25 @@ func TestRebuildBesideRunningLoader(t *testing.T) {
 	stop()
 	<-done
 	f.mustAgree(t)
+}
+
+// The loader refuses a warehouse older than its code, saying what to run.
+func TestLoaderRefusesAnOlderWarehouse(t *testing.T) {
+	t.Parallel()
+	pgURL := testenv.PostgresURL(t)
+	o := testenv.ClickHouseOptions(t)
+	o.Database += "_old"                                                // created by the loader's connection, never migrated
+	t.Cleanup(func() { chstore.DropDatabase(context.Background(), o) }) //nolint:errcheck
+	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": pgURL, "OUTCOMES_CLICKHOUSE_ADDR": o.Addr,
+		"OUTCOMES_CLICKHOUSE_DATABASE": o.Database, "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var logs strings.Builder
+	err := loader.Run(ctx, func(k string) string { return env[k] }, &logs, nil)
+	if err == nil || !strings.Contains(err.Error(), "older than this loader's") || !strings.Contains(err.Error(), "outcomesctl migrate") {
+		t.Fatalf("loader against an unmigrated warehouse: %v", err)
+	}
+	if !strings.Contains(logs.String(), "loader refuses to run against this warehouse") {
+		t.Fatalf("no log line says why: %s", logs.String())
+	}
 }

@@ -11,10 +11,10 @@ type Metrics struct {
 	BatchSize     prometheus.Histogram
 	BatchSeconds  prometheus.Histogram
 	Errors        *prometheus.CounterVec
-	DeadLetters   prometheus.Counter
 	// RejectedBatches counts batches that were read but not written and marked (ClickHouse
 	// refused or was unreachable, or the mark failed); their changes stay pending.
 	RejectedBatches prometheus.Counter
+	DeadLetters     prometheus.Counter
 }
 
 // NewMetrics registers the series on reg (nil: not registered, for tests).
@@ -34,10 +34,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time to read, build, write and mark one batch.", Buckets: prometheus.DefBuckets}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_loader_errors_total",
 			Help: "Loader errors by stage."}, []string{"stage"}),
-		DeadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_dead_letters_total",
-			Help: "Participants left out of a batch because ClickHouse cannot represent a value of theirs (see loader_dead_letter)."}),
 		RejectedBatches: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_rejected_batches_total",
 			Help: "Batches read from the outbox but not written to ClickHouse and marked; their changes are retried."}),
+		DeadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_dead_letters_total",
+			Help: "Participants left out of a batch because ClickHouse cannot represent a value of theirs (see loader_dead_letter)."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors, m.RejectedBatches, m.DeadLetters)

@@ -62,6 +62,12 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		ch, err := chstore.Open(ctx, opts)
 		if err == nil {
 			defer ch.Close()
+			// A loader newer than the warehouse would write rows the tables cannot take
+			// (or mean something else by them): refuse, saying what to run.
+			if err := chstore.CheckSchema(ctx, ch); err != nil {
+				log.Error().Err(err).Msg("loader refuses to run against this warehouse")
+				return err
+			}
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector())
 			l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
