@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	RecruitmentPlace() RecruitmentPlaceResolver
 	Referral() ReferralResolver
 	StaffUser() StaffUserResolver
+	Subscription() SubscriptionResolver
 	Target() TargetResolver
 	Unit() UnitResolver
 }
@@ -218,6 +219,11 @@ type ComplexityRoot struct {
 		N               func(childComplexity int) int
 		Share           func(childComplexity int) int
 		Unknown         func(childComplexity int) int
+	}
+
+	FiguresChange struct {
+		At             func(childComplexity int) int
+		OrganisationID func(childComplexity int) int
 	}
 
 	FollowUp struct {
@@ -607,6 +613,10 @@ type ComplexityRoot struct {
 	StaffUserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		FiguresChanged func(childComplexity int, organisationID string) int
 	}
 
 	SurvivalCurve struct {
@@ -1342,6 +1352,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FigureDisplay.Unknown(childComplexity), true
+
+	case "FiguresChange.at":
+		if e.ComplexityRoot.FiguresChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FiguresChange.At(childComplexity), true
+	case "FiguresChange.organisationId":
+		if e.ComplexityRoot.FiguresChange.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FiguresChange.OrganisationID(childComplexity), true
 
 	case "FollowUp.attendees":
 		if e.ComplexityRoot.FollowUp.Attendees == nil {
@@ -3313,6 +3336,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffUserEdge.Node(childComplexity), true
 
+	case "Subscription.figuresChanged":
+		if e.ComplexityRoot.Subscription.FiguresChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_figuresChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.FiguresChanged(childComplexity, args["organisationId"].(string)), true
+
 	case "SurvivalCurve.cohort":
 		if e.ComplexityRoot.SurvivalCurve.Cohort == nil {
 			break
@@ -3673,6 +3708,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4293,6 +4345,28 @@ extend type Mutation {
   changeEmploymentRate(input: ChangeEmploymentRateInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
   "Record the exit of an enrolment (avslut)."
   exitEnrolment(input: ExitEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `type Subscription {
+  """
+  Live updates (liveuppdatering) for a dashboard: an event each time the loader has written
+  new warehouse figures (nyckeltal) of the organisation, so the screen can read them again.
+  Served over WebSocket at /graphql (graphql-ws, subprotocol graphql-transport-ws); the token
+  goes in the connection_init payload. Callers who may read the organisation's aggregates may
+  subscribe; a token holds at most a few subscriptions at once (TOO_MANY_SUBSCRIPTIONS).
+  """
+  figuresChanged(
+    "The organisation (kommun) whose figures to follow."
+    organisationId: ID!
+  ): FiguresChange! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+
+"New figures are readable (nya nyckeltal): the loader wrote an organisation's changes to the warehouse."
+type FiguresChange {
+  "The organisation (kommun) whose figures changed."
+  organisationId: ID!
+  "When this API received the loader's notice (RFC 3339, UTC)."
+  at: String!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organisation.graphqls", Input: `"Kind of organisation."
@@ -5717,6 +5791,16 @@ func (ec *executionContext) childFields_FigureDisplay(ctx context.Context, field
 		return ec.fieldContext_FigureDisplay_share(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FigureDisplay", field.Name)
+}
+
+func (ec *executionContext) childFields_FiguresChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisationId":
+		return ec.fieldContext_FiguresChange_organisationId(ctx, field)
+	case "at":
+		return ec.fieldContext_FiguresChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FiguresChange", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

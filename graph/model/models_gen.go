@@ -340,6 +340,14 @@ type FigureDisplay struct {
 	Share string `json:"share"`
 }
 
+// New figures are readable (nya nyckeltal): the loader wrote an organisation's changes to the warehouse.
+type FiguresChange struct {
+	// The organisation (kommun) whose figures changed.
+	OrganisationID string `json:"organisationId"`
+	// When this API received the loader's notice (RFC 3339, UTC).
+	At string `json:"at"`
+}
+
 // Result of a CSV import: nothing is imported while errors exist, unless skipInvalid.
 type ImportResult struct {
 	Imported int               `json:"imported"`
@@ -625,6 +633,9 @@ type StaffUserConnection struct {
 type StaffUserEdge struct {
 	Cursor string                  `json:"cursor"`
 	Node   *organisation.StaffUser `json:"node"`
+}
+
+type Subscription struct {
 }
 
 // Time to first unsubsidised job; people whose later status is unknown are censored.

@@ -18,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +35,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/livefigures"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -79,7 +79,17 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var allowedOps *persistedQueries
+	if cfg.PersistedQueries == "only" {
+		pq, err := loadAllowedOperations(cfg.PersistedQueriesFile)
+		if err != nil {
+			return err
+		}
+		allowedOps = &pq
+	}
+	figures := livefigures.Listen(ctx, cfg.DatabaseURL, cfg.MaxSubscriptionsPerToken, log)
 	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
+		CORSOrigins: cfg.CORSOrigins, AllowedOperations: allowedOps, Figures: figures,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
 			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
@@ -127,6 +137,14 @@ type Options struct {
 	MaxDepth        int
 	MaxComplexity   int
 	RequestTimeout  time.Duration
+	// CORSOrigins are the browser origins allowed (see config.Config.CORSOrigins).
+	CORSOrigins []string
+	// AllowedOperations, when set, is the only set of operations accepted; otherwise
+	// automatic persisted queries are on.
+	AllowedOperations *persistedQueries
+	// Figures tells subscriptions that the loader wrote an organisation's figures; nil
+	// turns subscriptions off.
+	Figures *livefigures.Hub
 }
 
 // NewVerifier builds the token verifier from the configuration.
@@ -168,16 +186,25 @@ func NewHandler(o Options) http.Handler {
 		Quotas:        quota.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
+		Figures:       o.Figures,
 		Now:           time.Now,
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
 		Directives: generated.DirectiveRoot{Auth: graph.AuthDirective}}))
+	cors := corsPolicy{origins: o.CORSOrigins}
+	gql.AddTransport(websocketTransport(o.Verifier))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}
+	if o.AllowedOperations != nil {
+		gql.Use(*o.AllowedOperations)
+	} else {
+		gql.Use(newAPQ())
+	}
+	gql.AroundFields(graph.EveryFieldError)
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(graph.ErrorPresenter)
@@ -193,7 +220,21 @@ func NewHandler(o Options) http.Handler {
 		}
 		return resp
 	})
-	graphqlHandler := requireToken(o.Verifier, withTimeout(o.RequestTimeout, resolver.Middleware(gql)))
+	httpGQL := requireToken(o.Verifier, withTimeout(o.RequestTimeout, resolver.Middleware(gql)))
+	// A WebSocket authenticates in its connection_init message (browsers cannot set
+	// headers on an upgrade) and lives longer than a request's timeout.
+	wsGQL := resolver.Middleware(gql)
+	graphqlHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isWebsocketUpgrade(r) {
+			httpGQL.ServeHTTP(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r.Host) && !cors.allowed(origin) {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		wsGQL.ServeHTTP(w, r)
+	})
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
@@ -201,7 +242,9 @@ func NewHandler(o Options) http.Handler {
 	registerOutboxGauges(reg, pool)
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
+	mux.Handle("GET /{$}", graphiqlIndex())
+	mux.Handle("GET /graphiql/", graphiqlAssets())
+	mux.Handle("GET /schema.graphql", schemaHandler(resolver))
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -221,7 +264,7 @@ func NewHandler(o Options) http.Handler {
 		w.Write([]byte("ready\n")) //nolint:errcheck
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return withRequestLog(log, requests, mux)
+	return withRequestLog(log, requests, cors.handler(mux))
 }
 
 type statusWriter struct {
@@ -230,6 +273,9 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRequestLog gives every request an id and a logger in its context, and logs one
 // line per request (never its body: it may hold personal data).
@@ -249,7 +295,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
 		route := r.URL.Path
 		switch route {
-		case "/", "/graphql", "/healthz", "/readyz", "/metrics":
+		case "/", "/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql":
 		default:
 			route = "other"
 		}
