@@ -72,9 +72,9 @@ func (c corsPolicy) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // same-origin or non-browser callers; the token decides
 			return
 		}
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
 		if !preflight {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
 			h.Set("Access-Control-Expose-Headers", "X-Request-Id")
 			next.ServeHTTP(w, r)
 			return
@@ -91,6 +91,8 @@ func (c corsPolicy) handler(next http.Handler) http.Handler {
 				return
 			}
 		}
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Credentials", "true")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", strings.Join(corsAllowedHeaders, ", "))
 		h.Set("Access-Control-Max-Age", "600")

@@ -29,14 +29,14 @@ var _ interface {
 
 func newAPQ() persistedQueries { return persistedQueries{cache: lru.New[string](1000)} }
 
-// loadAllowedOperations reads an operation manifest: Apollo's persisted query manifest
+// LoadOperationManifest reads an operation manifest: Apollo's persisted query manifest
 // ({"format":"apollo-persisted-query-manifest","operations":[{"id","body",...}]}) or
 // graphql-codegen's persisted documents ({"<sha256>": "<body>"}). Every id must be the
 // SHA-256 of its body.
-func loadAllowedOperations(path string) (persistedQueries, error) {
+func LoadOperationManifest(path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return persistedQueries{}, fmt.Errorf("persisted operations: %w", err)
+		return nil, fmt.Errorf("persisted operations: %w", err)
 	}
 	ops := map[string]string{}
 	var apollo struct {
@@ -51,14 +51,14 @@ func loadAllowedOperations(path string) (persistedQueries, error) {
 			ops[o.ID] = o.Body
 		}
 	} else if err := json.Unmarshal(b, &ops); err != nil {
-		return persistedQueries{}, fmt.Errorf("persisted operations %s: neither an Apollo manifest nor a hash-to-document map", path)
+		return nil, fmt.Errorf("persisted operations %s: neither an Apollo manifest nor a hash-to-document map", path)
 	}
 	for id, body := range ops {
 		if queryHash(body) != id {
-			return persistedQueries{}, fmt.Errorf("persisted operations %s: id %s is not the SHA-256 of its body", path, id)
+			return nil, fmt.Errorf("persisted operations %s: id %s is not the SHA-256 of its body", path, id)
 		}
 	}
-	return persistedQueries{allowed: ops}, nil
+	return ops, nil
 }
 
 func queryHash(q string) string {

@@ -79,13 +79,11 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var allowedOps *persistedQueries
+	var allowedOps map[string]string
 	if cfg.PersistedQueries == "only" {
-		pq, err := loadAllowedOperations(cfg.PersistedQueriesFile)
-		if err != nil {
+		if allowedOps, err = LoadOperationManifest(cfg.PersistedQueriesFile); err != nil {
 			return err
 		}
-		allowedOps = &pq
 	}
 	figures := livefigures.Listen(ctx, cfg.DatabaseURL, cfg.MaxSubscriptionsPerToken, log)
 	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
@@ -139,9 +137,9 @@ type Options struct {
 	RequestTimeout  time.Duration
 	// CORSOrigins are the browser origins allowed (see config.Config.CORSOrigins).
 	CORSOrigins []string
-	// AllowedOperations, when set, is the only set of operations accepted; otherwise
-	// automatic persisted queries are on.
-	AllowedOperations *persistedQueries
+	// AllowedOperations (SHA-256 hex -> document, from LoadOperationManifest), when
+	// set, are the only operations accepted; otherwise automatic persisted queries are on.
+	AllowedOperations map[string]string
 	// Figures tells subscriptions that the loader wrote an organisation's figures; nil
 	// turns subscriptions off.
 	Figures *livefigures.Hub
@@ -200,7 +198,7 @@ func NewHandler(o Options) http.Handler {
 		gql.Use(extension.Introspection{})
 	}
 	if o.AllowedOperations != nil {
-		gql.Use(*o.AllowedOperations)
+		gql.Use(persistedQueries{allowed: o.AllowedOperations})
 	} else {
 		gql.Use(newAPQ())
 	}
