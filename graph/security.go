@@ -63,8 +63,19 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 		// A mutation's own root field is the write; fields read inside its result are reads.
 		action = "write"
 	}
-	op := fc.Field.Name
+	recordAudit(ctx, fc, action, fc.Field.Name, res)
+	return res, nil
+}
+
+// recordAudit records the audit entries one resolved value implies.
+func recordAudit(ctx context.Context, fc *graphql.FieldContext, action, op string, res any) {
 	switch v := res.(type) {
+	case []model.Node: // nodes(ids:): each entity as if read alone
+		for _, n := range v {
+			if n != nil {
+				recordAudit(ctx, fc, action, op, n)
+			}
+		}
 	case *participant.Participant:
 		if v != nil {
 			audit.Record(ctx, action, "participant", v.ID, op)
@@ -150,7 +161,6 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 			audit.Record(ctx, action, op, "", op)
 		}
 	}
-	return res, nil
 }
 
 func toAuditEntry(e audit.Entry) *model.AuditEntry {

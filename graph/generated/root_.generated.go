@@ -377,8 +377,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Participant struct {
@@ -461,32 +463,34 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog                func(childComplexity int, first *int, after *string, subject *string, entity *string, entityID *string) int
+		AuditLog                func(childComplexity int, first *int, after *string, last *int, before *string, subject *string, entity *string, entityID *string) int
 		CheckEligibility        func(childComplexity int, participantID string, measureTypeCode string, decisionDate model.Date) int
-		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string) int
+		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Employer                func(childComplexity int, id string) int
-		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string) int
+		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) int
 		Enrolment               func(childComplexity int, id string) int
-		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) int
+		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) int
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
+		Node                    func(childComplexity int, id string) int
+		Nodes                   func(childComplexity int, ids []string) int
 		Organisation            func(childComplexity int, id string) int
-		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string) int
+		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string, last *int, before *string) int
 		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) int
-		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
-		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
+		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
+		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
 		Participant             func(childComplexity int, id string) int
-		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string) int
+		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) int
 		Project                 func(childComplexity int, id string) int
-		Projects                func(childComplexity int, organisationID string, first *int, after *string) int
+		Projects                func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Quota                   func(childComplexity int, id string) int
-		Quotas                  func(childComplexity int, organisationID string, first *int, after *string) int
+		Quotas                  func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		RecruitmentEvent        func(childComplexity int, id string) int
-		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string) int
+		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) int
 		Referral                func(childComplexity int, id string) int
-		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string) int
-		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string) int
+		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) int
+		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string, last *int, before *string) int
 		SusTransitions          func(childComplexity int, cohort model.CohortInput) int
-		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string) int
+		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) int
 		TimeToEmployment        func(childComplexity int, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) int
 	}
 
@@ -2193,6 +2197,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Participant.actionPlan":
 		if e.ComplexityRoot.Participant.ActionPlan == nil {
@@ -2564,7 +2580,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
 	case "Query.checkEligibility":
 		if e.ComplexityRoot.Query.CheckEligibility == nil {
 			break
@@ -2586,7 +2602,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.EligibilityOverrides(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.EligibilityOverrides(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.employer":
 		if e.ComplexityRoot.Query.Employer == nil {
 			break
@@ -2608,7 +2624,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Employers(childComplexity, args["organisationId"].(string), args["filter"].(*model.EmployerFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["organisationId"].(string), args["filter"].(*model.EmployerFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.enrolment":
 		if e.ComplexityRoot.Query.Enrolment == nil {
 			break
@@ -2630,7 +2646,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.exitCohortOutcome":
 		if e.ComplexityRoot.Query.ExitCohortOutcome == nil {
 			break
@@ -2643,6 +2659,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ExitCohortOutcome(childComplexity, args["organisationId"].(string), args["exitYear"].(int)), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.organisation":
 		if e.ComplexityRoot.Query.Organisation == nil {
 			break
@@ -2664,7 +2702,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity, args["kind"].(*model.OrganisationKind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["kind"].(*model.OrganisationKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.outcomeFigures":
 		if e.ComplexityRoot.Query.OutcomeFigures == nil {
 			break
@@ -2686,7 +2724,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.overdueReferralFeedback":
 		if e.ComplexityRoot.Query.OverdueReferralFeedback == nil {
 			break
@@ -2697,7 +2735,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OverdueReferralFeedback(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.OverdueReferralFeedback(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.participant":
 		if e.ComplexityRoot.Query.Participant == nil {
 			break
@@ -2719,7 +2757,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -2741,7 +2779,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Projects(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.quota":
 		if e.ComplexityRoot.Query.Quota == nil {
 			break
@@ -2763,7 +2801,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.recruitmentEvent":
 		if e.ComplexityRoot.Query.RecruitmentEvent == nil {
 			break
@@ -2785,7 +2823,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.referral":
 		if e.ComplexityRoot.Query.Referral == nil {
 			break
@@ -2807,7 +2845,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.staffUsers":
 		if e.ComplexityRoot.Query.StaffUsers == nil {
 			break
@@ -2818,7 +2856,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.susTransitions":
 		if e.ComplexityRoot.Query.SusTransitions == nil {
 			break
@@ -2840,7 +2878,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.timeToEmployment":
 		if e.ComplexityRoot.Query.TimeToEmployment == nil {
 			break
@@ -3758,7 +3796,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema/actionplan.graphqls", Input: `"A participant's action plan (handlingsplan): one participant, one plan."
-type ActionPlan {
+type ActionPlan implements Node {
   id: ID!
   participant: Participant!
   "Goal (mål)."
@@ -3782,7 +3820,7 @@ type ActionPlanStep {
 }
 
 "A follow-up meeting (uppföljningsmöte): coach, participant, workplace supervisor."
-type FollowUp {
+type FollowUp implements Node {
   id: ID!
   participant: Participant!
   enrolment: Enrolment
@@ -3848,7 +3886,7 @@ input RecordFollowUpInput {
 
 extend type Query {
   "Ongoing enrolments whose follow-up is overdue on asOf (default today), most overdue first."
-  overdueFollowUps(organisationId: ID!, asOf: Date, first: Int = 50, after: String): OverdueFollowUpConnection! @auth(roles: [ADMIN, CASEWORKER])
+  overdueFollowUps(organisationId: ID!, asOf: Date, first: Int, after: String, last: Int, before: String): OverdueFollowUpConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
@@ -4040,7 +4078,7 @@ enum EmployerKind {
 }
 
 "An employer or host workplace in the register (arbetsgivarregister)."
-type Employer {
+type Employer implements Node {
   id: ID!
   organisation: Organisation!
   kind: EmployerKind!
@@ -4059,7 +4097,7 @@ type Employer {
 }
 
 "A contact person at an employer (kontaktperson)."
-type EmployerContact {
+type EmployerContact implements Node {
   id: ID!
   name: String!
   role: String!
@@ -4068,7 +4106,7 @@ type EmployerContact {
 }
 
 "A dated note about an employer (anteckning)."
-type EmployerNote {
+type EmployerNote implements Node {
   id: ID!
   author: String!
   body: String!
@@ -4133,7 +4171,7 @@ input AddEmployerNoteInput {
 
 extend type Query {
   "The employer and workplace register (arbetsgivarregister), ordered by name."
-  employers(organisationId: ID!, filter: EmployerFilter, first: Int = 50, after: String): EmployerConnection! @auth(roles: [ADMIN, CASEWORKER])
+  employers(organisationId: ID!, filter: EmployerFilter, first: Int, after: String, last: Int, before: String): EmployerConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One employer by id."
   employer(id: ID!): Employer @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -4180,7 +4218,7 @@ enum OutcomeStatus {
 }
 
 "An enrolment (placering) of one participant in one measure."
-type Enrolment {
+type Enrolment implements Node {
   id: ID!
   participant: Participant!
   measureType: MeasureType!
@@ -4331,9 +4369,9 @@ extend type Query {
   "One enrolment by id."
   enrolment(id: ID!): Enrolment @auth(roles: [ADMIN, CASEWORKER])
   "Enrolments, newest start first."
-  enrolments(organisationId: ID!, filter: EnrolmentFilter, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  enrolments(organisationId: ID!, filter: EnrolmentFilter, first: Int, after: String, last: Int, before: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Decisions taken with an eligibility override (undantag), newest first."
-  eligibilityOverrides(organisationId: ID!, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  eligibilityOverrides(organisationId: ID!, first: Int, after: String, last: Int, before: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Check a decision against the measure's eligibility rule without recording anything."
   checkEligibility(participantId: ID!, measureTypeCode: String!, decisionDate: Date!): EligibilityResult! @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -4369,6 +4407,32 @@ type FiguresChange {
   at: String!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `"""
+An object with a global id (Relay's Node interface). Every entity implements it: its id is
+opaque and unique across the whole API, and node(id:) fetches it again. Inputs accept
+these ids and, for older clients, the plain record ids (UUIDs) that the API returned before.
+"""
+interface Node {
+  "The global id: opaque; do not parse it."
+  id: ID!
+}
+
+extend type Query {
+  """
+  Any entity by its global id (Relay), with the same roles, tenancy and audit logging as the
+  query that lists it; null when it does not exist or the caller may not see it.
+  """
+  node(
+    "A global id (Node.id)."
+    id: ID!
+  ): Node @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "Several entities by global id, in the order asked; null for each one not found or not visible."
+  nodes(
+    "Global ids (Node.id), at most 100."
+    ids: [ID!]!
+  ): [Node]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+`, BuiltIn: false},
 	{Name: "../schema/organisation.graphqls", Input: `"Kind of organisation."
 enum OrganisationKind {
   "A municipality (kommun) that owns its data."
@@ -4378,7 +4442,7 @@ enum OrganisationKind {
 }
 
 "An organisation / tenant (kommun, samordningsförbund)."
-type Organisation {
+type Organisation implements Node {
   id: ID!
   "Short unique code, e.g. uppsala."
   code: String!
@@ -4404,7 +4468,7 @@ type OrganisationConnection {
 }
 
 "A unit (enhet) of the labour-market department, e.g. Stöd till arbete."
-type Unit {
+type Unit implements Node {
   id: ID!
   name: String!
   "Staff of the unit (personal), by name."
@@ -4412,7 +4476,7 @@ type Unit {
 }
 
 "A staff user (handläggare, jobbcoach) and their unit."
-type StaffUser {
+type StaffUser implements Node {
   id: ID!
   name: String!
   email: String!
@@ -4447,7 +4511,7 @@ enum EligibilityRule {
 }
 
 "A measure in the catalogue (insats), e.g. extra job (extratjänst)."
-type MeasureType {
+type MeasureType implements Node {
   id: ID!
   "Stable code used in inputs, e.g. extra_job."
   code: String!
@@ -4509,7 +4573,7 @@ input SetMeasureTypeActiveInput {
 
 extend type Query {
   "Staff of an organisation (personal), by name."
-  staffUsers(organisationId: ID!, unitId: ID, first: Int = 50, after: String): StaffUserConnection! @auth(roles: [ADMIN, CASEWORKER])
+  staffUsers(organisationId: ID!, unitId: ID, first: Int, after: String, last: Int, before: String): StaffUserConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
@@ -4544,7 +4608,7 @@ enum ObservationSource {
 }
 
 "An outcome observation (uppföljning): a participant's status in one calendar month."
-type OutcomeObservation {
+type OutcomeObservation implements Node {
   id: ID!
   month: Month!
   status: OutcomeStatus!
@@ -4653,7 +4717,7 @@ enum Gender {
 }
 
 "A job seeker (deltagare, arbetssökande) registered with one organisation."
-type Participant {
+type Participant implements Node {
   id: ID!
   organisation: Organisation!
   "Personal identity number or co-ordination number (personnummer / samordningsnummer), YYYYMMDD-NNNN."
@@ -4829,7 +4893,7 @@ extend type Query {
   "One participant by id."
   participant(id: ID!): Participant @auth(roles: [ADMIN, CASEWORKER])
   "An organisation's participants, by family name, given name and id."
-  participants(organisationId: ID!, filter: ParticipantFilter, first: Int = 50, after: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
+  participants(organisationId: ID!, filter: ParticipantFilter, first: Int, after: String, last: Int, before: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 input CreateParticipantInput {
@@ -4918,7 +4982,7 @@ enum Funder {
 }
 
 "A project (projekt) grouping measures, with a funder, period, target group and targets."
-type Project {
+type Project implements Node {
   id: ID!
   organisation: Organisation!
   name: String!
@@ -4948,7 +5012,7 @@ enum TargetMetric {
 }
 
 "A target (mål) for a period and scope, optionally split by gender."
-type Target {
+type Target implements Node {
   id: ID!
   name: String!
   metric: TargetMetric!
@@ -5041,11 +5105,11 @@ input TargetFilter {
 
 extend type Query {
   "Projects, by start date then name."
-  projects(organisationId: ID!, first: Int = 50, after: String): ProjectConnection! @auth(roles: [ADMIN, CASEWORKER])
+  projects(organisationId: ID!, first: Int, after: String, last: Int, before: String): ProjectConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One project by id."
   project(id: ID!): Project @auth(roles: [ADMIN, CASEWORKER])
   "Targets, by period start."
-  targets(organisationId: ID!, filter: TargetFilter, first: Int = 50, after: String): TargetConnection! @auth(roles: [ADMIN, CASEWORKER])
+  targets(organisationId: ID!, filter: TargetFilter, first: Int, after: String, last: Int, before: String): TargetConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
@@ -5066,7 +5130,7 @@ enum RecruitmentEventKind {
 }
 
 "A recruitment meeting or fair."
-type RecruitmentEvent {
+type RecruitmentEvent implements Node {
   id: ID!
   organisation: Organisation!
   kind: RecruitmentEventKind!
@@ -5113,7 +5177,7 @@ type RecruitmentSummary {
 }
 
 "An interview (intervju) of one candidate by one employer at an event, with the offer."
-type Interview {
+type Interview implements Node {
   id: ID!
   event: RecruitmentEvent!
   participant: Participant!
@@ -5198,7 +5262,7 @@ input OfferEnrolmentInput {
 }
 
 "A quota (kvot): a volume target spread over municipal departments by headcount."
-type Quota {
+type Quota implements Node {
   id: ID!
   name: String!
   total: Int!
@@ -5244,11 +5308,11 @@ input CreateQuotaInput {
 
 extend type Query {
   "Recruitment meetings and fairs, newest first."
-  recruitmentEvents(organisationId: ID!, kind: RecruitmentEventKind, first: Int = 50, after: String): RecruitmentEventConnection! @auth(roles: [ADMIN, CASEWORKER])
+  recruitmentEvents(organisationId: ID!, kind: RecruitmentEventKind, first: Int, after: String, last: Int, before: String): RecruitmentEventConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One recruitment event by id."
   recruitmentEvent(id: ID!): RecruitmentEvent @auth(roles: [ADMIN, CASEWORKER])
   "Quotas, by period start."
-  quotas(organisationId: ID!, first: Int = 50, after: String): QuotaConnection! @auth(roles: [ADMIN, CASEWORKER])
+  quotas(organisationId: ID!, first: Int, after: String, last: Int, before: String): QuotaConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One quota by id."
   quota(id: ID!): Quota @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -5299,7 +5363,7 @@ enum ReferralOrder {
 }
 
 "A referral (anvisning, remiss) of a participant to the labour-market unit."
-type Referral {
+type Referral implements Node {
   id: ID!
   participant: Participant!
   source: ReferralSource!
@@ -5369,9 +5433,9 @@ extend type Query {
   "One referral by id."
   referral(id: ID!): Referral @auth(roles: [ADMIN, CASEWORKER])
   "Referrals, newest first."
-  referrals(organisationId: ID!, filter: ReferralFilter, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+  referrals(organisationId: ID!, filter: ReferralFilter, first: Int, after: String, last: Int, before: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Referrals whose feedback to the referrer is overdue on asOf (default today), oldest due first."
-  overdueReferralFeedback(organisationId: ID!, asOf: Date, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+  overdueReferralFeedback(organisationId: ID!, asOf: Date, first: Int, after: String, last: Int, before: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
@@ -5410,11 +5474,11 @@ directive @auth(roles: [Role!]!) on FIELD_DEFINITION
 
 type Query {
   "Organisations (kommuner and samordningsförbund), by name."
-  organisations(kind: OrganisationKind, first: Int = 50, after: String): OrganisationConnection! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  organisations(kind: OrganisationKind, first: Int, after: String, last: Int, before: String): OrganisationConnection! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "One organisation by id."
   organisation(id: ID!): Organisation @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "The audit log (granskningslogg), newest first."
-  auditLog(first: Int = 50, after: String, subject: String, entity: String, entityId: String): AuditConnection! @auth(roles: [ADMIN])
+  auditLog(first: Int, after: String, last: Int, before: String, subject: String, entity: String, entityId: String): AuditConnection! @auth(roles: [ADMIN])
 }
 
 type Mutation {
@@ -5423,7 +5487,7 @@ type Mutation {
 }
 
 "One audited access (loggpost)."
-type AuditEntry {
+type AuditEntry implements Node {
   id: ID!
   at: String!
   subject: String!
@@ -5452,7 +5516,13 @@ type AuditConnection {
 Page information of a Relay cursor connection.
 """
 type PageInfo {
+  "Whether more items follow the last edge (paging forward with first/after, or when before was given)."
   hasNextPage: Boolean!
+  "Whether items precede the first edge (paging backward with last/before, or when after was given)."
+  hasPreviousPage: Boolean!
+  "The cursor of the first edge; pass it as before to page backward."
+  startCursor: String
+  "The cursor of the last edge; pass it as after to page forward."
   endCursor: String
 }
 `, BuiltIn: false},
@@ -6035,6 +6105,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}

@@ -75,6 +75,8 @@ type AuditEntry struct {
 	RequestID string `json:"requestId"`
 }
 
+func (AuditEntry) IsNode() {}
+
 // One value of one breakdown.
 type BreakdownValue struct {
 	Breakdown Breakdown `json:"breakdown"`
@@ -464,8 +466,14 @@ type OverdueFollowUpEdge struct {
 
 // Page information of a Relay cursor connection.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// Whether more items follow the last edge (paging forward with first/after, or when before was given).
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items precede the first edge (paging backward with last/before, or when after was given).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first edge; pass it as before to page backward.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last edge; pass it as after to page forward.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 type ParticipantAttributesInput struct {

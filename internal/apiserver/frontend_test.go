@@ -203,7 +203,9 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 	t.Parallel()
 	q := `{ __schema { queryType { name } } }`
 	dev := serve(t, apiserver.Options{Introspection: true})
-	var out struct{ Schema struct{ QueryType struct{ Name string } } `json:"__schema"` }
+	var out struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
 	clientFor(t, dev, auth.Principal{Subject: "s", Role: auth.Steering, OrgID: "00000000-0000-0000-0000-000000000001"}).MustData(t, q, nil, &out)
 	if out.Schema.QueryType.Name != "Query" {
 		t.Errorf("introspection: %+v", out)
