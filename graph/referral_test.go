@@ -28,6 +28,11 @@ func newReferralWorld(t *testing.T) *referralWorld {
 	w.count = func(q string, args ...any) int {
 		t.Helper()
 		var n int
+		for i, a := range args { // SQL sees record ids, the API answers global ids
+			if s, ok := a.(string); ok {
+				args[i] = plain(s)
+			}
+		}
 		if err := system.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

@@ -86,6 +86,9 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string,
 	}
 	if entityID != nil {
 		f.EntityID = *entityID
+		if _, raw, ok := model.ParseGlobalID(f.EntityID); ok { // the log holds record ids
+			f.EntityID = raw
+		}
 	}
 	page, err := r.Audit.ListPage(ctx, f, n, cursor, backward)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/db"
@@ -45,6 +46,15 @@ func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 	t.Cleanup(srv.Close)
 	c := client(t, srv.URL, auth.Principal{Subject: "test-admin", Role: auth.Admin})
 	return c, system, srv.URL
+}
+
+// plain is the record id inside a global id (Node.id), for checks in SQL and in the
+// audit log, which hold record ids.
+func plain(id string) string {
+	if _, raw, ok := model.ParseGlobalID(id); ok {
+		return raw
+	}
+	return id
 }
 
 // client returns a GraphQL client carrying a development token for p.

@@ -102,7 +102,7 @@ func websocketTransport(v *auth.Verifier) transport.Websocket {
 				return ctx, nil, apperr.New(apperr.Unauthenticated, "", "the bearer token is not valid")
 			}
 			sum := sha256.Sum256([]byte(token))
-			ctx = livefigures.WithToken(auth.With(ctx, pr), hex.EncodeToString(sum[:]))
+			ctx = livefigures.WithToken(auth.With(ctx, plainOrgIDs(pr)), hex.EncodeToString(sum[:]))
 			return ctx, nil, nil
 		},
 	}
