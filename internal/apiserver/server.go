@@ -238,6 +238,10 @@ func NewHandler(o Options) http.Handler {
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	reg.MustRegister(requests)
 	registerOutboxGauges(reg, pool)
+	if o.Figures != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_live_subscriptions",
+			Help: "Open figuresChanged subscriptions on this API process."}, func() float64 { return float64(o.Figures.Count()) }))
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", graphiqlIndex())
