@@ -28,14 +28,14 @@ type system struct {
 }
 
 // start runs the API and the loader on fresh databases until the test ends.
-func start(t *testing.T) *system {
+func start(t testing.TB) *system {
 	t.Helper()
 	ch := testenv.ClickHouseOptions(t)
 	return startWith(t, testenv.PostgresURL(t), ch.Addr, ch.Database)
 }
 
 // startWith runs the API and the loader on the given (migrated) stores.
-func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
+func startWith(t testing.TB, pgURL, chAddr, chDatabase string) *system {
 	t.Helper()
 	env := map[string]string{
 		"OUTCOMES_DATABASE_URL":         pgURL,
@@ -91,7 +91,7 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 const e2eDevKey = "e2e-test-token-key-0123456789"
 
 // client returns a GraphQL client with a development token for p.
-func (s *system) client(t *testing.T, p auth.Principal) *gqltest.Client {
+func (s *system) client(t testing.TB, p auth.Principal) *gqltest.Client {
 	t.Helper()
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *system) client(t *testing.T, p auth.Principal) *gqltest.Client {
 
 // eventually polls cond until it holds; the loader works asynchronously. The limit is
 // generous: it bounds a hang, it does not measure speed (that is in the benchmarks).
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
+func eventually(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	last := ""

@@ -18,18 +18,18 @@ const figuresChanged = `subscription($o: ID!) { figuresChanged(organisationId: $
 
 // waitSubscriptions waits until the API reports n open subscriptions on /metrics, so a
 // write made afterwards cannot race the subscription's registration.
-func (s *system) waitSubscriptions(t *testing.T, n int) {
+func (s *system) waitSubscriptions(t testing.TB, n int) {
 	t.Helper()
 	s.waitMetric(t, "outcomes_live_subscriptions "+strconv.Itoa(n)+"\n")
 }
 
 // waitLoaded waits until the loader has written every change (the API's outbox gauge).
-func (s *system) waitLoaded(t *testing.T) {
+func (s *system) waitLoaded(t testing.TB) {
 	t.Helper()
 	s.waitMetric(t, "outcomes_outbox_pending_changes 0\n")
 }
 
-func (s *system) waitMetric(t *testing.T, want string) {
+func (s *system) waitMetric(t testing.TB, want string) {
 	t.Helper()
 	eventually(t, want, func() (bool, string) {
 		resp, err := http.Get("http://" + s.apiAddr + "/metrics")
@@ -43,7 +43,7 @@ func (s *system) waitMetric(t *testing.T, want string) {
 }
 
 
-func (s *system) token(t *testing.T, p auth.Principal) string {
+func (s *system) token(t testing.TB, p auth.Principal) string {
 	t.Helper()
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
@@ -59,7 +59,7 @@ type liveEvent struct {
 	}
 }
 
-func next(t *testing.T, ctx context.Context, sub *gqltest.Subscription) liveEvent {
+func next(t testing.TB, ctx context.Context, sub *gqltest.Subscription) liveEvent {
 	t.Helper()
 	r, err := sub.Next(ctx)
 	if err != nil || len(r.Errors) > 0 {
