@@ -205,6 +205,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EnumLabel struct {
+		Description func(childComplexity int) int
+		Enum        func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
 	ExitCohortOutcome struct {
 		AsOfMonth         func(childComplexity int) int
 		ByGender          func(childComplexity int) int
@@ -470,6 +477,7 @@ type ComplexityRoot struct {
 		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) int
 		Enrolment               func(childComplexity int, id string) int
 		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) int
+		EnumLabels              func(childComplexity int, enums []string) int
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
 		Node                    func(childComplexity int, id string) int
 		Nodes                   func(childComplexity int, ids []string) int
@@ -1294,6 +1302,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
+
+	case "EnumLabel.description":
+		if e.ComplexityRoot.EnumLabel.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Description(childComplexity), true
+	case "EnumLabel.enum":
+		if e.ComplexityRoot.EnumLabel.Enum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Enum(childComplexity), true
+	case "EnumLabel.label":
+		if e.ComplexityRoot.EnumLabel.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Label(childComplexity), true
+	case "EnumLabel.value":
+		if e.ComplexityRoot.EnumLabel.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Value(childComplexity), true
 
 	case "ExitCohortOutcome.asOfMonth":
 		if e.ComplexityRoot.ExitCohortOutcome.AsOfMonth == nil {
@@ -2647,6 +2680,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.enumLabels":
+		if e.ComplexityRoot.Query.EnumLabels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enumLabels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EnumLabels(childComplexity, args["enums"].([]string)), true
 	case "Query.exitCohortOutcome":
 		if e.ComplexityRoot.Query.ExitCohortOutcome == nil {
 			break
@@ -4385,6 +4429,30 @@ extend type Mutation {
   exitEnrolment(input: ExitEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/labels.graphqls", Input: `extend type Query {
+  """
+  Swedish display labels (etiketter) of enum values, for pickers and tables: one row per value
+  of each enum asked (every enum when enums is not given). The label is the one named on the
+  value's description line "Label (sv): …" in the schema.
+  """
+  enumLabels(
+    "Enum type names, e.g. [\"Gender\", \"OutcomeStatus\"]; every enum when not given."
+    enums: [String!]
+  ): [EnumLabel!]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+
+"The Swedish display label of one enum value (etikett)."
+type EnumLabel {
+  "The enum type, e.g. Gender."
+  enum: String!
+  "The value as the API sends it, e.g. WOMAN."
+  value: String!
+  "The Swedish label to show, e.g. Kvinna."
+  label: String!
+  "The English description of the value."
+  description: String!
+}
+`, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `type Subscription {
   """
   Live updates (liveuppdatering) for a dashboard: an event each time the loader has written
@@ -5829,6 +5897,20 @@ func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field
 		return ec.fieldContext_EnrolmentEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enum":
+		return ec.fieldContext_EnumLabel_enum(ctx, field)
+	case "value":
+		return ec.fieldContext_EnumLabel_value(ctx, field)
+	case "label":
+		return ec.fieldContext_EnumLabel_label(ctx, field)
+	case "description":
+		return ec.fieldContext_EnumLabel_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnumLabel", field.Name)
 }
 
 func (ec *executionContext) childFields_ExitCohortOutcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -311,6 +311,18 @@ type EnrolmentFilter struct {
 	StartTo *Date `json:"startTo,omitempty"`
 }
 
+// The Swedish display label of one enum value (etikett).
+type EnumLabel struct {
+	// The enum type, e.g. Gender.
+	Enum string `json:"enum"`
+	// The value as the API sends it, e.g. WOMAN.
+	Value string `json:"value"`
+	// The Swedish label to show, e.g. Kvinna.
+	Label string `json:"label"`
+	// The English description of the value.
+	Description string `json:"description"`
+}
+
 // Outcome of an exit cohort (avslutskohort), served from the warehouse.
 type ExitCohortOutcome struct {
 	ExitYear int `json:"exitYear"`
