@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
@@ -382,7 +383,7 @@ func TestFiguresSubscriptionIsAuthenticatedScopedAndBounded(t *testing.T) {
 	hub.Deliver(livefigures.Event{OrganisationID: orgA, At: time.Now()})
 	for _, s := range subs {
 		r, err := s.Next(ctx)
-		if err != nil || len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte(orgA)) {
+		if err != nil || len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte(model.GlobalID("Organisation", orgA))) {
 			t.Errorf("event: %s %+v %v", r.Data, r.Errors, err)
 		}
 	}
