@@ -4417,9 +4417,9 @@ input EmployerFilter {
 input CreateEmployerInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The kind."
+  "Kind of employer or workplace (typ av arbetsgivare)."
   kind: EmployerKind!
-  "The name."
+  "Name (namn), e.g. Vård- och omsorgsförvaltningen."
   name: String!
   "Organisation number (organisationsnummer), if known."
   orgNumber: String
@@ -4437,9 +4437,9 @@ input UpdateEmployerInput {
   id: ID!
   "Must equal the current version; a stale version fails with CONFLICT."
   version: Int!
-  "The kind."
+  "Kind of employer or workplace (typ av arbetsgivare)."
   kind: EmployerKind
-  "The name."
+  "Name (namn), e.g. Vård- och omsorgsförvaltningen."
   name: String
   "Organisation number (organisationsnummer), if known."
   orgNumber: String
@@ -4455,7 +4455,7 @@ input UpdateEmployerInput {
 input AddEmployerContactInput {
   "The employer or workplace (arbetsgivare, arbetsplats)."
   employerId: ID!
-  "The name."
+  "Name of the contact person (kontaktperson)."
   name: String!
   "Role (roll)."
   role: String
@@ -5085,9 +5085,9 @@ type MeasureType implements Node {
 input CreateOrganisationInput {
   "2-63 lower-case letters, digits or hyphens."
   code: String!
-  "The name."
+  "Name (namn), e.g. Uppsala kommun."
   name: String!
-  "The kind."
+  "Municipality (kommun) or regional body (samordningsförbund)."
   kind: OrganisationKind!
 }
 
@@ -5095,7 +5095,7 @@ input CreateOrganisationInput {
 input CreateUnitInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The name."
+  "Name of the unit (enhetens namn), e.g. Stöd till arbete."
   name: String!
   "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
@@ -5107,7 +5107,7 @@ input CreateStaffUserInput {
   organisationId: ID!
   "The unit (enhet)."
   unitId: ID
-  "The name."
+  "Name (namn) of the staff member."
   name: String!
   "E-mail address (e-post)."
   email: String
@@ -5996,7 +5996,7 @@ type TargetConnection {
 input CreateProjectInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The name."
+  "Project name (projektnamn), e.g. Kvinna hälsa arbete."
   name: String!
   "Who funds the project (finansiär)."
   funder: Funder!
@@ -6016,7 +6016,7 @@ input UpdateProjectInput {
   id: ID!
   "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
-  "The name."
+  "Project name (projektnamn), e.g. Kvinna hälsa arbete."
   name: String
   "End date (slutdatum)."
   endDate: Date
@@ -6030,7 +6030,7 @@ input UpdateProjectInput {
 input CreateTargetInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The name."
+  "Name of the target (mål)."
   name: String!
   "What the target counts (mått)."
   metric: TargetMetric!
@@ -6252,9 +6252,9 @@ input RecruitmentPlaceInput {
 input CreateRecruitmentEventInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The kind."
+  "Recruitment meeting (rekryteringsträff) or fair (rekryteringsmässa)."
   kind: RecruitmentEventKind!
-  "The name."
+  "Name of the event, e.g. Rekryteringsmässa vård och omsorg."
   name: String!
   "The day it was held (datum)."
   heldOn: Date!
@@ -6393,7 +6393,7 @@ type QuotaConnection {
 input CreateQuotaInput {
   "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
-  "The name."
+  "Name of the quota (kvot), e.g. extra jobs 2018."
   name: String!
   "Total (totalt), women and men and others together."
   total: Int!
@@ -6735,7 +6735,10 @@ enum Role {
 }
 
 "Only callers with one of the roles may resolve the field."
-directive @auth(roles: [Role!]!) on FIELD_DEFINITION
+directive @auth(
+  "The roles (roller) allowed to resolve the field."
+  roles: [Role!]!
+) on FIELD_DEFINITION
 
 "Reads. Each field names the roles that may call it (@auth)."
 type Query {

@@ -35,7 +35,7 @@ type ActionPlanStepInput struct {
 type AddEmployerContactInput struct {
 	// The employer or workplace (arbetsgivare, arbetsplats).
 	EmployerID string `json:"employerId"`
-	// The name.
+	// Name of the contact person (kontaktperson).
 	Name string `json:"name"`
 	// Role (roll).
 	Role *string `json:"role,omitempty"`
@@ -167,9 +167,9 @@ type CohortInput struct {
 type CreateEmployerInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The kind.
+	// Kind of employer or workplace (typ av arbetsgivare).
 	Kind EmployerKind `json:"kind"`
-	// The name.
+	// Name (namn), e.g. Vård- och omsorgsförvaltningen.
 	Name string `json:"name"`
 	// Organisation number (organisationsnummer), if known.
 	OrgNumber *string `json:"orgNumber,omitempty"`
@@ -243,9 +243,9 @@ type CreateMeasureTypeInput struct {
 type CreateOrganisationInput struct {
 	// 2-63 lower-case letters, digits or hyphens.
 	Code string `json:"code"`
-	// The name.
+	// Name (namn), e.g. Uppsala kommun.
 	Name string `json:"name"`
-	// The kind.
+	// Municipality (kommun) or regional body (samordningsförbund).
 	Kind OrganisationKind `json:"kind"`
 }
 
@@ -279,7 +279,7 @@ type CreateParticipantInput struct {
 type CreateProjectInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The name.
+	// Project name (projektnamn), e.g. Kvinna hälsa arbete.
 	Name string `json:"name"`
 	// Who funds the project (finansiär).
 	Funder Funder `json:"funder"`
@@ -297,7 +297,7 @@ type CreateProjectInput struct {
 type CreateQuotaInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The name.
+	// Name of the quota (kvot), e.g. extra jobs 2018.
 	Name string `json:"name"`
 	// Total (totalt), women and men and others together.
 	Total int `json:"total"`
@@ -315,9 +315,9 @@ type CreateQuotaInput struct {
 type CreateRecruitmentEventInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The kind.
+	// Recruitment meeting (rekryteringsträff) or fair (rekryteringsmässa).
 	Kind RecruitmentEventKind `json:"kind"`
-	// The name.
+	// Name of the event, e.g. Rekryteringsmässa vård och omsorg.
 	Name string `json:"name"`
 	// The day it was held (datum).
 	HeldOn Date `json:"heldOn"`
@@ -359,7 +359,7 @@ type CreateStaffUserInput struct {
 	OrganisationID string `json:"organisationId"`
 	// The unit (enhet).
 	UnitID *string `json:"unitId,omitempty"`
-	// The name.
+	// Name (namn) of the staff member.
 	Name string `json:"name"`
 	// E-mail address (e-post).
 	Email *string `json:"email,omitempty"`
@@ -373,7 +373,7 @@ type CreateStaffUserInput struct {
 type CreateTargetInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The name.
+	// Name of the target (mål).
 	Name string `json:"name"`
 	// What the target counts (mått).
 	Metric TargetMetric `json:"metric"`
@@ -401,7 +401,7 @@ type CreateTargetInput struct {
 type CreateUnitInput struct {
 	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	// The name.
+	// Name of the unit (enhetens namn), e.g. Stöd till arbete.
 	Name string `json:"name"`
 	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
@@ -1052,9 +1052,9 @@ type UpdateEmployerInput struct {
 	ID string `json:"id"`
 	// Must equal the current version; a stale version fails with CONFLICT.
 	Version int `json:"version"`
-	// The kind.
+	// Kind of employer or workplace (typ av arbetsgivare).
 	Kind *EmployerKind `json:"kind,omitempty"`
-	// The name.
+	// Name (namn), e.g. Vård- och omsorgsförvaltningen.
 	Name *string `json:"name,omitempty"`
 	// Organisation number (organisationsnummer), if known.
 	OrgNumber *string `json:"orgNumber,omitempty"`
@@ -1094,7 +1094,7 @@ type UpdateProjectInput struct {
 	ID string `json:"id"`
 	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
 	Version int `json:"version"`
-	// The name.
+	// Project name (projektnamn), e.g. Kvinna hälsa arbete.
 	Name *string `json:"name,omitempty"`
 	// End date (slutdatum).
 	EndDate *Date `json:"endDate,omitempty"`

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -327,6 +328,10 @@ func TestOnlyRegisteredOperationsInProductionMode(t *testing.T) {
 	if r := postRaw(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); code(r) != "PERSISTED_QUERY_NOT_ALLOWED" {
 		t.Errorf("unregistered: %+v", r)
 	}
+	// graphql-codegen's client preset writes the other accepted format (hash -> document).
+	if ops, err := apiserver.LoadOperationManifest(filepath.Join("testdata", "codegen-persisted-documents.json")); err != nil || len(ops) != 2 {
+		t.Errorf("graphql-codegen's persisted documents: %d operations, %v", len(ops), err)
+	}
 	// A manifest whose id is not the hash of its body is refused at start.
 	b, _ = json.Marshal(map[string]string{hashOf("x"): q})
 	if err := os.WriteFile(path, b, 0o644); err != nil {
@@ -386,5 +391,33 @@ func TestFiguresSubscriptionIsAuthenticatedScopedAndBounded(t *testing.T) {
 		if err != nil || len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte(model.GlobalID("Organisation", orgA))) {
 			t.Errorf("event: %s %+v %v", r.Data, r.Errors, err)
 		}
+	}
+}
+
+// A WebSocket upgrade from an origin the CORS policy does not allow is refused before
+// any message; the allowed origin and the API's own origin are accepted.
+func TestWebsocketUpgradeChecksTheOrigin(t *testing.T) {
+	t.Parallel()
+	base := serve(t, apiserver.Options{Figures: livefigures.NewHub(5), CORSOrigins: []string{"http://localhost:*"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := func(origin string) error {
+		h := http.Header{}
+		h.Set("Origin", origin)
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/graphql",
+			&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h})
+		if err == nil {
+			c.CloseNow()
+		}
+		return err
+	}
+	if err := dial("https://evil.example.com"); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("foreign origin: %v", err)
+	}
+	if err := dial("http://localhost:5173"); err != nil {
+		t.Errorf("allowed origin: %v", err)
+	}
+	if err := dial(base); err != nil {
+		t.Errorf("same origin: %v", err)
 	}
 }
