@@ -213,7 +213,9 @@ func TestBackwardPaging(t *testing.T) {
 		t.Errorf("audit log, last 2: %+v", audit)
 	}
 	var people struct {
-		Participants struct{ Edges []struct{ Node struct{ ID string } } }
+		Participants struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	w.admin.MustData(t, `query($o: ID!) { participants(organisationId: $o, last: 1) { edges { node { id } } } }`,
 		map[string]any{"o": w.orgA}, &people)

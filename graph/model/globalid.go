@@ -58,7 +58,9 @@ func MarshalGlobalID(id string) graphql.ContextMarshaler {
 
 type contextMarshalerFunc func(ctx context.Context, w io.Writer) error
 
-func (f contextMarshalerFunc) MarshalGQLContext(ctx context.Context, w io.Writer) error { return f(ctx, w) }
+func (f contextMarshalerFunc) MarshalGQLContext(ctx context.Context, w io.Writer) error {
+	return f(ctx, w)
+}
 
 // idKind is the Node kind of the ID being written, from the field it belongs to.
 func idKind(ctx context.Context) string {

@@ -42,7 +42,6 @@ func (s *system) waitMetric(t testing.TB, want string) {
 	})
 }
 
-
 func (s *system) token(t testing.TB, p auth.Principal) string {
 	t.Helper()
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)

@@ -428,10 +428,10 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 		AND (NOT $9 OR e.override_reason IS NOT NULL)`
 	args := []any{orgID, f.MeasureTypeCode, f.Ongoing, f.ProjectID, f.HostEmployerID, f.UnitID, f.StartFrom, f.StartTo, f.OverriddenOnly}
 	order := `e.start_date DESC, e.id DESC`
-	keyed := `($10::text IS NULL OR (e.start_date, e.id) `+page.Cmp("<")+` ($10::date, $11::uuid))`
+	keyed := `($10::text IS NULL OR (e.start_date, e.id) ` + page.Cmp("<") + ` ($10::date, $11::uuid))`
 	if f.OverriddenOnly {
 		order = `e.override_at DESC, e.id DESC`
-		keyed = `($10::text IS NULL OR (e.override_at, e.id) `+page.Cmp("<")+` ($10::timestamptz, $11::uuid))`
+		keyed = `($10::text IS NULL OR (e.override_at, e.id) ` + page.Cmp("<") + ` ($10::timestamptz, $11::uuid))`
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE `+where+` AND `+keyed+`
 		ORDER BY `+page.Order(order)+` LIMIT $12`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
