@@ -17,7 +17,6 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/formatter"
 
-	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
@@ -58,7 +57,7 @@ func SDL() string {
 
 // schemaHandler serves the SDL without a token: the schema is not a secret (the
 // resolvers check every caller), and code generators fetch it at build time.
-func schemaHandler(*graph.Resolver) http.Handler {
+func schemaHandler() http.Handler {
 	var once sync.Once
 	var sdl []byte
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

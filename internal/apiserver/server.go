@@ -246,7 +246,7 @@ func NewHandler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", graphiqlIndex())
 	mux.Handle("GET /graphiql/", graphiqlAssets())
-	mux.Handle("GET /schema.graphql", schemaHandler(resolver))
+	mux.Handle("GET /schema.graphql", schemaHandler())
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
