@@ -64,3 +64,42 @@ func TestEverySchemaElementIsDescribed(t *testing.T) {
 		t.Errorf("%d schema elements lack a description:\n%s", len(missing), strings.Join(missing, "\n"))
 	}
 }
+
+// Clients read the Swedish labels through enumLabels: every value of every enum has one,
+// and they are the ones written in the schema.
+func TestEnumLabelsServeTheSwedishLabels(t *testing.T) {
+	t.Parallel()
+	api, _ := newAPI(t)
+	var out struct {
+		EnumLabels []struct{ Enum, Value, Label, Description string }
+	}
+	api.MustData(t, `{ enumLabels { enum value label description } }`, nil, &out)
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	values := 0
+	for _, def := range schema.Types {
+		if def.Kind == ast.Enum && !def.BuiltIn {
+			values += len(def.EnumValues)
+		}
+	}
+	if len(out.EnumLabels) != values {
+		t.Errorf("%d labels for %d enum values", len(out.EnumLabels), values)
+	}
+	got := map[string]string{}
+	for _, l := range out.EnumLabels {
+		if l.Label == "" || l.Description == "" || strings.Contains(l.Description, graph.LabelPrefix) {
+			t.Errorf("label %+v", l)
+		}
+		got[l.Enum+"."+l.Value] = l.Label
+	}
+	for k, want := range map[string]string{"Gender.WOMAN": "Kvinna", "ReferralSource.SOCIAL_SERVICES": "Socialtjänsten",
+		"DistanceCategory.RED": "Röd", "OutcomeStatus.UNKNOWN": "Okänd"} {
+		if got[k] != want {
+			t.Errorf("%s: %q, want %q", k, got[k], want)
+		}
+	}
+	var one struct{ EnumLabels []struct{ Value string } }
+	api.MustData(t, `{ enumLabels(enums: ["CaseStatus"]) { value } }`, nil, &one)
+	if len(one.EnumLabels) != 3 {
+		t.Errorf("CaseStatus labels: %+v", one.EnumLabels)
+	}
+}

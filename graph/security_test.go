@@ -281,6 +281,9 @@ var operations = []operation{
 	{"query nodes", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []string{w.orgA}}
 	}},
+	{"query enumLabels", func(t *testing.T, w *world) (string, map[string]any) {
+		return `{ enumLabels(enums: ["Gender"]) { value label } }`, nil
+	}},
 	{"query staffUsers", byOrgA(`query($o: ID!) { staffUsers(organisationId: $o) { totalCount edges { node { id name unit { name } } } } }`)},
 	{"mutation createOrganisation", func(t *testing.T, w *world) (string, map[string]any) {
 		return `mutation($c: String!) { createOrganisation(input: {code: $c, name: "X", kind: MUNICIPALITY}) { id } }`,
