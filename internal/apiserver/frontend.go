@@ -80,7 +80,7 @@ func sameOrigin(origin, host string) bool {
 // websocketTransport serves subscriptions over graphql-ws (the graphql-transport-ws
 // subprotocol, and the older subscriptions-transport-ws one). The token comes in the
 // connection_init payload: {"Authorization": "Bearer <token>"}.
-func websocketTransport(v *auth.Verifier) transport.Websocket {
+func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Websocket {
 	return transport.Websocket{
 		// The origin is checked by the handler, with the CORS policy, before the upgrade.
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
@@ -97,11 +97,14 @@ func websocketTransport(v *auth.Verifier) transport.Websocket {
 			}
 			token = strings.TrimSpace(token)
 			pr, err := v.Verify(token)
+			if err == nil { // the token's organisations must exist, as for HTTP requests
+				pr, err = plainOrgIDs(pr).Resolve(ctx, dir)
+			}
 			if err != nil {
 				return ctx, nil, apperr.New(apperr.Unauthenticated, "", "the bearer token is not valid")
 			}
 			sum := sha256.Sum256([]byte(token))
-			ctx = livefigures.WithToken(auth.With(ctx, plainOrgIDs(pr)), hex.EncodeToString(sum[:]))
+			ctx = livefigures.WithToken(auth.With(ctx, pr), hex.EncodeToString(sum[:]))
 			return ctx, nil, nil
 		},
 	}

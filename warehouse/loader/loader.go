@@ -178,6 +178,7 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 	}
 	rows, err := l.Sync(ctx, orgOf)
 	if err != nil {
+		l.Metrics.RejectedBatches.Inc()
 		return 0, err
 	}
 	ids := make([]int64, len(events))
@@ -189,6 +190,7 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 	// (PostgreSQL delivers the notices when it commits).
 	if _, err := l.PG.Exec(ctx, livefigures.NotifySQL, ids); err != nil {
 		l.Metrics.Errors.WithLabelValues("mark").Inc()
+		l.Metrics.RejectedBatches.Inc()
 		return 0, fmt.Errorf("mark changes processed: %w", err)
 	}
 	l.Metrics.EventsDone.Add(float64(len(events)))
