@@ -60,6 +60,10 @@ func plain(id string) string {
 // client returns a GraphQL client carrying a development token for p.
 func client(t *testing.T, base string, p auth.Principal) *gqltest.Client {
 	t.Helper()
+	p.OrgID = plain(p.OrgID) // tokens name organisations by their record ids
+	for i := range p.Orgs {
+		p.Orgs[i] = plain(p.Orgs[i])
+	}
 	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)

@@ -4525,7 +4525,13 @@ type TransitionTable {
 
 extend type Query {
   "Outcome figures for one or more cohorts side by side, with up to three breakdowns (pseudonymised warehouse)."
-  outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = [],
+  outcomeFigures(
+    "The cohorts (kohorter) to compute, side by side."
+    cohorts: [CohortInput!]!
+    "The outcome definition (utfallsdefinition) and its parameters."
+    definition: OutcomeDefinitionInput!
+    "Split the figures by these characteristics (uppdelning), each group shown separately."
+    breakdowns: [Breakdown!] = []
     "Reweight every cohort after the first to the first cohort's composition over these characteristics (GENDER, AGE_BAND, EDUCATION_LEVEL, DISTANCE_CATEGORY, NEWLY_ARRIVED, BIRTH_REGION): see CohortFigure.standardised."
     standardiseBy: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
   "Kaplan–Meier curve of time to first unsubsidised job, per group. Unit: the exited enrolment of the cohort; later status read by the one status rule, unknown later status censored."

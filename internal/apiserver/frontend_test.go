@@ -208,7 +208,7 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 	var out struct {
 		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
 	}
-	clientFor(t, dev, auth.Principal{Subject: "s", Role: auth.Steering, OrgID: "00000000-0000-0000-0000-000000000001"}).MustData(t, q, nil, &out)
+	clientFor(t, dev, admin).MustData(t, q, nil, &out)
 	if out.Schema.QueryType.Name != "Query" {
 		t.Errorf("introspection: %+v", out)
 	}
@@ -348,7 +348,14 @@ func TestFiguresSubscriptionIsAuthenticatedScopedAndBounded(t *testing.T) {
 	t.Parallel()
 	hub := livefigures.NewHub(2)
 	base := serve(t, apiserver.Options{Figures: hub})
-	orgA, orgB := "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
+	orgOf := func(code string) string { // tokens must name organisations that exist
+		var out struct{ CreateOrganisation struct{ ID string } }
+		clientFor(t, base, admin).MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
+			map[string]any{"c": code}, &out)
+		_, id, _ := model.ParseGlobalID(out.CreateOrganisation.ID)
+		return id
+	}
+	orgA, orgB := orgOf("live-a"), orgOf("live-b")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	q := `subscription($o: ID!) { figuresChanged(organisationId: $o) { organisationId at } }`

@@ -99,6 +99,7 @@ const e2eDevKey = "e2e-test-token-key-0123456789"
 // client returns a GraphQL client with a development token for p.
 func (s *system) client(t testing.TB, p auth.Principal) *gqltest.Client {
 	t.Helper()
+	p = plainOrgs(p)
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/gqltest"
 )
@@ -44,6 +45,7 @@ func (s *system) waitMetric(t testing.TB, want string) {
 
 func (s *system) token(t testing.TB, p auth.Principal) string {
 	t.Helper()
+	p = plainOrgs(p)
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -126,4 +128,22 @@ func TestSubscriptionFiresAfterTheLoaderWrote(t *testing.T) {
 	if evB.FiguresChanged.OrganisationID != orgB || !atB.After(atA) {
 		t.Errorf("B's first event %+v, A's event %+v", evB, ev)
 	}
+}
+
+// plainOrgs names the token's organisations by their record ids, as an identity
+// provider does, when the test took them from the API (global ids).
+func plainOrgs(p auth.Principal) auth.Principal {
+	plain := func(id string) string {
+		if _, raw, ok := model.ParseGlobalID(id); ok {
+			return raw
+		}
+		return id
+	}
+	p.OrgID = plain(p.OrgID)
+	orgs := make([]string, len(p.Orgs))
+	for i, o := range p.Orgs {
+		orgs[i] = plain(o)
+	}
+	p.Orgs = orgs
+	return p
 }
