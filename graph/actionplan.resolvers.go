@@ -91,11 +91,11 @@ func (r *overdueFollowUpResolver) Enrolment(ctx context.Context, obj *actionplan
 }
 
 // OverdueFollowUps is the resolver for the overdueFollowUps field.
-func (r *queryResolver) OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.OverdueFollowUpConnection, error) {
+func (r *queryResolver) OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) (*model.OverdueFollowUpConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func TestEligibilityChecksAndSearchesAreAudited(t *testing.T) {
 	count := func() int {
 		var n int
 		if err := w.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE entity = 'participant' AND entity_id = $1
-			AND action = 'read' AND operation IN ('checkEligibility', 'participants')`, pid).Scan(&n); err != nil {
+			AND action = 'read' AND operation IN ('checkEligibility', 'participants')`, plain(pid)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -13,9 +13,9 @@ func edgesOf[T any, E any](page db.Page[T], edge func(cursor string, node *T) E)
 	for i := range page.Items {
 		edges[i] = edge(page.Cursors[i], &page.Items[i])
 	}
-	info := &model.PageInfo{HasNextPage: page.HasNextPage}
+	info := &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: page.HasPreviousPage}
 	if n := len(page.Cursors); n > 0 {
-		info.EndCursor = &page.Cursors[n-1]
+		info.StartCursor, info.EndCursor = &page.Cursors[0], &page.Cursors[n-1]
 	}
 	return edges, info
 }

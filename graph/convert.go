@@ -93,12 +93,12 @@ func timestampPtr(t *time.Time) *string {
 }
 
 // enrolmentPage lists enrolments as a connection.
-func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.Filter, first *int, after *string) (*model.EnrolmentConnection, error) {
+func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.Filter, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
 	kinds := []string{db.KeyDate, db.KeyUUID}
 	if f.OverriddenOnly {
 		kinds[0] = db.KeyTimestamp
 	}
-	page, err := db.ParsePage(first, after, kinds...)
+	page, err := db.ParseRelay(first, after, last, before, kinds...)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 		var pid, enr string
 		birth := time.Date(1960+i%40, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
 		err := w.pool.QueryRow(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name, gender, birth_date)
-			VALUES ($1, $2, 'P', $3, 'woman', $4) RETURNING id`, w.org, demo.Personnummer(birth, 100+i), fmt.Sprintf("Namn%03d", i), birth).Scan(&pid)
+			VALUES ($1, $2, 'P', $3, 'woman', $4) RETURNING id`, plain(w.org), demo.Personnummer(birth, 100+i), fmt.Sprintf("Namn%03d", i), birth).Scan(&pid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +27,7 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, host_employer_id, unit_id)
 				SELECT $1, $2, id, '2018-01-01', $3, $4 FROM measure_type WHERE organisation_id = $1 AND code = 'work_practice' RETURNING id`,
 		}
-		if err := w.pool.QueryRow(ctx, stmts[0], w.org, pid, w.department, w.unit).Scan(&enr); err != nil {
+		if err := w.pool.QueryRow(ctx, stmts[0], plain(w.org), pid, plain(w.department), plain(w.unit)).Scan(&enr); err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range []string{
@@ -39,7 +39,7 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 			`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, source) SELECT $1, $2, '2019-07-01', 'job_seeking', 'af_data' WHERE $3::uuid IS NOT NULL`,
 			`INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, district, recorded_by) SELECT $1, $2, '2017-01-01', 'Gottsunda', 'test' WHERE $3::uuid IS NOT NULL`,
 		} {
-			if _, err := w.pool.Exec(ctx, q, w.org, pid, enr); err != nil {
+			if _, err := w.pool.Exec(ctx, q, plain(w.org), pid, enr); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}

@@ -24,6 +24,15 @@ func TestDocsExamplesValidate(t *testing.T) {
 	if len(blocks) < 20 {
 		t.Fatalf("found %d examples in docs/API.md, expected one or more per area", len(blocks))
 	}
+	frontend, err := os.ReadFile("../docs/FRONTEND.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(frontend), -1)
+	if len(more) < 5 {
+		t.Fatalf("found %d examples in docs/FRONTEND.md", len(more))
+	}
+	blocks = append(blocks, more...)
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	for i, b := range blocks {
 		q, perr := parser.ParseQuery(&ast.Source{Input: b[1]})

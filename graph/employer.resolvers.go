@@ -91,11 +91,11 @@ func (r *mutationResolver) AddEmployerNote(ctx context.Context, input model.AddE
 }
 
 // Employers is the resolver for the employers field.
-func (r *queryResolver) Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string) (*model.EmployerConnection, error) {
+func (r *queryResolver) Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) (*model.EmployerConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -159,7 +159,7 @@ func (r *queryResolver) Enrolment(ctx context.Context, id string) (*enrolment.En
 }
 
 // Enrolments is the resolver for the enrolments field.
-func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) (*model.EnrolmentConnection, error) {
+func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
@@ -169,15 +169,15 @@ func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, f
 			HostEmployerID: filter.HostEmployerID, UnitID: filter.UnitID, StartFrom: model.TimePtr(filter.StartFrom),
 			StartTo: model.TimePtr(filter.StartTo)}
 	}
-	return r.enrolmentPage(ctx, organisationID, f, first, after)
+	return r.enrolmentPage(ctx, organisationID, f, first, after, last, before)
 }
 
 // EligibilityOverrides is the resolver for the eligibilityOverrides field.
-func (r *queryResolver) EligibilityOverrides(ctx context.Context, organisationID string, first *int, after *string) (*model.EnrolmentConnection, error) {
+func (r *queryResolver) EligibilityOverrides(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	return r.enrolmentPage(ctx, organisationID, enrolment.Filter{OverriddenOnly: true}, first, after)
+	return r.enrolmentPage(ctx, organisationID, enrolment.Filter{OverriddenOnly: true}, first, after, last, before)
 }
 
 // CheckEligibility is the resolver for the checkEligibility field.

@@ -36,7 +36,7 @@ func TestImportObservationsMutation(t *testing.T) {
 	caseworker := w.as(t, auth.Caseworker)
 	observations := func() int {
 		var n int
-		if err := w.system.QueryRow(ctx, `SELECT count(*) FROM outcome_observation WHERE organisation_id = $1`, w.orgA).Scan(&n); err != nil {
+		if err := w.system.QueryRow(ctx, `SELECT count(*) FROM outcome_observation WHERE organisation_id = $1`, plain(w.orgA)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -97,7 +97,7 @@ func TestImportParticipantsMutation(t *testing.T) {
 	}
 	participants := func() int {
 		var n int
-		if err := w.system.QueryRow(ctx, `SELECT count(*) FROM participant WHERE organisation_id = $1`, w.orgA).Scan(&n); err != nil {
+		if err := w.system.QueryRow(ctx, `SELECT count(*) FROM participant WHERE organisation_id = $1`, plain(w.orgA)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

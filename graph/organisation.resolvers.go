@@ -126,11 +126,11 @@ func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Or
 }
 
 // StaffUsers is the resolver for the staffUsers field.
-func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string) (*model.StaffUserConnection, error) {
+func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string, last *int, before *string) (*model.StaffUserConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

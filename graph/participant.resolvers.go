@@ -201,11 +201,11 @@ func (r *queryResolver) Participant(ctx context.Context, id string) (*participan
 }
 
 // Participants is the resolver for the participants field.
-func (r *queryResolver) Participants(ctx context.Context, organisationID string, filter *model.ParticipantFilter, first *int, after *string) (*model.ParticipantConnection, error) {
+func (r *queryResolver) Participants(ctx context.Context, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) (*model.ParticipantConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

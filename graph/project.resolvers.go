@@ -87,11 +87,11 @@ func (r *projectResolver) Targets(ctx context.Context, obj *project.Project) ([]
 }
 
 // Projects is the resolver for the projects field.
-func (r *queryResolver) Projects(ctx context.Context, organisationID string, first *int, after *string) (*model.ProjectConnection, error) {
+func (r *queryResolver) Projects(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyText, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +112,11 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*project.Projec
 }
 
 // Targets is the resolver for the targets field.
-func (r *queryResolver) Targets(ctx context.Context, organisationID string, filter *model.TargetFilter, first *int, after *string) (*model.TargetConnection, error) {
+func (r *queryResolver) Targets(ctx context.Context, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) (*model.TargetConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

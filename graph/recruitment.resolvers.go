@@ -122,11 +122,11 @@ func (r *mutationResolver) CreateQuota(ctx context.Context, input model.CreateQu
 }
 
 // RecruitmentEvents is the resolver for the recruitmentEvents field.
-func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string) (*model.RecruitmentEventConnection, error) {
+func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) (*model.RecruitmentEventConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +152,11 @@ func (r *queryResolver) RecruitmentEvent(ctx context.Context, id string) (*recru
 }
 
 // Quotas is the resolver for the quotas field.
-func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first *int, after *string) (*model.QuotaConnection, error) {
+func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.QuotaConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 )
 
@@ -13,10 +14,10 @@ func (w *world) department(t *testing.T, org, name string, headcount int) string
 	t.Helper()
 	var id string
 	if err := w.system.QueryRow(context.Background(), `INSERT INTO employer (organisation_id, kind, name, headcount)
-		VALUES ($1, 'municipal_department', $2, $3) RETURNING id`, org, name, headcount).Scan(&id); err != nil {
+		VALUES ($1, 'municipal_department', $2, $3) RETURNING id`, plain(org), name, headcount).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	return id
+	return model.GlobalID("Employer", id) // as the API shows it
 }
 
 // TestRecruitmentFairThroughTheAPI runs a fair: places from two departments, two

@@ -66,11 +66,11 @@ func (r *queryResolver) Referral(ctx context.Context, id string) (*referral.Refe
 }
 
 // Referrals is the resolver for the referrals field.
-func (r *queryResolver) Referrals(ctx context.Context, organisationID string, filter *model.ReferralFilter, first *int, after *string) (*model.ReferralConnection, error) {
+func (r *queryResolver) Referrals(ctx context.Context, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) (*model.ReferralConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +87,11 @@ func (r *queryResolver) Referrals(ctx context.Context, organisationID string, fi
 }
 
 // OverdueReferralFeedback is the resolver for the overdueReferralFeedback field.
-func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.ReferralConnection, error) {
+func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) (*model.ReferralConnection, error) {
 	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
 		return nil, err
 	}
-	page, err := db.ParsePage(first, after, db.KeyDate, db.KeyUUID)
+	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/livefigures"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
@@ -36,5 +37,6 @@ type Resolver struct {
 	Quotas        *quota.Store
 	Audit         *audit.Store
 	Warehouse     driver.Conn
+	Figures       *livefigures.Hub // nil: no live subscriptions
 	Now           func() time.Time
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
@@ -28,8 +29,8 @@ func (r *mutationResolver) CreateOrganisation(ctx context.Context, input model.C
 }
 
 // Organisations is the resolver for the organisations field.
-func (r *queryResolver) Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string) (*model.OrganisationConnection, error) {
-	page, err := db.ParsePage(first, after, db.KeyText, db.KeyUUID)
+func (r *queryResolver) Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string, last *int, before *string) (*model.OrganisationConnection, error) {
+	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +60,22 @@ func (r *queryResolver) Organisation(ctx context.Context, id string) (*organisat
 }
 
 // AuditLog is the resolver for the auditLog field.
-func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error) {
-	n, cursor := 50, ""
-	if first != nil {
-		n = *first
+func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, last *int, before *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error) {
+	backward := last != nil || before != nil
+	if backward && (first != nil || after != nil) {
+		return nil, apperr.Invalidf("last", "page forward (first, after) or backward (last, before), not both")
 	}
-	if after != nil {
-		cursor = *after
+	n, cursor := 50, ""
+	if backward {
+		n, cursor = deref(last), deref(before)
+		if last == nil {
+			n = 50
+		}
+	} else {
+		if first != nil {
+			n = *first
+		}
+		cursor = deref(after)
 	}
 	f := audit.Filter{}
 	if subject != nil {
@@ -76,17 +86,20 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string,
 	}
 	if entityID != nil {
 		f.EntityID = *entityID
+		if _, raw, ok := model.ParseGlobalID(f.EntityID); ok { // the log holds record ids
+			f.EntityID = raw
+		}
 	}
-	page, err := r.Audit.List(ctx, f, n, cursor)
+	page, err := r.Audit.ListPage(ctx, f, n, cursor, backward)
 	if err != nil {
 		return nil, err
 	}
-	out := &model.AuditConnection{Edges: []*model.AuditEdge{}, PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}}
+	out := &model.AuditConnection{Edges: []*model.AuditEdge{}, PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: page.HasPreviousPage}}
 	for _, e := range page.Items {
 		out.Edges = append(out.Edges, &model.AuditEdge{Cursor: audit.Cursor(e), Node: toAuditEntry(e)})
 	}
 	if len(out.Edges) > 0 {
-		out.PageInfo.EndCursor = &out.Edges[len(out.Edges)-1].Cursor
+		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[len(out.Edges)-1].Cursor
 	}
 	return out, nil
 }

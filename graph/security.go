@@ -81,9 +81,19 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc.Parent != nil && fc.Parent.Object == "Mutation" {
 		return res, nil
 	}
-	const action = "read"
-	op := fc.Field.Name
+	recordAudit(ctx, fc, "read", fc.Field.Name, res)
+	return res, nil
+}
+
+// recordAudit records the audit entries one resolved value implies.
+func recordAudit(ctx context.Context, fc *graphql.FieldContext, action, op string, res any) {
 	switch v := res.(type) {
+	case []model.Node: // nodes(ids:): each entity as if read alone
+		for _, n := range v {
+			if n != nil {
+				recordAudit(ctx, fc, action, op, n)
+			}
+		}
 	case *participant.Participant:
 		if v != nil {
 			audit.Record(ctx, action, "participant", v.ID, op)
@@ -156,7 +166,6 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 			audit.Record(ctx, action, "participant_attributes", x.ID, op)
 		}
 	}
-	return res, nil
 }
 
 func toAuditEntry(e audit.Entry) *model.AuditEntry {

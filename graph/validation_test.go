@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/db"
@@ -47,9 +48,22 @@ func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 	return c, system, srv.URL
 }
 
+// plain is the record id inside a global id (Node.id), for checks in SQL and in the
+// audit log, which hold record ids.
+func plain(id string) string {
+	if _, raw, ok := model.ParseGlobalID(id); ok {
+		return raw
+	}
+	return id
+}
+
 // client returns a GraphQL client carrying a development token for p.
 func client(t *testing.T, base string, p auth.Principal) *gqltest.Client {
 	t.Helper()
+	p.OrgID = plain(p.OrgID) // tokens name organisations by their record ids
+	for i := range p.Orgs {
+		p.Orgs[i] = plain(p.Orgs[i])
+	}
 	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)

@@ -1030,7 +1030,7 @@ func UnmarshalSaveActionPlanInput(ctx context.Context, raw any) (model.SaveActio
 
 // region    **************************** object.gotpl ****************************
 
-var actionPlanImplementors = []string{"ActionPlan"}
+var actionPlanImplementors = []string{"ActionPlan", "Node"}
 
 func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSet, obj *actionplan.Plan) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actionPlanImplementors)
@@ -1147,7 +1147,7 @@ func (ec *executionContext) _ActionPlanStep(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var followUpImplementors = []string{"FollowUp"}
+var followUpImplementors = []string{"FollowUp", "Node"}
 
 func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet, obj *actionplan.FollowUp) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, followUpImplementors)

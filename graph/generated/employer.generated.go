@@ -1011,7 +1011,7 @@ func UnmarshalUpdateEmployerInput(ctx context.Context, raw any) (model.UpdateEmp
 
 // region    **************************** object.gotpl ****************************
 
-var employerImplementors = []string{"Employer"}
+var employerImplementors = []string{"Employer", "Node"}
 
 func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet, obj *employer.Employer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerImplementors)
@@ -1136,7 +1136,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 	return out
 }
 
-var employerContactImplementors = []string{"EmployerContact"}
+var employerContactImplementors = []string{"EmployerContact", "Node"}
 
 func (ec *executionContext) _EmployerContact(ctx context.Context, sel ast.SelectionSet, obj *employer.Contact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerContactImplementors)
@@ -1227,7 +1227,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var employerNoteImplementors = []string{"EmployerNote"}
+var employerNoteImplementors = []string{"EmployerNote", "Node"}
 
 func (ec *executionContext) _EmployerNote(ctx context.Context, sel ast.SelectionSet, obj *employer.Note) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerNoteImplementors)

@@ -1544,7 +1544,7 @@ func (ec *executionContext) _EmploymentRate(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var enrolmentImplementors = []string{"Enrolment"}
+var enrolmentImplementors = []string{"Enrolment", "Node"}
 
 func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *enrolment.Enrolment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentImplementors)

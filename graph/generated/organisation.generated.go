@@ -1322,7 +1322,7 @@ func UnmarshalSetMeasureTypeActiveInput(ctx context.Context, raw any) (model.Set
 
 // region    **************************** object.gotpl ****************************
 
-var measureTypeImplementors = []string{"MeasureType"}
+var measureTypeImplementors = []string{"MeasureType", "Node"}
 
 func (ec *executionContext) _MeasureType(ctx context.Context, sel ast.SelectionSet, obj *organisation.MeasureType) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, measureTypeImplementors)
@@ -1396,7 +1396,7 @@ func (ec *executionContext) _MeasureType(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var organisationImplementors = []string{"Organisation"}
+var organisationImplementors = []string{"Organisation", "Node"}
 
 func (ec *executionContext) _Organisation(ctx context.Context, sel ast.SelectionSet, obj *organisation.Organisation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
@@ -1544,7 +1544,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
-var staffUserImplementors = []string{"StaffUser"}
+var staffUserImplementors = []string{"StaffUser", "Node"}
 
 func (ec *executionContext) _StaffUser(ctx context.Context, sel ast.SelectionSet, obj *organisation.StaffUser) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffUserImplementors)
@@ -1684,7 +1684,7 @@ func (ec *executionContext) _StaffUserEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var unitImplementors = []string{"Unit"}
+var unitImplementors = []string{"Unit", "Node"}
 
 func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj *organisation.Unit) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitImplementors)

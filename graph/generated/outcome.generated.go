@@ -1096,7 +1096,7 @@ func (ec *executionContext) _OutcomeFigure(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var outcomeObservationImplementors = []string{"OutcomeObservation"}
+var outcomeObservationImplementors = []string{"OutcomeObservation", "Node"}
 
 func (ec *executionContext) _OutcomeObservation(ctx context.Context, sel ast.SelectionSet, obj *outcome.Observation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeObservationImplementors)

@@ -1917,7 +1917,7 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var participantImplementors = []string{"Participant"}
+var participantImplementors = []string{"Participant", "Node"}
 
 func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionSet, obj *participant.Participant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, participantImplementors)

@@ -2189,7 +2189,7 @@ func UnmarshalRecruitmentPlaceInput(ctx context.Context, raw any) (model.Recruit
 
 // region    **************************** object.gotpl ****************************
 
-var interviewImplementors = []string{"Interview"}
+var interviewImplementors = []string{"Interview", "Node"}
 
 func (ec *executionContext) _Interview(ctx context.Context, sel ast.SelectionSet, obj *recruitment.Interview) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, interviewImplementors)
@@ -2271,7 +2271,7 @@ func (ec *executionContext) _Interview(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var quotaImplementors = []string{"Quota"}
+var quotaImplementors = []string{"Quota", "Node"}
 
 func (ec *executionContext) _Quota(ctx context.Context, sel ast.SelectionSet, obj *quota.Quota) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, quotaImplementors)
@@ -2471,7 +2471,7 @@ func (ec *executionContext) _QuotaEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var recruitmentEventImplementors = []string{"RecruitmentEvent"}
+var recruitmentEventImplementors = []string{"RecruitmentEvent", "Node"}
 
 func (ec *executionContext) _RecruitmentEvent(ctx context.Context, sel ast.SelectionSet, obj *recruitment.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentEventImplementors)

@@ -742,7 +742,7 @@ func UnmarshalUpdateReferralInput(ctx context.Context, raw any) (model.UpdateRef
 
 // region    **************************** object.gotpl ****************************
 
-var referralImplementors = []string{"Referral"}
+var referralImplementors = []string{"Referral", "Node"}
 
 func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet, obj *referral.Referral) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralImplementors)

@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	RecruitmentPlace() RecruitmentPlaceResolver
 	Referral() ReferralResolver
 	StaffUser() StaffUserResolver
+	Subscription() SubscriptionResolver
 	Target() TargetResolver
 	Unit() UnitResolver
 }
@@ -211,6 +212,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EnumLabel struct {
+		Description func(childComplexity int) int
+		Enum        func(childComplexity int) int
+		Label       func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
 	ExitCohortOutcome struct {
 		AsOfMonth         func(childComplexity int) int
 		ByGender          func(childComplexity int) int
@@ -225,6 +233,11 @@ type ComplexityRoot struct {
 		N               func(childComplexity int) int
 		Share           func(childComplexity int) int
 		Unknown         func(childComplexity int) int
+	}
+
+	FiguresChange struct {
+		At             func(childComplexity int) int
+		OrganisationID func(childComplexity int) int
 	}
 
 	FollowUp struct {
@@ -390,8 +403,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Participant struct {
@@ -474,32 +489,35 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog                func(childComplexity int, first *int, after *string, subject *string, entity *string, entityID *string) int
+		AuditLog                func(childComplexity int, first *int, after *string, last *int, before *string, subject *string, entity *string, entityID *string) int
 		CheckEligibility        func(childComplexity int, participantID string, measureTypeCode string, decisionDate model.Date) int
-		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string) int
+		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Employer                func(childComplexity int, id string) int
-		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string) int
+		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) int
 		Enrolment               func(childComplexity int, id string) int
-		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string) int
+		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) int
+		EnumLabels              func(childComplexity int, enums []string) int
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
+		Node                    func(childComplexity int, id string) int
+		Nodes                   func(childComplexity int, ids []string) int
 		Organisation            func(childComplexity int, id string) int
-		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string) int
+		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string, last *int, before *string) int
 		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) int
-		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
-		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
+		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
+		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
 		Participant             func(childComplexity int, id string) int
-		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string) int
+		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) int
 		Project                 func(childComplexity int, id string) int
-		Projects                func(childComplexity int, organisationID string, first *int, after *string) int
+		Projects                func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Quota                   func(childComplexity int, id string) int
-		Quotas                  func(childComplexity int, organisationID string, first *int, after *string) int
+		Quotas                  func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		RecruitmentEvent        func(childComplexity int, id string) int
-		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string) int
+		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) int
 		Referral                func(childComplexity int, id string) int
-		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string) int
-		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string) int
+		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) int
+		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string, last *int, before *string) int
 		SusTransitions          func(childComplexity int, cohort model.CohortInput) int
-		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string) int
+		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) int
 		TimeToEmployment        func(childComplexity int, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) int
 	}
 
@@ -649,6 +667,10 @@ type ComplexityRoot struct {
 		Share            func(childComplexity int) int
 		ToCohort         func(childComplexity int) int
 		Unmatched        func(childComplexity int) int
+	}
+
+	Subscription struct {
+		FiguresChanged func(childComplexity int, organisationID string) int
 	}
 
 	SurvivalCurve struct {
@@ -1372,6 +1394,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
 
+	case "EnumLabel.description":
+		if e.ComplexityRoot.EnumLabel.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Description(childComplexity), true
+	case "EnumLabel.enum":
+		if e.ComplexityRoot.EnumLabel.Enum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Enum(childComplexity), true
+	case "EnumLabel.label":
+		if e.ComplexityRoot.EnumLabel.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Label(childComplexity), true
+	case "EnumLabel.value":
+		if e.ComplexityRoot.EnumLabel.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnumLabel.Value(childComplexity), true
+
 	case "ExitCohortOutcome.asOfMonth":
 		if e.ComplexityRoot.ExitCohortOutcome.AsOfMonth == nil {
 			break
@@ -1433,6 +1480,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FigureDisplay.Unknown(childComplexity), true
+
+	case "FiguresChange.at":
+		if e.ComplexityRoot.FiguresChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FiguresChange.At(childComplexity), true
+	case "FiguresChange.organisationId":
+		if e.ComplexityRoot.FiguresChange.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FiguresChange.OrganisationID(childComplexity), true
 
 	case "FollowUp.attendees":
 		if e.ComplexityRoot.FollowUp.Attendees == nil {
@@ -2299,6 +2359,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Participant.actionPlan":
 		if e.ComplexityRoot.Participant.ActionPlan == nil {
@@ -2670,7 +2742,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["subject"].(*string), args["entity"].(*string), args["entityId"].(*string)), true
 	case "Query.checkEligibility":
 		if e.ComplexityRoot.Query.CheckEligibility == nil {
 			break
@@ -2692,7 +2764,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.EligibilityOverrides(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.EligibilityOverrides(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.employer":
 		if e.ComplexityRoot.Query.Employer == nil {
 			break
@@ -2714,7 +2786,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Employers(childComplexity, args["organisationId"].(string), args["filter"].(*model.EmployerFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Employers(childComplexity, args["organisationId"].(string), args["filter"].(*model.EmployerFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.enrolment":
 		if e.ComplexityRoot.Query.Enrolment == nil {
 			break
@@ -2736,7 +2808,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["organisationId"].(string), args["filter"].(*model.EnrolmentFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.enumLabels":
+		if e.ComplexityRoot.Query.EnumLabels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enumLabels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EnumLabels(childComplexity, args["enums"].([]string)), true
 	case "Query.exitCohortOutcome":
 		if e.ComplexityRoot.Query.ExitCohortOutcome == nil {
 			break
@@ -2749,6 +2832,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.ExitCohortOutcome(childComplexity, args["organisationId"].(string), args["exitYear"].(int)), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.organisation":
 		if e.ComplexityRoot.Query.Organisation == nil {
 			break
@@ -2770,7 +2875,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organisations(childComplexity, args["kind"].(*model.OrganisationKind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Organisations(childComplexity, args["kind"].(*model.OrganisationKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.outcomeFigures":
 		if e.ComplexityRoot.Query.OutcomeFigures == nil {
 			break
@@ -2792,7 +2897,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.overdueReferralFeedback":
 		if e.ComplexityRoot.Query.OverdueReferralFeedback == nil {
 			break
@@ -2803,7 +2908,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OverdueReferralFeedback(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.OverdueReferralFeedback(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.participant":
 		if e.ComplexityRoot.Query.Participant == nil {
 			break
@@ -2825,7 +2930,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Participants(childComplexity, args["organisationId"].(string), args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -2847,7 +2952,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Projects(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.quota":
 		if e.ComplexityRoot.Query.Quota == nil {
 			break
@@ -2869,7 +2974,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.recruitmentEvent":
 		if e.ComplexityRoot.Query.RecruitmentEvent == nil {
 			break
@@ -2891,7 +2996,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.referral":
 		if e.ComplexityRoot.Query.Referral == nil {
 			break
@@ -2913,7 +3018,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.staffUsers":
 		if e.ComplexityRoot.Query.StaffUsers == nil {
 			break
@@ -2924,7 +3029,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.susTransitions":
 		if e.ComplexityRoot.Query.SusTransitions == nil {
 			break
@@ -2946,7 +3051,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Targets(childComplexity, args["organisationId"].(string), args["filter"].(*model.TargetFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.timeToEmployment":
 		if e.ComplexityRoot.Query.TimeToEmployment == nil {
 			break
@@ -3529,6 +3634,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StandardisedShare.Unmatched(childComplexity), true
 
+	case "Subscription.figuresChanged":
+		if e.ComplexityRoot.Subscription.FiguresChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_figuresChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.FiguresChanged(childComplexity, args["organisationId"].(string)), true
+
 	case "SurvivalCurve.cohort":
 		if e.ComplexityRoot.SurvivalCurve.Cohort == nil {
 			break
@@ -3920,6 +4037,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3947,8 +4081,10 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema/actionplan.graphqls", Input: `"A participant's action plan (handlingsplan): one participant, one plan."
-type ActionPlan {
+type ActionPlan implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The participant (deltagare) whose plan it is."
   participant: Participant!
   "Goal (mål)."
   goal: String!
@@ -3958,25 +4094,37 @@ type ActionPlan {
   nextReviewDate: Date
   "Steps (steg), in order."
   steps: [ActionPlanStep!]!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
 "One step of an action plan (aktivitet)."
 type ActionPlanStep {
+  "Order of the step in the plan (ordning), from 1."
   position: Int!
+  "What is to be done (steg)."
   description: String!
+  "The person responsible (ansvarig)."
   responsible: String!
+  "When the step is due (klart senast)."
   dueDate: Date
+  "When the step was done (klart)."
   doneDate: Date
 }
 
 "A follow-up meeting (uppföljningsmöte): coach, participant, workplace supervisor."
-type FollowUp {
+type FollowUp implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The participant (deltagare)."
   participant: Participant!
+  "The enrolment (placering) it concerns, if any."
   enrolment: Enrolment
+  "The day the follow-up meeting was held (uppföljningsdatum)."
   heldOn: Date!
+  "Who took part (deltagare på mötet), e.g. coach, deltagare, handledare."
   attendees: [String!]!
+  "Notes from the meeting (anteckningar)."
   notes: String!
   "When the next follow-up is due: a month after while the enrolment is young, then three."
   nextDueDate: Date!
@@ -3984,37 +4132,57 @@ type FollowUp {
 
 "A participant whose follow-up is overdue (försenad uppföljning)."
 type OverdueFollowUp {
+  "The participant awaiting follow-up (deltagare)."
   participant: Participant!
   "The ongoing enrolment that needs following up."
   enrolment: Enrolment!
   "The last meeting, if any."
   lastHeldOn: Date
+  "When the follow-up was due (skulle ha hållits)."
   dueDate: Date!
+  "Days past the due date (dagar försenad)."
   daysOverdue: Int!
 }
 
+"One of the overdue follow-ups (försenade uppföljningar) in a page, with its cursor."
 type OverdueFollowUpEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: OverdueFollowUp!
 }
 
+"A page of overdue follow-ups (försenade uppföljningar) (Relay connection)."
 type OverdueFollowUpConnection {
+  "The items of this page, each with its cursor."
   edges: [OverdueFollowUpEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"The input of actionPlanStep (see the mutation)."
 input ActionPlanStepInput {
+  "Description (beskrivning)."
   description: String!
+  "The person responsible for the step (ansvarig)."
   responsible: String
+  "Due date (förfallodatum)."
   dueDate: Date
+  "The day it was done (klart datum)."
   doneDate: Date
 }
 
+"The input of saveActionPlan (see the mutation)."
 input SaveActionPlanInput {
+  "The participant (deltagare)."
   participantId: ID!
+  "Goal (mål)."
   goal: String!
+  "The person responsible for the plan (ansvarig)."
   responsible: String
+  "Next review (nästa uppföljning av planen)."
   nextReviewDate: Date
   "The whole list of steps, in order; replaces the previous list."
   steps: [ActionPlanStepInput!]!
@@ -4024,99 +4192,220 @@ input SaveActionPlanInput {
   idempotencyKey: String
 }
 
+"The input of recordFollowUp (see the mutation)."
 input RecordFollowUpInput {
+  "The participant (deltagare)."
   participantId: ID!
+  "The enrolment (placering i insats)."
   enrolmentId: ID
+  "The day it was held (datum)."
   heldOn: Date!
+  "Who took part (deltagare på mötet), e.g. coach, deltagare, handledare."
   attendees: [String!]
+  "Free-text notes (anteckningar); never personal identity numbers."
   notes: String
   "Defaults to the cadence: one month after, or three once the enrolment is three months old."
   nextDueDate: Date
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
 extend type Query {
   "Ongoing enrolments whose follow-up is overdue on asOf (default today), most overdue first."
-  overdueFollowUps(organisationId: ID!, asOf: Date, first: Int = 50, after: String): OverdueFollowUpConnection! @auth(roles: [ADMIN, CASEWORKER])
+  overdueFollowUps(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): OverdueFollowUpConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Create or update a participant's action plan (upprätta / revidera handlingsplan)."
-  saveActionPlan(input: SaveActionPlanInput!): ActionPlan! @auth(roles: [ADMIN, CASEWORKER])
+  saveActionPlan(
+    "The values of the mutation."
+    input: SaveActionPlanInput!
+  ): ActionPlan! @auth(roles: [ADMIN, CASEWORKER])
   "Record a follow-up meeting (uppföljningsmöte)."
-  recordFollowUp(input: RecordFollowUpInput!): FollowUp! @auth(roles: [ADMIN, CASEWORKER])
+  recordFollowUp(
+    "The values of the mutation."
+    input: RecordFollowUpInput!
+  ): FollowUp! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/analytics.graphqls", Input: `"A breakdown (uppdelning) of an outcome figure; combine up to three."
 enum Breakdown {
-  "Gender (kön)."
+  """
+  Gender (kön).
+  Label (sv): Kön
+  """
   GENDER
-  "Age band at the start of the measure (åldersgrupp vid start)."
+  """
+  Age band at the start of the measure (åldersgrupp vid start).
+  Label (sv): Åldersgrupp
+  """
   AGE_BAND
-  "Measure type (insats)."
+  """
+  Measure type (insats).
+  Label (sv): Insats
+  """
   MEASURE
-  "Project (projekt), as organisation code/name."
+  """
+  Project (projekt), as organisation code/name.
+  Label (sv): Projekt
+  """
   PROJECT
-  "Responsible unit (enhet), as organisation code/name."
+  """
+  Responsible unit (enhet), as organisation code/name.
+  Label (sv): Enhet
+  """
   UNIT
-  "Municipality (kommun)."
+  """
+  Municipality (kommun).
+  Label (sv): Kommun
+  """
   MUNICIPALITY
-  "Newly arrived at the start (nyanländ)."
+  """
+  Newly arrived at the start (nyanländ).
+  Label (sv): Nyanländ
+  """
   NEWLY_ARRIVED
-  "Born in Sweden, Europe or outside Europe (födelseregion)."
+  """
+  Born in Sweden, Europe or outside Europe (födelseregion).
+  Label (sv): Födelseregion
+  """
   BIRTH_REGION
-  "Education level at the start (utbildningsnivå)."
+  """
+  Education level at the start (utbildningsnivå).
+  Label (sv): Utbildningsnivå
+  """
   EDUCATION_LEVEL
-  "Distance to the labour market at the start (avstånd till arbetsmarknaden)."
+  """
+  Distance to the labour market at the start (avstånd till arbetsmarknaden).
+  Label (sv): Avstånd till arbetsmarknaden
+  """
   DISTANCE_CATEGORY
-  "Source of the latest referral before the start (anvisande part)."
+  """
+  Source of the latest referral before the start (anvisande part).
+  Label (sv): Remitterande part
+  """
   REFERRAL_SOURCE
-  "Exit cohort by year (avslutsår)."
+  """
+  Exit cohort by year (avslutsår).
+  Label (sv): Avslutsår
+  """
   EXIT_YEAR
-  "Exit cohort by quarter, e.g. 2018-Q1."
+  """
+  Exit cohort by quarter, e.g. 2018-Q1.
+  Label (sv): Avslutskvartal
+  """
   EXIT_QUARTER
-  "Exit cohort by month, e.g. 2018-03."
+  """
+  Exit cohort by month, e.g. 2018-03.
+  Label (sv): Avslutsmånad
+  """
   EXIT_MONTH
 }
 
 "Which definition an outcome figure uses; each answer names its versioned definition."
 enum OutcomeDefinitionKind {
-  "Share whose status at +k months is one of the given statuses (status vid +k)."
+  """
+  Share whose status at +k months is one of the given statuses (status vid +k).
+  Label (sv): Status vid +k månader
+  """
   STATUS_AT
-  "In unsubsidised work or studies at +k months (i arbete eller studier)."
+  """
+  In unsubsidised work or studies at +k months (i arbete eller studier).
+  Label (sv): I arbete eller studier
+  """
   IN_WORK_OR_STUDIES
-  "No social assistance in month +k (egen försörjning)."
+  """
+  No social assistance in month +k (egen försörjning).
+  Label (sv): Egen försörjning
+  """
   SELF_SUFFICIENT
-  "Lasting attachment (fast förankring): default in work or studies without social assistance at +6 and +12."
+  """
+  Lasting attachment (fast förankring): default in work or studies without social assistance at +6 and +12.
+  Label (sv): Fast förankring
+  """
   LASTING_ATTACHMENT
-  "Social assistance in any of the 12 months after exit (åter till försörjningsstöd)."
+  """
+  Social assistance in any of the 12 months after exit (åter till försörjningsstöd).
+  Label (sv): Åter till försörjningsstöd
+  """
   RETURNED_TO_SOCIAL_ASSISTANCE
-  "A new referral or enrolment within 12 months after exit (rundgång); 'no' is known only once the 12 months have passed."
+  """
+  A new referral or enrolment within 12 months after exit (rundgång); 'no' is known only once the 12 months have passed.
+  Label (sv): Rundgång
+  """
   RE_ENTRY
-  "The enrolment is the person's third entry or later (upprepade inskrivningar)."
+  """
+  The enrolment is the person's third entry or later (upprepade inskrivningar).
+  Label (sv): Upprepad rundgång
+  """
   REPEATED_ENTRY
-  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n)."
+  """
+  Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n).
+  Label (sv): Resultat efter avslut (Kolada)
+  """
   KOLADA_RESULT_AT_EXIT
-  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit."
+  """
+  WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit.
+  Label (sv): Anställd kvartal 2 efter avslut (WIOA)
+  """
   WIOA_EMPLOYED_Q2
-  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2."
+  """
+  WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2.
+  Label (sv): Anställd kvartal 4 efter avslut (WIOA)
+  """
   WIOA_EMPLOYED_Q4
-  "ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left."
+  """
+  ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left.
+  Label (sv): Direkta resultat (ESF)
+  """
   ESF_IMMEDIATE
-  "ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE."
+  """
+  ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE.
+  Label (sv): Resultat efter sex månader (ESF)
+  """
   ESF_SIX_MONTH
 }
 
 "ESF result categories."
 enum EsfResult {
+  """
+  Employed (i arbete).
+  Label (sv): I arbete
+  """
   EMPLOYED
+  """
+  Searching for a job (arbetssökande).
+  Label (sv): Arbetssökande
+  """
   JOB_SEARCHING
+  """
+  In education or training (i utbildning).
+  Label (sv): I utbildning
+  """
   IN_EDUCATION_OR_TRAINING
+  """
+  Improved labour-market situation (förbättrad situation).
+  Label (sv): Förbättrad situation
+  """
   IMPROVED_SITUATION
 }
 
 "The definition and its parameters."
 input OutcomeDefinitionInput {
+  "Which definition (utfallsdefinition)."
   kind: OutcomeDefinitionKind!
   "Required for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT (0-36 months after the exit month; n counts only exits whose month +k has begun); refused for other kinds."
   monthsAfterExit: Int
@@ -4136,6 +4425,7 @@ input CohortInput {
   label: String!
   "Default: the caller's own organisation."
   organisationIds: [ID!]
+  "First day of the exit period (avslut från och med)."
   exitFrom: Date!
   "Exclusive."
   exitTo: Date!
@@ -4145,6 +4435,7 @@ input CohortInput {
 
 "One value of one breakdown."
 type BreakdownValue {
+  "The characteristic (uppdelning), e.g. GENDER."
   breakdown: Breakdown!
   "The group's value; empty when not recorded."
   value: String!
@@ -4152,11 +4443,15 @@ type BreakdownValue {
 
 "One figure: n in the cohort (group), how many were known, how many met the definition."
 type CohortFigure {
+  "The cohort (kohort) these figures are for."
   cohort: String!
   "Empty for the cohort total."
   group: [BreakdownValue!]!
+  "People in the cohort or group who count for the definition (n)."
   n: Int!
+  "Of them, people whose status is known (känd status)."
   known: Int!
+  "Of the known, people who meet the definition (antal)."
   count: Int!
   "count / known; null when nothing is known."
   share: Float
@@ -4166,15 +4461,27 @@ type CohortFigure {
 
 "Where time to first unsubsidised job is counted from."
 enum SurvivalOrigin {
+  """
+  From the start of the measure (från start).
+  Label (sv): Från start
+  """
   START
+  """
+  From the exit (från avslut).
+  Label (sv): Från avslut
+  """
   EXIT
 }
 
 "One step of a Kaplan–Meier curve (överlevnadskurva)."
 type SurvivalPoint {
+  "Months since start or exit (månad)."
   month: Int!
+  "People still followed and not yet employed at the start of the month (i risk)."
   atRisk: Int!
+  "People who got unsubsidised employment that month (händelser)."
   events: Int!
+  "People whose later status is unknown, leaving the count (censurerade)."
   censored: Int!
   "Probability of not yet having had an unsubsidised job."
   survival: Float!
@@ -4184,10 +4491,15 @@ type SurvivalPoint {
 
 "Time to first unsubsidised job; people whose later status is unknown are censored."
 type SurvivalCurve {
+  "The cohort (kohort) of the curve."
   cohort: String!
+  "The group of a breakdown (grupp), empty for the whole cohort."
   group: [BreakdownValue!]!
+  "People in the cohort or group (n)."
   n: Int!
+  "The curve, month by month (kurva)."
   points: [SurvivalPoint!]!
+  "The version of the definition used (definitionsversion): figures of different versions are not comparable."
   definitionVersion: String!
 }
 
@@ -4195,46 +4507,87 @@ type SurvivalCurve {
 type TransitionCell {
   "paid_work, studies, seeking_work, other or unknown."
   before: String!
+  "Status after the measure (efter)."
   after: String!
+  "People with this before and after (antal); below 5 shown as null for steering readers."
   count: Int!
 }
 
+"Status before and after the measure as a transition table (övergångstabell), as SUS reports it."
 type TransitionTable {
+  "The cohort (kohort) of the table."
   cohort: String!
+  "The cells of the table (celler)."
   cells: [TransitionCell!]!
+  "The version of the definition used (definitionsversion): figures of different versions are not comparable."
   definitionVersion: String!
 }
 
 extend type Query {
   "Outcome figures for one or more cohorts side by side, with up to three breakdowns (pseudonymised warehouse)."
-  outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = [],
+  outcomeFigures(
+    "The cohorts (kohorter) to compute, side by side."
+    cohorts: [CohortInput!]!
+    "The outcome definition (utfallsdefinition) and its parameters."
+    definition: OutcomeDefinitionInput!
+    "Split the figures by these characteristics (uppdelning), each group shown separately."
+    breakdowns: [Breakdown!] = []
     "Reweight every cohort after the first to the first cohort's composition over these characteristics (GENDER, AGE_BAND, EDUCATION_LEVEL, DISTANCE_CATEGORY, NEWLY_ARRIVED, BIRTH_REGION): see CohortFigure.standardised."
     standardiseBy: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
   "Kaplan–Meier curve of time to first unsubsidised job, per group. Unit: the exited enrolment of the cohort; later status read by the one status rule, unknown later status censored."
-  timeToEmployment(cohort: CohortInput!, from: SurvivalOrigin!, breakdowns: [Breakdown!] = []): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
+  timeToEmployment(
+    "The cohort (kohort)."
+    cohort: CohortInput!
+    "Count months from the start or from the exit."
+    from: SurvivalOrigin!
+    "Split the figures by these characteristics (uppdelning), each group shown separately."
+    breakdowns: [Breakdown!] = []
+  ): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
   "SUS / Finsam before/after transition table (övergångstabell). Unit: the participation, one exited enrolment; before is the status in the month before the start (the one status rule), after the exit reason; unknown is its own row and column."
-  susTransitions(cohort: CohortInput!): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
+  susTransitions(
+    "The cohort (kohort)."
+    cohort: CohortInput!
+  ): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
 	{Name: "../schema/employer.graphqls", Input: `"Kind of host workplace or employer (arbetsgivare, arbetsplats)."
 enum EmployerKind {
-  "A municipal department (förvaltning), with a headcount used for quotas."
+  """
+  A municipal department (förvaltning), with a headcount used for quotas.
+  Label (sv): Kommunal förvaltning
+  """
   MUNICIPAL_DEPARTMENT
-  "A municipal company (kommunalt bolag)."
+  """
+  A municipal company (kommunalt bolag).
+  Label (sv): Kommunalt bolag
+  """
   MUNICIPAL_COMPANY
-  "A private company (privat företag)."
+  """
+  A private company (privat företag).
+  Label (sv): Privat företag
+  """
   PRIVATE_COMPANY
-  "An association (förening)."
+  """
+  An association (förening).
+  Label (sv): Förening
+  """
   ASSOCIATION
-  "The unit's own practical workplace (egen verksamhet), e.g. Återbruket."
+  """
+  The unit's own practical workplace (egen verksamhet), e.g. Återbruket.
+  Label (sv): Egen arbetsplats
+  """
   OWN_WORKSHOP
 }
 
 "An employer or host workplace in the register (arbetsgivarregister)."
-type Employer {
+type Employer implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The organisation (kommun) it belongs to."
   organisation: Organisation!
+  "Kind of employer or workplace (typ av arbetsgivare)."
   kind: EmployerKind!
+  "Name (namn), e.g. Vård- och omsorgsförvaltningen."
   name: String!
   "Organisation number (organisationsnummer), if known."
   orgNumber: String!
@@ -4246,134 +4599,245 @@ type Employer {
   contacts: [EmployerContact!]!
   "Dated notes (logg), newest first."
   noteLog: [EmployerNote!]!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
 "A contact person at an employer (kontaktperson)."
-type EmployerContact {
+type EmployerContact implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Name of the contact person (kontaktperson)."
   name: String!
+  "The contact's role (roll), e.g. rekryterande chef."
   role: String!
+  "Telephone number (telefon)."
   phone: String!
+  "E-mail address (e-post)."
   email: String!
 }
 
 "A dated note about an employer (anteckning)."
-type EmployerNote {
+type EmployerNote implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Who wrote it (författare)."
   author: String!
+  "The note (anteckning)."
   body: String!
+  "When the note was written (tidpunkt)."
   at: String!
 }
 
+"One of the employers (arbetsgivare) in a page, with its cursor."
 type EmployerEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Employer!
 }
 
+"A page of employers (arbetsgivare) (Relay connection)."
 type EmployerConnection {
+  "The items of this page, each with its cursor."
   edges: [EmployerEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"Conditions that narrow the list of employers (arbetsgivare); every condition given must hold."
 input EmployerFilter {
+  "Only employers of this kind."
   kind: EmployerKind
   "Matches part of the name, case-insensitively."
   search: String
 }
 
+"The input of createEmployer (see the mutation)."
 input CreateEmployerInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Kind of employer or workplace (typ av arbetsgivare)."
   kind: EmployerKind!
+  "Name (namn), e.g. Vård- och omsorgsförvaltningen."
   name: String!
+  "Organisation number (organisationsnummer), if known."
   orgNumber: String
+  "Headcount (antal anställda); for municipal departments it spreads quotas."
   headcount: Int
+  "Free-text notes (anteckningar) that stay with the employer."
   notes: String
   "A retried create with the same key returns the first result and writes nothing new."
   idempotencyKey: String
 }
 
+"The input of updateEmployer (see the mutation)."
 input UpdateEmployerInput {
+  "The global id (Node.id); opaque."
   id: ID!
   "Must equal the current version; a stale version fails with CONFLICT."
   version: Int!
+  "Kind of employer or workplace (typ av arbetsgivare)."
   kind: EmployerKind
+  "Name (namn), e.g. Vård- och omsorgsförvaltningen."
   name: String
+  "Organisation number (organisationsnummer), if known."
   orgNumber: String
+  "Headcount (antal anställda); for municipal departments it spreads quotas."
   headcount: Int
+  "Free-text notes (anteckningar) that stay with the employer."
   notes: String
   "true: remove the headcount (fields left out are kept)."
   clearHeadcount: Boolean
 }
 
+"The input of addEmployerContact (see the mutation)."
 input AddEmployerContactInput {
+  "The employer or workplace (arbetsgivare, arbetsplats)."
   employerId: ID!
+  "Name of the contact person (kontaktperson)."
   name: String!
+  "Role (roll)."
   role: String
+  "Telephone number (telefon)."
   phone: String
+  "E-mail address (e-post)."
   email: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of addEmployerNote (see the mutation)."
 input AddEmployerNoteInput {
+  "The employer or workplace (arbetsgivare, arbetsplats)."
   employerId: ID!
+  "The note (anteckning)."
   body: String!
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
 extend type Query {
   "The employer and workplace register (arbetsgivarregister), ordered by name."
-  employers(organisationId: ID!, filter: EmployerFilter, first: Int = 50, after: String): EmployerConnection! @auth(roles: [ADMIN, CASEWORKER])
+  employers(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Narrows the list; every condition given must hold."
+    filter: EmployerFilter
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): EmployerConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One employer by id."
-  employer(id: ID!): Employer @auth(roles: [ADMIN, CASEWORKER])
+  employer(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Employer @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Register an employer or host workplace."
-  createEmployer(input: CreateEmployerInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  createEmployer(
+    "The values of the mutation."
+    input: CreateEmployerInput!
+  ): Employer! @auth(roles: [ADMIN, CASEWORKER])
   "Update an employer (optimistic locking by version)."
-  updateEmployer(input: UpdateEmployerInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  updateEmployer(
+    "The values of the mutation."
+    input: UpdateEmployerInput!
+  ): Employer! @auth(roles: [ADMIN, CASEWORKER])
   "Add a contact person (kontaktperson)."
-  addEmployerContact(input: AddEmployerContactInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  addEmployerContact(
+    "The values of the mutation."
+    input: AddEmployerContactInput!
+  ): Employer! @auth(roles: [ADMIN, CASEWORKER])
   "Add a dated note (anteckning)."
-  addEmployerNote(input: AddEmployerNoteInput!): Employer! @auth(roles: [ADMIN, CASEWORKER])
+  addEmployerNote(
+    "The values of the mutation."
+    input: AddEmployerNoteInput!
+  ): Employer! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/enrolment.graphqls", Input: `"""
 Exit destinations and observed labour-market statuses (avslutsorsak / status).
 """
 enum OutcomeStatus {
-  "Unsubsidised employment, full time (osubventionerat arbete, heltid)."
+  """
+  Unsubsidised employment, full time (osubventionerat arbete, heltid).
+  Label (sv): Osubventionerat arbete, heltid
+  """
   UNSUBSIDISED_EMPLOYMENT_FULL
-  "Unsubsidised employment, part time (osubventionerat arbete, deltid)."
+  """
+  Unsubsidised employment, part time (osubventionerat arbete, deltid).
+  Label (sv): Osubventionerat arbete, deltid
+  """
   UNSUBSIDISED_EMPLOYMENT_PART
-  "Subsidised employment (subventionerad anställning)."
+  """
+  Subsidised employment (subventionerad anställning).
+  Label (sv): Subventionerad anställning
+  """
   SUBSIDISED_EMPLOYMENT
-  "Regular studies (studier)."
+  """
+  Regular studies (studier).
+  Label (sv): Studier
+  """
   STUDIES
-  "Another measure (annan insats)."
+  """
+  Another measure (annan insats).
+  Label (sv): Annan insats
+  """
   OTHER_MEASURE
-  "Back to the Public Employment Service, seeking work (åter till AF)."
+  """
+  Back to the Public Employment Service, seeking work (åter till AF).
+  Label (sv): Arbetssökande
+  """
   JOB_SEEKING
-  "Sick leave or activity compensation (sjukskrivning / aktivitetsersättning)."
+  """
+  Sick leave or activity compensation (sjukskrivning / aktivitetsersättning).
+  Label (sv): Sjukskriven
+  """
   SICK_LEAVE
-  "Parental leave (föräldraledighet)."
+  """
+  Parental leave (föräldraledighet).
+  Label (sv): Föräldraledig
+  """
   PARENTAL_LEAVE
-  "Moved away (flyttat)."
+  """
+  Moved away (flyttat).
+  Label (sv): Flyttat
+  """
   MOVED_AWAY
-  "Dropped out (avbrott)."
+  """
+  Dropped out (avbrott).
+  Label (sv): Avbrutit
+  """
   DROPPED_OUT
-  "Other (annat)."
+  """
+  Other (annat).
+  Label (sv): Annat
+  """
   OTHER
-  "Unknown (okänt): a value, never a guess."
+  """
+  Unknown (okänt): a value, never a guess.
+  Label (sv): Okänd
+  """
   UNKNOWN
 }
 
 "An enrolment (placering) of one participant in one measure."
-type Enrolment {
+type Enrolment implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The participant (deltagare) placed."
   participant: Participant!
+  "The measure (insats), e.g. extra job (extratjänst)."
   measureType: MeasureType!
   "Decision date (beslutsdatum)."
   decisionDate: Date
@@ -4391,6 +4855,7 @@ type Enrolment {
   unit: Unit
   "Host workplace (arbetsplats)."
   hostEmployer: Employer
+  "The project (projekt) the enrolment counts toward, if any."
   project: Project
   "Occupation (yrke / befattning)."
   occupation: String!
@@ -4410,15 +4875,31 @@ type Enrolment {
 
 "Who pays the wage (lönefinansiering)."
 enum WagePayer {
+  """
+  The municipality (kommunen).
+  Label (sv): Kommunen
+  """
   MUNICIPALITY
+  """
+  The host employer (arbetsgivaren).
+  Label (sv): Arbetsgivaren
+  """
   HOST_EMPLOYER
-  "Arbetsförmedlingen (state funding)."
+  """
+  Arbetsförmedlingen (state funding).
+  Label (sv): Arbetsförmedlingen
+  """
   AF
+  """
+  Someone else (annan).
+  Label (sv): Annan
+  """
   OTHER
 }
 
 "An employment rate from a date (sysselsättningsgrad från och med)."
 type EmploymentRate {
+  "The day the rate holds from (giltig från)."
   validFrom: Date!
   "Percent of full time, 1-100."
   rate: Int!
@@ -4426,19 +4907,25 @@ type EmploymentRate {
 
 "The eligibility outcome recorded with the decision (behörighetsprövning)."
 type EligibilityRecord {
+  "The eligibility rule (behörighetsregel) checked at the decision."
   rule: EligibilityRule!
   "The conditions that were met, e.g. GUARANTEE_450_DAYS."
   basis: [String!]!
+  "Whether the decision was taken despite the rule (överprövad)."
   overridden: Boolean!
   "Why the rule was overridden (motivering)."
   overrideReason: String
+  "Who overrode the rule."
   overrideBy: String
+  "When the rule was overridden."
   overrideAt: String
 }
 
 "The result of checking a decision against its rule, without writing anything."
 type EligibilityResult {
+  "The eligibility rule (behörighetsregel) checked."
   rule: EligibilityRule!
+  "Whether the rule is met (behörig)."
   eligible: Boolean!
   "Conditions met."
   basis: [String!]!
@@ -4448,26 +4935,39 @@ type EligibilityResult {
 
 "An override of a failed eligibility rule (undantag), with its reason."
 input EligibilityOverrideInput {
+  "The reason (motivering), shown in the audit trail."
   reason: String!
 }
 
+"One of the enrolments (placeringar) in a page, with its cursor."
 type EnrolmentEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Enrolment!
 }
 
+"A page of enrolments (placeringar) (Relay connection)."
 type EnrolmentConnection {
+  "The items of this page, each with its cursor."
   edges: [EnrolmentEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"Conditions that narrow the list of enrolments (placeringar); every condition given must hold."
 input EnrolmentFilter {
+  "Only enrolments in this measure, by code."
   measureTypeCode: String
   "true: only ongoing; false: only ended."
   ongoing: Boolean
+  "Only enrolments of this project."
   projectId: ID
+  "Only enrolments at this host workplace."
   hostEmployerId: ID
+  "Only enrolments of this unit."
   unitId: ID
   "Start date on or after."
   startFrom: Date
@@ -4475,29 +4975,45 @@ input EnrolmentFilter {
   startTo: Date
 }
 
+"The input of changeEmploymentRate (see the mutation)."
 input ChangeEmploymentRateInput {
+  "The enrolment (placering i insats)."
   enrolmentId: ID!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
+  "The day the values hold from (giltig från)."
   validFrom: Date!
+  "Percent of full time, 1-100."
   rate: Int!
 }
 
+"The input of createEnrolment (see the mutation)."
 input CreateEnrolmentInput {
+  "The participant (deltagare)."
   participantId: ID!
   "Code of a measure type in the participant's organisation, e.g. extra_job."
   measureTypeCode: String!
+  "Decision date (beslutsdatum)."
   decisionDate: Date
+  "Start date (startdatum)."
   startDate: Date!
+  "Planned end (planerat slut)."
   plannedEndDate: Date
   "For historical records: an end date and exit reason may be given at once."
   endDate: Date
+  "Exit reason (avslutsorsak), when the enrolment is recorded after it ended."
   exitReason: OutcomeStatus
   "With an exit: social assistance at exit (försörjningsstöd vid avslut)."
   socialAssistanceAtExit: Boolean
+  "The unit (enhet)."
   unitId: ID
+  "The host workplace (arbetsplats) where the participant works."
   hostEmployerId: ID
+  "The project (projekt)."
   projectId: ID
+  "Occupation (yrke / befattning)."
   occupation: String
+  "Who pays the wage (lönefinansiering)."
   wagePayer: WagePayer
   "Defaults to the measure's setting."
   subsidised: Boolean
@@ -4505,12 +5021,17 @@ input CreateEnrolmentInput {
   employmentRate: Int
   "Needed when the participant fails the measure's eligibility rule."
   eligibilityOverride: EligibilityOverrideInput
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of exitEnrolment (see the mutation)."
 input ExitEnrolmentInput {
+  "The enrolment (placering i insats)."
   enrolmentId: ID!
+  "End date (slutdatum)."
   endDate: Date!
+  "Exit reason / destination (avslutsorsak), the status right after the measure."
   exitReason: OutcomeStatus!
   "Social assistance at exit (försörjningsstöd vid avslut), when known."
   socialAssistanceAtExit: Boolean
@@ -4520,103 +5041,269 @@ input ExitEnrolmentInput {
 
 extend type Query {
   "One enrolment by id."
-  enrolment(id: ID!): Enrolment @auth(roles: [ADMIN, CASEWORKER])
+  enrolment(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Enrolment @auth(roles: [ADMIN, CASEWORKER])
   "Enrolments, newest start first."
-  enrolments(organisationId: ID!, filter: EnrolmentFilter, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  enrolments(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Narrows the list; every condition given must hold."
+    filter: EnrolmentFilter
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Decisions taken with an eligibility override (undantag), newest first."
-  eligibilityOverrides(organisationId: ID!, first: Int = 50, after: String): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
+  eligibilityOverrides(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): EnrolmentConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Check a decision against the measure's eligibility rule without recording anything."
-  checkEligibility(participantId: ID!, measureTypeCode: String!, decisionDate: Date!): EligibilityResult! @auth(roles: [ADMIN, CASEWORKER])
+  checkEligibility(
+    "The participant (deltagare) to check."
+    participantId: ID!
+    "Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job."
+    measureTypeCode: String!
+    "The decision date (beslutsdatum) to check on."
+    decisionDate: Date!
+  ): EligibilityResult! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Decide and start an enrolment (besluta och starta insats)."
-  createEnrolment(input: CreateEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+  createEnrolment(
+    "The values of the mutation."
+    input: CreateEnrolmentInput!
+  ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
   "Change the employment rate from a date (ändrad sysselsättningsgrad)."
-  changeEmploymentRate(input: ChangeEmploymentRateInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+  changeEmploymentRate(
+    "The values of the mutation."
+    input: ChangeEmploymentRateInput!
+  ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
   "Record the exit of an enrolment (avslut)."
-  exitEnrolment(input: ExitEnrolmentInput!): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+  exitEnrolment(
+    "The values of the mutation."
+    input: ExitEnrolmentInput!
+  ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/labels.graphqls", Input: `extend type Query {
+  """
+  Swedish display labels (etiketter) of enum values, for pickers and tables: one row per value
+  of each enum asked (every enum when enums is not given). The label is the one named on the
+  value's description line "Label (sv): …" in the schema.
+  """
+  enumLabels(
+    "Enum type names, e.g. [\"Gender\", \"OutcomeStatus\"]; every enum when not given."
+    enums: [String!]
+  ): [EnumLabel!]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+
+"The Swedish display label of one enum value (etikett)."
+type EnumLabel {
+  "The enum type, e.g. Gender."
+  enum: String!
+  "The value as the API sends it, e.g. WOMAN."
+  value: String!
+  "The Swedish label to show, e.g. Kvinna."
+  label: String!
+  "The English description of the value."
+  description: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `"Live updates over WebSocket (graphql-ws)."
+type Subscription {
+  """
+  Live updates (liveuppdatering) for a dashboard: an event each time the loader has written
+  new warehouse figures (nyckeltal) of the organisation, so the screen can read them again.
+  Served over WebSocket at /graphql (graphql-ws, subprotocol graphql-transport-ws); the token
+  goes in the connection_init payload. Callers who may read the organisation's aggregates may
+  subscribe; a token holds at most a few subscriptions at once (TOO_MANY_SUBSCRIPTIONS).
+  """
+  figuresChanged(
+    "The organisation (kommun) whose figures to follow."
+    organisationId: ID!
+  ): FiguresChange! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+
+"New figures are readable (nya nyckeltal): the loader wrote an organisation's changes to the warehouse."
+type FiguresChange {
+  "The organisation (kommun) whose figures changed."
+  organisationId: ID!
+  "When this API received the loader's notice (RFC 3339, UTC)."
+  at: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `"""
+An object with a global id (Relay's Node interface). Every entity implements it: its id is
+opaque and unique across the whole API, and node(id:) fetches it again. Inputs accept
+these ids and, for older clients, the plain record ids (UUIDs) that the API returned before.
+"""
+interface Node {
+  "The global id: opaque; do not parse it."
+  id: ID!
+}
+
+extend type Query {
+  """
+  Any entity by its global id (Relay), with the same roles, tenancy and audit logging as the
+  query that lists it; null when it does not exist or the caller may not see it.
+  """
+  node(
+    "A global id (Node.id)."
+    id: ID!
+  ): Node @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "Several entities by global id, in the order asked; null for each one not found or not visible."
+  nodes(
+    "Global ids (Node.id), at most 100."
+    ids: [ID!]!
+  ): [Node]! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 `, BuiltIn: false},
 	{Name: "../schema/organisation.graphqls", Input: `"Kind of organisation."
 enum OrganisationKind {
-  "A municipality (kommun) that owns its data."
+  """
+  A municipality (kommun) that owns its data.
+  Label (sv): Kommun
+  """
   MUNICIPALITY
-  "A regional body (samordningsförbund) that reads aggregates across its members."
+  """
+  A regional body (samordningsförbund) that reads aggregates across its members.
+  Label (sv): Samordningsförbund
+  """
   REGIONAL_BODY
 }
 
 "An organisation / tenant (kommun, samordningsförbund)."
-type Organisation {
+type Organisation implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
   "Short unique code, e.g. uppsala."
   code: String!
+  "Name (namn), e.g. Uppsala kommun."
   name: String!
+  "Municipality (kommun) or regional body (samordningsförbund)."
   kind: OrganisationKind!
   "The organisation's measure catalogue (insatskatalog); inactive measures only when asked."
-  measureTypes(includeInactive: Boolean = false): [MeasureType!]!
+  measureTypes(
+    "Include measures no longer offered (inaktiva insatser)."
+    includeInactive: Boolean = false
+  ): [MeasureType!]!
   "Units (enheter), by name."
   units: [Unit!]!
   "For a regional body (samordningsförbund): its member municipalities."
   members: [Organisation!]!
 }
 
+"One of the organisations (kommuner) in a page, with its cursor."
 type OrganisationEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Organisation!
 }
 
+"A page of organisations (kommuner) (Relay connection)."
 type OrganisationConnection {
+  "The items of this page, each with its cursor."
   edges: [OrganisationEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
 "A unit (enhet) of the labour-market department, e.g. Stöd till arbete."
-type Unit {
+type Unit implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Name of the unit (enhetens namn), e.g. Stöd till arbete."
   name: String!
   "Staff of the unit (personal), by name."
   staff: [StaffUser!]!
 }
 
 "A staff user (handläggare, jobbcoach) and their unit."
-type StaffUser {
+type StaffUser implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Name (namn) of the staff member."
   name: String!
+  "Work e-mail (e-post)."
   email: String!
   "Title (befattning), e.g. arbetsmarknadssekreterare."
   title: String!
+  "The unit (enhet) the staff member belongs to."
   unit: Unit
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
+"One of the staff users (personal) in a page, with its cursor."
 type StaffUserEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: StaffUser!
 }
 
+"A page of staff users (personal) (Relay connection)."
 type StaffUserConnection {
+  "The items of this page, each with its cursor."
   edges: [StaffUserEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
 "Which eligibility rule a measure's decisions are checked against (behörighetsregel)."
 enum EligibilityRule {
+  """
+  No rule: every decision passes (ingen regel).
+  Label (sv): Ingen regel
+  """
   NONE
-  "Extra job (extratjänst): registered at AF and 450 guarantee days or newly arrived with an introduction plan or an EU/EEA family permit within 36 months."
+  """
+  Extra job (extratjänst): registered at AF and 450 guarantee days or newly arrived with an introduction plan or an EU/EEA family permit within 36 months.
+  Label (sv): Extratjänst
+  """
   EXTRA_JOB
-  "Supported employment: aged 20-29 at the decision."
+  """
+  Supported employment: aged 20-29 at the decision.
+  Label (sv): Supported employment
+  """
   SUPPORTED_EMPLOYMENT
-  "Ung intro: aged 16-29 at the decision."
+  """
+  Ung intro: aged 16-29 at the decision.
+  Label (sv): Ung intro
+  """
   UNG_INTRO
-  "Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT)."
+  """
+  Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT).
+  Label (sv): Feriejobb
+  """
   SUMMER_JOB
 }
 
 "A measure in the catalogue (insats), e.g. extra job (extratjänst)."
-type MeasureType {
+type MeasureType implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
   "Stable code used in inputs, e.g. extra_job."
   code: String!
@@ -4630,106 +5317,194 @@ type MeasureType {
   subsidised: Boolean!
   "The municipality's own labour-market employment (kommunal arbetsmarknadsanställning)."
   municipalEmployment: Boolean!
+  "Which eligibility rule (behörighetsregel) decisions are checked against."
   eligibilityRule: EligibilityRule!
   "Inactive measures stay in history but take no new enrolments."
   active: Boolean!
 }
 
+"The input of createOrganisation (see the mutation)."
 input CreateOrganisationInput {
   "2-63 lower-case letters, digits or hyphens."
   code: String!
+  "Name (namn), e.g. Uppsala kommun."
   name: String!
+  "Municipality (kommun) or regional body (samordningsförbund)."
   kind: OrganisationKind!
 }
 
+"The input of createUnit (see the mutation)."
 input CreateUnitInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Name of the unit (enhetens namn), e.g. Stöd till arbete."
   name: String!
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of createStaffUser (see the mutation)."
 input CreateStaffUserInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "The unit (enhet)."
   unitId: ID
+  "Name (namn) of the staff member."
   name: String!
+  "E-mail address (e-post)."
   email: String
+  "Title (befattning), e.g. arbetsmarknadssekreterare."
   title: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of createMeasureType (see the mutation)."
 input CreateMeasureTypeInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
   "2-64 lower-case letters, digits or underscores."
   code: String!
+  "English name."
   name: String!
+  "Swedish name (svenskt namn)."
   swedishName: String!
   "employment, practice, assessment, guidance, education, summer_job or other."
   category: String!
+  "Whether the measure is subsidised (subventionerad)."
   subsidised: Boolean!
+  "The municipality's own labour-market employment (kommunal arbetsmarknadsanställning)."
   municipalEmployment: Boolean!
+  "Which eligibility rule (behörighetsregel) decisions are checked against."
   eligibilityRule: EligibilityRule = NONE
 }
 
+"The input of setMeasureTypeActive (see the mutation)."
 input SetMeasureTypeActiveInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Code of the measure (insatskod)."
   code: String!
+  "Whether the measure takes new enrolments (aktiv)."
   active: Boolean!
 }
 
 extend type Query {
   "Staff of an organisation (personal), by name."
-  staffUsers(organisationId: ID!, unitId: ID, first: Int = 50, after: String): StaffUserConnection! @auth(roles: [ADMIN, CASEWORKER])
+  staffUsers(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Only staff of this unit (enhet)."
+    unitId: ID
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): StaffUserConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Add a unit (enhet)."
-  createUnit(input: CreateUnitInput!): Unit! @auth(roles: [ADMIN])
+  createUnit(
+    "The values of the mutation."
+    input: CreateUnitInput!
+  ): Unit! @auth(roles: [ADMIN])
   "Add a staff user (personal) to an organisation and unit."
-  createStaffUser(input: CreateStaffUserInput!): StaffUser! @auth(roles: [ADMIN])
+  createStaffUser(
+    "The values of the mutation."
+    input: CreateStaffUserInput!
+  ): StaffUser! @auth(roles: [ADMIN])
   "Make a municipality a member of a regional body (samordningsförbund)."
-  addRegionalMember(regionalId: ID!, memberId: ID!): Organisation! @auth(roles: [ADMIN])
+  addRegionalMember(
+    "The regional body (samordningsförbund)."
+    regionalId: ID!
+    "The member municipality (medlemskommun)."
+    memberId: ID!
+  ): Organisation! @auth(roles: [ADMIN])
   "Extend the organisation's measure catalogue."
-  createMeasureType(input: CreateMeasureTypeInput!): MeasureType! @auth(roles: [ADMIN])
+  createMeasureType(
+    "The values of the mutation."
+    input: CreateMeasureTypeInput!
+  ): MeasureType! @auth(roles: [ADMIN])
   "Retire or re-activate a measure."
-  setMeasureTypeActive(input: SetMeasureTypeActiveInput!): MeasureType! @auth(roles: [ADMIN])
+  setMeasureTypeActive(
+    "The values of the mutation."
+    input: SetMeasureTypeActiveInput!
+  ): MeasureType! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/outcome.graphqls", Input: `"Where an observation came from (källa)."
 enum ObservationSource {
-  "Phone follow-up (telefonuppföljning)."
+  """
+  Phone follow-up (telefonuppföljning).
+  Label (sv): Telefonuppföljning
+  """
   PHONE_FOLLOW_UP
-  "Participant survey (deltagarenkät)."
+  """
+  Participant survey (deltagarenkät).
+  Label (sv): Deltagarenkät
+  """
   PARTICIPANT_SURVEY
-  "Social-assistance payment register (utbetalningsregister ekonomiskt bistånd)."
+  """
+  Social-assistance payment register (utbetalningsregister ekonomiskt bistånd).
+  Label (sv): Register över ekonomiskt bistånd
+  """
   SOCIAL_ASSISTANCE_REGISTER
-  "Data from the Public Employment Service (AF)."
+  """
+  Data from the Public Employment Service (AF).
+  Label (sv): Arbetsförmedlingens uppgifter
+  """
   AF_DATA
-  "SUS (Försäkringskassan's follow-up system)."
+  """
+  SUS (Försäkringskassan's follow-up system).
+  Label (sv): SUS
+  """
   SUS
-  "The employer (arbetsgivare)."
+  """
+  The employer (arbetsgivare).
+  Label (sv): Arbetsgivaren
+  """
   EMPLOYER
-  "The caseworker (handläggare)."
+  """
+  The caseworker (handläggare).
+  Label (sv): Handläggaren
+  """
   CASEWORKER
 }
 
 "An outcome observation (uppföljning): a participant's status in one calendar month."
-type OutcomeObservation {
+type OutcomeObservation implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The calendar month observed (månad)."
   month: Month!
+  "The labour-market status that month (status)."
   status: OutcomeStatus!
   "Whether social assistance (försörjningsstöd) was paid that month; null when not known."
   socialAssistance: Boolean
   "Employment rate in per cent (sysselsättningsgrad), when employed."
   employmentRate: Float
+  "Where the observation came from (källa)."
   source: ObservationSource!
 }
 
+"The input of recordObservation (see the mutation)."
 input RecordObservationInput {
+  "The participant (deltagare)."
   participantId: ID!
+  "The calendar month observed (månad), not in the future."
   month: Month!
+  "Labour-market status (status)."
   status: OutcomeStatus!
+  "Whether social assistance (försörjningsstöd) was paid that month; null when not known."
   socialAssistance: Boolean
+  "Employment rate in per cent (sysselsättningsgrad), when employed."
   employmentRate: Float
+  "Where it came from (källa)."
   source: ObservationSource!
 }
 
@@ -4758,9 +5533,13 @@ type OutcomeFigure {
 
 "A figure's counts as text, with counts of 1–4 shown as \"< 5\" for aggregate-only readers."
 type FigureDisplay {
+  "People in the cohort (n), as shown."
   n: String!
+  "Known statuses (kända), as shown."
   known: String!
+  "Unknown statuses (okända), as shown."
   unknown: String!
+  "In work or studies (i arbete eller studier), as shown."
   inWorkOrStudies: String!
   "Share in per cent with one decimal, or \"–\"."
   share: String!
@@ -4780,12 +5559,15 @@ type OutcomeBreakdown {
 
 "Outcome of an exit cohort (avslutskohort), served from the warehouse."
 type ExitCohortOutcome {
+  "The exit year (avslutsår) of the cohort."
   exitYear: Int!
   "The month the figures were computed for."
   asOfMonth: Month!
   "The version of the definitions used (definitionsversion)."
   definitionVersion: String!
+  "Figures for the whole cohort (totalt)."
   total: OutcomeBreakdown!
+  "The same figures for women and for men (könsuppdelat)."
   byGender: [OutcomeBreakdown!]!
 }
 
@@ -4796,12 +5578,20 @@ extend type Query {
   regional reader naming their own regional body gets the sum over the member
   municipalities granted to them.
   """
-  exitCohortOutcome(organisationId: ID!, exitYear: Int!): ExitCohortOutcome! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  exitCohortOutcome(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "The exit year (avslutsår) of the cohort."
+    exitYear: Int!
+  ): ExitCohortOutcome! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
 extend type Mutation {
   "Record an outcome observation (registrera uppföljning)."
-  recordOutcomeObservation(input: RecordObservationInput!): OutcomeObservation! @auth(roles: [ADMIN, CASEWORKER])
+  recordOutcomeObservation(
+    "The values of the mutation."
+    input: RecordObservationInput!
+  ): OutcomeObservation! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
@@ -4810,20 +5600,45 @@ extend type Mutation {
   source, and optionally social_assistance, employment_rate). The whole file is validated
   first; with bad rows nothing is imported unless skipInvalid is true.
   """
-  importObservations(organisationId: ID!, csv: String!, skipInvalid: Boolean = false): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
+  importObservations(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "The CSV file's content: participant, month, status, source and more (see docs/API.md)."
+    csv: String!
+    "Import the valid rows and report the invalid ones; when false, any invalid row stops the whole import."
+    skipInvalid: Boolean = false
+  ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/participant.graphqls", Input: `"Gender (kön). All statistics are split by it."
 enum Gender {
+  """
+  Woman (kvinna).
+  Label (sv): Kvinna
+  """
   WOMAN
+  """
+  Man (man).
+  Label (sv): Man
+  """
   MAN
+  """
+  Other or non-binary (annat).
+  Label (sv): Annat
+  """
   OTHER
+  """
+  Not stated (ej angivet).
+  Label (sv): Ej angivet
+  """
   NOT_STATED
 }
 
 "A job seeker (deltagare, arbetssökande) registered with one organisation."
-type Participant {
+type Participant implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The organisation (kommun) the participant is registered with."
   organisation: Organisation!
   "Personal identity number or co-ordination number (personnummer / samordningsnummer), YYYYMMDD-NNNN."
   personalIdentityNumber: String!
@@ -4831,6 +5646,7 @@ type Participant {
   givenName: String!
   "Family name (efternamn)."
   familyName: String!
+  "Gender (kön): all statistics are split by it."
   gender: Gender!
   "Birth date (födelsedatum), from the personal identity number."
   birthDate: Date!
@@ -4844,10 +5660,15 @@ type Participant {
   caseStatus: CaseStatus!
   "Responsible caseworker (ansvarig handläggare)."
   caseworker: StaffUser
+  "Telephone number (telefon). Personal data."
   phone: String!
+  "E-mail address (e-post). Personal data."
   email: String!
   "Attributes in force on a date (default today)."
-  attributes(asOf: Date): ParticipantAttributes
+  attributes(
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+  ): ParticipantAttributes
   "Every recorded set of attributes, by the date it holds from (historik)."
   attributeHistory: [ParticipantAttributes!]!
   "Referrals (anvisningar), by date."
@@ -4864,59 +5685,140 @@ type Participant {
 
 "Case status (ärendestatus)."
 enum CaseStatus {
+  """
+  Active case (aktivt ärende).
+  Label (sv): Aktiv
+  """
   ACTIVE
+  """
+  Paused, e.g. during sick leave (vilande).
+  Label (sv): Vilande
+  """
   PAUSED
+  """
+  Closed (avslutat).
+  Label (sv): Avslutad
+  """
   CLOSED
 }
 
 "Born in Sweden, Europe or outside Europe (födelseregion)."
 enum BirthRegion {
+  """
+  Born in Sweden (född i Sverige).
+  Label (sv): Född i Sverige
+  """
   SWEDEN
+  """
+  Born elsewhere in Europe (född i Europa utom Sverige).
+  Label (sv): Född i Europa
+  """
   EUROPE
+  """
+  Born outside Europe (född utanför Europa).
+  Label (sv): Född utanför Europa
+  """
   OUTSIDE_EUROPE
 }
 
 "Kind of residence permit (uppehållstillstånd)."
 enum ResidencePermitKind {
+  """
+  Refugee or in need of protection (flykting, skyddsbehövande).
+  Label (sv): Flykting
+  """
   REFUGEE
+  """
+  Family member (anhörig).
+  Label (sv): Anhörig
+  """
   FAMILY_MEMBER
-  "Residence permit or card as a family member of an EU/EEA citizen (uppehållskort)."
+  """
+  Residence permit or card as a family member of an EU/EEA citizen (uppehållskort).
+  Label (sv): Anhörig till EU/EES-medborgare
+  """
   FAMILY_MEMBER_EU_EEA
+  """
+  Work (arbete).
+  Label (sv): Arbete
+  """
   WORK
+  """
+  Studies (studier).
+  Label (sv): Studier
+  """
   STUDIES
+  """
+  Other grounds (annat).
+  Label (sv): Annat
+  """
   OTHER
 }
 
 "Highest education level (utbildningsnivå)."
 enum EducationLevel {
-  "Pre-upper-secondary shorter than 9 years (förgymnasial < 9 år)."
+  """
+  Pre-upper-secondary shorter than 9 years (förgymnasial < 9 år).
+  Label (sv): Förgymnasial kortare än 9 år
+  """
   PRE_UPPER_SECONDARY_SHORT
-  "Pre-upper-secondary, 9 years (förgymnasial 9 år)."
+  """
+  Pre-upper-secondary, 9 years (förgymnasial 9 år).
+  Label (sv): Förgymnasial 9 år
+  """
   PRE_UPPER_SECONDARY
-  "Upper secondary (gymnasial)."
+  """
+  Upper secondary (gymnasial).
+  Label (sv): Gymnasial
+  """
   UPPER_SECONDARY
-  "Post-secondary shorter than 3 years (eftergymnasial < 3 år)."
+  """
+  Post-secondary shorter than 3 years (eftergymnasial < 3 år).
+  Label (sv): Eftergymnasial kortare än 3 år
+  """
   POST_SECONDARY_SHORT
-  "Post-secondary 3 years or more (eftergymnasial >= 3 år)."
+  """
+  Post-secondary 3 years or more (eftergymnasial >= 3 år).
+  Label (sv): Eftergymnasial 3 år eller längre
+  """
   POST_SECONDARY_LONG
 }
 
 "Distance to the labour market (avstånd till arbetsmarknaden)."
 enum DistanceCategory {
-  "Job ready (grön)."
+  """
+  Job ready (grön).
+  Label (sv): Grön
+  """
   GREEN
-  "Work capacity uncertain (gul)."
+  """
+  Work capacity uncertain (gul).
+  Label (sv): Gul
+  """
   YELLOW
-  "Far from the labour market (röd)."
+  """
+  Far from the labour market (röd).
+  Label (sv): Röd
+  """
   RED
 }
 
 "School programme, for summer jobs (feriejobb)."
 enum SchoolProgramme {
-  "Year 9 (årskurs 9)."
+  """
+  Year 9 (årskurs 9).
+  Label (sv): Årskurs 9
+  """
   YEAR_9
-  "Language-introduction programme (SPRINT)."
+  """
+  Language-introduction programme (SPRINT).
+  Label (sv): SPRINT
+  """
   SPRINT
+  """
+  Another programme (annat).
+  Label (sv): Annat
+  """
   OTHER
 }
 
@@ -4930,10 +5832,13 @@ type ParticipantAttributes {
   validFrom: Date!
   "City district (stadsdel)."
   district: String
+  "Born in Sweden, Europe or outside Europe (födelseregion)."
   birthRegion: BirthRegion
   "Newly arrived (nyanländ): residence permit within 36 months."
   newlyArrived: Boolean
+  "Date of the residence permit (uppehållstillstånd), for the 36-month rule of newly arrived."
   residencePermitDate: Date
+  "Kind of residence permit (typ av uppehållstillstånd)."
   residencePermitKind: ResidencePermitKind
   "Has or had an introduction plan (etableringsplan)."
   introductionPlan: Boolean
@@ -4945,31 +5850,51 @@ type ParticipantAttributes {
   socialAssistance: Boolean
   "Disability reducing work capacity (funktionsnedsättning)."
   disability: Boolean
+  "Education level (utbildningsnivå)."
   educationLevel: EducationLevel
   "Swedish level (svenskanivå), e.g. SFI C or none."
   swedishLevel: String
+  "Distance to the labour market (avstånd till arbetsmarknaden)."
   distanceCategory: DistanceCategory
+  "School programme (skolprogram) for summer jobs: year 9 or SPRINT."
   schoolProgramme: SchoolProgramme
+  "Who recorded it (registrerad av)."
   recordedBy: String!
+  "When it was recorded (registrerad)."
   recordedAt: String!
 }
 
+"The input of participantAttributes (see the mutation)."
 input ParticipantAttributesInput {
   "Defaults to today."
   validFrom: Date
+  "City district (stadsdel)."
   district: String
+  "Born in Sweden, Europe or outside Europe (födelseregion)."
   birthRegion: BirthRegion
+  "Newly arrived (nyanländ): residence permit within 36 months."
   newlyArrived: Boolean
+  "Date of the residence permit (uppehållstillstånd), for the 36-month rule of newly arrived."
   residencePermitDate: Date
+  "Kind of residence permit (typ av uppehållstillstånd)."
   residencePermitKind: ResidencePermitKind
+  "Has or had an introduction plan (etableringsplan)."
   introductionPlan: Boolean
+  "Registered as unemployed at AF (inskriven på Arbetsförmedlingen)."
   registeredAtAf: Boolean
+  "Benefit days in the job and development guarantee (ersättningsdagar i jobb- och utvecklingsgarantin)."
   guaranteeDays: Int
+  "Receives social assistance (försörjningsstöd / ekonomiskt bistånd)."
   socialAssistance: Boolean
+  "Disability reducing work capacity (funktionsnedsättning)."
   disability: Boolean
+  "Education level (utbildningsnivå)."
   educationLevel: EducationLevel
+  "Swedish level (svenskanivå), e.g. SFI C or none."
   swedishLevel: String
+  "Distance to the labour market (avstånd till arbetsmarknaden)."
   distanceCategory: DistanceCategory
+  "School programme (skolprogram) for summer jobs: year 9 or SPRINT."
   schoolProgramme: SchoolProgramme
 }
 
@@ -4977,61 +5902,108 @@ input ParticipantAttributesInput {
 input ParticipantFilter {
   "Part of the name, or a personal identity number in any accepted form."
   search: String
+  "Only participants currently living in this district (stadsdel)."
   district: String
+  "Only participants with this case status."
   caseStatus: CaseStatus
+  "Only participants currently in this distance category."
   distanceCategory: DistanceCategory
+  "Only participants of this caseworker."
   caseworkerId: ID
 }
 
+"One of the participants (deltagare) in a page, with its cursor."
 type ParticipantEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Participant!
 }
 
+"A page of participants (deltagare) (Relay connection)."
 type ParticipantConnection {
+  "The items of this page, each with its cursor."
   edges: [ParticipantEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
 extend type Query {
   "One participant by id."
-  participant(id: ID!): Participant @auth(roles: [ADMIN, CASEWORKER])
+  participant(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Participant @auth(roles: [ADMIN, CASEWORKER])
   "An organisation's participants, by family name, given name and id."
-  participants(organisationId: ID!, filter: ParticipantFilter, first: Int = 50, after: String): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
+  participants(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Narrows the list; every condition given must hold."
+    filter: ParticipantFilter
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): ParticipantConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
+"The input of createParticipant (see the mutation)."
 input CreateParticipantInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
   "personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN; the check digit is verified."
   personalIdentityNumber: String!
+  "Given name (förnamn)."
   givenName: String!
+  "Family name (efternamn)."
   familyName: String!
+  "Gender (kön)."
   gender: Gender!
   "Optional; must agree with the personal identity number."
   birthDate: Date
+  "Telephone number (telefon)."
   phone: String
+  "E-mail address (e-post)."
   email: String
+  "The caseworker (handläggare), a staff user."
   caseworkerId: ID
   "The first set of attributes (valid from its validFrom, default today)."
   attributes: ParticipantAttributesInput
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of updateParticipant (see the mutation)."
 input UpdateParticipantInput {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Optimistic-locking version."
   version: Int!
+  "Given name (förnamn)."
   givenName: String
+  "Family name (efternamn)."
   familyName: String
+  "Telephone number (telefon)."
   phone: String
+  "E-mail address (e-post)."
   email: String
+  "New case status (ärendestatus)."
   caseStatus: CaseStatus
+  "The caseworker (handläggare), a staff user."
   caseworkerId: ID
   "true: leave the participant without a caseworker (fields left out are kept)."
   clearCaseworker: Boolean
 }
 
+"The input of recordParticipantAttributes (see the mutation)."
 input RecordParticipantAttributesInput {
+  "The participant (deltagare)."
   participantId: ID!
   "Values not given carry over from the set in force on validFrom."
   attributes: ParticipantAttributesInput!
@@ -5043,143 +6015,252 @@ type ImportRowError {
   line: Int!
   "The column, if one is to blame."
   field: String!
+  "What is wrong with the row (fel)."
   message: String!
 }
 
 "Result of a CSV import: nothing is imported while errors exist, unless skipInvalid."
 type ImportResult {
+  "Rows imported (importerade)."
   imported: Int!
+  "Rows skipped as invalid (överhoppade)."
   skipped: Int!
+  "The invalid rows, with line number and what was wrong (fel)."
   errors: [ImportRowError!]!
 }
 
 extend type Mutation {
   "Register a participant (registrera deltagare)."
-  createParticipant(input: CreateParticipantInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  createParticipant(
+    "The values of the mutation."
+    input: CreateParticipantInput!
+  ): Participant! @auth(roles: [ADMIN, CASEWORKER])
   "Update contact details, case status or caseworker (optimistic locking by version)."
-  updateParticipant(input: UpdateParticipantInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  updateParticipant(
+    "The values of the mutation."
+    input: UpdateParticipantInput!
+  ): Participant! @auth(roles: [ADMIN, CASEWORKER])
   "Record attributes from a date (registrera uppgifter); earlier sets stay as history."
-  recordParticipantAttributes(input: RecordParticipantAttributesInput!): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  recordParticipantAttributes(
+    "The values of the mutation."
+    input: RecordParticipantAttributesInput!
+  ): Participant! @auth(roles: [ADMIN, CASEWORKER])
   """
   Import participants from CSV (header: personal_identity_number, given_name, family_name,
   gender, and optionally district, birth_region, newly_arrived, registered_at_af,
   guarantee_days, social_assistance, education_level, distance_category). The whole file
   is validated first; with bad rows nothing is imported unless skipInvalid is true.
   """
-  importParticipants(organisationId: ID!, csv: String!, skipInvalid: Boolean = false): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
+  importParticipants(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "The CSV file's content: personal identity number, names, gender and attributes (see docs/API.md)."
+    csv: String!
+    "Import the valid rows and report the invalid ones; when false, any invalid row stops the whole import."
+    skipInvalid: Boolean = false
+  ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
   "Erase a person and everything recorded about them, in both stores (radering enligt GDPR)."
-  eraseParticipant(id: ID!): Boolean! @auth(roles: [ADMIN])
+  eraseParticipant(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Boolean! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/project.graphqls", Input: `"Who funds a project (finansiär)."
 enum Funder {
-  "European Social Fund (Europeiska socialfonden)."
+  """
+  European Social Fund (Europeiska socialfonden).
+  Label (sv): ESF
+  """
   ESF
-  "Asylum, Migration and Integration Fund (AMIF)."
+  """
+  Asylum, Migration and Integration Fund (AMIF).
+  Label (sv): AMIF
+  """
   AMIF
-  "County administrative board, §37 funds (Länsstyrelsen §37)."
+  """
+  County administrative board, §37 funds (Länsstyrelsen §37).
+  Label (sv): Länsstyrelsen §37
+  """
   LANSSTYRELSEN_37
-  "Coordination association (samordningsförbund)."
+  """
+  Coordination association (samordningsförbund).
+  Label (sv): Samordningsförbund
+  """
   SAMORDNINGSFORBUND
-  "The municipality itself (kommunen)."
+  """
+  The municipality itself (kommunen).
+  Label (sv): Kommunen
+  """
   MUNICIPALITY
+  """
+  Another funder (annan).
+  Label (sv): Annan
+  """
   OTHER
 }
 
 "A project (projekt) grouping measures, with a funder, period, target group and targets."
-type Project {
+type Project implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The organisation (kommun) it belongs to."
   organisation: Organisation!
+  "Project name (projektnamn), e.g. Kvinna hälsa arbete."
   name: String!
+  "Who funds it (finansiär)."
   funder: Funder!
+  "Start date (startdatum)."
   startDate: Date!
+  "End date (slutdatum)."
   endDate: Date
   "Target group (målgrupp) as described."
   targetGroup: String!
   "Raised whenever the target group changes: figures across versions are not comparable."
   targetGroupVersion: Int!
+  "Targets (mål) of the project, by period."
   targets: [Target!]!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
 "What a target counts (målvariabel)."
 enum TargetMetric {
-  "Enrolment decisions (beslut) by decision date."
+  """
+  Enrolment decisions (beslut) by decision date.
+  Label (sv): Beslut
+  """
   DECISIONS
-  "Enrolments started (påbörjade) by start date."
+  """
+  Enrolments started (påbörjade) by start date.
+  Label (sv): Påbörjade
+  """
   STARTS
-  "Distinct participants with an enrolment active in the period (deltagare)."
+  """
+  Distinct participants with an enrolment active in the period (deltagare).
+  Label (sv): Deltagare
+  """
   PARTICIPANTS
-  "Exits to unsubsidised work or studies (till arbete eller studier) by exit date."
+  """
+  Exits to unsubsidised work or studies (till arbete eller studier) by exit date.
+  Label (sv): Avslut till arbete eller studier
+  """
   EXITS_TO_WORK_OR_STUDIES
-  "Referrals received (anvisningar) by referral date."
+  """
+  Referrals received (anvisningar) by referral date.
+  Label (sv): Anvisningar
+  """
   REFERRALS
 }
 
 "A target (mål) for a period and scope, optionally split by gender."
-type Target {
+type Target implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Name of the target (mål)."
   name: String!
+  "What the target counts (mått)."
   metric: TargetMetric!
+  "First day of the period (periodens början)."
   periodStart: Date!
+  "Last day of the period (periodens slut)."
   periodEnd: Date!
   "Scope: a measure type, a project, a unit, or (all null) the whole organisation."
   measureType: MeasureType
+  "The project (projekt) the target belongs to, if any."
   project: Project
+  "The unit (enhet) the target concerns, if any."
   unit: Unit
+  "Target number (målvärde), all genders."
   total: Int!
+  "Target for women (mål för kvinnor), if split by gender."
   women: Int
+  "Target for men (mål för män), if split by gender."
   men: Int
   "Progress (utfall) from the period start up to asOf (default: the period end or today, whichever is first)."
-  progress(asOf: Date): TargetProgress!
+  progress(
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+  ): TargetProgress!
 }
 
 "Progress against a target (utfall mot mål)."
 type TargetProgress {
+  "The day progress was counted on."
   asOf: Date!
+  "Reached so far (utfall), all genders."
   total: Int!
+  "Reached so far by women (utfall kvinnor)."
   women: Int!
+  "Reached so far by men (utfall män)."
   men: Int!
   "total divided by the target's total."
   share: Float!
 }
 
+"One of the projects (projekt) in a page, with its cursor."
 type ProjectEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Project!
 }
 
+"A page of projects (projekt) (Relay connection)."
 type ProjectConnection {
+  "The items of this page, each with its cursor."
   edges: [ProjectEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"One of the targets (mål) in a page, with its cursor."
 type TargetEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Target!
 }
 
+"A page of targets (mål) (Relay connection)."
 type TargetConnection {
+  "The items of this page, each with its cursor."
   edges: [TargetEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"The input of createProject (see the mutation)."
 input CreateProjectInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Project name (projektnamn), e.g. Kvinna hälsa arbete."
   name: String!
+  "Who funds the project (finansiär)."
   funder: Funder!
+  "Start date (startdatum)."
   startDate: Date!
+  "End date (slutdatum)."
   endDate: Date
+  "Target group (målgrupp) as described."
   targetGroup: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of updateProject (see the mutation)."
 input UpdateProjectInput {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
+  "Project name (projektnamn), e.g. Kvinna hälsa arbete."
   name: String
+  "End date (slutdatum)."
   endDate: Date
   "Changing the target group raises targetGroupVersion."
   targetGroup: String
@@ -5187,22 +6268,37 @@ input UpdateProjectInput {
   clearEndDate: Boolean
 }
 
+"The input of createTarget (see the mutation)."
 input CreateTargetInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Name of the target (mål)."
   name: String!
+  "What the target counts (mått)."
   metric: TargetMetric!
+  "First day of the period (periodens början)."
   periodStart: Date!
+  "Last day of the period (periodens slut)."
   periodEnd: Date!
+  "Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job."
   measureTypeCode: String
+  "The project (projekt)."
   projectId: ID
+  "The unit (enhet)."
   unitId: ID
+  "Total (totalt), women and men and others together."
   total: Int!
+  "Women (kvinnor)."
   women: Int
+  "Men (män)."
   men: Int
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"Conditions that narrow the list of targets (mål); every condition given must hold."
 input TargetFilter {
+  "Only targets of this project."
   projectId: ID
   "Only targets whose period contains this date."
   activeOn: Date
@@ -5210,37 +6306,85 @@ input TargetFilter {
 
 extend type Query {
   "Projects, by start date then name."
-  projects(organisationId: ID!, first: Int = 50, after: String): ProjectConnection! @auth(roles: [ADMIN, CASEWORKER])
+  projects(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): ProjectConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One project by id."
-  project(id: ID!): Project @auth(roles: [ADMIN, CASEWORKER])
+  project(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Project @auth(roles: [ADMIN, CASEWORKER])
   "Targets, by period start."
-  targets(organisationId: ID!, filter: TargetFilter, first: Int = 50, after: String): TargetConnection! @auth(roles: [ADMIN, CASEWORKER])
+  targets(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Narrows the list; every condition given must hold."
+    filter: TargetFilter
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): TargetConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Create a project (projekt)."
-  createProject(input: CreateProjectInput!): Project! @auth(roles: [ADMIN, CASEWORKER])
+  createProject(
+    "The values of the mutation."
+    input: CreateProjectInput!
+  ): Project! @auth(roles: [ADMIN, CASEWORKER])
   "Update a project (optimistic locking)."
-  updateProject(input: UpdateProjectInput!): Project! @auth(roles: [ADMIN, CASEWORKER])
+  updateProject(
+    "The values of the mutation."
+    input: UpdateProjectInput!
+  ): Project! @auth(roles: [ADMIN, CASEWORKER])
   "Create a target (mål)."
-  createTarget(input: CreateTargetInput!): Target! @auth(roles: [ADMIN, CASEWORKER])
+  createTarget(
+    "The values of the mutation."
+    input: CreateTargetInput!
+  ): Target! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/recruitment.graphqls", Input: `"Kind of recruitment event."
 enum RecruitmentEventKind {
-  "Recruitment meeting (rekryteringsträff): AF invites, the unit interviews briefly."
+  """
+  Recruitment meeting (rekryteringsträff): AF invites, the unit interviews briefly.
+  Label (sv): Rekryteringsträff
+  """
   MEETING
-  "Recruitment fair (rekryteringsmässa): departments interview for the places they offer."
+  """
+  Recruitment fair (rekryteringsmässa): departments interview for the places they offer.
+  Label (sv): Rekryteringsmässa
+  """
   FAIR
 }
 
 "A recruitment meeting or fair."
-type RecruitmentEvent {
+type RecruitmentEvent implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The organisation (kommun) it belongs to."
   organisation: Organisation!
+  "Recruitment meeting (rekryteringsträff) or fair (rekryteringsmässa)."
   kind: RecruitmentEventKind!
+  "Name of the event, e.g. Rekryteringsmässa vård och omsorg."
   name: String!
+  "The day it was held (datum)."
   heldOn: Date!
+  "Where it is held (plats)."
   place: String!
   "The measure the places are in, e.g. extra_job."
   measureType: MeasureType
@@ -5248,22 +6392,31 @@ type RecruitmentEvent {
   places: [RecruitmentPlace!]!
   "Invited job seekers (inbjudna)."
   invitations: [RecruitmentInvitation!]!
+  "Interviews held at the event (intervjuer)."
   interviews: [Interview!]!
+  "Places, interviews, offers and acceptances of the event (sammanställning)."
   summary: RecruitmentSummary!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
 "Places one employer offers at an event, and how they went."
 type RecruitmentPlace {
+  "The department or employer offering places (arbetsgivare)."
   employer: Employer!
+  "Places the department offers at the event (platser)."
   places: Int!
+  "Interviews for these places (intervjuer)."
   interviews: Int!
+  "Offers made for these places (erbjudanden)."
   offers: Int!
   "Accepted offers (tillsatta platser)."
   filled: Int!
 }
 
+"An invitation (inbjudan) of a participant to a recruitment event."
 type RecruitmentInvitation {
+  "The participant invited (inbjuden deltagare)."
   participant: Participant!
   "Null until recorded."
   attended: Boolean
@@ -5271,82 +6424,131 @@ type RecruitmentInvitation {
 
 "Totals of an event: places filled and interviews per place."
 type RecruitmentSummary {
+  "Places offered (erbjudna platser)."
   placesOffered: Int!
+  "People invited (inbjudna)."
   invited: Int!
+  "Interviews held (intervjuer)."
   interviews: Int!
+  "Offers made (erbjudanden)."
   offers: Int!
+  "Offers accepted (tackat ja)."
   acceptances: Int!
+  "Places filled (tillsatta platser)."
   placesFilled: Int!
   "Interviews per place offered (intervjuer per plats); null with no places."
   interviewsPerPlace: Float
 }
 
 "An interview (intervju) of one candidate by one employer at an event, with the offer."
-type Interview {
+type Interview implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The recruitment event (rekryteringsträff, rekryteringsmässa)."
   event: RecruitmentEvent!
+  "The participant (deltagare)."
   participant: Participant!
+  "The department or employer interviewing (arbetsgivare)."
   employer: Employer!
+  "Notes from the interview (anteckningar)."
   notes: String!
   "An offer of employment was made (erbjudande)."
   offered: Boolean!
+  "The day an offer was made (erbjudandedatum)."
   offerDate: Date
   "Null until the candidate answers."
   accepted: Boolean
   "The enrolment the accepted offer led to."
   enrolment: Enrolment
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
+"One of the recruitment events (rekryteringsträffar och -mässor) in a page, with its cursor."
 type RecruitmentEventEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: RecruitmentEvent!
 }
 
+"A page of recruitment events (rekryteringsträffar och -mässor) (Relay connection)."
 type RecruitmentEventConnection {
+  "The items of this page, each with its cursor."
   edges: [RecruitmentEventEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"The input of recruitmentPlace (see the mutation)."
 input RecruitmentPlaceInput {
+  "The employer or workplace (arbetsgivare, arbetsplats)."
   employerId: ID!
+  "Places offered (platser)."
   places: Int!
 }
 
+"The input of createRecruitmentEvent (see the mutation)."
 input CreateRecruitmentEventInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Recruitment meeting (rekryteringsträff) or fair (rekryteringsmässa)."
   kind: RecruitmentEventKind!
+  "Name of the event, e.g. Rekryteringsmässa vård och omsorg."
   name: String!
+  "The day it was held (datum)."
   heldOn: Date!
+  "Where it is held (plats)."
   place: String
+  "Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job."
   measureTypeCode: String
+  "Places offered per department (platser)."
   places: [RecruitmentPlaceInput!]
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of inviteToRecruitmentEvent (see the mutation)."
 input InviteToRecruitmentEventInput {
+  "The recruitment event (rekryteringsträff or rekryteringsmässa)."
   eventId: ID!
+  "The participants (deltagare) to invite."
   participantIds: [ID!]!
 }
 
+"The input of recordInterview (see the mutation)."
 input RecordInterviewInput {
+  "The recruitment event (rekryteringsträff or rekryteringsmässa)."
   eventId: ID!
+  "The participant (deltagare)."
   participantId: ID!
+  "The employer or workplace (arbetsgivare, arbetsplats)."
   employerId: ID!
+  "Free-text notes (anteckningar); never personal identity numbers."
   notes: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of makeOffer (see the mutation)."
 input MakeOfferInput {
+  "The interview (intervju)."
   interviewId: ID!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
+  "The day an offer was made (erbjudandedatum)."
   offerDate: Date!
 }
 
+"The input of answerOffer (see the mutation)."
 input AnswerOfferInput {
+  "The interview (intervju)."
   interviewId: ID!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
+  "Whether the participant accepted (tackat ja)."
   accepted: Boolean!
   "For an acceptance: the enrolment it leads to (host workplace is the interviewing employer)."
   enrolment: OfferEnrolmentInput
@@ -5354,35 +6556,56 @@ input AnswerOfferInput {
 
 "The enrolment an accepted offer leads to; eligibility is checked as in createEnrolment."
 input OfferEnrolmentInput {
+  "Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job."
   measureTypeCode: String!
+  "Decision date (beslutsdatum), e.g. the Public Employment Service's (AF) decision; it counts toward targets."
   decisionDate: Date
+  "Start date (startdatum)."
   startDate: Date!
+  "Planned end date (planerat slutdatum)."
   plannedEndDate: Date
+  "Occupation (yrke) at the host workplace."
   occupation: String
+  "Employment rate in percent (sysselsättningsgrad), 1-100."
   employmentRate: Int
+  "Who pays the wage (lönebetalare)."
   wagePayer: WagePayer
+  "The unit (enhet)."
   unitId: ID
+  "The project (projekt)."
   projectId: ID
+  "Take the decision although the eligibility rule fails (överprövning), with a reason."
   eligibilityOverride: EligibilityOverrideInput
 }
 
 "A quota (kvot): a volume target spread over municipal departments by headcount."
-type Quota {
+type Quota implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "Name of the quota (kvot), e.g. extra jobs 2018."
   name: String!
+  "Placements to spread over departments (totalt antal platser)."
   total: Int!
+  "First day of the period (periodens början)."
   periodStart: Date!
+  "Last day of the period (periodens slut)."
   periodEnd: Date!
   "Counts enrolments in this measure only, when set."
   measureType: MeasureType
   "Each municipal department's share and delivery, by department name."
-  allocations(asOf: Date): [QuotaAllocation!]!
+  allocations(
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+  ): [QuotaAllocation!]!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
 "One department's quota and what it delivered (levererat mot kvot)."
 type QuotaAllocation {
+  "The employer or workplace (arbetsgivare)."
   employer: Employer!
+  "The department's employees (antal anställda) at the period start."
   headcount: Int!
   "Share of the total in proportion to headcount (largest remainder, sums to the total)."
   quota: Int!
@@ -5390,92 +6613,192 @@ type QuotaAllocation {
   delivered: Int!
 }
 
+"One of the quotas (kvoter) in a page, with its cursor."
 type QuotaEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Quota!
 }
 
+"A page of quotas (kvoter) (Relay connection)."
 type QuotaConnection {
+  "The items of this page, each with its cursor."
   edges: [QuotaEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"The input of createQuota (see the mutation)."
 input CreateQuotaInput {
+  "The organisation (kommun or samordningsförbund)."
   organisationId: ID!
+  "Name of the quota (kvot), e.g. extra jobs 2018."
   name: String!
+  "Total (totalt), women and men and others together."
   total: Int!
+  "First day of the period (periodens början)."
   periodStart: Date!
+  "Last day of the period (periodens slut)."
   periodEnd: Date!
+  "Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job."
   measureTypeCode: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
 extend type Query {
   "Recruitment meetings and fairs, newest first."
-  recruitmentEvents(organisationId: ID!, kind: RecruitmentEventKind, first: Int = 50, after: String): RecruitmentEventConnection! @auth(roles: [ADMIN, CASEWORKER])
+  recruitmentEvents(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Only events of this kind."
+    kind: RecruitmentEventKind
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): RecruitmentEventConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One recruitment event by id."
-  recruitmentEvent(id: ID!): RecruitmentEvent @auth(roles: [ADMIN, CASEWORKER])
+  recruitmentEvent(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): RecruitmentEvent @auth(roles: [ADMIN, CASEWORKER])
   "Quotas, by period start."
-  quotas(organisationId: ID!, first: Int = 50, after: String): QuotaConnection! @auth(roles: [ADMIN, CASEWORKER])
+  quotas(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): QuotaConnection! @auth(roles: [ADMIN, CASEWORKER])
   "One quota by id."
-  quota(id: ID!): Quota @auth(roles: [ADMIN, CASEWORKER])
+  quota(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Quota @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Create a recruitment meeting or fair with the places each department offers."
-  createRecruitmentEvent(input: CreateRecruitmentEventInput!): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
+  createRecruitmentEvent(
+    "The values of the mutation."
+    input: CreateRecruitmentEventInput!
+  ): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
   "Invite job seekers to an event (already invited people are left as they are)."
-  inviteToRecruitmentEvent(input: InviteToRecruitmentEventInput!): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
+  inviteToRecruitmentEvent(
+    "The values of the mutation."
+    input: InviteToRecruitmentEventInput!
+  ): RecruitmentEvent! @auth(roles: [ADMIN, CASEWORKER])
   "Record an interview of a candidate by a department."
-  recordInterview(input: RecordInterviewInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  recordInterview(
+    "The values of the mutation."
+    input: RecordInterviewInput!
+  ): Interview! @auth(roles: [ADMIN, CASEWORKER])
   "Record an offer of employment after an interview."
-  makeOffer(input: MakeOfferInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  makeOffer(
+    "The values of the mutation."
+    input: MakeOfferInput!
+  ): Interview! @auth(roles: [ADMIN, CASEWORKER])
   "Record the candidate's answer; an acceptance creates the enrolment in the same transaction."
-  answerOffer(input: AnswerOfferInput!): Interview! @auth(roles: [ADMIN, CASEWORKER])
+  answerOffer(
+    "The values of the mutation."
+    input: AnswerOfferInput!
+  ): Interview! @auth(roles: [ADMIN, CASEWORKER])
   "Create a quota (kvot)."
-  createQuota(input: CreateQuotaInput!): Quota! @auth(roles: [ADMIN, CASEWORKER])
+  createQuota(
+    "The values of the mutation."
+    input: CreateQuotaInput!
+  ): Quota! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/referral.graphqls", Input: `"Who referred the person (anvisande part)."
 enum ReferralSource {
-  "Social services / social assistance (socialtjänsten, ekonomiskt bistånd)."
+  """
+  Social services / social assistance (socialtjänsten, ekonomiskt bistånd).
+  Label (sv): Socialtjänsten
+  """
   SOCIAL_SERVICES
-  "The Public Employment Service (Arbetsförmedlingen)."
+  """
+  The Public Employment Service (Arbetsförmedlingen).
+  Label (sv): Arbetsförmedlingen
+  """
   AF
-  "The Social Insurance Agency (Försäkringskassan)."
+  """
+  The Social Insurance Agency (Försäkringskassan).
+  Label (sv): Försäkringskassan
+  """
   SOCIAL_INSURANCE
-  "The Region (regionen, e.g. psychiatry)."
+  """
+  The Region (regionen, e.g. psychiatry).
+  Label (sv): Regionen
+  """
   REGION
-  "Came on their own (egen anmälan)."
+  """
+  Came on their own (egen anmälan).
+  Label (sv): Egen anmälan
+  """
   SELF
-  "Other (annan)."
+  """
+  Other (annan).
+  Label (sv): Annan
+  """
   OTHER
 }
 
 "What the referral orders (uppdrag)."
 enum ReferralOrder {
-  "Work-capacity assessment (arbetsförmågebedömning)."
+  """
+  Work-capacity assessment (arbetsförmågebedömning).
+  Label (sv): Arbetsförmågebedömning
+  """
   WORK_CAPACITY_ASSESSMENT
-  "Work practice (praktik)."
+  """
+  Work practice (praktik).
+  Label (sv): Praktik
+  """
   WORK_PRACTICE
-  "Help into a job (stöd till arbete)."
+  """
+  Help into a job (stöd till arbete).
+  Label (sv): Hjälp till arbete
+  """
   JOB_HELP
-  "A labour-market employment (arbetsmarknadsanställning)."
+  """
+  A labour-market employment (arbetsmarknadsanställning).
+  Label (sv): Arbetsmarknadsanställning
+  """
   LABOUR_MARKET_EMPLOYMENT
-  "Mapping (kartläggning)."
+  """
+  Mapping (kartläggning).
+  Label (sv): Kartläggning
+  """
   MAPPING
 }
 
 "A referral (anvisning, remiss) of a participant to the labour-market unit."
-type Referral {
+type Referral implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The participant (deltagare)."
   participant: Participant!
+  "Who referred (remitterande part)."
   source: ReferralSource!
   "Referral date (anvisningsdatum)."
   referralDate: Date!
   "Referring officer (anvisande handläggare)."
   referringOfficer: String!
+  "What the referrer ordered (beställning)."
   ordered: [ReferralOrder!]!
   "How feedback is to be given (återrapportering), e.g. 'written report'."
   feedbackMethod: String!
@@ -5487,23 +6810,35 @@ type Referral {
   feedbackOverdue: Boolean!
   "Date of the tripartite meeting (trepartssamtal), once held."
   tripartiteMeetingDate: Date
+  "Notes (anteckningar)."
   notes: String!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
 }
 
+"One of the referrals (anvisningar) in a page, with its cursor."
 type ReferralEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: Referral!
 }
 
+"A page of referrals (anvisningar) (Relay connection)."
 type ReferralConnection {
+  "The items of this page, each with its cursor."
   edges: [ReferralEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
+  "The number of items in the whole list (all pages)."
   totalCount: Int!
 }
 
+"Conditions that narrow the list of referrals (anvisningar); every condition given must hold."
 input ReferralFilter {
+  "Only referrals from this source."
   source: ReferralSource
+  "Only referrals of this participant."
   participantId: ID
   "Referral date on or after."
   from: Date
@@ -5513,41 +6848,93 @@ input ReferralFilter {
   feedbackPending: Boolean
 }
 
+"The input of createReferral (see the mutation)."
 input CreateReferralInput {
+  "The participant (deltagare)."
   participantId: ID!
+  "Where it came from (källa)."
   source: ReferralSource!
+  "Referral date (anvisningsdatum)."
   referralDate: Date!
+  "Referring officer (anvisande handläggare)."
   referringOfficer: String
+  "What is ordered (beställning)."
   ordered: [ReferralOrder!]!
+  "How feedback is to be given (återrapportering), e.g. 'written report'."
   feedbackMethod: String
+  "When feedback to the referrer is due."
   feedbackDueDate: Date
+  "Notes (anteckningar)."
   notes: String
+  "A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing."
   idempotencyKey: String
 }
 
+"The input of updateReferral (see the mutation)."
 input UpdateReferralInput {
+  "The global id (Node.id); opaque."
   id: ID!
+  "The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT."
   version: Int!
+  "Date of the tripartite meeting (trepartssamtal), once held."
   tripartiteMeetingDate: Date
+  "When feedback to the referrer is due."
   feedbackDueDate: Date
+  "When feedback was sent; null while not sent."
   feedbackSentDate: Date
+  "Free-text notes (anteckningar); never personal identity numbers."
   notes: String
 }
 
 extend type Query {
   "One referral by id."
-  referral(id: ID!): Referral @auth(roles: [ADMIN, CASEWORKER])
+  referral(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Referral @auth(roles: [ADMIN, CASEWORKER])
   "Referrals, newest first."
-  referrals(organisationId: ID!, filter: ReferralFilter, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+  referrals(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "Narrows the list; every condition given must hold."
+    filter: ReferralFilter
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
   "Referrals whose feedback to the referrer is overdue on asOf (default today), oldest due first."
-  overdueReferralFeedback(organisationId: ID!, asOf: Date, first: Int = 50, after: String): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
+  overdueReferralFeedback(
+    "The organisation (kommun or samordningsförbund)."
+    organisationId: ID!
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): ReferralConnection! @auth(roles: [ADMIN, CASEWORKER])
 }
 
 extend type Mutation {
   "Register a referral (registrera anvisning)."
-  createReferral(input: CreateReferralInput!): Referral! @auth(roles: [ADMIN, CASEWORKER])
+  createReferral(
+    "The values of the mutation."
+    input: CreateReferralInput!
+  ): Referral! @auth(roles: [ADMIN, CASEWORKER])
   "Record the tripartite meeting, feedback sent, or change the due date (optimistic locking)."
-  updateReferral(input: UpdateReferralInput!): Referral! @auth(roles: [ADMIN, CASEWORKER])
+  updateReferral(
+    "The values of the mutation."
+    input: UpdateReferralInput!
+  ): Referral! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -5562,58 +6949,124 @@ scalar Month
 
 "Roles (roller). Every query and mutation names the roles that may call it."
 enum Role {
-  "Administrator: everything, every organisation."
+  """
+  Administrator: everything, every organisation.
+  Label (sv): Administratör
+  """
   ADMIN
-  "Caseworker (handläggare): personal data of their own organisation."
+  """
+  Caseworker (handläggare): personal data of their own organisation.
+  Label (sv): Handläggare
+  """
   CASEWORKER
-  "Evaluator (utvärderare): pseudonymised warehouse figures of the organisations granted."
+  """
+  Evaluator (utvärderare): pseudonymised warehouse figures of the organisations granted.
+  Label (sv): Utvärderare
+  """
   EVALUATOR
-  "Steering group (styrgrupp): aggregates of their own organisation, counts below 5 hidden."
+  """
+  Steering group (styrgrupp): aggregates of their own organisation, counts below 5 hidden.
+  Label (sv): Styrgrupp
+  """
   STEERING
-  "Regional body (samordningsförbund): aggregates across the member municipalities granted."
+  """
+  Regional body (samordningsförbund): aggregates across the member municipalities granted.
+  Label (sv): Samordningsförbund
+  """
   REGIONAL
 }
 
 "Only callers with one of the roles may resolve the field."
-directive @auth(roles: [Role!]!) on FIELD_DEFINITION
+directive @auth(
+  "The roles (roller) allowed to resolve the field."
+  roles: [Role!]!
+) on FIELD_DEFINITION
 
+"Reads. Each field names the roles that may call it (@auth)."
 type Query {
   "Organisations (kommuner and samordningsförbund), by name."
-  organisations(kind: OrganisationKind, first: Int = 50, after: String): OrganisationConnection! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  organisations(
+    "Only organisations of this kind."
+    kind: OrganisationKind
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+  ): OrganisationConnection! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "One organisation by id."
-  organisation(id: ID!): Organisation @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  organisation(
+    "The global id (Node.id); opaque."
+    id: ID!
+  ): Organisation @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "The audit log (granskningslogg), newest first."
-  auditLog(first: Int = 50, after: String, subject: String, entity: String, entityId: String): AuditConnection! @auth(roles: [ADMIN])
+  auditLog(
+    "Page forward: how many items (1-200; 50 when neither first nor last is given)."
+    first: Int
+    "Page forward: the items after this cursor (pageInfo.endCursor of the previous page)."
+    after: String
+    "Page backward: how many items (1-200)."
+    last: Int
+    "Page backward: the items before this cursor (pageInfo.startCursor of the next page)."
+    before: String
+    "Only accesses by this caller (subject)."
+    subject: String
+    "Only accesses to this kind of record, e.g. participant."
+    entity: String
+    "Only accesses to this record (its id, global or plain)."
+    entityId: String
+  ): AuditConnection! @auth(roles: [ADMIN])
 }
 
+"Writes. Each runs in one transaction, writes a change event for the warehouse and is audited."
 type Mutation {
   "Register a new organisation (tenant) with the default measure catalogue."
-  createOrganisation(input: CreateOrganisationInput!): Organisation! @auth(roles: [ADMIN])
+  createOrganisation(
+    "The values of the mutation."
+    input: CreateOrganisationInput!
+  ): Organisation! @auth(roles: [ADMIN])
 }
 
 "One audited access (loggpost)."
-type AuditEntry {
+type AuditEntry implements Node {
+  "The global id (Node.id); opaque."
   id: ID!
+  "When the access happened (tidpunkt), RFC 3339."
   at: String!
+  "The caller's subject (användar-id) from the token."
   subject: String!
+  "The caller's role (roll)."
   role: String!
+  "The caller's organisation (kommun)."
   organisationId: ID
   "read or write"
   action: String!
+  "The kind of record (post), e.g. participant."
   entity: String!
+  "The record id (post-id)."
   entityId: String
   "The GraphQL field or command."
   operation: String!
+  "The request id (X-Request-Id) of the call."
   requestId: String!
 }
 
+"One of the audit log entries (loggposter) in a page, with its cursor."
 type AuditEdge {
+  "The opaque position of this item; pass it as after or before."
   cursor: String!
+  "The item."
   node: AuditEntry!
 }
 
+"A page of audit log entries (loggposter) (Relay connection)."
 type AuditConnection {
+  "The items of this page, each with its cursor."
   edges: [AuditEdge!]!
+  "Where this page lies in the list (Relay page information)."
   pageInfo: PageInfo!
 }
 
@@ -5621,26 +7074,50 @@ type AuditConnection {
 Page information of a Relay cursor connection.
 """
 type PageInfo {
+  "Whether more items follow the last edge (paging forward with first/after, or when before was given)."
   hasNextPage: Boolean!
+  "Whether items precede the first edge (paging backward with last/before, or when after was given)."
+  hasPreviousPage: Boolean!
+  "The cursor of the first edge; pass it as before to page backward."
+  startCursor: String
+  "The cursor of the last edge; pass it as after to page forward."
   endCursor: String
 }
 `, BuiltIn: false},
 	{Name: "../schema/uncertainty.graphqls", Input: `"What one row of a figure's n is (räkneenhet); each definition has exactly one, and official indicators use their publisher's."
 enum CountingUnit {
-  "One exited enrolment (avslut): a person who leaves twice counts twice."
+  """
+  One exited enrolment (avslut): a person who leaves twice counts twice.
+  Label (sv): Avslut
+  """
   EXIT
-  "One WIOA period of participation (deltagandeperiod): a person's enrolments with less than 90 days without service between them are one period, whose exit counts once; two exits 121 days apart are two periods."
+  """
+  One WIOA period of participation (deltagandeperiod): a person's enrolments with less than 90 days without service between them are one period, whose exit counts once; two exits 121 days apart are two periods.
+  Label (sv): Deltagandeperiod
+  """
   PERIOD_OF_PARTICIPATION
-  "One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last."
+  """
+  One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last.
+  Label (sv): Deltagande
+  """
   PARTICIPATION
-  "One person (person) per cohort: the per-person variants, which are ours, not a publisher's."
+  """
+  One person (person) per cohort: the per-person variants, which are ours, not a publisher's.
+  Label (sv): Person
+  """
   PERSON
 }
 
 extend enum OutcomeDefinitionKind {
-  "Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  """
+  Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+  Label (sv): Anställd kvartal 2 efter avslut, per person (WIOA)
+  """
   WIOA_EMPLOYED_Q2_PER_PERSON
-  "Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  """
+  Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+  Label (sv): Anställd kvartal 4 efter avslut, per person (WIOA)
+  """
   WIOA_EMPLOYED_Q4_PER_PERSON
 }
 
@@ -6063,6 +7540,20 @@ func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enum":
+		return ec.fieldContext_EnumLabel_enum(ctx, field)
+	case "value":
+		return ec.fieldContext_EnumLabel_value(ctx, field)
+	case "label":
+		return ec.fieldContext_EnumLabel_label(ctx, field)
+	case "description":
+		return ec.fieldContext_EnumLabel_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnumLabel", field.Name)
+}
+
 func (ec *executionContext) childFields_ExitCohortOutcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "exitYear":
@@ -6093,6 +7584,16 @@ func (ec *executionContext) childFields_FigureDisplay(ctx context.Context, field
 		return ec.fieldContext_FigureDisplay_share(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FigureDisplay", field.Name)
+}
+
+func (ec *executionContext) childFields_FiguresChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisationId":
+		return ec.fieldContext_FiguresChange_organisationId(ctx, field)
+	case "at":
+		return ec.fieldContext_FiguresChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FiguresChange", field.Name)
 }
 
 func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6351,6 +7852,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}

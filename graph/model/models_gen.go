@@ -19,84 +19,130 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/referral"
 )
 
+// The input of actionPlanStep (see the mutation).
 type ActionPlanStepInput struct {
-	Description string  `json:"description"`
+	// Description (beskrivning).
+	Description string `json:"description"`
+	// The person responsible for the step (ansvarig).
 	Responsible *string `json:"responsible,omitempty"`
-	DueDate     *Date   `json:"dueDate,omitempty"`
-	DoneDate    *Date   `json:"doneDate,omitempty"`
+	// Due date (förfallodatum).
+	DueDate *Date `json:"dueDate,omitempty"`
+	// The day it was done (klart datum).
+	DoneDate *Date `json:"doneDate,omitempty"`
 }
 
+// The input of addEmployerContact (see the mutation).
 type AddEmployerContactInput struct {
-	EmployerID     string  `json:"employerId"`
-	Name           string  `json:"name"`
-	Role           *string `json:"role,omitempty"`
-	Phone          *string `json:"phone,omitempty"`
-	Email          *string `json:"email,omitempty"`
+	// The employer or workplace (arbetsgivare, arbetsplats).
+	EmployerID string `json:"employerId"`
+	// Name of the contact person (kontaktperson).
+	Name string `json:"name"`
+	// Role (roll).
+	Role *string `json:"role,omitempty"`
+	// Telephone number (telefon).
+	Phone *string `json:"phone,omitempty"`
+	// E-mail address (e-post).
+	Email *string `json:"email,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of addEmployerNote (see the mutation).
 type AddEmployerNoteInput struct {
-	EmployerID     string  `json:"employerId"`
-	Body           string  `json:"body"`
+	// The employer or workplace (arbetsgivare, arbetsplats).
+	EmployerID string `json:"employerId"`
+	// The note (anteckning).
+	Body string `json:"body"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of answerOffer (see the mutation).
 type AnswerOfferInput struct {
+	// The interview (intervju).
 	InterviewID string `json:"interviewId"`
-	Version     int    `json:"version"`
-	Accepted    bool   `json:"accepted"`
+	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// Whether the participant accepted (tackat ja).
+	Accepted bool `json:"accepted"`
 	// For an acceptance: the enrolment it leads to (host workplace is the interviewing employer).
 	Enrolment *OfferEnrolmentInput `json:"enrolment,omitempty"`
 }
 
+// A page of audit log entries (loggposter) (Relay connection).
 type AuditConnection struct {
-	Edges    []*AuditEdge `json:"edges"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The items of this page, each with its cursor.
+	Edges []*AuditEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One of the audit log entries (loggposter) in a page, with its cursor.
 type AuditEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   *AuditEntry `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *AuditEntry `json:"node"`
 }
 
 // One audited access (loggpost).
 type AuditEntry struct {
-	ID             string  `json:"id"`
-	At             string  `json:"at"`
-	Subject        string  `json:"subject"`
-	Role           string  `json:"role"`
+	// The global id (Node.id); opaque.
+	ID string `json:"id"`
+	// When the access happened (tidpunkt), RFC 3339.
+	At string `json:"at"`
+	// The caller's subject (användar-id) from the token.
+	Subject string `json:"subject"`
+	// The caller's role (roll).
+	Role string `json:"role"`
+	// The caller's organisation (kommun).
 	OrganisationID *string `json:"organisationId,omitempty"`
 	// read or write
-	Action   string  `json:"action"`
-	Entity   string  `json:"entity"`
+	Action string `json:"action"`
+	// The kind of record (post), e.g. participant.
+	Entity string `json:"entity"`
+	// The record id (post-id).
 	EntityID *string `json:"entityId,omitempty"`
 	// The GraphQL field or command.
 	Operation string `json:"operation"`
+	// The request id (X-Request-Id) of the call.
 	RequestID string `json:"requestId"`
 }
 
+func (AuditEntry) IsNode() {}
+
 // One value of one breakdown.
 type BreakdownValue struct {
+	// The characteristic (uppdelning), e.g. GENDER.
 	Breakdown Breakdown `json:"breakdown"`
 	// The group's value; empty when not recorded.
 	Value string `json:"value"`
 }
 
+// The input of changeEmploymentRate (see the mutation).
 type ChangeEmploymentRateInput struct {
+	// The enrolment (placering i insats).
 	EnrolmentID string `json:"enrolmentId"`
-	Version     int    `json:"version"`
-	ValidFrom   Date   `json:"validFrom"`
-	Rate        int    `json:"rate"`
+	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// The day the values hold from (giltig från).
+	ValidFrom Date `json:"validFrom"`
+	// Percent of full time, 1-100.
+	Rate int `json:"rate"`
 }
 
 // One figure: n in the cohort (group), how many were known, how many met the definition.
 type CohortFigure struct {
+	// The cohort (kohort) these figures are for.
 	Cohort string `json:"cohort"`
 	// Empty for the cohort total.
 	Group []*BreakdownValue `json:"group"`
-	N     int               `json:"n"`
-	Known int               `json:"known"`
-	Count int               `json:"count"`
+	// People in the cohort or group who count for the definition (n).
+	N int `json:"n"`
+	// Of them, people whose status is known (känd status).
+	Known int `json:"known"`
+	// Of the known, people who meet the definition (antal).
+	Count int `json:"count"`
 	// count / known; null when nothing is known.
 	Share *float64 `json:"share,omitempty"`
 	// The versioned definition, with its parameters.
@@ -123,221 +169,360 @@ type CohortInput struct {
 	Label string `json:"label"`
 	// Default: the caller's own organisation.
 	OrganisationIds []string `json:"organisationIds,omitempty"`
-	ExitFrom        Date     `json:"exitFrom"`
+	// First day of the exit period (avslut från och med).
+	ExitFrom Date `json:"exitFrom"`
 	// Exclusive.
 	ExitTo Date `json:"exitTo"`
 	// Default: every measure.
 	MeasureTypeCodes []string `json:"measureTypeCodes,omitempty"`
 }
 
+// The input of createEmployer (see the mutation).
 type CreateEmployerInput struct {
-	OrganisationID string       `json:"organisationId"`
-	Kind           EmployerKind `json:"kind"`
-	Name           string       `json:"name"`
-	OrgNumber      *string      `json:"orgNumber,omitempty"`
-	Headcount      *int         `json:"headcount,omitempty"`
-	Notes          *string      `json:"notes,omitempty"`
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Kind of employer or workplace (typ av arbetsgivare).
+	Kind EmployerKind `json:"kind"`
+	// Name (namn), e.g. Vård- och omsorgsförvaltningen.
+	Name string `json:"name"`
+	// Organisation number (organisationsnummer), if known.
+	OrgNumber *string `json:"orgNumber,omitempty"`
+	// Headcount (antal anställda); for municipal departments it spreads quotas.
+	Headcount *int `json:"headcount,omitempty"`
+	// Free-text notes (anteckningar) that stay with the employer.
+	Notes *string `json:"notes,omitempty"`
 	// A retried create with the same key returns the first result and writes nothing new.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of createEnrolment (see the mutation).
 type CreateEnrolmentInput struct {
+	// The participant (deltagare).
 	ParticipantID string `json:"participantId"`
 	// Code of a measure type in the participant's organisation, e.g. extra_job.
 	MeasureTypeCode string `json:"measureTypeCode"`
-	DecisionDate    *Date  `json:"decisionDate,omitempty"`
-	StartDate       Date   `json:"startDate"`
-	PlannedEndDate  *Date  `json:"plannedEndDate,omitempty"`
+	// Decision date (beslutsdatum).
+	DecisionDate *Date `json:"decisionDate,omitempty"`
+	// Start date (startdatum).
+	StartDate Date `json:"startDate"`
+	// Planned end (planerat slut).
+	PlannedEndDate *Date `json:"plannedEndDate,omitempty"`
 	// For historical records: an end date and exit reason may be given at once.
-	EndDate    *Date          `json:"endDate,omitempty"`
+	EndDate *Date `json:"endDate,omitempty"`
+	// Exit reason (avslutsorsak), when the enrolment is recorded after it ended.
 	ExitReason *OutcomeStatus `json:"exitReason,omitempty"`
 	// With an exit: social assistance at exit (försörjningsstöd vid avslut).
-	SocialAssistanceAtExit *bool      `json:"socialAssistanceAtExit,omitempty"`
-	UnitID                 *string    `json:"unitId,omitempty"`
-	HostEmployerID         *string    `json:"hostEmployerId,omitempty"`
-	ProjectID              *string    `json:"projectId,omitempty"`
-	Occupation             *string    `json:"occupation,omitempty"`
-	WagePayer              *WagePayer `json:"wagePayer,omitempty"`
+	SocialAssistanceAtExit *bool `json:"socialAssistanceAtExit,omitempty"`
+	// The unit (enhet).
+	UnitID *string `json:"unitId,omitempty"`
+	// The host workplace (arbetsplats) where the participant works.
+	HostEmployerID *string `json:"hostEmployerId,omitempty"`
+	// The project (projekt).
+	ProjectID *string `json:"projectId,omitempty"`
+	// Occupation (yrke / befattning).
+	Occupation *string `json:"occupation,omitempty"`
+	// Who pays the wage (lönefinansiering).
+	WagePayer *WagePayer `json:"wagePayer,omitempty"`
 	// Defaults to the measure's setting.
 	Subsidised *bool `json:"subsidised,omitempty"`
 	// Initial employment rate in percent (from the start date).
 	EmploymentRate *int `json:"employmentRate,omitempty"`
 	// Needed when the participant fails the measure's eligibility rule.
 	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
-	IdempotencyKey      *string                   `json:"idempotencyKey,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of createMeasureType (see the mutation).
 type CreateMeasureTypeInput struct {
+	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
 	// 2-64 lower-case letters, digits or underscores.
-	Code        string `json:"code"`
-	Name        string `json:"name"`
+	Code string `json:"code"`
+	// English name.
+	Name string `json:"name"`
+	// Swedish name (svenskt namn).
 	SwedishName string `json:"swedishName"`
 	// employment, practice, assessment, guidance, education, summer_job or other.
-	Category            string           `json:"category"`
-	Subsidised          bool             `json:"subsidised"`
-	MunicipalEmployment bool             `json:"municipalEmployment"`
-	EligibilityRule     *EligibilityRule `json:"eligibilityRule,omitempty"`
+	Category string `json:"category"`
+	// Whether the measure is subsidised (subventionerad).
+	Subsidised bool `json:"subsidised"`
+	// The municipality's own labour-market employment (kommunal arbetsmarknadsanställning).
+	MunicipalEmployment bool `json:"municipalEmployment"`
+	// Which eligibility rule (behörighetsregel) decisions are checked against.
+	EligibilityRule *EligibilityRule `json:"eligibilityRule,omitempty"`
 }
 
+// The input of createOrganisation (see the mutation).
 type CreateOrganisationInput struct {
 	// 2-63 lower-case letters, digits or hyphens.
-	Code string           `json:"code"`
-	Name string           `json:"name"`
+	Code string `json:"code"`
+	// Name (namn), e.g. Uppsala kommun.
+	Name string `json:"name"`
+	// Municipality (kommun) or regional body (samordningsförbund).
 	Kind OrganisationKind `json:"kind"`
 }
 
+// The input of createParticipant (see the mutation).
 type CreateParticipantInput struct {
+	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
 	// personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN; the check digit is verified.
 	PersonalIdentityNumber string `json:"personalIdentityNumber"`
-	GivenName              string `json:"givenName"`
-	FamilyName             string `json:"familyName"`
-	Gender                 Gender `json:"gender"`
+	// Given name (förnamn).
+	GivenName string `json:"givenName"`
+	// Family name (efternamn).
+	FamilyName string `json:"familyName"`
+	// Gender (kön).
+	Gender Gender `json:"gender"`
 	// Optional; must agree with the personal identity number.
-	BirthDate    *Date   `json:"birthDate,omitempty"`
-	Phone        *string `json:"phone,omitempty"`
-	Email        *string `json:"email,omitempty"`
+	BirthDate *Date `json:"birthDate,omitempty"`
+	// Telephone number (telefon).
+	Phone *string `json:"phone,omitempty"`
+	// E-mail address (e-post).
+	Email *string `json:"email,omitempty"`
+	// The caseworker (handläggare), a staff user.
 	CaseworkerID *string `json:"caseworkerId,omitempty"`
 	// The first set of attributes (valid from its validFrom, default today).
-	Attributes     *ParticipantAttributesInput `json:"attributes,omitempty"`
-	IdempotencyKey *string                     `json:"idempotencyKey,omitempty"`
+	Attributes *ParticipantAttributesInput `json:"attributes,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of createProject (see the mutation).
 type CreateProjectInput struct {
-	OrganisationID string  `json:"organisationId"`
-	Name           string  `json:"name"`
-	Funder         Funder  `json:"funder"`
-	StartDate      Date    `json:"startDate"`
-	EndDate        *Date   `json:"endDate,omitempty"`
-	TargetGroup    *string `json:"targetGroup,omitempty"`
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Project name (projektnamn), e.g. Kvinna hälsa arbete.
+	Name string `json:"name"`
+	// Who funds the project (finansiär).
+	Funder Funder `json:"funder"`
+	// Start date (startdatum).
+	StartDate Date `json:"startDate"`
+	// End date (slutdatum).
+	EndDate *Date `json:"endDate,omitempty"`
+	// Target group (målgrupp) as described.
+	TargetGroup *string `json:"targetGroup,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of createQuota (see the mutation).
 type CreateQuotaInput struct {
-	OrganisationID  string  `json:"organisationId"`
-	Name            string  `json:"name"`
-	Total           int     `json:"total"`
-	PeriodStart     Date    `json:"periodStart"`
-	PeriodEnd       Date    `json:"periodEnd"`
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Name of the quota (kvot), e.g. extra jobs 2018.
+	Name string `json:"name"`
+	// Total (totalt), women and men and others together.
+	Total int `json:"total"`
+	// First day of the period (periodens början).
+	PeriodStart Date `json:"periodStart"`
+	// Last day of the period (periodens slut).
+	PeriodEnd Date `json:"periodEnd"`
+	// Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job.
 	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
-	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
-}
-
-type CreateRecruitmentEventInput struct {
-	OrganisationID  string                   `json:"organisationId"`
-	Kind            RecruitmentEventKind     `json:"kind"`
-	Name            string                   `json:"name"`
-	HeldOn          Date                     `json:"heldOn"`
-	Place           *string                  `json:"place,omitempty"`
-	MeasureTypeCode *string                  `json:"measureTypeCode,omitempty"`
-	Places          []*RecruitmentPlaceInput `json:"places,omitempty"`
-	IdempotencyKey  *string                  `json:"idempotencyKey,omitempty"`
-}
-
-type CreateReferralInput struct {
-	ParticipantID    string          `json:"participantId"`
-	Source           ReferralSource  `json:"source"`
-	ReferralDate     Date            `json:"referralDate"`
-	ReferringOfficer *string         `json:"referringOfficer,omitempty"`
-	Ordered          []ReferralOrder `json:"ordered"`
-	FeedbackMethod   *string         `json:"feedbackMethod,omitempty"`
-	FeedbackDueDate  *Date           `json:"feedbackDueDate,omitempty"`
-	Notes            *string         `json:"notes,omitempty"`
-	IdempotencyKey   *string         `json:"idempotencyKey,omitempty"`
-}
-
-type CreateStaffUserInput struct {
-	OrganisationID string  `json:"organisationId"`
-	UnitID         *string `json:"unitId,omitempty"`
-	Name           string  `json:"name"`
-	Email          *string `json:"email,omitempty"`
-	Title          *string `json:"title,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type CreateTargetInput struct {
-	OrganisationID  string       `json:"organisationId"`
-	Name            string       `json:"name"`
-	Metric          TargetMetric `json:"metric"`
-	PeriodStart     Date         `json:"periodStart"`
-	PeriodEnd       Date         `json:"periodEnd"`
-	MeasureTypeCode *string      `json:"measureTypeCode,omitempty"`
-	ProjectID       *string      `json:"projectId,omitempty"`
-	UnitID          *string      `json:"unitId,omitempty"`
-	Total           int          `json:"total"`
-	Women           *int         `json:"women,omitempty"`
-	Men             *int         `json:"men,omitempty"`
-	IdempotencyKey  *string      `json:"idempotencyKey,omitempty"`
+// The input of createRecruitmentEvent (see the mutation).
+type CreateRecruitmentEventInput struct {
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Recruitment meeting (rekryteringsträff) or fair (rekryteringsmässa).
+	Kind RecruitmentEventKind `json:"kind"`
+	// Name of the event, e.g. Rekryteringsmässa vård och omsorg.
+	Name string `json:"name"`
+	// The day it was held (datum).
+	HeldOn Date `json:"heldOn"`
+	// Where it is held (plats).
+	Place *string `json:"place,omitempty"`
+	// Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job.
+	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
+	// Places offered per department (platser).
+	Places []*RecruitmentPlaceInput `json:"places,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of createReferral (see the mutation).
+type CreateReferralInput struct {
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// Where it came from (källa).
+	Source ReferralSource `json:"source"`
+	// Referral date (anvisningsdatum).
+	ReferralDate Date `json:"referralDate"`
+	// Referring officer (anvisande handläggare).
+	ReferringOfficer *string `json:"referringOfficer,omitempty"`
+	// What is ordered (beställning).
+	Ordered []ReferralOrder `json:"ordered"`
+	// How feedback is to be given (återrapportering), e.g. 'written report'.
+	FeedbackMethod *string `json:"feedbackMethod,omitempty"`
+	// When feedback to the referrer is due.
+	FeedbackDueDate *Date `json:"feedbackDueDate,omitempty"`
+	// Notes (anteckningar).
+	Notes *string `json:"notes,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The input of createStaffUser (see the mutation).
+type CreateStaffUserInput struct {
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// The unit (enhet).
+	UnitID *string `json:"unitId,omitempty"`
+	// Name (namn) of the staff member.
+	Name string `json:"name"`
+	// E-mail address (e-post).
+	Email *string `json:"email,omitempty"`
+	// Title (befattning), e.g. arbetsmarknadssekreterare.
+	Title *string `json:"title,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The input of createTarget (see the mutation).
+type CreateTargetInput struct {
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Name of the target (mål).
+	Name string `json:"name"`
+	// What the target counts (mått).
+	Metric TargetMetric `json:"metric"`
+	// First day of the period (periodens början).
+	PeriodStart Date `json:"periodStart"`
+	// Last day of the period (periodens slut).
+	PeriodEnd Date `json:"periodEnd"`
+	// Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job.
+	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
+	// The project (projekt).
+	ProjectID *string `json:"projectId,omitempty"`
+	// The unit (enhet).
+	UnitID *string `json:"unitId,omitempty"`
+	// Total (totalt), women and men and others together.
+	Total int `json:"total"`
+	// Women (kvinnor).
+	Women *int `json:"women,omitempty"`
+	// Men (män).
+	Men *int `json:"men,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The input of createUnit (see the mutation).
 type CreateUnitInput struct {
-	OrganisationID string  `json:"organisationId"`
-	Name           string  `json:"name"`
+	// The organisation (kommun or samordningsförbund).
+	OrganisationID string `json:"organisationId"`
+	// Name of the unit (enhetens namn), e.g. Stöd till arbete.
+	Name string `json:"name"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // An override of a failed eligibility rule (undantag), with its reason.
 type EligibilityOverrideInput struct {
+	// The reason (motivering), shown in the audit trail.
 	Reason string `json:"reason"`
 }
 
+// A page of employers (arbetsgivare) (Relay connection).
 type EmployerConnection struct {
-	Edges      []*EmployerEdge `json:"edges"`
-	PageInfo   *PageInfo       `json:"pageInfo"`
-	TotalCount int             `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*EmployerEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the employers (arbetsgivare) in a page, with its cursor.
 type EmployerEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *employer.Employer `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *employer.Employer `json:"node"`
 }
 
+// Conditions that narrow the list of employers (arbetsgivare); every condition given must hold.
 type EmployerFilter struct {
+	// Only employers of this kind.
 	Kind *EmployerKind `json:"kind,omitempty"`
 	// Matches part of the name, case-insensitively.
 	Search *string `json:"search,omitempty"`
 }
 
+// A page of enrolments (placeringar) (Relay connection).
 type EnrolmentConnection struct {
-	Edges      []*EnrolmentEdge `json:"edges"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*EnrolmentEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the enrolments (placeringar) in a page, with its cursor.
 type EnrolmentEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *enrolment.Enrolment `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *enrolment.Enrolment `json:"node"`
 }
 
+// Conditions that narrow the list of enrolments (placeringar); every condition given must hold.
 type EnrolmentFilter struct {
+	// Only enrolments in this measure, by code.
 	MeasureTypeCode *string `json:"measureTypeCode,omitempty"`
 	// true: only ongoing; false: only ended.
-	Ongoing        *bool   `json:"ongoing,omitempty"`
-	ProjectID      *string `json:"projectId,omitempty"`
+	Ongoing *bool `json:"ongoing,omitempty"`
+	// Only enrolments of this project.
+	ProjectID *string `json:"projectId,omitempty"`
+	// Only enrolments at this host workplace.
 	HostEmployerID *string `json:"hostEmployerId,omitempty"`
-	UnitID         *string `json:"unitId,omitempty"`
+	// Only enrolments of this unit.
+	UnitID *string `json:"unitId,omitempty"`
 	// Start date on or after.
 	StartFrom *Date `json:"startFrom,omitempty"`
 	// Start date on or before.
 	StartTo *Date `json:"startTo,omitempty"`
 }
 
+// The Swedish display label of one enum value (etikett).
+type EnumLabel struct {
+	// The enum type, e.g. Gender.
+	Enum string `json:"enum"`
+	// The value as the API sends it, e.g. WOMAN.
+	Value string `json:"value"`
+	// The Swedish label to show, e.g. Kvinna.
+	Label string `json:"label"`
+	// The English description of the value.
+	Description string `json:"description"`
+}
+
 // Outcome of an exit cohort (avslutskohort), served from the warehouse.
 type ExitCohortOutcome struct {
+	// The exit year (avslutsår) of the cohort.
 	ExitYear int `json:"exitYear"`
 	// The month the figures were computed for.
 	AsOfMonth Month `json:"asOfMonth"`
 	// The version of the definitions used (definitionsversion).
-	DefinitionVersion string              `json:"definitionVersion"`
-	Total             *OutcomeBreakdown   `json:"total"`
-	ByGender          []*OutcomeBreakdown `json:"byGender"`
+	DefinitionVersion string `json:"definitionVersion"`
+	// Figures for the whole cohort (totalt).
+	Total *OutcomeBreakdown `json:"total"`
+	// The same figures for women and for men (könsuppdelat).
+	ByGender []*OutcomeBreakdown `json:"byGender"`
 }
 
+// The input of exitEnrolment (see the mutation).
 type ExitEnrolmentInput struct {
-	EnrolmentID string        `json:"enrolmentId"`
-	EndDate     Date          `json:"endDate"`
-	ExitReason  OutcomeStatus `json:"exitReason"`
+	// The enrolment (placering i insats).
+	EnrolmentID string `json:"enrolmentId"`
+	// End date (slutdatum).
+	EndDate Date `json:"endDate"`
+	// Exit reason / destination (avslutsorsak), the status right after the measure.
+	ExitReason OutcomeStatus `json:"exitReason"`
 	// Social assistance at exit (försörjningsstöd vid avslut), when known.
 	SocialAssistanceAtExit *bool `json:"socialAssistanceAtExit,omitempty"`
 	// When given, must equal the enrolment's current version.
@@ -346,19 +531,34 @@ type ExitEnrolmentInput struct {
 
 // A figure's counts as text, with counts of 1–4 shown as "< 5" for aggregate-only readers.
 type FigureDisplay struct {
-	N               string `json:"n"`
-	Known           string `json:"known"`
-	Unknown         string `json:"unknown"`
+	// People in the cohort (n), as shown.
+	N string `json:"n"`
+	// Known statuses (kända), as shown.
+	Known string `json:"known"`
+	// Unknown statuses (okända), as shown.
+	Unknown string `json:"unknown"`
+	// In work or studies (i arbete eller studier), as shown.
 	InWorkOrStudies string `json:"inWorkOrStudies"`
 	// Share in per cent with one decimal, or "–".
 	Share string `json:"share"`
 }
 
+// New figures are readable (nya nyckeltal): the loader wrote an organisation's changes to the warehouse.
+type FiguresChange struct {
+	// The organisation (kommun) whose figures changed.
+	OrganisationID string `json:"organisationId"`
+	// When this API received the loader's notice (RFC 3339, UTC).
+	At string `json:"at"`
+}
+
 // Result of a CSV import: nothing is imported while errors exist, unless skipInvalid.
 type ImportResult struct {
-	Imported int               `json:"imported"`
-	Skipped  int               `json:"skipped"`
-	Errors   []*ImportRowError `json:"errors"`
+	// Rows imported (importerade).
+	Imported int `json:"imported"`
+	// Rows skipped as invalid (överhoppade).
+	Skipped int `json:"skipped"`
+	// The invalid rows, with line number and what was wrong (fel).
+	Errors []*ImportRowError `json:"errors"`
 }
 
 // One rejected row of an import (rad som inte kunde läsas in).
@@ -366,19 +566,27 @@ type ImportRowError struct {
 	// 1-based line number in the file (the header is line 1).
 	Line int `json:"line"`
 	// The column, if one is to blame.
-	Field   string `json:"field"`
+	Field string `json:"field"`
+	// What is wrong with the row (fel).
 	Message string `json:"message"`
 }
 
+// The input of inviteToRecruitmentEvent (see the mutation).
 type InviteToRecruitmentEventInput struct {
-	EventID        string   `json:"eventId"`
+	// The recruitment event (rekryteringsträff or rekryteringsmässa).
+	EventID string `json:"eventId"`
+	// The participants (deltagare) to invite.
 	ParticipantIds []string `json:"participantIds"`
 }
 
+// The input of makeOffer (see the mutation).
 type MakeOfferInput struct {
+	// The interview (intervju).
 	InterviewID string `json:"interviewId"`
-	Version     int    `json:"version"`
-	OfferDate   Date   `json:"offerDate"`
+	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// The day an offer was made (erbjudandedatum).
+	OfferDate Date `json:"offerDate"`
 }
 
 // Missing-data bounds (bortfallsgränser): what the unknowns could do to a share, over all n.
@@ -389,20 +597,31 @@ type MissingDataBounds struct {
 	IfAllMet float64 `json:"ifAllMet"`
 }
 
+// Writes. Each runs in one transaction, writes a change event for the warehouse and is audited.
 type Mutation struct {
 }
 
 // The enrolment an accepted offer leads to; eligibility is checked as in createEnrolment.
 type OfferEnrolmentInput struct {
-	MeasureTypeCode     string                    `json:"measureTypeCode"`
-	DecisionDate        *Date                     `json:"decisionDate,omitempty"`
-	StartDate           Date                      `json:"startDate"`
-	PlannedEndDate      *Date                     `json:"plannedEndDate,omitempty"`
-	Occupation          *string                   `json:"occupation,omitempty"`
-	EmploymentRate      *int                      `json:"employmentRate,omitempty"`
-	WagePayer           *WagePayer                `json:"wagePayer,omitempty"`
-	UnitID              *string                   `json:"unitId,omitempty"`
-	ProjectID           *string                   `json:"projectId,omitempty"`
+	// Code of a measure in the organisation's catalogue (insatskatalog), e.g. extra_job.
+	MeasureTypeCode string `json:"measureTypeCode"`
+	// Decision date (beslutsdatum), e.g. the Public Employment Service's (AF) decision; it counts toward targets.
+	DecisionDate *Date `json:"decisionDate,omitempty"`
+	// Start date (startdatum).
+	StartDate Date `json:"startDate"`
+	// Planned end date (planerat slutdatum).
+	PlannedEndDate *Date `json:"plannedEndDate,omitempty"`
+	// Occupation (yrke) at the host workplace.
+	Occupation *string `json:"occupation,omitempty"`
+	// Employment rate in percent (sysselsättningsgrad), 1-100.
+	EmploymentRate *int `json:"employmentRate,omitempty"`
+	// Who pays the wage (lönebetalare).
+	WagePayer *WagePayer `json:"wagePayer,omitempty"`
+	// The unit (enhet).
+	UnitID *string `json:"unitId,omitempty"`
+	// The project (projekt).
+	ProjectID *string `json:"projectId,omitempty"`
+	// Take the decision although the eligibility rule fails (överprövning), with a reason.
 	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
 }
 
@@ -414,15 +633,22 @@ type OfficialShare struct {
 	Denominator string `json:"denominator"`
 }
 
+// A page of organisations (kommuner) (Relay connection).
 type OrganisationConnection struct {
-	Edges      []*OrganisationEdge `json:"edges"`
-	PageInfo   *PageInfo           `json:"pageInfo"`
-	TotalCount int                 `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*OrganisationEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the organisations (kommuner) in a page, with its cursor.
 type OrganisationEdge struct {
-	Cursor string                     `json:"cursor"`
-	Node   *organisation.Organisation `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *organisation.Organisation `json:"node"`
 }
 
 // Outcome figures for one group of an exit cohort.
@@ -439,6 +665,7 @@ type OutcomeBreakdown struct {
 
 // The definition and its parameters.
 type OutcomeDefinitionInput struct {
+	// Which definition (utfallsdefinition).
 	Kind OutcomeDefinitionKind `json:"kind"`
 	// Required for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT (0-36 months after the exit month; n counts only exits whose month +k has begun); refused for other kinds.
 	MonthsAfterExit *int `json:"monthsAfterExit,omitempty"`
@@ -477,152 +704,248 @@ type OutcomeFigure struct {
 	Bounds *MissingDataBounds `json:"bounds,omitempty"`
 }
 
+// A page of overdue follow-ups (försenade uppföljningar) (Relay connection).
 type OverdueFollowUpConnection struct {
-	Edges      []*OverdueFollowUpEdge `json:"edges"`
-	PageInfo   *PageInfo              `json:"pageInfo"`
-	TotalCount int                    `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*OverdueFollowUpEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the overdue follow-ups (försenade uppföljningar) in a page, with its cursor.
 type OverdueFollowUpEdge struct {
-	Cursor string              `json:"cursor"`
-	Node   *actionplan.Overdue `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *actionplan.Overdue `json:"node"`
 }
 
 // Page information of a Relay cursor connection.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// Whether more items follow the last edge (paging forward with first/after, or when before was given).
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items precede the first edge (paging backward with last/before, or when after was given).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first edge; pass it as before to page backward.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last edge; pass it as after to page forward.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The input of participantAttributes (see the mutation).
 type ParticipantAttributesInput struct {
 	// Defaults to today.
-	ValidFrom           *Date                `json:"validFrom,omitempty"`
-	District            *string              `json:"district,omitempty"`
-	BirthRegion         *BirthRegion         `json:"birthRegion,omitempty"`
-	NewlyArrived        *bool                `json:"newlyArrived,omitempty"`
-	ResidencePermitDate *Date                `json:"residencePermitDate,omitempty"`
+	ValidFrom *Date `json:"validFrom,omitempty"`
+	// City district (stadsdel).
+	District *string `json:"district,omitempty"`
+	// Born in Sweden, Europe or outside Europe (födelseregion).
+	BirthRegion *BirthRegion `json:"birthRegion,omitempty"`
+	// Newly arrived (nyanländ): residence permit within 36 months.
+	NewlyArrived *bool `json:"newlyArrived,omitempty"`
+	// Date of the residence permit (uppehållstillstånd), for the 36-month rule of newly arrived.
+	ResidencePermitDate *Date `json:"residencePermitDate,omitempty"`
+	// Kind of residence permit (typ av uppehållstillstånd).
 	ResidencePermitKind *ResidencePermitKind `json:"residencePermitKind,omitempty"`
-	IntroductionPlan    *bool                `json:"introductionPlan,omitempty"`
-	RegisteredAtAf      *bool                `json:"registeredAtAf,omitempty"`
-	GuaranteeDays       *int                 `json:"guaranteeDays,omitempty"`
-	SocialAssistance    *bool                `json:"socialAssistance,omitempty"`
-	Disability          *bool                `json:"disability,omitempty"`
-	EducationLevel      *EducationLevel      `json:"educationLevel,omitempty"`
-	SwedishLevel        *string              `json:"swedishLevel,omitempty"`
-	DistanceCategory    *DistanceCategory    `json:"distanceCategory,omitempty"`
-	SchoolProgramme     *SchoolProgramme     `json:"schoolProgramme,omitempty"`
+	// Has or had an introduction plan (etableringsplan).
+	IntroductionPlan *bool `json:"introductionPlan,omitempty"`
+	// Registered as unemployed at AF (inskriven på Arbetsförmedlingen).
+	RegisteredAtAf *bool `json:"registeredAtAf,omitempty"`
+	// Benefit days in the job and development guarantee (ersättningsdagar i jobb- och utvecklingsgarantin).
+	GuaranteeDays *int `json:"guaranteeDays,omitempty"`
+	// Receives social assistance (försörjningsstöd / ekonomiskt bistånd).
+	SocialAssistance *bool `json:"socialAssistance,omitempty"`
+	// Disability reducing work capacity (funktionsnedsättning).
+	Disability *bool `json:"disability,omitempty"`
+	// Education level (utbildningsnivå).
+	EducationLevel *EducationLevel `json:"educationLevel,omitempty"`
+	// Swedish level (svenskanivå), e.g. SFI C or none.
+	SwedishLevel *string `json:"swedishLevel,omitempty"`
+	// Distance to the labour market (avstånd till arbetsmarknaden).
+	DistanceCategory *DistanceCategory `json:"distanceCategory,omitempty"`
+	// School programme (skolprogram) for summer jobs: year 9 or SPRINT.
+	SchoolProgramme *SchoolProgramme `json:"schoolProgramme,omitempty"`
 }
 
+// A page of participants (deltagare) (Relay connection).
 type ParticipantConnection struct {
-	Edges      []*ParticipantEdge `json:"edges"`
-	PageInfo   *PageInfo          `json:"pageInfo"`
-	TotalCount int                `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*ParticipantEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the participants (deltagare) in a page, with its cursor.
 type ParticipantEdge struct {
-	Cursor string                   `json:"cursor"`
-	Node   *participant.Participant `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *participant.Participant `json:"node"`
 }
 
 // Caseworker search (sök deltagare); every given criterion must match.
 type ParticipantFilter struct {
 	// Part of the name, or a personal identity number in any accepted form.
-	Search           *string           `json:"search,omitempty"`
-	District         *string           `json:"district,omitempty"`
-	CaseStatus       *CaseStatus       `json:"caseStatus,omitempty"`
+	Search *string `json:"search,omitempty"`
+	// Only participants currently living in this district (stadsdel).
+	District *string `json:"district,omitempty"`
+	// Only participants with this case status.
+	CaseStatus *CaseStatus `json:"caseStatus,omitempty"`
+	// Only participants currently in this distance category.
 	DistanceCategory *DistanceCategory `json:"distanceCategory,omitempty"`
-	CaseworkerID     *string           `json:"caseworkerId,omitempty"`
+	// Only participants of this caseworker.
+	CaseworkerID *string `json:"caseworkerId,omitempty"`
 }
 
+// A page of projects (projekt) (Relay connection).
 type ProjectConnection struct {
-	Edges      []*ProjectEdge `json:"edges"`
-	PageInfo   *PageInfo      `json:"pageInfo"`
-	TotalCount int            `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*ProjectEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the projects (projekt) in a page, with its cursor.
 type ProjectEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *project.Project `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *project.Project `json:"node"`
 }
 
+// Reads. Each field names the roles that may call it (@auth).
 type Query struct {
 }
 
+// A page of quotas (kvoter) (Relay connection).
 type QuotaConnection struct {
-	Edges      []*QuotaEdge `json:"edges"`
-	PageInfo   *PageInfo    `json:"pageInfo"`
-	TotalCount int          `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*QuotaEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the quotas (kvoter) in a page, with its cursor.
 type QuotaEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *quota.Quota `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *quota.Quota `json:"node"`
 }
 
+// The input of recordFollowUp (see the mutation).
 type RecordFollowUpInput struct {
-	ParticipantID string   `json:"participantId"`
-	EnrolmentID   *string  `json:"enrolmentId,omitempty"`
-	HeldOn        Date     `json:"heldOn"`
-	Attendees     []string `json:"attendees,omitempty"`
-	Notes         *string  `json:"notes,omitempty"`
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// The enrolment (placering i insats).
+	EnrolmentID *string `json:"enrolmentId,omitempty"`
+	// The day it was held (datum).
+	HeldOn Date `json:"heldOn"`
+	// Who took part (deltagare på mötet), e.g. coach, deltagare, handledare.
+	Attendees []string `json:"attendees,omitempty"`
+	// Free-text notes (anteckningar); never personal identity numbers.
+	Notes *string `json:"notes,omitempty"`
 	// Defaults to the cadence: one month after, or three once the enrolment is three months old.
-	NextDueDate    *Date   `json:"nextDueDate,omitempty"`
+	NextDueDate *Date `json:"nextDueDate,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of recordInterview (see the mutation).
 type RecordInterviewInput struct {
-	EventID        string  `json:"eventId"`
-	ParticipantID  string  `json:"participantId"`
-	EmployerID     string  `json:"employerId"`
-	Notes          *string `json:"notes,omitempty"`
+	// The recruitment event (rekryteringsträff or rekryteringsmässa).
+	EventID string `json:"eventId"`
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// The employer or workplace (arbetsgivare, arbetsplats).
+	EmployerID string `json:"employerId"`
+	// Free-text notes (anteckningar); never personal identity numbers.
+	Notes *string `json:"notes,omitempty"`
+	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of recordObservation (see the mutation).
 type RecordObservationInput struct {
-	ParticipantID    string            `json:"participantId"`
-	Month            Month             `json:"month"`
-	Status           OutcomeStatus     `json:"status"`
-	SocialAssistance *bool             `json:"socialAssistance,omitempty"`
-	EmploymentRate   *float64          `json:"employmentRate,omitempty"`
-	Source           ObservationSource `json:"source"`
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// The calendar month observed (månad), not in the future.
+	Month Month `json:"month"`
+	// Labour-market status (status).
+	Status OutcomeStatus `json:"status"`
+	// Whether social assistance (försörjningsstöd) was paid that month; null when not known.
+	SocialAssistance *bool `json:"socialAssistance,omitempty"`
+	// Employment rate in per cent (sysselsättningsgrad), when employed.
+	EmploymentRate *float64 `json:"employmentRate,omitempty"`
+	// Where it came from (källa).
+	Source ObservationSource `json:"source"`
 }
 
+// The input of recordParticipantAttributes (see the mutation).
 type RecordParticipantAttributesInput struct {
+	// The participant (deltagare).
 	ParticipantID string `json:"participantId"`
 	// Values not given carry over from the set in force on validFrom.
 	Attributes *ParticipantAttributesInput `json:"attributes"`
 }
 
+// A page of recruitment events (rekryteringsträffar och -mässor) (Relay connection).
 type RecruitmentEventConnection struct {
-	Edges      []*RecruitmentEventEdge `json:"edges"`
-	PageInfo   *PageInfo               `json:"pageInfo"`
-	TotalCount int                     `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*RecruitmentEventEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the recruitment events (rekryteringsträffar och -mässor) in a page, with its cursor.
 type RecruitmentEventEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *recruitment.Event `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *recruitment.Event `json:"node"`
 }
 
+// The input of recruitmentPlace (see the mutation).
 type RecruitmentPlaceInput struct {
+	// The employer or workplace (arbetsgivare, arbetsplats).
 	EmployerID string `json:"employerId"`
-	Places     int    `json:"places"`
+	// Places offered (platser).
+	Places int `json:"places"`
 }
 
+// A page of referrals (anvisningar) (Relay connection).
 type ReferralConnection struct {
-	Edges      []*ReferralEdge `json:"edges"`
-	PageInfo   *PageInfo       `json:"pageInfo"`
-	TotalCount int             `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*ReferralEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the referrals (anvisningar) in a page, with its cursor.
 type ReferralEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *referral.Referral `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *referral.Referral `json:"node"`
 }
 
+// Conditions that narrow the list of referrals (anvisningar); every condition given must hold.
 type ReferralFilter struct {
-	Source        *ReferralSource `json:"source,omitempty"`
-	ParticipantID *string         `json:"participantId,omitempty"`
+	// Only referrals from this source.
+	Source *ReferralSource `json:"source,omitempty"`
+	// Only referrals of this participant.
+	ParticipantID *string `json:"participantId,omitempty"`
 	// Referral date on or after.
 	From *Date `json:"from,omitempty"`
 	// Referral date on or before.
@@ -631,11 +954,16 @@ type ReferralFilter struct {
 	FeedbackPending *bool `json:"feedbackPending,omitempty"`
 }
 
+// The input of saveActionPlan (see the mutation).
 type SaveActionPlanInput struct {
-	ParticipantID  string  `json:"participantId"`
-	Goal           string  `json:"goal"`
-	Responsible    *string `json:"responsible,omitempty"`
-	NextReviewDate *Date   `json:"nextReviewDate,omitempty"`
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// Goal (mål).
+	Goal string `json:"goal"`
+	// The person responsible for the plan (ansvarig).
+	Responsible *string `json:"responsible,omitempty"`
+	// Next review (nästa uppföljning av planen).
+	NextReviewDate *Date `json:"nextReviewDate,omitempty"`
 	// The whole list of steps, in order; replaces the previous list.
 	Steps []*ActionPlanStepInput `json:"steps"`
 	// Null to create the plan; the current version to update it.
@@ -644,10 +972,14 @@ type SaveActionPlanInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of setMeasureTypeActive (see the mutation).
 type SetMeasureTypeActiveInput struct {
+	// The organisation (kommun or samordningsförbund).
 	OrganisationID string `json:"organisationId"`
-	Code           string `json:"code"`
-	Active         bool   `json:"active"`
+	// Code of the measure (insatskod).
+	Code string `json:"code"`
+	// Whether the measure takes new enrolments (aktiv).
+	Active bool `json:"active"`
 }
 
 // A difference of two shares (skillnad i andel) with its 95 % interval (Newcombe's hybrid score method).
@@ -670,15 +1002,22 @@ type ShareInterval struct {
 	Upper float64 `json:"upper"`
 }
 
+// A page of staff users (personal) (Relay connection).
 type StaffUserConnection struct {
-	Edges      []*StaffUserEdge `json:"edges"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*StaffUserEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the staff users (personal) in a page, with its cursor.
 type StaffUserEdge struct {
-	Cursor string                  `json:"cursor"`
-	Node   *organisation.StaffUser `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *organisation.StaffUser `json:"node"`
 }
 
 // A cohort's share reweighted to the first cohort's composition (direkt standardisering) over
@@ -704,20 +1043,33 @@ type StandardisedShare struct {
 	Unmatched []*UnmatchedStratum `json:"unmatched"`
 }
 
+// Live updates over WebSocket (graphql-ws).
+type Subscription struct {
+}
+
 // Time to first unsubsidised job; people whose later status is unknown are censored.
 type SurvivalCurve struct {
-	Cohort            string            `json:"cohort"`
-	Group             []*BreakdownValue `json:"group"`
-	N                 int               `json:"n"`
-	Points            []*SurvivalPoint  `json:"points"`
-	DefinitionVersion string            `json:"definitionVersion"`
+	// The cohort (kohort) of the curve.
+	Cohort string `json:"cohort"`
+	// The group of a breakdown (grupp), empty for the whole cohort.
+	Group []*BreakdownValue `json:"group"`
+	// People in the cohort or group (n).
+	N int `json:"n"`
+	// The curve, month by month (kurva).
+	Points []*SurvivalPoint `json:"points"`
+	// The version of the definition used (definitionsversion): figures of different versions are not comparable.
+	DefinitionVersion string `json:"definitionVersion"`
 }
 
 // One step of a Kaplan–Meier curve (överlevnadskurva).
 type SurvivalPoint struct {
-	Month    int `json:"month"`
-	AtRisk   int `json:"atRisk"`
-	Events   int `json:"events"`
+	// Months since start or exit (månad).
+	Month int `json:"month"`
+	// People still followed and not yet employed at the start of the month (i risk).
+	AtRisk int `json:"atRisk"`
+	// People who got unsubsidised employment that month (händelser).
+	Events int `json:"events"`
+	// People whose later status is unknown, leaving the count (censurerade).
 	Censored int `json:"censored"`
 	// Probability of not yet having had an unsubsidised job.
 	Survival float64 `json:"survival"`
@@ -727,18 +1079,27 @@ type SurvivalPoint struct {
 	Interval *ShareInterval `json:"interval,omitempty"`
 }
 
+// A page of targets (mål) (Relay connection).
 type TargetConnection struct {
-	Edges      []*TargetEdge `json:"edges"`
-	PageInfo   *PageInfo     `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
+	// The items of this page, each with its cursor.
+	Edges []*TargetEdge `json:"edges"`
+	// Where this page lies in the list (Relay page information).
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of items in the whole list (all pages).
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the targets (mål) in a page, with its cursor.
 type TargetEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *project.Target `json:"node"`
+	// The opaque position of this item; pass it as after or before.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *project.Target `json:"node"`
 }
 
+// Conditions that narrow the list of targets (mål); every condition given must hold.
 type TargetFilter struct {
+	// Only targets of this project.
 	ProjectID *string `json:"projectId,omitempty"`
 	// Only targets whose period contains this date.
 	ActiveOn *Date `json:"activeOn,omitempty"`
@@ -748,14 +1109,20 @@ type TargetFilter struct {
 type TransitionCell struct {
 	// paid_work, studies, seeking_work, other or unknown.
 	Before string `json:"before"`
-	After  string `json:"after"`
-	Count  int    `json:"count"`
+	// Status after the measure (efter).
+	After string `json:"after"`
+	// People with this before and after (antal); below 5 shown as null for steering readers.
+	Count int `json:"count"`
 }
 
+// Status before and after the measure as a transition table (övergångstabell), as SUS reports it.
 type TransitionTable struct {
-	Cohort            string            `json:"cohort"`
-	Cells             []*TransitionCell `json:"cells"`
-	DefinitionVersion string            `json:"definitionVersion"`
+	// The cohort (kohort) of the table.
+	Cohort string `json:"cohort"`
+	// The cells of the table (celler).
+	Cells []*TransitionCell `json:"cells"`
+	// The version of the definition used (definitionsversion): figures of different versions are not comparable.
+	DefinitionVersion string `json:"definitionVersion"`
 }
 
 // A stratum (stratum) only one of two cohorts has known rows in: reported, never silently dropped.
@@ -768,58 +1135,92 @@ type UnmatchedStratum struct {
 	Known int `json:"known"`
 }
 
+// The input of updateEmployer (see the mutation).
 type UpdateEmployerInput struct {
+	// The global id (Node.id); opaque.
 	ID string `json:"id"`
 	// Must equal the current version; a stale version fails with CONFLICT.
-	Version   int           `json:"version"`
-	Kind      *EmployerKind `json:"kind,omitempty"`
-	Name      *string       `json:"name,omitempty"`
-	OrgNumber *string       `json:"orgNumber,omitempty"`
-	Headcount *int          `json:"headcount,omitempty"`
-	Notes     *string       `json:"notes,omitempty"`
+	Version int `json:"version"`
+	// Kind of employer or workplace (typ av arbetsgivare).
+	Kind *EmployerKind `json:"kind,omitempty"`
+	// Name (namn), e.g. Vård- och omsorgsförvaltningen.
+	Name *string `json:"name,omitempty"`
+	// Organisation number (organisationsnummer), if known.
+	OrgNumber *string `json:"orgNumber,omitempty"`
+	// Headcount (antal anställda); for municipal departments it spreads quotas.
+	Headcount *int `json:"headcount,omitempty"`
+	// Free-text notes (anteckningar) that stay with the employer.
+	Notes *string `json:"notes,omitempty"`
 	// true: remove the headcount (fields left out are kept).
 	ClearHeadcount *bool `json:"clearHeadcount,omitempty"`
 }
 
+// The input of updateParticipant (see the mutation).
 type UpdateParticipantInput struct {
-	ID           string      `json:"id"`
-	Version      int         `json:"version"`
-	GivenName    *string     `json:"givenName,omitempty"`
-	FamilyName   *string     `json:"familyName,omitempty"`
-	Phone        *string     `json:"phone,omitempty"`
-	Email        *string     `json:"email,omitempty"`
-	CaseStatus   *CaseStatus `json:"caseStatus,omitempty"`
-	CaseworkerID *string     `json:"caseworkerId,omitempty"`
+	// The global id (Node.id); opaque.
+	ID string `json:"id"`
+	// Optimistic-locking version.
+	Version int `json:"version"`
+	// Given name (förnamn).
+	GivenName *string `json:"givenName,omitempty"`
+	// Family name (efternamn).
+	FamilyName *string `json:"familyName,omitempty"`
+	// Telephone number (telefon).
+	Phone *string `json:"phone,omitempty"`
+	// E-mail address (e-post).
+	Email *string `json:"email,omitempty"`
+	// New case status (ärendestatus).
+	CaseStatus *CaseStatus `json:"caseStatus,omitempty"`
+	// The caseworker (handläggare), a staff user.
+	CaseworkerID *string `json:"caseworkerId,omitempty"`
 	// true: leave the participant without a caseworker (fields left out are kept).
 	ClearCaseworker *bool `json:"clearCaseworker,omitempty"`
 }
 
+// The input of updateProject (see the mutation).
 type UpdateProjectInput struct {
-	ID      string  `json:"id"`
-	Version int     `json:"version"`
-	Name    *string `json:"name,omitempty"`
-	EndDate *Date   `json:"endDate,omitempty"`
+	// The global id (Node.id); opaque.
+	ID string `json:"id"`
+	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// Project name (projektnamn), e.g. Kvinna hälsa arbete.
+	Name *string `json:"name,omitempty"`
+	// End date (slutdatum).
+	EndDate *Date `json:"endDate,omitempty"`
 	// Changing the target group raises targetGroupVersion.
 	TargetGroup *string `json:"targetGroup,omitempty"`
 	// true: remove the end date (fields left out are kept).
 	ClearEndDate *bool `json:"clearEndDate,omitempty"`
 }
 
+// The input of updateReferral (see the mutation).
 type UpdateReferralInput struct {
-	ID                    string  `json:"id"`
-	Version               int     `json:"version"`
-	TripartiteMeetingDate *Date   `json:"tripartiteMeetingDate,omitempty"`
-	FeedbackDueDate       *Date   `json:"feedbackDueDate,omitempty"`
-	FeedbackSentDate      *Date   `json:"feedbackSentDate,omitempty"`
-	Notes                 *string `json:"notes,omitempty"`
+	// The global id (Node.id); opaque.
+	ID string `json:"id"`
+	// The record version (version) for optimistic locking: send it back with an update; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// Date of the tripartite meeting (trepartssamtal), once held.
+	TripartiteMeetingDate *Date `json:"tripartiteMeetingDate,omitempty"`
+	// When feedback to the referrer is due.
+	FeedbackDueDate *Date `json:"feedbackDueDate,omitempty"`
+	// When feedback was sent; null while not sent.
+	FeedbackSentDate *Date `json:"feedbackSentDate,omitempty"`
+	// Free-text notes (anteckningar); never personal identity numbers.
+	Notes *string `json:"notes,omitempty"`
 }
 
 // Born in Sweden, Europe or outside Europe (födelseregion).
 type BirthRegion string
 
 const (
-	BirthRegionSweden        BirthRegion = "SWEDEN"
-	BirthRegionEurope        BirthRegion = "EUROPE"
+	// Born in Sweden (född i Sverige).
+	// Label (sv): Född i Sverige
+	BirthRegionSweden BirthRegion = "SWEDEN"
+	// Born elsewhere in Europe (född i Europa utom Sverige).
+	// Label (sv): Född i Europa
+	BirthRegionEurope BirthRegion = "EUROPE"
+	// Born outside Europe (född utanför Europa).
+	// Label (sv): Född utanför Europa
 	BirthRegionOutsideEurope BirthRegion = "OUTSIDE_EUROPE"
 )
 
@@ -877,32 +1278,46 @@ type Breakdown string
 
 const (
 	// Gender (kön).
+	// Label (sv): Kön
 	BreakdownGender Breakdown = "GENDER"
 	// Age band at the start of the measure (åldersgrupp vid start).
+	// Label (sv): Åldersgrupp
 	BreakdownAgeBand Breakdown = "AGE_BAND"
 	// Measure type (insats).
+	// Label (sv): Insats
 	BreakdownMeasure Breakdown = "MEASURE"
 	// Project (projekt), as organisation code/name.
+	// Label (sv): Projekt
 	BreakdownProject Breakdown = "PROJECT"
 	// Responsible unit (enhet), as organisation code/name.
+	// Label (sv): Enhet
 	BreakdownUnit Breakdown = "UNIT"
 	// Municipality (kommun).
+	// Label (sv): Kommun
 	BreakdownMunicipality Breakdown = "MUNICIPALITY"
 	// Newly arrived at the start (nyanländ).
+	// Label (sv): Nyanländ
 	BreakdownNewlyArrived Breakdown = "NEWLY_ARRIVED"
 	// Born in Sweden, Europe or outside Europe (födelseregion).
+	// Label (sv): Födelseregion
 	BreakdownBirthRegion Breakdown = "BIRTH_REGION"
 	// Education level at the start (utbildningsnivå).
+	// Label (sv): Utbildningsnivå
 	BreakdownEducationLevel Breakdown = "EDUCATION_LEVEL"
 	// Distance to the labour market at the start (avstånd till arbetsmarknaden).
+	// Label (sv): Avstånd till arbetsmarknaden
 	BreakdownDistanceCategory Breakdown = "DISTANCE_CATEGORY"
 	// Source of the latest referral before the start (anvisande part).
+	// Label (sv): Remitterande part
 	BreakdownReferralSource Breakdown = "REFERRAL_SOURCE"
 	// Exit cohort by year (avslutsår).
+	// Label (sv): Avslutsår
 	BreakdownExitYear Breakdown = "EXIT_YEAR"
 	// Exit cohort by quarter, e.g. 2018-Q1.
+	// Label (sv): Avslutskvartal
 	BreakdownExitQuarter Breakdown = "EXIT_QUARTER"
 	// Exit cohort by month, e.g. 2018-03.
+	// Label (sv): Avslutsmånad
 	BreakdownExitMonth Breakdown = "EXIT_MONTH"
 )
 
@@ -970,8 +1385,14 @@ func (e Breakdown) MarshalJSON() ([]byte, error) {
 type CaseStatus string
 
 const (
+	// Active case (aktivt ärende).
+	// Label (sv): Aktiv
 	CaseStatusActive CaseStatus = "ACTIVE"
+	// Paused, e.g. during sick leave (vilande).
+	// Label (sv): Vilande
 	CaseStatusPaused CaseStatus = "PAUSED"
+	// Closed (avslutat).
+	// Label (sv): Avslutad
 	CaseStatusClosed CaseStatus = "CLOSED"
 )
 
@@ -1029,12 +1450,16 @@ type CountingUnit string
 
 const (
 	// One exited enrolment (avslut): a person who leaves twice counts twice.
+	// Label (sv): Avslut
 	CountingUnitExit CountingUnit = "EXIT"
 	// One WIOA period of participation (deltagandeperiod): a person's enrolments with less than 90 days without service between them are one period, whose exit counts once; two exits 121 days apart are two periods.
+	// Label (sv): Deltagandeperiod
 	CountingUnitPeriodOfParticipation CountingUnit = "PERIOD_OF_PARTICIPATION"
 	// One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last.
+	// Label (sv): Deltagande
 	CountingUnitParticipation CountingUnit = "PARTICIPATION"
 	// One person (person) per cohort: the per-person variants, which are ours, not a publisher's.
+	// Label (sv): Person
 	CountingUnitPerson CountingUnit = "PERSON"
 )
 
@@ -1093,10 +1518,13 @@ type DistanceCategory string
 
 const (
 	// Job ready (grön).
+	// Label (sv): Grön
 	DistanceCategoryGreen DistanceCategory = "GREEN"
 	// Work capacity uncertain (gul).
+	// Label (sv): Gul
 	DistanceCategoryYellow DistanceCategory = "YELLOW"
 	// Far from the labour market (röd).
+	// Label (sv): Röd
 	DistanceCategoryRed DistanceCategory = "RED"
 )
 
@@ -1154,14 +1582,19 @@ type EducationLevel string
 
 const (
 	// Pre-upper-secondary shorter than 9 years (förgymnasial < 9 år).
+	// Label (sv): Förgymnasial kortare än 9 år
 	EducationLevelPreUpperSecondaryShort EducationLevel = "PRE_UPPER_SECONDARY_SHORT"
 	// Pre-upper-secondary, 9 years (förgymnasial 9 år).
+	// Label (sv): Förgymnasial 9 år
 	EducationLevelPreUpperSecondary EducationLevel = "PRE_UPPER_SECONDARY"
 	// Upper secondary (gymnasial).
+	// Label (sv): Gymnasial
 	EducationLevelUpperSecondary EducationLevel = "UPPER_SECONDARY"
 	// Post-secondary shorter than 3 years (eftergymnasial < 3 år).
+	// Label (sv): Eftergymnasial kortare än 3 år
 	EducationLevelPostSecondaryShort EducationLevel = "POST_SECONDARY_SHORT"
 	// Post-secondary 3 years or more (eftergymnasial >= 3 år).
+	// Label (sv): Eftergymnasial 3 år eller längre
 	EducationLevelPostSecondaryLong EducationLevel = "POST_SECONDARY_LONG"
 )
 
@@ -1220,14 +1653,20 @@ func (e EducationLevel) MarshalJSON() ([]byte, error) {
 type EligibilityRule string
 
 const (
+	// No rule: every decision passes (ingen regel).
+	// Label (sv): Ingen regel
 	EligibilityRuleNone EligibilityRule = "NONE"
 	// Extra job (extratjänst): registered at AF and 450 guarantee days or newly arrived with an introduction plan or an EU/EEA family permit within 36 months.
+	// Label (sv): Extratjänst
 	EligibilityRuleExtraJob EligibilityRule = "EXTRA_JOB"
 	// Supported employment: aged 20-29 at the decision.
+	// Label (sv): Supported employment
 	EligibilityRuleSupportedEmployment EligibilityRule = "SUPPORTED_EMPLOYMENT"
 	// Ung intro: aged 16-29 at the decision.
+	// Label (sv): Ung intro
 	EligibilityRuleUngIntro EligibilityRule = "UNG_INTRO"
 	// Summer job (feriejobb): in year 9 or on the language-introduction programme (SPRINT).
+	// Label (sv): Feriejobb
 	EligibilityRuleSummerJob EligibilityRule = "SUMMER_JOB"
 )
 
@@ -1287,14 +1726,19 @@ type EmployerKind string
 
 const (
 	// A municipal department (förvaltning), with a headcount used for quotas.
+	// Label (sv): Kommunal förvaltning
 	EmployerKindMunicipalDepartment EmployerKind = "MUNICIPAL_DEPARTMENT"
 	// A municipal company (kommunalt bolag).
+	// Label (sv): Kommunalt bolag
 	EmployerKindMunicipalCompany EmployerKind = "MUNICIPAL_COMPANY"
 	// A private company (privat företag).
+	// Label (sv): Privat företag
 	EmployerKindPrivateCompany EmployerKind = "PRIVATE_COMPANY"
 	// An association (förening).
+	// Label (sv): Förening
 	EmployerKindAssociation EmployerKind = "ASSOCIATION"
 	// The unit's own practical workplace (egen verksamhet), e.g. Återbruket.
+	// Label (sv): Egen arbetsplats
 	EmployerKindOwnWorkshop EmployerKind = "OWN_WORKSHOP"
 )
 
@@ -1353,10 +1797,18 @@ func (e EmployerKind) MarshalJSON() ([]byte, error) {
 type EsfResult string
 
 const (
-	EsfResultEmployed              EsfResult = "EMPLOYED"
-	EsfResultJobSearching          EsfResult = "JOB_SEARCHING"
+	// Employed (i arbete).
+	// Label (sv): I arbete
+	EsfResultEmployed EsfResult = "EMPLOYED"
+	// Searching for a job (arbetssökande).
+	// Label (sv): Arbetssökande
+	EsfResultJobSearching EsfResult = "JOB_SEARCHING"
+	// In education or training (i utbildning).
+	// Label (sv): I utbildning
 	EsfResultInEducationOrTraining EsfResult = "IN_EDUCATION_OR_TRAINING"
-	EsfResultImprovedSituation     EsfResult = "IMPROVED_SITUATION"
+	// Improved labour-market situation (förbättrad situation).
+	// Label (sv): Förbättrad situation
+	EsfResultImprovedSituation EsfResult = "IMPROVED_SITUATION"
 )
 
 var AllEsfResult = []EsfResult{
@@ -1414,16 +1866,23 @@ type Funder string
 
 const (
 	// European Social Fund (Europeiska socialfonden).
+	// Label (sv): ESF
 	FunderEsf Funder = "ESF"
 	// Asylum, Migration and Integration Fund (AMIF).
+	// Label (sv): AMIF
 	FunderAmif Funder = "AMIF"
 	// County administrative board, §37 funds (Länsstyrelsen §37).
+	// Label (sv): Länsstyrelsen §37
 	FunderLansstyrelsen37 Funder = "LANSSTYRELSEN_37"
 	// Coordination association (samordningsförbund).
+	// Label (sv): Samordningsförbund
 	FunderSamordningsforbund Funder = "SAMORDNINGSFORBUND"
 	// The municipality itself (kommunen).
+	// Label (sv): Kommunen
 	FunderMunicipality Funder = "MUNICIPALITY"
-	FunderOther        Funder = "OTHER"
+	// Another funder (annan).
+	// Label (sv): Annan
+	FunderOther Funder = "OTHER"
 )
 
 var AllFunder = []Funder{
@@ -1482,9 +1941,17 @@ func (e Funder) MarshalJSON() ([]byte, error) {
 type Gender string
 
 const (
-	GenderWoman     Gender = "WOMAN"
-	GenderMan       Gender = "MAN"
-	GenderOther     Gender = "OTHER"
+	// Woman (kvinna).
+	// Label (sv): Kvinna
+	GenderWoman Gender = "WOMAN"
+	// Man (man).
+	// Label (sv): Man
+	GenderMan Gender = "MAN"
+	// Other or non-binary (annat).
+	// Label (sv): Annat
+	GenderOther Gender = "OTHER"
+	// Not stated (ej angivet).
+	// Label (sv): Ej angivet
 	GenderNotStated Gender = "NOT_STATED"
 )
 
@@ -1543,18 +2010,25 @@ type ObservationSource string
 
 const (
 	// Phone follow-up (telefonuppföljning).
+	// Label (sv): Telefonuppföljning
 	ObservationSourcePhoneFollowUp ObservationSource = "PHONE_FOLLOW_UP"
 	// Participant survey (deltagarenkät).
+	// Label (sv): Deltagarenkät
 	ObservationSourceParticipantSurvey ObservationSource = "PARTICIPANT_SURVEY"
 	// Social-assistance payment register (utbetalningsregister ekonomiskt bistånd).
+	// Label (sv): Register över ekonomiskt bistånd
 	ObservationSourceSocialAssistanceRegister ObservationSource = "SOCIAL_ASSISTANCE_REGISTER"
 	// Data from the Public Employment Service (AF).
+	// Label (sv): Arbetsförmedlingens uppgifter
 	ObservationSourceAfData ObservationSource = "AF_DATA"
 	// SUS (Försäkringskassan's follow-up system).
+	// Label (sv): SUS
 	ObservationSourceSus ObservationSource = "SUS"
 	// The employer (arbetsgivare).
+	// Label (sv): Arbetsgivaren
 	ObservationSourceEmployer ObservationSource = "EMPLOYER"
 	// The caseworker (handläggare).
+	// Label (sv): Handläggaren
 	ObservationSourceCaseworker ObservationSource = "CASEWORKER"
 )
 
@@ -1616,8 +2090,10 @@ type OrganisationKind string
 
 const (
 	// A municipality (kommun) that owns its data.
+	// Label (sv): Kommun
 	OrganisationKindMunicipality OrganisationKind = "MUNICIPALITY"
 	// A regional body (samordningsförbund) that reads aggregates across its members.
+	// Label (sv): Samordningsförbund
 	OrganisationKindRegionalBody OrganisationKind = "REGIONAL_BODY"
 )
 
@@ -1674,32 +2150,46 @@ type OutcomeDefinitionKind string
 
 const (
 	// Share whose status at +k months is one of the given statuses (status vid +k).
+	// Label (sv): Status vid +k månader
 	OutcomeDefinitionKindStatusAt OutcomeDefinitionKind = "STATUS_AT"
 	// In unsubsidised work or studies at +k months (i arbete eller studier).
+	// Label (sv): I arbete eller studier
 	OutcomeDefinitionKindInWorkOrStudies OutcomeDefinitionKind = "IN_WORK_OR_STUDIES"
 	// No social assistance in month +k (egen försörjning).
+	// Label (sv): Egen försörjning
 	OutcomeDefinitionKindSelfSufficient OutcomeDefinitionKind = "SELF_SUFFICIENT"
 	// Lasting attachment (fast förankring): default in work or studies without social assistance at +6 and +12.
+	// Label (sv): Fast förankring
 	OutcomeDefinitionKindLastingAttachment OutcomeDefinitionKind = "LASTING_ATTACHMENT"
 	// Social assistance in any of the 12 months after exit (åter till försörjningsstöd).
+	// Label (sv): Åter till försörjningsstöd
 	OutcomeDefinitionKindReturnedToSocialAssistance OutcomeDefinitionKind = "RETURNED_TO_SOCIAL_ASSISTANCE"
 	// A new referral or enrolment within 12 months after exit (rundgång); 'no' is known only once the 12 months have passed.
+	// Label (sv): Rundgång
 	OutcomeDefinitionKindReEntry OutcomeDefinitionKind = "RE_ENTRY"
 	// The enrolment is the person's third entry or later (upprepade inskrivningar).
+	// Label (sv): Upprepad rundgång
 	OutcomeDefinitionKindRepeatedEntry OutcomeDefinitionKind = "REPEATED_ENTRY"
 	// Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n).
+	// Label (sv): Resultat efter avslut (Kolada)
 	OutcomeDefinitionKindKoladaResultAtExit OutcomeDefinitionKind = "KOLADA_RESULT_AT_EXIT"
 	// WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit.
+	// Label (sv): Anställd kvartal 2 efter avslut (WIOA)
 	OutcomeDefinitionKindWioaEmployedQ2 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2"
 	// WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2.
+	// Label (sv): Anställd kvartal 4 efter avslut (WIOA)
 	OutcomeDefinitionKindWioaEmployedQ4 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4"
 	// ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left.
+	// Label (sv): Direkta resultat (ESF)
 	OutcomeDefinitionKindEsfImmediate OutcomeDefinitionKind = "ESF_IMMEDIATE"
 	// ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE.
+	// Label (sv): Resultat efter sex månader (ESF)
 	OutcomeDefinitionKindEsfSixMonth OutcomeDefinitionKind = "ESF_SIX_MONTH"
 	// Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	// Label (sv): Anställd kvartal 2 efter avslut, per person (WIOA)
 	OutcomeDefinitionKindWioaEmployedQ2PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2_PER_PERSON"
 	// Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	// Label (sv): Anställd kvartal 4 efter avslut, per person (WIOA)
 	OutcomeDefinitionKindWioaEmployedQ4PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4_PER_PERSON"
 )
 
@@ -1768,28 +2258,40 @@ type OutcomeStatus string
 
 const (
 	// Unsubsidised employment, full time (osubventionerat arbete, heltid).
+	// Label (sv): Osubventionerat arbete, heltid
 	OutcomeStatusUnsubsidisedEmploymentFull OutcomeStatus = "UNSUBSIDISED_EMPLOYMENT_FULL"
 	// Unsubsidised employment, part time (osubventionerat arbete, deltid).
+	// Label (sv): Osubventionerat arbete, deltid
 	OutcomeStatusUnsubsidisedEmploymentPart OutcomeStatus = "UNSUBSIDISED_EMPLOYMENT_PART"
 	// Subsidised employment (subventionerad anställning).
+	// Label (sv): Subventionerad anställning
 	OutcomeStatusSubsidisedEmployment OutcomeStatus = "SUBSIDISED_EMPLOYMENT"
 	// Regular studies (studier).
+	// Label (sv): Studier
 	OutcomeStatusStudies OutcomeStatus = "STUDIES"
 	// Another measure (annan insats).
+	// Label (sv): Annan insats
 	OutcomeStatusOtherMeasure OutcomeStatus = "OTHER_MEASURE"
 	// Back to the Public Employment Service, seeking work (åter till AF).
+	// Label (sv): Arbetssökande
 	OutcomeStatusJobSeeking OutcomeStatus = "JOB_SEEKING"
 	// Sick leave or activity compensation (sjukskrivning / aktivitetsersättning).
+	// Label (sv): Sjukskriven
 	OutcomeStatusSickLeave OutcomeStatus = "SICK_LEAVE"
 	// Parental leave (föräldraledighet).
+	// Label (sv): Föräldraledig
 	OutcomeStatusParentalLeave OutcomeStatus = "PARENTAL_LEAVE"
 	// Moved away (flyttat).
+	// Label (sv): Flyttat
 	OutcomeStatusMovedAway OutcomeStatus = "MOVED_AWAY"
 	// Dropped out (avbrott).
+	// Label (sv): Avbrutit
 	OutcomeStatusDroppedOut OutcomeStatus = "DROPPED_OUT"
 	// Other (annat).
+	// Label (sv): Annat
 	OutcomeStatusOther OutcomeStatus = "OTHER"
 	// Unknown (okänt): a value, never a guess.
+	// Label (sv): Okänd
 	OutcomeStatusUnknown OutcomeStatus = "UNKNOWN"
 )
 
@@ -1856,8 +2358,10 @@ type RecruitmentEventKind string
 
 const (
 	// Recruitment meeting (rekryteringsträff): AF invites, the unit interviews briefly.
+	// Label (sv): Rekryteringsträff
 	RecruitmentEventKindMeeting RecruitmentEventKind = "MEETING"
 	// Recruitment fair (rekryteringsmässa): departments interview for the places they offer.
+	// Label (sv): Rekryteringsmässa
 	RecruitmentEventKindFair RecruitmentEventKind = "FAIR"
 )
 
@@ -1914,14 +2418,19 @@ type ReferralOrder string
 
 const (
 	// Work-capacity assessment (arbetsförmågebedömning).
+	// Label (sv): Arbetsförmågebedömning
 	ReferralOrderWorkCapacityAssessment ReferralOrder = "WORK_CAPACITY_ASSESSMENT"
 	// Work practice (praktik).
+	// Label (sv): Praktik
 	ReferralOrderWorkPractice ReferralOrder = "WORK_PRACTICE"
 	// Help into a job (stöd till arbete).
+	// Label (sv): Hjälp till arbete
 	ReferralOrderJobHelp ReferralOrder = "JOB_HELP"
 	// A labour-market employment (arbetsmarknadsanställning).
+	// Label (sv): Arbetsmarknadsanställning
 	ReferralOrderLabourMarketEmployment ReferralOrder = "LABOUR_MARKET_EMPLOYMENT"
 	// Mapping (kartläggning).
+	// Label (sv): Kartläggning
 	ReferralOrderMapping ReferralOrder = "MAPPING"
 )
 
@@ -1981,16 +2490,22 @@ type ReferralSource string
 
 const (
 	// Social services / social assistance (socialtjänsten, ekonomiskt bistånd).
+	// Label (sv): Socialtjänsten
 	ReferralSourceSocialServices ReferralSource = "SOCIAL_SERVICES"
 	// The Public Employment Service (Arbetsförmedlingen).
+	// Label (sv): Arbetsförmedlingen
 	ReferralSourceAf ReferralSource = "AF"
 	// The Social Insurance Agency (Försäkringskassan).
+	// Label (sv): Försäkringskassan
 	ReferralSourceSocialInsurance ReferralSource = "SOCIAL_INSURANCE"
 	// The Region (regionen, e.g. psychiatry).
+	// Label (sv): Regionen
 	ReferralSourceRegion ReferralSource = "REGION"
 	// Came on their own (egen anmälan).
+	// Label (sv): Egen anmälan
 	ReferralSourceSelf ReferralSource = "SELF"
 	// Other (annan).
+	// Label (sv): Annan
 	ReferralSourceOther ReferralSource = "OTHER"
 )
 
@@ -2050,13 +2565,24 @@ func (e ReferralSource) MarshalJSON() ([]byte, error) {
 type ResidencePermitKind string
 
 const (
-	ResidencePermitKindRefugee      ResidencePermitKind = "REFUGEE"
+	// Refugee or in need of protection (flykting, skyddsbehövande).
+	// Label (sv): Flykting
+	ResidencePermitKindRefugee ResidencePermitKind = "REFUGEE"
+	// Family member (anhörig).
+	// Label (sv): Anhörig
 	ResidencePermitKindFamilyMember ResidencePermitKind = "FAMILY_MEMBER"
 	// Residence permit or card as a family member of an EU/EEA citizen (uppehållskort).
+	// Label (sv): Anhörig till EU/EES-medborgare
 	ResidencePermitKindFamilyMemberEuEea ResidencePermitKind = "FAMILY_MEMBER_EU_EEA"
-	ResidencePermitKindWork              ResidencePermitKind = "WORK"
-	ResidencePermitKindStudies           ResidencePermitKind = "STUDIES"
-	ResidencePermitKindOther             ResidencePermitKind = "OTHER"
+	// Work (arbete).
+	// Label (sv): Arbete
+	ResidencePermitKindWork ResidencePermitKind = "WORK"
+	// Studies (studier).
+	// Label (sv): Studier
+	ResidencePermitKindStudies ResidencePermitKind = "STUDIES"
+	// Other grounds (annat).
+	// Label (sv): Annat
+	ResidencePermitKindOther ResidencePermitKind = "OTHER"
 )
 
 var AllResidencePermitKind = []ResidencePermitKind{
@@ -2116,14 +2642,19 @@ type Role string
 
 const (
 	// Administrator: everything, every organisation.
+	// Label (sv): Administratör
 	RoleAdmin Role = "ADMIN"
 	// Caseworker (handläggare): personal data of their own organisation.
+	// Label (sv): Handläggare
 	RoleCaseworker Role = "CASEWORKER"
 	// Evaluator (utvärderare): pseudonymised warehouse figures of the organisations granted.
+	// Label (sv): Utvärderare
 	RoleEvaluator Role = "EVALUATOR"
 	// Steering group (styrgrupp): aggregates of their own organisation, counts below 5 hidden.
+	// Label (sv): Styrgrupp
 	RoleSteering Role = "STEERING"
 	// Regional body (samordningsförbund): aggregates across the member municipalities granted.
+	// Label (sv): Samordningsförbund
 	RoleRegional Role = "REGIONAL"
 )
 
@@ -2183,10 +2714,14 @@ type SchoolProgramme string
 
 const (
 	// Year 9 (årskurs 9).
+	// Label (sv): Årskurs 9
 	SchoolProgrammeYear9 SchoolProgramme = "YEAR_9"
 	// Language-introduction programme (SPRINT).
+	// Label (sv): SPRINT
 	SchoolProgrammeSprint SchoolProgramme = "SPRINT"
-	SchoolProgrammeOther  SchoolProgramme = "OTHER"
+	// Another programme (annat).
+	// Label (sv): Annat
+	SchoolProgrammeOther SchoolProgramme = "OTHER"
 )
 
 var AllSchoolProgramme = []SchoolProgramme{
@@ -2242,8 +2777,12 @@ func (e SchoolProgramme) MarshalJSON() ([]byte, error) {
 type SurvivalOrigin string
 
 const (
+	// From the start of the measure (från start).
+	// Label (sv): Från start
 	SurvivalOriginStart SurvivalOrigin = "START"
-	SurvivalOriginExit  SurvivalOrigin = "EXIT"
+	// From the exit (från avslut).
+	// Label (sv): Från avslut
+	SurvivalOriginExit SurvivalOrigin = "EXIT"
 )
 
 var AllSurvivalOrigin = []SurvivalOrigin{
@@ -2299,14 +2838,19 @@ type TargetMetric string
 
 const (
 	// Enrolment decisions (beslut) by decision date.
+	// Label (sv): Beslut
 	TargetMetricDecisions TargetMetric = "DECISIONS"
 	// Enrolments started (påbörjade) by start date.
+	// Label (sv): Påbörjade
 	TargetMetricStarts TargetMetric = "STARTS"
 	// Distinct participants with an enrolment active in the period (deltagare).
+	// Label (sv): Deltagare
 	TargetMetricParticipants TargetMetric = "PARTICIPANTS"
 	// Exits to unsubsidised work or studies (till arbete eller studier) by exit date.
+	// Label (sv): Avslut till arbete eller studier
 	TargetMetricExitsToWorkOrStudies TargetMetric = "EXITS_TO_WORK_OR_STUDIES"
 	// Referrals received (anvisningar) by referral date.
+	// Label (sv): Anvisningar
 	TargetMetricReferrals TargetMetric = "REFERRALS"
 )
 
@@ -2365,10 +2909,17 @@ func (e TargetMetric) MarshalJSON() ([]byte, error) {
 type WagePayer string
 
 const (
+	// The municipality (kommunen).
+	// Label (sv): Kommunen
 	WagePayerMunicipality WagePayer = "MUNICIPALITY"
+	// The host employer (arbetsgivaren).
+	// Label (sv): Arbetsgivaren
 	WagePayerHostEmployer WagePayer = "HOST_EMPLOYER"
 	// Arbetsförmedlingen (state funding).
-	WagePayerAf    WagePayer = "AF"
+	// Label (sv): Arbetsförmedlingen
+	WagePayerAf WagePayer = "AF"
+	// Someone else (annan).
+	// Label (sv): Annan
 	WagePayerOther WagePayer = "OTHER"
 )
 

@@ -311,8 +311,8 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	}
 	rows, err := s.pool.Query(ctx, `SELECT d.enrolment_id, d.participant_id, d.last_held_on, d.due_date, $2::date - d.due_date
 		FROM (`+dueSQL+`) d
-		WHERE d.due_date < $2 AND ($3::text IS NULL OR (d.due_date, d.enrolment_id) > ($3::date, $4::uuid))
-		ORDER BY d.due_date, d.enrolment_id LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		WHERE d.due_date < $2 AND ($3::text IS NULL OR (d.due_date, d.enrolment_id) `+page.Cmp(">")+` ($3::date, $4::uuid))
+		ORDER BY `+page.Order("d.due_date, d.enrolment_id")+` LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list overdue follow-ups: %w", err)
 	}
@@ -324,7 +324,7 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	if err != nil {
 		return out, fmt.Errorf("list overdue follow-ups: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, o := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(o.DueDate.Format(time.DateOnly), o.EnrolmentID))
 	}

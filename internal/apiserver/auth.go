@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/db"
@@ -28,7 +29,7 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, count func(code strin
 		}
 		p, err := v.Verify(strings.TrimSpace(token))
 		if err == nil {
-			p, err = p.Resolve(r.Context(), dir)
+			p, err = plainOrgIDs(p).Resolve(r.Context(), dir)
 			if err != nil && !errors.Is(err, auth.ErrUnknownOrganisation) {
 				// The organisations could not be looked up: the database, not the token.
 				if db.IsUnavailable(err) {
@@ -81,4 +82,23 @@ func unauthorized(w http.ResponseWriter, msg string) {
 	w.WriteHeader(http.StatusUnauthorized)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{ //nolint:errcheck
 		{"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}}})
+}
+
+// plainOrgIDs lets a token name its organisations by the API's global ids (what an
+// administrator sees in the API when configuring the identity provider) as well as by
+// their plain ids, which is what the rest of the system compares.
+func plainOrgIDs(p auth.Principal) auth.Principal {
+	plain := func(id string) string {
+		if kind, raw, ok := model.ParseGlobalID(id); ok && kind == "Organisation" {
+			return raw
+		}
+		return id
+	}
+	p.OrgID = plain(p.OrgID)
+	orgs := make([]string, len(p.Orgs))
+	for i, o := range p.Orgs {
+		orgs[i] = plain(o)
+	}
+	p.Orgs = orgs
+	return p
 }

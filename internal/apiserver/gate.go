@@ -138,7 +138,8 @@ func checkPost(l Limits, body []byte) *gateError {
 }
 
 func checkRequest(l Limits, req rawRequest) *gateError {
-	if req.Query == "" {
+	if req.Query == "" && !bytes.Contains(req.Extensions, []byte(`"persistedQuery"`)) {
+		// A persisted query (APQ, or a registered operation) may come as its hash alone.
 		return badRequest("the request has no query")
 	}
 	if len(req.Query) > l.MaxQueryBytes {

@@ -18,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +36,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/livefigures"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
 	"github.com/arbetsmarknad/outcomes/internal/maintenance"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
@@ -88,7 +88,15 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var allowedOps map[string]string
+	if cfg.PersistedQueries == "only" {
+		if allowedOps, err = LoadOperationManifest(cfg.PersistedQueriesFile); err != nil {
+			return err
+		}
+	}
+	figures := livefigures.Listen(ctx, cfg.DatabaseURL, cfg.MaxSubscriptionsPerToken, log)
 	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
+		CORSOrigins: cfg.CORSOrigins, AllowedOperations: allowedOps, Figures: figures,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
 			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
@@ -137,6 +145,14 @@ type Options struct {
 	MaxComplexity   int
 	RequestTimeout  time.Duration
 	Limits          Limits // zero: DefaultLimits
+	// CORSOrigins are the browser origins allowed (see config.Config.CORSOrigins).
+	CORSOrigins []string
+	// AllowedOperations (SHA-256 hex -> document, from LoadOperationManifest), when
+	// set, are the only operations accepted; otherwise automatic persisted queries are on.
+	AllowedOperations map[string]string
+	// Figures tells subscriptions that the loader wrote an organisation's figures; nil
+	// turns subscriptions off.
+	Figures *livefigures.Hub
 }
 
 // NewVerifier builds the token verifier from the configuration.
@@ -193,16 +209,25 @@ func NewHandler(o Options) http.Handler {
 		Quotas:        quota.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
+		Figures:       o.Figures,
 		Now:           time.Now,
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
 		Directives: generated.DirectiveRoot{Auth: graph.AuthDirective}}))
+	cors := corsPolicy{origins: o.CORSOrigins}
+	gql.AddTransport(websocketTransport(o.Verifier, orgStore))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}
+	if o.AllowedOperations != nil {
+		gql.Use(persistedQueries{allowed: o.AllowedOperations})
+	} else {
+		gql.Use(newAPQ())
+	}
+	gql.AroundFields(graph.EveryFieldError)
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
@@ -227,16 +252,36 @@ func NewHandler(o Options) http.Handler {
 		return resp
 	})
 	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
-	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
+	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
+	// A WebSocket authenticates in its connection_init message (browsers cannot set
+	// headers on an upgrade) and lives longer than a request's timeout.
+	wsGQL := resolver.Middleware(gql)
+	graphqlHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isWebsocketUpgrade(r) {
+			httpGQL.ServeHTTP(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r.Host) && !cors.allowed(origin) {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		wsGQL.ServeHTTP(w, r)
+	})
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
 	reg.MustRegister(requests)
 	registerOutboxGauges(reg, pool)
 	reg.MustRegister(maintenance.NewCollector(pool))
+	if o.Figures != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_live_subscriptions",
+			Help: "Open figuresChanged subscriptions on this API process."}, func() float64 { return float64(o.Figures.Count()) }))
+	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
+	mux.Handle("GET /{$}", graphiqlIndex())
+	mux.Handle("GET /graphiql/", graphiqlAssets())
+	mux.Handle("GET /schema.graphql", schemaHandler())
 	mux.Handle("/graphql", graphqlHandler)
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
 	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
@@ -245,7 +290,7 @@ func NewHandler(o Options) http.Handler {
 	})
 	mux.Handle("GET /readyz", readiness(pool, wh))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return withRequestLog(log, requests, mux)
+	return withRequestLog(log, requests, cors.handler(mux))
 }
 
 type statusWriter struct {
@@ -254,6 +299,9 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+
+// Unwrap lets http.ResponseController and the WebSocket upgrade reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRequestLog gives every request an id and a logger in its context, and logs one
 // line per request (never its body: it may hold personal data).
@@ -273,7 +321,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
 		route := r.URL.Path
 		switch route {
-		case "/", "/graphql", "/healthz", "/readyz", "/metrics":
+		case "/", "/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql":
 		default:
 			route = "other"
 		}

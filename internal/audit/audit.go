@@ -6,7 +6,9 @@ package audit
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -118,8 +120,9 @@ type Filter struct {
 
 // Page is one page of the log, newest first.
 type Page struct {
-	Items       []Entry
-	HasNextPage bool
+	Items           []Entry
+	HasNextPage     bool
+	HasPreviousPage bool
 }
 
 // Cursor encodes an entry's position.
@@ -127,24 +130,45 @@ func Cursor(e Entry) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(e.ID, 10)))
 }
 
-// List returns entries newest first.
+// List returns entries newest first: first entries after the cursor after.
 func (s *Store) List(ctx context.Context, f Filter, first int, after string) (Page, error) {
-	if first < 1 || first > 500 {
-		return Page{}, apperr.Invalidf("first", "first must be between 1 and 500")
+	return s.ListPage(ctx, f, first, after, false)
+}
+
+// ListPage is List paging forward (n entries after cursor, older ones) or backward
+// (the n entries just before cursor, newer ones), always newest first.
+func (s *Store) ListPage(ctx context.Context, f Filter, n int, cursor string, backward bool) (Page, error) {
+	countName, cursorName := "first", "after"
+	if backward {
+		countName, cursorName = "last", "before"
 	}
-	before := int64(1<<62 - 1)
-	if after != "" {
-		b, err := base64.RawURLEncoding.DecodeString(after)
+	var errs apperr.List
+	if n < 1 || n > 500 {
+		errs.Add(apperr.Invalidf(countName, "%s must be between 1 and 500", countName))
+	}
+	var key int64
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err == nil {
+			key, err = strconv.ParseInt(string(b), 10, 64)
+		}
 		if err != nil {
-			return Page{}, apperr.Invalidf("after", "malformed cursor")
+			errs.Add(apperr.Invalidf(cursorName, "malformed cursor"))
 		}
-		if before, err = strconv.ParseInt(string(b), 10, 64); err != nil {
-			return Page{}, apperr.Invalidf("after", "malformed cursor")
-		}
+	}
+	if err := errs.Err(); err != nil {
+		return Page{}, err
+	}
+	cmp, order := "id < $1", "id DESC"
+	switch {
+	case !backward && cursor == "":
+		key = 1<<62 - 1
+	case backward:
+		cmp, order = "id > $1", "id" // read newer entries upward, then turn them around
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
-		FROM audit_log WHERE id < $1 AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
-		ORDER BY id DESC LIMIT $5`, before, f.Subject, f.Entity, f.EntityID, first+1)
+		FROM audit_log WHERE `+cmp+` AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
+		ORDER BY `+order+` LIMIT $5`, key, f.Subject, f.Entity, f.EntityID, n+1)
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit log: %w", err)
 	}
@@ -156,9 +180,28 @@ func (s *Store) List(ctx context.Context, f Filter, first int, after string) (Pa
 	if err != nil {
 		return Page{}, err
 	}
-	p := Page{Items: items}
-	if len(items) > first {
-		p.Items, p.HasNextPage = items[:first], true
+	more := len(items) > n
+	if more {
+		items = items[:n]
 	}
-	return p, nil
+	if !backward {
+		return Page{Items: items, HasNextPage: more, HasPreviousPage: cursor != ""}, nil
+	}
+	slices.Reverse(items)
+	return Page{Items: items, HasNextPage: cursor != "", HasPreviousPage: more}, nil
+}
+
+// Get returns one entry (Relay's node(id)); a missing one is NOT_FOUND.
+func (s *Store) Get(ctx context.Context, id int64) (Entry, error) {
+	var e Entry
+	err := s.pool.QueryRow(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
+		FROM audit_log WHERE id = $1`, id).
+		Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, apperr.NotFoundf("id", "audit entry not found")
+	}
+	if err != nil {
+		return e, fmt.Errorf("load audit entry: %w", err)
+	}
+	return e, nil
 }

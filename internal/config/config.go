@@ -56,6 +56,18 @@ type Config struct {
 	AuditRetentionMonths int           // audit months kept before archive and drop (0: all)
 	AuditArchiveDir      string        // where audit months are archived before they are dropped
 	BackupDatabaseURL    string        // a role that bypasses row-level security, for pg_dump / pg_restore
+
+	// Frontend support (docs/FRONTEND.md).
+	// CORSOrigins are the browser origins allowed to call the API; an entry may end in
+	// ":*" for any port. In development http://localhost:* and http://127.0.0.1:* are
+	// allowed when the variable is not set.
+	CORSOrigins []string
+	// PersistedQueries is "apq" (automatic persisted queries, the default) or "only"
+	// (only the operations in PersistedQueriesFile are accepted).
+	PersistedQueries     string
+	PersistedQueriesFile string
+	// MaxSubscriptionsPerToken bounds the live subscriptions one token may hold open.
+	MaxSubscriptionsPerToken int
 }
 
 // DevAuthKey signs development tokens when OUTCOMES_ENV=dev and no key is set.
@@ -173,6 +185,29 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", "30s")); err != nil {
 		return c, fmt.Errorf("OUTCOMES_REQUEST_TIMEOUT: %w", err)
+	}
+	origins := getenv("OUTCOMES_CORS_ORIGINS")
+	if origins == "" && dev {
+		origins = "http://localhost:*,http://127.0.0.1:*"
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if o == "*" {
+				return c, errors.New("OUTCOMES_CORS_ORIGINS: name the origins (credentials are allowed, so \"*\" is not)")
+			}
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+		}
+	}
+	c.PersistedQueries = get("OUTCOMES_PERSISTED_QUERIES", "apq")
+	c.PersistedQueriesFile = getenv("OUTCOMES_PERSISTED_QUERIES_FILE")
+	switch {
+	case c.PersistedQueries != "apq" && c.PersistedQueries != "only":
+		return c, errors.New("OUTCOMES_PERSISTED_QUERIES: want apq or only")
+	case c.PersistedQueries == "only" && c.PersistedQueriesFile == "":
+		return c, errors.New("OUTCOMES_PERSISTED_QUERIES=only needs OUTCOMES_PERSISTED_QUERIES_FILE (the operation manifest)")
+	}
+	if c.MaxSubscriptionsPerToken, err = strconv.Atoi(get("OUTCOMES_MAX_SUBSCRIPTIONS_PER_TOKEN", "5")); err != nil || c.MaxSubscriptionsPerToken < 1 {
+		return c, fmt.Errorf("OUTCOMES_MAX_SUBSCRIPTIONS_PER_TOKEN: want a positive integer")
 	}
 	if c.LoaderBatchSize, err = strconv.Atoi(get("OUTCOMES_LOADER_BATCH_SIZE", "500")); err != nil || c.LoaderBatchSize < 1 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_BATCH_SIZE: want a positive integer")

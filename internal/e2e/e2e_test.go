@@ -28,14 +28,14 @@ type system struct {
 }
 
 // start runs the API and the loader on fresh databases until the test ends.
-func start(t *testing.T) *system {
+func start(t testing.TB) *system {
 	t.Helper()
 	ch := testenv.ClickHouseOptions(t)
 	return startWith(t, testenv.PostgresURL(t), ch.Addr, ch.Database)
 }
 
 // startWith runs the API and the loader on the given (migrated) stores.
-func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
+func startWith(t testing.TB, pgURL, chAddr, chDatabase string) *system {
 	t.Helper()
 	env := map[string]string{
 		// Each program as its own role (migration 0005): the API and the loader own nothing.
@@ -97,8 +97,9 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 const e2eDevKey = "e2e-test-token-key-0123456789"
 
 // client returns a GraphQL client with a development token for p.
-func (s *system) client(t *testing.T, p auth.Principal) *gqltest.Client {
+func (s *system) client(t testing.TB, p auth.Principal) *gqltest.Client {
 	t.Helper()
+	p = plainOrgs(p)
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -108,12 +109,10 @@ func (s *system) client(t *testing.T, p auth.Principal) *gqltest.Client {
 	return c
 }
 
-// eventually polls cond until it holds; the loader works asynchronously. The limit is
-// generous: it bounds a hang, it does not measure speed (that is in the benchmarks).
 // eventually waits for cond. It is a liveness check, not a timing: it fails when the
 // state cond reports stops changing for a minute (stuck), or after ten minutes in all,
 // so a loaded machine that makes slow progress does not fail it.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
+func eventually(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	const stall, cap = 60 * time.Second, 10 * time.Minute
 	start := time.Now()

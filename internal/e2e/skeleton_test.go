@@ -25,7 +25,7 @@ const (
 	}`
 )
 
-func (s *system) createOrg(t *testing.T, code string) string {
+func (s *system) createOrg(t testing.TB, code string) string {
 	var out struct{ CreateOrganisation struct{ ID string } }
 	s.api.MustData(t, createOrg, map[string]any{"code": code}, &out)
 	return out.CreateOrganisation.ID
@@ -51,7 +51,7 @@ func (s *system) person(t *testing.T, org, pnr, gender, start, end, reason strin
 	return pid
 }
 
-func (s *system) cohort(t *testing.T, org string, year int) cohortResult {
+func (s *system) cohort(t testing.TB, org string, year int) cohortResult {
 	t.Helper()
 	var r cohortResult
 	s.api.MustData(t, cohortQuery, map[string]any{"org": org, "year": year}, &r)

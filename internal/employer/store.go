@@ -280,8 +280,8 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	where := `organisation_id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR name ILIKE $3)`
 	args := []any{orgID, kind, name}
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM employer WHERE `+where+`
-		AND ($4::text IS NULL OR (name, id) > ($4, $5::uuid))
-		ORDER BY name, id LIMIT $6`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
+		AND ($4::text IS NULL OR (name, id) `+page.Cmp(">")+` ($4, $5::uuid))
+		ORDER BY `+page.Order("name, id")+` LIMIT $6`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list employers: %w", err)
 	}
@@ -289,7 +289,7 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	if err != nil {
 		return out, fmt.Errorf("list employers: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, e := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(e.Name, e.ID))
 	}

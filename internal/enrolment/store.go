@@ -433,13 +433,13 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 		AND (NOT $9 OR e.override_reason IS NOT NULL)`
 	args := []any{orgID, f.MeasureTypeCode, f.Ongoing, f.ProjectID, f.HostEmployerID, f.UnitID, f.StartFrom, f.StartTo, f.OverriddenOnly}
 	order := `e.start_date DESC, e.id DESC`
-	keyed := `($10::text IS NULL OR (e.start_date, e.id) < ($10::date, $11::uuid))`
+	keyed := `($10::text IS NULL OR (e.start_date, e.id) ` + page.Cmp("<") + ` ($10::date, $11::uuid))`
 	if f.OverriddenOnly {
 		order = `e.override_at DESC, e.id DESC`
-		keyed = `($10::text IS NULL OR (e.override_at, e.id) < ($10::timestamptz, $11::uuid))`
+		keyed = `($10::text IS NULL OR (e.override_at, e.id) ` + page.Cmp("<") + ` ($10::timestamptz, $11::uuid))`
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE `+where+` AND `+keyed+`
-		ORDER BY `+order+` LIMIT $12`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
+		ORDER BY `+page.Order(order)+` LIMIT $12`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list enrolments: %w", err)
 	}
@@ -447,7 +447,7 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	if err != nil {
 		return out, fmt.Errorf("list enrolments: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, e := range out.Items {
 		key := e.StartDate.Format("2006-01-02")
 		if f.OverriddenOnly && e.Eligibility.OverrideAt != nil {

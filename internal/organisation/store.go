@@ -96,8 +96,8 @@ func (s *Store) Page(ctx context.Context, kind *Kind, page db.PageArgs) (db.Page
 		k = &v
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, code, name, kind FROM organisation
-		WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
-		ORDER BY name, id LIMIT $4`, k, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR (name, id) `+page.Cmp(">")+` ($2, $3::uuid))
+		ORDER BY `+page.Order("name, id")+` LIMIT $4`, k, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list organisations: %w", err)
 	}
@@ -105,7 +105,7 @@ func (s *Store) Page(ctx context.Context, kind *Kind, page db.PageArgs) (db.Page
 	if err != nil {
 		return out, fmt.Errorf("list organisations: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, o := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(o.Name, o.ID))
 	}

@@ -198,8 +198,8 @@ func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, pag
 	where := `organisation_id = $1 AND ($2::uuid IS NULL OR unit_id = $2)`
 	args := []any{orgID, unitID}
 	rows, err := s.pool.Query(ctx, `SELECT `+staffColumns+` FROM staff_user WHERE `+where+`
-		AND ($3::text IS NULL OR (name, id) > ($3, $4::uuid))
-		ORDER BY name, id LIMIT $5`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
+		AND ($3::text IS NULL OR (name, id) `+page.Cmp(">")+` ($3, $4::uuid))
+		ORDER BY `+page.Order("name, id")+` LIMIT $5`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list staff: %w", err)
 	}
@@ -207,7 +207,7 @@ func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, pag
 	if err != nil {
 		return out, fmt.Errorf("list staff: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, u := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(u.Name, u.ID))
 	}

@@ -169,9 +169,9 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 			WHERE ($6::text IS NULL OR lower(cur.district) = lower($6)) AND ($7::text IS NULL OR cur.distance_category = $7)))`
 	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now())}
 	rows, err := s.pool.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
-		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) >
+		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
 			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $9::uuid))
-		ORDER BY p.family_name, p.given_name, p.id LIMIT $10`,
+		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $10`,
 		append(args, page.AfterValue(0), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)
@@ -180,7 +180,7 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, p := range out.Items {
 		// The cursor is the id alone: names are personal data and must not travel in
 		// cursors (URLs, client logs). The sort key is looked up from the row; a page

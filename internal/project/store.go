@@ -146,8 +146,8 @@ func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Pa
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+projectColumns+` FROM project WHERE organisation_id = $1
-		AND ($2::text IS NULL OR (start_date, name, id) > ($2::date, $3, $4::uuid))
-		ORDER BY start_date, name, id LIMIT $5`, orgID, page.AfterValue(0), page.AfterValue(1), page.AfterValue(2), page.First+1)
+		AND ($2::text IS NULL OR (start_date, name, id) `+page.Cmp(">")+` ($2::date, $3, $4::uuid))
+		ORDER BY `+page.Order("start_date, name, id")+` LIMIT $5`, orgID, page.AfterValue(0), page.AfterValue(1), page.AfterValue(2), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list projects: %w", err)
 	}
@@ -155,7 +155,7 @@ func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Pa
 	if err != nil {
 		return out, fmt.Errorf("list projects: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, p := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(p.StartDate.Format(time.DateOnly), p.Name, p.ID))
 	}

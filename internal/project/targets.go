@@ -144,8 +144,8 @@ func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, p
 		AND ($3::date IS NULL OR $3 BETWEEN period_start AND period_end)`
 	args := []any{orgID, f.ProjectID, f.ActiveOn}
 	rows, err := s.pool.Query(ctx, `SELECT `+targetColumns+` FROM target WHERE `+where+`
-		AND ($4::text IS NULL OR (period_start, id) > ($4::date, $5::uuid))
-		ORDER BY period_start, id LIMIT $6`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
+		AND ($4::text IS NULL OR (period_start, id) `+page.Cmp(">")+` ($4::date, $5::uuid))
+		ORDER BY `+page.Order("period_start, id")+` LIMIT $6`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list targets: %w", err)
 	}
@@ -153,7 +153,7 @@ func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, p
 	if err != nil {
 		return out, fmt.Errorf("list targets: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, t := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(t.PeriodStart.Format(time.DateOnly), t.ID))
 	}

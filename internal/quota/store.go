@@ -108,8 +108,8 @@ func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Pa
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM quota WHERE organisation_id = $1
-		AND ($2::text IS NULL OR (period_start, id) > ($2::date, $3::uuid))
-		ORDER BY period_start, id LIMIT $4`, orgID, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		AND ($2::text IS NULL OR (period_start, id) `+page.Cmp(">")+` ($2::date, $3::uuid))
+		ORDER BY `+page.Order("period_start, id")+` LIMIT $4`, orgID, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list quotas: %w", err)
 	}
@@ -117,7 +117,7 @@ func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Pa
 	if err != nil {
 		return out, fmt.Errorf("list quotas: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, q := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(q.PeriodStart.Format(time.DateOnly), q.ID))
 	}

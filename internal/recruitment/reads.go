@@ -46,8 +46,8 @@ func (s *Store) List(ctx context.Context, orgID string, kind *Kind, page db.Page
 	}
 	where := `organisation_id = $1 AND ($2::text IS NULL OR kind = $2)`
 	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM recruitment_event WHERE `+where+`
-		AND ($3::text IS NULL OR (held_on, id) < ($3::date, $4::uuid))
-		ORDER BY held_on DESC, id DESC LIMIT $5`, orgID, k, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		AND ($3::text IS NULL OR (held_on, id) `+page.Cmp("<")+` ($3::date, $4::uuid))
+		ORDER BY `+page.Order("held_on DESC, id DESC")+` LIMIT $5`, orgID, k, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list recruitment events: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) List(ctx context.Context, orgID string, kind *Kind, page db.Page
 	if err != nil {
 		return out, fmt.Errorf("list recruitment events: %w", err)
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, e := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(e.HeldOn.Format(time.DateOnly), e.ID))
 	}

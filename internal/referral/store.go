@@ -194,8 +194,8 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 		AND ($6::boolean IS NULL OR (feedback_sent_date IS NULL) = $6)`
 	args := []any{orgID, source, f.ParticipantID, f.From, f.To, f.FeedbackPending}
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM referral WHERE `+where+`
-		AND ($7::text IS NULL OR (referral_date, id) < ($7::date, $8::uuid))
-		ORDER BY referral_date DESC, id DESC LIMIT $9`,
+		AND ($7::text IS NULL OR (referral_date, id) `+page.Cmp("<")+` ($7::date, $8::uuid))
+		ORDER BY `+page.Order("referral_date DESC, id DESC")+` LIMIT $9`,
 		append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list referrals: %w", err)
@@ -216,8 +216,8 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	}
 	where := `organisation_id = $1 AND feedback_sent_date IS NULL AND feedback_due_date < $2`
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM referral WHERE `+where+`
-		AND ($3::text IS NULL OR (feedback_due_date, id) > ($3::date, $4::uuid))
-		ORDER BY feedback_due_date, id LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		AND ($3::text IS NULL OR (feedback_due_date, id) `+page.Cmp(">")+` ($3::date, $4::uuid))
+		ORDER BY `+page.Order("feedback_due_date, id")+` LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list overdue feedback: %w", err)
 	}
@@ -236,7 +236,7 @@ func fill(out *db.Page[Referral], rows pgx.Rows, page db.PageArgs, sortKey func(
 	if err != nil {
 		return err
 	}
-	out.Items, out.HasNextPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
 	for _, x := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(sortKey(x), x.ID))
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/livefigures"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -189,8 +190,10 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 	for i, e := range events {
 		ids[i] = e.id
 	}
-	// Only now, after ClickHouse acknowledged the rows, do the events count as done.
-	if _, err := l.PG.Exec(ctx, `UPDATE change_event SET processed_at = clock_timestamp() WHERE id = ANY($1)`, ids); err != nil {
+	// Only now, after ClickHouse acknowledged the rows, do the events count as done; the
+	// same statement tells the API processes which organisations' figures changed
+	// (PostgreSQL delivers the notices when it commits).
+	if _, err := l.PG.Exec(ctx, livefigures.NotifySQL, ids); err != nil {
 		l.Metrics.Errors.WithLabelValues("mark").Inc()
 		l.Metrics.RejectedBatches.Inc()
 		return 0, fmt.Errorf("mark changes processed: %w", err)

@@ -1,0 +1,105 @@
+package model
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
+)
+
+// Node is any entity with a global id (the GraphQL interface Node). Domain types do
+// not know GraphQL, so the binding accepts any value; node(id:) only returns entities.
+type Node interface{}
+
+// NodeKinds are the GraphQL types that implement Node.
+var NodeKinds = map[string]bool{
+	"ActionPlan": true, "FollowUp": true, "Employer": true, "EmployerContact": true, "EmployerNote": true,
+	"Enrolment": true, "Organisation": true, "Unit": true, "StaffUser": true, "MeasureType": true,
+	"OutcomeObservation": true, "Participant": true, "Project": true, "Target": true,
+	"RecruitmentEvent": true, "Interview": true, "Quota": true, "Referral": true, "AuditEntry": true,
+}
+
+// GlobalID encodes a record id of a kind as an opaque global id: base64url of
+// "Kind:id" without padding.
+func GlobalID(kind, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + id))
+}
+
+// ParseGlobalID decodes a global id into its kind and record id.
+func ParseGlobalID(s string) (kind, id string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", "", false
+	}
+	kind, id, ok = strings.Cut(string(b), ":")
+	if !ok || !NodeKinds[kind] || id == "" {
+		return "", "", false
+	}
+	return kind, id, true
+}
+
+// MarshalGlobalID writes an ID: the id field of a Node type, and a reference field
+// named after a Node type (organisationId on AuditEntry), become global ids; any other
+// ID is written as it is.
+func MarshalGlobalID(id string) graphql.ContextMarshaler {
+	return contextMarshalerFunc(func(ctx context.Context, w io.Writer) error {
+		if kind := idKind(ctx); kind != "" && id != "" {
+			id = GlobalID(kind, id)
+		}
+		_, err := io.WriteString(w, strconv.Quote(id))
+		return err
+	})
+}
+
+type contextMarshalerFunc func(ctx context.Context, w io.Writer) error
+
+func (f contextMarshalerFunc) MarshalGQLContext(ctx context.Context, w io.Writer) error {
+	return f(ctx, w)
+}
+
+// idKind is the Node kind of the ID being written, from the field it belongs to.
+func idKind(ctx context.Context) string {
+	fc := graphql.GetFieldContext(ctx)
+	for fc != nil && fc.Field.Field == nil { // list elements have a context of their own
+		fc = fc.Parent
+	}
+	if fc == nil {
+		return ""
+	}
+	name := fc.Field.Name
+	if name == "id" {
+		if NodeKinds[fc.Object] {
+			return fc.Object
+		}
+		return ""
+	}
+	if base, ok := strings.CutSuffix(name, "Id"); ok && base != "" {
+		kind := strings.ToUpper(base[:1]) + base[1:]
+		if NodeKinds[kind] {
+			return kind
+		}
+	}
+	return ""
+}
+
+// UnmarshalGlobalID reads an ID argument or input field: a global id becomes its
+// record id; anything else (the plain ids of older clients) passes as it is, and
+// an id of the wrong kind simply finds nothing.
+func UnmarshalGlobalID(ctx context.Context, v any) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		if n, isInt := v.(int64); isInt {
+			return strconv.FormatInt(n, 10), nil
+		}
+		return "", apperr.Invalidf("", "an ID must be a string")
+	}
+	if _, id, ok := ParseGlobalID(s); ok {
+		return id, nil
+	}
+	return s, nil
+}
