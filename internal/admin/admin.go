@@ -225,10 +225,17 @@ func seed(ctx context.Context, cfg config.Config, n int, out io.Writer) error {
 	}
 	if s.Skipped {
 		fmt.Fprintf(out, "demo data already present (organisation %s %s)\n", demo.OrgCode, s.OrganisationID)
-		return nil
+	} else {
+		fmt.Fprintf(out, "seeded organisation %s (%s): %d participants, %d enrolments, %d observations\n",
+			demo.OrgCode, s.OrganisationID, s.Participants, s.Enrolments, s.Observations)
 	}
-	fmt.Fprintf(out, "seeded organisation %s (%s): %d participants, %d enrolments, %d observations\n",
-		demo.OrgCode, s.OrganisationID, s.Participants, s.Enrolments, s.Observations)
+	added, err := demo.SeedSteering(ctx, pool, s.OrganisationID)
+	if err != nil {
+		return err
+	}
+	if added > 0 {
+		fmt.Fprintf(out, "seeded the steering story: %d extra-job decisions in 2018 (report %s)\n", added, demo.SteeringMonth)
+	}
 	return nil
 }
 
