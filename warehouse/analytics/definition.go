@@ -193,11 +193,7 @@ func compile(d Definition) (compiled, error) {
 		if err := validK(d.K); err != nil {
 			return c, err
 		}
-		for _, s := range outcomes.Statuses {
-			if outcomes.IsWorkOrStudies(s) {
-				c.statuses = append(c.statuses, s)
-			}
-		}
+		c.statuses = sortedUnique(outcomes.WorkOrStudiesSet.Statuses())
 		c.version = withK(outcomes.InWorkOrStudiesVersion, d.K)
 	case KindSelfSufficient:
 		if err := validK(d.K); err != nil {

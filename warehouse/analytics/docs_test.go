@@ -50,7 +50,8 @@ func servedBy(v string) bool {
 		}
 		// Served outside outcomeFigures: timeToEmployment, susTransitions, exitCohortOutcome.
 		return v == outcomes.TimeToFirstJobVersion+" "+outcomes.KaplanMeierVersion || v == outcomes.SUSVersion ||
-			v == cohort.DefinitionVersion
+			v == cohort.DefinitionVersion ||
+			v == outcomes.StatusVersion // the one rule every figure reads months through
 	}
 	if (base == outcomes.StatusAfterExitVersion || base == outcomes.InWorkOrStudiesVersion || base == outcomes.SelfSufficientVersion) && kErr != nil {
 		return false

@@ -307,3 +307,11 @@ func groupOf(by []Dimension, key string) []GroupValue {
 	}
 	return group
 }
+
+// Exits counts the cohort's exited enrolments, due or not, overall and by the
+// dimensions: Figure.N is the number of exits (Known and Count are those of
+// REPEATED_ENTRY, which every exit has, and mean nothing here). It is the "exits" of
+// exitCohortOutcome, read by the same query as the figures beside it.
+func Exits(ctx context.Context, conn driver.Conn, cohort Cohort, by []Dimension) ([]Figure, error) {
+	return Figures(ctx, conn, []Cohort{cohort}, Definition{Kind: KindRepeatedEntry}, by)
+}
