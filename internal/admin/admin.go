@@ -44,6 +44,8 @@ commands:
                      register participants from CSV, all or nothing; bad lines are listed
   microdata -org ID|CODE[,…] -from DATE -to DATE [-measure CODE,…]
                      stream a cohort's pseudonymised microdata (one row per enrolment) as CSV
+  report -org ID|CODE -month YYYY-MM -format html|pdf|xlsx -o FILE
+                     write the monthly steering report (aggregates, small counts suppressed)
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -161,6 +163,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = token(ctx, cfg, *role, *org, *orgs, *subject, *ttl, stdout)
+	case "report":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id or code")
+		month := fs.String("month", "", "report month, YYYY-MM")
+		format := fs.String("format", "html", "html, pdf or xlsx")
+		file := fs.String("o", "", "output file (- for standard output)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = reportCmd(ctx, cfg, getenv, *org, *month, *format, *file, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -11,7 +11,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/project"
 	"github.com/arbetsmarknad/outcomes/internal/quota"
 )
 
@@ -144,17 +143,15 @@ func SeedSteering(ctx context.Context, pool *pgxpool.Pool, orgID string) (int, e
 			return i, fmt.Errorf("steering follow-ups %d: %w", i, err)
 		}
 	}
-	extra := "extra_job"
-	women, men := 250, 250
-	projects := project.NewStore(pool)
-	if _, err := projects.CreateTarget(ctx, project.CreateTargetInput{OrganisationID: orgID, Name: SteeringTargetName,
-		Metric: project.Decisions, MeasureTypeCode: &extra, Total: 500, Women: &women, Men: &men,
-		PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)}); err != nil {
+	// The base demo's small extra-job target and quota become the story's: 500 decisions
+	// in 2018, women and men 250 each (the target group moving to 50/50), and the 2018
+	// quota of 500 places spread over the departments.
+	if _, err := pool.Exec(ctx, `UPDATE target SET name = $2, total = 500, women = 250, men = 250, version = version + 1
+		WHERE organisation_id = $1 AND name = 'Extra-job decisions 2018'`, orgID, SteeringTargetName); err != nil {
 		return n, fmt.Errorf("steering target: %w", err)
 	}
-	if _, err := quota.NewStore(pool).Create(ctx, quota.CreateInput{OrganisationID: orgID, Name: "Extratjänster 2018: kvot per förvaltning",
-		Total: 500, PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC),
-		MeasureTypeCode: &extra}); err != nil {
+	if _, err := pool.Exec(ctx, `UPDATE quota SET name = 'Extratjänster 2018: kvot per förvaltning', total = 500,
+		period_start = '2018-01-01', version = version + 1 WHERE organisation_id = $1 AND name = 'Extratjänster 2017-2018'`, orgID); err != nil {
 		return n, fmt.Errorf("steering quota: %w", err)
 	}
 	return n, nil

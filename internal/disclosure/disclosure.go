@@ -151,36 +151,95 @@ func (s *System) Disclosed(hidden []bool) []Cell {
 	return out
 }
 
-// complement picks the shown count to hide next for the disclosed cell c: among the
-// relations around c, the smallest shown count (ties: the lowest index, so the choice
-// is stable), preferring a non-zero one since hiding a zero tells little.
+// complement picks the shown count to hide next. Candidates are the shown counts of
+// every relation around a hidden cell the shown cells determine (a small count given
+// away through a chain of relations, e.g. a hidden month fixed by its column total, is
+// protected by breaking the chain anywhere along it). Each candidate is tried: the one
+// that leaves the fewest small counts disclosed, then the fewest hidden cells
+// determined, then the smallest non-zero value (hiding a zero tells the reader little
+// and protects little), then the lowest index, so that the choice is stable.
 func (s *System) complement(c Cell, hidden []bool) (Cell, bool) {
-	best, found := Cell(0), false
-	better := func(a, b Cell) bool {
-		va, vb := s.values[a], s.values[b]
-		if (va == 0) != (vb == 0) {
-			return vb == 0
-		}
-		if va != vb {
-			return va < vb
-		}
-		return a < b
-	}
+	det := s.determined(hidden)
+	seen := map[Cell]bool{}
+	var cands []Cell
 	for _, r := range s.relations {
-		if !has(r, c) {
+		around := false
+		for _, t := range r {
+			if hidden[t.cell] && (det[t.cell] || t.cell == c) {
+				around = true
+				break
+			}
+		}
+		if !around {
 			continue
 		}
 		for _, t := range r {
-			if hidden[t.cell] || s.kinds[t.cell] != Count {
-				continue
-			}
-			if !found || better(t.cell, best) {
-				best, found = t.cell, true
+			if !hidden[t.cell] && s.kinds[t.cell] == Count && !seen[t.cell] {
+				seen[t.cell] = true
+				cands = append(cands, t.cell)
 			}
 		}
 	}
-	return best, found
+	if len(cands) == 0 {
+		return 0, false
+	}
+	// Try the smallest non-zero candidates first, and at most maxTries of them: each
+	// try is an elimination over the system.
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if (s.values[a] == 0) != (s.values[b] == 0) {
+			return s.values[b] == 0
+		}
+		if s.values[a] != s.values[b] {
+			return s.values[a] < s.values[b]
+		}
+		return a < b
+	})
+	if len(cands) > maxTries {
+		cands = cands[:maxTries]
+	}
+	type score struct {
+		disclosed, determined int
+		zero                  bool
+		value                 int
+		cell                  Cell
+	}
+	less := func(a, b score) bool {
+		switch {
+		case a.disclosed != b.disclosed:
+			return a.disclosed < b.disclosed
+		case a.determined != b.determined:
+			return a.determined < b.determined
+		case a.zero != b.zero:
+			return !a.zero
+		case a.value != b.value:
+			return a.value < b.value
+		}
+		return a.cell < b.cell
+	}
+	var best score
+	for i, cand := range cands {
+		hidden[cand] = true
+		d := s.determined(hidden)
+		hidden[cand] = false
+		sc := score{zero: s.values[cand] == 0, value: s.values[cand], cell: cand}
+		for j, isDet := range d {
+			if isDet && hidden[j] || isDet && Cell(j) == cand {
+				sc.determined++
+				if Small(s.values[j]) {
+					sc.disclosed++
+				}
+			}
+		}
+		if i == 0 || less(sc, best) {
+			best = sc
+		}
+	}
+	return best.cell, true
 }
+
+// maxTries bounds the candidates complement tries per step.
+const maxTries = 40
 
 func has(r []term, c Cell) bool {
 	for _, t := range r {

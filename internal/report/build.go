@@ -241,6 +241,11 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		target := b.target(t.Total, version)
 		monthTotal := b.count(mg.total(), version)
 		gc := b.genderCells(yg, version)
+		// Targets of the same scope and metric show the same figures: tie them.
+		b.key(targetKey(t, "month-"+month.Format("2006-01"), "t"), monthTotal)
+		for j, col := range []string{"w", "m", "o", "t"} {
+			b.key(targetKey(t, "from-"+t.PeriodStart.Format("2006-01-02"), col), gc[j])
+		}
 		womenTarget := b.empty()
 		if t.Women != nil && t.Total > 0 {
 			wt := b.target(*t.Women, version)
@@ -284,6 +289,9 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 				b.sum(c, prevCum, cells[3])
 			}
 			prevCum = c
+			for j, col := range []string{"w", "m", "o", "t"} {
+				b.key(targetKey(t, fg.m.Format("2006-01"), col), cells[j])
+			}
 			if tied && !fg.m.Before(time.Date(month.Year(), 1, 1, 0, 0, 0, 0, time.UTC)) {
 				for j, col := range []string{"w", "m", "o", "t"} {
 					b.key(fmt.Sprintf("flow/%s/%s/%s", f, fg.m.Format("2006-01"), col), cells[j])
@@ -316,6 +324,19 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		sec.Series = append(sec.Series, series, shareSeries)
 	}
 	return sec, nil
+}
+
+// targetKey names a target progress figure by what it counts (metric and scope), so
+// that two targets counting the same thing are tied.
+func targetKey(t project.Target, period, col string) string {
+	opt := func(p *string) string {
+		if p == nil {
+			return "-"
+		}
+		return *p
+	}
+	return fmt.Sprintf("target/%s/%s/%s/%s/%s/%s/%s", t.OrganisationID, t.Metric, opt(t.MeasureTypeID), opt(t.ProjectID),
+		opt(t.UnitID), period, col)
 }
 
 func (s *Service) orgName(sc Scope, id string) string {
@@ -749,4 +770,10 @@ func (s *Service) memberSection(ctx context.Context, b *builder, sc Scope, from,
 	}
 	t.row("total", "Summa", true, totals...)
 	return &Section{Key: "members", Title: "Medlemskommuner", Tables: []*Table{t}}, nil
+}
+
+// Current builds the report of sc for month as of now and marks the figures that differ
+// from the month's latest frozen edition, if there is one.
+func (s *Service) Current(ctx context.Context, sc Scope, month time.Time) (*Report, error) {
+	return s.Build(ctx, sc, month)
 }

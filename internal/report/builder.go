@@ -2,11 +2,11 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/arbetsmarknad/outcomes/internal/disclosure"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // builder collects the report's cells in one disclosure system, so that the relations
@@ -112,14 +112,14 @@ func (b *builder) finish(r *Report) {
 		v := float64(c.num.raw) / float64(c.den.raw)
 		c.Value = &v
 		c.Display = FormatShare(v)
-		if c.unknown != nil { // an outcome share: interval and bounds
-			lo, hi := Wilson(c.num.raw, c.den.raw)
-			c.Lower, c.Upper = &lo, &hi
+		if c.unknown != nil { // an outcome share: interval and bounds (warehouse/stats)
+			if iv, ok := stats.Wilson(c.num.raw, c.den.raw); ok {
+				c.Lower, c.Upper = &iv.Lower, &iv.Upper
+			}
 			if !c.unknown.Suppressed {
-				all := c.den.raw + c.unknown.raw
-				bl := float64(c.num.raw) / float64(all)
-				bh := float64(c.num.raw+c.unknown.raw) / float64(all)
-				c.BoundLow, c.BoundHigh = &bl, &bh
+				if bd, ok := stats.MissingBounds(c.num.raw, c.den.raw, c.den.raw+c.unknown.raw); ok {
+					c.BoundLow, c.BoundHigh = &bd.IfNoneMet, &bd.IfAllMet
+				}
 			}
 		}
 	}
@@ -129,21 +129,6 @@ func (b *builder) finish(r *Report) {
 			c.N = &n
 		}
 	}
-}
-
-// Wilson is the 95 % Wilson score interval (z = 1.96) of count successes in n.
-// TODO(truth): replace with the one warehouse/outcomes function once it lands.
-func Wilson(count, n int) (float64, float64) {
-	if n == 0 {
-		return 0, 1
-	}
-	const z = 1.96
-	p := float64(count) / float64(n)
-	nn := float64(n)
-	den := 1 + z*z/nn
-	centre := (p + z*z/(2*nn)) / den
-	half := z * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn)) / den
-	return math.Max(0, centre-half), math.Min(1, centre+half)
 }
 
 // formatInt writes n the Swedish way, with a space between thousands ("1 234").
@@ -170,7 +155,9 @@ func FormatShare(v float64) string {
 }
 
 // tableOf starts a table.
-func tableOf(key, title string, cols ...Column) *Table { return &Table{Key: key, Title: title, Columns: cols} }
+func tableOf(key, title string, cols ...Column) *Table {
+	return &Table{Key: key, Title: title, Columns: cols}
+}
 
 // row appends a row and names its cells by table, row and column.
 func (t *Table) row(key, label string, total bool, cells ...*Cell) *Row {

@@ -28,11 +28,11 @@ type Report struct {
 	GeneratedAt      time.Time `json:"generatedAt"`
 	// WarehouseLoadedTo is the time of the newest change the warehouse has taken in;
 	// WarehousePending counts changes not yet in it (freshness, shown in the header).
-	WarehouseLoadedTo *time.Time `json:"warehouseLoadedTo,omitempty"`
-	WarehousePending  int        `json:"warehousePending"`
-	Edition           *Edition   `json:"edition,omitempty"`     // set when this is a frozen edition
-	ComparedTo        *Edition   `json:"comparedTo,omitempty"`  // the edition changes are marked against
-	Sections          []*Section `json:"sections"`
+	WarehouseLoadedTo *time.Time   `json:"warehouseLoadedTo,omitempty"`
+	WarehousePending  int          `json:"warehousePending"`
+	Edition           *Edition     `json:"edition,omitempty"`    // set when this is a frozen edition
+	ComparedTo        *Edition     `json:"comparedTo,omitempty"` // the edition changes are marked against
+	Sections          []*Section   `json:"sections"`
 	Definitions       []Definition `json:"definitions"`
 
 	sys    *disclosure.System

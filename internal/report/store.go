@@ -137,12 +137,12 @@ func (s store) ongoing(ctx context.Context, orgIDs []string, monthEnds []time.Ti
 
 // groupRow is one measure or unit with its counts for the year to date.
 type groupRow struct {
-	Key, Label                         string
+	Key, Label                        string
 	Decisions, Starts, Exits, Ongoing int
 }
 
 // groupSQL: per grouping, the enrolments of organisations $1 with their group (the
-// measure's catalogue code and Swedish name, or the unit's name, '' for none) and dates.
+// measure's catalogue code and Swedish name, or the unit's name, ” for none) and dates.
 var groupSQL = map[string]string{
 	"measure": `SELECT mt.code AS k, mt.swedish_name AS l, e.decision_date AS dd, e.start_date AS sd, e.end_date AS ed
 		FROM enrolment e JOIN measure_type mt ON mt.id = e.measure_type_id WHERE e.organisation_id = ANY($1::uuid[])`,
