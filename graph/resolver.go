@@ -20,6 +20,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/quota"
 	"github.com/arbetsmarknad/outcomes/internal/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 )
 
 // Resolver holds the dependencies of every resolver.
@@ -36,5 +37,7 @@ type Resolver struct {
 	Quotas        *quota.Store
 	Audit         *audit.Store
 	Warehouse     driver.Conn
+	Reports       *report.Service // the monthly steering report
+	ReportLinks   report.Signer   // signs the report links a browser opens
 	Now           func() time.Time
 }

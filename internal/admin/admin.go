@@ -22,6 +22,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -46,6 +47,8 @@ commands:
                      stream a cohort's pseudonymised microdata (one row per enrolment) as CSV
   report -org ID|CODE -month YYYY-MM -format html|pdf|xlsx -o FILE
                      write the monthly steering report (aggregates, small counts suppressed)
+  report-link -org ID|CODE -month YYYY-MM [-format html|pdf|xlsx] [-role steering] [-ttl 5m]
+                     print a signed, single-use link that opens the report in a browser
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -174,6 +177,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = reportCmd(ctx, cfg, getenv, *org, *month, *format, *file, stdout)
+	case "report-link":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id or code")
+		month := fs.String("month", "", "report month, YYYY-MM")
+		format := fs.String("format", "html", "html, pdf or xlsx")
+		role := fs.String("role", "steering", "the role the link reads as")
+		subject := fs.String("subject", "", "subject (user id); default dev-<role>")
+		base := fs.String("base", "http://localhost:8080", "the API's address")
+		ttl := fs.Duration("ttl", report.LinkTTL, "validity")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = reportLink(ctx, cfg, *org, *month, *format, *role, *subject, *base, *ttl, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
@@ -82,4 +84,43 @@ func reportCmd(ctx context.Context, cfg config.Config, getenv func(string) strin
 		fmt.Fprintf(out, "wrote %s (%s, %d bytes): %s %s\n", file, f, buf.Len(), o.Name, m.Format("2006-01"))
 		return nil
 	})
+}
+
+// reportLink prints a signed, single-use link to the steering report for a caller of
+// the given role (default steering, of the report's organisation), valid for ttl.
+func reportLink(ctx context.Context, cfg config.Config, org, month, format, role, subject, base string, ttl time.Duration, out io.Writer) error {
+	m, err := report.ParseMonth("-month", month)
+	if err != nil {
+		return err
+	}
+	f, err := report.ParseFormat("-format", format)
+	if err != nil {
+		return err
+	}
+	r := auth.Role(role)
+	if !r.Valid() {
+		return fmt.Errorf("-role must be one of admin, caseworker, evaluator, steering, regional")
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	o, err := orgRef(ctx, organisation.NewStore(pool), org)
+	if err != nil {
+		return err
+	}
+	if subject == "" {
+		subject = "dev-" + role
+	}
+	l := report.Link{Subject: subject, Role: role, ReportOrg: o.ID, Month: m.Format("2006-01"), Format: f}
+	if r != auth.Admin {
+		l.OrgID = o.ID
+	}
+	token, _, err := report.Signer{Key: cfg.ReportLinkKey}.Sign(l, time.Now(), ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s%s?token=%s\n", strings.TrimSuffix(base, "/"), report.LinkPath, token)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,6 +45,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/quota"
 	"github.com/arbetsmarknad/outcomes/internal/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -80,11 +82,21 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
+		ReportLinkKey: cfg.ReportLinkKey, Getenv: getenv,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
 			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
 				User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
 		}})
+
+	// The scheduled freezing of monthly steering reports (editions) runs beside the API;
+	// several API processes may run it: the scheduled edition is unique per month.
+	freezeCtx, stopFreezing := context.WithCancel(ctx)
+	defer stopFreezing()
+	go freezeReports(freezeCtx, report.NewService(pool, &warehouseConn{conn: ch, reopen: func() (driver.Conn, error) {
+		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	}}), cfg.ReportFreezeDay, log)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -127,6 +139,8 @@ type Options struct {
 	MaxDepth        int
 	MaxComplexity   int
 	RequestTimeout  time.Duration
+	ReportLinkKey   []byte              // signs steering report links
+	Getenv          func(string) string // finds the Chromium that prints PDFs; nil: os.Getenv
 }
 
 // NewVerifier builds the token verifier from the configuration.
@@ -168,6 +182,8 @@ func NewHandler(o Options) http.Handler {
 		Quotas:        quota.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
+		Reports:       report.NewService(pool, wh),
+		ReportLinks:   report.Signer{Key: o.ReportLinkKey},
 		Now:           time.Now,
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
@@ -204,6 +220,12 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
 	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	mux.Handle("GET "+report.LinkPath, reportLinkHandler(resolver.Reports, resolver.ReportLinks,
+		func() (string, error) { return report.ChromiumPath(getenv) }, time.Now))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
@@ -249,7 +271,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
 		route := r.URL.Path
 		switch route {
-		case "/", "/graphql", "/healthz", "/readyz", "/metrics":
+		case "/", "/graphql", "/healthz", "/readyz", "/metrics", report.LinkPath:
 		default:
 			route = "other"
 		}

@@ -772,8 +772,3 @@ func (s *Service) memberSection(ctx context.Context, b *builder, sc Scope, from,
 	return &Section{Key: "members", Title: "Medlemskommuner", Tables: []*Table{t}}, nil
 }
 
-// Current builds the report of sc for month as of now and marks the figures that differ
-// from the month's latest frozen edition, if there is one.
-func (s *Service) Current(ctx context.Context, sc Scope, month time.Time) (*Report, error) {
-	return s.Build(ctx, sc, month)
-}
