@@ -81,6 +81,27 @@ func SeedSteering(ctx context.Context, pool *pgxpool.Pool, orgID string) (int, e
 		return 0, fmt.Errorf("steering story needs the unit Enhet anställning")
 	}
 	n := SteeringDecisions - base
+	// People of other or unstated gender among the base demo's decisions, by month: the
+	// story tops every month that has 1-4 of them up to 5, so that the report can show
+	// women and men without a small "other" count to protect (which would hide them).
+	var otherByMonth [12]int
+	orows, err := pool.Query(ctx, `SELECT extract(month FROM e.decision_date)::int, count(*)::int FROM enrolment e
+		JOIN measure_type mt ON mt.id = e.measure_type_id JOIN participant p ON p.id = e.participant_id
+		WHERE e.organisation_id = $1 AND mt.code = 'extra_job' AND e.decision_date BETWEEN '2018-01-01' AND '2018-12-31'
+			AND p.gender NOT IN ('woman', 'man') GROUP BY 1`, orgID)
+	if err != nil {
+		return 0, err
+	}
+	for orows.Next() {
+		var m, k int
+		if err := orows.Scan(&m, &k); err != nil {
+			return 0, err
+		}
+		otherByMonth[m-1] = k
+	}
+	if err := orows.Err(); err != nil {
+		return 0, err
+	}
 	// Departments in proportion to headcount (what the quota asks), in a shuffled order.
 	var hosts []string
 	for i, k := range quota.Allocate(n, headcounts) {
@@ -106,6 +127,9 @@ func SeedSteering(ctx context.Context, pool *pgxpool.Pool, orgID string) (int, e
 		g := participant.Man
 		if woman {
 			g = participant.Woman
+		} else if o := otherByMonth[month]; o > 0 && o < 5 {
+			g = participant.NotStated
+			otherByMonth[month]++
 		}
 		birth := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 17*i+3)
 		serial := 900 + (2*i)%100

@@ -81,6 +81,12 @@ func (b *builder) key(k string, c *Cell) {
 func (b *builder) finish(r *Report) {
 	hidden := b.sys.Protect()
 	r.sys, r.hidden = &b.sys, hidden
+	r.byRef = map[disclosure.Cell]*Cell{}
+	for _, c := range b.cells {
+		if c.ref >= 0 {
+			r.byRef[c.ref] = c
+		}
+	}
 	for _, c := range b.cells {
 		switch c.Kind {
 		case KindCount, KindTarget:

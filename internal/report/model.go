@@ -37,6 +37,31 @@ type Report struct {
 
 	sys    *disclosure.System
 	hidden []bool
+	byRef  map[disclosure.Cell]*Cell
+}
+
+// Audit attacks the report the way a reader could: it returns the ids (or, for cells no
+// table prints, "unprinted") of every small count that one relation between shown cells
+// gives away (pairs) or that any combination of them does (exact). Both are empty for a
+// protected report. Only a report built in this process can be audited: a reopened
+// edition no longer holds its true values.
+func (r *Report) Audit() (pairs, exact []string) {
+	if r.sys == nil {
+		return nil, nil
+	}
+	name := func(c disclosure.Cell) string {
+		if x, ok := r.byRef[c]; ok && x.ID != "" {
+			return x.ID
+		}
+		return "unprinted"
+	}
+	for _, c := range r.sys.AuditPairs(r.hidden) {
+		pairs = append(pairs, name(c))
+	}
+	for _, c := range r.sys.AuditExact(r.hidden) {
+		exact = append(exact, name(c))
+	}
+	return pairs, exact
 }
 
 // Edition is a frozen copy of a month's report.
