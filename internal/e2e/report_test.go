@@ -226,7 +226,9 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 	})
 
 	link := func(t *testing.T, format string) string {
-		var out struct{ SteeringReportLink struct{ URL, ExpiresAt string } }
+		var out struct {
+			SteeringReportLink struct{ URL, ExpiresAt string }
+		}
 		steering.MustData(t, `mutation($o: ID!, $m: Month!, $f: ReportFormat!) { steeringReportLink(organisationId: $o, month: $m, format: $f) { url expiresAt } }`,
 			map[string]any{"o": org, "m": "2018-12", "f": format}, &out)
 		if !strings.HasPrefix(out.SteeringReportLink.URL, report.LinkPath+"?token=") {

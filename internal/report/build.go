@@ -791,4 +791,3 @@ func (s *Service) memberSection(ctx context.Context, b *builder, sc Scope, from,
 	t.row("total", "Summa", true, totals...)
 	return &Section{Key: "members", Title: "Medlemskommuner", Tables: []*Table{t}}, nil
 }
-
