@@ -167,6 +167,12 @@ func NewHandler(o Options) http.Handler {
 		o.RequestTimeout = 30 * time.Second
 	}
 	pool, log, reg := o.Pool, o.Log, o.Registry
+	if len(o.ReportLinkKey) == 0 {
+		// No configured key: a random one, so links work on this process only (set
+		// OUTCOMES_REPORT_LINK_KEY when several API processes serve the same links).
+		o.ReportLinkKey = make([]byte, 32)
+		rand.Read(o.ReportLinkKey) //nolint:errcheck // crypto/rand does not fail on Linux
+	}
 	wh := &warehouseConn{conn: o.Warehouse, reopen: o.ReopenWarehouse}
 	auditStore := audit.NewStore(pool)
 	resolver := &graph.Resolver{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
@@ -219,20 +220,30 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		var figs []monthFig
 		if additive(t.Metric) {
 			for m := first; !m.After(month); m = m.AddDate(0, 1, 0) {
-				tm := t
-				if m.After(tm.PeriodStart) {
-					tm.PeriodStart = m
-				}
-				end := m.AddDate(0, 1, -1)
-				var g byGender
-				if !tm.PeriodStart.After(t.PeriodEnd) {
-					p, err := s.projects.Progress(aggregateContext(ctx), tm, end)
-					if err != nil {
-						return nil, err
+				figs = append(figs, monthFig{m: m})
+			}
+			// The months are independent statements: ask them at once.
+			g, gctx := errgroup.WithContext(aggregateContext(ctx))
+			g.SetLimit(4)
+			for i := range figs {
+				g.Go(func() error {
+					tm := t
+					if figs[i].m.After(tm.PeriodStart) {
+						tm.PeriodStart = figs[i].m
 					}
-					g = byGender{p.Women, p.Men, p.Total - p.Women - p.Men}
-				}
-				figs = append(figs, monthFig{m, g})
+					if tm.PeriodStart.After(t.PeriodEnd) {
+						return nil
+					}
+					p, err := s.projects.Progress(gctx, tm, figs[i].m.AddDate(0, 1, -1))
+					if err != nil {
+						return err
+					}
+					figs[i].g = byGender{p.Women, p.Men, p.Total - p.Women - p.Men}
+					return nil
+				})
+			}
+			if err := g.Wait(); err != nil {
+				return nil, err
 			}
 		}
 		ytd, err := s.projects.Progress(aggregateContext(ctx), t, monthEnd)
@@ -428,12 +439,12 @@ func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months 
 	from := months[0]
 	sec := &Section{Key: "flows", Title: "Månadens flöden",
 		Intro: "Månad för månad under året och hittills i år. Varje rad räknar insatser (eller anvisningar), inte personer."}
-	ytdTotals := map[flow]*Cell{}
+	all, err := s.st.flows(ctx, sc.OrgIDs, from, monthEnd)
+	if err != nil {
+		return nil, err
+	}
 	for _, ft := range flowTitles {
-		counts, err := s.st.monthly(ctx, ft.f, sc.OrgIDs, from, monthEnd)
-		if err != nil {
-			return nil, err
-		}
+		counts := all[ft.f]
 		t := tableOf(string(ft.f), ft.title, genderColumns...)
 		var rows [][]*Cell
 		for _, m := range months {
@@ -459,7 +470,6 @@ func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months 
 			b.sum(tot[j], parts...)
 			b.key(fmt.Sprintf("flow/%s/ytd/%s", ft.f, col), tot[j])
 		}
-		ytdTotals[ft.f] = tot[3]
 		t.row("ytd", "Hittills i år", true, tot...)
 		sec.Tables = append(sec.Tables, t)
 	}
@@ -647,15 +657,24 @@ func (s *Service) outcomeSection(ctx context.Context, b *builder, sc Scope, mont
 		lines[lbl] = &Line{Label: lbl, Style: "INTERVAL"}
 		chart.Lines = append(chart.Lines, lines[lbl])
 	}
-	for _, od := range outcomeDefs {
-		var byDim [2][]analytics.Figure
-		for i, dim := range []analytics.Dimension{analytics.DimGender, analytics.DimMeasure} {
-			figs, err := figures(ctx, []analytics.Cohort{cohort}, od.def, []analytics.Dimension{dim}, analytics.Today(monthEnd))
-			if err != nil {
-				return nil, err
-			}
-			byDim[i] = figs
+	// Six independent warehouse queries (three definitions, by gender and by measure):
+	// ask them at once.
+	results := make([][2][]analytics.Figure, len(outcomeDefs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, od := range outcomeDefs {
+		for j, dim := range []analytics.Dimension{analytics.DimGender, analytics.DimMeasure} {
+			g.Go(func() error {
+				figs, err := figures(gctx, []analytics.Cohort{cohort}, od.def, []analytics.Dimension{dim}, analytics.Today(monthEnd))
+				results[i][j] = figs
+				return err
+			})
 		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, od := range outcomeDefs {
+		byDim := results[i]
 		// Gender rows: women, men, and the others merged.
 		var groups [3]analytics.Figure
 		var total analytics.Figure

@@ -55,24 +55,19 @@ const (
 	flowAMAStarted flow = "ama_started"
 )
 
-// flowSQL: per flow, the statement counting it by month and gender over organisations
-// $1 between dates $2 and $3. The texts are constants: no caller input is spliced.
-var flowSQL = map[flow]string{
-	flowReferrals: `SELECT to_char(r.referral_date, 'YYYY-MM'), p.gender, count(*)::int
-		FROM referral r JOIN participant p ON p.id = r.participant_id
-		WHERE r.organisation_id = ANY($1::uuid[]) AND r.referral_date BETWEEN $2 AND $3 GROUP BY 1, 2`,
-	flowDecisions: enrolmentFlow("e.decision_date", ""),
-	flowStarts:    enrolmentFlow("e.start_date", ""),
-	flowExits:     enrolmentFlow("e.end_date", ""),
-	flowAMAStarted: enrolmentFlow("e.start_date",
-		` AND EXISTS (SELECT 1 FROM measure_type mt WHERE mt.id = e.measure_type_id AND mt.municipal_employment)`),
-}
+// enrolmentFlowsSQL counts the enrolment flows of organisations $1 between dates $2
+// and $3 by flow, month and gender in one scan: each enrolment gives one date per flow
+// (the VALUES list is where the flows' dates are defined), NULL when it has none.
+const enrolmentFlowsSQL = `SELECT v.f, to_char(v.d, 'YYYY-MM'), p.gender, count(*)::int
+	FROM enrolment e JOIN participant p ON p.id = e.participant_id JOIN measure_type mt ON mt.id = e.measure_type_id
+	CROSS JOIN LATERAL (VALUES ('decisions', e.decision_date), ('starts', e.start_date), ('exits', e.end_date),
+		('ama_started', CASE WHEN mt.municipal_employment THEN e.start_date END)) AS v(f, d)
+	WHERE e.organisation_id = ANY($1::uuid[]) AND v.d BETWEEN $2 AND $3 GROUP BY 1, 2, 3`
 
-func enrolmentFlow(dateCol, extra string) string {
-	return `SELECT to_char(` + dateCol + `, 'YYYY-MM'), p.gender, count(*)::int
-		FROM enrolment e JOIN participant p ON p.id = e.participant_id
-		WHERE e.organisation_id = ANY($1::uuid[]) AND ` + dateCol + ` BETWEEN $2 AND $3` + extra + ` GROUP BY 1, 2`
-}
+// referralFlowSQL counts referrals by their date, month and gender.
+const referralFlowSQL = `SELECT 'referrals', to_char(r.referral_date, 'YYYY-MM'), p.gender, count(*)::int
+	FROM referral r JOIN participant p ON p.id = r.participant_id
+	WHERE r.organisation_id = ANY($1::uuid[]) AND r.referral_date BETWEEN $2 AND $3 GROUP BY 1, 2, 3`
 
 // ongoingAt is the rule "ongoing at the day $d" on enrolment e.
 func ongoingAt(d string) string {
@@ -91,22 +86,29 @@ func aggregateContext(ctx context.Context) context.Context {
 	return auth.With(ctx, auth.Principal{Subject: p.Subject, System: true})
 }
 
-// monthly counts f by month ("2006-01") and gender between from and to (dates).
-func (s store) monthly(ctx context.Context, f flow, orgIDs []string, from, to time.Time) (map[string]byGender, error) {
-	rows, err := s.pool.Query(aggregateContext(ctx), flowSQL[f], db.ValidUUIDs(orgIDs), from, to)
-	if err != nil {
-		return nil, fmt.Errorf("count %s: %w", f, err)
-	}
-	out := map[string]byGender{}
-	var month, gender string
-	var n int
-	if _, err := pgx.ForEachRow(rows, []any{&month, &gender, &n}, func() error {
-		g := out[month]
-		g[genderIndex(gender)] += n
-		out[month] = g
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("count %s: %w", f, err)
+// flows counts every flow by month ("2006-01") and gender between from and to (dates).
+func (s store) flows(ctx context.Context, orgIDs []string, from, to time.Time) (map[flow]map[string]byGender, error) {
+	out := map[flow]map[string]byGender{}
+	for _, q := range []string{enrolmentFlowsSQL, referralFlowSQL} {
+		rows, err := s.pool.Query(aggregateContext(ctx), q, db.ValidUUIDs(orgIDs), from, to)
+		if err != nil {
+			return nil, fmt.Errorf("count flows: %w", err)
+		}
+		var f, month, gender string
+		var n int
+		if _, err := pgx.ForEachRow(rows, []any{&f, &month, &gender, &n}, func() error {
+			m := out[flow(f)]
+			if m == nil {
+				m = map[string]byGender{}
+				out[flow(f)] = m
+			}
+			g := m[month]
+			g[genderIndex(gender)] += n
+			m[month] = g
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("count flows: %w", err)
+		}
 	}
 	return out, nil
 }
