@@ -105,10 +105,19 @@ func BenchmarkSteeringReport(b *testing.B) {
 	}
 	month := time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)
 	run := func(b *testing.B, render func(io.Writer, *report.Report) error) {
+		parts := map[string]time.Duration{}
+		defer func() {
+			for k, d := range parts {
+				b.ReportMetric(float64(d.Milliseconds())/float64(b.N), k+"-ms/op")
+			}
+		}()
 		for i := 0; i < b.N; i++ {
 			r, err := svc.Build(ctx, sc, month)
 			if err != nil {
 				b.Fatal(err)
+			}
+			for k, d := range r.Timings() {
+				parts[k] += d
 			}
 			if render != nil {
 				if err := render(io.Discard, r); err != nil {

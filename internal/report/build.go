@@ -139,16 +139,23 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 	if r.Regional {
 		steps = append(steps, func() (*Section, error) { return s.memberSection(ctx, b, sc, yearStart, monthEnd) })
 	}
+	r.timings = map[string]time.Duration{}
 	for _, step := range steps {
+		t0 := time.Now()
 		sec, err := step()
 		if err != nil {
 			return nil, err
 		}
 		if sec != nil {
+			r.timings[sec.Key] = time.Since(t0)
+		}
+		if sec != nil {
 			r.Sections = append(r.Sections, sec)
 		}
 	}
+	t0 := time.Now()
 	b.finish(r)
+	r.timings["protect"] = time.Since(t0)
 	r.Definitions = definitions(r)
 	return r, nil
 }

@@ -38,7 +38,12 @@ type Report struct {
 	sys    *disclosure.System
 	hidden []bool
 	byRef  map[disclosure.Cell]*Cell
+	// timings: how long each section and the protection took to build (benchmarks).
+	timings map[string]time.Duration
 }
+
+// Timings says how long each section and the small-count protection took to build.
+func (r *Report) Timings() map[string]time.Duration { return r.timings }
 
 // Audit attacks the report the way a reader could: it returns the ids (or, for cells no
 // table prints, "unprinted") of every small count that one relation between shown cells
