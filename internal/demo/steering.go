@@ -114,10 +114,12 @@ func SeedSteering(ctx context.Context, pool *pgxpool.Pool, orgID string) (int, e
 	ps, es, os := participant.NewStore(pool), enrolment.NewStore(pool), outcome.NewStore(pool)
 	var monthCount, monthWomen [12]int
 	for i := 0; i < n; i++ {
-		// Decisions spread evenly over 2018; the month's share of women grows from 34 %
-		// in January to 40 % in December.
+		// Decisions spread evenly over 2018; the month's share of women among the story's
+		// decisions grows from 31 % in January to 47 % in December, so that with the base
+		// demo's decisions the monthly share rises from about 34 % to over 40 % and the
+		// year ends near 40 %.
 		month := i * 12 / n
-		womenShare := 0.34 + 0.06*float64(month)/11
+		womenShare := 0.31 + 0.16*float64(month)/11
 		k := monthCount[month]
 		woman := int(womenShare*float64(k+1)+0.5) > monthWomen[month]
 		monthCount[month]++

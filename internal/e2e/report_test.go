@@ -383,6 +383,42 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("RegionalBodySumsItsMembers", func(t *testing.T) {
+		var reg struct{ CreateOrganisation struct{ ID string } }
+		s.api.MustData(t, `mutation { createOrganisation(input: {code: "forbundet", name: "Samordningsförbundet", kind: REGIONAL_BODY}) { id } }`, nil, &reg)
+		regionID := reg.CreateOrganisation.ID
+		s.api.MustData(t, `mutation($r: ID!, $m: ID!) { addRegionalMember(regionalId: $r, memberId: $m) { id } }`,
+			map[string]any{"r": regionID, "m": org}, nil)
+		var out gqlReport
+		s.client(t, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: regionID, Orgs: []string{org}}).
+			MustData(t, steeringReportQuery, map[string]any{"o": regionID, "m": "2018-12"}, &out)
+		cells := map[string]gqlCell{}
+		for _, sec := range out.SteeringReport.Sections {
+			for _, tb := range sec.Tables {
+				for _, row := range tb.Rows {
+					for _, c := range row.Cells {
+						cells[c.ID] = c
+					}
+				}
+			}
+		}
+		sum, member, ytd := cells["members/total/decisions"], cells["members/uppsala/decisions"], cells["decisions/ytd/total"]
+		if sum.Display == "" || sum.Display != ytd.Display || member.Display != ytd.Display {
+			t.Errorf("regional decisions: sum %q, Uppsala %q, year to date %q", sum.Display, member.Display, ytd.Display)
+		}
+		for _, sec := range rep.Sections { // the one member's figures, summed, are the municipality's
+			for _, tb := range sec.Tables {
+				for _, row := range tb.Rows {
+					for _, c := range row.Cells {
+						if got, ok := cells[c.ID]; ok && got.Display != c.Display && !strings.HasPrefix(c.ID, "targets") {
+							t.Errorf("%s: region %q, member %q", c.ID, got.Display, c.Display)
+						}
+					}
+				}
+			}
+		}
+	})
+
 	t.Run("RoleMatrix", func(t *testing.T) {
 		for _, p := range []auth.Principal{
 			{Subject: "a", Role: auth.Admin},
