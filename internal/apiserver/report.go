@@ -33,6 +33,15 @@ func reportLinkHandler(svc *report.Service, signer report.Signer, chromium func(
 		}
 		p := l.Principal()
 		ctx := auth.With(r.Context(), p)
+		if used, err := svc.LinkUsed(ctx, l); err != nil || used {
+			if err != nil {
+				zerolog.Ctx(ctx).Error().Err(err).Msg("report link check failed")
+				writeError(w, http.StatusInternalServerError, apperr.New(apperr.Internal, "", "internal error"))
+				return
+			}
+			writeError(w, http.StatusGone, apperr.New(apperr.Conflict, "token", "the report link has been used already; ask for a new one"))
+			return
+		}
 		month, err := report.ParseMonth("month", l.Month)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err)

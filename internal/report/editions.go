@@ -202,3 +202,11 @@ func (s *Service) UseLink(ctx context.Context, l Link, requestID string) error {
 		return nil
 	})
 }
+
+// LinkUsed reports whether a link has been opened already, so that a second opening is
+// refused before any work (UseLink still decides, in its transaction).
+func (s *Service) LinkUsed(ctx context.Context, l Link) (bool, error) {
+	var used bool
+	err := s.pool.QueryRow(aggregateContext(ctx), `SELECT EXISTS (SELECT 1 FROM report_link_use WHERE link_id = $1)`, l.ID).Scan(&used)
+	return used, err
+}
