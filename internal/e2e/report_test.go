@@ -460,6 +460,89 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("EditionsFreezeAndMarkChanges", func(t *testing.T) { // last: it changes the data
+		var fr struct{ FreezeSteeringReport struct{ ID, FrozenAt, Trigger string } }
+		steering.MustData(t, `mutation($o: ID!, $m: Month!) { freezeSteeringReport(organisationId: $o, month: $m) { id frozenAt trigger } }`, vars, &fr)
+		if fr.FreezeSteeringReport.ID == "" || fr.FreezeSteeringReport.Trigger != "on_demand" {
+			t.Fatalf("freeze: %+v", fr)
+		}
+		var eds struct{ SteeringReportEditions []struct{ ID string } }
+		steering.MustData(t, `query($o: ID!, $m: Month) { steeringReportEditions(organisationId: $o, month: $m) { id } }`, vars, &eds)
+		if len(eds.SteeringReportEditions) != 1 || eds.SteeringReportEditions[0].ID != fr.FreezeSteeringReport.ID {
+			t.Fatalf("editions: %+v", eds)
+		}
+		// A late registration: five more decisions in December 2018.
+		sys := auth.With(ctx, auth.Principal{Subject: "e2e", System: true})
+		for i := 0; i < 5; i++ {
+			var p struct{ CreateParticipant struct{ ID string } }
+			s.api.MustData(t, createPerson, map[string]any{"org": org, "pnr": demo.Personnummer(time.Date(1950, 1, 1+i, 0, 0, 0, 0, time.UTC), 990+2*i), "gender": "WOMAN"}, &p)
+			s.api.MustData(t, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+				decisionDate: "2018-12-10", startDate: "2018-12-17", eligibilityOverride: {reason: "e2e"}}) { id } }`,
+				map[string]any{"p": p.CreateParticipant.ID}, nil)
+		}
+		_ = sys
+		q := `query($o: ID!, $m: Month!, $e: ID) { steeringReport(organisationId: $o, month: $m, editionId: $e) {
+			edition { id } comparedTo { id frozenAt } sections { tables { rows { cells { id display changedSince } } } } } }`
+		type out struct {
+			SteeringReport struct {
+				Edition    *struct{ ID string }
+				ComparedTo *struct{ ID, FrozenAt string }
+				Sections   []struct {
+					Tables []struct {
+						Rows []struct {
+							Cells []struct {
+								ID, Display  string
+								ChangedSince *string
+							}
+						}
+					}
+				}
+			}
+		}
+		find := func(o out, id string) (string, *string) {
+			for _, sec := range o.SteeringReport.Sections {
+				for _, tb := range sec.Tables {
+					for _, row := range tb.Rows {
+						for _, c := range row.Cells {
+							if c.ID == id {
+								return c.Display, c.ChangedSince
+							}
+						}
+					}
+				}
+			}
+			t.Fatalf("no cell %s", id)
+			return "", nil
+		}
+		var now, frozen out
+		steering.MustData(t, q, map[string]any{"o": org, "m": "2018-12"}, &now)
+		steering.MustData(t, q, map[string]any{"o": org, "m": "2018-12", "e": fr.FreezeSteeringReport.ID}, &frozen)
+		if now.SteeringReport.ComparedTo == nil || now.SteeringReport.ComparedTo.ID != fr.FreezeSteeringReport.ID {
+			t.Fatalf("current report compared to %+v", now.SteeringReport.ComparedTo)
+		}
+		if frozen.SteeringReport.Edition == nil || frozen.SteeringReport.Edition.ID != fr.FreezeSteeringReport.ID {
+			t.Fatalf("reopened edition: %+v", frozen.SteeringReport.Edition)
+		}
+		const cell = "decisions/2018-12/women"
+		before, _ := find(frozen, cell)
+		after, changed := find(now, cell)
+		var was string
+		for _, sec := range rep.Sections {
+			for _, tb := range sec.Tables {
+				for _, row := range tb.Rows {
+					for _, c := range row.Cells {
+						if c.ID == cell {
+							was = c.Display
+						}
+					}
+				}
+			}
+		}
+		if before != was || after == before || changed == nil || *changed != now.SteeringReport.ComparedTo.FrozenAt {
+			t.Errorf("%s: first shown %q, edition %q, now %q changed since %v", cell, was, before, after, changed)
+		}
+	})
 }
 
 // get fetches a report link and checks the content type.

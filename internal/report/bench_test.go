@@ -24,7 +24,7 @@ import (
 // PostgreSQL (participants, enrolments, a target, a quota over the departments) and in
 // the warehouse (one enrolment_outcome row each): building it (every statement and the
 // small-count protection), and building plus rendering it as HTML and as XLSX, the
-// sub-benchmarks interleaved. Run with
+// sub-benchmarks interleaved, beside one raw scan of the enrolments ("raw"). Run with
 //
 //	scripts/stack.sh up; eval "$(scripts/stack.sh env)"
 //	go test -run '^$' -bench SteeringReport -benchtime 3x -count 3 ./internal/report/
@@ -127,6 +127,18 @@ func BenchmarkSteeringReport(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	// The raw store, for scale: one scan of the municipality's enrolments with their
+	// people's gender, through the same pool and row-level security; the report makes a
+	// few of these.
+	b.Run("raw", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			var n int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM enrolment e JOIN participant p ON p.id = e.participant_id
+				WHERE e.organisation_id = $1 AND p.gender <> ''`, org.ID).Scan(&n); err != nil || n == 0 {
+				b.Fatal(err, n)
+			}
+		}
+	})
 	b.Run("build", func(b *testing.B) { run(b, nil) })
 	b.Run("html", func(b *testing.B) { run(b, report.HTML) })
 	b.Run("xlsx", func(b *testing.B) { run(b, report.XLSX) })
