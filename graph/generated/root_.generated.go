@@ -5872,10 +5872,22 @@ extend type Mutation {
   hidden), the same in the HTML, PDF and XLSX renderings. With editionId, a frozen edition
   exactly as it was shown.
   """
-  steeringReport(organisationId: ID!, month: Month!, editionId: ID): SteeringReport!
+  steeringReport(
+    "The municipality or regional body (kommun, samordningsförbund)."
+    organisationId: ID!
+    "The report month (rapportmånad), YYYY-MM."
+    month: Month!
+    "A frozen edition of that organisation to reopen instead of the current figures."
+    editionId: ID
+  ): SteeringReport!
     @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "The frozen editions (utgåvor) of an organisation's steering reports, newest first; month narrows to one month."
-  steeringReportEditions(organisationId: ID!, month: Month): [SteeringReportEdition!]!
+  steeringReportEditions(
+    "The municipality or regional body."
+    organisationId: ID!
+    "Only this month's editions."
+    month: Month
+  ): [SteeringReportEdition!]!
     @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
@@ -5884,10 +5896,24 @@ extend type Mutation {
   A short-lived, single-use signed link that opens the steering report in a browser (HTML),
   or downloads it as PDF or XLSX, without a bearer header. Opening it is audited.
   """
-  steeringReportLink(organisationId: ID!, month: Month!, format: ReportFormat!, editionId: ID): SteeringReportLink!
+  steeringReportLink(
+    "The municipality or regional body."
+    organisationId: ID!
+    "The report month, YYYY-MM."
+    month: Month!
+    "HTML to open in a browser, or PDF or XLSX to download."
+    format: ReportFormat!
+    "A frozen edition to open instead of the current figures."
+    editionId: ID
+  ): SteeringReportLink!
     @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "Freezes the month's steering report now (on demand), as an edition that can be reopened later."
-  freezeSteeringReport(organisationId: ID!, month: Month!): SteeringReportEdition!
+  freezeSteeringReport(
+    "The municipality or regional body."
+    organisationId: ID!
+    "The month to freeze, YYYY-MM."
+    month: Month!
+  ): SteeringReportEdition!
     @auth(roles: [ADMIN, STEERING, REGIONAL])
 }
 
