@@ -231,8 +231,8 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 }
 
 // overdueCondition is the one rule of overdue feedback, on referral columns with the
-// day asOf as $2: feedback was due before asOf and had not been sent by then.
-const overdueCondition = `feedback_due_date < $2 AND (feedback_sent_date IS NULL OR feedback_sent_date >= $2)`
+// day asOf as $2: feedback was due before asOf and has not been sent.
+const overdueCondition = `feedback_sent_date IS NULL AND feedback_due_date < $2`
 
 // CountOverdueByGender counts the referrals of the organisations whose feedback was
 // overdue on asOf (the rule of Overdue), by the participant's gender code: aggregates

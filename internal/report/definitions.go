@@ -24,7 +24,7 @@ func definitions(r *Report) []Definition {
 		{FlowsVersion, "Flöden", "Beslut på beslutsdatum, påbörjade på startdatum, avslutade på faktiskt slutdatum, anvisningar på anvisningsdatum. " +
 			"Arbetsmarknadsanställningar är starter i insatser som katalogen markerar som kommunens egen anställning. Pågående: startad senast och inte avslutad vid månadens sista dag. Räknar insatser, inte personer.",
 			"internal/report"},
-		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen har passerat och återkoppling var inte skickad den dagen. " +
+		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen låg före dagen och återkoppling har inte skickats. " +
 			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
 			"internal/referral, internal/actionplan"},
 		{DisclosureVersion, "Röjandeskydd", "Antal 1–4 visas som \"< 5\". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
