@@ -473,15 +473,13 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 			t.Fatalf("editions: %+v", eds)
 		}
 		// A late registration: five more decisions in December 2018.
-		sys := auth.With(ctx, auth.Principal{Subject: "e2e", System: true})
 		for i := 0; i < 5; i++ {
 			var p struct{ CreateParticipant struct{ ID string } }
 			s.api.MustData(t, createPerson, map[string]any{"org": org, "pnr": demo.Personnummer(time.Date(1950, 1, 1+i, 0, 0, 0, 0, time.UTC), 990+2*i), "gender": "WOMAN"}, &p)
 			s.api.MustData(t, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
-				decisionDate: "2018-12-10", startDate: "2018-12-17", eligibilityOverride: {reason: "e2e"}}) { id } }`,
+				decisionDate: "2018-12-10", startDate: "2018-12-17", eligibilityOverride: {reason: "late registration in the e2e test"}}) { id } }`,
 				map[string]any{"p": p.CreateParticipant.ID}, nil)
 		}
-		_ = sys
 		q := `query($o: ID!, $m: Month!, $e: ID) { steeringReport(organisationId: $o, month: $m, editionId: $e) {
 			edition { id } comparedTo { id frozenAt } sections { tables { rows { cells { id display changedSince } } } } } }`
 		type out struct {
