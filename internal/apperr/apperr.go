@@ -23,7 +23,14 @@ const (
 	NotEligible Code = "NOT_ELIGIBLE"
 	// Unavailable: a store the request needs is down; the caller may retry later.
 	Unavailable Code = "UNAVAILABLE"
+	// WarehouseUnavailable: the outcome warehouse (ClickHouse) is down; analytics may be
+	// retried later, and casework is not affected.
+	WarehouseUnavailable Code = "WAREHOUSE_UNAVAILABLE"
 )
+
+// Retryable reports whether a caller may retry a request that failed with code: the
+// request was refused only because a store was down.
+func Retryable(code Code) bool { return code == Unavailable || code == WarehouseUnavailable }
 
 // Error is a domain error with the input field it concerns, if any.
 type Error struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // DefinitionVersion names the rules below; it is shown on every figure so that figures
@@ -40,7 +41,9 @@ type Figure struct {
 	Known           int
 	Unknown         int
 	InWorkOrStudies int
-	Share           *float64 // InWorkOrStudies / Known
+	Share           *float64        // InWorkOrStudies / Known
+	Interval        *stats.Interval // Wilson 95 % of Share (warehouse/stats); nil with it
+	Bounds          *stats.Bounds   // missing-data bounds over N; nil when N is 0
 }
 
 // Breakdown holds the figures of one group ("" gender = all).
@@ -114,7 +117,14 @@ func ExitYear(ctx context.Context, conn driver.Conn, orgIDs []string, exitYear i
 }
 
 func figure(k int, f analytics.Figure) Figure {
-	return Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share}
+	out := Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share}
+	if iv, ok := stats.Wilson(f.Count, f.Known); ok {
+		out.Interval = &iv
+	}
+	if b, ok := stats.MissingBounds(f.Count, f.Known, f.N); ok {
+		out.Bounds = &b
+	}
+	return out
 }
 
 // ValidateYear rejects exit years outside the range the system can hold.

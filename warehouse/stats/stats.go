@@ -182,3 +182,36 @@ func Standardise(strata []Stratum) (Standardised, bool) {
 	out.Interval, _ = WilsonShare(out.Share, out.EffectiveN)
 	return out, true
 }
+
+// KMStep is one time of a Kaplan–Meier curve: the subjects at risk, the events, and the
+// survival estimate after them.
+type KMStep struct {
+	AtRisk, Events int
+	Survival       float64
+}
+
+// Greenwood returns, for each step of a Kaplan–Meier curve, the 95 % interval of the
+// share who have had the event by then (1 − S), the counterpart of Wilson's for a curve
+// with censoring: Greenwood's variance V = Σ d/(n(n−d)) over the steps so far, on the
+// log(−log S) scale (Kalbfleisch and Prentice), which keeps the interval inside [0, 1]:
+//
+//	se = sqrt(V) / |log S|;  S from S^exp(z·se) to S^exp(−z·se);  1 − S the other way round.
+//
+// nil where it is undefined: before the first event (S = 1) and once S = 0.
+func Greenwood(steps []KMStep) []*Interval {
+	out := make([]*Interval, len(steps))
+	v := 0.0
+	for i, s := range steps {
+		if s.AtRisk > s.Events && s.Events > 0 {
+			v += float64(s.Events) / (float64(s.AtRisk) * float64(s.AtRisk-s.Events))
+		}
+		if !(s.Survival > 0 && s.Survival < 1) {
+			continue
+		}
+		logS := math.Log(s.Survival)
+		se := math.Sqrt(v) / math.Abs(logS)
+		lowS, highS := math.Pow(s.Survival, math.Exp(Z*se)), math.Pow(s.Survival, math.Exp(-Z*se))
+		out[i] = &Interval{Lower: clamp(1-highS, 0, 1), Upper: clamp(1-lowS, 0, 1)}
+	}
+	return out
+}

@@ -127,3 +127,35 @@ func TestStandardiseTwoStrataByHand(t *testing.T) {
 		t.Error("no matched stratum gave a share")
 	}
 }
+
+// Greenwood on the curve of outcomes' TestKaplanMeierByHand (durations 2, 3+, 3, 5, 5+,
+// 8), z = 1.96, worked by hand:
+//
+//	t  n  d  S     V = Σ d/(n(n−d))          se = √V/|ln S|   employed 1 − S, 95 %
+//	2  6  1  5/6   1/30       = 0.0333333    1.0013856        [0.0252866729, 0.7268899340]
+//	3  5  1  2/3   + 1/20     = 0.0833333    0.7119605        [0.0955635063, 0.8053915308]
+//	5  3  1  4/9   + 1/6      = 0.25         0.6165759        [0.2150874116, 0.9338172376]
+//	8  1  1  0     (n = d: no term)                           undefined
+//
+// e.g. at t = 2: S^exp(1.96·1.0013856) = (5/6)^7.1174 = 0.2731100660 and
+// (5/6)^(1/7.1174) = 0.9747133271, so 1 − S lies in [0.0252866729, 0.7268899340].
+func TestGreenwoodByHand(t *testing.T) {
+	got := stats.Greenwood([]stats.KMStep{
+		{AtRisk: 6, Events: 1, Survival: 5.0 / 6}, {AtRisk: 5, Events: 1, Survival: 2.0 / 3},
+		{AtRisk: 3, Events: 1, Survival: 4.0 / 9}, {AtRisk: 1, Events: 1, Survival: 0},
+	})
+	want := []*stats.Interval{{Lower: 0.0252866729, Upper: 0.7268899340}, {Lower: 0.0955635063, Upper: 0.8053915308},
+		{Lower: 0.2150874116, Upper: 0.9338172376}, nil}
+	for i := range want {
+		switch {
+		case want[i] == nil && got[i] != nil:
+			t.Errorf("step %d: %+v, want none", i, got[i])
+		case want[i] != nil && (got[i] == nil || math.Abs(got[i].Lower-want[i].Lower) > 1e-9 || math.Abs(got[i].Upper-want[i].Upper) > 1e-9):
+			t.Errorf("step %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// Censoring only: S stays 1, no interval.
+	if got := stats.Greenwood([]stats.KMStep{{AtRisk: 4, Survival: 1}}); got[0] != nil {
+		t.Errorf("no event: %+v", got[0])
+	}
+}
