@@ -147,7 +147,7 @@ type Options struct {
 	MaxDepth        int
 	MaxComplexity   int
 	RequestTimeout  time.Duration
-	Limits          Limits // zero: DefaultLimits
+	Limits          Limits              // zero: DefaultLimits
 	ReportLinkKey   []byte              // signs steering report links
 	Getenv          func(string) string // finds the Chromium that prints PDFs; nil: os.Getenv
 }

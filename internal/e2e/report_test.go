@@ -462,7 +462,9 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 	})
 
 	t.Run("EditionsFreezeAndMarkChanges", func(t *testing.T) { // last: it changes the data
-		var fr struct{ FreezeSteeringReport struct{ ID, FrozenAt, Trigger string } }
+		var fr struct {
+			FreezeSteeringReport struct{ ID, FrozenAt, Trigger string }
+		}
 		steering.MustData(t, `mutation($o: ID!, $m: Month!) { freezeSteeringReport(organisationId: $o, month: $m) { id frozenAt trigger } }`, vars, &fr)
 		if fr.FreezeSteeringReport.ID == "" || fr.FreezeSteeringReport.Trigger != "on_demand" {
 			t.Fatalf("freeze: %+v", fr)

@@ -189,11 +189,11 @@ func (s store) exitReasons(ctx context.Context, orgIDs []string, from, to time.T
 	if err := s.each(ctx, scopedSQL+`SELECT e.exit_reason, p.gender, count(*)::int
 		FROM e JOIN p ON p.id = e.participant_id WHERE e.end_date BETWEEN $2 AND $3 GROUP BY 1, 2`,
 		[]any{db.ValidUUIDs(orgIDs), from, to}, []any{&reason, &gender, &n}, func() error {
-		g := out[reason]
-		g[genderIndex(gender)] += n
-		out[reason] = g
-		return nil
-	}); err != nil {
+			g := out[reason]
+			g[genderIndex(gender)] += n
+			out[reason] = g
+			return nil
+		}); err != nil {
 		return nil, fmt.Errorf("count exit reasons: %w", err)
 	}
 	return out, nil
