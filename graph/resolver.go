@@ -21,6 +21,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/quota"
 	"github.com/arbetsmarknad/outcomes/internal/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 )
 
 // Resolver holds the dependencies of every resolver.
@@ -38,5 +39,7 @@ type Resolver struct {
 	Audit         *audit.Store
 	Warehouse     driver.Conn
 	Figures       *livefigures.Hub // nil: no live subscriptions
+	Reports       *report.Service  // the monthly steering report
+	ReportLinks   report.Signer    // signs the report links a browser opens
 	Now           func() time.Time
 }

@@ -380,6 +380,21 @@ var operations = []operation{
 	{"query exitCohortOutcome", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($o: ID!) { exitCohortOutcome(organisationId: $o, exitYear: 2019) { total { exitsDisplay } } }`, map[string]any{"o": w.orgA}
 	}},
+	{"query steeringReport", func(t *testing.T, w *world) (string, map[string]any) {
+		return `query($o: ID!) { steeringReport(organisationId: $o, month: "2019-03") { organisationName sections { key } } }`, map[string]any{"o": w.orgA}
+	}},
+	{"query steeringReport of B", func(t *testing.T, w *world) (string, map[string]any) {
+		return `query($o: ID!) { steeringReport(organisationId: $o, month: "2019-03") { organisationName } }`, map[string]any{"o": w.orgB}
+	}},
+	{"query steeringReportEditions", func(t *testing.T, w *world) (string, map[string]any) {
+		return `query($o: ID!) { steeringReportEditions(organisationId: $o) { id } }`, map[string]any{"o": w.orgA}
+	}},
+	{"mutation steeringReportLink", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($o: ID!) { steeringReportLink(organisationId: $o, month: "2019-03", format: HTML) { url } }`, map[string]any{"o": w.orgA}
+	}},
+	{"mutation freezeSteeringReport", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($o: ID!) { freezeSteeringReport(organisationId: $o, month: "2019-03") { id } }`, map[string]any{"o": w.orgA}
+	}},
 	{"query exitCohortOutcome of B", func(t *testing.T, w *world) (string, map[string]any) {
 		return `query($o: ID!) { exitCohortOutcome(organisationId: $o, exitYear: 2019) { total { exitsDisplay } } }`, map[string]any{"o": w.orgB}
 	}},

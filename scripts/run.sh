@@ -35,6 +35,9 @@ MAINTAIN=$!
 trap 'kill $LOADER $API $MAINTAIN 2>/dev/null; wait' INT TERM EXIT
 
 port="${OUTCOMES_HTTP_ADDR##*:}"
+# The demo's latest steering report (the seeds' Uppsala story, December 2018), as a
+# signed link valid for 12 hours and good for one opening; outcomesctl report-link makes more.
+REPORT_LINK="$(bin/outcomesctl report-link -org uppsala -month 2018-12 -base "http://localhost:$port" -ttl 12h)"
 for _ in $(seq 1 50); do
   if command -v curl >/dev/null; then curl -fsS "http://localhost:$port/healthz" >/dev/null 2>&1 && break; fi
   sleep 0.2
@@ -55,6 +58,9 @@ cat >&2 <<MSG
     caseworker  $CASEWORKER_TOKEN
     steering    $STEERING_TOKEN
     evaluator   $EVALUATOR_TOKEN
+  Steering report (Uppsala kommun, december 2018; opens once, as the steering reader):
+    $REPORT_LINK
+    more: bin/outcomesctl report-link -org uppsala -month 2018-12 [-format pdf|xlsx]
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG

@@ -45,7 +45,11 @@ type ResolverRoot interface {
 	RecruitmentInvitation() RecruitmentInvitationResolver
 	RecruitmentPlace() RecruitmentPlaceResolver
 	Referral() ReferralResolver
+	ReportCell() ReportCellResolver
+	ReportSection() ReportSectionResolver
 	StaffUser() StaffUserResolver
+	SteeringReport() SteeringReportResolver
+	SteeringReportEdition() SteeringReportEditionResolver
 	Subscription() SubscriptionResolver
 	Target() TargetResolver
 	Unit() UnitResolver
@@ -312,6 +316,7 @@ type ComplexityRoot struct {
 		CreateUnit                  func(childComplexity int, input model.CreateUnitInput) int
 		EraseParticipant            func(childComplexity int, id string) int
 		ExitEnrolment               func(childComplexity int, input model.ExitEnrolmentInput) int
+		FreezeSteeringReport        func(childComplexity int, organisationID string, month model.Month) int
 		ImportObservations          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
 		ImportParticipants          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
 		InviteToRecruitmentEvent    func(childComplexity int, input model.InviteToRecruitmentEventInput) int
@@ -322,6 +327,7 @@ type ComplexityRoot struct {
 		RecordParticipantAttributes func(childComplexity int, input model.RecordParticipantAttributesInput) int
 		SaveActionPlan              func(childComplexity int, input model.SaveActionPlanInput) int
 		SetMeasureTypeActive        func(childComplexity int, input model.SetMeasureTypeActiveInput) int
+		SteeringReportLink          func(childComplexity int, organisationID string, month model.Month, format model.ReportFormat, editionID *string) int
 		UpdateEmployer              func(childComplexity int, input model.UpdateEmployerInput) int
 		UpdateParticipant           func(childComplexity int, input model.UpdateParticipantInput) int
 		UpdateProject               func(childComplexity int, input model.UpdateProjectInput) int
@@ -516,6 +522,8 @@ type ComplexityRoot struct {
 		Referral                func(childComplexity int, id string) int
 		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) int
 		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string, last *int, before *string) int
+		SteeringReport          func(childComplexity int, organisationID string, month model.Month, editionID *string) int
+		SteeringReportEditions  func(childComplexity int, organisationID string, month *model.Month) int
 		SusTransitions          func(childComplexity int, cohort model.CohortInput) int
 		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) int
 		TimeToEmployment        func(childComplexity int, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) int
@@ -626,6 +634,77 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReportCell struct {
+		BoundHigh         func(childComplexity int) int
+		BoundLow          func(childComplexity int) int
+		ChangedSince      func(childComplexity int) int
+		DefinitionVersion func(childComplexity int) int
+		Display           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Lower             func(childComplexity int) int
+		N                 func(childComplexity int) int
+		Suppressed        func(childComplexity int) int
+		Upper             func(childComplexity int) int
+		Value             func(childComplexity int) int
+	}
+
+	ReportColumn struct {
+		Key   func(childComplexity int) int
+		Label func(childComplexity int) int
+	}
+
+	ReportDefinition struct {
+		Name    func(childComplexity int) int
+		Source  func(childComplexity int) int
+		Text    func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
+	ReportLine struct {
+		Label  func(childComplexity int) int
+		Points func(childComplexity int) int
+		Style  func(childComplexity int) int
+	}
+
+	ReportPoint struct {
+		Cell  func(childComplexity int) int
+		Label func(childComplexity int) int
+		Quota func(childComplexity int) int
+	}
+
+	ReportRow struct {
+		Cells func(childComplexity int) int
+		Key   func(childComplexity int) int
+		Label func(childComplexity int) int
+		Total func(childComplexity int) int
+	}
+
+	ReportSection struct {
+		Intro  func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Series func(childComplexity int) int
+		Tables func(childComplexity int) int
+		Title  func(childComplexity int) int
+	}
+
+	ReportSeries struct {
+		Key         func(childComplexity int) int
+		Lines       func(childComplexity int) int
+		Target      func(childComplexity int) int
+		TargetLabel func(childComplexity int) int
+		Title       func(childComplexity int) int
+		Unit        func(childComplexity int) int
+	}
+
+	ReportTable struct {
+		Columns func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Note    func(childComplexity int) int
+		Rows    func(childComplexity int) int
+		Title   func(childComplexity int) int
+	}
+
 	ShareDifference struct {
 		Difference func(childComplexity int) int
 		FromCohort func(childComplexity int) int
@@ -667,6 +746,36 @@ type ComplexityRoot struct {
 		Share            func(childComplexity int) int
 		ToCohort         func(childComplexity int) int
 		Unmatched        func(childComplexity int) int
+	}
+
+	SteeringReport struct {
+		ComparedTo         func(childComplexity int) int
+		DefinitionVersions func(childComplexity int) int
+		Definitions        func(childComplexity int) int
+		Edition            func(childComplexity int) int
+		GeneratedAt        func(childComplexity int) int
+		Members            func(childComplexity int) int
+		Month              func(childComplexity int) int
+		OrganisationCode   func(childComplexity int) int
+		OrganisationID     func(childComplexity int) int
+		OrganisationName   func(childComplexity int) int
+		Regional           func(childComplexity int) int
+		Sections           func(childComplexity int) int
+		WarehouseLoadedTo  func(childComplexity int) int
+		WarehousePending   func(childComplexity int) int
+	}
+
+	SteeringReportEdition struct {
+		FrozenAt func(childComplexity int) int
+		FrozenBy func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Month    func(childComplexity int) int
+		Trigger  func(childComplexity int) int
+	}
+
+	SteeringReportLink struct {
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1913,6 +2022,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExitEnrolment(childComplexity, args["input"].(model.ExitEnrolmentInput)), true
+	case "Mutation.freezeSteeringReport":
+		if e.ComplexityRoot.Mutation.FreezeSteeringReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_freezeSteeringReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FreezeSteeringReport(childComplexity, args["organisationId"].(string), args["month"].(model.Month)), true
 	case "Mutation.importObservations":
 		if e.ComplexityRoot.Mutation.ImportObservations == nil {
 			break
@@ -2023,6 +2143,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetMeasureTypeActive(childComplexity, args["input"].(model.SetMeasureTypeActiveInput)), true
+	case "Mutation.steeringReportLink":
+		if e.ComplexityRoot.Mutation.SteeringReportLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_steeringReportLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SteeringReportLink(childComplexity, args["organisationId"].(string), args["month"].(model.Month), args["format"].(model.ReportFormat), args["editionId"].(*string)), true
 	case "Mutation.updateEmployer":
 		if e.ComplexityRoot.Mutation.UpdateEmployer == nil {
 			break
@@ -3030,6 +3161,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StaffUsers(childComplexity, args["organisationId"].(string), args["unitId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.steeringReport":
+		if e.ComplexityRoot.Query.SteeringReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_steeringReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SteeringReport(childComplexity, args["organisationId"].(string), args["month"].(model.Month), args["editionId"].(*string)), true
+	case "Query.steeringReportEditions":
+		if e.ComplexityRoot.Query.SteeringReportEditions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_steeringReportEditions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SteeringReportEditions(childComplexity, args["organisationId"].(string), args["month"].(*model.Month)), true
 	case "Query.susTransitions":
 		if e.ComplexityRoot.Query.SusTransitions == nil {
 			break
@@ -3478,6 +3631,279 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
 
+	case "ReportCell.boundHigh":
+		if e.ComplexityRoot.ReportCell.BoundHigh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.BoundHigh(childComplexity), true
+	case "ReportCell.boundLow":
+		if e.ComplexityRoot.ReportCell.BoundLow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.BoundLow(childComplexity), true
+	case "ReportCell.changedSince":
+		if e.ComplexityRoot.ReportCell.ChangedSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.ChangedSince(childComplexity), true
+	case "ReportCell.definitionVersion":
+		if e.ComplexityRoot.ReportCell.DefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.DefinitionVersion(childComplexity), true
+	case "ReportCell.display":
+		if e.ComplexityRoot.ReportCell.Display == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Display(childComplexity), true
+	case "ReportCell.id":
+		if e.ComplexityRoot.ReportCell.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.ID(childComplexity), true
+	case "ReportCell.kind":
+		if e.ComplexityRoot.ReportCell.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Kind(childComplexity), true
+	case "ReportCell.lower":
+		if e.ComplexityRoot.ReportCell.Lower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Lower(childComplexity), true
+	case "ReportCell.n":
+		if e.ComplexityRoot.ReportCell.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.N(childComplexity), true
+	case "ReportCell.suppressed":
+		if e.ComplexityRoot.ReportCell.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Suppressed(childComplexity), true
+	case "ReportCell.upper":
+		if e.ComplexityRoot.ReportCell.Upper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Upper(childComplexity), true
+	case "ReportCell.value":
+		if e.ComplexityRoot.ReportCell.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportCell.Value(childComplexity), true
+
+	case "ReportColumn.key":
+		if e.ComplexityRoot.ReportColumn.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportColumn.Key(childComplexity), true
+	case "ReportColumn.label":
+		if e.ComplexityRoot.ReportColumn.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportColumn.Label(childComplexity), true
+
+	case "ReportDefinition.name":
+		if e.ComplexityRoot.ReportDefinition.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportDefinition.Name(childComplexity), true
+	case "ReportDefinition.source":
+		if e.ComplexityRoot.ReportDefinition.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportDefinition.Source(childComplexity), true
+	case "ReportDefinition.text":
+		if e.ComplexityRoot.ReportDefinition.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportDefinition.Text(childComplexity), true
+	case "ReportDefinition.version":
+		if e.ComplexityRoot.ReportDefinition.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportDefinition.Version(childComplexity), true
+
+	case "ReportLine.label":
+		if e.ComplexityRoot.ReportLine.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLine.Label(childComplexity), true
+	case "ReportLine.points":
+		if e.ComplexityRoot.ReportLine.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLine.Points(childComplexity), true
+	case "ReportLine.style":
+		if e.ComplexityRoot.ReportLine.Style == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportLine.Style(childComplexity), true
+
+	case "ReportPoint.cell":
+		if e.ComplexityRoot.ReportPoint.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPoint.Cell(childComplexity), true
+	case "ReportPoint.label":
+		if e.ComplexityRoot.ReportPoint.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPoint.Label(childComplexity), true
+	case "ReportPoint.quota":
+		if e.ComplexityRoot.ReportPoint.Quota == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPoint.Quota(childComplexity), true
+
+	case "ReportRow.cells":
+		if e.ComplexityRoot.ReportRow.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Cells(childComplexity), true
+	case "ReportRow.key":
+		if e.ComplexityRoot.ReportRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Key(childComplexity), true
+	case "ReportRow.label":
+		if e.ComplexityRoot.ReportRow.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Label(childComplexity), true
+	case "ReportRow.total":
+		if e.ComplexityRoot.ReportRow.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Total(childComplexity), true
+
+	case "ReportSection.intro":
+		if e.ComplexityRoot.ReportSection.Intro == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSection.Intro(childComplexity), true
+	case "ReportSection.key":
+		if e.ComplexityRoot.ReportSection.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSection.Key(childComplexity), true
+	case "ReportSection.series":
+		if e.ComplexityRoot.ReportSection.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSection.Series(childComplexity), true
+	case "ReportSection.tables":
+		if e.ComplexityRoot.ReportSection.Tables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSection.Tables(childComplexity), true
+	case "ReportSection.title":
+		if e.ComplexityRoot.ReportSection.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSection.Title(childComplexity), true
+
+	case "ReportSeries.key":
+		if e.ComplexityRoot.ReportSeries.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.Key(childComplexity), true
+	case "ReportSeries.lines":
+		if e.ComplexityRoot.ReportSeries.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.Lines(childComplexity), true
+	case "ReportSeries.target":
+		if e.ComplexityRoot.ReportSeries.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.Target(childComplexity), true
+	case "ReportSeries.targetLabel":
+		if e.ComplexityRoot.ReportSeries.TargetLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.TargetLabel(childComplexity), true
+	case "ReportSeries.title":
+		if e.ComplexityRoot.ReportSeries.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.Title(childComplexity), true
+	case "ReportSeries.unit":
+		if e.ComplexityRoot.ReportSeries.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportSeries.Unit(childComplexity), true
+
+	case "ReportTable.columns":
+		if e.ComplexityRoot.ReportTable.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTable.Columns(childComplexity), true
+	case "ReportTable.key":
+		if e.ComplexityRoot.ReportTable.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTable.Key(childComplexity), true
+	case "ReportTable.note":
+		if e.ComplexityRoot.ReportTable.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTable.Note(childComplexity), true
+	case "ReportTable.rows":
+		if e.ComplexityRoot.ReportTable.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTable.Rows(childComplexity), true
+	case "ReportTable.title":
+		if e.ComplexityRoot.ReportTable.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportTable.Title(childComplexity), true
+
 	case "ShareDifference.difference":
 		if e.ComplexityRoot.ShareDifference.Difference == nil {
 			break
@@ -3633,6 +4059,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StandardisedShare.Unmatched(childComplexity), true
+
+	case "SteeringReport.comparedTo":
+		if e.ComplexityRoot.SteeringReport.ComparedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.ComparedTo(childComplexity), true
+	case "SteeringReport.definitionVersions":
+		if e.ComplexityRoot.SteeringReport.DefinitionVersions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.DefinitionVersions(childComplexity), true
+	case "SteeringReport.definitions":
+		if e.ComplexityRoot.SteeringReport.Definitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Definitions(childComplexity), true
+	case "SteeringReport.edition":
+		if e.ComplexityRoot.SteeringReport.Edition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Edition(childComplexity), true
+	case "SteeringReport.generatedAt":
+		if e.ComplexityRoot.SteeringReport.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.GeneratedAt(childComplexity), true
+	case "SteeringReport.members":
+		if e.ComplexityRoot.SteeringReport.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Members(childComplexity), true
+	case "SteeringReport.month":
+		if e.ComplexityRoot.SteeringReport.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Month(childComplexity), true
+	case "SteeringReport.organisationCode":
+		if e.ComplexityRoot.SteeringReport.OrganisationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.OrganisationCode(childComplexity), true
+	case "SteeringReport.organisationId":
+		if e.ComplexityRoot.SteeringReport.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.OrganisationID(childComplexity), true
+	case "SteeringReport.organisationName":
+		if e.ComplexityRoot.SteeringReport.OrganisationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.OrganisationName(childComplexity), true
+	case "SteeringReport.regional":
+		if e.ComplexityRoot.SteeringReport.Regional == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Regional(childComplexity), true
+	case "SteeringReport.sections":
+		if e.ComplexityRoot.SteeringReport.Sections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.Sections(childComplexity), true
+	case "SteeringReport.warehouseLoadedTo":
+		if e.ComplexityRoot.SteeringReport.WarehouseLoadedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.WarehouseLoadedTo(childComplexity), true
+	case "SteeringReport.warehousePending":
+		if e.ComplexityRoot.SteeringReport.WarehousePending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReport.WarehousePending(childComplexity), true
+
+	case "SteeringReportEdition.frozenAt":
+		if e.ComplexityRoot.SteeringReportEdition.FrozenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportEdition.FrozenAt(childComplexity), true
+	case "SteeringReportEdition.frozenBy":
+		if e.ComplexityRoot.SteeringReportEdition.FrozenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportEdition.FrozenBy(childComplexity), true
+	case "SteeringReportEdition.id":
+		if e.ComplexityRoot.SteeringReportEdition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportEdition.ID(childComplexity), true
+	case "SteeringReportEdition.month":
+		if e.ComplexityRoot.SteeringReportEdition.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportEdition.Month(childComplexity), true
+	case "SteeringReportEdition.trigger":
+		if e.ComplexityRoot.SteeringReportEdition.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportEdition.Trigger(childComplexity), true
+
+	case "SteeringReportLink.expiresAt":
+		if e.ComplexityRoot.SteeringReportLink.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportLink.ExpiresAt(childComplexity), true
+	case "SteeringReportLink.url":
+		if e.ComplexityRoot.SteeringReportLink.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SteeringReportLink.URL(childComplexity), true
 
 	case "Subscription.figuresChanged":
 		if e.ComplexityRoot.Subscription.FiguresChanged == nil {
@@ -6937,6 +7492,249 @@ extend type Mutation {
   ): Referral! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/report.graphqls", Input: `extend type Query {
+  """
+  The monthly steering report (månadsuppföljning) of a municipality, or of a regional body
+  (samordningsförbund: its member municipalities summed, and side by side): targets and
+  progress, quotas by department, monthly flows, overdue feedback and follow-ups, and the
+  outcomes of earlier exit cohorts, all by gender. Aggregates only: every cell is protected
+  by the one small-count rule (counts of 1-4 and every cell that would give one away are
+  hidden), the same in the HTML, PDF and XLSX renderings. With editionId, a frozen edition
+  exactly as it was shown.
+  """
+  steeringReport(
+    "The municipality or regional body (kommun, samordningsförbund)."
+    organisationId: ID!
+    "The report month (rapportmånad), YYYY-MM."
+    month: Month!
+    "A frozen edition of that organisation to reopen instead of the current figures."
+    editionId: ID
+  ): SteeringReport!
+    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "The frozen editions (utgåvor) of an organisation's steering reports, newest first; month narrows to one month."
+  steeringReportEditions(
+    "The municipality or regional body."
+    organisationId: ID!
+    "Only this month's editions."
+    month: Month
+  ): [SteeringReportEdition!]!
+    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+}
+
+extend type Mutation {
+  """
+  A short-lived, single-use signed link that opens the steering report in a browser (HTML),
+  or downloads it as PDF or XLSX, without a bearer header. Opening it is audited.
+  """
+  steeringReportLink(
+    "The municipality or regional body."
+    organisationId: ID!
+    "The report month, YYYY-MM."
+    month: Month!
+    "HTML to open in a browser, or PDF or XLSX to download."
+    format: ReportFormat!
+    "A frozen edition to open instead of the current figures."
+    editionId: ID
+  ): SteeringReportLink!
+    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  "Freezes the month's steering report now (on demand), as an edition that can be reopened later."
+  freezeSteeringReport(
+    "The municipality or regional body."
+    organisationId: ID!
+    "The month to freeze, YYYY-MM."
+    month: Month!
+  ): SteeringReportEdition!
+    @auth(roles: [ADMIN, STEERING, REGIONAL])
+}
+
+"A rendering of the steering report."
+enum ReportFormat {
+  "A printable web page (HTML with inline SVG charts; no script)."
+  HTML
+  "PDF printed from the page by headless Chromium."
+  PDF
+  "An Excel workbook: one sheet per section, numbers as numbers, and a sheet of definitions."
+  XLSX
+}
+
+"A signed link to a steering report."
+type SteeringReportLink {
+  "The path and query to open on this server, e.g. /reports/steering?token=…; single use."
+  url: String!
+  "When the link stops working."
+  expiresAt: String!
+}
+
+"A frozen edition (utgåva) of a month's steering report."
+type SteeringReportEdition {
+  "The edition's id."
+  id: ID!
+  "The report month."
+  month: Month!
+  "When it was frozen (RFC 3339)."
+  frozenAt: String!
+  "Who froze it (a user, or scheduled)."
+  frozenBy: String!
+  "How it was frozen: scheduled (on the configured day of the next month) or on_demand."
+  trigger: String!
+}
+
+"The monthly steering report (månadsuppföljning) as data."
+type SteeringReport {
+  "The organisation the report is about."
+  organisationId: ID!
+  "Its code."
+  organisationCode: String!
+  "Its name, e.g. Uppsala kommun."
+  organisationName: String!
+  "True for a regional body: the figures sum its member municipalities."
+  regional: Boolean!
+  "The member municipalities summed (regional body)."
+  members: [String!]!
+  "The report month."
+  month: Month!
+  "When the figures were computed (RFC 3339)."
+  generatedAt: String!
+  "Warehouse freshness: the time of the newest change it has taken in (RFC 3339); null when none."
+  warehouseLoadedTo: String
+  "Warehouse freshness: changes written and not yet in the warehouse."
+  warehousePending: Int!
+  "Set when this is a frozen edition."
+  edition: SteeringReportEdition
+  "The edition the figures' changedSince marks compare against (the month's latest), if any."
+  comparedTo: SteeringReportEdition
+  "Every definition version the figures use."
+  definitionVersions: [String!]!
+  "The definitions (definitioner) with their sources."
+  definitions: [ReportDefinition!]!
+  "The sections in reading order."
+  sections: [ReportSection!]!
+}
+
+"One rule a figure of the report comes from."
+type ReportDefinition {
+  "The versioned name, e.g. lasting/1?h=6,12…"
+  version: String!
+  "Short Swedish name."
+  name: String!
+  "The rule in Swedish."
+  text: String!
+  "Where it comes from."
+  source: String!
+}
+
+"A section of the steering report."
+type ReportSection {
+  "Stable key: targets, quotas, flows, overdue, outcomes, members."
+  key: String!
+  "Swedish title."
+  title: String!
+  "Swedish introduction."
+  intro: String
+  "The section's tables."
+  tables: [ReportTable!]!
+  "Monthly or grouped series for charts; their points are cells of the tables."
+  series: [ReportSeries!]!
+}
+
+"A table of the steering report."
+type ReportTable {
+  "Stable key within the report."
+  key: String!
+  "Swedish title."
+  title: String!
+  "The columns."
+  columns: [ReportColumn!]!
+  "The rows; total rows are marked."
+  rows: [ReportRow!]!
+  "A note, e.g. that no target applies this month."
+  note: String
+}
+
+"A column of a report table."
+type ReportColumn {
+  "Stable key."
+  key: String!
+  "Swedish label."
+  label: String!
+}
+
+"A row of a report table."
+type ReportRow {
+  "Stable key."
+  key: String!
+  "Swedish label (a month, a department, a measure, a gender)."
+  label: String!
+  "True for a sum row."
+  total: Boolean!
+  "One cell per column."
+  cells: [ReportCell!]!
+}
+
+"One figure as the reader may see it."
+type ReportCell {
+  "Stable id: table/row/column."
+  id: String!
+  "COUNT (people or events), TARGET (a target or quota), SHARE (0..1) or EMPTY."
+  kind: String!
+  "The value; null when hidden (suppressed) or there is none."
+  value: Float
+  "The text every rendering shows: the number, \"< 5\" when hidden, a Swedish percentage."
+  display: String!
+  "The population the figure is counted in (a share's denominator, a count itself); null when hidden."
+  n: Int
+  "True when the figure is hidden by the small-count rule."
+  suppressed: Boolean!
+  "The definition version the figure comes from."
+  definitionVersion: String
+  "A share's 95 % Wilson interval, lower end."
+  lower: Float
+  "A share's 95 % Wilson interval, upper end."
+  upper: Float
+  "An outcome share if no unknown outcome had met the definition (missing-data bound)."
+  boundLow: Float
+  "An outcome share if every unknown outcome had met the definition (missing-data bound)."
+  boundHigh: Float
+  "Set when the shown value differs from the edition in comparedTo: that edition's freeze time (RFC 3339)."
+  changedSince: String
+}
+
+"A series for a chart."
+type ReportSeries {
+  "Stable key."
+  key: String!
+  "Swedish title."
+  title: String!
+  "COUNT or SHARE."
+  unit: String!
+  "The target line, if any."
+  target: Float
+  "The target line's label."
+  targetLabel: String
+  "The lines (bars, lines, or shares with intervals)."
+  lines: [ReportLine!]!
+}
+
+"One line of a chart."
+type ReportLine {
+  "Swedish label."
+  label: String!
+  "BAR, LINE or INTERVAL."
+  style: String!
+  "The points."
+  points: [ReportPoint!]!
+}
+
+"One point of a chart line."
+type ReportPoint {
+  "The point's label: a month YYYY-MM, a department, a definition key."
+  label: String!
+  "The figure (a cell of the report's tables)."
+  cell: ReportCell!
+  "The quota drawn beside a delivered bar."
+  quota: Float
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 A calendar date, YYYY-MM-DD.
 """
@@ -8230,6 +9028,148 @@ func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReportCell_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReportCell_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_ReportCell_value(ctx, field)
+	case "display":
+		return ec.fieldContext_ReportCell_display(ctx, field)
+	case "n":
+		return ec.fieldContext_ReportCell_n(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_ReportCell_suppressed(ctx, field)
+	case "definitionVersion":
+		return ec.fieldContext_ReportCell_definitionVersion(ctx, field)
+	case "lower":
+		return ec.fieldContext_ReportCell_lower(ctx, field)
+	case "upper":
+		return ec.fieldContext_ReportCell_upper(ctx, field)
+	case "boundLow":
+		return ec.fieldContext_ReportCell_boundLow(ctx, field)
+	case "boundHigh":
+		return ec.fieldContext_ReportCell_boundHigh(ctx, field)
+	case "changedSince":
+		return ec.fieldContext_ReportCell_changedSince(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportCell", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportColumn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportColumn_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ReportColumn_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportColumn", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_ReportDefinition_version(ctx, field)
+	case "name":
+		return ec.fieldContext_ReportDefinition_name(ctx, field)
+	case "text":
+		return ec.fieldContext_ReportDefinition_text(ctx, field)
+	case "source":
+		return ec.fieldContext_ReportDefinition_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_ReportLine_label(ctx, field)
+	case "style":
+		return ec.fieldContext_ReportLine_style(ctx, field)
+	case "points":
+		return ec.fieldContext_ReportLine_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_ReportPoint_label(ctx, field)
+	case "cell":
+		return ec.fieldContext_ReportPoint_cell(ctx, field)
+	case "quota":
+		return ec.fieldContext_ReportPoint_quota(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportRow_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ReportRow_label(ctx, field)
+	case "total":
+		return ec.fieldContext_ReportRow_total(ctx, field)
+	case "cells":
+		return ec.fieldContext_ReportRow_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportRow", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportSection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportSection_key(ctx, field)
+	case "title":
+		return ec.fieldContext_ReportSection_title(ctx, field)
+	case "intro":
+		return ec.fieldContext_ReportSection_intro(ctx, field)
+	case "tables":
+		return ec.fieldContext_ReportSection_tables(ctx, field)
+	case "series":
+		return ec.fieldContext_ReportSection_series(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportSection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportSeries_key(ctx, field)
+	case "title":
+		return ec.fieldContext_ReportSeries_title(ctx, field)
+	case "unit":
+		return ec.fieldContext_ReportSeries_unit(ctx, field)
+	case "target":
+		return ec.fieldContext_ReportSeries_target(ctx, field)
+	case "targetLabel":
+		return ec.fieldContext_ReportSeries_targetLabel(ctx, field)
+	case "lines":
+		return ec.fieldContext_ReportSeries_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportSeries", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportTable_key(ctx, field)
+	case "title":
+		return ec.fieldContext_ReportTable_title(ctx, field)
+	case "columns":
+		return ec.fieldContext_ReportTable_columns(ctx, field)
+	case "rows":
+		return ec.fieldContext_ReportTable_rows(ctx, field)
+	case "note":
+		return ec.fieldContext_ReportTable_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportTable", field.Name)
+}
+
 func (ec *executionContext) childFields_ShareDifference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "fromCohort":
@@ -8314,6 +9254,66 @@ func (ec *executionContext) childFields_StandardisedShare(ctx context.Context, f
 		return ec.fieldContext_StandardisedShare_unmatched(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StandardisedShare", field.Name)
+}
+
+func (ec *executionContext) childFields_SteeringReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisationId":
+		return ec.fieldContext_SteeringReport_organisationId(ctx, field)
+	case "organisationCode":
+		return ec.fieldContext_SteeringReport_organisationCode(ctx, field)
+	case "organisationName":
+		return ec.fieldContext_SteeringReport_organisationName(ctx, field)
+	case "regional":
+		return ec.fieldContext_SteeringReport_regional(ctx, field)
+	case "members":
+		return ec.fieldContext_SteeringReport_members(ctx, field)
+	case "month":
+		return ec.fieldContext_SteeringReport_month(ctx, field)
+	case "generatedAt":
+		return ec.fieldContext_SteeringReport_generatedAt(ctx, field)
+	case "warehouseLoadedTo":
+		return ec.fieldContext_SteeringReport_warehouseLoadedTo(ctx, field)
+	case "warehousePending":
+		return ec.fieldContext_SteeringReport_warehousePending(ctx, field)
+	case "edition":
+		return ec.fieldContext_SteeringReport_edition(ctx, field)
+	case "comparedTo":
+		return ec.fieldContext_SteeringReport_comparedTo(ctx, field)
+	case "definitionVersions":
+		return ec.fieldContext_SteeringReport_definitionVersions(ctx, field)
+	case "definitions":
+		return ec.fieldContext_SteeringReport_definitions(ctx, field)
+	case "sections":
+		return ec.fieldContext_SteeringReport_sections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SteeringReport", field.Name)
+}
+
+func (ec *executionContext) childFields_SteeringReportEdition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SteeringReportEdition_id(ctx, field)
+	case "month":
+		return ec.fieldContext_SteeringReportEdition_month(ctx, field)
+	case "frozenAt":
+		return ec.fieldContext_SteeringReportEdition_frozenAt(ctx, field)
+	case "frozenBy":
+		return ec.fieldContext_SteeringReportEdition_frozenBy(ctx, field)
+	case "trigger":
+		return ec.fieldContext_SteeringReportEdition_trigger(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SteeringReportEdition", field.Name)
+}
+
+func (ec *executionContext) childFields_SteeringReportLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_SteeringReportLink_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SteeringReportLink_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SteeringReportLink", field.Name)
 }
 
 func (ec *executionContext) childFields_SurvivalCurve(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

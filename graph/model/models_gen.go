@@ -1043,6 +1043,14 @@ type StandardisedShare struct {
 	Unmatched []*UnmatchedStratum `json:"unmatched"`
 }
 
+// A signed link to a steering report.
+type SteeringReportLink struct {
+	// The path and query to open on this server, e.g. /reports/steering?token=…; single use.
+	URL string `json:"url"`
+	// When the link stops working.
+	ExpiresAt string `json:"expiresAt"`
+}
+
 // Live updates over WebSocket (graphql-ws).
 type Subscription struct {
 }
@@ -2556,6 +2564,67 @@ func (e *ReferralSource) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReferralSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A rendering of the steering report.
+type ReportFormat string
+
+const (
+	// A printable web page (HTML with inline SVG charts; no script).
+	ReportFormatHTML ReportFormat = "HTML"
+	// PDF printed from the page by headless Chromium.
+	ReportFormatPDF ReportFormat = "PDF"
+	// An Excel workbook: one sheet per section, numbers as numbers, and a sheet of definitions.
+	ReportFormatXlsx ReportFormat = "XLSX"
+)
+
+var AllReportFormat = []ReportFormat{
+	ReportFormatHTML,
+	ReportFormatPDF,
+	ReportFormatXlsx,
+}
+
+func (e ReportFormat) IsValid() bool {
+	switch e {
+	case ReportFormatHTML, ReportFormatPDF, ReportFormatXlsx:
+		return true
+	}
+	return false
+}
+
+func (e ReportFormat) String() string {
+	return string(e)
+}
+
+func (e *ReportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportFormat", str)
+	}
+	return nil
+}
+
+func (e ReportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

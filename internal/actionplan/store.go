@@ -300,7 +300,27 @@ const dueSQL = `SELECT e.id AS enrolment_id, e.participant_id, f.held_on AS last
 		WHERE fu.participant_id = e.participant_id AND (fu.enrolment_id = e.id OR fu.enrolment_id IS NULL)
 			AND fu.held_on >= e.start_date AND fu.held_on <= $2
 		ORDER BY fu.held_on DESC, fu.created_at DESC, fu.id DESC LIMIT 1) f ON true
-	WHERE e.organisation_id = $1 AND e.start_date <= $2 AND (e.end_date IS NULL OR e.end_date > $2)`
+	WHERE e.organisation_id = ANY($1::uuid[]) AND e.start_date <= $2 AND (e.end_date IS NULL OR e.end_date > $2)`
+
+// CountOverdueByGender counts the enrolments of the organisations, ongoing on asOf,
+// whose follow-up was due before asOf (the rule of Overdue), by the participant's gender
+// code: aggregates for the steering report.
+func CountOverdueByGender(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, orgIDs []string, asOf time.Time) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT p.gender, count(*)::int FROM (`+dueSQL+`) d JOIN participant p ON p.id = d.participant_id
+		WHERE d.due_date < $2 GROUP BY p.gender`, db.ValidUUIDs(orgIDs), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("count overdue follow-ups: %w", err)
+	}
+	out := map[string]int{}
+	var g string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&g, &n}, func() error { out[g] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("count overdue follow-ups: %w", err)
+	}
+	return out, nil
+}
 
 // Overdue lists the enrolments of an organisation, ongoing on asOf, whose follow-up was
 // due before asOf: the most overdue first (due date, then enrolment id).
@@ -312,7 +332,7 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	rows, err := s.pool.Query(ctx, `SELECT d.enrolment_id, d.participant_id, d.last_held_on, d.due_date, $2::date - d.due_date
 		FROM (`+dueSQL+`) d
 		WHERE d.due_date < $2 AND ($3::text IS NULL OR (d.due_date, d.enrolment_id) `+page.Cmp(">")+` ($3::date, $4::uuid))
-		ORDER BY `+page.Order("d.due_date, d.enrolment_id")+` LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
+		ORDER BY `+page.Order("d.due_date, d.enrolment_id")+` LIMIT $5`, []string{orgID}, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
 	if err != nil {
 		return out, fmt.Errorf("list overdue follow-ups: %w", err)
 	}
@@ -328,7 +348,7 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	for _, o := range out.Items {
 		out.Cursors = append(out.Cursors, db.Cursor(o.DueDate.Format(time.DateOnly), o.EnrolmentID))
 	}
-	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+dueSQL+`) d WHERE d.due_date < $2`, orgID, asOf).Scan(&out.TotalCount)
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM (`+dueSQL+`) d WHERE d.due_date < $2`, []string{orgID}, asOf).Scan(&out.TotalCount)
 	if err != nil {
 		return out, fmt.Errorf("count overdue follow-ups: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -52,6 +53,10 @@ commands:
                      (schema version, time, SHA-256) into D, as OUTCOMES_BACKUP_DATABASE_URL
   restore -file F [-pg-bin DIR] [-skip-warehouse]  restore a backup (its .json or .dump) into an
                      empty database, migrate it to this release, rebuild the warehouse, reconcile
+  report -org ID|CODE -month YYYY-MM -format html|pdf|xlsx -o FILE
+                     write the monthly steering report (aggregates, small counts suppressed)
+  report-link -org ID|CODE -month YYYY-MM [-format html|pdf|xlsx] [-role steering] [-ttl 5m]
+                     print a signed, single-use link that opens the report in a browser
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -196,6 +201,31 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = restoreCmd(ctx, cfg, *file, *bin, *skip, stdout)
+	case "report":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id or code")
+		month := fs.String("month", "", "report month, YYYY-MM")
+		format := fs.String("format", "html", "html, pdf or xlsx")
+		file := fs.String("o", "", "output file (- for standard output)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = reportCmd(ctx, cfg, getenv, *org, *month, *format, *file, stdout)
+	case "report-link":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id or code")
+		month := fs.String("month", "", "report month, YYYY-MM")
+		format := fs.String("format", "html", "html, pdf or xlsx")
+		role := fs.String("role", "steering", "the role the link reads as")
+		subject := fs.String("subject", "", "subject (user id); default dev-<role>")
+		base := fs.String("base", "http://localhost:8080", "the API's address")
+		ttl := fs.Duration("ttl", report.LinkTTL, "validity")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = reportLink(ctx, cfg, *org, *month, *format, *role, *subject, *base, *ttl, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -269,10 +299,17 @@ func seed(ctx context.Context, cfg config.Config, n int, out io.Writer) error {
 	}
 	if s.Skipped {
 		fmt.Fprintf(out, "demo data already present (organisation %s %s)\n", demo.OrgCode, s.OrganisationID)
-		return nil
+	} else {
+		fmt.Fprintf(out, "seeded organisation %s (%s): %d participants, %d enrolments, %d observations\n",
+			demo.OrgCode, s.OrganisationID, s.Participants, s.Enrolments, s.Observations)
 	}
-	fmt.Fprintf(out, "seeded organisation %s (%s): %d participants, %d enrolments, %d observations\n",
-		demo.OrgCode, s.OrganisationID, s.Participants, s.Enrolments, s.Observations)
+	added, err := demo.SeedSteering(ctx, pool, s.OrganisationID)
+	if err != nil {
+		return err
+	}
+	if added > 0 {
+		fmt.Fprintf(out, "seeded the steering story: %d extra-job decisions in 2018 (report %s)\n", added, demo.SteeringMonth)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -46,6 +47,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/quota"
 	"github.com/arbetsmarknad/outcomes/internal/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/report"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -97,11 +99,21 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	figures := livefigures.Listen(ctx, cfg.DatabaseURL, cfg.MaxSubscriptionsPerToken, log)
 	h := NewHandler(Options{Pool: pool, Warehouse: ch, Log: log, Registry: reg, Verifier: verifier,
 		CORSOrigins: cfg.CORSOrigins, AllowedOperations: allowedOps, Figures: figures,
+		ReportLinkKey: cfg.ReportLinkKey, Getenv: getenv,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
 			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
 				User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
 		}})
+
+	// The scheduled freezing of monthly steering reports (editions) runs beside the API;
+	// several API processes may run it: the scheduled edition is unique per month.
+	freezeCtx, stopFreezing := context.WithCancel(ctx)
+	defer stopFreezing()
+	go freezeReports(freezeCtx, report.NewService(pool, &warehouseConn{conn: ch, reopen: func() (driver.Conn, error) {
+		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
+			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	}}), cfg.ReportFreezeDay, log)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -152,7 +164,9 @@ type Options struct {
 	AllowedOperations map[string]string
 	// Figures tells subscriptions that the loader wrote an organisation's figures; nil
 	// turns subscriptions off.
-	Figures *livefigures.Hub
+	Figures       *livefigures.Hub
+	ReportLinkKey []byte              // signs steering report links
+	Getenv        func(string) string // finds the Chromium that prints PDFs; nil: os.Getenv
 }
 
 // NewVerifier builds the token verifier from the configuration.
@@ -192,6 +206,12 @@ func NewHandler(o Options) http.Handler {
 		o.Limits = DefaultLimits
 	}
 	pool, log, reg := o.Pool, o.Log, o.Registry
+	if len(o.ReportLinkKey) == 0 {
+		// No configured key: a random one, so links work on this process only (set
+		// OUTCOMES_REPORT_LINK_KEY when several API processes serve the same links).
+		o.ReportLinkKey = make([]byte, 32)
+		rand.Read(o.ReportLinkKey) //nolint:errcheck // crypto/rand does not fail on Linux
+	}
 	wh := &warehouseConn{conn: o.Warehouse, reopen: o.ReopenWarehouse}
 	auditStore := audit.NewStore(pool)
 	orgStore := organisation.NewStore(pool)
@@ -210,6 +230,8 @@ func NewHandler(o Options) http.Handler {
 		Audit:         auditStore,
 		Warehouse:     wh,
 		Figures:       o.Figures,
+		Reports:       report.NewService(pool, wh),
+		ReportLinks:   report.Signer{Key: o.ReportLinkKey},
 		Now:           time.Now,
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
@@ -285,6 +307,12 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("/graphql", graphqlHandler)
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
 	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	mux.Handle("GET "+report.LinkPath, reportLinkHandler(resolver.Reports, resolver.ReportLinks,
+		func() (string, error) { return report.ChromiumPath(getenv) }, time.Now))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
@@ -321,7 +349,7 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
 		route := r.URL.Path
 		switch route {
-		case "/", "/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql":
+		case "/", "/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql", report.LinkPath:
 		default:
 			route = "other"
 		}

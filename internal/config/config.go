@@ -68,6 +68,13 @@ type Config struct {
 	PersistedQueriesFile string
 	// MaxSubscriptionsPerToken bounds the live subscriptions one token may hold open.
 	MaxSubscriptionsPerToken int
+
+	// Steering report: the key signing its browser links (OUTCOMES_REPORT_LINK_KEY; in
+	// dev the development token key), the day of month M+1 its edition for M is frozen
+	// (OUTCOMES_REPORT_FREEZE_DAY, 1-28, default 5; 0 turns scheduled freezing off), and
+	// the headless Chromium that prints PDFs (OUTCOMES_CHROMIUM, default chromium on PATH).
+	ReportLinkKey   []byte
+	ReportFreezeDay int
 }
 
 // DevAuthKey signs development tokens when OUTCOMES_ENV=dev and no key is set.
@@ -208,6 +215,17 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MaxSubscriptionsPerToken, err = strconv.Atoi(get("OUTCOMES_MAX_SUBSCRIPTIONS_PER_TOKEN", "5")); err != nil || c.MaxSubscriptionsPerToken < 1 {
 		return c, fmt.Errorf("OUTCOMES_MAX_SUBSCRIPTIONS_PER_TOKEN: want a positive integer")
+	}
+	linkKey := getenv("OUTCOMES_REPORT_LINK_KEY")
+	if linkKey == "" {
+		linkKey = devKey
+	}
+	if linkKey != "" && len(linkKey) < 16 {
+		return c, errors.New("OUTCOMES_REPORT_LINK_KEY must be at least 16 characters")
+	}
+	c.ReportLinkKey = []byte(linkKey)
+	if c.ReportFreezeDay, err = strconv.Atoi(get("OUTCOMES_REPORT_FREEZE_DAY", "5")); err != nil || c.ReportFreezeDay < 0 || c.ReportFreezeDay > 28 {
+		return c, fmt.Errorf("OUTCOMES_REPORT_FREEZE_DAY: want a day of the month 1-28, or 0 for off")
 	}
 	if c.LoaderBatchSize, err = strconv.Atoi(get("OUTCOMES_LOADER_BATCH_SIZE", "500")); err != nil || c.LoaderBatchSize < 1 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_BATCH_SIZE: want a positive integer")

@@ -53,6 +53,13 @@ type Target struct {
 	Version        int
 }
 
+// ProgressVersion names the progress rules of Store.Progress (target-progress/1): decisions
+// on the decision date, starts on the start date, participants once each over the period,
+// exits to work or studies on the end date, referrals on the referral date; all from the
+// period start up to the day asked, never past the period end; women and men by the
+// participant's gender, other and not stated in the total only.
+const ProgressVersion = "target-progress/1"
+
 // Progress is what was achieved against a target up to a date.
 type Progress struct {
 	AsOf  time.Time

@@ -131,6 +131,19 @@ func (s *Store) TargetsOfProjects(ctx context.Context, projectIDs []string) ([]T
 	return pgx.CollectRows(rows, scanTarget)
 }
 
+// TargetsActiveIn returns the targets of the organisations whose period overlaps
+// [from, to] (dates), by organisation, period start and id: the targets a monthly report
+// follows up.
+func (s *Store) TargetsActiveIn(ctx context.Context, orgIDs []string, from, to time.Time) ([]Target, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+targetColumns+` FROM target WHERE organisation_id = ANY($1::uuid[])
+		AND period_start <= $3 AND period_end >= $2 ORDER BY organisation_id, period_start, name, id`,
+		db.ValidUUIDs(orgIDs), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("active targets: %w", err)
+	}
+	return pgx.CollectRows(rows, scanTarget)
+}
+
 // ListTargets returns an organisation's targets by period start and id, filtered.
 func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, page db.PageArgs) (db.Page[Target], error) {
 	var out db.Page[Target]

@@ -25,6 +25,7 @@ type Quota struct {
 // Allocation is one department's share and delivery.
 type Allocation struct {
 	EmployerID string
+	Name       string // the department's name
 	Headcount  int
 	Quota      int
 	Delivered  int
@@ -66,6 +67,11 @@ func (in *CreateInput) Validate() error {
 	}
 	return errs.Err()
 }
+
+// Version names the quota rules (quota/1): Allocate's largest-remainder spread by
+// headcount, and Store.Allocations' delivery count (enrolments hosted by the department
+// whose decision, or lacking one start, falls in the period up to the day asked).
+const Version = "quota/1"
 
 // Allocate spreads total over departments in proportion to their headcounts with the
 // largest-remainder method: each gets the whole part of its exact share, and the places

@@ -204,17 +204,17 @@ func TestAllocations(t *testing.T) {
 		want []quota.Allocation
 	}{
 		{"extra jobs to June", extraJobs, "2024-06-30", []quota.Allocation{
-			{EmployerID: elder, Headcount: 4000, Quota: 400, Delivered: 2},
-			{EmployerID: libraries, Headcount: 1000, Quota: 100, Delivered: 0},
-			{EmployerID: schools, Headcount: 2000, Quota: 200, Delivered: 0}}},
+			{EmployerID: elder, Name: "Elder care", Headcount: 4000, Quota: 400, Delivered: 2},
+			{EmployerID: libraries, Name: "Libraries", Headcount: 1000, Quota: 100, Delivered: 0},
+			{EmployerID: schools, Name: "Schools", Headcount: 2000, Quota: 200, Delivered: 0}}},
 		{"extra jobs after the period", extraJobs, "2025-06-30", []quota.Allocation{
-			{EmployerID: elder, Headcount: 4000, Quota: 400, Delivered: 3},
-			{EmployerID: libraries, Headcount: 1000, Quota: 100, Delivered: 0},
-			{EmployerID: schools, Headcount: 2000, Quota: 200, Delivered: 1}}},
+			{EmployerID: elder, Name: "Elder care", Headcount: 4000, Quota: 400, Delivered: 3},
+			{EmployerID: libraries, Name: "Libraries", Headcount: 1000, Quota: 100, Delivered: 0},
+			{EmployerID: schools, Name: "Schools", Headcount: 2000, Quota: 200, Delivered: 1}}},
 		{"every measure", all, "2024-12-31", []quota.Allocation{
-			{EmployerID: elder, Headcount: 4000, Quota: 400, Delivered: 4},
-			{EmployerID: libraries, Headcount: 1000, Quota: 100, Delivered: 0},
-			{EmployerID: schools, Headcount: 2000, Quota: 200, Delivered: 1}}},
+			{EmployerID: elder, Name: "Elder care", Headcount: 4000, Quota: 400, Delivered: 4},
+			{EmployerID: libraries, Name: "Libraries", Headcount: 1000, Quota: 100, Delivered: 0},
+			{EmployerID: schools, Name: "Schools", Headcount: 2000, Quota: 200, Delivered: 1}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := f.store.Allocations(f.ctx, c.q, day(c.asOf))

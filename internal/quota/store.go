@@ -101,6 +101,18 @@ func (s *Store) Get(ctx context.Context, id string) (Quota, error) {
 	return q, err
 }
 
+// ActiveIn returns the quotas of the organisations whose period overlaps [from, to]
+// (dates), by organisation, period start and id.
+func (s *Store) ActiveIn(ctx context.Context, orgIDs []string, from, to time.Time) ([]Quota, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM quota WHERE organisation_id = ANY($1::uuid[])
+		AND period_start <= $3 AND period_end >= $2 ORDER BY organisation_id, period_start, name, id`,
+		db.ValidUUIDs(orgIDs), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("active quotas: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
 // List returns an organisation's quotas by period start and id.
 func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Page[Quota], error) {
 	var out db.Page[Quota]
@@ -134,7 +146,7 @@ func (s *Store) Allocations(ctx context.Context, q Quota, asOf time.Time) ([]All
 	if asOf.Before(end) {
 		end = asOf
 	}
-	rows, err := s.pool.Query(ctx, `SELECT d.id, d.headcount,
+	rows, err := s.pool.Query(ctx, `SELECT d.id, d.name, d.headcount,
 			(SELECT count(*) FROM enrolment e WHERE e.host_employer_id = d.id
 				AND coalesce(e.decision_date, e.start_date) BETWEEN $2 AND $3
 				AND ($4::uuid IS NULL OR e.measure_type_id = $4))::int
@@ -146,7 +158,7 @@ func (s *Store) Allocations(ctx context.Context, q Quota, asOf time.Time) ([]All
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Allocation, error) {
 		var a Allocation
-		err := r.Scan(&a.EmployerID, &a.Headcount, &a.Delivered)
+		err := r.Scan(&a.EmployerID, &a.Name, &a.Headcount, &a.Delivered)
 		return a, err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package referral
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -214,7 +215,7 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
 	}
-	where := `organisation_id = $1 AND feedback_sent_date IS NULL AND feedback_due_date < $2`
+	where := `organisation_id = $1 AND ` + overdueCondition
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM referral WHERE `+where+`
 		AND ($3::text IS NULL OR (feedback_due_date, id) `+page.Cmp(">")+` ($3::date, $4::uuid))
 		ORDER BY `+page.Order("feedback_due_date, id")+` LIMIT $5`, orgID, asOf, page.AfterValue(0), page.AfterValue(1), page.First+1)
@@ -227,6 +228,35 @@ func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page 
 	}
 	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM referral WHERE `+where, orgID, asOf).Scan(&out.TotalCount)
 	return out, err
+}
+
+// overdueCondition is the one rule of overdue feedback, on referral columns with the
+// day asOf as $2: feedback was due before asOf and has not been sent.
+const overdueCondition = `feedback_sent_date IS NULL AND feedback_due_date < $2`
+
+// CountOverdueByGender counts the referrals of the organisations whose feedback was
+// overdue on asOf (the rule of Overdue), by the participant's gender code: aggregates
+// for the steering report, never a referral.
+func CountOverdueByGender(ctx context.Context, q Querier, orgIDs []string, asOf time.Time) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT p.gender, count(*)::int FROM referral r JOIN participant p ON p.id = r.participant_id
+		WHERE r.organisation_id = ANY($1::uuid[]) AND `+strings.ReplaceAll(overdueCondition, "feedback_", "r.feedback_")+`
+		GROUP BY p.gender`, db.ValidUUIDs(orgIDs), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("count overdue feedback: %w", err)
+	}
+	out := map[string]int{}
+	var g string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&g, &n}, func() error { out[g] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("count overdue feedback: %w", err)
+	}
+	return out, nil
+}
+
+// Querier is a pool or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // fill collects a page fetched with LIMIT First+1; sortKey is the first value of a

@@ -1,0 +1,378 @@
+// Package disclosure is the one small-count rule of every published table (the
+// steering report in GraphQL, HTML, PDF and XLSX alike): primary suppression hides a
+// count of 1–4 people, and secondary suppression hides further cells until no hidden
+// or unpublished small count can be worked out from the shown cells by the additive
+// relations a reader knows (a total is the sum of its parts, a year to date is the sum
+// of its months, the same figure shown twice is equal).
+//
+// The system is linear: every relation is Σ coef·cell = 0. A cell the reader does not
+// see (hidden, or never published such as "unknown = n − known" when only n and known
+// are shown) is an unknown; it is disclosed when the relations fix its value, i.e. when
+// the unit vector of that cell lies in the row space of the relations restricted to
+// the unknowns. Protect checks that exactly, by Gaussian elimination per connected
+// group of relations, and hides the smallest shown complementary cell of a relation
+// around each disclosed small count until none is left (what statistical offices do by
+// hand or with τ-ARGUS; this greedy choice may hide more than an optimiser would, never
+// less).
+package disclosure
+
+import (
+	"math"
+	"sort"
+)
+
+// SmallText is how a hidden count is shown.
+const SmallText = "< 5"
+
+// Small reports whether n is a small count (1–4 people): the primary suppression rule.
+func Small(n int) bool { return n >= 1 && n <= 4 }
+
+// Kind says what a cell is.
+type Kind int
+
+const (
+	// Count is a number of people or events; it is protected.
+	Count Kind = iota
+	// Fixed is a number that is not about people (a target, a quota): always shown,
+	// never hidden, but it takes part in relations.
+	Fixed
+	// Implicit is a count the table does not print but a reader could compute (such as
+	// the unknown = n − known); it is never shown, and when small it must not be
+	// derivable.
+	Implicit
+)
+
+// Cell is an index into a System.
+type Cell int
+
+// System is a set of cells and the additive relations between them.
+type System struct {
+	values    []int
+	kinds     []Kind
+	relations [][]term
+}
+
+type term struct {
+	cell Cell
+	coef float64
+}
+
+// Add adds a cell with its true value and returns it.
+func (s *System) Add(value int, kind Kind) Cell {
+	s.values = append(s.values, value)
+	s.kinds = append(s.kinds, kind)
+	return Cell(len(s.values) - 1)
+}
+
+// Sum records total = Σ parts.
+func (s *System) Sum(total Cell, parts ...Cell) {
+	if len(parts) == 0 {
+		return
+	}
+	r := []term{{total, 1}}
+	for _, p := range parts {
+		r = append(r, term{p, -1})
+	}
+	s.relations = append(s.relations, r)
+}
+
+// Equal records a = b (the same figure shown in two places).
+func (s *System) Equal(a, b Cell) {
+	if a != b {
+		s.relations = append(s.relations, []term{{a, 1}, {b, -1}})
+	}
+}
+
+// Len is the number of cells.
+func (s *System) Len() int { return len(s.values) }
+
+// Value is the true value of c (for the tests and for cells that are shown).
+func (s *System) Value(c Cell) int { return s.values[c] }
+
+// Relations returns every relation as its cells and coefficients (for audits).
+func (s *System) Relations() [][]Term {
+	out := make([][]Term, len(s.relations))
+	for i, r := range s.relations {
+		for _, t := range r {
+			out[i] = append(out[i], Term{Cell: t.cell, Coef: int(t.coef)})
+		}
+	}
+	return out
+}
+
+// Term is one cell of a relation with its coefficient.
+type Term struct {
+	Cell Cell
+	Coef int
+}
+
+// Protect returns, per cell, whether it is hidden from the reader: implicit cells
+// always; counts of 1–4 always (primary); and complementary cells chosen so that no
+// small count, shown or implicit, is determined by the shown cells (secondary).
+func (s *System) Protect() []bool {
+	hidden := make([]bool, len(s.values))
+	for i, k := range s.kinds {
+		if k == Implicit || (k == Count && Small(s.values[i])) {
+			hidden[i] = true
+		}
+	}
+	stuck := map[Cell]bool{} // disclosed by fixed figures alone: nothing left to hide
+	for {
+		var c Cell
+		found := false
+		for _, d := range s.Disclosed(hidden) {
+			if !stuck[d] {
+				c, found = d, true
+				break
+			}
+		}
+		if !found {
+			return hidden
+		}
+		next, ok := s.complement(c, hidden)
+		if !ok {
+			stuck[c] = true
+			continue
+		}
+		hidden[next] = true
+	}
+}
+
+// Disclosed returns the small counts (shown or implicit) that the shown cells determine
+// under hidden; empty when hidden protects every one.
+func (s *System) Disclosed(hidden []bool) []Cell {
+	det := s.determined(hidden)
+	var out []Cell
+	for i := range s.values {
+		if hidden[i] && det[i] && Small(s.values[i]) {
+			out = append(out, Cell(i))
+		}
+	}
+	return out
+}
+
+// complement picks the shown count to hide next. Candidates are the shown counts of
+// every relation around a hidden cell the shown cells determine (a small count given
+// away through a chain of relations, e.g. a hidden month fixed by its column total, is
+// protected by breaking the chain anywhere along it). Each candidate is tried: the one
+// that leaves the fewest small counts disclosed, then the fewest hidden cells
+// determined, then the smallest non-zero value (hiding a zero tells the reader little
+// and protects little), then the lowest index, so that the choice is stable.
+func (s *System) complement(c Cell, hidden []bool) (Cell, bool) {
+	det := s.determined(hidden)
+	seen := map[Cell]bool{}
+	var cands []Cell
+	for _, r := range s.relations {
+		around := false
+		for _, t := range r {
+			if hidden[t.cell] && (det[t.cell] || t.cell == c) {
+				around = true
+				break
+			}
+		}
+		if !around {
+			continue
+		}
+		for _, t := range r {
+			if !hidden[t.cell] && s.kinds[t.cell] == Count && !seen[t.cell] {
+				seen[t.cell] = true
+				cands = append(cands, t.cell)
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return 0, false
+	}
+	// Try the smallest non-zero candidates first, and at most maxTries of them: each
+	// try is an elimination over the system.
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if (s.values[a] == 0) != (s.values[b] == 0) {
+			return s.values[b] == 0
+		}
+		if s.values[a] != s.values[b] {
+			return s.values[a] < s.values[b]
+		}
+		return a < b
+	})
+	if len(cands) > maxTries {
+		cands = cands[:maxTries]
+	}
+	type score struct {
+		disclosed, determined int
+		zero                  bool
+		value                 int
+		cell                  Cell
+	}
+	less := func(a, b score) bool {
+		switch {
+		case a.disclosed != b.disclosed:
+			return a.disclosed < b.disclosed
+		case a.determined != b.determined:
+			return a.determined < b.determined
+		case a.zero != b.zero:
+			return !a.zero
+		case a.value != b.value:
+			return a.value < b.value
+		}
+		return a.cell < b.cell
+	}
+	var best score
+	for i, cand := range cands {
+		hidden[cand] = true
+		d := s.determined(hidden)
+		hidden[cand] = false
+		sc := score{zero: s.values[cand] == 0, value: s.values[cand], cell: cand}
+		for j, isDet := range d {
+			if isDet && hidden[j] || isDet && Cell(j) == cand {
+				sc.determined++
+				if Small(s.values[j]) {
+					sc.disclosed++
+				}
+			}
+		}
+		if i == 0 || less(sc, best) {
+			best = sc
+		}
+	}
+	return best.cell, true
+}
+
+// maxTries bounds the candidates complement tries per step.
+const maxTries = 40
+
+func has(r []term, c Cell) bool {
+	for _, t := range r {
+		if t.cell == c {
+			return true
+		}
+	}
+	return false
+}
+
+// determined says, per hidden cell, whether the relations fix its value given the shown
+// cells. Shown cells are constants; the relations restricted to the hidden cells form a
+// matrix A; a hidden cell x is fixed iff e_x is in A's row space, i.e. in the reduced
+// row echelon form its pivot row has no other non-zero entry among hidden columns.
+func (s *System) determined(hidden []bool) []bool {
+	det := make([]bool, len(s.values))
+	// Group relations by the hidden cells they share (union-find), so each elimination
+	// is small.
+	parent := make([]int, len(s.values))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for _, r := range s.relations {
+		first := -1
+		for _, t := range r {
+			if !hidden[t.cell] {
+				continue
+			}
+			if first < 0 {
+				first = int(t.cell)
+			} else {
+				parent[find(int(t.cell))] = find(first)
+			}
+		}
+	}
+	groups := map[int][]int{} // root -> relation indexes
+	for i, r := range s.relations {
+		for _, t := range r {
+			if hidden[t.cell] {
+				root := find(int(t.cell))
+				groups[root] = append(groups[root], i)
+				break
+			}
+		}
+	}
+	roots := make([]int, 0, len(groups))
+	for r := range groups {
+		roots = append(roots, r)
+	}
+	sort.Ints(roots)
+	for _, root := range roots {
+		rels := groups[root]
+		col := map[Cell]int{}
+		var cells []Cell
+		for _, ri := range rels {
+			for _, t := range s.relations[ri] {
+				if hidden[t.cell] {
+					if _, ok := col[t.cell]; !ok {
+						col[t.cell] = len(cells)
+						cells = append(cells, t.cell)
+					}
+				}
+			}
+		}
+		m := make([][]float64, len(rels))
+		for i, ri := range rels {
+			m[i] = make([]float64, len(cells))
+			for _, t := range s.relations[ri] {
+				if hidden[t.cell] {
+					m[i][col[t.cell]] += t.coef
+				}
+			}
+		}
+		for _, j := range fixedColumns(m, len(cells)) {
+			det[cells[j]] = true
+		}
+	}
+	return det
+}
+
+const eps = 1e-9
+
+// fixedColumns brings m to reduced row echelon form and returns the pivot columns whose
+// row has no other non-zero entry: the unknowns the system fixes.
+func fixedColumns(m [][]float64, cols int) []int {
+	row := 0
+	var pivots []int
+	for c := 0; c < cols && row < len(m); c++ {
+		p := -1
+		for r := row; r < len(m); r++ {
+			if math.Abs(m[r][c]) > eps && (p < 0 || math.Abs(m[r][c]) > math.Abs(m[p][c])) {
+				p = r
+			}
+		}
+		if p < 0 {
+			continue
+		}
+		m[row], m[p] = m[p], m[row]
+		pv := m[row][c]
+		for j := range m[row] {
+			m[row][j] /= pv
+		}
+		for r := range m {
+			if r != row && math.Abs(m[r][c]) > eps {
+				f := m[r][c]
+				for j := range m[r] {
+					m[r][j] -= f * m[row][j]
+				}
+			}
+		}
+		pivots = append(pivots, c)
+		row++
+	}
+	var out []int
+	for i, c := range pivots {
+		alone := true
+		for j := 0; j < cols; j++ {
+			if j != c && math.Abs(m[i][j]) > eps {
+				alone = false
+				break
+			}
+		}
+		if alone {
+			out = append(out, c)
+		}
+	}
+	return out
+}

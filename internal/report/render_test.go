@@ -1,0 +1,123 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// smallReport is a report of one quota table whose department names are hostile text,
+// with a small delivered count that must be hidden with its complement.
+func smallReport() *Report {
+	b := newBuilder()
+	r := &Report{OrganisationName: "Testkommun", OrganisationCode: "test", Month: time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)}
+	t := tableOf("q1", "Kvot", Column{"quota", "Kvot"}, Column{"delivered", "Levererat"}, Column{"share", "Andel"})
+	var quotas, delivered []*Cell
+	for i, d := range []struct {
+		name     string
+		q, deliv int
+	}{{`=HYPERLINK("http://evil","x")`, 10, 3}, {"<script>alert(1)</script>", 20, 17}, {"Vanlig förvaltning", 30, 30}} {
+		qc, dc := b.target(d.q, "quota/1"), b.count(d.deliv, "quota/1")
+		quotas, delivered = append(quotas, qc), append(delivered, dc)
+		t.row(string(rune('a'+i)), d.name, false, qc, dc, b.share(dc, qc, "quota/1"))
+	}
+	tq, td := b.target(60, "quota/1"), b.count(50, "quota/1")
+	b.sum(tq, quotas...)
+	b.sum(td, delivered...)
+	t.row("total", "Totalt", true, tq, td, b.share(td, tq, "quota/1"))
+	r.Sections = []*Section{{Key: "quotas", Title: "Kvotering", Tables: []*Table{t}}}
+	b.finish(r)
+	r.Definitions = definitions(r)
+	return r
+}
+
+func TestSmallCountAndItsComplementAreHiddenEverywhere(t *testing.T) {
+	t.Parallel()
+	r := smallReport()
+	rows := r.Sections[0].Tables[0].Rows
+	if !rows[0].Cells[1].Suppressed || rows[0].Cells[1].Value != nil || rows[0].Cells[1].Display != "< 5" {
+		t.Fatalf("delivered 3 shown: %+v", rows[0].Cells[1])
+	}
+	hidden := 0
+	for _, row := range rows {
+		if row.Cells[1].Suppressed {
+			hidden++
+		}
+	}
+	if hidden < 2 {
+		t.Fatalf("only %d delivered counts hidden: the 3 is the total minus the others", hidden)
+	}
+	if !rows[0].Cells[2].Suppressed {
+		t.Error("the share of a hidden count is shown")
+	}
+	if p, e := r.Audit(); len(p)+len(e) > 0 {
+		t.Errorf("audit: %v %v", p, e)
+	}
+	var html bytes.Buffer
+	if err := HTML(&html, r); err != nil {
+		t.Fatal(err)
+	}
+	page := html.String()
+	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<script") {
+		t.Error("a label reached the page unescaped")
+	}
+	if strings.Count(page, "&lt; 5") < hidden {
+		t.Errorf("the page shows %d hidden cells, want %d", strings.Count(page, "&lt; 5"), hidden)
+	}
+	var x bytes.Buffer
+	if err := XLSX(&x, r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := f.GetSheetList()[0]
+	found := false
+	rowsX, _ := f.GetRows(sheet)
+	for _, row := range rowsX {
+		if len(row) > 0 && strings.Contains(row[0], "HYPERLINK") {
+			found = true
+			if !strings.HasPrefix(row[0], "'=") {
+				t.Errorf("formula text not neutralised: %q", row[0])
+			}
+			if len(row) < 3 || row[2] != "< 5" {
+				t.Errorf("hidden count in XLSX: %q", row)
+			}
+		}
+		for _, c := range row {
+			if c == "3" {
+				t.Errorf("the small count 3 is in the workbook: %q", row)
+			}
+		}
+	}
+	if !found {
+		t.Error("the department row is missing from the workbook")
+	}
+}
+
+func TestLinkSignature(t *testing.T) {
+	t.Parallel()
+	s := Signer{Key: []byte("a-key-of-sixteen-chars")}
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	tok, _, err := s.Sign(Link{Subject: "x", Role: "steering", ReportOrg: "o", Month: "2018-12", Format: FormatHTML}, now, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Verify(tok, now.Add(30*time.Second)); err != nil || l.Month != "2018-12" || l.ID == "" {
+		t.Fatalf("fresh link: %+v %v", l, err)
+	}
+	if _, err := s.Verify(tok, now.Add(2*time.Minute)); err == nil {
+		t.Error("an expired link verifies")
+	}
+	if _, err := (Signer{Key: []byte("another-key-sixteen")}).Verify(tok, now); err == nil {
+		t.Error("a link verifies under another key")
+	}
+	body, sig, _ := strings.Cut(tok, ".")
+	if _, err := s.Verify(body+"x."+sig, now); err == nil {
+		t.Error("a changed link verifies")
+	}
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS report_link_use;
+DROP TABLE IF EXISTS report_edition;
