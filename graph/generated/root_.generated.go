@@ -7549,11 +7549,20 @@ extend type Mutation {
 
 "A rendering of the steering report."
 enum ReportFormat {
-  "A printable web page (HTML with inline SVG charts; no script)."
+  """
+  A printable web page (HTML with inline SVG charts; no script).
+  Label (sv): Webbsida
+  """
   HTML
-  "PDF printed from the page by headless Chromium."
+  """
+  PDF printed from the page by headless Chromium.
+  Label (sv): PDF
+  """
   PDF
-  "An Excel workbook: one sheet per section, numbers as numbers, and a sheet of definitions."
+  """
+  An Excel workbook: one sheet per section, numbers as numbers, and a sheet of definitions.
+  Label (sv): Excelfil
+  """
   XLSX
 }
 

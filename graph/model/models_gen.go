@@ -2574,10 +2574,13 @@ type ReportFormat string
 
 const (
 	// A printable web page (HTML with inline SVG charts; no script).
+	// Label (sv): Webbsida
 	ReportFormatHTML ReportFormat = "HTML"
 	// PDF printed from the page by headless Chromium.
+	// Label (sv): PDF
 	ReportFormatPDF ReportFormat = "PDF"
 	// An Excel workbook: one sheet per section, numbers as numbers, and a sheet of definitions.
+	// Label (sv): Excelfil
 	ReportFormatXlsx ReportFormat = "XLSX"
 )
 
