@@ -16,7 +16,7 @@ func FuzzParseObservations(f *testing.F) {
 	f.Add([]byte("personal_identity_number,month,status,social_assistance,source,employment_rate\n811218-9876,2019-13,x,maybe,y,abc\n\"unterminated\n"))
 	f.Add([]byte("source,month,status,social_assistance,personal_identity_number\naf_data,2020-02,job_seeking,ja,19701063-2391\n,,,,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, bad, err := importer.ParseObservations(bytes.NewReader(data), now)
+		rows, bad, err := importer.ParseObservations(bytes.NewReader(data), importer.Options{}, now)
 		if err != nil {
 			return
 		}
@@ -53,7 +53,7 @@ func FuzzParseParticipants(f *testing.F) {
 		"811218-9876,A,B,K,Gottsunda,europe,ja,1,nej,450,upper_secondary,red\n811218-9876,A,B,M,,,,,,,,\n19811318-9875,,,robot,,mars,kanske,2,x,-3,phd,blue\n"))
 	f.Add([]byte("gender,family_name,given_name,personal_identity_number\nnot_stated,\"Berg, Anna\",,121212+1212\n\"unterminated\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, bad, err := importer.ParseParticipants(bytes.NewReader(data), now)
+		rows, bad, err := importer.ParseParticipants(bytes.NewReader(data), importer.Options{}, now)
 		if err != nil {
 			return
 		}
