@@ -124,7 +124,7 @@ func parseMonth(s string) (time.Time, error) {
 // exponent form (1,98504E+11) and so cut short: no check digit can be right then.
 func identityHint(s string) string {
 	if i := strings.IndexAny(s, "eE"); i > 0 && strings.ContainsAny(s[:i], ".,") && strings.Trim(s[i+1:], "+0123456789") == "" {
-		return "the number is written in exponent form (e.g. 1,98504E+11), so digits are lost: format the column as text in Excel, enter the numbers again and save, or import the .xlsx workbook itself"
+		return "the number is written in exponent form (such as 1,23457E+11), so digits are lost: format the column as text in Excel, enter the numbers again and save, or import the .xlsx workbook itself"
 	}
 	return ""
 }
