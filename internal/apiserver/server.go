@@ -4,12 +4,15 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"time"
@@ -30,12 +33,14 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
@@ -49,6 +54,10 @@ import (
 
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 1 << 20
+
+// MaxUploadBodyBytes bounds a multipart request (a file upload): the file, up to
+// importer.MaxFileBytes, and the operation beside it.
+const MaxUploadBodyBytes = importer.MaxFileBytes + MaxBodyBytes
 
 // Run starts the API and blocks until ctx ends. ready, when not nil, receives the
 // listening address once the server accepts connections.
@@ -175,6 +184,9 @@ func NewHandler(o Options) http.Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
+	// File uploads (GraphQL multipart request spec). Kept in memory: limitBody has
+	// already bounded the body, and a temporary file would put personal data on disk.
+	gql.AddTransport(transport.MultipartForm{MaxUploadSize: MaxUploadBodyBytes, MaxMemory: MaxUploadBodyBytes + 1})
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}
@@ -202,7 +214,7 @@ func NewHandler(o Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
-	mux.Handle("/graphql", limitBody(MaxBodyBytes, graphqlHandler))
+	mux.Handle("/graphql", limitBody(MaxBodyBytes, MaxUploadBodyBytes, graphqlHandler))
 	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
@@ -303,16 +315,40 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody answers 413 with a GraphQL-shaped error for bodies over max bytes.
-func limitBody(max int64, next http.Handler) http.Handler {
+// limitBody answers 413 with a GraphQL-shaped REQUEST_TOO_LARGE error for bodies over
+// max bytes, or over uploadMax for a multipart request (a file upload). A body of
+// unknown length is read up to its limit first, so that it gets the same answer.
+func limitBody(max, uploadMax int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
+		limit, what := max, fmt.Sprintf("the request body is larger than %d bytes", max)
+		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
+			limit = uploadMax
+			what = fmt.Sprintf("the upload is larger than %d MB: a file may be at most %d MB; import larger files with outcomesctl",
+				uploadMax>>20, importer.MaxFileBytes>>20)
+		}
+		tooLarge := func() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			fmt.Fprintf(w, `{"errors":[{"message":"request body is larger than %d bytes","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`, max)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{ //nolint:errcheck
+				"message": what, "extensions": map[string]any{"code": string(apperr.TooLarge)}}}})
+		}
+		if r.ContentLength > limit {
+			tooLarge()
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.ContentLength < 0 && r.Body != nil {
+			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			if err != nil {
+				http.Error(w, "the request body could not be read", http.StatusBadRequest)
+				return
+			}
+			if int64(len(body)) > limit {
+				tooLarge()
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -134,7 +134,7 @@ func matchHeader(cells []string, cols []Column, sep rune, where string) (header,
 		// Never echo it: it may hold a person's number and name.
 		msg.WriteString(" Its first line looks like data, not headings: add a header line.")
 	default:
-		fmt.Fprintf(&msg, " Columns found: %s.", quoteAll(h.found))
+		fmt.Fprintf(&msg, " Columns found: %s.", quoteHeadings(h.found))
 	}
 	if hint := separatorHint(h.found, sep, sheet); hint != "" {
 		msg.WriteString(" " + hint)
@@ -196,6 +196,25 @@ func separatorName(r rune) string {
 		return "tabs"
 	}
 	return "commas (,)"
+}
+
+// quoteHeadings lists a file's headings for a message, each cut to 40 characters and
+// at most 30 of them: a heading is the administrator's, but a broken file can make one
+// of any length.
+func quoteHeadings(found []string) string {
+	const most, width = 30, 40
+	shown := make([]string, 0, min(len(found), most))
+	for _, f := range found[:min(len(found), most)] {
+		if r := []rune(f); len(r) > width {
+			f = string(r[:width]) + "…"
+		}
+		shown = append(shown, f)
+	}
+	s := quoteAll(shown)
+	if len(found) > most {
+		s += fmt.Sprintf(" and %d more", len(found)-most)
+	}
+	return s
 }
 
 func quoteAll(ss []string) string {
