@@ -4599,6 +4599,7 @@ extend type Mutation {
   unless skipInvalid is true. A file over 20 MB is refused with REQUEST_TOO_LARGE.
   """
   importObservations(
+    "The organisation (kommun) the rows belong to."
     organisationId: ID!
     "The file as text (CSV, comma or semicolon separated); leave out when file is given."
     csv: String
@@ -4606,6 +4607,7 @@ extend type Mutation {
     file: Upload
     "The sheet (blad) of a workbook to read; the first sheet when left out."
     sheet: String
+    "true: import the good rows and report the bad ones; false: import nothing while any row is bad."
     skipInvalid: Boolean = false
   ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -4846,8 +4848,11 @@ type ImportRowError {
 
 "Result of an import (CSV or .xlsx): nothing is imported while errors exist, unless skipInvalid."
 type ImportResult {
+  "Rows written."
   imported: Int!
+  "Bad rows left out (with skipInvalid)."
   skipped: Int!
+  "Every bad row, in file order; empty when the file was clean."
   errors: [ImportRowError!]!
 }
 
@@ -4869,6 +4874,7 @@ extend type Mutation {
   over 20 MB is refused with REQUEST_TOO_LARGE.
   """
   importParticipants(
+    "The organisation (kommun) the rows belong to."
     organisationId: ID!
     "The file as text (CSV, comma or semicolon separated); leave out when file is given."
     csv: String
@@ -4876,6 +4882,7 @@ extend type Mutation {
     file: Upload
     "The sheet (blad) of a workbook to read; the first sheet when left out."
     sheet: String
+    "true: import the good rows and report the bad ones; false: import nothing while any row is bad."
     skipInvalid: Boolean = false
   ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
   "Erase a person and everything recorded about them, in both stores (radering enligt GDPR)."

@@ -342,9 +342,12 @@ type FigureDisplay struct {
 
 // Result of an import (CSV or .xlsx): nothing is imported while errors exist, unless skipInvalid.
 type ImportResult struct {
-	Imported int               `json:"imported"`
-	Skipped  int               `json:"skipped"`
-	Errors   []*ImportRowError `json:"errors"`
+	// Rows written.
+	Imported int `json:"imported"`
+	// Bad rows left out (with skipInvalid).
+	Skipped int `json:"skipped"`
+	// Every bad row, in file order; empty when the file was clean.
+	Errors []*ImportRowError `json:"errors"`
 }
 
 // One rejected row of an import (rad som inte kunde läsas in).

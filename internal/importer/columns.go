@@ -177,8 +177,8 @@ func separatorHint(found []string, sep rune, sheet bool) string {
 	for _, f := range found {
 		for _, other := range separators {
 			if other != sep && strings.ContainsRune(f, other) {
-				return fmt.Sprintf("A heading holds %s, so the file seems to separate columns with %s, but its header line was read as separated by %s: save the file with one separator (semicolon or comma) throughout.",
-					separatorName(other), separatorName(other), separatorName(sep))
+				return fmt.Sprintf("The header line was read as separated by %s, but a heading holds %s: if the file separates its columns with %s, save it with one separator (semicolon or comma) throughout.",
+					separatorName(sep), separatorName(other), separatorName(other))
 			}
 		}
 	}

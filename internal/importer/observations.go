@@ -2,6 +2,12 @@
 // them all or nothing: the whole file is validated first, every bad row is reported
 // with its line and reason, and a file with bad rows imports nothing unless the caller
 // asks to skip them.
+//
+// Every import reads its file through readRecords, which takes what Excel saves (CSV
+// with commas or semicolons in UTF-8 or Windows-1252, .xlsx workbooks; see Options) and
+// matches the header against the import's []Column (names, Swedish aliases, how a
+// spreadsheet cell is read). A new import (say, a register-linkage return file)
+// declares its columns and a row function, and gets the same formats and messages.
 package importer
 
 import (

@@ -57,6 +57,9 @@ func readRecords(r io.Reader, opts Options, cols []Column, row func(line int, ge
 	if err != nil {
 		return nil, nil, err
 	}
+	if t.close != nil {
+		defer t.close()
+	}
 	var cells []string
 	var headerLine int
 	for {

@@ -21,8 +21,10 @@ import (
 const MaxFileBytes = 20 << 20
 
 // maxUnzippedBytes bounds what a workbook may unpack to, so that a small file cannot
-// unpack to gigabytes. Excel's XML packs about tenfold; this leaves room for that.
-const maxUnzippedBytes = 1 << 30
+// unpack to gigabytes. Excel's XML packs about tenfold, so a 20 MB workbook fits. A
+// sheet is unpacked in memory up to this size too: excelize would otherwise spill
+// larger sheets, and the personal data in them, to temporary files.
+const maxUnzippedBytes = 512 << 20
 
 // Options say how to read an import file. The zero value reads any accepted format
 // and, for a workbook, its first sheet.
@@ -55,6 +57,7 @@ type table struct {
 	sep      rune                          // the text file's separator
 	date1904 bool                          // the workbook counts dates from 1904
 	next     func() ([]string, int, error) // io.EOF after the last record
+	close    func()                        // releases a workbook; nil for text
 }
 
 var (
@@ -169,11 +172,18 @@ func detectSeparator(text []byte) rune {
 
 // openSheet reads a sheet of an .xlsx workbook: the named one, or the first.
 func openSheet(data []byte, sheet string) (*table, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzippedBytes})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: maxUnzippedBytes, UnzipXMLSizeLimit: maxUnzippedBytes})
 	if err != nil {
 		// The library's message may quote the file's content: say what failed, not it.
 		return nil, errors.New("the file looks like a zip file but cannot be read as an .xlsx workbook: save it from Excel as \"Excel Workbook (*.xlsx)\"")
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close() //nolint:errcheck // nothing was written
+		}
+	}()
 	list := f.GetSheetList()
 	if len(list) == 0 {
 		return nil, errors.New("the workbook has no sheets")
@@ -192,10 +202,13 @@ func openSheet(data []byte, sheet string) (*table, error) {
 		return nil, fmt.Errorf("sheet %q cannot be read: save the workbook again from Excel", sheet)
 	}
 	t := &table{sheet: sheet, date1904: props.Date1904 != nil && *props.Date1904}
+	t.close = func() {
+		rows.Close() //nolint:errcheck // reading only
+		f.Close()    //nolint:errcheck
+	}
 	row := 0
 	t.next = func() ([]string, int, error) {
 		if !rows.Next() {
-			rows.Close()
 			if rows.Error() != nil {
 				return nil, 0, fmt.Errorf("sheet %q row %d cannot be read: save the workbook again from Excel", sheet, row+1)
 			}
@@ -208,6 +221,7 @@ func openSheet(data []byte, sheet string) (*table, error) {
 		}
 		return cells, row, nil
 	}
+	ok = true
 	return t, nil
 }
 
