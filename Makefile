@@ -17,8 +17,11 @@ build:
 run: stack build
 	scripts/run.sh
 
+# Private stacks that tests start are removed by the tests; a test that dies before its
+# clean-up leaves one behind, which "reap" removes whether the tests passed or not.
 test: stack
-	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test $(RACE) -count=1 -timeout 20m ./...
+	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test $(RACE) -count=1 -timeout 20m ./...; \
+	  rc=$$?; scripts/stack.sh reap; exit $$rc
 
 stop:
 	-pkill -f '$(CURDIR)/$(BIN)/(api|loader)' || true
@@ -34,6 +37,8 @@ fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
 clean: stop
+	scripts/stack.sh reap
+	scripts/stack.sh destroy
 	rm -rf $(BIN) .data
 
 bench-loader: stack

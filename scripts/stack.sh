@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Brings up (or reuses) the project's own PostgreSQL and ClickHouse servers with their
-# data under .data/ in the checkout, on ports that do not clash with system services.
+# Brings up the project's own PostgreSQL and ClickHouse servers with their data under
+# .data/ in the checkout (or OUTCOMES_DATA_DIR), on ports that do not clash with system
+# services, and installs what is missing (the two servers and Chromium, which prints the
+# steering report as PDF and drives the browser tests) from Debian's packages.
 #
-#   scripts/stack.sh up     install missing packages, start both servers, create databases
-#   scripts/stack.sh down   stop the servers this script started
-#   scripts/stack.sh env    print the environment variables that point at the stack
+#   scripts/stack.sh up       install missing packages, start both servers, create databases
+#   scripts/stack.sh down     stop this stack's servers (only the ones it started)
+#   scripts/stack.sh destroy  stop them and remove the stack's files
+#   scripts/stack.sh reap     destroy the private test stacks whose test has ended
+#   scripts/stack.sh env      print the environment variables that point at the stack
 #
-# Idempotent: a second "up" finds the running servers and leaves them alone.
+# Every stack owns exactly its data folder and its servers. "up" is idempotent: it
+# finds this stack's running servers and leaves them alone. A port held by any other
+# server is an error naming the port and the variable that chooses another; it is never
+# reused, because it may be another checkout's database with another schema.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,11 +47,12 @@ install_packages() {
   pg_bindir >/dev/null || want+=(postgresql)
   command -v clickhouse-server >/dev/null || want+=(clickhouse-server)
   command -v clickhouse-client >/dev/null || want+=(clickhouse-client)
+  command -v chromium >/dev/null || want+=(chromium)
   if [ "${#want[@]}" -gt 0 ]; then
     log "installing ${want[*]} from Debian's packages"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 update -qq
     # policy-rc.d may refuse to start the system services; that is fine, we run our own.
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${want[@]}" >/dev/null
   fi
 }
 
@@ -54,48 +62,101 @@ run_pg() {
   if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
+# port_busy says whether anything at all accepts connections on 127.0.0.1:$1.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# refuse_port stops with a message naming the port and how to choose another: a port held
+# by a server that is not this stack's own is never silently reused (it could be another
+# checkout's database with another schema).
+refuse_port() { # what port variable
+  log "port $2 on 127.0.0.1 ($1) is held by a server that is not this stack's own (data in $DATA)."
+  log "Stop that server, or choose another port for this stack, e.g.: $3=$(( $2 + 100 )) make test"
+  log "(OUTCOMES_PG_PORT, OUTCOMES_CH_PORT and OUTCOMES_CH_HTTP_PORT choose this stack's ports.)"
+  exit 3
+}
+
+# resolve_pg_dir points PG_DIR and PG_RUN at this stack's PostgreSQL files. As root the
+# server runs as the postgres user, which must be able to reach them; a data folder it
+# cannot enter (a private home folder, a mktemp -d folder) keeps them in the postgres
+# user's home instead, in a folder named after this stack's data folder (not the
+# checkout: every stack of a checkout, private test stacks included, has its own), and
+# .data/postgres links to it.
+resolve_pg_dir() {
+  [ "$(id -u)" = 0 ] || return 0
+  if [ -L "$PG_DIR" ]; then
+    PG_DIR="$(readlink -f "$PG_DIR")"; PG_RUN="$(dirname "$PG_DIR")/run"; return 0
+  fi
+  mkdir -p "$PG_RUN"
+  chown postgres:postgres "$PG_RUN"
+  if ! runuser -u postgres -- test -x "$PG_RUN"; then
+    local alt
+    alt="/var/lib/postgresql/outcomes-$(printf '%s' "$(cd "$DATA" && pwd -P)" | md5sum | cut -c1-16)"
+    log "postgres user cannot reach $DATA; keeping PostgreSQL's files in $alt"
+    mkdir -p "$alt/data" "$alt/run"
+    printf '%s\n' "$DATA" >"$alt/owner"
+    chown -R postgres:postgres "$alt"
+    rm -rf "$PG_DIR" "$PG_RUN"
+    ln -s "$alt/data" "$PG_DIR"
+    PG_DIR="$alt/data"; PG_RUN="$alt/run"
+  fi
+}
+
+# pg_pid prints the pid of this stack's running postmaster, if there is one: the pid in
+# its postmaster.pid must be a live postgres process serving this very data folder. A
+# left-over postmaster.pid (a server killed mid-test, a reused pid) is removed.
+pg_pid() {
+  local f="$PG_DIR/postmaster.pid" pid
+  [ -f "$f" ] || { rm -f "$PG_RUN"/.s.PGSQL.*; return 1; }
+  pid="$(head -1 "$f" 2>/dev/null || true)"
+  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$PG_DIR"; then
+    echo "$pid"; return 0
+  fi
+  # The socket folder is this stack's own, so its lock files are stale too (a killed
+  # server's pid may live on as a zombie or be reused, which PostgreSQL takes for a
+  # server still running).
+  log "removing a stale postmaster.pid (pid ${pid:-?} is not this stack's server)"
+  rm -f "$f" "$PG_RUN"/.s.PGSQL.*
+  return 1
+}
+
+# pg_running_port prints the port this stack's running server listens on.
+pg_running_port() { sed -n 4p "$PG_DIR/postmaster.pid" 2>/dev/null; }
+
 pg_up() {
   local bin; bin="$(pg_bindir)"
+  resolve_pg_dir
   mkdir -p "$PG_RUN"
-  if [ "$(id -u)" = 0 ]; then
-    chown postgres:postgres "$PG_RUN"
-    # PostgreSQL runs as the postgres user, which must be able to reach the data folder.
-    # A checkout under a private home folder (mode 700) is not reachable: then the
-    # server's files live in the postgres user's home, linked from .data/.
-    if ! runuser -u postgres -- test -x "$PG_RUN"; then
-      local alt="/var/lib/postgresql/outcomes-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
-      log "postgres user cannot reach $DATA; keeping PostgreSQL's files in $alt"
-      mkdir -p "$alt/data" "$alt/run"
-      chown -R postgres:postgres "$alt"
-      [ -L "$PG_DIR" ] || { [ -e "$PG_DIR" ] && rm -rf "$PG_DIR"; ln -s "$alt/data" "$PG_DIR"; }
-      PG_DIR="$alt/data"
-      PG_RUN="$alt/run"
-    fi
-  fi
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_RUN"
   if [ ! -f "$PG_DIR/PG_VERSION" ]; then
     log "initialising PostgreSQL in $PG_DIR"
     mkdir -p "$PG_DIR"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DIR"
     chmod 700 "$PG_DIR"
     run_pg "$bin/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    # The port and socket folder are given at every start (below), so the environment
+    # chooses them, not the value at initialisation.
     cat >>"$PG_DIR/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$PG_RUN'
 max_connections = 200
 fsync = on
 shared_buffers = 256MB
 log_min_messages = warning
 CONF
   fi
-  if run_pg "$bin/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1; then
+  if pg_pid >/dev/null; then
+    local running; running="$(pg_running_port)"
+    if [ "$running" != "$PG_PORT" ]; then
+      log "this stack's PostgreSQL runs on port $running, not $PG_PORT; run 'scripts/stack.sh down' first or keep OUTCOMES_PG_PORT=$running"
+      exit 3
+    fi
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
-  elif "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
-    # Another checkout's stack (or a user's server) already answers on this port: reuse it.
-    log "a PostgreSQL server already answers on 127.0.0.1:$PG_PORT; reusing it"
   else
+    port_busy "$PG_PORT" && refuse_port PostgreSQL "$PG_PORT" OUTCOMES_PG_PORT
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    run_pg "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null
+    run_pg "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 \
+      -o "-p $PG_PORT -k $PG_RUN" start >/dev/null ||
+      { log "PostgreSQL did not start; see $PG_DIR/server.log"; tail -5 "$PG_DIR/server.log" >&2 || true; exit 1; }
   fi
   local psql=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
   if [ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" != 1 ]; then
@@ -173,23 +234,38 @@ CONF
 
 ch_ping() { clickhouse-client --host 127.0.0.1 --port "$CH_TCP_PORT" -q 'SELECT 1' >/dev/null 2>&1; }
 
+# ch_pids prints the pids of this stack's ClickHouse server: the one started with this
+# stack's own config file (the path is matched literally, not as a pattern).
+ch_pids() {
+  local pattern
+  pattern="--config-file=$(printf '%s' "$CH_DIR/config.xml" | sed 's/[][\.*^$+?(){}|]/\\&/g')\$"
+  pgrep -f -- "$pattern"
+}
+
 ch_up() {
-  ch_config
-  if ch_ping; then
+  if ch_pids >/dev/null; then
+    local i; for i in $(seq 1 20); do ch_ping && break; sleep 0.5; done
+    if ! ch_ping; then
+      log "this stack's ClickHouse runs but does not answer on port $CH_TCP_PORT (started with other ports?); run 'scripts/stack.sh down' first"
+      exit 3
+    fi
     log "ClickHouse already running on 127.0.0.1:$CH_TCP_PORT"
-  else
-    log "starting ClickHouse on 127.0.0.1:$CH_TCP_PORT"
-    # Its own session, and no inherited descriptors: it outlives this script, and a
-    # caller reading our output (make, CI) is not kept waiting for it.
-    setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
-      >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
-    local i
-    for i in $(seq 1 120); do
-      ch_ping && break
-      sleep 0.5
-    done
-    ch_ping || { log "ClickHouse did not answer; see $CH_DIR/log"; tail -20 "$CH_DIR/log/stdout.log" >&2 || true; exit 1; }
+    return 0
   fi
+  port_busy "$CH_TCP_PORT" && refuse_port "ClickHouse native" "$CH_TCP_PORT" OUTCOMES_CH_PORT
+  port_busy "$CH_HTTP_PORT" && refuse_port "ClickHouse HTTP" "$CH_HTTP_PORT" OUTCOMES_CH_HTTP_PORT
+  ch_config
+  log "starting ClickHouse on 127.0.0.1:$CH_TCP_PORT"
+  # Its own session, and no inherited descriptors: it outlives this script, and a
+  # caller reading our output (make, CI) is not kept waiting for it.
+  setsid clickhouse-server --config-file="$CH_DIR/config.xml" \
+    >"$CH_DIR/log/stdout.log" 2>&1 </dev/null &
+  local i
+  for i in $(seq 1 120); do
+    ch_ping && break
+    sleep 0.5
+  done
+  ch_ping || { log "ClickHouse did not answer; see $CH_DIR/log"; tail -20 "$CH_DIR/log/stdout.log" >&2 || true; exit 1; }
 }
 
 print_env() {
@@ -202,32 +278,58 @@ export OUTCOMES_CLICKHOUSE_DATABASE=outcomes
 ENV
 }
 
-down() {
+pg_down() {
   local bin
-  if [ -L "$PG_DIR" ]; then # files kept in the postgres user's home (see pg_up)
-    PG_DIR="$(readlink -f "$PG_DIR")"
+  resolve_pg_dir
+  if pg_pid >/dev/null && bin="$(pg_bindir)"; then
+    run_pg "$bin/pg_ctl" -D "$PG_DIR" -m fast -w -t 60 stop >/dev/null && log "PostgreSQL stopped"
+  else
+    log "PostgreSQL was not running (this stack's)"
   fi
-  if bin="$(pg_bindir)" && [ -f "$PG_DIR/PG_VERSION" ]; then
-    run_pg "$bin/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 && log "PostgreSQL stopped" || log "PostgreSQL was not running"
-  fi
-  # The server is found by its config file, which is this checkout's own.
-  if pkill -f -- "--config-file=$CH_DIR/config.xml"; then
-    local i; for i in $(seq 1 60); do pgrep -f -- "--config-file=$CH_DIR/config.xml" >/dev/null || break; sleep 0.5; done
+}
+
+ch_down() { # signal
+  if ch_pids >/dev/null; then
+    # Only the server started with this stack's own config file is signalled.
+    kill "-${1:-TERM}" $(ch_pids) 2>/dev/null || true
+    local i; for i in $(seq 1 60); do ch_pids >/dev/null || break; sleep 0.5; done
     log "ClickHouse stopped"
   else
-    log "ClickHouse was not running (from this checkout)"
+    log "ClickHouse was not running (this stack's)"
   fi
+}
+
+# destroy stops this stack's servers and removes its files, including PostgreSQL's
+# folder in the postgres user's home when it was kept there.
+destroy() {
+  local alt=""
+  [ -L "$PG_DIR" ] && alt="$(dirname "$(readlink -f "$PG_DIR")")"
+  pg_down; ch_down
+  [ -n "$alt" ] && [ -f "$alt/owner" ] && rm -rf "$alt"
+  rm -rf "$DATA"
+}
+
+# reap destroys the private test stacks under this checkout's .data whose owning test
+# process has ended (a test that panicked or timed out never ran its clean-up). A stack
+# whose test is still running (another `make test` of this checkout) is left alone.
+reap() {
+  local d pid
+  for d in "$ROOT"/.data/private-*; do
+    [ -d "$d" ] || continue
+    pid="$(cat "$d/owner.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    log "removing the private test stack $d (its test has ended)"
+    OUTCOMES_DATA_DIR="$d" "$0" destroy
+  done
 }
 
 case "${1:-up}" in
   up) install_packages; mkdir -p "$DATA"; pg_up; ch_up; log "stack is up (data in $DATA)" ;;
-  down) down ;;
+  down) pg_down; ch_down ;;
+  destroy) destroy ;;
+  reap) reap ;;
   env) print_env ;;
-  ch-stop) # used by the outage tests: stop only ClickHouse (kill -9 with "ch-stop kill")
-    pkill "-${2:-TERM}" -f -- "--config-file=$CH_DIR/config.xml" || true
-    for _ in $(seq 1 60); do pgrep -f -- "--config-file=$CH_DIR/config.xml" >/dev/null || break; sleep 0.5; done ;;
-  pg-stop) # used by the outage tests: stop only PostgreSQL
-    [ -L "$PG_DIR" ] && PG_DIR="$(readlink -f "$PG_DIR")"
-    run_pg "$(pg_bindir)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  ch-stop) ch_down "${2:-TERM}" ;; # used by the outage tests: stop only ClickHouse ("ch-stop KILL")
+  pg-stop) pg_down ;;            # used by the outage tests: stop only PostgreSQL
+  *) echo "usage: $0 up|down|destroy|reap|env" >&2; exit 2 ;;
 esac

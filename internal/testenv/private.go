@@ -6,18 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // PrivateStack is a PostgreSQL and a ClickHouse server of a test's own, which the test
-// may stop and start (outage tests). It is stopped and removed when the test ends.
+// may stop and start (outage tests). It is stopped and its files removed when the test
+// ends.
 type PrivateStack struct {
 	t       testing.TB
 	script  string
 	env     []string
 	PGURL   string // the application role on database outcomes
 	CHAddr  string
+	PGPort  int
+	CHPort  int
 	dataDir string
 }
 
@@ -31,8 +35,10 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// NewPrivateStack starts a private stack under the checkout's .data folder (readable
-// by the postgres user, unlike a test's temporary folder).
+// NewPrivateStack starts a private stack with its own data folder under the checkout's
+// .data/private-*, its own ports and its own servers. The folder records the test
+// process's pid, so `scripts/stack.sh reap` (run by `make test` when the tests end)
+// removes a stack whose test died before its clean-up could run.
 func NewPrivateStack(t testing.TB) *PrivateStack {
 	t.Helper()
 	root, err := Root()
@@ -43,19 +49,41 @@ func NewPrivateStack(t testing.TB) *PrivateStack {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return NewStackAt(t, dir)
+}
+
+// NewStackAt starts a stack whose data lives in dir, which may be any folder (one the
+// postgres user cannot enter too), on free ports of its own.
+func NewStackAt(t testing.TB, dir string) *PrivateStack {
+	t.Helper()
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
 	pg, ch, chHTTP := freePort(t), freePort(t), freePort(t)
 	s := &PrivateStack{t: t, script: filepath.Join(root, "scripts", "stack.sh"), dataDir: dir,
 		env: append(os.Environ(), "OUTCOMES_DATA_DIR="+dir, fmt.Sprintf("OUTCOMES_PG_PORT=%d", pg),
 			fmt.Sprintf("OUTCOMES_CH_PORT=%d", ch), fmt.Sprintf("OUTCOMES_CH_HTTP_PORT=%d", chHTTP)),
 		PGURL:  fmt.Sprintf("postgres://outcomes:outcomes@127.0.0.1:%d/outcomes?sslmode=disable", pg),
-		CHAddr: fmt.Sprintf("127.0.0.1:%d", ch)}
-	t.Cleanup(func() {
-		s.run("down")
-		os.RemoveAll(dir) //nolint:errcheck
-	})
+		CHAddr: fmt.Sprintf("127.0.0.1:%d", ch), PGPort: pg, CHPort: ch}
+	t.Cleanup(func() { s.run("destroy") })
 	s.Start()
 	return s
 }
+
+// Script runs scripts/stack.sh for this stack with extra environment settings (which
+// override the stack's own), returning its combined output: for tests of the script.
+func (s *PrivateStack) Script(extraEnv []string, args ...string) ([]byte, error) {
+	cmd := exec.Command(s.script, args...)
+	cmd.Env = append(append([]string{}, s.env...), extraEnv...)
+	return cmd.CombinedOutput()
+}
+
+// DataDir is the stack's data folder.
+func (s *PrivateStack) DataDir() string { return s.dataDir }
 
 func (s *PrivateStack) run(args ...string) {
 	cmd := exec.Command(s.script, args...)
