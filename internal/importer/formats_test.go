@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +11,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/importer"
+	"github.com/arbetsmarknad/outcomes/internal/testenv"
 )
 
 const (
@@ -250,5 +253,38 @@ func TestWorkbookCells(t *testing.T) {
 	if len(bad) != 0 || len(people) != 1 || people[0].Input.PersonalIdentityNumber != pnrA ||
 		people[0].Input.Attributes == nil || *people[0].Input.Attributes.GuaranteeDays != 450 {
 		t.Errorf("participants: %+v, bad %v", people, bad)
+	}
+}
+
+// A workbook with a bad row imports nothing; with skip it imports the good rows and
+// reports the bad one by sheet and row, as a text file does by line.
+func TestWorkbookAllOrNothingThenSkip(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	orgID := newOrg(t, pool, "workbook-skip")
+	data := workbook(t, "Deltagare", [][]any{
+		{"Personnummer", "Förnamn", "Efternamn", "Kön"},
+		{198504121230, "Åsa", "Öberg", "K"},
+		{197911304562, "Jörgen", "Ängström", "M"}, // row 3: wrong check digit
+		{681224_8026, "Zoë", "Müller", "annan"},   // 10 digits without the century
+	})
+	rows, bad := parseP(t, data, importer.Options{})
+	if len(rows) != 2 || len(bad) != 1 || bad[0].Sheet != "Deltagare" || bad[0].Line != 3 || bad[0].Column != "personal_identity_number" {
+		t.Fatalf("rows %d, bad %v", len(rows), bad)
+	}
+	count := func() int {
+		var n int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM participant WHERE organisation_id = $1`, orgID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	res, err := importer.ImportParticipants(context.Background(), pool, orgID, rows, bad, false, nil)
+	if apperr.CodeOf(err) != apperr.Invalid || res.Imported != 0 || len(res.Bad) != 1 || count() != 0 {
+		t.Fatalf("without skip: %v, %+v, %d registered", err, res, count())
+	}
+	res, err = importer.ImportParticipants(context.Background(), pool, orgID, rows, bad, true, nil)
+	if err != nil || res.Imported != 2 || res.Skipped != 1 || count() != 2 {
+		t.Fatalf("with skip: %v, %+v, %d registered", err, res, count())
 	}
 }
