@@ -170,8 +170,17 @@ func detectSeparator(text []byte) rune {
 	return best
 }
 
+// errWorkbookPanic stands for a panic in the workbook library on a file it did not
+// foresee: the file is refused like any other unreadable workbook.
+var errWorkbookPanic = errors.New("the workbook cannot be read: save it again from Excel as \"Excel Workbook (*.xlsx)\"")
+
 // openSheet reads a sheet of an .xlsx workbook: the named one, or the first.
-func openSheet(data []byte, sheet string) (*table, error) {
+func openSheet(data []byte, sheet string) (t *table, err error) {
+	defer func() {
+		if recover() != nil {
+			t, err = nil, errWorkbookPanic
+		}
+	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
 		UnzipSizeLimit: maxUnzippedBytes, UnzipXMLSizeLimit: maxUnzippedBytes})
 	if err != nil {
@@ -201,13 +210,18 @@ func openSheet(data []byte, sheet string) (*table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q cannot be read: save the workbook again from Excel", sheet)
 	}
-	t := &table{sheet: sheet, date1904: props.Date1904 != nil && *props.Date1904}
+	t = &table{sheet: sheet, date1904: props.Date1904 != nil && *props.Date1904}
 	t.close = func() {
 		rows.Close() //nolint:errcheck // reading only
 		f.Close()    //nolint:errcheck
 	}
 	row := 0
-	t.next = func() ([]string, int, error) {
+	t.next = func() (cells []string, line int, err error) {
+		defer func() {
+			if recover() != nil {
+				cells, line, err = nil, row, errWorkbookPanic
+			}
+		}()
 		if !rows.Next() {
 			if rows.Error() != nil {
 				return nil, 0, fmt.Errorf("sheet %q row %d cannot be read: save the workbook again from Excel", sheet, row+1)
@@ -215,7 +229,7 @@ func openSheet(data []byte, sheet string) (*table, error) {
 			return nil, 0, io.EOF
 		}
 		row++ // Next moves one row at a time, also over rows the sheet does not store
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		cells, err = rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, row, &recordError{reason: "the row cannot be read"}
 		}
