@@ -247,12 +247,14 @@ func TestWorkbookCells(t *testing.T) {
 		t.Errorf("read %s %s %v", r.PersonalIdentityNumber, r.Input.Month, r.Input.EmploymentRate)
 	}
 	people, bad := parseP(t, workbook(t, "Blad1", [][]any{
-		{"Personnummer", "Förnamn", "Efternamn", "Kön", "Ersättningsdagar"},
-		{rawNumber("1.98504121230E+11"), "Åsa", "Öberg", "K", rawNumber("4.5E+2")},
+		{"Personnummer", "Förnamn", "Efternamn", "Kön", "Ersättningsdagar", "Född i", "Avstånd till arbetsmarknaden"},
+		{rawNumber("1.98504121230E+11"), "Åsa", "Öberg", "K", rawNumber("4.5E+2"), "Utanför Europa", "Röd"},
 	}), importer.Options{})
-	if len(bad) != 0 || len(people) != 1 || people[0].Input.PersonalIdentityNumber != pnrA ||
-		people[0].Input.Attributes == nil || *people[0].Input.Attributes.GuaranteeDays != 450 {
-		t.Errorf("participants: %+v, bad %v", people, bad)
+	if len(bad) != 0 || len(people) != 1 || people[0].Input.PersonalIdentityNumber != pnrA || people[0].Input.Attributes == nil {
+		t.Fatalf("participants: %+v, bad %v", people, bad)
+	}
+	if a := people[0].Input.Attributes; *a.GuaranteeDays != 450 || *a.BirthRegion != "outside_europe" || *a.DistanceCategory != "red" {
+		t.Errorf("attributes: days %d, region %s, distance %s", *a.GuaranteeDays, *a.BirthRegion, *a.DistanceCategory)
 	}
 }
 

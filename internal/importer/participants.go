@@ -145,6 +145,9 @@ func parseAttributes(get func(string) string) (*participant.AttributesInput, []L
 		given = true
 		if column != "district" {
 			v = strings.ToLower(v) // codes; a district keeps its spelling
+			if code, ok := swedishCodes[column][normaliseHeading(v)]; ok {
+				v = code
+			}
 		}
 		return &v
 	}
@@ -186,6 +189,13 @@ var genders = map[string]participant.Gender{
 	"not_stated": participant.NotStated, "ej_angivet": participant.NotStated,
 }
 
+// swedishCodes are the Swedish words a file may give for an attribute's codes, as
+// normaliseHeading leaves them.
+var swedishCodes = map[string]map[string]string{
+	"birth_region":      {"sverige": "sweden", "europa": "europe", "utanför_europa": "outside_europe", "utanfor_europa": "outside_europe"},
+	"distance_category": {"grön": "green", "gron": "green", "gul": "yellow", "röd": "red", "rod": "red"},
+}
+
 // participantColumnOf maps the fields of participant validation to the file's columns.
 var participantColumnOf = map[string]string{
 	"input.personalIdentityNumber":      "personal_identity_number",
@@ -201,9 +211,9 @@ var participantColumnOf = map[string]string{
 
 // hints complete the domain's "unknown value" with the codes a file may use.
 var hints = map[string]string{
-	"birth_region":      " (want sweden, europe or outside_europe)",
+	"birth_region":      " (want sweden, europe or outside_europe, or sverige, europa, utanför Europa)",
 	"education_level":   " (want pre_upper_secondary_short, pre_upper_secondary, upper_secondary, post_secondary_short or post_secondary_long)",
-	"distance_category": " (want green, yellow or red)",
+	"distance_category": " (want green, yellow or red, or grön, gul, röd)",
 }
 
 func hasColumn(errs []LineError, column string) bool {

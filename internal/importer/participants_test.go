@@ -242,9 +242,9 @@ func TestParseParticipantsRows(t *testing.T) {
 	got := fmt.Sprint(bad)
 	for _, want := range []string{
 		"line 3: guarantee_days: want a whole number of days, 0 or more",
-		"line 3: birth_region: unknown value (want sweden, europe or outside_europe)",
+		"line 3: birth_region: unknown value (want sweden, europe or outside_europe, or sverige, europa, utanför Europa)",
 		"line 3: newly_arrived: want true, false or empty",
-		"line 3: distance_category: unknown value (want green, yellow or red)",
+		"line 3: distance_category: unknown value (want green, yellow or red, or grön, gul, röd)",
 		"line 3: education_level: unknown value",
 		"line 4: personal_identity_number: the same personal identity number as line 2",
 		"line 5: personal_identity_number: invalid personal identity number",
