@@ -95,6 +95,10 @@ func TestEncodingRule(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "CSV UTF-8") || strings.Contains(err.Error(), "Åsa") {
 		t.Errorf("undecodable file: %v", err)
 	}
+	_, _, err = importer.ParseParticipants(strings.NewReader("personnummer;förnamn;efternamn;kön\n"+pnrA+";\ufffdsa;Berg;K\n"), importer.Options{}, now)
+	if err == nil || !strings.Contains(err.Error(), "replacement characters") {
+		t.Errorf("a file with U+FFFD: %v", err)
+	}
 	_, _, err = importer.ParseParticipants(bytes.NewReader([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}), importer.Options{}, now)
 	if err == nil || !strings.Contains(err.Error(), ".xls") {
 		t.Errorf("Excel 97-2003 workbook: %v", err)

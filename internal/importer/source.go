@@ -46,7 +46,8 @@ type Options struct {
 //     byte-order mark is dropped; a file that is valid UTF-8 is read as UTF-8 and
 //     never converted; any other file is read as Windows-1252 (older Excel's "ANSI"),
 //     which every byte sequence decodes except five unused bytes, and a file holding
-//     those is refused with how to save it as UTF-8. A Windows-1252 file can only be
+//     those is refused with how to save it as UTF-8. A UTF-8 file holding U+FFFD (a
+//     letter an earlier program lost) is refused too: nothing is stored with it. A Windows-1252 file can only be
 //     mistaken for UTF-8 if every accented letter in it follows an "Ã" or "Â", which
 //     Swedish names do not.
 //   - An old Excel 97-2003 workbook (.xls) is refused with how to save it as .xlsx.
@@ -101,6 +102,11 @@ func decodeText(data []byte) ([]byte, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	if utf8.Valid(data) {
+		if bytes.ContainsRune(data, utf8.RuneError) {
+			// Some program before us could not read a letter and put this in its place:
+			// storing it would keep a name wrong for good.
+			return nil, errors.New("the file holds replacement characters (\ufffd) where letters were lost when it was saved or converted before: save it again from the original, " + saveAsUTF8)
+		}
 		return data, nil
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
