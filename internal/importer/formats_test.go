@@ -169,6 +169,10 @@ func TestExponentNumberInText(t *testing.T) {
 	if got := bad[0].Error(); got != "line 2: personnummer [personal_identity_number]: "+bad[0].Reason {
 		t.Errorf("error reads %q", got)
 	}
+	_, bad = parseP(t, []byte("personnummer;förnamn;efternamn;kön\n503077893;Renée;Ek;K\n"), importer.Options{})
+	if len(bad) != 1 || !strings.Contains(bad[0].Reason, "has 9 digits, not 10 or 12: Excel drops the leading zero") || strings.Contains(bad[0].Reason, "503") {
+		t.Errorf("nine digits: %v", bad)
+	}
 }
 
 // rawNumber is a numeric cell stored exactly as given (as other programs write them).

@@ -11,6 +11,7 @@
 package importer
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -128,9 +129,14 @@ func parseMonth(s string) (time.Time, error) {
 
 // identityHint explains a personal identity number that a spreadsheet has shown in
 // exponent form (1,98504E+11) and so cut short: no check digit can be right then.
+// A text file's 8 or 9 digits are the same mishap: Excel dropped the leading zeros of
+// someone born 2000-2009. (A workbook's numeric cells get their zeros back.)
 func identityHint(s string) string {
 	if i := strings.IndexAny(s, "eE"); i > 0 && strings.ContainsAny(s[:i], ".,") && strings.Trim(s[i+1:], "+0123456789") == "" {
 		return "the number is written in exponent form (such as 1,23457E+11), so digits are lost: format the column as text in Excel, enter the numbers again and save, or import the .xlsx workbook itself"
+	}
+	if (len(s) == 8 || len(s) == 9) && strings.Trim(s, "0123456789") == "" {
+		return fmt.Sprintf("the number has %d digits, not 10 or 12: Excel drops the leading zero of someone born 2000-2009 when the column is not formatted as text; format it as text, enter the numbers again and save, or import the .xlsx workbook itself", len(s))
 	}
 	return ""
 }
