@@ -172,6 +172,12 @@ func TestImportUploadRefusals(t *testing.T) {
 		!strings.Contains(resp.Errors[0].Message, `Columns found: "Personnummer", "Namn", "Kön"`) {
 		t.Errorf("header without names: %v, %+v", err, resp.Errors)
 	}
+	// A value where the file belongs (a JSON request cannot carry one) is the caller's
+	// mistake, told as such.
+	if errs := caseworker.MustFail(t, uploadParticipants, map[string]any{"o": w.orgA, "file": "deltagare.csv"}); errs[0].Code() != "INVALID" ||
+		!strings.Contains(errs[0].Message, "multipart request") {
+		t.Errorf("a string as the file: %+v", errs)
+	}
 	var n int
 	if err := w.system.QueryRow(context.Background(), `SELECT count(*) FROM participant WHERE organisation_id = $1`, w.orgA).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d participants in A (want the one the world made), %v", n, err)
