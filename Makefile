@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-security clean
 
 stack:
 	scripts/stack.sh up
@@ -46,3 +46,6 @@ bench-loader: stack
 
 bench-analytics: stack
 	scripts/bench-analytics.sh
+
+bench-security: stack
+	scripts/bench-security.sh

@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // definitionKinds maps the GraphQL names to the analytics package's.
@@ -24,6 +25,8 @@ var definitionKinds = map[model.OutcomeDefinitionKind]analytics.Kind{
 	model.OutcomeDefinitionKindKoladaResultAtExit:         analytics.KindKoladaResultAtExit,
 	model.OutcomeDefinitionKindWioaEmployedQ2:             analytics.KindWIOAQ2,
 	model.OutcomeDefinitionKindWioaEmployedQ4:             analytics.KindWIOAQ4,
+	model.OutcomeDefinitionKindWioaEmployedQ2PerPerson:    analytics.KindWIOAQ2PerPerson,
+	model.OutcomeDefinitionKindWioaEmployedQ4PerPerson:    analytics.KindWIOAQ4PerPerson,
 	model.OutcomeDefinitionKindEsfImmediate:               analytics.KindESFImmediate,
 	model.OutcomeDefinitionKindEsfSixMonth:                analytics.KindESFSixMonth,
 }
@@ -144,10 +147,47 @@ func groupOut(g []analytics.GroupValue) []*model.BreakdownValue {
 func figuresOut(fs []analytics.Figure) []*model.CohortFigure {
 	out := make([]*model.CohortFigure, len(fs))
 	for i, f := range fs {
-		out[i] = &model.CohortFigure{Cohort: f.Cohort, Group: groupOut(f.Group), N: f.N, Known: f.Known, Count: f.Count,
-			Share: f.Share, DefinitionVersion: f.Version}
+		cf := &model.CohortFigure{Cohort: f.Cohort, Group: groupOut(f.Group), N: f.N, Known: f.Known, Count: f.Count,
+			Share: f.Share, DefinitionVersion: f.Version, Unit: model.CountingUnit(f.Unit), Unknown: f.N - f.Known,
+			Interval: intervalOut(f.Interval), Bounds: boundsOut(f.Bounds), Difference: differenceOut(f.Difference)}
+		if f.Official != nil {
+			cf.Official = &model.OfficialShare{Share: f.Official.Share, Denominator: f.Official.Denominator}
+		}
+		if s := f.Standardised; s != nil {
+			cf.Standardised = &model.StandardisedShare{ToCohort: s.To, Share: s.Share, Interval: intervalOut(&s.Interval),
+				EffectiveN: s.EffectiveN, ReferenceCovered: s.RefCovered, Difference: differenceOut(s.Difference),
+				Unmatched: make([]*model.UnmatchedStratum, len(s.Unmatched))}
+			for _, d := range s.By {
+				cf.Standardised.By = append(cf.Standardised.By, model.Breakdown(d))
+			}
+			for j, u := range s.Unmatched {
+				cf.Standardised.Unmatched[j] = &model.UnmatchedStratum{Group: groupOut(u.Group), ReferenceKnown: u.RefKnown, Known: u.Known}
+			}
+		}
+		out[i] = cf
 	}
 	return out
+}
+
+func intervalOut(iv *stats.Interval) *model.ShareInterval {
+	if iv == nil {
+		return nil
+	}
+	return &model.ShareInterval{Lower: iv.Lower, Upper: iv.Upper}
+}
+
+func boundsOut(b *stats.Bounds) *model.MissingDataBounds {
+	if b == nil {
+		return nil
+	}
+	return &model.MissingDataBounds{IfNoneMet: b.IfNoneMet, IfAllMet: b.IfAllMet}
+}
+
+func differenceOut(d *analytics.Difference) *model.ShareDifference {
+	if d == nil {
+		return nil
+	}
+	return &model.ShareDifference{FromCohort: d.From, Difference: d.Estimate, Lower: d.Lower, Upper: d.Upper}
 }
 
 func curvesOut(cs []analytics.Curve) []*model.SurvivalCurve {
@@ -158,6 +198,9 @@ func curvesOut(cs []analytics.Curve) []*model.SurvivalCurve {
 		for j, p := range c.Points {
 			sc.Points[j] = &model.SurvivalPoint{Month: p.Month, AtRisk: p.AtRisk, Events: p.Events, Censored: p.Censored,
 				Survival: p.Survival, Employed: p.Employed}
+			if j < len(c.Intervals) {
+				sc.Points[j].Interval = intervalOut(c.Intervals[j])
+			}
 		}
 		out[i] = sc
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // OutcomeFigures is the resolver for the outcomeFigures field.
-func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) ([]*model.CohortFigure, error) {
+func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) ([]*model.CohortFigure, error) {
 	cs, err := cohortsIn(ctx, cohorts)
 	if err != nil {
 		return nil, err
@@ -23,7 +23,11 @@ func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.Coh
 	if err != nil {
 		return nil, err
 	}
-	fs, err := analytics.Figures(ctx, r.Warehouse, cs, def, dimensionsIn(breakdowns), analytics.Today(r.figuresDay()))
+	opts := []analytics.Option{analytics.Today(r.figuresDay())}
+	if len(standardiseBy) > 0 {
+		opts = append(opts, analytics.StandardiseBy(dimensionsIn(standardiseBy)...))
+	}
+	fs, err := analytics.Figures(ctx, r.Warehouse, cs, def, dimensionsIn(breakdowns), opts...)
 	if err != nil {
 		return nil, err
 	}

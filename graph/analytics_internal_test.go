@@ -49,9 +49,9 @@ func TestDefinitionInRefusesMissingAndUnusedParameters(t *testing.T) {
 		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindStatusAt, MonthsAfterExit: k(6), Statuses: studies}, "status-after-exit/1?k=6&s=studies"},
 		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindLastingAttachment, Horizons: []int{24, 12}, Statuses: studies},
 			"lasting/1?h=12,24&s=studies&sa=1"},
-		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindEsfSixMonth, EsfResult: &employed}, "esf-common-results/1?six_month=employed"},
+		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindEsfSixMonth, EsfResult: &employed}, "esf-common-results/2?six_month=employed"},
 		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindReEntry}, "re-entry/2?w=12"},
-		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindKoladaResultAtExit}, "kolada-rka-result-at-exit/2"},
+		{model.OutcomeDefinitionInput{Kind: model.OutcomeDefinitionKindKoladaResultAtExit}, "kolada-rka-result-at-exit/3"},
 	} {
 		d, err := definitionIn(c.in)
 		if err != nil {

@@ -49,7 +49,7 @@ func newCaseWorld(t *testing.T) *caseWorld {
 	t.Helper()
 	url := testenv.PostgresURL(t)
 	w := &caseWorld{statements: &atomic.Int64{}}
-	scoped, err := db.ConnectScopedTraced(context.Background(), url, statementCounter{w.statements})
+	scoped, err := db.ConnectScopedTraced(context.Background(), testenv.RoleURL(t, url, testenv.APIRole), statementCounter{w.statements})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,8 @@ func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
 		d := s.Display
 		out.Figures = append(out.Figures, &model.OutcomeFigure{MonthsAfterExit: f.MonthsAfterExit, N: s.N,
 			Known: s.Known, Unknown: s.Unknown, InWorkOrStudies: s.InWorkOrStudies, Share: s.Share, Suppressed: s.Suppressed,
-			Display: &model.FigureDisplay{N: d.N, Known: d.Known, Unknown: d.Unknown, InWorkOrStudies: d.InWorkOrStudies, Share: d.Share}})
+			Display:  &model.FigureDisplay{N: d.N, Known: d.Known, Unknown: d.Unknown, InWorkOrStudies: d.InWorkOrStudies, Share: d.Share},
+			Interval: intervalOut(s.Interval), Bounds: boundsOut(s.Bounds)})
 	}
 	return out
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/db"
 )
+
+func isAppErr(err error) bool { _, ok := apperr.As(err); return ok }
 
 // nullIfNotFound turns NOT_FOUND into a null result, as single-item queries promise.
 func nullIfNotFound[T any](v *T, err error) (*T, error) {
@@ -29,9 +32,16 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
 		return gqlErr // gqlgen's own parse and validation errors
 	}
+	if !isAppErr(err) && db.IsUnavailable(err) {
+		// PostgreSQL went away: the caller may retry, and nothing of theirs was written.
+		err = db.ErrUnavailable
+	}
 	if e, ok := apperr.As(err); ok {
 		gqlErr.Message = e.Message
 		gqlErr.Extensions = map[string]any{"code": string(e.Code)}
+		if apperr.Retryable(e.Code) {
+			gqlErr.Extensions["retryable"] = true
+		}
 		switch {
 		case e.Field != "":
 			gqlErr.Extensions["field"] = e.Field
@@ -56,6 +66,8 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	ev := zerolog.Ctx(ctx).Error().Str("path", gqlErr.Path.String())
+	// Only errors of this program reach here. Their text comes from Go and driver code
+	// (never a PostgreSQL message, below), which do not quote request values.
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		// PostgreSQL's message may quote the value it refused (a name, an identity

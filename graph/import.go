@@ -10,7 +10,6 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 )
 
@@ -111,9 +110,8 @@ func (r *mutationResolver) importParticipants(ctx context.Context, orgID string,
 		return nil, err
 	}
 	res, err := importer.ImportParticipants(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
-	for _, id := range res.ParticipantIDs { // who registered whom
-		audit.Record(ctx, "write", "participant", id, "importParticipants")
-	}
+	// Who registered whom is in the audit log from the import's own transaction: one
+	// row per participant it changed (audit.BeginWrite, changes.Record).
 	return importOutcome(res, bad, err)
 }
 

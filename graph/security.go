@@ -14,7 +14,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 	"github.com/arbetsmarknad/outcomes/internal/recruitment"
@@ -50,19 +49,39 @@ func requirePersonalData(ctx context.Context, orgID, field string) error {
 	return nil
 }
 
-// AuditFields records every personal record a response contains (reads) and every
-// successful mutation (writes) in the request's audit recorder.
+// AuditWrites makes every mutation's root field one audited write operation: its
+// transactions write the audit rows themselves (audit.BeginWrite), so a write and its
+// audit rows commit together. The entity named when no change event says is the type
+// the field returns ("Organisation" → organisation).
+func AuditWrites(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	oc := graphql.GetOperationContext(ctx)
+	rfc := graphql.GetRootFieldContext(ctx)
+	if oc != nil && oc.Operation != nil && oc.Operation.Operation == "mutation" && rfc != nil {
+		entity := rfc.Field.Name
+		if def := rfc.Field.Definition; def != nil && def.Type != nil {
+			entity = strings.ToLower(def.Type.Name()[:1]) + def.Type.Name()[1:]
+			if entity == "boolean" || strings.HasSuffix(entity, "Payload") || strings.HasSuffix(entity, "Result") {
+				entity = rfc.Field.Name
+			}
+		}
+		ctx = audit.BeginWrite(ctx, rfc.Field.Name, entity)
+	}
+	return next(ctx)
+}
+
+// AuditFields records every personal record a response contains as a read. A
+// mutation's own result is not recorded (its transaction audited the write, AuditWrites);
+// records read in the fields selected under it are reads like any other.
 func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	if err != nil || res == nil {
 		return res, err
 	}
 	fc := graphql.GetFieldContext(ctx)
-	action := "read"
-	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == "mutation" && fc.Parent != nil && fc.Parent.Object == "Mutation" {
-		// A mutation's own root field is the write; fields read inside its result are reads.
-		action = "write"
+	if fc.Parent != nil && fc.Parent.Object == "Mutation" {
+		return res, nil
 	}
+	const action = "read"
 	op := fc.Field.Name
 	switch v := res.(type) {
 	case *participant.Participant:
@@ -135,19 +154,6 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	case []*participant.Attributes:
 		for _, x := range v {
 			audit.Record(ctx, action, "participant_attributes", x.ID, op)
-		}
-	case *organisation.Organisation:
-		if v != nil && action == "write" {
-			audit.Record(ctx, action, "organisation", v.ID, op)
-		}
-	case bool:
-		if action == "write" && op == "eraseParticipant" {
-			id, _ := fc.Args["id"].(string)
-			audit.Record(ctx, "write", "participant", id, op)
-		}
-	default:
-		if action == "write" { // every write is audited, whatever it returns
-			audit.Record(ctx, action, op, "", op)
 		}
 	}
 	return res, nil

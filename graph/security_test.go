@@ -48,7 +48,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	url := testenv.PostgresURL(t)
 	ch, _ := testenv.ClickHouse(t)
-	scoped, err := db.ConnectScoped(context.Background(), url)
+	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,7 +698,7 @@ func TestCrossTenantIsolation(t *testing.T) {
 	}
 
 	// Below the API: a session scoped to A, with B's organisation forged into the SQL.
-	scoped, err := db.ConnectScoped(context.Background(), w.system.Config().ConnString())
+	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, w.system.Config().ConnString(), testenv.APIRole))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func newAPI(t *testing.T) (*gqltest.Client, *pgxpool.Pool) {
 func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 	t.Helper()
 	url := testenv.PostgresURL(t)
-	scoped, err := db.ConnectScoped(context.Background(), url)
+	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
 	if err != nil {
 		t.Fatal(err)
 	}

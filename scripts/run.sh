@@ -6,6 +6,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 eval "$(scripts/stack.sh env)"
+# Least privilege (migration 0005): migrations run as the owner role that stack.sh's
+# URL names; the API and the CLI's data commands as outcomes_api; the loader as
+# outcomes_loader (roles created by stack.sh, each with its name as its password).
+role_url() { printf '%s' "$OUTCOMES_DATABASE_URL" | sed -E "s#^postgres://[^@]*@#postgres://$1:$1@#"; }
+export OUTCOMES_MIGRATE_DATABASE_URL="${OUTCOMES_MIGRATE_DATABASE_URL:-$OUTCOMES_DATABASE_URL}"
+export OUTCOMES_LOADER_DATABASE_URL="${OUTCOMES_LOADER_DATABASE_URL:-$(role_url outcomes_loader)}"
+export OUTCOMES_DATABASE_URL="$(role_url outcomes_api)"
 export OUTCOMES_ENV="${OUTCOMES_ENV:-dev}"
 export OUTCOMES_HTTP_ADDR="${OUTCOMES_HTTP_ADDR:-:8080}"
 export OUTCOMES_LOADER_METRICS_ADDR="${OUTCOMES_LOADER_METRICS_ADDR:-:9108}"

@@ -163,6 +163,14 @@ CONF
     # No SUPERUSER and no BYPASSRLS: the application is subject to row-level security.
     "${psql[@]}" -d postgres -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASS' CREATEDB"
   fi
+  # Least privilege (migration 0005): $DB_USER owns the schema and runs migrations; the
+  # API and the loader log in as roles of their own that own nothing.
+  local role
+  for role in outcomes_api outcomes_loader; do
+    if [ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname='$role'")" != 1 ]; then
+      "${psql[@]}" -d postgres -c "CREATE ROLE $role LOGIN PASSWORD '$role' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+    fi
+  done
   for db in outcomes outcomes_test; do
     if [ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$db'")" != 1 ]; then
       "${psql[@]}" -d postgres -c "CREATE DATABASE $db OWNER $DB_USER"

@@ -30,6 +30,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
@@ -277,7 +278,7 @@ var (
 	from18, to18 = year(2018)
 	from15, _    = year(2015)
 	_, to21      = year(2021)
-	workOrStudy  = `('unsubsidised_employment_full','unsubsidised_employment_part','studies')`
+	workOrStudy  = outcomes.WorkOrStudiesSet.SQLList() // the one set, as the PostgreSQL peer's text list
 	lastingFail  = `((status_after[7] <> 'unknown' AND status_after[7] NOT IN ` + workOrStudy + `) OR sa_after[7] = 1 OR
 		(status_after[13] <> 'unknown' AND status_after[13] NOT IN ` + workOrStudy + `) OR sa_after[13] = 1)`
 	lastingAll = `(status_after[7] <> 'unknown' AND sa_after[7] <> -1 AND status_after[13] <> 'unknown' AND sa_after[13] <> -1)`

@@ -79,7 +79,7 @@ func run(n, rate int, dur time.Duration) error {
 		"OUTCOMES_CLICKHOUSE_DATABASE": benchDB, "OUTCOMES_PSEUDONYM_KEY": "bench-pseudonym-key-0123456789",
 		"OUTCOMES_LOADER_BATCH_SIZE": "500", "OUTCOMES_LOG_LEVEL": "warn", "OUTCOMES_LOADER_POLL_INTERVAL": "1s",
 		"OUTCOMES_HTTP_ADDR": "127.0.0.1:0", "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0",
-		"OUTCOMES_AUTH_DEV_KEY": "bench-token-key-0123456789"}
+		"OUTCOMES_AUTH_DEV_KEY": "bench-token-key-0123456789", "OUTCOMES_ENV": "dev", "OUTCOMES_GRAPHQL_INTROSPECTION": "false"}
 	getenv := func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
 	if err != nil {

@@ -102,13 +102,20 @@ type ComplexityRoot struct {
 	}
 
 	CohortFigure struct {
+		Bounds            func(childComplexity int) int
 		Cohort            func(childComplexity int) int
 		Count             func(childComplexity int) int
 		DefinitionVersion func(childComplexity int) int
+		Difference        func(childComplexity int) int
 		Group             func(childComplexity int) int
+		Interval          func(childComplexity int) int
 		Known             func(childComplexity int) int
 		N                 func(childComplexity int) int
+		Official          func(childComplexity int) int
 		Share             func(childComplexity int) int
+		Standardised      func(childComplexity int) int
+		Unit              func(childComplexity int) int
+		Unknown           func(childComplexity int) int
 	}
 
 	EligibilityRecord struct {
@@ -269,6 +276,11 @@ type ComplexityRoot struct {
 		SwedishName         func(childComplexity int) int
 	}
 
+	MissingDataBounds struct {
+		IfAllMet  func(childComplexity int) int
+		IfNoneMet func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddEmployerContact          func(childComplexity int, input model.AddEmployerContactInput) int
 		AddEmployerNote             func(childComplexity int, input model.AddEmployerNoteInput) int
@@ -305,6 +317,11 @@ type ComplexityRoot struct {
 		UpdateReferral              func(childComplexity int, input model.UpdateReferralInput) int
 	}
 
+	OfficialShare struct {
+		Denominator func(childComplexity int) int
+		Share       func(childComplexity int) int
+	}
+
 	Organisation struct {
 		Code         func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -334,8 +351,10 @@ type ComplexityRoot struct {
 	}
 
 	OutcomeFigure struct {
+		Bounds          func(childComplexity int) int
 		Display         func(childComplexity int) int
 		InWorkOrStudies func(childComplexity int) int
+		Interval        func(childComplexity int) int
 		Known           func(childComplexity int) int
 		MonthsAfterExit func(childComplexity int) int
 		N               func(childComplexity int) int
@@ -467,7 +486,7 @@ type ComplexityRoot struct {
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
 		Organisation            func(childComplexity int, id string) int
 		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string) int
-		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) int
+		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) int
 		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
 		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string) int
 		Participant             func(childComplexity int, id string) int
@@ -591,6 +610,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ShareDifference struct {
+		Difference func(childComplexity int) int
+		FromCohort func(childComplexity int) int
+		Lower      func(childComplexity int) int
+		Upper      func(childComplexity int) int
+	}
+
+	ShareInterval struct {
+		Lower func(childComplexity int) int
+		Upper func(childComplexity int) int
+	}
+
 	StaffUser struct {
 		Email   func(childComplexity int) int
 		ID      func(childComplexity int) int
@@ -611,6 +642,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	StandardisedShare struct {
+		By               func(childComplexity int) int
+		Difference       func(childComplexity int) int
+		EffectiveN       func(childComplexity int) int
+		Interval         func(childComplexity int) int
+		ReferenceCovered func(childComplexity int) int
+		Share            func(childComplexity int) int
+		ToCohort         func(childComplexity int) int
+		Unmatched        func(childComplexity int) int
+	}
+
 	SurvivalCurve struct {
 		Cohort            func(childComplexity int) int
 		DefinitionVersion func(childComplexity int) int
@@ -624,6 +666,7 @@ type ComplexityRoot struct {
 		Censored func(childComplexity int) int
 		Employed func(childComplexity int) int
 		Events   func(childComplexity int) int
+		Interval func(childComplexity int) int
 		Month    func(childComplexity int) int
 		Survival func(childComplexity int) int
 	}
@@ -678,6 +721,12 @@ type ComplexityRoot struct {
 		ID    func(childComplexity int) int
 		Name  func(childComplexity int) int
 		Staff func(childComplexity int) int
+	}
+
+	UnmatchedStratum struct {
+		Group          func(childComplexity int) int
+		Known          func(childComplexity int) int
+		ReferenceKnown func(childComplexity int) int
 	}
 }
 
@@ -869,6 +918,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BreakdownValue.Value(childComplexity), true
 
+	case "CohortFigure.bounds":
+		if e.ComplexityRoot.CohortFigure.Bounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Bounds(childComplexity), true
 	case "CohortFigure.cohort":
 		if e.ComplexityRoot.CohortFigure.Cohort == nil {
 			break
@@ -887,12 +942,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CohortFigure.DefinitionVersion(childComplexity), true
+	case "CohortFigure.difference":
+		if e.ComplexityRoot.CohortFigure.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Difference(childComplexity), true
 	case "CohortFigure.group":
 		if e.ComplexityRoot.CohortFigure.Group == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CohortFigure.Group(childComplexity), true
+	case "CohortFigure.interval":
+		if e.ComplexityRoot.CohortFigure.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Interval(childComplexity), true
 	case "CohortFigure.known":
 		if e.ComplexityRoot.CohortFigure.Known == nil {
 			break
@@ -905,12 +972,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CohortFigure.N(childComplexity), true
+	case "CohortFigure.official":
+		if e.ComplexityRoot.CohortFigure.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Official(childComplexity), true
 	case "CohortFigure.share":
 		if e.ComplexityRoot.CohortFigure.Share == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CohortFigure.Share(childComplexity), true
+	case "CohortFigure.standardised":
+		if e.ComplexityRoot.CohortFigure.Standardised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Standardised(childComplexity), true
+	case "CohortFigure.unit":
+		if e.ComplexityRoot.CohortFigure.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Unit(childComplexity), true
+	case "CohortFigure.unknown":
+		if e.ComplexityRoot.CohortFigure.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CohortFigure.Unknown(childComplexity), true
 
 	case "EligibilityRecord.basis":
 		if e.ComplexityRoot.EligibilityRecord.Basis == nil {
@@ -1554,6 +1645,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MeasureType.SwedishName(childComplexity), true
 
+	case "MissingDataBounds.ifAllMet":
+		if e.ComplexityRoot.MissingDataBounds.IfAllMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MissingDataBounds.IfAllMet(childComplexity), true
+	case "MissingDataBounds.ifNoneMet":
+		if e.ComplexityRoot.MissingDataBounds.IfNoneMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MissingDataBounds.IfNoneMet(childComplexity), true
+
 	case "Mutation.addEmployerContact":
 		if e.ComplexityRoot.Mutation.AddEmployerContact == nil {
 			break
@@ -1918,6 +2022,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateReferral(childComplexity, args["input"].(model.UpdateReferralInput)), true
 
+	case "OfficialShare.denominator":
+		if e.ComplexityRoot.OfficialShare.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialShare.Denominator(childComplexity), true
+	case "OfficialShare.share":
+		if e.ComplexityRoot.OfficialShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialShare.Share(childComplexity), true
+
 	case "Organisation.code":
 		if e.ComplexityRoot.Organisation.Code == nil {
 			break
@@ -2023,6 +2140,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OutcomeBreakdown.Gender(childComplexity), true
 
+	case "OutcomeFigure.bounds":
+		if e.ComplexityRoot.OutcomeFigure.Bounds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeFigure.Bounds(childComplexity), true
 	case "OutcomeFigure.display":
 		if e.ComplexityRoot.OutcomeFigure.Display == nil {
 			break
@@ -2035,6 +2158,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeFigure.InWorkOrStudies(childComplexity), true
+	case "OutcomeFigure.interval":
+		if e.ComplexityRoot.OutcomeFigure.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeFigure.Interval(childComplexity), true
 	case "OutcomeFigure.known":
 		if e.ComplexityRoot.OutcomeFigure.Known == nil {
 			break
@@ -2666,7 +2795,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.OutcomeFigures(childComplexity, args["cohorts"].([]*model.CohortInput), args["definition"].(model.OutcomeDefinitionInput), args["breakdowns"].([]model.Breakdown)), true
+		return e.ComplexityRoot.Query.OutcomeFigures(childComplexity, args["cohorts"].([]*model.CohortInput), args["definition"].(model.OutcomeDefinitionInput), args["breakdowns"].([]model.Breakdown), args["standardiseBy"].([]model.Breakdown)), true
 	case "Query.overdueFollowUps":
 		if e.ComplexityRoot.Query.OverdueFollowUps == nil {
 			break
@@ -3258,6 +3387,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
 
+	case "ShareDifference.difference":
+		if e.ComplexityRoot.ShareDifference.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDifference.Difference(childComplexity), true
+	case "ShareDifference.fromCohort":
+		if e.ComplexityRoot.ShareDifference.FromCohort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDifference.FromCohort(childComplexity), true
+	case "ShareDifference.lower":
+		if e.ComplexityRoot.ShareDifference.Lower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDifference.Lower(childComplexity), true
+	case "ShareDifference.upper":
+		if e.ComplexityRoot.ShareDifference.Upper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareDifference.Upper(childComplexity), true
+
+	case "ShareInterval.lower":
+		if e.ComplexityRoot.ShareInterval.Lower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareInterval.Lower(childComplexity), true
+	case "ShareInterval.upper":
+		if e.ComplexityRoot.ShareInterval.Upper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareInterval.Upper(childComplexity), true
+
 	case "StaffUser.email":
 		if e.ComplexityRoot.StaffUser.Email == nil {
 			break
@@ -3327,6 +3494,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffUserEdge.Node(childComplexity), true
 
+	case "StandardisedShare.by":
+		if e.ComplexityRoot.StandardisedShare.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.By(childComplexity), true
+	case "StandardisedShare.difference":
+		if e.ComplexityRoot.StandardisedShare.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.Difference(childComplexity), true
+	case "StandardisedShare.effectiveN":
+		if e.ComplexityRoot.StandardisedShare.EffectiveN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.EffectiveN(childComplexity), true
+	case "StandardisedShare.interval":
+		if e.ComplexityRoot.StandardisedShare.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.Interval(childComplexity), true
+	case "StandardisedShare.referenceCovered":
+		if e.ComplexityRoot.StandardisedShare.ReferenceCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.ReferenceCovered(childComplexity), true
+	case "StandardisedShare.share":
+		if e.ComplexityRoot.StandardisedShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.Share(childComplexity), true
+	case "StandardisedShare.toCohort":
+		if e.ComplexityRoot.StandardisedShare.ToCohort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.ToCohort(childComplexity), true
+	case "StandardisedShare.unmatched":
+		if e.ComplexityRoot.StandardisedShare.Unmatched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StandardisedShare.Unmatched(childComplexity), true
+
 	case "SurvivalCurve.cohort":
 		if e.ComplexityRoot.SurvivalCurve.Cohort == nil {
 			break
@@ -3382,6 +3598,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SurvivalPoint.Events(childComplexity), true
+	case "SurvivalPoint.interval":
+		if e.ComplexityRoot.SurvivalPoint.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurvivalPoint.Interval(childComplexity), true
 	case "SurvivalPoint.month":
 		if e.ComplexityRoot.SurvivalPoint.Month == nil {
 			break
@@ -3592,6 +3814,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Unit.Staff(childComplexity), true
+
+	case "UnmatchedStratum.group":
+		if e.ComplexityRoot.UnmatchedStratum.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmatchedStratum.Group(childComplexity), true
+	case "UnmatchedStratum.known":
+		if e.ComplexityRoot.UnmatchedStratum.Known == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmatchedStratum.Known(childComplexity), true
+	case "UnmatchedStratum.referenceKnown":
+		if e.ComplexityRoot.UnmatchedStratum.ReferenceKnown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmatchedStratum.ReferenceKnown(childComplexity), true
 
 	}
 	return 0, false
@@ -3868,15 +4109,15 @@ enum OutcomeDefinitionKind {
   RE_ENTRY
   "The enrolment is the person's third entry or later (upprepade inskrivningar)."
   REPEATED_ENTRY
-  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut); a move into another measure within 31 days is not a leaving and is not counted."
+  "Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n)."
   KOLADA_RESULT_AT_EXIT
-  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people."
+  "WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit."
   WIOA_EMPLOYED_Q2
-  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; counts people."
+  "WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2."
   WIOA_EMPLOYED_Q4
-  "ESF: result within 4 weeks of leaving equals esfResult; counts participations."
+  "ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left."
   ESF_IMMEDIATE
-  "ESF: result 6 months after leaving equals esfResult; counts participations."
+  "ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE."
   ESF_SIX_MONTH
 }
 
@@ -3980,10 +4221,12 @@ type TransitionTable {
 
 extend type Query {
   "Outcome figures for one or more cohorts side by side, with up to three breakdowns (pseudonymised warehouse)."
-  outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
-  "Kaplan–Meier curve of time to first unsubsidised job, per group."
+  outcomeFigures(cohorts: [CohortInput!]!, definition: OutcomeDefinitionInput!, breakdowns: [Breakdown!] = [],
+    "Reweight every cohort after the first to the first cohort's composition over these characteristics (GENDER, AGE_BAND, EDUCATION_LEVEL, DISTANCE_CATEGORY, NEWLY_ARRIVED, BIRTH_REGION): see CohortFigure.standardised."
+    standardiseBy: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
+  "Kaplan–Meier curve of time to first unsubsidised job, per group. Unit: the exited enrolment of the cohort; later status read by the one status rule, unknown later status censored."
   timeToEmployment(cohort: CohortInput!, from: SurvivalOrigin!, breakdowns: [Breakdown!] = []): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
-  "SUS / Finsam before/after transition table (övergångstabell)."
+  "SUS / Finsam before/after transition table (övergångstabell). Unit: the participation, one exited enrolment; before is the status in the month before the start (the one status rule), after the exit reason; unknown is its own row and column."
   susTransitions(cohort: CohortInput!): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
@@ -5443,6 +5686,125 @@ type PageInfo {
   endCursor: String
 }
 `, BuiltIn: false},
+	{Name: "../schema/uncertainty.graphqls", Input: `"What one row of a figure's n is (räkneenhet); each definition has exactly one, and official indicators use their publisher's."
+enum CountingUnit {
+  "One exited enrolment (avslut): a person who leaves twice counts twice."
+  EXIT
+  "One WIOA period of participation (deltagandeperiod): a person's enrolments with less than 90 days without service between them are one period, whose exit counts once; two exits 121 days apart are two periods."
+  PERIOD_OF_PARTICIPATION
+  "One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last."
+  PARTICIPATION
+  "One person (person) per cohort: the per-person variants, which are ours, not a publisher's."
+  PERSON
+}
+
+extend enum OutcomeDefinitionKind {
+  "Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  WIOA_EMPLOYED_Q2_PER_PERSON
+  "Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share."
+  WIOA_EMPLOYED_Q4_PER_PERSON
+}
+
+"A 95 % confidence interval (konfidensintervall) of a share: Wilson's score interval, z = 1.96."
+type ShareInterval {
+  "Lower bound (nedre gräns), 0-1."
+  lower: Float!
+  "Upper bound (övre gräns), 0-1."
+  upper: Float!
+}
+
+"Missing-data bounds (bortfallsgränser): what the unknowns could do to a share, over all n."
+type MissingDataBounds {
+  "The share of n if no unknown met the definition: count / n."
+  ifNoneMet: Float!
+  "The share of n if every unknown met the definition: (count + unknown) / n."
+  ifAllMet: Float!
+}
+
+"An official indicator's share as its publisher computes it (officiell andel), beside the share over the known."
+type OfficialShare {
+  "count / n: every unknown counted as not meeting the indicator, as the publisher counts (equal to bounds.ifNoneMet)."
+  share: Float!
+  "What the publisher divides by, e.g. everyone who left."
+  denominator: String!
+}
+
+"A difference of two shares (skillnad i andel) with its 95 % interval (Newcombe's hybrid score method)."
+type ShareDifference {
+  "The cohort subtracted: the first cohort of the query."
+  fromCohort: String!
+  "This share minus fromCohort's share, -1 to 1."
+  difference: Float!
+  "Lower bound of the 95 % interval."
+  lower: Float!
+  "Upper bound of the 95 % interval."
+  upper: Float!
+}
+
+"A stratum (stratum) only one of two cohorts has known rows in: reported, never silently dropped."
+type UnmatchedStratum {
+  "The stratum's characteristics."
+  group: [BreakdownValue!]!
+  "The reference (first) cohort's known rows in it; they carry no weight when this cohort has none."
+  referenceKnown: Int!
+  "This cohort's known rows in it; unused when the reference has none."
+  known: Int!
+}
+
+"""
+A cohort's share reweighted to the first cohort's composition (direkt standardisering) over
+the characteristics in ` + "`" + `by` + "`" + `: the share this cohort would have had with the first cohort's
+mix of, e.g., gender and education. Descriptive, not causal: it removes differences in
+composition over these characteristics and nothing else.
+"""
+type StandardisedShare {
+  "The reference cohort whose composition is used (the first cohort)."
+  toCohort: String!
+  "The characteristics reweighted over."
+  by: [Breakdown!]!
+  "The reweighted share: the sum over matched strata of the reference's weight times this cohort's share in the stratum."
+  share: Float!
+  "Wilson 95 % interval at the reweighted share and the effective n."
+  interval: ShareInterval!
+  "Kish's effective sample size of the reweighted share (effektivt n)."
+  effectiveN: Float!
+  "Share of the reference's known rows in strata this cohort also has (1 when all matched)."
+  referenceCovered: Float!
+  "The reweighted share minus the reference's share, with its 95 % interval; null when the reference has no share."
+  difference: ShareDifference
+  "Strata with no counterpart in the other cohort."
+  unmatched: [UnmatchedStratum!]!
+}
+
+extend type CohortFigure {
+  "What one row of n is: an exit, a WIOA period of participation, or an ESF participation."
+  unit: CountingUnit!
+  "n - known: rows whose fact nobody knows."
+  unknown: Int!
+  "Wilson 95 % interval of share; null when nothing is known."
+  interval: ShareInterval
+  "Missing-data bounds over n; null when n is 0."
+  bounds: MissingDataBounds
+  "For official indicators (Kolada, ESF, WIOA): the publisher's share and denominator; null for other definitions."
+  official: OfficialShare
+  "This cohort's share minus the first cohort's share of the same group; null for the first cohort or when a share is missing."
+  difference: ShareDifference
+  "With standardiseBy: this cohort's total reweighted to the first cohort's composition; null on groups and on the first cohort."
+  standardised: StandardisedShare
+}
+
+extend type OutcomeFigure {
+  "Wilson 95 % interval of share; null when share is null (nothing known, or hidden)."
+  interval: ShareInterval
+  "Missing-data bounds over n; null when n is 0 or when counts are hidden from this reader."
+  bounds: MissingDataBounds
+}
+
+extend type SurvivalPoint {
+  "95 % interval of employed (Greenwood's variance on the log(-log) scale, the counterpart of Wilson's for a censored curve); null before the first job and once no one is left without one."
+  interval: ShareInterval
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5558,6 +5920,20 @@ func (ec *executionContext) childFields_CohortFigure(ctx context.Context, field 
 		return ec.fieldContext_CohortFigure_share(ctx, field)
 	case "definitionVersion":
 		return ec.fieldContext_CohortFigure_definitionVersion(ctx, field)
+	case "unit":
+		return ec.fieldContext_CohortFigure_unit(ctx, field)
+	case "unknown":
+		return ec.fieldContext_CohortFigure_unknown(ctx, field)
+	case "interval":
+		return ec.fieldContext_CohortFigure_interval(ctx, field)
+	case "bounds":
+		return ec.fieldContext_CohortFigure_bounds(ctx, field)
+	case "official":
+		return ec.fieldContext_CohortFigure_official(ctx, field)
+	case "difference":
+		return ec.fieldContext_CohortFigure_difference(ctx, field)
+	case "standardised":
+		return ec.fieldContext_CohortFigure_standardised(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CohortFigure", field.Name)
 }
@@ -5878,6 +6254,26 @@ func (ec *executionContext) childFields_MeasureType(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MeasureType", field.Name)
 }
 
+func (ec *executionContext) childFields_MissingDataBounds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ifNoneMet":
+		return ec.fieldContext_MissingDataBounds_ifNoneMet(ctx, field)
+	case "ifAllMet":
+		return ec.fieldContext_MissingDataBounds_ifAllMet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MissingDataBounds", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "share":
+		return ec.fieldContext_OfficialShare_share(ctx, field)
+	case "denominator":
+		return ec.fieldContext_OfficialShare_denominator(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialShare", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5952,6 +6348,10 @@ func (ec *executionContext) childFields_OutcomeFigure(ctx context.Context, field
 		return ec.fieldContext_OutcomeFigure_suppressed(ctx, field)
 	case "display":
 		return ec.fieldContext_OutcomeFigure_display(ctx, field)
+	case "interval":
+		return ec.fieldContext_OutcomeFigure_interval(ctx, field)
+	case "bounds":
+		return ec.fieldContext_OutcomeFigure_bounds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeFigure", field.Name)
 }
@@ -6390,6 +6790,30 @@ func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ShareDifference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromCohort":
+		return ec.fieldContext_ShareDifference_fromCohort(ctx, field)
+	case "difference":
+		return ec.fieldContext_ShareDifference_difference(ctx, field)
+	case "lower":
+		return ec.fieldContext_ShareDifference_lower(ctx, field)
+	case "upper":
+		return ec.fieldContext_ShareDifference_upper(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShareDifference", field.Name)
+}
+
+func (ec *executionContext) childFields_ShareInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lower":
+		return ec.fieldContext_ShareInterval_lower(ctx, field)
+	case "upper":
+		return ec.fieldContext_ShareInterval_upper(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShareInterval", field.Name)
+}
+
 func (ec *executionContext) childFields_StaffUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6430,6 +6854,28 @@ func (ec *executionContext) childFields_StaffUserEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type StaffUserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_StandardisedShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "toCohort":
+		return ec.fieldContext_StandardisedShare_toCohort(ctx, field)
+	case "by":
+		return ec.fieldContext_StandardisedShare_by(ctx, field)
+	case "share":
+		return ec.fieldContext_StandardisedShare_share(ctx, field)
+	case "interval":
+		return ec.fieldContext_StandardisedShare_interval(ctx, field)
+	case "effectiveN":
+		return ec.fieldContext_StandardisedShare_effectiveN(ctx, field)
+	case "referenceCovered":
+		return ec.fieldContext_StandardisedShare_referenceCovered(ctx, field)
+	case "difference":
+		return ec.fieldContext_StandardisedShare_difference(ctx, field)
+	case "unmatched":
+		return ec.fieldContext_StandardisedShare_unmatched(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StandardisedShare", field.Name)
+}
+
 func (ec *executionContext) childFields_SurvivalCurve(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cohort":
@@ -6460,6 +6906,8 @@ func (ec *executionContext) childFields_SurvivalPoint(ctx context.Context, field
 		return ec.fieldContext_SurvivalPoint_survival(ctx, field)
 	case "employed":
 		return ec.fieldContext_SurvivalPoint_employed(ctx, field)
+	case "interval":
+		return ec.fieldContext_SurvivalPoint_interval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SurvivalPoint", field.Name)
 }
@@ -6566,6 +7014,18 @@ func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.
 		return ec.fieldContext_Unit_staff(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Unit", field.Name)
+}
+
+func (ec *executionContext) childFields_UnmatchedStratum(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_UnmatchedStratum_group(ctx, field)
+	case "referenceKnown":
+		return ec.fieldContext_UnmatchedStratum_referenceKnown(ctx, field)
+	case "known":
+		return ec.fieldContext_UnmatchedStratum_known(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnmatchedStratum", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

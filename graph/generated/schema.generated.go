@@ -69,7 +69,7 @@ type QueryResolver interface {
 	Organisation(ctx context.Context, id string) (*organisation.Organisation, error)
 	AuditLog(ctx context.Context, first *int, after *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error)
 	OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string) (*model.OverdueFollowUpConnection, error)
-	OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown) ([]*model.CohortFigure, error)
+	OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) ([]*model.CohortFigure, error)
 	TimeToEmployment(ctx context.Context, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) ([]*model.SurvivalCurve, error)
 	SusTransitions(ctx context.Context, cohort model.CohortInput) (*model.TransitionTable, error)
 	Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string) (*model.EmployerConnection, error)
@@ -963,6 +963,14 @@ func (ec *executionContext) field_Query_outcomeFigures_args(ctx context.Context,
 		return nil, err
 	}
 	args["breakdowns"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "standardiseBy",
+		func(ctx context.Context, v any) ([]model.Breakdown, error) {
+			return ec.unmarshalOBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["standardiseBy"] = arg3
 	return args, nil
 }
 
@@ -4109,7 +4117,7 @@ func (ec *executionContext) _Query_outcomeFigures(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().OutcomeFigures(ctx, fc.Args["cohorts"].([]*model.CohortInput), fc.Args["definition"].(model.OutcomeDefinitionInput), fc.Args["breakdowns"].([]model.Breakdown))
+			return ec.Resolvers.Query().OutcomeFigures(ctx, fc.Args["cohorts"].([]*model.CohortInput), fc.Args["definition"].(model.OutcomeDefinitionInput), fc.Args["breakdowns"].([]model.Breakdown), fc.Args["standardiseBy"].([]model.Breakdown))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -101,6 +101,20 @@ type CohortFigure struct {
 	Share *float64 `json:"share,omitempty"`
 	// The versioned definition, with its parameters.
 	DefinitionVersion string `json:"definitionVersion"`
+	// What one row of n is: an exit, a WIOA period of participation, or an ESF participation.
+	Unit CountingUnit `json:"unit"`
+	// n - known: rows whose fact nobody knows.
+	Unknown int `json:"unknown"`
+	// Wilson 95 % interval of share; null when nothing is known.
+	Interval *ShareInterval `json:"interval,omitempty"`
+	// Missing-data bounds over n; null when n is 0.
+	Bounds *MissingDataBounds `json:"bounds,omitempty"`
+	// For official indicators (Kolada, ESF, WIOA): the publisher's share and denominator; null for other definitions.
+	Official *OfficialShare `json:"official,omitempty"`
+	// This cohort's share minus the first cohort's share of the same group; null for the first cohort or when a share is missing.
+	Difference *ShareDifference `json:"difference,omitempty"`
+	// With standardiseBy: this cohort's total reweighted to the first cohort's composition; null on groups and on the first cohort.
+	Standardised *StandardisedShare `json:"standardised,omitempty"`
 }
 
 // A cohort (kohort): enrolments that ended in [exitFrom, exitTo) in the given organisations.
@@ -375,6 +389,14 @@ type MakeOfferInput struct {
 	OfferDate   Date   `json:"offerDate"`
 }
 
+// Missing-data bounds (bortfallsgränser): what the unknowns could do to a share, over all n.
+type MissingDataBounds struct {
+	// The share of n if no unknown met the definition: count / n.
+	IfNoneMet float64 `json:"ifNoneMet"`
+	// The share of n if every unknown met the definition: (count + unknown) / n.
+	IfAllMet float64 `json:"ifAllMet"`
+}
+
 type Mutation struct {
 }
 
@@ -390,6 +412,14 @@ type OfferEnrolmentInput struct {
 	UnitID              *string                   `json:"unitId,omitempty"`
 	ProjectID           *string                   `json:"projectId,omitempty"`
 	EligibilityOverride *EligibilityOverrideInput `json:"eligibilityOverride,omitempty"`
+}
+
+// An official indicator's share as its publisher computes it (officiell andel), beside the share over the known.
+type OfficialShare struct {
+	// count / n: every unknown counted as not meeting the indicator, as the publisher counts (equal to bounds.ifNoneMet).
+	Share float64 `json:"share"`
+	// What the publisher divides by, e.g. everyone who left.
+	Denominator string `json:"denominator"`
 }
 
 type OrganisationConnection struct {
@@ -449,6 +479,10 @@ type OutcomeFigure struct {
 	Suppressed bool `json:"suppressed"`
 	// The figure as it may be shown (små tal visas som "< 5").
 	Display *FigureDisplay `json:"display"`
+	// Wilson 95 % interval of share; null when share is null (nothing known, or hidden).
+	Interval *ShareInterval `json:"interval,omitempty"`
+	// Missing-data bounds over n; null when n is 0 or when counts are hidden from this reader.
+	Bounds *MissingDataBounds `json:"bounds,omitempty"`
 }
 
 type OverdueFollowUpConnection struct {
@@ -624,6 +658,26 @@ type SetMeasureTypeActiveInput struct {
 	Active         bool   `json:"active"`
 }
 
+// A difference of two shares (skillnad i andel) with its 95 % interval (Newcombe's hybrid score method).
+type ShareDifference struct {
+	// The cohort subtracted: the first cohort of the query.
+	FromCohort string `json:"fromCohort"`
+	// This share minus fromCohort's share, -1 to 1.
+	Difference float64 `json:"difference"`
+	// Lower bound of the 95 % interval.
+	Lower float64 `json:"lower"`
+	// Upper bound of the 95 % interval.
+	Upper float64 `json:"upper"`
+}
+
+// A 95 % confidence interval (konfidensintervall) of a share: Wilson's score interval, z = 1.96.
+type ShareInterval struct {
+	// Lower bound (nedre gräns), 0-1.
+	Lower float64 `json:"lower"`
+	// Upper bound (övre gräns), 0-1.
+	Upper float64 `json:"upper"`
+}
+
 type StaffUserConnection struct {
 	Edges      []*StaffUserEdge `json:"edges"`
 	PageInfo   *PageInfo        `json:"pageInfo"`
@@ -633,6 +687,29 @@ type StaffUserConnection struct {
 type StaffUserEdge struct {
 	Cursor string                  `json:"cursor"`
 	Node   *organisation.StaffUser `json:"node"`
+}
+
+// A cohort's share reweighted to the first cohort's composition (direkt standardisering) over
+// the characteristics in `by`: the share this cohort would have had with the first cohort's
+// mix of, e.g., gender and education. Descriptive, not causal: it removes differences in
+// composition over these characteristics and nothing else.
+type StandardisedShare struct {
+	// The reference cohort whose composition is used (the first cohort).
+	ToCohort string `json:"toCohort"`
+	// The characteristics reweighted over.
+	By []Breakdown `json:"by"`
+	// The reweighted share: the sum over matched strata of the reference's weight times this cohort's share in the stratum.
+	Share float64 `json:"share"`
+	// Wilson 95 % interval at the reweighted share and the effective n.
+	Interval *ShareInterval `json:"interval"`
+	// Kish's effective sample size of the reweighted share (effektivt n).
+	EffectiveN float64 `json:"effectiveN"`
+	// Share of the reference's known rows in strata this cohort also has (1 when all matched).
+	ReferenceCovered float64 `json:"referenceCovered"`
+	// The reweighted share minus the reference's share, with its 95 % interval; null when the reference has no share.
+	Difference *ShareDifference `json:"difference,omitempty"`
+	// Strata with no counterpart in the other cohort.
+	Unmatched []*UnmatchedStratum `json:"unmatched"`
 }
 
 // Time to first unsubsidised job; people whose later status is unknown are censored.
@@ -654,6 +731,8 @@ type SurvivalPoint struct {
 	Survival float64 `json:"survival"`
 	// 1 - survival.
 	Employed float64 `json:"employed"`
+	// 95 % interval of employed (Greenwood's variance on the log(-log) scale, the counterpart of Wilson's for a censored curve); null before the first job and once no one is left without one.
+	Interval *ShareInterval `json:"interval,omitempty"`
 }
 
 type TargetConnection struct {
@@ -685,6 +764,16 @@ type TransitionTable struct {
 	Cohort            string            `json:"cohort"`
 	Cells             []*TransitionCell `json:"cells"`
 	DefinitionVersion string            `json:"definitionVersion"`
+}
+
+// A stratum (stratum) only one of two cohorts has known rows in: reported, never silently dropped.
+type UnmatchedStratum struct {
+	// The stratum's characteristics.
+	Group []*BreakdownValue `json:"group"`
+	// The reference (first) cohort's known rows in it; they carry no weight when this cohort has none.
+	ReferenceKnown int `json:"referenceKnown"`
+	// This cohort's known rows in it; unused when the reference has none.
+	Known int `json:"known"`
 }
 
 type UpdateEmployerInput struct {
@@ -938,6 +1027,70 @@ func (e *CaseStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What one row of a figure's n is (räkneenhet); each definition has exactly one, and official indicators use their publisher's.
+type CountingUnit string
+
+const (
+	// One exited enrolment (avslut): a person who leaves twice counts twice.
+	CountingUnitExit CountingUnit = "EXIT"
+	// One WIOA period of participation (deltagandeperiod): a person's enrolments with less than 90 days without service between them are one period, whose exit counts once; two exits 121 days apart are two periods.
+	CountingUnitPeriodOfParticipation CountingUnit = "PERIOD_OF_PARTICIPATION"
+	// One ESF participation record (deltagande): one person in one operation (measure), however many spells; entry data from the first spell, results from the last.
+	CountingUnitParticipation CountingUnit = "PARTICIPATION"
+	// One person (person) per cohort: the per-person variants, which are ours, not a publisher's.
+	CountingUnitPerson CountingUnit = "PERSON"
+)
+
+var AllCountingUnit = []CountingUnit{
+	CountingUnitExit,
+	CountingUnitPeriodOfParticipation,
+	CountingUnitParticipation,
+	CountingUnitPerson,
+}
+
+func (e CountingUnit) IsValid() bool {
+	switch e {
+	case CountingUnitExit, CountingUnitPeriodOfParticipation, CountingUnitParticipation, CountingUnitPerson:
+		return true
+	}
+	return false
+}
+
+func (e CountingUnit) String() string {
+	return string(e)
+}
+
+func (e *CountingUnit) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CountingUnit(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CountingUnit", str)
+	}
+	return nil
+}
+
+func (e CountingUnit) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CountingUnit) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CountingUnit) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1542,16 +1695,20 @@ const (
 	OutcomeDefinitionKindReEntry OutcomeDefinitionKind = "RE_ENTRY"
 	// The enrolment is the person's third entry or later (upprepade inskrivningar).
 	OutcomeDefinitionKindRepeatedEntry OutcomeDefinitionKind = "REPEATED_ENTRY"
-	// Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut); a move into another measure within 31 days is not a leaving and is not counted.
+	// Kolada / RKA: left the municipal labour-market activity for work or studies (resultat vid avslut). Unit: the exit (EXIT), one per leaving; a move into another measure within 31 days is not a leaving and is not counted. An unknown exit reason is unknown, never a no; official.share divides by everyone who left (n).
 	OutcomeDefinitionKindKoladaResultAtExit OutcomeDefinitionKind = "KOLADA_RESULT_AT_EXIT"
-	// WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter; counts people.
+	// WIOA-style: employed (unsubsidised) in the 2nd quarter after the exit quarter. Unit: the period of participation (PERIOD_OF_PARTICIPATION): spells less than 90 days apart are one period with one exit; two exits 121 days apart are two. A quarter is employed when some month of it is, not employed only when all three months are known; official.share divides by every exit.
 	OutcomeDefinitionKindWioaEmployedQ2 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2"
-	// WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; counts people.
+	// WIOA-style: employed (unsubsidised) in the 4th quarter after the exit quarter; unit and quarter rule as WIOA_EMPLOYED_Q2.
 	OutcomeDefinitionKindWioaEmployedQ4 OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4"
-	// ESF: result within 4 weeks of leaving equals esfResult; counts participations.
+	// ESF: result within 4 weeks of leaving equals esfResult (default: any of employed, in education, job searching). Unit: the participation (PARTICIPATION), one person in one operation; an unknown exit reason is unknown, never 'none'; records with missing data count in the total only; official.share divides by every participation that left.
 	OutcomeDefinitionKindEsfImmediate OutcomeDefinitionKind = "ESF_IMMEDIATE"
-	// ESF: result 6 months after leaving equals esfResult; counts participations.
+	// ESF: result 6 months after leaving equals esfResult (default: employed or improved situation); unit and missing-data rule as ESF_IMMEDIATE.
 	OutcomeDefinitionKindEsfSixMonth OutcomeDefinitionKind = "ESF_SIX_MONTH"
+	// Our per-person variant of WIOA_EMPLOYED_Q2 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	OutcomeDefinitionKindWioaEmployedQ2PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q2_PER_PERSON"
+	// Our per-person variant of WIOA_EMPLOYED_Q4 (not the publisher's): each person once per cohort (unit PERSON), with their latest established exit in the cohort period; no official share.
+	OutcomeDefinitionKindWioaEmployedQ4PerPerson OutcomeDefinitionKind = "WIOA_EMPLOYED_Q4_PER_PERSON"
 )
 
 var AllOutcomeDefinitionKind = []OutcomeDefinitionKind{
@@ -1567,11 +1724,13 @@ var AllOutcomeDefinitionKind = []OutcomeDefinitionKind{
 	OutcomeDefinitionKindWioaEmployedQ4,
 	OutcomeDefinitionKindEsfImmediate,
 	OutcomeDefinitionKindEsfSixMonth,
+	OutcomeDefinitionKindWioaEmployedQ2PerPerson,
+	OutcomeDefinitionKindWioaEmployedQ4PerPerson,
 }
 
 func (e OutcomeDefinitionKind) IsValid() bool {
 	switch e {
-	case OutcomeDefinitionKindStatusAt, OutcomeDefinitionKindInWorkOrStudies, OutcomeDefinitionKindSelfSufficient, OutcomeDefinitionKindLastingAttachment, OutcomeDefinitionKindReturnedToSocialAssistance, OutcomeDefinitionKindReEntry, OutcomeDefinitionKindRepeatedEntry, OutcomeDefinitionKindKoladaResultAtExit, OutcomeDefinitionKindWioaEmployedQ2, OutcomeDefinitionKindWioaEmployedQ4, OutcomeDefinitionKindEsfImmediate, OutcomeDefinitionKindEsfSixMonth:
+	case OutcomeDefinitionKindStatusAt, OutcomeDefinitionKindInWorkOrStudies, OutcomeDefinitionKindSelfSufficient, OutcomeDefinitionKindLastingAttachment, OutcomeDefinitionKindReturnedToSocialAssistance, OutcomeDefinitionKindReEntry, OutcomeDefinitionKindRepeatedEntry, OutcomeDefinitionKindKoladaResultAtExit, OutcomeDefinitionKindWioaEmployedQ2, OutcomeDefinitionKindWioaEmployedQ4, OutcomeDefinitionKindEsfImmediate, OutcomeDefinitionKindEsfSixMonth, OutcomeDefinitionKindWioaEmployedQ2PerPerson, OutcomeDefinitionKindWioaEmployedQ4PerPerson:
 		return true
 	}
 	return false

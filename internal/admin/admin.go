@@ -14,7 +14,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/arbetsmarknad/outcomes/internal/audit"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
@@ -178,7 +177,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -202,7 +201,7 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 }
 
 func migrateDown(ctx context.Context, cfg config.Config, to int, out io.Writer) error {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -324,10 +323,7 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 	}
 	if !dry {
 		for _, p := range stale {
-			if err := store.Erase(ctx, p.ID); err != nil {
-				return err
-			}
-			if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "participant", EntityID: p.ID, Operation: "retention"}); err != nil {
+			if err := store.Erase(cliWrite(ctx, "retention", "participant"), p.ID); err != nil {
 				return err
 			}
 		}
@@ -377,18 +373,12 @@ func runImport[T any](ctx context.Context, cfg config.Config, job importJob, ent
 		return err
 	}
 	fmt.Fprintf(job.out, "validated %d rows: %d good\n", len(rows)+badLines(bad), len(rows))
-	res, err := write(ctx, pool, orgID, rows, bad, job.skip, progressPrinter(job.progress))
+	// The import's transaction writes its audit rows: the operation and each person changed.
+	res, err := write(cliWrite(ctx, job.command, entity), pool, orgID, rows, bad, job.skip, progressPrinter(job.progress))
 	for _, b := range res.Bad {
 		fmt.Fprintln(job.out, b)
 	}
 	if err != nil {
-		return err
-	}
-	entries := []audit.Entry{{Action: "write", Entity: entity, EntityID: job.file, Operation: job.command}}
-	for _, id := range res.ParticipantIDs { // who registered whom
-		entries = append(entries, audit.Entry{Action: "write", Entity: "participant", EntityID: id, Operation: job.command})
-	}
-	if err := auditCLI(ctx, pool, entries...); err != nil {
 		return err
 	}
 	fmt.Fprintf(job.out, "imported %d rows, skipped %d bad rows\n", res.Imported, res.Skipped)

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/audit"
+	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/config"
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/participant"
@@ -77,19 +78,22 @@ func erase(ctx context.Context, cfg config.Config, id string, out io.Writer) err
 		return err
 	}
 	defer pool.Close()
-	if err := participant.NewStore(pool).Erase(ctx, id); err != nil {
-		return err
-	}
-	if err := auditCLI(ctx, pool, audit.Entry{Action: "write", Entity: "participant", EntityID: id, Operation: "erase"}); err != nil {
+	if err := participant.NewStore(pool).Erase(cliWrite(ctx, "erase", "participant"), id); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "participant %s erased; the loader removes their warehouse rows\n", id)
 	return nil
 }
 
-// auditCLI records an admin command's writes in the audit log, under the operating
-// system user who ran it.
-func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) error {
+// cliWrite returns ctx under which an admin command's writes audit themselves in their
+// own transaction (audit.BeginWrite), under the operating system user.
+func cliWrite(ctx context.Context, operation, entity string) context.Context {
+	ctx = auth.With(ctx, auth.Principal{Subject: "cli:" + cliUser(), Role: auth.Admin, System: true})
+	ctx = audit.WithRequestID(ctx, fmt.Sprintf("cli-%d", time.Now().UnixNano()))
+	return audit.BeginWrite(ctx, operation, entity)
+}
+
+func cliUser() string {
 	user := os.Getenv("SUDO_USER")
 	if user == "" {
 		user = os.Getenv("USER")
@@ -97,5 +101,11 @@ func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) e
 	if user == "" {
 		user = "unknown"
 	}
-	return audit.NewStore(pool).AppendSystem(ctx, "cli:"+user, fmt.Sprintf("cli-%d", time.Now().UnixNano()), entries...)
+	return user
+}
+
+// auditCLI records an admin command's reads in the audit log, under the operating
+// system user who ran it.
+func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) error {
+	return audit.NewStore(pool).AppendSystem(ctx, "cli:"+cliUser(), fmt.Sprintf("cli-%d", time.Now().UnixNano()), entries...)
 }

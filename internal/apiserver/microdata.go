@@ -105,7 +105,7 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 			if cw.n == 0 {
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Del("Content-Disposition")
-				writeError(w, http.StatusServiceUnavailable, apperr.New(apperr.Unavailable, "", "the outcome warehouse could not answer; try again shortly"))
+				writeError(w, http.StatusServiceUnavailable, warehouseError(ctx, err))
 			}
 			zerolog.Ctx(ctx).Error().Err(err).Int64("bytes", cw.n).Msg("microdata export failed")
 			if cw.n > 0 {
@@ -113,6 +113,27 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 				// transfer, never a complete-looking but truncated file.
 				panic(http.ErrAbortHandler)
 			}
+		}
+	})
+}
+
+// dictionaryHandler serves microdata's data dictionary (analytics.MicrodataDictionary)
+// as CSV to the same roles as the microdata: it holds no data, only what each column
+// means and by which rule it was computed.
+func dictionaryHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := auth.Require(r.Context())
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if !p.HasRole(auth.Admin, auth.Evaluator) {
+			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		if err := analytics.WriteMicrodataDictionary(w); err != nil {
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("dictionary write failed")
 		}
 	})
 }
@@ -130,9 +151,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // writeError answers with a GraphQL-shaped error body, so clients handle both alike.
 func writeError(w http.ResponseWriter, status int, err error) {
-	body := map[string]any{"message": err.Error(), "extensions": map[string]any{"code": string(apperr.CodeOf(err))}}
+	// Only a domain error's message is shown; anything else may hold a driver's text.
+	body := map[string]any{"message": "internal error", "extensions": map[string]any{"code": string(apperr.CodeOf(err))}}
 	if e, ok := apperr.As(err); ok {
 		body["message"] = e.Message
+		if apperr.Retryable(e.Code) {
+			body["extensions"].(map[string]any)["retryable"] = true
+		}
 		if e.Field != "" {
 			body["extensions"].(map[string]any)["field"] = e.Field
 		}

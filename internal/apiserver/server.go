@@ -4,15 +4,12 @@
 package apiserver
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"time"
@@ -66,10 +63,17 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckProduction(); err != nil {
+		return err
+	}
 	log := logging.New(stderr, cfg.LogLevel, "api")
 	verifier, err := NewVerifier(cfg)
 	if err != nil {
 		return err
+	}
+	if verifier.JWKS != nil {
+		// Keys are fetched in the background, so no login waits on the provider.
+		go verifier.JWKS.Run(ctx, func(err error) { log.Warn().Err(err).Msg("jwks refresh failed; keeping the keys we have") })
 	}
 	pool, err := db.ConnectScoped(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -136,11 +140,22 @@ type Options struct {
 	MaxDepth        int
 	MaxComplexity   int
 	RequestTimeout  time.Duration
+	Limits          Limits // zero: DefaultLimits
 }
 
 // NewVerifier builds the token verifier from the configuration.
 func NewVerifier(cfg config.Config) (*auth.Verifier, error) {
-	v := &auth.Verifier{DevKey: cfg.AuthDevKey, Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience}
+	v := &auth.Verifier{DevKey: cfg.AuthDevKey, Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, MaxLifetime: cfg.AuthMaxLifetime,
+		Mapping: auth.ClaimMapping{RoleClaim: cfg.AuthRoleClaim, OrgClaim: cfg.AuthOrgClaim, GrantClaim: cfg.AuthGrantClaim, Orgs: cfg.AuthOrgMap}}
+	if cfg.AuthRoleMap != nil {
+		v.Mapping.Roles = map[string]auth.Role{}
+		for idp, role := range cfg.AuthRoleMap {
+			if !auth.Role(role).Valid() {
+				return nil, fmt.Errorf("OUTCOMES_AUTH_ROLE_MAP: %q is not one of the five roles", role)
+			}
+			v.Mapping.Roles[idp] = auth.Role(role)
+		}
+	}
 	if cfg.OIDCIssuer != "" {
 		v.JWKS = &auth.JWKS{URL: cfg.OIDCJWKSURL}
 	}
@@ -161,11 +176,16 @@ func NewHandler(o Options) http.Handler {
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = 30 * time.Second
 	}
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
 	pool, log, reg := o.Pool, o.Log, o.Registry
 	wh := &warehouseConn{conn: o.Warehouse, reopen: o.ReopenWarehouse}
 	auditStore := audit.NewStore(pool)
+	orgStore := organisation.NewStore(pool)
+	m := newMetrics(reg)
 	resolver := &graph.Resolver{
-		Organisations: organisation.NewStore(pool),
+		Organisations: orgStore,
 		Participants:  participant.NewStore(pool),
 		Enrolments:    enrolment.NewStore(pool),
 		Observations:  outcome.NewStore(pool),
@@ -192,7 +212,9 @@ func NewHandler(o Options) http.Handler {
 	}
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.Use(depthLimit{max: o.MaxDepth})
-	gql.SetErrorPresenter(graph.ErrorPresenter)
+	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
+	gql.AroundOperations(m.timeOperations)
+	gql.AroundRootFields(graph.AuditWrites)
 	gql.AroundFields(graph.AuditFields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
@@ -200,12 +222,19 @@ func NewHandler(o Options) http.Handler {
 		ctx, rec := audit.NewContext(ctx)
 		resp := next(ctx)
 		if err := auditStore.Flush(ctx, rec, requestID(ctx)); err != nil {
-			zerolog.Ctx(ctx).Error().Err(err).Msg("audit log write failed; response withheld")
+			if db.IsUnavailable(err) {
+				m.count(string(apperr.Unavailable))
+				return &graphql.Response{Errors: gqlerror.List{{Message: db.ErrUnavailable.Message,
+					Extensions: map[string]any{"code": string(apperr.Unavailable), "retryable": true}}}}
+			}
+			zerolog.Ctx(ctx).Error().Str("sqlstate", db.SQLState(err)).Msg("audit log write failed; response withheld")
+			m.count(string(apperr.Internal))
 			return &graphql.Response{Errors: gqlerror.List{{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL"}}}}
 		}
 		return resp
 	})
-	graphqlHandler := requireToken(o.Verifier, withTimeout(o.RequestTimeout, resolver.Middleware(gql)))
+	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
+	graphqlHandler := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
 		Help: "HTTP requests by route and status class."}, []string{"route", "code"})
@@ -214,24 +243,13 @@ func NewHandler(o Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", playground.Handler("Outcomes GraphQL", "/graphql"))
-	mux.Handle("/graphql", limitBody(MaxBodyBytes, MaxUploadBodyBytes, graphqlHandler))
-	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, microdataHandler(wh, auditStore)))
+	mux.Handle("/graphql", graphqlHandler)
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		if err := pool.Ping(ctx); err != nil {
-			http.Error(w, "postgresql: not ready", http.StatusServiceUnavailable)
-			return
-		}
-		if err := wh.Ping(ctx); err != nil {
-			http.Error(w, "clickhouse: not ready", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n")) //nolint:errcheck
-	})
+	mux.Handle("GET /readyz", readiness(pool, wh))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return withRequestLog(log, requests, mux)
 }
@@ -248,14 +266,14 @@ func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.W
 func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !validRequestID(id) {
 			var b [8]byte
 			rand.Read(b[:]) //nolint:errcheck
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
 		l := log.With().Str("request_id", id).Logger()
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		r = r.WithContext(audit.WithRequestID(r.Context(), id))
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(l.WithContext(r.Context())))
@@ -300,12 +318,8 @@ func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
 	)
 }
 
-type requestIDKey struct{}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+// requestID is the request's id (withRequestLog puts it in the context).
+func requestID(ctx context.Context) string { return audit.RequestID(ctx) }
 
 func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -315,40 +329,21 @@ func withTimeout(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody answers 413 with a GraphQL-shaped REQUEST_TOO_LARGE error for bodies over
-// max bytes, or over uploadMax for a multipart request (a file upload). A body of
-// unknown length is read up to its limit first, so that it gets the same answer.
-func limitBody(max, uploadMax int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit, what := max, fmt.Sprintf("the request body is larger than %d bytes", max)
-		if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
-			limit = uploadMax
-			what = fmt.Sprintf("the upload is larger than %d MB: a file may be at most %d MB; import larger files with outcomesctl",
-				uploadMax>>20, importer.MaxFileBytes>>20)
+// validRequestID reports whether a client's X-Request-Id may be used as the request's
+// id (in logs, the audit log and the response): a UUID, or 16 or 32 lower-case hex
+// digits (our own ids and nginx's $request_id). Anything else could carry a name or an
+// identity number into every log line, so the server makes its own id instead.
+func validRequestID(id string) bool {
+	if len(id) == 36 {
+		return db.IsUUID(id)
+	}
+	if len(id) != 16 && len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
 		}
-		tooLarge := func() {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{ //nolint:errcheck
-				"message": what, "extensions": map[string]any{"code": string(apperr.TooLarge)}}}})
-		}
-		if r.ContentLength > limit {
-			tooLarge()
-			return
-		}
-		if r.ContentLength < 0 && r.Body != nil {
-			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-			if err != nil {
-				http.Error(w, "the request body could not be read", http.StatusBadRequest)
-				return
-			}
-			if int64(len(body)) > limit {
-				tooLarge()
-				return
-			}
-			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		next.ServeHTTP(w, r)
-	})
+	}
+	return true
 }

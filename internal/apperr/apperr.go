@@ -26,7 +26,14 @@ const (
 	// TooLarge: the request or a file in it is over a size limit; the same code the
 	// HTTP layer gives a body over its limit.
 	TooLarge Code = "REQUEST_TOO_LARGE"
+	// WarehouseUnavailable: the outcome warehouse (ClickHouse) is down; analytics may be
+	// retried later, and casework is not affected.
+	WarehouseUnavailable Code = "WAREHOUSE_UNAVAILABLE"
 )
+
+// Retryable reports whether a caller may retry a request that failed with code: the
+// request was refused only because a store was down.
+func Retryable(code Code) bool { return code == Unavailable || code == WarehouseUnavailable }
 
 // Error is a domain error with the input field it concerns, if any.
 type Error struct {

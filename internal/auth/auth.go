@@ -118,3 +118,53 @@ func (p Principal) AggregateScope(orgID string) ([]string, bool) {
 	}
 	return []string{orgID}, true
 }
+
+// OrgDirectory resolves organisation references (ids or codes) to the ids of
+// organisations that exist; references it does not know are absent from the result.
+type OrgDirectory interface {
+	ResolveOrganisations(ctx context.Context, refs []string) (map[string]string, error)
+}
+
+// ErrUnknownOrganisation means a token names an organisation that does not exist.
+var ErrUnknownOrganisation = apperr.New(apperr.Unauthenticated, "", "the token names an organisation that does not exist")
+
+// Resolve replaces the organisation references of a principal taken from a token by
+// the ids of the organisations they name, and refuses the principal when any of them
+// names none: a token's claims must match reality before any query runs with them.
+func (p Principal) Resolve(ctx context.Context, dir OrgDirectory) (Principal, error) {
+	refs := append([]string(nil), p.Orgs...)
+	if p.OrgID != "" {
+		refs = append(refs, p.OrgID)
+	}
+	if len(refs) == 0 {
+		return p, nil
+	}
+	for _, r := range refs {
+		if !PlausibleOrgRef(r) {
+			return Principal{}, ErrUnknownOrganisation
+		}
+	}
+	ids, err := dir.ResolveOrganisations(ctx, refs)
+	if err != nil {
+		return Principal{}, err
+	}
+	out := p
+	out.Orgs = nil
+	if p.OrgID != "" {
+		id, ok := ids[p.OrgID]
+		if !ok {
+			return Principal{}, ErrUnknownOrganisation
+		}
+		out.OrgID = id
+	}
+	for _, r := range p.Orgs {
+		id, ok := ids[r]
+		if !ok {
+			return Principal{}, ErrUnknownOrganisation
+		}
+		if !slices.Contains(out.Orgs, id) {
+			out.Orgs = append(out.Orgs, id)
+		}
+	}
+	return out, nil
+}

@@ -1,20 +1,17 @@
 package auth
 
 import (
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"net/http"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Claims are the token claims the API reads.
+// Claims are the claims of a development token (MintDev) and the default claim names an
+// identity provider's token carries when no ClaimMapping is configured.
 type Claims struct {
 	Role string   `json:"role"`
 	Org  string   `json:"org"`
@@ -22,26 +19,46 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
+// Leeway is the clock skew allowed between the identity provider and this server, for
+// exp, nbf and iat.
+const Leeway = 30 * time.Second
+
+// DefaultMaxLifetime bounds how far in the future a token's exp may lie.
+const DefaultMaxLifetime = 12 * time.Hour
+
 // Verifier checks bearer tokens: RS256 against an OIDC provider's JWKS in production,
 // HS256 with a development key for local use. Either or both may be configured.
 type Verifier struct {
 	DevKey   []byte // HS256; empty disables development tokens
 	Issuer   string // RS256: expected iss
-	Audience string // RS256: expected aud
+	Audience string // RS256: expected aud (required in production, see apiserver)
 	JWKS     *JWKS  // RS256 keys; nil disables RS256
+	// MaxLifetime refuses tokens whose exp lies further ahead (0: DefaultMaxLifetime).
+	MaxLifetime time.Duration
+	// Mapping says where role and organisations are in the token (zero: role, org, orgs).
+	Mapping ClaimMapping
+	// Now is the clock (nil: time.Now); tests set it.
+	Now func() time.Time
 }
 
 // ErrNoVerifier means no way to check tokens was configured.
 var ErrNoVerifier = errors.New("no token verification configured: set OUTCOMES_OIDC_ISSUER (with audience and JWKS URL) or OUTCOMES_AUTH_DEV_KEY")
 
-// Verify parses and checks a token and returns its principal.
+// Verify parses and checks a token and returns its principal. The organisations in it
+// are references (ids or codes) that must still be resolved against the organisations
+// that exist (Principal.Resolve) before the principal is used.
 func (v *Verifier) Verify(token string) (Principal, error) {
 	if len(v.DevKey) == 0 && v.JWKS == nil {
 		return Principal{}, ErrNoVerifier
 	}
-	var c Claims
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"RS256", "HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30 * time.Second)}
-	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	claims := jwt.MapClaims{}
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"RS256", "HS256"}), jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), jwt.WithLeeway(Leeway), jwt.WithTimeFunc(now)}
+	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		switch t.Method.Alg() {
 		case "HS256":
 			if len(v.DevKey) == 0 {
@@ -55,34 +72,44 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 			if iss, _ := t.Claims.GetIssuer(); iss != v.Issuer {
 				return nil, errors.New("wrong issuer")
 			}
-			if aud, _ := t.Claims.GetAudience(); v.Audience != "" && !contains(aud, v.Audience) {
+			if aud, _ := t.Claims.GetAudience(); v.Audience != "" && !slices.Contains(aud, v.Audience) {
 				return nil, errors.New("wrong audience")
 			}
 			kid, _ := t.Header["kid"].(string)
 			return v.JWKS.Key(kid)
 		}
-		return nil, fmt.Errorf("unexpected signing method %s", t.Method.Alg())
+		return nil, errors.New("unexpected signing method")
 	}, opts...)
 	if err != nil {
 		return Principal{}, fmt.Errorf("invalid token: %w", err)
 	}
-	p := Principal{Subject: c.Subject, Role: Role(c.Role), OrgID: c.Org, Orgs: c.Orgs}
-	if p.Subject == "" || !p.Role.Valid() {
-		return Principal{}, errors.New("invalid token: subject and a known role are required")
+	// exp is present and numeric (the parser checked both); it must not lie further
+	// ahead than the longest lifetime this API accepts.
+	exp, _ := claims.GetExpirationTime()
+	maxLife := v.MaxLifetime
+	if maxLife <= 0 {
+		maxLife = DefaultMaxLifetime
 	}
-	if p.Role != Admin && p.OrgID == "" {
-		return Principal{}, errors.New("invalid token: org is required for this role")
+	if exp.Time.After(now().Add(maxLife + Leeway)) {
+		return Principal{}, errors.New("invalid token: exp lies further ahead than the maximum token lifetime")
 	}
-	return p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+	sub, ok := claims["sub"].(string)
+	if !ok || sub == "" {
+		return Principal{}, errors.New("invalid token: sub is required")
 	}
-	return false
+	role, err := v.Mapping.role(claims)
+	if err != nil {
+		return Principal{}, err
+	}
+	org, err := v.Mapping.org(claims, role)
+	if err != nil {
+		return Principal{}, err
+	}
+	grants, err := v.Mapping.grants(claims)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Subject: sub, Role: role, OrgID: org, Orgs: grants}, nil
 }
 
 // MintDev signs a development token (HS256) for p, valid for ttl.
@@ -96,66 +123,160 @@ func MintDev(key []byte, p Principal, ttl time.Duration) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
 }
 
-// JWKS fetches and caches an OIDC provider's RSA signing keys, refetching (at most once
-// a minute) when a token names an unknown key id.
-type JWKS struct {
-	URL    string
-	Client *http.Client
-
-	mu      sync.Mutex
-	keys    map[string]*rsa.PublicKey
-	fetched time.Time
+// ClaimMapping maps an identity provider's claims to this API's five roles and to
+// organisations. Paths are dotted ("realm_access.roles"). Without a map, a claim's value
+// is used as it is and must be a single string; with a map, the claim may be a string or
+// a list, values the map does not name are ignored (Azure AD and Keycloak put unrelated
+// groups and roles in the same claim), and the mapped values must come to exactly one
+// role and at most one home organisation. See docs/SECURITY.md for Azure AD and Keycloak
+// examples.
+type ClaimMapping struct {
+	RoleClaim  string            // default "role"
+	Roles      map[string]Role   // IdP value → role
+	OrgClaim   string            // default "org"
+	Orgs       map[string]string // IdP value → organisation code or id (also for grants)
+	GrantClaim string            // default "orgs": organisations granted to evaluators and regional readers
 }
 
-// Key returns the public key with id kid.
-func (j *JWKS) Key(kid string) (*rsa.PublicKey, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if k, ok := j.keys[kid]; ok {
-		return k, nil
+// lookup returns the value at a dotted path.
+func lookup(claims map[string]any, path string) (any, bool) {
+	var cur any = claims
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
 	}
-	if time.Since(j.fetched) < time.Minute && j.keys != nil {
-		return nil, fmt.Errorf("unknown key id %q", kid)
+	return cur, true
+}
+
+// values reads a claim as strings: a single string, or (only when list is true) a list
+// of strings.
+func values(claims map[string]any, path string, list bool) ([]string, error) {
+	raw, ok := lookup(claims, path)
+	if !ok || raw == nil {
+		return nil, nil
 	}
-	if err := j.fetch(); err != nil {
+	switch x := raw.(type) {
+	case string:
+		return []string{x}, nil
+	case []any:
+		if !list {
+			return nil, fmt.Errorf("invalid token: %s must be a single value, not a list", path)
+		}
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("invalid token: %s must hold strings", path)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("invalid token: %s must be a string", path)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (m ClaimMapping) role(claims map[string]any) (Role, error) {
+	path := orDefault(m.RoleClaim, "role")
+	vals, err := values(claims, path, m.Roles != nil)
+	if err != nil {
+		return "", err
+	}
+	var roles []Role
+	for _, v := range vals {
+		r := Role(v)
+		if m.Roles != nil {
+			var ok bool
+			if r, ok = m.Roles[v]; !ok {
+				continue
+			}
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) != 1 || !roles[0].Valid() {
+		return "", errors.New("invalid token: the role must be exactly one of admin, caseworker, evaluator, steering, regional")
+	}
+	return roles[0], nil
+}
+
+func (m ClaimMapping) org(claims map[string]any, role Role) (string, error) {
+	path := orDefault(m.OrgClaim, "org")
+	vals, err := values(claims, path, m.Orgs != nil)
+	if err != nil {
+		return "", err
+	}
+	var orgs []string
+	for _, v := range vals {
+		if m.Orgs != nil {
+			var ok bool
+			if v, ok = m.Orgs[v]; !ok {
+				continue
+			}
+		}
+		if v != "" && !slices.Contains(orgs, v) {
+			orgs = append(orgs, v)
+		}
+	}
+	switch {
+	case len(orgs) > 1:
+		return "", errors.New("invalid token: more than one home organisation")
+	case len(orgs) == 0 && role != Admin:
+		return "", errors.New("invalid token: org is required for this role")
+	case len(orgs) == 0:
+		return "", nil
+	}
+	if !PlausibleOrgRef(orgs[0]) {
+		return "", errors.New("invalid token: org must name one organisation by id or code")
+	}
+	return orgs[0], nil
+}
+
+func (m ClaimMapping) grants(claims map[string]any) ([]string, error) {
+	vals, err := values(claims, orDefault(m.GrantClaim, "orgs"), true)
+	if err != nil {
 		return nil, err
 	}
-	if k, ok := j.keys[kid]; ok {
-		return k, nil
+	var out []string
+	for _, v := range vals {
+		if m.Orgs != nil {
+			if mapped, ok := m.Orgs[v]; ok {
+				v = mapped
+			}
+		}
+		if !PlausibleOrgRef(v) {
+			return nil, errors.New("invalid token: orgs must name organisations by id or code")
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
 	}
-	return nil, fmt.Errorf("unknown key id %q", kid)
+	return out, nil
 }
 
-func (j *JWKS) fetch() error {
-	client := j.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+// PlausibleOrgRef reports whether s can name one organisation: a UUID or an
+// organisation code (lower-case letters, digits, hyphens; at most 64). A wildcard, a
+// list, spaces or anything else is refused before the database is asked.
+func PlausibleOrgRef(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
 	}
-	resp, err := client.Get(j.URL)
-	if err != nil {
-		return fmt.Errorf("fetch jwks: %w", err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Keys []struct {
-			Kty, Kid, N, E, Use string
-		} `json:"keys"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		return fmt.Errorf("decode jwks: %w", err)
-	}
-	keys := map[string]*rsa.PublicKey{}
-	for _, k := range doc.Keys {
-		if k.Kty != "RSA" || (k.Use != "" && k.Use != "sig") {
-			continue
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'F' || c >= '0' && c <= '9' || c == '-') {
+			return false
 		}
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	}
-	j.keys, j.fetched = keys, time.Now()
-	return nil
+	return true
 }

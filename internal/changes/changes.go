@@ -8,6 +8,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 )
 
 // Op names what happened to the entity.
@@ -32,5 +34,7 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 	if err != nil {
 		return fmt.Errorf("record change: %w", err)
 	}
+	// The same change is who-wrote-whom for the audit log (written in this transaction).
+	audit.Touched(ctx, entity, entityID, participantID)
 	return nil
 }

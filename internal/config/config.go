@@ -12,7 +12,9 @@ import (
 
 // Config is the runtime configuration of the API, the loader and the admin CLI.
 type Config struct {
-	DatabaseURL        string
+	DatabaseURL        string // the API's role (and the CLI's data commands)
+	MigrateDatabaseURL string // the owner role, for migrations (default DatabaseURL)
+	LoaderDatabaseURL  string // the loader's role (default DatabaseURL)
 	ClickHouseAddr     string
 	ClickHouseDatabase string
 	ClickHouseUser     string
@@ -30,6 +32,17 @@ type Config struct {
 	OIDCAudience string
 	OIDCJWKSURL  string
 	AuthDevKey   []byte
+	// Production is true unless OUTCOMES_ENV=dev.
+	Production bool
+	// AuthMaxLifetime refuses tokens whose exp lies further ahead.
+	AuthMaxLifetime time.Duration
+	// Identity-provider claim mapping (see docs/SECURITY.md): where the role and the home
+	// organisation are, and how the provider's values map to roles and organisation codes.
+	AuthRoleClaim  string
+	AuthRoleMap    map[string]string
+	AuthOrgClaim   string
+	AuthOrgMap     map[string]string
+	AuthGrantClaim string
 
 	// GraphQL abuse limits.
 	Introspection  bool
@@ -43,6 +56,42 @@ const DevAuthKey = "dev-only-token-signing-key-change-me"
 
 // DevPseudonymKey is used only when OUTCOMES_ENV=dev and no key is set.
 const DevPseudonymKey = "dev-only-pseudonym-key-change-me"
+
+// RepositoryKeys are keys written in this repository (defaults, compose, tests,
+// documentation): anyone can read them, so production refuses them.
+var RepositoryKeys = []string{DevAuthKey, DevPseudonymKey, "compose-dev-pseudonym-key-change-me",
+	"compose-dev-token-key-change-me", "e2e-test-token-key-0123456789", "e2e-test-pseudonym-key-0123456789"}
+
+// IsRepositoryKey reports whether key is one of RepositoryKeys or is marked as a
+// placeholder ("change-me", "dev-only").
+func IsRepositoryKey(key string) bool {
+	for _, k := range RepositoryKeys {
+		if key == k {
+			return true
+		}
+	}
+	return strings.Contains(key, "change-me") || strings.Contains(key, "dev-only")
+}
+
+// CheckProduction refuses a configuration the API must not serve with in production:
+// a development signing key (HS256 tokens anyone with the repository could mint), a
+// pseudonymisation key from the repository, or an OIDC provider without an audience.
+// It returns nil outside production (OUTCOMES_ENV=dev).
+func (c Config) CheckProduction() error {
+	if !c.Production {
+		return nil
+	}
+	if len(c.AuthDevKey) > 0 {
+		return errors.New("OUTCOMES_AUTH_DEV_KEY is set: development tokens are refused in production (set OUTCOMES_ENV=dev for local use)")
+	}
+	if IsRepositoryKey(string(c.PseudonymKey)) {
+		return errors.New("OUTCOMES_PSEUDONYM_KEY is a key published in the repository: set a secret one")
+	}
+	if c.OIDCIssuer == "" || c.OIDCAudience == "" {
+		return errors.New("production needs OUTCOMES_OIDC_ISSUER and OUTCOMES_OIDC_AUDIENCE (tokens are checked against both)")
+	}
+	return nil
+}
 
 // Load reads the configuration through getenv (os.Getenv in production, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
@@ -62,6 +111,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LoaderMetricsAddr:  get("OUTCOMES_LOADER_METRICS_ADDR", ":9108"),
 		LogLevel:           get("OUTCOMES_LOG_LEVEL", "info"),
 	}
+	c.MigrateDatabaseURL = get("OUTCOMES_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.LoaderDatabaseURL = get("OUTCOMES_LOADER_DATABASE_URL", c.DatabaseURL)
 	key := getenv("OUTCOMES_PSEUDONYM_KEY")
 	if key == "" {
 		if get("OUTCOMES_ENV", "production") != "dev" {
@@ -74,6 +125,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.PseudonymKey = []byte(key)
 	dev := get("OUTCOMES_ENV", "production") == "dev"
+	c.Production = !dev
 	c.OIDCIssuer = getenv("OUTCOMES_OIDC_ISSUER")
 	c.OIDCAudience = getenv("OUTCOMES_OIDC_AUDIENCE")
 	c.OIDCJWKSURL = get("OUTCOMES_OIDC_JWKS_URL", strings.TrimSuffix(c.OIDCIssuer, "/")+"/.well-known/jwks.json")
@@ -89,6 +141,20 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.AuthDevKey = []byte(devKey)
 	var err error
+	if c.AuthMaxLifetime, err = time.ParseDuration(get("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME", "12h")); err != nil || c.AuthMaxLifetime <= 0 {
+		return c, fmt.Errorf("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME: want a positive duration such as 12h")
+	}
+	c.AuthRoleClaim, c.AuthOrgClaim, c.AuthGrantClaim = getenv("OUTCOMES_AUTH_ROLE_CLAIM"), getenv("OUTCOMES_AUTH_ORG_CLAIM"), getenv("OUTCOMES_AUTH_GRANT_CLAIM")
+	if v := getenv("OUTCOMES_AUTH_ROLE_MAP"); v != "" {
+		if c.AuthRoleMap, err = parseMap(v); err != nil {
+			return c, fmt.Errorf("OUTCOMES_AUTH_ROLE_MAP: %w", err)
+		}
+	}
+	if v := getenv("OUTCOMES_AUTH_ORG_MAP"); v != "" {
+		if c.AuthOrgMap, err = parseMap(v); err != nil {
+			return c, fmt.Errorf("OUTCOMES_AUTH_ORG_MAP: %w", err)
+		}
+	}
 	if c.Introspection, err = strconv.ParseBool(get("OUTCOMES_GRAPHQL_INTROSPECTION", strconv.FormatBool(dev))); err != nil {
 		return c, fmt.Errorf("OUTCOMES_GRAPHQL_INTROSPECTION: want true or false")
 	}
@@ -111,4 +177,22 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("OUTCOMES_LOADER_LINGER: want a duration such as 100ms")
 	}
 	return c, nil
+}
+
+// parseMap reads "idpValue=target,idpValue=target".
+func parseMap(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, errors.New("want idpValue=target pairs separated by commas")
+		}
+		out[k] = v
+	}
+	return out, nil
 }

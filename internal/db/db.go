@@ -61,7 +61,9 @@ func OrgScope(ctx context.Context) string {
 	case p.SeesAllOrganisations():
 		return "*"
 	}
-	return strings.Join(p.PersonalDataOrgs(), ",")
+	// Only organisation ids reach the policies: whatever a token said, a value that is
+	// not an id ("*", a list) never becomes this session's scope.
+	return strings.Join(ValidUUIDs(p.PersonalDataOrgs()), ",")
 }
 
 func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
@@ -89,19 +91,53 @@ type Beginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
+// TxHook takes part in every transaction WithTx runs under a context that carries it
+// (WithTxHook): BeforeCommit runs inside the transaction as its last statements, and its
+// error rolls the transaction back; AfterCommit runs once the commit succeeded. The audit
+// log uses it so that a write and its audit rows commit together or not at all.
+type TxHook interface {
+	BeforeCommit(ctx context.Context, tx pgx.Tx) error
+	AfterCommit()
+	AfterRollback()
+}
+
+type txHookKey struct{}
+
+// WithTxHook returns ctx carrying h.
+func WithTxHook(ctx context.Context, h TxHook) context.Context {
+	return context.WithValue(ctx, txHookKey{}, h)
+}
+
 // WithTx runs fn in one transaction: committed when fn returns nil, rolled back
-// otherwise, so a failed write leaves nothing behind.
+// otherwise, so a failed write leaves nothing behind. A TxHook in ctx writes its
+// statements in the same transaction, before the commit.
 func WithTx(ctx context.Context, b Beginner, fn func(pgx.Tx) error) error {
 	tx, err := b.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
+	hook, _ := ctx.Value(txHookKey{}).(TxHook)
 	if err := fn(tx); err != nil {
+		if hook != nil {
+			hook.AfterRollback()
+		}
 		return err
 	}
+	if hook != nil {
+		if err := hook.BeforeCommit(ctx, tx); err != nil {
+			hook.AfterRollback()
+			return err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
+		if hook != nil {
+			hook.AfterRollback()
+		}
 		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	if hook != nil {
+		hook.AfterCommit()
 	}
 	return nil
 }

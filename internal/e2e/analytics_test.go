@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -100,6 +101,60 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 		return true, ""
 	})
 
+	// Uncertainty and a reweighted comparison, worked by hand. Extra jobs (A): 2 of 3
+	// known, 1 unknown of n 4: bounds 2/4 and 3/4. Work practice (B) reweighted to A's
+	// gender mix: A's known are 2 women and 1 man (weights 2/3, 1/3); B's women 0 of 1,
+	// men 1 of 1, so 2/3·0 + 1/3·1 = 1/3; effective n 1 / ((2/3)²/1 + (1/3)²/1) = 1.8.
+	var unc struct {
+		OutcomeFigures []struct {
+			Cohort     string
+			Unit       string
+			Unknown    int
+			Interval   *struct{ Lower, Upper float64 }
+			Bounds     *struct{ IfNoneMet, IfAllMet float64 }
+			Official   *struct{ Share float64 }
+			Difference *struct {
+				FromCohort               string
+				Difference, Lower, Upper float64
+			}
+			Standardised *struct {
+				ToCohort          string
+				Share, EffectiveN float64
+				Interval          struct{ Lower, Upper float64 }
+				Unmatched         []struct{ Known int }
+			}
+		}
+	}
+	evaluator.MustData(t, `query($a: CohortInput!, $b: CohortInput!) {
+		outcomeFigures(cohorts: [$a, $b], definition: {kind: IN_WORK_OR_STUDIES, monthsAfterExit: 6}, standardiseBy: [GENDER]) {
+		  cohort unit unknown interval { lower upper } bounds { ifNoneMet ifAllMet } official { share }
+		  difference { fromCohort difference lower upper }
+		  standardised { toCohort share effectiveN interval { lower upper } unmatched { known } } } }`, vars, &unc)
+	if len(unc.OutcomeFigures) != 2 {
+		t.Fatalf("figures with standardisation: %+v", unc.OutcomeFigures)
+	}
+	a, b := unc.OutcomeFigures[0], unc.OutcomeFigures[1]
+	if a.Unit != "EXIT" || a.Unknown != 1 || a.Interval == nil || a.Bounds == nil || a.Bounds.IfNoneMet != 0.5 || a.Bounds.IfAllMet != 0.75 ||
+		a.Official != nil || a.Difference != nil || a.Standardised != nil {
+		t.Errorf("extra jobs: %+v", a)
+	}
+	if a.Interval != nil && !(a.Interval.Lower < 2.0/3 && 2.0/3 < a.Interval.Upper) {
+		t.Errorf("extra jobs interval %+v does not hold 2/3", a.Interval)
+	}
+	if b.Difference == nil || b.Difference.FromCohort != "extra jobs 2018" || math.Abs(b.Difference.Difference-(0.5-2.0/3)) > 1e-12 ||
+		!(b.Difference.Lower < b.Difference.Difference && b.Difference.Difference < b.Difference.Upper) {
+		t.Errorf("work practice difference: %+v", b.Difference)
+	}
+	if st := b.Standardised; st == nil || st.ToCohort != "extra jobs 2018" || math.Abs(st.Share-1.0/3) > 1e-12 ||
+		math.Abs(st.EffectiveN-1.8) > 1e-12 || len(st.Unmatched) != 0 || !(st.Interval.Lower < st.Share && st.Share < st.Interval.Upper) {
+		t.Errorf("work practice standardised: %+v", b.Standardised)
+	}
+	errs := evaluator.MustFail(t, `query($a: CohortInput!, $b: CohortInput!) { outcomeFigures(cohorts: [$a, $b],
+		definition: {kind: IN_WORK_OR_STUDIES, monthsAfterExit: 6}, standardiseBy: [EXIT_YEAR]) { n } }`, vars)
+	if errs[0].Code() != "INVALID" || errs[0].Field() != "standardiseBy" {
+		t.Errorf("standardising over the exit year: %v, want INVALID on standardiseBy", errs)
+	}
+
 	// A definition at +k needs its month, and a parameter the kind does not use is refused.
 	for _, c := range []struct{ definition, field string }{
 		{`{kind: IN_WORK_OR_STUDIES}`, "definition.monthsAfterExit"},
@@ -147,6 +202,17 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 		}
 	}
 	microdataRows(t, s, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org}, "exitFrom=2018-01-01&exitTo=2019-01-01", http.StatusForbidden)
+	// The data dictionary: one row per microdata column, for the same roles.
+	dict := fetchCSV(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "/microdata/dictionary.csv", http.StatusOK)
+	if len(dict) != len(rows[0])+1 || dict[0][0] != "column" {
+		t.Errorf("dictionary has %d rows for %d columns", len(dict), len(rows[0]))
+	}
+	for i, col := range rows[0] {
+		if i+1 < len(dict) && dict[i+1][0] != col {
+			t.Errorf("dictionary row %d describes %s, column %d is %s", i+1, dict[i+1][0], i, col)
+		}
+	}
+	fetchCSV(t, s, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org}, "/microdata/dictionary.csv", http.StatusForbidden)
 	microdataRows(t, s, auth.Principal{Subject: "eva2", Role: auth.Evaluator, OrgID: other},
 		"organisationId="+org+"&exitFrom=2018-01-01&exitTo=2019-01-01", http.StatusForbidden)
 	microdataRows(t, s, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: org}, "exitFrom=2018-13-01&exitTo=2019-01-01", http.StatusBadRequest)
@@ -159,11 +225,17 @@ func describeCounts(c [4]int) string { return fmt.Sprintf("n=%d known=%d count=%
 // microdataRows fetches /microdata.csv as p and returns its CSV records (status checked).
 func microdataRows(t *testing.T, s *system, p auth.Principal, query string, status int) [][]string {
 	t.Helper()
+	return fetchCSV(t, s, p, "/microdata.csv?"+query, status)
+}
+
+// fetchCSV fetches path as p and returns its CSV records (status checked).
+func fetchCSV(t *testing.T, s *system, p auth.Principal, path string, status int) [][]string {
+	t.Helper()
 	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+s.apiAddr+"/microdata.csv?"+query, nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+s.apiAddr+path, nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -172,7 +244,7 @@ func microdataRows(t *testing.T, s *system, p auth.Principal, query string, stat
 	defer resp.Body.Close()
 	if resp.StatusCode != status {
 		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /microdata.csv?%s as %s: status %d, want %d: %s", query, p.Role, resp.StatusCode, status, b)
+		t.Fatalf("GET %s as %s: status %d, want %d: %s", path, p.Role, resp.StatusCode, status, b)
 	}
 	if status != http.StatusOK {
 		return nil

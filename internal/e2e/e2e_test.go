@@ -38,7 +38,10 @@ func start(t *testing.T) *system {
 func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 	t.Helper()
 	env := map[string]string{
-		"OUTCOMES_DATABASE_URL":         pgURL,
+		// Each program as its own role (migration 0005): the API and the loader own nothing.
+		"OUTCOMES_DATABASE_URL":         testenv.RoleURL(t, pgURL, testenv.APIRole),
+		"OUTCOMES_LOADER_DATABASE_URL":  testenv.RoleURL(t, pgURL, testenv.LoaderRole),
+		"OUTCOMES_MIGRATE_DATABASE_URL": pgURL,
 		"OUTCOMES_CLICKHOUSE_ADDR":      chAddr,
 		"OUTCOMES_CLICKHOUSE_DATABASE":  chDatabase,
 		"OUTCOMES_PSEUDONYM_KEY":        "e2e-test-pseudonym-key-0123456789",
@@ -47,6 +50,9 @@ func startWith(t *testing.T, pgURL, chAddr, chDatabase string) *system {
 		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
 		"OUTCOMES_LOG_LEVEL":            "info",
 		"OUTCOMES_AUTH_DEV_KEY":         e2eDevKey,
+		// Development tokens: dev mode (production refuses them), introspection still off.
+		"OUTCOMES_ENV":                   "dev",
+		"OUTCOMES_GRAPHQL_INTROSPECTION": "false",
 	}
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/audit"
 )
 
 // Hash fingerprints a request so that a key reused for a different request is refused.
@@ -51,6 +52,7 @@ func Claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash st
 	if op != operation || hash != requestHash {
 		return "", false, apperr.Conflictf("input.idempotencyKey", "this idempotency key was used for a different request")
 	}
+	audit.Replayed(ctx, resultID)
 	return resultID, true, nil
 }
 

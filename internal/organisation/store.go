@@ -3,6 +3,7 @@ package organisation
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -160,4 +161,36 @@ func (s *Store) MeasureTypesByIDs(ctx context.Context, ids []string) ([]MeasureT
 		return nil, fmt.Errorf("load measure types: %w", err)
 	}
 	return pgx.CollectRows(rows, scanMeasure)
+}
+
+// ResolveOrganisations maps each reference (an organisation's id or its code) to the id
+// of the organisation it names, in one statement; references that name none are absent.
+// The API checks a token's organisations with it (auth.OrgDirectory).
+func (s *Store) ResolveOrganisations(ctx context.Context, refs []string) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id::text, code FROM organisation WHERE id = ANY($1::uuid[]) OR code = ANY($2)`,
+		db.ValidUUIDs(refs), refs)
+	if err != nil {
+		return nil, fmt.Errorf("resolve organisations: %w", err)
+	}
+	defer rows.Close()
+	byRef := map[string]string{}
+	for rows.Next() {
+		var id, code string
+		if err := rows.Scan(&id, &code); err != nil {
+			return nil, fmt.Errorf("resolve organisations: %w", err)
+		}
+		byRef[id], byRef[code] = id, id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolve organisations: %w", err)
+	}
+	out := map[string]string{}
+	for _, r := range refs {
+		if id, ok := byRef[r]; ok {
+			out[r] = id
+		} else if id, ok := byRef[strings.ToLower(r)]; ok && db.IsUUID(r) {
+			out[r] = id
+		}
+	}
+	return out, nil
 }

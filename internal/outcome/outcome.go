@@ -7,6 +7,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/calendar"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Status is an exit destination or an observed labour-market status in a month.
@@ -41,10 +42,9 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// InWorkOrStudies is the definition "in unsubsidised employment or regular studies".
-func (s Status) InWorkOrStudies() bool {
-	return s == UnsubsidisedFull || s == UnsubsidisedPart || s == Studies
-}
+// InWorkOrStudies is the definition "in unsubsidised employment or regular studies":
+// the one status set, outcomes.WorkOrStudiesSet.
+func (s Status) InWorkOrStudies() bool { return outcomes.WorkOrStudiesSet.Has(string(s)) }
 
 // Source says where an observation came from.
 type Source string

@@ -11,6 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/idempotency"
 	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 const targetColumns = `id, organisation_id, name, metric, period_start, period_end, measure_type_id, project_id, unit_id,
@@ -177,8 +178,10 @@ var progressSQL = map[Metric]string{
 	Participants: `SELECT count(DISTINCT p.id), count(DISTINCT p.id) FILTER (WHERE p.gender = 'woman'),
 		count(DISTINCT p.id) FILTER (WHERE p.gender = 'man')` + enrolmentScope +
 		`e.start_date <= $6 AND (e.end_date IS NULL OR e.end_date >= $5)`,
+	// "Work or studies" is the one status set (outcomes.WorkOrStudiesSet), read here
+	// from the exit reason recorded at exit.
 	ExitsToWorkOrStudies: `SELECT ` + byGender + enrolmentScope + `e.end_date BETWEEN $5 AND $6
-		AND e.exit_reason IN ('unsubsidised_employment_full', 'unsubsidised_employment_part', 'studies')`,
+		AND e.exit_reason IN ` + outcomes.WorkOrStudiesSet.SQLList(),
 }
 
 // Referrals belong to no measure, project or unit: their scope is the organisation.

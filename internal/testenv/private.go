@@ -18,7 +18,8 @@ type PrivateStack struct {
 	t       testing.TB
 	script  string
 	env     []string
-	PGURL   string // the application role on database outcomes
+	PGURL   string // the owner role on database outcomes (migrations)
+	APIURL  string // the API's role on the same database
 	CHAddr  string
 	PGPort  int
 	CHPort  int
@@ -68,6 +69,7 @@ func NewStackAt(t testing.TB, dir string) *PrivateStack {
 		env: append(os.Environ(), "OUTCOMES_DATA_DIR="+dir, fmt.Sprintf("OUTCOMES_PG_PORT=%d", pg),
 			fmt.Sprintf("OUTCOMES_CH_PORT=%d", ch), fmt.Sprintf("OUTCOMES_CH_HTTP_PORT=%d", chHTTP)),
 		PGURL:  fmt.Sprintf("postgres://outcomes:outcomes@127.0.0.1:%d/outcomes?sslmode=disable", pg),
+		APIURL: fmt.Sprintf("postgres://%[2]s:%[2]s@127.0.0.1:%[1]d/outcomes?sslmode=disable", pg, APIRole),
 		CHAddr: fmt.Sprintf("127.0.0.1:%d", ch), PGPort: pg, CHPort: ch}
 	t.Cleanup(func() { s.run("destroy") })
 	s.Start()

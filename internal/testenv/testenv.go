@@ -199,3 +199,31 @@ func ClickHouse(t testing.TB) (driver.Conn, chstore.Options) {
 	t.Cleanup(func() { conn.Close() })
 	return conn, o
 }
+
+// The roles of migration 0005 (created cluster-wide by scripts/stack.sh): the API's and
+// the loader's, neither of which owns anything.
+const (
+	APIRole    = "outcomes_api"
+	LoaderRole = "outcomes_loader"
+)
+
+// RoleURL returns url with role's credentials (the local stack gives each role its own
+// name as its password), on the same database: PostgresURL's database is migrated by
+// its owner, and a test that exercises the API connects as APIRole so that it runs with
+// production's privileges.
+func RoleURL(t testing.TB, rawURL, role string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("parse database url: %v", err)
+	}
+	u.User = url.UserPassword(role, role)
+	return u.String()
+}
+
+// APIURL creates a fresh, migrated database (as PostgresURL) and returns the API role's
+// URL to it.
+func APIURL(t testing.TB) string {
+	t.Helper()
+	return RoleURL(t, PostgresURL(t), APIRole)
+}

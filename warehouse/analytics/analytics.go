@@ -4,6 +4,11 @@
 // entry, and the official Kolada, WIOA and ESF indicators), broken down by up to three
 // characteristics, several cohorts side by side in one query; Kaplan–Meier curves of
 // time to first job; the SUS transition table; and pseudonymised microdata as CSV.
+// Every share carries its uncertainty (warehouse/stats, applied in uncertainty.go from
+// the counts, the same Go for ClickHouse and the oracle): a Wilson interval,
+// missing-data bounds, the official share of the official indicators, the difference
+// from the first cohort, and optionally the share standardised to the first cohort's
+// composition (a second scan, by strata).
 //
 // Every query is one scan of enrolment_outcome, read deduplicated with
 // `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
@@ -40,6 +45,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // Dimension is a characteristic figures can be broken down by. Only the values below
@@ -185,7 +191,8 @@ func ValidatePeriod(fromField, toField string, from, to time.Time) error {
 type Option func(*settings)
 
 type settings struct {
-	today time.Time // a calendar date, UTC midnight
+	today  time.Time   // a calendar date, UTC midnight
+	strata []Dimension // StandardiseBy
 }
 
 // Today sets the day the figures are asked on; by default it is the current date (UTC).
@@ -232,15 +239,37 @@ type GroupValue struct {
 	Value     string
 }
 
-// Figure is one share of one cohort, overall (Group empty) or in one group.
+// Figure is one share of one cohort, overall (Group empty) or in one group, with its
+// uncertainty (warehouse/stats). Everything after Version is computed in Go from the
+// counts, by the same code for ClickHouse and the oracle (assemble).
 type Figure struct {
 	Cohort  string
 	Group   []GroupValue // nil: the cohort's total
-	N       int          // rows (enrolments, or people for WIOA and ESF) in the cohort or group
+	N       int          // rows of Unit in the cohort or group
 	Known   int          // of which the fact is known
 	Count   int          // of which the fact is known and true
 	Share   *float64     // Count / Known; nil when Known is 0
 	Version string       // the definition's version
+
+	// Unit is what one row of N is: an exited enrolment, a WIOA period of participation,
+	// an ESF participation (one person in one operation) or a person.
+	Unit Unit
+	// Interval is the 95 % Wilson interval of Share (Count of Known); nil with Share.
+	Interval *stats.Interval
+	// Bounds are the missing-data bounds over N: the share of N if no unknown met the
+	// definition (Count / N) and if every unknown did ((Count + N − Known) / N); nil
+	// when N is 0.
+	Bounds *stats.Bounds
+	// Official is the publisher's own share for the official indicators (Kolada, ESF,
+	// WIOA), with the denominator the publisher divides by; nil for our definitions.
+	Official *Official
+	// Difference is this figure's share minus the first cohort's share of the same
+	// group, with its 95 % interval (stats.Newcombe); nil for the first cohort, and when
+	// either share is missing.
+	Difference *Difference
+	// Standardised is this cohort's share reweighted to the first cohort's composition
+	// (StandardiseBy); only on the totals of the cohorts after the first.
+	Standardised *Standardised
 }
 
 func groupSet(values []string) clickhouse.GroupSet {

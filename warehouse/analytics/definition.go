@@ -37,12 +37,18 @@ const (
 	// leaving; the others are not counted at all (not in n).
 	KindKoladaResultAtExit Kind = "KOLADA_RESULT_AT_EXIT"
 	// KindWIOAQ2 / KindWIOAQ4: employment in the 2nd / 4th quarter after the exit quarter,
-	// per WIOA exit (people, not enrolments), cohort on the WIOA exit date; only exits
+	// per WIOA period of participation (UnitPeriodOfParticipation: spells joined across
+	// gaps under 90 days, so one person may have several), cohort on the WIOA exit date; only exits
 	// established by the query's day (outcomes.WIOAExit.EstablishedBy).
 	KindWIOAQ2 Kind = "WIOA_Q2"
 	KindWIOAQ4 Kind = "WIOA_Q4"
-	// KindESFImmediate / KindESFSixMonth: the share of ESF records (people per
-	// operation, not enrolments) whose result within 4 weeks / at 6 months after leaving
+	// KindWIOAQ2PerPerson / KindWIOAQ4PerPerson: the per-person variant of our own (not
+	// the publisher's): each person once per cohort (UnitPerson), with their latest
+	// established WIOA exit whose exit date lies in the cohort period.
+	KindWIOAQ2PerPerson Kind = "WIOA_Q2_PER_PERSON"
+	KindWIOAQ4PerPerson Kind = "WIOA_Q4_PER_PERSON"
+	// KindESFImmediate / KindESFSixMonth: the share of ESF records (UnitParticipation:
+	// one person per operation, not enrolments) whose result within 4 weeks / at 6 months after leaving
 	// is one of Results. Records with missing data count in the total only.
 	KindESFImmediate Kind = "ESF_IMMEDIATE"
 	KindESFSixMonth  Kind = "ESF_SIX_MONTH"
@@ -50,7 +56,8 @@ const (
 
 // Kinds lists every kind in a stable order.
 var Kinds = []Kind{KindStatusAt, KindInWorkOrStudies, KindSelfSufficient, KindLasting, KindReturnedToSA12,
-	KindReentry12, KindRepeatedEntry, KindKoladaResultAtExit, KindWIOAQ2, KindWIOAQ4, KindESFImmediate, KindESFSixMonth}
+	KindReentry12, KindRepeatedEntry, KindKoladaResultAtExit, KindWIOAQ2, KindWIOAQ4, KindWIOAQ2PerPerson, KindWIOAQ4PerPerson,
+	KindESFImmediate, KindESFSixMonth}
 
 // DefaultESFImmediateResults are the immediate results that count by default: every
 // positive one ESF defines that our data can produce (employed, in education or
@@ -114,6 +121,8 @@ type compiled struct {
 	statuses []string         // STATUS_AT, IN_WORK_OR_STUDIES: statuses that count
 	lasting  outcomes.Lasting // LASTING
 	results  []string         // ESF
+	// perPerson keeps one row per person and cohort: the latest by the cohort's date.
+	perPerson bool
 }
 
 // Version returns the definition's version string, or an error when it is invalid.
@@ -193,11 +202,7 @@ func compile(d Definition) (compiled, error) {
 		if err := validK(d.K); err != nil {
 			return c, err
 		}
-		for _, s := range outcomes.Statuses {
-			if outcomes.IsWorkOrStudies(s) {
-				c.statuses = append(c.statuses, s)
-			}
-		}
+		c.statuses = sortedUnique(outcomes.WorkOrStudiesSet.Statuses())
 		c.version = withK(outcomes.InWorkOrStudiesVersion, d.K)
 	case KindSelfSufficient:
 		if err := validK(d.K); err != nil {
@@ -229,6 +234,8 @@ func compile(d Definition) (compiled, error) {
 		c.version = outcomes.KoladaVersion
 	case KindWIOAQ2, KindWIOAQ4:
 		c.source, c.version = sourceWIOA, outcomes.WIOAVersion
+	case KindWIOAQ2PerPerson, KindWIOAQ4PerPerson:
+		c.source, c.version, c.perPerson = sourceWIOA, outcomes.WIOAVersion+"?per=person", true
 	case KindESFImmediate, KindESFSixMonth:
 		c.source = sourceESF
 		allowed, def, name := esfImmediateValues, DefaultESFImmediateResults, "immediate"

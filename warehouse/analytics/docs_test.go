@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,7 +51,9 @@ func servedBy(v string) bool {
 		}
 		// Served outside outcomeFigures: timeToEmployment, susTransitions, exitCohortOutcome.
 		return v == outcomes.TimeToFirstJobVersion+" "+outcomes.KaplanMeierVersion || v == outcomes.SUSVersion ||
-			v == cohort.DefinitionVersion
+			v == cohort.DefinitionVersion ||
+			v == outcomes.StatusVersion || // the one rule every figure reads months through
+			v == outcomes.QuarterVersion // how quarter-based indicators read months
 	}
 	if (base == outcomes.StatusAfterExitVersion || base == outcomes.InWorkOrStudiesVersion || base == outcomes.SelfSufficientVersion) && kErr != nil {
 		return false
@@ -92,9 +95,37 @@ func TestIndicatorsDocShowsServedVersions(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"in-work-or-studies/1", "in-work-or-studies/1?k=x", "status-after-exit/1?s=studies",
-		"kolada-rka-result-at-exit/1", "re-entry/1?w=12", "esf-common-results/1"} {
+		"kolada-rka-result-at-exit/1", "kolada-rka-result-at-exit/2", "re-entry/1?w=12", "esf-common-results/1",
+		"esf-common-results/1?six_month=employed", "wioa-employment-q2-q4/1", "exit-cohort/1"} {
 		if servedBy(bad) {
 			t.Errorf("servedBy(%q): not a served version", bad)
+		}
+	}
+}
+
+// TestIndicatorsDocNamesRealTests keeps the "tests" rows of docs/INDICATORS.md true:
+// every test it names exists in warehouse/.
+func TestIndicatorsDocNamesRealTests(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/INDICATORS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources strings.Builder
+	files, _ := filepath.Glob("../*/*_test.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources.Write(b)
+	}
+	names := regexp.MustCompile("`(Test[A-Za-z0-9]+)`").FindAllStringSubmatch(string(doc), -1)
+	if len(names) < 10 {
+		t.Fatalf("docs/INDICATORS.md names %d tests", len(names))
+	}
+	for _, m := range names {
+		if !strings.Contains(sources.String(), "func "+m[1]+"(t *testing.T)") {
+			t.Errorf("docs/INDICATORS.md names %s, which is no test in warehouse/", m[1])
 		}
 	}
 }

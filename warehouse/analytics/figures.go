@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // counts are the tallies of one cohort or group.
@@ -75,17 +76,34 @@ func makeFigure(cohort string, group []GroupValue, c counts, version string) Fig
 }
 
 // Figures computes def for each cohort, overall and broken down by up to three
-// dimensions, in one ClickHouse query. The result holds, per cohort in the given order,
-// the total (Group nil) and then one figure per non-empty group, ordered by the group's
-// values. For ESF definitions, records with missing data count in the totals only, so
-// the groups may sum to less than the total. Which rows count depends on the day the
-// figures are asked on (Today; by default the current date): see compiled.population.
+// dimensions, in one ClickHouse query (two with StandardiseBy). The result holds, per
+// cohort in the given order, the total (Group nil) and then one figure per non-empty
+// group, ordered by the group's values. For ESF definitions, records with missing data
+// count in the totals only, so the groups may sum to less than the total. Which rows
+// count depends on the day the figures are asked on (Today; by default the current
+// date): see compiled.population. Every figure carries its uncertainty (see Figure).
 func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	c, err := prepareFigures(cohorts, def, by)
+	s := settingsOf(opts, time.Now().UTC())
+	c, err := prepareFigures(cohorts, def, by, s)
 	if err != nil {
 		return nil, err
 	}
-	query, args := figuresSQL(cohorts, c, by, settingsOf(opts, time.Now().UTC()).today)
+	t, err := chTally(ctx, conn, cohorts, c, by, s.today)
+	if err != nil {
+		return nil, err
+	}
+	var strata *tally
+	if len(s.strata) > 0 {
+		if strata, err = chTally(ctx, conn, cohorts, c, s.strata, s.today); err != nil {
+			return nil, err
+		}
+	}
+	return assemble(cohorts, c, by, t, s.strata, strata), nil
+}
+
+// chTally runs figuresSQL and tallies its rows.
+func chTally(ctx context.Context, conn driver.Conn, cohorts []Cohort, c compiled, by []Dimension, today time.Time) (*tally, error) {
+	query, args := figuresSQL(cohorts, c, by, today)
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
 	rows, err := conn.Query(cctx, query, args...)
@@ -118,7 +136,7 @@ func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Defini
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("figures rows: %w", err)
 	}
-	return t.figures(cohorts, by, c.version), nil
+	return t, nil
 }
 
 func countsOf(n, known, count uint64) counts {
@@ -128,12 +146,15 @@ func countsOf(n, known, count uint64) counts {
 // Curve is a Kaplan–Meier curve of time to first unsubsidised job for one cohort or
 // group.
 type Curve struct {
-	Cohort    string
-	Group     []GroupValue // nil: the cohort's total
-	Origin    outcomes.Origin
-	N         int // subjects (enrolments of the cohort with a duration)
-	Events    int // of which had a first job
-	Points    []outcomes.KMPoint
+	Cohort string
+	Group  []GroupValue // nil: the cohort's total
+	Origin outcomes.Origin
+	N      int // subjects (enrolments of the cohort with a duration)
+	Events int // of which had a first job
+	Points []outcomes.KMPoint
+	// Intervals are the 95 % intervals of each point's Employed (stats.Greenwood), nil
+	// where undefined (before the first event, and once no one is left without a job).
+	Intervals []*stats.Interval
 	Version   string // outcomes.TimeToFirstJobVersion
 	Estimator string // outcomes.KaplanMeierVersion
 }
@@ -159,6 +180,11 @@ func (d *durations) curves(co Cohort, from outcomes.Origin, by []Dimension) []Cu
 	curve := func(group []GroupValue, ds []outcomes.Duration) Curve {
 		c := Curve{Cohort: co.Label, Group: group, Origin: from, N: len(ds), Points: outcomes.KaplanMeier(ds),
 			Version: outcomes.TimeToFirstJobVersion, Estimator: outcomes.KaplanMeierVersion}
+		steps := make([]stats.KMStep, len(c.Points))
+		for i, p := range c.Points {
+			steps[i] = stats.KMStep{AtRisk: p.AtRisk, Events: p.Events, Survival: p.Survival}
+		}
+		c.Intervals = stats.Greenwood(steps)
 		for _, x := range ds {
 			if x.Event {
 				c.Events++
@@ -264,12 +290,15 @@ func Transitions(ctx context.Context, conn driver.Conn, cohort Cohort) ([5][5]in
 
 // prepareFigures checks a figures request (the same for ClickHouse and the oracle) and
 // compiles its definition.
-func prepareFigures(cohorts []Cohort, def Definition, by []Dimension) (compiled, error) {
+func prepareFigures(cohorts []Cohort, def Definition, by []Dimension, s settings) (compiled, error) {
 	c, err := compile(def)
 	if err != nil {
 		return c, err
 	}
 	if err := validateDimensions(by); err != nil {
+		return c, err
+	}
+	if err := validateStrata(s.strata); err != nil {
 		return c, err
 	}
 	return c, validateCohorts(cohorts)
@@ -306,4 +335,12 @@ func groupOf(by []Dimension, key string) []GroupValue {
 		group[i] = GroupValue{Dimension: d, Value: values[i]}
 	}
 	return group
+}
+
+// Exits counts the cohort's exited enrolments, due or not, overall and by the
+// dimensions: Figure.N is the number of exits (Known and Count are those of
+// REPEATED_ENTRY, which every exit has, and mean nothing here). It is the "exits" of
+// exitCohortOutcome, read by the same query as the figures beside it.
+func Exits(ctx context.Context, conn driver.Conn, cohort Cohort, by []Dimension) ([]Figure, error) {
+	return Figures(ctx, conn, []Cohort{cohort}, Definition{Kind: KindRepeatedEntry}, by)
 }

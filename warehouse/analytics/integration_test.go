@@ -14,6 +14,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 const (
@@ -285,6 +286,16 @@ func TestSurvivalOnHandRows(t *testing.T) {
 	}
 	for i := range want {
 		want[i].Origin, want[i].Version, want[i].Estimator = outcomes.FromExit, outcomes.TimeToFirstJobVersion, outcomes.KaplanMeierVersion
+		// Greenwood's intervals of the points (worked by hand in warehouse/stats).
+		var steps []stats.KMStep
+		for _, p := range want[i].Points {
+			steps = append(steps, stats.KMStep{AtRisk: p.AtRisk, Events: p.Events, Survival: p.Survival})
+		}
+		want[i].Intervals = stats.Greenwood(steps)
+	}
+	// Women: one job of two at +2, S = 1/2: an interval around 0.5; the man's S = 0: none.
+	if iv := want[2].Intervals[0]; iv == nil || !(iv.Lower < 0.5 && 0.5 < iv.Upper) || want[1].Intervals[0] != nil {
+		t.Fatalf("Greenwood intervals %+v / %+v", want[2].Intervals, want[1].Intervals)
 	}
 	if !reflect.DeepEqual(curves, want) {
 		t.Errorf("from exit:\n got %+v\nwant %+v", curves, want)

@@ -2,13 +2,13 @@ package analytics
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/arbetsmarknad/outcomes/internal/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -48,7 +48,9 @@ func Microdata(ctx context.Context, conn driver.Conn, cohort Cohort, w io.Writer
 		return fmt.Errorf("microdata query: %w", err)
 	}
 	defer rows.Close()
-	cw := csv.NewWriter(w)
+	// Text cells (unit and project names, measure codes) are typed by users: neutralise
+	// formula injection so the file is safe to open in Excel.
+	cw := export.NewCSVWriter(w)
 	if err := cw.Write(MicrodataColumns); err != nil {
 		return fmt.Errorf("microdata header: %w", err)
 	}

@@ -1,21 +1,26 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
 // Oracle computes the figures of this package in Go, straight from PostgreSQL's rows,
 // with the functions of warehouse/outcomes: no loader, no snapshot rows, no ClickHouse.
-// Tests require Figures, Survival and Transitions to equal it; the benchmark can report
+// Tests require Figures, Survival, Transitions and Microdata to equal it; the benchmark can report
 // it as the PostgreSQL-side cost of a figure.
 //
 // It reads everything in PostgreSQL as of the month AsOf ("as of" a month means: the
@@ -363,7 +368,7 @@ func (o *Oracle) rows(c compiled, today time.Time) []oracleRow {
 			for _, x := range outcomes.WIOAExits(p, today) {
 				oe := op.enrolments[x.EnrolmentIDs[len(x.EnrolmentIDs)-1]]
 				f := x.EmployedQ2
-				if c.def.Kind == KindWIOAQ4 {
+				if c.def.Kind == KindWIOAQ4 || c.def.Kind == KindWIOAQ4PerPerson {
 					f = x.EmployedQ4
 				}
 				out = append(out, oracleRow{person: op, enrol: oe, date: x.ExitDate, ageBand: ageBand(oe.e), inGroups: true, fact: f})
@@ -446,29 +451,56 @@ func (o *Oracle) groupValues(by []Dimension, r oracleRow) []string {
 }
 
 // Figures is Figures computed from PostgreSQL, on the day o.Today unless opts say
-// otherwise.
+// otherwise. The uncertainty of each figure is computed from its counts by the same Go
+// as Figures' (assemble), so the two agree exactly when the counts do.
 func (o *Oracle) Figures(cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
-	c, err := prepareFigures(cohorts, def, by)
+	s := settingsOf(opts, o.Today)
+	c, err := prepareFigures(cohorts, def, by, s)
 	if err != nil {
 		return nil, err
 	}
+	rows := o.rows(c, s.today)
+	var strata *tally
+	if len(s.strata) > 0 {
+		strata = o.tally(cohorts, c, s.strata, rows)
+	}
+	return assemble(cohorts, c, by, o.tally(cohorts, c, by, rows), s.strata, strata), nil
+}
+
+// tally counts the rows per cohort and group; per person (c.perPerson), only each
+// person's latest row in the cohort (by the cohort's date).
+func (o *Oracle) tally(cohorts []Cohort, c compiled, by []Dimension, rows []oracleRow) *tally {
 	t := newTally(len(cohorts))
-	for _, r := range o.rows(c, settingsOf(opts, o.Today).today) {
-		var one counts
-		one.n = 1
-		if r.fact.Known {
-			one.known = 1
-			if r.fact.Value {
-				one.count = 1
+	for ci, co := range cohorts {
+		var in []oracleRow
+		latest := map[*oraclePerson]int{} // person -> index in in
+		for _, r := range rows {
+			if !o.inCohort(co, r) {
+				continue
 			}
+			if c.perPerson {
+				if i, ok := latest[r.person]; ok {
+					if r.date.After(in[i].date) {
+						in[i] = r
+					}
+					continue
+				}
+				latest[r.person] = len(in)
+			}
+			in = append(in, r)
 		}
-		for ci, co := range cohorts {
-			if o.inCohort(co, r) {
-				t.add(ci, o.groupValues(by, r), r.inGroups, one)
+		for _, r := range in {
+			one := counts{n: 1}
+			if r.fact.Known {
+				one.known = 1
+				if r.fact.Value {
+					one.count = 1
+				}
 			}
+			t.add(ci, o.groupValues(by, r), r.inGroups, one)
 		}
 	}
-	return t.figures(cohorts, by, c.version), nil
+	return t
 }
 
 // exitedInCohort returns the cohort's exited enrolments as rows without a fact.
@@ -516,4 +548,55 @@ func (o *Oracle) Transitions(cohort Cohort) ([5][5]int, error) {
 		}
 	}
 	return outcomes.TransitionTable(records), nil
+}
+
+// Microdata is Microdata computed from PostgreSQL: the same CSV, byte for byte, with the
+// keys derived by keys (the loader's pseudonymisation). Statuses come from
+// outcomes.StatusAfterExit over the observations up to the as-of month, so a month not
+// yet reached is unknown, as in the warehouse.
+func (o *Oracle) Microdata(cohort Cohort, keys snapshot.Keys, w io.Writer) error {
+	if err := cohort.validate("cohort"); err != nil {
+		return err
+	}
+	type line struct {
+		org, exit, key string
+		record         []string
+	}
+	var lines []line
+	for _, r := range o.exitedInCohort(cohort) {
+		p, e := r.person.p, r.enrol.e
+		a := r.person.attrsOn(e.Start)
+		newly, region, education, distance := "-1", "", "", ""
+		if a != nil {
+			if a.newlyArrived != nil {
+				newly = map[bool]string{true: "1", false: "0"}[*a.newlyArrived]
+			}
+			region, education, distance = deref(a.birthRegion), deref(a.educationLevel), deref(a.distanceCategory)
+		}
+		rec := []string{keys.Enrolment(e.ID), keys.Person(p.ID), r.person.orgCode, p.Gender, r.ageBand, e.MeasureCode,
+			r.enrol.project, r.enrol.unit, newly, region, education, distance, r.person.referralSourceOn(e.Start),
+			dateText(e.Start), dateText(*e.End), e.ExitReason}
+		var sas []string
+		for _, k := range microdataHorizons {
+			st, sa, _ := outcomes.StatusAfterExit(p, e, k)
+			rec = append(rec, st)
+			sas = append(sas, strconv.Itoa(int(sa)))
+		}
+		rec = append(rec, sas...)
+		lines = append(lines, line{org: r.person.orgCode, exit: dateText(*e.End), key: rec[0], record: rec})
+	}
+	slices.SortFunc(lines, func(a, b line) int {
+		return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.exit, b.exit), strings.Compare(a.key, b.key))
+	})
+	cw := csv.NewWriter(w)
+	if err := cw.Write(MicrodataColumns); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if err := cw.Write(l.record); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -55,7 +55,8 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 	g.histories(t, orgA, people/2)
 	g.histories(t, orgB, people-people/2)
 
-	l := &loader.Loader{PG: pg, CH: ch, Keys: pseudonym.New([]byte("analytics-property-key-0123456789")),
+	keys := pseudonym.New([]byte("analytics-property-key-0123456789"))
+	l := &loader.Loader{PG: pg, CH: ch, Keys: keys,
 		Log: zerolog.Nop(), Now: func() time.Time { return asOf }}
 	if _, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 37, Fresh: true}); err != nil {
 		t.Fatalf("rebuild: %v", err)
@@ -91,6 +92,7 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			Statuses: []string{outcomes.StatusUnsubsidisedFull}, RequireNoSocialAssistance: true}),
 		{Kind: analytics.KindReturnedToSA12}, {Kind: analytics.KindReentry12}, {Kind: analytics.KindRepeatedEntry},
 		{Kind: analytics.KindKoladaResultAtExit}, {Kind: analytics.KindWIOAQ2}, {Kind: analytics.KindWIOAQ4},
+		{Kind: analytics.KindWIOAQ2PerPerson}, {Kind: analytics.KindWIOAQ4PerPerson},
 		{Kind: analytics.KindESFImmediate}, {Kind: analytics.KindESFSixMonth},
 		{Kind: analytics.KindESFImmediate, Results: []string{outcomes.ESFResultEmployed}},
 	}
@@ -130,6 +132,55 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			}
 		}
 	}
+	// WIOA counts periods of participation; the per-person variant each person once per
+	// cohort, so never more, and fewer where someone has two periods in a cohort.
+	fewer := false
+	for _, pair := range [][2]analytics.Kind{{analytics.KindWIOAQ2, analytics.KindWIOAQ2PerPerson}, {analytics.KindWIOAQ4, analytics.KindWIOAQ4PerPerson}} {
+		periods, _ := oracle.Figures(cohorts, analytics.Definition{Kind: pair[0]}, nil)
+		people, _ := oracle.Figures(cohorts, analytics.Definition{Kind: pair[1]}, nil)
+		for i := range periods {
+			if people[i].N > periods[i].N || people[i].Unit != analytics.UnitPerson || periods[i].Unit != analytics.UnitPeriodOfParticipation {
+				t.Errorf("%s: %d people (%s) for %d periods (%s)", periods[i].Cohort, people[i].N, people[i].Unit, periods[i].N, periods[i].Unit)
+			}
+			fewer = fewer || people[i].N < periods[i].N
+		}
+	}
+	if !fewer {
+		t.Error("no cohort has a person with two WIOA periods: the per-person variant is not exercised")
+	}
+
+	// Intervals, bounds, differences and reweighted shares are part of every figure
+	// compared above; reweighting is asked for here, over few and over all six
+	// characteristics, and must agree too and be non-trivial (some cohort reweighted,
+	// some stratum unmatched and reported).
+	standardised, unmatched := false, false
+	for _, def := range definitions {
+		version, _ := def.Version()
+		for _, strata := range [][]analytics.Dimension{{analytics.DimGender}, analytics.StrataDimensions} {
+			opts := []analytics.Option{analytics.Today(asOf), analytics.StandardiseBy(strata...)}
+			got, err := analytics.Figures(ctx, ch, cohorts, def, nil, opts...)
+			if err != nil {
+				t.Fatalf("%s standardised by %v: %v", version, strata, err)
+			}
+			want, err := oracle.Figures(cohorts, def, nil, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s standardised by %v: ClickHouse and the oracle differ\n got %s\nwant %s", version, strata, figuresText(got), figuresText(want))
+			}
+			for _, f := range want {
+				if f.Standardised != nil {
+					standardised = true
+					unmatched = unmatched || len(f.Standardised.Unmatched) > 0
+				}
+			}
+		}
+	}
+	if !standardised || !unmatched {
+		t.Errorf("reweighting not exercised: some standardised %v, some unmatched stratum %v", standardised, unmatched)
+	}
+
 	// The generator must make every definition non-trivial somewhere, or equality
 	// proves little.
 	for _, def := range definitions {
@@ -212,7 +263,34 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 		if lines := strings.Count(buf.String(), "\n") - 1; lines != figs[0].N {
 			t.Errorf("microdata of %s: %d rows, the cohort has %d enrolments", co.Label, lines, figs[0].N)
 		}
+		// And row for row, byte for byte, the oracle's CSV from PostgreSQL.
+		var wantCSV bytes.Buffer
+		if err := oracle.Microdata(co, keys, &wantCSV); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.String(); got != wantCSV.String() {
+			gl, wl := strings.Split(got, "\n"), strings.Split(wantCSV.String(), "\n")
+			for i := 0; i < len(gl) && i < len(wl); i++ {
+				if gl[i] != wl[i] {
+					t.Errorf("microdata of %s differs from the oracle's at line %d:\n got %s\nwant %s", co.Label, i+1, gl[i], wl[i])
+					break
+				}
+			}
+			if len(gl) != len(wl) {
+				t.Errorf("microdata of %s: %d lines, the oracle's %d", co.Label, len(gl), len(wl))
+			}
+		}
 	}
+}
+
+// figuresText prints figures with their uncertainty for a failure message.
+func figuresText(fs []analytics.Figure) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n  %s %v n %d known %d count %d interval %+v bounds %+v official %+v difference %+v standardised %+v",
+			f.Cohort, f.Group, f.N, f.Known, f.Count, f.Interval, f.Bounds, f.Official, f.Difference, f.Standardised)
+	}
+	return b.String()
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -230,7 +308,8 @@ func diff(got, want []analytics.Figure) string {
 		if f.Share != nil {
 			s = strconv.FormatFloat(*f.Share, 'f', 4, 64)
 		}
-		return fmt.Sprintf("n %d known %d count %d share %s version %s", f.N, f.Known, f.Count, s, f.Version)
+		return fmt.Sprintf("n %d known %d count %d share %s version %s unit %s interval %+v bounds %+v official %+v difference %+v",
+			f.N, f.Known, f.Count, s, f.Version, f.Unit, f.Interval, f.Bounds, f.Official, f.Difference)
 	}
 	g, w := map[string]string{}, map[string]string{}
 	var keys []string

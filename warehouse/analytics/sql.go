@@ -123,9 +123,9 @@ func (c compiled) exprs() factExprs {
 		return factExprs{known: fragf("1"), hit: fragf("entry_number >= " + strconv.Itoa(outcomes.RepeatedEntryWarning))}
 	case KindKoladaResultAtExit:
 		return factExprs{known: fragf("kolada_work_or_studies != -1"), hit: fragf("kolada_work_or_studies = 1")}
-	case KindWIOAQ2:
+	case KindWIOAQ2, KindWIOAQ2PerPerson:
 		return factExprs{known: fragf("wioa_q2 != -1"), hit: fragf("wioa_q2 = 1")}
-	case KindWIOAQ4:
+	case KindWIOAQ4, KindWIOAQ4PerPerson:
 		return factExprs{known: fragf("wioa_q4 != -1"), hit: fragf("wioa_q4 = 1")}
 	case KindESFImmediate:
 		return esfExprs("esf_immediate", c.results)
@@ -242,7 +242,7 @@ func (c compiled) population(today time.Time) frag {
 		return due(slices.Max(c.lasting.Params().Horizons))
 	case KindKoladaResultAtExit:
 		return fragf("kolada_work_or_studies != ", strconv.Itoa(int(snapshot.KoladaNotLeft)))
-	case KindWIOAQ2, KindWIOAQ4:
+	case KindWIOAQ2, KindWIOAQ4, KindWIOAQ2PerPerson, KindWIOAQ4PerPerson:
 		return fragf("addDays(wioa_exit_date, ", strconv.Itoa(outcomes.WIOAGapDays), ") <= toDate(", bound(dateText(today)), ")")
 	}
 	return fragf("1")
@@ -276,12 +276,34 @@ const noCohort = "65535"
 // (see population).
 func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (string, []any) {
 	fx := c.exprs()
+	// Per person (perPerson), a middle step keeps each person's latest row per cohort
+	// (argMax over the cohort's date; a person's WIOA exits have distinct dates) under
+	// names of its own (x_p…), as an alias that shadowed its argument would be read as
+	// an aggregate inside an aggregate.
+	col := func(name string) string {
+		if c.perPerson {
+			return "x_p" + name
+		}
+		return name
+	}
 	var q sqlBuf
 	q.text("SELECT cohort")
 	for i := range by {
-		q.text(", g", strconv.Itoa(i))
+		q.text(", ", col("g"+strconv.Itoa(i)))
 	}
-	q.text(", in_groups, count() AS n, sum(known) AS known, sum(hit) AS hit FROM (\n  SELECT arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
+	q.text(", ", col("in_groups"), ", count() AS n, sum(", col("known"), ") AS known, sum(", col("hit"), ") AS hit FROM (\n")
+	if c.perPerson {
+		q.text("  SELECT cohort")
+		for i := range by {
+			g := "g" + strconv.Itoa(i)
+			q.text(", argMax(", g, ", x_date) AS ", col(g))
+		}
+		for _, name := range []string{"in_groups", "known", "hit"} {
+			q.text(", argMax(", name, ", x_date) AS ", col(name))
+		}
+		q.text(" FROM (\n")
+	}
+	q.text("  SELECT arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
 	for ci, co := range cohorts {
 		if ci > 0 {
 			q.text(", ")
@@ -293,6 +315,9 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 		q.text(", ", dimensionExpr(d, c.source), " AS g", strconv.Itoa(i))
 	}
 	q.text(", toUInt8(", c.source.inGroups(), ") AS in_groups")
+	if c.perPerson {
+		q.text(", person_key AS x_person, ", c.source.dateColumn(), " AS x_date")
+	}
 	for _, p := range fx.pre {
 		q.text(", ").frag(p)
 	}
@@ -305,11 +330,15 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 		}
 		q.text("(").frag(cohortFilter(co, c.source)).text(")")
 	}
-	q.text(")\n) GROUP BY cohort")
-	for i := range by {
-		q.text(", g", strconv.Itoa(i))
+	q.text(")\n")
+	if c.perPerson {
+		q.text(") GROUP BY cohort, x_person\n")
 	}
-	q.text(", in_groups")
+	q.text(") GROUP BY cohort")
+	for i := range by {
+		q.text(", ", col("g"+strconv.Itoa(i)))
+	}
+	q.text(", ", col("in_groups"))
 	return q.String(), q.args
 }
 

@@ -151,11 +151,11 @@ func TestDefinitionValidationAndVersions(t *testing.T) {
 		"RETURNED_TO_SA_12":     outcomes.ReturnedToSocialAssistanceVersion,
 		"REENTRY_12":            "re-entry/2?w=12",
 		"REPEATED_ENTRY":        "entry-number/1?min=3",
-		"KOLADA_RESULT_AT_EXIT": "kolada-rka-result-at-exit/2",
+		"KOLADA_RESULT_AT_EXIT": "kolada-rka-result-at-exit/3",
 		"WIOA_Q2":               outcomes.WIOAVersion,
 		"WIOA_Q4":               outcomes.WIOAVersion,
-		"ESF_IMMEDIATE":         "esf-common-results/1?immediate=employed,in_education_or_training,job_searching",
-		"ESF_SIX_MONTH":         "esf-common-results/1?six_month=employed",
+		"ESF_IMMEDIATE":         "esf-common-results/2?immediate=employed,in_education_or_training,job_searching",
+		"ESF_SIX_MONTH":         "esf-common-results/2?six_month=employed",
 	}
 	seenLasting := false
 	for _, d := range allDefinitions() {

@@ -3,6 +3,8 @@ package cohort
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 // SmallCountText is how a hidden count of 1–4 is shown.
@@ -17,6 +19,8 @@ type Display struct {
 type Shown struct {
 	N, Known, Unknown, InWorkOrStudies *int
 	Share                              *float64
+	Interval                           *stats.Interval // hidden with Share
+	Bounds                             *stats.Bounds   // hidden with any count it is computed from
 	Suppressed                         bool
 	Display                            Display
 }
@@ -28,7 +32,9 @@ func small(n int) bool { return n >= 1 && n <= 4 }
 //   - a count whose complement within its total is 1–4 is hidden too, since it would
 //     give the small count away (known / unknown within n; in work or studies / not,
 //     within known); everything is hidden when n itself is small;
-//   - a share is hidden when its numerator or denominator is.
+//   - a share is hidden when its numerator or denominator is, and its interval with it;
+//   - the missing-data bounds are hidden when any of n, known and in work or studies is,
+//     as they would give those counts away.
 func Show(f Figure, suppress bool) Shown {
 	hideN := suppress && small(f.N)
 	hideKnown := suppress && (hideN || small(f.Known) || small(f.Unknown))
@@ -45,6 +51,10 @@ func Show(f Figure, suppress bool) Shown {
 		v := *f.Share
 		s.Share = &v
 		s.Display.Share = fmt.Sprintf("%.1f %%", 100*v)
+		s.Interval = f.Interval
+	}
+	if !hideN && !hideKnown && !hideWS {
+		s.Bounds = f.Bounds
 	}
 	return s
 }

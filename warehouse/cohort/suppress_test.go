@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 
 func share(ws, known int) *float64 {
@@ -47,5 +48,22 @@ func TestShowSuppressesSmallCounts(t *testing.T) {
 				t.Errorf("without suppression: %+v", open)
 			}
 		})
+	}
+}
+
+// The interval goes with the share and the bounds with the counts: a steering reader
+// who may not see a count sees neither.
+func TestShowHidesUncertaintyWithItsCounts(t *testing.T) {
+	iv, b := &stats.Interval{Lower: 0.1, Upper: 0.3}, &stats.Bounds{IfNoneMet: 0.15, IfAllMet: 0.34}
+	shown := cohort.Figure{N: 59, Known: 48, Unknown: 11, InWorkOrStudies: 9, Share: share(9, 48), Interval: iv, Bounds: b}
+	if s := cohort.Show(shown, true); s.Interval != iv || s.Bounds != b {
+		t.Errorf("large counts: interval %v bounds %v, want both shown", s.Interval, s.Bounds)
+	}
+	small := cohort.Figure{N: 40, Known: 30, Unknown: 10, InWorkOrStudies: 2, Share: share(2, 30), Interval: iv, Bounds: b}
+	if s := cohort.Show(small, true); s.Interval != nil || s.Bounds != nil {
+		t.Errorf("2 in work or studies: interval %v bounds %v, want both hidden", s.Interval, s.Bounds)
+	}
+	if s := cohort.Show(small, false); s.Interval != iv || s.Bounds != b {
+		t.Errorf("a caseworker sees interval %v bounds %v, want both", s.Interval, s.Bounds)
 	}
 }

@@ -177,6 +177,7 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 	}
 	rows, err := l.Sync(ctx, orgOf)
 	if err != nil {
+		l.Metrics.RejectedBatches.Inc()
 		return 0, err
 	}
 	ids := make([]int64, len(events))
@@ -186,6 +187,7 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 	// Only now, after ClickHouse acknowledged the rows, do the events count as done.
 	if _, err := l.PG.Exec(ctx, `UPDATE change_event SET processed_at = clock_timestamp() WHERE id = ANY($1)`, ids); err != nil {
 		l.Metrics.Errors.WithLabelValues("mark").Inc()
+		l.Metrics.RejectedBatches.Inc()
 		return 0, fmt.Errorf("mark changes processed: %w", err)
 	}
 	l.Metrics.EventsDone.Add(float64(len(events)))

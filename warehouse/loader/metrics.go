@@ -11,6 +11,9 @@ type Metrics struct {
 	BatchSize     prometheus.Histogram
 	BatchSeconds  prometheus.Histogram
 	Errors        *prometheus.CounterVec
+	// RejectedBatches counts batches that were read but not written and marked (ClickHouse
+	// refused or was unreachable, or the mark failed); their changes stay pending.
+	RejectedBatches prometheus.Counter
 }
 
 // NewMetrics registers the series on reg (nil: not registered, for tests).
@@ -30,9 +33,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time to read, build, write and mark one batch.", Buckets: prometheus.DefBuckets}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_loader_errors_total",
 			Help: "Loader errors by stage."}, []string{"stage"}),
+		RejectedBatches: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_rejected_batches_total",
+			Help: "Batches read from the outbox but not written to ClickHouse and marked; their changes are retried."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors)
+		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors, m.RejectedBatches)
 	}
 	return m
 }

@@ -24,7 +24,7 @@ import (
 
 // Open connects a loader to both stores as configured; close releases them.
 func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Loader, func(), error) {
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.LoaderDatabaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,7 +48,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	log := logging.New(stderr, cfg.LogLevel, "loader")
-	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	pool, err := db.Connect(ctx, cfg.LoaderDatabaseURL)
 	if err != nil {
 		return err
 	}

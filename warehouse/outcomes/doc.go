@@ -17,6 +17,12 @@
 // before and after stopped being comparable). Any change to a rule, including to
 // StatusIn, which every definition builds on, must bump the versions it affects.
 //
+// The one rule for a person's month (StatusVersion: Resolve, StatusIn, HistoryOf) and the
+// status sets (WorkOrStudiesSet, EmploymentSet, UnsubsidisedEmploymentSet) are written
+// here once; every surface (the evaluators' figures, exitCohortOutcome, the warehouse's
+// rows, microdata, target progress, the steering report) reads them, and SQL that needs
+// a set is generated from it. The uncertainty of the shares is warehouse/stats.
+//
 // Unknown is a value, never a guess: no function here fills a month from its neighbours,
 // and every figure carries how many of its facts were known (Fact.Known, Figure.Known).
 package outcomes

@@ -24,8 +24,8 @@ import (
 //     results ("");
 //   - immediate result, from the last spell's exit reason: unsubsidised or subsidised
 //     employment → employed; studies → in education or training; job_seeking → job
-//     searching; anything else → none. "Gained a qualification" is not recorded in our
-//     data and is never produced;
+//     searching; "unknown" (or none recorded) → unknown, never "none"; anything else →
+//     none. "Gained a qualification" is not recorded in our data and is never produced;
 //   - 6-month result, from the status at exit month + 6: employment (subsidised or
 //     not) → employed; otherwise "improved situation" when its level is higher than the
 //     labour-market status at entry, on the simple ladder inactive (0) < unemployed or
@@ -37,8 +37,14 @@ import (
 //   - complete (counted in breakdowns): gender is woman, man or other (non-binary), the
 //     birth date is set, and the entry education level and labour-market status are set.
 //     Sensitive fields (disability, third-country national, foreign background,
-//     homeless) may be missing without consequence, as ESF lets participants decline them.
-const ESFVersion = "esf-common-results/1"
+//     homeless) may be missing without consequence, as ESF lets participants decline them;
+//   - the unit is the participation record (one person, one operation); the share ESF
+//     publishes divides by every record that left (n), an unknown result counting as not
+//     achieved (Official in warehouse/analytics); the share over the known is beside it.
+//
+// esf-common-results/1 read an unknown exit reason as the immediate result "none", a
+// known "no".
+const ESFVersion = "esf-common-results/2"
 
 // ESF labour-market status at entry (EntryAttributes.LabourMarketStatus).
 const (
@@ -147,6 +153,8 @@ func ESFParticipants(p Person, attrsAtEntry func(Enrolment) EntryAttributes) []E
 
 func esfImmediate(exitReason string) string {
 	switch {
+	case exitReason == StatusUnknown || exitReason == "":
+		return ESFUnknown
 	case IsEmployment(exitReason):
 		return ESFResultEmployed
 	case exitReason == StatusStudies:

@@ -58,3 +58,6 @@ func enrolment(t *testing.T, p o.Person, id string) o.Enrolment {
 	t.Fatalf("no enrolment %q", id)
 	return o.Enrolment{}
 }
+
+// timeMonth is a month number as a time.Month.
+func timeMonth(m int) time.Month { return time.Month(m) }

@@ -125,9 +125,10 @@ func TestKoladaResultAtExit(t *testing.T) {
 // WIOA grouping, worked by hand. w1 ends 31 Mar 2019; w2 starts 31 May after 60 days
 // without service (1 Apr–30 May): same period. w2 ends 15 Aug; w3 starts 24 Nov after
 // 100 days without service (16 Aug–23 Nov): a new period, and the first exits on 15 Aug
-// 2019 (Q3 2019). Its 2nd quarter after is Q1 2020 (March: part-time job → employed), its
-// 4th is Q3 2020 (August: job seeking → known not employed). w3 ends 10 Feb 2020 (Q1
-// 2020): 2nd quarter Q3 2020 → not employed; 4th quarter Q1 2021 → nothing known.
+// 2019 (Q3 2019). Its 2nd quarter after is Q1 2020 (March: part-time job → employed, the
+// other two months unobserved), its 4th is Q3 2020 (July, August and September: job
+// seeking → all three known, not employed). w3 ends 10 Feb 2020 (Q1 2020): 2nd quarter
+// Q3 2020 → not employed; 4th quarter Q1 2021 → nothing known.
 func TestWIOAGroupsAndQuarters(t *testing.T) {
 	p := o.Person{ID: "w", Enrolments: []o.Enrolment{
 		{ID: "w3", Start: date(2019, 11, 24), End: ptr(date(2020, 2, 10))},
@@ -135,7 +136,9 @@ func TestWIOAGroupsAndQuarters(t *testing.T) {
 		{ID: "w2", Start: date(2019, 5, 31), End: ptr(date(2019, 8, 15))},
 	}, Observations: []o.Observation{
 		obs(2020, 3, o.StatusUnsubsidisedPart, "af_data", nil),
+		obs(2020, 7, o.StatusJobSeeking, "af_data", nil),
 		obs(2020, 8, o.StatusJobSeeking, "af_data", nil),
+		obs(2020, 9, o.StatusSickLeave, "caseworker", nil),
 	}}
 	got := o.WIOAExits(p, date(2021, 6, 1))
 	want := []o.WIOAExit{

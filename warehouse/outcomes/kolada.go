@@ -19,8 +19,13 @@ package outcomes
 //     into the municipality's own labour-market employment (arbetsmarknadsanställning),
 //     which therefore needs no rule of its own: it is simply not a leaving;
 //   - counts when the exit reason is unsubsidised_employment_full/_part,
-//     subsidised_employment or studies; every other exit reason is a leaving that does
-//     not count;
+//     subsidised_employment or studies (EmploymentSet or studies); an exit reason of
+//     "unknown" (or none recorded) is an unknown result, never a known "no"; every other
+//     exit reason is a leaving that does not count;
+//   - the unit is the exit (one enrolment's leaving), as our exits are per enrolment; the
+//     publisher's share divides by everyone who left (n), so an unknown result counts
+//     there as not work or studies (Official in warehouse/analytics), and the share over
+//     the known is reported beside it;
 //   - (b) one continuous month: for a job exit, the status (StatusIn) in the calendar
 //     month after the exit month must not contradict the job: if it is known and is not
 //     an employment status (subsidised or not), the exit does not count; unknown keeps
@@ -29,9 +34,10 @@ package outcomes
 //     studier), and treat them all as qualifying for student aid (CSN). This is an
 //     assumption; studies without student aid are not distinguishable in our data.
 //
-// The unit is the enrolment, as our exits are per enrolment; a participant who leaves
-// twice in a year is counted twice.
+// A participant who leaves twice in a year is counted twice, as the key figure counts
+// participants who left (each leaving a participation).
 //
+// kolada-rka-result-at-exit/2 read an unknown exit reason as a known "no" in known.
 // kolada-rka-result-at-exit/1 counted every exit, so a person moving on to another of our
 // measures was a failure in the denominator; its rule (a) only kept a subsidised-job exit
 // into the municipality's own labour-market employment from counting as a job.
@@ -39,7 +45,7 @@ package outcomes
 // The 31 days are read from PostgreSQL as it stands: an exit less than 31 days before a
 // load is a leaving until the next enrolment is recorded, and the loader recomputes the
 // person's rows when it is.
-const KoladaVersion = "kolada-rka-result-at-exit/2"
+const KoladaVersion = "kolada-rka-result-at-exit/3"
 
 // KoladaMoveOnDays is how many days after the exit date another enrolment may start
 // and still make the exit a move between our measures rather than a leaving.
@@ -56,6 +62,8 @@ func KoladaResultAtExit(p Person, e Enrolment) (result Fact, left bool) {
 		return Fact{}, false
 	}
 	switch {
+	case e.ExitReason == StatusUnknown || e.ExitReason == "":
+		return Fact{}, true
 	case e.ExitReason == StatusStudies:
 		return Fact{Value: true, Known: true}, true
 	case IsEmployment(e.ExitReason):

@@ -163,7 +163,8 @@ func checkEnrolment(t *testing.T, p o.Person, e o.Enrolment, i int, noSA o.Lasti
 		}
 	}
 	// Kolada: in the population exactly when exited and no other enrolment starts in
-	// [exit, exit + 31 days] or runs across the exit; always known when in it.
+	// [exit, exit + 31 days] or runs across the exit; when in it, known exactly when the
+	// exit reason is (an unknown exit reason is never a known "no").
 	if exited {
 		moves := false
 		for _, f := range p.Enrolments {
@@ -174,7 +175,8 @@ func checkEnrolment(t *testing.T, p o.Person, e o.Enrolment, i int, noSA o.Lasti
 			across := f.Start.Before(*e.End) && (f.End == nil || f.End.After(*e.End))
 			moves = moves || startsIn || across
 		}
-		if left == moves || (left && !kolada.Known) {
+		reasonKnown := e.ExitReason != o.StatusUnknown && e.ExitReason != ""
+		if left == moves || (left && kolada.Known != reasonKnown) {
 			fail("kolada %+v left %v, moves on %v", kolada, left, moves)
 		}
 	} else if left {

@@ -53,3 +53,23 @@ func TestStatusInNeverGuesses(t *testing.T) {
 		t.Errorf("February = %s/%d, want unknown/-1", st, sa)
 	}
 }
+
+// Resolve names the source whose status won, and combines social assistance over every
+// source; a month with only "unknown" statuses has no winning source.
+func TestResolveNamesTheWinningSource(t *testing.T) {
+	got := o.Resolve([]o.Observation{
+		obs(2020, 5, o.StatusStudies, "caseworker", no),
+		obs(2020, 5, o.StatusJobSeeking, "sus", nil),
+		obs(2020, 5, o.StatusUnknown, "af_data", yes),
+	})
+	if want := (o.MonthStatus{Status: o.StatusJobSeeking, SocialAssistance: o.SAYes, Source: "sus"}); got != want {
+		t.Errorf("Resolve = %+v, want %+v", got, want)
+	}
+	got = o.Resolve([]o.Observation{obs(2020, 5, o.StatusUnknown, "af_data", no)})
+	if want := (o.MonthStatus{Status: o.StatusUnknown, SocialAssistance: o.SANo}); got != want {
+		t.Errorf("Resolve of an unknown status = %+v, want %+v", got, want)
+	}
+	if got := o.HistoryOf(o.Person{}).At(date(2020, 5, 1)); got.Status != o.StatusUnknown || got.SocialAssistance != o.SAUnknown || got.Source != "" {
+		t.Errorf("an unobserved month = %+v", got)
+	}
+}

@@ -39,10 +39,10 @@ func TimeToFirstJob(p Person, e Enrolment, from Origin) (months int, event bool,
 	firstJob, lastKnown := -1, 0
 	for m, st := range historyOf(p) {
 		d := monthsBetween(origin, m)
-		if d < 0 || st.status == StatusUnknown {
+		if d < 0 || st.Status == StatusUnknown {
 			continue
 		}
-		if IsUnsubsidisedEmployment(st.status) && (firstJob < 0 || d < firstJob) {
+		if IsUnsubsidisedEmployment(st.Status) && (firstJob < 0 || d < firstJob) {
 			firstJob = d
 		}
 		if d > lastKnown {

@@ -81,20 +81,6 @@ func ValidStatus(s string) bool {
 	return false
 }
 
-// IsUnsubsidisedEmployment is full- or part-time unsubsidised employment: the only "job"
-// for time to first job and WIOA, which count unsubsidised work only.
-func IsUnsubsidisedEmployment(s string) bool {
-	return s == StatusUnsubsidisedFull || s == StatusUnsubsidisedPart
-}
-
-// IsEmployment is any job, subsidised or not: what Kolada, ESF and SUS call work.
-func IsEmployment(s string) bool { return IsUnsubsidisedEmployment(s) || s == StatusSubsidised }
-
-// IsWorkOrStudies is "in work or studies" of the report definitions: unsubsidised
-// employment or regular studies. Subsidised employment is deliberately absent: a
-// subsidised job is usually the measure itself, not the attachment we ask about.
-func IsWorkOrStudies(s string) bool { return IsUnsubsidisedEmployment(s) || s == StatusStudies }
-
 // Fact is one yes/no outcome of one enrolment. Known false means "we do not know", and
 // then Value is false and means nothing; figures count Known separately so that unknown
 // is never read as no.

@@ -8,25 +8,33 @@ import "time"
 // 4th quarter after the exit quarter (unsubsidised work only); exit = 90 days without a
 // qualifying service, dated back to the last service.
 //
-// wioa-employment-q2-q4/1:
-//   - services are enrolments. They are taken in start order and grouped into one period
-//     of participation while the gap to the next is less than WIOAGapDays days, the gap
-//     being the days without service strictly between the end of the group so far (its
-//     latest end) and the next start; overlapping or back-to-back spells have no gap. A
-//     running enrolment keeps its group open: no exit;
+// wioa-employment-q2-q4/2:
+//   - the unit is the period of participation, as WIOA counts (TEGL 10-16, "period of
+//     participation"): services are enrolments, taken in start order and grouped into one
+//     period of participation while the gap to the next is less than WIOAGapDays days,
+//     the gap being the days without service strictly between the end of the group so far
+//     (its latest end) and the next start; overlapping or back-to-back spells have no
+//     gap. A person with two exits 47 days apart has one period (one exit, counted once);
+//     with exits 121 days apart, two periods, each counted (that is the published rule,
+//     not a double count). A running enrolment keeps its group open: no exit;
 //   - the exit date is the latest end of a closed group (WIOAClosedPeriods). The exit is
 //     established, and reported, once WIOAGapDays days have passed without service by
 //     the day the figure is asked for (EstablishedBy: day(asOf) >= exit date + 90 days);
 //     before that it is not reported. By construction no enrolment starts within those
 //     90 days: one that did would have joined the group;
-//   - employed in quarter q after the exit quarter: unsubsidised employment (full or
-//     part time) is the status (StatusIn) of some month of that calendar quarter; known
-//     iff some month of the quarter has a known status (so one known month of job
-//     seeking and two unknown months is known not employed);
+//   - employed in quarter q after the exit quarter: QuarterFact over unsubsidised
+//     employment (full or part time) in that calendar quarter, the rule of
+//     QuarterVersion: employed when some month of the quarter is; not employed only when
+//     all three months are known and none is; otherwise unknown;
+//   - the publisher's share divides by every exit (Official in warehouse/analytics);
+//     the share over the known is reported beside it;
 //   - not computed: median earnings (we record no earnings) and the exclusions
 //     (institutionalised, medical treatment, deceased), which our status codes do not
 //     carry.
-const WIOAVersion = "wioa-employment-q2-q4/1"
+//
+// wioa-employment-q2-q4/1 read a quarter as known "not employed" as soon as one month of
+// it was known and not employed, so two unobserved months counted as no job.
+const WIOAVersion = "wioa-employment-q2-q4/2"
 
 // WIOAGapDays is the number of days without service that makes an exit.
 const WIOAGapDays = 90
@@ -132,17 +140,35 @@ func quarterOf(t time.Time) time.Time {
 }
 
 func (h history) employedInQuarter(exitQuarter time.Time, q int) Fact {
-	first := exitQuarter.AddDate(0, 3*q, 0)
-	var f Fact
+	return QuarterFact(h, exitQuarter.AddDate(0, 3*q, 0), UnsubsidisedEmploymentSet)
+}
+
+// QuarterVersion names the rule of QuarterFact: how a quarter's status is read from
+// monthly data, for every indicator stated per quarter.
+//
+// quarter-from-months/1: a person is in the set (e.g. employed) in a calendar quarter
+// when the status (StatusVersion) of some month of the quarter is in the set: the
+// quarterly wage records WIOA reads count a person employed with wages at any time in
+// the quarter (TEGL 10-16, Attachment 1), and a month in work is such a time. Not in the
+// set only when all three months are known and none is in it: a wage record's silence
+// means no wages, but our silence (an unobserved month) means nothing. Otherwise
+// unknown. So one known month of job seeking gives unknown; three give "no".
+const QuarterVersion = "quarter-from-months/1"
+
+// QuarterFact is the rule of QuarterVersion for the calendar quarter starting on the
+// first day of quarter (any day of it works: the quarter is that of its month).
+func QuarterFact(h History, quarter time.Time, set StatusSet) Fact {
+	first := quarterOf(quarter)
+	knownMonths := 0
 	for i := 0; i < 3; i++ {
-		st, _ := h.at(first.AddDate(0, i, 0))
+		st := h.At(first.AddDate(0, i, 0)).Status
 		if st == StatusUnknown {
 			continue
 		}
-		f.Known = true
-		if IsUnsubsidisedEmployment(st) {
-			f.Value = true
+		if set.Has(st) {
+			return Fact{Value: true, Known: true}
 		}
+		knownMonths++
 	}
-	return f
+	return Fact{Known: knownMonths == 3}
 }

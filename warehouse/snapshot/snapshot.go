@@ -5,8 +5,9 @@
 package snapshot
 
 import (
-	"sort"
 	"time"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Horizons are the months after exit at which an enrolment's outcome is recorded.
@@ -105,81 +106,20 @@ type Keys interface {
 	Enrolment(enrolmentID string) string
 }
 
-const (
-	statusUnknown      = "unknown"
-	statusOtherMeasure = "other_measure"
-)
-
-// sourceRank orders sources by how much their status is trusted when two disagree about
-// the same month: registers and employers before what people tell us.
-var sourceRank = map[string]int{
-	"employer": 0, "af_data": 1, "sus": 2, "social_assistance_register": 3,
-	"phone_follow_up": 4, "participant_survey": 5, "caseworker": 6,
-}
-
 // Month returns the first day of t's month (UTC).
 func Month(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) }
 
 // Epoch is the ClickHouse Date zero, used for "no exit date".
 var Epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
-type monthState struct {
-	status   string
-	source   string
-	sa       int8
-	saSource string
-}
-
-// timeline holds what is known per month.
-type timeline struct {
-	p   Person
-	obs map[time.Time]monthState
-}
-
-func newTimeline(p Person) timeline {
-	obs := map[time.Time]monthState{}
-	ordered := append([]Observation(nil), p.Observations...)
-	// Best source first, so the first one seen for a month wins.
-	sort.SliceStable(ordered, func(i, j int) bool { return rank(ordered[i].Source) < rank(ordered[j].Source) })
-	for _, o := range ordered {
-		m := Month(o.Month)
-		st, ok := obs[m]
-		if !ok {
-			st = monthState{status: statusUnknown, sa: -1}
-		}
-		if st.status == statusUnknown && o.Status != statusUnknown {
-			st.status, st.source = o.Status, o.Source
-		}
-		if o.SocialAssistance != nil {
-			// The social-assistance payment register is the authority on payments.
-			if st.sa == -1 || (o.Source == "social_assistance_register" && st.saSource != o.Source) {
-				st.sa, st.saSource = 0, o.Source
-				if *o.SocialAssistance {
-					st.sa = 1
-				}
-			}
-		}
-		if st.source == "" && st.status == statusUnknown {
-			st.source = o.Source
-		}
-		obs[m] = st
-	}
-	return timeline{p: p, obs: obs}
-}
-
-func rank(source string) int {
-	if r, ok := sourceRank[source]; ok {
-		return r
-	}
-	return len(sourceRank)
-}
-
-// activeIn returns the enrolment active in month m, preferring the latest start.
-func (t timeline) activeIn(m time.Time) (Enrolment, bool) {
+// activeIn returns the enrolment active in month m, preferring the latest start. It
+// fills in_measure and measure_code only: being enrolled is our own record, not an
+// observed status, and never stands in for one (outcomes.StatusVersion).
+func activeIn(p Person, m time.Time) (Enrolment, bool) {
 	next := m.AddDate(0, 1, 0)
 	var found Enrolment
 	ok := false
-	for _, e := range t.p.Enrolments {
+	for _, e := range p.Enrolments {
 		if !e.Start.Before(next) {
 			continue
 		}
@@ -193,35 +133,15 @@ func (t timeline) activeIn(m time.Time) (Enrolment, bool) {
 	return found, ok
 }
 
-// statusIn is the status in month m: the observed one when known; otherwise, when our
-// own records show the person in a measure, "other_measure"; otherwise unknown.
-func (t timeline) statusIn(m time.Time, exclude string) (status string, sa int8, source string) {
-	st, ok := t.obs[m]
-	if ok && st.status != statusUnknown {
-		return st.status, st.sa, st.source
-	}
-	sa = -1
-	if ok {
-		sa, source = st.sa, st.source
-	}
-	for _, e := range t.p.Enrolments {
-		if e.ID == exclude {
-			continue
-		}
-		next := m.AddDate(0, 1, 0)
-		if e.Start.Before(next) && (e.End == nil || !e.End.Before(m)) {
-			return statusOtherMeasure, sa, "enrolment"
-		}
-	}
-	return statusUnknown, sa, source
-}
-
 // Build returns the rows PostgreSQL implies for p as of the month asOf.
 func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 	asOf = Month(asOf)
 	personKey := keys.Person(p.ID)
 	birthYear := uint16(p.BirthDate.Year())
-	t := newTimeline(p)
+	op := toOutcomes(p)
+	// The one rule for a month's status (outcomes.StatusVersion): the monthly rows and
+	// the enrolment rows below read the same resolved months as every figure.
+	h := outcomes.HistoryOf(op)
 
 	var first time.Time
 	for _, e := range p.Enrolments {
@@ -229,7 +149,7 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 			first = m
 		}
 	}
-	for m := range t.obs {
+	for m := range h {
 		if first.IsZero() || m.Before(first) {
 			first = m
 		}
@@ -239,33 +159,31 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 	if !first.IsZero() {
 		for m := first; !m.After(asOf); m = m.AddDate(0, 1, 0) {
 			row := MonthRow{OrgID: p.OrgID, PersonKey: personKey, Month: m, Gender: p.Gender, BirthYear: birthYear}
-			if e, ok := t.activeIn(m); ok {
+			if e, ok := activeIn(p, m); ok {
 				row.InMeasure, row.MeasureCode = 1, e.MeasureCode
 			}
-			row.Status, row.SocialAssistance, row.Source = t.statusIn(m, "")
+			ms := h.At(m)
+			row.Status, row.SocialAssistance, row.Source = ms.Status, ms.SocialAssistance, ms.Source
 			months = append(months, row)
 		}
 	}
 
-	op := toOutcomes(p)
 	enrolments := make([]EnrolmentRow, 0, len(p.Enrolments))
 	for _, e := range p.Enrolments {
 		row := EnrolmentRow{OrgID: p.OrgID, EnrolmentKey: keys.Enrolment(e.ID), PersonKey: personKey, Gender: p.Gender,
 			BirthYear: birthYear, MeasureCode: e.MeasureCode, Start: e.Start, ExitDate: Epoch}
-		for i := range Horizons {
-			row.Status[i], row.SA[i] = statusUnknown, -1
+		row.Facts = factsOf(p, op, e, asOf)
+		for i, k := range Horizons {
+			// The months after exit of the facts (not yet due: unknown), so that status_k
+			// and status_after[k] can never differ.
+			row.Status[i], row.SA[i] = outcomes.StatusUnknown, outcomes.SAUnknown
+			if k < len(row.Facts.StatusAfter) {
+				row.Status[i], row.SA[i] = row.Facts.StatusAfter[k], row.Facts.SAAfter[k]
+			}
 		}
 		if e.End != nil {
 			row.Exited, row.ExitDate, row.ExitReason = 1, *e.End, e.ExitReason
-			for i, k := range Horizons {
-				m := Month(*e.End).AddDate(0, k, 0)
-				if m.After(asOf) {
-					continue // not yet due: stays unknown, and queries do not count it as due
-				}
-				row.Status[i], row.SA[i], _ = t.statusIn(m, e.ID)
-			}
 		}
-		row.Facts = factsOf(p, op, e, asOf)
 		row.Facts.OrgCode = p.OrgCode
 		enrolments = append(enrolments, row)
 	}

@@ -34,7 +34,7 @@ func TestBuildExitThenUnknownThenWork(t *testing.T) {
 	if got, want := len(months), 28; got != want { // March 2017 .. June 2019
 		t.Fatalf("months: got %d rows, want %d", got, want)
 	}
-	if m := months[0]; m.Month != date(2017, 3, 1) || m.InMeasure != 1 || m.MeasureCode != "extra_job" || m.Status != "other_measure" {
+	if m := months[0]; m.Month != date(2017, 3, 1) || m.InMeasure != 1 || m.MeasureCode != "extra_job" || m.Status != "unknown" || m.Source != "" {
 		t.Errorf("first month = %+v", m)
 	}
 	exitMonth := months[12] // March 2018: still in the measure that month
@@ -57,22 +57,24 @@ func TestBuildExitThenUnknownThenWork(t *testing.T) {
 	}
 }
 
-// Re-entry: after an exit to job seeking, the person starts work practice; with no
-// observation, the status at +6 is "other measure" from our own records.
-func TestBuildReEntryCountsAsOtherMeasure(t *testing.T) {
+// Re-entry: after an exit to job seeking, the person starts work practice. Nobody
+// observed the months after exit, so they are unknown: our own enrolment records never
+// stand in for an observation (outcomes.StatusVersion; exit-cohort/1 read them as
+// "other measure").
+func TestBuildEnrolmentIsNotAnObservation(t *testing.T) {
 	p := snapshot.Person{OrgID: "o", ID: "2", Gender: "man", BirthDate: date(1990, 1, 1),
 		Enrolments: []snapshot.Enrolment{
 			{ID: "a", MeasureCode: "extra_job", Start: date(2018, 1, 1), End: ptr(date(2018, 6, 30)), ExitReason: "job_seeking"},
 			{ID: "b", MeasureCode: "work_practice", Start: date(2018, 11, 1)},
 		}}
 	months, enrolments := snapshot.Build(p, date(2019, 12, 1), plainKeys{})
-	if got := enrolments[0].Status; got != [4]string{"unknown", "other_measure", "other_measure", "unknown"} {
+	if got := enrolments[0].Status; got != [4]string{"unknown", "unknown", "unknown", "unknown"} {
 		t.Errorf("statuses after exit = %v", got)
 	}
 	if enrolments[1].Exited != 0 || enrolments[1].ExitDate != snapshot.Epoch {
 		t.Errorf("open enrolment = %+v", enrolments[1])
 	}
-	if last := months[len(months)-1]; last.Month != date(2019, 12, 1) || last.MeasureCode != "work_practice" {
+	if last := months[len(months)-1]; last.Month != date(2019, 12, 1) || last.MeasureCode != "work_practice" || last.Status != "unknown" {
 		t.Errorf("last month = %+v: an open enrolment runs to the current month", last)
 	}
 }
@@ -174,5 +176,33 @@ func TestBuildFactsDependOnTheLoadMonth(t *testing.T) {
 	_, rows = snapshot.Build(p, date(2021, 4, 30), plainKeys{})
 	if got := byID(rows)["e:b"].Reentry12; got != -1 {
 		t.Errorf("re-entry of b in April 2021 = %d, want -1", got)
+	}
+}
+
+// The monthly rows, the enrolment rows and the facts read a month by the one rule
+// (outcomes.Resolve): two sources disagree about September 2018, the phone call says
+// full time without assistance, AF says job seeking, and the payment register says paid.
+// AF outranks the call; any "paid" wins.
+func TestBuildUsesTheOneRule(t *testing.T) {
+	p := snapshot.Person{OrgID: "o", ID: "5", Gender: "woman", BirthDate: date(1990, 1, 1),
+		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "extra_job", Start: date(2017, 9, 1),
+			End: ptr(date(2018, 3, 10)), ExitReason: "job_seeking"}},
+		Observations: []snapshot.Observation{
+			{Month: date(2018, 9, 1), Status: "unsubsidised_employment_full", SocialAssistance: ptr(false), Source: "phone_follow_up"},
+			{Month: date(2018, 9, 1), Status: "job_seeking", Source: "af_data"},
+			{Month: date(2018, 9, 1), Status: "unknown", SocialAssistance: ptr(true), Source: "social_assistance_register"},
+		}}
+	months, rows := snapshot.Build(p, date(2019, 6, 1), plainKeys{})
+	var sep snapshot.MonthRow
+	for _, m := range months {
+		if m.Month.Equal(date(2018, 9, 1)) {
+			sep = m
+		}
+	}
+	if sep.Status != "job_seeking" || sep.SocialAssistance != 1 || sep.Source != "af_data" {
+		t.Errorf("September 2018 row = %+v, want job_seeking, assistance paid, from af_data", sep)
+	}
+	if r := rows[0]; r.Status[1] != "job_seeking" || r.SA[1] != 1 || r.Facts.StatusAfter[6] != "job_seeking" || r.Facts.SAAfter[6] != 1 {
+		t.Errorf("+6 = %s/%d, status_after[6] = %s/%d; want job_seeking/1 in both", r.Status[1], r.SA[1], r.Facts.StatusAfter[6], r.Facts.SAAfter[6])
 	}
 }
