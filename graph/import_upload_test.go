@@ -165,12 +165,17 @@ func TestImportUploadRefusals(t *testing.T) {
 			t.Errorf("%s: HTTP %d, %v, %+v", tc.name, status, err, resp.Errors)
 		}
 	}
-	resp, _, err := caseworker.Upload(context.Background(), uploadParticipants, map[string]any{"o": w.orgA}, "file", "fel.csv",
+	resp, status, err := caseworker.Upload(context.Background(), uploadParticipants, map[string]any{"o": w.orgA}, "file", "fel.csv",
 		[]byte("Personnummer;Namn;Kön\r\n"), false)
-	if err != nil || len(resp.Errors) != 1 || resp.Errors[0].Code() != "INVALID" || resp.Errors[0].Field() != "file" ||
+	if err != nil || status != http.StatusOK || len(resp.Errors) != 1 || resp.Errors[0].Code() != "INVALID" || resp.Errors[0].Field() != "file" ||
 		!strings.Contains(resp.Errors[0].Message, "given_name (or förnamn); family_name (or efternamn)") ||
 		!strings.Contains(resp.Errors[0].Message, `Columns found: "Personnummer", "Namn", "Kön"`) {
 		t.Errorf("header without names: %v, %+v", err, resp.Errors)
+	}
+	// The upload's operations part passes the same gate as a JSON request.
+	resp, status, err = caseworker.Upload(context.Background(), uploadParticipants, map[string]any{"o": "a\x01b"}, "file", "deltagare.csv", []byte(header), false)
+	if err != nil || status != http.StatusBadRequest || len(resp.Errors) != 1 || resp.Errors[0].Code() != "INVALID" || resp.Errors[0].Field() != "variables.o" {
+		t.Errorf("a control character in the operations: HTTP %d, %v, %+v", status, err, resp.Errors)
 	}
 	// A value where the file belongs (a JSON request cannot carry one) is the caller's
 	// mistake, told as such.
