@@ -6,29 +6,48 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
 	"github.com/arbetsmarknad/outcomes/internal/importer"
 )
 
-// A file over 20 MB is refused before it is parsed or anything is looked up (the HTTP
-// body limit is lower today, so this guards the resolver on its own).
-func TestImportRefusesLargeFile(t *testing.T) {
+// A file over the limit is REQUEST_TOO_LARGE on the argument it came in, before it is
+// parsed or anything is looked up (the HTTP body limits refuse it earlier in the
+// server, so this guards the resolver on its own); a file given twice or not at all
+// is INVALID.
+func TestImportFileArguments(t *testing.T) {
 	r := &mutationResolver{&Resolver{Now: func() time.Time { return time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) }}}
 	ctx := auth.With(context.Background(), auth.Principal{Subject: "admin", Role: auth.Admin})
-	big := "personal_identity_number,given_name,family_name,gender\n" + strings.Repeat("x", maxImportBytes)
-	for name, run := range map[string]func() error{
-		"participants": func() error {
-			_, err := r.importParticipants(ctx, "00000000-0000-0000-0000-000000000001", big, true)
-			return err
-		},
-		"observations": func() error {
-			_, err := r.importObservations(ctx, "00000000-0000-0000-0000-000000000001", big, true)
-			return err
-		},
+	big := "personal_identity_number,given_name,family_name,gender\n" + strings.Repeat("x", importer.MaxFileBytes)
+	small := "personal_identity_number,given_name,family_name,gender\n"
+	upload := func(content string, size int64) *graphql.Upload {
+		return &graphql.Upload{File: strings.NewReader(content), Filename: "deltagare.csv", Size: size}
+	}
+	for name, tc := range map[string]struct {
+		file        func() importFile
+		code, field string
+	}{
+		"large csv":               {func() importFile { return importFile{csv: &big} }, "REQUEST_TOO_LARGE", "csv"},
+		"large upload":            {func() importFile { return importFile{upload: upload(big, int64(len(big)))} }, "REQUEST_TOO_LARGE", "file"},
+		"upload larger than said": {func() importFile { return importFile{upload: upload(big, 10)} }, "REQUEST_TOO_LARGE", "file"},
+		"both":                    {func() importFile { return importFile{csv: &small, upload: upload(small, int64(len(small)))} }, "INVALID", "file"},
+		"neither":                 {func() importFile { return importFile{} }, "INVALID", "file"},
 	} {
-		if e, ok := apperr.As(run()); !ok || e.Code != apperr.Invalid || e.Field != "csv" {
-			t.Errorf("%s: %v, want INVALID on csv", name, e)
+		for mutation, run := range map[string]func() error{
+			"participants": func() error {
+				_, err := r.importParticipants(ctx, "00000000-0000-0000-0000-000000000001", tc.file(), true)
+				return err
+			},
+			"observations": func() error {
+				_, err := r.importObservations(ctx, "00000000-0000-0000-0000-000000000001", tc.file(), true)
+				return err
+			},
+		} {
+			if e, ok := apperr.As(run()); !ok || string(e.Code) != tc.code || e.Field != tc.field {
+				t.Errorf("%s, %s: %v, want %s on %s", name, mutation, e, tc.code, tc.field)
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/auth"
@@ -33,8 +34,8 @@ func (r *mutationResolver) RecordOutcomeObservation(ctx context.Context, input m
 }
 
 // ImportObservations is the resolver for the importObservations field.
-func (r *mutationResolver) ImportObservations(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
-	return r.importObservations(ctx, organisationID, csv, deref(skipInvalid))
+func (r *mutationResolver) ImportObservations(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error) {
+	return r.importObservations(ctx, organisationID, importFile{csv: csv, upload: file, sheet: sheet}, deref(skipInvalid))
 }
 
 // Month is the resolver for the month field.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/actionplan"
@@ -73,8 +74,8 @@ func (r *mutationResolver) RecordParticipantAttributes(ctx context.Context, inpu
 }
 
 // ImportParticipants is the resolver for the importParticipants field.
-func (r *mutationResolver) ImportParticipants(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error) {
-	return r.importParticipants(ctx, organisationID, csv, deref(skipInvalid))
+func (r *mutationResolver) ImportParticipants(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error) {
+	return r.importParticipants(ctx, organisationID, importFile{csv: csv, upload: file, sheet: sheet}, deref(skipInvalid))
 }
 
 // EraseParticipant is the resolver for the eraseParticipant field.

@@ -261,9 +261,11 @@ type ComplexityRoot struct {
 	}
 
 	ImportRowError struct {
+		Column  func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Line    func(childComplexity int) int
 		Message func(childComplexity int) int
+		Sheet   func(childComplexity int) int
 	}
 
 	Interview struct {
@@ -317,8 +319,8 @@ type ComplexityRoot struct {
 		EraseParticipant            func(childComplexity int, id string) int
 		ExitEnrolment               func(childComplexity int, input model.ExitEnrolmentInput) int
 		FreezeSteeringReport        func(childComplexity int, organisationID string, month model.Month) int
-		ImportObservations          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
-		ImportParticipants          func(childComplexity int, organisationID string, csv string, skipInvalid *bool) int
+		ImportObservations          func(childComplexity int, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) int
+		ImportParticipants          func(childComplexity int, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) int
 		InviteToRecruitmentEvent    func(childComplexity int, input model.InviteToRecruitmentEventInput) int
 		MakeOffer                   func(childComplexity int, input model.MakeOfferInput) int
 		RecordFollowUp              func(childComplexity int, input model.RecordFollowUpInput) int
@@ -1665,6 +1667,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportResult.Skipped(childComplexity), true
 
+	case "ImportRowError.column":
+		if e.ComplexityRoot.ImportRowError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Column(childComplexity), true
 	case "ImportRowError.field":
 		if e.ComplexityRoot.ImportRowError.Field == nil {
 			break
@@ -1683,6 +1691,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportRowError.Message(childComplexity), true
+	case "ImportRowError.sheet":
+		if e.ComplexityRoot.ImportRowError.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Sheet(childComplexity), true
 
 	case "Interview.accepted":
 		if e.ComplexityRoot.Interview.Accepted == nil {
@@ -2043,7 +2057,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ImportObservations(childComplexity, args["organisationId"].(string), args["csv"].(string), args["skipInvalid"].(*bool)), true
+		return e.ComplexityRoot.Mutation.ImportObservations(childComplexity, args["organisationId"].(string), args["csv"].(*string), args["file"].(*graphql.Upload), args["sheet"].(*string), args["skipInvalid"].(*bool)), true
 	case "Mutation.importParticipants":
 		if e.ComplexityRoot.Mutation.ImportParticipants == nil {
 			break
@@ -2054,7 +2068,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ImportParticipants(childComplexity, args["organisationId"].(string), args["csv"].(string), args["skipInvalid"].(*bool)), true
+		return e.ComplexityRoot.Mutation.ImportParticipants(childComplexity, args["organisationId"].(string), args["csv"].(*string), args["file"].(*graphql.Upload), args["sheet"].(*string), args["skipInvalid"].(*bool)), true
 	case "Mutation.inviteToRecruitmentEvent":
 		if e.ComplexityRoot.Mutation.InviteToRecruitmentEvent == nil {
 			break
@@ -5657,6 +5671,20 @@ extend type Mutation {
   ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/import.graphqls", Input: `"""
+A file sent with a GraphQL multipart request (filuppladdning), as the GraphQL multipart
+request specification describes: the operation in the form field operations, the file
+in its own part, mapped to the variable by the form field map.
+"""
+scalar Upload
+
+extend type ImportRowError {
+  "The column as the file heads it (e.g. Personnummer), with its letter in a workbook (e.g. Personnummer (A)); empty when the file uses the column's own name or no column is to blame."
+  column: String!
+  "The sheet (blad) the row is on, for a workbook; empty for a text file."
+  sheet: String!
+}
+`, BuiltIn: false},
 	{Name: "../schema/labels.graphqls", Input: `extend type Query {
   """
   Swedish display labels (etiketter) of enum values, for pickers and tables: one row per value
@@ -6151,16 +6179,23 @@ extend type Mutation {
 
 extend type Mutation {
   """
-  Import outcome observations from CSV (header: personal_identity_number, month, status,
-  source, and optionally social_assistance, employment_rate). The whole file is validated
-  first; with bad rows nothing is imported unless skipInvalid is true.
+  Import outcome observations (importera uppföljningar) from a file: give it as file (a
+  multipart upload: CSV or .xlsx as Excel saves it) or as text in csv, not both. Header:
+  personal_identity_number, month, status, source, and optionally social_assistance,
+  employment_rate; the Swedish headings (personnummer, månad, status, källa, ...) are
+  accepted too. The whole file is validated first; with bad rows nothing is imported
+  unless skipInvalid is true. A file over 20 MB is refused with REQUEST_TOO_LARGE.
   """
   importObservations(
-    "The organisation (kommun or samordningsförbund)."
+    "The organisation (kommun) the rows belong to."
     organisationId: ID!
-    "The CSV file's content: participant, month, status, source and more (see docs/API.md)."
-    csv: String!
-    "Import the valid rows and report the invalid ones; when false, any invalid row stops the whole import."
+    "The file as text (CSV, comma or semicolon separated); leave out when file is given."
+    csv: String
+    "The file as uploaded (filuppladdning): CSV in UTF-8 or Windows-1252, or an .xlsx workbook."
+    file: Upload
+    "The sheet (blad) of a workbook to read; the first sheet when left out."
+    sheet: String
+    "true: import the good rows and report the bad ones; false: import nothing while any row is bad."
     skipInvalid: Boolean = false
   ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
 }
@@ -6566,21 +6601,21 @@ input RecordParticipantAttributesInput {
 
 "One rejected row of an import (rad som inte kunde läsas in)."
 type ImportRowError {
-  "1-based line number in the file (the header is line 1)."
+  "1-based line number in a text file (the header is line 1), or the row number in a workbook's sheet."
   line: Int!
-  "The column, if one is to blame."
+  "The column's name (e.g. personal_identity_number), if one is to blame; empty when the whole line is."
   field: String!
-  "What is wrong with the row (fel)."
+  "What was wrong and what was expected; never repeats the row's personal data."
   message: String!
 }
 
-"Result of a CSV import: nothing is imported while errors exist, unless skipInvalid."
+"Result of an import (CSV or .xlsx): nothing is imported while errors exist, unless skipInvalid."
 type ImportResult {
-  "Rows imported (importerade)."
+  "Rows written."
   imported: Int!
-  "Rows skipped as invalid (överhoppade)."
+  "Bad rows left out (with skipInvalid)."
   skipped: Int!
-  "The invalid rows, with line number and what was wrong (fel)."
+  "Every bad row, in file order; empty when the file was clean."
   errors: [ImportRowError!]!
 }
 
@@ -6601,17 +6636,25 @@ extend type Mutation {
     input: RecordParticipantAttributesInput!
   ): Participant! @auth(roles: [ADMIN, CASEWORKER])
   """
-  Import participants from CSV (header: personal_identity_number, given_name, family_name,
-  gender, and optionally district, birth_region, newly_arrived, registered_at_af,
-  guarantee_days, social_assistance, education_level, distance_category). The whole file
-  is validated first; with bad rows nothing is imported unless skipInvalid is true.
+  Import participants (importera deltagare) from a file: give it as file (a multipart
+  upload: CSV or .xlsx as Excel saves it) or as text in csv, not both. Header:
+  personal_identity_number, given_name, family_name, gender, and optionally district,
+  birth_region, newly_arrived, registered_at_af, guarantee_days, social_assistance,
+  education_level, distance_category; the Swedish headings (personnummer, förnamn,
+  efternamn, kön, ...) are accepted too (docs/API.md lists them). The whole file is
+  validated first; with bad rows nothing is imported unless skipInvalid is true. A file
+  over 20 MB is refused with REQUEST_TOO_LARGE.
   """
   importParticipants(
-    "The organisation (kommun or samordningsförbund)."
+    "The organisation (kommun) the rows belong to."
     organisationId: ID!
-    "The CSV file's content: personal identity number, names, gender and attributes (see docs/API.md)."
-    csv: String!
-    "Import the valid rows and report the invalid ones; when false, any invalid row stops the whole import."
+    "The file as text (CSV, comma or semicolon separated); leave out when file is given."
+    csv: String
+    "The file as uploaded (filuppladdning): CSV in UTF-8 or Windows-1252, or an .xlsx workbook."
+    file: Upload
+    "The sheet (blad) of a workbook to read; the first sheet when left out."
+    sheet: String
+    "true: import the good rows and report the bad ones; false: import nothing while any row is bad."
     skipInvalid: Boolean = false
   ): ImportResult! @auth(roles: [ADMIN, CASEWORKER])
   "Erase a person and everything recorded about them, in both stores (radering enligt GDPR)."
@@ -8443,6 +8486,10 @@ func (ec *executionContext) childFields_ImportRowError(ctx context.Context, fiel
 		return ec.fieldContext_ImportRowError_field(ctx, field)
 	case "message":
 		return ec.fieldContext_ImportRowError_message(ctx, field)
+	case "column":
+		return ec.fieldContext_ImportRowError_column(ctx, field)
+	case "sheet":
+		return ec.fieldContext_ImportRowError_sheet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
 }

@@ -47,11 +47,11 @@ type MutationResolver interface {
 	CreateMeasureType(ctx context.Context, input model.CreateMeasureTypeInput) (*organisation.MeasureType, error)
 	SetMeasureTypeActive(ctx context.Context, input model.SetMeasureTypeActiveInput) (*organisation.MeasureType, error)
 	RecordOutcomeObservation(ctx context.Context, input model.RecordObservationInput) (*outcome.Observation, error)
-	ImportObservations(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error)
+	ImportObservations(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error)
 	CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*participant.Participant, error)
 	UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*participant.Participant, error)
 	RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*participant.Participant, error)
-	ImportParticipants(ctx context.Context, organisationID string, csv string, skipInvalid *bool) (*model.ImportResult, error)
+	ImportParticipants(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error)
 	EraseParticipant(ctx context.Context, id string) (bool, error)
 	CreateProject(ctx context.Context, input model.CreateProjectInput) (*project.Project, error)
 	UpdateProject(ctx context.Context, input model.UpdateProjectInput) (*project.Project, error)
@@ -428,21 +428,37 @@ func (ec *executionContext) field_Mutation_importObservations_args(ctx context.C
 	}
 	args["organisationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "csv",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["csv"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "skipInvalid",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sheet",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sheet"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skipInvalid",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["skipInvalid"] = arg2
+	args["skipInvalid"] = arg4
 	return args, nil
 }
 
@@ -458,21 +474,37 @@ func (ec *executionContext) field_Mutation_importParticipants_args(ctx context.C
 	}
 	args["organisationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "csv",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["csv"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "skipInvalid",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sheet",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sheet"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skipInvalid",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["skipInvalid"] = arg2
+	args["skipInvalid"] = arg4
 	return args, nil
 }
 
@@ -3123,7 +3155,7 @@ func (ec *executionContext) _Mutation_importObservations(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ImportObservations(ctx, fc.Args["organisationId"].(string), fc.Args["csv"].(string), fc.Args["skipInvalid"].(*bool))
+			return ec.Resolvers.Mutation().ImportObservations(ctx, fc.Args["organisationId"].(string), fc.Args["csv"].(*string), fc.Args["file"].(*graphql.Upload), fc.Args["sheet"].(*string), fc.Args["skipInvalid"].(*bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -3371,7 +3403,7 @@ func (ec *executionContext) _Mutation_importParticipants(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ImportParticipants(ctx, fc.Args["organisationId"].(string), fc.Args["csv"].(string), fc.Args["skipInvalid"].(*bool))
+			return ec.Resolvers.Mutation().ImportParticipants(ctx, fc.Args["organisationId"].(string), fc.Args["csv"].(*string), fc.Args["file"].(*graphql.Upload), fc.Args["sheet"].(*string), fc.Args["skipInvalid"].(*bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -551,24 +551,28 @@ type FiguresChange struct {
 	At string `json:"at"`
 }
 
-// Result of a CSV import: nothing is imported while errors exist, unless skipInvalid.
+// Result of an import (CSV or .xlsx): nothing is imported while errors exist, unless skipInvalid.
 type ImportResult struct {
-	// Rows imported (importerade).
+	// Rows written.
 	Imported int `json:"imported"`
-	// Rows skipped as invalid (överhoppade).
+	// Bad rows left out (with skipInvalid).
 	Skipped int `json:"skipped"`
-	// The invalid rows, with line number and what was wrong (fel).
+	// Every bad row, in file order; empty when the file was clean.
 	Errors []*ImportRowError `json:"errors"`
 }
 
 // One rejected row of an import (rad som inte kunde läsas in).
 type ImportRowError struct {
-	// 1-based line number in the file (the header is line 1).
+	// 1-based line number in a text file (the header is line 1), or the row number in a workbook's sheet.
 	Line int `json:"line"`
-	// The column, if one is to blame.
+	// The column's name (e.g. personal_identity_number), if one is to blame; empty when the whole line is.
 	Field string `json:"field"`
-	// What is wrong with the row (fel).
+	// What was wrong and what was expected; never repeats the row's personal data.
 	Message string `json:"message"`
+	// The column as the file heads it (e.g. Personnummer), with its letter in a workbook (e.g. Personnummer (A)); empty when the file uses the column's own name or no column is to blame.
+	Column string `json:"column"`
+	// The sheet (blad) the row is on, for a workbook; empty for a text file.
+	Sheet string `json:"sheet"`
 }
 
 // The input of inviteToRecruitmentEvent (see the mutation).

@@ -94,3 +94,16 @@ func UnmarshalCalendarDate(v any) (time.Time, error) {
 	err := d.UnmarshalGQL(v)
 	return time.Time(d), err
 }
+
+// MarshalUpload writes an upload; the schema never returns one.
+func MarshalUpload(u graphql.Upload) graphql.Marshaler { return graphql.MarshalUpload(u) }
+
+// UnmarshalUpload takes a file part of a multipart request. Anything else (a value in
+// a JSON request) is INVALID, not the internal error gqlgen's own Upload would give.
+func UnmarshalUpload(v any) (graphql.Upload, error) {
+	u, ok := v.(graphql.Upload)
+	if !ok {
+		return graphql.Upload{}, apperr.Invalidf("", "a file must be sent as a part of a multipart request (the GraphQL multipart request specification); to send its text, use csv")
+	}
+	return u, nil
+}

@@ -40,10 +40,11 @@ commands:
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
   retention [-years N] [-dry-run]  erase everyone whose last activity is older than N years
                      (gallring; N defaults to OUTCOMES_RETENTION_YEARS)
-  import-observations -org ID|CODE -file F [-skip-bad]
-                     import outcome observations from CSV, all or nothing; bad lines are listed
-  import-participants -org ID|CODE -file F [-skip-bad]
-                     register participants from CSV, all or nothing; bad lines are listed
+  import-observations -org ID|CODE -file F [-sheet NAME] [-skip-bad]
+                     import outcome observations from CSV or .xlsx, all or nothing; bad lines are listed
+  import-participants -org ID|CODE -file F [-sheet NAME] [-skip-bad]
+                     register participants from CSV or .xlsx, all or nothing; bad lines are listed
+                     (CSV: comma or semicolon, UTF-8 or Windows-1252; see docs/API.md)
   microdata -org ID|CODE[,…] -from DATE -to DATE [-measure CODE,…]
                      stream a cohort's pseudonymised microdata (one row per enrolment) as CSV
   maintain [-every D]  prune processed change events and expired idempotency keys, create audit
@@ -140,12 +141,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		org := fs.String("org", "", "organisation id or code")
-		file := fs.String("file", "", "CSV file (header: "+strings.Join(columns, ",")+")")
+		file := fs.String("file", "", "CSV or .xlsx file (header: "+strings.Join(columns, ",")+", or the Swedish headings)")
+		sheet := fs.String("sheet", "", "the sheet of an .xlsx workbook to read (default: the first)")
 		skip := fs.Bool("skip-bad", false, "import the good rows and leave the bad ones out")
 		if err := fs.Parse(rest); err != nil {
 			return 2
 		}
-		job := importJob{command: cmd, org: *org, file: *file, skip: *skip, out: stdout, progress: stderr}
+		job := importJob{command: cmd, org: *org, file: *file, opts: importer.Options{Sheet: *sheet}, skip: *skip, out: stdout, progress: stderr}
 		if cmd == "import-participants" {
 			err = runImport(ctx, cfg, job, "participant", importer.ParseParticipants, importer.ImportParticipants)
 		} else {
@@ -418,6 +420,7 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 type importJob struct {
 	command   string
 	org, file string
+	opts      importer.Options
 	skip      bool
 	out       io.Writer // the report: counts and bad lines
 	progress  io.Writer // progress while rows are written (stderr)
@@ -426,7 +429,7 @@ type importJob struct {
 // runImport validates the whole file, lists its bad lines, and imports it all or nothing
 // (or without the bad lines with -skip-bad), printing progress as rows are written.
 func runImport[T any](ctx context.Context, cfg config.Config, job importJob, entity string,
-	parse func(io.Reader, time.Time) ([]T, []importer.LineError, error),
+	parse func(io.Reader, importer.Options, time.Time) ([]T, []importer.LineError, error),
 	write func(context.Context, *pgxpool.Pool, string, []T, []importer.LineError, bool, func(done, total int)) (importer.Result, error)) error {
 	if job.org == "" || job.file == "" {
 		return fmt.Errorf("-org and -file are required")
@@ -449,7 +452,7 @@ func runImport[T any](ctx context.Context, cfg config.Config, job importJob, ent
 		}
 		orgID = o.ID
 	}
-	rows, bad, err := parse(f, time.Now())
+	rows, bad, err := parse(f, job.opts, time.Now())
 	if err != nil {
 		return err
 	}

@@ -230,3 +230,57 @@ func TestImportParticipantsCommand(t *testing.T) {
 		t.Errorf("without -file: exit %d, %s", code, errOut)
 	}
 }
+
+// outcomesctl reads the files Excel saves: the workbook's first sheet registers its
+// people (names intact), -sheet picks the observations sheet, the same people in a
+// Windows-1252 CSV are reported line by line under the file's heading, and a sheet
+// that does not exist is named with those that do.
+func TestImportExcelFilesCommand(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	ctx := context.Background()
+	pool, err := db.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	fixture := func(name string) string { return filepath.Join("..", "importer", "testdata", "excel", name) }
+
+	code, out, errOut := run("import-participants", "-org", "cli-excel", "-file", fixture("participants-and-observations.xlsx"))
+	if code != 0 || !strings.Contains(out, "imported 5 rows, skipped 0 bad rows") {
+		t.Fatalf("workbook: exit %d\n%s%s", code, out, errOut)
+	}
+	var name string
+	if err := pool.QueryRow(ctx, `SELECT given_name || ' ' || family_name FROM participant WHERE personal_identity_number = '20050307-7893'`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "Ren\u00e9e Ekstr\u00f6m-\u00c5hl\u00e9n" {
+		t.Errorf("stored %q (% x)", name, name)
+	}
+	code, out, errOut = run("import-observations", "-org", "cli-excel", "-file", fixture("participants-and-observations.xlsx"), "-sheet", "Uppföljning")
+	if code != 0 || !strings.Contains(out, "imported 3 rows, skipped 0 bad rows") {
+		t.Errorf("observations sheet: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = run("import-participants", "-org", "cli-excel", "-file", fixture("participants-windows1252-semicolon-crlf.csv"))
+	if code != 1 || strings.Count(out, "already registered") != 5 ||
+		!strings.Contains(out, "line 6: Personnummer [personal_identity_number]: a participant with this personal identity number is already registered") {
+		t.Errorf("the same people again: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, pnr := range []string{"8026", "Zo"} {
+		if strings.Contains(out+errOut, pnr) {
+			t.Errorf("output repeats %q from the file:\n%s%s", pnr, out, errOut)
+		}
+	}
+	code, _, errOut = run("import-participants", "-org", "cli-excel", "-file", fixture("participants-and-observations.xlsx"), "-sheet", "Blad1")
+	if code != 1 || !strings.Contains(errOut, `no sheet named "Blad1"; its sheets are "Deltagare", "Uppföljning"`) {
+		t.Errorf("unknown sheet: exit %d, %s", code, errOut)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -15,27 +17,31 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/importer"
 )
 
 // Limits bound a GraphQL request before gqlgen parses or validates it. Validation costs
 // grow faster than the query (thousands of repeated fields cost seconds of CPU in the
 // overlapping-fields rule), so a request over any limit is refused after a linear scan.
 type Limits struct {
-	MaxBodyBytes  int64 // the HTTP body (413 REQUEST_TOO_LARGE)
-	MaxQueryBytes int   // the query text
-	MaxTokens     int   // lexical tokens of the query
-	MaxFields     int   // fields, aliases included, counted where written
-	MaxFragments  int   // fragment definitions, inline fragments and spreads
+	MaxBodyBytes int64 // the HTTP body (413 REQUEST_TOO_LARGE)
+	// MaxUploadBytes bounds a multipart request, a file upload (413 REQUEST_TOO_LARGE);
+	// zero: MaxBodyBytes. Its operations part is held to MaxBodyBytes and every check.
+	MaxUploadBytes int64
+	MaxQueryBytes  int // the query text
+	MaxTokens      int // lexical tokens of the query
+	MaxFields      int // fields, aliases included, counted where written
+	MaxFragments   int // fragment definitions, inline fragments and spreads
 }
 
 // DefaultLimits are generous for the frontends' largest pages (a participant with all
 // nested lists is about 150 fields) and far below what costs noticeable CPU.
-var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50}
+var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50}
 
 // Error codes of the request gate, beside apperr's.
 const (
 	codeBadRequest      = "BAD_REQUEST"
-	codeRequestTooLarge = "REQUEST_TOO_LARGE"
+	codeRequestTooLarge = string(apperr.TooLarge)
 	codeQueryTooLarge   = "QUERY_TOO_LARGE"
 )
 
@@ -69,11 +75,23 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodPost:
 			var body []byte
-			body, err = readBody(w, r, l.MaxBodyBytes)
-			if err == nil {
-				err = checkPost(l, body)
-				r.Body = io.NopCloser(bytes.NewReader(body))
+			if boundary, ok := multipartBoundary(r); ok {
+				max := l.MaxUploadBytes
+				if max == 0 {
+					max = l.MaxBodyBytes
+				}
+				body, err = readBody(w, r, max, fmt.Sprintf("the upload is larger than %d MB: a file may be at most %d MB; import larger files with outcomesctl",
+					max>>20, importer.MaxFileBytes>>20))
+				if err == nil {
+					err = checkMultipart(l, body, boundary)
+				}
+			} else {
+				body, err = readBody(w, r, l.MaxBodyBytes, fmt.Sprintf("request body is larger than %d bytes", l.MaxBodyBytes))
+				if err == nil {
+					err = checkPost(l, body)
+				}
 			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		case http.MethodGet:
 			q := r.URL.Query()
 			var vars json.RawMessage
@@ -91,9 +109,8 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 	})
 }
 
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *gateError) {
-	tooLarge := &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
-		message: fmt.Sprintf("request body is larger than %d bytes", max)}
+func readBody(w http.ResponseWriter, r *http.Request, max int64, tooLargeMessage string) ([]byte, *gateError) {
+	tooLarge := &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge, message: tooLargeMessage}
 	if r.ContentLength > max {
 		return nil, tooLarge
 	}
@@ -110,6 +127,34 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *gateE
 		return nil, badRequest("the request body could not be read")
 	}
 	return body, nil
+}
+
+// multipartBoundary says whether r is a multipart form (the GraphQL multipart request
+// specification: a file upload) and returns its boundary.
+func multipartBoundary(r *http.Request) (string, bool) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return "", false
+	}
+	return params["boundary"], true
+}
+
+// checkMultipart holds an upload's operations part, which the specification puts
+// first, to the limits and checks of a JSON body; the files are the imports' to read.
+func checkMultipart(l Limits, body []byte, boundary string) *gateError {
+	part, err := multipart.NewReader(bytes.NewReader(body), boundary).NextPart()
+	if err != nil || part.FormName() != "operations" {
+		return badRequest("a multipart request must start with its operations part (GraphQL multipart request specification)")
+	}
+	ops, err := io.ReadAll(io.LimitReader(part, l.MaxBodyBytes+1))
+	switch {
+	case err != nil:
+		return badRequest("the multipart request could not be read")
+	case int64(len(ops)) > l.MaxBodyBytes:
+		return &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
+			message: fmt.Sprintf("the operations part is larger than %d bytes", l.MaxBodyBytes)}
+	}
+	return checkPost(l, ops)
 }
 
 func checkPost(l Limits, body []byte) *gateError {

@@ -37,6 +37,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/db"
 	"github.com/arbetsmarknad/outcomes/internal/employer"
 	"github.com/arbetsmarknad/outcomes/internal/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/importer"
 	"github.com/arbetsmarknad/outcomes/internal/livefigures"
 	"github.com/arbetsmarknad/outcomes/internal/logging"
 	"github.com/arbetsmarknad/outcomes/internal/maintenance"
@@ -53,6 +54,10 @@ import (
 
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 1 << 20
+
+// MaxUploadBodyBytes bounds a multipart request (a file upload): the file, up to
+// importer.MaxFileBytes, and the operation beside it.
+const MaxUploadBodyBytes = importer.MaxFileBytes + MaxBodyBytes
 
 // Run starts the API and blocks until ctx ends. ready, when not nil, receives the
 // listening address once the server accepts connections.
@@ -241,6 +246,9 @@ func NewHandler(o Options) http.Handler {
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
+	// File uploads (GraphQL multipart request spec). Kept in memory: limitBody has
+	// already bounded the body, and a temporary file would put personal data on disk.
+	gql.AddTransport(transport.MultipartForm{MaxUploadSize: MaxUploadBodyBytes, MaxMemory: MaxUploadBodyBytes + 1})
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}

@@ -23,6 +23,9 @@ const (
 	NotEligible Code = "NOT_ELIGIBLE"
 	// Unavailable: a store the request needs is down; the caller may retry later.
 	Unavailable Code = "UNAVAILABLE"
+	// TooLarge: the request or a file in it is over a size limit; the same code the
+	// HTTP layer gives a body over its limit.
+	TooLarge Code = "REQUEST_TOO_LARGE"
 	// WarehouseUnavailable: the outcome warehouse (ClickHouse) is down; analytics may be
 	// retried later, and casework is not affected.
 	WarehouseUnavailable Code = "WAREHOUSE_UNAVAILABLE"

@@ -47,7 +47,7 @@ func ImportObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 		good := rows[:0:0]
 		for _, r := range rows {
 			if ids[r.PersonalIdentityNumber] == "" {
-				res.Bad = append(res.Bad, LineError{Line: r.Line, Column: "personal_identity_number", Reason: "no participant with this number in the organisation"})
+				res.Bad = append(res.Bad, r.src.at(r.Line, "personal_identity_number", "no participant with this number in the organisation"))
 				continue
 			}
 			good = append(good, r)
@@ -150,8 +150,8 @@ func ImportParticipants(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 		good := rows[:0:0]
 		for _, r := range rows {
 			if registered[r.Input.PersonalIdentityNumber] {
-				res.Bad = append(res.Bad, LineError{Line: r.Line, Column: "personal_identity_number",
-					Reason: "a participant with this personal identity number is already registered in the organisation"})
+				res.Bad = append(res.Bad, r.src.at(r.Line, "personal_identity_number",
+					"a participant with this personal identity number is already registered in the organisation"))
 				continue
 			}
 			good = append(good, r)

@@ -45,7 +45,7 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%s,%s,%s,false,af_data\n", pnr, time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, i/100, 0).Format("2006-01"), status)
 	}
-	rows, bad, err := importer.ParseObservations(strings.NewReader(b.String()), now)
+	rows, bad, err := importer.ParseObservations(strings.NewReader(b.String()), importer.Options{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,17 +90,17 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 }
 
 func TestParseObservationsStructure(t *testing.T) {
-	if _, _, err := importer.ParseObservations(strings.NewReader(""), now); err == nil {
+	if _, _, err := importer.ParseObservations(strings.NewReader(""), importer.Options{}, now); err == nil {
 		t.Error("empty file accepted")
 	}
-	if _, _, err := importer.ParseObservations(strings.NewReader("month,status\n2019-01,studies\n"), now); err == nil {
+	if _, _, err := importer.ParseObservations(strings.NewReader("month,status\n2019-01,studies\n"), importer.Options{}, now); err == nil {
 		t.Error("file without the personal identity number column accepted")
 	}
 	rows, bad, err := importer.ParseObservations(strings.NewReader(
 		"\ufeffSource,Month,Status,Social_Assistance,Personal_Identity_Number,employment_rate\n"+
 			"af_data,2019-01,studies,,198112189876,\n"+
 			"af_data,2999-01,studies,ja,198112189876,50\n"+
-			"af_data,2019-02,studies,maybe,198112189876,150\n"), now)
+			"af_data,2019-02,studies,maybe,198112189876,150\n"), importer.Options{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestParseObservationsStructure(t *testing.T) {
 // TestObservationsWithoutOptionalColumns: social_assistance and employment_rate may be
 // left out of the header; the values are then not recorded.
 func TestObservationsWithoutOptionalColumns(t *testing.T) {
-	rows, bad, err := importer.ParseObservations(strings.NewReader("personal_identity_number,month,status,source\n19811218-9876,2019-08,studies,af_data\n"),
+	rows, bad, err := importer.ParseObservations(strings.NewReader("personal_identity_number,month,status,source\n19811218-9876,2019-08,studies,af_data\n"), importer.Options{},
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || len(bad) != 0 || len(rows) != 1 {
 		t.Fatalf("rows %v, bad %v, err %v", rows, bad, err)

@@ -2,11 +2,15 @@
 // them all or nothing: the whole file is validated first, every bad row is reported
 // with its line and reason, and a file with bad rows imports nothing unless the caller
 // asks to skip them.
+//
+// Every import reads its file through readRecords, which takes what Excel saves (CSV
+// with commas or semicolons in UTF-8 or Windows-1252, .xlsx workbooks; see Options) and
+// matches the header against the import's []Column (names, Swedish aliases, how a
+// spreadsheet cell is read). A new import (say, a register-linkage return file)
+// declares its columns and a row function, and gets the same formats and messages.
 package importer
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -21,31 +25,35 @@ import (
 // MaxRows bounds one file.
 const MaxRows = 1_000_000
 
-// ObservationColumns is the expected header, in any order; social_assistance and
-// employment_rate may be left out (not recorded).
-var ObservationColumns = []string{"personal_identity_number", "month", "status", "source", "social_assistance", "employment_rate"}
-
-// LineError is one rejected line. Reason never repeats the line's personal data.
-type LineError struct {
-	Line   int
-	Column string
-	Reason string
+// ObservationSpec is the header of an observations file, in any order; the first four
+// columns are required, social_assistance and employment_rate may be left out (not
+// recorded). The Swedish headings are accepted as aliases.
+var ObservationSpec = []Column{
+	{Name: "personal_identity_number", Aliases: identityAliases, Required: true, Kind: Identity},
+	{Name: "month", Aliases: []string{"månad", "manad"}, Required: true, Kind: Date},
+	{Name: "status", Aliases: []string{"sysselsättning"}, Required: true},
+	{Name: "source", Aliases: []string{"källa", "kalla"}, Required: true},
+	{Name: "social_assistance", Aliases: socialAssistanceAliases},
+	{Name: "employment_rate", Aliases: []string{"sysselsättningsgrad", "omfattning"}},
 }
 
-func (e LineError) Error() string { return fmt.Sprintf("line %d: %s: %s", e.Line, e.Column, e.Reason) }
+// ObservationColumns are the names of ObservationSpec's columns.
+var ObservationColumns = names(ObservationSpec)
 
 // ObservationRow is one valid line.
 type ObservationRow struct {
 	Line                   int
 	PersonalIdentityNumber string // canonical
 	Input                  outcome.RecordInput
+	src                    *layout
 }
 
-// ParseObservations reads and validates a whole CSV file of outcome observations.
-// A structural problem (no header, unreadable CSV) is an error; bad rows are listed.
-func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineError, error) {
+// ParseObservations reads and validates a whole file of outcome observations (a text
+// file or a workbook; see Options). A structural problem (no header, a file that cannot
+// be read) is an error; bad rows are listed.
+func ParseObservations(r io.Reader, opts Options, now time.Time) ([]ObservationRow, []LineError, error) {
 	var rows []ObservationRow
-	bad, err := readRecords(r, ObservationColumns[:4], ObservationColumns, func(line int, get func(string) string) []LineError {
+	lay, bad, err := readRecords(r, opts, ObservationSpec, func(line int, get func(string) string) []LineError {
 		row, errs := parseObservation(line, get, now)
 		if len(errs) == 0 {
 			rows = append(rows, row)
@@ -55,60 +63,10 @@ func ParseObservations(r io.Reader, now time.Time) ([]ObservationRow, []LineErro
 	if err != nil {
 		return nil, nil, err
 	}
+	for i := range rows {
+		rows[i].src = lay
+	}
 	return rows, bad, nil
-}
-
-// readRecords reads a CSV file whose header names at least the required columns, in any
-// order and any case, and hands each record to row, which returns the record's problems.
-// Records are looked up by column name; a column the header lacks reads as empty.
-func readRecords(r io.Reader, required, columns []string, row func(line int, get func(string) string) []LineError) ([]LineError, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the file is empty: a header line is required")
-		}
-		return nil, fmt.Errorf("line 1: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	for _, c := range required {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("line 1: column %q is missing (want %s)", c, strings.Join(columns, ","))
-		}
-	}
-	var bad []LineError
-	for records := 0; ; records++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if records >= MaxRows {
-			return nil, fmt.Errorf("the file has more than %d rows", MaxRows)
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				bad = append(bad, LineError{Line: pe.StartLine, Column: "", Reason: "not valid CSV: " + pe.Err.Error()})
-				continue
-			}
-			return nil, err
-		}
-		line, _ := cr.FieldPos(0) // the file line the record starts on
-		get := func(name string) string {
-			i, ok := col[name]
-			if !ok || i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		bad = append(bad, row(line, get)...)
-	}
-	return bad, nil
 }
 
 func parseObservation(line int, get func(string) string, now time.Time) (ObservationRow, []LineError) {
@@ -116,14 +74,17 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 	fail := func(c, reason string) { errs = append(errs, LineError{Line: line, Column: c, Reason: reason}) }
 	row := ObservationRow{Line: line}
 	n, err := personnummer.Parse(get("personal_identity_number"), now)
-	if err != nil {
+	switch hint := identityHint(get("personal_identity_number")); {
+	case hint != "":
+		fail("personal_identity_number", hint)
+	case err != nil:
 		fail("personal_identity_number", err.Error())
-	} else {
+	default:
 		row.PersonalIdentityNumber = n.String()
 	}
-	m, monthErr := time.Parse("2006-01", get("month"))
+	m, monthErr := parseMonth(get("month"))
 	if monthErr != nil {
-		fail("month", "not a month (YYYY-MM)")
+		fail("month", "want a month as YYYY-MM (or a date in it, YYYY-MM-DD)")
 	}
 	in := outcome.RecordInput{Month: m, Status: outcome.Status(strings.ToLower(get("status"))), Source: outcome.Source(strings.ToLower(get("source")))}
 	if v, ok := parseBool(get("social_assistance")); ok {
@@ -134,7 +95,7 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 	if rate := get("employment_rate"); rate != "" {
 		v, err := strconv.ParseFloat(strings.Replace(rate, ",", ".", 1), 64)
 		if err != nil {
-			fail("employment_rate", "not a number")
+			fail("employment_rate", "want a number from 0 to 100 (per cent)")
 		} else {
 			in.EmploymentRate = &v
 		}
@@ -151,6 +112,33 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 	}
 	row.Input = in
 	return row, errs
+}
+
+// parseMonth reads YYYY-MM, or a date (as a spreadsheet's date cell becomes) as its
+// month.
+func parseMonth(s string) (time.Time, error) {
+	if m, err := time.Parse("2006-01", s); err == nil {
+		return m, nil
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), nil
+}
+
+// identityHint explains a personal identity number that a spreadsheet has shown in
+// exponent form (1,98504E+11) and so cut short: no check digit can be right then.
+// A text file's 8 or 9 digits are the same mishap: Excel dropped the leading zeros of
+// someone born 2000-2009. (A workbook's numeric cells get their zeros back.)
+func identityHint(s string) string {
+	if i := strings.IndexAny(s, "eE"); i > 0 && strings.ContainsAny(s[:i], ".,") && strings.Trim(s[i+1:], "+0123456789") == "" {
+		return "the number is written in exponent form (such as 1,23457E+11), so digits are lost: format the column as text in Excel, enter the numbers again and save, or import the .xlsx workbook itself"
+	}
+	if (len(s) == 8 || len(s) == 9) && strings.Trim(s, "0123456789") == "" {
+		return fmt.Sprintf("the number has %d digits, not 10 or 12: Excel drops the leading zero of someone born 2000-2009 when the column is not formatted as text; format it as text, enter the numbers again and save, or import the .xlsx workbook itself", len(s))
+	}
+	return ""
 }
 
 var columnOf = map[string]string{

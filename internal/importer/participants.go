@@ -12,11 +12,31 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/participant"
 )
 
-// ParticipantColumns is the expected header, in any order; the first four are required,
-// the others are attributes and may be left out or left empty (not recorded).
-var ParticipantColumns = []string{"personal_identity_number", "given_name", "family_name", "gender",
-	"district", "birth_region", "newly_arrived", "registered_at_af", "social_assistance", "guarantee_days",
-	"education_level", "distance_category"}
+// ParticipantSpec is the header of a participants file, in any order; the first four
+// columns are required, the others are attributes and may be left out or left empty
+// (not recorded). The Swedish headings are accepted as aliases.
+var ParticipantSpec = []Column{
+	{Name: "personal_identity_number", Aliases: identityAliases, Required: true, Kind: Identity},
+	{Name: "given_name", Aliases: []string{"förnamn", "fornamn", "tilltalsnamn"}, Required: true},
+	{Name: "family_name", Aliases: []string{"efternamn"}, Required: true},
+	{Name: "gender", Aliases: []string{"kön", "kon"}, Required: true},
+	{Name: "district", Aliases: []string{"stadsdel"}},
+	{Name: "birth_region", Aliases: []string{"födelseregion", "född i"}},
+	{Name: "newly_arrived", Aliases: []string{"nyanländ", "nyanland"}},
+	{Name: "registered_at_af", Aliases: []string{"inskriven af", "inskriven på af", "inskriven arbetsförmedlingen"}},
+	{Name: "social_assistance", Aliases: socialAssistanceAliases},
+	{Name: "guarantee_days", Aliases: []string{"ersättningsdagar", "dagar i jobbgarantin"}},
+	{Name: "education_level", Aliases: []string{"utbildningsnivå", "utbildning"}},
+	{Name: "distance_category", Aliases: []string{"avstånd till arbetsmarknaden", "avstånd"}},
+}
+
+// ParticipantColumns are the names of ParticipantSpec's columns.
+var ParticipantColumns = names(ParticipantSpec)
+
+// identityAliases are the headings a personal identity number goes by.
+var identityAliases = []string{"personnummer", "personnr", "pnr", "samordningsnummer", "personnummer/samordningsnummer"}
+
+var socialAssistanceAliases = []string{"försörjningsstöd", "ekonomiskt bistånd"}
 
 // ImportedBy is recorded as the author of attribute sets that came from a file.
 const ImportedBy = "import"
@@ -27,15 +47,17 @@ type ParticipantRow struct {
 	Line      int
 	Input     participant.CreateInput // validated; PersonalIdentityNumber canonical
 	BirthDate time.Time               // from the personal identity number
+	src       *layout
 }
 
-// ParseParticipants reads and validates a whole CSV file of participants. Every bad row
-// is listed, and so is every line that repeats a personal identity number of an earlier
-// line. A structural problem (no header, a required column missing) is an error.
-func ParseParticipants(r io.Reader, now time.Time) ([]ParticipantRow, []LineError, error) {
+// ParseParticipants reads and validates a whole file of participants (a text file or a
+// workbook; see Options). Every bad row is listed, and so is every line that repeats a
+// personal identity number of an earlier line. A structural problem (no header, a
+// required column missing, a file that cannot be read) is an error.
+func ParseParticipants(r io.Reader, opts Options, now time.Time) ([]ParticipantRow, []LineError, error) {
 	var rows []ParticipantRow
 	firstLine := map[string]int{} // canonical number -> the line it first appeared on
-	bad, err := readRecords(r, ParticipantColumns[:4], ParticipantColumns, func(line int, get func(string) string) []LineError {
+	lay, bad, err := readRecords(r, opts, ParticipantSpec, func(line int, get func(string) string) []LineError {
 		row, errs := parseParticipant(line, get, now)
 		if n := row.Input.PersonalIdentityNumber; n != "" {
 			if first, seen := firstLine[n]; seen {
@@ -53,6 +75,9 @@ func ParseParticipants(r io.Reader, now time.Time) ([]ParticipantRow, []LineErro
 	if err != nil {
 		return nil, nil, err
 	}
+	for i := range rows {
+		rows[i].src = lay
+	}
 	return rows, bad, nil
 }
 
@@ -69,10 +94,13 @@ func parseParticipant(line int, get func(string) string, now time.Time) (Partici
 		FamilyName:             get("family_name"),
 		RecordedBy:             ImportedBy,
 	}
-	if g, ok := genders[strings.ToLower(get("gender"))]; ok {
+	if g, ok := genders[normaliseHeading(get("gender"))]; ok {
 		in.Gender = g
 	} else {
-		fail("gender", "want woman, man, other or not_stated (or K, M)")
+		fail("gender", "want woman, man, other or not_stated (or kvinna, man, annan, ej angivet, K, M)")
+	}
+	if hint := identityHint(get("personal_identity_number")); hint != "" {
+		fail("personal_identity_number", hint)
 	}
 	a, attrErrs := parseAttributes(get)
 	for _, e := range attrErrs {
@@ -117,6 +145,9 @@ func parseAttributes(get func(string) string) (*participant.AttributesInput, []L
 		given = true
 		if column != "district" {
 			v = strings.ToLower(v) // codes; a district keeps its spelling
+			if code, ok := swedishCodes[column][normaliseHeading(v)]; ok {
+				v = code
+			}
 		}
 		return &v
 	}
@@ -149,11 +180,20 @@ func parseAttributes(get func(string) string) (*participant.AttributesInput, []L
 	return &a, errs
 }
 
+// genders are the accepted values of the gender column, as normaliseHeading leaves
+// them (so "Ej angivet" is ej_angivet).
 var genders = map[string]participant.Gender{
-	"woman": participant.Woman, "k": participant.Woman,
+	"woman": participant.Woman, "k": participant.Woman, "kvinna": participant.Woman,
 	"man": participant.Man, "m": participant.Man,
-	"other":      participant.Other,
-	"not_stated": participant.NotStated,
+	"other": participant.Other, "annan": participant.Other, "annat": participant.Other,
+	"not_stated": participant.NotStated, "ej_angivet": participant.NotStated,
+}
+
+// swedishCodes are the Swedish words a file may give for an attribute's codes, as
+// normaliseHeading leaves them.
+var swedishCodes = map[string]map[string]string{
+	"birth_region":      {"sverige": "sweden", "europa": "europe", "utanför_europa": "outside_europe", "utanfor_europa": "outside_europe"},
+	"distance_category": {"grön": "green", "gron": "green", "gul": "yellow", "röd": "red", "rod": "red"},
 }
 
 // participantColumnOf maps the fields of participant validation to the file's columns.
@@ -171,9 +211,9 @@ var participantColumnOf = map[string]string{
 
 // hints complete the domain's "unknown value" with the codes a file may use.
 var hints = map[string]string{
-	"birth_region":      " (want sweden, europe or outside_europe)",
+	"birth_region":      " (want sweden, europe or outside_europe, or sverige, europa, utanför Europa)",
 	"education_level":   " (want pre_upper_secondary_short, pre_upper_secondary, upper_secondary, post_secondary_short or post_secondary_long)",
-	"distance_category": " (want green, yellow or red)",
+	"distance_category": " (want green, yellow or red, or grön, gul, röd)",
 }
 
 func hasColumn(errs []LineError, column string) bool {
