@@ -69,7 +69,7 @@ func TestImportUploadsExcelFiles(t *testing.T) {
 	ctx := context.Background()
 	caseworker := w.as(t, auth.Caseworker)
 	names := func(org string) map[string]string {
-		rows, err := w.system.Query(ctx, `SELECT personal_identity_number, given_name || ' ' || family_name FROM participant WHERE organisation_id = $1`, org)
+		rows, err := w.system.Query(ctx, `SELECT personal_identity_number, given_name || ' ' || family_name FROM participant WHERE organisation_id = $1`, plain(org))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestImportUploadsExcelFiles(t *testing.T) {
 		t.Fatalf("workbook's second sheet: %+v", res)
 	}
 	var months string
-	if err := w.system.QueryRow(ctx, `SELECT string_agg(to_char(month, 'YYYY-MM'), ',' ORDER BY month) FROM outcome_observation WHERE organisation_id = $1`, w.orgB).Scan(&months); err != nil {
+	if err := w.system.QueryRow(ctx, `SELECT string_agg(to_char(month, 'YYYY-MM'), ',' ORDER BY month) FROM outcome_observation WHERE organisation_id = $1`, plain(w.orgB)).Scan(&months); err != nil {
 		t.Fatal(err)
 	}
 	if months != "2019-01,2019-02,2019-03" {
@@ -184,7 +184,7 @@ func TestImportUploadRefusals(t *testing.T) {
 		t.Errorf("a string as the file: %+v", errs)
 	}
 	var n int
-	if err := w.system.QueryRow(context.Background(), `SELECT count(*) FROM participant WHERE organisation_id = $1`, w.orgA).Scan(&n); err != nil || n != 1 {
+	if err := w.system.QueryRow(context.Background(), `SELECT count(*) FROM participant WHERE organisation_id = $1`, plain(w.orgA)).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d participants in A (want the one the world made), %v", n, err)
 	}
 }
