@@ -27,7 +27,7 @@ func TestSaneRanges(t *testing.T) {
 	var p struct{ CreateParticipant struct{ ID string } }
 	api.MustData(t, `mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "198112189876",
 		givenName: "Kim", familyName: "Berg", gender: MAN}) { id } }`, map[string]any{"org": org.CreateOrganisation.ID}, &p)
-	pid := p.CreateParticipant.ID
+	pid := plain(p.CreateParticipant.ID)
 	rangeText := bounds.MinDate.Format(time.DateOnly) + " and " + bounds.MaxDate.Format(time.DateOnly)
 
 	t.Run("API", func(t *testing.T) {

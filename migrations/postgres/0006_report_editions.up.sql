@@ -5,7 +5,7 @@
 CREATE TABLE report_edition (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     organisation_id uuid NOT NULL REFERENCES organisation (id),
-    month           date NOT NULL CHECK (extract(day FROM month) = 1),
+    month           date NOT NULL CHECK (extract(day FROM month) = 1) CHECK (sane_date(month)),
     frozen_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     frozen_by       text NOT NULL,
     trigger         text NOT NULL CHECK (trigger IN ('scheduled', 'on_demand')),
