@@ -88,17 +88,20 @@ func unauthorized(w http.ResponseWriter, msg string) {
 // administrator sees in the API when configuring the identity provider) as well as by
 // their plain ids, which is what the rest of the system compares.
 func plainOrgIDs(p auth.Principal) auth.Principal {
-	plain := func(id string) string {
-		if kind, raw, ok := model.ParseGlobalID(id); ok && kind == "Organisation" {
-			return raw
-		}
-		return id
-	}
-	p.OrgID = plain(p.OrgID)
+	p.OrgID = plainOrgID(p.OrgID)
 	orgs := make([]string, len(p.Orgs))
 	for i, o := range p.Orgs {
-		orgs[i] = plain(o)
+		orgs[i] = plainOrgID(o)
 	}
 	p.Orgs = orgs
 	return p
+}
+
+// plainOrgID is the record id inside an organisation's global id (Node.id), or id
+// itself: outside GraphQL (tokens, URL parameters) both name an organisation.
+func plainOrgID(id string) string {
+	if kind, raw, ok := model.ParseGlobalID(id); ok && kind == "Organisation" {
+		return raw
+	}
+	return id
 }

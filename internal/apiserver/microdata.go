@@ -21,7 +21,10 @@ import (
 // applies, so that a period the export would refuse is a 400 before anything is audited.
 func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort, error) {
 	var errs apperr.List
-	c := analytics.Cohort{Label: "microdata", OrgIDs: q["organisationId"], MeasureCodes: q["measure"]}
+	c := analytics.Cohort{Label: "microdata", MeasureCodes: q["measure"]}
+	for _, o := range q["organisationId"] {
+		c.OrgIDs = append(c.OrgIDs, plainOrgID(o))
+	}
 	if len(c.OrgIDs) == 0 && p.OrgID != "" {
 		c.OrgIDs = []string{p.OrgID}
 	}

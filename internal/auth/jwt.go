@@ -266,15 +266,17 @@ func (m ClaimMapping) grants(claims map[string]any) ([]string, error) {
 	return out, nil
 }
 
-// PlausibleOrgRef reports whether s can name one organisation: a UUID or an
-// organisation code (lower-case letters, digits, hyphens; at most 64). A wildcard, a
-// list, spaces or anything else is refused before the database is asked.
+// PlausibleOrgRef reports whether s can name one organisation: a UUID, an
+// organisation code (lower-case letters, digits, hyphens), or the API's global id of an
+// organisation (base64url, which the API server turns into the UUID before looking it
+// up); at most 96 characters. A wildcard, a list, spaces or anything else is refused
+// before the database is asked; whether the organisation exists is asked after.
 func PlausibleOrgRef(s string) bool {
-	if s == "" || len(s) > 64 {
+	if s == "" || len(s) > 96 {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'F' || c >= '0' && c <= '9' || c == '-') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 			return false
 		}
 	}
