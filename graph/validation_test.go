@@ -50,12 +50,7 @@ func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 
 // plain is the record id inside a global id (Node.id), for checks in SQL and in the
 // audit log, which hold record ids.
-func plain(id string) string {
-	if _, raw, ok := model.ParseGlobalID(id); ok {
-		return raw
-	}
-	return id
-}
+func plain(id string) string { return model.RecordID("", id) }
 
 // client returns a GraphQL client carrying a development token for p.
 func client(t *testing.T, base string, p auth.Principal) *gqltest.Client {

@@ -43,6 +43,16 @@ func ParseGlobalID(s string) (kind, id string, ok bool) {
 	return kind, id, true
 }
 
+// RecordID is the record id inside a global id of the given kind (any kind when kind
+// is ""), or s itself: outside GraphQL (tokens, URL parameters, SQL, the audit log)
+// both name the record.
+func RecordID(kind, s string) string {
+	if k, id, ok := ParseGlobalID(s); ok && (kind == "" || k == kind) {
+		return id
+	}
+	return s
+}
+
 // MarshalGlobalID writes an ID: the id field of a Node type, and a reference field
 // named after a Node type (organisationId on AuditEntry), become global ids; any other
 // ID is written as it is.

@@ -97,11 +97,5 @@ func plainOrgIDs(p auth.Principal) auth.Principal {
 	return p
 }
 
-// plainOrgID is the record id inside an organisation's global id (Node.id), or id
-// itself: outside GraphQL (tokens, URL parameters) both name an organisation.
-func plainOrgID(id string) string {
-	if kind, raw, ok := model.ParseGlobalID(id); ok && kind == "Organisation" {
-		return raw
-	}
-	return id
-}
+// plainOrgID is the record id inside an organisation's global id, or id itself.
+func plainOrgID(id string) string { return model.RecordID("Organisation", id) }

@@ -133,12 +133,7 @@ func TestSubscriptionFiresAfterTheLoaderWrote(t *testing.T) {
 // plainOrgs names the token's organisations by their record ids, as an identity
 // provider does, when the test took them from the API (global ids).
 func plainOrgs(p auth.Principal) auth.Principal {
-	plain := func(id string) string {
-		if _, raw, ok := model.ParseGlobalID(id); ok {
-			return raw
-		}
-		return id
-	}
+	plain := func(id string) string { return model.RecordID("Organisation", id) }
 	p.OrgID = plain(p.OrgID)
 	orgs := make([]string, len(p.Orgs))
 	for i, o := range p.Orgs {

@@ -132,9 +132,4 @@ func TestAuditFailsClosed(t *testing.T) {
 }
 
 // recordID is the record id inside a global id (Node.id), which the audit log holds.
-func recordID(id string) string {
-	if _, raw, ok := model.ParseGlobalID(id); ok {
-		return raw
-	}
-	return id
-}
+func recordID(id string) string { return model.RecordID("", id) }
