@@ -11,10 +11,10 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Participant is the resolver for the participant field.

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // definitionIn refuses a missing monthsAfterExit (never read as month 0) and every

@@ -14,12 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/arbetsmarknad/outcomes/internal/apiserver"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/demo"
-	"github.com/arbetsmarknad/outcomes/internal/gqltest"
-	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // caseWorld is one municipality with a caseworker client, a unit, a staff user and a

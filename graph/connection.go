@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // edgesOf turns a store page into Relay edges and page info; edge builds one edge type.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 )
 
 // TestParticipantPageCostsConstantStatements: a page of participants with their

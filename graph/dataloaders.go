@@ -7,16 +7,16 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/project"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 )
 
 // Loaders batch the nested fields of one request, so a page of participants with their

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // importObservations through the API: a file with bad rows imports nothing and lists

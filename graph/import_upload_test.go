@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // excelFixture is one of the importer's files as Excel saves them.
 func excelFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "internal", "importer", "testdata", "excel", name))
+	b, err := os.ReadFile(filepath.Join("..", "internal", "domain", "importer", "testdata", "excel", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // nodeKind says how node(id:) fetches one kind of entity: the query whose @auth roles

@@ -12,8 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 )
 

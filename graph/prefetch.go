@@ -7,9 +7,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // A list resolver knows every item of its page at once. Loading the nested fields the

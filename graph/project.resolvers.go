@@ -11,9 +11,9 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // CreateProject is the resolver for the createProject field.

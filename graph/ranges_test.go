@@ -10,13 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/arbetsmarknad/outcomes/internal/bounds"
-	"github.com/arbetsmarknad/outcomes/internal/demo"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 )
 
 // TestSaneRanges (issue #11, item 9): dates outside 1900-2100 and employment rates
 // outside their range are refused by the API with a message that says the allowed
-// range, and the database's checks have exactly the same bounds (internal/bounds is the
+// range, and the database's checks have exactly the same bounds (internal/platform/bounds is the
 // one place they are written; the migration's literals are proved equal here).
 func TestSaneRanges(t *testing.T) {
 	t.Parallel()

@@ -11,13 +11,13 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/quota"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Event is the resolver for the event field.

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // department inserts a municipal department with SQL, so that these tests do not

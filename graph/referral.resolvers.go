@@ -11,9 +11,9 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // CreateReferral is the resolver for the createReferral field.

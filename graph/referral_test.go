@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/demo"
-	"github.com/arbetsmarknad/outcomes/internal/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // referralWorld is two municipalities with a caseworker each and one person in A.

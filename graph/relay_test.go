@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // globalIDs collects every global id in a response, one per kind.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // SteeringReportLink is the resolver for the steeringReportLink field.

@@ -9,19 +9,19 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/audit"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/livefigures"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/project"
-	"github.com/arbetsmarknad/outcomes/internal/quota"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
-	"github.com/arbetsmarknad/outcomes/internal/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 )
 
 // Resolver holds the dependencies of every resolver.

@@ -11,10 +11,10 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/audit"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // CreateOrganisation is the resolver for the createOrganisation field.

@@ -9,15 +9,15 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/audit"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/eligibility"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 )
 
 // AuthDirective enforces @auth(roles: [...]) on every field that carries it.

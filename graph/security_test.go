@@ -22,12 +22,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
-	"github.com/arbetsmarknad/outcomes/internal/apiserver"
-	"github.com/arbetsmarknad/outcomes/internal/auth"
-	"github.com/arbetsmarknad/outcomes/internal/db"
-	"github.com/arbetsmarknad/outcomes/internal/demo"
-	"github.com/arbetsmarknad/outcomes/internal/gqltest"
-	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -9,8 +9,8 @@ cd "$ROOT"
 eval "$(scripts/stack.sh env)"
 ROUNDS="${1:-3}"
 bin="$(mktemp -d)/securitytest.test"
-go test -c -o "$bin" ./internal/securitytest
-cd internal/securitytest
+go test -c -o "$bin" ./internal/systest/securitytest
+cd internal/systest/securitytest
 for i in $(seq 1 "$ROUNDS"); do
   echo "# round $i"
   "$bin" -test.run '^$' -test.bench '^BenchmarkRefusalOf20000Fields$' -test.benchtime 200x | grep '^Benchmark'

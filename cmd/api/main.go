@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/arbetsmarknad/outcomes/internal/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/arbetsmarknad/outcomes/internal/admin"
+	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 )
 
 func main() {

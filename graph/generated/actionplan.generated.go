@@ -11,9 +11,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -75,7 +75,7 @@ func (ec *executionContext) _ActionPlan_participant(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -176,7 +176,7 @@ func (ec *executionContext) _ActionPlan_steps(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []actionplan.Step) graphql.Marshaler {
-			return ec.marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐStepᚄ(ctx, selections, v)
+			return ec.marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -369,7 +369,7 @@ func (ec *executionContext) _FollowUp_participant(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -401,7 +401,7 @@ func (ec *executionContext) _FollowUp_enrolment(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -525,7 +525,7 @@ func (ec *executionContext) _OverdueFollowUp_participant(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -557,7 +557,7 @@ func (ec *executionContext) _OverdueFollowUp_enrolment(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -768,7 +768,7 @@ func (ec *executionContext) _OverdueFollowUpEdge_node(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *actionplan.Overdue) graphql.Marshaler {
-			return ec.marshalNOverdueFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐOverdue(ctx, selections, v)
+			return ec.marshalNOverdueFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdue(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1352,7 +1352,7 @@ func (ec *executionContext) _OverdueFollowUpEdge(ctx context.Context, sel ast.Se
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
+func (ec *executionContext) marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ActionPlan!")
 		return graphql.Null
@@ -1360,15 +1360,15 @@ func (ec *executionContext) marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ActionPlan(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐStep(ctx context.Context, sel ast.SelectionSet, v actionplan.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStep(ctx context.Context, sel ast.SelectionSet, v actionplan.Step) graphql.Marshaler {
 	return ec._ActionPlanStep(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []actionplan.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []actionplan.Step) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐStep(ctx, sel, v[i])
+		return ec.marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStep(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1399,11 +1399,11 @@ func (ec *executionContext) unmarshalNActionPlanStepInput2ᚖgithubᚗcomᚋarbe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.FollowUp) graphql.Marshaler {
+func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.FollowUp) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐFollowUp(ctx, sel, v[i])
+		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUp(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1415,7 +1415,7 @@ func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknad�
 	return ret
 }
 
-func (ec *executionContext) marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐFollowUp(ctx context.Context, sel ast.SelectionSet, v *actionplan.FollowUp) graphql.Marshaler {
+func (ec *executionContext) marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUp(ctx context.Context, sel ast.SelectionSet, v *actionplan.FollowUp) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FollowUp!")
 		return graphql.Null
@@ -1423,7 +1423,7 @@ func (ec *executionContext) marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋo
 	return ec._FollowUp(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOverdueFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐOverdue(ctx context.Context, sel ast.SelectionSet, v *actionplan.Overdue) graphql.Marshaler {
+func (ec *executionContext) marshalNOverdueFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdue(ctx context.Context, sel ast.SelectionSet, v *actionplan.Overdue) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OverdueFollowUp!")
 		return graphql.Null
@@ -1473,7 +1473,7 @@ func (ec *executionContext) unmarshalNSaveActionPlanInput2githubᚗcomᚋarbetsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
+func (ec *executionContext) marshalOActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

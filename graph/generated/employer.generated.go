@@ -10,8 +10,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -72,7 +72,7 @@ func (ec *executionContext) _Employer_organisation(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -219,7 +219,7 @@ func (ec *executionContext) _Employer_contacts(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*employer.Contact) graphql.Marshaler {
-			return ec.marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐContactᚄ(ctx, selections, v)
+			return ec.marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContactᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -251,7 +251,7 @@ func (ec *executionContext) _Employer_noteLog(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*employer.Note) graphql.Marshaler {
-			return ec.marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐNoteᚄ(ctx, selections, v)
+			return ec.marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNoteᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -531,7 +531,7 @@ func (ec *executionContext) _EmployerEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1295,7 +1295,7 @@ func (ec *executionContext) unmarshalNCreateEmployerInput2githubᚗcomᚋarbetsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx context.Context, sel ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
+func (ec *executionContext) marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx context.Context, sel ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Employer!")
 		return graphql.Null
@@ -1311,11 +1311,11 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋarbetsm
 	return ec._EmployerConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Contact) graphql.Marshaler {
+func (ec *executionContext) marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Contact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐContact(ctx, sel, v[i])
+		return ec.marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContact(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1327,7 +1327,7 @@ func (ec *executionContext) marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsm
 	return ret
 }
 
-func (ec *executionContext) marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐContact(ctx context.Context, sel ast.SelectionSet, v *employer.Contact) graphql.Marshaler {
+func (ec *executionContext) marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContact(ctx context.Context, sel ast.SelectionSet, v *employer.Contact) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EmployerContact!")
 		return graphql.Null
@@ -1369,11 +1369,11 @@ func (ec *executionContext) marshalNEmployerKind2githubᚗcomᚋarbetsmarknadᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Note) graphql.Marshaler {
+func (ec *executionContext) marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Note) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐNote(ctx, sel, v[i])
+		return ec.marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNote(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1385,7 +1385,7 @@ func (ec *executionContext) marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmark
 	return ret
 }
 
-func (ec *executionContext) marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐNote(ctx context.Context, sel ast.SelectionSet, v *employer.Note) graphql.Marshaler {
+func (ec *executionContext) marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNote(ctx context.Context, sel ast.SelectionSet, v *employer.Note) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EmployerNote!")
 		return graphql.Null
@@ -1398,7 +1398,7 @@ func (ec *executionContext) unmarshalNUpdateEmployerInput2githubᚗcomᚋarbetsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx context.Context, sel ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
+func (ec *executionContext) marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx context.Context, sel ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

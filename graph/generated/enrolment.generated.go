@@ -11,12 +11,12 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/eligibility"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -366,7 +366,7 @@ func (ec *executionContext) _Enrolment_participant(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -398,7 +398,7 @@ func (ec *executionContext) _Enrolment_measureType(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		true,
@@ -568,7 +568,7 @@ func (ec *executionContext) _Enrolment_unit(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
-			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, selections, v)
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, selections, v)
 		},
 		true,
 		false,
@@ -600,7 +600,7 @@ func (ec *executionContext) _Enrolment_hostEmployer(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		false,
@@ -632,7 +632,7 @@ func (ec *executionContext) _Enrolment_project(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -733,7 +733,7 @@ func (ec *executionContext) _Enrolment_employmentRates(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
-			return ec.marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRateᚄ(ctx, selections, v)
+			return ec.marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRateᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -788,7 +788,7 @@ func (ec *executionContext) _Enrolment_eligibility(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enrolment.EligibilityRecord) graphql.Marshaler {
-			return ec.marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEligibilityRecord(ctx, selections, v)
+			return ec.marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEligibilityRecord(ctx, selections, v)
 		},
 		true,
 		true,
@@ -953,7 +953,7 @@ func (ec *executionContext) _EnrolmentEdge_node(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1771,11 +1771,11 @@ func (ec *executionContext) unmarshalNCreateEnrolmentInput2githubᚗcomᚋarbets
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEligibilityRecord(ctx context.Context, sel ast.SelectionSet, v enrolment.EligibilityRecord) graphql.Marshaler {
+func (ec *executionContext) marshalNEligibilityRecord2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEligibilityRecord(ctx context.Context, sel ast.SelectionSet, v enrolment.EligibilityRecord) graphql.Marshaler {
 	return ec._EligibilityRecord(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋeligibilityᚐResult(ctx context.Context, sel ast.SelectionSet, v *eligibility.Result) graphql.Marshaler {
+func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋeligibilityᚐResult(ctx context.Context, sel ast.SelectionSet, v *eligibility.Result) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EligibilityResult!")
 		return graphql.Null
@@ -1783,11 +1783,11 @@ func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsma
 	return ec._EligibilityResult(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
+func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRate(ctx, sel, v[i])
+		return ec.marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRate(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1799,7 +1799,7 @@ func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsma
 	return ret
 }
 
-func (ec *executionContext) marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐRate(ctx context.Context, sel ast.SelectionSet, v *enrolment.Rate) graphql.Marshaler {
+func (ec *executionContext) marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRate(ctx context.Context, sel ast.SelectionSet, v *enrolment.Rate) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EmploymentRate!")
 		return graphql.Null
@@ -1807,11 +1807,11 @@ func (ec *executionContext) marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarkn
 	return ec._EmploymentRate(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
+func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, sel, v[i])
+		return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1823,7 +1823,7 @@ func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknad
 	return ret
 }
 
-func (ec *executionContext) marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
+func (ec *executionContext) marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Enrolment!")
 		return graphql.Null
@@ -1886,7 +1886,7 @@ func (ec *executionContext) unmarshalOEligibilityOverrideInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
+func (ec *executionContext) marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

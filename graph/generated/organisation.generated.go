@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -367,7 +367,7 @@ func (ec *executionContext) _Organisation_measureTypes(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureTypeᚄ(ctx, selections, v)
+			return ec.marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureTypeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -410,7 +410,7 @@ func (ec *executionContext) _Organisation_units(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*organisation.Unit) graphql.Marshaler {
-			return ec.marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnitᚄ(ctx, selections, v)
+			return ec.marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnitᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -442,7 +442,7 @@ func (ec *executionContext) _Organisation_members(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisationᚄ(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -584,7 +584,7 @@ func (ec *executionContext) _OrganisationEdge_node(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -708,7 +708,7 @@ func (ec *executionContext) _StaffUser_unit(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
-			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, selections, v)
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, selections, v)
 		},
 		true,
 		false,
@@ -873,7 +873,7 @@ func (ec *executionContext) _StaffUserEdge_node(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
-			return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx, selections, v)
+			return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -951,7 +951,7 @@ func (ec *executionContext) _Unit_staff(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*organisation.StaffUser) graphql.Marshaler {
-			return ec.marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUserᚄ(ctx, selections, v)
+			return ec.marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUserᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1762,11 +1762,11 @@ func (ec *executionContext) marshalNEligibilityRule2githubᚗcomᚋarbetsmarknad
 	return v
 }
 
-func (ec *executionContext) marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.MeasureType) graphql.Marshaler {
+func (ec *executionContext) marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.MeasureType) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, sel, v[i])
+		return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1778,7 +1778,7 @@ func (ec *executionContext) marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarkn
 	return ret
 }
 
-func (ec *executionContext) marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx context.Context, sel ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
+func (ec *executionContext) marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx context.Context, sel ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MeasureType!")
 		return graphql.Null
@@ -1786,11 +1786,11 @@ func (ec *executionContext) marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._MeasureType(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Organisation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, sel, v[i])
+		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1802,7 +1802,7 @@ func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmark
 	return ret
 }
 
-func (ec *executionContext) marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organisation!")
 		return graphql.Null
@@ -1857,11 +1857,11 @@ func (ec *executionContext) unmarshalNSetMeasureTypeActiveInput2githubᚗcomᚋa
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.StaffUser) graphql.Marshaler {
+func (ec *executionContext) marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.StaffUser) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx, sel, v[i])
+		return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1873,7 +1873,7 @@ func (ec *executionContext) marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknad
 	return ret
 }
 
-func (ec *executionContext) marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx context.Context, sel ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
+func (ec *executionContext) marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx context.Context, sel ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StaffUser!")
 		return graphql.Null
@@ -1913,11 +1913,11 @@ func (ec *executionContext) marshalNStaffUserEdge2ᚖgithubᚗcomᚋarbetsmarkna
 	return ec._StaffUserEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Unit) graphql.Marshaler {
+func (ec *executionContext) marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Unit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, sel, v[i])
+		return ec.marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1929,7 +1929,7 @@ func (ec *executionContext) marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋou
 	return ret
 }
 
-func (ec *executionContext) marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx context.Context, sel ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
+func (ec *executionContext) marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx context.Context, sel ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Unit!")
 		return graphql.Null
@@ -1953,14 +1953,14 @@ func (ec *executionContext) marshalOEligibilityRule2ᚖgithubᚗcomᚋarbetsmark
 	return v
 }
 
-func (ec *executionContext) marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx context.Context, sel ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
+func (ec *executionContext) marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx context.Context, sel ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._MeasureType(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
+func (ec *executionContext) marshalOOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -1983,14 +1983,14 @@ func (ec *executionContext) marshalOOrganisationKind2ᚖgithubᚗcomᚋarbetsmar
 	return v
 }
 
-func (ec *executionContext) marshalOStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx context.Context, sel ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
+func (ec *executionContext) marshalOStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx context.Context, sel ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._StaffUser(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx context.Context, sel ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
+func (ec *executionContext) marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx context.Context, sel ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

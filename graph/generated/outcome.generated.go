@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -1235,11 +1235,11 @@ func (ec *executionContext) marshalNOutcomeFigure2ᚖgithubᚗcomᚋarbetsmarkna
 	return ec._OutcomeFigure(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservationᚄ(ctx context.Context, sel ast.SelectionSet, v []*outcome.Observation) graphql.Marshaler {
+func (ec *executionContext) marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservationᚄ(ctx context.Context, sel ast.SelectionSet, v []*outcome.Observation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx, sel, v[i])
+		return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1251,7 +1251,7 @@ func (ec *executionContext) marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbe
 	return ret
 }
 
-func (ec *executionContext) marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx context.Context, sel ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
+func (ec *executionContext) marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx context.Context, sel ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OutcomeObservation!")
 		return graphql.Null
@@ -1264,7 +1264,7 @@ func (ec *executionContext) unmarshalNRecordObservationInput2githubᚗcomᚋarbe
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx context.Context, sel ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
+func (ec *executionContext) marshalOOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx context.Context, sel ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -11,13 +11,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -305,7 +305,7 @@ func (ec *executionContext) _Participant_organisation(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -452,7 +452,7 @@ func (ec *executionContext) _Participant_enrolments(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolmentᚄ(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolmentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -484,7 +484,7 @@ func (ec *executionContext) _Participant_observations(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*outcome.Observation) graphql.Marshaler {
-			return ec.marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservationᚄ(ctx, selections, v)
+			return ec.marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -516,7 +516,7 @@ func (ec *executionContext) _Participant_latestObservation(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
-			return ec.marshalOOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx, selections, v)
+			return ec.marshalOOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -571,7 +571,7 @@ func (ec *executionContext) _Participant_caseworker(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
-			return ec.marshalOStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx, selections, v)
+			return ec.marshalOStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -650,7 +650,7 @@ func (ec *executionContext) _Participant_attributes(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Attributes) graphql.Marshaler {
-			return ec.marshalOParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributes(ctx, selections, v)
+			return ec.marshalOParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributes(ctx, selections, v)
 		},
 		true,
 		false,
@@ -693,7 +693,7 @@ func (ec *executionContext) _Participant_attributeHistory(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*participant.Attributes) graphql.Marshaler {
-			return ec.marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributesᚄ(ctx, selections, v)
+			return ec.marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributesᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -725,7 +725,7 @@ func (ec *executionContext) _Participant_referrals(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferralᚄ(ctx, selections, v)
+			return ec.marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferralᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -757,7 +757,7 @@ func (ec *executionContext) _Participant_actionPlan(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
-			return ec.marshalOActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐPlan(ctx, selections, v)
+			return ec.marshalOActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx, selections, v)
 		},
 		true,
 		false,
@@ -789,7 +789,7 @@ func (ec *executionContext) _Participant_followUps(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*actionplan.FollowUp) graphql.Marshaler {
-			return ec.marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐFollowUpᚄ(ctx, selections, v)
+			return ec.marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUpᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -821,7 +821,7 @@ func (ec *executionContext) _Participant_interviews(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
-			return ec.marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterviewᚄ(ctx, selections, v)
+			return ec.marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterviewᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1377,7 +1377,7 @@ func (ec *executionContext) _ParticipantEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2380,7 +2380,7 @@ func (ec *executionContext) marshalNImportRowError2ᚖgithubᚗcomᚋarbetsmarkn
 	return ec._ImportRowError(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
+func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Participant!")
 		return graphql.Null
@@ -2388,11 +2388,11 @@ func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._Participant(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributesᚄ(ctx context.Context, sel ast.SelectionSet, v []*participant.Attributes) graphql.Marshaler {
+func (ec *executionContext) marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributesᚄ(ctx context.Context, sel ast.SelectionSet, v []*participant.Attributes) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributes(ctx, sel, v[i])
+		return ec.marshalNParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributes(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2404,7 +2404,7 @@ func (ec *executionContext) marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributes(ctx context.Context, sel ast.SelectionSet, v *participant.Attributes) graphql.Marshaler {
+func (ec *executionContext) marshalNParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributes(ctx context.Context, sel ast.SelectionSet, v *participant.Attributes) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ParticipantAttributes!")
 		return graphql.Null
@@ -2539,14 +2539,14 @@ func (ec *executionContext) marshalOGender2ᚖgithubᚗcomᚋarbetsmarknadᚋout
 	return v
 }
 
-func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
+func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Participant(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐAttributes(ctx context.Context, sel ast.SelectionSet, v *participant.Attributes) graphql.Marshaler {
+func (ec *executionContext) marshalOParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributes(ctx context.Context, sel ast.SelectionSet, v *participant.Attributes) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -93,7 +93,7 @@ func (ec *executionContext) _Project_organisation(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -263,7 +263,7 @@ func (ec *executionContext) _Project_targets(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*project.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTargetᚄ(ctx, selections, v)
+			return ec.marshalNTarget2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTargetᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -428,7 +428,7 @@ func (ec *executionContext) _ProjectEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		true,
@@ -575,7 +575,7 @@ func (ec *executionContext) _Target_measureType(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		false,
@@ -607,7 +607,7 @@ func (ec *executionContext) _Target_project(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -639,7 +639,7 @@ func (ec *executionContext) _Target_unit(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
-			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, selections, v)
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, selections, v)
 		},
 		true,
 		false,
@@ -741,7 +741,7 @@ func (ec *executionContext) _Target_progress(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Progress) graphql.Marshaler {
-			return ec.marshalNTargetProgress2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProgress(ctx, selections, v)
+			return ec.marshalNTargetProgress2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProgress(ctx, selections, v)
 		},
 		true,
 		true,
@@ -894,7 +894,7 @@ func (ec *executionContext) _TargetEdge_node(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTarget(ctx, selections, v)
+			return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTarget(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1782,7 +1782,7 @@ func (ec *executionContext) marshalNFunder2githubᚗcomᚋarbetsmarknadᚋoutcom
 	return v
 }
 
-func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
+func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Project!")
 		return graphql.Null
@@ -1822,11 +1822,11 @@ func (ec *executionContext) marshalNProjectEdge2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ProjectEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTarget2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.Target) graphql.Marshaler {
+func (ec *executionContext) marshalNTarget2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.Target) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTarget(ctx, sel, v[i])
+		return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTarget(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -1838,7 +1838,7 @@ func (ec *executionContext) marshalNTarget2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTarget(ctx context.Context, sel ast.SelectionSet, v *project.Target) graphql.Marshaler {
+func (ec *executionContext) marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTarget(ctx context.Context, sel ast.SelectionSet, v *project.Target) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Target!")
 		return graphql.Null
@@ -1888,7 +1888,7 @@ func (ec *executionContext) marshalNTargetMetric2githubᚗcomᚋarbetsmarknadᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNTargetProgress2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProgress(ctx context.Context, sel ast.SelectionSet, v *project.Progress) graphql.Marshaler {
+func (ec *executionContext) marshalNTargetProgress2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProgress(ctx context.Context, sel ast.SelectionSet, v *project.Progress) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TargetProgress!")
 		return graphql.Null
@@ -1901,7 +1901,7 @@ func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋarbetsma
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
+func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

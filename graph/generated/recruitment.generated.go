@@ -11,12 +11,12 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/quota"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -111,7 +111,7 @@ func (ec *executionContext) _Interview_event(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
-			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx, selections, v)
+			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -143,7 +143,7 @@ func (ec *executionContext) _Interview_participant(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -175,7 +175,7 @@ func (ec *executionContext) _Interview_employer(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -299,7 +299,7 @@ func (ec *executionContext) _Interview_enrolment(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -469,7 +469,7 @@ func (ec *executionContext) _Quota_measureType(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		false,
@@ -502,7 +502,7 @@ func (ec *executionContext) _Quota_allocations(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*quota.Allocation) graphql.Marshaler {
-			return ec.marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐAllocationᚄ(ctx, selections, v)
+			return ec.marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -568,7 +568,7 @@ func (ec *executionContext) _QuotaAllocation_employer(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -779,7 +779,7 @@ func (ec *executionContext) _QuotaEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
-			return ec.marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐQuota(ctx, selections, v)
+			return ec.marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐQuota(ctx, selections, v)
 		},
 		true,
 		true,
@@ -834,7 +834,7 @@ func (ec *executionContext) _RecruitmentEvent_organisation(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -958,7 +958,7 @@ func (ec *executionContext) _RecruitmentEvent_measureType(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalOMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		false,
@@ -990,7 +990,7 @@ func (ec *executionContext) _RecruitmentEvent_places(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*recruitment.Place) graphql.Marshaler {
-			return ec.marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐPlaceᚄ(ctx, selections, v)
+			return ec.marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlaceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1022,7 +1022,7 @@ func (ec *executionContext) _RecruitmentEvent_invitations(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*recruitment.Invitation) graphql.Marshaler {
-			return ec.marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInvitationᚄ(ctx, selections, v)
+			return ec.marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1054,7 +1054,7 @@ func (ec *executionContext) _RecruitmentEvent_interviews(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
-			return ec.marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterviewᚄ(ctx, selections, v)
+			return ec.marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterviewᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1086,7 +1086,7 @@ func (ec *executionContext) _RecruitmentEvent_summary(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Summary) graphql.Marshaler {
-			return ec.marshalNRecruitmentSummary2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐSummary(ctx, selections, v)
+			return ec.marshalNRecruitmentSummary2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐSummary(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1251,7 +1251,7 @@ func (ec *executionContext) _RecruitmentEventEdge_node(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
-			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx, selections, v)
+			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1283,7 +1283,7 @@ func (ec *executionContext) _RecruitmentInvitation_participant(ctx context.Conte
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1338,7 +1338,7 @@ func (ec *executionContext) _RecruitmentPlace_employer(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2822,11 +2822,11 @@ func (ec *executionContext) unmarshalNCreateRecruitmentEventInput2githubᚗcom�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
+func (ec *executionContext) marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterview(ctx, sel, v[i])
+		return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2838,7 +2838,7 @@ func (ec *executionContext) marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknad
 	return ret
 }
 
-func (ec *executionContext) marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterview(ctx context.Context, sel ast.SelectionSet, v *recruitment.Interview) graphql.Marshaler {
+func (ec *executionContext) marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx context.Context, sel ast.SelectionSet, v *recruitment.Interview) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Interview!")
 		return graphql.Null
@@ -2856,7 +2856,7 @@ func (ec *executionContext) unmarshalNMakeOfferInput2githubᚗcomᚋarbetsmarkna
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐQuota(ctx context.Context, sel ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
+func (ec *executionContext) marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐQuota(ctx context.Context, sel ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Quota!")
 		return graphql.Null
@@ -2864,11 +2864,11 @@ func (ec *executionContext) marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutc
 	return ec._Quota(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*quota.Allocation) graphql.Marshaler {
+func (ec *executionContext) marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*quota.Allocation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐAllocation(ctx, sel, v[i])
+		return ec.marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2880,7 +2880,7 @@ func (ec *executionContext) marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsm
 	return ret
 }
 
-func (ec *executionContext) marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐAllocation(ctx context.Context, sel ast.SelectionSet, v *quota.Allocation) graphql.Marshaler {
+func (ec *executionContext) marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocation(ctx context.Context, sel ast.SelectionSet, v *quota.Allocation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "QuotaAllocation!")
 		return graphql.Null
@@ -2925,7 +2925,7 @@ func (ec *executionContext) unmarshalNRecordInterviewInput2githubᚗcomᚋarbets
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecruitmentEvent!")
 		return graphql.Null
@@ -2975,11 +2975,11 @@ func (ec *executionContext) marshalNRecruitmentEventKind2githubᚗcomᚋarbetsma
 	return v
 }
 
-func (ec *executionContext) marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInvitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Invitation) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Invitation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInvitation(ctx, sel, v[i])
+		return ec.marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2991,7 +2991,7 @@ func (ec *executionContext) marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInvitation(ctx context.Context, sel ast.SelectionSet, v *recruitment.Invitation) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitation(ctx context.Context, sel ast.SelectionSet, v *recruitment.Invitation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecruitmentInvitation!")
 		return graphql.Null
@@ -2999,11 +2999,11 @@ func (ec *executionContext) marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbe
 	return ec._RecruitmentInvitation(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Place) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Place) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐPlace(ctx, sel, v[i])
+		return ec.marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlace(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -3015,7 +3015,7 @@ func (ec *executionContext) marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbets
 	return ret
 }
 
-func (ec *executionContext) marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐPlace(ctx context.Context, sel ast.SelectionSet, v *recruitment.Place) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlace(ctx context.Context, sel ast.SelectionSet, v *recruitment.Place) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecruitmentPlace!")
 		return graphql.Null
@@ -3028,7 +3028,7 @@ func (ec *executionContext) unmarshalNRecruitmentPlaceInput2ᚖgithubᚗcomᚋar
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRecruitmentSummary2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐSummary(ctx context.Context, sel ast.SelectionSet, v *recruitment.Summary) graphql.Marshaler {
+func (ec *executionContext) marshalNRecruitmentSummary2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐSummary(ctx context.Context, sel ast.SelectionSet, v *recruitment.Summary) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecruitmentSummary!")
 		return graphql.Null
@@ -3044,14 +3044,14 @@ func (ec *executionContext) unmarshalOOfferEnrolmentInput2ᚖgithubᚗcomᚋarbe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐQuota(ctx context.Context, sel ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
+func (ec *executionContext) marshalOQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐQuota(ctx context.Context, sel ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Quota(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalORecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
+func (ec *executionContext) marshalORecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

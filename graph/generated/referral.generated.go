@@ -11,8 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -71,7 +71,7 @@ func (ec *executionContext) _Referral_participant(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -466,7 +466,7 @@ func (ec *executionContext) _ReferralEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, selections, v)
 		},
 		true,
 		true,
@@ -929,11 +929,11 @@ func (ec *executionContext) unmarshalNCreateReferralInput2githubᚗcomᚋarbetsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
+func (ec *executionContext) marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx, sel, v[i])
+		return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -945,7 +945,7 @@ func (ec *executionContext) marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknad�
 	return ret
 }
 
-func (ec *executionContext) marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx context.Context, sel ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
+func (ec *executionContext) marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx context.Context, sel ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Referral!")
 		return graphql.Null
@@ -1040,7 +1040,7 @@ func (ec *executionContext) unmarshalNUpdateReferralInput2githubᚗcomᚋarbetsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx context.Context, sel ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
+func (ec *executionContext) marshalOReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx context.Context, sel ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -516,7 +516,7 @@ func (ec *executionContext) _ReportLine_points(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Point) graphql.Marshaler {
-			return ec.marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐPointᚄ(ctx, selections, v)
+			return ec.marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -571,7 +571,7 @@ func (ec *executionContext) _ReportPoint_cell(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *report.Cell) graphql.Marshaler {
-			return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐCell(ctx, selections, v)
+			return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCell(ctx, selections, v)
 		},
 		true,
 		true,
@@ -695,7 +695,7 @@ func (ec *executionContext) _ReportRow_cells(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Cell) graphql.Marshaler {
-			return ec.marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐCellᚄ(ctx, selections, v)
+			return ec.marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCellᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -796,7 +796,7 @@ func (ec *executionContext) _ReportSection_tables(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Table) graphql.Marshaler {
-			return ec.marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐTableᚄ(ctx, selections, v)
+			return ec.marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTableᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -828,7 +828,7 @@ func (ec *executionContext) _ReportSection_series(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Series) graphql.Marshaler {
-			return ec.marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSeriesᚄ(ctx, selections, v)
+			return ec.marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeriesᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -975,7 +975,7 @@ func (ec *executionContext) _ReportSeries_lines(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Line) graphql.Marshaler {
-			return ec.marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐLineᚄ(ctx, selections, v)
+			return ec.marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1053,7 +1053,7 @@ func (ec *executionContext) _ReportTable_columns(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []report.Column) graphql.Marshaler {
-			return ec.marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐColumnᚄ(ctx, selections, v)
+			return ec.marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumnᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1085,7 +1085,7 @@ func (ec *executionContext) _ReportTable_rows(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Row) graphql.Marshaler {
-			return ec.marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐRowᚄ(ctx, selections, v)
+			return ec.marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRowᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1347,7 +1347,7 @@ func (ec *executionContext) _SteeringReport_edition(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *report.Edition) graphql.Marshaler {
-			return ec.marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx, selections, v)
+			return ec.marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1379,7 +1379,7 @@ func (ec *executionContext) _SteeringReport_comparedTo(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *report.Edition) graphql.Marshaler {
-			return ec.marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx, selections, v)
+			return ec.marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, selections, v)
 		},
 		true,
 		false,
@@ -1434,7 +1434,7 @@ func (ec *executionContext) _SteeringReport_definitions(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []report.Definition) graphql.Marshaler {
-			return ec.marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐDefinitionᚄ(ctx, selections, v)
+			return ec.marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinitionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1466,7 +1466,7 @@ func (ec *executionContext) _SteeringReport_sections(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Section) graphql.Marshaler {
-			return ec.marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSectionᚄ(ctx, selections, v)
+			return ec.marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSectionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2332,11 +2332,11 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Cell) graphql.Marshaler {
+func (ec *executionContext) marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Cell) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐCell(ctx, sel, v[i])
+		return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCell(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2348,7 +2348,7 @@ func (ec *executionContext) marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarkna
 	return ret
 }
 
-func (ec *executionContext) marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐCell(ctx context.Context, sel ast.SelectionSet, v *report.Cell) graphql.Marshaler {
+func (ec *executionContext) marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCell(ctx context.Context, sel ast.SelectionSet, v *report.Cell) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportCell!")
 		return graphql.Null
@@ -2356,15 +2356,15 @@ func (ec *executionContext) marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ReportCell(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐColumn(ctx context.Context, sel ast.SelectionSet, v report.Column) graphql.Marshaler {
+func (ec *executionContext) marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumn(ctx context.Context, sel ast.SelectionSet, v report.Column) graphql.Marshaler {
 	return ec._ReportColumn(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Column) graphql.Marshaler {
+func (ec *executionContext) marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Column) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐColumn(ctx, sel, v[i])
+		return ec.marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumn(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2376,15 +2376,15 @@ func (ec *executionContext) marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknad
 	return ret
 }
 
-func (ec *executionContext) marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐDefinition(ctx context.Context, sel ast.SelectionSet, v report.Definition) graphql.Marshaler {
+func (ec *executionContext) marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinition(ctx context.Context, sel ast.SelectionSet, v report.Definition) graphql.Marshaler {
 	return ec._ReportDefinition(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Definition) graphql.Marshaler {
+func (ec *executionContext) marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Definition) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐDefinition(ctx, sel, v[i])
+		return ec.marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinition(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2406,11 +2406,11 @@ func (ec *executionContext) marshalNReportFormat2githubᚗcomᚋarbetsmarknadᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Line) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐLine(ctx, sel, v[i])
+		return ec.marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2422,7 +2422,7 @@ func (ec *executionContext) marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarkna
 	return ret
 }
 
-func (ec *executionContext) marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐLine(ctx context.Context, sel ast.SelectionSet, v *report.Line) graphql.Marshaler {
+func (ec *executionContext) marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLine(ctx context.Context, sel ast.SelectionSet, v *report.Line) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportLine!")
 		return graphql.Null
@@ -2430,11 +2430,11 @@ func (ec *executionContext) marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ReportLine(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Point) graphql.Marshaler {
+func (ec *executionContext) marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Point) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐPoint(ctx, sel, v[i])
+		return ec.marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2446,7 +2446,7 @@ func (ec *executionContext) marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarkn
 	return ret
 }
 
-func (ec *executionContext) marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐPoint(ctx context.Context, sel ast.SelectionSet, v *report.Point) graphql.Marshaler {
+func (ec *executionContext) marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPoint(ctx context.Context, sel ast.SelectionSet, v *report.Point) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportPoint!")
 		return graphql.Null
@@ -2454,11 +2454,11 @@ func (ec *executionContext) marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ReportPoint(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Row) graphql.Marshaler {
+func (ec *executionContext) marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Row) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐRow(ctx, sel, v[i])
+		return ec.marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRow(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2470,7 +2470,7 @@ func (ec *executionContext) marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknad
 	return ret
 }
 
-func (ec *executionContext) marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐRow(ctx context.Context, sel ast.SelectionSet, v *report.Row) graphql.Marshaler {
+func (ec *executionContext) marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRow(ctx context.Context, sel ast.SelectionSet, v *report.Row) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportRow!")
 		return graphql.Null
@@ -2478,11 +2478,11 @@ func (ec *executionContext) marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋ
 	return ec._ReportRow(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Section) graphql.Marshaler {
+func (ec *executionContext) marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Section) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSection(ctx, sel, v[i])
+		return ec.marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSection(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2494,7 +2494,7 @@ func (ec *executionContext) marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmar
 	return ret
 }
 
-func (ec *executionContext) marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSection(ctx context.Context, sel ast.SelectionSet, v *report.Section) graphql.Marshaler {
+func (ec *executionContext) marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSection(ctx context.Context, sel ast.SelectionSet, v *report.Section) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportSection!")
 		return graphql.Null
@@ -2502,11 +2502,11 @@ func (ec *executionContext) marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarkna
 	return ec._ReportSection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Series) graphql.Marshaler {
+func (ec *executionContext) marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Series) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSeries(ctx, sel, v[i])
+		return ec.marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeries(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2518,7 +2518,7 @@ func (ec *executionContext) marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmark
 	return ret
 }
 
-func (ec *executionContext) marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐSeries(ctx context.Context, sel ast.SelectionSet, v *report.Series) graphql.Marshaler {
+func (ec *executionContext) marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeries(ctx context.Context, sel ast.SelectionSet, v *report.Series) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportSeries!")
 		return graphql.Null
@@ -2526,11 +2526,11 @@ func (ec *executionContext) marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknad
 	return ec._ReportSeries(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Table) graphql.Marshaler {
+func (ec *executionContext) marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Table) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐTable(ctx, sel, v[i])
+		return ec.marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTable(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2542,7 +2542,7 @@ func (ec *executionContext) marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarkn
 	return ret
 }
 
-func (ec *executionContext) marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐTable(ctx context.Context, sel ast.SelectionSet, v *report.Table) graphql.Marshaler {
+func (ec *executionContext) marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTable(ctx context.Context, sel ast.SelectionSet, v *report.Table) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReportTable!")
 		return graphql.Null
@@ -2550,7 +2550,7 @@ func (ec *executionContext) marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknad�
 	return ec._ReportTable(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐReport(ctx context.Context, sel ast.SelectionSet, v *report.Report) graphql.Marshaler {
+func (ec *executionContext) marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐReport(ctx context.Context, sel ast.SelectionSet, v *report.Report) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SteeringReport!")
 		return graphql.Null
@@ -2558,11 +2558,11 @@ func (ec *executionContext) marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarkn
 	return ec._SteeringReport(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Edition) graphql.Marshaler {
+func (ec *executionContext) marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Edition) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx, sel, v[i])
+		return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -2574,7 +2574,7 @@ func (ec *executionContext) marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx context.Context, sel ast.SelectionSet, v *report.Edition) graphql.Marshaler {
+func (ec *executionContext) marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx context.Context, sel ast.SelectionSet, v *report.Edition) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SteeringReportEdition!")
 		return graphql.Null
@@ -2590,7 +2590,7 @@ func (ec *executionContext) marshalNSteeringReportLink2ᚖgithubᚗcomᚋarbetsm
 	return ec._SteeringReportLink(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx context.Context, sel ast.SelectionSet, v *report.Edition) graphql.Marshaler {
+func (ec *executionContext) marshalOSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx context.Context, sel ast.SelectionSet, v *report.Edition) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -13,18 +13,18 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/eligibility"
-	"github.com/arbetsmarknad/outcomes/internal/employer"
-	"github.com/arbetsmarknad/outcomes/internal/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/participant"
-	"github.com/arbetsmarknad/outcomes/internal/project"
-	"github.com/arbetsmarknad/outcomes/internal/quota"
-	"github.com/arbetsmarknad/outcomes/internal/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/referral"
-	"github.com/arbetsmarknad/outcomes/internal/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -2185,7 +2185,7 @@ func (ec *executionContext) _Mutation_createOrganisation(ctx context.Context, fi
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2247,7 +2247,7 @@ func (ec *executionContext) _Mutation_saveActionPlan(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
-			return ec.marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐPlan(ctx, selections, v)
+			return ec.marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2309,7 +2309,7 @@ func (ec *executionContext) _Mutation_recordFollowUp(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *actionplan.FollowUp) graphql.Marshaler {
-			return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋactionplanᚐFollowUp(ctx, selections, v)
+			return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUp(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2371,7 +2371,7 @@ func (ec *executionContext) _Mutation_createEmployer(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2433,7 +2433,7 @@ func (ec *executionContext) _Mutation_updateEmployer(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2495,7 +2495,7 @@ func (ec *executionContext) _Mutation_addEmployerContact(ctx context.Context, fi
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2557,7 +2557,7 @@ func (ec *executionContext) _Mutation_addEmployerNote(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalNEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2619,7 +2619,7 @@ func (ec *executionContext) _Mutation_createEnrolment(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2681,7 +2681,7 @@ func (ec *executionContext) _Mutation_changeEmploymentRate(ctx context.Context, 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2743,7 +2743,7 @@ func (ec *executionContext) _Mutation_exitEnrolment(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2805,7 +2805,7 @@ func (ec *executionContext) _Mutation_createUnit(ctx context.Context, field grap
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Unit) graphql.Marshaler {
-			return ec.marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐUnit(ctx, selections, v)
+			return ec.marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2867,7 +2867,7 @@ func (ec *executionContext) _Mutation_createStaffUser(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.StaffUser) graphql.Marshaler {
-			return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐStaffUser(ctx, selections, v)
+			return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2929,7 +2929,7 @@ func (ec *executionContext) _Mutation_addRegionalMember(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2991,7 +2991,7 @@ func (ec *executionContext) _Mutation_createMeasureType(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3053,7 +3053,7 @@ func (ec *executionContext) _Mutation_setMeasureTypeActive(ctx context.Context, 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.MeasureType) graphql.Marshaler {
-			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐMeasureType(ctx, selections, v)
+			return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3115,7 +3115,7 @@ func (ec *executionContext) _Mutation_recordOutcomeObservation(ctx context.Conte
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
-			return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋoutcomeᚐObservation(ctx, selections, v)
+			return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3239,7 +3239,7 @@ func (ec *executionContext) _Mutation_createParticipant(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3301,7 +3301,7 @@ func (ec *executionContext) _Mutation_updateParticipant(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3363,7 +3363,7 @@ func (ec *executionContext) _Mutation_recordParticipantAttributes(ctx context.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3549,7 +3549,7 @@ func (ec *executionContext) _Mutation_createProject(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3611,7 +3611,7 @@ func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalNProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3673,7 +3673,7 @@ func (ec *executionContext) _Mutation_createTarget(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐTarget(ctx, selections, v)
+			return ec.marshalNTarget2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐTarget(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3735,7 +3735,7 @@ func (ec *executionContext) _Mutation_createRecruitmentEvent(ctx context.Context
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
-			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx, selections, v)
+			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3797,7 +3797,7 @@ func (ec *executionContext) _Mutation_inviteToRecruitmentEvent(ctx context.Conte
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
-			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx, selections, v)
+			return ec.marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3859,7 +3859,7 @@ func (ec *executionContext) _Mutation_recordInterview(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Interview) graphql.Marshaler {
-			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterview(ctx, selections, v)
+			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3921,7 +3921,7 @@ func (ec *executionContext) _Mutation_makeOffer(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Interview) graphql.Marshaler {
-			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterview(ctx, selections, v)
+			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3983,7 +3983,7 @@ func (ec *executionContext) _Mutation_answerOffer(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Interview) graphql.Marshaler {
-			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐInterview(ctx, selections, v)
+			return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4045,7 +4045,7 @@ func (ec *executionContext) _Mutation_createQuota(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
-			return ec.marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐQuota(ctx, selections, v)
+			return ec.marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐQuota(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4107,7 +4107,7 @@ func (ec *executionContext) _Mutation_createReferral(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4169,7 +4169,7 @@ func (ec *executionContext) _Mutation_updateReferral(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
-			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+			return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4293,7 +4293,7 @@ func (ec *executionContext) _Mutation_freezeSteeringReport(ctx context.Context, 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *report.Edition) graphql.Marshaler {
-			return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEdition(ctx, selections, v)
+			return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4509,7 +4509,7 @@ func (ec *executionContext) _Query_organisation(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *organisation.Organisation) graphql.Marshaler {
-			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋorganisationᚐOrganisation(ctx, selections, v)
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4943,7 +4943,7 @@ func (ec *executionContext) _Query_employer(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *employer.Employer) graphql.Marshaler {
-			return ec.marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋemployerᚐEmployer(ctx, selections, v)
+			return ec.marshalOEmployer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐEmployer(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5005,7 +5005,7 @@ func (ec *executionContext) _Query_enrolment(ctx context.Context, field graphql.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Enrolment) graphql.Marshaler {
-			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋenrolmentᚐEnrolment(ctx, selections, v)
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5191,7 +5191,7 @@ func (ec *executionContext) _Query_checkEligibility(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *eligibility.Result) graphql.Marshaler {
-			return ec.marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋeligibilityᚐResult(ctx, selections, v)
+			return ec.marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋeligibilityᚐResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5563,7 +5563,7 @@ func (ec *executionContext) _Query_participant(ctx context.Context, field graphq
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋparticipantᚐParticipant(ctx, selections, v)
+			return ec.marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5749,7 +5749,7 @@ func (ec *executionContext) _Query_project(ctx context.Context, field graphql.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
-			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋprojectᚐProject(ctx, selections, v)
+			return ec.marshalOProject2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋprojectᚐProject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5935,7 +5935,7 @@ func (ec *executionContext) _Query_recruitmentEvent(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
-			return ec.marshalORecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋrecruitmentᚐEvent(ctx, selections, v)
+			return ec.marshalORecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6059,7 +6059,7 @@ func (ec *executionContext) _Query_quota(ctx context.Context, field graphql.Coll
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *quota.Quota) graphql.Marshaler {
-			return ec.marshalOQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋquotaᚐQuota(ctx, selections, v)
+			return ec.marshalOQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐQuota(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6121,7 +6121,7 @@ func (ec *executionContext) _Query_referral(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *referral.Referral) graphql.Marshaler {
-			return ec.marshalOReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreferralᚐReferral(ctx, selections, v)
+			return ec.marshalOReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6307,7 +6307,7 @@ func (ec *executionContext) _Query_steeringReport(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *report.Report) graphql.Marshaler {
-			return ec.marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐReport(ctx, selections, v)
+			return ec.marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6369,7 +6369,7 @@ func (ec *executionContext) _Query_steeringReportEditions(ctx context.Context, f
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*report.Edition) graphql.Marshaler {
-			return ec.marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋreportᚐEditionᚄ(ctx, selections, v)
+			return ec.marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEditionᚄ(ctx, selections, v)
 		},
 		true,
 		true,

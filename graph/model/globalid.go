@@ -9,7 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // Node is any entity with a global id (the GraphQL interface Node). Domain types do

@@ -9,8 +9,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/bounds"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Date is a calendar date (YYYY-MM-DD) at UTC midnight.

@@ -3,7 +3,7 @@ package analytics
 import (
 	"io"
 
-	"github.com/arbetsmarknad/outcomes/internal/export"
+	"github.com/arbetsmarknad/outcomes/internal/platform/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
@@ -50,7 +50,7 @@ var MicrodataDictionary = []DictionaryEntry{
 
 // WriteMicrodataDictionary writes the dictionary as CSV (column, type, meaning).
 func WriteMicrodataDictionary(w io.Writer) error {
-	// Every CSV goes through the one formula-injection rule (internal/export).
+	// Every CSV goes through the one formula-injection rule (internal/platform/export).
 	cw := export.NewCSVWriter(w)
 	if err := cw.Write([]string{"column", "type", "meaning"}); err != nil {
 		return err

@@ -9,8 +9,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
-	"github.com/arbetsmarknad/outcomes/internal/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/arbetsmarknad/outcomes/internal/export"
+	"github.com/arbetsmarknad/outcomes/internal/platform/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
@@ -588,7 +588,7 @@ func (o *Oracle) Microdata(cohort Cohort, keys snapshot.Keys, w io.Writer) error
 	slices.SortFunc(lines, func(a, b line) int {
 		return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.exit, b.exit), strings.Compare(a.key, b.key))
 	})
-	// The same cell rule as Microdata (internal/export), so the two files compare byte for byte.
+	// The same cell rule as Microdata (internal/platform/export), so the two files compare byte for byte.
 	cw := export.NewCSVWriter(w)
 	if err := cw.Write(MicrodataColumns); err != nil {
 		return err

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/arbetsmarknad/outcomes/internal/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
 

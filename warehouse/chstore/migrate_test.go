@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/migrations"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )

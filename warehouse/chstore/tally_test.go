@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/testenv"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )

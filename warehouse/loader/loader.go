@@ -19,8 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
-	"github.com/arbetsmarknad/outcomes/internal/calendar"
-	"github.com/arbetsmarknad/outcomes/internal/livefigures"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"

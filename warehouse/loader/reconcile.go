@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/arbetsmarknad/outcomes/internal/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )

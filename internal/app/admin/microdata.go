@@ -1,0 +1,60 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/config"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+)
+
+// microdata streams a cohort's pseudonymised microdata as CSV (the same file as the
+// API's /microdata.csv); the export is audited under the operating-system user.
+func microdata(ctx context.Context, cfg config.Config, orgs, from, to, measures string, out io.Writer) error {
+	var c analytics.Cohort
+	var err error
+	if c.ExitFrom, err = time.Parse("2006-01-02", from); err != nil {
+		return fmt.Errorf("-from must be a date YYYY-MM-DD")
+	}
+	if c.ExitTo, err = time.Parse("2006-01-02", to); err != nil {
+		return fmt.Errorf("-to must be a date YYYY-MM-DD")
+	}
+	if !c.ExitTo.After(c.ExitFrom) {
+		return fmt.Errorf("-to must be after -from")
+	}
+	if measures != "" {
+		c.MeasureCodes = strings.Split(measures, ",")
+	}
+	c.Label = "microdata"
+	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		for _, ref := range strings.Split(orgs, ",") {
+			ref = strings.TrimSpace(ref)
+			if ref == "" {
+				continue
+			}
+			if !db.IsUUID(ref) {
+				o, err := organisation.NewStore(l.PG).ByCode(ctx, ref)
+				if err != nil {
+					return fmt.Errorf("organisation %q: %w", ref, err)
+				}
+				ref = o.ID
+			}
+			c.OrgIDs = append(c.OrgIDs, ref)
+		}
+		if len(c.OrgIDs) == 0 {
+			return fmt.Errorf("-org is required")
+		}
+		if err := auditCLI(ctx, l.PG, audit.Entry{Action: "read", Entity: "microdata",
+			EntityID: strings.Join(c.OrgIDs, ",") + " " + from + ".." + to, Operation: "microdata"}); err != nil {
+			return err
+		}
+		return analytics.Microdata(ctx, l.CH, c, out)
+	})
+}

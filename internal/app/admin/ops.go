@@ -1,0 +1,150 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/backup"
+	"github.com/arbetsmarknad/outcomes/internal/platform/config"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/maintenance"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+)
+
+func cliActor() string {
+	user := os.Getenv("SUDO_USER")
+	if user == "" {
+		user = os.Getenv("USER")
+	}
+	if user == "" {
+		user = "unknown"
+	}
+	return "cli:" + user
+}
+
+// maintain runs the maintenance tasks once, or every `every` until ctx ends. It runs as
+// OUTCOMES_MIGRATE_DATABASE_URL's role, the schema owner: dropping an archived audit
+// partition is DDL, which the API's role cannot do. A failed task makes the exit code 1 after the others have run.
+func maintain(ctx context.Context, cfg config.Config, every time.Duration, now func() time.Time, out io.Writer) error {
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m := &maintenance.Maintainer{Pool: pool, Now: now, Actor: cliActor(), Policy: maintenance.Policy{
+		OutboxRetention: cfg.OutboxRetention, IdempotencyTTL: cfg.IdempotencyTTL,
+		AuditRetentionMonths: cfg.AuditRetentionMonths, ArchiveDir: cfg.AuditArchiveDir}}
+	for {
+		res, err := m.Run(ctx)
+		for _, r := range res {
+			fmt.Fprintln(out, r)
+		}
+		if every <= 0 {
+			return err
+		}
+		if err != nil {
+			fmt.Fprintf(out, "maintenance failed: %v (next run in %s)\n", err, every)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(every):
+		}
+	}
+}
+
+// backupCmd dumps PostgreSQL with OUTCOMES_BACKUP_DATABASE_URL's role into dir.
+func backupCmd(ctx context.Context, cfg config.Config, dir, binDir string, out io.Writer) error {
+	if dir == "" {
+		return fmt.Errorf("-dir is required")
+	}
+	start := time.Now()
+	m, metaPath, err := backup.Create(ctx, cfg.BackupDatabaseURL, dir, binDir, start)
+	if err != nil {
+		return err
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := audit.NewStore(pool).AppendSystem(ctx, cliActor(), fmt.Sprintf("cli-%d", start.UnixNano()),
+		audit.Entry{Action: "read", Entity: "database", EntityID: m.Database, Operation: "backup " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backup %s: %d bytes, schema migration %d, %d participants, sha256 %s, in %s\nmetadata %s\n",
+		m.DumpFile, m.Bytes, m.PostgresMigration, m.Participants, m.SHA256, time.Since(start).Round(time.Millisecond), metaPath)
+	return nil
+}
+
+// restoreCmd restores a backup into an empty database (OUTCOMES_BACKUP_DATABASE_URL's
+// role loads it), brings the schema up to this release (OUTCOMES_MIGRATE_DATABASE_URL,
+// the owner), and rebuilds the warehouse from it and reconciles, unless skipWarehouse.
+func restoreCmd(ctx context.Context, cfg config.Config, file, binDir string, skipWarehouse bool, out io.Writer) error {
+	if file == "" {
+		return fmt.Errorf("-file is required (the backup's .json or .dump)")
+	}
+	latest, err := db.LatestMigration()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	m, err := backup.Restore(ctx, cfg.BackupDatabaseURL, file, binDir, latest)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restored %s (taken %s, schema migration %d, %d participants) in %s\n",
+		m.DumpFile, m.CreatedAt.Format(time.RFC3339), m.PostgresMigration, m.Participants, time.Since(start).Round(time.Millisecond))
+	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	applied, err := db.Migrate(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("bring the restored schema up to this release: %w", err)
+	}
+	fmt.Fprintf(out, "postgresql: applied %s\n", versions(applied))
+	if err := audit.NewStore(pool).AppendSystem(ctx, cliActor(), fmt.Sprintf("cli-%d", start.UnixNano()),
+		audit.Entry{Action: "write", Entity: "database", EntityID: m.Database, Operation: "restore " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
+		return err
+	}
+	if skipWarehouse {
+		fmt.Fprintln(out, "warehouse not touched: run `outcomesctl migrate` and `outcomesctl rebuild -fresh` before starting the loader")
+		return nil
+	}
+	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		wstart := time.Now()
+		if _, err := chstore.Migrate(ctx, l.CH); err != nil {
+			return fmt.Errorf("clickhouse: %w", err)
+		}
+		if err := chstore.Recreate(ctx, l.CH); err != nil {
+			return err
+		}
+		st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true})
+		if err != nil {
+			return err
+		}
+		if err := chstore.RecordRebuild(ctx, l.CH, st.Participants, st.Rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "warehouse rebuilt: %d participants, %d rows in %s\n", st.Participants, st.Rows, time.Since(wstart).Round(time.Millisecond))
+		diffs, _, err := l.Reconcile(ctx, "")
+		if err != nil {
+			return err
+		}
+		if len(diffs) > 0 {
+			for _, d := range diffs {
+				fmt.Fprintln(out, d)
+			}
+			return fmt.Errorf("%d differences between PostgreSQL and the rebuilt warehouse", len(diffs))
+		}
+		fmt.Fprintf(out, "postgresql and clickhouse agree; restore done in %s\n", time.Since(start).Round(time.Millisecond))
+		return nil
+	})
+}

@@ -1,0 +1,115 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/config"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/loader"
+)
+
+// withLoader opens both stores and gives fn a loader on them.
+func withLoader(ctx context.Context, cfg config.Config, fn func(*loader.Loader) error) error {
+	l, closeFn, err := loader.Open(ctx, cfg, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return fn(l)
+}
+
+func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, page int, out io.Writer) error {
+	if fresh && org != "" {
+		return fmt.Errorf("-fresh rebuilds every organisation; leave out -org")
+	}
+	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		if fresh {
+			if err := chstore.Recreate(ctx, l.CH); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "warehouse tables recreated")
+		}
+		st, err := l.Rebuild(ctx, loader.RebuildOptions{OrgID: org, PageSize: page, Progress: out, Fresh: fresh})
+		if err != nil || org != "" {
+			return err
+		}
+		// Only a rebuild of everything satisfies a migration that needs one.
+		return chstore.RecordRebuild(ctx, l.CH, st.Participants, st.Rows)
+	})
+}
+
+func reconcile(ctx context.Context, cfg config.Config, org string, out io.Writer) (bool, error) {
+	var differ bool
+	err := withLoader(ctx, cfg, func(l *loader.Loader) error {
+		diffs, pending, err := l.Reconcile(ctx, org)
+		if err != nil {
+			return err
+		}
+		for _, d := range diffs {
+			fmt.Fprintln(out, d)
+		}
+		if pending > 0 {
+			fmt.Fprintf(out, "note: %d changes are still pending in the outbox; differences may close when the loader catches up\n", pending)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintln(out, "postgresql and clickhouse agree")
+			return nil
+		}
+		fmt.Fprintf(out, "%d differences\n", len(diffs))
+		differ = true
+		return nil
+	})
+	return differ, err
+}
+
+func erase(ctx context.Context, cfg config.Config, id string, out io.Writer) error {
+	if id == "" {
+		return fmt.Errorf("-participant is required")
+	}
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := participant.NewStore(pool).Erase(cliWrite(ctx, "erase", "participant"), id); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "participant %s erased; the loader removes their warehouse rows\n", id)
+	return nil
+}
+
+// cliWrite returns ctx under which an admin command's writes audit themselves in their
+// own transaction (audit.BeginWrite), under the operating system user.
+func cliWrite(ctx context.Context, operation, entity string) context.Context {
+	ctx = auth.With(ctx, auth.Principal{Subject: "cli:" + cliUser(), Role: auth.Admin, System: true})
+	ctx = audit.WithRequestID(ctx, fmt.Sprintf("cli-%d", time.Now().UnixNano()))
+	return audit.BeginWrite(ctx, operation, entity)
+}
+
+func cliUser() string {
+	user := os.Getenv("SUDO_USER")
+	if user == "" {
+		user = os.Getenv("USER")
+	}
+	if user == "" {
+		user = "unknown"
+	}
+	return user
+}
+
+// auditCLI records an admin command's reads in the audit log, under the operating
+// system user who ran it.
+func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) error {
+	return audit.NewStore(pool).AppendSystem(ctx, "cli:"+cliUser(), fmt.Sprintf("cli-%d", time.Now().UnixNano()), entries...)
+}

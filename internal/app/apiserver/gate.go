@@ -1,0 +1,365 @@
+package apiserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+)
+
+// Limits bound a GraphQL request before gqlgen parses or validates it. Validation costs
+// grow faster than the query (thousands of repeated fields cost seconds of CPU in the
+// overlapping-fields rule), so a request over any limit is refused after a linear scan.
+type Limits struct {
+	MaxBodyBytes int64 // the HTTP body (413 REQUEST_TOO_LARGE)
+	// MaxUploadBytes bounds a multipart request, a file upload (413 REQUEST_TOO_LARGE);
+	// zero: MaxBodyBytes. Its operations part is held to MaxBodyBytes and every check.
+	MaxUploadBytes int64
+	MaxQueryBytes  int // the query text
+	MaxTokens      int // lexical tokens of the query
+	MaxFields      int // fields, aliases included, counted where written
+	MaxFragments   int // fragment definitions, inline fragments and spreads
+}
+
+// DefaultLimits are generous for the frontends' largest pages (a participant with all
+// nested lists is about 150 fields) and far below what costs noticeable CPU.
+var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50}
+
+// Error codes of the request gate, beside apperr's.
+const (
+	codeBadRequest      = "BAD_REQUEST"
+	codeRequestTooLarge = string(apperr.TooLarge)
+	codeQueryTooLarge   = "QUERY_TOO_LARGE"
+)
+
+type gateError struct {
+	status  int
+	code    string
+	field   string
+	message string
+}
+
+func (e *gateError) Error() string { return e.message }
+
+func badRequest(format string, args ...any) *gateError {
+	return &gateError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
+}
+
+// rawRequest is the body of a GraphQL POST.
+type rawRequest struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// gate refuses malformed and expensive GraphQL requests with a typed 4xx error before
+// gqlgen sees them, and hands the others on unchanged. Its error messages never quote
+// the request: they name the field and the rule.
+func gate(l Limits, count func(code string), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err *gateError
+		switch r.Method {
+		case http.MethodPost:
+			var body []byte
+			if boundary, ok := multipartBoundary(r); ok {
+				max := l.MaxUploadBytes
+				if max == 0 {
+					max = l.MaxBodyBytes
+				}
+				body, err = readBody(w, r, max, fmt.Sprintf("the upload is larger than %d MB: a file may be at most %d MB; import larger files with outcomesctl",
+					max>>20, importer.MaxFileBytes>>20))
+				if err == nil {
+					err = checkMultipart(l, body, boundary)
+				}
+			} else {
+				body, err = readBody(w, r, l.MaxBodyBytes, fmt.Sprintf("request body is larger than %d bytes", l.MaxBodyBytes))
+				if err == nil {
+					err = checkPost(l, body)
+				}
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		case http.MethodGet:
+			q := r.URL.Query()
+			var vars json.RawMessage
+			if v := q.Get("variables"); v != "" {
+				vars = json.RawMessage(v)
+			}
+			err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars})
+		}
+		if err != nil {
+			count(err.code)
+			writeGateError(w, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, max int64, tooLargeMessage string) ([]byte, *gateError) {
+	tooLarge := &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge, message: tooLargeMessage}
+	if r.ContentLength > max {
+		return nil, tooLarge
+	}
+	// Read into one buffer of the announced size (a chunked body grows one), so that a
+	// large body costs one copy, not a series of doublings.
+	buf := bytes.NewBuffer(make([]byte, 0, max64(r.ContentLength+1, 512)))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	body := buf.Bytes()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, tooLarge
+	case err != nil:
+		return nil, badRequest("the request body could not be read")
+	}
+	return body, nil
+}
+
+// multipartBoundary says whether r is a multipart form (the GraphQL multipart request
+// specification: a file upload) and returns its boundary.
+func multipartBoundary(r *http.Request) (string, bool) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return "", false
+	}
+	return params["boundary"], true
+}
+
+// checkMultipart holds an upload's operations part, which the specification puts
+// first, to the limits and checks of a JSON body; the files are the imports' to read.
+func checkMultipart(l Limits, body []byte, boundary string) *gateError {
+	part, err := multipart.NewReader(bytes.NewReader(body), boundary).NextPart()
+	if err != nil || part.FormName() != "operations" {
+		return badRequest("a multipart request must start with its operations part (GraphQL multipart request specification)")
+	}
+	ops, err := io.ReadAll(io.LimitReader(part, l.MaxBodyBytes+1))
+	switch {
+	case err != nil:
+		return badRequest("the multipart request could not be read")
+	case int64(len(ops)) > l.MaxBodyBytes:
+		return &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
+			message: fmt.Sprintf("the operations part is larger than %d bytes", l.MaxBodyBytes)}
+	}
+	return checkPost(l, ops)
+}
+
+func checkPost(l Limits, body []byte) *gateError {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return badRequest("the request body holds a NUL byte")
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return badRequest("the request body is empty; send a JSON object with query and variables")
+	case trimmed[0] == '[':
+		return badRequest("batched requests are not supported; send one JSON object per request")
+	case trimmed[0] != '{':
+		return badRequest("the request body must be a JSON object with query, operationName and variables")
+	}
+	var req rawRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		// encoding/json's message can quote a character of the input: say where instead.
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
+		}
+		return badRequest("the request body is not a JSON object of query, operationName and variables")
+	}
+	return checkRequest(l, req)
+}
+
+func checkRequest(l Limits, req rawRequest) *gateError {
+	if req.Query == "" && !bytes.Contains(req.Extensions, []byte(`"persistedQuery"`)) {
+		// A persisted query (APQ, or a registered operation) may come as its hash alone.
+		return badRequest("the request has no query")
+	}
+	if len(req.Query) > l.MaxQueryBytes {
+		return tooLargeQuery("the query is %d bytes; the limit is %d", len(req.Query), l.MaxQueryBytes)
+	}
+	if e := checkText("query", req.Query); e != nil {
+		return e
+	}
+	if e := checkText("operationName", req.OperationName); e != nil {
+		return e
+	}
+	if len(req.Variables) > 0 && !bytes.Equal(bytes.TrimSpace(req.Variables), []byte("null")) {
+		var vars map[string]any
+		if err := json.Unmarshal(req.Variables, &vars); err != nil {
+			return badRequest("variables must be a JSON object")
+		}
+		if e := checkValue("variables", vars); e != nil {
+			return e
+		}
+	}
+	return checkQuery(l, req.Query)
+}
+
+func tooLargeQuery(format string, args ...any) *gateError {
+	return &gateError{status: http.StatusBadRequest, code: codeQueryTooLarge, message: fmt.Sprintf(format, args...)}
+}
+
+// checkQuery counts tokens (stopping at the limit), then parses the query (linear) and
+// counts fields and fragments, and checks the text of every string literal. A query
+// that does not lex or parse is left to gqlgen, which answers GRAPHQL_PARSE_FAILED.
+func checkQuery(l Limits, query string) *gateError {
+	lex := lexer.New(&ast.Source{Input: query})
+	for n := 0; ; n++ {
+		tok, err := lex.ReadToken()
+		if err != nil {
+			return nil
+		}
+		if tok.Kind == lexer.EOF {
+			break
+		}
+		if n >= l.MaxTokens {
+			return tooLargeQuery("the query has more than %d tokens", l.MaxTokens)
+		}
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return nil
+	}
+	c := &counter{}
+	for _, op := range doc.Operations {
+		c.selections(op.SelectionSet, "")
+	}
+	for _, f := range doc.Fragments {
+		c.fragments++
+		c.selections(f.SelectionSet, "")
+	}
+	switch {
+	case c.fields > l.MaxFields:
+		return tooLargeQuery("the query has %d fields (aliases included); the limit is %d", c.fields, l.MaxFields)
+	case c.fragments > l.MaxFragments:
+		return tooLargeQuery("the query has %d fragments and spreads; the limit is %d", c.fragments, l.MaxFragments)
+	case c.bad != nil:
+		return c.bad
+	}
+	return nil
+}
+
+type counter struct {
+	fields, fragments int
+	bad               *gateError
+}
+
+func (c *counter) selections(set ast.SelectionSet, path string) {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			c.fields++
+			name := s.Alias
+			if name == "" {
+				name = s.Name
+			}
+			p := join(path, name)
+			for _, a := range s.Arguments {
+				c.value(join(p, a.Name), a.Value)
+			}
+			c.selections(s.SelectionSet, p)
+		case *ast.InlineFragment:
+			c.fragments++
+			c.selections(s.SelectionSet, path)
+		case *ast.FragmentSpread:
+			c.fragments++
+		}
+	}
+}
+
+func (c *counter) value(path string, v *ast.Value) {
+	if v == nil || c.bad != nil {
+		return
+	}
+	switch v.Kind {
+	case ast.StringValue, ast.BlockValue:
+		c.bad = checkText(path, v.Raw)
+	case ast.ListValue:
+		for i, ch := range v.Children {
+			c.value(path+"["+strconv.Itoa(i)+"]", ch.Value)
+		}
+	case ast.ObjectValue:
+		for _, ch := range v.Children {
+			c.value(join(path, ch.Name), ch.Value)
+		}
+	}
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// checkValue checks every string (and key) in a decoded JSON value.
+func checkValue(path string, v any) *gateError {
+	switch x := v.(type) {
+	case string:
+		return checkText(path, x)
+	case map[string]any:
+		for k, e := range x {
+			if bad := checkText(path, k); bad != nil {
+				return bad
+			}
+			if bad := checkValue(path+"."+k, e); bad != nil {
+				return bad
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if bad := checkValue(path+"["+strconv.Itoa(i)+"]", e); bad != nil {
+				return bad
+			}
+		}
+	}
+	return nil
+}
+
+// checkText refuses text that is not valid UTF-8 or holds control characters other
+// than tab and line breaks. JSON decoding turns invalid UTF-8 (and lone surrogate
+// escapes) into U+FFFD, so that character is refused too: the text was damaged on its
+// way and storing the replacement would silently change it.
+func checkText(field, s string) *gateError {
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return &gateError{status: http.StatusBadRequest, code: string(apperr.Invalid), field: field,
+				message: "text must be valid UTF-8 (it holds an invalid byte sequence or a replacement character)"}
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f, r >= 0x80 && r < 0xa0:
+			return &gateError{status: http.StatusBadRequest, code: string(apperr.Invalid), field: field,
+				message: fmt.Sprintf("text must not hold control characters (U+%04X)", r)}
+		}
+	}
+	return nil
+}
+
+func writeGateError(w http.ResponseWriter, e *gateError) {
+	ext := map[string]any{"code": e.code}
+	if e.field != "" {
+		ext["field"] = e.field
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": e.message, "extensions": ext}}}) //nolint:errcheck
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,178 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+)
+
+// CohortFromQuery reads a cohort from URL parameters: organisationId (repeatable;
+// default the caller's organisation), exitFrom and exitTo (YYYY-MM-DD, to exclusive),
+// measure (repeatable). Every organisation must be one the caller may read figures of,
+// and the period must pass analytics.ValidatePeriod, the rule every analytics query
+// applies, so that a period the export would refuse is a 400 before anything is audited.
+func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort, error) {
+	var errs apperr.List
+	c := analytics.Cohort{Label: "microdata", MeasureCodes: q["measure"]}
+	for _, o := range q["organisationId"] {
+		c.OrgIDs = append(c.OrgIDs, plainOrgID(o))
+	}
+	if len(c.OrgIDs) == 0 && p.OrgID != "" {
+		c.OrgIDs = []string{p.OrgID}
+	}
+	if len(c.OrgIDs) == 0 {
+		errs.Add(apperr.Invalidf("organisationId", "name at least one organisation"))
+	}
+	for _, o := range c.OrgIDs {
+		if !p.CanReadAggregates(o) {
+			return c, auth.Forbidden("organisationId", "figures of this organisation")
+		}
+	}
+	parsed := true
+	day := func(name string) time.Time {
+		vs := q[name]
+		if len(vs) != 1 {
+			errs.Add(apperr.Invalidf(name, "%s is required once, as YYYY-MM-DD", name))
+			parsed = false
+			return time.Time{}
+		}
+		t, err := time.Parse("2006-01-02", vs[0])
+		if err != nil {
+			errs.Add(apperr.Invalidf(name, "%s must be a date YYYY-MM-DD", name))
+			parsed = false
+		}
+		return t
+	}
+	c.ExitFrom, c.ExitTo = day("exitFrom"), day("exitTo")
+	if parsed {
+		if err := analytics.ValidatePeriod("exitFrom", "exitTo", c.ExitFrom, c.ExitTo); err != nil {
+			e, ok := apperr.As(err)
+			if !ok {
+				e = apperr.Invalidf("exitTo", "%s", err.Error())
+			}
+			errs.Add(e)
+		}
+	}
+	return c, errs.Err()
+}
+
+// microdataHandler streams one CSV row per enrolment of a cohort (pseudonymised keys,
+// characteristics at start, outcomes at +3, +6, +12 and +24 months) for R and Stata
+// users. Evaluators and admins only; the export itself is audited.
+func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, err := auth.Require(ctx)
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if !p.HasRole(auth.Admin, auth.Evaluator) {
+			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+			return
+		}
+		cohort, err := CohortFromQuery(p, r.URL.Query())
+		if err != nil {
+			status := http.StatusBadRequest
+			if apperr.CodeOf(err) == apperr.Forbidden {
+				status = http.StatusForbidden
+			}
+			writeError(w, status, err)
+			return
+		}
+		conn, err := wh.get()
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		actx, rec := audit.NewContext(ctx)
+		audit.Record(actx, "read", "microdata", strings.Join(cohort.OrgIDs, ",")+" "+cohort.ExitFrom.Format("2006-01-02")+
+			".."+cohort.ExitTo.Format("2006-01-02"), "microdata.csv")
+		if err := auditStore.Flush(actx, rec, requestID(ctx)); err != nil {
+			zerolog.Ctx(ctx).Error().Err(err).Msg("audit log write failed; microdata withheld")
+			writeError(w, http.StatusInternalServerError, apperr.New(apperr.Internal, "", "internal error"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="microdata.csv"`)
+		cw := &countingWriter{w: w}
+		if err := analytics.Microdata(ctx, conn, cohort, cw); err != nil {
+			if cw.n == 0 {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Del("Content-Disposition")
+				writeError(w, http.StatusServiceUnavailable, warehouseError(ctx, err))
+			}
+			zerolog.Ctx(ctx).Error().Err(err).Int64("bytes", cw.n).Msg("microdata export failed")
+			if cw.n > 0 {
+				// The status line has left: abort the response so the client sees a broken
+				// transfer, never a complete-looking but truncated file.
+				panic(http.ErrAbortHandler)
+			}
+		}
+	})
+}
+
+// dictionaryHandler serves microdata's data dictionary (analytics.MicrodataDictionary)
+// as CSV to the same roles as the microdata: it holds no data, only what each column
+// means and by which rule it was computed.
+func dictionaryHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := auth.Require(r.Context())
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if !p.HasRole(auth.Admin, auth.Evaluator) {
+			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		if err := analytics.WriteMicrodataDictionary(w); err != nil {
+			zerolog.Ctx(r.Context()).Error().Err(err).Msg("dictionary write failed")
+		}
+	})
+}
+
+type countingWriter struct {
+	w http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeError answers with a GraphQL-shaped error body, so clients handle both alike.
+func writeError(w http.ResponseWriter, status int, err error) {
+	// Only a domain error's message is shown; anything else may hold a driver's text.
+	body := map[string]any{"message": "internal error", "extensions": map[string]any{"code": string(apperr.CodeOf(err))}}
+	if e, ok := apperr.As(err); ok {
+		body["message"] = e.Message
+		if apperr.Retryable(e.Code) {
+			body["extensions"].(map[string]any)["retryable"] = true
+		}
+		if e.Field != "" {
+			body["extensions"].(map[string]any)["field"] = e.Field
+		}
+		if all := apperr.All(err); len(all) > 1 {
+			details := make([]map[string]string, len(all))
+			for i, d := range all {
+				details[i] = map[string]string{"code": string(d.Code), "field": d.Field, "message": d.Message}
+			}
+			body["extensions"].(map[string]any)["errors"] = details
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []any{body}}) //nolint:errcheck
+}

@@ -1,0 +1,460 @@
+package enrolment
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/platform/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+)
+
+// Store reads and writes enrolments.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+const columns = `e.id, e.organisation_id, e.participant_id, e.measure_type_id, m.code, e.decision_date, e.start_date,
+	e.planned_end_date, e.end_date, e.exit_reason, e.unit_id, e.host_employer_id, e.project_id, e.occupation,
+	e.wage_payer, coalesce(e.subsidised, m.subsidised), m.eligibility_rule, e.eligibility_basis, e.override_reason,
+	e.override_by, e.override_at, e.social_assistance_at_exit, e.version`
+
+const from = ` FROM enrolment e JOIN measure_type m ON m.id = e.measure_type_id `
+
+func scan(r pgx.CollectableRow) (Enrolment, error) {
+	var e Enrolment
+	var reason *string
+	err := r.Scan(&e.ID, &e.OrganisationID, &e.ParticipantID, &e.MeasureTypeID, &e.MeasureCode, &e.DecisionDate,
+		&e.StartDate, &e.PlannedEndDate, &e.EndDate, &reason, &e.UnitID, &e.HostEmployerID, &e.ProjectID, &e.Occupation,
+		&e.WagePayer, &e.Subsidised, &e.Eligibility.Rule, &e.Eligibility.Basis, &e.Eligibility.OverrideReason,
+		&e.Eligibility.OverrideBy, &e.Eligibility.OverrideAt, &e.SocialAssistanceAtExit, &e.Version)
+	if reason != nil {
+		s := outcome.Status(*reason)
+		e.ExitReason = &s
+	}
+	return e, err
+}
+
+// Create decides and starts an enrolment: the decision is checked against the
+// measure's eligibility rule, and all of it is written in one transaction. A retry with
+// the same idempotency key returns the first enrolment and writes nothing.
+func (s *Store) Create(ctx context.Context, in CreateInput) (Enrolment, error) {
+	var e Enrolment
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		e, err = s.CreateInTx(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return Enrolment{}, fmt.Errorf("create enrolment: %w", err)
+	}
+	return e, nil
+}
+
+// CreateInTx is Create inside the caller's transaction (an accepted offer creates its
+// enrolment together with the answer).
+func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enrolment, error) {
+	if err := in.Validate(s.now()); err != nil {
+		return Enrolment{}, err
+	}
+	orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
+	if err != nil {
+		return Enrolment{}, err
+	}
+	hash := idempotency.Hash("createEnrolment", in)
+	if id, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, "createEnrolment", hash); err != nil || found {
+		if err != nil {
+			return Enrolment{}, err
+		}
+		return get(ctx, tx, id)
+	}
+	var m struct {
+		id, rule           string
+		subsidised, active bool
+	}
+	err = tx.QueryRow(ctx, `SELECT id, eligibility_rule, subsidised, active FROM measure_type
+		WHERE organisation_id = $1 AND code = $2`, orgID, in.MeasureTypeCode).Scan(&m.id, &m.rule, &m.subsidised, &m.active)
+	if db.IsNoRows(err) {
+		return Enrolment{}, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
+	}
+	if err != nil {
+		return Enrolment{}, err
+	}
+	if !m.active {
+		return Enrolment{}, apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
+	}
+	if err := checkSameOrganisation(ctx, tx, orgID, in); err != nil {
+		return Enrolment{}, err
+	}
+	result, err := evaluate(ctx, tx, in.ParticipantID, m.rule, in.DecisionDay())
+	if err != nil {
+		return Enrolment{}, err
+	}
+	var overrideBy *string
+	var overrideAt *time.Time
+	switch {
+	case !result.Eligible && in.OverrideReason == nil:
+		return Enrolment{}, apperr.New(apperr.NotEligible, "input.eligibilityOverride",
+			"not eligible for %s on %s: %s; to decide anyway, give an override with a reason",
+			in.MeasureTypeCode, in.DecisionDay().Format("2006-01-02"), strings.Join(result.Reasons, "; "))
+	case !result.Eligible:
+		by, at := in.OverrideBy, s.now().UTC()
+		overrideBy, overrideAt = &by, &at
+	default:
+		in.OverrideReason = nil // nothing to override: the rule was met
+	}
+	subsidised := m.subsidised
+	if in.Subsidised != nil {
+		subsidised = *in.Subsidised
+	}
+	var reason *string
+	if in.ExitReason != nil {
+		r := string(*in.ExitReason)
+		reason = &r
+	}
+	basis := result.Basis
+	if basis == nil {
+		basis = []string{}
+	}
+	var id string
+	err = tx.QueryRow(ctx, `INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, decision_date,
+		start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
+		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
+		orgID, in.ParticipantID, m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
+		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
+		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit).Scan(&id)
+	if err != nil {
+		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
+			return Enrolment{}, apperr.Conflictf("input.startDate",
+				"the participant already has a %s spell over these dates: spells in one measure may not overlap", in.MeasureTypeCode)
+		}
+		return Enrolment{}, db.MapError(err)
+	}
+	if in.EmploymentRate != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
+			VALUES ($1, $2, $3, $4)`, id, orgID, in.StartDate, *in.EmploymentRate); err != nil {
+			return Enrolment{}, db.MapError(err)
+		}
+	}
+	if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, "createEnrolment", hash, id); err != nil {
+		return Enrolment{}, err
+	}
+	if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create); err != nil {
+		return Enrolment{}, err
+	}
+	return get(ctx, tx, id)
+}
+
+// checkSameOrganisation refuses a unit, host workplace or project of another
+// organisation (or none): each reads as not found.
+func checkSameOrganisation(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput) error {
+	var errs apperr.List
+	for _, ref := range []struct {
+		id           *string
+		table, field string
+	}{
+		{in.UnitID, "unit", "input.unitId"},
+		{in.HostEmployerID, "employer", "input.hostEmployerId"},
+		{in.ProjectID, "project", "input.projectId"},
+	} {
+		if ref.id == nil {
+			continue
+		}
+		ok := db.IsUUID(*ref.id)
+		if ok {
+			// table is one of the constants above, never input.
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+ref.table+` WHERE id = $1 AND organisation_id = $2)`,
+				*ref.id, orgID).Scan(&ok); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			errs.Add(apperr.NotFoundf(ref.field, "%s not found in the participant's organisation", ref.table))
+		}
+	}
+	return errs.Err()
+}
+
+// evaluate checks a decision on day against rule, with the participant's facts as they
+// stood that day (the attribute set in force then).
+func evaluate(ctx context.Context, q pgx.Tx, participantID, rule string, day time.Time) (eligibility.Result, error) {
+	var f eligibility.Facts
+	err := q.QueryRow(ctx, `SELECT p.birth_date, a.registered_at_af, a.guarantee_days, a.newly_arrived,
+			a.introduction_plan, a.residence_permit_date, a.residence_permit_kind, a.school_programme
+		FROM participant p
+		LEFT JOIN LATERAL (SELECT * FROM participant_attributes a WHERE a.participant_id = p.id AND a.valid_from <= $2
+			ORDER BY a.valid_from DESC LIMIT 1) a ON true
+		WHERE p.id = $1`, participantID, day).Scan(&f.BirthDate, &f.RegisteredAtAf, &f.GuaranteeDays, &f.NewlyArrived,
+		&f.IntroductionPlan, &f.ResidencePermitDate, &f.ResidencePermitKind, &f.SchoolProgramme)
+	if db.IsNoRows(err) {
+		return eligibility.Result{}, apperr.NotFoundf("participantId", "participant not found")
+	}
+	if err != nil {
+		return eligibility.Result{}, fmt.Errorf("eligibility facts: %w", err)
+	}
+	return eligibility.Evaluate(rule, f, day), nil
+}
+
+// CheckEligibility answers "would this decision pass its rule?" without writing.
+func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode string, day time.Time) (eligibility.Result, error) {
+	if !db.IsUUID(participantID) {
+		return eligibility.Result{}, apperr.NotFoundf("participantId", "participant not found")
+	}
+	var res eligibility.Result
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var rule string
+		err := tx.QueryRow(ctx, `SELECT m.eligibility_rule FROM participant p
+			JOIN measure_type m ON m.organisation_id = p.organisation_id AND m.code = $2 WHERE p.id = $1`,
+			participantID, measureCode).Scan(&rule)
+		if db.IsNoRows(err) {
+			return apperr.NotFoundf("measureTypeCode", "participant or measure type not found")
+		}
+		if err != nil {
+			return err
+		}
+		res, err = evaluate(ctx, tx, participantID, rule, day)
+		return err
+	})
+	return res, err
+}
+
+// ChangeRate records a new employment rate from a date (25 % -> 50 % -> 100 %).
+func (s *Store) ChangeRate(ctx context.Context, in RateInput) (Enrolment, error) {
+	var errs apperr.List
+	if err := bounds.CheckEnrolmentRate("input.rate", in.Rate); err != nil {
+		errs.Add(err)
+	}
+	if in.ValidFrom.IsZero() {
+		errs.Add(apperr.Invalidf("input.validFrom", "a date is required"))
+	}
+	if err := errs.Err(); err != nil {
+		return Enrolment{}, err
+	}
+	if !db.IsUUID(in.EnrolmentID) {
+		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
+	}
+	var e Enrolment
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
+		if err != nil {
+			return err
+		}
+		if cur.Version != in.Version {
+			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, in.Version)
+		}
+		if in.ValidFrom.Before(cur.StartDate) || (cur.EndDate != nil && in.ValidFrom.After(*cur.EndDate)) {
+			return apperr.Invalidf("input.validFrom", "the date is outside the enrolment")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (enrolment_id, valid_from) DO UPDATE SET rate = EXCLUDED.rate`,
+			cur.ID, cur.OrganisationID, in.ValidFrom, in.Rate); err != nil {
+			return db.MapError(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrolment SET version = version + 1, updated_at = now() WHERE id = $1`, cur.ID); err != nil {
+			return err
+		}
+		if e, err = get(ctx, tx, cur.ID); err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
+	})
+	if err != nil {
+		return Enrolment{}, fmt.Errorf("change employment rate: %w", err)
+	}
+	return e, nil
+}
+
+// Exit ends an open enrolment with its destination.
+func (s *Store) Exit(ctx context.Context, in ExitInput) (Enrolment, error) {
+	if err := in.Validate(s.now()); err != nil {
+		return Enrolment{}, err
+	}
+	if !db.IsUUID(in.EnrolmentID) {
+		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
+	}
+	var e Enrolment
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
+		if err != nil {
+			return err
+		}
+		if in.Version != nil && *in.Version != cur.Version {
+			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, *in.Version)
+		}
+		if cur.EndDate != nil {
+			return apperr.Conflictf("input.enrolmentId", "the enrolment has already ended")
+		}
+		if in.EndDate.Before(cur.StartDate) {
+			return apperr.Invalidf("input.endDate", "end is before the start")
+		}
+		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
+			version = version + 1, updated_at = now() WHERE id = $1`, in.EnrolmentID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
+		if err != nil {
+			return db.MapError(err)
+		}
+		if e, err = get(ctx, tx, in.EnrolmentID); err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
+	})
+	if err != nil {
+		return Enrolment{}, fmt.Errorf("exit enrolment: %w", err)
+	}
+	return e, nil
+}
+
+func get(ctx context.Context, q pgx.Tx, id string, lock ...string) (Enrolment, error) {
+	suffix := ""
+	if len(lock) > 0 {
+		suffix = " " + lock[0]
+	}
+	rows, err := q.Query(ctx, `SELECT `+columns+from+`WHERE e.id = $1`+suffix, id)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	es, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	if len(es) == 0 {
+		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
+	}
+	return es[0], nil
+}
+
+// Get returns one enrolment.
+func (s *Store) Get(ctx context.Context, id string) (Enrolment, error) {
+	if !db.IsUUID(id) {
+		return Enrolment{}, apperr.NotFoundf("id", "enrolment not found")
+	}
+	var e Enrolment
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		e, err = get(ctx, tx, id)
+		return err
+	})
+	return e, err
+}
+
+// ByIDs loads enrolments by id in one statement (dataloader).
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Enrolment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE e.id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load enrolments: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// ByParticipants loads the enrolments of several participants in one statement,
+// ordered by start.
+func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Enrolment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE e.participant_id = ANY($1::uuid[])
+		ORDER BY e.participant_id, e.start_date, e.id`, db.ValidUUIDs(participantIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load enrolments: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// RatesByEnrolments loads these enrolments' employment rates in one statement, by date.
+func (s *Store) RatesByEnrolments(ctx context.Context, enrolmentIDs []string) ([]Rate, error) {
+	rows, err := s.pool.Query(ctx, `SELECT enrolment_id, valid_from, rate FROM enrolment_rate
+		WHERE enrolment_id = ANY($1::uuid[]) ORDER BY enrolment_id, valid_from`, db.ValidUUIDs(enrolmentIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load employment rates: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Rate, error) {
+		var x Rate
+		err := r.Scan(&x.EnrolmentID, &x.ValidFrom, &x.Rate)
+		return x, err
+	})
+}
+
+// RateOn returns the rate in force on day, from rates sorted by date.
+func RateOn(rates []*Rate, day time.Time) *int {
+	var cur *int
+	for _, r := range rates {
+		if !r.ValidFrom.After(day) {
+			v := r.Rate
+			cur = &v
+		}
+	}
+	return cur
+}
+
+// Filter narrows an enrolment list.
+type Filter struct {
+	MeasureTypeCode *string
+	Ongoing         *bool
+	ProjectID       *string
+	HostEmployerID  *string
+	UnitID          *string
+	StartFrom       *time.Time
+	StartTo         *time.Time
+	// OverriddenOnly lists decisions taken with an eligibility override.
+	OverriddenOnly bool
+}
+
+// List returns an organisation's enrolments, newest start first (start date, id
+// descending), filtered.
+func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Enrolment], error) {
+	var out db.Page[Enrolment]
+	if !db.IsUUID(orgID) {
+		return out, apperr.NotFoundf("organisationId", "organisation not found")
+	}
+	for _, id := range []*string{f.ProjectID, f.HostEmployerID, f.UnitID} {
+		if id != nil && !db.IsUUID(*id) {
+			return out, nil // an unknown id matches nothing
+		}
+	}
+	where := `e.organisation_id = $1
+		AND ($2::text IS NULL OR m.code = $2)
+		AND ($3::boolean IS NULL OR (e.end_date IS NULL) = $3)
+		AND ($4::uuid IS NULL OR e.project_id = $4)
+		AND ($5::uuid IS NULL OR e.host_employer_id = $5)
+		AND ($6::uuid IS NULL OR e.unit_id = $6)
+		AND ($7::date IS NULL OR e.start_date >= $7)
+		AND ($8::date IS NULL OR e.start_date <= $8)
+		AND (NOT $9 OR e.override_reason IS NOT NULL)`
+	args := []any{orgID, f.MeasureTypeCode, f.Ongoing, f.ProjectID, f.HostEmployerID, f.UnitID, f.StartFrom, f.StartTo, f.OverriddenOnly}
+	order := `e.start_date DESC, e.id DESC`
+	keyed := `($10::text IS NULL OR (e.start_date, e.id) ` + page.Cmp("<") + ` ($10::date, $11::uuid))`
+	if f.OverriddenOnly {
+		order = `e.override_at DESC, e.id DESC`
+		keyed = `($10::text IS NULL OR (e.override_at, e.id) ` + page.Cmp("<") + ` ($10::timestamptz, $11::uuid))`
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+from+`WHERE `+where+` AND `+keyed+`
+		ORDER BY `+page.Order(order)+` LIMIT $12`, append(args, page.AfterValue(0), page.AfterValue(1), page.First+1)...)
+	if err != nil {
+		return out, fmt.Errorf("list enrolments: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return out, fmt.Errorf("list enrolments: %w", err)
+	}
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
+	for _, e := range out.Items {
+		key := e.StartDate.Format("2006-01-02")
+		if f.OverriddenOnly && e.Eligibility.OverrideAt != nil {
+			key = e.Eligibility.OverrideAt.UTC().Format(time.RFC3339Nano)
+		}
+		out.Cursors = append(out.Cursors, db.Cursor(key, e.ID))
+	}
+	err = s.pool.QueryRow(ctx, `SELECT count(*)`+from+`WHERE `+where, args...).Scan(&out.TotalCount)
+	return out, err
+}

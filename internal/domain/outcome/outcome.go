@@ -1,0 +1,133 @@
+// Package outcome holds the status codes used for exits and later outcomes, and the
+// outcome observations (uppföljning) recorded after an exit.
+package outcome
+
+import (
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+)
+
+// Status is an exit destination or an observed labour-market status in a month.
+type Status string
+
+const (
+	UnsubsidisedFull Status = "unsubsidised_employment_full" // osubventionerat arbete, heltid
+	UnsubsidisedPart Status = "unsubsidised_employment_part" // osubventionerat arbete, deltid
+	Subsidised       Status = "subsidised_employment"        // subventionerad anställning
+	Studies          Status = "studies"                      // reguljära studier
+	OtherMeasure     Status = "other_measure"                // annan insats
+	JobSeeking       Status = "job_seeking"                  // åter till AF, arbetssökande
+	SickLeave        Status = "sick_leave"                   // sjukskriven / aktivitetsersättning
+	ParentalLeave    Status = "parental_leave"               // föräldraledig
+	MovedAway        Status = "moved_away"                   // flyttat
+	DroppedOut       Status = "dropped_out"                  // avbrott
+	OtherStatus      Status = "other"                        // annat
+	Unknown          Status = "unknown"                      // okänt: a value, never a guess
+)
+
+// Statuses lists every status in a stable order.
+var Statuses = []Status{UnsubsidisedFull, UnsubsidisedPart, Subsidised, Studies, OtherMeasure,
+	JobSeeking, SickLeave, ParentalLeave, MovedAway, DroppedOut, OtherStatus, Unknown}
+
+// Valid reports whether s is a known status code.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// InWorkOrStudies is the definition "in unsubsidised employment or regular studies":
+// the one status set, outcomes.WorkOrStudiesSet.
+func (s Status) InWorkOrStudies() bool { return outcomes.WorkOrStudiesSet.Has(string(s)) }
+
+// Source says where an observation came from.
+type Source string
+
+const (
+	PhoneFollowUp            Source = "phone_follow_up"
+	ParticipantSurvey        Source = "participant_survey"
+	SocialAssistanceRegister Source = "social_assistance_register"
+	AFData                   Source = "af_data"
+	SUS                      Source = "sus"
+	Employer                 Source = "employer"
+	Caseworker               Source = "caseworker"
+)
+
+// Sources lists every source.
+var Sources = []Source{PhoneFollowUp, ParticipantSurvey, SocialAssistanceRegister, AFData, SUS, Employer, Caseworker}
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool {
+	for _, v := range Sources {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Observation is a participant's observed status in one calendar month.
+type Observation struct {
+	ID               string
+	OrganisationID   string
+	ParticipantID    string
+	Month            time.Time // first day of the month, UTC
+	Status           Status
+	SocialAssistance *bool
+	EmploymentRate   *float64
+	Source           Source
+	CreatedAt        time.Time
+}
+
+// RecordInput records one observation.
+type RecordInput struct {
+	ParticipantID    string
+	Month            time.Time
+	Status           Status
+	SocialAssistance *bool
+	EmploymentRate   *float64
+	Source           Source
+}
+
+// Validate checks the input against the rules and reports every bad field.
+func (in *RecordInput) Validate(now time.Time) error {
+	var errs apperr.List
+	if in.ParticipantID == "" {
+		errs.Add(apperr.Invalidf("input.participantId", "participant is required"))
+	}
+	in.Month = MonthOf(in.Month)
+	if in.Month.IsZero() {
+		errs.Add(apperr.Invalidf("input.month", "month is required"))
+	} else if in.Month.After(MonthOf(calendar.Today(now))) {
+		errs.Add(apperr.Invalidf("input.month", "month is in the future: an observation records what happened"))
+	} else if in.Month.Year() < 2000 {
+		errs.Add(apperr.Invalidf("input.month", "month is before 2000"))
+	}
+	if !in.Status.Valid() {
+		errs.Add(apperr.Invalidf("input.status", "unknown status"))
+	}
+	if !in.Source.Valid() {
+		errs.Add(apperr.Invalidf("input.source", "unknown source"))
+	}
+	if in.EmploymentRate != nil {
+		if err := bounds.CheckObservationRate("input.employmentRate", *in.EmploymentRate); err != nil {
+			errs.Add(err)
+		}
+	}
+	return errs.Err()
+}
+
+// MonthOf returns the first day of t's month at UTC midnight (zero stays zero).
+func MonthOf(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,92 @@
+package outcome
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+)
+
+// Store reads and writes outcome observations.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+const columns = `id, organisation_id, participant_id, month, status, social_assistance, employment_rate::float8, source, created_at`
+
+func scan(r pgx.CollectableRow) (Observation, error) {
+	var o Observation
+	var st, src string
+	err := r.Scan(&o.ID, &o.OrganisationID, &o.ParticipantID, &o.Month, &st, &o.SocialAssistance, &o.EmploymentRate, &src, &o.CreatedAt)
+	o.Status, o.Source = Status(st), Source(src)
+	return o, err
+}
+
+// Record stores an observation; a second observation for the same participant, month
+// and source replaces the first (a corrected follow-up), and records the change.
+func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error) {
+	if err := in.Validate(s.now()); err != nil {
+		return Observation{}, err
+	}
+	var o Observation
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO outcome_observation
+			(organisation_id, participant_id, month, status, social_assistance, employment_rate, source)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (participant_id, month, source) DO UPDATE
+			SET status = EXCLUDED.status, social_assistance = EXCLUDED.social_assistance,
+			    employment_rate = EXCLUDED.employment_rate
+			RETURNING `+columns,
+			orgID, in.ParticipantID, in.Month, string(in.Status), in.SocialAssistance, in.EmploymentRate, string(in.Source))
+		if err != nil {
+			return err
+		}
+		os, err := pgx.CollectRows(rows, scan)
+		if err != nil {
+			return db.MapError(err)
+		}
+		o = os[0]
+		return changes.Record(ctx, tx, orgID, in.ParticipantID, "outcome_observation", o.ID, changes.Create)
+	})
+	if err != nil {
+		return Observation{}, fmt.Errorf("record observation: %w", err)
+	}
+	return o, nil
+}
+
+// ByParticipants loads the observations of several participants in one statement,
+// ordered by month.
+func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM outcome_observation
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month, source`, db.ValidUUIDs(participantIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load observations: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// LatestByParticipants loads each participant's latest observation in one statement.
+// When two sources report the same month, the one recorded last wins.
+func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month DESC, created_at DESC, id DESC`,
+		db.ValidUUIDs(participantIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load latest observations: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}

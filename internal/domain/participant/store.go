@@ -1,0 +1,423 @@
+package participant
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/idempotency"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
+)
+
+// Store reads and writes participants in PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+const columns = `id, organisation_id, personal_identity_number, given_name, family_name, gender, birth_date,
+	case_status, caseworker_id, phone, email, version, created_at`
+
+func scan(r pgx.CollectableRow) (Participant, error) {
+	var p Participant
+	var g, cs string
+	err := r.Scan(&p.ID, &p.OrganisationID, &p.PersonalIdentityNumber, &p.GivenName, &p.FamilyName, &g, &p.BirthDate,
+		&cs, &p.CaseworkerID, &p.Phone, &p.Email, &p.Version, &p.CreatedAt)
+	p.Gender, p.CaseStatus = Gender(g), CaseStatus(cs)
+	return p, err
+}
+
+// Create registers a participant and records the change, in one transaction.
+func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error) {
+	birth, err := in.Validate(s.now())
+	if err != nil {
+		return Participant{}, err
+	}
+	if !db.IsUUID(in.OrganisationID) {
+		return Participant{}, apperr.NotFoundf("input.organisationId", "organisation not found")
+	}
+	var p Participant
+	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
+			return err
+		}
+		hash := idempotency.Hash("createParticipant", in)
+		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createParticipant", hash); err != nil || found {
+			if err == nil {
+				p, err = getTx(ctx, tx, id)
+			}
+			return err
+		}
+		if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
+				gender, birth_date, phone, email, caseworker_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
+			RETURNING `+columns,
+			in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
+			in.Phone, in.Email, in.CaseworkerID)
+		if err != nil {
+			return err
+		}
+		ps, err := pgx.CollectRows(rows, scan)
+		if err != nil {
+			return db.MapError(err)
+		}
+		if len(ps) == 0 {
+			return apperr.Conflictf("input.personalIdentityNumber", "a participant with this personal identity number is already registered")
+		}
+		p = ps[0]
+		if in.Attributes != nil {
+			from := today(s.now())
+			if in.Attributes.ValidFrom != nil {
+				from = *in.Attributes.ValidFrom
+			}
+			a := in.Attributes.Merge(nil, from)
+			if err := insertAttributes(ctx, tx, p, a, in.RecordedBy); err != nil {
+				return err
+			}
+		}
+		if err := idempotency.Store(ctx, tx, p.OrganisationID, in.IdempotencyKey, "createParticipant", hash, p.ID); err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
+	})
+	if err != nil {
+		return Participant{}, fmt.Errorf("create participant: %w", err)
+	}
+	return p, nil
+}
+
+// Get returns one participant.
+func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
+	ps, err := s.ByIDs(ctx, []string{id})
+	if err != nil {
+		return Participant{}, err
+	}
+	if len(ps) == 0 {
+		return Participant{}, apperr.NotFoundf("id", "participant not found")
+	}
+	return ps[0], nil
+}
+
+// ByIDs loads participants by id in one statement (for dataloaders).
+func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Participant, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM participant WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("load participants: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// Filter is a caseworker's search; every given criterion must match.
+type Filter struct {
+	// Search matches part of the name, or a personal identity number in any accepted form.
+	Search           string
+	District         *string
+	CaseStatus       *CaseStatus
+	DistanceCategory *string
+	CaseworkerID     *string
+}
+
+// List returns an organisation's participants matching f, by family name, given name
+// and id. District and distance category match the attributes in force today.
+func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Participant], error) {
+	var out db.Page[Participant]
+	if !db.IsUUID(orgID) {
+		return out, apperr.NotFoundf("organisationId", "organisation not found")
+	}
+	if f.CaseworkerID != nil && !db.IsUUID(*f.CaseworkerID) {
+		return out, nil
+	}
+	var pnr, name *string
+	if q := strings.TrimSpace(f.Search); q != "" {
+		if n, err := personnummer.Parse(q, s.now()); err == nil {
+			v := n.String()
+			pnr = &v
+		} else {
+			v := "%" + escapeLike(q) + "%"
+			name = &v
+		}
+	}
+	var status *string
+	if f.CaseStatus != nil {
+		v := string(*f.CaseStatus)
+		status = &v
+	}
+	where := `p.organisation_id = $1
+		AND ($2::text IS NULL OR p.personal_identity_number = $2)
+		AND ($3::text IS NULL OR (p.given_name || ' ' || p.family_name) ILIKE $3 OR (p.family_name || ' ' || p.given_name) ILIKE $3)
+		AND ($4::text IS NULL OR p.case_status = $4)
+		AND ($5::uuid IS NULL OR p.caseworker_id = $5)
+		AND ($6::text IS NULL AND $7::text IS NULL OR EXISTS (
+			SELECT 1 FROM (SELECT a.district, a.distance_category FROM participant_attributes a
+				WHERE a.participant_id = p.id AND a.valid_from <= $8 ORDER BY a.valid_from DESC LIMIT 1) cur
+			WHERE ($6::text IS NULL OR lower(cur.district) = lower($6)) AND ($7::text IS NULL OR cur.distance_category = $7)))`
+	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now())}
+	rows, err := s.pool.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
+		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
+			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $9::uuid))
+		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $10`,
+		append(args, page.AfterValue(0), page.First+1)...)
+	if err != nil {
+		return out, fmt.Errorf("list participants: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return out, fmt.Errorf("list participants: %w", err)
+	}
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
+	for _, p := range out.Items {
+		// The cursor is the id alone: names are personal data and must not travel in
+		// cursors (URLs, client logs). The sort key is looked up from the row; a page
+		// after a participant erased meanwhile is empty.
+		out.Cursors = append(out.Cursors, db.Cursor(p.ID))
+	}
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM participant p WHERE `+where, args...).Scan(&out.TotalCount)
+	return out, err
+}
+
+var prefixed = "p." + strings.ReplaceAll(strings.Join(strings.Fields(columns), " "), ", ", ", p.")
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func today(now time.Time) time.Time { return calendar.Today(now) }
+
+func getTx(ctx context.Context, tx pgx.Tx, id string) (Participant, error) {
+	rows, err := tx.Query(ctx, `SELECT `+columns+` FROM participant WHERE id = $1`, id)
+	if err != nil {
+		return Participant{}, err
+	}
+	ps, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Participant{}, err
+	}
+	if len(ps) == 0 {
+		return Participant{}, apperr.NotFoundf("id", "participant not found")
+	}
+	return ps[0], nil
+}
+
+func checkCaseworker(ctx context.Context, tx pgx.Tx, orgID string, id *string, field string) error {
+	if id == nil {
+		return nil
+	}
+	ok := db.IsUUID(*id)
+	if ok {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff_user WHERE id = $1 AND organisation_id = $2)`, *id, orgID).Scan(&ok); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return apperr.NotFoundf(field, "no such staff user in the participant's organisation")
+	}
+	return nil
+}
+
+// Update changes contact details, case status or caseworker (optimistic locking).
+func (s *Store) Update(ctx context.Context, in UpdateInput) (Participant, error) {
+	if err := in.Validate(); err != nil {
+		return Participant{}, err
+	}
+	if !db.IsUUID(in.ID) {
+		return Participant{}, apperr.NotFoundf("input.id", "participant not found")
+	}
+	var p Participant
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := getTx(ctx, tx, in.ID)
+		if err != nil {
+			return apperr.NotFoundf("input.id", "participant not found")
+		}
+		if err := checkCaseworker(ctx, tx, cur.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
+			return err
+		}
+		var status *string
+		if in.CaseStatus != nil {
+			v := string(*in.CaseStatus)
+			status = &v
+		}
+		rows, err := tx.Query(ctx, `UPDATE participant SET given_name = coalesce($3, given_name),
+				family_name = coalesce($4, family_name), phone = coalesce($5, phone), email = coalesce($6, email),
+				case_status = coalesce($7, case_status),
+				caseworker_id = CASE WHEN $9 THEN NULL ELSE coalesce($8, caseworker_id) END,
+				version = version + 1, updated_at = now()
+			WHERE id = $1 AND version = $2 RETURNING `+columns,
+			in.ID, in.Version, in.GivenName, in.FamilyName, in.Phone, in.Email, status, in.CaseworkerID, in.ClearCaseworker)
+		if err != nil {
+			return db.MapError(err)
+		}
+		ps, err := pgx.CollectRows(rows, scan)
+		if err != nil {
+			return db.MapError(err)
+		}
+		if len(ps) == 0 {
+			return db.StaleOrMissing(ctx, tx, "participant", in.ID, "participant")
+		}
+		p = ps[0]
+		return changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Update)
+	})
+	if err != nil {
+		return Participant{}, fmt.Errorf("update participant: %w", err)
+	}
+	return p, nil
+}
+
+// RecordAttributes records a set of attributes from a date. Values not given carry over
+// from the set in force on that date; a set recorded again for the same date replaces it.
+// Later sets are left as they are: history is corrected, not rewritten.
+func (s *Store) RecordAttributes(ctx context.Context, participantID string, in AttributesInput, recordedBy string) (Participant, error) {
+	if err := in.Validate(s.now(), "input.attributes."); err != nil {
+		return Participant{}, err
+	}
+	var p Participant
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := LockForWrite(ctx, tx, participantID, "input.participantId"); err != nil {
+			return err
+		}
+		var err error
+		if p, err = getTx(ctx, tx, participantID); err != nil {
+			return err
+		}
+		from := today(s.now())
+		if in.ValidFrom != nil {
+			from = *in.ValidFrom
+		}
+		rows, err := tx.Query(ctx, `SELECT `+attributeColumns+` FROM participant_attributes
+			WHERE participant_id = $1 AND valid_from <= $2 ORDER BY valid_from DESC LIMIT 1`, participantID, from)
+		if err != nil {
+			return err
+		}
+		prev, err := pgx.CollectRows(rows, scanAttributes)
+		if err != nil {
+			return err
+		}
+		var base *Attributes
+		if len(prev) > 0 {
+			base = &prev[0]
+		}
+		if err := insertAttributes(ctx, tx, p, in.Merge(base, from), recordedBy); err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Update)
+	})
+	if err != nil {
+		return Participant{}, fmt.Errorf("record attributes: %w", err)
+	}
+	return p, nil
+}
+
+const attributeColumns = `id, participant_id, valid_from, district, birth_region, newly_arrived, residence_permit_date,
+	residence_permit_kind, introduction_plan, registered_at_af, guarantee_days, social_assistance, disability,
+	education_level, swedish_level, distance_category, school_programme, recorded_by, recorded_at`
+
+func scanAttributes(r pgx.CollectableRow) (Attributes, error) {
+	var a Attributes
+	err := r.Scan(&a.ID, &a.ParticipantID, &a.ValidFrom, &a.District, &a.BirthRegion, &a.NewlyArrived, &a.ResidencePermitDate,
+		&a.ResidencePermitKind, &a.IntroductionPlan, &a.RegisteredAtAf, &a.GuaranteeDays, &a.SocialAssistance, &a.Disability,
+		&a.EducationLevel, &a.SwedishLevel, &a.DistanceCategory, &a.SchoolProgramme, &a.RecordedBy, &a.RecordedAt)
+	return a, err
+}
+
+func insertAttributes(ctx context.Context, tx pgx.Tx, p Participant, a Attributes, recordedBy string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, district,
+			birth_region, newly_arrived, residence_permit_date, residence_permit_kind, introduction_plan, registered_at_af,
+			guarantee_days, social_assistance, disability, education_level, swedish_level, distance_category,
+			school_programme, recorded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (participant_id, valid_from) DO UPDATE SET district = EXCLUDED.district,
+			birth_region = EXCLUDED.birth_region, newly_arrived = EXCLUDED.newly_arrived,
+			residence_permit_date = EXCLUDED.residence_permit_date, residence_permit_kind = EXCLUDED.residence_permit_kind,
+			introduction_plan = EXCLUDED.introduction_plan, registered_at_af = EXCLUDED.registered_at_af,
+			guarantee_days = EXCLUDED.guarantee_days, social_assistance = EXCLUDED.social_assistance,
+			disability = EXCLUDED.disability, education_level = EXCLUDED.education_level,
+			swedish_level = EXCLUDED.swedish_level, distance_category = EXCLUDED.distance_category,
+			school_programme = EXCLUDED.school_programme, recorded_by = EXCLUDED.recorded_by,
+			recorded_at = clock_timestamp()`,
+		p.OrganisationID, p.ID, a.ValidFrom, a.District, a.BirthRegion, a.NewlyArrived, a.ResidencePermitDate,
+		a.ResidencePermitKind, a.IntroductionPlan, a.RegisteredAtAf, a.GuaranteeDays, a.SocialAssistance, a.Disability,
+		a.EducationLevel, a.SwedishLevel, a.DistanceCategory, a.SchoolProgramme, recordedBy)
+	return db.MapError(err)
+}
+
+// Erase removes a participant and everything recorded about them (GDPR erasure), and
+// records the change so that the loader removes their warehouse rows too.
+func (s *Store) Erase(ctx context.Context, id string) error {
+	if !db.IsUUID(id) {
+		return apperr.NotFoundf("id", "participant not found")
+	}
+	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var org string
+		err := tx.QueryRow(ctx, `DELETE FROM participant WHERE id = $1 RETURNING organisation_id`, id).Scan(&org)
+		if db.IsNoRows(err) {
+			return apperr.NotFoundf("id", "participant not found")
+		}
+		if err != nil {
+			return err
+		}
+		return changes.Record(ctx, tx, org, id, "participant", id, changes.Delete)
+	})
+	if err != nil {
+		return fmt.Errorf("erase participant: %w", err)
+	}
+	return nil
+}
+
+// Inactive returns the participants whose last activity — registration, the start or
+// end of any enrolment (an open enrolment is activity today), any observation — is
+// before cutoff: the candidates for retention (gallring). today is the Swedish date
+// (calendar.Today), not the database server's current_date.
+func (s *Store) Inactive(ctx context.Context, cutoff, today time.Time) ([]Participant, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM participant p
+		WHERE greatest(
+		    p.created_at::date,
+		    (SELECT max(coalesce(e.end_date, $2::date)) FROM enrolment e WHERE e.participant_id = p.id),
+		    (SELECT max(e.start_date) FROM enrolment e WHERE e.participant_id = p.id),
+		    (SELECT max(o.month) FROM outcome_observation o WHERE o.participant_id = p.id)
+		) < $1
+		ORDER BY organisation_id, id`, cutoff, today)
+	if err != nil {
+		return nil, fmt.Errorf("find inactive participants: %w", err)
+	}
+	return pgx.CollectRows(rows, scan)
+}
+
+// LockForWrite locks a participant row inside tx before a write that belongs to them
+// (an enrolment, an observation) and returns their organisation. Row-level security
+// makes another organisation's participant look absent: NOT_FOUND on field.
+func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (string, error) {
+	if !db.IsUUID(participantID) {
+		return "", apperr.NotFoundf(field, "participant not found")
+	}
+	var orgID string
+	err := tx.QueryRow(ctx, `SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, participantID).Scan(&orgID)
+	if db.IsNoRows(err) {
+		return "", apperr.NotFoundf(field, "participant not found")
+	}
+	return orgID, err
+}
+
+// AttributesByParticipants loads these participants' attribute history in one statement, by date.
+func (s *Store) AttributesByParticipants(ctx context.Context, participantIDs []string) ([]Attributes, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+attributeColumns+` FROM participant_attributes
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, db.ValidUUIDs(participantIDs))
+	if err != nil {
+		return nil, fmt.Errorf("load attributes: %w", err)
+	}
+	return pgx.CollectRows(rows, scanAttributes)
+}

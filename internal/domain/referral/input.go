@@ -1,0 +1,151 @@
+package referral
+
+import (
+	"strings"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+)
+
+var validSource = map[Source]bool{SocialServices: true, AF: true, SocialInsurance: true, Region: true, Self: true, OtherSource: true}
+
+var validOrder = map[Order]bool{WorkCapacityAssessment: true, WorkPractice: true, JobHelp: true, LabourMarketEmployment: true, Mapping: true}
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool { return validSource[s] }
+
+// Valid reports whether o is a known order.
+func (o Order) Valid() bool { return validOrder[o] }
+
+// earliest is the first date the system accepts: older records are typing errors.
+var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Text limits, in characters.
+const (
+	maxShort = 200
+	maxNotes = 4000
+)
+
+// CreateInput registers a referral.
+type CreateInput struct {
+	ParticipantID    string
+	Source           Source
+	ReferralDate     time.Time
+	ReferringOfficer string
+	Ordered          []Order
+	FeedbackMethod   string
+	FeedbackDueDate  *time.Time
+	Notes            string
+	IdempotencyKey   string
+}
+
+// Validate normalises the input (trims text, drops repeated orders) and reports every
+// bad field at once. now is the clock: dates after today are refused.
+func (in *CreateInput) Validate(now time.Time) error {
+	var errs apperr.List
+	if in.ParticipantID == "" {
+		errs.Add(apperr.Invalidf("input.participantId", "participant is required"))
+	}
+	if !in.Source.Valid() {
+		errs.Add(apperr.Invalidf("input.source", "unknown referral source"))
+	}
+	in.Ordered = dedupe(in.Ordered)
+	if len(in.Ordered) == 0 {
+		errs.Add(apperr.Invalidf("input.ordered", "a referral orders at least one thing"))
+	}
+	for _, o := range in.Ordered {
+		if !o.Valid() {
+			errs.Add(apperr.Invalidf("input.ordered", "unknown order %q", string(o)))
+			break
+		}
+	}
+	switch {
+	case in.ReferralDate.IsZero():
+		errs.Add(apperr.Invalidf("input.referralDate", "referral date is required"))
+	case in.ReferralDate.Before(earliest):
+		errs.Add(apperr.Invalidf("input.referralDate", "referral date is before 2000"))
+	case in.ReferralDate.After(Today(now)):
+		errs.Add(apperr.Invalidf("input.referralDate", "referral date is in the future"))
+	case in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(in.ReferralDate):
+		errs.Add(apperr.Invalidf("input.feedbackDueDate", "feedback cannot be due before the referral date"))
+	}
+	trim(&errs, &in.ReferringOfficer, "input.referringOfficer", maxShort)
+	trim(&errs, &in.FeedbackMethod, "input.feedbackMethod", maxShort)
+	trim(&errs, &in.Notes, "input.notes", maxNotes)
+	return errs.Err()
+}
+
+// UpdateInput records what happened after the referral; nil leaves a field as it is.
+type UpdateInput struct {
+	ID                    string
+	Version               int
+	TripartiteMeetingDate *time.Time
+	FeedbackDueDate       *time.Time
+	FeedbackSentDate      *time.Time
+	Notes                 *string
+}
+
+// Validate checks the update against the stored referral's date and the clock and
+// reports every bad field at once.
+func (in *UpdateInput) Validate(referralDate, now time.Time) error {
+	var errs apperr.List
+	today := Today(now)
+	for _, d := range []struct {
+		v     *time.Time
+		field string
+		what  string
+	}{
+		{in.TripartiteMeetingDate, "input.tripartiteMeetingDate", "the tripartite meeting"},
+		{in.FeedbackSentDate, "input.feedbackSentDate", "feedback"},
+	} {
+		switch {
+		case d.v == nil:
+		case d.v.Before(referralDate):
+			errs.Add(apperr.Invalidf(d.field, "%s cannot be before the referral date", d.what))
+		case d.v.After(today):
+			errs.Add(apperr.Invalidf(d.field, "%s is in the future: record it when it has happened", d.what))
+		}
+	}
+	if in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(referralDate) {
+		errs.Add(apperr.Invalidf("input.feedbackDueDate", "feedback cannot be due before the referral date"))
+	}
+	if in.Notes != nil {
+		trim(&errs, in.Notes, "input.notes", maxNotes)
+	}
+	return errs.Err()
+}
+
+// Filter narrows a referral list; every given criterion must match.
+type Filter struct {
+	Source        *Source
+	ParticipantID *string
+	// From and To bound the referral date, both inclusive.
+	From *time.Time
+	To   *time.Time
+	// FeedbackPending lists only referrals whose feedback has not been sent (true) or
+	// only those where it has (false).
+	FeedbackPending *bool
+}
+
+// Today is the Swedish calendar date of now, the day dates are compared with.
+func Today(now time.Time) time.Time { return calendar.Today(now) }
+
+func dedupe(orders []Order) []Order {
+	seen := make(map[Order]bool, len(orders))
+	out := make([]Order, 0, len(orders))
+	for _, o := range orders {
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func trim(errs *apperr.List, s *string, field string, limit int) {
+	*s = strings.TrimSpace(*s)
+	if len([]rune(*s)) > limit {
+		errs.Add(apperr.Invalidf(field, "at most %d characters", limit))
+	}
+}

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
+)
+
+// DisclosureVersion names the small-count rule (internal/domain/disclosure).
+const DisclosureVersion = "disclosure/1"
+
+// definitions lists, for the report's definitions sheet and page, every rule its figures
+// name, in Swedish, with its source.
+func definitions(r *Report) []Definition {
+	defs := []Definition{
+		{Version, "Rapportens uppbyggnad", "Månadsuppföljning per kommun (eller samordningsförbund: summan av medlemskommunerna). " +
+			"Alla tabeller är uppdelade på kön där det går; kolumnen Övriga/ej angivet gör att totalen är summan av det som visas.",
+			"DOMAIN.md, \"The monthly steering report\"; Uppsala kommuns månadsrapportering till styrgruppen"},
+		{project.ProgressVersion, "Utfall mot mål", "Beslut räknas på beslutsdatum, starter på startdatum, deltagare en gång per period, " +
+			"avslut till arbete eller studier på slutdatum, anvisningar på anvisningsdatum; från periodens början till och med dagen, aldrig efter periodens slut.",
+			"internal/domain/project (Store.Progress)"},
+		{quota.Version, "Kvotering", "Kvoten fördelas på förvaltningarna i proportion till antal anställda (största rest-metoden). " +
+			"Levererat är insatser med förvaltningen som arbetsplats vars beslut (eller start) ligger i perioden.",
+			"Uppsala kommuns kvoteringsförslag godkänt av kommunledningsgruppen; internal/domain/quota"},
+		{FlowsVersion, "Flöden", "Beslut på beslutsdatum, påbörjade på startdatum, avslutade på faktiskt slutdatum, anvisningar på anvisningsdatum. " +
+			"Arbetsmarknadsanställningar är starter i insatser som katalogen markerar som kommunens egen anställning. Pågående: startad senast och inte avslutad vid månadens sista dag. Räknar insatser, inte personer.",
+			"internal/domain/report"},
+		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen låg före dagen och återkoppling har inte skickats. " +
+			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
+			"internal/domain/referral, internal/domain/actionplan"},
+		{DisclosureVersion, "Röjandeskydd", "Antal 1–4 visas som \"< 5\". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
+			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold.",
+			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},
+	}
+	seen := map[string]bool{}
+	for _, d := range defs {
+		seen[d.Version] = true
+	}
+	for _, c := range r.Cells() {
+		if c.Version != "" && !seen[c.Version] {
+			seen[c.Version] = true
+			defs = append(defs, Definition{c.Version, "Utfallsdefinition", outcomeText(c.Version), "warehouse/outcomes, warehouse/analytics (docs/INDICATORS.md)"})
+		}
+	}
+	return defs
+}
+
+func outcomeText(version string) string {
+	switch {
+	case len(version) >= 19 && version[:19] == "in-work-or-studies/":
+		return "I arbete eller studier: osubventionerat arbete (heltid eller deltid) eller studier i kalendermånaden avslutsmånaden + k. " +
+			"Räknar avslut vars månad + k har börjat; andelen av kända utfall."
+	case len(version) >= 8 && version[:8] == "lasting/":
+		return "Fast förankring: i osubventionerat arbete eller studier och utan försörjningsstöd både 6 och 12 månader efter avslutsmånaden."
+	}
+	return version
+}

@@ -1,0 +1,207 @@
+// Package audit records who read or wrote which personal record, in an append-only
+// table. Entries are collected during a request and written before its response
+// leaves the server: if they cannot be written, the response carries no data.
+package audit
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+)
+
+// Entry is one audited access.
+type Entry struct {
+	ID             int64
+	At             time.Time
+	Subject        string
+	Role           string
+	OrganisationID *string
+	Action         string // read or write
+	Entity         string // participant, enrolment, ...
+	EntityID       string
+	Operation      string // GraphQL field or admin command
+	RequestID      string
+}
+
+// Recorder collects a request's entries.
+type Recorder struct {
+	mu      sync.Mutex
+	entries []Entry
+	seen    map[string]bool
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx with a fresh recorder.
+func NewContext(ctx context.Context) (context.Context, *Recorder) {
+	r := &Recorder{seen: map[string]bool{}}
+	return context.WithValue(ctx, ctxKey{}, r), r
+}
+
+// Record notes an access in the request's recorder (once per entity and action).
+func Record(ctx context.Context, action, entity, entityID, operation string) {
+	r, ok := ctx.Value(ctxKey{}).(*Recorder)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := action + "/" + entity + "/" + entityID
+	if r.seen[k] {
+		return
+	}
+	r.seen[k] = true
+	r.entries = append(r.entries, Entry{Action: action, Entity: entity, EntityID: entityID, Operation: operation})
+}
+
+// Store writes and reads the audit log.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Flush writes the recorder's entries for the caller in ctx.
+func (s *Store) Flush(ctx context.Context, r *Recorder, requestID string) error {
+	r.mu.Lock()
+	entries := r.entries
+	r.entries = nil
+	r.mu.Unlock()
+	if len(entries) == 0 {
+		return nil
+	}
+	p, _ := auth.From(ctx)
+	var org *string
+	if p.OrgID != "" {
+		org = &p.OrgID
+	}
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		rows[i] = []any{p.Subject, string(p.Role), org, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+	}
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
+		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}
+
+// AppendSystem writes entries done outside a request (the admin CLI), under subject.
+func (s *Store) AppendSystem(ctx context.Context, subject, requestID string, entries ...Entry) error {
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		rows[i] = []any{subject, string(auth.Admin), nil, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+	}
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
+		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}
+
+// Filter narrows a listing.
+type Filter struct {
+	Subject  string
+	Entity   string
+	EntityID string
+}
+
+// Page is one page of the log, newest first.
+type Page struct {
+	Items           []Entry
+	HasNextPage     bool
+	HasPreviousPage bool
+}
+
+// Cursor encodes an entry's position.
+func Cursor(e Entry) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(e.ID, 10)))
+}
+
+// List returns entries newest first: first entries after the cursor after.
+func (s *Store) List(ctx context.Context, f Filter, first int, after string) (Page, error) {
+	return s.ListPage(ctx, f, first, after, false)
+}
+
+// ListPage is List paging forward (n entries after cursor, older ones) or backward
+// (the n entries just before cursor, newer ones), always newest first.
+func (s *Store) ListPage(ctx context.Context, f Filter, n int, cursor string, backward bool) (Page, error) {
+	countName, cursorName := "first", "after"
+	if backward {
+		countName, cursorName = "last", "before"
+	}
+	var errs apperr.List
+	if n < 1 || n > 500 {
+		errs.Add(apperr.Invalidf(countName, "%s must be between 1 and 500", countName))
+	}
+	var key int64
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err == nil {
+			key, err = strconv.ParseInt(string(b), 10, 64)
+		}
+		if err != nil {
+			errs.Add(apperr.Invalidf(cursorName, "malformed cursor"))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return Page{}, err
+	}
+	cmp, order := "id < $1", "id DESC"
+	switch {
+	case !backward && cursor == "":
+		key = 1<<62 - 1
+	case backward:
+		cmp, order = "id > $1", "id" // read newer entries upward, then turn them around
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
+		FROM audit_log WHERE `+cmp+` AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
+		ORDER BY `+order+` LIMIT $5`, key, f.Subject, f.Entity, f.EntityID, n+1)
+	if err != nil {
+		return Page{}, fmt.Errorf("list audit log: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
+		var e Entry
+		err := r.Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID)
+		return e, err
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	more := len(items) > n
+	if more {
+		items = items[:n]
+	}
+	if !backward {
+		return Page{Items: items, HasNextPage: more, HasPreviousPage: cursor != ""}, nil
+	}
+	slices.Reverse(items)
+	return Page{Items: items, HasNextPage: cursor != "", HasPreviousPage: more}, nil
+}
+
+// Get returns one entry (Relay's node(id)); a missing one is NOT_FOUND.
+func (s *Store) Get(ctx context.Context, id int64) (Entry, error) {
+	var e Entry
+	err := s.pool.QueryRow(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
+		FROM audit_log WHERE id = $1`, id).
+		Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, apperr.NotFoundf("id", "audit entry not found")
+	}
+	if err != nil {
+		return e, fmt.Errorf("load audit entry: %w", err)
+	}
+	return e, nil
+}

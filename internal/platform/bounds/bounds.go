@@ -1,0 +1,63 @@
+// Package bounds holds the sane ranges of the values a caller may give: the one range of
+// calendar dates, and the employment-rate limits. The API checks them here, and the
+// database states the same bounds in its CHECK constraints (migrations/postgres
+// 0004_integrity: sane_date and the rate checks); TestSaneRanges proves the two agree.
+package bounds
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+)
+
+// The range of every calendar date the system stores: nothing in a labour-market case
+// happened before 1900 or will be planned after 2100.
+var (
+	MinDate = time.Date(1900, time.January, 1, 0, 0, 0, 0, time.UTC)
+	MaxDate = time.Date(2100, time.December, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// Employment rates. An enrolment's rate (sysselsättningsgrad) is a whole percentage of
+// at least 1 (a placement at 0 % is no placement); an observed rate may be 0.
+const (
+	MinEnrolmentRate   = 1
+	MaxEnrolmentRate   = 100
+	MinObservationRate = 0.0
+	MaxObservationRate = 100.0
+)
+
+// DateRange says the allowed range, for messages.
+func DateRange() string {
+	return fmt.Sprintf("between %s and %s", MinDate.Format(time.DateOnly), MaxDate.Format(time.DateOnly))
+}
+
+// DateOK reports whether t's calendar date lies in the range.
+func DateOK(t time.Time) bool {
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return !d.Before(MinDate) && !d.After(MaxDate)
+}
+
+// CheckDate is INVALID (nil when fine; a *apperr.Error so that callers add it to a list) on field when t lies outside the range; the message says the range.
+func CheckDate(field string, t time.Time) *apperr.Error {
+	if DateOK(t) {
+		return nil
+	}
+	return apperr.Invalidf(field, "the date must be %s", DateRange())
+}
+
+// CheckEnrolmentRate is INVALID on field outside MinEnrolmentRate..MaxEnrolmentRate.
+func CheckEnrolmentRate(field string, rate int) *apperr.Error {
+	if rate < MinEnrolmentRate || rate > MaxEnrolmentRate {
+		return apperr.Invalidf(field, "employment rate must be between %d and %d per cent", MinEnrolmentRate, MaxEnrolmentRate)
+	}
+	return nil
+}
+
+// CheckObservationRate is INVALID on field outside MinObservationRate..MaxObservationRate.
+func CheckObservationRate(field string, rate float64) *apperr.Error {
+	if !(rate >= MinObservationRate && rate <= MaxObservationRate) { // NaN fails too
+		return apperr.Invalidf(field, "employment rate must be between %g and %g per cent", MinObservationRate, MaxObservationRate)
+	}
+	return nil
+}

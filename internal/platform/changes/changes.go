@@ -1,0 +1,69 @@
+// Package changes writes the transactional outbox: every write to a participant's history
+// records a change event in the same transaction, which the loader turns into warehouse
+// rows. Nothing else may write to change_event.
+package changes
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+)
+
+// Op names what happened to the entity.
+type Op string
+
+const (
+	Create   Op = "create"
+	Update   Op = "update"
+	Delete   Op = "delete"
+	Rebuild  Op = "rebuild"
+	Rollover Op = "rollover"
+)
+
+// Record adds one change event inside tx. The database's outbox triggers queue an event
+// for every person a statement touched (so that changes made in SQL outside the API
+// reach the warehouse too; migration 0004); the application's own event, which names
+// the entity it changed, takes over such an event of this transaction instead of adding
+// a second one.
+func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entityID string, op Op) error {
+	var eid any
+	if entityID != "" {
+		eid = entityID
+	}
+	_, err := tx.Exec(ctx, `WITH taken AS (
+			UPDATE change_event SET organisation_id = $1, entity = $3, entity_id = $4, op = $5, by_trigger = false
+			WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $2
+				AND by_trigger AND processed_at IS NULL LIMIT 1)
+			RETURNING id)
+		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM taken)`, orgID, participantID, entity, eid, string(op))
+	if err != nil {
+		return fmt.Errorf("record change: %w", err)
+	}
+	// The same change is who-wrote-whom for the audit log (written in this transaction).
+	audit.Touched(ctx, entity, entityID, participantID)
+	return nil
+}
+
+// RecordParticipants adds one change event per participant, each the participant
+// itself as entity, in one statement (bulk imports).
+func RecordParticipants(ctx context.Context, tx pgx.Tx, orgID string, participantIDs []string, op Op) error {
+	// The outbox trigger may have queued events for these rows already: take those over
+	// (as Record does) and add the rest, in one statement.
+	if _, err := tx.Exec(ctx, `WITH taken AS (
+			UPDATE change_event SET organisation_id = $1, entity = 'participant', entity_id = participant_id, op = $3, by_trigger = false
+			WHERE xact = pg_current_xact_id() AND by_trigger AND processed_at IS NULL AND participant_id = ANY($2::uuid[])
+			RETURNING participant_id)
+		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT $1, u.id, 'participant', u.id, $3 FROM unnest($2::uuid[]) AS u(id)
+		WHERE u.id NOT IN (SELECT participant_id FROM taken)`, orgID, participantIDs, string(op)); err != nil {
+		return fmt.Errorf("record changes: %w", err)
+	}
+	for _, id := range participantIDs {
+		audit.Touched(ctx, "participant", id, id)
+	}
+	return nil
+}

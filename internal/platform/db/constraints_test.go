@@ -1,0 +1,283 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
+)
+
+// world is two organisations, each with a participant, an enrolment and the reference
+// data a row may point at, written straight in SQL.
+type world struct {
+	pool                       *pgxpool.Pool
+	orgA, orgB                 string
+	personA, personA2, personB string
+	measureA, measureA2        string
+	measureB                   string
+	enrolA, enrolA2, enrolB    string
+	unitA, unitB               string
+	employerA, employerB       string
+	projectB, eventA, planB    string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{pool: testenv.Postgres(t)}
+	orgs := organisation.NewStore(w.pool)
+	for _, o := range []struct {
+		id   *string
+		code string
+	}{{&w.orgA, "kommun-a"}, {&w.orgB, "kommun-b"}} {
+		created, err := orgs.Create(ctx, organisation.CreateInput{Code: o.code, Name: o.code, Kind: organisation.Municipality})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*o.id = created.ID
+	}
+	id := func(q string, args ...any) string {
+		t.Helper()
+		var s string
+		if err := w.pool.QueryRow(ctx, q, args...).Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return s
+	}
+	person := func(org, pnr string) string {
+		return id(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
+			VALUES ($1, $2, 'woman', '1990-01-01') RETURNING id`, org, pnr)
+	}
+	measure := func(org, code string) string {
+		return id(`SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`, org, code)
+	}
+	enrol := func(org, person, measure string) string {
+		return id(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date)
+			VALUES ($1, $2, $3, '2020-01-01') RETURNING id`, org, person, measure)
+	}
+	w.personA, w.personA2, w.personB = person(w.orgA, "19900101-0001"), person(w.orgA, "19900101-0002"), person(w.orgB, "19900101-0003")
+	w.measureA, w.measureA2, w.measureB = measure(w.orgA, "work_practice"), measure(w.orgA, "extra_job"), measure(w.orgB, "work_practice")
+	w.enrolA, w.enrolA2, w.enrolB = enrol(w.orgA, w.personA, w.measureA), enrol(w.orgA, w.personA2, w.measureA), enrol(w.orgB, w.personB, w.measureB)
+	w.unitA = id(`INSERT INTO unit (organisation_id, name) VALUES ($1, 'Stöd till arbete') RETURNING id`, w.orgA)
+	w.unitB = id(`INSERT INTO unit (organisation_id, name) VALUES ($1, 'Ung intro') RETURNING id`, w.orgB)
+	w.employerA = id(`INSERT INTO employer (organisation_id, kind, name) VALUES ($1, 'association', 'Återbruket') RETURNING id`, w.orgA)
+	w.employerB = id(`INSERT INTO employer (organisation_id, kind, name) VALUES ($1, 'association', 'Snickeriet') RETURNING id`, w.orgB)
+	w.projectB = id(`INSERT INTO project (organisation_id, name, funder, start_date) VALUES ($1, 'Familjefokus', 'esf', '2020-01-01') RETURNING id`, w.orgB)
+	w.eventA = id(`INSERT INTO recruitment_event (organisation_id, kind, name, held_on) VALUES ($1, 'fair', 'Mässa', '2020-02-01') RETURNING id`, w.orgA)
+	w.planB = id(`INSERT INTO action_plan (organisation_id, participant_id, goal) VALUES ($1, $2, 'Arbete') RETURNING id`, w.orgB, w.personB)
+	return w
+}
+
+// refused runs sql in its own transaction (committed, so deferred checks run too) and
+// wants it refused with SQLSTATE code by the named constraint.
+func (w *world) refused(t *testing.T, code, constraint, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := w.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if _, err = tx.Exec(ctx, sql, args...); err == nil {
+		err = tx.Commit(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		t.Fatalf("%s\nwas accepted (err %v); want %s by %s", sql, err, code, constraint)
+	}
+	if pgErr.Code != code || pgErr.ConstraintName != constraint {
+		t.Fatalf("%s\nrefused with %s by %q (%s); want %s by %s", sql, pgErr.Code, pgErr.ConstraintName, pgErr.Message, code, constraint)
+	}
+}
+
+func (w *world) accepted(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := w.pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s\nrefused: %v", sql, err)
+	}
+}
+
+const fkViolation, checkViolation, exclusionViolation = "23503", "23514", "23P01"
+
+// TestTenancyIsEnforcedByKeys: a row of one organisation cannot hang under a record of
+// another, nor a follow-up under another person's enrolment.
+func TestTenancyIsEnforcedByKeys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, c := range []struct {
+		name, constraint, sql string
+		args                  []any
+	}{
+		{"enrolment in A for B's participant", "enrolment_participant_fkey",
+			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-01-01')`,
+			[]any{w.orgA, w.personB, w.measureA}},
+		{"enrolment in A in B's measure", "enrolment_measure_type_fkey",
+			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-01-01')`,
+			[]any{w.orgA, w.personA, w.measureB}},
+		{"enrolment at B's host workplace", "enrolment_host_employer_fkey",
+			`UPDATE enrolment SET host_employer_id = $2 WHERE id = $1`, []any{w.enrolA, w.employerB}},
+		{"enrolment in B's project", "enrolment_project_fkey",
+			`UPDATE enrolment SET project_id = $2 WHERE id = $1`, []any{w.enrolA, w.projectB}},
+		{"enrolment in B's unit", "enrolment_unit_fkey", `UPDATE enrolment SET unit_id = $2 WHERE id = $1`, []any{w.enrolA, w.unitB}},
+		{"observation stamped with the wrong organisation", "outcome_observation_participant_fkey",
+			`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, source) VALUES ($1, $2, '2021-01-01', 'studies', 'sus')`,
+			[]any{w.orgB, w.personA}},
+		{"rate in B on A's enrolment", "enrolment_rate_enrolment_fkey",
+			`INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate) VALUES ($1, $2, '2020-01-01', 50)`,
+			[]any{w.enrolA, w.orgB}},
+		{"follow-up on another person's enrolment", "follow_up_enrolment_fkey",
+			`INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, next_due_date) VALUES ($1, $2, $3, '2020-02-01', '2020-03-01')`,
+			[]any{w.orgA, w.personA2, w.enrolA}},
+		{"interview on another person's enrolment", "interview_enrolment_fkey",
+			`INSERT INTO interview (organisation_id, event_id, participant_id, employer_id, enrolment_id) VALUES ($1, $2, $3, $4, $5)`,
+			[]any{w.orgA, w.eventA, w.personA2, w.employerA, w.enrolA}},
+		{"step in A of B's action plan", "action_plan_step_plan_fkey",
+			`INSERT INTO action_plan_step (action_plan_id, organisation_id, position, description) VALUES ($1, $2, 1, 'x')`,
+			[]any{w.planB, w.orgA}},
+		{"B's employer at A's fair", "recruitment_place_employer_fkey",
+			`INSERT INTO recruitment_place (event_id, employer_id, organisation_id, places) VALUES ($1, $2, $3, 1)`,
+			[]any{w.eventA, w.employerB, w.orgA}},
+		{"attributes of A's participant stamped B", "participant_attributes_participant_fkey",
+			`INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, recorded_by) VALUES ($1, $2, '2020-01-01', 'x')`,
+			[]any{w.orgB, w.personA}},
+		{"referral of A's participant stamped B", "referral_participant_fkey",
+			`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered) VALUES ($1, $2, 'af', '2020-01-01', '{mapping}')`,
+			[]any{w.orgB, w.personA}},
+		{"target in A for B's unit", "target_unit_fkey",
+			`INSERT INTO target (organisation_id, name, metric, period_start, period_end, unit_id, total) VALUES ($1, 't', 'starts', '2020-01-01', '2020-12-31', $2, 10)`,
+			[]any{w.orgA, w.unitB}},
+	} {
+		t.Run(c.name, func(t *testing.T) { w.refused(t, fkViolation, c.constraint, c.sql, c.args...) })
+	}
+	// The same rows within one organisation are fine.
+	w.accepted(t, `INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, next_due_date) VALUES ($1, $2, $3, '2020-02-01', '2020-03-01')`,
+		w.orgA, w.personA, w.enrolA)
+	w.accepted(t, `UPDATE enrolment SET unit_id = $2, host_employer_id = $3 WHERE id = $1`, w.enrolA, w.unitA, w.employerA)
+}
+
+// TestDatabaseStatesTheRules: ranges, date order, fields set together, target splits
+// and overlapping spells, each refused when written straight in SQL.
+func TestDatabaseStatesTheRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, c := range []struct {
+		name, code, constraint, sql string
+		args                        []any
+	}{
+		{"start in year 9999", checkViolation, "enrolment_start_date_range",
+			`UPDATE enrolment SET start_date = '9999-01-01' WHERE id = $1`, []any{w.enrolA}},
+		{"start before 1900", checkViolation, "enrolment_start_date_range",
+			`UPDATE enrolment SET start_date = '1899-12-31' WHERE id = $1`, []any{w.enrolA}},
+		{"observation month in 2101", checkViolation, "outcome_observation_month_range",
+			`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, source) VALUES ($1, $2, '2101-01-01', 'studies', 'sus')`,
+			[]any{w.orgA, w.personA}},
+		{"decision in 2030 for a start in 2020", checkViolation, "enrolment_decision_order",
+			`UPDATE enrolment SET decision_date = '2030-01-01' WHERE id = $1`, []any{w.enrolA}},
+		{"rate dated before its enrolment", checkViolation, "enrolment_rate_within_enrolment",
+			`INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate) VALUES ($1, $2, '2019-12-31', 50)`,
+			[]any{w.enrolA, w.orgA}},
+		{"employment rate of 101", checkViolation, "enrolment_rate_rate_check",
+			`INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate) VALUES ($1, $2, '2020-01-01', 101)`,
+			[]any{w.enrolA, w.orgA}},
+		{"override reason without who and when", checkViolation, "enrolment_override_together",
+			`UPDATE enrolment SET override_reason = 'beslut av chef' WHERE id = $1`, []any{w.enrolA}},
+		{"social assistance at exit without an exit", checkViolation, "enrolment_exit_assistance",
+			`UPDATE enrolment SET social_assistance_at_exit = true WHERE id = $1`, []any{w.enrolA}},
+		{"women and men exceed the total", checkViolation, "target_split_within_total",
+			`INSERT INTO target (organisation_id, name, metric, period_start, period_end, total, women, men) VALUES ($1, 't', 'starts', '2020-01-01', '2020-12-31', 120, 80, 41)`,
+			[]any{w.orgA}},
+		{"feedback sent before the referral", checkViolation, "referral_feedback_sent_order",
+			`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered, feedback_sent_date) VALUES ($1, $2, 'af', '2020-05-01', '{mapping}', '2020-04-30')`,
+			[]any{w.orgA, w.personA}},
+		{"second open spell in the same measure", exclusionViolation, "enrolment_no_overlap_in_measure",
+			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-06-01')`,
+			[]any{w.orgA, w.personA, w.measureA}},
+	} {
+		t.Run(c.name, func(t *testing.T) { w.refused(t, c.code, c.constraint, c.sql, c.args...) })
+	}
+	// Legitimate neighbours: a concurrent spell in another measure; a rate inside the
+	// enrolment; a target split that fits; an override with all three fields.
+	w.accepted(t, `INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-06-01')`,
+		w.orgA, w.personA, w.measureA2)
+	w.accepted(t, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate) VALUES ($1, $2, '2020-01-01', 25)`, w.enrolA, w.orgA)
+	w.accepted(t, `INSERT INTO target (organisation_id, name, metric, period_start, period_end, total, women, men) VALUES ($1, 't', 'starts', '2020-01-01', '2020-12-31', 120, 80, 40)`, w.orgA)
+	w.accepted(t, `UPDATE enrolment SET override_reason = 'beslut av chef', override_by = 'x', override_at = now() WHERE id = $1`, w.enrolA)
+	// A spell in sequence after an ended one in the same measure is fine too.
+	w.accepted(t, `UPDATE enrolment SET end_date = '2020-06-30', exit_reason = 'studies' WHERE id = $1`, w.enrolA)
+	w.accepted(t, `INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2020-07-01')`,
+		w.orgA, w.personA, w.measureA)
+	// Moving the enrolment's start past its rate is refused at commit.
+	w.refused(t, checkViolation, "enrolment_rate_within_enrolment", `UPDATE enrolment SET start_date = '2020-02-01' WHERE id = $1`, w.enrolA)
+}
+
+// TestReferenceDataIsTenantScoped: units and the measure catalogue have row-level
+// security too; a caseworker's session sees its own organisation's only.
+func TestReferenceDataIsTenantScoped(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	conn, err := w.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	defer conn.Exec(ctx, `SELECT set_config('app.org_ids', '*', false), set_config('app.ref_org_ids', '', false)`) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `SELECT set_config('app.org_ids', $1, false), set_config('app.ref_org_ids', $1, false)`, w.orgA); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"unit", "measure_type", "change_event", "idempotency_key", "loader_dead_letter", "participant"} {
+		var foreign int
+		if err := conn.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE organisation_id <> $1`, table), w.orgA).Scan(&foreign); err != nil {
+			t.Fatal(err)
+		}
+		if foreign != 0 {
+			t.Errorf("%s: a session of organisation A sees %d rows of others", table, foreign)
+		}
+	}
+	var units int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM unit`).Scan(&units); err != nil || units != 1 {
+		t.Errorf("own units: %d, %v", units, err)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO unit (organisation_id, name) VALUES ($1, 'Intrång')`, w.orgB)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("insert into another organisation's units: %v; want a row-level security refusal", err)
+	}
+}
+
+// TestPoliciesParseTheScopeOncePerStatement: the organisation list is read by an
+// InitPlan (once per statement), not by a filter call on every row.
+func TestPoliciesParseTheScopeOncePerStatement(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	conn, err := w.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	defer conn.Exec(ctx, `SELECT set_config('app.org_ids', '*', false)`) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `SELECT set_config('app.org_ids', $1, false)`, w.orgA); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, `EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM enrolment`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	if !strings.Contains(plan, "InitPlan") || strings.Count(plan, "app_org_ids") > 1 || strings.Contains(plan, "Filter: app_org_visible") {
+		t.Errorf("the policy does not read the scope once per statement:\n%s", plan)
+	}
+}

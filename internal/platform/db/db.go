@@ -1,0 +1,234 @@
+// Package db holds the PostgreSQL plumbing shared by the domain stores: the pool, one
+// transaction per store call, and the mapping of constraint violations to domain errors.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+)
+
+// Connect opens a pool for the system (loader, admin CLI, migrations, tests' setup):
+// its sessions see every organisation through row-level security.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return connect(ctx, url, func(cfg *pgxpool.Config) {
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `SELECT set_config('app.org_ids', '*', false)`)
+			return err
+		}
+	})
+}
+
+// ConnectScoped opens the API's pool: every time a connection is taken for a request,
+// the session's organisation scope (app.org_ids, read by the row-level security
+// policies) is set from the caller in the request's context. A context without a
+// caller sees no organisation's personal data.
+func ConnectScoped(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return ConnectScopedTraced(ctx, url, nil)
+}
+
+// ConnectScopedTraced is ConnectScoped with a query tracer (tests count statements).
+func ConnectScopedTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
+	return connect(ctx, url, func(cfg *pgxpool.Config) {
+		if tracer != nil {
+			cfg.ConnConfig.Tracer = tracer
+		}
+		cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
+			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false), set_config('app.ref_org_ids', $2, false)`,
+				OrgScope(ctx), RefScope(ctx)); err != nil {
+				return false, err // destroy the connection: its scope is unknown
+			}
+			return true, nil
+		}
+	})
+}
+
+// OrgScope is the value of app.org_ids for the caller in ctx: "*" for admins and the
+// system, the caseworker's organisation, or "" (nothing).
+func OrgScope(ctx context.Context) string {
+	p, ok := auth.From(ctx)
+	switch {
+	case !ok:
+		return ""
+	case p.SeesAllOrganisations():
+		return "*"
+	}
+	// Only organisation ids reach the policies: whatever a token said, a value that is
+	// not an id ("*", a list) never becomes this session's scope.
+	return strings.Join(ValidUUIDs(p.PersonalDataOrgs()), ",")
+}
+
+// RefScope is the value of app.ref_org_ids for the caller in ctx: the organisations
+// whose reference data (units, the measure catalogue) the caller may read, which covers
+// the aggregate readers too; "*" for admins and the system, "-" for nothing (an empty
+// value would fall back to app.org_ids).
+func RefScope(ctx context.Context) string {
+	p, ok := auth.From(ctx)
+	switch {
+	case !ok:
+		return "-"
+	case p.SeesAllOrganisations():
+		return "*"
+	}
+	orgs := append([]string{}, p.PersonalDataOrgs()...)
+	if p.OrgID != "" {
+		orgs = append(orgs, p.OrgID)
+	}
+	orgs = append(orgs, p.Orgs...)
+	if len(orgs) == 0 {
+		return "-"
+	}
+	return strings.Join(orgs, ",")
+}
+
+func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.MaxConnIdleTime = time.Minute
+	configure(cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return pool, nil
+}
+
+// Beginner is what WithTx needs: a pool or a connection.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// TxHook takes part in every transaction WithTx runs under a context that carries it
+// (WithTxHook): BeforeCommit runs inside the transaction as its last statements, and its
+// error rolls the transaction back; AfterCommit runs once the commit succeeded. The audit
+// log uses it so that a write and its audit rows commit together or not at all.
+type TxHook interface {
+	BeforeCommit(ctx context.Context, tx pgx.Tx) error
+	AfterCommit()
+	AfterRollback()
+}
+
+type txHookKey struct{}
+
+// WithTxHook returns ctx carrying h.
+func WithTxHook(ctx context.Context, h TxHook) context.Context {
+	return context.WithValue(ctx, txHookKey{}, h)
+}
+
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise, so a failed write leaves nothing behind. A TxHook in ctx writes its
+// statements in the same transaction, before the commit.
+func WithTx(ctx context.Context, b Beginner, fn func(pgx.Tx) error) error {
+	tx, err := b.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
+	hook, _ := ctx.Value(txHookKey{}).(TxHook)
+	if err := fn(tx); err != nil {
+		if hook != nil {
+			hook.AfterRollback()
+		}
+		return err
+	}
+	if hook != nil {
+		if err := hook.BeforeCommit(ctx, tx); err != nil {
+			hook.AfterRollback()
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		if hook != nil {
+			hook.AfterRollback()
+		}
+		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	if hook != nil {
+		hook.AfterCommit()
+	}
+	return nil
+}
+
+// MapError turns constraint violations into domain errors; others pass through.
+func MapError(err error) error { return mapError(err) }
+
+func mapError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
+		return apperr.Conflictf("", "already exists (%s)", pgErr.ConstraintName)
+	case "23P01": // exclusion_violation: e.g. two spells of one person in one measure overlap
+		return apperr.Conflictf("", "overlaps an existing record (%s)", pgErr.ConstraintName)
+	case "23503": // foreign_key_violation
+		return apperr.NotFoundf("", "a referenced record does not exist (%s)", pgErr.ConstraintName)
+	case "23514", "22007", "22008", "22P02": // check, datetime, invalid text
+		return apperr.Invalidf("", "value rejected by the database (%s)", pgErr.ConstraintName)
+	}
+	return err
+}
+
+// ConstraintOf names the constraint a PostgreSQL error broke ("" for other errors), so a
+// store can say in its own words what a known constraint means.
+func ConstraintOf(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
+// IsNoRows reports whether err means "no row matched".
+func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// ValidUUIDs keeps the ids that are well-formed UUIDs, so that a malformed id from a
+// caller reads as "not found" instead of failing the whole statement, and queries can
+// compare uuid columns directly (and use their indexes).
+func ValidUUIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if IsUUID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// IsUUID reports whether s is a UUID in its 36-character text form.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
