@@ -9,8 +9,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // importResult converts an import's outcome. bad are the rows parsing rejected; they

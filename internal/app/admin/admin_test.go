@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -252,7 +252,9 @@ func TestImportExcelFilesCommand(t *testing.T) {
 		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
 		return code, out.String(), errOut.String()
 	}
-	fixture := func(name string) string { return filepath.Join("..", "..", "domain", "importer", "testdata", "excel", name) }
+	fixture := func(name string) string {
+		return filepath.Join("..", "..", "domain", "importer", "testdata", "excel", name)
+	}
 
 	code, out, errOut := run("import-participants", "-org", "cli-excel", "-file", fixture("participants-and-observations.xlsx"))
 	if code != 0 || !strings.Contains(out, "imported 5 rows, skipped 0 bad rows") {

@@ -16,8 +16,8 @@ import (
 	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // Limits bound a GraphQL request before gqlgen parses or validates it. Validation costs

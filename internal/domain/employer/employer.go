@@ -9,8 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // Kind of employer.

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
-	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 )
 
 // Enrolment puts one participant in one measure.

@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // MaxRows bounds one file.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // ParticipantSpec is the header of a participants file, in any order; the first four

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
-	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 )
 
 // Gender (kön). All statistics are split by it.

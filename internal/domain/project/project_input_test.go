@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // TestReferralTargetsTakeNoScope: referrals are counted for the whole organisation, so

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
