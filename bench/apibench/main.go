@@ -1,0 +1,801 @@
+// Command apibench measures the GraphQL API against named peers on the same database
+// (figures, not tests):
+//
+//   - reads: a participants page (50 participants with their enrolments, referrals and
+//     latest observation) served by our API — row-level security and the read audit on —
+//     and by PostGraphile 4.14.1 connected as the superuser (which skips both), at two
+//     organisation sizes, in interleaved pairs at a fixed concurrency;
+//   - writes: createParticipant and createEnrolment through our API (audit, outbox and
+//     idempotency included) against pgbench's single-row INSERT into the participant
+//     table at the same concurrency, in interleaved pairs.
+//
+// Run it with `make bench-api` (scripts/bench-api.sh installs PostGraphile from npm
+// into .data/ and passes its path); results go to standard output.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+)
+
+const benchDB = "outcomes_apibench"
+
+var tokenKey = []byte("bench-token-key-0123456789")
+
+func main() {
+	serve := flag.Bool("serve", false, "internal: run the API (the benchmark starts itself with this flag)")
+	sizes := flag.String("participants", "1000,50000", "organisation sizes (one organisation each)")
+	pairs := flag.Int("pairs", 3, "interleaved pairs per comparison")
+	conc := flag.Int("concurrency", 8, "concurrent clients")
+	dur := flag.Duration("duration", 10*time.Second, "length of each measured run")
+	warm := flag.Duration("warmup", 2*time.Second, "unmeasured load before each run")
+	postgraphile := flag.String("postgraphile", "", "path to the postgraphile CLI (node_modules/.bin/postgraphile)")
+	reads := flag.Bool("reads", true, "run the read comparison")
+	writes := flag.Bool("writes", true, "run the write comparison")
+	reuse := flag.Bool("reuse", false, "keep the database of the previous run (same sizes) instead of generating it again")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of our API over the whole run to this file")
+	flag.Parse()
+	if *serve {
+		if err := serveAPI(); err != nil {
+			fmt.Fprintln(os.Stderr, "apibench serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 50 {
+			fmt.Fprintln(os.Stderr, "apibench: -participants takes sizes of at least 50, e.g. 1000,50000")
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	o := options{sizes: ns, pairs: *pairs, conc: *conc, dur: *dur, warm: *warm, postgraphile: *postgraphile,
+		reads: *reads, writes: *writes, reuse: *reuse, cpuProfile: *cpuProfile}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "apibench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	sizes               []int
+	pairs, conc         int
+	dur, warm           time.Duration
+	postgraphile        string
+	reads, writes       bool
+	reuse               bool
+	cpuProfile          string
+	appURL, superURL    string
+	ourAddr, graphileAt string
+}
+
+// serveAPI runs the API as its own process (as in production, and like PostGraphile),
+// with the configuration in the environment, and prints its address.
+func serveAPI() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if path := os.Getenv("APIBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ready := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- apiserver.Run(ctx, os.Getenv, os.Stderr, ready) }()
+	select {
+	case addr := <-ready:
+		fmt.Println("ADDR " + addr)
+	case err := <-errc:
+		return err
+	}
+	return <-errc
+}
+
+func run(o options) error {
+	ctx := context.Background()
+	admin := os.Getenv("OUTCOMES_PG_ADMIN_URL")
+	appURL, err := url.Parse(os.Getenv("OUTCOMES_DATABASE_URL"))
+	if admin == "" || err != nil {
+		return fmt.Errorf("run through scripts/bench-api.sh (needs the stack's environment)")
+	}
+	superURL, err := url.Parse(admin)
+	if err != nil {
+		return err
+	}
+	appURL.Path, superURL.Path = "/"+benchDB, "/"+benchDB
+	o.appURL, o.superURL = appURL.String(), superURL.String()
+
+	fmt.Printf("machine: %s\n", machine())
+	orgs, err := prepare(ctx, admin, appURL, o)
+	if err != nil {
+		return err
+	}
+	superPool, err := db.Connect(ctx, o.superURL)
+	if err != nil {
+		return err
+	}
+	defer superPool.Close()
+
+	api, err := startOurs(o)
+	if err != nil {
+		return err
+	}
+	defer api.stop()
+	o.ourAddr = api.addr
+
+	if o.reads {
+		if o.postgraphile == "" {
+			return fmt.Errorf("-postgraphile is required for the read comparison (scripts/bench-api.sh installs it)")
+		}
+		pg, err := startPostGraphile(o)
+		if err != nil {
+			return err
+		}
+		defer pg.stop()
+		o.graphileAt = pg.addr
+		for i, n := range o.sizes {
+			if err := compareReads(ctx, o, n, orgs[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if o.writes {
+		if err := compareWrites(ctx, o, superPool, orgs[0]); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("load average after the runs: %s\n", loadavg())
+	return nil
+}
+
+// ---------------------------------------------------------------------------------
+// Data
+
+// prepare creates the benchmark database and one organisation per size, each with that
+// many participants and their history. With reuse, an existing database whose
+// organisations have the asked sizes is kept.
+func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]string, error) {
+	superPool, err := db.Connect(ctx, o.superURL)
+	if o.reuse && err == nil {
+		orgs, ok := existing(ctx, superPool, o.sizes)
+		superPool.Close()
+		if ok {
+			fmt.Println("reusing the benchmark database of the previous run")
+			return orgs, nil
+		}
+	} else if err == nil {
+		superPool.Close()
+	}
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") //nolint:errcheck
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+benchDB+" OWNER "+appURL.User.Username()); err != nil {
+		return nil, err
+	}
+	conn.Close(ctx)
+	pool, err := db.Connect(ctx, o.appURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	pool.Close()
+	// COPY does not run under row-level security: generate as the superuser.
+	superPool, err = db.Connect(ctx, o.superURL)
+	if err != nil {
+		return nil, err
+	}
+	defer superPool.Close()
+	var orgs []string
+	for i, n := range o.sizes {
+		start := time.Now()
+		org, counts, err := generate(ctx, superPool, i, n)
+		if err != nil {
+			return nil, err
+		}
+		orgs = append(orgs, org)
+		fmt.Printf("organisation %d: %d participants, %d enrolments, %d referrals, %d observations (generated in %s)\n",
+			i+1, counts[0], counts[1], counts[2], counts[3], time.Since(start).Round(time.Millisecond))
+	}
+	if _, err := superPool.Exec(ctx, `UPDATE change_event SET processed_at = now() WHERE processed_at IS NULL`); err != nil {
+		return nil, err
+	}
+	if _, err := superPool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return nil, err
+	}
+	return orgs, nil
+}
+
+func existing(ctx context.Context, pool *pgxpool.Pool, sizes []int) ([]string, bool) {
+	var orgs []string
+	for i, n := range sizes {
+		var id string
+		var count int
+		err := pool.QueryRow(ctx, `SELECT o.id::text, (SELECT count(*) FROM participant p WHERE p.organisation_id = o.id AND p.given_name NOT IN ('Bench', 'Pg'))
+			FROM organisation o WHERE o.code = $1`, fmt.Sprintf("bench%d", i+1)).Scan(&id, &count)
+		if err != nil || count != n {
+			return nil, false
+		}
+		orgs = append(orgs, id)
+	}
+	return orgs, true
+}
+
+var (
+	familyNames = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+		"Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson", "Jönsson", "Lindberg",
+		"Jakobsson", "Magnusson", "Olofsson", "Lindström", "Lindqvist", "Lindgren", "Berg", "Axelsson", "Bergström",
+		"Lundberg", "Lind", "Lundgren", "Lundqvist", "Mattsson", "Berglund", "Fredriksson", "Sandberg", "Henriksson",
+		"Ali", "Mohammed", "Hassan", "Ahmed", "Yilmaz", "Nguyen", "Kowalski", "Novak", "Popescu", "Haddad"}
+	givenNames = []string{"Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Emma", "Fatima", "Amina", "Leila",
+		"Lars", "Mikael", "Anders", "Johan", "Erik", "Per", "Karl", "Ahmed", "Omar", "Yusuf", "Ali", "Elias", "Noah"}
+)
+
+// generate writes one organisation with n participants, each with one or two
+// enrolments, one referral and up to four follow-up observations, with COPY.
+func generate(ctx context.Context, pool *pgxpool.Pool, index, n int) (string, [4]int, error) {
+	var counts [4]int
+	o, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: fmt.Sprintf("bench%d", index+1),
+		Name: fmt.Sprintf("Benchkommun %d", index+1), Kind: organisation.Municipality})
+	if err != nil {
+		return "", counts, err
+	}
+	measures := map[string]string{}
+	rows, err := pool.Query(ctx, `SELECT code, id::text FROM measure_type WHERE organisation_id = $1`, o.ID)
+	if err != nil {
+		return "", counts, err
+	}
+	for rows.Next() {
+		var c, id string
+		rows.Scan(&c, &id) //nolint:errcheck
+		measures[c] = id
+	}
+	rows.Close()
+	codes := []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment"}
+	statuses := []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "studies", "job_seeking", "job_seeking", "sick_leave", "subsidised_employment"}
+	sources := []string{"social_services", "af", "social_insurance", "self"}
+	rng := rand.New(rand.NewPCG(uint64(index+7), uint64(n)))
+	var ps, es, rs, obs [][]any
+	base := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	genders := []string{"woman", "man", "man", "woman", "other"}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("%08d-0000-4000-8000-%012d", index+1, i+1)
+		birth := base.AddDate(0, 0, i%14600)
+		ps = append(ps, []any{id, o.ID, demo.Personnummer(birth, i/14600), givenNames[rng.IntN(len(givenNames))],
+			familyNames[rng.IntN(len(familyNames))], genders[rng.IntN(len(genders))], birth})
+		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*3))
+		rs = append(rs, []any{o.ID, id, sources[rng.IntN(len(sources))], start.AddDate(0, 0, -20), []string{"work_practice"}})
+		k := 1 + rng.IntN(2)
+		var end time.Time
+		for j := 0; j < k; j++ {
+			end = start.AddDate(0, 3+rng.IntN(12), 0)
+			es = append(es, []any{o.ID, id, measures[codes[rng.IntN(len(codes))]], start, end, statuses[rng.IntN(len(statuses))]})
+			start = end.AddDate(0, 2, 0)
+		}
+		for _, h := range []int{3, 6, 12, 24} {
+			if rng.IntN(5) == 0 {
+				continue
+			}
+			m := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, h, 0)
+			obs = append(obs, []any{o.ID, id, m, statuses[rng.IntN(len(statuses))], rng.IntN(2) == 0, "af_data"})
+		}
+	}
+	copyRows := func(table string, cols []string, rows [][]any) error {
+		_, err := pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	}
+	if err := copyRows("participant", []string{"id", "organisation_id", "personal_identity_number", "given_name", "family_name", "gender", "birth_date"}, ps); err != nil {
+		return "", counts, err
+	}
+	if err := copyRows("enrolment", []string{"organisation_id", "participant_id", "measure_type_id", "start_date", "end_date", "exit_reason"}, es); err != nil {
+		return "", counts, err
+	}
+	if err := copyRows("referral", []string{"organisation_id", "participant_id", "source", "referral_date", "ordered"}, rs); err != nil {
+		return "", counts, err
+	}
+	if err := copyRows("outcome_observation", []string{"organisation_id", "participant_id", "month", "status", "social_assistance", "source"}, obs); err != nil {
+		return "", counts, err
+	}
+	return o.ID, [4]int{len(ps), len(es), len(rs), len(obs)}, nil
+}
+
+// ---------------------------------------------------------------------------------
+// Servers
+
+type server struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
+func (s *server) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }() //nolint:errcheck
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill() //nolint:errcheck
+		}
+	}
+}
+
+// startOurs starts this program again with -serve: the API in a process of its own.
+func startOurs(o options) (*server, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "-serve")
+	cmd.Env = append(os.Environ(), "OUTCOMES_DATABASE_URL="+o.appURL, "OUTCOMES_CLICKHOUSE_DATABASE="+benchDB,
+		"OUTCOMES_PSEUDONYM_KEY=bench-pseudonym-key-0123456789", "OUTCOMES_LOG_LEVEL=warn", "OUTCOMES_HTTP_ADDR=127.0.0.1:0",
+		"OUTCOMES_AUTH_DEV_KEY="+string(tokenKey), "OUTCOMES_ENV=dev", "OUTCOMES_GRAPHQL_INTROSPECTION=false")
+	if o.cpuProfile != "" {
+		cmd.Env = append(cmd.Env, "APIBENCH_CPUPROFILE="+o.cpuProfile)
+	}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd}
+	addr, err := readLine(out, "ADDR ", 60*time.Second)
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("start our API: %w", err)
+	}
+	s.addr = addr
+	return s, nil
+}
+
+// startPostGraphile starts PostGraphile 4.14.1 on the same database, connected as the
+// superuser (the way its quick start runs it).
+func startPostGraphile(o options) (*server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	cmd := exec.Command(o.postgraphile, "--connection", o.superURL, "--schema", "public", "--host", "127.0.0.1", "--port", port,
+		"--disable-query-log", "--no-setof-functions-contain-nulls")
+	cmd.Env = append(os.Environ(), "NODE_ENV=production")
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: "127.0.0.1:" + port}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Post("http://"+s.addr+"/graphql", "application/json", strings.NewReader(`{"query":"{__typename}"}`))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("postgraphile did not answer within 90 s")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func readLine(r io.Reader, prefix string, timeout time.Duration) (string, error) {
+	lines := make(chan string, 1)
+	go func() {
+		var buf []byte
+		b := make([]byte, 1)
+		for {
+			if _, err := r.Read(b); err != nil {
+				close(lines)
+				io.Copy(io.Discard, r) //nolint:errcheck
+				return
+			}
+			if b[0] != '\n' {
+				buf = append(buf, b[0])
+				continue
+			}
+			if s, ok := strings.CutPrefix(string(buf), prefix); ok {
+				lines <- s
+				io.Copy(io.Discard, r) //nolint:errcheck
+				return
+			}
+			buf = buf[:0]
+		}
+	}()
+	select {
+	case s, ok := <-lines:
+		if !ok {
+			return "", errors.New("process exited")
+		}
+		return s, nil
+	case <-time.After(timeout):
+		return "", errors.New("timed out")
+	}
+}
+
+// ---------------------------------------------------------------------------------
+// Reads
+
+// The same page in both APIs: the first 50 participants of an organisation by family
+// name, given name and id, each with enrolments, referrals and the latest observation.
+// Neither asks for a total count.
+const ourPage = `query($org: ID!) { participants(organisationId: $org, first: 50) {
+  edges { node { id personalIdentityNumber givenName familyName gender birthDate caseStatus
+    enrolments { id startDate endDate exitReason }
+    referrals { id source referralDate }
+    latestObservation { month status } } }
+  pageInfo { hasNextPage endCursor } } }`
+
+const graphilePage = `query($org: UUID!) { allParticipants(condition: {organisationId: $org},
+    orderBy: [FAMILY_NAME_ASC, GIVEN_NAME_ASC, ID_ASC], first: 50) {
+  nodes { id personalIdentityNumber givenName familyName gender birthDate caseStatus
+    enrolmentsByParticipantIdAndOrganisationId(orderBy: [START_DATE_ASC, ID_ASC]) { nodes { id startDate endDate exitReason } }
+    referralsByParticipantIdAndOrganisationId(orderBy: [REFERRAL_DATE_ASC, ID_ASC]) { nodes { id source referralDate } }
+    outcomeObservationsByParticipantIdAndOrganisationId(orderBy: [MONTH_DESC, ID_DESC], first: 1) { nodes { month status } } }
+  pageInfo { hasNextPage endCursor } } }`
+
+func compareReads(ctx context.Context, o options, n int, org string) error {
+	tok, err := auth.MintDev(tokenKey, auth.Principal{Subject: "bench-caseworker", Role: auth.Caseworker, OrgID: org}, 4*time.Hour)
+	if err != nil {
+		return err
+	}
+	ours := target{name: "ours", url: "http://" + o.ourAddr + "/graphql", token: tok,
+		body: mustJSON(map[string]any{"query": ourPage, "variables": map[string]any{"org": model.GlobalID("Organisation", org)}})}
+	theirs := target{name: "PostGraphile", url: "http://" + o.graphileAt + "/graphql",
+		body: mustJSON(map[string]any{"query": graphilePage, "variables": map[string]any{"org": org}})}
+	// Both must answer the same page before anything is timed.
+	a, err := ours.firstPage(ctx, func(v map[string]any) []any {
+		return dig(v, "data", "participants", "edges")
+	}, "node")
+	if err != nil {
+		return fmt.Errorf("our page: %w", err)
+	}
+	b, err := theirs.firstPage(ctx, func(v map[string]any) []any {
+		return dig(v, "data", "allParticipants", "nodes")
+	}, "")
+	if err != nil {
+		return fmt.Errorf("PostGraphile's page: %w", err)
+	}
+	if !slices.Equal(a, b) {
+		return fmt.Errorf("the two pages differ:\n ours %v\n theirs %v", a, b)
+	}
+	fmt.Printf("\nreads, organisation of %d participants: a page of 50 with enrolments, referrals, latest observation; concurrency %d, %s per run (same 50 people on both sides)\n",
+		n, o.conc, o.dur)
+	var ratios []float64
+	for i := 0; i < o.pairs; i++ {
+		x, err := load(ctx, ours, o, nil)
+		if err != nil {
+			return err
+		}
+		y, err := load(ctx, theirs, o, nil)
+		if err != nil {
+			return err
+		}
+		r := x.rps / y.rps
+		ratios = append(ratios, r)
+		fmt.Printf("  pair %d: ours %7.1f req/s p50 %6s p95 %6s | PostGraphile %7.1f req/s p50 %6s p95 %6s | ratio %.2f, p95 ours/theirs %.2f (load %s)\n",
+			i+1, x.rps, ms(x.p50), ms(x.p95), y.rps, ms(y.p50), ms(y.p95), r, float64(x.p95)/float64(y.p95), loadavg())
+	}
+	fmt.Printf("  median ratio (ours / PostGraphile req/s) at %d participants: %.2f\n", n, median(ratios))
+	return nil
+}
+
+// firstPage sends the query once, checks it has no errors and 50 items, and returns the
+// participants' ids in order.
+func (t target) firstPage(ctx context.Context, items func(map[string]any) []any, inner string) ([]string, error) {
+	body, err := t.do(ctx, t.body)
+	if err != nil {
+		return nil, err
+	}
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, err
+	}
+	if v["errors"] != nil {
+		return nil, fmt.Errorf("errors: %v", v["errors"])
+	}
+	list := items(v)
+	var ids []string
+	for _, it := range list {
+		m, _ := it.(map[string]any)
+		if inner != "" {
+			m, _ = m[inner].(map[string]any)
+		}
+		id, _ := m["id"].(string)
+		ids = append(ids, model.RecordID("Participant", id))
+	}
+	if len(ids) != 50 {
+		return nil, fmt.Errorf("page has %d participants, want 50", len(ids))
+	}
+	return ids, nil
+}
+
+func dig(v map[string]any, path ...string) []any {
+	var cur any = v
+	for _, p := range path {
+		m, _ := cur.(map[string]any)
+		cur = m[p]
+	}
+	l, _ := cur.([]any)
+	return l
+}
+
+type target struct {
+	name, url, token string
+	body             []byte
+}
+
+var httpClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64}}
+
+func (t target) do(ctx context.Context, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if t.token != "" {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != 200 || bytes.Contains(b, []byte(`"errors"`)) {
+		return nil, fmt.Errorf("%s: status %d: %.300s", t.name, resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+type result struct {
+	rps      float64
+	p50, p95 time.Duration
+	count    int
+}
+
+// load runs conc clients against t for the warm-up and then the measured duration;
+// body (when not nil) makes each request's body from a sequence number.
+func load(ctx context.Context, t target, o options, body func(seq int64) []byte) (result, error) {
+	var seq atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	start := time.Now()
+	measureFrom := start.Add(o.warm)
+	stopAt := measureFrom.Add(o.dur)
+	var wg sync.WaitGroup
+	for c := 0; c < o.conc; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for {
+				t0 := time.Now()
+				if t0.After(stopAt) {
+					break
+				}
+				b := t.body
+				if body != nil {
+					b = body(seq.Add(1))
+				}
+				if _, err := t.do(ctx, b); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				if d := time.Since(t0); t0.After(measureFrom) && !time.Now().After(stopAt) {
+					mine = append(mine, d)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return result{}, firstErr
+	}
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return result{}, fmt.Errorf("%s: no request finished within the run", t.name)
+	}
+	return result{rps: float64(len(lat)) / o.dur.Seconds(), p50: lat[len(lat)/2], p95: lat[len(lat)*95/100], count: len(lat)}, nil
+}
+
+// ---------------------------------------------------------------------------------
+// Writes
+
+const createParticipant = `mutation($in: CreateParticipantInput!) { createParticipant(input: $in) { id } }`
+const createEnrolment = `mutation($in: CreateEnrolmentInput!) { createEnrolment(input: $in) { id } }`
+
+func compareWrites(ctx context.Context, o options, superPool *pgxpool.Pool, org string) error {
+	tok, err := auth.MintDev(tokenKey, auth.Principal{Subject: "bench-caseworker", Role: auth.Caseworker, OrgID: org}, 4*time.Hour)
+	if err != nil {
+		return err
+	}
+	orgGID := model.GlobalID("Organisation", org)
+	dir, err := os.MkdirTemp("", "apibench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// pgbench: one single-row INSERT per transaction into the same table, as the
+	// superuser (no row-level security), its triggers (the outbox's) firing as for us.
+	script := filepath.Join(dir, "insert.sql")
+	if err := os.WriteFile(script, []byte(`\set n random(1, 999999999)
+INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name, gender, birth_date)
+VALUES ('`+org+`', '1999' || lpad((:n % 10000)::text, 4, '0') || '-' || lpad((:n / 10000 % 10000)::text, 4, '0'), 'Pg', 'Bench', 'woman', '1999-01-01')
+ON CONFLICT DO NOTHING;
+`), 0o600); err != nil {
+		return err
+	}
+	fmt.Printf("\nwrites: concurrency %d, %s per run; pgbench -n -c %d -j 2 -f (one INSERT INTO participant per transaction) as the peer\n", o.conc, o.dur, o.conc)
+	var pr, er []float64
+	for i := 0; i < o.pairs; i++ {
+		// createParticipant: a fresh person per call (births 1930-1959, serials 500-999:
+		// numbers neither the generated history nor pgbench uses), with an idempotency key.
+		var made int64
+		var lastStart time.Time
+		if err := superPool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE family_name = 'Writer'`).Scan(&made); err != nil {
+			return err
+		}
+		if err := superPool.QueryRow(ctx, `SELECT coalesce(max(e.start_date), '2030-01-01') FROM enrolment e
+			JOIN measure_type m ON m.id = e.measure_type_id WHERE m.code = 'work_training'`).Scan(&lastStart); err != nil {
+			return err
+		}
+		cp := target{name: "createParticipant", url: "http://" + o.ourAddr + "/graphql", token: tok}
+		x, err := load(ctx, cp, o, func(seq int64) []byte {
+			k := made + seq
+			birth := time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(k%10950))
+			return mustJSON(map[string]any{"query": createParticipant, "variables": map[string]any{"in": map[string]any{
+				"organisationId": orgGID, "personalIdentityNumber": demo.Personnummer(birth, 500+int(k/10950)),
+				"givenName": "Bench", "familyName": "Writer", "gender": "WOMAN",
+				"idempotencyKey": "bench-p-" + strconv.FormatInt(k, 10)}}})
+		})
+		if err != nil {
+			return err
+		}
+		// createEnrolment: for the participants of the generated history in turn, in a
+		// measure the history does not use, each round of them a month after the last.
+		ce := target{name: "createEnrolment", url: "http://" + o.ourAddr + "/graphql", token: tok}
+		n := int64(o.sizes[0])
+		y, err := load(ctx, ce, o, func(seq int64) []byte {
+			round := (seq - 1) / n
+			pid := fmt.Sprintf("%08d-0000-4000-8000-%012d", 1, 1+(seq-1)%n)
+			start := lastStart.AddDate(0, 1+int(round), 0)
+			return mustJSON(map[string]any{"query": createEnrolment, "variables": map[string]any{"in": map[string]any{
+				"participantId": model.GlobalID("Participant", pid), "measureTypeCode": "work_training",
+				"startDate": start.Format(time.DateOnly), "plannedEndDate": start.AddDate(0, 0, 10).Format(time.DateOnly),
+				"idempotencyKey": "bench-e-" + start.Format("20060102") + "-" + pid}}})
+		})
+		if err != nil {
+			return err
+		}
+		z, err := pgbench(o, script)
+		if err != nil {
+			return err
+		}
+		pr, er = append(pr, x.rps/z), append(er, y.rps/z)
+		fmt.Printf("  pair %d: createParticipant %6.1f/s (p95 %s) | createEnrolment %6.1f/s (p95 %s) | pgbench INSERT %7.1f tps | ratios %.2f, %.2f (load %s)\n",
+			i+1, x.rps, ms(x.p95), y.rps, ms(y.p95), z, x.rps/z, y.rps/z, loadavg())
+	}
+	fmt.Printf("  median ratio to pgbench: createParticipant %.2f, createEnrolment %.2f\n", median(pr), median(er))
+	return nil
+}
+
+var tpsRe = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+
+func pgbench(o options, script string) (float64, error) {
+	u, _ := url.Parse(o.superURL)
+	args := []string{"-n", "-c", strconv.Itoa(o.conc), "-j", "2", "-T", strconv.Itoa(int(o.dur.Seconds())), "-f", script,
+		"-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), benchDB}
+	cmd := exec.Command("pgbench", args...)
+	// The outbox trigger runs with the table owner's rights, under row-level security:
+	// the session names its scope as the system's sessions do.
+	cmd.Env = append(os.Environ(), "PGOPTIONS=-c app.org_ids=*")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+	}
+	m := tpsRe.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("pgbench: no tps in %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// ---------------------------------------------------------------------------------
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
+func machine() string {
+	out, _ := exec.Command("sh", "-c", "echo $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(postgres --version 2>/dev/null || ls /usr/lib/postgresql), load average $(cut -d' ' -f1-3 /proc/loadavg)").Output()
+	return strings.TrimSpace(string(out))
+}
