@@ -210,6 +210,7 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 	if err != nil {
 		return nil, err
 	}
+	page.SkipCount = !has(selected(ctx, "ParticipantConnection"), "totalCount")
 	var f participant.Filter
 	if filter != nil {
 		f = participant.Filter{Search: deref(filter.Search), District: filter.District,

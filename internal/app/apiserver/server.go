@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/arbetsmarknad/outcomes/graph"
@@ -266,10 +267,17 @@ func NewHandler(o Options) http.Handler {
 	gql.AroundFields(graph.AuditFields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
+	// A query's reads run in one transaction (db.BeginReads) that also writes their audit
+	// rows; mutations audit their writes in their own transactions (graph.AuditWrites).
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx, rec := audit.NewContext(ctx)
+		var reads *db.ReadScope
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Query {
+			ctx, reads = db.BeginReads(ctx, pool)
+			defer reads.Close()
+		}
 		resp := next(ctx)
-		if err := auditStore.Flush(ctx, rec, requestID(ctx)); err != nil {
+		if err := auditStore.FlushReads(ctx, rec, reads, requestID(ctx)); err != nil {
 			if db.IsUnavailable(err) {
 				m.count(string(apperr.Unavailable))
 				return &graphql.Response{Errors: gqlerror.List{{Message: db.ErrUnavailable.Message,

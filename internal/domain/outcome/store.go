@@ -71,7 +71,7 @@ func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error)
 // ByParticipants loads the observations of several participants in one statement,
 // ordered by month.
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM outcome_observation
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM outcome_observation
 		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month, source`, db.ValidUUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load observations: %w", err)
@@ -82,7 +82,7 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 // LatestByParticipants loads each participant's latest observation in one statement.
 // When two sources report the same month, the one recorded last wins.
 func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
 		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month DESC, created_at DESC, id DESC`,
 		db.ValidUUIDs(participantIDs))
 	if err != nil {

@@ -116,7 +116,7 @@ func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
 
 // ByIDs loads participants by id in one statement (for dataloaders).
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Participant, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM participant WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM participant WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load participants: %w", err)
 	}
@@ -168,7 +168,8 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 				WHERE a.participant_id = p.id AND a.valid_from <= $8 ORDER BY a.valid_from DESC LIMIT 1) cur
 			WHERE ($6::text IS NULL OR lower(cur.district) = lower($6)) AND ($7::text IS NULL OR cur.distance_category = $7)))`
 	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now())}
-	rows, err := s.pool.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
+	q := db.Reader(ctx, s.pool)
+	rows, err := q.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
 		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
 			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $9::uuid))
 		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $10`,
@@ -187,7 +188,10 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 		// after a participant erased meanwhile is empty.
 		out.Cursors = append(out.Cursors, db.Cursor(p.ID))
 	}
-	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM participant p WHERE `+where, args...).Scan(&out.TotalCount)
+	if page.SkipCount {
+		return out, nil
+	}
+	err = q.QueryRow(ctx, `SELECT count(*) FROM participant p WHERE `+where, args...).Scan(&out.TotalCount)
 	return out, err
 }
 
@@ -414,7 +418,7 @@ func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (
 
 // AttributesByParticipants loads these participants' attribute history in one statement, by date.
 func (s *Store) AttributesByParticipants(ctx context.Context, participantIDs []string) ([]Attributes, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+attributeColumns+` FROM participant_attributes
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+attributeColumns+` FROM participant_attributes
 		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, db.ValidUUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load attributes: %w", err)

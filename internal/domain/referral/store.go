@@ -164,7 +164,7 @@ func (s *Store) Get(ctx context.Context, id string) (Referral, error) {
 
 // ByParticipants loads the referrals of these participants in one statement, by date (dataloader).
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Referral, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM referral WHERE participant_id = ANY($1::uuid[])
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM referral WHERE participant_id = ANY($1::uuid[])
 		ORDER BY participant_id, referral_date, id`, db.ValidUUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load referrals: %w", err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Entry is one audited access.
@@ -73,21 +74,70 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // Flush writes the recorder's entries for the caller in ctx.
 func (s *Store) Flush(ctx context.Context, r *Recorder, requestID string) error {
+	return s.copyEntries(ctx, r.drain(), requestID)
+}
+
+// FlushReads writes the recorder's entries of a request whose reads ran in scope (see
+// db.BeginReads) inside that transaction, as its last statement before COMMIT, sent
+// together with it: the reads and their audit rows commit together or not at all, and
+// the response is withheld unless they did. A scope that read nothing has nothing to
+// commit: its entries (if any) are written on their own, as Flush does, and so are
+// those of a scope a failed statement aborted (its transaction is rolled back).
+func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope, requestID string) error {
+	entries := r.drain()
+	if scope == nil || !scope.Started() {
+		if scope != nil {
+			scope.Close()
+		}
+		return s.copyEntries(ctx, entries, requestID)
+	}
+	var b *pgx.Batch
+	if len(entries) > 0 {
+		subject, role, org := caller(ctx)
+		cols := make([][]string, 4)
+		for _, e := range entries {
+			cols[0], cols[1] = append(cols[0], e.Action), append(cols[1], e.Entity)
+			cols[2], cols[3] = append(cols[2], e.EntityID), append(cols[3], e.Operation)
+		}
+		b = &pgx.Batch{}
+		b.Queue(`INSERT INTO audit_log (subject, role, organisation_id, action, entity, entity_id, operation, request_id)
+			SELECT $1, $2, $3::uuid, a, e, i, o, $4 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[]) AS u(a, e, i, o)`,
+			subject, role, org, requestID, cols[0], cols[1], cols[2], cols[3])
+	}
+	err := scope.End(ctx, b)
+	if errors.Is(err, db.ErrReadsAborted) {
+		return s.copyEntries(ctx, entries, requestID)
+	}
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}
+
+func (r *Recorder) drain() []Entry {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	entries := r.entries
 	r.entries = nil
-	r.mu.Unlock()
-	if len(entries) == 0 {
-		return nil
-	}
+	return entries
+}
+
+func caller(ctx context.Context) (subject, role string, org *string) {
 	p, _ := auth.From(ctx)
-	var org *string
 	if p.OrgID != "" {
 		org = &p.OrgID
 	}
+	return p.Subject, string(p.Role), org
+}
+
+func (s *Store) copyEntries(ctx context.Context, entries []Entry, requestID string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	subject, role, org := caller(ctx)
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
-		rows[i] = []any{p.Subject, string(p.Role), org, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+		rows[i] = []any{subject, role, org, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
 	}
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
 		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ func ConnectScopedTraced(ctx context.Context, url string, tracer pgx.QueryTracer
 			cfg.ConnConfig.Tracer = tracer
 		}
 		cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
+			if ctx.Value(skipScopeKey{}) != nil {
+				return true, nil // a read scope sets it inside its transaction (reads.go)
+			}
 			if _, err := c.Exec(ctx, `SELECT set_config('app.org_ids', $1, false), set_config('app.ref_org_ids', $2, false)`,
 				OrgScope(ctx), RefScope(ctx)); err != nil {
 				return false, err // destroy the connection: its scope is unknown
@@ -96,6 +100,11 @@ func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.MaxConnIdleTime = time.Minute
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default (4 on a 2-core machine) queues requests behind each other as
+		// soon as a few arrive together; a request holds one connection for its reads.
+		cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
+	}
 	configure(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -109,6 +118,9 @@ func connect(ctx context.Context, url string, configure func(*pgxpool.Config)) (
 	}
 	return pool, nil
 }
+
+// rollbackTimeout bounds the ROLLBACK of a connection whose request has gone.
+const rollbackTimeout = 5 * time.Second
 
 // Beginner is what WithTx needs: a pool or a connection.
 type Beginner interface {

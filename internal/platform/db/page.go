@@ -24,6 +24,10 @@ type PageArgs struct {
 	// nil on the first (or last) page.
 	After    []string
 	Backward bool
+	// SkipCount says the caller does not read the list's total count (a query that did
+	// not select totalCount): a store may leave Page.TotalCount at 0 instead of counting
+	// every matching row, which on a large organisation costs more than the page itself.
+	SkipCount bool
 }
 
 // MaxPage is the largest page a caller may ask for.
