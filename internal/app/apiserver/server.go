@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -71,6 +72,13 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	log := logging.New(stderr, cfg.LogLevel, "api")
+	if os.Getenv("GOGC") == "" {
+		// A request allocates much (gqlgen's per-field values) and keeps little: with
+		// Go's default the collector ran every few requests and took a quarter of the
+		// CPU (docs/BENCHMARKS.md, API). Four times the live heap between collections is
+		// still small here; GOGC in the environment overrides it.
+		debug.SetGCPercent(400)
+	}
 	verifier, err := NewVerifier(cfg)
 	if err != nil {
 		return err
@@ -290,7 +298,10 @@ func NewHandler(o Options) http.Handler {
 		return resp
 	})
 	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
-	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgStore, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
+	// Tokens' organisations are looked up once a minute at most per organisation, not
+	// once per request (orgcache.go).
+	orgs := newOrgCache(orgStore, time.Minute)
+	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgs, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
 	// A WebSocket authenticates in its connection_init message (browsers cannot set
 	// headers on an upgrade) and lives longer than a request's timeout.
 	wsGQL := resolver.Middleware(gql)
@@ -321,8 +332,8 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /graphiql/", graphiqlAssets())
 	mux.Handle("GET /schema.graphql", schemaHandler())
 	mux.Handle("/graphql", graphqlHandler)
-	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgStore, m.count, microdataHandler(wh, auditStore)))
-	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgStore, m.count, dictionaryHandler()))
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgs, m.count, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgs, m.count, dictionaryHandler()))
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
