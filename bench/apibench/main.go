@@ -52,6 +52,9 @@ import (
 
 const benchDB = "outcomes_apibench"
 
+// pgDataDir is the PostgreSQL server's data folder (its postmaster.pid names the server).
+var pgDataDir string
+
 var tokenKey = []byte("bench-token-key-0123456789")
 
 func main() {
@@ -101,6 +104,7 @@ type options struct {
 	cpuProfile          string
 	appURL, superURL    string
 	ourAddr, graphileAt string
+	ourPID, graphilePID int
 }
 
 // serveAPI runs the API as its own process (as in production, and like PostGraphile),
@@ -155,13 +159,16 @@ func run(o options) error {
 		return err
 	}
 	defer superPool.Close()
+	if err := superPool.QueryRow(ctx, `SHOW data_directory`).Scan(&pgDataDir); err != nil {
+		return err
+	}
 
 	api, err := startOurs(o)
 	if err != nil {
 		return err
 	}
 	defer api.stop()
-	o.ourAddr = api.addr
+	o.ourAddr, o.ourPID = api.addr, api.cmd.Process.Pid
 
 	if o.reads {
 		if o.postgraphile == "" {
@@ -172,7 +179,7 @@ func run(o options) error {
 			return err
 		}
 		defer pg.stop()
-		o.graphileAt = pg.addr
+		o.graphileAt, o.graphilePID = pg.addr, pg.cmd.Process.Pid
 		for i, n := range o.sizes {
 			if err := compareReads(ctx, o, n, orgs[i]); err != nil {
 				return err
@@ -489,9 +496,9 @@ func compareReads(ctx context.Context, o options, n int, org string) error {
 	if err != nil {
 		return err
 	}
-	ours := target{name: "ours", url: "http://" + o.ourAddr + "/graphql", token: tok,
+	ours := target{name: "ours", url: "http://" + o.ourAddr + "/graphql", token: tok, pid: o.ourPID,
 		body: mustJSON(map[string]any{"query": ourPage, "variables": map[string]any{"org": model.GlobalID("Organisation", org)}})}
-	theirs := target{name: "PostGraphile", url: "http://" + o.graphileAt + "/graphql",
+	theirs := target{name: "PostGraphile", url: "http://" + o.graphileAt + "/graphql", pid: o.graphilePID,
 		body: mustJSON(map[string]any{"query": graphilePage, "variables": map[string]any{"org": org}})}
 	// Both must answer the same page before anything is timed.
 	a, err := ours.firstPage(ctx, func(v map[string]any) []any {
@@ -523,8 +530,10 @@ func compareReads(ctx context.Context, o options, n int, org string) error {
 		}
 		r := x.rps / y.rps
 		ratios = append(ratios, r)
-		fmt.Printf("  pair %d: ours %7.1f req/s p50 %6s p95 %6s | PostGraphile %7.1f req/s p50 %6s p95 %6s | ratio %.2f, p95 ours/theirs %.2f (load %s)\n",
+		fmt.Printf("  pair %d: ours %5.1f req/s p50 %s p95 %s | PostGraphile %5.1f req/s p50 %s p95 %s | ratio %.2f, p95 ours/theirs %.2f (load %s)\n",
 			i+1, x.rps, ms(x.p50), ms(x.p95), y.rps, ms(y.p50), ms(y.p95), r, float64(x.p95)/float64(y.p95), loadavg())
+		fmt.Printf("          CPU per request: ours %s API + %s PostgreSQL = %s | PostGraphile %s node + %s PostgreSQL = %s\n",
+			ms(x.serverCPU), ms(x.pgCPU), ms(x.serverCPU+x.pgCPU), ms(y.serverCPU), ms(y.pgCPU), ms(y.serverCPU+y.pgCPU))
 	}
 	fmt.Printf("  median ratio (ours / PostGraphile req/s) at %d participants: %.2f\n", n, median(ratios))
 	return nil
@@ -573,6 +582,7 @@ func dig(v map[string]any, path ...string) []any {
 type target struct {
 	name, url, token string
 	body             []byte
+	pid              int // the server's process, for its CPU time
 }
 
 var httpClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64}}
@@ -605,11 +615,18 @@ type result struct {
 	rps      float64
 	p50, p95 time.Duration
 	count    int
+	// CPU time per request of the API server process and of PostgreSQL (every process
+	// of this stack's server) over the run, warm-up included: on a machine shared with
+	// other work, throughput moves with the share of CPU a run gets, CPU per request much
+	// less.
+	serverCPU, pgCPU time.Duration
 }
 
 // load runs conc clients against t for the warm-up and then the measured duration;
 // body (when not nil) makes each request's body from a sequence number.
 func load(ctx context.Context, t target, o options, body func(seq int64) []byte) (result, error) {
+	server0, pg0 := cpuTime([]int{t.pid}), cpuTime(postgresPIDs())
+	var total atomic.Int64
 	var seq atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -632,6 +649,7 @@ func load(ctx context.Context, t target, o options, body func(seq int64) []byte)
 				if body != nil {
 					b = body(seq.Add(1))
 				}
+				total.Add(1)
 				if _, err := t.do(ctx, b); err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -657,7 +675,55 @@ func load(ctx context.Context, t target, o options, body func(seq int64) []byte)
 	if len(lat) == 0 {
 		return result{}, fmt.Errorf("%s: no request finished within the run", t.name)
 	}
-	return result{rps: float64(len(lat)) / o.dur.Seconds(), p50: lat[len(lat)/2], p95: lat[len(lat)*95/100], count: len(lat)}, nil
+	n := time.Duration(total.Load())
+	return result{rps: float64(len(lat)) / o.dur.Seconds(), p50: lat[len(lat)/2], p95: lat[len(lat)*95/100], count: len(lat),
+		serverCPU: (cpuTime([]int{t.pid}) - server0) / n, pgCPU: (cpuTime(postgresPIDs()) - pg0) / n}, nil
+}
+
+// cpuTime is the user and system CPU time the processes used so far.
+func cpuTime(pids []int) time.Duration {
+	var ticks int64
+	for _, pid := range pids {
+		if pid == 0 {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name (which may hold spaces): utime is the 14th field.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// postgresPIDs are this stack's PostgreSQL server and its backends (children).
+func postgresPIDs() []int {
+	b, err := os.ReadFile(filepath.Join(pgDataDir, "postmaster.pid"))
+	if err != nil {
+		return nil
+	}
+	master, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	pids := []int{master}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		st, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+2:]))
+		if ppid, _ := strconv.Atoi(f[1]); ppid == master {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // ---------------------------------------------------------------------------------
