@@ -70,13 +70,13 @@ func (r *Resolver) NewLoaders() *Loaders {
 			dataloadgen.WithWait(loaderWait)),
 		Participant: dataloadgen.NewLoader(byID(r.Participants.ByIDs, func(p participant.Participant) string { return p.ID }, "participant"),
 			dataloadgen.WithWait(loaderWait)),
-		EnrolmentsOf: dataloadgen.NewLoader(groupBy(r.Enrolments.ByParticipants, func(e enrolment.Enrolment) string { return e.ParticipantID }),
+		EnrolmentsOf: dataloadgen.NewLoader(r.enrolmentsOf(),
 			dataloadgen.WithWait(loaderWait)),
-		ObservationsOf: dataloadgen.NewLoader(groupBy(r.Observations.ByParticipants, func(o outcome.Observation) string { return o.ParticipantID }),
+		ObservationsOf: dataloadgen.NewLoader(r.observationsOf(),
 			dataloadgen.WithWait(loaderWait)),
-		LatestObservationOf: dataloadgen.NewLoader(latestOf(r.Observations.LatestByParticipants, func(o outcome.Observation) string { return o.ParticipantID }),
+		LatestObservationOf: dataloadgen.NewLoader(r.latestObservationOf(),
 			dataloadgen.WithWait(loaderWait)),
-		AttributesOf: dataloadgen.NewLoader(groupBy(r.Participants.AttributesByParticipants, func(a participant.Attributes) string { return a.ParticipantID }),
+		AttributesOf: dataloadgen.NewLoader(r.attributesOf(),
 			dataloadgen.WithWait(loaderWait)),
 		RatesOf: dataloadgen.NewLoader(groupBy(r.Enrolments.RatesByEnrolments, func(x enrolment.Rate) string { return x.EnrolmentID }),
 			dataloadgen.WithWait(loaderWait)),
@@ -98,7 +98,7 @@ func (r *Resolver) NewLoaders() *Loaders {
 			dataloadgen.WithWait(loaderWait)),
 		NotesOf: dataloadgen.NewLoader(groupBy(r.Employers.NotesOf, func(n employer.Note) string { return n.EmployerID }),
 			dataloadgen.WithWait(loaderWait)),
-		ReferralsOf: dataloadgen.NewLoader(groupBy(r.Referrals.ByParticipants, func(x referral.Referral) string { return x.ParticipantID }),
+		ReferralsOf: dataloadgen.NewLoader(r.referralsOf(),
 			dataloadgen.WithWait(loaderWait)),
 		ActionPlanOf: dataloadgen.NewLoader(groupBy(r.ActionPlans.PlansByParticipants, func(x actionplan.Plan) string { return x.ParticipantID }),
 			dataloadgen.WithWait(loaderWait)),
@@ -123,6 +123,29 @@ func (r *Resolver) NewLoaders() *Loaders {
 		RecruitmentEvent: dataloadgen.NewLoader(byID(r.Recruitment.EventsByIDs, func(x recruitment.Event) string { return x.ID }, "recruitment event"),
 			dataloadgen.WithWait(loaderWait)),
 	}
+}
+
+// The batch functions of the loaders that list resolvers also prime directly
+// (prefetch.go), written once for both.
+
+func (r *Resolver) enrolmentsOf() func(context.Context, []string) ([][]*enrolment.Enrolment, []error) {
+	return groupBy(r.Enrolments.ByParticipants, func(e enrolment.Enrolment) string { return e.ParticipantID })
+}
+
+func (r *Resolver) observationsOf() func(context.Context, []string) ([][]*outcome.Observation, []error) {
+	return groupBy(r.Observations.ByParticipants, func(o outcome.Observation) string { return o.ParticipantID })
+}
+
+func (r *Resolver) latestObservationOf() func(context.Context, []string) ([]*outcome.Observation, []error) {
+	return latestOf(r.Observations.LatestByParticipants, func(o outcome.Observation) string { return o.ParticipantID })
+}
+
+func (r *Resolver) attributesOf() func(context.Context, []string) ([][]*participant.Attributes, []error) {
+	return groupBy(r.Participants.AttributesByParticipants, func(a participant.Attributes) string { return a.ParticipantID })
+}
+
+func (r *Resolver) referralsOf() func(context.Context, []string) ([][]*referral.Referral, []error) {
+	return groupBy(r.Referrals.ByParticipants, func(x referral.Referral) string { return x.ParticipantID })
 }
 
 // Middleware puts fresh loaders in every request's context.

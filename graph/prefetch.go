@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -63,6 +64,23 @@ func has(fields []graphql.CollectedField, names ...string) bool {
 	return false
 }
 
+// prime runs a loader's batch function at once for keys (distinct) and puts what it
+// found in the loader's cache, so that the field resolvers find every value there. A
+// prefetch knows all its keys, so waiting for the loader's time window to gather them
+// would only add latency. Keys whose load failed are left out: their field resolvers
+// load them again through the loader and report its error.
+func prime[V any](ctx context.Context, l *dataloadgen.Loader[string, V], keys []string, fetch func(context.Context, []string) ([]V, []error)) []V {
+	values, errs := fetch(ctx, keys)
+	out := make([]V, 0, len(keys))
+	for i, k := range keys {
+		if errs[i] == nil {
+			l.Prime(k, values[i])
+			out = append(out, values[i])
+		}
+	}
+	return out
+}
+
 // parallel runs the loads together and waits; their errors surface again (cached) in the
 // field resolvers, so they are not returned here.
 func parallel(loads ...func()) {
@@ -97,19 +115,27 @@ func (r *Resolver) prefetchParticipants(ctx context.Context, people []*participa
 	}
 	enrolmentFields := graphql.CollectFields(graphql.GetOperationContext(ctx), subSelection(fields, "enrolments"), []string{"Enrolment"})
 	add(has(fields, "enrolments"), func() {
-		lists, _ := l.EnrolmentsOf.LoadAll(ctx, ids)
-		var es []*enrolment.Enrolment
-		for _, list := range lists {
-			es = append(es, list...)
+		es := prime(ctx, l.EnrolmentsOf, ids, r.enrolmentsOf())
+		var all []*enrolment.Enrolment
+		for _, list := range es {
+			all = append(all, list...)
 		}
-		r.prefetchEnrolments(ctx, es, enrolmentFields)
+		r.prefetchEnrolments(ctx, all, enrolmentFields)
 	})
-	add(has(fields, "referrals"), func() { l.ReferralsOf.LoadAll(ctx, ids) })                                //nolint:errcheck
-	add(has(fields, "actionPlan"), func() { l.ActionPlanOf.LoadAll(ctx, ids) })                              //nolint:errcheck
-	add(has(fields, "followUps"), func() { l.FollowUpsOf.LoadAll(ctx, ids) })                                //nolint:errcheck
-	add(has(fields, "observations"), func() { l.ObservationsOf.LoadAll(ctx, ids) })                          //nolint:errcheck
-	add(has(fields, "latestObservation"), func() { l.LatestObservationOf.LoadAll(ctx, ids) })                //nolint:errcheck
-	add(has(fields, "attributes", "attributeHistory"), func() { l.AttributesOf.LoadAll(ctx, ids) })          //nolint:errcheck
+	add(has(fields, "referrals"), func() {
+		prime(ctx, l.ReferralsOf, ids, r.referralsOf())
+	})
+	add(has(fields, "actionPlan"), func() { l.ActionPlanOf.LoadAll(ctx, ids) }) //nolint:errcheck
+	add(has(fields, "followUps"), func() { l.FollowUpsOf.LoadAll(ctx, ids) })   //nolint:errcheck
+	add(has(fields, "observations"), func() {
+		prime(ctx, l.ObservationsOf, ids, r.observationsOf())
+	})
+	add(has(fields, "latestObservation"), func() {
+		prime(ctx, l.LatestObservationOf, ids, r.latestObservationOf())
+	})
+	add(has(fields, "attributes", "attributeHistory"), func() {
+		prime(ctx, l.AttributesOf, ids, r.attributesOf())
+	})
 	add(has(fields, "interviews"), func() { l.InterviewsOf.LoadAll(ctx, ids) })                              //nolint:errcheck
 	add(has(fields, "caseworker") && len(caseworkers) > 0, func() { l.StaffUser.LoadAll(ctx, caseworkers) }) //nolint:errcheck
 	add(has(fields, "organisation"), func() { l.Organisation.LoadAll(ctx, orgIDs(people)) })                 //nolint:errcheck

@@ -64,30 +64,64 @@ func Reader(ctx context.Context, pool *pgxpool.Pool) Querier {
 	return pool
 }
 
-// start begins the transaction (under s.mu). The organisation scope is set with
-// is_local: it ends with the transaction, whatever the session held before.
-func (s *ReadScope) start(ctx context.Context) error {
-	if s.conn != nil || s.err != nil {
-		return s.err
+// start begins the transaction (under s.mu) and runs the scope's first statement in
+// the same round trip: BEGIN, the organisation scope and the statement are sent
+// together (a pipeline). The scope is set with is_local: it ends with the transaction,
+// whatever the session held before. The first statement's rows are returned open.
+func (s *ReadScope) start(ctx context.Context, sql string, args []any) (pgx.Rows, error) {
+	if s.err != nil {
+		return nil, s.err
 	}
 	if s.done {
-		return errors.New("read scope already ended")
+		return nil, errors.New("read scope already ended")
 	}
 	conn, err := s.pool.Acquire(context.WithValue(ctx, skipScopeKey{}, true))
 	if err != nil {
 		s.err = err
-		return err
+		return nil, err
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ`)
 	b.Queue(`SELECT set_config('app.org_ids', $1, true), set_config('app.ref_org_ids', $2, true)`, OrgScope(ctx), RefScope(ctx))
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+	b.Queue(sql, args...)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if err != nil {
+		br.Close()     //nolint:errcheck // the error above is the one to report
 		conn.Release() // not idle in a transaction any more, or broken: the pool closes it
 		s.err = fmt.Errorf("begin reads: %w", err)
-		return s.err
+		return nil, s.err
 	}
 	s.conn = conn
-	return nil
+	rows, err := br.Query()
+	if err != nil {
+		br.Close() //nolint:errcheck // a failed statement aborted the transaction: End rolls it back
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// batchRows are the rows of the statement that began the scope: the batch that carried
+// it is closed with them.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.br.Close() //nolint:errcheck // the statement's own error is in Err
+	return false
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	r.br.Close() //nolint:errcheck // the statement's own error is in Err
 }
 
 // Started reports whether a statement ran in the scope (so End has a transaction to end).
@@ -100,11 +134,13 @@ func (s *ReadScope) Started() bool {
 // Query runs a query in the scope's transaction.
 func (s *ReadScope) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	s.mu.Lock()
-	if err := s.start(ctx); err != nil {
-		s.mu.Unlock()
-		return nil, err
+	var rows pgx.Rows
+	var err error
+	if s.conn == nil {
+		rows, err = s.start(ctx, sql, args)
+	} else {
+		rows, err = s.conn.Query(ctx, sql, args...)
 	}
-	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
@@ -124,11 +160,17 @@ func (s *ReadScope) QueryRow(ctx context.Context, sql string, args ...any) pgx.R
 // Exec runs a statement in the scope's transaction.
 func (s *ReadScope) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.start(ctx); err != nil {
+	if s.conn != nil {
+		defer s.mu.Unlock()
+		return s.conn.Exec(ctx, sql, args...)
+	}
+	s.mu.Unlock()
+	rows, err := s.Query(ctx, sql, args...)
+	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	return s.conn.Exec(ctx, sql, args...)
+	rows.Close()
+	return rows.CommandTag(), rows.Err()
 }
 
 // ErrReadsAborted means a statement of the scope failed, which aborted its transaction:
