@@ -763,7 +763,7 @@ ON CONFLICT DO NOTHING;
 		if err := superPool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE family_name = 'Writer'`).Scan(&made); err != nil {
 			return err
 		}
-		if err := superPool.QueryRow(ctx, `SELECT coalesce(max(e.start_date), '2030-01-01') FROM enrolment e
+		if err := superPool.QueryRow(ctx, `SELECT coalesce(min(e.start_date), '2016-12-01') FROM enrolment e
 			JOIN measure_type m ON m.id = e.measure_type_id WHERE m.code = 'work_training'`).Scan(&lastStart); err != nil {
 			return err
 		}
@@ -780,16 +780,18 @@ ON CONFLICT DO NOTHING;
 			return err
 		}
 		// createEnrolment: for the participants of the generated history in turn, in a
-		// measure the history does not use, each round of them a month after the last.
+		// measure the history does not use, a finished ten-day spell each, every round of
+		// them a month before the earliest spell of the last round.
 		ce := target{name: "createEnrolment", url: "http://" + o.ourAddr + "/graphql", token: tok}
 		n := int64(o.sizes[0])
 		y, err := load(ctx, ce, o, func(seq int64) []byte {
 			round := (seq - 1) / n
 			pid := fmt.Sprintf("%08d-0000-4000-8000-%012d", 1, 1+(seq-1)%n)
-			start := lastStart.AddDate(0, 1+int(round), 0)
+			start := lastStart.AddDate(0, -1-int(round), 0)
 			return mustJSON(map[string]any{"query": createEnrolment, "variables": map[string]any{"in": map[string]any{
 				"participantId": model.GlobalID("Participant", pid), "measureTypeCode": "work_training",
 				"startDate": start.Format(time.DateOnly), "plannedEndDate": start.AddDate(0, 0, 10).Format(time.DateOnly),
+				"endDate": start.AddDate(0, 0, 10).Format(time.DateOnly), "exitReason": "STUDIES",
 				"idempotencyKey": "bench-e-" + start.Format("20060102") + "-" + pid}}})
 		})
 		if err != nil {
