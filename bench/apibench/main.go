@@ -763,7 +763,7 @@ ON CONFLICT DO NOTHING;
 		if err := superPool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE family_name = 'Writer'`).Scan(&made); err != nil {
 			return err
 		}
-		if err := superPool.QueryRow(ctx, `SELECT coalesce(min(e.start_date), '2016-12-01') FROM enrolment e
+		if err := superPool.QueryRow(ctx, `SELECT least(min(e.start_date), '2016-12-01') FROM enrolment e
 			JOIN measure_type m ON m.id = e.measure_type_id WHERE m.code = 'work_training'`).Scan(&lastStart); err != nil {
 			return err
 		}
