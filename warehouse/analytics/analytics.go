@@ -10,8 +10,12 @@
 // from the first cohort, and optionally the share standardised to the first cohort's
 // composition (a second scan, by strata).
 //
-// Every query is one scan of enrolment_outcome, read deduplicated with
-// `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
+// Every query is one scan of enrolment_outcome, read with
+// `FROM enrolment_outcome WHERE deleted = 0` and counted by sign (sum(sign) for count(),
+// sum(sign * x) for a count of rows where x holds) throughout this package: the table
+// is a CollapsingMergeTree whose withdrawn rows are followed by cancel rows (ClickHouse
+// migration 0011, chstore.Write), so no figure needs FINAL or depends on merges, and a
+// cohort reads only the granules of its organisations and exit dates. The
 // per-enrolment facts in that table are computed by the loader with the pure
 // definitions of warehouse/outcomes; the only rules evaluated here in SQL are the
 // per-month ones over status_after / sa_after (status at +k, in work or studies,
