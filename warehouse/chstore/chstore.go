@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,7 +184,28 @@ func migrate(ctx context.Context, conn driver.Conn, fsys fs.FS) ([]int, error) {
 			done = append(done, f.version)
 		}
 	}
+	// A new warehouse has no rows that a "rebuild: required" migration could have changed
+	// the meaning of: it counts as rebuilt at the version it was created with, so the
+	// loader does not refuse to fill it.
+	if len(recorded) == 0 && len(done) > 0 && slices.ContainsFunc(files, func(f migrationFile) bool { return f.rebuild }) {
+		if err := recordNewWarehouse(ctx, conn, slices.Max(done)); err != nil {
+			return done, fmt.Errorf("record new warehouse: %w", err)
+		}
+	}
 	return done, nil
+}
+
+func recordNewWarehouse(ctx context.Context, conn driver.Conn, version int) error {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	batch, err := conn.PrepareBatch(cctx, "INSERT INTO warehouse_rebuild (finished_at, schema_version, participants, rows)")
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(time.Now().UTC(), uint32(version), uint64(0), uint64(0)); err != nil {
+		return err
+	}
+	return batch.Send()
 }
 
 type migrationFile struct {
@@ -191,6 +213,7 @@ type migrationFile struct {
 	name       string
 	checksum   string
 	statements []string
+	rebuild    bool // the file says RebuildMarker
 }
 
 func readFiles(fsys fs.FS) ([]migrationFile, error) {
@@ -214,7 +237,7 @@ func readFiles(fsys fs.FS) ([]migrationFile, error) {
 			return nil, err
 		}
 		out = append(out, migrationFile{version: v, name: strings.TrimSuffix(name, ".sql"), checksum: checksum(body),
-			statements: splitStatements(string(body))})
+			statements: splitStatements(string(body)), rebuild: saysRebuild(string(body))})
 	}
 	return out, nil
 }
