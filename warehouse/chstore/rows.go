@@ -111,27 +111,38 @@ var cancelEnrolmentsSQL = `INSERT INTO enrolment_outcome (` + enrolmentColumnLis
 // retried all the same, they are cancelled and written once more. Tombstones
 // (deleted = 1) count in no figure and are never cancelled.
 func cancelEnrolments(ctx context.Context, conn driver.Conn, r Rows) error {
-	orgs, persons := map[string]bool{}, map[string]bool{}
+	orgs, persons := map[string]bool{}, []any{}
+	seen := map[string]bool{}
 	for _, rows := range [][]snapshot.EnrolmentRow{r.Enrolments, r.DeletedEnrolments} {
 		for _, e := range rows {
-			orgs[e.OrgID], persons[e.PersonKey] = true, true
+			orgs[e.OrgID] = true
+			if !seen[e.PersonKey] {
+				seen[e.PersonKey] = true
+				persons = append(persons, e.PersonKey)
+			}
 		}
 	}
-	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
-	defer cancel()
-	if err := conn.Exec(cctx, cancelEnrolmentsSQL, setOf(orgs), setOf(persons)); err != nil {
-		return fmt.Errorf("cancel earlier enrolment rows: %w", err)
+	orgSet := clickhouse.GroupSet{}
+	for o := range orgs {
+		orgSet.Value = append(orgSet.Value, o)
+	}
+	// The keys travel in the statement's text, which the server limits (max_query_size,
+	// 256 KiB by default): a bulk batch is cancelled in several statements.
+	for lo := 0; lo < len(persons); lo += cancelPersonsPerStatement {
+		chunk := clickhouse.GroupSet{Value: persons[lo:min(lo+cancelPersonsPerStatement, len(persons))]}
+		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := conn.Exec(cctx, cancelEnrolmentsSQL, orgSet, chunk)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("cancel earlier enrolment rows: %w", err)
+		}
 	}
 	return nil
 }
 
-func setOf(values map[string]bool) clickhouse.GroupSet {
-	set := clickhouse.GroupSet{Value: make([]any, 0, len(values))}
-	for v := range values {
-		set.Value = append(set.Value, v)
-	}
-	return set
-}
+// cancelPersonsPerStatement keeps a cancel statement well under 256 KiB with person keys
+// of up to 64 characters and a few hundred organisation ids.
+const cancelPersonsPerStatement = 2000
 
 // enrolmentColumnList names every enrolment_outcome column, in the order
 // enrolmentColumns.all returns them.
