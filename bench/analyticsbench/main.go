@@ -39,6 +39,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -233,19 +234,27 @@ func load(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool, lo, hi int) err
 			}
 		}
 	}
-	// New organisations' persons have no rows yet: written as the loader's rebuild writes
-	// them (Fresh, no cancel statement). The rewrite below is the live path, with the
-	// cancel rows of the first write.
-	if err := chstore.Write(ctx, ch, chstore.Rows{Version: 1, Enrolments: first, Fresh: true}); err != nil {
-		return fmt.Errorf("clickhouse write: %w", err)
-	}
-	if err := chstore.Write(ctx, ch, chstore.Rows{Version: 2, Enrolments: again}); err != nil {
-		return fmt.Errorf("clickhouse rewrite: %w", err)
-	}
-	if err := copyToPostgres(ctx, pg, final); err != nil {
-		return fmt.Errorf("postgres copy: %w", err)
-	}
-	return nil
+	// The two stores are written side by side (the machine's cores are shared anyway).
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		// New organisations' persons have no rows yet: written as the loader's rebuild
+		// writes them (Fresh, no cancel statement). The rewrite is the live path, with
+		// the cancel rows of the first write.
+		if err := chstore.Write(gctx, ch, chstore.Rows{Version: 1, Enrolments: first, Fresh: true}); err != nil {
+			return fmt.Errorf("clickhouse write: %w", err)
+		}
+		if err := chstore.Write(gctx, ch, chstore.Rows{Version: 2, Enrolments: again}); err != nil {
+			return fmt.Errorf("clickhouse rewrite: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := copyToPostgres(gctx, pg, final); err != nil {
+			return fmt.Errorf("postgres copy: %w", err)
+		}
+		return nil
+	})
+	return g.Wait()
 }
 
 // measure runs every query at one scale: a check that both stores agree, then pairs.
