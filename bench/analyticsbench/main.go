@@ -60,6 +60,7 @@ func main() {
 	scales := flag.String("scales", "1000000,3000000,5000000", "enrolment counts to measure at, ascending (the warehouse grows from one to the next)")
 	pairs := flag.Int("pairs", 3, "interleaved ClickHouse/PostgreSQL pairs per query and scale")
 	orgsPerBatch := flag.Int("orgs-per-batch", 3, "organisations per writer call (about 17,000 enrolments each)")
+	reuse := flag.Bool("reuse", false, "keep the warehouse an earlier run left and only add what a scale lacks (measure again without generating)")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*scales, ",") {
@@ -70,7 +71,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	if err := run(ns, *pairs, *orgsPerBatch); err != nil {
+	if err := run(ns, *pairs, *orgsPerBatch, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "analyticsbench:", err)
 		os.Exit(1)
 	}
@@ -164,24 +165,29 @@ func corrected(r snapshot.EnrolmentRow) snapshot.EnrolmentRow {
 // rewritten says whether the person of enrolment j is written a second time.
 func rewritten(j int) bool { return (j/2)%10 == 0 }
 
-func run(scales []int, pairs, orgsPerBatch int) error {
+func run(scales []int, pairs, orgsPerBatch int, reuse bool) error {
 	ctx := context.Background()
 	admin, appURL := os.Getenv("OUTCOMES_PG_ADMIN_URL"), os.Getenv("OUTCOMES_DATABASE_URL")
 	if admin == "" || appURL == "" || os.Getenv("OUTCOMES_CLICKHOUSE_ADDR") == "" {
 		return fmt.Errorf("run through `make bench-analytics` (needs the stack's environment)")
 	}
-	pg, err := freshPostgres(ctx, admin, appURL)
+	pg, err := benchPostgres(ctx, admin, appURL, reuse)
 	if err != nil {
 		return err
 	}
 	defer pg.Close()
-	ch, err := freshClickHouse(ctx)
+	ch, err := benchClickHouse(ctx, reuse)
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
 
 	have := 0 // organisations written
+	if reuse {
+		if err := pg.QueryRow(ctx, `SELECT count(DISTINCT org_id) FROM bench_enrolment_outcome`).Scan(&have); err != nil {
+			return err
+		}
+	}
 	var summary []string
 	for _, n := range scales {
 		want := n / perOrg
@@ -316,10 +322,14 @@ func med(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func freshPostgres(ctx context.Context, admin, app string) (*pgxpool.Pool, error) {
+func benchPostgres(ctx context.Context, admin, app string, reuse bool) (*pgxpool.Pool, error) {
 	u, err := url.Parse(app)
 	if err != nil {
 		return nil, err
+	}
+	if reuse {
+		u.Path = "/" + benchDB
+		return pgxpool.New(ctx, u.String())
 	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -362,8 +372,11 @@ func copyToPostgres(ctx context.Context, pg *pgxpool.Pool, rows []snapshot.Enrol
 	return err
 }
 
-func freshClickHouse(ctx context.Context) (driver.Conn, error) {
+func benchClickHouse(ctx context.Context, reuse bool) (driver.Conn, error) {
 	o := chstore.Options{Addr: os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"), Database: benchDB}
+	if reuse {
+		return chstore.Open(ctx, o)
+	}
 	if err := chstore.DropDatabase(ctx, o); err != nil {
 		return nil, err
 	}

@@ -257,6 +257,13 @@ func cohortFilter(c Cohort, src source) frag {
 	f := fragf("org_id IN ", bound(groupSet(c.OrgIDs)),
 		" AND ", date, " >= toDate(", bound(dateText(calendarDay(c.ExitFrom))), ")",
 		" AND ", date, " < toDate(", bound(dateText(calendarDay(c.ExitTo))), ")")
+	if src == sourceWIOA {
+		// The WIOA exit date is the end of the period of participation, the latest end
+		// among its enrolments, and its row is one of them: exit_date <= wioa_exit_date
+		// (outcomes.WIOAClosedPeriods, snapshot's personFacts). Saying so lets the sort
+		// key and the exit-year partitions skip every later exit.
+		f = fragf(f, " AND exit_date < toDate(", bound(dateText(calendarDay(c.ExitTo))), ")")
+	}
 	if len(c.MeasureCodes) > 0 {
 		f = fragf(f, " AND measure_code IN ", bound(groupSet(c.MeasureCodes)))
 	}
