@@ -328,6 +328,8 @@ func targetsSection(b *builder, sc Scope, month time.Time, read *future[[]target
 		var prevCum *Cell
 		cum := 0
 		f, tied := flowOf(t)
+		// A member's target counts that member; a regional report's flows count them all.
+		tied = tied && len(sc.OrgIDs) == 1
 		series := &Series{Key: rowKey + "-series", Title: label + ": " + metricLabels[t.Metric] + " per månad mot målet",
 			Unit: "COUNT", TargetLabel: "Mål " + formatInt(t.Total)}
 		tv := float64(t.Total)
