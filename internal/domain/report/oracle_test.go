@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
@@ -69,15 +70,20 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 	svc.now = func() time.Time { return loadDay }
 
 	var hiddenSmall, hiddenLarge, shown int
-	for _, c := range []struct {
+	type reportOf struct {
 		org   string
 		month time.Time
-	}{
+	}
+	cases := []reportOf{
 		{orgA, time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)},
 		{orgA, time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC)},
 		{orgB, time.Date(2018, 10, 1, 0, 0, 0, 0, time.UTC)},
 		{region.ID, time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)},
-	} {
+	}
+	if raceEnabled {
+		cases = cases[3:] // the regional report: both members, their targets and quotas, the members table
+	}
+	for _, c := range cases {
 		sc, err := svc.ResolveScope(ctx, c.org, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +158,7 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 		}
 	}
 	// Equality proves little unless the histories make every kind of cell.
-	if hiddenSmall < 20 || hiddenLarge < 5 || shown < 100 {
+	if hiddenSmall < 20*len(cases) || hiddenLarge < 5 || shown < 100*len(cases) {
 		t.Errorf("too thin: %d hidden small counts, %d hidden by secondary suppression, %d shown", hiddenSmall, hiddenLarge, shown)
 	}
 	t.Logf("%d cells shown equal to the oracle, %d small counts hidden, %d others hidden with them", shown, hiddenSmall, hiddenLarge)
@@ -284,8 +290,12 @@ func (g *histories) municipality(t *testing.T, ctx context.Context, code string,
 	if rows.Err() != nil || len(h.measures) < 3 || !slices.ContainsFunc(h.measures, func(m hMeasure) bool { return m.muni }) {
 		t.Fatalf("catalogue %v: %v", h.measures, rows.Err())
 	}
+	later := &pgx.Batch{} // rows nothing refers to, sent at once
 	for range n {
-		g.person(t, ctx, h, q)
+		g.person(h, q, later)
+	}
+	if err := g.pg.SendBatch(ctx, later).Close(); err != nil {
+		t.Fatalf("write histories: %v", err)
 	}
 	// Targets: tied to the flows (decisions, starts, referrals of the whole
 	// organisation), a period beginning the year before, people counted once, and
@@ -324,7 +334,7 @@ func (g *histories) municipality(t *testing.T, ctx context.Context, code string,
 // person draws one person: enrolments in a chain (some running, some overlapping), with
 // decisions, units and host departments; referrals with feedback due and sometimes sent;
 // follow-up meetings; monthly observations after the exits.
-func (g *histories) person(t *testing.T, ctx context.Context, h *hOrg, q func(string, ...any) string) {
+func (g *histories) person(h *hOrg, q func(string, ...any) string, later *pgx.Batch) {
 	g.serial++
 	hp := &hPerson{gender: g.pick("woman", "woman", "man", "man", "other", "not_stated")}
 	birth := g.date(day(1960, 1, 1), day(2000, 12, 31))
@@ -397,7 +407,7 @@ func (g *histories) person(t *testing.T, ctx context.Context, h *hOrg, q func(st
 				r.sent = &sent
 			}
 		}
-		q(`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered, feedback_due_date, feedback_sent_date)
+		later.Queue(`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered, feedback_due_date, feedback_sent_date)
 			VALUES ($1, $2, 'social_services', $3, '{work_practice}', $4, $5)`, h.id, hp.p.ID, r.date, r.due, r.sent)
 		hp.referrals = append(hp.referrals, r)
 		hp.p.Referrals = append(hp.p.Referrals, outcomes.Referral{Date: d, Source: "social_services"})
@@ -419,7 +429,7 @@ func (g *histories) person(t *testing.T, ctx context.Context, h *hOrg, q func(st
 			} else {
 				eid = &he.id
 			}
-			q(`INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, next_due_date) VALUES ($1, $2, $3, $4, $5)`,
+			later.Queue(`INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, next_due_date) VALUES ($1, $2, $3, $4, $5)`,
 				h.id, hp.p.ID, eid, f.held, f.nextDue)
 			hp.followUps = append(hp.followUps, f)
 		}
@@ -437,7 +447,7 @@ func (g *histories) person(t *testing.T, ctx context.Context, h *hOrg, q func(st
 			b := g.rnd.IntN(4) == 0
 			sa = &b
 		}
-		q(`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, social_assistance, source)
+		later.Queue(`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, social_assistance, source)
 			VALUES ($1, $2, $3, $4, $5, 'caseworker')`, h.id, hp.p.ID, m, st, sa)
 		hp.p.Observations = append(hp.p.Observations, outcomes.Observation{Month: m, Status: st, SocialAssistance: sa, Source: "caseworker"})
 	}
