@@ -148,7 +148,9 @@ func (s *Store) Allocations(ctx context.Context, q Quota, asOf time.Time) ([]All
 	}
 	rows, err := s.pool.Query(ctx, `SELECT d.id, d.name, d.headcount,
 			(SELECT count(*) FROM enrolment e WHERE e.host_employer_id = d.id
-				AND coalesce(e.decision_date, e.start_date) BETWEEN $2 AND $3
+				-- coalesce(decision_date, start_date) in the period, spelt so that the
+				-- index on (host_employer_id, decision_date) serves both halves.
+				AND (e.decision_date BETWEEN $2 AND $3 OR (e.decision_date IS NULL AND e.start_date BETWEEN $2 AND $3))
 				AND ($4::uuid IS NULL OR e.measure_type_id = $4))::int
 		FROM employer d
 		WHERE d.organisation_id = $1 AND d.kind = 'municipal_department' AND d.headcount > 0
