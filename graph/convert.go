@@ -75,7 +75,7 @@ func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
 
 // subject names the caller in what they record (override by, recorded by).
 func subject(ctx context.Context) string {
-	if p, err := auth.Require(ctx); err == nil {
+	if p, ok := auth.From(ctx); ok {
 		return p.Subject
 	}
 	return "unknown"

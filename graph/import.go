@@ -77,9 +77,6 @@ func (f importFile) open() (io.Reader, string, importer.Options, error) {
 // header does not match, is INVALID on the argument it came in.
 func readImport[T any](ctx context.Context, orgID string, f importFile,
 	parse func(r io.Reader, opts importer.Options) ([]T, []importer.LineError, error)) ([]T, []importer.LineError, error) {
-	if err := requirePersonalData(ctx, orgID, "organisationId"); err != nil {
-		return nil, nil, err
-	}
 	in, field, opts, err := f.open()
 	if err != nil {
 		return nil, nil, err

@@ -36,19 +36,6 @@ func AuthDirective(ctx context.Context, _ any, next graphql.Resolver, roles []mo
 	return next(ctx)
 }
 
-// requirePersonalData refuses callers who may not read or write personal data of orgID.
-// Row-level security in PostgreSQL backs this up; this check gives a clear error.
-func requirePersonalData(ctx context.Context, orgID, field string) error {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return err
-	}
-	if !p.CanReadPersonalData(orgID) {
-		return auth.Forbidden(field, "personal data of this organisation")
-	}
-	return nil
-}
-
 // AuditWrites makes every mutation's root field one audited write operation: its
 // transactions write the audit rows themselves (audit.BeginWrite), so a write and its
 // audit rows commit together. The entity named when no change event says is the type

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -409,7 +410,12 @@ func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (
 	if db.IsNoRows(err) {
 		return "", apperr.NotFoundf(field, "participant not found")
 	}
-	return orgID, err
+	if err != nil {
+		return "", err
+	}
+	// Row-level security already hides other organisations' people; this gives a caller
+	// who sees the person but may not write about them a clear FORBIDDEN.
+	return orgID, auth.RequirePersonalData(ctx, orgID, field)
 }
 
 // AttributesByParticipants loads these participants' attribute history in one statement, by date.

@@ -101,6 +101,18 @@ func (p Principal) SuppressSmallCounts() bool {
 	return !p.System && (p.Role == Steering || p.Role == Regional)
 }
 
+// RequirePersonalData refuses a caller in ctx who may not read or write the personal
+// data of orgID (FORBIDDEN on field). A context without a caller is a system process
+// on the unscoped pool (the admin CLI, the demo seeder, tests' setup); in the API
+// every request carries its caller, and its scoped pool shows an anonymous one nothing.
+func RequirePersonalData(ctx context.Context, orgID, field string) error {
+	p, ok := From(ctx)
+	if ok && !p.CanReadPersonalData(orgID) {
+		return Forbidden(field, "personal data of this organisation")
+	}
+	return nil
+}
+
 // Forbidden is the error for a caller without the right.
 func Forbidden(field, what string) error {
 	return apperr.New(apperr.Forbidden, field, "not allowed: %s", what)
