@@ -54,53 +54,56 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createParticipant", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createParticipant", hash); err != nil || found {
-			if err == nil {
-				p, err = getTx(ctx, tx, id)
-			}
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			var err error
+			p, err = s.insert(ctx, tx, in, birth)
+			return p.ID, err
+		}, func(id string) (err error) {
+			p, err = getTx(ctx, tx, id)
 			return err
-		}
-		if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
-				gender, birth_date, phone, email, caseworker_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
-			RETURNING `+columns,
-			in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
-			in.Phone, in.Email, in.CaseworkerID)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(ps) == 0 {
-			return apperr.Conflictf("input.personalIdentityNumber", "a participant with this personal identity number is already registered")
-		}
-		p = ps[0]
-		if in.Attributes != nil {
-			from := today(s.now())
-			if in.Attributes.ValidFrom != nil {
-				from = *in.Attributes.ValidFrom
-			}
-			a := in.Attributes.Merge(nil, from)
-			if err := insertAttributes(ctx, tx, p, a, in.RecordedBy); err != nil {
-				return err
-			}
-		}
-		if err := idempotency.Store(ctx, tx, p.OrganisationID, in.IdempotencyKey, "createParticipant", hash, p.ID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
+		})
 	})
 	if err != nil {
 		return Participant{}, fmt.Errorf("create participant: %w", err)
 	}
 	return p, nil
+}
+
+// insert writes a new participant with their first attributes and records the change.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth time.Time) (Participant, error) {
+	if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
+		return Participant{}, err
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
+			gender, birth_date, phone, email, caseworker_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
+		RETURNING `+columns,
+		in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
+		in.Phone, in.Email, in.CaseworkerID)
+	if err != nil {
+		return Participant{}, err
+	}
+	ps, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Participant{}, db.MapError(err)
+	}
+	if len(ps) == 0 {
+		return Participant{}, apperr.Conflictf("input.personalIdentityNumber", "a participant with this personal identity number is already registered")
+	}
+	p := ps[0]
+	if in.Attributes != nil {
+		from := today(s.now())
+		if in.Attributes.ValidFrom != nil {
+			from = *in.Attributes.ValidFrom
+		}
+		a := in.Attributes.Merge(nil, from)
+		if err := insertAttributes(ctx, tx, p, a, in.RecordedBy); err != nil {
+			return Participant{}, err
+		}
+	}
+	return p, changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
 }
 
 // Get returns one participant.

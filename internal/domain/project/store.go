@@ -45,30 +45,29 @@ func (s *Store) CreateProject(ctx context.Context, in CreateInput) (Project, err
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createProject", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createProject", hash); err != nil || found {
-			if err == nil {
-				p, err = getProject(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createProject", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			rows, err := tx.Query(ctx, `INSERT INTO project (organisation_id, name, funder, start_date, end_date, target_group)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (organisation_id, name) DO NOTHING
+				RETURNING `+projectColumns,
+				in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
+			if err != nil {
+				return "", err
 			}
+			ps, err := pgx.CollectRows(rows, scanProject)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			if len(ps) == 0 {
+				return "", apperr.Conflictf("input.name", "a project with this name already exists")
+			}
+			p = ps[0]
+			return p.ID, nil
+		}, func(id string) (err error) {
+			p, err = getProject(ctx, tx, id)
 			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO project (organisation_id, name, funder, start_date, end_date, target_group)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (organisation_id, name) DO NOTHING
-			RETURNING `+projectColumns,
-			in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scanProject)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(ps) == 0 {
-			return apperr.Conflictf("input.name", "a project with this name already exists")
-		}
-		p = ps[0]
-		return idempotency.Store(ctx, tx, p.OrganisationID, in.IdempotencyKey, "createProject", hash, p.ID)
+		})
 	})
 	if err != nil {
 		return Project{}, fmt.Errorf("create project: %w", err)

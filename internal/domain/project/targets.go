@@ -38,31 +38,30 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createTarget", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createTarget", hash); err != nil || found {
-			if err == nil {
-				t, err = getTarget(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createTarget", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := resolveScope(ctx, tx, in)
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
+					measure_type_id, project_id, unit_id, total, women, men)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
+				in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
+				in.UnitID, in.Total, in.Women, in.Men)
+			if err != nil {
+				return "", err
+			}
+			ts, err := pgx.CollectRows(rows, scanTarget)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			t = ts[0]
+			return t.ID, nil
+		}, func(id string) (err error) {
+			t, err = getTarget(ctx, tx, id)
 			return err
-		}
-		measureTypeID, err := resolveScope(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
-				measure_type_id, project_id, unit_id, total, women, men)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
-			in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
-			in.UnitID, in.Total, in.Women, in.Men)
-		if err != nil {
-			return err
-		}
-		ts, err := pgx.CollectRows(rows, scanTarget)
-		if err != nil {
-			return db.MapError(err)
-		}
-		t = ts[0]
-		return idempotency.Store(ctx, tx, t.OrganisationID, in.IdempotencyKey, "createTarget", hash, t.ID)
+		})
 	})
 	if err != nil {
 		return Target{}, fmt.Errorf("create target: %w", err)

@@ -42,29 +42,28 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createQuota", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createQuota", hash); err != nil || found {
-			if err == nil {
-				q, err = get(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createQuota", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,
+				in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
+			if err != nil {
+				return "", err
+			}
+			qs, err := pgx.CollectRows(rows, scan)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			q = qs[0]
+			return q.ID, nil
+		}, func(id string) (err error) {
+			q, err = get(ctx, tx, id)
 			return err
-		}
-		measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,
-			in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
-		if err != nil {
-			return err
-		}
-		qs, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return db.MapError(err)
-		}
-		q = qs[0]
-		return idempotency.Store(ctx, tx, q.OrganisationID, in.IdempotencyKey, "createQuota", hash, q.ID)
+		})
 	})
 	if err != nil {
 		return Quota{}, fmt.Errorf("create quota: %w", err)
