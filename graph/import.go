@@ -106,7 +106,7 @@ func (r *mutationResolver) importParticipants(ctx context.Context, orgID string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := importer.ImportParticipants(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
+	res, err := r.Importer.Participants(ctx, orgID, rows, bad, skip)
 	// Who registered whom is in the audit log from the import's own transaction: one
 	// row per participant it changed (audit.BeginWrite, changes.Record).
 	return importOutcome(res, bad, err)
@@ -121,6 +121,6 @@ func (r *mutationResolver) importObservations(ctx context.Context, orgID string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := importer.ImportObservations(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
+	res, err := r.Importer.Observations(ctx, orgID, rows, bad, skip)
 	return importOutcome(res, bad, err)
 }

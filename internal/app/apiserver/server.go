@@ -224,6 +224,7 @@ func NewHandler(o Options) http.Handler {
 	resolver := &graph.Resolver{
 		Organisations: orgStore,
 		Participants:  participant.NewStore(pool),
+		Importer:      importer.NewService(pool),
 		Enrolments:    enrolment.NewStore(pool),
 		Observations:  outcome.NewStore(pool),
 		Employers:     employer.NewStore(pool),
