@@ -234,6 +234,7 @@ func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode
 			return err
 		}
 		res, err = evaluate(ctx, tx, participantID, rule, day)
+		res.ParticipantID = participantID
 		return err
 	})
 	return res, err

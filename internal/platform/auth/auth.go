@@ -1,7 +1,8 @@
 // Package auth authenticates requests (bearer JWTs) and carries the caller — subject,
 // role and organisations — in the context. Rules about who may do what live in the
-// functions here, so the GraphQL directive, the resolvers and the database session
-// all ask the same questions.
+// functions here, so the GraphQL layer's two checks (the @auth directive and
+// graph.OrganisationScope), the stores and the database session all ask the same
+// questions.
 package auth
 
 import (
