@@ -86,10 +86,7 @@ func (r *overdueFollowUpResolver) Enrolment(ctx context.Context, obj *actionplan
 
 // OverdueFollowUps is the resolver for the overdueFollowUps field.
 func (r *queryResolver) OverdueFollowUps(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) (*model.OverdueFollowUpConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.ActionPlans.Overdue(ctx, organisationID, r.asOfOrToday(asOf), page)
 	if err != nil {
 		return nil, err

@@ -89,10 +89,7 @@ func (r *mutationResolver) AddEmployerNote(ctx context.Context, input model.AddE
 
 // Employers is the resolver for the employers field.
 func (r *queryResolver) Employers(ctx context.Context, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) (*model.EmployerConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var f employer.Filter
 	if filter != nil {
 		if filter.Kind != nil {

@@ -115,10 +115,7 @@ func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Or
 
 // StaffUsers is the resolver for the staffUsers field.
 func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string, last *int, before *string) (*model.StaffUserConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Organisations.ListStaff(ctx, organisationID, unitID, page)
 	if err != nil {
 		return nil, err

@@ -200,10 +200,7 @@ func (r *queryResolver) Participant(ctx context.Context, id string) (*participan
 
 // Participants is the resolver for the participants field.
 func (r *queryResolver) Participants(ctx context.Context, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) (*model.ParticipantConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var f participant.Filter
 	if filter != nil {
 		f = participant.Filter{Search: deref(filter.Search), District: filter.District,

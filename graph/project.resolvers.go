@@ -82,10 +82,7 @@ func (r *projectResolver) Targets(ctx context.Context, obj *project.Project) ([]
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Projects.List(ctx, organisationID, page)
 	if err != nil {
 		return nil, err
@@ -104,10 +101,7 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*project.Projec
 
 // Targets is the resolver for the targets field.
 func (r *queryResolver) Targets(ctx context.Context, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) (*model.TargetConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var f project.TargetFilter
 	if filter != nil {
 		f = project.TargetFilter{ProjectID: filter.ProjectID, ActiveOn: model.TimePtr(filter.ActiveOn)}

@@ -117,10 +117,7 @@ func (r *mutationResolver) CreateQuota(ctx context.Context, input model.CreateQu
 
 // RecruitmentEvents is the resolver for the recruitmentEvents field.
 func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) (*model.RecruitmentEventConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var k *recruitment.Kind
 	if kind != nil {
 		v := recruitment.Kind(enumIn(*kind))
@@ -144,10 +141,7 @@ func (r *queryResolver) RecruitmentEvent(ctx context.Context, id string) (*recru
 
 // Quotas is the resolver for the quotas field.
 func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.QuotaConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Quotas.List(ctx, organisationID, page)
 	if err != nil {
 		return nil, err

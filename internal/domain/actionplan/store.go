@@ -315,7 +315,12 @@ func CountOverdueByGender(ctx context.Context, q interface {
 
 // Overdue lists the enrolments of an organisation, ongoing on asOf, whose follow-up was
 // due before asOf: the most overdue first (due date, then enrolment id).
-func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page db.PageArgs) (db.Page[Overdue], error) {
+func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, req db.PageRequest) (db.Page[Overdue], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Overdue]{}, err
+	}
 	var out db.Page[Overdue]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

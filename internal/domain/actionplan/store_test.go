@@ -407,10 +407,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	var got []row
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.Overdue(f.ctx, f.orgA, today, page)
 		if err != nil {
 			t.Fatal(err)
@@ -443,7 +440,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	// As it stood on 2024-02-20: both ended enrolments were still ongoing, p2's meeting
 	// had not been held yet, p3's meeting of 2024-01-15 had, and p5's first follow-up was
 	// not yet due.
-	res, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-20"), db.PageArgs{First: 50})
+	res, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-20"), db.FirstN(50))
 	if err != nil {
 		t.Fatal(err)
 	}

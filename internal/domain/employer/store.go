@@ -251,7 +251,12 @@ func (s *Store) NotesOf(ctx context.Context, employerIDs []string) ([]Note, erro
 
 // List returns an organisation's register matching f, by name and id, one page at a
 // time, with the number of matches.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Employer], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Employer], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Employer]{}, err
+	}
 	var out db.Page[Employer]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

@@ -245,10 +245,7 @@ func pageAll(t *testing.T, s *employer.Store, org string, f employer.Filter, siz
 	var after *string
 	total := -1
 	for range 100 {
-		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: &size, After: after}
 		res, err := s.List(context.Background(), org, f, page)
 		if err != nil {
 			t.Fatal(err)
@@ -305,14 +302,14 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 	}
 
 	// A row added before the cursor does not shift the pages after it.
-	first, err := s.List(ctx, org, employer.Filter{}, db.PageArgs{First: 3})
+	first, err := s.List(ctx, org, employer.Filter{}, db.FirstN(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.PrivateCompany, Name: "Aaa först"}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := db.ParsePage(intp(3), &first.Cursors[2], db.KeyText, db.KeyUUID)
+	page := db.PageRequest{First: intp(3), After: &first.Cursors[2]}
 	next, err := s.List(ctx, org, employer.Filter{}, page)
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +335,7 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatalf("filters combine: %v", got)
 	}
-	if _, err := s.List(ctx, "nope", employer.Filter{}, db.PageArgs{First: 5}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := s.List(ctx, "nope", employer.Filter{}, db.FirstN(5)); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("malformed organisation id: %v", err)
 	}
 }
@@ -376,7 +373,7 @@ func TestOtherTenantsEmployersAreInvisible(t *testing.T) {
 	domaintest.WantErr(t, err, apperr.NotFound, "input.employerId")
 	_, err = s.AddNote(asB, e.ID, "x", "")
 	domaintest.WantErr(t, err, apperr.NotFound, "input.employerId")
-	if res, err := s.List(asB, orgA, employer.Filter{}, db.PageArgs{First: 5}); err != nil || res.TotalCount != 0 || len(res.Items) != 0 {
+	if res, err := s.List(asB, orgA, employer.Filter{}, db.FirstN(5)); err != nil || res.TotalCount != 0 || len(res.Items) != 0 {
 		t.Fatalf("list of A as B: %+v, %v", res, err)
 	}
 	if got, err := s.Get(asA, e.ID); err != nil || got.Name != "Hemligt AB" {

@@ -419,7 +419,17 @@ type Filter struct {
 
 // List returns an organisation's enrolments, newest start first (start date, id
 // descending), filtered.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Enrolment], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Enrolment], error) {
+	// The cursor holds the sort key of the ORDER BY below: the decision's time for the
+	// overridden list, the start date otherwise, then the id.
+	key := db.KeyDate
+	if f.OverriddenOnly {
+		key = db.KeyTimestamp
+	}
+	page, err := req.Parse(key, db.KeyUUID)
+	if err != nil {
+		return db.Page[Enrolment]{}, err
+	}
 	var out db.Page[Enrolment]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

@@ -88,7 +88,12 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organisation, error)
 }
 
 // Page returns organisations by name and id, optionally of one kind.
-func (s *Store) Page(ctx context.Context, kind *Kind, page db.PageArgs) (db.Page[Organisation], error) {
+func (s *Store) Page(ctx context.Context, kind *Kind, req db.PageRequest) (db.Page[Organisation], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Organisation]{}, err
+	}
 	var out db.Page[Organisation]
 	var k *string
 	if kind != nil {

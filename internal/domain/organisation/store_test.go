@@ -182,10 +182,7 @@ func listAll(t *testing.T, s *organisation.Store, org string, unit *string, size
 	var names []string
 	var after *string
 	for range 100 {
-		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: &size, After: after}
 		res, err := s.ListStaff(context.Background(), org, unit, page)
 		if err != nil {
 			t.Fatal(err)
@@ -229,7 +226,7 @@ func TestStaffOfOtherTenantsIsInvisible(t *testing.T) {
 	if got, err := s.StaffByIDs(asB, []string{staff.ID}); err != nil || len(got) != 0 {
 		t.Fatalf("B reads A's staff: %+v, %v", got, err)
 	}
-	if res, err := s.ListStaff(asB, a.ID, nil, db.PageArgs{First: 5}); err != nil || res.TotalCount != 0 {
+	if res, err := s.ListStaff(asB, a.ID, nil, db.FirstN(5)); err != nil || res.TotalCount != 0 {
 		t.Fatalf("B lists A's staff: %+v, %v", res, err)
 	}
 }

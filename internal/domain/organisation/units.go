@@ -174,7 +174,12 @@ func (s *Store) StaffOfUnits(ctx context.Context, unitIDs []string) ([]StaffUser
 
 // ListStaff returns an organisation's staff, optionally of one unit, by name and id,
 // one page at a time, with the number of matches.
-func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, page db.PageArgs) (db.Page[StaffUser], error) {
+func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, req db.PageRequest) (db.Page[StaffUser], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[StaffUser]{}, err
+	}
 	var out db.Page[StaffUser]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

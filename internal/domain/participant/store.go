@@ -139,7 +139,12 @@ type Filter struct {
 
 // List returns an organisation's participants matching f, by family name, given name
 // and id. District and distance category match the attributes in force today.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Participant], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Participant], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyUUID)
+	if err != nil {
+		return db.Page[Participant]{}, err
+	}
 	var out db.Page[Participant]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

@@ -139,7 +139,12 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Project, error) {
 }
 
 // List returns an organisation's projects by start date, name and id.
-func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Page[Project], error) {
+func (s *Store) List(ctx context.Context, orgID string, req db.PageRequest) (db.Page[Project], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Project]{}, err
+	}
 	var out db.Page[Project]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

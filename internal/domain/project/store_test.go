@@ -228,10 +228,7 @@ func TestListProjectsOrderAndPages(t *testing.T) {
 	var names []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.List(f.ctx, f.orgA, page)
 		if err != nil {
 			t.Fatal(err)
@@ -319,7 +316,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 	tP := mk("P 2024 H2", "2024-07-01", "2024-12-31", &p.ID)
 
 	list := func(fl project.TargetFilter) []string {
-		page, _ := db.ParsePage(nil, nil, db.KeyDate, db.KeyUUID)
+		page := db.PageRequest{First: nil, After: nil}
 		res, err := f.store.ListTargets(f.ctx, f.orgA, fl, page)
 		if err != nil {
 			t.Fatal(err)

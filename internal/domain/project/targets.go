@@ -144,7 +144,12 @@ func (s *Store) TargetsActiveIn(ctx context.Context, orgIDs []string, from, to t
 }
 
 // ListTargets returns an organisation's targets by period start and id, filtered.
-func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, page db.PageArgs) (db.Page[Target], error) {
+func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, req db.PageRequest) (db.Page[Target], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Target]{}, err
+	}
 	var out db.Page[Target]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

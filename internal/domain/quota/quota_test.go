@@ -148,12 +148,12 @@ func TestCreateAndListQuotas(t *testing.T) {
 	if _, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgB, Name: "B", Total: 1, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := db.ParsePage(ptr(1), nil, db.KeyDate, db.KeyUUID)
+	page := db.PageRequest{First: ptr(1), After: nil}
 	first, err := f.store.List(f.ctx, f.orgA, page)
 	if err != nil || first.TotalCount != 2 || len(first.Items) != 1 || first.Items[0].ID != earlier.ID || !first.HasNextPage {
 		t.Fatalf("first page %+v, %v", first, err)
 	}
-	page, _ = db.ParsePage(ptr(1), &first.Cursors[0], db.KeyDate, db.KeyUUID)
+	page = db.PageRequest{First: ptr(1), After: &first.Cursors[0]}
 	second, err := f.store.List(f.ctx, f.orgA, page)
 	if err != nil || len(second.Items) != 1 || second.Items[0].ID != q.ID || second.HasNextPage {
 		t.Fatalf("second page %+v, %v", second, err)

@@ -113,7 +113,12 @@ func (s *Store) ActiveIn(ctx context.Context, orgIDs []string, from, to time.Tim
 }
 
 // List returns an organisation's quotas by period start and id.
-func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Page[Quota], error) {
+func (s *Store) List(ctx context.Context, orgID string, req db.PageRequest) (db.Page[Quota], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Quota]{}, err
+	}
 	var out db.Page[Quota]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

@@ -433,10 +433,7 @@ func TestListEvents(t *testing.T) {
 	var got []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.List(f.ctx, f.orgA, nil, page)
 		if err != nil || res.TotalCount != 3 {
 			t.Fatalf("list: %v, total %d", err, res.TotalCount)
@@ -452,7 +449,7 @@ func TestListEvents(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint([]string{mar, feb, jan}) {
 		t.Fatalf("order %v, want newest first", got)
 	}
-	page, _ := db.ParsePage(nil, nil, db.KeyDate, db.KeyUUID)
+	page := db.PageRequest{First: nil, After: nil}
 	meetings, err := f.store.List(f.ctx, f.orgA, ptr(recruitment.Meeting), page)
 	if err != nil || meetings.TotalCount != 2 || len(meetings.Items) != 2 || meetings.Items[0].ID != feb {
 		t.Fatalf("meetings: %+v, %v", meetings, err)

@@ -170,7 +170,12 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 
 // List returns an organisation's referrals matching f, newest first (referral date,
 // then id, descending).
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Referral], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Referral], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Referral]{}, err
+	}
 	var out db.Page[Referral]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -206,7 +211,12 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 
 // Overdue lists an organisation's referrals whose feedback was due before asOf and has
 // not been sent, the longest overdue first (due date, then id, ascending).
-func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page db.PageArgs) (db.Page[Referral], error) {
+func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, req db.PageRequest) (db.Page[Referral], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Referral]{}, err
+	}
 	var out db.Page[Referral]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

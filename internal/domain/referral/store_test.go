@@ -231,10 +231,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 	var seen []string
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(3), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(3), After: after}
 		got, err := f.store.List(f.ctx, f.orgA, referral.Filter{}, page)
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +267,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 		{"malformed participant", referral.Filter{ParticipantID: ptr("x")}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.store.List(f.ctx, f.orgA, c.filter, db.PageArgs{First: 50})
+			got, err := f.store.List(f.ctx, f.orgA, c.filter, db.FirstN(50))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -310,10 +307,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 	var seen []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		got, err := f.store.Overdue(f.ctx, f.orgA, today, page)
 		if err != nil {
 			t.Fatal(err)
@@ -336,7 +330,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 		t.Errorf("overdue %v, want %v", seen, want)
 	}
 	// On an earlier day, only what was already due then (sent feedback never is).
-	got, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-11"), db.PageArgs{First: 50})
+	got, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-11"), db.FirstN(50))
 	if err != nil || got.TotalCount != 1 || len(got.Items) != 1 || got.Items[0].ID != late.ID {
 		t.Errorf("on 2024-02-11: %+v (total %d), %v", got.Items, got.TotalCount, err)
 	}

@@ -26,6 +26,25 @@ type PageArgs struct {
 	Backward bool
 }
 
+// PageRequest is a list's Relay arguments as a caller gave them (nil: not given). The
+// store that owns the list parses them (Parse) with its sort key, beside the ORDER BY
+// the key follows, so a list's order and its cursor's format are written in one place
+// and a resolver only passes the arguments on.
+type PageRequest struct {
+	First  *int
+	After  *string
+	Last   *int
+	Before *string
+}
+
+// FirstN asks for the first n rows (the store's callers outside GraphQL, and tests).
+func FirstN(n int) PageRequest { return PageRequest{First: &n} }
+
+// Parse checks the request against a list's sort key (ParseRelay).
+func (r PageRequest) Parse(kinds ...string) (PageArgs, error) {
+	return ParseRelay(r.First, r.After, r.Last, r.Before, kinds...)
+}
+
 // MaxPage is the largest page a caller may ask for.
 const MaxPage = 200
 
