@@ -45,17 +45,7 @@ func getOne(ctx context.Context, q querier, id, field, lock string) (Employer, e
 		return Employer{}, apperr.NotFoundf(field, "employer not found")
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+` FROM employer WHERE id = $1 `+lock, id)
-	if err != nil {
-		return Employer{}, err
-	}
-	es, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Employer{}, err
-	}
-	if len(es) == 0 {
-		return Employer{}, apperr.NotFoundf(field, "employer not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scan, field, "employer")
 }
 
 // Create registers an employer. Names are unique within an organisation. A retry with

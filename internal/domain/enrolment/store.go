@@ -331,17 +331,7 @@ func get(ctx context.Context, q pgx.Tx, id string, lock ...string) (Enrolment, e
 		suffix = " " + lock[0]
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+from+`WHERE e.id = $1`+suffix, id)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	es, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	if len(es) == 0 {
-		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scan, "input.enrolmentId", "enrolment")
 }
 
 // Get returns one enrolment.

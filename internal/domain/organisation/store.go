@@ -56,13 +56,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Organisation, error
 // Get returns one organisation.
 func (s *Store) Get(ctx context.Context, id string) (Organisation, error) {
 	os, err := s.ByIDs(ctx, []string{id})
-	if err != nil {
-		return Organisation{}, err
-	}
-	if len(os) == 0 {
-		return Organisation{}, apperr.NotFoundf("id", "organisation not found")
-	}
-	return os[0], nil
+	return db.First(os, err, "id", "organisation")
 }
 
 // ByCode returns the organisation with the given code.

@@ -109,13 +109,7 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth tim
 // Get returns one participant.
 func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
 	ps, err := s.ByIDs(ctx, []string{id})
-	if err != nil {
-		return Participant{}, err
-	}
-	if len(ps) == 0 {
-		return Participant{}, apperr.NotFoundf("id", "participant not found")
-	}
-	return ps[0], nil
+	return db.First(ps, err, "id", "participant")
 }
 
 // ByIDs loads participants by id in one statement (for dataloaders).
@@ -210,17 +204,7 @@ func today(now time.Time) time.Time { return calendar.Today(now) }
 
 func getTx(ctx context.Context, tx pgx.Tx, id string) (Participant, error) {
 	rows, err := tx.Query(ctx, `SELECT `+columns+` FROM participant WHERE id = $1`, id)
-	if err != nil {
-		return Participant{}, err
-	}
-	ps, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Participant{}, err
-	}
-	if len(ps) == 0 {
-		return Participant{}, apperr.NotFoundf("id", "participant not found")
-	}
-	return ps[0], nil
+	return db.One(rows, err, scan, "id", "participant")
 }
 
 func checkCaseworker(ctx context.Context, tx pgx.Tx, orgID string, id *string, field string) error {

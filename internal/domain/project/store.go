@@ -120,13 +120,7 @@ func (s *Store) UpdateProject(ctx context.Context, in UpdateInput) (Project, err
 // Get returns one project.
 func (s *Store) Get(ctx context.Context, id string) (Project, error) {
 	ps, err := s.ByIDs(ctx, []string{id})
-	if err != nil {
-		return Project{}, err
-	}
-	if len(ps) == 0 {
-		return Project{}, apperr.NotFoundf("id", "project not found")
-	}
-	return ps[0], nil
+	return db.First(ps, err, "id", "project")
 }
 
 // ByIDs loads projects by id in one statement (dataloader).
@@ -169,15 +163,5 @@ func (s *Store) List(ctx context.Context, orgID string, req db.PageRequest) (db.
 
 func getProject(ctx context.Context, tx pgx.Tx, id string) (Project, error) {
 	rows, err := tx.Query(ctx, `SELECT `+projectColumns+` FROM project WHERE id = $1`, id)
-	if err != nil {
-		return Project{}, err
-	}
-	ps, err := pgx.CollectRows(rows, scanProject)
-	if err != nil {
-		return Project{}, err
-	}
-	if len(ps) == 0 {
-		return Project{}, apperr.NotFoundf("id", "project not found")
-	}
-	return ps[0], nil
+	return db.One(rows, err, scanProject, "id", "project")
 }

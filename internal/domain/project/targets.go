@@ -106,17 +106,7 @@ func resolveScope(ctx context.Context, tx pgx.Tx, in CreateTargetInput) (*string
 
 func getTarget(ctx context.Context, tx pgx.Tx, id string) (Target, error) {
 	rows, err := tx.Query(ctx, `SELECT `+targetColumns+` FROM target WHERE id = $1`, id)
-	if err != nil {
-		return Target{}, err
-	}
-	ts, err := pgx.CollectRows(rows, scanTarget)
-	if err != nil {
-		return Target{}, err
-	}
-	if len(ts) == 0 {
-		return Target{}, apperr.NotFoundf("id", "target not found")
-	}
-	return ts[0], nil
+	return db.One(rows, err, scanTarget, "id", "target")
 }
 
 // TargetsOfProjects loads the targets of several projects in one statement, by period

@@ -73,17 +73,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 
 func get(ctx context.Context, tx pgx.Tx, id string) (Quota, error) {
 	rows, err := tx.Query(ctx, `SELECT `+columns+` FROM quota WHERE id = $1`, id)
-	if err != nil {
-		return Quota{}, err
-	}
-	qs, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Quota{}, err
-	}
-	if len(qs) == 0 {
-		return Quota{}, apperr.NotFoundf("id", "quota not found")
-	}
-	return qs[0], nil
+	return db.One(rows, err, scan, "id", "quota")
 }
 
 // Get returns one quota.

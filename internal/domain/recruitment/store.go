@@ -389,17 +389,7 @@ func getEvent(ctx context.Context, tx pgx.Tx, id, field string) (Event, error) {
 		return Event{}, apperr.NotFoundf(field, "recruitment event not found")
 	}
 	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM recruitment_event WHERE id = $1`, id)
-	if err != nil {
-		return Event{}, err
-	}
-	es, err := pgx.CollectRows(rows, scanEvent)
-	if err != nil {
-		return Event{}, err
-	}
-	if len(es) == 0 {
-		return Event{}, apperr.NotFoundf(field, "recruitment event not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scanEvent, field, "recruitment event")
 }
 
 func getInterview(ctx context.Context, tx pgx.Tx, id, field string, lock ...string) (Interview, error) {
@@ -408,15 +398,5 @@ func getInterview(ctx context.Context, tx pgx.Tx, id, field string, lock ...stri
 		suffix = " " + lock[0]
 	}
 	rows, err := tx.Query(ctx, `SELECT `+interviewColumns+` FROM interview i WHERE i.id = $1`+suffix, id)
-	if err != nil {
-		return Interview{}, err
-	}
-	ivs, err := pgx.CollectRows(rows, scanInterview)
-	if err != nil {
-		return Interview{}, err
-	}
-	if len(ivs) == 0 {
-		return Interview{}, apperr.NotFoundf(field, "interview not found")
-	}
-	return ivs[0], nil
+	return db.One(rows, err, scanInterview, field, "interview")
 }
