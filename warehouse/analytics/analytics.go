@@ -148,8 +148,9 @@ type Cohort struct {
 	MeasureCodes []string // empty: every measure
 }
 
-// MaxCohorts bounds how many cohorts one query compares.
-const MaxCohorts = 12
+// MaxCohorts bounds how many cohorts one query compares: the one limit, which the API
+// (outcomeFigures) states in its schema and refuses above.
+const MaxCohorts = 6
 
 // dateText is t's calendar date as ClickHouse's toDate reads it.
 func dateText(t time.Time) string { return t.Format("2006-01-02") }
@@ -216,6 +217,12 @@ func settingsOf(opts []Option, defaultToday time.Time) settings {
 	}
 	return s
 }
+
+// ValidateCohorts is the one rule for the cohorts a query compares: 1 to MaxCohorts,
+// each naming at least one organisation and a valid exit period (ValidatePeriod), no
+// label twice. Every query of this package applies it; callers that build cohorts from
+// a request (the GraphQL API) call it to refuse bad input before anything else.
+func ValidateCohorts(cohorts []Cohort) error { return validateCohorts(cohorts) }
 
 func validateCohorts(cohorts []Cohort) error {
 	if len(cohorts) == 0 {

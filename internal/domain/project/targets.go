@@ -38,31 +38,30 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createTarget", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createTarget", hash); err != nil || found {
-			if err == nil {
-				t, err = getTarget(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createTarget", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := resolveScope(ctx, tx, in)
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
+					measure_type_id, project_id, unit_id, total, women, men)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
+				in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
+				in.UnitID, in.Total, in.Women, in.Men)
+			if err != nil {
+				return "", err
+			}
+			ts, err := pgx.CollectRows(rows, scanTarget)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			t = ts[0]
+			return t.ID, nil
+		}, func(id string) (err error) {
+			t, err = getTarget(ctx, tx, id)
 			return err
-		}
-		measureTypeID, err := resolveScope(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
-				measure_type_id, project_id, unit_id, total, women, men)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
-			in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
-			in.UnitID, in.Total, in.Women, in.Men)
-		if err != nil {
-			return err
-		}
-		ts, err := pgx.CollectRows(rows, scanTarget)
-		if err != nil {
-			return db.MapError(err)
-		}
-		t = ts[0]
-		return idempotency.Store(ctx, tx, t.OrganisationID, in.IdempotencyKey, "createTarget", hash, t.ID)
+		})
 	})
 	if err != nil {
 		return Target{}, fmt.Errorf("create target: %w", err)
@@ -107,17 +106,7 @@ func resolveScope(ctx context.Context, tx pgx.Tx, in CreateTargetInput) (*string
 
 func getTarget(ctx context.Context, tx pgx.Tx, id string) (Target, error) {
 	rows, err := tx.Query(ctx, `SELECT `+targetColumns+` FROM target WHERE id = $1`, id)
-	if err != nil {
-		return Target{}, err
-	}
-	ts, err := pgx.CollectRows(rows, scanTarget)
-	if err != nil {
-		return Target{}, err
-	}
-	if len(ts) == 0 {
-		return Target{}, apperr.NotFoundf("id", "target not found")
-	}
-	return ts[0], nil
+	return db.One(rows, err, scanTarget, "id", "target")
 }
 
 // TargetsOfProjects loads the targets of several projects in one statement, by period
@@ -145,7 +134,12 @@ func (s *Store) TargetsActiveIn(ctx context.Context, orgIDs []string, from, to t
 }
 
 // ListTargets returns an organisation's targets by period start and id, filtered.
-func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, page db.PageArgs) (db.Page[Target], error) {
+func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, req db.PageRequest) (db.Page[Target], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Target]{}, err
+	}
 	var out db.Page[Target]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
