@@ -93,13 +93,15 @@ func run(n, rate int, dur time.Duration) error {
 	if _, err := db.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"})
+	benchOpts := chstore.OptionsFrom(cfg)
+	benchOpts.Database = benchDB
+	ch, err := chstore.Open(ctx, benchOpts)
 	if err != nil {
 		return err
 	}
 	ch.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB) //nolint:errcheck
 	ch.Close()
-	if ch, err = chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"}); err != nil {
+	if ch, err = chstore.Open(ctx, benchOpts); err != nil {
 		return err
 	}
 	if _, err := chstore.Migrate(ctx, ch); err != nil {

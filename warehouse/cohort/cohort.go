@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
@@ -69,7 +68,7 @@ var Horizons = []int{6, 12}
 // organisations (one municipality, or the members of a regional body) that ended in
 // exitYear, by gender. It delegates to warehouse/analytics, so that the steering figure
 // and the evaluators' figure of the same cohort are one computation.
-func ExitYear(ctx context.Context, conn driver.Conn, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
+func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
 	asOf = snapshot.Month(asOf)
 	if len(orgIDs) == 0 {
 		return Result{}, apperr.Invalidf("organisationId", "no organisation to report on")

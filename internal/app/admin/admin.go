@@ -252,8 +252,7 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		return err
 	}

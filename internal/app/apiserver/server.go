@@ -83,8 +83,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	defer pool.Close()
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		// The operational API works without the warehouse; outcome queries fail until
 		// it is back, and /readyz says so.
@@ -107,8 +106,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		ReportLinkKey: cfg.ReportLinkKey, Getenv: getenv,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
-			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-				User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+			return chstore.Open(ctx, chstore.OptionsFrom(cfg))
 		}})
 
 	// The scheduled freezing of monthly steering reports (editions) runs beside the API;
@@ -116,8 +114,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	freezeCtx, stopFreezing := context.WithCancel(ctx)
 	defer stopFreezing()
 	go freezeReports(freezeCtx, report.NewService(pool, &warehouseConn{conn: ch, reopen: func() (driver.Conn, error) {
-		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+		return chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	}}), cfg.ReportFreezeDay, log)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
