@@ -32,6 +32,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
@@ -144,7 +145,7 @@ func run(n, rate int, dur time.Duration) error {
 	}
 	fmt.Printf("loader rebuild: %d rows in %s = %.0f rows/s\n", st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
 	// The rebuild's rows are the warehouse now: the outbox has nothing left to do.
-	if _, err := pool.Exec(ctx, `UPDATE change_event SET processed_at = clock_timestamp() WHERE processed_at IS NULL`); err != nil {
+	if err := changes.MarkAllProcessed(ctx, pool); err != nil {
 		return err
 	}
 
@@ -315,20 +316,15 @@ func latency(ctx context.Context, getenv func(string) string, pool *pgxpool.Pool
 	tick.Stop()
 	// Wait for the backlog to drain, then read the latencies.
 	for i := 0; i < 600; i++ {
-		var pending int
-		pool.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&pending) //nolint:errcheck
-		if pending == 0 {
+		if pending, _, err := changes.Backlog(ctx, pool, ""); err == nil && pending == 0 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var s50, s95 float64
-	err = pool.QueryRow(ctx, `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at)),
-		percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at))
-		FROM change_event WHERE created_at >= $1 AND processed_at IS NOT NULL`, from).Scan(&s50, &s95)
+	p50, p95, err = changes.Latency(ctx, pool, from)
 	cancel()
 	wg.Wait()
-	return time.Duration(s50 * float64(time.Second)), time.Duration(s95 * float64(time.Second)), writes, err
+	return p50, p95, writes, err
 }
 
 func pseudonymKeyer(cfg config.Config) pseudonym.Keyer { return pseudonym.New(cfg.PseudonymKey) }

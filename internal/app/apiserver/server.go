@@ -44,6 +44,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
@@ -375,9 +376,8 @@ func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
 		// count, no personal data), not as the anonymous scrape.
 		ctx, cancel := context.WithTimeout(auth.With(context.Background(), auth.Principal{Subject: "system:metrics", System: true}), 2*time.Second)
 		defer cancel()
-		var n int64
-		var oldest *time.Time
-		if err := pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM change_event WHERE processed_at IS NULL`).Scan(&n, &oldest); err != nil {
+		n, oldest, err := changes.Backlog(ctx, pool, "")
+		if err != nil {
 			return -1, -1
 		}
 		if oldest != nil {
