@@ -83,18 +83,22 @@ func (l *Loader) DeadLetters(ctx context.Context, orgID string) ([]DeadLetter, e
 }
 
 // RetryDeadLetters queues a change for the participants of the given open dead letters
-// (all open ones when ids is empty), so the loader tries their rows again: after the
+// (all open ones, of one organisation or all, when ids is empty), so the loader tries their rows again: after the
 // cause is fixed they are written and their dead letters resolved; if not, they stay
 // open. An erased participant's dead letter is resolved at once (nothing is left to
 // write). It returns how many participants were queued.
-func (l *Loader) RetryDeadLetters(ctx context.Context, ids []int64) (int64, error) {
+func (l *Loader) RetryDeadLetters(ctx context.Context, orgID string, ids []int64) (int64, error) {
+	if ids == nil {
+		ids = []int64{} // nil would be NULL, which matches nothing
+	}
 	tx, err := l.PG.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
 	rows, err := tx.Query(ctx, `SELECT DISTINCT participant_id::text FROM loader_dead_letter
-		WHERE resolved_at IS NULL AND (cardinality($1::bigint[]) = 0 OR id = ANY($1))`, ids)
+		WHERE resolved_at IS NULL AND (cardinality($1::bigint[]) = 0 OR id = ANY($1))
+		  AND ($2 = '' OR organisation_id::text = $2)`, ids, orgID)
 	if err != nil {
 		return 0, fmt.Errorf("read dead letters: %w", err)
 	}
