@@ -26,38 +26,62 @@ func (r Rows) Len() int {
 	return len(r.Months) + len(r.Enrolments) + len(r.DeletedMonths) + len(r.DeletedEnrolments)
 }
 
-// Write inserts the batch, one insert per table. Every table's columns are appended
-// before any is sent, so a value the driver refuses (a RefusedError) leaves the
-// warehouse untouched. Re-writing the same batch, or an older one, changes nothing that
-// a reader sees: readers take the row with the highest version per key.
+// Write inserts the batch, one insert per table. Re-writing the same batch, or an older
+// one, changes nothing that a reader sees: readers take the row with the highest version
+// per key. A value the driver refuses (a RefusedError) stops the insert before the block
+// holding it is sent; blocks sent before it may have been written, which is harmless
+// for the same reason.
 func Write(ctx context.Context, conn driver.Conn, r Rows) error {
+	if err := insert(ctx, conn, Months, r.Version, r.Months, r.DeletedMonths); err != nil {
+		return err
+	}
+	return insert(ctx, conn, Enrolments, r.Version, r.Enrolments, r.DeletedEnrolments)
+}
+
+// blockRows is how many rows go in one native block. The driver's column buffers are
+// reused from block to block, so they grow to one block's size once instead of doubling
+// all the way to a whole batch (copying it several times over).
+const blockRows = 1 << 14
+
+// insert writes rows and tombstones of one table in one INSERT, whole columns a block at
+// a time: much cheaper than appending row by row, and the only insert path that works on
+// ClickHouse 18.16 (PrepareBatch with a column list).
+func insert[R any](ctx context.Context, conn driver.Conn, t Table[R], version uint64, data, deleted []R) error {
+	if len(data)+len(deleted) == 0 {
+		return nil
+	}
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	var batches []driver.Batch
-	defer func() {
-		for _, b := range batches {
-			b.Abort() //nolint:errcheck // a no-op after Send
-		}
-	}()
-	if len(r.Months)+len(r.DeletedMonths) > 0 {
-		b, err := prepare(cctx, conn, Months.Name, Months.insert(), Months.ColumnNames(), Months.columns(r.Version, r.Months, r.DeletedMonths))
-		if err != nil {
-			return err
-		}
-		batches = append(batches, b)
+	b, err := conn.PrepareBatch(cctx, t.insert())
+	if err != nil {
+		return fmt.Errorf("prepare batch: %w", err)
 	}
-	if len(r.Enrolments)+len(r.DeletedEnrolments) > 0 {
-		b, err := prepare(cctx, conn, Enrolments.Name, Enrolments.insert(), Enrolments.ColumnNames(),
-			Enrolments.columns(r.Version, r.Enrolments, r.DeletedEnrolments))
-		if err != nil {
-			return err
-		}
-		batches = append(batches, b)
+	defer b.Abort() //nolint:errcheck // a no-op after Send
+	tombs := make([]R, len(deleted))
+	for i, r := range deleted {
+		tombs[i] = t.Tombstone(r)
 	}
-	for _, b := range batches {
-		if err := b.Send(); err != nil {
-			return fmt.Errorf("send batch: %w", err)
+	names := t.ColumnNames()
+	for _, seg := range []struct {
+		rows    []R
+		deleted uint8
+	}{{data, 0}, {tombs, 1}} {
+		for start := 0; start < len(seg.rows); start += blockRows {
+			rows := seg.rows[start:min(start+blockRows, len(seg.rows))]
+			for i, col := range t.columns(version, seg.deleted, rows) {
+				if err := b.Column(i).Append(col); err != nil {
+					return &RefusedError{Table: t.Name, Column: names[i], Type: string(b.Columns()[i].Type()), Err: err}
+				}
+			}
+			if b.Rows() >= blockRows {
+				if err := b.Flush(); err != nil {
+					return fmt.Errorf("send block: %w", err)
+				}
+			}
 		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("send batch: %w", err)
 	}
 	return nil
 }
@@ -75,23 +99,6 @@ func (e *RefusedError) Error() string {
 }
 
 func (e *RefusedError) Unwrap() error { return e.Err }
-
-// prepare starts an insert and appends whole columns to it: much cheaper than appending
-// row by row, and the only insert path that works on ClickHouse 18.16 (PrepareBatch with
-// a column list).
-func prepare(ctx context.Context, conn driver.Conn, table, insert string, names []string, columns []any) (driver.Batch, error) {
-	b, err := conn.PrepareBatch(ctx, insert)
-	if err != nil {
-		return nil, fmt.Errorf("prepare batch: %w", err)
-	}
-	for i, col := range columns {
-		if err := b.Column(i).Append(col); err != nil {
-			b.Abort() //nolint:errcheck
-			return nil, &RefusedError{Table: table, Column: names[i], Type: string(b.Columns()[i].Type()), Err: err}
-		}
-	}
-	return b, nil
-}
 
 // LiveKeys are the rows the warehouse currently shows for some persons.
 type LiveKeys struct {

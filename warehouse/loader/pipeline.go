@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -45,7 +46,10 @@ type pipelineOptions struct {
 	// waits inside the pipeline before it gives up (the live loop retries by itself,
 	// forever, with the changes still pending: 0).
 	retries int
-	written func(b *prepared, rows int) // after each batch is written and marked
+	// builders and writers are how many batches are built, and written, at once (0: one).
+	// The live loop builds and writes one at a time; a rebuild's pages are independent.
+	builders, writers int
+	written           func(b *prepared, rows int) // after each batch is written and marked (one call at a time)
 }
 
 // pipeline runs read ‖ build ‖ write until the source ends or a stage fails.
@@ -67,43 +71,53 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 			}
 		}
 	})
-	g.Go(func() error {
-		defer close(built)
-		for w := range works {
-			var b *prepared
-			err := l.withRetries(gctx, o.retries, func() error {
-				var err error
-				b, err = l.build(gctx, w, o.lookupLive)
-				return err
-			})
-			if err != nil {
-				return err
+	var building sync.WaitGroup
+	for range max(o.builders, 1) {
+		building.Add(1)
+		g.Go(func() error {
+			defer building.Done()
+			for w := range works {
+				var b *prepared
+				err := l.withRetries(gctx, o.retries, func() error {
+					var err error
+					b, err = l.build(gctx, w, o.lookupLive)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				select {
+				case built <- b:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
 			}
-			select {
-			case built <- b:
-			case <-gctx.Done():
-				return gctx.Err()
+			return nil
+		})
+	}
+	go func() { building.Wait(); close(built) }()
+	var mu sync.Mutex // serialises the written callback
+	for range max(o.writers, 1) {
+		g.Go(func() error {
+			for b := range built {
+				var n int
+				err := l.withRetries(gctx, o.retries, func() error {
+					var err error
+					n, err = l.write(gctx, b)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if o.written != nil {
+					mu.Lock()
+					o.written(b, n)
+					mu.Unlock()
+				}
 			}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		for b := range built {
-			var n int
-			err := l.withRetries(gctx, o.retries, func() error {
-				var err error
-				n, err = l.write(gctx, b)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if o.written != nil {
-				o.written(b, n)
-			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	return g.Wait()
 }
 

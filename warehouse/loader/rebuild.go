@@ -64,7 +64,9 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 		after = last
 		return work{orgOf: orgOf}, true, nil
 	}
-	err := l.pipeline(ctx, read, pipelineOptions{lookupLive: !o.Fresh, retries: 5, written: func(b *prepared, n int) {
+	// Two pages built and two written at once: PostgreSQL, the builder and ClickHouse each
+	// get a second thread of work on a machine whose cores they share.
+	err := l.pipeline(ctx, read, pipelineOptions{lookupLive: !o.Fresh, retries: 5, builders: 2, writers: 2, written: func(b *prepared, n int) {
 		st.Participants += b.participants
 		st.Rows += n
 		st.DeadLetters += len(b.dead)
