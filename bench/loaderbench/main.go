@@ -1,12 +1,14 @@
 // Command loaderbench measures the loader on the local stack (figures, not tests):
 //
 //  1. generates a realistic history for N participants (default 100,000) with COPY;
-//  2. rebuilds the warehouse with the loader from scratch and reports rows per second;
-//  3. exports the same rows to TSV and inserts them with clickhouse-client into copies
-//     of the tables, the raw insert rate on the same machine in the same run, and prints
-//     the loader's rate as a ratio of it;
-//  4. runs the API and the loader, writes through GraphQL at a steady rate, and reports
-//     the change-to-warehouse latency (commit to ClickHouse acknowledgement) at p50/p95.
+//  2. in -pairs interleaved pairs (default 3): rebuilds the warehouse with the loader
+//     from scratch (fresh tables), then inserts the very same rows, exported once to TSV,
+//     with clickhouse-client into empty copies of the tables (the raw insert rate on the
+//     same machine at about the same time), and prints both rates, their ratio and the
+//     load average; then the median of the ratios;
+//  3. unless -duration 0: runs the API and the loader, writes through GraphQL at a steady
+//     rate, and reports the change-to-warehouse latency (commit to ClickHouse
+//     acknowledgement) at p50/p95.
 //
 // Run it with `make bench-loader`; results go to standard output.
 package main
