@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -35,6 +36,7 @@ type Resolver struct {
 	Projects      *project.Store
 	Recruitment   *recruitment.Store
 	Quotas        *quota.Store
+	Importer      *importer.Service
 	Audit         *audit.Store
 	Warehouse     chstore.Querier
 	Figures       *livefigures.Hub // nil: no live subscriptions

@@ -116,7 +116,7 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	var (
 		cohort           uint16
 		inGroups         uint8
-		n, known, counts uint64
+		n, known, counts int64
 	)
 	dest = append(dest, &cohort)
 	for i := range values {
@@ -138,7 +138,7 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	return t, nil
 }
 
-func countsOf(n, known, count uint64) counts {
+func countsOf(n, known, count int64) counts {
 	return counts{n: int(n), known: int(known), count: int(count)}
 }
 
@@ -227,7 +227,7 @@ func Survival(ctx context.Context, conn chstore.Querier, cohort Cohort, from out
 	var (
 		months int32
 		event  uint8
-		n      uint64
+		n      int64
 	)
 	dest := make([]any, 0, len(by)+3)
 	for i := range values {
@@ -275,7 +275,7 @@ func Transitions(ctx context.Context, conn chstore.Querier, cohort Cohort) ([5][
 	defer rows.Close()
 	for rows.Next() {
 		var before, after string
-		var n uint64
+		var n int64
 		if err := rows.Scan(&before, &after, &n); err != nil {
 			return table, fmt.Errorf("transitions row: %w", err)
 		}

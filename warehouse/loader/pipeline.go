@@ -247,7 +247,7 @@ func (l *Loader) build(ctx context.Context, w work, lookupLive bool) (*prepared,
 	}
 	asOf := snapshot.Month(calendar.Today(l.now()))
 	b := &prepared{participants: len(ids), events: w.events}
-	b.rows.Version = version
+	b.rows.Version, b.rows.Fresh = version, !lookupLive
 	// Room for about ten years of months per person, so appends rarely copy.
 	b.rows.Months = make([]snapshot.MonthRow, 0, len(ids)*120)
 	b.rows.Enrolments = make([]snapshot.EnrolmentRow, 0, len(ids)*2)
