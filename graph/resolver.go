@@ -7,8 +7,6 @@ package graph
 import (
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
@@ -23,6 +21,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
 // Resolver holds the dependencies of every resolver.
@@ -39,7 +38,7 @@ type Resolver struct {
 	Quotas        *quota.Store
 	Importer      *importer.Service
 	Audit         *audit.Store
-	Warehouse     driver.Conn
+	Warehouse     chstore.Querier
 	Figures       *livefigures.Hub // nil: no live subscriptions
 	Reports       *report.Service  // the monthly steering report
 	ReportLinks   report.Signer    // signs the report links a browser opens

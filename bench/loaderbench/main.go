@@ -1,12 +1,14 @@
 // Command loaderbench measures the loader on the local stack (figures, not tests):
 //
 //  1. generates a realistic history for N participants (default 100,000) with COPY;
-//  2. rebuilds the warehouse with the loader from scratch and reports rows per second;
-//  3. exports the same rows to TSV and inserts them with clickhouse-client into copies
-//     of the tables, the raw insert rate on the same machine in the same run, and prints
-//     the loader's rate as a ratio of it;
-//  4. runs the API and the loader, writes through GraphQL at a steady rate, and reports
-//     the change-to-warehouse latency (commit to ClickHouse acknowledgement) at p50/p95.
+//  2. in -pairs interleaved pairs (default 3): rebuilds the warehouse with the loader
+//     from scratch (fresh tables), then inserts the very same rows, exported once to TSV,
+//     with clickhouse-client into empty copies of the tables (the raw insert rate on the
+//     same machine at about the same time), and prints both rates, their ratio and the
+//     load average; then the median of the ratios;
+//  3. unless -duration 0: runs the API and the loader, writes through GraphQL at a steady
+//     rate, and reports the change-to-warehouse latency (commit to ClickHouse
+//     acknowledgement) at p50/p95.
 //
 // Run it with `make bench-loader`; results go to standard output.
 package main
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +35,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
@@ -43,7 +47,8 @@ import (
 func main() {
 	n := flag.Int("participants", 100000, "participants to generate")
 	rate := flag.Int("rate", 20, "GraphQL writes per second during the latency run")
-	dur := flag.Duration("duration", 30*time.Second, "length of the latency run")
+	dur := flag.Duration("duration", 30*time.Second, "length of the latency run (0: skip it)")
+	flag.IntVar(&pairs, "pairs", 3, "interleaved pairs of loader rebuild and raw insert")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the rebuild to this file")
 	flag.Parse()
 	profile = *cpuProfile
@@ -55,7 +60,10 @@ func main() {
 
 const benchDB = "outcomes_bench"
 
-var profile string
+var (
+	profile string
+	pairs   int
+)
 
 func run(n, rate int, dur time.Duration) error {
 	ctx := context.Background()
@@ -93,13 +101,15 @@ func run(n, rate int, dur time.Duration) error {
 	if _, err := db.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"})
+	benchOpts := chstore.OptionsFrom(cfg)
+	benchOpts.Database = benchDB
+	ch, err := chstore.Open(ctx, benchOpts)
 	if err != nil {
 		return err
 	}
 	ch.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB) //nolint:errcheck
 	ch.Close()
-	if ch, err = chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: benchDB, User: "default"}); err != nil {
+	if ch, err = chstore.Open(ctx, benchOpts); err != nil {
 		return err
 	}
 	if _, err := chstore.Migrate(ctx, ch); err != nil {
@@ -126,33 +136,63 @@ func run(n, rate int, dur time.Duration) error {
 	fmt.Printf("generated %d participants, %d enrolments, %d observations in %s\n", counts[0], counts[1], counts[2], time.Since(start).Round(time.Millisecond))
 
 	l := &loader.Loader{PG: pool, CH: ch, Keys: pseudonymKeyer(cfg), BatchSize: 500, Log: zerolog.Nop()}
-	if profile != "" {
-		f, err := os.Create(profile)
+	// Interleaved pairs on a shared machine: each pair rebuilds the warehouse from scratch
+	// with the loader, then inserts the same rows with clickhouse-client, so that a change
+	// in the machine's load hits both sides of a pair alike. The ratio of each pair is
+	// printed, and their median.
+	var tsv map[string]string
+	var ratios []float64
+	for i := 1; i <= pairs; i++ {
+		if err := chstore.Recreate(ctx, ch); err != nil {
+			return err
+		}
+		loadBefore := loadavg()
+		if profile != "" && i == 1 {
+			f, err := os.Create(profile)
+			if err != nil {
+				return err
+			}
+			pprof.StartCPUProfile(f) //nolint:errcheck
+		}
+		st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true})
 		if err != nil {
 			return err
 		}
-		pprof.StartCPUProfile(f) //nolint:errcheck
+		if profile != "" && i == 1 {
+			pprof.StopCPUProfile()
+		}
+		if tsv == nil {
+			if tsv, err = exportTSV(cfg.ClickHouseAddr); err != nil {
+				return err
+			}
+			defer func() {
+				for _, f := range tsv {
+					os.Remove(f)
+				}
+			}()
+		}
+		rawRows, rawTime, err := rawInsert(cfg.ClickHouseAddr, tsv)
+		if err != nil {
+			return err
+		}
+		rawRate := float64(rawRows) / rawTime.Seconds()
+		ratio := st.RowsPerSecond() / rawRate
+		ratios = append(ratios, ratio)
+		fmt.Printf("pair %d: loader rebuild %d rows in %s = %.0f rows/s; clickhouse-client raw insert %d rows in %s = %.0f rows/s; loader / raw = %.2f (load average %s -> %s)\n",
+			i, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond(), rawRows, rawTime.Round(time.Millisecond), rawRate, ratio,
+			loadBefore, loadavg())
 	}
-	st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true, Progress: os.Stderr})
-	if err != nil {
-		return err
-	}
-	if profile != "" {
-		pprof.StopCPUProfile()
-	}
-	fmt.Printf("loader rebuild: %d rows in %s = %.0f rows/s\n", st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
+	sorted := append([]float64(nil), ratios...)
+	sort.Float64s(sorted)
+	fmt.Printf("loader / raw insert rate, median of %d interleaved pairs: %.2f (min %.2f, max %.2f)\n",
+		len(sorted), sorted[len(sorted)/2], sorted[0], sorted[len(sorted)-1])
 	// The rebuild's rows are the warehouse now: the outbox has nothing left to do.
-	if _, err := pool.Exec(ctx, `UPDATE change_event SET processed_at = clock_timestamp() WHERE processed_at IS NULL`); err != nil {
+	if err := changes.MarkAllProcessed(ctx, pool); err != nil {
 		return err
 	}
-
-	rawRows, rawTime, err := rawInsert(cfg.ClickHouseAddr)
-	if err != nil {
-		return err
+	if dur <= 0 {
+		return nil
 	}
-	rawRate := float64(rawRows) / rawTime.Seconds()
-	fmt.Printf("clickhouse-client raw insert of the same rows from TSV: %d rows in %s = %.0f rows/s\n", rawRows, rawTime.Round(time.Millisecond), rawRate)
-	fmt.Printf("loader / raw insert rate: %.2f\n", st.RowsPerSecond()/rawRate)
 
 	p50, p95, writes, err := latency(ctx, getenv, pool, org, rate, dur)
 	if err != nil {
@@ -231,36 +271,57 @@ func generate(ctx context.Context, pool *pgxpool.Pool, n int) (string, [3]int, e
 	return o.ID, [3]int{len(ps), len(es), len(obs)}, err
 }
 
-// rawInsert exports the rebuilt rows to TSV and times clickhouse-client inserting them
-// into empty copies of the tables.
-func rawInsert(addr string) (int, time.Duration, error) {
+var warehouseTables = []string{chstore.Months.Name, chstore.Enrolments.Name}
+
+func clickhouseClient(addr, query string, stdin, stdout *os.File) error {
 	port := addr[strings.LastIndex(addr, ":")+1:]
-	client := func(query string, stdin, stdout *os.File) error {
-		cmd := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB, "--query", query)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, os.Stderr
-		return cmd.Run()
+	cmd := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB, "--query", query)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, os.Stderr
+	return cmd.Run()
+}
+
+// exportTSV writes the rebuilt rows of each table to a TSV file.
+func exportTSV(addr string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, table := range warehouseTables {
+		f, err := os.CreateTemp("", table+"-*.tsv")
+		if err != nil {
+			return nil, err
+		}
+		out[table] = f.Name()
+		err = clickhouseClient(addr, "SELECT * FROM "+table+" FORMAT TabSeparated", nil, f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+// rawInsert times clickhouse-client inserting the TSV files into empty copies of the
+// tables.
+func rawInsert(addr string, tsv map[string]string) (int, time.Duration, error) {
 	var total int
 	var elapsed time.Duration
-	for _, table := range []string{"participant_month", "enrolment_outcome"} {
-		f, err := os.CreateTemp("", table+"-*.tsv")
+	for _, table := range warehouseTables {
+		if err := clickhouseClient(addr, "DROP TABLE IF EXISTS raw_"+table, nil, nil); err != nil {
+			return 0, 0, err
+		}
+		if err := clickhouseClient(addr, "CREATE TABLE raw_"+table+" AS "+table, nil, nil); err != nil {
+			return 0, 0, err
+		}
+		f, err := os.Open(tsv[table])
 		if err != nil {
 			return 0, 0, err
 		}
-		defer os.Remove(f.Name())
-		if err := client("SELECT * FROM "+table+" FORMAT TabSeparated", nil, f); err != nil {
-			return 0, 0, err
-		}
-		if err := client("CREATE TABLE raw_"+table+" AS "+table, nil, nil); err != nil {
-			return 0, 0, err
-		}
-		f.Seek(0, 0) //nolint:errcheck
 		start := time.Now()
-		if err := client("INSERT INTO raw_"+table+" FORMAT TabSeparated", f, nil); err != nil {
-			return 0, 0, err
-		}
+		err = clickhouseClient(addr, "INSERT INTO raw_"+table+" FORMAT TabSeparated", f, nil)
 		elapsed += time.Since(start)
 		f.Close()
+		if err != nil {
+			return 0, 0, err
+		}
+		port := addr[strings.LastIndex(addr, ":")+1:]
 		out, err := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB,
 			"--query", "SELECT count() FROM raw_"+table).Output()
 		if err != nil {
@@ -271,6 +332,15 @@ func rawInsert(addr string) (int, time.Duration, error) {
 		total += c
 	}
 	return total, elapsed, nil
+}
+
+// loadavg is the machine's 1-minute load average (other work shares the cores).
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // latency runs the API and the loader, writes observations through GraphQL at a steady
@@ -313,20 +383,15 @@ func latency(ctx context.Context, getenv func(string) string, pool *pgxpool.Pool
 	tick.Stop()
 	// Wait for the backlog to drain, then read the latencies.
 	for i := 0; i < 600; i++ {
-		var pending int
-		pool.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&pending) //nolint:errcheck
-		if pending == 0 {
+		if pending, _, err := changes.Backlog(ctx, pool, ""); err == nil && pending == 0 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	var s50, s95 float64
-	err = pool.QueryRow(ctx, `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at)),
-		percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - created_at))
-		FROM change_event WHERE created_at >= $1 AND processed_at IS NOT NULL`, from).Scan(&s50, &s95)
+	p50, p95, err = changes.Latency(ctx, pool, from)
 	cancel()
 	wg.Wait()
-	return time.Duration(s50 * float64(time.Second)), time.Duration(s95 * float64(time.Second)), writes, err
+	return p50, p95, writes, err
 }
 
 func pseudonymKeyer(cfg config.Config) pseudonym.Keyer { return pseudonym.New(cfg.PseudonymKey) }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -83,7 +81,7 @@ func makeFigure(cohort string, group []GroupValue, c counts, version string) Fig
 // count in the totals only, so the groups may sum to less than the total. Which rows
 // count depends on the day the figures are asked on (Today; by default the current
 // date): see compiled.population. Every figure carries its uncertainty (see Figure).
-func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
+func Figures(ctx context.Context, conn chstore.Querier, cohorts []Cohort, def Definition, by []Dimension, opts ...Option) ([]Figure, error) {
 	s := settingsOf(opts, calendar.Today(time.Now()))
 	c, err := prepareFigures(cohorts, def, by, s)
 	if err != nil {
@@ -103,7 +101,7 @@ func Figures(ctx context.Context, conn driver.Conn, cohorts []Cohort, def Defini
 }
 
 // chTally runs figuresSQL and tallies its rows.
-func chTally(ctx context.Context, conn driver.Conn, cohorts []Cohort, c compiled, by []Dimension, today time.Time) (*tally, error) {
+func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c compiled, by []Dimension, today time.Time) (*tally, error) {
 	query, args := figuresSQL(cohorts, c, by, today)
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
@@ -212,7 +210,7 @@ func validOrigin(from outcomes.Origin) error {
 // outcomes.TimeToFirstJobVersion), counted from the start or the exit of each enrolment
 // of the exit cohort: the cohort's total curve first, then one per group. ClickHouse
 // counts the durations (months, event) per group; the curve is outcomes.KaplanMeier.
-func Survival(ctx context.Context, conn driver.Conn, cohort Cohort, from outcomes.Origin, by []Dimension) ([]Curve, error) {
+func Survival(ctx context.Context, conn chstore.Querier, cohort Cohort, from outcomes.Origin, by []Dimension) ([]Curve, error) {
 	if err := prepareSurvival(cohort, from, by); err != nil {
 		return nil, err
 	}
@@ -262,7 +260,7 @@ func susIndex(category string) int {
 // Transitions is the SUS before/after table (rules of outcomes.SUSVersion) of the exit
 // cohort: table[i][j] counts enrolments with before = outcomes.SUSCategories[i] and
 // after = outcomes.SUSCategories[j].
-func Transitions(ctx context.Context, conn driver.Conn, cohort Cohort) ([5][5]int, error) {
+func Transitions(ctx context.Context, conn chstore.Querier, cohort Cohort) ([5][5]int, error) {
 	var table [5][5]int
 	if err := cohort.validate("cohort"); err != nil {
 		return table, err
@@ -342,6 +340,6 @@ func groupOf(by []Dimension, key string) []GroupValue {
 // dimensions: Figure.N is the number of exits (Known and Count are those of
 // REPEATED_ENTRY, which every exit has, and mean nothing here). It is the "exits" of
 // exitCohortOutcome, read by the same query as the figures beside it.
-func Exits(ctx context.Context, conn driver.Conn, cohort Cohort, by []Dimension) ([]Figure, error) {
+func Exits(ctx context.Context, conn chstore.Querier, cohort Cohort, by []Dimension) ([]Figure, error) {
 	return Figures(ctx, conn, []Cohort{cohort}, Definition{Kind: KindRepeatedEntry}, by)
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/arbetsmarknad/outcomes/internal/platform/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
@@ -36,7 +34,7 @@ func statusName(code uint8) string {
 // in calendar month exit + k ("unknown" when not observed or not yet reached); sa_k and
 // newly_arrived are -1 unknown, 0 no, 1 yes; dates are YYYY-MM-DD; an empty text value
 // means not recorded.
-func Microdata(ctx context.Context, conn driver.Conn, cohort Cohort, w io.Writer) error {
+func Microdata(ctx context.Context, conn chstore.Querier, cohort Cohort, w io.Writer) error {
 	if err := cohort.validate("cohort"); err != nil {
 		return err
 	}

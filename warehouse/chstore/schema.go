@@ -113,7 +113,9 @@ func (s Schema) Check(st WarehouseState) error {
 	return nil
 }
 
-// CheckSchema checks the warehouse behind conn against this binary's schema.
+// CheckSchema checks the warehouse behind conn against this binary's schema: its
+// migrations (Schema.Check), then its tables' columns against the column spec
+// (CheckColumns).
 func CheckSchema(ctx context.Context, conn driver.Conn) error {
 	s, err := EmbeddedSchema()
 	if err != nil {
@@ -123,7 +125,10 @@ func CheckSchema(ctx context.Context, conn driver.Conn) error {
 	if err != nil {
 		return err
 	}
-	return s.Check(st)
+	if err := s.Check(st); err != nil {
+		return err
+	}
+	return CheckColumns(ctx, conn)
 }
 
 // RecordRebuild notes a completed full rebuild at this binary's schema version.

@@ -7,11 +7,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
@@ -70,7 +69,7 @@ var Horizons = []int{6, 12}
 // the request covers are the caller's aggregate scope of orgID (a regional reader's own
 // regional body sums the member municipalities granted to them), and the year must pass
 // ValidateYear.
-func ExitYearFor(ctx context.Context, conn driver.Conn, caller auth.Principal, orgID string, exitYear int, asOf time.Time) (Result, error) {
+func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principal, orgID string, exitYear int, asOf time.Time) (Result, error) {
 	orgs, ok := caller.AggregateScope(orgID)
 	if !ok {
 		return Result{}, auth.Forbidden("organisationId", "figures of this organisation")
@@ -85,7 +84,7 @@ func ExitYearFor(ctx context.Context, conn driver.Conn, caller auth.Principal, o
 // organisations (one municipality, or the members of a regional body) that ended in
 // exitYear, by gender. It delegates to warehouse/analytics, so that the steering figure
 // and the evaluators' figure of the same cohort are one computation.
-func ExitYear(ctx context.Context, conn driver.Conn, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
+func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
 	asOf = snapshot.Month(asOf)
 	if len(orgIDs) == 0 {
 		return Result{}, apperr.Invalidf("organisationId", "no organisation to report on")

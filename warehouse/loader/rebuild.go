@@ -6,8 +6,6 @@ import (
 	"io"
 	"runtime/debug"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // RebuildOptions choose what to rebuild.
@@ -24,6 +22,7 @@ type RebuildOptions struct {
 type RebuildStats struct {
 	Participants int
 	Rows         int
+	DeadLetters  int // participants left out (see Loader.DeadLetters)
 	Elapsed      time.Duration
 }
 
@@ -38,7 +37,9 @@ func (s RebuildStats) RowsPerSecond() float64 {
 // Rebuild rewrites the warehouse rows of every participant (of one organisation, or
 // all) from PostgreSQL, page by page in id order. It is safe beside a running loader:
 // each page takes a fresh version from the same sequence as the loader, after which it
-// reads PostgreSQL, so whichever of the two read later also wins in ClickHouse.
+// reads PostgreSQL, so whichever of the two read later also wins in ClickHouse. It runs
+// the live loop's pipeline (read pages ‖ build ‖ write), retrying a transient failure a
+// few times before giving up, and dead-letters participants whose rows are refused.
 func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, error) {
 	l.defaults()
 	if o.PageSize <= 0 {
@@ -54,54 +55,34 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	start := time.Now()
 	var st RebuildStats
-	// Two stages joined by a small channel: reading PostgreSQL and building rows for the
-	// next page overlaps with ClickHouse taking the current one.
-	pages := make(chan prepared, 2)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		defer close(pages)
-		after := "00000000-0000-0000-0000-000000000000"
-		for {
-			orgOf, last, err := l.page(gctx, after, o.OrgID, o.PageSize)
-			if err != nil {
-				return err
-			}
-			if len(orgOf) == 0 {
-				return nil
-			}
-			b, err := l.prepare(gctx, orgOf, !o.Fresh)
-			if err != nil {
-				return fmt.Errorf("rebuild page after %s: %w", after, err)
-			}
-			b.participants = len(orgOf)
-			select {
-			case pages <- b:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			after = last
+	after := "00000000-0000-0000-0000-000000000000"
+	read := func(ctx context.Context) (work, bool, error) {
+		orgOf, last, err := l.page(ctx, after, o.OrgID, o.PageSize)
+		if err != nil || len(orgOf) == 0 {
+			return work{}, false, err
 		}
-	})
-	g.Go(func() error {
-		for b := range pages {
-			n, err := l.write(gctx, b)
-			if err != nil {
-				return err
-			}
-			st.Participants += b.participants
-			st.Rows += n
-			st.Elapsed = time.Since(start)
-			progress(o.Progress, st, total)
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return st, err
+		after = last
+		return work{orgOf: orgOf}, true, nil
+	}
+	// Two pages built and two written at once: PostgreSQL, the builder and ClickHouse each
+	// get a second thread of work on a machine whose cores they share.
+	err := l.pipeline(ctx, read, pipelineOptions{lookupLive: !o.Fresh, retries: 5, builders: 2, writers: 2, written: func(b *prepared, n int) {
+		st.Participants += b.participants
+		st.Rows += n
+		st.DeadLetters += len(b.dead)
+		st.Elapsed = time.Since(start)
+		progress(o.Progress, st, total)
+	}})
+	if err != nil {
+		return st, fmt.Errorf("rebuild after participant %s: %w", after, err)
 	}
 	st.Elapsed = time.Since(start)
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "\nrebuilt %d participants, %d rows in %s: %.0f rows/s\n",
 			st.Participants, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond())
+		if st.DeadLetters > 0 {
+			fmt.Fprintf(o.Progress, "%d participants dead-lettered: see `outcomesctl dead-letters`\n", st.DeadLetters)
+		}
 	}
 	return st, nil
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
@@ -32,9 +33,8 @@ func (d Diff) String() string {
 // it reports how many there are.
 func (l *Loader) Reconcile(ctx context.Context, orgID string) (diffs []Diff, pending int64, err error) {
 	l.defaults()
-	if err := l.PG.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL
-		AND ($1 = '' OR organisation_id::text = $1)`, orgID).Scan(&pending); err != nil {
-		return nil, 0, fmt.Errorf("count pending: %w", err)
+	if pending, _, err = changes.Backlog(ctx, l.PG, orgID); err != nil {
+		return nil, 0, err
 	}
 	want, err := l.implied(ctx, orgID)
 	if err != nil {

@@ -28,8 +28,7 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Loader, 
 	if err != nil {
 		return nil, nil, err
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		pool.Close()
 		return nil, nil, err
@@ -53,8 +52,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	defer pool.Close()
-	opts := chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword}
+	opts := chstore.OptionsFrom(cfg)
 	// ClickHouse may be down at start: keep trying, the changes wait in PostgreSQL.
 	var wait time.Duration
 	b := newBackoff()

@@ -179,7 +179,10 @@ func factTri(f outcomes.Fact) int8 {
 
 // factsOf computes the per-enrolment facts (the person-level WIOA and ESF ones are
 // added by personFacts) as of the month asOf (its first day).
-func factsOf(p Person, op outcomes.Person, e Enrolment, asOf time.Time) Facts {
+// h is op's resolved months (outcomes.HistoryOf), which give the months after exit
+// without rescanning the observations for each of them (outcomes.StatusAfterExit reads
+// the same months through the same rule, outcomes.Resolve).
+func factsOf(p Person, op outcomes.Person, h outcomes.History, e Enrolment, asOf time.Time) Facts {
 	f := EmptyFacts()
 	oe := outcomes.Enrolment{ID: e.ID, MeasureCode: e.MeasureCode, MunicipalEmployment: e.MunicipalEmployment,
 		Subsidised: e.Subsidised, Start: e.Start, End: e.End, ExitReason: e.ExitReason}
@@ -212,8 +215,9 @@ func factsOf(p Person, op outcomes.Person, e Enrolment, asOf time.Time) Facts {
 	f.StatusAfter, f.SAAfter = make([]string, MonthsAfterExit+1), make([]int8, MonthsAfterExit+1)
 	for k := 0; k <= MonthsAfterExit; k++ {
 		f.StatusAfter[k], f.SAAfter[k] = "unknown", -1
-		if !exitMonth.AddDate(0, k, 0).After(asOf) {
-			f.StatusAfter[k], f.SAAfter[k], _ = outcomes.StatusAfterExit(op, oe, k)
+		if m := exitMonth.AddDate(0, k, 0); !m.After(asOf) {
+			ms := h.At(m)
+			f.StatusAfter[k], f.SAAfter[k] = ms.Status, ms.SocialAssistance
 		}
 	}
 	if m, ev, ok := outcomes.TimeToFirstJob(op, oe, outcomes.FromExit); ok {

@@ -157,6 +157,10 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 
 	var months []MonthRow
 	if !first.IsZero() {
+		// Sized once: growing this slice was a good part of a rebuild's allocation.
+		if n := (asOf.Year()-first.Year())*12 + int(asOf.Month()-first.Month()) + 1; n > 0 {
+			months = make([]MonthRow, 0, n)
+		}
 		for m := first; !m.After(asOf); m = m.AddDate(0, 1, 0) {
 			row := MonthRow{OrgID: p.OrgID, PersonKey: personKey, Month: m, Gender: p.Gender, BirthYear: birthYear}
 			if e, ok := activeIn(p, m); ok {
@@ -172,7 +176,7 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 	for _, e := range p.Enrolments {
 		row := EnrolmentRow{OrgID: p.OrgID, EnrolmentKey: keys.Enrolment(e.ID), PersonKey: personKey, Gender: p.Gender,
 			BirthYear: birthYear, MeasureCode: e.MeasureCode, Start: e.Start, ExitDate: Epoch}
-		row.Facts = factsOf(p, op, e, asOf)
+		row.Facts = factsOf(p, op, h, e, asOf)
 		for i, k := range Horizons {
 			// The months after exit of the facts (not yet due: unknown), so that status_k
 			// and status_after[k] can never differ.

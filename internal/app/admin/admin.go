@@ -35,8 +35,11 @@ commands:
   seed [-n 200]      seed deterministic demo data when the demo organisation is missing
   rebuild [-org ID] [-fresh]  rewrite the warehouse from PostgreSQL (safe beside a running loader);
                      -fresh drops and recreates the warehouse tables first (all organisations only)
-  reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month;
-                     exits 1 when they differ
+  reconcile [-org ID]  compare PostgreSQL with ClickHouse per organisation and month and list the
+                     loader's open dead letters; exits 1 when they differ or dead letters are open
+  dead-letters [-org ID] [-retry] [-id N,…]  list the participants the loader left out of the
+                     warehouse and why; -retry queues them again (all open ones, or the given ids)
+                     once the cause is fixed: written, their dead letters close
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
   retention [-years N] [-dry-run]  erase everyone whose last activity is older than N years
                      (gallring; N defaults to OUTCOMES_RETENTION_YEARS)
@@ -117,6 +120,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err == nil && differ {
 			return 1
 		}
+	case "dead-letters":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id (default: all)")
+		retry := fs.Bool("retry", false, "queue the dead letters' participants for the loader again")
+		ids := fs.String("id", "", "comma-separated dead letter ids to retry (default: every open one)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = deadLetters(ctx, cfg, *org, *retry, *ids, stdout)
 	case "erase":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -263,8 +276,7 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,14 +58,29 @@ func reconcile(ctx context.Context, cfg config.Config, org string, out io.Writer
 		if err != nil {
 			return err
 		}
+		dead, err := l.DeadLetters(ctx, org)
+		if err != nil {
+			return err
+		}
 		for _, d := range diffs {
+			fmt.Fprintln(out, d)
+		}
+		// A dead letter's participant is missing from (or stale in) the warehouse: say
+		// who and why, beside the differences it causes.
+		for _, d := range dead {
 			fmt.Fprintln(out, d)
 		}
 		if pending > 0 {
 			fmt.Fprintf(out, "note: %d changes are still pending in the outbox; differences may close when the loader catches up\n", pending)
 		}
+		if len(dead) > 0 {
+			fmt.Fprintf(out, "%d open dead letters: fix the cause, then `outcomesctl dead-letters -retry`\n", len(dead))
+			differ = true
+		}
 		if len(diffs) == 0 {
-			fmt.Fprintln(out, "postgresql and clickhouse agree")
+			if len(dead) == 0 {
+				fmt.Fprintln(out, "postgresql and clickhouse agree")
+			}
 			return nil
 		}
 		fmt.Fprintf(out, "%d differences\n", len(diffs))
@@ -71,6 +88,40 @@ func reconcile(ctx context.Context, cfg config.Config, org string, out io.Writer
 		return nil
 	})
 	return differ, err
+}
+
+// deadLetters lists the loader's open dead letters, or queues them for another try.
+func deadLetters(ctx context.Context, cfg config.Config, org string, retry bool, idList string, out io.Writer) error {
+	var ids []int64
+	for _, f := range strings.FieldsFunc(idList, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return fmt.Errorf("-id: %q is not a dead letter id", f)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) > 0 && !retry {
+		return fmt.Errorf("-id needs -retry")
+	}
+	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		if retry {
+			n, err := l.RetryDeadLetters(ctx, org, ids)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "queued %d participants for the loader; each dead letter closes once their rows are written\n", n)
+			return nil
+		}
+		dead, err := l.DeadLetters(ctx, org)
+		if err != nil {
+			return err
+		}
+		for _, d := range dead {
+			fmt.Fprintln(out, d)
+		}
+		fmt.Fprintf(out, "%d open dead letters\n", len(dead))
+		return nil
+	})
 }
 
 func erase(ctx context.Context, cfg config.Config, id string, out io.Writer) error {

@@ -46,6 +46,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
@@ -92,8 +93,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		return err
 	}
 	defer pool.Close()
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		// The operational API works without the warehouse; outcome queries fail until
 		// it is back, and /readyz says so.
@@ -116,8 +116,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 		ReportLinkKey: cfg.ReportLinkKey, Getenv: getenv,
 		Introspection: cfg.Introspection, MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity, RequestTimeout: cfg.RequestTimeout,
 		ReopenWarehouse: func() (driver.Conn, error) {
-			return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-				User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+			return chstore.Open(ctx, chstore.OptionsFrom(cfg))
 		}})
 
 	// The scheduled freezing of monthly steering reports (editions) runs beside the API;
@@ -125,8 +124,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	freezeCtx, stopFreezing := context.WithCancel(ctx)
 	defer stopFreezing()
 	go freezeReports(freezeCtx, report.NewService(pool, &warehouseConn{conn: ch, reopen: func() (driver.Conn, error) {
-		return chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-			User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+		return chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	}}), cfg.ReportFreezeDay, log)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -400,9 +398,8 @@ func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
 		// count, no personal data), not as the anonymous scrape.
 		ctx, cancel := context.WithTimeout(auth.With(context.Background(), auth.Principal{Subject: "system:metrics", System: true}), 2*time.Second)
 		defer cancel()
-		var n int64
-		var oldest *time.Time
-		if err := pool.QueryRow(ctx, `SELECT count(*), min(created_at) FROM change_event WHERE processed_at IS NULL`).Scan(&n, &oldest); err != nil {
+		n, oldest, err := changes.Backlog(ctx, pool, "")
+		if err != nil {
 			return -1, -1
 		}
 		if oldest != nil {

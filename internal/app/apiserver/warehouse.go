@@ -9,15 +9,18 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
 // warehouseConn is a ClickHouse connection that is opened lazily when ClickHouse was
-// down at start, so the API can start (and take writes) without the warehouse. Every
+// down at start, so the API can start (and take writes) without the warehouse. It
+// offers only what the API needs (chstore.Querier for the readers, and Ping for
+// readiness): nothing else can be called on it, so nothing can reach a missing
+// connection. Every
 // failure to reach ClickHouse (at the query or while reading its rows) is answered as
 // the typed, retryable WAREHOUSE_UNAVAILABLE, so that analytics callers know to retry
 // and casework is untouched; errors ClickHouse itself raised pass through.
 type warehouseConn struct {
-	driver.Conn
 	mu     sync.Mutex
 	conn   driver.Conn
 	reopen func() (driver.Conn, error)
@@ -76,21 +79,7 @@ func (w *warehouseConn) Query(ctx context.Context, query string, args ...any) (d
 	return &warehouseRows{Rows: rows, ctx: ctx}, nil
 }
 
-func (w *warehouseConn) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
-	c, err := w.get()
-	if err != nil {
-		return errRow{err}
-	}
-	return c.QueryRow(ctx, query, args...)
-}
-
-func (w *warehouseConn) Select(ctx context.Context, dest any, query string, args ...any) error {
-	c, err := w.get()
-	if err != nil {
-		return err
-	}
-	return warehouseError(ctx, c.Select(ctx, dest, query, args...))
-}
+var _ chstore.Querier = (*warehouseConn)(nil)
 
 // warehouseRows types the errors met while reading rows.
 type warehouseRows struct {
@@ -101,9 +90,3 @@ type warehouseRows struct {
 func (r *warehouseRows) Err() error { return warehouseError(r.ctx, r.Rows.Err()) }
 
 func (r *warehouseRows) Scan(dest ...any) error { return warehouseError(r.ctx, r.Rows.Scan(dest...)) }
-
-type errRow struct{ err error }
-
-func (e errRow) Err() error           { return e.err }
-func (e errRow) Scan(...any) error    { return e.err }
-func (e errRow) ScanStruct(any) error { return e.err }

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
@@ -28,12 +28,12 @@ type Service struct {
 	orgs      *organisation.Store
 	projects  *project.Store
 	quotas    *quota.Store
-	warehouse driver.Conn
+	warehouse chstore.Querier
 	now       func() time.Time
 }
 
 // NewService returns a service on the operational pool and the warehouse.
-func NewService(pool *pgxpool.Pool, warehouse driver.Conn) *Service {
+func NewService(pool *pgxpool.Pool, warehouse chstore.Querier) *Service {
 	return &Service{pool: pool, st: store{pool: pool}, orgs: organisation.NewStore(pool),
 		projects: project.NewStore(pool), quotas: quota.NewStore(pool), warehouse: warehouse, now: time.Now}
 }

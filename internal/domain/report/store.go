@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -226,12 +227,5 @@ func (s store) each(ctx context.Context, sql string, args []any, dest []any, row
 // freshness reads how far the warehouse has come: the newest change it has taken in
 // and how many are still waiting (the loader's outbox).
 func (s store) freshness(ctx context.Context) (*time.Time, int, error) {
-	var loaded *time.Time
-	var pending int
-	err := s.pool.QueryRow(aggregateContext(ctx), `SELECT (SELECT max(processed_at) FROM change_event),
-		(SELECT count(*)::int FROM change_event WHERE processed_at IS NULL)`).Scan(&loaded, &pending)
-	if err != nil {
-		return nil, 0, fmt.Errorf("warehouse freshness: %w", err)
-	}
-	return loaded, pending, nil
+	return changes.Freshness(aggregateContext(ctx), s.pool)
 }

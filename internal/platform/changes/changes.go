@@ -1,6 +1,9 @@
-// Package changes writes the transactional outbox: every write to a participant's history
-// records a change event in the same transaction, which the loader turns into warehouse
-// rows. Nothing else may write to change_event.
+// Package changes owns the transactional outbox, the change_event table: every write to
+// a participant's history records a change event in the same transaction (Record),
+// which the loader reads (Pending), turns into warehouse rows and marks processed
+// (MarkProcessed). The database's outbox triggers (migration 0004) also queue events for
+// changes made in SQL. Every other statement on the table (backlog, freshness, rollover,
+// pruning) is here too: no other package names change_event (outbox_test.go checks).
 package changes
 
 import (

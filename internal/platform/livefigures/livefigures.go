@@ -1,7 +1,7 @@
 // Package livefigures tells API subscribers that an organisation's warehouse figures
 // changed. The loader and the API are separate processes: after the loader has written
-// a batch to ClickHouse and marked its changes processed, the same statement sends a
-// PostgreSQL NOTIFY per organisation on Channel (delivered at commit, so never before
+// a batch to ClickHouse and marked its changes processed, the same statement
+// (changes.MarkProcessed) sends a PostgreSQL NOTIFY per organisation on Channel (delivered at commit, so never before
 // the figures are readable). Every API process LISTENs on one dedicated connection and
 // fans the notices out to its subscribers of that organisation.
 package livefigures
@@ -19,12 +19,6 @@ import (
 
 // Channel is the PostgreSQL notification channel; the payload is an organisation id.
 const Channel = "outcomes_figures_changed"
-
-// NotifySQL marks the loader's change events processed and notifies once per
-// organisation, in one statement ($1: the change event ids).
-const NotifySQL = `WITH done AS (
-	UPDATE change_event SET processed_at = clock_timestamp() WHERE id = ANY($1) RETURNING organisation_id)
-SELECT count(pg_notify('` + Channel + `', o::text)) FROM (SELECT DISTINCT organisation_id AS o FROM done) d`
 
 // Event says that the figures of an organisation changed.
 type Event struct {

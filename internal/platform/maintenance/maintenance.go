@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 )
 
 // Policy is how long things are kept.
@@ -115,7 +116,7 @@ func (m *Maintainer) Run(ctx context.Context) ([]Result, error) {
 func entityOf(task string) string {
 	switch task {
 	case TaskOutbox:
-		return "change_event"
+		return changes.Table
 	case TaskIdempotency:
 		return "idempotency_key"
 	}
@@ -208,18 +209,23 @@ func (m *Maintainer) ensurePartitions(ctx context.Context, now time.Time) Result
 // locks for long nor builds one huge transaction.
 const pruneBatch = 10000
 
-// pruneOutbox deletes processed change events older than the retention. processed_at
-// is set only after ClickHouse acknowledged the event's batch, so a deleted event is
-// always already in the warehouse; pending events are never touched.
+// pruneOutbox deletes processed change events older than the retention (see
+// changes.PruneProcessed for why that loses nothing).
 func (m *Maintainer) pruneOutbox(ctx context.Context, now time.Time) Result {
 	if m.Policy.OutboxRetention <= 0 {
 		return Result{Detail: "retention not set; nothing pruned"}
 	}
 	cutoff := now.Add(-m.Policy.OutboxRetention)
-	n, err := deleteInBatches(ctx, m.Pool, `DELETE FROM change_event WHERE id IN (
-		SELECT id FROM change_event WHERE processed_at IS NOT NULL AND processed_at < $1 LIMIT $2)`, cutoff)
-	if err != nil {
-		return Result{Count: n, Err: fmt.Errorf("prune change events: %w", err)}
+	var n int64
+	for {
+		k, err := changes.PruneProcessed(ctx, m.Pool, cutoff, pruneBatch)
+		n += k
+		if err != nil {
+			return Result{Count: n, Err: fmt.Errorf("prune change events: %w", err)}
+		}
+		if k < pruneBatch {
+			break
+		}
 	}
 	return Result{Count: n, Detail: fmt.Sprintf("deleted %d processed change events processed before %s", n, cutoff.Format(time.RFC3339))}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 )
 
 // TableStat is the size and age of one growing table.
@@ -40,12 +41,12 @@ type Stats struct {
 // oldestSQL reads each table's oldest row cheaply (by an index).
 var oldestSQL = map[string]string{
 	"audit_log":       `SELECT at FROM audit_log ORDER BY id LIMIT 1`,
-	"change_event":    `SELECT created_at FROM change_event ORDER BY id LIMIT 1`,
+	changes.Table:     changes.OldestSQL,
 	"idempotency_key": `SELECT created_at FROM idempotency_key ORDER BY created_at LIMIT 1`,
 }
 
 // GrowingTables are the tables maintenance bounds.
-var GrowingTables = []string{"audit_log", "change_event", "idempotency_key"}
+var GrowingTables = []string{"audit_log", changes.Table, "idempotency_key"}
 
 // ReadStats reads the stats at now. ctx should carry a system principal when pool is the
 // API's scoped pool (idempotency keys are under row-level security).
