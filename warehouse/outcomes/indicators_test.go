@@ -303,7 +303,7 @@ func TestSUSTransitionTable(t *testing.T) {
 	}}
 	var records []o.SUSTransition
 	for _, e := range p.Enrolments {
-		if r, ok := o.SUSBeforeAfter(p, e); ok {
+		if r, ok := o.SUSBeforeAfter(p, e, ""); ok {
 			records = append(records, r)
 		}
 	}
