@@ -10,8 +10,10 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/linkage"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -36,6 +38,8 @@ type Resolver struct {
 	Projects      *project.Store
 	Recruitment   *recruitment.Store
 	Quotas        *quota.Store
+	Consents      *consent.Store
+	Linkage       *linkage.Service // register linkage (registerkörning)
 	Audit         *audit.Store
 	Warehouse     driver.Conn
 	Figures       *livefigures.Hub // nil: no live subscriptions

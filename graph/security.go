@@ -10,6 +10,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -156,6 +157,15 @@ func recordAudit(ctx context.Context, fc *graphql.FieldContext, action, op strin
 		for _, x := range v {
 			audit.Record(ctx, action, "interview", x.ID, op)
 			audit.Record(ctx, "read", "participant", x.ParticipantID, op)
+		}
+	case *consent.Consent:
+		if v != nil {
+			audit.Record(ctx, action, "consent", v.ID, op)
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
+	case []*consent.Consent:
+		for _, x := range v {
+			audit.Record(ctx, action, "consent", x.ID, op)
 		}
 	case *participant.Attributes:
 		if v != nil {

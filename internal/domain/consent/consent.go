@@ -201,3 +201,22 @@ func (s *Store) ByParticipants(ctx context.Context, ids []string) ([]Consent, er
 	}
 	return pgx.CollectRows(rows, scan)
 }
+
+// Get returns one consent (row-level security: another organisation's is NOT_FOUND).
+func (s *Store) Get(ctx context.Context, id string) (Consent, error) {
+	if !db.IsUUID(id) {
+		return Consent{}, apperr.NotFoundf("id", "consent not found")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM consent WHERE id = $1`, id)
+	if err != nil {
+		return Consent{}, fmt.Errorf("load consent: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Consent{}, fmt.Errorf("load consent: %w", err)
+	}
+	if len(cs) == 0 {
+		return Consent{}, apperr.NotFoundf("id", "consent not found")
+	}
+	return cs[0], nil
+}
