@@ -23,7 +23,12 @@ func TestConsentIsRecordedWithdrawnAndKept(t *testing.T) {
 	t.Parallel()
 	w := newCaseWorld(t)
 	pid := w.person(t, pnr(1985, 4, 12, 123), `registeredAtAf: true`)
-	var rec struct{ RecordConsent struct{ ID, Scope, GivenOn, RecordedBy string; Active bool } }
+	var rec struct {
+		RecordConsent struct {
+			ID, Scope, GivenOn, RecordedBy string
+			Active                         bool
+		}
+	}
 	w.cw.MustData(t, `mutation($p: ID!) { recordConsent(input: {participantId: $p, scope: REGISTER_LINKAGE, givenOn: "2018-01-15"}) {
 		id scope givenOn recordedBy active } }`, map[string]any{"p": pid}, &rec)
 	if c := rec.RecordConsent; c.Scope != "REGISTER_LINKAGE" || c.GivenOn != "2018-01-15" || c.RecordedBy != "cw-anna" || !c.Active {
@@ -42,7 +47,12 @@ func TestConsentIsRecordedWithdrawnAndKept(t *testing.T) {
 	if early[0].Code() != "INVALID" {
 		t.Errorf("withdrawal before the consent: %+v", early)
 	}
-	var wd struct{ WithdrawConsent struct{ WithdrawnOn, WithdrawnBy string; Active bool } }
+	var wd struct {
+		WithdrawConsent struct {
+			WithdrawnOn, WithdrawnBy string
+			Active                   bool
+		}
+	}
 	w.cw.MustData(t, `mutation($c: ID!) { withdrawConsent(input: {consentId: $c, withdrawnOn: "2019-03-01"}) { withdrawnOn withdrawnBy active } }`,
 		map[string]any{"c": rec.RecordConsent.ID}, &wd)
 	if wd.WithdrawConsent.WithdrawnOn != "2019-03-01" || wd.WithdrawConsent.WithdrawnBy != "cw-anna" || wd.WithdrawConsent.Active {
@@ -55,7 +65,14 @@ func TestConsentIsRecordedWithdrawnAndKept(t *testing.T) {
 	// A new consent after the withdrawal is allowed; both stay as history.
 	w.cw.MustData(t, `mutation($p: ID!) { recordConsent(input: {participantId: $p, scope: REGISTER_LINKAGE, givenOn: "2019-06-01"}) { id } }`,
 		map[string]any{"p": pid}, nil)
-	var got struct{ Participant struct{ Consents []struct{ GivenOn string; WithdrawnOn *string } } }
+	var got struct {
+		Participant struct {
+			Consents []struct {
+				GivenOn     string
+				WithdrawnOn *string
+			}
+		}
+	}
 	w.cw.MustData(t, `query($p: ID!) { participant(id: $p) { consents { givenOn withdrawnOn } } }`, map[string]any{"p": pid}, &got)
 	if cs := got.Participant.Consents; len(cs) != 2 || cs[0].WithdrawnOn == nil || cs[1].WithdrawnOn != nil {
 		t.Errorf("history = %+v", cs)
@@ -83,7 +100,12 @@ func TestProtectedIdentityIsShownOnlyToAdmin(t *testing.T) {
 	t.Parallel()
 	w := newCaseWorld(t)
 	number := pnr(1979, 2, 3, 456)
-	var p struct{ CreateParticipant struct{ ID, GivenName string; IdentityHidden, ProtectedIdentity bool } }
+	var p struct {
+		CreateParticipant struct {
+			ID, GivenName                     string
+			IdentityHidden, ProtectedIdentity bool
+		}
+	}
 	w.admin.MustData(t, `mutation($o: ID!, $n: String!) { createParticipant(input: {organisationId: $o, personalIdentityNumber: $n,
 		givenName: "Skyddad", familyName: "Person", gender: WOMAN, email: "s@example.se", protectedIdentity: true}) {
 		id givenName identityHidden protectedIdentity } }`, map[string]any{"o": w.org, "n": number}, &p)
@@ -140,7 +162,12 @@ func TestProtectedIdentityIsShownOnlyToAdmin(t *testing.T) {
 func TestAnonymousParticipantIsKeptWithTheLeastData(t *testing.T) {
 	t.Parallel()
 	w := newCaseWorld(t)
-	var p struct{ CreateParticipant struct{ ID, PersonalIdentityNumber string; Anonymous bool } }
+	var p struct {
+		CreateParticipant struct {
+			ID, PersonalIdentityNumber string
+			Anonymous                  bool
+		}
+	}
 	w.cw.MustData(t, `mutation($o: ID!) { createParticipant(input: {organisationId: $o, personalIdentityNumber: "", givenName: "",
 		familyName: "", gender: MAN, birthDate: "1990-05-01", anonymous: true}) { id personalIdentityNumber anonymous } }`,
 		map[string]any{"o": w.org}, &p)

@@ -49,7 +49,7 @@ func TestRegisterLinkageExportAndReturn(t *testing.T) {
 	}
 	var x struct {
 		RegisterLinkageExport struct {
-			File                                               string
+			File                                                string
 			People, Lines, ExcludedNoConsent, ExcludedProtected int
 		}
 	}
@@ -115,7 +115,11 @@ func TestRegisterLinkageExportAndReturn(t *testing.T) {
 	if res.ImportRegisterLinkageReturn.Imported != 2 || len(res.ImportRegisterLinkageReturn.Errors) != 0 {
 		t.Errorf("clean return = %+v", res.ImportRegisterLinkageReturn)
 	}
-	var got struct{ Participant struct{ Observations []struct{ Month, Source, Status string } } }
+	var got struct {
+		Participant struct {
+			Observations []struct{ Month, Source, Status string }
+		}
+	}
 	w.admin.MustData(t, `query($p: ID!) { participant(id: $p) { observations { month source status } } }`, map[string]any{"p": a}, &got)
 	if obs := got.Participant.Observations; len(obs) != 2 || obs[0].Source != "AF_DATA" || obs[0].Month != "2018-09" {
 		t.Errorf("imported observations = %+v", obs)
@@ -160,7 +164,10 @@ func TestBlankNamesAndMalformedEmailsAreRefused(t *testing.T) {
 		var res struct {
 			ImportParticipants struct {
 				Imported int
-				Errors   []struct{ Line int; Field string }
+				Errors   []struct {
+					Line  int
+					Field string
+				}
 			}
 		}
 		w.admin.MustData(t, `mutation($o: ID!, $csv: String) { importParticipants(organisationId: $o, csv: $csv) { imported errors { line field } } }`,

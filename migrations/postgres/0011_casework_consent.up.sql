@@ -35,7 +35,9 @@ CREATE TABLE consent (
     withdrawn_at    timestamptz,
     FOREIGN KEY (participant_id, organisation_id) REFERENCES participant (id, organisation_id) ON DELETE CASCADE,
     CHECK ((withdrawn_on IS NULL) = (withdrawn_by IS NULL)),
-    CHECK (withdrawn_on IS NULL OR withdrawn_on >= given_on)
+    CHECK (withdrawn_on IS NULL OR withdrawn_on >= given_on),
+    CONSTRAINT consent_given_on_sane CHECK (sane_date(given_on)),
+    CONSTRAINT consent_withdrawn_on_sane CHECK (sane_date(withdrawn_on))
 );
 CREATE UNIQUE INDEX consent_open_idx ON consent (participant_id, scope) WHERE withdrawn_on IS NULL;
 CREATE INDEX consent_org_idx ON consent (organisation_id, scope);

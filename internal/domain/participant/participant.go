@@ -89,7 +89,7 @@ type Attributes struct {
 	LabourMarketStatus *string
 	SupportSource      *string
 	RecordedBy         string
-	RecordedAt          time.Time
+	RecordedAt         time.Time
 }
 
 // CreateInput registers a participant.

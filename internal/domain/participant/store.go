@@ -203,7 +203,6 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 	return out, err
 }
 
-
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

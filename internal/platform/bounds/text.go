@@ -22,7 +22,8 @@ func Name(field, v string, max int) *apperr.Error {
 		return apperr.Invalidf(field, "a name is required; it must not be blank")
 	case utf8.RuneCountInString(v) > max:
 		return apperr.Invalidf(field, "at most %d characters", max)
-	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) >= 0:
+		// A tab survives (a quoted separator in a tab-separated file); line breaks do not.
 		return apperr.Invalidf(field, "a name must not hold line breaks or control characters")
 	}
 	return nil
