@@ -9,8 +9,8 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
-// MaxEmail is the longest e-mail address accepted (RFC 5321's path limit less the brackets).
-const MaxEmail = 254
+// MaxEmail is the longest e-mail address accepted (the limit participants and staff always had).
+const MaxEmail = 200
 
 // Name checks a required name (a person's, a unit's, a contact's) that the caller has
 // already trimmed: blank, control characters or more than max characters are INVALID on
