@@ -31,101 +31,52 @@ var definitionKinds = map[model.OutcomeDefinitionKind]analytics.Kind{
 	model.OutcomeDefinitionKindEsfSixMonth:                analytics.KindESFSixMonth,
 }
 
-// definitionIn converts a definition input. It refuses what the analytics package
-// cannot see: a missing monthsAfterExit for the kinds at +k (0 is a month, so it is
-// never assumed), and any parameter given to a kind that does not use it (it would
-// otherwise be ignored silently). The analytics package validates the values.
+// definitionIn converts a definition input; analytics.NewDefinition applies the
+// parameter rules of each definition.
 func definitionIn(in model.OutcomeDefinitionInput) (analytics.Definition, error) {
 	kind, ok := definitionKinds[in.Kind]
 	if !ok {
 		return analytics.Definition{}, apperr.Invalidf("definition.kind", "unknown definition %q", string(in.Kind))
 	}
-	atK := kind == analytics.KindStatusAt || kind == analytics.KindInWorkOrStudies || kind == analytics.KindSelfSufficient
-	lasting := kind == analytics.KindLasting
-	esf := kind == analytics.KindESFImmediate || kind == analytics.KindESFSixMonth
-	for _, p := range []struct {
-		name       string
-		given, use bool
-	}{
-		{"monthsAfterExit", in.MonthsAfterExit != nil, atK},
-		{"statuses", in.Statuses != nil, kind == analytics.KindStatusAt || lasting},
-		{"horizons", in.Horizons != nil, lasting},
-		{"requireNoSocialAssistance", in.RequireNoSocialAssistance != nil, lasting},
-		{"esfResult", in.EsfResult != nil, esf},
-	} {
-		if p.given && !p.use {
-			return analytics.Definition{}, apperr.Invalidf("definition."+p.name, "%s does not take %s", in.Kind, p.name)
+	p := analytics.Params{MonthsAfterExit: in.MonthsAfterExit, Horizons: in.Horizons,
+		RequireNoSocialAssistance: in.RequireNoSocialAssistance}
+	if in.Statuses != nil {
+		p.Statuses = make([]string, len(in.Statuses))
+		for i, s := range in.Statuses {
+			p.Statuses[i] = enumIn(s)
 		}
-	}
-	if atK && in.MonthsAfterExit == nil {
-		return analytics.Definition{}, apperr.Invalidf("definition.monthsAfterExit", "%s needs monthsAfterExit (0-36)", in.Kind)
-	}
-	d := analytics.Definition{Kind: kind, K: deref(in.MonthsAfterExit)}
-	for _, s := range in.Statuses {
-		d.Statuses = append(d.Statuses, enumIn(s))
-	}
-	if lasting && (in.Horizons != nil || in.Statuses != nil || in.RequireNoSocialAssistance != nil) {
-		p := outcomes.DefaultLastingParams()
-		if in.Horizons != nil {
-			p.Horizons = in.Horizons
-		}
-		if in.Statuses != nil {
-			p.Statuses = d.Statuses
-		}
-		if in.RequireNoSocialAssistance != nil {
-			p.RequireNoSocialAssistance = *in.RequireNoSocialAssistance
-		}
-		d.Lasting, d.Statuses = &p, nil
 	}
 	if in.EsfResult != nil {
-		d.Results = []string{enumIn(*in.EsfResult)}
+		p.Results = []string{enumIn(*in.EsfResult)}
 	}
-	return d, nil
+	return analytics.NewDefinition(kind, p)
 }
 
-// figuresDay is the day figures are asked on (analytics.Today): the resolver's clock,
-// read in UTC as the loader reads it for the month it loads.
+// figuresDay is the day figures are asked on (analytics.Today): the Swedish calendar
+// date of the resolver's clock (calendar.Today), the one "today" of every rule.
 func (r *Resolver) figuresDay() time.Time {
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
 	}
-	return calendar.Today(now()) // the Swedish date, like every other "today"
+	return calendar.Today(now())
 }
 
-// cohortsIn converts cohort inputs and checks the caller may read every organisation
-// named (an evaluator: those granted in the token).
+// cohortsIn converts cohort inputs; a cohort naming no organisation is of the caller's
+// own. OrganisationScope has checked the caller may read the figures of every
+// organisation named, and analytics.ValidateCohorts is the rule for the rest.
 func cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort, error) {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(in) == 0 || len(in) > 6 {
-		return nil, apperr.Invalidf("cohorts", "give 1-6 cohorts")
-	}
+	caller, _ := auth.From(ctx)
 	out := make([]analytics.Cohort, len(in))
-	labels := map[string]bool{}
 	for i, c := range in {
 		orgs := c.OrganisationIds
-		if len(orgs) == 0 && p.OrgID != "" {
-			orgs = []string{p.OrgID}
+		if len(orgs) == 0 && caller.OrgID != "" {
+			orgs = []string{caller.OrgID}
 		}
-		if len(orgs) == 0 {
-			return nil, apperr.Invalidf("cohorts.organisationIds", "name the organisations of cohort %q", c.Label)
-		}
-		for _, o := range orgs {
-			if !p.CanReadAggregates(o) {
-				return nil, auth.Forbidden("cohorts.organisationIds", "figures of this organisation")
-			}
-		}
-		if labels[c.Label] {
-			return nil, apperr.Invalidf("cohorts.label", "cohort labels must differ (%q twice)", c.Label)
-		}
-		labels[c.Label] = true
 		out[i] = analytics.Cohort{Label: c.Label, OrgIDs: orgs, ExitFrom: time.Time(c.ExitFrom), ExitTo: time.Time(c.ExitTo),
 			MeasureCodes: c.MeasureTypeCodes}
 	}
-	return out, nil
+	return out, analytics.ValidateCohorts(out)
 }
 
 func dimensionsIn(in []model.Breakdown) []analytics.Dimension {

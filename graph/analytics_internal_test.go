@@ -13,6 +13,7 @@ import (
 // parameter given to a kind that does not use it, naming the input field; what it
 // accepts carries its parameters into the version.
 func TestDefinitionInRefusesMissingAndUnusedParameters(t *testing.T) {
+	t.Parallel()
 	k := func(v int) *int { return &v }
 	yes := true
 	employed := model.EsfResultEmployed
@@ -73,6 +74,7 @@ func TestDefinitionInRefusesMissingAndUnusedParameters(t *testing.T) {
 // The day figures are asked on comes from the resolver's clock, as the date in Sweden
 // (01:30 on 1 May in Stockholm is still 30 April in UTC, but it is 1 May to the user).
 func TestFiguresDayUsesTheResolverClock(t *testing.T) {
+	t.Parallel()
 	r := &Resolver{Now: func() time.Time { return time.Date(2019, 5, 1, 1, 30, 0, 0, time.FixedZone("CEST", 2*3600)) }}
 	if got := r.figuresDay(); !got.Equal(time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("figuresDay = %v, want 1 May 2019", got)

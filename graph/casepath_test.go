@@ -99,6 +99,7 @@ func (w *caseWorld) person(t *testing.T, pnr, attributes string) string {
 // TestSeedPathEndToEnd walks one person along the seeds' path and reads the whole
 // history back in one query.
 func TestSeedPathEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	cw := w.cw
 	// Long-term unemployed, 500 days in the job and development guarantee, on social assistance.
@@ -288,6 +289,7 @@ func TestSeedPathEndToEnd(t *testing.T) {
 // conditions is refused with a clear error and nothing is written; with an override
 // and a reason the decision goes through and is listed among overrides.
 func TestExtraJobEligibilityRefusedThenOverridden(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	// Registered at AF, but 120 guarantee days, not newly arrived, no EU/EEA family permit.
 	pid := w.person(t, pnr(1990, 1, 1, 1), `registeredAtAf: true, guaranteeDays: 120, newlyArrived: false, introductionPlan: false`)
@@ -356,6 +358,7 @@ func TestExtraJobEligibilityRefusedThenOverridden(t *testing.T) {
 // TestCreateIsIdempotent: a retried create with the same key returns the first result
 // and writes nothing new; the key reused for another request is a conflict.
 func TestCreateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	pnrMaja := pnr(1978, 10, 24, 238)
 	const create = `mutation($o: ID!, $k: String, $n: String!, $pnr: String!) { createParticipant(input: {organisationId: $o,
@@ -383,6 +386,7 @@ func TestCreateIsIdempotent(t *testing.T) {
 
 // TestStaleVersionIsAConflict: updates carry the version they read.
 func TestStaleVersionIsAConflict(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	pid := w.person(t, pnr(1970, 1, 1, 0), `district: "Gränby"`)
 	const upd = `mutation($p: ID!, $v: Int!, $s: CaseStatus) { updateParticipant(input: {id: $p, version: $v, caseStatus: $s}) { version caseStatus } }`
@@ -405,6 +409,7 @@ func TestStaleVersionIsAConflict(t *testing.T) {
 // TestParticipantSearchAndAttributeHistory: caseworker search by name, personnummer,
 // district, status, distance category and caseworker; attributes keep their history.
 func TestParticipantSearchAndAttributeHistory(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	a := w.person(t, pnr(1985, 4, 12, 123), `district: "Gottsunda", distanceCategory: RED`)
 	w.person(t, pnr(1990, 1, 1, 1), `district: "Gränby", distanceCategory: GREEN`)

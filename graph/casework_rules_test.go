@@ -10,6 +10,7 @@ import (
 // TestCursorsAreOpaqueAndChecked: a participant cursor carries no name, and a cursor
 // of another list is INVALID on "after" before any SQL sees it.
 func TestCursorsAreOpaqueAndChecked(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	w.person(t, pnr(1985, 4, 12, 123), `district: "Gottsunda"`)
 	w.person(t, pnr(1990, 1, 1, 1), `district: "Gränby"`)
@@ -42,6 +43,7 @@ func TestCursorsAreOpaqueAndChecked(t *testing.T) {
 // TestUpdatesCanClearAndAddsAreIdempotent: a caseworker can be unassigned, and a
 // retried contact with the same key is written once.
 func TestUpdatesCanClearAndAddsAreIdempotent(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	pid := w.person(t, pnr(1970, 1, 1, 0), `district: "Gränby"`)
 	var upd struct {
@@ -73,6 +75,7 @@ func TestUpdatesCanClearAndAddsAreIdempotent(t *testing.T) {
 
 // TestEligibilityChecksAndSearchesAreAudited: both reveal facts about a person.
 func TestEligibilityChecksAndSearchesAreAudited(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	pid := w.person(t, pnr(1985, 4, 12, 123), `registeredAtAf: true, guaranteeDays: 500`)
 	count := func() int {

@@ -75,7 +75,7 @@ func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
 
 // subject names the caller in what they record (override by, recorded by).
 func subject(ctx context.Context) string {
-	if p, err := auth.Require(ctx); err == nil {
+	if p, ok := auth.From(ctx); ok {
 		return p.Subject
 	}
 	return "unknown"
@@ -94,15 +94,7 @@ func timestampPtr(t *time.Time) *string {
 
 // enrolmentPage lists enrolments as a connection.
 func (r *Resolver) enrolmentPage(ctx context.Context, orgID string, f enrolment.Filter, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
-	kinds := []string{db.KeyDate, db.KeyUUID}
-	if f.OverriddenOnly {
-		kinds[0] = db.KeyTimestamp
-	}
-	page, err := db.ParseRelay(first, after, last, before, kinds...)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Enrolments.List(ctx, orgID, f, page)
+	res, err := r.Enrolments.List(ctx, orgID, f, db.PageRequest{First: first, After: after, Last: last, Before: before})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 // enrolments, referrals, action plan and latest observation costs the same number of
 // SQL statements for 5 people as for 50.
 func TestParticipantPageCostsConstantStatements(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	ctx := context.Background()
 	for i := 0; i < 60; i++ {
@@ -94,6 +95,7 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 // TestOrganisationPageCostsConstantStatements: organisations with their units,
 // catalogue and members cost the same for one as for four.
 func TestOrganisationPageCostsConstantStatements(t *testing.T) {
+	t.Parallel()
 	w := newCaseWorld(t)
 	for _, code := range []string{"alingsas", "boras", "mark"} {
 		w.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,

@@ -16,6 +16,7 @@ import (
 // TestDocsExamplesValidate keeps docs/API.md true: every GraphQL block in it must parse
 // and validate against the schema the server serves.
 func TestDocsExamplesValidate(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/API.md")
 	if err != nil {
 		t.Fatal(err)

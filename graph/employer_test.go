@@ -54,6 +54,7 @@ func wantGQLError(t *testing.T, errs []gqltest.Error, code, field string) {
 }
 
 func TestEmployerRegisterOverGraphQL(t *testing.T) {
+	t.Parallel()
 	admin, pool, base := newAPIWithURL(t)
 	orgA := mustCreateOrg(t, admin, "registerkommun", "MUNICIPALITY")
 	orgB := mustCreateOrg(t, admin, "grannkommun", "MUNICIPALITY")
@@ -162,6 +163,7 @@ func TestEmployerRegisterOverGraphQL(t *testing.T) {
 }
 
 func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
+	t.Parallel()
 	admin, _, base := newAPIWithURL(t)
 	org := mustCreateOrg(t, admin, "adminkommun", "MUNICIPALITY")
 	other := mustCreateOrg(t, admin, "annankommun", "MUNICIPALITY")

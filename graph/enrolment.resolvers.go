@@ -160,9 +160,6 @@ func (r *queryResolver) Enrolment(ctx context.Context, id string) (*enrolment.En
 
 // Enrolments is the resolver for the enrolments field.
 func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
 	var f enrolment.Filter
 	if filter != nil {
 		f = enrolment.Filter{MeasureTypeCode: filter.MeasureTypeCode, Ongoing: filter.Ongoing, ProjectID: filter.ProjectID,
@@ -174,9 +171,6 @@ func (r *queryResolver) Enrolments(ctx context.Context, organisationID string, f
 
 // EligibilityOverrides is the resolver for the eligibilityOverrides field.
 func (r *queryResolver) EligibilityOverrides(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.EnrolmentConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
 	return r.enrolmentPage(ctx, organisationID, enrolment.Filter{OverriddenOnly: true}, first, after, last, before)
 }
 

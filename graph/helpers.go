@@ -1,13 +1,10 @@
 package graph
 
 import (
-	"context"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -28,20 +25,4 @@ func (r *Resolver) asOfOrToday(asOf *model.Date) time.Time {
 		return r.today()
 	}
 	return time.Time(*asOf)
-}
-
-// participantToWrite loads a participant a mutation writes about and checks the caller
-// may write personal data of their organisation (another tenant's person is NOT_FOUND).
-func (r *Resolver) participantToWrite(ctx context.Context, id string) (*participant.Participant, error) {
-	p, err := r.Participants.Get(ctx, id)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil, apperr.NotFoundf("input.participantId", "participant not found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := requirePersonalData(ctx, p.OrganisationID, "input.participantId"); err != nil {
-		return nil, err
-	}
-	return &p, nil
 }

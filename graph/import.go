@@ -77,9 +77,6 @@ func (f importFile) open() (io.Reader, string, importer.Options, error) {
 // header does not match, is INVALID on the argument it came in.
 func readImport[T any](ctx context.Context, orgID string, f importFile,
 	parse func(r io.Reader, opts importer.Options) ([]T, []importer.LineError, error)) ([]T, []importer.LineError, error) {
-	if err := requirePersonalData(ctx, orgID, "organisationId"); err != nil {
-		return nil, nil, err
-	}
 	in, field, opts, err := f.open()
 	if err != nil {
 		return nil, nil, err
@@ -109,7 +106,7 @@ func (r *mutationResolver) importParticipants(ctx context.Context, orgID string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := importer.ImportParticipants(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
+	res, err := r.Importer.Participants(ctx, orgID, rows, bad, skip)
 	// Who registered whom is in the audit log from the import's own transaction: one
 	// row per participant it changed (audit.BeginWrite, changes.Record).
 	return importOutcome(res, bad, err)
@@ -124,6 +121,6 @@ func (r *mutationResolver) importObservations(ctx context.Context, orgID string,
 	if err != nil {
 		return nil, err
 	}
-	res, err := importer.ImportObservations(ctx, r.Participants.Pool(), orgID, rows, bad, skip, nil)
+	res, err := r.Importer.Observations(ctx, orgID, rows, bad, skip)
 	return importOutcome(res, bad, err)
 }

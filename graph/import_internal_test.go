@@ -18,6 +18,7 @@ import (
 // server, so this guards the resolver on its own); a file given twice or not at all
 // is INVALID.
 func TestImportFileArguments(t *testing.T) {
+	t.Parallel()
 	r := &mutationResolver{&Resolver{Now: func() time.Time { return time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) }}}
 	ctx := auth.With(context.Background(), auth.Principal{Subject: "admin", Role: auth.Admin})
 	big := "personal_identity_number,given_name,family_name,gender\n" + strings.Repeat("x", importer.MaxFileBytes)
@@ -55,6 +56,7 @@ func TestImportFileArguments(t *testing.T) {
 // importResult lists the import's own bad rows, or the parser's when the import did not
 // get as far as listing them.
 func TestImportResult(t *testing.T) {
+	t.Parallel()
 	parsed := []importer.LineError{{Line: 3, Column: "gender", Reason: "want woman, man, other or not_stated"}}
 	all := append(parsed, importer.LineError{Line: 7, Column: "personal_identity_number", Reason: "already registered"})
 	got := importResult(importer.Result{Imported: 5, Skipped: 2, Bad: all}, parsed)

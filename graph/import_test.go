@@ -13,6 +13,7 @@ import (
 // them; with skipInvalid the good rows go in; another organisation's caseworker and a
 // file without its header are refused.
 func TestImportObservationsMutation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	pnr := w.pnr()
@@ -70,6 +71,7 @@ func TestImportObservationsMutation(t *testing.T) {
 // The import scenario through the API: 1,000 participants with two bad lines
 // report exactly those lines and register nobody; with skipInvalid, 998.
 func TestImportParticipantsMutation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	var csv strings.Builder

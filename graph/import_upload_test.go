@@ -65,6 +65,7 @@ func upload(t *testing.T, c *gqltest.Client, mutation string, vars map[string]an
 // file's own heading; the workbook registers them in another organisation and its
 // second sheet, picked by name, records their observations.
 func TestImportUploadsExcelFiles(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	caseworker := w.as(t, auth.Caseworker)
@@ -145,6 +146,7 @@ func TestImportUploadsExcelFiles(t *testing.T) {
 // length or streams it; a file whose header does not match is INVALID on file, with the
 // columns found and missing; nothing is written either way.
 func TestImportUploadRefusals(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	caseworker := w.as(t, auth.Caseworker)
 	header := []byte("personnummer;förnamn;efternamn;kön\r\n")

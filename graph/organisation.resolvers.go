@@ -22,9 +22,6 @@ func (r *measureTypeResolver) EligibilityRule(ctx context.Context, obj *organisa
 
 // CreateUnit is the resolver for the createUnit field.
 func (r *mutationResolver) CreateUnit(ctx context.Context, input model.CreateUnitInput) (*organisation.Unit, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	u, err := r.Organisations.CreateUnit(ctx, organisation.UnitInput{OrganisationID: input.OrganisationID,
 		Name: input.Name, IdempotencyKey: deref(input.IdempotencyKey)})
 	if err != nil {
@@ -35,9 +32,6 @@ func (r *mutationResolver) CreateUnit(ctx context.Context, input model.CreateUni
 
 // CreateStaffUser is the resolver for the createStaffUser field.
 func (r *mutationResolver) CreateStaffUser(ctx context.Context, input model.CreateStaffUserInput) (*organisation.StaffUser, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	u, err := r.Organisations.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: input.OrganisationID,
 		UnitID: input.UnitID, Name: input.Name, Email: deref(input.Email), Title: deref(input.Title),
 		IdempotencyKey: deref(input.IdempotencyKey)})
@@ -58,9 +52,6 @@ func (r *mutationResolver) AddRegionalMember(ctx context.Context, regionalID str
 
 // CreateMeasureType is the resolver for the createMeasureType field.
 func (r *mutationResolver) CreateMeasureType(ctx context.Context, input model.CreateMeasureTypeInput) (*organisation.MeasureType, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	rule := model.EligibilityRuleNone
 	if input.EligibilityRule != nil {
 		rule = *input.EligibilityRule
@@ -76,9 +67,6 @@ func (r *mutationResolver) CreateMeasureType(ctx context.Context, input model.Cr
 
 // SetMeasureTypeActive is the resolver for the setMeasureTypeActive field.
 func (r *mutationResolver) SetMeasureTypeActive(ctx context.Context, input model.SetMeasureTypeActiveInput) (*organisation.MeasureType, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	m, err := r.Organisations.SetMeasureTypeActive(ctx, input.OrganisationID, input.Code, input.Active)
 	if err != nil {
 		return nil, err
@@ -127,13 +115,7 @@ func (r *organisationResolver) Members(ctx context.Context, obj *organisation.Or
 
 // StaffUsers is the resolver for the staffUsers field.
 func (r *queryResolver) StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string, last *int, before *string) (*model.StaffUserConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Organisations.ListStaff(ctx, organisationID, unitID, page)
 	if err != nil {
 		return nil, err

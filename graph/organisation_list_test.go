@@ -8,6 +8,7 @@ import (
 // TestOrganisationsAreAPagedConnection: organisations come by name in pages, with a kind
 // filter, and the pages neither skip nor repeat.
 func TestOrganisationsAreAPagedConnection(t *testing.T) {
+	t.Parallel()
 	api, _ := newAPI(t)
 	for _, o := range []struct{ code, name, kind string }{
 		{"boras", "Borås stad", "MUNICIPALITY"}, {"alingsas", "Alingsås kommun", "MUNICIPALITY"},

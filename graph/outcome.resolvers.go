@@ -55,18 +55,8 @@ func (r *outcomeObservationResolver) Source(ctx context.Context, obj *outcome.Ob
 
 // ExitCohortOutcome is the resolver for the exitCohortOutcome field.
 func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID string, exitYear int) (*model.ExitCohortOutcome, error) {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	orgs, ok := p.AggregateScope(organisationID)
-	if !ok {
-		return nil, auth.Forbidden("organisationId", "figures of this organisation")
-	}
-	if err := cohort.ValidateYear(exitYear); err != nil {
-		return nil, err
-	}
-	res, err := cohort.ExitYear(ctx, r.Warehouse, orgs, exitYear, r.Now())
+	p, _ := auth.From(ctx)
+	res, err := cohort.ExitYearFor(ctx, r.Warehouse, p, organisationID, exitYear, r.Now())
 	if err != nil {
 		return nil, err
 	}

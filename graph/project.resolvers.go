@@ -18,9 +18,6 @@ import (
 
 // CreateProject is the resolver for the createProject field.
 func (r *mutationResolver) CreateProject(ctx context.Context, input model.CreateProjectInput) (*project.Project, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	p, err := r.Resolver.Projects.CreateProject(ctx, project.CreateInput{
 		OrganisationID: input.OrganisationID,
 		Name:           input.Name,
@@ -48,9 +45,6 @@ func (r *mutationResolver) UpdateProject(ctx context.Context, input model.Update
 
 // CreateTarget is the resolver for the createTarget field.
 func (r *mutationResolver) CreateTarget(ctx context.Context, input model.CreateTargetInput) (*project.Target, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	t, err := r.Resolver.Projects.CreateTarget(ctx, project.CreateTargetInput{
 		OrganisationID:  input.OrganisationID,
 		Name:            input.Name,
@@ -88,13 +82,7 @@ func (r *projectResolver) Targets(ctx context.Context, obj *project.Project) ([]
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.ProjectConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Projects.List(ctx, organisationID, page)
 	if err != nil {
 		return nil, err
@@ -113,13 +101,7 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*project.Projec
 
 // Targets is the resolver for the targets field.
 func (r *queryResolver) Targets(ctx context.Context, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) (*model.TargetConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var f project.TargetFilter
 	if filter != nil {
 		f = project.TargetFilter{ProjectID: filter.ProjectID, ActiveOn: model.TimePtr(filter.ActiveOn)}

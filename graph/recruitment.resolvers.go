@@ -45,9 +45,6 @@ func (r *interviewResolver) Enrolment(ctx context.Context, obj *recruitment.Inte
 
 // CreateRecruitmentEvent is the resolver for the createRecruitmentEvent field.
 func (r *mutationResolver) CreateRecruitmentEvent(ctx context.Context, input model.CreateRecruitmentEventInput) (*recruitment.Event, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	places := make([]recruitment.PlaceInput, len(input.Places))
 	for i, p := range input.Places {
 		places[i] = recruitment.PlaceInput{EmployerID: p.EmployerID, Places: p.Places}
@@ -109,9 +106,6 @@ func (r *mutationResolver) AnswerOffer(ctx context.Context, input model.AnswerOf
 
 // CreateQuota is the resolver for the createQuota field.
 func (r *mutationResolver) CreateQuota(ctx context.Context, input model.CreateQuotaInput) (*quota.Quota, error) {
-	if err := requirePersonalData(ctx, input.OrganisationID, "input.organisationId"); err != nil {
-		return nil, err
-	}
 	q, err := r.Quotas.Create(ctx, quota.CreateInput{OrganisationID: input.OrganisationID, Name: input.Name, Total: input.Total,
 		PeriodStart: time.Time(input.PeriodStart), PeriodEnd: time.Time(input.PeriodEnd), MeasureTypeCode: input.MeasureTypeCode,
 		IdempotencyKey: deref(input.IdempotencyKey)})
@@ -123,13 +117,7 @@ func (r *mutationResolver) CreateQuota(ctx context.Context, input model.CreateQu
 
 // RecruitmentEvents is the resolver for the recruitmentEvents field.
 func (r *queryResolver) RecruitmentEvents(ctx context.Context, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) (*model.RecruitmentEventConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var k *recruitment.Kind
 	if kind != nil {
 		v := recruitment.Kind(enumIn(*kind))
@@ -153,13 +141,7 @@ func (r *queryResolver) RecruitmentEvent(ctx context.Context, id string) (*recru
 
 // Quotas is the resolver for the quotas field.
 func (r *queryResolver) Quotas(ctx context.Context, organisationID string, first *int, after *string, last *int, before *string) (*model.QuotaConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	res, err := r.Resolver.Quotas.List(ctx, organisationID, page)
 	if err != nil {
 		return nil, err

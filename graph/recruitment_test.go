@@ -24,6 +24,7 @@ func (w *world) department(t *testing.T, org, name string, headcount int) string
 // invited job seekers and one walk-in, interviews, offers and a decline, then reads the
 // event back with its places, invitations, interviews and summary.
 func TestRecruitmentFairThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	cw := w.as(t, auth.Caseworker) // organisation A
 	care, libraries := w.department(t, w.orgA, "Elder care", 4000), w.department(t, w.orgA, "Libraries", 800)
@@ -195,6 +196,7 @@ func TestRecruitmentFairThroughTheAPI(t *testing.T) {
 // TestProjectsTargetsAndQuotasThroughTheAPI creates a project with a target and a quota
 // and reads progress and allocations back.
 func TestProjectsTargetsAndQuotasThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	cw := w.as(t, auth.Caseworker)
 	care, libraries := w.department(t, w.orgA, "Elder care", 600), w.department(t, w.orgA, "Libraries", 100)

@@ -18,9 +18,6 @@ import (
 
 // CreateReferral is the resolver for the createReferral field.
 func (r *mutationResolver) CreateReferral(ctx context.Context, input model.CreateReferralInput) (*referral.Referral, error) {
-	if _, err := r.participantToWrite(ctx, input.ParticipantID); err != nil {
-		return nil, err
-	}
 	ordered := make([]referral.Order, len(input.Ordered))
 	for i, o := range input.Ordered {
 		ordered[i] = referral.Order(enumIn(o))
@@ -67,13 +64,7 @@ func (r *queryResolver) Referral(ctx context.Context, id string) (*referral.Refe
 
 // Referrals is the resolver for the referrals field.
 func (r *queryResolver) Referrals(ctx context.Context, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) (*model.ReferralConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var f referral.Filter
 	if filter != nil {
 		f = referral.Filter{ParticipantID: filter.ParticipantID, From: model.TimePtr(filter.From), To: model.TimePtr(filter.To),
@@ -88,13 +79,7 @@ func (r *queryResolver) Referrals(ctx context.Context, organisationID string, fi
 
 // OverdueReferralFeedback is the resolver for the overdueReferralFeedback field.
 func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) (*model.ReferralConnection, error) {
-	if err := requirePersonalData(ctx, organisationID, "organisationId"); err != nil {
-		return nil, err
-	}
-	page, err := db.ParseRelay(first, after, last, before, db.KeyDate, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	return referralConnection(r.Resolver.Referrals.Overdue(ctx, organisationID, r.asOfOrToday(asOf), page))
 }
 

@@ -111,6 +111,7 @@ func wantCode(t *testing.T, errs []gqltest.Error, code, field string) {
 // TestReferralTripartiteMeetingAndOverdueFeedback registers referrals, records the
 // tripartite meeting and the feedback over GraphQL, and follows the overdue list.
 func TestReferralTripartiteMeetingAndOverdueFeedback(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t)
 	first := w.create(t, "2024-01-10", "2024-02-10")
 	if first.Version != 1 || first.Source != "SOCIAL_SERVICES" || fmt.Sprint(first.Ordered) != "[LABOUR_MARKET_EMPLOYMENT MAPPING]" ||
@@ -173,6 +174,7 @@ func TestReferralTripartiteMeetingAndOverdueFeedback(t *testing.T) {
 }
 
 func TestReferralRefusals(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t)
 	before := w.count(`SELECT count(*) FROM referral`)
 	errs := w.cwA.MustFail(t, `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2099-01-01",
@@ -225,6 +227,7 @@ func TestReferralRefusals(t *testing.T) {
 // TestActionPlanAndFollowUpsOverGraphQL saves and revises a plan, records a follow-up
 // and follows the overdue list over GraphQL.
 func TestActionPlanAndFollowUpsOverGraphQL(t *testing.T) {
+	t.Parallel()
 	w := newReferralWorld(t)
 	var plan struct {
 		SaveActionPlan struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/linkage"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -38,6 +39,7 @@ type Resolver struct {
 	Projects      *project.Store
 	Recruitment   *recruitment.Store
 	Quotas        *quota.Store
+	Importer      *importer.Service
 	Consents      *consent.Store
 	Linkage       *linkage.Service // register linkage (registerkörning)
 	Audit         *audit.Store

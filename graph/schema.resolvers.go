@@ -30,10 +30,7 @@ func (r *mutationResolver) CreateOrganisation(ctx context.Context, input model.C
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, kind *model.OrganisationKind, first *int, after *string, last *int, before *string) (*model.OrganisationConnection, error) {
-	page, err := db.ParseRelay(first, after, last, before, db.KeyText, db.KeyUUID)
-	if err != nil {
-		return nil, err
-	}
+	page := db.PageRequest{First: first, After: after, Last: last, Before: before}
 	var k *organisation.Kind
 	if kind != nil {
 		v := organisation.Kind(enumIn(*kind))

@@ -16,6 +16,7 @@ import (
 // without its Swedish display label ("Label (sv): …", served by enumLabels). It lists
 // every missing one, so a new schema file is fixed in one pass.
 func TestEverySchemaElementIsDescribed(t *testing.T) {
+	t.Parallel()
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	var missing []string
 	need := func(desc, what string) {

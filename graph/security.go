@@ -9,14 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
-	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
-	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
-	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
@@ -35,19 +27,6 @@ func AuthDirective(ctx context.Context, _ any, next graphql.Resolver, roles []mo
 		return nil, auth.Forbidden("", graphql.GetFieldContext(ctx).Field.Name+" for role "+string(p.Role))
 	}
 	return next(ctx)
-}
-
-// requirePersonalData refuses callers who may not read or write personal data of orgID.
-// Row-level security in PostgreSQL backs this up; this check gives a clear error.
-func requirePersonalData(ctx context.Context, orgID, field string) error {
-	p, err := auth.Require(ctx)
-	if err != nil {
-		return err
-	}
-	if !p.CanReadPersonalData(orgID) {
-		return auth.Forbidden(field, "personal data of this organisation")
-	}
-	return nil
 }
 
 // AuditWrites makes every mutation's root field one audited write operation: its
@@ -82,100 +61,8 @@ func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc.Parent != nil && fc.Parent.Object == "Mutation" {
 		return res, nil
 	}
-	recordAudit(ctx, fc, "read", fc.Field.Name, res)
+	audit.RecordRead(ctx, fc.Field.Name, res)
 	return res, nil
-}
-
-// recordAudit records the audit entries one resolved value implies.
-func recordAudit(ctx context.Context, fc *graphql.FieldContext, action, op string, res any) {
-	switch v := res.(type) {
-	case []model.Node: // nodes(ids:): each entity as if read alone
-		for _, n := range v {
-			if n != nil {
-				recordAudit(ctx, fc, action, op, n)
-			}
-		}
-	case *participant.Participant:
-		if v != nil {
-			audit.Record(ctx, action, "participant", v.ID, op)
-		}
-	case *enrolment.Enrolment:
-		if v != nil {
-			audit.Record(ctx, action, "enrolment", v.ID, op)
-			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
-		}
-	case []*enrolment.Enrolment:
-		for _, e := range v {
-			audit.Record(ctx, action, "enrolment", e.ID, op)
-		}
-	case *outcome.Observation:
-		if v != nil {
-			audit.Record(ctx, action, "outcome_observation", v.ID, op)
-		}
-	case []*outcome.Observation:
-		for _, o := range v {
-			audit.Record(ctx, action, "outcome_observation", o.ID, op)
-		}
-	case *referral.Referral:
-		if v != nil {
-			audit.Record(ctx, action, "referral", v.ID, op)
-			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
-		}
-	case []*referral.Referral:
-		for _, x := range v {
-			audit.Record(ctx, action, "referral", x.ID, op)
-		}
-	case *actionplan.Plan:
-		if v != nil {
-			audit.Record(ctx, action, "action_plan", v.ID, op)
-		}
-	case *actionplan.FollowUp:
-		if v != nil {
-			audit.Record(ctx, action, "follow_up", v.ID, op)
-		}
-	case []*actionplan.FollowUp:
-		for _, f := range v {
-			audit.Record(ctx, action, "follow_up", f.ID, op)
-		}
-	case *actionplan.Overdue:
-		// Being on the overdue list is about the person, whatever fields are selected.
-		if v != nil {
-			audit.Record(ctx, action, "participant", v.ParticipantID, op)
-		}
-	case *eligibility.Result:
-		// The reasons speak of the person's registration, guarantee days and permit.
-		if v != nil {
-			id, _ := fc.Args["participantId"].(string)
-			audit.Record(ctx, "read", "participant", id, op)
-		}
-	case *recruitment.Interview:
-		if v != nil {
-			audit.Record(ctx, action, "interview", v.ID, op)
-			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
-		}
-	case []*recruitment.Interview:
-		for _, x := range v {
-			audit.Record(ctx, action, "interview", x.ID, op)
-			audit.Record(ctx, "read", "participant", x.ParticipantID, op)
-		}
-	case *consent.Consent:
-		if v != nil {
-			audit.Record(ctx, action, "consent", v.ID, op)
-			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
-		}
-	case []*consent.Consent:
-		for _, x := range v {
-			audit.Record(ctx, action, "consent", x.ID, op)
-		}
-	case *participant.Attributes:
-		if v != nil {
-			audit.Record(ctx, action, "participant_attributes", v.ID, op)
-		}
-	case []*participant.Attributes:
-		for _, x := range v {
-			audit.Record(ctx, action, "participant_attributes", x.ID, op)
-		}
-	}
 }
 
 func toAuditEntry(e audit.Entry) *model.AuditEntry {

@@ -561,6 +561,7 @@ func cell(t *testing.T, op operation, r gqltest.Response) string {
 // TestRoleOperationMatrix calls every query and mutation as every role and compares the
 // outcome (ok or the error code) with testdata/role_matrix.golden: any changed cell fails.
 func TestRoleOperationMatrix(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var lines []string
 	for _, op := range operations {
@@ -626,6 +627,7 @@ func rootFields(t *testing.T) map[string][]string {
 // TestEveryRootFieldIsInTheMatrix keeps the role matrix complete: a new query or
 // mutation must get an operation in it, and must name its roles with @auth.
 func TestEveryRootFieldIsInTheMatrix(t *testing.T) {
+	t.Parallel()
 	inMatrix := map[string]bool{}
 	for _, op := range operations {
 		inMatrix[op.name] = true
@@ -657,6 +659,7 @@ func TestEveryRootFieldIsInTheMatrix(t *testing.T) {
 // @auth names must get "ok", every other role FORBIDDEN and the anonymous caller
 // UNAUTHENTICATED. A golden file regenerated over a bug cannot pass unnoticed.
 func TestRoleMatrixFollowsAuthDirectives(t *testing.T) {
+	t.Parallel()
 	golden, err := os.ReadFile(filepath.Join("testdata", "role_matrix.golden"))
 	if err != nil {
 		t.Fatal(err)
@@ -695,6 +698,7 @@ func TestRoleMatrixFollowsAuthDirectives(t *testing.T) {
 // TestCrossTenantIsolation: a caseworker of A, even naming B's ids and organisation in
 // arguments, sees and changes nothing of B; the database itself enforces it.
 func TestCrossTenantIsolation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	cw := w.as(t, auth.Caseworker)
 	var p struct{ Participant *struct{ ID string } }
@@ -768,6 +772,7 @@ func countRows(t *testing.T, pool *pgxpool.Pool) string {
 }
 
 func TestReadsAndWritesAreAudited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	cw := w.as(t, auth.Caseworker)
 	cw.MustData(t, `query($p: ID!) { participant(id: $p) { id enrolments { id } } }`, map[string]any{"p": w.personA}, nil)
@@ -822,6 +827,7 @@ func TestReadsAndWritesAreAudited(t *testing.T) {
 }
 
 func TestAuthenticationAndLimits(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	post := func(auth, body string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, w.base+"/graphql", strings.NewReader(body))

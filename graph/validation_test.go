@@ -83,6 +83,7 @@ func rowCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
 }
 
 func TestRejectedWritesAreTypedAndLeaveNothing(t *testing.T) {
+	t.Parallel()
 	api, pool := newAPI(t)
 	var org struct{ CreateOrganisation struct{ ID string } }
 	api.MustData(t, `mutation { createOrganisation(input: {code: "valkommun", name: "Valkommun", kind: MUNICIPALITY}) { id } }`, nil, &org)

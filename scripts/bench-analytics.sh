@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Cohort-query benchmark (figures for docs/BENCHMARKS.md): 1,000,000 generated
-# enrolments with their months after exit, each figure from ClickHouse through
-# warehouse/analytics and the same figure in PostgreSQL, with the ratio.
-#   scripts/bench-analytics.sh [-enrolments 1000000] [-runs 5]
+# Cohort-query benchmark (figures for docs/BENCHMARKS.md): a national warehouse grown to
+# 1, 3 and 5 million generated enrolments (290 organisations at 5 M), written through the
+# loader's writer and never merged by hand; each figure from ClickHouse through
+# warehouse/analytics and the same figure in PostgreSQL, in interleaved pairs, with the
+# ratios and the scale curve. The data stays in the local stack (.data/, outside git).
+#   scripts/bench-analytics.sh [-scales 1000000,3000000,5000000] [-pairs 3] [-reuse]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

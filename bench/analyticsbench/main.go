@@ -1,15 +1,26 @@
-// Command analyticsbench measures cohort queries on a generated warehouse (figures, not
-// tests):
+// Command analyticsbench measures cohort queries on a generated national warehouse
+// (figures, not tests):
 //
-//  1. generates N enrolment rows (default 1,000,000) with their 37 months of status and
-//     social assistance after exit (the monthly snapshots the figures read) and every
-//     per-enrolment fact, and writes them to ClickHouse's enrolment_outcome through the
-//     loader's own writer, and the same rows into a PostgreSQL table;
-//  2. runs each cohort query through warehouse/analytics (what the GraphQL API serves)
-//     and the same figure as one SQL statement in PostgreSQL, checks that both answers
-//     agree, and prints the median times and their ratio.
+//  1. generates enrolments the way a country's municipalities would have them over a
+//     decade: every organisation has the same number of enrolments (17,241; 290
+//     organisations make 5,000,000), exits from 2015 to 2024, each with its 37 months of
+//     status and social assistance after exit and every per-enrolment fact. A larger
+//     warehouse is more organisations, so the benchmark's municipality group (8
+//     organisations, a samordningsförbund) is a cohort of fixed size at every scale;
+//  2. writes them to ClickHouse through the loader's own writer (chstore.Write), in
+//     batches of whole organisations that leave many parts and are never merged by hand:
+//     first as a rebuild writes new persons, then a tenth of the persons again with
+//     corrected rows (new exit dates, new months) as the live loader writes a later
+//     follow-up, cancelling their earlier rows; PostgreSQL gets the final rows by COPY, into one table with
+//     an index on (org_id, exit_date);
+//  3. runs each cohort query through warehouse/analytics (what outcomeFigures serves)
+//     and the same figure as one SQL statement in PostgreSQL, checks that both answer
+//     alike, and times them in interleaved pairs (ClickHouse, PostgreSQL, ClickHouse,
+//     ...), printing every pair and the ratios;
+//  4. grows the warehouse to the next scale and measures again (the scale curve).
 //
-// Run it with `make bench-analytics`; results go to standard output.
+// Run it with `make bench-analytics`; results go to standard output. Generated data
+// stays in the local stack's databases (under .data/, outside git).
 package main
 
 import (
@@ -21,12 +32,14 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -34,35 +47,65 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
-const benchDB = "outcomes_analytics_bench"
+const (
+	benchDB = "outcomes_analytics_bench"
+	// perOrg enrolments per organisation: 290 organisations (Sweden's municipalities)
+	// make 5,000,000.
+	perOrg = 17_241
+	// groupOrgs is the municipality group every scale has: a cohort of fixed size.
+	groupOrgs = 8
+)
 
 func main() {
-	n := flag.Int("enrolments", 1_000_000, "enrolment rows to generate")
-	runs := flag.Int("runs", 5, "timed runs per query (the median is reported)")
+	scales := flag.String("scales", "1000000,3000000,5000000", "enrolment counts to measure at, ascending (the warehouse grows from one to the next)")
+	pairs := flag.Int("pairs", 3, "interleaved ClickHouse/PostgreSQL pairs per query and scale")
+	orgsPerBatch := flag.Int("orgs-per-batch", 3, "organisations per writer call (about 17,000 enrolments each)")
+	reuse := flag.Bool("reuse", false, "keep the warehouse an earlier run left and only add what a scale lacks (measure again without generating)")
 	flag.Parse()
-	if err := run(*n, *runs); err != nil {
+	var ns []int
+	for _, s := range strings.Split(*scales, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < perOrg*groupOrgs || (len(ns) > 0 && n <= ns[len(ns)-1]) {
+			fmt.Fprintf(os.Stderr, "analyticsbench: bad -scales %q (ascending, each at least %d)\n", *scales, perOrg*groupOrgs)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	if err := run(ns, *pairs, *orgsPerBatch, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "analyticsbench:", err)
 		os.Exit(1)
 	}
 }
 
 var (
-	orgs     = []string{"00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b", "00000000-0000-0000-0000-00000000000c"}
 	measures = []string{"extra_job", "labour_market_employment", "work_practice", "supported_employment", "work_training"}
 	genders  = []string{"woman", "woman", "man", "man", "man", "other", "not_stated"}
 	statuses = []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "subsidised_employment", "studies",
 		"job_seeking", "sick_leave", "other_measure", "unknown", "unknown", "unknown"}
 	exitReasons = []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "studies", "job_seeking",
 		"job_seeking", "sick_leave", "dropped_out", "unknown"}
+	decadeStart = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// row generates enrolment i: exits spread over 2015-2021, statuses that persist from
-// month to month with some churn, a third of months unobserved.
-func row(rng *rand.Rand, i int) snapshot.EnrolmentRow {
-	start := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*7))
-	end := start.AddDate(0, 3+rng.IntN(12), rng.IntN(28))
+func orgID(i int) string { return fmt.Sprintf("00000000-0000-0000-0000-%012d", i) }
+
+// organisation generates organisation i's enrolments, the same at every scale (seeded by
+// i): exits spread over 2015-2024, statuses that persist from month to month with some
+// churn, a third of months unobserved; two enrolments per person.
+func organisation(i int) []snapshot.EnrolmentRow {
+	rng := rand.New(rand.NewPCG(uint64(i), 2018))
+	rows := make([]snapshot.EnrolmentRow, perOrg)
+	for j := range rows {
+		rows[j] = enrolment(rng, i, j)
+	}
+	return rows
+}
+
+func enrolment(rng *rand.Rand, org, j int) snapshot.EnrolmentRow {
+	end := decadeStart.AddDate(0, 0, rng.IntN(3652))
+	start := end.AddDate(0, -3-rng.IntN(12), -rng.IntN(28))
 	f := snapshot.EmptyFacts()
-	f.OrgCode = []string{"a", "b", "c"}[i%3]
+	f.OrgCode = fmt.Sprintf("k%03d", org)
 	age := 18 + rng.IntN(47)
 	f.AgeAtStart, f.AgeBand = uint8(age), snapshot.AgeBand(age)
 	f.Category = "employment"
@@ -86,85 +129,162 @@ func row(rng *rand.Rand, i int) snapshot.EnrolmentRow {
 	f.JobMonthsFromStart, f.JobEventFromStart = f.JobMonthsFromExit+int16(rng.IntN(15)), f.JobEventFromExit
 	f.ReturnedSA12, f.Kolada = int8(rng.IntN(3)-1), int8(rng.IntN(4)-2) // -2: moved on to another measure
 	f.Reentry12, f.EntryNumber = int8(rng.IntN(3)-1), uint16(1+rng.IntN(4))
-	f.SUSBefore, f.SUSAfter = []string{"paid_work", "studies", "seeking_work", "other", "unknown"}[rng.IntN(5)], []string{"paid_work", "studies", "seeking_work", "other", "unknown"}[rng.IntN(5)]
+	sus := []string{"paid_work", "studies", "seeking_work", "other", "unknown"}
+	f.SUSBefore, f.SUSAfter = sus[rng.IntN(5)], sus[rng.IntN(5)]
 	if rng.IntN(2) == 0 {
 		f.WIOAExit, f.WIOAExitDate, f.WIOAQ2, f.WIOAQ4 = 1, end, int8(rng.IntN(3)-1), int8(rng.IntN(3)-1)
 	}
-	return snapshot.EnrolmentRow{OrgID: orgs[i%3], EnrolmentKey: fmt.Sprintf("e%09d", i), PersonKey: fmt.Sprintf("p%09d", i/2),
+	r := snapshot.EnrolmentRow{OrgID: orgID(org), EnrolmentKey: fmt.Sprintf("e%03d-%06d", org, j), PersonKey: fmt.Sprintf("p%03d-%06d", org, j/2),
 		Gender: genders[rng.IntN(len(genders))], BirthYear: uint16(start.Year() - age), MeasureCode: measures[rng.IntN(len(measures))],
-		Start: start, Exited: 1, ExitDate: end, ExitReason: exitReasons[rng.IntN(len(exitReasons))],
-		Status: [4]string{f.StatusAfter[3], f.StatusAfter[6], f.StatusAfter[12], f.StatusAfter[24]},
-		SA:     [4]int8{f.SAAfter[3], f.SAAfter[6], f.SAAfter[12], f.SAAfter[24]}, Facts: f}
+		Start: start, Exited: 1, ExitDate: end, ExitReason: exitReasons[rng.IntN(len(exitReasons))], Facts: f}
+	return withHorizons(r)
 }
 
-func run(n, runs int) error {
+func withHorizons(r snapshot.EnrolmentRow) snapshot.EnrolmentRow {
+	f := r.Facts
+	r.Status = [4]string{f.StatusAfter[3], f.StatusAfter[6], f.StatusAfter[12], f.StatusAfter[24]}
+	r.SA = [4]int8{f.SAAfter[3], f.SAAfter[6], f.SAAfter[12], f.SAAfter[24]}
+	return r
+}
+
+// corrected is r as a later load writes it: the exit date moved (another sort key,
+// sometimes another partition) and the months after exit re-observed.
+func corrected(r snapshot.EnrolmentRow) snapshot.EnrolmentRow {
+	f := r.Facts
+	f.StatusAfter, f.SAAfter = slices.Clone(f.StatusAfter), slices.Clone(f.SAAfter)
+	for k := 4; k < len(f.StatusAfter); k += 2 {
+		f.StatusAfter[k], f.SAAfter[k] = "unsubsidised_employment_full", 0
+	}
+	r.Facts, r.ExitDate = f, r.ExitDate.AddDate(0, 0, 20)
+	if f.WIOAExit == 1 {
+		r.Facts.WIOAExitDate = r.ExitDate
+	}
+	return withHorizons(r)
+}
+
+// rewritten says whether the person of enrolment j is written a second time.
+func rewritten(j int) bool { return (j/2)%10 == 0 }
+
+func run(scales []int, pairs, orgsPerBatch int, reuse bool) error {
 	ctx := context.Background()
 	admin, appURL := os.Getenv("OUTCOMES_PG_ADMIN_URL"), os.Getenv("OUTCOMES_DATABASE_URL")
 	if admin == "" || appURL == "" || os.Getenv("OUTCOMES_CLICKHOUSE_ADDR") == "" {
 		return fmt.Errorf("run through `make bench-analytics` (needs the stack's environment)")
 	}
-	pg, err := freshPostgres(ctx, admin, appURL)
+	pg, err := benchPostgres(ctx, admin, appURL, reuse)
 	if err != nil {
 		return err
 	}
 	defer pg.Close()
-	ch, err := freshClickHouse(ctx)
+	ch, err := benchClickHouse(ctx, reuse)
 	if err != nil {
 		return err
 	}
 	defer ch.Close()
 
-	fmt.Printf("generating %d enrolments ...\n", n)
-	t0 := time.Now()
-	rng := rand.New(rand.NewPCG(2018, 1))
-	const chunk = 50_000
-	for lo := 0; lo < n; lo += chunk {
-		rows := make([]snapshot.EnrolmentRow, 0, chunk)
-		for i := lo; i < min(lo+chunk, n); i++ {
-			rows = append(rows, row(rng, i))
+	have := 0 // organisations written
+	if reuse {
+		if err := pg.QueryRow(ctx, `SELECT count(DISTINCT org_id) FROM bench_enrolment_outcome`).Scan(&have); err != nil {
+			return err
 		}
-		if err := chstore.Write(ctx, ch, chstore.Rows{Version: 1, Enrolments: rows}); err != nil {
-			return fmt.Errorf("clickhouse insert: %w", err)
+	}
+	var summary []string
+	for _, n := range scales {
+		want := n / perOrg
+		fmt.Printf("\n## %d enrolments (%d organisations)\n\ngenerating and writing %d organisations ...\n", want*perOrg, want, want-have)
+		t0 := time.Now()
+		for have < want {
+			hi := min(have+orgsPerBatch, want)
+			if err := load(ctx, ch, pg, have, hi); err != nil {
+				return err
+			}
+			have = hi
 		}
-		if err := copyToPostgres(ctx, pg, rows); err != nil {
+		if _, err := pg.Exec(ctx, `CREATE INDEX IF NOT EXISTS bench_cohort ON bench_enrolment_outcome (org_id, exit_date)`); err != nil {
+			return err
+		}
+		if _, err := pg.Exec(ctx, `ANALYZE bench_enrolment_outcome`); err != nil {
+			return err
+		}
+		var parts, rows uint64
+		if err := ch.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts WHERE database = currentDatabase()
+			AND table = 'enrolment_outcome' AND active`).Scan(&parts, &rows); err != nil {
+			return err
+		}
+		fmt.Printf("written in %s; ClickHouse holds %d rows (with cancel rows) in %d active parts, never merged by hand\n\n",
+			time.Since(t0).Round(time.Second), rows, parts)
+		lines, err := measure(ctx, ch, pg, want, pairs)
+		if err != nil {
+			return err
+		}
+		summary = append(summary, lines...)
+	}
+	fmt.Println("\n## Scale curve (median ClickHouse time per query)\n\n| enrolments | query | ClickHouse median | PostgreSQL median | PostgreSQL / ClickHouse (median of pairs) |\n|---|---|---|---|---|")
+	for _, l := range summary {
+		fmt.Println(l)
+	}
+	return nil
+}
+
+// load writes organisations [lo, hi) to both stores.
+func load(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool, lo, hi int) error {
+	var first, again, final []snapshot.EnrolmentRow
+	for i := lo; i < hi; i++ {
+		for j, r := range organisation(i) {
+			first = append(first, r)
+			if rewritten(j) {
+				c := corrected(r)
+				again, final = append(again, c), append(final, c)
+			} else {
+				final = append(final, r)
+			}
+		}
+	}
+	// The two stores are written side by side (the machine's cores are shared anyway).
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		// New organisations' persons have no rows yet: written as the loader's rebuild
+		// writes them (Fresh, no cancel statement). The rewrite is the live path, with
+		// the cancel rows of the first write.
+		if err := chstore.Write(gctx, ch, chstore.Rows{Version: 1, Enrolments: first, Fresh: true}); err != nil {
+			return fmt.Errorf("clickhouse write: %w", err)
+		}
+		if err := chstore.Write(gctx, ch, chstore.Rows{Version: 2, Enrolments: again}); err != nil {
+			return fmt.Errorf("clickhouse rewrite: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := copyToPostgres(gctx, pg, final); err != nil {
 			return fmt.Errorf("postgres copy: %w", err)
 		}
-	}
-	if _, err := pg.Exec(ctx, `ANALYZE bench_enrolment_outcome`); err != nil {
-		return err
-	}
-	// Merge ClickHouse's parts so FINAL has little to do, as after a loader's quiet hours.
-	octx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	err = ch.Exec(octx, `OPTIMIZE TABLE enrolment_outcome FINAL`)
-	cancel()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("loaded in %s\n\n", time.Since(t0).Round(time.Second))
+		return nil
+	})
+	return g.Wait()
+}
 
-	fmt.Println("| query | ClickHouse (analytics) | PostgreSQL (same figure, SQL) | PostgreSQL / ClickHouse | rows in cohort |")
-	fmt.Println("|---|---|---|---|---|")
-	for _, q := range queries {
-		var chFigs []analytics.Figure
-		chTime, err := median(runs, func() error {
-			var err error
-			chFigs, err = analytics.Figures(ctx, ch, q.cohorts, q.def, q.by)
-			return err
-		})
+// measure runs every query at one scale: a check that both stores agree, then pairs.
+func measure(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool, orgCount, pairs int) ([]string, error) {
+	all := make([]string, orgCount)
+	for i := range all {
+		all[i] = orgID(i)
+	}
+	group := all[:groupOrgs]
+	fmt.Println("| query | rows in cohort | pair | ClickHouse | PostgreSQL | PostgreSQL / ClickHouse |\n|---|---|---|---|---|---|")
+	var summary []string
+	for _, q := range queries(group, all) {
+		chRun := func() ([]analytics.Figure, error) { return analytics.Figures(ctx, ch, q.cohorts, q.def, q.by) }
+		pgRun := func() (map[string][3]int, error) { return pgFigures(ctx, pg, q) }
+		chFigs, err := chRun() // warm-up, and the agreement check
 		if err != nil {
-			return fmt.Errorf("%s on clickhouse: %w", q.name, err)
+			return nil, fmt.Errorf("%s on clickhouse: %w", q.name, err)
 		}
-		var pgFigs map[string][3]int
-		pgTime, err := median(3, func() error { // an odd count: the median is a run, not the slower of two
-			var err error
-			pgFigs, err = pgFigures(ctx, pg, q)
-			return err
-		})
+		pgFigs, err := pgRun()
 		if err != nil {
-			return fmt.Errorf("%s on postgresql: %w", q.name, err)
+			return nil, fmt.Errorf("%s on postgresql: %w", q.name, err)
 		}
 		if diff := compare(chFigs, pgFigs); diff != "" {
-			return fmt.Errorf("%s: the stores disagree: %s", q.name, diff)
+			return nil, fmt.Errorf("%s: the stores disagree: %s", q.name, diff)
 		}
 		total := 0
 		for _, f := range chFigs {
@@ -172,32 +292,44 @@ func run(n, runs int) error {
 				total += f.N
 			}
 		}
-		fmt.Printf("| %s | %s | %s | %.1f× | %d |\n", q.name, chTime.Round(time.Millisecond), pgTime.Round(time.Millisecond),
-			float64(pgTime)/float64(chTime), total)
-	}
-	return nil
-}
-
-func median(runs int, f func() error) (time.Duration, error) {
-	if err := f(); err != nil { // warm-up, not timed
-		return 0, err
-	}
-	times := make([]time.Duration, runs)
-	for i := range times {
-		t := time.Now()
-		if err := f(); err != nil {
-			return 0, err
+		var chTimes, pgTimes, ratios []time.Duration
+		for p := 1; p <= pairs; p++ {
+			t := time.Now()
+			if _, err := chRun(); err != nil {
+				return nil, err
+			}
+			c := time.Since(t)
+			t = time.Now()
+			if _, err := pgRun(); err != nil {
+				return nil, err
+			}
+			g := time.Since(t)
+			chTimes, pgTimes = append(chTimes, c), append(pgTimes, g)
+			ratios = append(ratios, time.Duration(float64(g)/float64(c)*1000)) // ratio × 1000
+			fmt.Printf("| %s | %d | %d | %s | %s | %.1f× |\n", q.name, total, p, ms(c), ms(g), float64(g)/float64(c))
 		}
-		times[i] = time.Since(t)
+		summary = append(summary, fmt.Sprintf("| %d | %s | %s | %s | %.1f× |", orgCount*perOrg, q.name, ms(med(chTimes)), ms(med(pgTimes)),
+			float64(med(ratios))/1000))
 	}
-	slices.Sort(times)
-	return times[runs/2], nil
+	return summary, nil
 }
 
-func freshPostgres(ctx context.Context, admin, app string) (*pgxpool.Pool, error) {
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+
+func med(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func benchPostgres(ctx context.Context, admin, app string, reuse bool) (*pgxpool.Pool, error) {
 	u, err := url.Parse(app)
 	if err != nil {
 		return nil, err
+	}
+	if reuse {
+		u.Path = "/" + benchDB
+		return pgxpool.New(ctx, u.String())
 	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -213,11 +345,11 @@ func freshPostgres(ctx context.Context, admin, app string) (*pgxpool.Pool, error
 	if err != nil {
 		return nil, err
 	}
-	// The same columns as ClickHouse's table (the figures need these), one row per
-	// enrolment, arrays as PostgreSQL arrays (1-based there too).
+	// The columns the figures need, one row per enrolment, months after exit as arrays
+	// of the same status codes ClickHouse stores (1-based there too).
 	_, err = pool.Exec(ctx, `CREATE TABLE bench_enrolment_outcome (
-		org_id uuid, enrolment_key text, gender text, measure_code text, age_band text, exit_date date,
-		status_after text[], sa_after smallint[], kolada_work_or_studies smallint, wioa_exit smallint,
+		org_id text, enrolment_key text, gender text, measure_code text, age_band text, exit_date date,
+		status_after smallint[], sa_after smallint[], kolada_work_or_studies smallint, wioa_exit smallint,
 		wioa_exit_date date, wioa_q2 smallint)`)
 	return pool, err
 }
@@ -227,18 +359,24 @@ func copyToPostgres(ctx context.Context, pg *pgxpool.Pool, rows []snapshot.Enrol
 		"measure_code", "age_band", "exit_date", "status_after", "sa_after", "kolada_work_or_studies", "wioa_exit",
 		"wioa_exit_date", "wioa_q2"}, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 		r := rows[i]
-		sa := make([]int16, len(r.Facts.SAAfter))
+		st, sa := make([]int16, len(r.Facts.StatusAfter)), make([]int16, len(r.Facts.SAAfter))
+		for k, v := range r.Facts.StatusAfter {
+			st[k] = int16(snapshot.StatusCode(v))
+		}
 		for k, v := range r.Facts.SAAfter {
 			sa[k] = int16(v)
 		}
-		return []any{r.OrgID, r.EnrolmentKey, r.Gender, r.MeasureCode, r.Facts.AgeBand, r.ExitDate, r.Facts.StatusAfter, sa,
+		return []any{r.OrgID, r.EnrolmentKey, r.Gender, r.MeasureCode, r.Facts.AgeBand, r.ExitDate, st, sa,
 			int16(r.Facts.Kolada), int16(r.Facts.WIOAExit), r.Facts.WIOAExitDate, int16(r.Facts.WIOAQ2)}, nil
 	}))
 	return err
 }
 
-func freshClickHouse(ctx context.Context) (driver.Conn, error) {
+func benchClickHouse(ctx context.Context, reuse bool) (driver.Conn, error) {
 	o := chstore.Options{Addr: os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"), Database: benchDB}
+	if reuse {
+		return chstore.Open(ctx, o)
+	}
 	if err := chstore.DropDatabase(ctx, o); err != nil {
 		return nil, err
 	}
@@ -270,37 +408,51 @@ func year(y int) (time.Time, time.Time) {
 	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC)
 }
 
-func cohort(label string, from, to time.Time, measures ...string) analytics.Cohort {
-	return analytics.Cohort{Label: label, OrgIDs: orgs, ExitFrom: from, ExitTo: to, MeasureCodes: measures}
+// codes is a status set as a PostgreSQL list of the warehouse's status codes.
+func codes(set outcomes.StatusSet) string {
+	var c []string
+	for _, s := range set.Statuses() {
+		c = append(c, strconv.Itoa(int(snapshot.StatusCode(s))))
+	}
+	return "(" + strings.Join(c, ", ") + ")"
 }
 
-var (
-	from18, to18 = year(2018)
-	from15, _    = year(2015)
-	_, to21      = year(2021)
-	workOrStudy  = outcomes.WorkOrStudiesSet.SQLList() // the one set, as the PostgreSQL peer's text list
-	lastingFail  = `((status_after[7] <> 'unknown' AND status_after[7] NOT IN ` + workOrStudy + `) OR sa_after[7] = 1 OR
-		(status_after[13] <> 'unknown' AND status_after[13] NOT IN ` + workOrStudy + `) OR sa_after[13] = 1)`
-	lastingAll = `(status_after[7] <> 'unknown' AND sa_after[7] <> -1 AND status_after[13] <> 'unknown' AND sa_after[13] <> -1)`
-)
-
-var queries = []query{
-	{name: "in work or studies at +6, 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", from18, to18)},
-		def: analytics.InWorkOrStudiesAt(6), by: []analytics.Dimension{analytics.DimGender},
-		pgKnown: `status_after[7] <> 'unknown'`, pgHit: `status_after[7] IN ` + workOrStudy, pgGroup: []string{"gender"}},
-	{name: "lasting attachment (default), 2018 exits, by gender × measure", cohorts: []analytics.Cohort{cohort("2018", from18, to18)},
-		def: analytics.LastingAttachment(nil), by: []analytics.Dimension{analytics.DimGender, analytics.DimMeasure},
-		pgKnown: lastingFail + ` OR ` + lastingAll, pgHit: `NOT ` + lastingFail + ` AND ` + lastingAll, pgGroup: []string{"gender", "measure_code"}},
-	{name: "extra jobs vs work practice 2018, in work or studies at +12, by age band", cohorts: []analytics.Cohort{
-		cohort("extra jobs", from18, to18, "extra_job"), cohort("work practice", from18, to18, "work_practice")},
-		def: analytics.InWorkOrStudiesAt(12), by: []analytics.Dimension{analytics.DimAgeBand},
-		pgKnown: `status_after[13] <> 'unknown'`, pgHit: `status_after[13] IN ` + workOrStudy, pgGroup: []string{"age_band"}},
-	{name: "Kolada result at exit, 2015-2020, by exit year × gender", cohorts: []analytics.Cohort{cohort("2015-2020", from15, to21)},
-		def: analytics.Definition{Kind: analytics.KindKoladaResultAtExit}, by: []analytics.Dimension{analytics.DimExitYear, analytics.DimGender},
-		pgKnown: `kolada_work_or_studies <> -1`, pgHit: `kolada_work_or_studies = 1`, pgRowFilter: `kolada_work_or_studies <> -2`, pgGroup: []string{"extract(year FROM exit_date)::int::text", "gender"}},
-	{name: "WIOA employed in Q2 after exit, 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", from18, to18)},
-		def: analytics.Definition{Kind: analytics.KindWIOAQ2}, by: []analytics.Dimension{analytics.DimGender},
-		pgKnown: `wioa_q2 <> -1`, pgHit: `wioa_q2 = 1`, pgGroup: []string{"gender"}, pgWIOA: true},
+func queries(group, all []string) []query {
+	cohort := func(label string, orgs []string, from, to time.Time, measures ...string) analytics.Cohort {
+		return analytics.Cohort{Label: label, OrgIDs: orgs, ExitFrom: from, ExitTo: to, MeasureCodes: measures}
+	}
+	from18, to18 := year(2018)
+	from15, _ := year(2015)
+	_, to20 := year(2020)
+	wos := codes(outcomes.WorkOrStudiesSet)
+	fail := `((status_after[7] <> 0 AND status_after[7] NOT IN ` + wos + `) OR sa_after[7] = 1 OR
+		(status_after[13] <> 0 AND status_after[13] NOT IN ` + wos + `) OR sa_after[13] = 1)`
+	allKnown := `(status_after[7] <> 0 AND sa_after[7] <> -1 AND status_after[13] <> 0 AND sa_after[13] <> -1)`
+	return []query{
+		{name: "group: in work or studies at +6, 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", group, from18, to18)},
+			def: analytics.InWorkOrStudiesAt(6), by: []analytics.Dimension{analytics.DimGender},
+			pgKnown: `status_after[7] <> 0`, pgHit: `status_after[7] IN ` + wos, pgGroup: []string{"gender"}},
+		{name: "group: lasting attachment (default), 2018 exits, by gender × measure", cohorts: []analytics.Cohort{cohort("2018", group, from18, to18)},
+			def: analytics.LastingAttachment(nil), by: []analytics.Dimension{analytics.DimGender, analytics.DimMeasure},
+			pgKnown: fail + ` OR ` + allKnown, pgHit: `NOT ` + fail + ` AND ` + allKnown, pgGroup: []string{"gender", "measure_code"}},
+		{name: "group: extra jobs vs work practice 2018, in work or studies at +12, by age band", cohorts: []analytics.Cohort{
+			cohort("extra jobs", group, from18, to18, "extra_job"), cohort("work practice", group, from18, to18, "work_practice")},
+			def: analytics.InWorkOrStudiesAt(12), by: []analytics.Dimension{analytics.DimAgeBand},
+			pgKnown: `status_after[13] <> 0`, pgHit: `status_after[13] IN ` + wos, pgGroup: []string{"age_band"}},
+		{name: "national: in work or studies at +6, 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", all, from18, to18)},
+			def: analytics.InWorkOrStudiesAt(6), by: []analytics.Dimension{analytics.DimGender},
+			pgKnown: `status_after[7] <> 0`, pgHit: `status_after[7] IN ` + wos, pgGroup: []string{"gender"}},
+		{name: "national: lasting attachment (default), 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", all, from18, to18)},
+			def: analytics.LastingAttachment(nil), by: []analytics.Dimension{analytics.DimGender},
+			pgKnown: fail + ` OR ` + allKnown, pgHit: `NOT ` + fail + ` AND ` + allKnown, pgGroup: []string{"gender"}},
+		{name: "national: Kolada result at exit, 2015-2019, by exit year × gender", cohorts: []analytics.Cohort{cohort("2015-2019", all, from15, to20)},
+			def: analytics.Definition{Kind: analytics.KindKoladaResultAtExit}, by: []analytics.Dimension{analytics.DimExitYear, analytics.DimGender},
+			pgKnown: `kolada_work_or_studies <> -1`, pgHit: `kolada_work_or_studies = 1`, pgRowFilter: `kolada_work_or_studies <> -2`,
+			pgGroup: []string{"extract(year FROM exit_date)::int::text", "gender"}},
+		{name: "national: WIOA employed in Q2 after exit, 2018 exits, by gender", cohorts: []analytics.Cohort{cohort("2018", all, from18, to18)},
+			def: analytics.Definition{Kind: analytics.KindWIOAQ2}, by: []analytics.Dimension{analytics.DimGender},
+			pgKnown: `wioa_q2 <> -1`, pgHit: `wioa_q2 = 1`, pgGroup: []string{"gender"}, pgWIOA: true},
+	}
 }
 
 // pgFigures computes q's figures in PostgreSQL, keyed like key(figure).
@@ -318,14 +470,14 @@ func pgFigures(ctx context.Context, pg *pgxpool.Pool, q query) (map[string][3]in
 		sql := `SELECT ` + groups + `, grouping(` + groups + `) = 0 AS grouped, count(*),
 				count(*) FILTER (WHERE ` + q.pgKnown + `), count(*) FILTER (WHERE (` + q.pgKnown + `) AND (` + q.pgHit + `))
 			FROM bench_enrolment_outcome
-			WHERE org_id = ANY($1::uuid[]) AND ` + dateCol + ` >= $2 AND ` + dateCol + ` < $3` + extra + `
+			WHERE org_id = ANY($1::text[]) AND ` + dateCol + ` >= $2 AND ` + dateCol + ` < $3` + extra + `
 				AND (cardinality($4::text[]) = 0 OR measure_code = ANY($4::text[]))
 			GROUP BY GROUPING SETS ((` + groups + `), ())`
 		measures := c.MeasureCodes
 		if measures == nil {
 			measures = []string{}
 		}
-		rows, err := pg.Query(ctx, sql, orgs, c.ExitFrom, c.ExitTo, measures)
+		rows, err := pg.Query(ctx, sql, c.OrgIDs, c.ExitFrom, c.ExitTo, measures)
 		if err != nil {
 			return nil, err
 		}

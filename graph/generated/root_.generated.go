@@ -5313,14 +5313,14 @@ type TransitionTable {
 extend type Query {
   "Outcome figures for one or more cohorts side by side, with up to three breakdowns (pseudonymised warehouse)."
   outcomeFigures(
-    "The cohorts (kohorter) to compute, side by side."
+    "The cohorts (kohorter) to compute, side by side: 1 to 6."
     cohorts: [CohortInput!]!
     "The outcome definition (utfallsdefinition) and its parameters."
     definition: OutcomeDefinitionInput!
     "Split the figures by these characteristics (uppdelning), each group shown separately."
     breakdowns: [Breakdown!] = []
     "Reweight every cohort after the first to the first cohort's composition over these characteristics (GENDER, AGE_BAND, EDUCATION_LEVEL, DISTANCE_CATEGORY, NEWLY_ARRIVED, BIRTH_REGION): see CohortFigure.standardised."
-    standardiseBy: [Breakdown!] = []): [CohortFigure!]! @auth(roles: [ADMIN, EVALUATOR])
+    standardiseBy: [Breakdown!] = []): [CohortFigure!]! @aggregates @auth(roles: [ADMIN, EVALUATOR])
   "Kaplan–Meier curve of time to first unsubsidised job, per group. Unit: the exited enrolment of the cohort; later status read by the one status rule, unknown later status censored."
   timeToEmployment(
     "The cohort (kohort)."
@@ -5329,12 +5329,12 @@ extend type Query {
     from: SurvivalOrigin!
     "Split the figures by these characteristics (uppdelning), each group shown separately."
     breakdowns: [Breakdown!] = []
-  ): [SurvivalCurve!]! @auth(roles: [ADMIN, EVALUATOR])
+  ): [SurvivalCurve!]! @aggregates @auth(roles: [ADMIN, EVALUATOR])
   "SUS / Finsam before/after transition table (övergångstabell). Unit: the participation, one exited enrolment; before is the status in the month before the start (the one status rule), after the exit reason; unknown is its own row and column."
   susTransitions(
     "The cohort (kohort)."
     cohort: CohortInput!
-  ): TransitionTable! @auth(roles: [ADMIN, EVALUATOR])
+  ): TransitionTable! @aggregates @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
 	{Name: "../schema/casework.graphqls", Input: `# Casework (issue 16): consent, protected identity and anonymous participation, the
@@ -6203,7 +6203,7 @@ type Subscription {
   figuresChanged(
     "The organisation (kommun) whose figures to follow."
     organisationId: ID!
-  ): FiguresChange! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  ): FiguresChange! @aggregates @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
 "New figures are readable (nya nyckeltal): the loader wrote an organisation's changes to the warehouse."
@@ -6648,7 +6648,7 @@ extend type Query {
     organisationId: ID!
     "The exit year (avslutsår) of the cohort."
     exitYear: Int!
-  ): ExitCohortOutcome! @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+  ): ExitCohortOutcome! @aggregates @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
 extend type Mutation {
@@ -8035,7 +8035,7 @@ extend type Mutation {
     "A frozen edition of that organisation to reopen instead of the current figures."
     editionId: ID
   ): SteeringReport!
-    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+    @aggregates @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "The frozen editions (utgåvor) of an organisation's steering reports, newest first; month narrows to one month."
   steeringReportEditions(
     "The municipality or regional body."
@@ -8043,7 +8043,7 @@ extend type Mutation {
     "Only this month's editions."
     month: Month
   ): [SteeringReportEdition!]!
-    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+    @aggregates @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
 }
 
 extend type Mutation {
@@ -8061,7 +8061,7 @@ extend type Mutation {
     "A frozen edition to open instead of the current figures."
     editionId: ID
   ): SteeringReportLink!
-    @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
+    @aggregates @auth(roles: [ADMIN, CASEWORKER, EVALUATOR, STEERING, REGIONAL])
   "Freezes the month's steering report now (on demand), as an edition that can be reopened later."
   freezeSteeringReport(
     "The municipality or regional body."
@@ -8069,7 +8069,7 @@ extend type Mutation {
     "The month to freeze, YYYY-MM."
     month: Month!
   ): SteeringReportEdition!
-    @auth(roles: [ADMIN, STEERING, REGIONAL])
+    @aggregates @auth(roles: [ADMIN, STEERING, REGIONAL])
 }
 
 "A rendering of the steering report."
@@ -8415,6 +8415,14 @@ type PageInfo {
   "The cursor of the last edge; pass it as after to page forward."
   endCursor: String
 }
+`, BuiltIn: false},
+	{Name: "../schema/scope.graphqls", Input: `"""
+The field reads aggregate figures (statistik) only: the organisations its arguments name
+(organisationId, organisationIds, also inside inputs) need only be open to the caller's
+aggregate reading, not to their personal data. Every other field naming an organisation
+requires its personal data (graph.OrganisationScope checks both before the field resolves).
+"""
+directive @aggregates on FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../schema/uncertainty.graphqls", Input: `"What one row of a figure's n is (räkneenhet); each definition has exactly one, and official indicators use their publisher's."
 enum CountingUnit {

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS participant_month (
 ORDER BY (org_id, person_key, month);
 
 -- One row per enrolment with its outcome at +3, +6, +12 and +24 months after exit.
--- Small and deduplicated by key, so cohort queries need no FINAL.
+-- Superseded by migration 0011, which recreates this table as a CollapsingMergeTree
+-- (read by summing sign, never with FINAL); this first form was read with FINAL.
 -- social assistance: -1 unknown, 0 no, 1 yes.
 CREATE TABLE IF NOT EXISTS enrolment_outcome (
     org_id        String,

@@ -1,7 +1,8 @@
 -- Outcome analytics (issue #5): each enrolment_outcome row also carries the
 -- participant's characteristics at the start of the measure and the per-enrolment facts
 -- the definitions in warehouse/outcomes compute, so that every cohort figure is one
--- scan of this deduplicated table. status_after[k+1] / sa_after[k+1] are the status and
+-- scan of this table (migration 0011 recreates it with every column below and a sign,
+-- so that the scan needs no deduplication). status_after[k+1] / sa_after[k+1] are the status and
 -- social assistance (-1 unknown, 0 no, 1 yes) in calendar month exit + k, k = 0..36,
 -- unknown / -1 where nothing was observed or the month has not come yet. Statuses are
 -- stored as small codes (snapshot.StatusCodes: 0 unknown, 1 unsubsidised_employment_full,

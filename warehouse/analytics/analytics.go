@@ -10,8 +10,12 @@
 // from the first cohort, and optionally the share standardised to the first cohort's
 // composition (a second scan, by strata).
 //
-// Every query is one scan of enrolment_outcome, read deduplicated with
-// `FROM enrolment_outcome FINAL WHERE deleted = 0` throughout this package. The
+// Every query is one scan of enrolment_outcome, read with
+// `FROM enrolment_outcome WHERE deleted = 0` and counted by sign (sum(sign) for count(),
+// sum(sign * x) for a count of rows where x holds) throughout this package: the table
+// is a CollapsingMergeTree whose withdrawn rows are followed by cancel rows (ClickHouse
+// migration 0011, chstore.Write), so no figure needs FINAL or depends on merges, and a
+// cohort reads only the granules of its organisations and exit dates. The
 // per-enrolment facts in that table are computed by the loader with the pure
 // definitions of warehouse/outcomes; the only rules evaluated here in SQL are the
 // per-month ones over status_after / sa_after (status at +k, in work or studies,
@@ -144,8 +148,9 @@ type Cohort struct {
 	MeasureCodes []string // empty: every measure
 }
 
-// MaxCohorts bounds how many cohorts one query compares.
-const MaxCohorts = 12
+// MaxCohorts bounds how many cohorts one query compares: the one limit, which the API
+// (outcomeFigures) states in its schema and refuses above.
+const MaxCohorts = 6
 
 // dateText is t's calendar date as ClickHouse's toDate reads it.
 func dateText(t time.Time) string { return t.Format("2006-01-02") }
@@ -212,6 +217,12 @@ func settingsOf(opts []Option, defaultToday time.Time) settings {
 	}
 	return s
 }
+
+// ValidateCohorts is the one rule for the cohorts a query compares: 1 to MaxCohorts,
+// each naming at least one organisation and a valid exit period (ValidatePeriod), no
+// label twice. Every query of this package applies it; callers that build cohorts from
+// a request (the GraphQL API) call it to refuse bad input before anything else.
+func ValidateCohorts(cohorts []Cohort) error { return validateCohorts(cohorts) }
 
 func validateCohorts(cohorts []Cohort) error {
 	if len(cohorts) == 0 {

@@ -264,3 +264,61 @@ func compile(d Definition) (compiled, error) {
 	}
 	return c, nil
 }
+
+// Params are a definition's parameters as a request gives them: nil (or a nil list)
+// is "not given", which the struct Definition cannot tell from a zero. The API reads
+// its OutcomeDefinitionInput into these and NewDefinition applies the parameter rules.
+type Params struct {
+	MonthsAfterExit           *int
+	Statuses                  []string
+	Horizons                  []int
+	RequireNoSocialAssistance *bool
+	Results                   []string
+}
+
+// NewDefinition builds the definition of kind from the parameters a request gave. It
+// refuses what Definition cannot carry: a missing monthsAfterExit for the kinds at +k
+// (0 is a month, so it is never assumed), and any parameter given to a kind that does
+// not read it (it would otherwise be ignored silently). The errors name the request's
+// fields (definition.monthsAfterExit, ...); the values are checked by compile, as for
+// every Definition.
+func NewDefinition(kind Kind, p Params) (Definition, error) {
+	if !slices.Contains(Kinds, kind) {
+		return Definition{}, apperr.Invalidf("definition.kind", "unknown definition %q", string(kind))
+	}
+	for _, q := range []struct {
+		name       string
+		given, use bool
+	}{
+		{"monthsAfterExit", p.MonthsAfterExit != nil, usesK(kind)},
+		{"statuses", p.Statuses != nil, usesStatuses(kind) || usesLasting(kind)},
+		{"horizons", p.Horizons != nil, usesLasting(kind)},
+		{"requireNoSocialAssistance", p.RequireNoSocialAssistance != nil, usesLasting(kind)},
+		{"esfResult", p.Results != nil, usesResults(kind)},
+	} {
+		if q.given && !q.use {
+			return Definition{}, apperr.Invalidf("definition."+q.name, "%s does not take %s", kind, q.name)
+		}
+	}
+	if usesK(kind) && p.MonthsAfterExit == nil {
+		return Definition{}, apperr.Invalidf("definition.monthsAfterExit", "%s needs monthsAfterExit (0-%d)", kind, snapshot.MonthsAfterExit)
+	}
+	d := Definition{Kind: kind, Statuses: p.Statuses, Results: p.Results}
+	if p.MonthsAfterExit != nil {
+		d.K = *p.MonthsAfterExit
+	}
+	if usesLasting(kind) && (p.Horizons != nil || p.Statuses != nil || p.RequireNoSocialAssistance != nil) {
+		lp := outcomes.DefaultLastingParams()
+		if p.Horizons != nil {
+			lp.Horizons = p.Horizons
+		}
+		if p.Statuses != nil {
+			lp.Statuses = p.Statuses
+		}
+		if p.RequireNoSocialAssistance != nil {
+			lp.RequireNoSocialAssistance = *p.RequireNoSocialAssistance
+		}
+		d.Lasting, d.Statuses = &lp, nil
+	}
+	return d, nil
+}

@@ -118,7 +118,7 @@ func chTally(ctx context.Context, conn driver.Conn, cohorts []Cohort, c compiled
 	var (
 		cohort           uint16
 		inGroups         uint8
-		n, known, counts uint64
+		n, known, counts int64
 	)
 	dest = append(dest, &cohort)
 	for i := range values {
@@ -140,7 +140,7 @@ func chTally(ctx context.Context, conn driver.Conn, cohorts []Cohort, c compiled
 	return t, nil
 }
 
-func countsOf(n, known, count uint64) counts {
+func countsOf(n, known, count int64) counts {
 	return counts{n: int(n), known: int(known), count: int(count)}
 }
 
@@ -229,7 +229,7 @@ func Survival(ctx context.Context, conn driver.Conn, cohort Cohort, from outcome
 	var (
 		months int32
 		event  uint8
-		n      uint64
+		n      int64
 	)
 	dest := make([]any, 0, len(by)+3)
 	for i := range values {
@@ -277,7 +277,7 @@ func Transitions(ctx context.Context, conn driver.Conn, cohort Cohort) ([5][5]in
 	defer rows.Close()
 	for rows.Next() {
 		var before, after string
-		var n uint64
+		var n int64
 		if err := rows.Scan(&before, &after, &n); err != nil {
 			return table, fmt.Errorf("transitions row: %w", err)
 		}

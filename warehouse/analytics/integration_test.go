@@ -26,8 +26,8 @@ const (
 
 // handRows is a small warehouse written out by hand. Cohort A (o1, exits in 2018, extra
 // jobs) is e1, e2, e3; cohort B (o1, 2018, work practice) is e4 and e9. The other rows
-// must stay out: e5 exits in 2019, e6 belongs to o2, e7 is running, e8 was deleted by a
-// later tombstone, e9's first version (an extra job) was replaced, e10 exited in 2017
+// must stay out: e5 exits in 2019, e6 belongs to o2, e7 is running, e8 was deleted (a
+// cancel row and a tombstone), e9's first version (an extra job) was replaced, e10 exited in 2017
 // (but its WIOA exit is in 2018). handToday is late enough for every month and WIOA
 // exit of the 2018 exits to count; TestFiguresCountOnlyDueRows moves it.
 func handRows(t *testing.T) driver.Conn {
@@ -79,8 +79,11 @@ func handRows(t *testing.T) driver.Conn {
 	e10 := newRow("o1", "e10", day(2017, 11, 30)).at(6, studies, 0)
 	e10.WIOAExit, e10.WIOAExitDate, e10.WIOAQ2, e10.WIOAQ4 = 1, day(2018, 1, 10), 1, 1
 
-	// Two inserts, two parts: FINAL has to pick the newer versions across parts.
+	// Three inserts, three parts, as the loader's writer leaves them: the rows; the cancel
+	// rows of the two it withdraws (e8, e9's first version); their tombstone and new
+	// version. The figures must net them out without any merge.
 	insert(t, conn, e1, e2, e3, e4, e5, e6, e7, e8, e9old, e10)
+	insert(t, conn, cancelled(e8), cancelled(e9old))
 	insert(t, conn, e8gone, e9)
 	return conn
 }

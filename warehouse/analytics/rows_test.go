@@ -11,7 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
-// row is one enrolment_outcome row with every column of migrations 0001 and 0002.
+// row is one enrolment_outcome row with every column of ClickHouse migration 0011.
 type row struct {
 	OrgID, EnrolmentKey, PersonKey, Gender string
 	BirthYear                              uint16
@@ -22,6 +22,7 @@ type row struct {
 	ExitReason                             string
 	Version                                uint64
 	Deleted                                uint8
+	Cancel                                 bool // a cancel row (sign -1) of the row it copies
 
 	OrgCode                                       string
 	AgeAtStart                                    uint8
@@ -79,7 +80,13 @@ const insertColumns = `INSERT INTO enrolment_outcome (org_id, enrolment_key, per
 	job_months_from_start, job_event_from_start, job_months_from_exit, job_event_from_exit,
 	returned_sa_12, reentry_12, entry_number, kolada_work_or_studies, sus_before, sus_after,
 	wioa_exit, wioa_exit_date, wioa_q2, wioa_q4,
-	esf_last_spell, esf_entry_age_band, esf_immediate, esf_six_month, esf_complete)`
+	esf_last_spell, esf_entry_age_band, esf_immediate, esf_six_month, esf_complete, sign)`
+
+// cancelled is r's cancel row: what the loader's writer inserts to withdraw r.
+func cancelled(r row) row {
+	r.Cancel = true
+	return r
+}
 
 // insert writes rows in one batch (one part), the only insert path of ClickHouse 18.16.
 func insert(t *testing.T, conn driver.Conn, rows ...row) {
@@ -116,11 +123,18 @@ func insert(t *testing.T, conn driver.Conn, rows ...row) {
 			r.JobMonthsFromStart, r.JobEventFromStart, r.JobMonthsFromExit, r.JobEventFromExit,
 			r.ReturnedSA12, r.Reentry12, r.EntryNumber, r.Kolada, r.SUSBefore, r.SUSAfter,
 			r.WIOAExit, r.WIOAExitDate, r.WIOAQ2, r.WIOAQ4,
-			r.ESFLastSpell, r.ESFEntryAgeBand, r.ESFImmediate, r.ESFSixMonth, r.ESFComplete); err != nil {
+			r.ESFLastSpell, r.ESFEntryAgeBand, r.ESFImmediate, r.ESFSixMonth, r.ESFComplete, sign(r)); err != nil {
 			t.Fatalf("append: %v", err)
 		}
 	}
 	if err := b.Send(); err != nil {
 		t.Fatalf("send: %v", err)
 	}
+}
+
+func sign(r row) int8 {
+	if r.Cancel {
+		return -1
+	}
+	return 1
 }

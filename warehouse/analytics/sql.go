@@ -158,26 +158,29 @@ func esfExprs(column string, results []string) factExprs {
 // only when everything is known to hold, otherwise unknown.
 //
 // The horizons (validated by outcomes.NewLasting) and the codes of the statuses are
-// integers this package writes itself. The values at the horizons are gathered into two
-// small arrays first (x_st, x_sa), and arrayExists / arrayAll run over those: a lambda
-// that captured status_after itself would copy the 37-element array for every horizon
-// of every row (seven times slower on 18.16), and 18.16 does not even read a column that
-// only a lambda mentions.
+// integers this package writes itself. The value at each horizon is read once (x_st<h>,
+// x_sa<h>) and the rule is plain boolean arithmetic over those columns: no lambda, no
+// array built per row (both cost more than the element reads on 18.16).
 func lastingExprs(l outcomes.Lasting) factExprs {
 	p := l.Params()
-	sts, sas := make([]string, len(p.Horizons)), make([]string, len(p.Horizons))
-	for i, h := range p.Horizons {
-		sts[i], sas[i] = statusAt(strconv.Itoa(h)), saAt(strconv.Itoa(h))
+	codes := codeArray(p.Statuses)
+	var pre []frag
+	var fails, known []string
+	for _, h := range p.Horizons {
+		k := strconv.Itoa(h)
+		st := "x_st" + k
+		pre = append(pre, fragf(statusAt(k), " AS ", st))
+		fails = append(fails, "("+st+" != "+unknownCode+" AND NOT has("+codes+", "+st+"))")
+		known = append(known, st+" != "+unknownCode)
+		if p.RequireNoSocialAssistance {
+			sa := "x_sa" + k
+			pre = append(pre, fragf(saAt(k), " AS ", sa))
+			fails = append(fails, sa+" = 1")
+			known = append(known, sa+" != -1")
+		}
 	}
-	pre := []frag{fragf("[", strings.Join(sts, ", "), "] AS x_st")}
-	fail := "arrayExists(x_s -> x_s != " + unknownCode + " AND NOT has(" + codeArray(p.Statuses) + ", x_s), x_st)"
-	allKnown := "arrayAll(x_s -> x_s != " + unknownCode + ", x_st)"
-	if p.RequireNoSocialAssistance {
-		pre = append(pre, fragf("[", strings.Join(sas, ", "), "] AS x_sa"))
-		fail = "arrayExists((x_s, x_a) -> (x_s != " + unknownCode + " AND NOT has(" + codeArray(p.Statuses) + ", x_s)) OR x_a = 1, x_st, x_sa)"
-		allKnown = "arrayAll((x_s, x_a) -> x_s != " + unknownCode + " AND x_a != -1, x_st, x_sa)"
-	}
-	pre = append(pre, fragf(fail, " AS x_fail"), fragf(allKnown, " AS x_all_known"))
+	pre = append(pre, fragf("(", strings.Join(fails, " OR "), ") AS x_fail"),
+		fragf("(", strings.Join(known, " AND "), ") AS x_all_known"))
 	return factExprs{pre: pre, known: fragf("x_fail OR x_all_known"), hit: fragf("NOT x_fail AND x_all_known")}
 }
 
@@ -254,32 +257,43 @@ func cohortFilter(c Cohort, src source) frag {
 	f := fragf("org_id IN ", bound(groupSet(c.OrgIDs)),
 		" AND ", date, " >= toDate(", bound(dateText(calendarDay(c.ExitFrom))), ")",
 		" AND ", date, " < toDate(", bound(dateText(calendarDay(c.ExitTo))), ")")
+	if src == sourceWIOA {
+		// The WIOA exit date is the end of the period of participation, the latest end
+		// among its enrolments, and its row is one of them: exit_date <= wioa_exit_date
+		// (outcomes.WIOAClosedPeriods, snapshot's personFacts). Saying so lets the sort
+		// key and the exit-year partitions skip every later exit.
+		f = fragf(f, " AND exit_date < toDate(", bound(dateText(calendarDay(c.ExitTo))), ")")
+	}
 	if len(c.MeasureCodes) > 0 {
 		f = fragf(f, " AND measure_code IN ", bound(groupSet(c.MeasureCodes)))
 	}
 	return f
 }
 
-// dedupFrom is how this package reads enrolment_outcome: the newest version of each
-// row, tombstones dropped.
-const dedupFrom = "FROM enrolment_outcome FINAL WHERE deleted = 0"
+// fromRows is how this package reads enrolment_outcome: every row, tombstones left out.
+// The table is a CollapsingMergeTree (ClickHouse migration 0011): a row the loader
+// withdrew is followed by its cancel row (sign -1), so every count is a sum of sign —
+// count() is sum(sign), a count of rows where x holds is sum(sign * x) — which is right
+// before, during and after merges, with no FINAL and no grouping by key.
+const fromRows = "FROM enrolment_outcome WHERE deleted = 0"
 
 // noCohort marks "in no cohort" in the cohort index arrays of figuresSQL.
 const noCohort = "65535"
 
 // figuresSQL is the one statement of Figures. It reads the table once for all cohorts:
 // each row gets the array of the indexes of the cohorts it belongs to (cohorts may
-// overlap) and arrayJoin turns it into one row per cohort; the rows are then grouped by
-// cohort, the dimensions and whether the row may appear in a group. Totals are summed in
-// Go from these rows. (One UNION ALL branch per cohort would scan the table, with FINAL,
-// once per cohort: 2.5 times slower for two cohorts on 18.16.) today is the query's day
-// (see population).
+// overlap) and arrayJoin turns it into one row per cohort (one cohort needs no array);
+// the rows are then grouped by cohort, the dimensions and whether the row may appear in
+// a group, and counted by their sign (fromRows). Groups whose rows all cancel are left
+// out. Totals are summed in Go from these rows. (One UNION ALL branch per cohort would
+// scan the table once per cohort.) today is the query's day (see population).
 func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (string, []any) {
 	fx := c.exprs()
-	// Per person (perPerson), a middle step keeps each person's latest row per cohort
-	// (argMax over the cohort's date; a person's WIOA exits have distinct dates) under
-	// names of its own (x_p…), as an alias that shadowed its argument would be read as
-	// an aggregate inside an aggregate.
+	// Per person (perPerson), two middle steps: the first nets the rows (a person's row
+	// with its cancel row sums to zero and drops out), the second keeps each person's
+	// latest row per cohort (argMax over the cohort's date; a person's WIOA exits have
+	// distinct dates) under names of its own (x_p…), as an alias that shadowed its
+	// argument would be read as an aggregate inside an aggregate.
 	col := func(name string) string {
 		if c.perPerson {
 			return "x_p" + name
@@ -291,26 +305,34 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 	for i := range by {
 		q.text(", ", col("g"+strconv.Itoa(i)))
 	}
-	q.text(", ", col("in_groups"), ", count() AS n, sum(", col("known"), ") AS known, sum(", col("hit"), ") AS hit FROM (\n")
+	q.text(", ", col("in_groups"), ", sum(", col("sign"), ") AS x_n, sum(", col("sign"), " * ", col("known"), ") AS x_known, sum(",
+		col("sign"), " * ", col("hit"), ") AS x_hit FROM (\n")
+	names := []string{}
+	for i := range by {
+		names = append(names, "g"+strconv.Itoa(i))
+	}
+	names = append(names, "in_groups", "known", "hit")
 	if c.perPerson {
 		q.text("  SELECT cohort")
-		for i := range by {
-			g := "g" + strconv.Itoa(i)
-			q.text(", argMax(", g, ", x_date) AS ", col(g))
-		}
-		for _, name := range []string{"in_groups", "known", "hit"} {
+		for _, name := range names {
 			q.text(", argMax(", name, ", x_date) AS ", col(name))
 		}
-		q.text(" FROM (\n")
+		q.text(", toInt8(1) AS ", col("sign"), " FROM (\n")
+		q.text("  SELECT cohort, x_person, x_date, ", strings.Join(names, ", "), " FROM (\n")
 	}
-	q.text("  SELECT arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
-	for ci, co := range cohorts {
-		if ci > 0 {
-			q.text(", ")
+	q.text("  SELECT ")
+	if len(cohorts) == 1 {
+		q.text("toUInt16(0) AS cohort")
+	} else {
+		q.text("arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
+		for ci, co := range cohorts {
+			if ci > 0 {
+				q.text(", ")
+			}
+			q.text("if(").frag(cohortFilter(co, c.source)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
 		}
-		q.text("if(").frag(cohortFilter(co, c.source)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
+		q.text("])) AS cohort")
 	}
-	q.text("])) AS cohort")
 	for i, d := range by {
 		q.text(", ", dimensionExpr(d, c.source), " AS g", strconv.Itoa(i))
 	}
@@ -322,8 +344,8 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 		q.text(", ").frag(p)
 	}
 	q.text(", toUInt8(").frag(fx.known).text(") AS known")
-	q.text(", toUInt8((").frag(fx.known).text(") AND (").frag(fx.hit).text(")) AS hit")
-	q.text("\n  ", dedupFrom, " AND ", c.source.rowFilter(), " AND (").frag(c.population(today)).text(") AND (")
+	q.text(", toUInt8((").frag(fx.known).text(") AND (").frag(fx.hit).text(")) AS hit, sign")
+	q.text("\n  ", fromRows, " AND ", c.source.rowFilter(), " AND (").frag(c.population(today)).text(") AND (")
 	for ci, co := range cohorts {
 		if ci > 0 {
 			q.text(" OR ")
@@ -332,13 +354,14 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 	}
 	q.text(")\n")
 	if c.perPerson {
+		q.text(") GROUP BY cohort, x_person, x_date, ", strings.Join(names, ", "), " HAVING sum(sign) > 0\n")
 		q.text(") GROUP BY cohort, x_person\n")
 	}
 	q.text(") GROUP BY cohort")
 	for i := range by {
 		q.text(", ", col("g"+strconv.Itoa(i)))
 	}
-	q.text(", ", col("in_groups"))
+	q.text(", ", col("in_groups"), " HAVING x_n != 0")
 	return q.String(), q.args
 }
 
@@ -353,26 +376,26 @@ func survivalSQL(co Cohort, from outcomes.Origin, by []Dimension) (string, []any
 	for i := range by {
 		q.text("g", strconv.Itoa(i), ", ")
 	}
-	q.text("months, event, count() AS n FROM (\n  SELECT ")
+	q.text("months, event, sum(sign) AS n FROM (\n  SELECT ")
 	for i, d := range by {
 		q.text(dimensionExpr(d, sourceEnrolments), " AS g", strconv.Itoa(i), ", ")
 	}
-	q.text("toInt32(", months, ") AS months, toUInt8(", event, ") AS event")
-	q.text("\n  ", dedupFrom, " AND ", sourceEnrolments.rowFilter(), " AND ", months, " >= 0 AND ").frag(cohortFilter(co, sourceEnrolments))
+	q.text("toInt32(", months, ") AS months, toUInt8(", event, ") AS event, sign")
+	q.text("\n  ", fromRows, " AND ", sourceEnrolments.rowFilter(), " AND ", months, " >= 0 AND ").frag(cohortFilter(co, sourceEnrolments))
 	q.text("\n) GROUP BY ")
 	for i := range by {
 		q.text("g", strconv.Itoa(i), ", ")
 	}
-	q.text("months, event")
+	q.text("months, event HAVING n != 0")
 	return q.String(), q.args
 }
 
 // transitionsSQL counts the cohort's SUS before/after pairs.
 func transitionsSQL(co Cohort) (string, []any) {
 	var q sqlBuf
-	q.text("SELECT sus_before, sus_after, count() AS n ", dedupFrom, " AND ", sourceEnrolments.rowFilter(), " AND ").
+	q.text("SELECT sus_before, sus_after, sum(sign) AS n ", fromRows, " AND ", sourceEnrolments.rowFilter(), " AND ").
 		frag(cohortFilter(co, sourceEnrolments))
-	q.text(" GROUP BY sus_before, sus_after")
+	q.text(" GROUP BY sus_before, sus_after HAVING n != 0")
 	return q.String(), q.args
 }
 
@@ -385,18 +408,31 @@ var MicrodataColumns = []string{"enrolment_key", "person_key", "org_code", "gend
 // microdataHorizons are the months after exit Microdata reports.
 var microdataHorizons = []int{3, 6, 12, 24}
 
-// microdataSQL selects the cohort's rows in a stable order.
+// microdataSQL selects the cohort's rows in a stable order: the rows with their values
+// (x_m…) are netted by their sign, so a withdrawn row and its cancel row drop out.
 func microdataSQL(co Cohort) (string, []any) {
+	exprs := []string{"enrolment_key", "person_key", "org_code", "gender", "age_band", "measure_code", "project", "unit",
+		"newly_arrived", "birth_region", "education_level", "distance_category", "referral_source",
+		"toString(start_date)", "toString(exit_date)", "exit_reason"}
+	for _, k := range microdataHorizons {
+		exprs = append(exprs, statusAt(strconv.Itoa(k))) // decoded with snapshot.StatusCodes
+	}
+	for _, k := range microdataHorizons {
+		exprs = append(exprs, saAt(strconv.Itoa(k)))
+	}
+	aliases := make([]string, len(exprs))
 	var q sqlBuf
-	q.text("SELECT enrolment_key, person_key, org_code, gender, age_band, measure_code, project, unit, newly_arrived, ",
-		"birth_region, education_level, distance_category, referral_source, toString(start_date), toString(exit_date), exit_reason")
-	for _, k := range microdataHorizons {
-		q.text(", ", statusAt(strconv.Itoa(k))) // decoded with snapshot.StatusCodes
+	q.text("SELECT ")
+	for i, e := range exprs {
+		aliases[i] = "x_m" + strconv.Itoa(i)
+		if i > 0 {
+			q.text(", ")
+		}
+		q.text(e, " AS ", aliases[i])
 	}
-	for _, k := range microdataHorizons {
-		q.text(", ", saAt(strconv.Itoa(k)))
-	}
-	q.text("\n", dedupFrom, " AND ", sourceEnrolments.rowFilter(), " AND ").frag(cohortFilter(co, sourceEnrolments))
-	q.text("\nORDER BY org_code, exit_date, enrolment_key")
-	return q.String(), q.args
+	q.text(", sign\n", fromRows, " AND ", sourceEnrolments.rowFilter(), " AND ").frag(cohortFilter(co, sourceEnrolments))
+	list := strings.Join(aliases, ", ")
+	// x_m2 org_code, x_m14 exit date as YYYY-MM-DD (sorts as the date), x_m0 enrolment key.
+	return "SELECT " + list + " FROM (\n" + q.String() + "\n) GROUP BY " + list +
+		" HAVING sum(sign) > 0\nORDER BY x_m2, x_m14, x_m0", q.args
 }

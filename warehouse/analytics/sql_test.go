@@ -234,7 +234,9 @@ func TestFiguresSQLShape(t *testing.T) {
 	}
 	q, args := figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimExitYear, DimAgeBand}, day(2019, 5, 31))
 	for _, want := range []string{
-		"FROM enrolment_outcome FINAL WHERE deleted = 0 AND wioa_exit = 1 AND (addDays(wioa_exit_date, 90) <= toDate(?))",
+		"FROM enrolment_outcome WHERE deleted = 0 AND wioa_exit = 1 AND (addDays(wioa_exit_date, 90) <= toDate(?))",
+		"sum(sign) AS x_n, sum(sign * known) AS x_known, sum(sign * hit) AS x_hit",
+		"GROUP BY cohort, g0, g1, in_groups HAVING x_n != 0",
 		"wioa_exit_date >= toDate(?) AND wioa_exit_date < toDate(?)",
 		"substring(toString(wioa_exit_date), 1, 4) AS g0",
 		"age_band AS g1",
@@ -244,11 +246,16 @@ func TestFiguresSQLShape(t *testing.T) {
 			t.Errorf("WIOA statement lacks %q:\n%s", want, q)
 		}
 	}
-	if !reflect.DeepEqual(args[1:3], []any{"2018-01-01", "2019-01-01"}) {
-		t.Errorf("period arguments %v", args[1:3])
+	// One cohort: no cohort index array, so the population's day comes first, then the
+	// cohort's organisations and period.
+	if !reflect.DeepEqual(args[2:4], []any{"2018-01-01", "2019-01-01"}) {
+		t.Errorf("period arguments %v", args[2:4])
 	}
-	if args[3] != "2019-05-31" {
-		t.Errorf("WIOA: today is bound as %v, want 2019-05-31", args[3])
+	if args[0] != "2019-05-31" {
+		t.Errorf("WIOA: today is bound as %v, want 2019-05-31", args[0])
+	}
+	if strings.Contains(q, "arrayJoin(") {
+		t.Errorf("one cohort needs no cohort index array:\n%s", q)
 	}
 	c, _ = compile(Definition{Kind: KindESFImmediate})
 	q, _ = figuresSQL([]Cohort{testCohort("a")}, c, []Dimension{DimAgeBand}, day(2019, 5, 31))
@@ -275,9 +282,10 @@ func TestLastingSQLForCustomParams(t *testing.T) {
 		return "if(" + k + " < length(status_after), status_after[" + k + " + 1], toUInt8(0))"
 	}
 	want := []string{
-		"[" + st("3") + ", " + st("24") + "] AS x_st",
-		"arrayExists(x_s -> x_s != 0 AND NOT has([4, 3], x_s), x_st) AS x_fail",
-		"arrayAll(x_s -> x_s != 0, x_st) AS x_all_known",
+		st("3") + " AS x_st3",
+		st("24") + " AS x_st24",
+		"((x_st3 != 0 AND NOT has([4, 3], x_st3)) OR (x_st24 != 0 AND NOT has([4, 3], x_st24))) AS x_fail",
+		"(x_st3 != 0 AND x_st24 != 0) AS x_all_known",
 	}
 	var got []string
 	for _, f := range fx.pre {
@@ -297,10 +305,12 @@ func TestLastingSQLForCustomParams(t *testing.T) {
 	fx = lastingExprs(def)
 	sa := func(k string) string { return "if(" + k + " < length(sa_after), sa_after[" + k + " + 1], toInt8(-1))" }
 	want = []string{
-		"[" + st("6") + ", " + st("12") + "] AS x_st",
-		"[" + sa("6") + ", " + sa("12") + "] AS x_sa",
-		"arrayExists((x_s, x_a) -> (x_s != 0 AND NOT has([4, 1, 2], x_s)) OR x_a = 1, x_st, x_sa) AS x_fail",
-		"arrayAll((x_s, x_a) -> x_s != 0 AND x_a != -1, x_st, x_sa) AS x_all_known",
+		st("6") + " AS x_st6",
+		sa("6") + " AS x_sa6",
+		st("12") + " AS x_st12",
+		sa("12") + " AS x_sa12",
+		"((x_st6 != 0 AND NOT has([4, 1, 2], x_st6)) OR x_sa6 = 1 OR (x_st12 != 0 AND NOT has([4, 1, 2], x_st12)) OR x_sa12 = 1) AS x_fail",
+		"(x_st6 != 0 AND x_sa6 != -1 AND x_st12 != 0 AND x_sa12 != -1) AS x_all_known",
 	}
 	got = nil
 	for _, f := range fx.pre {
@@ -309,10 +319,10 @@ func TestLastingSQLForCustomParams(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("default lasting columns:\n got %q\nwant %q", got, want)
 	}
-	// No lambda captures a column (slow, and unread on 18.16): lambdas see only their arguments.
+	// No lambda (a lambda that captured a column was slow, and unread on 18.16).
 	for _, f := range fx.pre {
-		if lambda := strings.Index(f.sql, "->"); lambda >= 0 && strings.Contains(f.sql[lambda:], "_after") {
-			t.Errorf("a lambda reads a column: %s", f.sql)
+		if strings.Contains(f.sql, "->") {
+			t.Errorf("a lambda: %s", f.sql)
 		}
 	}
 }

@@ -2,11 +2,15 @@ package chstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/migrations"
@@ -101,4 +105,61 @@ func copyMigrations(t *testing.T, edit func(name string, body []byte) []byte) fs
 		out["clickhouse/"+e.Name()] = &fstest.MapFile{Data: edit(e.Name(), append([]byte(nil), body...))}
 	}
 	return out
+}
+
+// TestCorrectedCommentsAreAccepted: a warehouse that applied 0001 and 0002 before their
+// comments were corrected (issue #17) recorded the earlier text's checksums; the runner
+// accepts those and applies nothing, while any other difference is still refused (see
+// TestChangedClickHouseMigrationIsRefused).
+func TestCorrectedCommentsAreAccepted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	o := testenv.ClickHouseOptions(t)
+	o.Database += "_old"
+	conn, err := chstore.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Cleanup(func() { chstore.DropDatabase(context.Background(), o) }) //nolint:errcheck
+	if err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version UInt32, name String, applied_at DateTime, checksum String)
+		ENGINE = MergeTree ORDER BY version`); err != nil {
+		t.Fatal(err)
+	}
+	former := map[string]string{
+		"0001_snapshots.sql":       "92d435faf8ab0d5dea5f247c33f7b1169bb8084be11d0926c01170df1ff00331",
+		"0002_enrolment_facts.sql": "bb2ac792007e5a686405126ee1071f6c2c799617985c4baee1449e6e2e82d16b",
+	}
+	entries, err := fs.ReadDir(migrations.ClickHouse, "clickhouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, applied_at, checksum)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		body, err := fs.ReadFile(migrations.ClickHouse, "clickhouse/"+e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(body)
+		recorded := hex.EncodeToString(sum[:])
+		if f, ok := former[e.Name()]; ok {
+			if f == recorded {
+				t.Fatalf("%s: the former checksum is the file's own", e.Name())
+			}
+			recorded = f
+		}
+		v, _ := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
+		if err := batch.Append(uint32(v), strings.TrimSuffix(e.Name(), ".sql"), time.Now().UTC(), recorded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	if applied, err := chstore.Migrate(ctx, conn); err != nil || len(applied) != 0 {
+		t.Fatalf("applied %v, err %v; want nothing applied and no error", applied, err)
+	}
 }

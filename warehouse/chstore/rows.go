@@ -19,6 +19,9 @@ type Rows struct {
 	Enrolments        []snapshot.EnrolmentRow
 	DeletedMonths     []snapshot.MonthRow // only the key fields matter
 	DeletedEnrolments []snapshot.EnrolmentRow
+	// Fresh says the warehouse holds no rows of these persons yet (a rebuild into
+	// recreated tables), so Write has no earlier enrolment rows to cancel.
+	Fresh bool
 }
 
 // Len is the number of rows the batch writes.
@@ -26,8 +29,12 @@ func (r Rows) Len() int {
 	return len(r.Months) + len(r.Enrolments) + len(r.DeletedMonths) + len(r.DeletedEnrolments)
 }
 
-// Write inserts the batch. Re-writing the same batch, or an older one, changes nothing
-// that a reader sees: readers take the row with the highest version per key.
+// Write inserts the batch. Enrolments and DeletedEnrolments name whole persons: every
+// enrolment row a person should have (the loader rebuilds a person entirely). Before the
+// new enrolment rows go in, the live enrolment rows of those persons are cancelled (see
+// cancelEnrolments), so re-writing the same batch, or an older one, changes nothing that
+// a reader sees: participant_month readers take the row with the highest version per
+// key, enrolment_outcome readers sum the rows' sign.
 func Write(ctx context.Context, conn driver.Conn, r Rows) error {
 	if len(r.Months)+len(r.DeletedMonths) > 0 {
 		if err := writeMonths(ctx, conn, r); err != nil {
@@ -35,6 +42,11 @@ func Write(ctx context.Context, conn driver.Conn, r Rows) error {
 		}
 	}
 	if len(r.Enrolments)+len(r.DeletedEnrolments) > 0 {
+		if !r.Fresh {
+			if err := cancelEnrolments(ctx, conn, r); err != nil {
+				return err
+			}
+		}
 		if err := writeEnrolments(ctx, conn, r); err != nil {
 			return err
 		}
@@ -79,6 +91,58 @@ func writeEnrolments(ctx context.Context, conn driver.Conn, r Rows) error {
 	}
 	return sendColumns(ctx, conn, `INSERT INTO enrolment_outcome (`+enrolmentColumnList+`)`, c.all()...)
 }
+
+// cancelEnrolmentsSQL copies every live row (sum of sign > 0) of the given persons
+// back into enrolment_outcome with sign -1: enrolment_outcome is a CollapsingMergeTree
+// (ClickHouse migration 0011), and a cancel row withdraws the row it copies from every
+// sum(sign * x), before and after merges. Rows are grouped by their whole content, so a
+// row written twice is cancelled twice. It runs in the server (INSERT … SELECT): the
+// rows never travel to the loader and back.
+var cancelEnrolmentsSQL = `INSERT INTO enrolment_outcome (` + enrolmentColumnList + `, sign)
+	SELECT ` + enrolmentColumnList + `, toInt8(-1) FROM (
+		SELECT ` + enrolmentColumnList + `, sum(sign) AS x_live FROM enrolment_outcome
+		WHERE org_id IN ? AND person_key IN ? AND deleted = 0
+		GROUP BY ` + enrolmentColumnList + ` HAVING x_live > 0
+	) ARRAY JOIN range(toUInt64(x_live)) AS x_copy`
+
+// cancelEnrolments writes the cancel rows of the live enrolment rows of the batch's
+// persons. It comes first, in a part of its own: if the new rows then fail, the batch is
+// retried, finds nothing live, and writes them again; if they went in but the batch is
+// retried all the same, they are cancelled and written once more. Tombstones
+// (deleted = 1) count in no figure and are never cancelled.
+func cancelEnrolments(ctx context.Context, conn driver.Conn, r Rows) error {
+	orgs, persons := map[string]bool{}, []any{}
+	seen := map[string]bool{}
+	for _, rows := range [][]snapshot.EnrolmentRow{r.Enrolments, r.DeletedEnrolments} {
+		for _, e := range rows {
+			orgs[e.OrgID] = true
+			if !seen[e.PersonKey] {
+				seen[e.PersonKey] = true
+				persons = append(persons, e.PersonKey)
+			}
+		}
+	}
+	orgSet := clickhouse.GroupSet{}
+	for o := range orgs {
+		orgSet.Value = append(orgSet.Value, o)
+	}
+	// The keys travel in the statement's text, which the server limits (max_query_size,
+	// 256 KiB by default): a bulk batch is cancelled in several statements.
+	for lo := 0; lo < len(persons); lo += cancelPersonsPerStatement {
+		chunk := clickhouse.GroupSet{Value: persons[lo:min(lo+cancelPersonsPerStatement, len(persons))]}
+		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := conn.Exec(cctx, cancelEnrolmentsSQL, orgSet, chunk)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("cancel earlier enrolment rows: %w", err)
+		}
+	}
+	return nil
+}
+
+// cancelPersonsPerStatement keeps a cancel statement well under 256 KiB with person keys
+// of up to 64 characters and a few hundred organisation ids.
+const cancelPersonsPerStatement = 2000
 
 // enrolmentColumnList names every enrolment_outcome column, in the order
 // enrolmentColumns.all returns them.
@@ -238,8 +302,11 @@ func Live(ctx context.Context, conn driver.Conn, orgID string, personKeys []stri
 
 // DeletePersons removes the data rows of the given persons physically (an asynchronous
 // ALTER TABLE … DELETE mutation). The tombstones stay: a mutation works part by part,
-// and while it runs the tombstones are what keeps readers from seeing the rows again.
-// A tombstone holds only keys and a version.
+// and while it runs the tombstones are what keeps participant_month's readers from
+// seeing the rows again. A tombstone holds only keys and a version. In enrolment_outcome
+// the batch before it has already cancelled the persons' rows (their sum is zero); the
+// mutation removes the rows and their cancel rows, and while it runs (part by part) a
+// figure can count an erased person's enrolments, or minus them, until it completes.
 func DeletePersons(ctx context.Context, conn driver.Conn, personKeys []string) error {
 	if len(personKeys) == 0 {
 		return nil

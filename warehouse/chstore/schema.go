@@ -45,14 +45,21 @@ func EmbeddedSchema() (Schema, error) {
 			return s, err
 		}
 		s.Latest = max(s.Latest, v)
-		for _, line := range strings.Split(string(body), "\n") {
-			if strings.TrimSpace(line) == RebuildMarker {
-				s.NeedsRebuild = append(s.NeedsRebuild, v)
-				break
-			}
+		if saysRebuild(string(body)) {
+			s.NeedsRebuild = append(s.NeedsRebuild, v)
 		}
 	}
 	return s, nil
+}
+
+// saysRebuild reports whether a migration file carries RebuildMarker on a line.
+func saysRebuild(body string) bool {
+	for _, line := range strings.Split(body, "\n") {
+		if strings.TrimSpace(line) == RebuildMarker {
+			return true
+		}
+	}
+	return false
 }
 
 // WarehouseState is what the warehouse records about its schema and rebuilds.

@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
@@ -64,6 +65,21 @@ type Result struct {
 
 // Horizons are the months after exit this query reports.
 var Horizons = []int{6, 12}
+
+// ExitYearFor is ExitYear for the organisation a caller asks about: the organisations
+// the request covers are the caller's aggregate scope of orgID (a regional reader's own
+// regional body sums the member municipalities granted to them), and the year must pass
+// ValidateYear.
+func ExitYearFor(ctx context.Context, conn driver.Conn, caller auth.Principal, orgID string, exitYear int, asOf time.Time) (Result, error) {
+	orgs, ok := caller.AggregateScope(orgID)
+	if !ok {
+		return Result{}, auth.Forbidden("organisationId", "figures of this organisation")
+	}
+	if err := ValidateYear(exitYear); err != nil {
+		return Result{}, err
+	}
+	return ExitYear(ctx, conn, orgs, exitYear, asOf)
+}
 
 // ExitYear computes the outcome at +6 and +12 months for the enrolments of the given
 // organisations (one municipality, or the members of a regional body) that ended in

@@ -16,6 +16,7 @@ func share(ws, known int) *float64 {
 }
 
 func TestShowSuppressesSmallCounts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name             string
 		n, known, ws     int
@@ -54,6 +55,7 @@ func TestShowSuppressesSmallCounts(t *testing.T) {
 // The interval goes with the share and the bounds with the counts: a steering reader
 // who may not see a count sees neither.
 func TestShowHidesUncertaintyWithItsCounts(t *testing.T) {
+	t.Parallel()
 	iv, b := &stats.Interval{Lower: 0.1, Upper: 0.3}, &stats.Bounds{IfNoneMet: 0.15, IfAllMet: 0.34}
 	shown := cohort.Figure{N: 59, Known: 48, Unknown: 11, InWorkOrStudies: 9, Share: share(9, 48), Interval: iv, Bounds: b}
 	if s := cohort.Show(shown, true); s.Interval != iv || s.Bounds != b {

@@ -281,7 +281,7 @@ func (l *Loader) prepare(ctx context.Context, orgOf map[string]string, lookupLiv
 		return prepared{}, err
 	}
 	asOf := snapshot.Month(calendar.Today(l.now()))
-	out := prepared{rows: chstore.Rows{Version: version}}
+	out := prepared{rows: chstore.Rows{Version: version, Fresh: !lookupLive}}
 	batch := &out.rows
 	// Room for about ten years of months per person, so appends rarely copy.
 	batch.Months = make([]snapshot.MonthRow, 0, len(ids)*120)

@@ -46,6 +46,7 @@ func personPartTimeOnAssistance() o.Person {
 }
 
 func TestExitThenUnknownThenWork(t *testing.T) {
+	t.Parallel()
 	p := personExitUnknownThenWork()
 	e := p.Enrolments[0]
 
@@ -115,6 +116,7 @@ func TestExitThenUnknownThenWork(t *testing.T) {
 }
 
 func TestPartTimeOnSocialAssistance(t *testing.T) {
+	t.Parallel()
 	p := personPartTimeOnAssistance()
 	e := p.Enrolments[0]
 
@@ -146,6 +148,7 @@ func TestPartTimeOnSocialAssistance(t *testing.T) {
 
 // The exit cohort of Anna and Cecilia, counted: every figure says how many were known.
 func TestCohortFiguresCountKnown(t *testing.T) {
+	t.Parallel()
 	people := []o.Person{personExitUnknownThenWork(), personPartTimeOnAssistance()}
 	var ws6, ws12, ss6, lasting []o.Fact
 	for _, p := range people {
@@ -191,6 +194,7 @@ func personComingBack() o.Person {
 }
 
 func TestReEntryAndEntryNumber(t *testing.T) {
+	t.Parallel()
 	p := personComingBack()
 	later := date(2021, 1, 1) // every window is over
 	cases := []struct {
@@ -247,6 +251,7 @@ func TestReEntryAndEntryNumber(t *testing.T) {
 }
 
 func TestReturnedToSocialAssistanceNeedsTwelveKnownMonths(t *testing.T) {
+	t.Parallel()
 	e := o.Enrolment{ID: "e", Start: date(2018, 1, 1), End: ptr(date(2018, 12, 10)), ExitReason: o.StatusStudies}
 	p := o.Person{Enrolments: []o.Enrolment{e},
 		// December 2018 (the exit month) paid: not a return. 2019-01..2019-12: none paid.
@@ -262,6 +267,7 @@ func TestReturnedToSocialAssistanceNeedsTwelveKnownMonths(t *testing.T) {
 }
 
 func TestLastingParams(t *testing.T) {
+	t.Parallel()
 	l, err := o.NewLasting(o.LastingParams{Horizons: []int{24, 6, 12, 6},
 		Statuses: []string{o.StatusStudies, o.StatusUnsubsidisedFull, o.StatusStudies}})
 	if err != nil {

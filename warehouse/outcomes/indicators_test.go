@@ -34,6 +34,7 @@ import (
 // f4a, f6a, f10b) 2 of 4. (Under /1 every exit was in n, and a move such as f9a's into
 // the next measure counted as a failure.)
 func TestKoladaResultAtExit(t *testing.T) {
+	t.Parallel()
 	people := []o.Person{
 		{ID: "f1", Gender: o.GenderWoman, Enrolments: []o.Enrolment{
 			{ID: "f1a", Start: date(2018, 3, 1), End: ptr(date(2018, 12, 31)), ExitReason: o.StatusSubsidised},
@@ -130,6 +131,7 @@ func TestKoladaResultAtExit(t *testing.T) {
 // seeking → all three known, not employed). w3 ends 10 Feb 2020 (Q1 2020): 2nd quarter
 // Q3 2020 → not employed; 4th quarter Q1 2021 → nothing known.
 func TestWIOAGroupsAndQuarters(t *testing.T) {
+	t.Parallel()
 	p := o.Person{ID: "w", Enrolments: []o.Enrolment{
 		{ID: "w3", Start: date(2019, 11, 24), End: ptr(date(2020, 2, 10))},
 		{ID: "w1", Start: date(2019, 1, 1), End: ptr(date(2019, 3, 31))},
@@ -202,6 +204,7 @@ func TestWIOAGroupsAndQuarters(t *testing.T) {
 // better than long-term unemployed: improved situation. Had the entry data come from the
 // second spell ("employed"), the 6-month result would have been "none".
 func TestESFReEntryCollapsing(t *testing.T) {
+	t.Parallel()
 	p := o.Person{ID: "gunilla", Gender: o.GenderWoman, BirthDate: date(1990, 5, 5),
 		Enrolments: []o.Enrolment{
 			{ID: "g3", MeasureCode: "esf_kha", Start: date(2019, 6, 1), End: ptr(date(2019, 11, 30)), ExitReason: o.StatusUnsubsidisedPart},
@@ -246,6 +249,7 @@ func TestESFReEntryCollapsing(t *testing.T) {
 // left; all five are in the grand total, only the three complete ones in the breakdown
 // by gender (women 2, men 1).
 func TestESFMissingFieldCountsOnlyInTotal(t *testing.T) {
+	t.Parallel()
 	full := func(o.Enrolment) o.EntryAttributes {
 		return o.EntryAttributes{LabourMarketStatus: o.ESFUnemployed, EducationLevel: o.ISCED3to4}
 	}
@@ -292,6 +296,7 @@ func TestESFMissingFieldCountsOnlyInTotal(t *testing.T) {
 // leaves on sick leave (unknown → other); s3 subsidised work the month before, leaves for
 // studies (paid work → studies); s4 still running: no record.
 func TestSUSTransitionTable(t *testing.T) {
+	t.Parallel()
 	p := o.Person{Enrolments: []o.Enrolment{
 		{ID: "s1", Start: date(2019, 1, 14), End: ptr(date(2019, 6, 30)), ExitReason: o.StatusUnsubsidisedFull},
 		{ID: "s2", Start: date(2019, 9, 1), End: ptr(date(2019, 12, 31)), ExitReason: o.StatusSickLeave},

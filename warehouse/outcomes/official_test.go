@@ -14,6 +14,7 @@ import (
 // March (30 July) and an exit on 30 October: 120 service-free days, two periods. Counted in
 // exits (Kolada, our definitions) each has 2; in WIOA's periods Per has 1 and Pia 2.
 func TestExitsAndPeriodsOfParticipation(t *testing.T) {
+	t.Parallel()
 	first := o.Enrolment{ID: "1", Start: date(2019, 1, 1), End: ptr(date(2019, 3, 31)), ExitReason: o.StatusJobSeeking}
 	second := func(daysAfter int, end int) o.Enrolment {
 		start := date(2019, 3, 31).AddDate(0, 0, daysAfter)
@@ -51,6 +52,7 @@ func TestExitsAndPeriodsOfParticipation(t *testing.T) {
 // An unknown exit reason is an unknown result, never a known "no": Kolada keeps the
 // leaving in its population (n) but not in known; ESF's immediate result is unknown.
 func TestUnknownExitReasonStaysUnknown(t *testing.T) {
+	t.Parallel()
 	for _, reason := range []string{o.StatusUnknown, ""} {
 		p := o.Person{ID: "u", Gender: o.GenderMan, BirthDate: date(1980, 1, 1), Enrolments: []o.Enrolment{
 			{ID: "u1", MeasureCode: "esf_kha", Start: date(2019, 1, 1), End: ptr(date(2019, 6, 30)), ExitReason: reason}}}
@@ -81,6 +83,7 @@ func TestUnknownExitReasonStaysUnknown(t *testing.T) {
 //	August subsidised job, rest     known: not employed (subsidised is not unsubsidised)
 //	  job seeking
 func TestQuarterFromMonths(t *testing.T) {
+	t.Parallel()
 	js := func(months ...int) []o.Observation {
 		var out []o.Observation
 		for _, m := range months {
@@ -123,6 +126,7 @@ func TestQuarterFromMonths(t *testing.T) {
 // incomplete, so she counts in the grand total only, although her second spell's data
 // are complete; her exit reason and +6 status are unknown, never "none".
 func TestESFJobSearchingImprovedAndReEntryWithMissingData(t *testing.T) {
+	t.Parallel()
 	attrs := map[string]o.EntryAttributes{
 		"ebba1": {LabourMarketStatus: o.ESFInactive, EducationLevel: o.ISCED3to4},
 		"emil1": {LabourMarketStatus: o.ESFUnemployed, EducationLevel: o.ISCED0to2},
@@ -183,6 +187,7 @@ func TestESFJobSearchingImprovedAndReEntryWithMissingData(t *testing.T) {
 // Dan): censored only → S stays 1. Total: at 0, 1 of 4; at 3, 1 of 3 at risk (Bo
 // censored at 3 is still at risk) → 3/4 · 2/3 = 1/2; at 6, Dan censored.
 func TestTimeToEmploymentFromStartByGender(t *testing.T) {
+	t.Parallel()
 	one := func(id, gender string, start, jobMonth int, status string) o.Person {
 		s := date(2019, timeMonth(start), 1)
 		if id == "cia" {

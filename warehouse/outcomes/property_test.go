@@ -53,6 +53,7 @@ func randomPerson(r *rand.Rand, id int) o.Person {
 
 // The invariants every definition must keep, over 1,500 random histories.
 func TestPropertiesOfRandomHistories(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 2018))
 	noSA, _ := o.NewLasting(o.LastingParams{})
 	var facts = map[string][]o.Fact{}

@@ -10,6 +10,7 @@ import (
 // The status sets are written once: every helper and every generated SQL list agrees
 // with the set, member for member, over every status code.
 func TestStatusSetsAreTheOnlyLists(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		set  o.StatusSet
 		is   func(string) bool

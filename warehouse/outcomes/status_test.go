@@ -11,6 +11,7 @@ import (
 // assistance was paid. The employer outranks the call for the status; the register's
 // "paid" wins for social assistance.
 func TestStatusInPrecedenceAndSocialAssistance(t *testing.T) {
+	t.Parallel()
 	p := o.Person{Observations: []o.Observation{
 		obs(2018, 9, o.StatusUnsubsidisedFull, "phone_follow_up", no),
 		obs(2018, 9, o.StatusUnsubsidisedPart, "employer", nil),
@@ -45,6 +46,7 @@ func TestStatusInPrecedenceAndSocialAssistance(t *testing.T) {
 
 // A month with no observation is unknown even when both neighbours agree.
 func TestStatusInNeverGuesses(t *testing.T) {
+	t.Parallel()
 	p := o.Person{Observations: []o.Observation{
 		obs(2019, 1, o.StatusUnsubsidisedFull, "af_data", no),
 		obs(2019, 3, o.StatusUnsubsidisedFull, "af_data", no),
@@ -57,6 +59,7 @@ func TestStatusInNeverGuesses(t *testing.T) {
 // Resolve names the source whose status won, and combines social assistance over every
 // source; a month with only "unknown" statuses has no winning source.
 func TestResolveNamesTheWinningSource(t *testing.T) {
+	t.Parallel()
 	got := o.Resolve([]o.Observation{
 		obs(2020, 5, o.StatusStudies, "caseworker", no),
 		obs(2020, 5, o.StatusJobSeeking, "sus", nil),

@@ -16,6 +16,7 @@ import (
 //	5     3       1        1      2/3 · 2/3 = 4/9
 //	8     1       1        0      0
 func TestKaplanMeierByHand(t *testing.T) {
+	t.Parallel()
 	got := o.KaplanMeier([]o.Duration{{2, true}, {3, false}, {3, true}, {5, true}, {5, false}, {8, true}})
 	want := []o.KMPoint{
 		{Month: 2, AtRisk: 6, Events: 1, Censored: 0, Survival: 5.0 / 6},
@@ -37,6 +38,7 @@ func TestKaplanMeierByHand(t *testing.T) {
 
 // Censoring only: the curve stays at 1; empty input gives no curve.
 func TestKaplanMeierEdges(t *testing.T) {
+	t.Parallel()
 	got := o.KaplanMeier([]o.Duration{{0, false}, {4, false}})
 	if len(got) != 2 || got[0].Survival != 1 || got[1].Survival != 1 || got[1].AtRisk != 1 {
 		t.Errorf("censored only = %+v", got)
@@ -51,6 +53,7 @@ func TestKaplanMeierEdges(t *testing.T) {
 // later observations (censored at 0). The running enrolment b4 has no exit and is not
 // applicable.
 func TestTimeToFirstJobCohort(t *testing.T) {
+	t.Parallel()
 	var ds []o.Duration
 	notApplicable := 0
 	for _, p := range []o.Person{personExitUnknownThenWork(), personPartTimeOnAssistance(), personComingBack()} {

@@ -21,6 +21,7 @@ func ptr[T any](v T) *T                         { return &v }
 // A person leaves an extra job in March 2018; nothing is heard at +3; at +6 she works
 // part time with social assistance still paid (register); at +12 she works full time.
 func TestBuildExitThenUnknownThenWork(t *testing.T) {
+	t.Parallel()
 	p := snapshot.Person{OrgID: "o", ID: "1", Gender: "woman", BirthDate: date(1985, 4, 2),
 		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "extra_job", Start: date(2017, 3, 15),
 			End: ptr(date(2018, 3, 14)), ExitReason: "job_seeking"}},
@@ -62,6 +63,7 @@ func TestBuildExitThenUnknownThenWork(t *testing.T) {
 // stand in for an observation (outcomes.StatusVersion; exit-cohort/1 read them as
 // "other measure").
 func TestBuildEnrolmentIsNotAnObservation(t *testing.T) {
+	t.Parallel()
 	p := snapshot.Person{OrgID: "o", ID: "2", Gender: "man", BirthDate: date(1990, 1, 1),
 		Enrolments: []snapshot.Enrolment{
 			{ID: "a", MeasureCode: "extra_job", Start: date(2018, 1, 1), End: ptr(date(2018, 6, 30)), ExitReason: "job_seeking"},
@@ -81,6 +83,7 @@ func TestBuildEnrolmentIsNotAnObservation(t *testing.T) {
 
 // Horizons not yet reached stay unknown, and the timeline grows when the month turns.
 func TestBuildNotYetDueAndRollover(t *testing.T) {
+	t.Parallel()
 	p := snapshot.Person{OrgID: "o", ID: "3", Gender: "other", BirthDate: date(2000, 1, 1),
 		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "work_practice", Start: date(2024, 1, 10),
 			End: ptr(date(2024, 5, 31)), ExitReason: "studies"}},
@@ -96,6 +99,7 @@ func TestBuildNotYetDueAndRollover(t *testing.T) {
 }
 
 func TestBuildNoHistoryNoRows(t *testing.T) {
+	t.Parallel()
 	months, enrolments := snapshot.Build(snapshot.Person{OrgID: "o", ID: "4", Gender: "man", BirthDate: date(1970, 1, 1)},
 		date(2020, 1, 1), plainKeys{})
 	if len(months) != 0 || len(enrolments) != 0 {
@@ -105,6 +109,7 @@ func TestBuildNoHistoryNoRows(t *testing.T) {
 
 // TestBuildFacts: the characteristics at start and the outcome facts land on the row.
 func TestBuildFacts(t *testing.T) {
+	t.Parallel()
 	yes, no, days := true, false, 500
 	red, primary := "red", "pre_upper_secondary"
 	end := date(2018, 2, 28)
@@ -141,6 +146,7 @@ func TestBuildFacts(t *testing.T) {
 // move into another measure is outside the Kolada population (-2), and a closed WIOA
 // period is stored before its 90 days have passed (the query applies them).
 func TestBuildFactsDependOnTheLoadMonth(t *testing.T) {
+	t.Parallel()
 	p := snapshot.Person{OrgID: "o", ID: "p2", Gender: "man", BirthDate: date(1980, 1, 1),
 		Enrolments: []snapshot.Enrolment{
 			{ID: "a", MeasureCode: "work_practice", Start: date(2019, 1, 1), End: ptr(date(2019, 3, 31)), ExitReason: "subsidised_employment"},
@@ -184,6 +190,7 @@ func TestBuildFactsDependOnTheLoadMonth(t *testing.T) {
 // full time without assistance, AF says job seeking, and the payment register says paid.
 // AF outranks the call; any "paid" wins.
 func TestBuildUsesTheOneRule(t *testing.T) {
+	t.Parallel()
 	p := snapshot.Person{OrgID: "o", ID: "5", Gender: "woman", BirthDate: date(1990, 1, 1),
 		Enrolments: []snapshot.Enrolment{{ID: "a", MeasureCode: "extra_job", Start: date(2017, 9, 1),
 			End: ptr(date(2018, 3, 10)), ExitReason: "job_seeking"}},

@@ -27,6 +27,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < eps }
 //	                       = 1.9230618285 · sqrt(0.0009375 + 0.00002401) = 1.9230618285 · 0.0310082 = 0.0596307333;
 //	                  [0.1950807682, 0.3143422348]: ten times the n, about a third of the width.
 func TestWilsonByHand(t *testing.T) {
+	t.Parallel()
 	if _, ok := stats.Wilson(0, 0); ok {
 		t.Error("n = 0 gave an interval")
 	}
@@ -54,6 +55,7 @@ func TestWilsonByHand(t *testing.T) {
 // definition: 3/20 = 0.15; if all did: (3 + 8)/20 = 0.55. The share over the known,
 // 3/12 = 0.25, lies between.
 func TestMissingBoundsByHand(t *testing.T) {
+	t.Parallel()
 	b, ok := stats.MissingBounds(3, 12, 20)
 	if !ok || !near(b.IfNoneMet, 0.15) || !near(b.IfAllMet, 0.55) {
 		t.Errorf("MissingBounds(3, 12, 20) = %+v %v, want 0.15 and 0.55", b, ok)
@@ -74,6 +76,7 @@ func TestMissingBoundsByHand(t *testing.T) {
 //	upper = 0.35 + sqrt((0.7811960326 − 0.6)² + (0.25 − 0.1950807682)²)
 //	      = 0.35 + sqrt(0.0328320 + 0.0030161) = 0.35 + 0.1893360089 = 0.5393360089
 func TestNewcombeByHand(t *testing.T) {
+	t.Parallel()
 	d, ok := stats.DifferenceOf(12, 20, 50, 200)
 	if !ok || !near(d.Estimate, 0.35) || math.Abs(d.Lower-0.1270899332) > 1e-9 || math.Abs(d.Upper-0.5393360089) > 1e-9 {
 		t.Errorf("DifferenceOf(12/20, 50/200) = %+v %v", d, ok)
@@ -101,6 +104,7 @@ func TestNewcombeByHand(t *testing.T) {
 // A third stratum ("other") in which A has 5 known and B none is unmatched: it is
 // reported, A's weights are taken over the 40 matched rows, and RefCovered is 40/45.
 func TestStandardiseTwoStrataByHand(t *testing.T) {
+	t.Parallel()
 	s, ok := stats.Standardise([]stats.Stratum{
 		{Key: "woman", RefKnown: 30, Known: 10, Count: 6},
 		{Key: "other", RefKnown: 5},
@@ -140,6 +144,7 @@ func TestStandardiseTwoStrataByHand(t *testing.T) {
 // e.g. at t = 2: S^exp(1.96·1.0013856) = (5/6)^7.1174 = 0.2731100660 and
 // (5/6)^(1/7.1174) = 0.9747133271, so 1 − S lies in [0.0252866729, 0.7268899340].
 func TestGreenwoodByHand(t *testing.T) {
+	t.Parallel()
 	got := stats.Greenwood([]stats.KMStep{
 		{AtRisk: 6, Events: 1, Survival: 5.0 / 6}, {AtRisk: 5, Events: 1, Survival: 2.0 / 3},
 		{AtRisk: 3, Events: 1, Survival: 4.0 / 9}, {AtRisk: 1, Events: 1, Survival: 0},

@@ -58,6 +58,8 @@ commands:
                      write the monthly steering report (aggregates, small counts suppressed)
   report-link -org ID|CODE -month YYYY-MM [-format html|pdf|xlsx] [-role steering] [-ttl 5m]
                      print a signed, single-use link that opens the report in a browser
+  distributed -cluster NAME -local DB  make OUTCOMES_CLICKHOUSE_DATABASE a cluster's front: Distributed
+                     tables over database DB (migrated on every shard), sharded by organisation
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
                      mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
 `
@@ -164,6 +166,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = microdata(ctx, cfg, *org, *from, *to, *measures, stdout)
+	case "distributed":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		cluster := fs.String("cluster", "", "the cluster's name in the servers' remote_servers")
+		local := fs.String("local", "", "the database of the warehouse tables on every shard")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = distributed(ctx, cfg, *cluster, *local, stdout)
 	case "token":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)

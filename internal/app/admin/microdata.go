@@ -26,8 +26,9 @@ func microdata(ctx context.Context, cfg config.Config, orgs, from, to, measures 
 	if c.ExitTo, err = time.Parse("2006-01-02", to); err != nil {
 		return fmt.Errorf("-to must be a date YYYY-MM-DD")
 	}
-	if !c.ExitTo.After(c.ExitFrom) {
-		return fmt.Errorf("-to must be after -from")
+	// The same period rule as every analytics query and the API's microdata endpoint.
+	if err := analytics.ValidatePeriod("-from", "-to", c.ExitFrom, c.ExitTo); err != nil {
+		return err
 	}
 	if measures != "" {
 		c.MeasureCodes = strings.Split(measures, ",")

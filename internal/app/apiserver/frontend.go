@@ -56,7 +56,7 @@ func SDL() string {
 }
 
 // schemaHandler serves the SDL without a token: the schema is not a secret (the
-// resolvers check every caller), and code generators fetch it at build time.
+// API checks every caller), and code generators fetch it at build time.
 func schemaHandler() http.Handler {
 	var once sync.Once
 	var sdl []byte

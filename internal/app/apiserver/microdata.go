@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/errview"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 )
 
@@ -154,25 +156,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // writeError answers with a GraphQL-shaped error body, so clients handle both alike.
 func writeError(w http.ResponseWriter, status int, err error) {
-	// Only a domain error's message is shown; anything else may hold a driver's text.
-	body := map[string]any{"message": "internal error", "extensions": map[string]any{"code": string(apperr.CodeOf(err))}}
-	if e, ok := apperr.As(err); ok {
-		body["message"] = e.Message
-		if apperr.Retryable(e.Code) {
-			body["extensions"].(map[string]any)["retryable"] = true
-		}
-		if e.Field != "" {
-			body["extensions"].(map[string]any)["field"] = e.Field
-		}
-		if all := apperr.All(err); len(all) > 1 {
-			details := make([]map[string]string, len(all))
-			for i, d := range all {
-				details[i] = map[string]string{"code": string(d.Code), "field": d.Field, "message": d.Message}
-			}
-			body["extensions"].(map[string]any)["errors"] = details
-		}
-	}
+	// errview shows only a domain error's message; anything else may hold a driver's text.
+	v := errview.Of(context.Background(), err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"errors": []any{body}}) //nolint:errcheck
+	json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": v.Message, "extensions": v.Extensions}}}) //nolint:errcheck
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/errview"
 )
 
 // reportLinkHandler serves GET /reports/steering?token=…: a signed, single-use link to a
@@ -49,7 +50,7 @@ func reportLinkHandler(svc *report.Service, signer report.Signer, chromium func(
 		}
 		sc, err := svc.ScopeFor(ctx, p, l.ReportOrg)
 		if err != nil {
-			writeError(w, statusOf(err), err)
+			writeError(w, errview.Status(apperr.CodeOf(err)), err)
 			return
 		}
 		var rep *report.Report
@@ -59,7 +60,7 @@ func reportLinkHandler(svc *report.Service, signer report.Signer, chromium func(
 			rep, err = svc.Current(ctx, sc, month)
 		}
 		if err != nil {
-			writeError(w, statusOf(err), err)
+			writeError(w, errview.Status(apperr.CodeOf(err)), err)
 			return
 		}
 		path := ""
@@ -90,25 +91,6 @@ func reportLinkHandler(svc *report.Service, signer report.Signer, chromium func(
 		}
 		w.Write(buf.Bytes()) //nolint:errcheck // the client went away
 	})
-}
-
-// statusOf maps a domain error to its HTTP status.
-func statusOf(err error) int {
-	switch apperr.CodeOf(err) {
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.Unauthenticated:
-		return http.StatusUnauthorized
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }
 
 // freezeReports freezes last month's steering reports once the configured day has come,

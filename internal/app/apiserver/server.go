@@ -226,6 +226,7 @@ func NewHandler(o Options) http.Handler {
 	resolver := &graph.Resolver{
 		Organisations: orgStore,
 		Participants:  participant.NewStore(pool),
+		Importer:      importer.NewService(pool),
 		Enrolments:    enrolment.NewStore(pool),
 		Observations:  outcome.NewStore(pool),
 		Employers:     employer.NewStore(pool),
@@ -267,6 +268,8 @@ func NewHandler(o Options) http.Handler {
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
 	gql.AroundRootFields(graph.AuditWrites)
+	// Every field that names an organisation is checked here, not in its resolver.
+	gql.AroundFields(graph.OrganisationScope)
 	gql.AroundFields(graph.AuditFields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.

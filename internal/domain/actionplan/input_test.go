@@ -21,6 +21,7 @@ func day(s string) time.Time {
 func dayPtr(s string) *time.Time { t := day(s); return &t }
 
 func TestNextDue(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, heldOn, start, want string
 	}{
@@ -62,6 +63,7 @@ func fields(err error) []string {
 }
 
 func TestSaveInputListsEveryBadField(t *testing.T) {
+	t.Parallel()
 	now := day("2024-06-15").Add(15 * time.Hour)
 	in := actionplan.SaveInput{
 		ParticipantID: "p",
@@ -86,6 +88,7 @@ func TestSaveInputListsEveryBadField(t *testing.T) {
 }
 
 func TestFollowUpInputListsEveryBadField(t *testing.T) {
+	t.Parallel()
 	now := day("2024-06-15")
 	in := actionplan.FollowUpInput{ParticipantID: "p", HeldOn: day("2024-06-16"), Attendees: []string{"coach", " "},
 		Notes: strings.Repeat("x", 4001)}

@@ -43,36 +43,31 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 		if err != nil {
 			return err
 		}
-		hash := idempotency.Hash("saveActionPlan", in)
-		if _, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, "saveActionPlan", hash); err != nil || found {
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "saveActionPlan", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			id, op, err := upsertPlan(ctx, tx, orgID, in)
+			if err != nil {
+				return "", err
+			}
+			if err := replaceSteps(ctx, tx, id, orgID, in.Steps); err != nil {
+				return "", err
+			}
+			if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "action_plan", id, op); err != nil {
+				return "", err
+			}
+			plans, err := plansOf(ctx, tx, []string{in.ParticipantID})
+			if err != nil {
+				return "", err
+			}
+			p = plans[0]
+			return id, nil
+		}, func(string) error {
+			plans, err := plansOf(ctx, tx, []string{in.ParticipantID})
 			if err == nil {
-				plans, err := plansOf(ctx, tx, []string{in.ParticipantID})
-				if err == nil {
-					p = plans[0]
-				}
-				return err
+				p = plans[0]
 			}
 			return err
-		}
-		id, op, err := upsertPlan(ctx, tx, orgID, in)
-		if err != nil {
-			return err
-		}
-		if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, "saveActionPlan", hash, id); err != nil {
-			return err
-		}
-		if err := replaceSteps(ctx, tx, id, orgID, in.Steps); err != nil {
-			return err
-		}
-		if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "action_plan", id, op); err != nil {
-			return err
-		}
-		plans, err := plansOf(ctx, tx, []string{in.ParticipantID})
-		if err != nil {
-			return err
-		}
-		p = plans[0]
-		return nil
+		})
 	})
 	if err != nil {
 		return Plan{}, fmt.Errorf("save action plan: %w", err)
@@ -206,37 +201,33 @@ func (s *Store) RecordFollowUp(ctx context.Context, in FollowUpInput) (FollowUp,
 		if err != nil {
 			return err
 		}
-		hash := idempotency.Hash(followUpOp, in)
-		if id, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, followUpOp, hash); err != nil || found {
-			if err == nil {
-				f, err = getFollowUp(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: followUpOp, Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			start, err := enrolmentStart(ctx, tx, in.ParticipantID, in.EnrolmentID)
+			if err != nil {
+				return "", err
 			}
+			if start != nil && in.HeldOn.Before(*start) {
+				return "", apperr.Invalidf("input.heldOn", "the meeting is before the enrolment started")
+			}
+			next := NextDue(in.HeldOn, start)
+			if in.NextDueDate != nil {
+				next = *in.NextDueDate
+			}
+			rows, err := tx.Query(ctx, `INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, attendees, notes, next_due_date)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+followUpColumns,
+				orgID, in.ParticipantID, in.EnrolmentID, in.HeldOn, in.Attendees, in.Notes, next)
+			if err != nil {
+				return "", err
+			}
+			if f, err = pgx.CollectExactlyOneRow(rows, scanFollowUp); err != nil {
+				return "", db.MapError(err)
+			}
+			return f.ID, changes.Record(ctx, tx, orgID, f.ParticipantID, "follow_up", f.ID, changes.Create)
+		}, func(id string) (err error) {
+			f, err = getFollowUp(ctx, tx, id)
 			return err
-		}
-		start, err := enrolmentStart(ctx, tx, in.ParticipantID, in.EnrolmentID)
-		if err != nil {
-			return err
-		}
-		if start != nil && in.HeldOn.Before(*start) {
-			return apperr.Invalidf("input.heldOn", "the meeting is before the enrolment started")
-		}
-		next := NextDue(in.HeldOn, start)
-		if in.NextDueDate != nil {
-			next = *in.NextDueDate
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, attendees, notes, next_due_date)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+followUpColumns,
-			orgID, in.ParticipantID, in.EnrolmentID, in.HeldOn, in.Attendees, in.Notes, next)
-		if err != nil {
-			return err
-		}
-		if f, err = pgx.CollectExactlyOneRow(rows, scanFollowUp); err != nil {
-			return db.MapError(err)
-		}
-		if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, followUpOp, hash, f.ID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, orgID, f.ParticipantID, "follow_up", f.ID, changes.Create)
+		})
 	})
 	if err != nil {
 		return FollowUp{}, fmt.Errorf("record follow-up: %w", err)
@@ -324,7 +315,12 @@ func CountOverdueByGender(ctx context.Context, q interface {
 
 // Overdue lists the enrolments of an organisation, ongoing on asOf, whose follow-up was
 // due before asOf: the most overdue first (due date, then enrolment id).
-func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page db.PageArgs) (db.Page[Overdue], error) {
+func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, req db.PageRequest) (db.Page[Overdue], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Overdue]{}, err
+	}
 	var out db.Page[Overdue]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

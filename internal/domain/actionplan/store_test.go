@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -115,14 +116,6 @@ func (f *fixture) followUp(in actionplan.FollowUpInput) actionplan.FollowUp {
 	return fu
 }
 
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("got error %v, want %s on %q", err, code, field)
-	}
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func describe(p actionplan.Plan) string {
@@ -134,6 +127,7 @@ func describe(p actionplan.Plan) string {
 }
 
 func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	person := f.person(f.orgA)
 	p, err := f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Responsible: "Anna Coach",
@@ -151,13 +145,13 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 
 	before := f.rows()
 	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Ett andra mål"})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Gammal version", Version: ptr(7)})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: f.person(f.orgA), Goal: "Ingen plan än", Version: ptr(1)})
-	wantErr(t, err, apperr.NotFound, "input.version")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.version")
 	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: "00000000-0000-0000-0000-000000000000", Goal: "x"})
-	wantErr(t, err, apperr.NotFound, "input.participantId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
 	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "", Version: ptr(1),
 		Steps: []actionplan.StepInput{{Description: "ok"}, {Description: ""}}})
 	if got := strings.Join(fields(err), " "); got != "input.goal input.steps[1].description" {
@@ -191,6 +185,7 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 }
 
 func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.person(f.orgB)
 	scoped, err := db.ConnectScoped(f.ctx, f.url)
@@ -201,9 +196,9 @@ func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
 	cw := auth.With(f.ctx, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: f.orgA})
 	asA := actionplan.NewStore(scoped)
 	_, err = asA.Save(cw, actionplan.SaveInput{ParticipantID: b, Goal: "x"})
-	wantErr(t, err, apperr.NotFound, "input.participantId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
 	_, err = asA.RecordFollowUp(cw, actionplan.FollowUpInput{ParticipantID: b, HeldOn: day("2024-01-01")})
-	wantErr(t, err, apperr.NotFound, "input.participantId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
 	if got := f.rows(); got != "0 0 0 0 0" {
 		t.Errorf("rows written: %s", got)
 	}
@@ -222,6 +217,7 @@ func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQu
 func (counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var people []string
 	for i := range 12 {
@@ -276,6 +272,7 @@ func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 }
 
 func TestRecordFollowUpDefaultsTheNextDueDateByCadence(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	person := f.person(f.orgA)
 	young := f.enrol(person, "2024-05-01", "")
@@ -314,6 +311,7 @@ func TestRecordFollowUpDefaultsTheNextDueDateByCadence(t *testing.T) {
 }
 
 func TestRecordFollowUpRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	person, other := f.person(f.orgA), f.person(f.orgA)
 	e := f.enrol(person, "2024-03-01", "")
@@ -321,18 +319,19 @@ func TestRecordFollowUpRefusals(t *testing.T) {
 	before := f.rows()
 	for _, id := range []string{othersEnrolment, "00000000-0000-0000-0000-000000000000", "junk"} {
 		_, err := f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &id, HeldOn: day("2024-06-01")})
-		wantErr(t, err, apperr.NotFound, "input.enrolmentId")
+		domaintest.WantErr(t, err, apperr.NotFound, "input.enrolmentId")
 	}
 	_, err := f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &e, HeldOn: day("2024-02-28")})
-	wantErr(t, err, apperr.Invalid, "input.heldOn")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.heldOn")
 	_, err = f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, HeldOn: day("2024-06-16")})
-	wantErr(t, err, apperr.Invalid, "input.heldOn")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.heldOn")
 	if after := f.rows(); after != before {
 		t.Errorf("refusals wrote: %s -> %s", before, after)
 	}
 }
 
 func TestRecordFollowUpReplayWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	person := f.person(f.orgA)
 	in := actionplan.FollowUpInput{ParticipantID: person, HeldOn: day("2024-06-01"), Notes: "bra möte", IdempotencyKey: "möte-1"}
@@ -347,12 +346,13 @@ func TestRecordFollowUpReplayWritesNothing(t *testing.T) {
 	}
 	in.Notes = "ett annat möte"
 	_, err := f.store.RecordFollowUp(f.ctx, in)
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 }
 
 // TestOverdueFollowUps builds the situations a coach meets and checks exactly who is
 // listed, with which due date.
 func TestOverdueFollowUps(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	person := func() string { return f.person(f.orgA) }
 
@@ -407,10 +407,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	var got []row
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.Overdue(f.ctx, f.orgA, today, page)
 		if err != nil {
 			t.Fatal(err)
@@ -443,7 +440,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	// As it stood on 2024-02-20: both ended enrolments were still ongoing, p2's meeting
 	// had not been held yet, p3's meeting of 2024-01-15 had, and p5's first follow-up was
 	// not yet due.
-	res, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-20"), db.PageArgs{First: 50})
+	res, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-20"), db.FirstN(50))
 	if err != nil {
 		t.Fatal(err)
 	}

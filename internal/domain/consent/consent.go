@@ -14,6 +14,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
@@ -219,4 +220,9 @@ func (s *Store) Get(ctx context.Context, id string) (Consent, error) {
 		return Consent{}, apperr.NotFoundf("id", "consent not found")
 	}
 	return cs[0], nil
+}
+
+// AuditRefs: a consent is its own record, and about its participant.
+func (c Consent) AuditRefs() []audit.Ref {
+	return []audit.Ref{{Entity: "consent", ID: c.ID}, {Entity: "participant", ID: c.ParticipantID}}
 }

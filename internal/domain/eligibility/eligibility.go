@@ -20,10 +20,13 @@ const (
 
 // Result is the outcome of checking one decision.
 type Result struct {
-	Rule     string
-	Eligible bool
-	Basis    []string // conditions met, e.g. GUARANTEE_450_DAYS
-	Reasons  []string // unmet conditions, in words, when not eligible
+	// ParticipantID is whose decision was checked (set by the store that read their
+	// facts; Evaluate leaves it empty).
+	ParticipantID string
+	Rule          string
+	Eligible      bool
+	Basis         []string // conditions met, e.g. GUARANTEE_450_DAYS
+	Reasons       []string // unmet conditions, in words, when not eligible
 }
 
 // Facts are what the rules look at, as they stood on the decision date. Nil means not

@@ -25,6 +25,7 @@ func with(f eligibility.Facts, change func(*eligibility.Facts)) eligibility.Fact
 }
 
 func TestExtraJob(t *testing.T) {
+	t.Parallel()
 	newlyArrivedEU := func(permit time.Time) eligibility.Facts {
 		return with(registered(), func(f *eligibility.Facts) {
 			f.NewlyArrived, f.ResidencePermitKind, f.ResidencePermitDate = ptr(true), ptr("family_member_eu_eea"), &permit
@@ -109,6 +110,7 @@ func TestExtraJob(t *testing.T) {
 
 // Someone who meets none of the conditions is told about every one of them.
 func TestExtraJobListsEveryUnmetCondition(t *testing.T) {
+	t.Parallel()
 	res := eligibility.Evaluate(eligibility.ExtraJob, eligibility.Facts{RegisteredAtAf: ptr(false), GuaranteeDays: ptr(120),
 		NewlyArrived: ptr(false)}, decision)
 	want := []string{
@@ -123,6 +125,7 @@ func TestExtraJobListsEveryUnmetCondition(t *testing.T) {
 }
 
 func TestAgeRules(t *testing.T) {
+	t.Parallel()
 	born := date(1990, 3, 10)
 	for _, c := range []struct {
 		rule     string
@@ -164,6 +167,7 @@ func TestAgeRules(t *testing.T) {
 }
 
 func TestAge(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		birth, on time.Time
 		want      int
@@ -184,6 +188,7 @@ func TestAge(t *testing.T) {
 }
 
 func TestSummerJob(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		programme *string
 		eligible  bool
@@ -203,6 +208,7 @@ func TestSummerJob(t *testing.T) {
 }
 
 func TestNoRuleAndUnknownRule(t *testing.T) {
+	t.Parallel()
 	for _, rule := range []string{"", eligibility.None} {
 		res := eligibility.Evaluate(rule, eligibility.Facts{}, decision)
 		if !res.Eligible || res.Rule != eligibility.None || len(res.Basis) != 0 || len(res.Reasons) != 0 {
@@ -217,6 +223,7 @@ func TestNoRuleAndUnknownRule(t *testing.T) {
 
 // Basis and Reasons are never nil: GraphQL declares them non-null lists.
 func TestListsNeverNil(t *testing.T) {
+	t.Parallel()
 	for _, rule := range []string{"", eligibility.ExtraJob, eligibility.SupportedEmployment, eligibility.UngIntro, eligibility.SummerJob, "x"} {
 		res := eligibility.Evaluate(rule, eligibility.Facts{}, decision)
 		if res.Basis == nil || res.Reasons == nil {
@@ -244,6 +251,7 @@ func deref(s *string) string {
 // TestPermitWindowClampsMonthEnds: 36 months before 29 February 2020 is 28 February
 // 2017 (not 1 March), so a permit of that day is inside the window.
 func TestPermitWindowClampsMonthEnds(t *testing.T) {
+	t.Parallel()
 	yes, kind := true, "family_member_eu_eea"
 	permit := time.Date(2017, 2, 28, 0, 0, 0, 0, time.UTC)
 	f := eligibility.Facts{BirthDate: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), RegisteredAtAf: &yes, NewlyArrived: &yes,

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNormaliseOrgNumber(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, want string
 		ok       bool
@@ -40,6 +41,7 @@ func fields(err error) []string {
 }
 
 func TestCreateInputReportsEveryBadField(t *testing.T) {
+	t.Parallel()
 	neg := -1
 	in := CreateInput{Kind: "shop", Name: "  ", OrgNumber: "123", Headcount: &neg, Notes: strings.Repeat("x", maxNotes+1)}
 	err := in.Validate()
@@ -53,6 +55,7 @@ func TestCreateInputReportsEveryBadField(t *testing.T) {
 }
 
 func TestCreateInputNormalises(t *testing.T) {
+	t.Parallel()
 	zero := 0
 	in := CreateInput{Kind: OwnWorkshop, Name: "  Återbruket ", OrgNumber: "2120003005", Headcount: &zero}
 	if err := in.Validate(); err != nil {
@@ -69,6 +72,7 @@ func TestCreateInputNormalises(t *testing.T) {
 }
 
 func TestUpdateInputChecksOnlyGivenFields(t *testing.T) {
+	t.Parallel()
 	if err := (&UpdateInput{ID: "x", Version: 1}).Validate(); err != nil {
 		t.Fatalf("empty update refused: %v", err)
 	}
@@ -85,6 +89,7 @@ func TestUpdateInputChecksOnlyGivenFields(t *testing.T) {
 }
 
 func TestContactAndNoteValidation(t *testing.T) {
+	t.Parallel()
 	err := (&ContactInput{Name: "", Email: "nope", Phone: strings.Repeat("1", maxPhone+1)}).Validate()
 	if got := fields(err); strings.Join(got, ",") != "input.name,input.phone,input.email" {
 		t.Fatalf("fields = %v", got)

@@ -45,17 +45,7 @@ func getOne(ctx context.Context, q querier, id, field, lock string) (Employer, e
 		return Employer{}, apperr.NotFoundf(field, "employer not found")
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+` FROM employer WHERE id = $1 `+lock, id)
-	if err != nil {
-		return Employer{}, err
-	}
-	es, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Employer{}, err
-	}
-	if len(es) == 0 {
-		return Employer{}, apperr.NotFoundf(field, "employer not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scan, field, "employer")
 }
 
 // Create registers an employer. Names are unique within an organisation. A retry with
@@ -72,35 +62,31 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Employer, error) {
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		const op = "createEmployer"
-		hash := idempotency.Hash(op, in)
-		id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, op, hash)
-		if err != nil {
-			return err
-		}
-		if found {
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createEmployer", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			// ON CONFLICT keeps the transaction usable and names the field, instead of a bare
+			// unique violation.
+			rows, err := tx.Query(ctx, `INSERT INTO employer (organisation_id, kind, name, org_number, headcount, notes)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (organisation_id, name) DO NOTHING
+				RETURNING `+columns,
+				in.OrganisationID, string(in.Kind), in.Name, in.OrgNumber, in.Headcount, in.Notes)
+			if err != nil {
+				return "", err
+			}
+			es, err := pgx.CollectRows(rows, scan)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			if len(es) == 0 {
+				return "", apperr.Conflictf("input.name", "an employer with this name is already registered")
+			}
+			e = es[0]
+			return e.ID, nil
+		}, func(id string) (err error) {
 			e, err = getOne(ctx, tx, id, "input.idempotencyKey", "")
 			return err
-		}
-		// ON CONFLICT keeps the transaction usable and names the field, instead of a bare
-		// unique violation.
-		rows, err := tx.Query(ctx, `INSERT INTO employer (organisation_id, kind, name, org_number, headcount, notes)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (organisation_id, name) DO NOTHING
-			RETURNING `+columns,
-			in.OrganisationID, string(in.Kind), in.Name, in.OrgNumber, in.Headcount, in.Notes)
-		if err != nil {
-			return err
-		}
-		es, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(es) == 0 {
-			return apperr.Conflictf("input.name", "an employer with this name is already registered")
-		}
-		e = es[0]
-		return idempotency.Store(ctx, tx, e.OrganisationID, in.IdempotencyKey, op, hash, e.ID)
+		})
 	})
 	if err != nil {
 		return Employer{}, fmt.Errorf("create employer: %w", err)
@@ -163,17 +149,13 @@ func (s *Store) AddContact(ctx context.Context, in ContactInput) (Employer, erro
 		if e, err = getOne(ctx, tx, in.EmployerID, "input.employerId", ""); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("addEmployerContact", in)
-		if _, found, err := idempotency.Claim(ctx, tx, e.OrganisationID, in.IdempotencyKey, "addEmployerContact", hash); err != nil || found {
-			return err
-		}
-		var id string
-		err = tx.QueryRow(ctx, `INSERT INTO employer_contact (employer_id, organisation_id, name, role, phone, email)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone, in.Email).Scan(&id)
-		if err != nil {
-			return db.MapError(err)
-		}
-		return idempotency.Store(ctx, tx, e.OrganisationID, in.IdempotencyKey, "addEmployerContact", hash, id)
+		// A retry returns the employer as it is: nothing to replay.
+		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "addEmployerContact", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (id string, err error) {
+			err = tx.QueryRow(ctx, `INSERT INTO employer_contact (employer_id, organisation_id, name, role, phone, email)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone, in.Email).Scan(&id)
+			return id, db.MapError(err)
+		}, func(string) error { return nil })
 	})
 	if err != nil {
 		return Employer{}, fmt.Errorf("add employer contact: %w", err)
@@ -198,19 +180,15 @@ func (s *Store) AddNote(ctx context.Context, employerID, body, idempotencyKey st
 		if e, err = getOne(ctx, tx, employerID, "input.employerId", ""); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("addEmployerNote", []string{employerID, body})
-		if _, found, err := idempotency.Claim(ctx, tx, e.OrganisationID, idempotencyKey, "addEmployerNote", hash); err != nil || found {
-			return err
-		}
-		// created_at defaults to clock_timestamp(), so notes added in one transaction
-		// still come back in the order they were written.
-		var id string
-		err = tx.QueryRow(ctx, `INSERT INTO employer_note (employer_id, organisation_id, author, body)
-			VALUES ($1, $2, $3, $4) RETURNING id`, e.ID, e.OrganisationID, caller.Subject, body).Scan(&id)
-		if err != nil {
-			return db.MapError(err)
-		}
-		return idempotency.Store(ctx, tx, e.OrganisationID, idempotencyKey, "addEmployerNote", hash, id)
+		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: idempotencyKey, Operation: "addEmployerNote",
+			Input: []string{employerID, body}}
+		return idempotency.Once(ctx, tx, req, func() (id string, err error) {
+			// created_at defaults to clock_timestamp(), so notes added in one transaction
+			// still come back in the order they were written.
+			err = tx.QueryRow(ctx, `INSERT INTO employer_note (employer_id, organisation_id, author, body)
+				VALUES ($1, $2, $3, $4) RETURNING id`, e.ID, e.OrganisationID, caller.Subject, body).Scan(&id)
+			return id, db.MapError(err)
+		}, func(string) error { return nil })
 	})
 	if err != nil {
 		return Employer{}, fmt.Errorf("add employer note: %w", err)
@@ -263,7 +241,12 @@ func (s *Store) NotesOf(ctx context.Context, employerIDs []string) ([]Note, erro
 
 // List returns an organisation's register matching f, by name and id, one page at a
 // time, with the number of matches.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Employer], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Employer], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Employer]{}, err
+	}
 	var out db.Page[Employer]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

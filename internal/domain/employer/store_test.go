@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -26,12 +26,7 @@ func setup(t *testing.T) (*employer.Store, *pgxpool.Pool, string) {
 }
 
 func newOrg(t *testing.T, pool *pgxpool.Pool, code string) string {
-	t.Helper()
-	o, err := organisation.NewStore(pool).Create(context.Background(), organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o.ID
+	return domaintest.Organisation(t, pool, code).ID
 }
 
 func count(t *testing.T, pool *pgxpool.Pool, table string) int {
@@ -43,18 +38,10 @@ func count(t *testing.T, pool *pgxpool.Pool, table string) int {
 	return n
 }
 
-// wantErr fails unless err has the code and names the field.
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("error = %v, want %s on %q", err, code, field)
-	}
-}
-
 func intp(v int) *int { return &v }
 
 func TestCreateStoresNormalisedEmployer(t *testing.T) {
+	t.Parallel()
 	s, _, org := setup(t)
 	ctx := context.Background()
 	e, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.MunicipalDepartment,
@@ -81,6 +68,7 @@ func TestCreateStoresNormalisedEmployer(t *testing.T) {
 }
 
 func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	s, pool, org := setup(t)
 	ctx := context.Background()
 	if _, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.Association, Name: "IFK"}); err != nil {
@@ -101,7 +89,7 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.Create(ctx, tc.in)
-			wantErr(t, err, tc.code, tc.field)
+			domaintest.WantErr(t, err, tc.code, tc.field)
 			if n := count(t, pool, "employer"); n != 1 {
 				t.Fatalf("%d employers after a refused create, want 1", n)
 			}
@@ -110,6 +98,7 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 }
 
 func TestCreateWithIdempotencyKeyReplays(t *testing.T) {
+	t.Parallel()
 	s, pool, org := setup(t)
 	ctx := context.Background()
 	in := employer.CreateInput{OrganisationID: org, Kind: employer.PrivateCompany, Name: "Bygg AB", IdempotencyKey: "k-1"}
@@ -130,17 +119,18 @@ func TestCreateWithIdempotencyKeyReplays(t *testing.T) {
 	other := in
 	other.Name = "Annat AB"
 	_, err = s.Create(ctx, other)
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 	if n := count(t, pool, "employer"); n != 1 {
 		t.Fatalf("%d employers after a reused key, want 1", n)
 	}
 	// Without a key, the same create again is a duplicate name, not a replay.
 	in.IdempotencyKey = ""
 	_, err = s.Create(ctx, in)
-	wantErr(t, err, apperr.Conflict, "input.name")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 }
 
 func TestUpdateChangesGivenFieldsUnderVersion(t *testing.T) {
+	t.Parallel()
 	s, _, org := setup(t)
 	ctx := context.Background()
 	e, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.MunicipalDepartment, Name: "Kultur",
@@ -161,18 +151,19 @@ func TestUpdateChangesGivenFieldsUnderVersion(t *testing.T) {
 	}
 	kind := employer.MunicipalCompany
 	_, err = s.Update(ctx, employer.UpdateInput{ID: e.ID, Version: 1, Kind: &kind})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	taken := "Skola"
 	_, err = s.Update(ctx, employer.UpdateInput{ID: e.ID, Version: 2, Name: &taken})
-	wantErr(t, err, apperr.Conflict, "input.name")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 	_, err = s.Update(ctx, employer.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1, Name: &name})
-	wantErr(t, err, apperr.NotFound, "input.id")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 	if got, _ := s.Get(ctx, e.ID); got.Version != 2 || got.Kind != employer.MunicipalDepartment || got.Name != name {
 		t.Fatalf("refused updates changed the row: %+v", got)
 	}
 }
 
 func TestContactsAndNotes(t *testing.T) {
+	t.Parallel()
 	s, pool, org := setup(t)
 	caller := auth.With(context.Background(), auth.Principal{Subject: "cw-anna", Role: auth.Caseworker, OrgID: org})
 	a, err := s.Create(caller, employer.CreateInput{OrganisationID: org, Kind: employer.PrivateCompany, Name: "A"})
@@ -237,11 +228,11 @@ func TestContactsAndNotes(t *testing.T) {
 		t.Fatalf("note without a caller: %v", err)
 	}
 	_, err = s.AddNote(caller, a.ID, " ", "")
-	wantErr(t, err, apperr.Invalid, "input.body")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.body")
 	_, err = s.AddContact(caller, employer.ContactInput{EmployerID: "00000000-0000-0000-0000-000000000000", Name: "X"})
-	wantErr(t, err, apperr.NotFound, "input.employerId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.employerId")
 	_, err = s.AddContact(caller, employer.ContactInput{EmployerID: a.ID, Name: ""})
-	wantErr(t, err, apperr.Invalid, "input.name")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.name")
 	if n := count(t, pool, "employer_note"); n != 3 {
 		t.Fatalf("%d notes, want 3", n)
 	}
@@ -254,10 +245,7 @@ func pageAll(t *testing.T, s *employer.Store, org string, f employer.Filter, siz
 	var after *string
 	total := -1
 	for range 100 {
-		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: &size, After: after}
 		res, err := s.List(context.Background(), org, f, page)
 		if err != nil {
 			t.Fatal(err)
@@ -282,6 +270,7 @@ func pageAll(t *testing.T, s *employer.Store, org string, f employer.Filter, siz
 }
 
 func TestListPagesByNameAndFilters(t *testing.T) {
+	t.Parallel()
 	s, pool, org := setup(t)
 	ctx := context.Background()
 	other := newOrg(t, pool, "grannkommun")
@@ -313,14 +302,14 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 	}
 
 	// A row added before the cursor does not shift the pages after it.
-	first, err := s.List(ctx, org, employer.Filter{}, db.PageArgs{First: 3})
+	first, err := s.List(ctx, org, employer.Filter{}, db.FirstN(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Create(ctx, employer.CreateInput{OrganisationID: org, Kind: employer.PrivateCompany, Name: "Aaa först"}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := db.ParsePage(intp(3), &first.Cursors[2], db.KeyText, db.KeyUUID)
+	page := db.PageRequest{First: intp(3), After: &first.Cursors[2]}
 	next, err := s.List(ctx, org, employer.Filter{}, page)
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +335,7 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatalf("filters combine: %v", got)
 	}
-	if _, err := s.List(ctx, "nope", employer.Filter{}, db.PageArgs{First: 5}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := s.List(ctx, "nope", employer.Filter{}, db.FirstN(5)); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("malformed organisation id: %v", err)
 	}
 }
@@ -354,6 +343,7 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 // TestOtherTenantsEmployersAreInvisible goes through the API's scoped pool: row-level
 // security hides another organisation's employers, so every access reads as not found.
 func TestOtherTenantsEmployersAreInvisible(t *testing.T) {
+	t.Parallel()
 	url := testenv.PostgresURL(t)
 	system, err := db.Connect(context.Background(), url)
 	if err != nil {
@@ -378,12 +368,12 @@ func TestOtherTenantsEmployersAreInvisible(t *testing.T) {
 	}
 	name := "Kapat AB"
 	_, err = s.Update(asB, employer.UpdateInput{ID: e.ID, Version: 1, Name: &name})
-	wantErr(t, err, apperr.NotFound, "input.id")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 	_, err = s.AddContact(asB, employer.ContactInput{EmployerID: e.ID, Name: "X"})
-	wantErr(t, err, apperr.NotFound, "input.employerId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.employerId")
 	_, err = s.AddNote(asB, e.ID, "x", "")
-	wantErr(t, err, apperr.NotFound, "input.employerId")
-	if res, err := s.List(asB, orgA, employer.Filter{}, db.PageArgs{First: 5}); err != nil || res.TotalCount != 0 || len(res.Items) != 0 {
+	domaintest.WantErr(t, err, apperr.NotFound, "input.employerId")
+	if res, err := s.List(asB, orgA, employer.Filter{}, db.FirstN(5)); err != nil || res.TotalCount != 0 || len(res.Items) != 0 {
 		t.Fatalf("list of A as B: %+v, %v", res, err)
 	}
 	if got, err := s.Get(asA, e.ID); err != nil || got.Name != "Hemligt AB" {

@@ -10,6 +10,7 @@ import (
 func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 func TestCreateInputReportsEveryBadField(t *testing.T) {
+	t.Parallel()
 	yes, short, rate, payer := true, "ok", 120, "bank"
 	in := CreateInput{ParticipantID: "p", MeasureTypeCode: "extra_job", StartDate: day(2019, 1, 1),
 		SocialAssistanceAtExit: &yes, OverrideReason: &short, EmploymentRate: &rate, WagePayer: &payer}
@@ -34,6 +35,7 @@ func TestCreateInputReportsEveryBadField(t *testing.T) {
 }
 
 func TestDecisionDayAndRateOn(t *testing.T) {
+	t.Parallel()
 	dec := day(2018, 2, 26)
 	if got := (&CreateInput{StartDate: day(2018, 3, 1)}).DecisionDay(); !got.Equal(day(2018, 3, 1)) {
 		t.Errorf("decision day without a decision date = %v, want the start", got)

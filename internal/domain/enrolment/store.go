@@ -75,40 +75,52 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	if err != nil {
 		return Enrolment{}, err
 	}
-	hash := idempotency.Hash("createEnrolment", in)
-	if id, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, "createEnrolment", hash); err != nil || found {
+	var e Enrolment
+	req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
+	err = idempotency.Once(ctx, tx, req, func() (string, error) {
+		id, err := s.insert(ctx, tx, orgID, in)
 		if err != nil {
-			return Enrolment{}, err
+			return "", err
 		}
-		return get(ctx, tx, id)
-	}
+		e, err = get(ctx, tx, id)
+		return id, err
+	}, func(id string) (err error) {
+		e, err = get(ctx, tx, id)
+		return err
+	})
+	return e, err
+}
+
+// insert writes a new enrolment of a locked participant of orgID, after the measure's
+// eligibility rule (or an override), and records the change.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput) (string, error) {
 	var m struct {
 		id, rule           string
 		subsidised, active bool
 	}
-	err = tx.QueryRow(ctx, `SELECT id, eligibility_rule, subsidised, active FROM measure_type
+	err := tx.QueryRow(ctx, `SELECT id, eligibility_rule, subsidised, active FROM measure_type
 		WHERE organisation_id = $1 AND code = $2`, orgID, in.MeasureTypeCode).Scan(&m.id, &m.rule, &m.subsidised, &m.active)
 	if db.IsNoRows(err) {
-		return Enrolment{}, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
+		return "", apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
 	}
 	if err != nil {
-		return Enrolment{}, err
+		return "", err
 	}
 	if !m.active {
-		return Enrolment{}, apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
+		return "", apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
 	}
 	if err := checkSameOrganisation(ctx, tx, orgID, in); err != nil {
-		return Enrolment{}, err
+		return "", err
 	}
 	result, err := evaluate(ctx, tx, in.ParticipantID, m.rule, in.DecisionDay())
 	if err != nil {
-		return Enrolment{}, err
+		return "", err
 	}
 	var overrideBy *string
 	var overrideAt *time.Time
 	switch {
 	case !result.Eligible && in.OverrideReason == nil:
-		return Enrolment{}, apperr.New(apperr.NotEligible, "input.eligibilityOverride",
+		return "", apperr.New(apperr.NotEligible, "input.eligibilityOverride",
 			"not eligible for %s on %s: %s; to decide anyway, give an override with a reason",
 			in.MeasureTypeCode, in.DecisionDay().Format("2006-01-02"), strings.Join(result.Reasons, "; "))
 	case !result.Eligible:
@@ -140,24 +152,18 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit).Scan(&id)
 	if err != nil {
 		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
-			return Enrolment{}, apperr.Conflictf("input.startDate",
+			return "", apperr.Conflictf("input.startDate",
 				"the participant already has a %s spell over these dates: spells in one measure may not overlap", in.MeasureTypeCode)
 		}
-		return Enrolment{}, db.MapError(err)
+		return "", db.MapError(err)
 	}
 	if in.EmploymentRate != nil {
 		if _, err := tx.Exec(ctx, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
 			VALUES ($1, $2, $3, $4)`, id, orgID, in.StartDate, *in.EmploymentRate); err != nil {
-			return Enrolment{}, db.MapError(err)
+			return "", db.MapError(err)
 		}
 	}
-	if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, "createEnrolment", hash, id); err != nil {
-		return Enrolment{}, err
-	}
-	if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create); err != nil {
-		return Enrolment{}, err
-	}
-	return get(ctx, tx, id)
+	return id, changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create)
 }
 
 // checkSameOrganisation refuses a unit, host workplace or project of another
@@ -228,6 +234,7 @@ func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode
 			return err
 		}
 		res, err = evaluate(ctx, tx, participantID, rule, day)
+		res.ParticipantID = participantID
 		return err
 	})
 	return res, err
@@ -324,17 +331,7 @@ func get(ctx context.Context, q pgx.Tx, id string, lock ...string) (Enrolment, e
 		suffix = " " + lock[0]
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+from+`WHERE e.id = $1`+suffix, id)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	es, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Enrolment{}, err
-	}
-	if len(es) == 0 {
-		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scan, "input.enrolmentId", "enrolment")
 }
 
 // Get returns one enrolment.
@@ -412,7 +409,17 @@ type Filter struct {
 
 // List returns an organisation's enrolments, newest start first (start date, id
 // descending), filtered.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Enrolment], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Enrolment], error) {
+	// The cursor holds the sort key of the ORDER BY below: the decision's time for the
+	// overridden list, the start date otherwise, then the id.
+	key := db.KeyDate
+	if f.OverriddenOnly {
+		key = db.KeyTimestamp
+	}
+	page, err := req.Parse(key, db.KeyUUID)
+	if err != nil {
+		return db.Page[Enrolment]{}, err
+	}
 	var out db.Page[Enrolment]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

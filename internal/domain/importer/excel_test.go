@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -40,12 +40,7 @@ var wantPeople = map[string][4]string{
 }
 
 func newOrg(t *testing.T, pool *pgxpool.Pool, code string) string {
-	t.Helper()
-	org, err := organisation.NewStore(pool).Create(context.Background(), organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org.ID
+	return domaintest.Organisation(t, pool, code).ID
 }
 
 // importParticipantFile parses and imports a file all or nothing, failing on any bad row.

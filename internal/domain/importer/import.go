@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -11,9 +12,10 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -79,35 +81,22 @@ func importObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 			return apperr.Invalidf("file", badRowsMessage, countLines(res.Bad))
 		}
 		res.Skipped = countLines(res.Bad)
-		touched := map[string]bool{}
-		const chunk = 1000
-		for start := 0; start < len(good); start += chunk {
-			end := min(start+chunk, len(good))
-			batch := &pgx.Batch{}
-			for _, r := range good[start:end] {
-				pid := ids[r.PersonalIdentityNumber]
-				in := r.Input
-				batch.Queue(`INSERT INTO outcome_observation (organisation_id, participant_id, month, status, social_assistance, employment_rate, source)
-					VALUES ($1, $2, $3, $4, $5, $6, $7)
-					ON CONFLICT (participant_id, month, source) DO UPDATE
-					SET status = EXCLUDED.status, social_assistance = EXCLUDED.social_assistance, employment_rate = EXCLUDED.employment_rate`,
-					orgID, pid, in.Month, string(in.Status), in.SocialAssistance, in.EmploymentRate, string(in.Source))
-				touched[pid] = true
-			}
-			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-				return fmt.Errorf("import rows %d-%d: %w", good[start].Line, good[end-1].Line, db.MapError(err))
-			}
-			res.Imported = end
+		obs := make([]outcome.RecordInput, len(good))
+		for i, r := range good {
+			obs[i] = r.Input
+			obs[i].ParticipantID = ids[r.PersonalIdentityNumber]
+		}
+		err = outcome.RecordMany(ctx, tx, orgID, obs, func(done int) {
+			res.Imported = done
 			if progress != nil {
-				progress(end, len(good))
+				progress(done, len(good))
 			}
+		})
+		var be *outcome.BatchError
+		if errors.As(err, &be) {
+			return fmt.Errorf("import rows %d-%d: %w", good[be.From].Line, good[be.To].Line, be.Err)
 		}
-		for pid := range touched {
-			if err := changes.Record(ctx, tx, orgID, pid, "outcome_observation", "", changes.Create); err != nil {
-				return err
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return Result{Bad: res.Bad}, fmt.Errorf("import observations: %w", err)
@@ -219,54 +208,21 @@ func registeredNumbers(ctx context.Context, tx pgx.Tx, orgID string, rows []Part
 	for i, r := range rows {
 		numbers[i] = r.Input.PersonalIdentityNumber
 	}
-	q, err := tx.Query(ctx, `SELECT personal_identity_number FROM participant
-		WHERE organisation_id = $1 AND personal_identity_number = ANY($2)`, orgID, numbers)
-	if err != nil {
-		return nil, fmt.Errorf("look up participants: %w", err)
-	}
-	found, err := pgx.CollectRows(q, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("look up participants: %w", err)
-	}
-	out := make(map[string]bool, len(found))
-	for _, n := range found {
+	ids, err := participant.IDsByNumber(ctx, tx, orgID, numbers)
+	out := make(map[string]bool, len(ids))
+	for n := range ids {
 		out[n] = true
 	}
-	return out, nil
+	return out, err
 }
 
-// insertParticipants writes one chunk with a statement per table (multi-row INSERT from
-// arrays: COPY does not go through row-level security), then a change event each.
+// insertParticipants registers one chunk through the participant store's bulk write.
 func insertParticipants(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow, by string) ([]string, error) {
-	n := len(rows)
-	pnrs, given, family, gender := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	births := make([]time.Time, n)
+	ps := make([]participant.NewParticipant, len(rows))
 	for i, r := range rows {
-		pnrs[i], given[i], family[i], gender[i] = r.Input.PersonalIdentityNumber, r.Input.GivenName, r.Input.FamilyName, string(r.Input.Gender)
-		births[i] = r.BirthDate
+		ps[i] = participant.NewParticipant{Input: r.Input, BirthDate: r.BirthDate}
 	}
-	q, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name, gender, birth_date)
-		SELECT $1, u.pnr, u.given, u.family, u.gender, u.birth
-		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::date[]) AS u(pnr, given, family, gender, birth)
-		RETURNING personal_identity_number, id::text`, orgID, pnrs, given, family, gender, births)
-	if err != nil {
-		return nil, db.MapError(err)
-	}
-	ids := make(map[string]string, n)
-	list := make([]string, 0, n)
-	var pnr, id string
-	if _, err := pgx.ForEachRow(q, []any{&pnr, &id}, func() error { ids[pnr] = id; list = append(list, id); return nil }); err != nil {
-		return nil, db.MapError(err)
-	}
-	if err := insertImportedAttributes(ctx, tx, orgID, rows, ids, by); err != nil {
-		return nil, err
-	}
-	// One change event per participant, in one statement (the loader reads them like
-	// any other write's).
-	if err := changes.RecordParticipants(ctx, tx, orgID, list, changes.Create); err != nil {
-		return nil, err
-	}
-	return list, nil
+	return participant.InsertMany(ctx, tx, orgID, ps, by)
 }
 
 // importedBy names who imported, for the attribute sets' recorded_by: the API caller,
@@ -278,38 +234,19 @@ func importedBy(ctx context.Context) string {
 	return ImportedBy + ":cli"
 }
 
-// insertImportedAttributes writes the first attribute set of the rows that gave one.
-func insertImportedAttributes(ctx context.Context, tx pgx.Tx, orgID string, rows []ParticipantRow, ids map[string]string, by string) error {
-	var (
-		pids, district, region, education, distance []*string
-		from                                        []time.Time
-		newlyArrived, atAf, assistance              []*bool
-		days                                        []*int
-	)
-	for _, r := range rows {
-		a := r.Input.Attributes
-		if a == nil {
-			continue
-		}
-		pid := ids[r.Input.PersonalIdentityNumber]
-		pids = append(pids, &pid)
-		from = append(from, *a.ValidFrom)
-		district, region = append(district, a.District), append(region, a.BirthRegion)
-		education, distance = append(education, a.EducationLevel), append(distance, a.DistanceCategory)
-		newlyArrived, atAf, assistance = append(newlyArrived, a.NewlyArrived), append(atAf, a.RegisteredAtAf), append(assistance, a.SocialAssistance)
-		days = append(days, a.GuaranteeDays)
-	}
-	if len(pids) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, district,
-			birth_region, newly_arrived, registered_at_af, social_assistance, guarantee_days, education_level,
-			distance_category, recorded_by)
-		SELECT $1, u.pid, u.valid_from, u.district, u.region, u.newly_arrived, u.at_af, u.assistance, u.days, u.education,
-			u.distance, $12
-		FROM unnest($2::uuid[], $3::date[], $4::text[], $5::text[], $6::boolean[], $7::boolean[], $8::boolean[],
-			$9::integer[], $10::text[], $11::text[])
-			AS u(pid, valid_from, district, region, newly_arrived, at_af, assistance, days, education, distance)`,
-		orgID, pids, from, district, region, newlyArrived, atAf, assistance, days, education, distance, by)
-	return db.MapError(err)
+// Service runs imports on one pool (the API's, scoped to the caller), so that its
+// callers hold an importer rather than a database handle.
+type Service struct{ pool *pgxpool.Pool }
+
+// NewService returns a service importing through pool.
+func NewService(pool *pgxpool.Pool) *Service { return &Service{pool: pool} }
+
+// Participants is ImportParticipants on the service's pool.
+func (s *Service) Participants(ctx context.Context, orgID string, rows []ParticipantRow, bad []LineError, skipBad bool) (Result, error) {
+	return ImportParticipants(ctx, s.pool, orgID, rows, bad, skipBad, nil)
+}
+
+// Observations is ImportObservations on the service's pool.
+func (s *Service) Observations(ctx context.Context, orgID string, rows []ObservationRow, bad []LineError, skipBad bool) (Result, error) {
+	return ImportObservations(ctx, s.pool, orgID, rows, bad, skipBad, nil)
 }

@@ -19,6 +19,7 @@ var now = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
 // A file of 1,000 observations with two bad rows: all or nothing, then skip.
 func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "import", Name: "Import", Kind: organisation.Municipality})
@@ -90,6 +91,7 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 }
 
 func TestParseObservationsStructure(t *testing.T) {
+	t.Parallel()
 	if _, _, err := importer.ParseObservations(strings.NewReader(""), importer.Options{}, now); err == nil {
 		t.Error("empty file accepted")
 	}
@@ -121,6 +123,7 @@ func TestParseObservationsStructure(t *testing.T) {
 // TestObservationsWithoutOptionalColumns: social_assistance and employment_rate may be
 // left out of the header; the values are then not recorded.
 func TestObservationsWithoutOptionalColumns(t *testing.T) {
+	t.Parallel()
 	rows, bad, err := importer.ParseObservations(strings.NewReader("personal_identity_number,month,status,source\n19811218-9876,2019-08,studies,af_data\n"), importer.Options{},
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || len(bad) != 0 || len(rows) != 1 {

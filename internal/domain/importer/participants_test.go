@@ -48,6 +48,7 @@ func participantFile(n int, change func(i int, fields []string)) string {
 // The scenario: 1,000 lines with two bad rows report exactly those two lines and
 // import nothing; with skip, 998 are imported with their attributes and change events.
 func TestImportParticipantsAllOrNothingThenSkip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "pimport", Name: "Import", Kind: organisation.Municipality})
@@ -166,6 +167,7 @@ func newRow(t *testing.T, i int) importer.ParticipantRow {
 }
 
 func TestImportParticipantsUnknownOrganisation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	rows, _, err := importer.ParseParticipants(strings.NewReader(participantFile(2, nil)), importer.Options{}, now)
@@ -186,6 +188,7 @@ func TestImportParticipantsUnknownOrganisation(t *testing.T) {
 // A file of 20,000 participants spans several chunks: every row is written once, with its
 // change event, and the numbers are registered for good.
 func TestImportParticipantsLargeFile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large import")
 	}
@@ -218,6 +221,7 @@ func TestImportParticipantsLargeFile(t *testing.T) {
 }
 
 func TestParseParticipantsRows(t *testing.T) {
+	t.Parallel()
 	if _, _, err := importer.ParseParticipants(strings.NewReader(""), importer.Options{}, now); err == nil {
 		t.Error("empty file accepted")
 	}

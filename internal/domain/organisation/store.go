@@ -56,13 +56,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Organisation, error
 // Get returns one organisation.
 func (s *Store) Get(ctx context.Context, id string) (Organisation, error) {
 	os, err := s.ByIDs(ctx, []string{id})
-	if err != nil {
-		return Organisation{}, err
-	}
-	if len(os) == 0 {
-		return Organisation{}, apperr.NotFoundf("id", "organisation not found")
-	}
-	return os[0], nil
+	return db.First(os, err, "id", "organisation")
 }
 
 // ByCode returns the organisation with the given code.
@@ -88,7 +82,12 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Organisation, error)
 }
 
 // Page returns organisations by name and id, optionally of one kind.
-func (s *Store) Page(ctx context.Context, kind *Kind, page db.PageArgs) (db.Page[Organisation], error) {
+func (s *Store) Page(ctx context.Context, kind *Kind, req db.PageRequest) (db.Page[Organisation], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Organisation]{}, err
+	}
 	var out db.Page[Organisation]
 	var k *string
 	if kind != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -34,17 +35,10 @@ func count(t *testing.T, pool *pgxpool.Pool, table string) int {
 	return n
 }
 
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("error = %v, want %s on %q", err, code, field)
-	}
-}
-
 const missing = "00000000-0000-0000-0000-000000000000"
 
 func TestUnitsAreUniqueAndIdempotent(t *testing.T) {
+	t.Parallel()
 	pool := testenv.Postgres(t)
 	s := organisation.NewStore(pool)
 	ctx := context.Background()
@@ -62,13 +56,13 @@ func TestUnitsAreUniqueAndIdempotent(t *testing.T) {
 		t.Fatalf("replay = %+v, %v; want %+v", again, err, u)
 	}
 	_, err = s.CreateUnit(ctx, organisation.UnitInput{OrganisationID: org.ID, Name: "Annan", IdempotencyKey: "u-1"})
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 	_, err = s.CreateUnit(ctx, organisation.UnitInput{OrganisationID: org.ID, Name: "Stöd till arbete"})
-	wantErr(t, err, apperr.Conflict, "input.name")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 	_, err = s.CreateUnit(ctx, organisation.UnitInput{OrganisationID: missing, Name: "X"})
-	wantErr(t, err, apperr.NotFound, "input.organisationId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
 	_, err = s.CreateUnit(ctx, organisation.UnitInput{OrganisationID: org.ID, Name: ""})
-	wantErr(t, err, apperr.Invalid, "input.name")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.name")
 	if n := count(t, pool, "unit"); n != 1 {
 		t.Fatalf("%d units, want 1", n)
 	}
@@ -96,6 +90,7 @@ func TestUnitsAreUniqueAndIdempotent(t *testing.T) {
 }
 
 func TestStaffUsers(t *testing.T) {
+	t.Parallel()
 	pool := testenv.Postgres(t)
 	s := organisation.NewStore(pool)
 	ctx := context.Background()
@@ -125,14 +120,14 @@ func TestStaffUsers(t *testing.T) {
 	}
 	in.Name = "Någon annan"
 	_, err = s.CreateStaffUser(ctx, in)
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 	_, err = s.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: org.ID, UnitID: &foreign.ID, Name: "X"})
-	wantErr(t, err, apperr.NotFound, "input.unitId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.unitId")
 	bad := "nope"
 	_, err = s.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: org.ID, UnitID: &bad, Name: "X"})
-	wantErr(t, err, apperr.NotFound, "input.unitId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.unitId")
 	_, err = s.CreateStaffUser(ctx, organisation.StaffInput{OrganisationID: org.ID, Name: "X", Email: "no-at-sign"})
-	wantErr(t, err, apperr.Invalid, "input.email")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.email")
 	if n := count(t, pool, "staff_user"); n != 1 {
 		t.Fatalf("%d staff users, want 1", n)
 	}
@@ -187,10 +182,7 @@ func listAll(t *testing.T, s *organisation.Store, org string, unit *string, size
 	var names []string
 	var after *string
 	for range 100 {
-		page, err := db.ParsePage(&size, after, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: &size, After: after}
 		res, err := s.ListStaff(context.Background(), org, unit, page)
 		if err != nil {
 			t.Fatal(err)
@@ -211,6 +203,7 @@ func listAll(t *testing.T, s *organisation.Store, org string, unit *string, size
 }
 
 func TestStaffOfOtherTenantsIsInvisible(t *testing.T) {
+	t.Parallel()
 	url := testenv.PostgresURL(t)
 	system, err := db.Connect(context.Background(), url)
 	if err != nil {
@@ -233,12 +226,13 @@ func TestStaffOfOtherTenantsIsInvisible(t *testing.T) {
 	if got, err := s.StaffByIDs(asB, []string{staff.ID}); err != nil || len(got) != 0 {
 		t.Fatalf("B reads A's staff: %+v, %v", got, err)
 	}
-	if res, err := s.ListStaff(asB, a.ID, nil, db.PageArgs{First: 5}); err != nil || res.TotalCount != 0 {
+	if res, err := s.ListStaff(asB, a.ID, nil, db.FirstN(5)); err != nil || res.TotalCount != 0 {
 		t.Fatalf("B lists A's staff: %+v, %v", res, err)
 	}
 }
 
 func TestRegionalMembers(t *testing.T) {
+	t.Parallel()
 	pool := testenv.Postgres(t)
 	s := organisation.NewStore(pool)
 	ctx := context.Background()
@@ -270,9 +264,9 @@ func TestRegionalMembers(t *testing.T) {
 	}
 
 	_, err = s.AddRegionalMember(ctx, uppsala.ID, enkoping.ID)
-	wantErr(t, err, apperr.Invalid, "regionalId")
+	domaintest.WantErr(t, err, apperr.Invalid, "regionalId")
 	_, err = s.AddRegionalMember(ctx, region.ID, other.ID)
-	wantErr(t, err, apperr.Invalid, "memberId")
+	domaintest.WantErr(t, err, apperr.Invalid, "memberId")
 	_, err = s.AddRegionalMember(ctx, missing, "bad")
 	if fs := apperr.All(err); len(fs) != 2 || fs[0].Field != "regionalId" || fs[1].Field != "memberId" || fs[0].Code != apperr.NotFound {
 		t.Fatalf("both unknown: %v", err)
@@ -283,6 +277,7 @@ func TestRegionalMembers(t *testing.T) {
 }
 
 func TestMeasureCatalogue(t *testing.T) {
+	t.Parallel()
 	pool := testenv.Postgres(t)
 	s := organisation.NewStore(pool)
 	ctx := context.Background()
@@ -297,9 +292,9 @@ func TestMeasureCatalogue(t *testing.T) {
 		t.Fatalf("measure = %+v", m)
 	}
 	_, err = s.CreateMeasureType(ctx, in)
-	wantErr(t, err, apperr.Conflict, "input.code")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.code")
 	_, err = s.CreateMeasureType(ctx, organisation.MeasureTypeInput{OrganisationID: missing, Code: "x_y", Name: "X", SwedishName: "X", Category: "other"})
-	wantErr(t, err, apperr.NotFound, "input.organisationId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
 	noRule, err := s.CreateMeasureType(ctx, organisation.MeasureTypeInput{OrganisationID: org.ID, Code: "walk", Name: "Walk", SwedishName: "Promenad", Category: "other"})
 	if err != nil || noRule.EligibilityRule != "none" {
 		t.Fatalf("no rule given: %+v, %v", noRule, err)
@@ -340,10 +335,11 @@ func TestMeasureCatalogue(t *testing.T) {
 		t.Fatalf("re-activate: %+v, %v", back, err)
 	}
 	_, err = s.SetMeasureTypeActive(ctx, org.ID, "space_program", false)
-	wantErr(t, err, apperr.NotFound, "input.code")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.code")
 }
 
 func TestMeasureTypeInputReportsEveryBadField(t *testing.T) {
+	t.Parallel()
 	in := organisation.MeasureTypeInput{Code: "Job-Club", Name: "", SwedishName: "Jobbklubb", Category: "fun", EligibilityRule: "always"}
 	var fields []string
 	for _, e := range apperr.All(in.Validate()) {

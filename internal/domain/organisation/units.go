@@ -56,25 +56,18 @@ func (s *Store) CreateUnit(ctx context.Context, in UnitInput) (Unit, error) {
 		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		const op = "createUnit"
-		hash := idempotency.Hash(op, in)
-		id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, op, hash)
-		if err != nil {
-			return err
-		}
-		if found {
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createUnit", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			err := tx.QueryRow(ctx, `INSERT INTO unit (organisation_id, name) VALUES ($1, $2)
+				ON CONFLICT (organisation_id, name) DO NOTHING RETURNING id, organisation_id, name`,
+				in.OrganisationID, in.Name).Scan(&u.ID, &u.OrganisationID, &u.Name)
+			if db.IsNoRows(err) {
+				return "", apperr.Conflictf("input.name", "a unit with this name already exists")
+			}
+			return u.ID, db.MapError(err)
+		}, func(id string) error {
 			return tx.QueryRow(ctx, `SELECT id, organisation_id, name FROM unit WHERE id = $1`, id).Scan(&u.ID, &u.OrganisationID, &u.Name)
-		}
-		err = tx.QueryRow(ctx, `INSERT INTO unit (organisation_id, name) VALUES ($1, $2)
-			ON CONFLICT (organisation_id, name) DO NOTHING RETURNING id, organisation_id, name`,
-			in.OrganisationID, in.Name).Scan(&u.ID, &u.OrganisationID, &u.Name)
-		if db.IsNoRows(err) {
-			return apperr.Conflictf("input.name", "a unit with this name already exists")
-		}
-		if err != nil {
-			return db.MapError(err)
-		}
-		return idempotency.Store(ctx, tx, u.OrganisationID, in.IdempotencyKey, op, hash, u.ID)
+		})
 	})
 	if err != nil {
 		return Unit{}, fmt.Errorf("create unit: %w", err)
@@ -115,37 +108,31 @@ func (s *Store) CreateStaffUser(ctx context.Context, in StaffInput) (StaffUser, 
 		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		const op = "createStaffUser"
-		hash := idempotency.Hash(op, in)
-		id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, op, hash)
-		if err != nil {
-			return err
-		}
-		if found {
-			u, err = getStaff(ctx, tx, id)
-			return err
-		}
-		if in.UnitID != nil {
-			ok := db.IsUUID(*in.UnitID)
-			if ok {
-				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit WHERE id = $1 AND organisation_id = $2)`,
-					*in.UnitID, in.OrganisationID).Scan(&ok); err != nil {
-					return err
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createStaffUser", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			if in.UnitID != nil {
+				ok := db.IsUUID(*in.UnitID)
+				if ok {
+					if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM unit WHERE id = $1 AND organisation_id = $2)`,
+						*in.UnitID, in.OrganisationID).Scan(&ok); err != nil {
+						return "", err
+					}
+				}
+				if !ok {
+					return "", apperr.NotFoundf("input.unitId", "no such unit in this organisation")
 				}
 			}
-			if !ok {
-				return apperr.NotFoundf("input.unitId", "no such unit in this organisation")
+			rows, err := tx.Query(ctx, `INSERT INTO staff_user (organisation_id, unit_id, name, email, title)
+				VALUES ($1, $2, $3, $4, $5) RETURNING `+staffColumns, in.OrganisationID, in.UnitID, in.Name, in.Email, in.Title)
+			if err != nil {
+				return "", err
 			}
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO staff_user (organisation_id, unit_id, name, email, title)
-			VALUES ($1, $2, $3, $4, $5) RETURNING `+staffColumns, in.OrganisationID, in.UnitID, in.Name, in.Email, in.Title)
-		if err != nil {
+			u, err = pgx.CollectExactlyOneRow(rows, scanStaff)
+			return u.ID, db.MapError(err)
+		}, func(id string) (err error) {
+			u, err = getStaff(ctx, tx, id)
 			return err
-		}
-		if u, err = pgx.CollectExactlyOneRow(rows, scanStaff); err != nil {
-			return db.MapError(err)
-		}
-		return idempotency.Store(ctx, tx, u.OrganisationID, in.IdempotencyKey, op, hash, u.ID)
+		})
 	})
 	if err != nil {
 		return StaffUser{}, fmt.Errorf("create staff user: %w", err)
@@ -187,7 +174,12 @@ func (s *Store) StaffOfUnits(ctx context.Context, unitIDs []string) ([]StaffUser
 
 // ListStaff returns an organisation's staff, optionally of one unit, by name and id,
 // one page at a time, with the number of matches.
-func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, page db.PageArgs) (db.Page[StaffUser], error) {
+func (s *Store) ListStaff(ctx context.Context, orgID string, unitID *string, req db.PageRequest) (db.Page[StaffUser], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[StaffUser]{}, err
+	}
 	var out db.Page[StaffUser]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

@@ -32,6 +32,54 @@ func scan(r pgx.CollectableRow) (Observation, error) {
 	return o, err
 }
 
+// upsert writes one observation; a second for the same participant, month and source
+// replaces the first.
+const upsert = `INSERT INTO outcome_observation
+	(organisation_id, participant_id, month, status, social_assistance, employment_rate, source)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)
+	ON CONFLICT (participant_id, month, source) DO UPDATE
+	SET status = EXCLUDED.status, social_assistance = EXCLUDED.social_assistance,
+	    employment_rate = EXCLUDED.employment_rate`
+
+// RecordMany is Record for many observations of orgID inside tx (a file import):
+// the same statement as Record, sent in batches of a thousand, and one change event per
+// participant touched. progress, when set, is called after each batch with how many are
+// written.
+func RecordMany(ctx context.Context, tx pgx.Tx, orgID string, obs []RecordInput, progress func(done int)) error {
+	touched := map[string]bool{}
+	const chunk = 1000
+	for start := 0; start < len(obs); start += chunk {
+		end := min(start+chunk, len(obs))
+		batch := &pgx.Batch{}
+		for _, in := range obs[start:end] {
+			batch.Queue(upsert, orgID, in.ParticipantID, in.Month, string(in.Status), in.SocialAssistance, in.EmploymentRate, string(in.Source))
+			touched[in.ParticipantID] = true
+		}
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return &BatchError{From: start, To: end - 1, Err: db.MapError(err)}
+		}
+		if progress != nil {
+			progress(end)
+		}
+	}
+	for pid := range touched {
+		if err := changes.Record(ctx, tx, orgID, pid, "outcome_observation", "", changes.Create); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BatchError says which observations (indexes From to To of RecordMany's list) a
+// failed batch held.
+type BatchError struct {
+	From, To int
+	Err      error
+}
+
+func (e *BatchError) Error() string { return e.Err.Error() }
+func (e *BatchError) Unwrap() error { return e.Err }
+
 // Record stores an observation; a second observation for the same participant, month
 // and source replaces the first (a corrected follow-up), and records the change.
 func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error) {
@@ -44,13 +92,7 @@ func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error)
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO outcome_observation
-			(organisation_id, participant_id, month, status, social_assistance, employment_rate, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (participant_id, month, source) DO UPDATE
-			SET status = EXCLUDED.status, social_assistance = EXCLUDED.social_assistance,
-			    employment_rate = EXCLUDED.employment_rate
-			RETURNING `+columns,
+		rows, err := tx.Query(ctx, upsert+` RETURNING `+columns,
 			orgID, in.ParticipantID, in.Month, string(in.Status), in.SocialAssistance, in.EmploymentRate, string(in.Source))
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAttributesMergeCarriesOverAndInForce(t *testing.T) {
+	t.Parallel()
 	d := func(y, m, dd int) time.Time { return time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC) }
 	gottsunda, red, yellow := "Gottsunda", "red", "yellow"
 	days := 500
@@ -32,6 +33,7 @@ func TestAttributesMergeCarriesOverAndInForce(t *testing.T) {
 }
 
 func TestAttributesValidateReportsEveryBadField(t *testing.T) {
+	t.Parallel()
 	bad, neg, future := "purple", -1, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	in := AttributesInput{DistanceCategory: &bad, BirthRegion: &bad, EducationLevel: &bad, GuaranteeDays: &neg, ResidencePermitDate: &future}
 	err := in.Validate(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "input.attributes.")

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -62,48 +63,15 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createParticipant", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createParticipant", hash); err != nil || found {
-			if err == nil {
-				p, err = getTx(ctx, tx, id)
-			}
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			var err error
+			p, err = s.insert(ctx, tx, in, birth)
+			return p.ID, err
+		}, func(id string) (err error) {
+			p, err = getTx(ctx, tx, id)
 			return err
-		}
-		if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
-				gender, birth_date, phone, email, caseworker_id, protected_identity, anonymous)
-			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
-			RETURNING `+columns,
-			in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
-			in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(ps) == 0 {
-			return apperr.Conflictf("input.personalIdentityNumber", "a participant with this personal identity number is already registered")
-		}
-		p = ps[0]
-		if in.Attributes != nil {
-			from := today(s.now())
-			if in.Attributes.ValidFrom != nil {
-				from = *in.Attributes.ValidFrom
-			}
-			a := in.Attributes.Merge(nil, from)
-			if err := insertAttributes(ctx, tx, p, a, in.RecordedBy); err != nil {
-				return err
-			}
-		}
-		if err := idempotency.Store(ctx, tx, p.OrganisationID, in.IdempotencyKey, "createParticipant", hash, p.ID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
+		})
 	})
 	if err != nil {
 		return Participant{}, fmt.Errorf("create participant: %w", err)
@@ -111,16 +79,46 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	return Reveal(ctx, p), nil
 }
 
-// Get returns one participant.
-func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
-	ps, err := s.ByIDs(ctx, []string{id})
+// insert writes a new participant with their first attributes and records the change.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth time.Time) (Participant, error) {
+	if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
+		return Participant{}, err
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
+			gender, birth_date, phone, email, caseworker_id, protected_identity, anonymous)
+		VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
+		RETURNING `+columns,
+		in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
+		in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous)
 	if err != nil {
 		return Participant{}, err
 	}
-	if len(ps) == 0 {
-		return Participant{}, apperr.NotFoundf("id", "participant not found")
+	ps, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Participant{}, db.MapError(err)
 	}
-	return ps[0], nil
+	if len(ps) == 0 {
+		return Participant{}, apperr.Conflictf("input.personalIdentityNumber", "a participant with this personal identity number is already registered")
+	}
+	p := ps[0]
+	if in.Attributes != nil {
+		from := today(s.now())
+		if in.Attributes.ValidFrom != nil {
+			from = *in.Attributes.ValidFrom
+		}
+		a := in.Attributes.Merge(nil, from)
+		if err := insertAttributes(ctx, tx, p, a, in.RecordedBy); err != nil {
+			return Participant{}, err
+		}
+	}
+	return p, changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
+}
+
+// Get returns one participant.
+func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
+	ps, err := s.ByIDs(ctx, []string{id})
+	return db.First(ps, err, "id", "participant")
 }
 
 // ByIDs loads participants by id in one statement (for dataloaders).
@@ -145,7 +143,12 @@ type Filter struct {
 
 // List returns an organisation's participants matching f, by family name, given name
 // and id. District and distance category match the attributes in force today.
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Participant], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Participant], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyUUID)
+	if err != nil {
+		return db.Page[Participant]{}, err
+	}
 	var out db.Page[Participant]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -211,17 +214,7 @@ func today(now time.Time) time.Time { return calendar.Today(now) }
 
 func getTx(ctx context.Context, tx pgx.Tx, id string) (Participant, error) {
 	rows, err := tx.Query(ctx, `SELECT `+columns+` FROM participant WHERE id = $1`, id)
-	if err != nil {
-		return Participant{}, err
-	}
-	ps, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Participant{}, err
-	}
-	if len(ps) == 0 {
-		return Participant{}, apperr.NotFoundf("id", "participant not found")
-	}
-	return ps[0], nil
+	return db.One(rows, err, scan, "id", "participant")
 }
 
 func checkCaseworker(ctx context.Context, tx pgx.Tx, orgID string, id *string, field string) error {
@@ -425,7 +418,12 @@ func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (
 	if db.IsNoRows(err) {
 		return "", apperr.NotFoundf(field, "participant not found")
 	}
-	return orgID, err
+	if err != nil {
+		return "", err
+	}
+	// Row-level security already hides other organisations' people; this gives a caller
+	// who sees the person but may not write about them a clear FORBIDDEN.
+	return orgID, auth.RequirePersonalData(ctx, orgID, field)
 }
 
 // AttributesByParticipants loads these participants' attribute history in one statement, by date.

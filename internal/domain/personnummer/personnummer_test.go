@@ -17,6 +17,7 @@ var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 // what is being tested, so that each case fails for exactly one reason.
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		cases := []struct {
 			name, in, canonical, birth string
@@ -121,6 +122,7 @@ func TestParse(t *testing.T) {
 // The century of a 10-digit number depends on now, and now's calendar date
 // (not its UTC instant) is what counts.
 func TestParseNowLocation(t *testing.T) {
+	t.Parallel()
 	stockholm := time.FixedZone("CET", 3600)
 	justAfterMidnight := time.Date(2026, 11, 23, 0, 30, 0, 0, stockholm) // still 22 Nov in UTC
 	n, err := personnummer.Parse("261123-0000", justAfterMidnight)

@@ -11,6 +11,7 @@ import (
 // TestReferralTargetsTakeNoScope: referrals are counted for the whole organisation, so
 // a scope on a referrals target is refused rather than silently ignored.
 func TestReferralTargetsTakeNoScope(t *testing.T) {
+	t.Parallel()
 	pid := "00000000-0000-0000-0000-000000000001"
 	in := project.CreateTargetInput{OrganisationID: "o", Name: "Anvisningar 2024", Metric: project.Referrals, Total: 100,
 		PeriodStart: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC), ProjectID: &pid}

@@ -45,30 +45,29 @@ func (s *Store) CreateProject(ctx context.Context, in CreateInput) (Project, err
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createProject", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createProject", hash); err != nil || found {
-			if err == nil {
-				p, err = getProject(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createProject", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			rows, err := tx.Query(ctx, `INSERT INTO project (organisation_id, name, funder, start_date, end_date, target_group)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (organisation_id, name) DO NOTHING
+				RETURNING `+projectColumns,
+				in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
+			if err != nil {
+				return "", err
 			}
+			ps, err := pgx.CollectRows(rows, scanProject)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			if len(ps) == 0 {
+				return "", apperr.Conflictf("input.name", "a project with this name already exists")
+			}
+			p = ps[0]
+			return p.ID, nil
+		}, func(id string) (err error) {
+			p, err = getProject(ctx, tx, id)
 			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO project (organisation_id, name, funder, start_date, end_date, target_group)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (organisation_id, name) DO NOTHING
-			RETURNING `+projectColumns,
-			in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, scanProject)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(ps) == 0 {
-			return apperr.Conflictf("input.name", "a project with this name already exists")
-		}
-		p = ps[0]
-		return idempotency.Store(ctx, tx, p.OrganisationID, in.IdempotencyKey, "createProject", hash, p.ID)
+		})
 	})
 	if err != nil {
 		return Project{}, fmt.Errorf("create project: %w", err)
@@ -121,13 +120,7 @@ func (s *Store) UpdateProject(ctx context.Context, in UpdateInput) (Project, err
 // Get returns one project.
 func (s *Store) Get(ctx context.Context, id string) (Project, error) {
 	ps, err := s.ByIDs(ctx, []string{id})
-	if err != nil {
-		return Project{}, err
-	}
-	if len(ps) == 0 {
-		return Project{}, apperr.NotFoundf("id", "project not found")
-	}
-	return ps[0], nil
+	return db.First(ps, err, "id", "project")
 }
 
 // ByIDs loads projects by id in one statement (dataloader).
@@ -140,7 +133,12 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Project, error) {
 }
 
 // List returns an organisation's projects by start date, name and id.
-func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Page[Project], error) {
+func (s *Store) List(ctx context.Context, orgID string, req db.PageRequest) (db.Page[Project], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyText, db.KeyUUID)
+	if err != nil {
+		return db.Page[Project]{}, err
+	}
 	var out db.Page[Project]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -165,15 +163,5 @@ func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Pa
 
 func getProject(ctx context.Context, tx pgx.Tx, id string) (Project, error) {
 	rows, err := tx.Query(ctx, `SELECT `+projectColumns+` FROM project WHERE id = $1`, id)
-	if err != nil {
-		return Project{}, err
-	}
-	ps, err := pgx.CollectRows(rows, scanProject)
-	if err != nil {
-		return Project{}, err
-	}
-	if len(ps) == 0 {
-		return Project{}, apperr.NotFoundf("id", "project not found")
-	}
-	return ps[0], nil
+	return db.One(rows, err, scanProject, "id", "project")
 }

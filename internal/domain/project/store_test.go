@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -104,15 +105,6 @@ func dayPtr(s string) *time.Time { t := day(s); return &t }
 
 func ptr[T any](v T) *T { return &v }
 
-// wantErr fails unless err is an apperr with this code and field.
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("got error %v, want %s on %q", err, code, field)
-	}
-}
-
 func (f *fixture) count(q string, args ...any) int {
 	f.t.Helper()
 	var n int
@@ -132,6 +124,7 @@ func (f *fixture) project(name string, start string) project.Project {
 }
 
 func TestCreateProject(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	in := project.CreateInput{OrganisationID: f.orgA, Name: "  Kvinna hälsa arbete ", Funder: project.ESF,
 		StartDate: day("2024-01-01"), EndDate: dayPtr("2026-12-31"), TargetGroup: "Women far from the labour market",
@@ -155,12 +148,12 @@ func TestCreateProject(t *testing.T) {
 	other := in
 	other.Name = "Something else"
 	_, err = f.store.CreateProject(f.ctx, other)
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 
 	dup := in
 	dup.IdempotencyKey = ""
 	_, err = f.store.CreateProject(f.ctx, dup)
-	wantErr(t, err, apperr.Conflict, "input.name")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 
 	// The same name in another organisation is fine.
 	dup.OrganisationID = f.orgB
@@ -169,16 +162,17 @@ func TestCreateProject(t *testing.T) {
 	}
 
 	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "X", Funder: "eu", StartDate: day("2024-01-01")})
-	wantErr(t, err, apperr.Invalid, "input.funder")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.funder")
 	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "X", Funder: project.AMIF,
 		StartDate: day("2024-01-01"), EndDate: dayPtr("2023-12-31")})
-	wantErr(t, err, apperr.Invalid, "input.endDate")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.endDate")
 	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: "00000000-0000-0000-0000-000000000000",
 		Name: "X", Funder: project.AMIF, StartDate: day("2024-01-01")})
-	wantErr(t, err, apperr.NotFound, "input.organisationId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
 }
 
 func TestUpdateProject(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "Familjefokus", Funder: project.Samordningsforbund,
 		StartDate: day("2024-01-01"), TargetGroup: "Families on social assistance"})
@@ -206,15 +200,15 @@ func TestUpdateProject(t *testing.T) {
 	}
 
 	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 2, Name: ptr("Stale")})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 3, Name: ptr("Taken")})
-	wantErr(t, err, apperr.Conflict, "input.name")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 3, EndDate: dayPtr("2023-01-01")})
-	wantErr(t, err, apperr.Invalid, "input.endDate")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.endDate")
 	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1, Name: ptr("X")})
-	wantErr(t, err, apperr.NotFound, "input.id")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: "nonsense", Version: 1, Name: ptr("X")})
-	wantErr(t, err, apperr.NotFound, "input.id")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 
 	got, err := f.store.Get(f.ctx, p.ID)
 	if err != nil || got.Version != 3 || got.Name != "Familjefokus Bäcklösa" {
@@ -223,6 +217,7 @@ func TestUpdateProject(t *testing.T) {
 }
 
 func TestListProjectsOrderAndPages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.project("B", "2024-01-01")
 	f.project("A", "2024-01-01")
@@ -233,10 +228,7 @@ func TestListProjectsOrderAndPages(t *testing.T) {
 	var names []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyText, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.List(f.ctx, f.orgA, page)
 		if err != nil {
 			t.Fatal(err)
@@ -258,6 +250,7 @@ func TestListProjectsOrderAndPages(t *testing.T) {
 }
 
 func TestCreateTarget(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := f.project("Extra jobs", "2024-01-01")
 	u := f.unit(f.orgA, "Jobbtorget")
@@ -284,18 +277,18 @@ func TestCreateTarget(t *testing.T) {
 		_, err := f.store.CreateTarget(f.ctx, x)
 		return err
 	}
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.MeasureTypeCode = ptr("no_such_measure") }), apperr.NotFound, "input.measureTypeCode")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.MeasureTypeCode = ptr("no_such_measure") }), apperr.NotFound, "input.measureTypeCode")
 	otherProject, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgB, Name: "B's", Funder: project.ESF, StartDate: day("2024-01-01")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.ProjectID = &otherProject.ID }), apperr.NotFound, "input.projectId")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.ProjectID = &otherProject.ID }), apperr.NotFound, "input.projectId")
 	otherUnit := f.unit(f.orgB, "B's unit")
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = &otherUnit }), apperr.NotFound, "input.unitId")
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = ptr("nonsense") }), apperr.NotFound, "input.unitId")
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.Women = ptr(81) }), apperr.Invalid, "input.total")
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.PeriodEnd = day("2023-12-31") }), apperr.Invalid, "input.periodEnd")
-	wantErr(t, bad(func(x *project.CreateTargetInput) { x.Metric = "smiles" }), apperr.Invalid, "input.metric")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = &otherUnit }), apperr.NotFound, "input.unitId")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = ptr("nonsense") }), apperr.NotFound, "input.unitId")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.Women = ptr(81) }), apperr.Invalid, "input.total")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.PeriodEnd = day("2023-12-31") }), apperr.Invalid, "input.periodEnd")
+	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.Metric = "smiles" }), apperr.Invalid, "input.metric")
 	if n := f.count(`SELECT count(*) FROM target`); n != 1 {
 		t.Fatalf("%d targets after refused creates, want 1", n)
 	}
@@ -307,6 +300,7 @@ func TestCreateTarget(t *testing.T) {
 }
 
 func TestListTargetsAndTargetsOfProjects(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := f.project("P", "2024-01-01")
 	mk := func(name, start, end string, projectID *string) string {
@@ -322,7 +316,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 	tP := mk("P 2024 H2", "2024-07-01", "2024-12-31", &p.ID)
 
 	list := func(fl project.TargetFilter) []string {
-		page, _ := db.ParsePage(nil, nil, db.KeyDate, db.KeyUUID)
+		page := db.PageRequest{First: nil, After: nil}
 		res, err := f.store.ListTargets(f.ctx, f.orgA, fl, page)
 		if err != nil {
 			t.Fatal(err)
@@ -357,6 +351,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 // TestProgress builds enrolments and referrals by hand and checks every metric, the
 // scopes, the gender split and the cut-off at asOf and at the period end.
 func TestProgress(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := f.project("P", "2024-01-01")
 	u := f.unit(f.orgA, "U")

@@ -38,31 +38,30 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createTarget", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createTarget", hash); err != nil || found {
-			if err == nil {
-				t, err = getTarget(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createTarget", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := resolveScope(ctx, tx, in)
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
+					measure_type_id, project_id, unit_id, total, women, men)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
+				in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
+				in.UnitID, in.Total, in.Women, in.Men)
+			if err != nil {
+				return "", err
+			}
+			ts, err := pgx.CollectRows(rows, scanTarget)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			t = ts[0]
+			return t.ID, nil
+		}, func(id string) (err error) {
+			t, err = getTarget(ctx, tx, id)
 			return err
-		}
-		measureTypeID, err := resolveScope(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
-				measure_type_id, project_id, unit_id, total, women, men)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
-			in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
-			in.UnitID, in.Total, in.Women, in.Men)
-		if err != nil {
-			return err
-		}
-		ts, err := pgx.CollectRows(rows, scanTarget)
-		if err != nil {
-			return db.MapError(err)
-		}
-		t = ts[0]
-		return idempotency.Store(ctx, tx, t.OrganisationID, in.IdempotencyKey, "createTarget", hash, t.ID)
+		})
 	})
 	if err != nil {
 		return Target{}, fmt.Errorf("create target: %w", err)
@@ -107,17 +106,7 @@ func resolveScope(ctx context.Context, tx pgx.Tx, in CreateTargetInput) (*string
 
 func getTarget(ctx context.Context, tx pgx.Tx, id string) (Target, error) {
 	rows, err := tx.Query(ctx, `SELECT `+targetColumns+` FROM target WHERE id = $1`, id)
-	if err != nil {
-		return Target{}, err
-	}
-	ts, err := pgx.CollectRows(rows, scanTarget)
-	if err != nil {
-		return Target{}, err
-	}
-	if len(ts) == 0 {
-		return Target{}, apperr.NotFoundf("id", "target not found")
-	}
-	return ts[0], nil
+	return db.One(rows, err, scanTarget, "id", "target")
 }
 
 // TargetsOfProjects loads the targets of several projects in one statement, by period
@@ -145,7 +134,12 @@ func (s *Store) TargetsActiveIn(ctx context.Context, orgIDs []string, from, to t
 }
 
 // ListTargets returns an organisation's targets by period start and id, filtered.
-func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, page db.PageArgs) (db.Page[Target], error) {
+func (s *Store) ListTargets(ctx context.Context, orgID string, f TargetFilter, req db.PageRequest) (db.Page[Target], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Target]{}, err
+	}
 	var out db.Page[Target]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -182,20 +176,44 @@ const enrolmentScope = ` FROM enrolment e JOIN participant p ON p.id = e.partici
 
 const byGender = `count(*), count(*) FILTER (WHERE p.gender = 'woman'), count(*) FILTER (WHERE p.gender = 'man')`
 
-// progressSQL counts one metric: total, women, men. Other and not-stated genders count
-// in the total only.
-var progressSQL = map[Metric]string{
-	Decisions: `SELECT ` + byGender + enrolmentScope + `e.decision_date BETWEEN $5 AND $6`,
-	Starts:    `SELECT ` + byGender + enrolmentScope + `e.start_date BETWEEN $5 AND $6`,
-	// A person with several enrolments in the period counts once.
-	Participants: `SELECT count(DISTINCT p.id), count(DISTINCT p.id) FILTER (WHERE p.gender = 'woman'),
-		count(DISTINCT p.id) FILTER (WHERE p.gender = 'man')` + enrolmentScope +
-		`e.start_date <= $6 AND (e.end_date IS NULL OR e.end_date >= $5)`,
+// additiveDates are the additive metrics' rules: the date an enrolment counts on and
+// what else it must meet. Progress and MonthlyProgress both read them.
+var additiveDates = map[Metric]struct{ col, extra string }{
+	Decisions: {"e.decision_date", ""},
+	Starts:    {"e.start_date", ""},
 	// "Work or studies" is the one status set (outcomes.WorkOrStudiesSet), read here
 	// from the exit reason recorded at exit.
-	ExitsToWorkOrStudies: `SELECT ` + byGender + enrolmentScope + `e.end_date BETWEEN $5 AND $6
-		AND e.exit_reason IN ` + outcomes.WorkOrStudiesSet.SQLList(),
+	ExitsToWorkOrStudies: {"e.end_date", " AND e.exit_reason IN " + outcomes.WorkOrStudiesSet.SQLList()},
 }
+
+// progressSQL counts one metric: total, women, men. Other and not-stated genders count
+// in the total only.
+var progressSQL = func() map[Metric]string {
+	m := map[Metric]string{
+		// A person with several enrolments in the period counts once.
+		Participants: `SELECT count(DISTINCT p.id), count(DISTINCT p.id) FILTER (WHERE p.gender = 'woman'),
+		count(DISTINCT p.id) FILTER (WHERE p.gender = 'man')` + enrolmentScope +
+			`e.start_date <= $6 AND (e.end_date IS NULL OR e.end_date >= $5)`,
+	}
+	for metric, d := range additiveDates {
+		m[metric] = `SELECT ` + byGender + enrolmentScope + d.col + ` BETWEEN $5 AND $6` + d.extra
+	}
+	return m
+}()
+
+// monthlyProgressSQL counts an additive metric like progressSQL, by the month of its
+// date ('YYYY-MM'), months before $7 together under NULL.
+var monthlyProgressSQL = func() map[Metric]string {
+	m := map[Metric]string{}
+	for metric, d := range additiveDates {
+		m[metric] = `SELECT CASE WHEN ` + d.col + ` >= $7 THEN to_char(` + d.col + `, 'YYYY-MM') END, ` + byGender +
+			enrolmentScope + d.col + ` BETWEEN $5 AND $6` + d.extra + ` GROUP BY 1`
+	}
+	m[Referrals] = `SELECT CASE WHEN r.referral_date >= $4 THEN to_char(r.referral_date, 'YYYY-MM') END, ` + byGender +
+		` FROM referral r JOIN participant p ON p.id = r.participant_id
+		WHERE r.organisation_id = $1 AND r.referral_date BETWEEN $2 AND $3 GROUP BY 1`
+	return m
+}()
 
 // Referrals belong to no measure, project or unit: their scope is the organisation.
 const referralProgressSQL = `SELECT ` + byGender + ` FROM referral r JOIN participant p ON p.id = r.participant_id
@@ -221,4 +239,44 @@ func (s *Store) Progress(ctx context.Context, t Target, asOf time.Time) (Progres
 	}
 	out.Share = Share(out.Total, t.Total)
 	return out, nil
+}
+
+// Additive reports whether a metric's progress is the sum of its months' (every one
+// but Participants, who count once over the period).
+func (m Metric) Additive() bool { _, ok := monthlyProgressSQL[m]; return ok }
+
+// MonthlyProgress is Progress for an additive metric (Metric.Additive) from the period
+// start up to asOf, and the same counted month by month ("2006-01") from the month of
+// from on, in one statement: a month's figure counts the days of that month within the
+// period and up to asOf, and the months (with what came before from) sum to the total.
+func (s *Store) MonthlyProgress(ctx context.Context, t Target, from, asOf time.Time) (Progress, map[string]Progress, error) {
+	end := t.ProgressEnd(asOf)
+	total := Progress{AsOf: end}
+	q, ok := monthlyProgressSQL[t.Metric]
+	if !ok {
+		return total, nil, fmt.Errorf("monthly target progress: metric %q is not additive", t.Metric)
+	}
+	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	args := []any{t.OrganisationID, t.MeasureTypeID, t.ProjectID, t.UnitID, t.PeriodStart, end, from}
+	if t.Metric == Referrals {
+		args = []any{t.OrganisationID, t.PeriodStart, end, from}
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return total, nil, fmt.Errorf("monthly target progress: %w", err)
+	}
+	months := map[string]Progress{}
+	var month *string
+	var p Progress
+	if _, err := pgx.ForEachRow(rows, []any{&month, &p.Total, &p.Women, &p.Men}, func() error {
+		total.Total, total.Women, total.Men = total.Total+p.Total, total.Women+p.Women, total.Men+p.Men
+		if month != nil {
+			months[*month] = p
+		}
+		return nil
+	}); err != nil {
+		return total, nil, fmt.Errorf("monthly target progress: %w", err)
+	}
+	total.Share = Share(total.Total, t.Total)
+	return total, months, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -16,6 +17,7 @@ import (
 )
 
 func TestAllocate(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		total      int
 		headcounts []int
@@ -114,15 +116,8 @@ func day(s string) time.Time {
 
 func ptr[T any](v T) *T { return &v }
 
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("got error %v, want %s on %q", err, code, field)
-	}
-}
-
 func TestCreateAndListQuotas(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	in := quota.CreateInput{OrganisationID: f.orgA, Name: " Extra jobs 2017-2018 ", Total: 700, PeriodStart: day("2017-01-01"),
 		PeriodEnd: day("2018-12-31"), MeasureTypeCode: ptr("extra_job"), IdempotencyKey: "q1"}
@@ -140,11 +135,11 @@ func TestCreateAndListQuotas(t *testing.T) {
 	in.IdempotencyKey = ""
 	in.MeasureTypeCode = ptr("no_such")
 	_, err = f.store.Create(f.ctx, in)
-	wantErr(t, err, apperr.NotFound, "input.measureTypeCode")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.measureTypeCode")
 	_, err = f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "Zero", Total: 0, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31")})
-	wantErr(t, err, apperr.Invalid, "input.total")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.total")
 	_, err = f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "Backwards", Total: 1, PeriodStart: day("2024-01-01"), PeriodEnd: day("2023-12-31")})
-	wantErr(t, err, apperr.Invalid, "input.periodEnd")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.periodEnd")
 
 	earlier, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "2016", Total: 300, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")})
 	if err != nil {
@@ -153,12 +148,12 @@ func TestCreateAndListQuotas(t *testing.T) {
 	if _, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgB, Name: "B", Total: 1, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")}); err != nil {
 		t.Fatal(err)
 	}
-	page, _ := db.ParsePage(ptr(1), nil, db.KeyDate, db.KeyUUID)
+	page := db.PageRequest{First: ptr(1), After: nil}
 	first, err := f.store.List(f.ctx, f.orgA, page)
 	if err != nil || first.TotalCount != 2 || len(first.Items) != 1 || first.Items[0].ID != earlier.ID || !first.HasNextPage {
 		t.Fatalf("first page %+v, %v", first, err)
 	}
-	page, _ = db.ParsePage(ptr(1), &first.Cursors[0], db.KeyDate, db.KeyUUID)
+	page = db.PageRequest{First: ptr(1), After: &first.Cursors[0]}
 	second, err := f.store.List(f.ctx, f.orgA, page)
 	if err != nil || len(second.Items) != 1 || second.Items[0].ID != q.ID || second.HasNextPage {
 		t.Fatalf("second page %+v, %v", second, err)
@@ -171,6 +166,7 @@ func TestCreateAndListQuotas(t *testing.T) {
 // TestAllocations spreads a quota over departments and counts deliveries by hand-built
 // enrolments: host, date rule (decision, else start), measure, period and asOf.
 func TestAllocations(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	elder := f.employer(f.orgA, "municipal_department", "Elder care", ptr(4000))
 	schools := f.employer(f.orgA, "municipal_department", "Schools", ptr(2000))

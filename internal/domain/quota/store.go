@@ -42,29 +42,28 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createQuota", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createQuota", hash); err != nil || found {
-			if err == nil {
-				q, err = get(ctx, tx, id)
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createQuota", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,
+				in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
+			if err != nil {
+				return "", err
+			}
+			qs, err := pgx.CollectRows(rows, scan)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			q = qs[0]
+			return q.ID, nil
+		}, func(id string) (err error) {
+			q, err = get(ctx, tx, id)
 			return err
-		}
-		measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,
-			in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
-		if err != nil {
-			return err
-		}
-		qs, err := pgx.CollectRows(rows, scan)
-		if err != nil {
-			return db.MapError(err)
-		}
-		q = qs[0]
-		return idempotency.Store(ctx, tx, q.OrganisationID, in.IdempotencyKey, "createQuota", hash, q.ID)
+		})
 	})
 	if err != nil {
 		return Quota{}, fmt.Errorf("create quota: %w", err)
@@ -74,17 +73,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 
 func get(ctx context.Context, tx pgx.Tx, id string) (Quota, error) {
 	rows, err := tx.Query(ctx, `SELECT `+columns+` FROM quota WHERE id = $1`, id)
-	if err != nil {
-		return Quota{}, err
-	}
-	qs, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return Quota{}, err
-	}
-	if len(qs) == 0 {
-		return Quota{}, apperr.NotFoundf("id", "quota not found")
-	}
-	return qs[0], nil
+	return db.One(rows, err, scan, "id", "quota")
 }
 
 // Get returns one quota.
@@ -114,7 +103,12 @@ func (s *Store) ActiveIn(ctx context.Context, orgIDs []string, from, to time.Tim
 }
 
 // List returns an organisation's quotas by period start and id.
-func (s *Store) List(ctx context.Context, orgID string, page db.PageArgs) (db.Page[Quota], error) {
+func (s *Store) List(ctx context.Context, orgID string, req db.PageRequest) (db.Page[Quota], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Quota]{}, err
+	}
 	var out db.Page[Quota]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -148,7 +142,9 @@ func (s *Store) Allocations(ctx context.Context, q Quota, asOf time.Time) ([]All
 	}
 	rows, err := s.pool.Query(ctx, `SELECT d.id, d.name, d.headcount,
 			(SELECT count(*) FROM enrolment e WHERE e.host_employer_id = d.id
-				AND coalesce(e.decision_date, e.start_date) BETWEEN $2 AND $3
+				-- coalesce(decision_date, start_date) in the period, spelt so that the
+				-- index on (host_employer_id, decision_date) serves both halves.
+				AND (e.decision_date BETWEEN $2 AND $3 OR (e.decision_date IS NULL AND e.start_date BETWEEN $2 AND $3))
 				AND ($4::uuid IS NULL OR e.measure_type_id = $4))::int
 		FROM employer d
 		WHERE d.organisation_id = $1 AND d.kind = 'municipal_department' AND d.headcount > 0

@@ -34,7 +34,12 @@ func (s *Store) EventsByIDs(ctx context.Context, ids []string) ([]Event, error) 
 
 // List returns an organisation's events, newest first (date, id descending), optionally
 // of one kind.
-func (s *Store) List(ctx context.Context, orgID string, kind *Kind, page db.PageArgs) (db.Page[Event], error) {
+func (s *Store) List(ctx context.Context, orgID string, kind *Kind, req db.PageRequest) (db.Page[Event], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Event]{}, err
+	}
 	var out db.Page[Event]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

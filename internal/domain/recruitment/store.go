@@ -60,38 +60,37 @@ func (s *Store) CreateEvent(ctx context.Context, in CreateEventInput) (Event, er
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		hash := idempotency.Hash("createRecruitmentEvent", in)
-		if id, found, err := idempotency.Claim(ctx, tx, in.OrganisationID, in.IdempotencyKey, "createRecruitmentEvent", hash); err != nil || found {
-			if err == nil {
-				e, err = getEvent(ctx, tx, id, "id")
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createRecruitmentEvent", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			measureTypeID, err := checkEventReferences(ctx, tx, in)
+			if err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO recruitment_event (organisation_id, kind, name, held_on, place, measure_type_id)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+eventColumns,
+				in.OrganisationID, string(in.Kind), in.Name, in.HeldOn, in.Place, measureTypeID)
+			if err != nil {
+				return "", err
+			}
+			es, err := pgx.CollectRows(rows, scanEvent)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			e = es[0]
+			employers, places := make([]string, len(in.Places)), make([]int32, len(in.Places))
+			for i, p := range in.Places {
+				employers[i], places[i] = p.EmployerID, int32(p.Places)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO recruitment_place (event_id, employer_id, organisation_id, places)
+				SELECT $1, x.employer_id, $2, x.places FROM unnest($3::uuid[], $4::int[]) AS x (employer_id, places)`,
+				e.ID, e.OrganisationID, employers, places); err != nil {
+				return "", db.MapError(err)
+			}
+			return e.ID, nil
+		}, func(id string) (err error) {
+			e, err = getEvent(ctx, tx, id, "id")
 			return err
-		}
-		measureTypeID, err := checkEventReferences(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO recruitment_event (organisation_id, kind, name, held_on, place, measure_type_id)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+eventColumns,
-			in.OrganisationID, string(in.Kind), in.Name, in.HeldOn, in.Place, measureTypeID)
-		if err != nil {
-			return err
-		}
-		es, err := pgx.CollectRows(rows, scanEvent)
-		if err != nil {
-			return db.MapError(err)
-		}
-		e = es[0]
-		employers, places := make([]string, len(in.Places)), make([]int32, len(in.Places))
-		for i, p := range in.Places {
-			employers[i], places[i] = p.EmployerID, int32(p.Places)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO recruitment_place (event_id, employer_id, organisation_id, places)
-			SELECT $1, x.employer_id, $2, x.places FROM unnest($3::uuid[], $4::int[]) AS x (employer_id, places)`,
-			e.ID, e.OrganisationID, employers, places); err != nil {
-			return db.MapError(err)
-		}
-		return idempotency.Store(ctx, tx, e.OrganisationID, in.IdempotencyKey, "createRecruitmentEvent", hash, e.ID)
+		})
 	})
 	if err != nil {
 		return Event{}, fmt.Errorf("create recruitment event: %w", err)
@@ -199,31 +198,30 @@ func (s *Store) RecordInterview(ctx context.Context, in InterviewInput) (Intervi
 		if err != nil {
 			return err
 		}
-		hash := idempotency.Hash("recordInterview", in)
-		if id, found, err := idempotency.Claim(ctx, tx, e.OrganisationID, in.IdempotencyKey, "recordInterview", hash); err != nil || found {
-			if err == nil {
-				iv, err = getInterview(ctx, tx, id, "id")
+		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "recordInterview", Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			if err := checkCandidate(ctx, tx, e, in); err != nil {
+				return "", err
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO interview AS i (organisation_id, event_id, participant_id, employer_id, notes)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, participant_id, employer_id) DO NOTHING
+				RETURNING `+interviewColumns, e.OrganisationID, e.ID, in.ParticipantID, in.EmployerID, in.Notes)
+			if err != nil {
+				return "", err
+			}
+			ivs, err := pgx.CollectRows(rows, scanInterview)
+			if err != nil {
+				return "", db.MapError(err)
+			}
+			if len(ivs) == 0 {
+				return "", apperr.Conflictf("input.employerId", "this employer has already interviewed this candidate at the event")
+			}
+			iv = ivs[0]
+			return iv.ID, nil
+		}, func(id string) (err error) {
+			iv, err = getInterview(ctx, tx, id, "id")
 			return err
-		}
-		if err := checkCandidate(ctx, tx, e, in); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO interview AS i (organisation_id, event_id, participant_id, employer_id, notes)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, participant_id, employer_id) DO NOTHING
-			RETURNING `+interviewColumns, e.OrganisationID, e.ID, in.ParticipantID, in.EmployerID, in.Notes)
-		if err != nil {
-			return err
-		}
-		ivs, err := pgx.CollectRows(rows, scanInterview)
-		if err != nil {
-			return db.MapError(err)
-		}
-		if len(ivs) == 0 {
-			return apperr.Conflictf("input.employerId", "this employer has already interviewed this candidate at the event")
-		}
-		iv = ivs[0]
-		return idempotency.Store(ctx, tx, iv.OrganisationID, in.IdempotencyKey, "recordInterview", hash, iv.ID)
+		})
 	})
 	if err != nil {
 		return Interview{}, fmt.Errorf("record interview: %w", err)
@@ -391,17 +389,7 @@ func getEvent(ctx context.Context, tx pgx.Tx, id, field string) (Event, error) {
 		return Event{}, apperr.NotFoundf(field, "recruitment event not found")
 	}
 	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM recruitment_event WHERE id = $1`, id)
-	if err != nil {
-		return Event{}, err
-	}
-	es, err := pgx.CollectRows(rows, scanEvent)
-	if err != nil {
-		return Event{}, err
-	}
-	if len(es) == 0 {
-		return Event{}, apperr.NotFoundf(field, "recruitment event not found")
-	}
-	return es[0], nil
+	return db.One(rows, err, scanEvent, field, "recruitment event")
 }
 
 func getInterview(ctx context.Context, tx pgx.Tx, id, field string, lock ...string) (Interview, error) {
@@ -410,15 +398,5 @@ func getInterview(ctx context.Context, tx pgx.Tx, id, field string, lock ...stri
 		suffix = " " + lock[0]
 	}
 	rows, err := tx.Query(ctx, `SELECT `+interviewColumns+` FROM interview i WHERE i.id = $1`+suffix, id)
-	if err != nil {
-		return Interview{}, err
-	}
-	ivs, err := pgx.CollectRows(rows, scanInterview)
-	if err != nil {
-		return Interview{}, err
-	}
-	if len(ivs) == 0 {
-		return Interview{}, apperr.NotFoundf(field, "interview not found")
-	}
-	return ivs[0], nil
+	return db.One(rows, err, scanInterview, field, "interview")
 }

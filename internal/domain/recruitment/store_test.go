@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
@@ -86,14 +87,6 @@ func day(s string) time.Time {
 
 func ptr[T any](v T) *T { return &v }
 
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("got error %v, want %s on %q", err, code, field)
-	}
-}
-
 // fair is an event in organisation A where two departments offer 2 and 1 places.
 type fair struct {
 	event                recruitment.Event
@@ -132,6 +125,7 @@ func (f *fixture) offer(iv recruitment.Interview) recruitment.Interview {
 }
 
 func TestCreateEvent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ec, lib := f.employer(f.orgA, "Elder care"), f.employer(f.orgA, "Libraries")
 	foreign := f.employer(f.orgB, "B's schools")
@@ -161,12 +155,12 @@ func TestCreateEvent(t *testing.T) {
 		_, err := f.store.CreateEvent(f.ctx, x)
 		return err
 	}
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].EmployerID = foreign }), apperr.NotFound, "input.places[1].employerId")
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[0].EmployerID = "nonsense" }), apperr.NotFound, "input.places[0].employerId")
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].Places = 0 }), apperr.Invalid, "input.places[1].places")
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].EmployerID = ec }), apperr.Invalid, "input.places[1].employerId")
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.MeasureTypeCode = ptr("no_such") }), apperr.NotFound, "input.measureTypeCode")
-	wantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Kind = "party" }), apperr.Invalid, "input.kind")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].EmployerID = foreign }), apperr.NotFound, "input.places[1].employerId")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[0].EmployerID = "nonsense" }), apperr.NotFound, "input.places[0].employerId")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].Places = 0 }), apperr.Invalid, "input.places[1].places")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Places[1].EmployerID = ec }), apperr.Invalid, "input.places[1].employerId")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.MeasureTypeCode = ptr("no_such") }), apperr.NotFound, "input.measureTypeCode")
+	domaintest.WantErr(t, bad(func(x *recruitment.CreateEventInput) { x.Kind = "party" }), apperr.Invalid, "input.kind")
 	if n := f.count(`SELECT count(*) FROM recruitment_event`); n != 1 {
 		t.Fatalf("%d events after refused creates, want 1", n)
 	}
@@ -179,6 +173,7 @@ func TestCreateEvent(t *testing.T) {
 }
 
 func TestInvite(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fr := f.fair()
 	a1, a2, b1 := f.person(f.orgA), f.person(f.orgA), f.person(f.orgB)
@@ -194,15 +189,16 @@ func TestInvite(t *testing.T) {
 		t.Fatalf("invitations %+v, %v", invs, err)
 	}
 	_, err = f.store.Invite(f.ctx, recruitment.InviteInput{EventID: fr.event.ID, ParticipantIDs: []string{a1, b1}})
-	wantErr(t, err, apperr.NotFound, "input.participantIds[1]")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.participantIds[1]")
 	_, err = f.store.Invite(f.ctx, recruitment.InviteInput{EventID: "00000000-0000-0000-0000-000000000000", ParticipantIDs: []string{a1}})
-	wantErr(t, err, apperr.NotFound, "input.eventId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.eventId")
 	if n := f.count(`SELECT count(*) FROM recruitment_invitation`); n != 2 {
 		t.Fatalf("%d invitations, want 2", n)
 	}
 }
 
 func TestRecordInterview(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fr := f.fair()
 	invited, walkIn, foreign := f.person(f.orgA), f.person(f.orgA), f.person(f.orgB)
@@ -224,29 +220,30 @@ func TestRecordInterview(t *testing.T) {
 	}
 	in.IdempotencyKey = ""
 	_, err = f.store.RecordInterview(f.ctx, in)
-	wantErr(t, err, apperr.Conflict, "input.employerId")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.employerId")
 
 	// Someone who walked in without an invitation may be interviewed.
 	f.interview(fr.event.ID, walkIn, fr.libraries)
 
 	noPlaces := f.employer(f.orgA, "Parks")
 	_, err = f.store.RecordInterview(f.ctx, recruitment.InterviewInput{EventID: fr.event.ID, ParticipantID: walkIn, EmployerID: noPlaces})
-	wantErr(t, err, apperr.Invalid, "input.employerId")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.employerId")
 	_, err = f.store.RecordInterview(f.ctx, recruitment.InterviewInput{EventID: fr.event.ID, ParticipantID: foreign, EmployerID: fr.elderCare})
-	wantErr(t, err, apperr.NotFound, "input.participantId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
 	_, err = f.store.RecordInterview(f.ctx, recruitment.InterviewInput{EventID: "nonsense", ParticipantID: walkIn, EmployerID: fr.elderCare})
-	wantErr(t, err, apperr.NotFound, "input.eventId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.eventId")
 	if n := f.count(`SELECT count(*) FROM interview`); n != 2 {
 		t.Fatalf("%d interviews, want 2", n)
 	}
 }
 
 func TestMakeOffer(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fr := f.fair()
 	iv := f.interview(fr.event.ID, f.person(f.orgA), fr.elderCare)
 	_, err := f.store.MakeOffer(f.ctx, recruitment.OfferInput{InterviewID: iv.ID, Version: 1, OfferDate: day("2024-03-13")})
-	wantErr(t, err, apperr.Invalid, "input.offerDate")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.offerDate")
 	got, err := f.store.MakeOffer(f.ctx, recruitment.OfferInput{InterviewID: iv.ID, Version: 1, OfferDate: day("2024-03-14")})
 	if err != nil {
 		t.Fatal(err)
@@ -255,15 +252,16 @@ func TestMakeOffer(t *testing.T) {
 		t.Fatalf("offered %+v", got)
 	}
 	_, err = f.store.MakeOffer(f.ctx, recruitment.OfferInput{InterviewID: iv.ID, Version: 1, OfferDate: day("2024-03-15")})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	_, err = f.store.MakeOffer(f.ctx, recruitment.OfferInput{InterviewID: "00000000-0000-0000-0000-000000000000", Version: 1, OfferDate: day("2024-03-15")})
-	wantErr(t, err, apperr.NotFound, "input.interviewId")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.interviewId")
 }
 
 // The enrolment store is what the API passes as the creator.
 var _ recruitment.EnrolmentCreator = (*enrolment.Store)(nil)
 
 func TestAnswerOffer(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fr := f.fair()
 	creator := enrolment.NewStore(f.pool)
@@ -271,21 +269,21 @@ func TestAnswerOffer(t *testing.T) {
 	iv := f.interview(fr.event.ID, person, fr.elderCare)
 
 	_, err := f.store.AnswerOffer(f.ctx, recruitment.AnswerInput{InterviewID: iv.ID, Version: 1, Accepted: false}, creator)
-	wantErr(t, err, apperr.Invalid, "input.interviewId") // nothing offered yet
+	domaintest.WantErr(t, err, apperr.Invalid, "input.interviewId") // nothing offered yet
 	iv = f.offer(iv)
 
 	accept := func(e *enrolment.CreateInput) error {
 		_, err := f.store.AnswerOffer(f.ctx, recruitment.AnswerInput{InterviewID: iv.ID, Version: iv.Version, Accepted: true, Enrolment: e}, creator)
 		return err
 	}
-	wantErr(t, accept(nil), apperr.Invalid, "input.enrolment")
+	domaintest.WantErr(t, accept(nil), apperr.Invalid, "input.enrolment")
 
 	// The participant meets none of the extra-job conditions: the enrolment is refused
 	// and the answer is not recorded either.
 	err = accept(&enrolment.CreateInput{MeasureTypeCode: "extra_job", StartDate: day("2024-04-01")})
-	wantErr(t, err, apperr.NotEligible, "input.enrolment.eligibilityOverride")
+	domaintest.WantErr(t, err, apperr.NotEligible, "input.enrolment.eligibilityOverride")
 	err = accept(&enrolment.CreateInput{MeasureTypeCode: "extra_job"})
-	wantErr(t, err, apperr.Invalid, "input.enrolment.startDate")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.enrolment.startDate")
 	if cur, err := f.store.GetInterview(f.ctx, iv.ID); err != nil || cur.Accepted != nil || cur.Version != iv.Version {
 		t.Fatalf("a refused enrolment changed the interview: %+v, %v", cur, err)
 	}
@@ -319,15 +317,16 @@ func TestAnswerOffer(t *testing.T) {
 
 	iv = got
 	_, err = f.store.AnswerOffer(f.ctx, recruitment.AnswerInput{InterviewID: iv.ID, Version: iv.Version, Accepted: false}, creator)
-	wantErr(t, err, apperr.Conflict, "input.interviewId")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.interviewId")
 	_, err = f.store.AnswerOffer(f.ctx, recruitment.AnswerInput{InterviewID: iv.ID, Version: iv.Version, Accepted: false,
 		Enrolment: &enrolment.CreateInput{}}, creator)
-	wantErr(t, err, apperr.Invalid, "input.enrolment")
+	domaintest.WantErr(t, err, apperr.Invalid, "input.enrolment")
 	_, err = f.store.AnswerOffer(f.ctx, recruitment.AnswerInput{InterviewID: iv.ID, Version: 1, Accepted: false}, creator)
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 }
 
 func TestPlacesAndSummary(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fr := f.fair()
 	people := make([]string, 5)
@@ -414,10 +413,11 @@ func TestPlacesAndSummary(t *testing.T) {
 		}
 	}
 	_, err = f.store.Summary(f.ctx, "00000000-0000-0000-0000-000000000000")
-	wantErr(t, err, apperr.NotFound, "id")
+	domaintest.WantErr(t, err, apperr.NotFound, "id")
 }
 
 func TestListEvents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	mk := func(kind recruitment.Kind, heldOn string) string {
 		e, err := f.store.CreateEvent(f.ctx, recruitment.CreateEventInput{OrganisationID: f.orgA, Kind: kind, Name: heldOn, HeldOn: day(heldOn)})
@@ -433,10 +433,7 @@ func TestListEvents(t *testing.T) {
 	var got []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		res, err := f.store.List(f.ctx, f.orgA, nil, page)
 		if err != nil || res.TotalCount != 3 {
 			t.Fatalf("list: %v, total %d", err, res.TotalCount)
@@ -452,7 +449,7 @@ func TestListEvents(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint([]string{mar, feb, jan}) {
 		t.Fatalf("order %v, want newest first", got)
 	}
-	page, _ := db.ParsePage(nil, nil, db.KeyDate, db.KeyUUID)
+	page := db.PageRequest{First: nil, After: nil}
 	meetings, err := f.store.List(f.ctx, f.orgA, ptr(recruitment.Meeting), page)
 	if err != nil || meetings.TotalCount != 2 || len(meetings.Items) != 2 || meetings.Items[0].ID != feb {
 		t.Fatalf("meetings: %+v, %v", meetings, err)

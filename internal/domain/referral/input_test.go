@@ -37,6 +37,7 @@ func fields(err error) string {
 }
 
 func TestCreateInputListsEveryBadField(t *testing.T) {
+	t.Parallel()
 	now := day("2024-06-15").Add(21 * time.Hour) // 23:00 in Stockholm: still the 15th
 	for _, c := range []struct {
 		name string
@@ -66,6 +67,7 @@ func TestCreateInputListsEveryBadField(t *testing.T) {
 }
 
 func TestCreateInputDropsRepeatedOrders(t *testing.T) {
+	t.Parallel()
 	in := referral.CreateInput{ParticipantID: "p", Source: referral.AF, ReferralDate: day("2024-01-01"), ReferringOfficer: "  Berg ",
 		Ordered: []referral.Order{referral.Mapping, referral.JobHelp, referral.Mapping, referral.JobHelp}}
 	if err := in.Validate(day("2024-06-15")); err != nil {
@@ -77,6 +79,7 @@ func TestCreateInputDropsRepeatedOrders(t *testing.T) {
 }
 
 func TestUpdateInputDates(t *testing.T) {
+	t.Parallel()
 	now, ref := day("2024-06-15"), day("2024-05-01")
 	in := referral.UpdateInput{TripartiteMeetingDate: dayPtr("2024-04-30"), FeedbackSentDate: dayPtr("2024-06-16"),
 		FeedbackDueDate: dayPtr("2024-04-01"), Notes: ptr(strings.Repeat("x", 4001))}
@@ -90,6 +93,7 @@ func TestUpdateInputDates(t *testing.T) {
 }
 
 func TestFeedbackOverdueOn(t *testing.T) {
+	t.Parallel()
 	r := referral.Referral{FeedbackDueDate: dayPtr("2024-06-14")}
 	if !r.FeedbackOverdueOn(day("2024-06-15")) || r.FeedbackOverdueOn(day("2024-06-14")) {
 		t.Error("due the day before is overdue; due today is not")

@@ -56,32 +56,28 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Referral, error) {
 		if err != nil {
 			return err
 		}
-		hash := idempotency.Hash(createOp, in)
-		if id, found, err := idempotency.Claim(ctx, tx, orgID, in.IdempotencyKey, createOp, hash); err != nil || found {
-			if err == nil {
-				x, err = get(ctx, tx, id, "")
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: createOp, Input: in}
+		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			ordered := make([]string, len(in.Ordered))
+			for i, o := range in.Ordered {
+				ordered[i] = string(o)
 			}
+			rows, err := tx.Query(ctx, `INSERT INTO referral (organisation_id, participant_id, source, referral_date,
+					referring_officer, ordered, feedback_method, feedback_due_date, notes)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
+				orgID, in.ParticipantID, string(in.Source), in.ReferralDate, in.ReferringOfficer, ordered, in.FeedbackMethod,
+				in.FeedbackDueDate, in.Notes)
+			if err != nil {
+				return "", err
+			}
+			if x, err = pgx.CollectExactlyOneRow(rows, scan); err != nil {
+				return "", db.MapError(err)
+			}
+			return x.ID, changes.Record(ctx, tx, orgID, x.ParticipantID, "referral", x.ID, changes.Create)
+		}, func(id string) (err error) {
+			x, err = get(ctx, tx, id, "")
 			return err
-		}
-		ordered := make([]string, len(in.Ordered))
-		for i, o := range in.Ordered {
-			ordered[i] = string(o)
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO referral (organisation_id, participant_id, source, referral_date,
-				referring_officer, ordered, feedback_method, feedback_due_date, notes)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
-			orgID, in.ParticipantID, string(in.Source), in.ReferralDate, in.ReferringOfficer, ordered, in.FeedbackMethod,
-			in.FeedbackDueDate, in.Notes)
-		if err != nil {
-			return err
-		}
-		if x, err = pgx.CollectExactlyOneRow(rows, scan); err != nil {
-			return db.MapError(err)
-		}
-		if err := idempotency.Store(ctx, tx, orgID, in.IdempotencyKey, createOp, hash, x.ID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, orgID, x.ParticipantID, "referral", x.ID, changes.Create)
+		})
 	})
 	if err != nil {
 		return Referral{}, fmt.Errorf("create referral: %w", err)
@@ -174,7 +170,12 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 
 // List returns an organisation's referrals matching f, newest first (referral date,
 // then id, descending).
-func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageArgs) (db.Page[Referral], error) {
+func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Referral], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Referral]{}, err
+	}
 	var out db.Page[Referral]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
@@ -210,7 +211,12 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, page db.PageAr
 
 // Overdue lists an organisation's referrals whose feedback was due before asOf and has
 // not been sent, the longest overdue first (due date, then id, ascending).
-func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, page db.PageArgs) (db.Page[Referral], error) {
+func (s *Store) Overdue(ctx context.Context, orgID string, asOf time.Time, req db.PageRequest) (db.Page[Referral], error) {
+	// The cursor holds the sort key of the ORDER BY below.
+	page, err := req.Parse(db.KeyDate, db.KeyUUID)
+	if err != nil {
+		return db.Page[Referral]{}, err
+	}
 	var out db.Page[Referral]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")

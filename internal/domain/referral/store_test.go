@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -98,15 +99,8 @@ func (f *fixture) create(person, date string, change ...func(*referral.CreateInp
 	return x
 }
 
-func wantErr(t *testing.T, err error, code apperr.Code, field string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.Field != field {
-		t.Fatalf("got error %v, want %s on %q", err, code, field)
-	}
-}
-
 func TestCreateStoresTheReferralAndItsChange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	x := f.create(f.personA, "2024-05-02", func(in *referral.CreateInput) {
 		in.Ordered = []referral.Order{referral.LabourMarketEmployment, referral.Mapping, referral.LabourMarketEmployment}
@@ -130,6 +124,7 @@ func TestCreateStoresTheReferralAndItsChange(t *testing.T) {
 }
 
 func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	before := f.rows()
 	_, err := f.store.Create(f.ctx, referral.CreateInput{ParticipantID: f.personA, Source: "neighbour",
@@ -148,7 +143,7 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 	for _, id := range []string{f.personB, "00000000-0000-0000-0000-000000000000", "nobody"} {
 		_, err := asA.Create(cw, referral.CreateInput{ParticipantID: id, Source: referral.AF, ReferralDate: day("2024-01-01"),
 			Ordered: []referral.Order{referral.JobHelp}})
-		wantErr(t, err, apperr.NotFound, "input.participantId")
+		domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
 	}
 	if after := f.rows(); after != before {
 		t.Errorf("rows changed: %s -> %s", before, after)
@@ -161,6 +156,7 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 }
 
 func TestCreateReplayWithTheSameKeyWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	key := func(in *referral.CreateInput) { in.IdempotencyKey = "remiss-42" }
 	first := f.create(f.personA, "2024-05-02", key)
@@ -174,10 +170,11 @@ func TestCreateReplayWithTheSameKeyWritesNothing(t *testing.T) {
 	}
 	_, err := f.store.Create(f.ctx, referral.CreateInput{ParticipantID: f.personA, Source: referral.AF, ReferralDate: day("2024-05-02"),
 		Ordered: []referral.Order{referral.Mapping}, IdempotencyKey: "remiss-42"})
-	wantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 }
 
 func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	x := f.create(f.personA, "2024-05-02", func(in *referral.CreateInput) {
 		in.FeedbackDueDate, in.Notes = dayPtr("2024-06-01"), "första anteckning"
@@ -192,14 +189,14 @@ func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
 	}
 	before := f.rows()
 	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 1, FeedbackSentDate: dayPtr("2024-06-01")})
-	wantErr(t, err, apperr.Conflict, "input.version")
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
 	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 2, TripartiteMeetingDate: dayPtr("2024-05-01"),
 		FeedbackSentDate: dayPtr("2024-06-16")})
 	if got, want := fields(err), "input.feedbackSentDate input.tripartiteMeetingDate"; got != want {
 		t.Errorf("fields = %q, want %q", got, want)
 	}
 	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1})
-	wantErr(t, err, apperr.NotFound, "input.id")
+	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 	if after := f.rows(); after != before {
 		t.Errorf("refused updates wrote: %s -> %s", before, after)
 	}
@@ -213,6 +210,7 @@ func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
 }
 
 func TestListNewestFirstFilteredAndPaged(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	other := f.person(f.orgA)
 	af := func(in *referral.CreateInput) { in.Source = referral.AF }
@@ -233,10 +231,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 	var seen []string
 	var after *string
 	for pages := 0; ; pages++ {
-		page, err := db.ParsePage(ptr(3), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(3), After: after}
 		got, err := f.store.List(f.ctx, f.orgA, referral.Filter{}, page)
 		if err != nil {
 			t.Fatal(err)
@@ -272,7 +267,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 		{"malformed participant", referral.Filter{ParticipantID: ptr("x")}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.store.List(f.ctx, f.orgA, c.filter, db.PageArgs{First: 50})
+			got, err := f.store.List(f.ctx, f.orgA, c.filter, db.FirstN(50))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,6 +283,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 }
 
 func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	due := func(d string) func(*referral.CreateInput) {
 		return func(in *referral.CreateInput) { in.FeedbackDueDate = dayPtr(d) }
@@ -311,10 +307,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 	var seen []string
 	var after *string
 	for {
-		page, err := db.ParsePage(ptr(2), after, db.KeyDate, db.KeyUUID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := db.PageRequest{First: ptr(2), After: after}
 		got, err := f.store.Overdue(f.ctx, f.orgA, today, page)
 		if err != nil {
 			t.Fatal(err)
@@ -337,13 +330,14 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 		t.Errorf("overdue %v, want %v", seen, want)
 	}
 	// On an earlier day, only what was already due then (sent feedback never is).
-	got, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-11"), db.PageArgs{First: 50})
+	got, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-11"), db.FirstN(50))
 	if err != nil || got.TotalCount != 1 || len(got.Items) != 1 || got.Items[0].ID != late.ID {
 		t.Errorf("on 2024-02-11: %+v (total %d), %v", got.Items, got.TotalCount, err)
 	}
 }
 
 func TestByParticipantsLoadsByDate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.create(f.personA, "2024-03-01")
 	a := f.create(f.personA, "2024-01-01")

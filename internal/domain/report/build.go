@@ -29,21 +29,7 @@ type Service struct {
 	projects  *project.Store
 	quotas    *quota.Store
 	warehouse driver.Conn
-	figures   FiguresFunc
 	now       func() time.Time
-}
-
-// FiguresFunc computes outcome figures: analytics.Figures on the warehouse, or the
-// oracle's (analytics.Oracle.Figures, recomputed from PostgreSQL) in tests that require
-// the report to agree with it.
-type FiguresFunc func(ctx context.Context, cohorts []analytics.Cohort, def analytics.Definition, by []analytics.Dimension,
-	opts ...analytics.Option) ([]analytics.Figure, error)
-
-// WithFigures returns a copy of s that takes its outcome figures from f.
-func (s *Service) WithFigures(f FiguresFunc) *Service {
-	c := *s
-	c.figures = f
-	return &c
 }
 
 // NewService returns a service on the operational pool and the warehouse.
@@ -129,30 +115,38 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 	for m := yearStart; !m.After(month); m = m.AddDate(0, 1, 0) {
 		months = append(months, m)
 	}
+	// Every section's reads start now and run side by side (the warehouse's outcome
+	// figures beside PostgreSQL's statements); the sections are then built in order
+	// from what they read, in one disclosure system.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	outs := fetch(func() ([][2][]analytics.Figure, error) { return s.outcomeFigures(fctx, sc, month, monthEnd) })
+	flows := fetch(func() (*flowCounts, error) { return s.st.flows(fctx, sc.OrgIDs, months[0], month) })
+	targets := fetch(func() ([]targetFigures, error) { return s.readTargets(fctx, sc, month, monthEnd) })
+	quotas := fetch(func() ([]quotaFigures, error) { return s.readQuotas(fctx, sc, month, monthEnd) })
+	overdue := fetch(func() (overdueFigures, error) { return s.readOverdue(fctx, sc, monthEnd) })
 	steps := []func() (*Section, error){
-		func() (*Section, error) { return s.targetsSection(ctx, b, sc, month, monthEnd) },
-		func() (*Section, error) { return s.quotaSection(ctx, b, sc, month, monthEnd) },
-		func() (*Section, error) { return s.flowSection(ctx, b, sc, months, monthEnd) },
-		func() (*Section, error) { return s.overdueSection(ctx, b, sc, monthEnd) },
-		func() (*Section, error) { return s.outcomeSection(ctx, b, sc, month, monthEnd) },
+		func() (*Section, error) { return targetsSection(b, sc, month, targets) },
+		func() (*Section, error) { return quotaSection(b, quotas) },
+		func() (*Section, error) { return flowSection(b, months, flows) },
+		func() (*Section, error) { return overdueSection(b, overdue) },
+		func() (*Section, error) { return outcomeSection(b, month, outs) },
 	}
 	if r.Regional {
-		steps = append(steps, func() (*Section, error) { return s.memberSection(ctx, b, sc, yearStart, monthEnd) })
+		steps = append(steps, func() (*Section, error) { return memberSection(b, sc, flows) })
 	}
-	r.timings = map[string]time.Duration{}
 	for _, step := range steps {
-		t0 := time.Now()
 		sec, err := step()
 		if err != nil {
 			return nil, err
 		}
 		if sec != nil {
-			r.timings[sec.Key] = time.Since(t0)
-		}
-		if sec != nil {
 			r.Sections = append(r.Sections, sec)
 		}
 	}
+	// How long each read took (side by side, so they overlap) and the protection.
+	r.timings = map[string]time.Duration{"read-outcomes": outs.took, "read-flows": flows.took,
+		"read-targets": targets.took, "read-quotas": quotas.took, "read-overdue": overdue.took}
 	t0 := time.Now()
 	b.finish(r)
 	r.timings["protect"] = time.Since(t0)
@@ -160,14 +154,34 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 	return r, nil
 }
 
+// future is a value being read in the background.
+type future[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+	took time.Duration // read it only after get
+}
+
+func fetch[T any](f func() (T, error)) *future[T] {
+	fu := &future[T]{done: make(chan struct{})}
+	go func() {
+		defer close(fu.done)
+		t0 := time.Now()
+		fu.v, fu.err = f()
+		fu.took = time.Since(t0)
+	}()
+	return fu
+}
+
+func (f *future[T]) get() (T, error) {
+	<-f.done
+	return f.v, f.err
+}
+
 func monthLabel(m time.Time) string { return swedishMonths[m.Month()-1] + " " + fmt.Sprint(m.Year()) }
 
 var swedishMonths = []string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
 	"september", "oktober", "november", "december"}
-
-// additive metrics add up month by month; participants (people counted once over the
-// period) do not.
-func additive(m project.Metric) bool { return m != project.Participants }
 
 var metricLabels = map[project.Metric]string{
 	project.Decisions: "beslut", project.Starts: "starter", project.Participants: "deltagare",
@@ -192,8 +206,78 @@ func flowOf(t project.Target) (flow, bool) {
 	return "", false
 }
 
-func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time) (*Section, error) {
-	targets, err := s.projects.TargetsActiveIn(aggregateContext(ctx), sc.OrgIDs, month, monthEnd)
+// targetFigures are one target's progress: in the period up to the report's month (yg),
+// in the month (mg) and, for an additive metric, month by month from first.
+type targetFigures struct {
+	t      project.Target
+	first  time.Time
+	months []monthFig
+	yg, mg byGender
+}
+
+type monthFig struct {
+	m time.Time
+	g byGender
+}
+
+// readTargets reads the targets active in the month and their progress, the targets at
+// once.
+func (s *Service) readTargets(ctx context.Context, sc Scope, month, monthEnd time.Time) ([]targetFigures, error) {
+	actx := aggregateContext(ctx)
+	targets, err := s.projects.TargetsActiveIn(actx, sc.OrgIDs, month, monthEnd)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]targetFigures, len(targets))
+	g, gctx := errgroup.WithContext(actx)
+	g.SetLimit(2)
+	for i, t := range targets {
+		g.Go(func() error {
+			tf := &out[i]
+			tf.t = t
+			// Month by month from the period start (at most the last 24 months) up to this one.
+			tf.first = time.Date(t.PeriodStart.Year(), t.PeriodStart.Month(), 1, 0, 0, 0, 0, time.UTC)
+			if limit := month.AddDate(0, -23, 0); tf.first.Before(limit) {
+				tf.first = limit
+			}
+			if t.Metric.Additive() {
+				// One statement: the period's figure and its months from first on.
+				ytd, byMonth, err := s.projects.MonthlyProgress(gctx, t, tf.first, monthEnd)
+				if err != nil {
+					return err
+				}
+				for m := tf.first; !m.After(month); m = m.AddDate(0, 1, 0) {
+					p := byMonth[m.Format("2006-01")]
+					tf.months = append(tf.months, monthFig{m: m, g: byGender{p.Women, p.Men, p.Total - p.Women - p.Men}})
+				}
+				tf.yg = byGender{ytd.Women, ytd.Men, ytd.Total - ytd.Women - ytd.Men}
+				tf.mg = tf.months[len(tf.months)-1].g
+				return nil
+			}
+			ytd, err := s.projects.Progress(gctx, t, monthEnd)
+			if err != nil {
+				return err
+			}
+			tf.yg = byGender{ytd.Women, ytd.Men, ytd.Total - ytd.Women - ytd.Men}
+			tm := t
+			if month.After(tm.PeriodStart) {
+				tm.PeriodStart = month
+			}
+			if !tm.PeriodStart.After(t.PeriodEnd) {
+				p, err := s.projects.Progress(gctx, tm, monthEnd)
+				if err != nil {
+					return err
+				}
+				tf.mg = byGender{p.Women, p.Men, p.Total - p.Women - p.Men}
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+func targetsSection(b *builder, sc Scope, month time.Time, read *future[[]targetFigures]) (*Section, error) {
+	targets, err := read.get()
 	if err != nil {
 		return nil, err
 	}
@@ -209,66 +293,12 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		return sec, nil
 	}
 	version := project.ProgressVersion
-	for i, t := range targets {
+	for i, tf := range targets {
+		t, first, figs, yg, mg := tf.t, tf.first, tf.months, tf.yg, tf.mg
 		rowKey := fmt.Sprintf("t%d", i+1)
 		label := t.Name
 		if len(sc.OrgIDs) > 1 {
-			label = s.orgName(sc, t.OrganisationID) + ": " + t.Name
-		}
-		// Month by month from the period start (at most the last 24 months) up to this one.
-		first := time.Date(t.PeriodStart.Year(), t.PeriodStart.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if limit := month.AddDate(0, -23, 0); first.Before(limit) {
-			first = limit
-		}
-		type monthFig struct {
-			m time.Time
-			g byGender
-		}
-		var figs []monthFig
-		if additive(t.Metric) {
-			for m := first; !m.After(month); m = m.AddDate(0, 1, 0) {
-				figs = append(figs, monthFig{m: m})
-			}
-			// The months are independent statements: ask them at once.
-			g, gctx := errgroup.WithContext(aggregateContext(ctx))
-			g.SetLimit(4)
-			for i := range figs {
-				g.Go(func() error {
-					tm := t
-					if figs[i].m.After(tm.PeriodStart) {
-						tm.PeriodStart = figs[i].m
-					}
-					if tm.PeriodStart.After(t.PeriodEnd) {
-						return nil
-					}
-					p, err := s.projects.Progress(gctx, tm, figs[i].m.AddDate(0, 1, -1))
-					if err != nil {
-						return err
-					}
-					figs[i].g = byGender{p.Women, p.Men, p.Total - p.Women - p.Men}
-					return nil
-				})
-			}
-			if err := g.Wait(); err != nil {
-				return nil, err
-			}
-		}
-		ytd, err := s.projects.Progress(aggregateContext(ctx), t, monthEnd)
-		if err != nil {
-			return nil, err
-		}
-		yg := byGender{ytd.Women, ytd.Men, ytd.Total - ytd.Women - ytd.Men}
-		tm := t
-		if month.After(tm.PeriodStart) {
-			tm.PeriodStart = month
-		}
-		var mg byGender
-		if !tm.PeriodStart.After(t.PeriodEnd) {
-			p, err := s.projects.Progress(aggregateContext(ctx), tm, monthEnd)
-			if err != nil {
-				return nil, err
-			}
-			mg = byGender{p.Women, p.Men, p.Total - p.Women - p.Men}
+			label = orgName(sc, t.OrganisationID) + ": " + t.Name
 		}
 		target := b.target(t.Total, version)
 		monthTotal := b.count(mg.total(), version)
@@ -285,7 +315,7 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		}
 		main.row(rowKey, label, false, target, monthTotal, gc[0], gc[1], gc[2], gc[3],
 			b.share(gc[3], target, version), b.share(gc[0], gc[3], version), womenTarget)
-		if !additive(t.Metric) {
+		if !t.Metric.Additive() {
 			continue
 		}
 		// The month by month table: its rows sum to the period's figures (when the
@@ -298,6 +328,8 @@ func (s *Service) targetsSection(ctx context.Context, b *builder, sc Scope, mont
 		var prevCum *Cell
 		cum := 0
 		f, tied := flowOf(t)
+		// A member's target counts that member; a regional report's flows count them all.
+		tied = tied && len(sc.OrgIDs) == 1
 		series := &Series{Key: rowKey + "-series", Title: label + ": " + metricLabels[t.Metric] + " per månad mot målet",
 			Unit: "COUNT", TargetLabel: "Mål " + formatInt(t.Total)}
 		tv := float64(t.Total)
@@ -371,7 +403,7 @@ func targetKey(t project.Target, period, col string) string {
 		opt(t.UnitID), period, col)
 }
 
-func (s *Service) orgName(sc Scope, id string) string {
+func orgName(sc Scope, id string) string {
 	for _, m := range sc.Members {
 		if m.ID == id {
 			return m.Name
@@ -380,8 +412,30 @@ func (s *Service) orgName(sc Scope, id string) string {
 	return sc.Organisation.Name
 }
 
-func (s *Service) quotaSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time) (*Section, error) {
+// quotaFigures is a quota with its allocation over the departments.
+type quotaFigures struct {
+	q      quota.Quota
+	allocs []quota.Allocation
+}
+
+func (s *Service) readQuotas(ctx context.Context, sc Scope, month, monthEnd time.Time) ([]quotaFigures, error) {
 	qs, err := s.quotas.ActiveIn(aggregateContext(ctx), sc.OrgIDs, month, monthEnd)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]quotaFigures, len(qs))
+	for i, q := range qs {
+		allocs, err := s.quotas.Allocations(aggregateContext(ctx), q, monthEnd)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = quotaFigures{q, allocs}
+	}
+	return out, nil
+}
+
+func quotaSection(b *builder, read *future[[]quotaFigures]) (*Section, error) {
+	qs, err := read.get()
 	if err != nil {
 		return nil, err
 	}
@@ -393,11 +447,8 @@ func (s *Service) quotaSection(ctx context.Context, b *builder, sc Scope, month,
 		sec.Tables = append(sec.Tables, t)
 		return sec, nil
 	}
-	for i, q := range qs {
-		allocs, err := s.quotas.Allocations(aggregateContext(ctx), q, monthEnd)
-		if err != nil {
-			return nil, err
-		}
+	for i, qf := range qs {
+		q, allocs := qf.q, qf.allocs
 		key := fmt.Sprintf("q%d", i+1)
 		t := tableOf(key, q.Name, Column{"quota", "Kvot"}, Column{"delivered", "Levererat"}, Column{"share", "Andel av kvoten"})
 		series := &Series{Key: key + "-series", Title: q.Name + ": levererat mot kvot per förvaltning", Unit: "COUNT"}
@@ -442,16 +493,15 @@ var flowTitles = []struct {
 	{flowExits, "Avslutade insatser"},
 }
 
-func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months []time.Time, monthEnd time.Time) (*Section, error) {
-	from := months[0]
+func flowSection(b *builder, months []time.Time, flows *future[*flowCounts]) (*Section, error) {
 	sec := &Section{Key: "flows", Title: "Månadens flöden",
 		Intro: "Månad för månad under året och hittills i år. Varje rad räknar insatser (eller anvisningar), inte personer."}
-	all, err := s.st.flows(ctx, sc.OrgIDs, from, monthEnd)
+	fc, err := flows.get()
 	if err != nil {
 		return nil, err
 	}
 	for _, ft := range flowTitles {
-		counts := all[ft.f]
+		counts := fc.flows[ft.f]
 		t := tableOf(string(ft.f), ft.title, genderColumns...)
 		var rows [][]*Cell
 		for _, m := range months {
@@ -481,14 +531,7 @@ func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months 
 		sec.Tables = append(sec.Tables, t)
 	}
 	// Ongoing at each month end: a stock, so no year total.
-	var ends []time.Time
-	for _, m := range months {
-		ends = append(ends, m.AddDate(0, 1, -1))
-	}
-	ongoing, err := s.st.ongoing(ctx, sc.OrgIDs, ends)
-	if err != nil {
-		return nil, err
-	}
+	ongoing := fc.ongoing
 	ot := tableOf("ongoing", "Pågående insatser vid månadens slut", genderColumns...)
 	last := months[len(months)-1].Format("2006-01")
 	for _, m := range months {
@@ -503,10 +546,7 @@ func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months 
 	sec.Tables = append(sec.Tables, ot)
 
 	// Exits by reason, year to date.
-	reasons, err := s.st.exitReasons(ctx, sc.OrgIDs, from, monthEnd)
-	if err != nil {
-		return nil, err
-	}
+	reasons := fc.reasons
 	rt := tableOf("exitReasons", "Avslut efter orsak, hittills i år", genderColumns...)
 	var rrows [][]*Cell
 	var ytd byGender
@@ -539,10 +579,7 @@ func (s *Service) flowSection(ctx context.Context, b *builder, sc Scope, months 
 		{"measure", "Per insats, hittills i år", ""},
 		{"unit", "Per enhet, hittills i år", "Ingen enhet angiven"},
 	} {
-		rows, err := s.st.byGroup(ctx, g.group, sc.OrgIDs, from, monthEnd)
-		if err != nil {
-			return nil, err
-		}
+		rows := fc.groups[g.group]
 		t := tableOf(g.group, g.title, Column{"decisions", "Beslut"}, Column{"starts", "Påbörjade"},
 			Column{"exits", "Avslutade"}, Column{"ongoing", "Pågående vid månadens slut"})
 		var cols [4][]*Cell
@@ -595,7 +632,13 @@ var statusLabels = map[string]string{
 // overdueFollowUps, counted on the report's day).
 const OverdueVersion = "overdue/1"
 
-func (s *Service) overdueSection(ctx context.Context, b *builder, sc Scope, monthEnd time.Time) (*Section, error) {
+// overdueFigures are the overdue counts by gender code, on the day asOf.
+type overdueFigures struct {
+	asOf         time.Time
+	feedback, fu map[string]int
+}
+
+func (s *Service) readOverdue(ctx context.Context, sc Scope, monthEnd time.Time) (overdueFigures, error) {
 	asOf := monthEnd
 	if today := calendar.Today(s.now()); today.Before(asOf) {
 		asOf = today
@@ -603,12 +646,21 @@ func (s *Service) overdueSection(ctx context.Context, b *builder, sc Scope, mont
 	actx := aggregateContext(ctx)
 	fb, err := referral.CountOverdueByGender(actx, s.pool, sc.OrgIDs, asOf)
 	if err != nil {
-		return nil, err
+		return overdueFigures{}, err
 	}
 	fu, err := actionplan.CountOverdueByGender(actx, s.pool, sc.OrgIDs, asOf)
 	if err != nil {
+		return overdueFigures{}, err
+	}
+	return overdueFigures{asOf, fb, fu}, nil
+}
+
+func overdueSection(b *builder, read *future[overdueFigures]) (*Section, error) {
+	o, err := read.get()
+	if err != nil {
 		return nil, err
 	}
+	asOf, fb, fu := o.asOf, o.feedback, o.fu
 	t := tableOf("overdue", "Försenad återkoppling och uppföljning den "+asOf.Format("2006-01-02"), genderColumns...)
 	for _, x := range []struct {
 		key, label string
@@ -641,20 +693,68 @@ var outcomeColumns = []Column{{"n", "Avslut att följa upp"}, {"known", "Känt u
 
 var genderRows = []struct{ key, label string }{{"women", "Kvinnor"}, {"men", "Män"}, {"other", "Övriga/ej angivet"}}
 
-func (s *Service) outcomeSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time) (*Section, error) {
-	figures := s.figures
-	if figures == nil {
-		if s.warehouse == nil {
-			return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
-		}
-		figures = func(ctx context.Context, cohorts []analytics.Cohort, def analytics.Definition, by []analytics.Dimension,
-			opts ...analytics.Option) ([]analytics.Figure, error) {
-			return analytics.Figures(ctx, s.warehouse, cohorts, def, by, opts...)
-		}
+// outcomeFigures asks the warehouse for the outcome figures of the exit cohort of the
+// year before month: for each of outcomeDefs, by gender and by measure.
+func (s *Service) outcomeFigures(ctx context.Context, sc Scope, month, monthEnd time.Time) ([][2][]analytics.Figure, error) {
+	if s.warehouse == nil {
+		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 	}
 	year := month.Year() - 1
 	cohort := analytics.Cohort{Label: fmt.Sprint(year), OrgIDs: sc.OrgIDs,
 		ExitFrom: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC)}
+	// Three independent warehouse queries (one per definition, by gender × measure),
+	// asked at once; the tables by gender and by measure are their margins (these
+	// definitions count every enrolment in every group, so groups add up).
+	results := make([][2][]analytics.Figure, len(outcomeDefs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, od := range outcomeDefs {
+		g.Go(func() error {
+			figs, err := analytics.Figures(gctx, s.warehouse, []analytics.Cohort{cohort}, od.def, []analytics.Dimension{analytics.DimGender, analytics.DimMeasure},
+				analytics.Today(monthEnd))
+			results[i] = [2][]analytics.Figure{margin(figs, 0), margin(figs, 1)}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// margin sums figures of one cohort broken down by several dimensions over all but the
+// dim-th: the total first, then a figure per value of that dimension, by value. Only
+// the counts (n, known, count) are summed: the report computes the rest from them.
+func margin(figs []analytics.Figure, dim int) []analytics.Figure {
+	var out []analytics.Figure
+	byValue := map[string]*analytics.Figure{}
+	var values []string
+	for _, f := range figs {
+		if f.Group == nil {
+			out = append(out, analytics.Figure{Cohort: f.Cohort, N: f.N, Known: f.Known, Count: f.Count, Version: f.Version})
+			continue
+		}
+		gv := f.Group[dim]
+		m := byValue[gv.Value]
+		if m == nil {
+			m = &analytics.Figure{Cohort: f.Cohort, Group: []analytics.GroupValue{gv}, Version: f.Version}
+			byValue[gv.Value] = m
+			values = append(values, gv.Value)
+		}
+		m.N, m.Known, m.Count = m.N+f.N, m.Known+f.Known, m.Count+f.Count
+	}
+	sort.Strings(values)
+	for _, v := range values {
+		out = append(out, *byValue[v])
+	}
+	return out
+}
+
+func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.Figure]) (*Section, error) {
+	results, err := outs.get()
+	if err != nil {
+		return nil, err
+	}
+	year := month.Year() - 1
 	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year),
 		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, så som den var känd vid månadens slut. "+
 			"Andelen räknas bland kända utfall; 95 %% konfidensintervall enligt Wilson, och gränserna om alla okända hade uppfyllt definitionen eller ingen.", year)}
@@ -663,22 +763,6 @@ func (s *Service) outcomeSection(ctx context.Context, b *builder, sc Scope, mont
 	for _, lbl := range []string{"Kvinnor", "Män", "Totalt"} {
 		lines[lbl] = &Line{Label: lbl, Style: "INTERVAL"}
 		chart.Lines = append(chart.Lines, lines[lbl])
-	}
-	// Six independent warehouse queries (three definitions, by gender and by measure):
-	// ask them at once.
-	results := make([][2][]analytics.Figure, len(outcomeDefs))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, od := range outcomeDefs {
-		for j, dim := range []analytics.Dimension{analytics.DimGender, analytics.DimMeasure} {
-			g.Go(func() error {
-				figs, err := figures(gctx, []analytics.Cohort{cohort}, od.def, []analytics.Dimension{dim}, analytics.Today(monthEnd))
-				results[i][j] = figs
-				return err
-			})
-		}
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
 	}
 	for i, od := range outcomeDefs {
 		byDim := results[i]
@@ -780,11 +864,12 @@ func (b *builder) outcomeKeys(def string, total []*Cell) {
 	}
 }
 
-func (s *Service) memberSection(ctx context.Context, b *builder, sc Scope, from, monthEnd time.Time) (*Section, error) {
-	rows, err := s.st.byGroup(ctx, "organisation", sc.OrgIDs, from, monthEnd)
+func memberSection(b *builder, sc Scope, flows *future[*flowCounts]) (*Section, error) {
+	fc, err := flows.get()
 	if err != nil {
 		return nil, err
 	}
+	rows := fc.groups["organisation"]
 	byCode := map[string]groupRow{}
 	for _, r := range rows {
 		byCode[r.Key] = r

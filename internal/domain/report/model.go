@@ -42,7 +42,8 @@ type Report struct {
 	timings map[string]time.Duration
 }
 
-// Timings says how long each section and the small-count protection took to build.
+// Timings says how long each read took (the reads run side by side) and how long the
+// small-count protection took.
 func (r *Report) Timings() map[string]time.Duration { return r.timings }
 
 // Audit attacks the report the way a reader could: it returns the ids (or, for cells no

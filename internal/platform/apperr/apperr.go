@@ -1,6 +1,6 @@
-// Package apperr is the one error type the domain packages return to callers. The
-// GraphQL layer translates it, in one place, into an error with extensions.code and
-// extensions.field.
+// Package apperr is the one error type the domain packages return to callers.
+// internal/platform/errview translates it, in one place for GraphQL and plain HTTP,
+// into what a client sees (extensions.code, extensions.field, an HTTP status).
 package apperr
 
 import (

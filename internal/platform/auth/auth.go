@@ -1,7 +1,8 @@
 // Package auth authenticates requests (bearer JWTs) and carries the caller — subject,
 // role and organisations — in the context. Rules about who may do what live in the
-// functions here, so the GraphQL directive, the resolvers and the database session
-// all ask the same questions.
+// functions here, so the GraphQL layer's two checks (the @auth directive and
+// graph.OrganisationScope), the stores and the database session all ask the same
+// questions.
 package auth
 
 import (
@@ -99,6 +100,18 @@ func (p Principal) CanReadAggregates(orgID string) bool {
 // counts below 5 (steering groups and regional bodies).
 func (p Principal) SuppressSmallCounts() bool {
 	return !p.System && (p.Role == Steering || p.Role == Regional)
+}
+
+// RequirePersonalData refuses a caller in ctx who may not read or write the personal
+// data of orgID (FORBIDDEN on field). A context without a caller is a system process
+// on the unscoped pool (the admin CLI, the demo seeder, tests' setup); in the API
+// every request carries its caller, and its scoped pool shows an anonymous one nothing.
+func RequirePersonalData(ctx context.Context, orgID, field string) error {
+	p, ok := From(ctx)
+	if ok && !p.CanReadPersonalData(orgID) {
+		return Forbidden(field, "personal data of this organisation")
+	}
+	return nil
 }
 
 // Forbidden is the error for a caller without the right.

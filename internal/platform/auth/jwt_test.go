@@ -17,6 +17,7 @@ import (
 )
 
 func TestRS256AgainstJWKS(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestTodayIsTheSwedishDate(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		utc  string
 		want string

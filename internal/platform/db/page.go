@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
@@ -24,6 +26,25 @@ type PageArgs struct {
 	// nil on the first (or last) page.
 	After    []string
 	Backward bool
+}
+
+// PageRequest is a list's Relay arguments as a caller gave them (nil: not given). The
+// store that owns the list parses them (Parse) with its sort key, beside the ORDER BY
+// the key follows, so a list's order and its cursor's format are written in one place
+// and a resolver only passes the arguments on.
+type PageRequest struct {
+	First  *int
+	After  *string
+	Last   *int
+	Before *string
+}
+
+// FirstN asks for the first n rows (the store's callers outside GraphQL, and tests).
+func FirstN(n int) PageRequest { return PageRequest{First: &n} }
+
+// Parse checks the request against a list's sort key (ParseRelay).
+func (r PageRequest) Parse(kinds ...string) (PageArgs, error) {
+	return ParseRelay(r.First, r.After, r.Last, r.Before, kinds...)
 }
 
 // MaxPage is the largest page a caller may ask for.
@@ -172,4 +193,32 @@ type Page[T any] struct {
 	HasNextPage     bool
 	HasPreviousPage bool
 	TotalCount      int
+}
+
+// One is every store's "get one or NOT_FOUND": the first row of rows, scanned by scan,
+// or NOT_FOUND on field ("<what> not found") when the query found none. err is the
+// error of the query that gave rows (so a call reads db.One(tx.Query(...)) in two lines).
+func One[T any](rows pgx.Rows, err error, scan pgx.RowToFunc[T], field, what string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	items, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return zero, err
+	}
+	return First(items, nil, field, what)
+}
+
+// First is One for rows already loaded (a store's ByIDs): the first item, or NOT_FOUND
+// on field when there is none.
+func First[T any](items []T, err error, field, what string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	if len(items) == 0 {
+		return zero, apperr.NotFoundf(field, "%s not found", what)
+	}
+	return items[0], nil
 }

@@ -16,19 +16,49 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 )
 
-// Hash fingerprints a request so that a key reused for a different request is refused.
-func Hash(operation string, input any) string {
+// Request is what a create claims under an idempotency key: the organisation and the
+// caller's key (empty: no key, nothing to claim), the operation, and the request's
+// input, whose fingerprint tells a retry from a key reused for another request.
+type Request struct {
+	OrganisationID string
+	Key            string
+	Operation      string
+	Input          any
+}
+
+// Once is every create's claim-and-replay, inside the create's transaction tx: the
+// first call with a key runs create and records the id it returns; a retry of the same
+// request calls replay with that id instead, so the caller returns the first record and
+// writes nothing; a key reused for another request is a CONFLICT. Without a key,
+// create just runs.
+func Once(ctx context.Context, tx pgx.Tx, r Request, create func() (id string, err error), replay func(id string) error) error {
+	hash := hash(r.Operation, r.Input)
+	id, found, err := claim(ctx, tx, r.OrganisationID, r.Key, r.Operation, hash)
+	if err != nil {
+		return err
+	}
+	if found {
+		return replay(id)
+	}
+	if id, err = create(); err != nil {
+		return err
+	}
+	return store(ctx, tx, r.OrganisationID, r.Key, r.Operation, hash, id)
+}
+
+// hash fingerprints a request so that a key reused for a different request is refused.
+func hash(operation string, input any) string {
 	b, _ := json.Marshal(input)
 	sum := sha256.Sum256(append([]byte(operation+"\x00"), b...))
 	return hex.EncodeToString(sum[:])
 }
 
-// Claim is called first in a create's transaction. With an empty key it does nothing.
+// claim is called first in a create's transaction. With an empty key it does nothing.
 // If the key was used before by the same operation and request, it returns the id the
 // first call created and found=true: the caller must then write nothing and return that
 // record. A concurrent first call holding the key makes Claim wait for its commit.
 // A key reused for another request is a CONFLICT.
-func Claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash string) (resultID string, found bool, err error) {
+func claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash string) (resultID string, found bool, err error) {
 	if key == "" {
 		return "", false, nil
 	}
@@ -56,8 +86,8 @@ func Claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash st
 	return resultID, true, nil
 }
 
-// Store records the key with the id the create produced, in the create's transaction.
-func Store(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash, resultID string) error {
+// store records the key with the id the create produced, in the create's transaction.
+func store(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash, resultID string) error {
 	if key == "" {
 		return nil
 	}

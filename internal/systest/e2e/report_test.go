@@ -24,7 +24,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
@@ -72,9 +71,8 @@ type gqlReport struct {
 // Chromium (no request to another host; the text holds the figures; a screenshot and a
 // PDF with a page per section at least), downloaded as XLSX (every number equals the
 // GraphQL answer) and as PDF; the link opens once. The same report built in-process
-// agrees with the oracle (outcomes recomputed from PostgreSQL, flows counted from the
-// raw rows) and passes the differencing audit. Other roles reach it; nothing personal
-// is in it.
+// agrees with the flows counted from the raw rows and passes the differencing audit.
+// Other roles reach it; nothing personal is in it.
 func TestSteeringReportEndToEnd(t *testing.T) {
 	chromium, err := report.ChromiumPath(os.Getenv)
 	if err != nil {
@@ -137,7 +135,7 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 		t.Fatalf("only %d counts shown: the demo report is nearly empty", shownCounts)
 	}
 
-	t.Run("InProcessAgreesWithOracleAndPassesAudit", func(t *testing.T) {
+	t.Run("InProcessAgreesWithRowsAndPassesAudit", func(t *testing.T) {
 		ch, err := chstore.Open(ctx, chstore.Options{Addr: s.env["OUTCOMES_CLICKHOUSE_ADDR"], Database: s.env["OUTCOMES_CLICKHOUSE_DATABASE"]})
 		if err != nil {
 			t.Fatal(err)
@@ -157,29 +155,9 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 		if len(pairs) > 0 || len(exact) > 0 {
 			t.Errorf("hidden small counts can be worked out: by one relation %v, by several %v", pairs, exact)
 		}
-		oracle, err := analytics.LoadOracle(sys, pool, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		fromOracle, err := svc.WithFigures(func(_ context.Context, cohorts []analytics.Cohort, def analytics.Definition,
-			by []analytics.Dimension, opts ...analytics.Option) ([]analytics.Figure, error) {
-			return oracle.Figures(cohorts, def, by, opts...)
-		}).Build(sys, sc, time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]string{}
-		for _, c := range fromOracle.Cells() {
-			want[c.ID] = c.Display
-		}
-		checked := 0
-		for _, c := range built.Cells() {
-			if want[c.ID] != c.Display {
-				t.Errorf("%s: warehouse %q, oracle %q", c.ID, c.Display, want[c.ID])
-			}
-			checked++
-		}
-		// The flows, counted again from the raw rows in Go.
+		// Every figure against an oracle over random histories: internal/domain/report's
+		// TestReportEqualsOracleOnRandomHistories. Here the flows of the demo, counted again
+		// from the raw rows in Go.
 		counts := map[string]int{}
 		rows, err := pool.Query(sys, `SELECT p.gender, e.decision_date, e.start_date, e.end_date FROM enrolment e
 			JOIN participant p ON p.id = e.participant_id WHERE e.organisation_id = $1`, org)
@@ -220,8 +198,8 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 				flows++
 			}
 		}
-		if checked == 0 || flows < 40 {
-			t.Fatalf("compared %d cells with the oracle and %d flow counts with the rows", checked, flows)
+		if flows < 40 {
+			t.Fatalf("compared %d flow counts with the rows", flows)
 		}
 	})
 
