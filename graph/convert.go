@@ -121,6 +121,7 @@ func attributesIn(in *model.ParticipantAttributesInput) *participant.AttributesI
 		RegisteredAtAf: in.RegisteredAtAf, GuaranteeDays: in.GuaranteeDays, SocialAssistance: in.SocialAssistance,
 		Disability: in.Disability, EducationLevel: enumInPtr(in.EducationLevel), SwedishLevel: in.SwedishLevel,
 		DistanceCategory: enumInPtr(in.DistanceCategory), SchoolProgramme: enumInPtr(in.SchoolProgramme),
+		LabourMarketStatus: enumInPtr(in.LabourMarketStatus), SupportSource: enumInPtr(in.SupportSource),
 	}
 }
 

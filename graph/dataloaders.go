@@ -8,6 +8,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -27,6 +28,7 @@ type Loaders struct {
 	Participant    *dataloadgen.Loader[string, *participant.Participant]
 	EnrolmentsOf   *dataloadgen.Loader[string, []*enrolment.Enrolment]
 	ObservationsOf *dataloadgen.Loader[string, []*outcome.Observation]
+	ConsentsOf     *dataloadgen.Loader[string, []*consent.Consent]
 	// LatestObservationOf maps a participant to their latest observation (nil if none).
 	LatestObservationOf *dataloadgen.Loader[string, *outcome.Observation]
 	AttributesOf        *dataloadgen.Loader[string, []*participant.Attributes]
@@ -73,6 +75,8 @@ func (r *Resolver) NewLoaders() *Loaders {
 		EnrolmentsOf: dataloadgen.NewLoader(r.enrolmentsOf(),
 			dataloadgen.WithWait(loaderWait)),
 		ObservationsOf: dataloadgen.NewLoader(r.observationsOf(),
+			dataloadgen.WithWait(loaderWait)),
+		ConsentsOf: dataloadgen.NewLoader(groupBy(r.Consents.ByParticipants, func(c consent.Consent) string { return c.ParticipantID }),
 			dataloadgen.WithWait(loaderWait)),
 		LatestObservationOf: dataloadgen.NewLoader(r.latestObservationOf(),
 			dataloadgen.WithWait(loaderWait)),

@@ -93,6 +93,9 @@ var nodeKinds = map[string]nodeKind{
 	"Quota": {"quota", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 		return got(r.Quotas.Get(ctx, id))
 	}},
+	"Consent": {"participant", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+		return got(r.Consents.Get(ctx, id))
+	}},
 	"AuditEntry": {"auditLog", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {

@@ -35,6 +35,8 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 		Phone:                  deref(input.Phone),
 		Email:                  deref(input.Email),
 		CaseworkerID:           input.CaseworkerID,
+		ProtectedIdentity:      deref(input.ProtectedIdentity),
+		Anonymous:              deref(input.Anonymous),
 		Attributes:             attributesIn(input.Attributes),
 		RecordedBy:             subject(ctx),
 		IdempotencyKey:         deref(input.IdempotencyKey),

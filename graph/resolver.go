@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/linkage"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -37,6 +39,8 @@ type Resolver struct {
 	Recruitment   *recruitment.Store
 	Quotas        *quota.Store
 	Importer      *importer.Service
+	Consents      *consent.Store
+	Linkage       *linkage.Service // register linkage (registerkörning)
 	Audit         *audit.Store
 	Warehouse     chstore.Querier
 	Figures       *livefigures.Hub // nil: no live subscriptions

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -162,6 +163,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Employer(ctx, sel, obj)
+	case consent.Consent:
+		return ec._Consent(ctx, sel, &obj)
+	case *consent.Consent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Consent(ctx, sel, obj)
 	case model.AuditEntry:
 		return ec._AuditEntry(ctx, sel, &obj)
 	case *model.AuditEntry:

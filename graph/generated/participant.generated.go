@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -40,6 +41,8 @@ type ParticipantResolver interface {
 	ActionPlan(ctx context.Context, obj *participant.Participant) (*actionplan.Plan, error)
 	FollowUps(ctx context.Context, obj *participant.Participant) ([]*actionplan.FollowUp, error)
 	Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error)
+
+	Consents(ctx context.Context, obj *participant.Participant) ([]*consent.Consent, error)
 }
 type ParticipantAttributesResolver interface {
 	BirthRegion(ctx context.Context, obj *participant.Attributes) (*model.BirthRegion, error)
@@ -52,6 +55,9 @@ type ParticipantAttributesResolver interface {
 	SchoolProgramme(ctx context.Context, obj *participant.Attributes) (*model.SchoolProgramme, error)
 
 	RecordedAt(ctx context.Context, obj *participant.Attributes) (string, error)
+	LabourMarketStatus(ctx context.Context, obj *participant.Attributes) (*model.LabourMarketStatus, error)
+	SupportSource(ctx context.Context, obj *participant.Attributes) (*model.SupportSource, error)
+	IscedLevel(ctx context.Context, obj *participant.Attributes) (*model.IscedLevel, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -863,6 +869,107 @@ func (ec *executionContext) fieldContext_Participant_version(_ context.Context, 
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Participant_consents(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_consents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Participant().Consents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*consent.Consent) graphql.Marshaler {
+			return ec.marshalNConsent2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋconsentᚐConsentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_consents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Participant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Participant_protectedIdentity(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_protectedIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProtectedIdentity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_protectedIdentity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_anonymous(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_anonymous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anonymous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_anonymous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_identityHidden(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_identityHidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IdentityHidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_identityHidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ParticipantAttributes_validFrom(ctx context.Context, field graphql.CollectedField, obj *participant.Attributes) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1254,6 +1361,75 @@ func (ec *executionContext) fieldContext_ParticipantAttributes_recordedAt(_ cont
 	return graphql.NewScalarFieldContext("ParticipantAttributes", field, true, true, "String")
 }
 
+func (ec *executionContext) _ParticipantAttributes_labourMarketStatus(ctx context.Context, field graphql.CollectedField, obj *participant.Attributes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ParticipantAttributes_labourMarketStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ParticipantAttributes().LabourMarketStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LabourMarketStatus) graphql.Marshaler {
+			return ec.marshalOLabourMarketStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐLabourMarketStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ParticipantAttributes_labourMarketStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ParticipantAttributes", field, true, true, "LabourMarketStatus")
+}
+
+func (ec *executionContext) _ParticipantAttributes_supportSource(ctx context.Context, field graphql.CollectedField, obj *participant.Attributes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ParticipantAttributes_supportSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ParticipantAttributes().SupportSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SupportSource) graphql.Marshaler {
+			return ec.marshalOSupportSource2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSupportSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ParticipantAttributes_supportSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ParticipantAttributes", field, true, true, "SupportSource")
+}
+
+func (ec *executionContext) _ParticipantAttributes_iscedLevel(ctx context.Context, field graphql.CollectedField, obj *participant.Attributes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ParticipantAttributes_iscedLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ParticipantAttributes().IscedLevel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IscedLevel) graphql.Marshaler {
+			return ec.marshalOIscedLevel2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐIscedLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ParticipantAttributes_iscedLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ParticipantAttributes", field, true, true, "IscedLevel")
+}
+
 func (ec *executionContext) _ParticipantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ParticipantConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1411,7 +1587,7 @@ func (ec *executionContext) unmarshalInputCreateParticipantInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"organisationId", "personalIdentityNumber", "givenName", "familyName", "gender", "birthDate", "phone", "email", "caseworkerId", "attributes", "idempotencyKey"}
+	fieldsInOrder := [...]string{"organisationId", "personalIdentityNumber", "givenName", "familyName", "gender", "birthDate", "phone", "email", "caseworkerId", "attributes", "idempotencyKey", "protectedIdentity", "anonymous"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1495,6 +1671,20 @@ func (ec *executionContext) unmarshalInputCreateParticipantInput(ctx context.Con
 				return it, err
 			}
 			it.IdempotencyKey = data
+		case "protectedIdentity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protectedIdentity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProtectedIdentity = data
+		case "anonymous":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("anonymous"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Anonymous = data
 		}
 	}
 	return it, nil
@@ -1523,7 +1713,7 @@ func (ec *executionContext) unmarshalInputParticipantAttributesInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"validFrom", "district", "birthRegion", "newlyArrived", "residencePermitDate", "residencePermitKind", "introductionPlan", "registeredAtAf", "guaranteeDays", "socialAssistance", "disability", "educationLevel", "swedishLevel", "distanceCategory", "schoolProgramme"}
+	fieldsInOrder := [...]string{"validFrom", "district", "birthRegion", "newlyArrived", "residencePermitDate", "residencePermitKind", "introductionPlan", "registeredAtAf", "guaranteeDays", "socialAssistance", "disability", "educationLevel", "swedishLevel", "distanceCategory", "schoolProgramme", "labourMarketStatus", "supportSource"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -1635,6 +1825,20 @@ func (ec *executionContext) unmarshalInputParticipantAttributesInput(ctx context
 				return it, err
 			}
 			it.SchoolProgramme = data
+		case "labourMarketStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("labourMarketStatus"))
+			data, err := ec.unmarshalOLabourMarketStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐLabourMarketStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LabourMarketStatus = data
+		case "supportSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supportSource"))
+			data, err := ec.unmarshalOSupportSource2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSupportSource(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupportSource = data
 		}
 	}
 	return it, nil
@@ -2102,6 +2306,27 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "consents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participant_consents(ctx, field, obj)
+				})
+		case "protectedIdentity":
+			out.Values[i] = ec._Participant_protectedIdentity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "anonymous":
+			out.Values[i] = ec._Participant_anonymous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "identityHidden":
+			out.Values[i] = ec._Participant_identityHidden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2220,6 +2445,24 @@ func (ec *executionContext) _ParticipantAttributes(ctx context.Context, sel ast.
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ParticipantAttributes_recordedAt(ctx, field, obj)
+				})
+		case "labourMarketStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ParticipantAttributes_labourMarketStatus(ctx, field, obj)
+				})
+		case "supportSource":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ParticipantAttributes_supportSource(ctx, field, obj)
+				})
+		case "iscedLevel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ParticipantAttributes_iscedLevel(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

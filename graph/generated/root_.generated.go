@@ -23,6 +23,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ActionPlan() ActionPlanResolver
+	Consent() ConsentResolver
 	EligibilityRecord() EligibilityRecordResolver
 	EligibilityResult() EligibilityResultResolver
 	Employer() EmployerResolver
@@ -121,6 +122,18 @@ type ComplexityRoot struct {
 		Standardised      func(childComplexity int) int
 		Unit              func(childComplexity int) int
 		Unknown           func(childComplexity int) int
+	}
+
+	Consent struct {
+		Active      func(childComplexity int) int
+		GivenOn     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		RecordedAt  func(childComplexity int) int
+		RecordedBy  func(childComplexity int) int
+		Scope       func(childComplexity int) int
+		WithdrawnAt func(childComplexity int) int
+		WithdrawnBy func(childComplexity int) int
+		WithdrawnOn func(childComplexity int) int
 	}
 
 	EligibilityRecord struct {
@@ -321,19 +334,24 @@ type ComplexityRoot struct {
 		FreezeSteeringReport        func(childComplexity int, organisationID string, month model.Month) int
 		ImportObservations          func(childComplexity int, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) int
 		ImportParticipants          func(childComplexity int, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) int
+		ImportRegisterLinkageReturn func(childComplexity int, organisationID string, source model.RegisterSource, csv *string, file *graphql.Upload, sheet *string) int
 		InviteToRecruitmentEvent    func(childComplexity int, input model.InviteToRecruitmentEventInput) int
 		MakeOffer                   func(childComplexity int, input model.MakeOfferInput) int
+		RecordConsent               func(childComplexity int, input model.RecordConsentInput) int
 		RecordFollowUp              func(childComplexity int, input model.RecordFollowUpInput) int
 		RecordInterview             func(childComplexity int, input model.RecordInterviewInput) int
 		RecordOutcomeObservation    func(childComplexity int, input model.RecordObservationInput) int
 		RecordParticipantAttributes func(childComplexity int, input model.RecordParticipantAttributesInput) int
+		RegisterLinkageExport       func(childComplexity int, organisationID string, fromMonth model.Month, toMonth model.Month) int
 		SaveActionPlan              func(childComplexity int, input model.SaveActionPlanInput) int
 		SetMeasureTypeActive        func(childComplexity int, input model.SetMeasureTypeActiveInput) int
+		SetProtectedIdentity        func(childComplexity int, participantID string, protected bool) int
 		SteeringReportLink          func(childComplexity int, organisationID string, month model.Month, format model.ReportFormat, editionID *string) int
 		UpdateEmployer              func(childComplexity int, input model.UpdateEmployerInput) int
 		UpdateParticipant           func(childComplexity int, input model.UpdateParticipantInput) int
 		UpdateProject               func(childComplexity int, input model.UpdateProjectInput) int
 		UpdateReferral              func(childComplexity int, input model.UpdateReferralInput) int
+		WithdrawConsent             func(childComplexity int, input model.WithdrawConsentInput) int
 	}
 
 	OfficialShare struct {
@@ -419,11 +437,13 @@ type ComplexityRoot struct {
 
 	Participant struct {
 		ActionPlan             func(childComplexity int) int
+		Anonymous              func(childComplexity int) int
 		AttributeHistory       func(childComplexity int) int
 		Attributes             func(childComplexity int, asOf *model.Date) int
 		BirthDate              func(childComplexity int) int
 		CaseStatus             func(childComplexity int) int
 		Caseworker             func(childComplexity int) int
+		Consents               func(childComplexity int) int
 		Email                  func(childComplexity int) int
 		Enrolments             func(childComplexity int) int
 		FamilyName             func(childComplexity int) int
@@ -431,12 +451,14 @@ type ComplexityRoot struct {
 		Gender                 func(childComplexity int) int
 		GivenName              func(childComplexity int) int
 		ID                     func(childComplexity int) int
+		IdentityHidden         func(childComplexity int) int
 		Interviews             func(childComplexity int) int
 		LatestObservation      func(childComplexity int) int
 		Observations           func(childComplexity int) int
 		Organisation           func(childComplexity int) int
 		PersonalIdentityNumber func(childComplexity int) int
 		Phone                  func(childComplexity int) int
+		ProtectedIdentity      func(childComplexity int) int
 		Referrals              func(childComplexity int) int
 		Version                func(childComplexity int) int
 	}
@@ -449,6 +471,8 @@ type ComplexityRoot struct {
 		EducationLevel      func(childComplexity int) int
 		GuaranteeDays       func(childComplexity int) int
 		IntroductionPlan    func(childComplexity int) int
+		IscedLevel          func(childComplexity int) int
+		LabourMarketStatus  func(childComplexity int) int
 		NewlyArrived        func(childComplexity int) int
 		RecordedAt          func(childComplexity int) int
 		RecordedBy          func(childComplexity int) int
@@ -457,6 +481,7 @@ type ComplexityRoot struct {
 		ResidencePermitKind func(childComplexity int) int
 		SchoolProgramme     func(childComplexity int) int
 		SocialAssistance    func(childComplexity int) int
+		SupportSource       func(childComplexity int) int
 		SwedishLevel        func(childComplexity int) int
 		ValidFrom           func(childComplexity int) int
 	}
@@ -634,6 +659,14 @@ type ComplexityRoot struct {
 	ReferralEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RegisterLinkageExport struct {
+		ExcludedNoConsent func(childComplexity int) int
+		ExcludedProtected func(childComplexity int) int
+		File              func(childComplexity int) int
+		Lines             func(childComplexity int) int
+		People            func(childComplexity int) int
 	}
 
 	ReportCell struct {
@@ -1133,6 +1166,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CohortFigure.Unknown(childComplexity), true
+
+	case "Consent.active":
+		if e.ComplexityRoot.Consent.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Active(childComplexity), true
+	case "Consent.givenOn":
+		if e.ComplexityRoot.Consent.GivenOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.GivenOn(childComplexity), true
+	case "Consent.id":
+		if e.ComplexityRoot.Consent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.ID(childComplexity), true
+	case "Consent.recordedAt":
+		if e.ComplexityRoot.Consent.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.RecordedAt(childComplexity), true
+	case "Consent.recordedBy":
+		if e.ComplexityRoot.Consent.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.RecordedBy(childComplexity), true
+	case "Consent.scope":
+		if e.ComplexityRoot.Consent.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Scope(childComplexity), true
+	case "Consent.withdrawnAt":
+		if e.ComplexityRoot.Consent.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.WithdrawnAt(childComplexity), true
+	case "Consent.withdrawnBy":
+		if e.ComplexityRoot.Consent.WithdrawnBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.WithdrawnBy(childComplexity), true
+	case "Consent.withdrawnOn":
+		if e.ComplexityRoot.Consent.WithdrawnOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.WithdrawnOn(childComplexity), true
 
 	case "EligibilityRecord.basis":
 		if e.ComplexityRoot.EligibilityRecord.Basis == nil {
@@ -2069,6 +2157,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportParticipants(childComplexity, args["organisationId"].(string), args["csv"].(*string), args["file"].(*graphql.Upload), args["sheet"].(*string), args["skipInvalid"].(*bool)), true
+	case "Mutation.importRegisterLinkageReturn":
+		if e.ComplexityRoot.Mutation.ImportRegisterLinkageReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importRegisterLinkageReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportRegisterLinkageReturn(childComplexity, args["organisationId"].(string), args["source"].(model.RegisterSource), args["csv"].(*string), args["file"].(*graphql.Upload), args["sheet"].(*string)), true
 	case "Mutation.inviteToRecruitmentEvent":
 		if e.ComplexityRoot.Mutation.InviteToRecruitmentEvent == nil {
 			break
@@ -2091,6 +2190,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MakeOffer(childComplexity, args["input"].(model.MakeOfferInput)), true
+	case "Mutation.recordConsent":
+		if e.ComplexityRoot.Mutation.RecordConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsent(childComplexity, args["input"].(model.RecordConsentInput)), true
 	case "Mutation.recordFollowUp":
 		if e.ComplexityRoot.Mutation.RecordFollowUp == nil {
 			break
@@ -2135,6 +2245,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordParticipantAttributes(childComplexity, args["input"].(model.RecordParticipantAttributesInput)), true
+	case "Mutation.registerLinkageExport":
+		if e.ComplexityRoot.Mutation.RegisterLinkageExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerLinkageExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterLinkageExport(childComplexity, args["organisationId"].(string), args["fromMonth"].(model.Month), args["toMonth"].(model.Month)), true
 	case "Mutation.saveActionPlan":
 		if e.ComplexityRoot.Mutation.SaveActionPlan == nil {
 			break
@@ -2157,6 +2278,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetMeasureTypeActive(childComplexity, args["input"].(model.SetMeasureTypeActiveInput)), true
+	case "Mutation.setProtectedIdentity":
+		if e.ComplexityRoot.Mutation.SetProtectedIdentity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProtectedIdentity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProtectedIdentity(childComplexity, args["participantId"].(string), args["protected"].(bool)), true
 	case "Mutation.steeringReportLink":
 		if e.ComplexityRoot.Mutation.SteeringReportLink == nil {
 			break
@@ -2212,6 +2344,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateReferral(childComplexity, args["input"].(model.UpdateReferralInput)), true
+	case "Mutation.withdrawConsent":
+		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawConsent(childComplexity, args["input"].(model.WithdrawConsentInput)), true
 
 	case "OfficialShare.denominator":
 		if e.ComplexityRoot.OfficialShare.Denominator == nil {
@@ -2523,6 +2666,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.ActionPlan(childComplexity), true
+	case "Participant.anonymous":
+		if e.ComplexityRoot.Participant.Anonymous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Anonymous(childComplexity), true
 	case "Participant.attributeHistory":
 		if e.ComplexityRoot.Participant.AttributeHistory == nil {
 			break
@@ -2558,6 +2707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.Caseworker(childComplexity), true
+	case "Participant.consents":
+		if e.ComplexityRoot.Participant.Consents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Consents(childComplexity), true
 	case "Participant.email":
 		if e.ComplexityRoot.Participant.Email == nil {
 			break
@@ -2600,6 +2755,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.ID(childComplexity), true
+	case "Participant.identityHidden":
+		if e.ComplexityRoot.Participant.IdentityHidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.IdentityHidden(childComplexity), true
 	case "Participant.interviews":
 		if e.ComplexityRoot.Participant.Interviews == nil {
 			break
@@ -2636,6 +2797,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.Phone(childComplexity), true
+	case "Participant.protectedIdentity":
+		if e.ComplexityRoot.Participant.ProtectedIdentity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.ProtectedIdentity(childComplexity), true
 	case "Participant.referrals":
 		if e.ComplexityRoot.Participant.Referrals == nil {
 			break
@@ -2691,6 +2858,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ParticipantAttributes.IntroductionPlan(childComplexity), true
+	case "ParticipantAttributes.iscedLevel":
+		if e.ComplexityRoot.ParticipantAttributes.IscedLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.IscedLevel(childComplexity), true
+	case "ParticipantAttributes.labourMarketStatus":
+		if e.ComplexityRoot.ParticipantAttributes.LabourMarketStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.LabourMarketStatus(childComplexity), true
 	case "ParticipantAttributes.newlyArrived":
 		if e.ComplexityRoot.ParticipantAttributes.NewlyArrived == nil {
 			break
@@ -2739,6 +2918,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ParticipantAttributes.SocialAssistance(childComplexity), true
+	case "ParticipantAttributes.supportSource":
+		if e.ComplexityRoot.ParticipantAttributes.SupportSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ParticipantAttributes.SupportSource(childComplexity), true
 	case "ParticipantAttributes.swedishLevel":
 		if e.ComplexityRoot.ParticipantAttributes.SwedishLevel == nil {
 			break
@@ -3645,6 +3830,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReferralEdge.Node(childComplexity), true
 
+	case "RegisterLinkageExport.excludedNoConsent":
+		if e.ComplexityRoot.RegisterLinkageExport.ExcludedNoConsent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterLinkageExport.ExcludedNoConsent(childComplexity), true
+	case "RegisterLinkageExport.excludedProtected":
+		if e.ComplexityRoot.RegisterLinkageExport.ExcludedProtected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterLinkageExport.ExcludedProtected(childComplexity), true
+	case "RegisterLinkageExport.file":
+		if e.ComplexityRoot.RegisterLinkageExport.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterLinkageExport.File(childComplexity), true
+	case "RegisterLinkageExport.lines":
+		if e.ComplexityRoot.RegisterLinkageExport.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterLinkageExport.Lines(childComplexity), true
+	case "RegisterLinkageExport.people":
+		if e.ComplexityRoot.RegisterLinkageExport.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterLinkageExport.People(childComplexity), true
+
 	case "ReportCell.boundHigh":
 		if e.ComplexityRoot.ReportCell.BoundHigh == nil {
 			break
@@ -4543,6 +4759,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OutcomeDefinitionInput", ec.unmarshalInputOutcomeDefinitionInput),
 			graphql.NewInputUnmarshaler("ParticipantAttributesInput", ec.unmarshalInputParticipantAttributesInput),
 			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
+			graphql.NewInputUnmarshaler("RecordConsentInput", ec.unmarshalInputRecordConsentInput),
 			graphql.NewInputUnmarshaler("RecordFollowUpInput", ec.unmarshalInputRecordFollowUpInput),
 			graphql.NewInputUnmarshaler("RecordInterviewInput", ec.unmarshalInputRecordInterviewInput),
 			graphql.NewInputUnmarshaler("RecordObservationInput", ec.unmarshalInputRecordObservationInput),
@@ -4556,6 +4773,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateParticipantInput", ec.unmarshalInputUpdateParticipantInput),
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
 			graphql.NewInputUnmarshaler("UpdateReferralInput", ec.unmarshalInputUpdateReferralInput),
+			graphql.NewInputUnmarshaler("WithdrawConsentInput", ec.unmarshalInputWithdrawConsentInput),
 		)
 	}
 	first := true
@@ -5117,6 +5335,270 @@ extend type Query {
     "The cohort (kohort)."
     cohort: CohortInput!
   ): TransitionTable! @aggregates @auth(roles: [ADMIN, EVALUATOR])
+}
+`, BuiltIn: false},
+	{Name: "../schema/casework.graphqls", Input: `# Casework (issue 16): consent, protected identity and anonymous participation, the
+# situation at entry, and register linkage.
+
+"What a consent (samtycke) covers."
+enum ConsentScope {
+  """
+  Matching against national registers (registerkörning: Arbetsförmedlingen, Försäkringskassan, SCB). Without it the person is never in a register-linkage export nor linked from a returned file.
+  Label (sv): Registerkörning
+  """
+  REGISTER_LINKAGE
+  """
+  Being contacted for follow-up after the measure (uppföljning).
+  Label (sv): Uppföljning
+  """
+  FOLLOW_UP
+  """
+  Registration in SUS, Försäkringskassan's follow-up of samordningsförbund (SUS-registrering); without it the participation is registered anonymously.
+  Label (sv): SUS-registrering
+  """
+  SUS_REGISTRATION
+}
+
+"A consent (samtycke) a participant gave, and its withdrawal (återkallelse) if any. Withdrawn consents are kept as history."
+type Consent implements Node {
+  "The global id (Node.id); opaque."
+  id: ID!
+  "What the consent covers (omfattning)."
+  scope: ConsentScope!
+  "The day the consent was given (lämnat den)."
+  givenOn: Date!
+  "Who recorded it (registrerat av)."
+  recordedBy: String!
+  "When it was recorded (registrerat), RFC 3339."
+  recordedAt: String!
+  "The day it was withdrawn (återkallat den); null while it holds."
+  withdrawnOn: Date
+  "Who recorded the withdrawal; null while it holds."
+  withdrawnBy: String
+  "When the withdrawal was recorded, RFC 3339; null while it holds."
+  withdrawnAt: String
+  "Whether the consent holds today (gäller)."
+  active: Boolean!
+}
+
+"Labour-market status at entry (sysselsättning vid inskrivning); the SUS table's before."
+enum LabourMarketStatus {
+  """
+  Employed (i arbete).
+  Label (sv): I arbete
+  """
+  EMPLOYED
+  """
+  Studying (studerar).
+  Label (sv): Studerar
+  """
+  STUDYING
+  """
+  Unemployed (arbetslös).
+  Label (sv): Arbetslös
+  """
+  UNEMPLOYED
+  """
+  Long-term unemployed, 12 months or more (långtidsarbetslös).
+  Label (sv): Långtidsarbetslös
+  """
+  LONG_TERM_UNEMPLOYED
+  """
+  Outside the labour force (utanför arbetskraften).
+  Label (sv): Utanför arbetskraften
+  """
+  INACTIVE
+}
+
+"Main source of support at entry (huvudsaklig försörjning vid inskrivning)."
+enum SupportSource {
+  """
+  Social assistance (försörjningsstöd, ekonomiskt bistånd).
+  Label (sv): Försörjningsstöd
+  """
+  SOCIAL_ASSISTANCE
+  """
+  Activity support (aktivitetsstöd) from Försäkringskassan.
+  Label (sv): Aktivitetsstöd
+  """
+  ACTIVITY_SUPPORT
+  """
+  Sickness benefit or activity compensation (sjukpenning, aktivitetsersättning).
+  Label (sv): Sjukpenning
+  """
+  SICKNESS_BENEFIT
+  """
+  Wage (lön).
+  Label (sv): Lön
+  """
+  WAGE
+  """
+  None (ingen försörjning).
+  Label (sv): Ingen
+  """
+  NONE
+  """
+  Other (annan).
+  Label (sv): Annan
+  """
+  OTHER
+}
+
+"ISCED 2011 band of the education level (utbildningsnivå enligt ISCED), as ESF reports it."
+enum IscedLevel {
+  """
+  ISCED 0-2: pre-upper-secondary (förgymnasial).
+  Label (sv): ISCED 0-2
+  """
+  ISCED_0_2
+  """
+  ISCED 3-4: upper secondary (gymnasial).
+  Label (sv): ISCED 3-4
+  """
+  ISCED_3_4
+  """
+  ISCED 5-8: post-secondary (eftergymnasial).
+  Label (sv): ISCED 5-8
+  """
+  ISCED_5_8
+}
+
+extend type ParticipantAttributes {
+  "Labour-market status at entry (sysselsättning vid inskrivning): the SUS table's before."
+  labourMarketStatus: LabourMarketStatus
+  "Main source of support (huvudsaklig försörjning)."
+  supportSource: SupportSource
+  "The ISCED band of educationLevel (utbildningsnivå enligt ISCED)."
+  iscedLevel: IscedLevel
+}
+
+extend input ParticipantAttributesInput {
+  "Labour-market status at entry (sysselsättning vid inskrivning)."
+  labourMarketStatus: LabourMarketStatus
+  "Main source of support (huvudsaklig försörjning)."
+  supportSource: SupportSource
+}
+
+extend type Participant {
+  "Consents (samtycken) given and withdrawn, by the day given."
+  consents: [Consent!]!
+  "Protected personal data (skyddade personuppgifter): number, names and contact details are shown only to the admin role."
+  protectedIdentity: Boolean!
+  "Taking part without identifying themselves (anonym deltagare): kept without number, names or contact details."
+  anonymous: Boolean!
+  "true when this response withholds the number, names and contact details (protected identity, a role that may not see them): they read as empty."
+  identityHidden: Boolean!
+}
+
+extend input CreateParticipantInput {
+  "Protected personal data (skyddade personuppgifter): identifying fields are then shown only to the admin role and the person is never in an export."
+  protectedIdentity: Boolean
+  "Anonymous participation (anonym medverkan): leave out the number, names, phone and e-mail, give birthDate and gender; figures still count the person."
+  anonymous: Boolean
+}
+
+"The input of recordConsent (see the mutation)."
+input RecordConsentInput {
+  "The participant (deltagare)."
+  participantId: ID!
+  "What the consent covers (omfattning)."
+  scope: ConsentScope!
+  "The day it was given (lämnat den); today when left out; not in the future."
+  givenOn: Date
+}
+
+"The input of withdrawConsent (see the mutation)."
+input WithdrawConsentInput {
+  "The consent (samtycke)."
+  consentId: ID!
+  "The day it was withdrawn (återkallat den); today when left out; not before it was given, not in the future."
+  withdrawnOn: Date
+}
+
+"The source a register's returned file is recorded as (källa)."
+enum RegisterSource {
+  """
+  Arbetsförmedlingen's register (AF-data).
+  Label (sv): AF-data
+  """
+  AF_DATA
+  """
+  Försäkringskassan's SUS (SUS).
+  Label (sv): SUS
+  """
+  SUS
+  """
+  The social-assistance payment register (försörjningsstödsregistret).
+  Label (sv): Försörjningsstödsregistret
+  """
+  SOCIAL_ASSISTANCE_REGISTER
+}
+
+"A register-linkage export (registeruttag): the file and what was left out."
+type RegisterLinkageExport {
+  "The file: one line of 18 ASCII characters per person and month wanted, personal identity number YYYYMMDDNNNN then the month YYYYMM, sorted, no header (docs/API.md)."
+  file: String!
+  "People in the file (personer)."
+  people: Int!
+  "Lines in the file: person-months wanted (rader)."
+  lines: Int!
+  "People followed up in the months left out: no register-linkage consent on the day, or consent withdrawn."
+  excludedNoConsent: Int!
+  "People followed up in the months left out: protected identity or anonymous."
+  excludedProtected: Int!
+}
+
+extend type Mutation {
+  "Record a consent (registrera samtycke) with its scope and the day it was given. A second open consent of the same scope is CONFLICT."
+  recordConsent(
+    "The values of the mutation."
+    input: RecordConsentInput!
+  ): Consent! @auth(roles: [ADMIN, CASEWORKER])
+  "Withdraw a consent (återkalla samtycke); it stays as history. From the withdrawal day on, what it allowed stops."
+  withdrawConsent(
+    "The values of the mutation."
+    input: WithdrawConsentInput!
+  ): Consent! @auth(roles: [ADMIN, CASEWORKER])
+  "Mark or unmark protected personal data (skyddade personuppgifter) on a participant."
+  setProtectedIdentity(
+    "The participant (deltagare)."
+    participantId: ID!
+    "true: protected; false: no longer protected."
+    protected: Boolean!
+  ): Participant! @auth(roles: [ADMIN, CASEWORKER])
+  """
+  Produce the register-linkage export (registeruttag för registerkörning) of the people
+  followed up whose follow-up months (exit month + 3, 6, 12, 24) fall in fromMonth..toMonth:
+  only people with a register-linkage consent on the day, never protected or anonymous
+  ones. Admin only; every person in it is an audited read.
+  """
+  registerLinkageExport(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "The first month wanted (YYYY-MM)."
+    fromMonth: Month!
+    "The last month wanted (YYYY-MM), at most 36 months after fromMonth."
+    toMonth: Month!
+  ): RegisterLinkageExport! @auth(roles: [ADMIN])
+  """
+  Import a register's returned file (återrapport från registerkörning) as outcome
+  observations with the given source: header personal_identity_number, month, status, and
+  optionally social_assistance, employment_rate (CSV or .xlsx, as importObservations).
+  All or nothing: a bad line, an unknown number, or a person without register-linkage
+  consent (or with protected identity) refuses the whole file, every line listed. Admin only.
+  """
+  importRegisterLinkageReturn(
+    "The organisation (kommun) the rows belong to."
+    organisationId: ID!
+    "The register the file comes from: the source of every observation."
+    source: RegisterSource!
+    "The file as text (CSV); leave out when file is given."
+    csv: String
+    "The file as uploaded (filuppladdning): CSV or an .xlsx workbook."
+    file: Upload
+    "The sheet (blad) of a workbook to read; the first sheet when left out."
+    sheet: String
+  ): ImportResult! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/employer.graphqls", Input: `"Kind of host workplace or employer (arbetsgivare, arbetsplats)."
@@ -8212,6 +8694,30 @@ func (ec *executionContext) childFields_CohortFigure(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CohortFigure", field.Name)
 }
 
+func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Consent_id(ctx, field)
+	case "scope":
+		return ec.fieldContext_Consent_scope(ctx, field)
+	case "givenOn":
+		return ec.fieldContext_Consent_givenOn(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_Consent_recordedBy(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Consent_recordedAt(ctx, field)
+	case "withdrawnOn":
+		return ec.fieldContext_Consent_withdrawnOn(ctx, field)
+	case "withdrawnBy":
+		return ec.fieldContext_Consent_withdrawnBy(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_Consent_withdrawnAt(ctx, field)
+	case "active":
+		return ec.fieldContext_Consent_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
 func (ec *executionContext) childFields_EligibilityRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "rule":
@@ -8768,6 +9274,14 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_interviews(ctx, field)
 	case "version":
 		return ec.fieldContext_Participant_version(ctx, field)
+	case "consents":
+		return ec.fieldContext_Participant_consents(ctx, field)
+	case "protectedIdentity":
+		return ec.fieldContext_Participant_protectedIdentity(ctx, field)
+	case "anonymous":
+		return ec.fieldContext_Participant_anonymous(ctx, field)
+	case "identityHidden":
+		return ec.fieldContext_Participant_identityHidden(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
 }
@@ -8808,6 +9322,12 @@ func (ec *executionContext) childFields_ParticipantAttributes(ctx context.Contex
 		return ec.fieldContext_ParticipantAttributes_recordedBy(ctx, field)
 	case "recordedAt":
 		return ec.fieldContext_ParticipantAttributes_recordedAt(ctx, field)
+	case "labourMarketStatus":
+		return ec.fieldContext_ParticipantAttributes_labourMarketStatus(ctx, field)
+	case "supportSource":
+		return ec.fieldContext_ParticipantAttributes_supportSource(ctx, field)
+	case "iscedLevel":
+		return ec.fieldContext_ParticipantAttributes_iscedLevel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ParticipantAttributes", field.Name)
 }
@@ -9090,6 +9610,22 @@ func (ec *executionContext) childFields_ReferralEdge(ctx context.Context, field 
 		return ec.fieldContext_ReferralEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReferralEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterLinkageExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_RegisterLinkageExport_file(ctx, field)
+	case "people":
+		return ec.fieldContext_RegisterLinkageExport_people(ctx, field)
+	case "lines":
+		return ec.fieldContext_RegisterLinkageExport_lines(ctx, field)
+	case "excludedNoConsent":
+		return ec.fieldContext_RegisterLinkageExport_excludedNoConsent(ctx, field)
+	case "excludedProtected":
+		return ec.fieldContext_RegisterLinkageExport_excludedProtected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterLinkageExport", field.Name)
 }
 
 func (ec *executionContext) childFields_ReportCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -22,6 +22,7 @@ var NodeKinds = map[string]bool{
 	"Enrolment": true, "Organisation": true, "Unit": true, "StaffUser": true, "MeasureType": true,
 	"OutcomeObservation": true, "Participant": true, "Project": true, "Target": true,
 	"RecruitmentEvent": true, "Interview": true, "Quota": true, "Referral": true, "AuditEntry": true,
+	"Consent": true,
 }
 
 // GlobalID encodes a record id of a kind as an opaque global id: base64url of

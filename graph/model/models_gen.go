@@ -287,6 +287,10 @@ type CreateParticipantInput struct {
 	Attributes *ParticipantAttributesInput `json:"attributes,omitempty"`
 	// A key of the client's choosing (idempotensnyckel): a retry with the same key returns the first result and writes nothing.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Protected personal data (skyddade personuppgifter): identifying fields are then shown only to the admin role and the person is never in an export.
+	ProtectedIdentity *bool `json:"protectedIdentity,omitempty"`
+	// Anonymous participation (anonym medverkan): leave out the number, names, phone and e-mail, give birthDate and gender; figures still count the person.
+	Anonymous *bool `json:"anonymous,omitempty"`
 }
 
 // The input of createProject (see the mutation).
@@ -770,6 +774,10 @@ type ParticipantAttributesInput struct {
 	DistanceCategory *DistanceCategory `json:"distanceCategory,omitempty"`
 	// School programme (skolprogram) for summer jobs: year 9 or SPRINT.
 	SchoolProgramme *SchoolProgramme `json:"schoolProgramme,omitempty"`
+	// Labour-market status at entry (sysselsättning vid inskrivning).
+	LabourMarketStatus *LabourMarketStatus `json:"labourMarketStatus,omitempty"`
+	// Main source of support (huvudsaklig försörjning).
+	SupportSource *SupportSource `json:"supportSource,omitempty"`
 }
 
 // A page of participants (deltagare) (Relay connection).
@@ -842,6 +850,16 @@ type QuotaEdge struct {
 	Cursor string `json:"cursor"`
 	// The item.
 	Node *quota.Quota `json:"node"`
+}
+
+// The input of recordConsent (see the mutation).
+type RecordConsentInput struct {
+	// The participant (deltagare).
+	ParticipantID string `json:"participantId"`
+	// What the consent covers (omfattning).
+	Scope ConsentScope `json:"scope"`
+	// The day it was given (lämnat den); today when left out; not in the future.
+	GivenOn *Date `json:"givenOn,omitempty"`
 }
 
 // The input of recordFollowUp (see the mutation).
@@ -1221,6 +1239,14 @@ type UpdateReferralInput struct {
 	Notes *string `json:"notes,omitempty"`
 }
 
+// The input of withdrawConsent (see the mutation).
+type WithdrawConsentInput struct {
+	// The consent (samtycke).
+	ConsentID string `json:"consentId"`
+	// The day it was withdrawn (återkallat den); today when left out; not before it was given, not in the future.
+	WithdrawnOn *Date `json:"withdrawnOn,omitempty"`
+}
+
 // Born in Sweden, Europe or outside Europe (födelseregion).
 type BirthRegion string
 
@@ -1452,6 +1478,70 @@ func (e *CaseStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a consent (samtycke) covers.
+type ConsentScope string
+
+const (
+	// Matching against national registers (registerkörning: Arbetsförmedlingen, Försäkringskassan, SCB). Without it the person is never in a register-linkage export nor linked from a returned file.
+	// Label (sv): Registerkörning
+	ConsentScopeRegisterLinkage ConsentScope = "REGISTER_LINKAGE"
+	// Being contacted for follow-up after the measure (uppföljning).
+	// Label (sv): Uppföljning
+	ConsentScopeFollowUp ConsentScope = "FOLLOW_UP"
+	// Registration in SUS, Försäkringskassan's follow-up of samordningsförbund (SUS-registrering); without it the participation is registered anonymously.
+	// Label (sv): SUS-registrering
+	ConsentScopeSusRegistration ConsentScope = "SUS_REGISTRATION"
+)
+
+var AllConsentScope = []ConsentScope{
+	ConsentScopeRegisterLinkage,
+	ConsentScopeFollowUp,
+	ConsentScopeSusRegistration,
+}
+
+func (e ConsentScope) IsValid() bool {
+	switch e {
+	case ConsentScopeRegisterLinkage, ConsentScopeFollowUp, ConsentScopeSusRegistration:
+		return true
+	}
+	return false
+}
+
+func (e ConsentScope) String() string {
+	return string(e)
+}
+
+func (e *ConsentScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentScope", str)
+	}
+	return nil
+}
+
+func (e ConsentScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentScope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -2017,6 +2107,142 @@ func (e Gender) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ISCED 2011 band of the education level (utbildningsnivå enligt ISCED), as ESF reports it.
+type IscedLevel string
+
+const (
+	// ISCED 0-2: pre-upper-secondary (förgymnasial).
+	// Label (sv): ISCED 0-2
+	IscedLevelIsced0_2 IscedLevel = "ISCED_0_2"
+	// ISCED 3-4: upper secondary (gymnasial).
+	// Label (sv): ISCED 3-4
+	IscedLevelIsced3_4 IscedLevel = "ISCED_3_4"
+	// ISCED 5-8: post-secondary (eftergymnasial).
+	// Label (sv): ISCED 5-8
+	IscedLevelIsced5_8 IscedLevel = "ISCED_5_8"
+)
+
+var AllIscedLevel = []IscedLevel{
+	IscedLevelIsced0_2,
+	IscedLevelIsced3_4,
+	IscedLevelIsced5_8,
+}
+
+func (e IscedLevel) IsValid() bool {
+	switch e {
+	case IscedLevelIsced0_2, IscedLevelIsced3_4, IscedLevelIsced5_8:
+		return true
+	}
+	return false
+}
+
+func (e IscedLevel) String() string {
+	return string(e)
+}
+
+func (e *IscedLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IscedLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IscedLevel", str)
+	}
+	return nil
+}
+
+func (e IscedLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IscedLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IscedLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Labour-market status at entry (sysselsättning vid inskrivning); the SUS table's before.
+type LabourMarketStatus string
+
+const (
+	// Employed (i arbete).
+	// Label (sv): I arbete
+	LabourMarketStatusEmployed LabourMarketStatus = "EMPLOYED"
+	// Studying (studerar).
+	// Label (sv): Studerar
+	LabourMarketStatusStudying LabourMarketStatus = "STUDYING"
+	// Unemployed (arbetslös).
+	// Label (sv): Arbetslös
+	LabourMarketStatusUnemployed LabourMarketStatus = "UNEMPLOYED"
+	// Long-term unemployed, 12 months or more (långtidsarbetslös).
+	// Label (sv): Långtidsarbetslös
+	LabourMarketStatusLongTermUnemployed LabourMarketStatus = "LONG_TERM_UNEMPLOYED"
+	// Outside the labour force (utanför arbetskraften).
+	// Label (sv): Utanför arbetskraften
+	LabourMarketStatusInactive LabourMarketStatus = "INACTIVE"
+)
+
+var AllLabourMarketStatus = []LabourMarketStatus{
+	LabourMarketStatusEmployed,
+	LabourMarketStatusStudying,
+	LabourMarketStatusUnemployed,
+	LabourMarketStatusLongTermUnemployed,
+	LabourMarketStatusInactive,
+}
+
+func (e LabourMarketStatus) IsValid() bool {
+	switch e {
+	case LabourMarketStatusEmployed, LabourMarketStatusStudying, LabourMarketStatusUnemployed, LabourMarketStatusLongTermUnemployed, LabourMarketStatusInactive:
+		return true
+	}
+	return false
+}
+
+func (e LabourMarketStatus) String() string {
+	return string(e)
+}
+
+func (e *LabourMarketStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LabourMarketStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LabourMarketStatus", str)
+	}
+	return nil
+}
+
+func (e LabourMarketStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LabourMarketStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LabourMarketStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Where an observation came from (källa).
 type ObservationSource string
 
@@ -2573,6 +2799,70 @@ func (e ReferralSource) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The source a register's returned file is recorded as (källa).
+type RegisterSource string
+
+const (
+	// Arbetsförmedlingen's register (AF-data).
+	// Label (sv): AF-data
+	RegisterSourceAfData RegisterSource = "AF_DATA"
+	// Försäkringskassan's SUS (SUS).
+	// Label (sv): SUS
+	RegisterSourceSus RegisterSource = "SUS"
+	// The social-assistance payment register (försörjningsstödsregistret).
+	// Label (sv): Försörjningsstödsregistret
+	RegisterSourceSocialAssistanceRegister RegisterSource = "SOCIAL_ASSISTANCE_REGISTER"
+)
+
+var AllRegisterSource = []RegisterSource{
+	RegisterSourceAfData,
+	RegisterSourceSus,
+	RegisterSourceSocialAssistanceRegister,
+}
+
+func (e RegisterSource) IsValid() bool {
+	switch e {
+	case RegisterSourceAfData, RegisterSourceSus, RegisterSourceSocialAssistanceRegister:
+		return true
+	}
+	return false
+}
+
+func (e RegisterSource) String() string {
+	return string(e)
+}
+
+func (e *RegisterSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RegisterSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RegisterSource", str)
+	}
+	return nil
+}
+
+func (e RegisterSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RegisterSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RegisterSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // A rendering of the steering report.
 type ReportFormat string
 
@@ -2844,6 +3134,82 @@ func (e *SchoolProgramme) UnmarshalJSON(b []byte) error {
 }
 
 func (e SchoolProgramme) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Main source of support at entry (huvudsaklig försörjning vid inskrivning).
+type SupportSource string
+
+const (
+	// Social assistance (försörjningsstöd, ekonomiskt bistånd).
+	// Label (sv): Försörjningsstöd
+	SupportSourceSocialAssistance SupportSource = "SOCIAL_ASSISTANCE"
+	// Activity support (aktivitetsstöd) from Försäkringskassan.
+	// Label (sv): Aktivitetsstöd
+	SupportSourceActivitySupport SupportSource = "ACTIVITY_SUPPORT"
+	// Sickness benefit or activity compensation (sjukpenning, aktivitetsersättning).
+	// Label (sv): Sjukpenning
+	SupportSourceSicknessBenefit SupportSource = "SICKNESS_BENEFIT"
+	// Wage (lön).
+	// Label (sv): Lön
+	SupportSourceWage SupportSource = "WAGE"
+	// None (ingen försörjning).
+	// Label (sv): Ingen
+	SupportSourceNone SupportSource = "NONE"
+	// Other (annan).
+	// Label (sv): Annan
+	SupportSourceOther SupportSource = "OTHER"
+)
+
+var AllSupportSource = []SupportSource{
+	SupportSourceSocialAssistance,
+	SupportSourceActivitySupport,
+	SupportSourceSicknessBenefit,
+	SupportSourceWage,
+	SupportSourceNone,
+	SupportSourceOther,
+}
+
+func (e SupportSource) IsValid() bool {
+	switch e {
+	case SupportSourceSocialAssistance, SupportSourceActivitySupport, SupportSourceSicknessBenefit, SupportSourceWage, SupportSourceNone, SupportSourceOther:
+		return true
+	}
+	return false
+}
+
+func (e SupportSource) String() string {
+	return string(e)
+}
+
+func (e *SupportSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SupportSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SupportSource", str)
+	}
+	return nil
+}
+
+func (e SupportSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SupportSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SupportSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

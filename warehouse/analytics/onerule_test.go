@@ -142,7 +142,7 @@ func TestEverySurfaceAgreesWithTheOneRule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, _ := outcomes.SUSBeforeAfter(p, e)
+			tr, _ := outcomes.SUSBeforeAfter(p, e, "")
 			if table != outcomes.TransitionTable([]outcomes.SUSTransition{tr}) {
 				t.Errorf("%s: SUS table %v; the rule: %+v", what, table, tr)
 			}

@@ -62,6 +62,7 @@ type oracleAttributes struct {
 	registeredAtAf   *bool
 	guaranteeDays    *int32
 	disability       *bool
+	entryStatus      *string // labour_market_status
 }
 
 type oracleReferral struct {
@@ -137,13 +138,13 @@ func LoadOracle(ctx context.Context, pg *pgxpool.Pool, asOf time.Time) (*Oracle,
 		return nil, fmt.Errorf("oracle: observations: %w", err)
 	}
 	err = each(ctx, tx, `SELECT participant_id::text, valid_from, newly_arrived, birth_region, education_level,
-			distance_category, registered_at_af, guarantee_days, disability
+			distance_category, registered_at_af, guarantee_days, disability, labour_market_status
 		FROM participant_attributes ORDER BY participant_id, valid_from`,
 		func(r pgx.Rows) error {
 			var pid string
 			var a oracleAttributes
 			if err := r.Scan(&pid, &a.validFrom, &a.newlyArrived, &a.birthRegion, &a.educationLevel,
-				&a.distanceCategory, &a.registeredAtAf, &a.guaranteeDays, &a.disability); err != nil {
+				&a.distanceCategory, &a.registeredAtAf, &a.guaranteeDays, &a.disability, &a.entryStatus); err != nil {
 				return err
 			}
 			if op := byID[pid]; op != nil {
@@ -543,7 +544,11 @@ func (o *Oracle) Transitions(cohort Cohort) ([5][5]int, error) {
 		return [5][5]int{}, err
 	}
 	for _, r := range o.exitedInCohort(cohort) {
-		if t, ok := outcomes.SUSBeforeAfter(r.person.p, r.enrol.e); ok {
+		entry := ""
+		if a := r.person.attrsOn(r.enrol.e.Start); a != nil {
+			entry = deref(a.entryStatus)
+		}
+		if t, ok := outcomes.SUSBeforeAfter(r.person.p, r.enrol.e, entry); ok {
 			records = append(records, t)
 		}
 	}

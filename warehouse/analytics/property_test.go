@@ -506,11 +506,14 @@ func (g *generator) histories(t *testing.T, org string, n int) {
 				days = &v
 			}
 			b.Queue(`INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, newly_arrived, birth_region,
-				education_level, distance_category, registered_at_af, guarantee_days, disability, recorded_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'property test')`,
+				education_level, distance_category, registered_at_af, guarantee_days, disability, labour_market_status,
+				support_source, recorded_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'property test')`,
 				org, pid, vf, g.maybeBool(), g.maybe("sweden", "europe", "outside_europe"),
 				g.maybe("pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long"),
-				g.maybe("green", "yellow", "red"), g.maybeBool(), days, g.maybeBool())
+				g.maybe("green", "yellow", "red"), g.maybeBool(), days, g.maybeBool(),
+				g.maybe("employed", "studying", "unemployed", "long_term_unemployed", "inactive"),
+				g.maybe("social_assistance", "activity_support", "sickness_benefit", "wage", "none", "other"))
 		}
 		// Referrals: before, between and after the enrolments (re-entry), distinct dates.
 		for _, rd := range distinctDates(g, g.rnd.IntN(4), first.AddDate(0, -3, 0), lastDay) {

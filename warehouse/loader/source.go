@@ -96,7 +96,7 @@ func readHistories(ctx context.Context, pool *pgxpool.Pool, ids []string) (uint6
 // readAttributes adds the dated attribute sets and the referrals, in the same snapshot.
 func readAttributes(ctx context.Context, tx pgx.Tx, ids []string, persons map[string]*snapshot.Person) error {
 	rows, err := tx.Query(ctx, `SELECT participant_id, valid_from, newly_arrived, birth_region, education_level,
-			distance_category, registered_at_af, guarantee_days, disability
+			distance_category, registered_at_af, guarantee_days, disability, labour_market_status
 		FROM participant_attributes WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, ids)
 	if err != nil {
 		return fmt.Errorf("read attributes: %w", err)
@@ -105,7 +105,7 @@ func readAttributes(ctx context.Context, tx pgx.Tx, ids []string, persons map[st
 		var pid string
 		var a snapshot.Attributes
 		if err := rows.Scan(&pid, &a.ValidFrom, &a.NewlyArrived, &a.BirthRegion, &a.EducationLevel, &a.DistanceCategory,
-			&a.RegisteredAtAf, &a.GuaranteeDays, &a.Disability); err != nil {
+			&a.RegisteredAtAf, &a.GuaranteeDays, &a.Disability, &a.LabourMarketStatus); err != nil {
 			rows.Close()
 			return err
 		}

@@ -308,7 +308,7 @@ func TestSUSTransitionTable(t *testing.T) {
 	}}
 	var records []o.SUSTransition
 	for _, e := range p.Enrolments {
-		if r, ok := o.SUSBeforeAfter(p, e); ok {
+		if r, ok := o.SUSBeforeAfter(p, e, ""); ok {
 			records = append(records, r)
 		}
 	}
@@ -334,5 +334,25 @@ func TestSUSTransitionTable(t *testing.T) {
 		if got := o.SUSCategory(status); got != cat {
 			t.Errorf("SUSCategory(%s) = %s, want %s", status, got, cat)
 		}
+	}
+}
+
+// TestSUSBeforeFromEntrySituation: the labour-market status at entry is the "before" of
+// SUS; the observed month before the start only stands in when none was recorded.
+func TestSUSBeforeFromEntrySituation(t *testing.T) {
+	p := o.Person{Observations: []o.Observation{obs(2018, 12, o.StatusJobSeeking, "af_data", nil)}}
+	e := o.Enrolment{ID: "s1", Start: date(2019, 1, 14), End: ptr(date(2019, 6, 30)), ExitReason: o.StatusStudies}
+	for entry, want := range map[string]string{
+		o.EntryEmployed: o.SUSPaidWork, o.EntryStudying: o.SUSStudies, o.EntryUnemployed: o.SUSSeekingWork,
+		o.EntryLongTermUnemployed: o.SUSSeekingWork, o.EntryInactive: o.SUSOther,
+		"": o.SUSSeekingWork, // none recorded: the observation of December 2018
+	} {
+		got, ok := o.SUSBeforeAfter(p, e, entry)
+		if !ok || got.Before != want || got.After != o.SUSStudies {
+			t.Errorf("entry %q: got %+v (ok %v), want before %s after studies", entry, got, ok, want)
+		}
+	}
+	if got, _ := o.SUSBeforeAfter(o.Person{}, e, ""); got.Before != o.SUSUnknown {
+		t.Errorf("nothing recorded: before = %s, want unknown", got.Before)
 	}
 }

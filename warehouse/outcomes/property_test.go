@@ -85,7 +85,7 @@ func TestPropertiesOfRandomHistories(t *testing.T) {
 			} else if ok {
 				fromExit = append(fromExit, o.Duration{Months: m, Event: ev})
 			}
-			if tr, ok := o.SUSBeforeAfter(p, e); ok {
+			if tr, ok := o.SUSBeforeAfter(p, e, ""); ok {
 				sus = append(sus, tr)
 			}
 		}

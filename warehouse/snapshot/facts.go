@@ -195,7 +195,9 @@ func factsOf(p Person, op outcomes.Person, h outcomes.History, e Enrolment, asOf
 	if e.MunicipalEmployment {
 		f.MunicipalEmployment = 1
 	}
+	entryStatus := ""
 	if a := AttributesOn(p, e.Start); a != nil {
+		entryStatus = str(a.LabourMarketStatus)
 		f.NewlyArrived, f.BirthRegion = tri(a.NewlyArrived), str(a.BirthRegion)
 		f.EducationLevel, f.DistanceCategory = str(a.EducationLevel), str(a.DistanceCategory)
 	}
@@ -205,7 +207,7 @@ func factsOf(p Person, op outcomes.Person, h outcomes.History, e Enrolment, asOf
 	}
 	f.Reentry12 = factTri(outcomes.ReEntryAsOf(op, oe, asOf))
 	f.EntryNumber = uint16(outcomes.EntryNumber(op, oe))
-	if t, ok := outcomes.SUSBeforeAfter(op, oe); ok {
+	if t, ok := outcomes.SUSBeforeAfter(op, oe, entryStatus); ok {
 		f.SUSBefore, f.SUSAfter = t.Before, t.After
 	}
 	if e.End == nil {

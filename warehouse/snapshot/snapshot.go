@@ -53,6 +53,9 @@ type Attributes struct {
 	RegisteredAtAf   *bool
 	GuaranteeDays    *int
 	Disability       *bool
+	// LabourMarketStatus is the labour-market status at entry (situation vid
+	// inskrivning), the "before" of SUS.
+	LabourMarketStatus *string
 }
 
 // Referral is a referral's date and source.

@@ -34,7 +34,7 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 	}
 	ps := participant.NewStore(pool)
 	mk := func(serial int, end time.Time, observed *time.Time) string {
-		p, err := ps.Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: participant.Man,
+		p, err := ps.Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: participant.Man, GivenName: "Test", FamilyName: "Person",
 			PersonalIdentityNumber: demo.Personnummer(time.Date(1970, 5, 5, 0, 0, 0, 0, time.UTC), serial)})
 		if err != nil {
 			t.Fatal(err)

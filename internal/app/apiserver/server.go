@@ -32,9 +32,11 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/linkage"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -240,6 +242,8 @@ func NewHandler(o Options) http.Handler {
 		Projects:      project.NewStore(pool),
 		Recruitment:   recruitment.NewStore(pool),
 		Quotas:        quota.NewStore(pool),
+		Consents:      consent.NewStore(pool),
+		Linkage:       linkage.NewService(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
 		Figures:       o.Figures,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Kind of employer.
@@ -164,10 +165,7 @@ func (in *ContactInput) Validate() error {
 	checkName(&errs, in.Name)
 	checkLen(&errs, "input.role", in.Role, maxText)
 	checkLen(&errs, "input.phone", in.Phone, maxPhone)
-	checkLen(&errs, "input.email", in.Email, maxText)
-	if in.Email != "" && !strings.Contains(in.Email, "@") {
-		errs.Add(apperr.Invalidf("input.email", "not an e-mail address"))
-	}
+	errs.Add(bounds.Email("input.email", in.Email))
 	return errs.Err()
 }
 
@@ -188,9 +186,7 @@ type Filter struct {
 }
 
 func checkName(errs *apperr.List, name string) {
-	if name == "" || utf8.RuneCountInString(name) > maxName {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-%d characters", maxName))
-	}
+	errs.Add(bounds.Name("input.name", name, maxName))
 }
 
 func checkLen(errs *apperr.List, field, v string, max int) {

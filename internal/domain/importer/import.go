@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -36,12 +38,28 @@ const badRowsMessage = "%d bad rows; nothing was imported (fix them, or import w
 // bad ones reported. progress, when set, is called as rows are written.
 func ImportObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, rows []ObservationRow, bad []LineError,
 	skipBad bool, progress func(done, total int)) (Result, error) {
+	return importObservations(ctx, pool, orgID, rows, bad, skipBad, progress, "")
+}
+
+// ImportRegisterReturn imports a register linkage's returned file (ParseRegisterReturn)
+// all or nothing: rows naming someone who may not be linked on the import day
+// (consent.LinkableSQL: no register-linkage consent, consent withdrawn, protected
+// identity) are bad rows like unknown numbers, so nothing is written while one exists.
+func ImportRegisterReturn(ctx context.Context, pool *pgxpool.Pool, orgID string, rows []ObservationRow, bad []LineError,
+	today time.Time) (Result, error) {
+	return importObservations(ctx, pool, orgID, rows, bad, false, nil, consent.LinkableSQL("$3::date"), today)
+}
+
+// importObservations is ImportObservations; with linkable set (a condition over
+// participant p, its day as $3) rows of people it excludes are bad rows.
+func importObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, rows []ObservationRow, bad []LineError,
+	skipBad bool, progress func(done, total int), linkable string, day ...time.Time) (Result, error) {
 	if !db.IsUUID(orgID) {
 		return Result{}, apperr.NotFoundf("organisation", "organisation not found")
 	}
 	res := Result{Bad: append([]LineError(nil), bad...)}
 	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		ids, err := participantIDs(ctx, tx, orgID, rows)
+		ids, unlinkable, err := participantIDs(ctx, tx, orgID, rows, linkable, day...)
 		if err != nil {
 			return err
 		}
@@ -49,6 +67,11 @@ func ImportObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 		for _, r := range rows {
 			if ids[r.PersonalIdentityNumber] == "" {
 				res.Bad = append(res.Bad, r.src.at(r.Line, "personal_identity_number", "no participant with this number in the organisation"))
+				continue
+			}
+			if unlinkable[r.PersonalIdentityNumber] {
+				res.Bad = append(res.Bad, r.src.at(r.Line, "personal_identity_number",
+					"this person may not be linked: no register-linkage consent (or it was withdrawn), or protected identity"))
 				continue
 			}
 			good = append(good, r)
@@ -81,12 +104,36 @@ func ImportObservations(ctx context.Context, pool *pgxpool.Pool, orgID string, r
 	return res, nil
 }
 
-func participantIDs(ctx context.Context, tx pgx.Tx, orgID string, rows []ObservationRow) (map[string]string, error) {
-	numbers := make([]string, len(rows))
-	for i, r := range rows {
-		numbers[i] = r.PersonalIdentityNumber
+// participantIDs maps the rows' numbers to participant ids; with linkable (see
+// importObservations) it also returns the numbers of those it excludes.
+func participantIDs(ctx context.Context, tx pgx.Tx, orgID string, rows []ObservationRow, linkable string, day ...time.Time) (map[string]string, map[string]bool, error) {
+	numbers := make([]string, 0, len(rows))
+	for _, r := range rows {
+		numbers = append(numbers, r.PersonalIdentityNumber)
 	}
-	return participant.IDsByNumber(ctx, tx, orgID, numbers)
+	cond, args := "true", []any{orgID, numbers}
+	if linkable != "" {
+		cond, args = linkable, append(args, day[0])
+	}
+	q, err := tx.Query(ctx, `SELECT p.personal_identity_number, p.id::text, `+cond+` FROM participant p
+		WHERE p.organisation_id = $1 AND p.personal_identity_number = ANY($2)`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up participants: %w", err)
+	}
+	defer q.Close()
+	ids, excluded := map[string]string{}, map[string]bool{}
+	for q.Next() {
+		var n, id string
+		var ok bool
+		if err := q.Scan(&n, &id, &ok); err != nil {
+			return nil, nil, err
+		}
+		ids[n] = id
+		if !ok {
+			excluded[n] = true
+		}
+	}
+	return ids, excluded, q.Err()
 }
 
 func countLines(errs []LineError) int {

@@ -29,7 +29,7 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 	var numbers []string
 	for i := 0; i < 100; i++ {
 		n := demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 200+i)
-		if _, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, PersonalIdentityNumber: n, Gender: participant.Woman}); err != nil {
+		if _, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, PersonalIdentityNumber: n, GivenName: "Test", FamilyName: "Person", Gender: participant.Woman}); err != nil {
 			t.Fatal(err)
 		}
 		numbers = append(numbers, n)

@@ -69,6 +69,39 @@ func ParseObservations(r io.Reader, opts Options, now time.Time) ([]ObservationR
 	return rows, bad, nil
 }
 
+// RegisterReturnSpec is the header of a register linkage's returned file: the
+// observations file without source, which the import is given (af_data, sus,
+// social_assistance_register).
+var RegisterReturnSpec = []Column{ObservationSpec[0], ObservationSpec[1], ObservationSpec[2], ObservationSpec[4], ObservationSpec[5]}
+
+// RegisterSources are the sources a register's returned file may be imported as.
+var RegisterSources = []outcome.Source{outcome.AFData, outcome.SUS, outcome.SocialAssistanceRegister}
+
+// ParseRegisterReturn reads a register linkage's returned file like ParseObservations,
+// every row with the given source.
+func ParseRegisterReturn(r io.Reader, opts Options, source outcome.Source, now time.Time) ([]ObservationRow, []LineError, error) {
+	var rows []ObservationRow
+	lay, bad, err := readRecords(r, opts, RegisterReturnSpec, func(line int, get func(string) string) []LineError {
+		row, errs := parseObservation(line, func(c string) string {
+			if c == "source" {
+				return string(source)
+			}
+			return get(c)
+		}, now)
+		if len(errs) == 0 {
+			rows = append(rows, row)
+		}
+		return errs
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range rows {
+		rows[i].src = lay
+	}
+	return rows, bad, nil
+}
+
 func parseObservation(line int, get func(string) string, now time.Time) (ObservationRow, []LineError) {
 	var errs []LineError
 	fail := func(c, reason string) { errs = append(errs, LineError{Line: line, Column: c, Reason: reason}) }

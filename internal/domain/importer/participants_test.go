@@ -215,7 +215,7 @@ func TestImportParticipantsLargeFile(t *testing.T) {
 		FROM participant`).Scan(&people, &events); err != nil || people != 20000 || events != 20000 {
 		t.Errorf("%d distinct participants, %d with a change event (err %v), want 20000", people, events, err)
 	}
-	if _, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, PersonalIdentityNumber: number(7), Gender: participant.Man}); apperr.CodeOf(err) != apperr.Conflict {
+	if _, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, PersonalIdentityNumber: number(7), GivenName: "Test", FamilyName: "Person", Gender: participant.Man}); apperr.CodeOf(err) != apperr.Conflict {
 		t.Errorf("registering an imported number again: %v, want CONFLICT", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Kind of organisation.
@@ -150,9 +151,7 @@ func (in *StaffInput) Validate() error {
 	var errs apperr.List
 	in.Name, in.Email, in.Title = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.Title)
 	checkName(&errs, "input.name", in.Name)
-	if utf8.RuneCountInString(in.Email) > 200 || in.Email != "" && !strings.Contains(in.Email, "@") {
-		errs.Add(apperr.Invalidf("input.email", "an e-mail address of at most 200 characters"))
-	}
+	errs.Add(bounds.Email("input.email", in.Email))
 	if utf8.RuneCountInString(in.Title) > 200 {
 		errs.Add(apperr.Invalidf("input.title", "at most 200 characters"))
 	}
@@ -197,7 +196,5 @@ func (in *MeasureTypeInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, field, name string) {
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		errs.Add(apperr.Invalidf(field, "must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name(field, name, 200))
 }

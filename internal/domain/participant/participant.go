@@ -43,8 +43,16 @@ type Participant struct {
 	CaseworkerID           *string
 	Phone                  string
 	Email                  string
-	Version                int
-	CreatedAt              time.Time
+	// ProtectedIdentity marks protected personal data (skyddade personuppgifter): number,
+	// names and contact details are shown only to roles that need them (Reveal).
+	ProtectedIdentity bool
+	// Anonymous marks a participant taking part without identifying themselves: no
+	// number, names or contact details are kept, only what figures need.
+	Anonymous bool
+	// IdentityHidden is set on a copy whose identifying fields Reveal withheld.
+	IdentityHidden bool
+	Version        int
+	CreatedAt      time.Time
 }
 
 // CaseStatus is where the participant's case stands.
@@ -76,8 +84,12 @@ type Attributes struct {
 	SwedishLevel        *string
 	DistanceCategory    *string // green, yellow, red
 	SchoolProgramme     *string // year_9, sprint, other
-	RecordedBy          string
-	RecordedAt          time.Time
+	// LabourMarketStatus and SupportSource are the situation at entry (situation vid
+	// inskrivning): LabourMarketStatuses and SupportSources.
+	LabourMarketStatus *string
+	SupportSource      *string
+	RecordedBy         string
+	RecordedAt         time.Time
 }
 
 // CreateInput registers a participant.
@@ -93,6 +105,11 @@ type CreateInput struct {
 	Phone        string
 	Email        string
 	CaseworkerID *string
+	// ProtectedIdentity: protected personal data (skyddade personuppgifter).
+	ProtectedIdentity bool
+	// Anonymous: taking part without identifying themselves; then PersonalIdentityNumber,
+	// names, phone and e-mail must be empty and BirthDate is required.
+	Anonymous bool
 	// Attributes, when given, is the first attribute set.
 	Attributes     *AttributesInput
 	RecordedBy     string
@@ -123,13 +140,26 @@ func (in *UpdateInput) Validate() error {
 		v     *string
 		field string
 		max   int
-	}{{in.GivenName, "input.givenName", 100}, {in.FamilyName, "input.familyName", 100}, {in.Phone, "input.phone", 40}, {in.Email, "input.email", 200}} {
+	}{{in.Phone, "input.phone", 40}} {
 		if f.v != nil {
 			*f.v = strings.TrimSpace(*f.v)
 			if len(*f.v) > f.max {
 				errs.Add(apperr.Invalidf(f.field, "at most %d characters", f.max))
 			}
 		}
+	}
+	for _, f := range []struct {
+		v     *string
+		field string
+	}{{in.GivenName, "input.givenName"}, {in.FamilyName, "input.familyName"}} {
+		if f.v != nil {
+			*f.v = strings.TrimSpace(*f.v)
+			errs.Add(bounds.Name(f.field, *f.v, MaxName))
+		}
+	}
+	if in.Email != nil {
+		*in.Email = strings.TrimSpace(*in.Email)
+		errs.Add(bounds.Email("input.email", *in.Email))
 	}
 	if in.CaseStatus != nil && *in.CaseStatus != Active && *in.CaseStatus != Paused && *in.CaseStatus != Closed {
 		errs.Add(apperr.Invalidf("input.caseStatus", "case status must be active, paused or closed"))
@@ -155,6 +185,42 @@ type AttributesInput struct {
 	SwedishLevel        *string
 	DistanceCategory    *string
 	SchoolProgramme     *string
+	LabourMarketStatus  *string
+	SupportSource       *string
+}
+
+// MaxName is the longest given or family name accepted.
+const MaxName = 100
+
+// The situation at entry (situation vid inskrivning).
+var (
+	// LabourMarketStatuses are the labour-market statuses at entry: employed (i arbete),
+	// studying (studerar), unemployed (arbetslös), long-term unemployed (långtidsarbetslös,
+	// 12 months or more), inactive (utanför arbetskraften).
+	LabourMarketStatuses = []string{"employed", "studying", "unemployed", "long_term_unemployed", "inactive"}
+	// SupportSources are the main sources of support (huvudsaklig försörjning): social
+	// assistance (försörjningsstöd), activity support (aktivitetsstöd), sickness benefit
+	// (sjukpenning, aktivitetsersättning), wage (lön), none (ingen), other (annan).
+	SupportSources = []string{"social_assistance", "activity_support", "sickness_benefit", "wage", "none", "other"}
+)
+
+// ISCEDBand is the ISCED 2011 band of an education level (utbildningsnivå): isced_0_2
+// (pre-upper-secondary), isced_3_4 (upper secondary), isced_5_8 (post-secondary); ""
+// when not recorded. The warehouse's ESF entry data maps levels the same way
+// (warehouse/snapshot.ESFEntry).
+func ISCEDBand(level *string) string {
+	if level == nil {
+		return ""
+	}
+	switch *level {
+	case "pre_upper_secondary_short", "pre_upper_secondary":
+		return "isced_0_2"
+	case "upper_secondary":
+		return "isced_3_4"
+	case "post_secondary_short", "post_secondary_long":
+		return "isced_5_8"
+	}
+	return ""
 }
 
 var (
@@ -185,7 +251,8 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 		field string
 	}{{a.BirthRegion, birthRegions, "birthRegion"}, {a.ResidencePermitKind, permitKinds, "residencePermitKind"},
 		{a.EducationLevel, educationLevels, "educationLevel"}, {a.DistanceCategory, distances, "distanceCategory"},
-		{a.SchoolProgramme, schoolProgrammes, "schoolProgramme"}} {
+		{a.SchoolProgramme, schoolProgrammes, "schoolProgramme"},
+		{a.LabourMarketStatus, set(LabourMarketStatuses...), "labourMarketStatus"}, {a.SupportSource, set(SupportSources...), "supportSource"}} {
 		if c.v != nil && !c.ok[*c.v] {
 			errs.Add(apperr.Invalidf(prefix+c.field, "unknown value"))
 		}
@@ -226,6 +293,8 @@ func (a AttributesInput) Merge(prev *Attributes, validFrom time.Time) Attributes
 	pick(&out.SwedishLevel, a.SwedishLevel)
 	pick(&out.DistanceCategory, a.DistanceCategory)
 	pick(&out.SchoolProgramme, a.SchoolProgramme)
+	pick(&out.LabourMarketStatus, a.LabourMarketStatus)
+	pick(&out.SupportSource, a.SupportSource)
 	return out
 }
 
@@ -257,6 +326,31 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 	if in.OrganisationID == "" {
 		errs.Add(apperr.Invalidf("input.organisationId", "organisation is required"))
 	}
+	if in.Anonymous {
+		birth = in.validateAnonymous(&errs)
+	} else {
+		birth = in.validateIdentified(&errs, now)
+	}
+	if !in.Gender.Valid() {
+		errs.Add(apperr.Invalidf("input.gender", "gender must be woman, man, other or not_stated"))
+	}
+	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
+	if len(in.Phone) > 40 {
+		errs.Add(apperr.Invalidf("input.phone", "at most 40 characters"))
+	}
+	errs.Add(bounds.Email("input.email", in.Email))
+	if in.Attributes != nil {
+		if err := in.Attributes.Validate(now, "input.attributes."); err != nil {
+			errs = append(errs, apperr.All(err)...)
+		}
+	}
+	return birth, errs.Err()
+}
+
+// validateIdentified checks a participant who identifies themselves: a valid number and
+// both names, not blank.
+func (in *CreateInput) validateIdentified(errs *apperr.List, now time.Time) time.Time {
+	var birth time.Time
 	n, err := personnummer.Parse(in.PersonalIdentityNumber, now)
 	if err != nil {
 		// The message never repeats the number: it is personal data.
@@ -271,28 +365,30 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 			errs.Add(apperr.Invalidf("input.birthDate", "birth date does not match the personal identity number"))
 		}
 	}
-	if len(in.GivenName) > 100 {
-		errs.Add(apperr.Invalidf("input.givenName", "given name is longer than 100 characters"))
-	}
-	if len(in.FamilyName) > 100 {
-		errs.Add(apperr.Invalidf("input.familyName", "family name is longer than 100 characters"))
-	}
-	if !in.Gender.Valid() {
-		errs.Add(apperr.Invalidf("input.gender", "gender must be woman, man, other or not_stated"))
-	}
-	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
-	if len(in.Phone) > 40 {
-		errs.Add(apperr.Invalidf("input.phone", "at most 40 characters"))
-	}
-	if len(in.Email) > 200 {
-		errs.Add(apperr.Invalidf("input.email", "at most 200 characters"))
-	}
-	if in.Attributes != nil {
-		if err := in.Attributes.Validate(now, "input.attributes."); err != nil {
-			errs = append(errs, apperr.All(err)...)
+	errs.Add(bounds.Name("input.givenName", in.GivenName, MaxName))
+	errs.Add(bounds.Name("input.familyName", in.FamilyName, MaxName))
+	return birth
+}
+
+// validateAnonymous checks an anonymous participant: the least data needed, so no
+// number, names or contact details; the birth date (for age bands) is required.
+func (in *CreateInput) validateAnonymous(errs *apperr.List) time.Time {
+	for _, f := range []struct{ v, field string }{{in.PersonalIdentityNumber, "input.personalIdentityNumber"},
+		{in.GivenName, "input.givenName"}, {in.FamilyName, "input.familyName"},
+		{strings.TrimSpace(in.Phone), "input.phone"}, {strings.TrimSpace(in.Email), "input.email"}} {
+		if strings.TrimSpace(f.v) != "" {
+			errs.Add(apperr.Invalidf(f.field, "an anonymous participant is kept without it: leave it out"))
 		}
 	}
-	return birth, errs.Err()
+	in.PersonalIdentityNumber, in.Phone, in.Email = "", "", ""
+	if in.BirthDate == nil {
+		errs.Add(apperr.Invalidf("input.birthDate", "an anonymous participant needs a birth date (figures count age bands)"))
+		return time.Time{}
+	}
+	if err := bounds.CheckDate("input.birthDate", *in.BirthDate); err != nil {
+		errs.Add(apperr.Invalidf("input.birthDate", "the birth date must be %s", bounds.DateRange()))
+	}
+	return *in.BirthDate
 }
 
 func sameDay(a, b time.Time) bool {

@@ -28,14 +28,23 @@ type Store struct {
 // NewStore returns a store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
 
-const columns = `id, organisation_id, personal_identity_number, given_name, family_name, gender, birth_date,
-	case_status, caseworker_id, phone, email, version, created_at`
+// columns are read by scan; an anonymous participant has no number (NULL), read as "".
+var (
+	columns  = cols("")
+	prefixed = cols("p.")
+)
+
+func cols(p string) string {
+	return p + `id, ` + p + `organisation_id, coalesce(` + p + `personal_identity_number, ''), ` + p + `given_name, ` +
+		p + `family_name, ` + p + `gender, ` + p + `birth_date, ` + p + `case_status, ` + p + `caseworker_id, ` + p + `phone, ` +
+		p + `email, ` + p + `protected_identity, ` + p + `anonymous, ` + p + `version, ` + p + `created_at`
+}
 
 func scan(r pgx.CollectableRow) (Participant, error) {
 	var p Participant
 	var g, cs string
 	err := r.Scan(&p.ID, &p.OrganisationID, &p.PersonalIdentityNumber, &p.GivenName, &p.FamilyName, &g, &p.BirthDate,
-		&cs, &p.CaseworkerID, &p.Phone, &p.Email, &p.Version, &p.CreatedAt)
+		&cs, &p.CaseworkerID, &p.Phone, &p.Email, &p.ProtectedIdentity, &p.Anonymous, &p.Version, &p.CreatedAt)
 	p.Gender, p.CaseStatus = Gender(g), CaseStatus(cs)
 	return p, err
 }
@@ -67,7 +76,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	if err != nil {
 		return Participant{}, fmt.Errorf("create participant: %w", err)
 	}
-	return p, nil
+	return Reveal(ctx, p), nil
 }
 
 // insert writes a new participant with their first attributes and records the change.
@@ -76,12 +85,12 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth tim
 		return Participant{}, err
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
-			gender, birth_date, phone, email, caseworker_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			gender, birth_date, phone, email, caseworker_id, protected_identity, anonymous)
+		VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
 		RETURNING `+columns,
 		in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
-		in.Phone, in.Email, in.CaseworkerID)
+		in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous)
 	if err != nil {
 		return Participant{}, err
 	}
@@ -118,7 +127,8 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Participant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("load participants: %w", err)
 	}
-	return pgx.CollectRows(rows, scan)
+	ps, err := pgx.CollectRows(rows, scan)
+	return revealAll(ctx, ps), err
 }
 
 // Filter is a caseworker's search; every given criterion must match.
@@ -162,20 +172,22 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 		status = &v
 	}
 	where := `p.organisation_id = $1
-		AND ($2::text IS NULL OR p.personal_identity_number = $2)
-		AND ($3::text IS NULL OR (p.given_name || ' ' || p.family_name) ILIKE $3 OR (p.family_name || ' ' || p.given_name) ILIKE $3)
+		AND ($2::text IS NULL OR p.personal_identity_number = $2 AND (NOT p.protected_identity OR $9::boolean))
+		AND ($3::text IS NULL OR ((p.given_name || ' ' || p.family_name) ILIKE $3 OR (p.family_name || ' ' || p.given_name) ILIKE $3)
+			AND (NOT p.protected_identity OR $9::boolean))
 		AND ($4::text IS NULL OR p.case_status = $4)
 		AND ($5::uuid IS NULL OR p.caseworker_id = $5)
 		AND ($6::text IS NULL AND $7::text IS NULL OR EXISTS (
 			SELECT 1 FROM (SELECT a.district, a.distance_category FROM participant_attributes a
 				WHERE a.participant_id = p.id AND a.valid_from <= $8 ORDER BY a.valid_from DESC LIMIT 1) cur
 			WHERE ($6::text IS NULL OR lower(cur.district) = lower($6)) AND ($7::text IS NULL OR cur.distance_category = $7)))`
-	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now())}
+	// $9: whether the caller may find protected people by name or number.
+	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now()), seesProtected(ctx)}
 	q := db.Reader(ctx, s.pool)
 	rows, err := q.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
-		AND ($9::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
-			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $9::uuid))
-		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $10`,
+		AND ($10::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
+			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $10::uuid))
+		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $11`,
 		append(args, page.AfterValue(0), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)
@@ -184,7 +196,7 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)
 	}
-	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(items, page)
+	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(revealAll(ctx, items), page)
 	for _, p := range out.Items {
 		// The cursor is the id alone: names are personal data and must not travel in
 		// cursors (URLs, client logs). The sort key is looked up from the row; a page
@@ -197,8 +209,6 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 	err = q.QueryRow(ctx, `SELECT count(*) FROM participant p WHERE `+where, args...).Scan(&out.TotalCount)
 	return out, err
 }
-
-var prefixed = "p." + strings.ReplaceAll(strings.Join(strings.Fields(columns), " "), ", ", ", p.")
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -244,6 +254,9 @@ func (s *Store) Update(ctx context.Context, in UpdateInput) (Participant, error)
 		if err := checkCaseworker(ctx, tx, cur.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
 			return err
 		}
+		if err := in.checkAnonymous(cur); err != nil {
+			return err
+		}
 		var status *string
 		if in.CaseStatus != nil {
 			v := string(*in.CaseStatus)
@@ -272,7 +285,7 @@ func (s *Store) Update(ctx context.Context, in UpdateInput) (Participant, error)
 	if err != nil {
 		return Participant{}, fmt.Errorf("update participant: %w", err)
 	}
-	return p, nil
+	return Reveal(ctx, p), nil
 }
 
 // RecordAttributes records a set of attributes from a date. Values not given carry over
@@ -316,18 +329,20 @@ func (s *Store) RecordAttributes(ctx context.Context, participantID string, in A
 	if err != nil {
 		return Participant{}, fmt.Errorf("record attributes: %w", err)
 	}
-	return p, nil
+	return Reveal(ctx, p), nil
 }
 
 const attributeColumns = `id, participant_id, valid_from, district, birth_region, newly_arrived, residence_permit_date,
 	residence_permit_kind, introduction_plan, registered_at_af, guarantee_days, social_assistance, disability,
-	education_level, swedish_level, distance_category, school_programme, recorded_by, recorded_at`
+	education_level, swedish_level, distance_category, school_programme, labour_market_status, support_source,
+	recorded_by, recorded_at`
 
 func scanAttributes(r pgx.CollectableRow) (Attributes, error) {
 	var a Attributes
 	err := r.Scan(&a.ID, &a.ParticipantID, &a.ValidFrom, &a.District, &a.BirthRegion, &a.NewlyArrived, &a.ResidencePermitDate,
 		&a.ResidencePermitKind, &a.IntroductionPlan, &a.RegisteredAtAf, &a.GuaranteeDays, &a.SocialAssistance, &a.Disability,
-		&a.EducationLevel, &a.SwedishLevel, &a.DistanceCategory, &a.SchoolProgramme, &a.RecordedBy, &a.RecordedAt)
+		&a.EducationLevel, &a.SwedishLevel, &a.DistanceCategory, &a.SchoolProgramme, &a.LabourMarketStatus, &a.SupportSource,
+		&a.RecordedBy, &a.RecordedAt)
 	return a, err
 }
 
@@ -335,8 +350,8 @@ func insertAttributes(ctx context.Context, tx pgx.Tx, p Participant, a Attribute
 	_, err := tx.Exec(ctx, `INSERT INTO participant_attributes (organisation_id, participant_id, valid_from, district,
 			birth_region, newly_arrived, residence_permit_date, residence_permit_kind, introduction_plan, registered_at_af,
 			guarantee_days, social_assistance, disability, education_level, swedish_level, distance_category,
-			school_programme, recorded_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			school_programme, recorded_by, labour_market_status, support_source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (participant_id, valid_from) DO UPDATE SET district = EXCLUDED.district,
 			birth_region = EXCLUDED.birth_region, newly_arrived = EXCLUDED.newly_arrived,
 			residence_permit_date = EXCLUDED.residence_permit_date, residence_permit_kind = EXCLUDED.residence_permit_kind,
@@ -345,10 +360,11 @@ func insertAttributes(ctx context.Context, tx pgx.Tx, p Participant, a Attribute
 			disability = EXCLUDED.disability, education_level = EXCLUDED.education_level,
 			swedish_level = EXCLUDED.swedish_level, distance_category = EXCLUDED.distance_category,
 			school_programme = EXCLUDED.school_programme, recorded_by = EXCLUDED.recorded_by,
+			labour_market_status = EXCLUDED.labour_market_status, support_source = EXCLUDED.support_source,
 			recorded_at = clock_timestamp()`,
 		p.OrganisationID, p.ID, a.ValidFrom, a.District, a.BirthRegion, a.NewlyArrived, a.ResidencePermitDate,
 		a.ResidencePermitKind, a.IntroductionPlan, a.RegisteredAtAf, a.GuaranteeDays, a.SocialAssistance, a.Disability,
-		a.EducationLevel, a.SwedishLevel, a.DistanceCategory, a.SchoolProgramme, recordedBy)
+		a.EducationLevel, a.SwedishLevel, a.DistanceCategory, a.SchoolProgramme, recordedBy, a.LabourMarketStatus, a.SupportSource)
 	return db.MapError(err)
 }
 

@@ -89,7 +89,12 @@ func As(err error) (*Error, bool) {
 type List []*Error
 
 // Add appends a failure.
-func (l *List) Add(e *Error) { *l = append(*l, e) }
+func (l *List) Add(e *Error) {
+	// nil is no error: checks that return *Error can be added unconditionally.
+	if e != nil {
+		*l = append(*l, e)
+	}
+}
 
 // Err returns nil when empty, the single error, or a combined error whose first
 // element decides the code.

@@ -1,0 +1,61 @@
+package bounds
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+)
+
+// MaxEmail is the longest e-mail address accepted (the limit participants and staff always had).
+const MaxEmail = 200
+
+// Name checks a required name (a person's, a unit's, a contact's) that the caller has
+// already trimmed: blank, control characters or more than max characters are INVALID on
+// field. The message never repeats the value: names are personal data. It returns
+// *apperr.Error (nil when fine) so that apperr.List.Add takes it as it is.
+func Name(field, v string, max int) *apperr.Error {
+	switch {
+	case v == "":
+		return apperr.Invalidf(field, "a name is required; it must not be blank")
+	case utf8.RuneCountInString(v) > max:
+		return apperr.Invalidf(field, "at most %d characters", max)
+	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) >= 0:
+		// A tab survives (a quoted separator in a tab-separated file); line breaks do not.
+		return apperr.Invalidf(field, "a name must not hold line breaks or control characters")
+	}
+	return nil
+}
+
+// Email checks an e-mail address the caller has already trimmed; "" (none given) passes.
+// An address is one mailbox, local@domain, with a dot in the domain and nothing else: no
+// display name, no spaces, no angle brackets. The message never repeats the value.
+func Email(field, v string) *apperr.Error {
+	if v == "" {
+		return nil
+	}
+	if !ValidEmail(v) {
+		return apperr.Invalidf(field, "not an e-mail address (expected name@example.se, at most %d characters)", MaxEmail)
+	}
+	return nil
+}
+
+// ValidEmail reports whether v is one plain e-mail address (the rule of Email).
+func ValidEmail(v string) bool {
+	if v == "" || utf8.RuneCountInString(v) > MaxEmail || strings.ContainsAny(v, " \t\r\n<>,;\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(v, '@')
+	local, domain := v[:at], v[at+1:]
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") || strings.HasPrefix(domain, "[") {
+		return false
+	}
+	return true
+}
