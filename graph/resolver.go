@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -20,6 +21,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
 )
@@ -37,6 +39,8 @@ type Resolver struct {
 	Recruitment   *recruitment.Store
 	Quotas        *quota.Store
 	Audit         *audit.Store
+	Costs         *cost.Store      // cost items and project budgets (issue 16)
+	Retention     *retention.Store // retention rules (issue 16)
 	Warehouse     driver.Conn
 	Figures       *livefigures.Hub // nil: no live subscriptions
 	Reports       *report.Service  // the monthly steering report

@@ -165,6 +165,8 @@ func recordAudit(ctx context.Context, fc *graphql.FieldContext, action, op strin
 		for _, x := range v {
 			audit.Record(ctx, action, "participant_attributes", x.ID, op)
 		}
+	default:
+		auditCasework(ctx, action, op, res)
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph"
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
@@ -41,6 +42,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -232,6 +234,8 @@ func NewHandler(o Options) http.Handler {
 		Projects:      project.NewStore(pool),
 		Recruitment:   recruitment.NewStore(pool),
 		Quotas:        quota.NewStore(pool),
+		Costs:         cost.NewStore(pool),
+		Retention:     retention.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
 		Figures:       o.Figures,

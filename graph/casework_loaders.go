@@ -1,0 +1,124 @@
+package graph
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
+)
+
+// caseLoaders batch the nested fields of issue 16 (history, costs, plan revisions,
+// funding) per request, like Loaders.
+type caseLoaders struct {
+	HistoryOf   *dataloadgen.Loader[string, []*enrolment.Change]
+	CostsOf     *dataloadgen.Loader[string, []*cost.Item]
+	RevisionsOf *dataloadgen.Loader[string, []*actionplan.Revision]
+	FundingOf   *dataloadgen.Loader[string, []*cost.Funding]
+}
+
+func (r *Resolver) newCaseLoaders() *caseLoaders {
+	return &caseLoaders{
+		HistoryOf: dataloadgen.NewLoader(groupBy(r.Enrolments.HistoryByEnrolments, func(c enrolment.Change) string { return c.EnrolmentID }),
+			dataloadgen.WithWait(loaderWait)),
+		CostsOf: dataloadgen.NewLoader(groupBy(r.Costs.ByEnrolments, func(c cost.Item) string { return c.EnrolmentID }),
+			dataloadgen.WithWait(loaderWait)),
+		RevisionsOf: dataloadgen.NewLoader(groupBy(r.ActionPlans.RevisionsByParticipants, func(v actionplan.Revision) string { return v.ParticipantID }),
+			dataloadgen.WithWait(loaderWait)),
+		FundingOf: dataloadgen.NewLoader(groupBy(r.Costs.FundingByProjects, func(f cost.Funding) string { return f.ProjectID }),
+			dataloadgen.WithWait(loaderWait)),
+	}
+}
+
+func (r *Resolver) caseLoaders(ctx context.Context) *caseLoaders {
+	if l := r.loaders(ctx); l.Casework != nil {
+		return l.Casework
+	}
+	return r.newCaseLoaders()
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func dayOf(s string) *model.Date {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return nil
+	}
+	d := model.Date(t)
+	return &d
+}
+
+func datePtrOf(s *string) *model.Date {
+	if s == nil {
+		return nil
+	}
+	return dayOf(*s)
+}
+
+func lower[T ~string](s T) string { return strings.ToLower(string(s)) }
+
+// auditCasework records the reads the types of issue 16 imply: each names the person it
+// is about (AuditFields calls it for types recordAudit does not know).
+func auditCasework(ctx context.Context, action, op string, res any) {
+	switch v := res.(type) {
+	case *enrolment.Change:
+		if v != nil {
+			audit.Record(ctx, action, "enrolment_change", v.EnrolmentID, op)
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
+	case []*enrolment.Change:
+		for _, c := range v {
+			audit.Record(ctx, action, "enrolment_change", c.EnrolmentID, op)
+			audit.Record(ctx, "read", "participant", c.ParticipantID, op)
+		}
+	case []*enrolment.Candidate:
+		for _, c := range v {
+			audit.Record(ctx, action, "enrolment", c.Enrolment.ID, op)
+			audit.Record(ctx, "read", "participant", c.Enrolment.ParticipantID, op)
+		}
+	case []*enrolment.Flagged:
+		for _, f := range v {
+			audit.Record(ctx, "read", "participant", f.ParticipantID, op)
+		}
+	case []*actionplan.OverdueReview:
+		for _, o := range v {
+			audit.Record(ctx, action, "action_plan", o.Plan.ID, op)
+			audit.Record(ctx, "read", "participant", o.Plan.ParticipantID, op)
+		}
+	case []*actionplan.Revision:
+		for _, x := range v {
+			audit.Record(ctx, action, "action_plan", x.PlanID, op)
+		}
+	case []*cost.Item:
+		for _, x := range v {
+			audit.Record(ctx, action, "enrolment_cost", x.ID, op)
+		}
+	case *recruitment.Invitation:
+		if v != nil {
+			audit.Record(ctx, "read", "participant", v.ParticipantID, op)
+		}
+	}
+}
+
+// warehouseFigures gives the cost figures their lasting-attachment counts from the
+// warehouse.
+func (r *Resolver) warehouseFigures(ctx context.Context, cohorts []analytics.Cohort, def analytics.Definition,
+	by []analytics.Dimension, opts ...analytics.Option) ([]analytics.Figure, error) {
+	if r.Warehouse == nil {
+		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
+	}
+	return analytics.Figures(ctx, r.Warehouse, cohorts, def, by, opts...)
+}
+
+// genderOrder is the order gender groups are listed in.
+var genderOrder = []participant.Gender{participant.Woman, participant.Man, participant.Other, participant.NotStated}
