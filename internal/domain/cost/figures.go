@@ -100,6 +100,16 @@ func (s *Store) Figures(ctx context.Context, q Query, lasting LastingFunc) ([]Fi
 			return nil, auth.Forbidden("organisationId", "figures of this organisation")
 		}
 	}
+	return s.compute(ctx, q, lasting, p.SuppressSmallCounts())
+}
+
+// ForReport computes the figures for the steering report, whose scope the report has
+// checked and whose cells its own disclosure rule protects.
+func (s *Store) ForReport(ctx context.Context, q Query, lasting LastingFunc) ([]Figure, error) {
+	return s.compute(ctx, q, lasting, false)
+}
+
+func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide bool) ([]Figure, error) {
 	if err := analytics.ValidatePeriod("exitFrom", "exitTo", q.ExitFrom, q.ExitTo); err != nil {
 		return nil, err
 	}
@@ -168,7 +178,6 @@ func (s *Store) Figures(ctx context.Context, q Query, lasting LastingFunc) ([]Fi
 			byGroup[f.Group[0].Value] = f
 		}
 	}
-	hide := p.SuppressSmallCounts()
 	for i := range figs {
 		f := &figs[i]
 		l := total

@@ -135,6 +135,7 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 		func() (*Section, error) { return s.flowSection(ctx, b, sc, months, monthEnd) },
 		func() (*Section, error) { return s.overdueSection(ctx, b, sc, monthEnd) },
 		func() (*Section, error) { return s.outcomeSection(ctx, b, sc, month, monthEnd) },
+		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd) },
 	}
 	if r.Regional {
 		steps = append(steps, func() (*Section, error) { return s.memberSection(ctx, b, sc, yearStart, monthEnd) })
