@@ -122,3 +122,18 @@ func (r *Resolver) warehouseFigures(ctx context.Context, cohorts []analytics.Coh
 
 // genderOrder is the order gender groups are listed in.
 var genderOrder = []participant.Gender{participant.Woman, participant.Man, participant.Other, participant.NotStated}
+
+// shownAmount and shownCount withhold a suppressed cost figure's values (null).
+func shownAmount(f *cost.Figure, v float64) *float64 {
+	if f.Suppressed {
+		return nil
+	}
+	return &v
+}
+
+func shownCount(f *cost.Figure, v int) *int {
+	if f.Suppressed {
+		return nil
+	}
+	return &v
+}

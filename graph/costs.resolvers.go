@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -15,7 +14,48 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
+
+// Gross is the resolver for the gross field.
+func (r *costFigureResolver) Gross(ctx context.Context, obj *cost.Figure) (*float64, error) {
+	return shownAmount(obj, obj.Gross), nil
+}
+
+// SubsidyReceived is the resolver for the subsidyReceived field.
+func (r *costFigureResolver) SubsidyReceived(ctx context.Context, obj *cost.Figure) (*float64, error) {
+	return shownAmount(obj, obj.SubsidyReceived), nil
+}
+
+// Net is the resolver for the net field.
+func (r *costFigureResolver) Net(ctx context.Context, obj *cost.Figure) (*float64, error) {
+	return shownAmount(obj, obj.Net), nil
+}
+
+// Participants is the resolver for the participants field.
+func (r *costFigureResolver) Participants(ctx context.Context, obj *cost.Figure) (*int, error) {
+	return shownCount(obj, obj.Participants), nil
+}
+
+// Completed is the resolver for the completed field.
+func (r *costFigureResolver) Completed(ctx context.Context, obj *cost.Figure) (*int, error) {
+	return shownCount(obj, obj.Completed), nil
+}
+
+// Exits is the resolver for the exits field.
+func (r *costFigureResolver) Exits(ctx context.Context, obj *cost.Figure) (*int, error) {
+	return shownCount(obj, obj.Exits), nil
+}
+
+// Lasting is the resolver for the lasting field.
+func (r *costFigureResolver) Lasting(ctx context.Context, obj *cost.Figure) (*int, error) {
+	return shownCount(obj, obj.Lasting), nil
+}
+
+// LastingDue is the resolver for the lastingDue field.
+func (r *costFigureResolver) LastingDue(ctx context.Context, obj *cost.Figure) (*int, error) {
+	return shownCount(obj, obj.LastingDue), nil
+}
 
 // DefinitionVersion is the resolver for the definitionVersion field.
 func (r *costFigureResolver) DefinitionVersion(ctx context.Context, obj *cost.Figure) (string, error) {

@@ -17,6 +17,15 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type CostFigureResolver interface {
+	Gross(ctx context.Context, obj *cost.Figure) (*float64, error)
+	SubsidyReceived(ctx context.Context, obj *cost.Figure) (*float64, error)
+	Net(ctx context.Context, obj *cost.Figure) (*float64, error)
+	Participants(ctx context.Context, obj *cost.Figure) (*int, error)
+	Completed(ctx context.Context, obj *cost.Figure) (*int, error)
+	Exits(ctx context.Context, obj *cost.Figure) (*int, error)
+	Lasting(ctx context.Context, obj *cost.Figure) (*int, error)
+	LastingDue(ctx context.Context, obj *cost.Figure) (*int, error)
+
 	DefinitionVersion(ctx context.Context, obj *cost.Figure) (string, error)
 	LastingDefinitionVersion(ctx context.Context, obj *cost.Figure) (string, error)
 }
@@ -88,18 +97,18 @@ func (ec *executionContext) _CostFigure_gross(ctx context.Context, field graphql
 			return ec.fieldContext_CostFigure_gross(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Gross, nil
+			return ec.Resolvers.CostFigure().Gross(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalOFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_gross(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Float")
 }
 
 func (ec *executionContext) _CostFigure_subsidyReceived(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -111,18 +120,18 @@ func (ec *executionContext) _CostFigure_subsidyReceived(ctx context.Context, fie
 			return ec.fieldContext_CostFigure_subsidyReceived(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.SubsidyReceived, nil
+			return ec.Resolvers.CostFigure().SubsidyReceived(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalOFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_subsidyReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Float")
 }
 
 func (ec *executionContext) _CostFigure_net(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -134,18 +143,18 @@ func (ec *executionContext) _CostFigure_net(ctx context.Context, field graphql.C
 			return ec.fieldContext_CostFigure_net(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Net, nil
+			return ec.Resolvers.CostFigure().Net(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalOFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Float")
 }
 
 func (ec *executionContext) _CostFigure_participants(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -157,18 +166,18 @@ func (ec *executionContext) _CostFigure_participants(ctx context.Context, field 
 			return ec.fieldContext_CostFigure_participants(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Participants, nil
+			return ec.Resolvers.CostFigure().Participants(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CostFigure_completed(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -180,18 +189,18 @@ func (ec *executionContext) _CostFigure_completed(ctx context.Context, field gra
 			return ec.fieldContext_CostFigure_completed(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Completed, nil
+			return ec.Resolvers.CostFigure().Completed(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CostFigure_exits(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -203,18 +212,18 @@ func (ec *executionContext) _CostFigure_exits(ctx context.Context, field graphql
 			return ec.fieldContext_CostFigure_exits(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Exits, nil
+			return ec.Resolvers.CostFigure().Exits(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_exits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CostFigure_lasting(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -226,18 +235,18 @@ func (ec *executionContext) _CostFigure_lasting(ctx context.Context, field graph
 			return ec.fieldContext_CostFigure_lasting(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lasting, nil
+			return ec.Resolvers.CostFigure().Lasting(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_lasting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CostFigure_lastingDue(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -249,18 +258,18 @@ func (ec *executionContext) _CostFigure_lastingDue(ctx context.Context, field gr
 			return ec.fieldContext_CostFigure_lastingDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastingDue, nil
+			return ec.Resolvers.CostFigure().LastingDue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalOInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CostFigure_lastingDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostFigure", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CostFigure", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CostFigure_perParticipant(ctx context.Context, field graphql.CollectedField, obj *cost.Figure) (ret graphql.Marshaler) {
@@ -791,45 +800,53 @@ func (ec *executionContext) _CostFigure(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "gross":
-			out.Values[i] = ec._CostFigure_gross(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_gross(ctx, field, obj)
+				})
 		case "subsidyReceived":
-			out.Values[i] = ec._CostFigure_subsidyReceived(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_subsidyReceived(ctx, field, obj)
+				})
 		case "net":
-			out.Values[i] = ec._CostFigure_net(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_net(ctx, field, obj)
+				})
 		case "participants":
-			out.Values[i] = ec._CostFigure_participants(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_participants(ctx, field, obj)
+				})
 		case "completed":
-			out.Values[i] = ec._CostFigure_completed(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_completed(ctx, field, obj)
+				})
 		case "exits":
-			out.Values[i] = ec._CostFigure_exits(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_exits(ctx, field, obj)
+				})
 		case "lasting":
-			out.Values[i] = ec._CostFigure_lasting(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_lasting(ctx, field, obj)
+				})
 		case "lastingDue":
-			out.Values[i] = ec._CostFigure_lastingDue(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CostFigure_lastingDue(ctx, field, obj)
+				})
 		case "perParticipant":
 			out.Values[i] = ec._CostFigure_perParticipant(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

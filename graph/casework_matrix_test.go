@@ -1,0 +1,89 @@
+package graph_test
+
+import (
+	"testing"
+)
+
+// The role matrix's operations for issue 16 (corrections, inactivity, plans, fairs,
+// re-entry, costs, retention), added to the matrix in security_test.go.
+func init() { operations = append(operations, caseworkOperations...) }
+
+// endedEnrolmentInA is a fresh ended enrolment of a fresh person of A (version 1).
+func (w *world) endedEnrolmentInA(t *testing.T) string {
+	t.Helper()
+	return w.adminCreate(t, "createEnrolment", `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+		startDate: "2018-01-01", endDate: "2018-06-30", exitReason: JOB_SEEKING}) { id } }`, map[string]any{"p": w.createPerson(t, w.orgA)})
+}
+
+// retentionRuleInA sets A's retention rule (dry run) and returns its version, after a
+// dry run when dryRun.
+func (w *world) retentionRuleInA(t *testing.T, dryRun bool) int {
+	t.Helper()
+	var r struct{ SetRetentionRule struct{ Version int } }
+	w.admin.MustData(t, `mutation($o: ID!) { setRetentionRule(input: {organisationId: $o, inactiveYears: 10}) { version } }`,
+		map[string]any{"o": w.orgA}, &r)
+	if !dryRun {
+		return r.SetRetentionRule.Version
+	}
+	var d struct{ RunRetentionDryRun struct{ Version int } }
+	w.admin.MustData(t, `mutation($o: ID!) { runRetentionDryRun(organisationId: $o) { version } }`, map[string]any{"o": w.orgA}, &d)
+	return d.RunRetentionDryRun.Version
+}
+
+var caseworkOperations = []operation{
+	// Corrections keep history.
+	{"query enrolmentHistory", func(t *testing.T, w *world) (string, map[string]any) {
+		return `query($e: ID!) { enrolmentHistory(enrolmentId: $e) { kind before { endDate } } }`, map[string]any{"e": w.endedEnrolmentInA(t)}
+	}},
+	{"query enrolmentChanges", byOrgA(`query($o: ID!) { enrolmentChanges(organisationId: $o) { kind } }`)},
+	{"mutation correctExit", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($e: ID!) { correctExit(input: {enrolmentId: $e, version: 1, endDate: "2018-05-31", exitReason: STUDIES,
+			reason: "Fel datum"}) { endDate history { kind } } }`, map[string]any{"e": w.endedEnrolmentInA(t)}
+	}},
+	{"mutation voidEnrolment", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($e: ID!) { voidEnrolment(input: {enrolmentId: $e, version: 1, reason: "Registrerad i fel"}) { kind } }`,
+			map[string]any{"e": w.endedEnrolmentInA(t)}
+	}},
+	// Exits from inactivity.
+	{"query inactivityRule", byOrgA(`query($o: ID!) { inactivityRule(organisationId: $o) { gapDays } }`)},
+	{"query upcomingInactivityExits", byOrgA(`query($o: ID!) { upcomingInactivityExits(organisationId: $o, withinDays: 30) { dueOn } }`)},
+	{"mutation setInactivityRule", byOrgA(`mutation($o: ID!) { setInactivityRule(input: {organisationId: $o, gapDays: 90}) { gapDays } }`)},
+	// Plans and fairs.
+	{"query overduePlanReviews", byOrgA(`query($o: ID!) { overduePlanReviews(organisationId: $o, asOf: "2019-06-01") { daysOverdue } }`)},
+	{"query recruitmentAttendance", byOrgA(`query($o: ID!) { recruitmentAttendance(organisationId: $o, from: "2019-01-01", to: "2019-12-31") {
+		total { came } } }`)},
+	{"mutation recordAttendance", func(t *testing.T, w *world) (string, map[string]any) {
+		e, _ := w.eventInA(t)
+		w.admin.MustData(t, `mutation($e: ID!, $p: ID!) { inviteToRecruitmentEvent(input: {eventId: $e, participantIds: [$p]}) { id } }`,
+			map[string]any{"e": e, "p": w.personA}, nil)
+		return `mutation($e: ID!, $p: ID!) { recordAttendance(input: {eventId: $e, participantId: $p, attended: true}) { attended } }`,
+			map[string]any{"e": e, "p": w.personA}
+	}},
+	// Re-entry.
+	{"query reentryParticipants", byOrgA(`query($o: ID!) { reentryParticipants(organisationId: $o) { reentry { flagged } } }`)},
+	// Costs.
+	{"query costFigures", byOrgA(`query($o: ID!) { costFigures(organisationId: $o, exitFrom: "2018-01-01", exitTo: "2019-01-01", by: MEASURE) {
+		total perParticipant } }`)},
+	{"mutation addCostItem", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($e: ID!) { addCostItem(input: {enrolmentId: $e, kind: WAGE, month: "2018-03", amount: 18500}) { amount } }`,
+			map[string]any{"e": w.endedEnrolmentInA(t)}
+	}},
+	{"mutation setProjectFunding", func(t *testing.T, w *world) (string, map[string]any) {
+		return `mutation($j: ID!) { setProjectFunding(input: {projectId: $j, funder: "ESF", amount: 250000}) { funder amount } }`,
+			map[string]any{"j": w.projectInA(t)}
+	}},
+	// Retention per municipality.
+	{"query retentionRules", func(t *testing.T, w *world) (string, map[string]any) {
+		return `{ retentionRules { mode } }`, nil
+	}},
+	{"mutation setRetentionRule", byOrgA(`mutation($o: ID!) { setRetentionRule(input: {organisationId: $o, inactiveYears: 10}) { mode } }`)},
+	{"mutation runRetentionDryRun", func(t *testing.T, w *world) (string, map[string]any) {
+		w.retentionRuleInA(t, false)
+		return `mutation($o: ID!) { runRetentionDryRun(organisationId: $o) { lastDryRunCount } }`, map[string]any{"o": w.orgA}
+	}},
+	{"mutation activateRetentionRule", func(t *testing.T, w *world) (string, map[string]any) {
+		v := w.retentionRuleInA(t, true)
+		return `mutation($o: ID!, $v: Int!) { activateRetentionRule(input: {organisationId: $o, version: $v}) { mode } }`,
+			map[string]any{"o": w.orgA, "v": v}
+	}},
+}
