@@ -115,6 +115,15 @@ func TestCostFigures(t *testing.T) {
 		t.Fatalf("by project: %+v", got.CostFigures)
 	}
 
+	// A period without exits has one total row of zeros.
+	var none struct{ CostFigures []costFigure }
+	w.cw.MustData(t, `query($o: ID!) { costFigures(organisationId: $o, exitFrom: "2016-01-01", exitTo: "2017-01-01", by: MEASURE) {
+		total net participants perParticipant } }`, map[string]any{"o": w.org}, &none)
+	if len(none.CostFigures) != 1 || !none.CostFigures[0].Total || *none.CostFigures[0].Net != 0 || *none.CostFigures[0].Participants != 0 ||
+		none.CostFigures[0].PerParticipant != nil {
+		t.Fatalf("no exits: %+v", none.CostFigures)
+	}
+
 	// A steering reader sees no figure of fewer than five people.
 	w.steering.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "MEASURE"}, &got)
 	for _, f := range got.CostFigures {

@@ -45,7 +45,11 @@ var caseworkOperations = []operation{
 			map[string]any{"e": w.endedEnrolmentInA(t)}
 	}},
 	// Exits from inactivity.
-	{"query inactivityRule", byOrgA(`query($o: ID!) { inactivityRule(organisationId: $o) { gapDays } }`)},
+	{"query inactivityRule", func(t *testing.T, w *world) (string, map[string]any) {
+		w.admin.MustData(t, `mutation($o: ID!) { setInactivityRule(input: {organisationId: $o, gapDays: 120}) { gapDays } }`,
+			map[string]any{"o": w.orgA}, nil)
+		return `query($o: ID!) { inactivityRule(organisationId: $o) { gapDays } }`, map[string]any{"o": w.orgA}
+	}},
 	{"query upcomingInactivityExits", byOrgA(`query($o: ID!) { upcomingInactivityExits(organisationId: $o, withinDays: 30) { dueOn } }`)},
 	{"mutation setInactivityRule", byOrgA(`mutation($o: ID!) { setInactivityRule(input: {organisationId: $o, gapDays: 90}) { gapDays } }`)},
 	// Plans and fairs.

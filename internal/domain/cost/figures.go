@@ -133,7 +133,7 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 			FROM enrolment_cost WHERE enrolment_id IN (SELECT id FROM e) GROUP BY enrolment_id),
 		b AS (SELECT project_id, sum(amount) AS budget FROM project_funding
 			WHERE project_id IN (SELECT project_id FROM e) GROUP BY project_id),
-		g AS (SELECT grp, sum(coalesce(c.gross, 0))::float8 AS gross, sum(coalesce(c.subsidy, 0))::float8 AS subsidy,
+		g AS (SELECT grp, coalesce(sum(c.gross), 0)::float8 AS gross, coalesce(sum(c.subsidy), 0)::float8 AS subsidy,
 				count(DISTINCT e.participant_id)::int AS people, count(*) FILTER (WHERE `+completedSQL+`)::int AS completed,
 				count(*)::int AS exits, (grouping(grp) = 1) AS total
 			FROM e LEFT JOIN c ON c.enrolment_id = e.id GROUP BY GROUPING SETS ((grp), ()))
