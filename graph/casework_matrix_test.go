@@ -1,7 +1,10 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // The role matrix's operations for issue 16 (corrections, inactivity, plans, fairs,
@@ -90,4 +93,42 @@ var caseworkOperations = []operation{
 		return `mutation($o: ID!, $v: Int!) { activateRetentionRule(input: {organisationId: $o, version: $v}) { mode } }`,
 			map[string]any{"o": w.orgA, "v": v}
 	}},
+}
+
+// TestCaseworkCrossTenantIsolation: a caseworker of A, naming B's records and
+// organisation, reads and changes nothing of B through issue 16's operations.
+func TestCaseworkCrossTenantIsolation(t *testing.T) {
+	w := newWorld(t)
+	cw := w.as(t, auth.Caseworker)
+	for name, tc := range map[string]struct {
+		q    string
+		vars map[string]any
+		code string
+	}{
+		"void B's enrolment": {`mutation($e: ID!) { voidEnrolment(input: {enrolmentId: $e, version: 1, reason: "Försök över gränsen"}) { kind } }`,
+			map[string]any{"e": w.enrolmentB}, "NOT_FOUND"},
+		"cost on B's enrolment": {`mutation($e: ID!) { addCostItem(input: {enrolmentId: $e, kind: WAGE, month: "2019-02", amount: 100}) { id } }`,
+			map[string]any{"e": w.enrolmentB}, "NOT_FOUND"},
+		"B's changes":         {`query($o: ID!) { enrolmentChanges(organisationId: $o) { kind } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's inactivity":      {`query($o: ID!) { upcomingInactivityExits(organisationId: $o) { dueOn } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's re-entry":        {`query($o: ID!) { reentryParticipants(organisationId: $o) { reentry { flagged } } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's plan reviews":    {`query($o: ID!) { overduePlanReviews(organisationId: $o) { daysOverdue } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's attendance":      {`query($o: ID!) { recruitmentAttendance(organisationId: $o, from: "2019-01-01", to: "2019-12-31") { total { came } } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's cost figures":    {`query($o: ID!) { costFigures(organisationId: $o, exitFrom: "2018-01-01", exitTo: "2019-01-01", by: MEASURE) { net } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+		"B's inactivity rule": {`query($o: ID!) { inactivityRule(organisationId: $o) { gapDays } }`, map[string]any{"o": w.orgB}, "FORBIDDEN"},
+	} {
+		r, err := cw.Do(context.Background(), tc.q, tc.vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Errors) == 0 || r.Errors[0].Code() != tc.code {
+			t.Errorf("%s: %s, want %s", name, r.Data, tc.code)
+		}
+	}
+	var h struct{ EnrolmentHistory []struct{ Kind string } }
+	cw.MustData(t, `query($e: ID!) { enrolmentHistory(enrolmentId: $e) { kind } }`, map[string]any{"e": w.enrolmentB}, &h)
+	var n int
+	if err := w.system.QueryRow(context.Background(), `SELECT count(*) FROM enrolment WHERE id = $1`, plain(w.enrolmentB)).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("B's enrolment: %d (%v)", n, err)
+	}
 }

@@ -20,6 +20,7 @@ CREATE TABLE enrolment_change (
 );
 CREATE INDEX enrolment_change_enrolment_idx ON enrolment_change (enrolment_id, id);
 CREATE INDEX enrolment_change_org_idx ON enrolment_change (organisation_id, changed_at);
+CREATE INDEX enrolment_change_participant_idx ON enrolment_change (participant_id);
 
 -- Exits from inactivity (the WIOA rule): an organisation that sets a gap has every
 -- ongoing enrolment without activity for that many days exited, dated back to its last
@@ -44,17 +45,12 @@ CREATE TABLE action_plan_revision (
     steps            jsonb NOT NULL,
     saved_by         text NOT NULL,
     saved_at         timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (action_plan_id, version)
+    PRIMARY KEY (action_plan_id, version),
+    CONSTRAINT action_plan_revision_next_review_date_range CHECK (sane_date(next_review_date))
 );
--- Plans saved before this migration get their current version as their first revision.
-INSERT INTO action_plan_revision (action_plan_id, version, organisation_id, participant_id, goal, responsible,
-        next_review_date, steps, saved_by, saved_at)
-SELECT p.id, p.version, p.organisation_id, p.participant_id, p.goal, p.responsible, p.next_review_date,
-       coalesce((SELECT jsonb_agg(jsonb_build_object('position', s.position, 'description', s.description,
-                    'responsible', s.responsible, 'dueDate', s.due_date, 'doneDate', s.done_date) ORDER BY s.position)
-                 FROM action_plan_step s WHERE s.action_plan_id = p.id), '[]'::jsonb),
-       'migration', p.updated_at
-  FROM action_plan p;
+CREATE INDEX action_plan_revision_participant_idx ON action_plan_revision (participant_id);
+-- Plans saved before this migration get their first revision at their next save (a
+-- migration leaves the rows it finds as they are).
 
 -- Recruitment-fair attendance (came / did not come): who recorded it and when.
 ALTER TABLE recruitment_invitation
@@ -68,7 +64,7 @@ CREATE TABLE enrolment_cost (
     participant_id  uuid NOT NULL REFERENCES participant (id) ON DELETE CASCADE,
     enrolment_id    uuid NOT NULL REFERENCES enrolment (id) ON DELETE CASCADE,
     kind            text NOT NULL CHECK (kind IN ('wage', 'wage_subsidy_received', 'supervision', 'other')),
-    month           date NOT NULL CHECK (extract(day FROM month) = 1 AND month BETWEEN '2000-01-01' AND '2100-12-01'),
+    month           date NOT NULL CONSTRAINT enrolment_cost_month_range CHECK (sane_date(month)) CHECK (extract(day FROM month) = 1),
     amount          numeric(12, 2) NOT NULL CHECK (amount >= 0 AND amount < 100000000),
     note            text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
     recorded_by     text NOT NULL,
@@ -76,6 +72,7 @@ CREATE TABLE enrolment_cost (
 );
 CREATE INDEX enrolment_cost_enrolment_idx ON enrolment_cost (enrolment_id);
 CREATE INDEX enrolment_cost_org_idx ON enrolment_cost (organisation_id);
+CREATE INDEX enrolment_cost_participant_idx ON enrolment_cost (participant_id);
 
 -- A project's budget, one line per funder (finansiär), in kronor.
 CREATE TABLE project_funding (

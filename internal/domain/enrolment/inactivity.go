@@ -32,7 +32,7 @@ const InactivityExitReason = outcome.Unknown
 const lastActivitySQL = `greatest(e.start_date,
 	(SELECT max(r.valid_from) FROM enrolment_rate r WHERE r.enrolment_id = e.id),
 	(SELECT max(f.held_on) FROM follow_up f WHERE f.participant_id = e.participant_id AND (f.enrolment_id IS NULL OR f.enrolment_id = e.id)),
-	(SELECT max(pr.saved_at)::date FROM action_plan_revision pr WHERE pr.participant_id = e.participant_id AND pr.saved_by <> 'migration'),
+	(SELECT max(pr.saved_at)::date FROM action_plan_revision pr WHERE pr.participant_id = e.participant_id),
 	(SELECT max(iv.created_at)::date FROM interview iv WHERE iv.participant_id = e.participant_id))`
 
 // InactivityRule is an organisation's gap.
