@@ -82,24 +82,22 @@ func aggregateContext(ctx context.Context) context.Context {
 	return auth.With(ctx, auth.Principal{Subject: p.Subject, System: true})
 }
 
-// Figures computes the cost figures of q for the caller in ctx, who must be allowed
-// the organisations' aggregates.
+// Figures computes the cost figures of one organisation (q.OrgIDs holds its id) for the
+// caller in ctx, who must be allowed its aggregates.
 func (s *Store) Figures(ctx context.Context, q Query, lasting LastingFunc) ([]Figure, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(q.OrgIDs) == 0 {
-		return nil, apperr.Invalidf("organisationId", "name an organisation")
+	if len(q.OrgIDs) != 1 || !db.IsUUID(q.OrgIDs[0]) {
+		return nil, apperr.NotFoundf("organisationId", "organisation not found")
 	}
-	for _, id := range q.OrgIDs {
-		if !db.IsUUID(id) {
-			return nil, apperr.NotFoundf("organisationId", "organisation not found")
-		}
-		if !p.CanReadAggregates(id) {
-			return nil, auth.Forbidden("organisationId", "figures of this organisation")
-		}
+	// A regional reader asking for their regional body gets its members they were granted.
+	orgs, ok := p.AggregateScope(q.OrgIDs[0])
+	if !ok {
+		return nil, auth.Forbidden("organisationId", "figures of this organisation")
 	}
+	q.OrgIDs = orgs
 	return s.compute(ctx, q, lasting, p.SuppressSmallCounts())
 }
 
