@@ -6049,11 +6049,20 @@ extend type Query {
 `, BuiltIn: false},
 	{Name: "../schema/corrections.graphqls", Input: `"What one change in an enrolment's history (ändringshistorik) did."
 enum EnrolmentChangeKind {
-  "The exit's date, reason or social assistance status was corrected (rättat avslut)."
+  """
+  The exit's date, reason or social assistance status was corrected (rättat avslut).
+  Label (sv): Rättat avslut
+  """
   EXIT_CORRECTED
-  "The enrolment was voided as entered in error (makulerad, registrerad i fel); it no longer counts anywhere."
+  """
+  The enrolment was voided as entered in error (makulerad, registrerad i fel); it no longer counts anywhere.
+  Label (sv): Makulerad
+  """
   VOIDED
-  "The enrolment was exited automatically after a gap without activity (avslut vid inaktivitet), dated back to the last activity."
+  """
+  The enrolment was exited automatically after a gap without activity (avslut vid inaktivitet), dated back to the last activity.
+  Label (sv): Avslut vid inaktivitet
+  """
   INACTIVITY_EXIT
 }
 
@@ -6160,21 +6169,39 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/costs.graphqls", Input: `"The kind of a cost item (kostnadsslag)."
 enum CostKind {
-  "Wage paid (lön), including employer contributions."
+  """
+  Wage paid (lön), including employer contributions.
+  Label (sv): Lön
+  """
   WAGE
-  "Wage subsidy received (lönebidrag / ersättning från AF): income, subtracted for the net cost."
+  """
+  Wage subsidy received (lönebidrag / ersättning från AF): income, subtracted for the net cost.
+  Label (sv): Erhållet lönebidrag
+  """
   WAGE_SUBSIDY_RECEIVED
-  "Supervision (handledning)."
+  """
+  Supervision (handledning).
+  Label (sv): Handledning
+  """
   SUPERVISION
-  "Anything else (övrigt)."
+  """
+  Anything else (övrigt).
+  Label (sv): Övrigt
+  """
   OTHER
 }
 
 "What cost figures are broken down by."
 enum CostBreakdown {
-  "By measure (insats)."
+  """
+  By measure (insats).
+  Label (sv): Insats
+  """
   MEASURE
-  "By project (projekt), as organisation code/project name."
+  """
+  By project (projekt), as organisation code/project name.
+  Label (sv): Projekt
+  """
   PROJECT
 }
 
@@ -9167,9 +9194,15 @@ type ReportPoint {
 `, BuiltIn: false},
 	{Name: "../schema/retention.graphqls", Input: `"Whether a retention rule erases or only counts."
 enum RetentionMode {
-  "Runs only count whom the rule would erase (provkörning); a new or changed rule starts here."
+  """
+  Runs only count whom the rule would erase (provkörning); a new or changed rule starts here.
+  Label (sv): Provkörning
+  """
   DRY_RUN
-  "Runs erase (gallrar) from both stores."
+  """
+  Runs erase (gallrar) from both stores.
+  Label (sv): Aktiv
+  """
   ACTIVE
 }
 

@@ -1554,8 +1554,10 @@ type CostBreakdown string
 
 const (
 	// By measure (insats).
+	// Label (sv): Insats
 	CostBreakdownMeasure CostBreakdown = "MEASURE"
 	// By project (projekt), as organisation code/project name.
+	// Label (sv): Projekt
 	CostBreakdownProject CostBreakdown = "PROJECT"
 )
 
@@ -1612,12 +1614,16 @@ type CostKind string
 
 const (
 	// Wage paid (lön), including employer contributions.
+	// Label (sv): Lön
 	CostKindWage CostKind = "WAGE"
 	// Wage subsidy received (lönebidrag / ersättning från AF): income, subtracted for the net cost.
+	// Label (sv): Erhållet lönebidrag
 	CostKindWageSubsidyReceived CostKind = "WAGE_SUBSIDY_RECEIVED"
 	// Supervision (handledning).
+	// Label (sv): Handledning
 	CostKindSupervision CostKind = "SUPERVISION"
 	// Anything else (övrigt).
+	// Label (sv): Övrigt
 	CostKindOther CostKind = "OTHER"
 )
 
@@ -2024,10 +2030,13 @@ type EnrolmentChangeKind string
 
 const (
 	// The exit's date, reason or social assistance status was corrected (rättat avslut).
+	// Label (sv): Rättat avslut
 	EnrolmentChangeKindExitCorrected EnrolmentChangeKind = "EXIT_CORRECTED"
 	// The enrolment was voided as entered in error (makulerad, registrerad i fel); it no longer counts anywhere.
+	// Label (sv): Makulerad
 	EnrolmentChangeKindVoided EnrolmentChangeKind = "VOIDED"
 	// The enrolment was exited automatically after a gap without activity (avslut vid inaktivitet), dated back to the last activity.
+	// Label (sv): Avslut vid inaktivitet
 	EnrolmentChangeKindInactivityExit EnrolmentChangeKind = "INACTIVITY_EXIT"
 )
 
@@ -2993,8 +3002,10 @@ type RetentionMode string
 
 const (
 	// Runs only count whom the rule would erase (provkörning); a new or changed rule starts here.
+	// Label (sv): Provkörning
 	RetentionModeDryRun RetentionMode = "DRY_RUN"
 	// Runs erase (gallrar) from both stores.
+	// Label (sv): Aktiv
 	RetentionModeActive RetentionMode = "ACTIVE"
 )
 
