@@ -54,6 +54,7 @@ type Loaders struct {
 	SummaryOf           *dataloadgen.Loader[string, *recruitment.Summary]
 	TargetsOf           *dataloadgen.Loader[string, []*project.Target]
 	Enrolment           *dataloadgen.Loader[string, *enrolment.Enrolment]
+	Casework            *caseLoaders // issue 16's fields (casework_loaders.go)
 }
 
 type loadersKey struct{}
@@ -66,6 +67,7 @@ const loaderWait = 5 * time.Millisecond
 // NewLoaders returns fresh, per-request loaders.
 func (r *Resolver) NewLoaders() *Loaders {
 	return &Loaders{
+		Casework: r.newCaseLoaders(),
 		Organisation: dataloadgen.NewLoader(byID(r.Organisations.ByIDs, func(o organisation.Organisation) string { return o.ID }, "organisation"),
 			dataloadgen.WithWait(loaderWait)),
 		MeasureType: dataloadgen.NewLoader(byID(r.Organisations.MeasureTypesByIDs, func(m organisation.MeasureType) string { return m.ID }, "measure type"),

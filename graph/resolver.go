@@ -9,6 +9,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
@@ -21,6 +22,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -43,6 +45,8 @@ type Resolver struct {
 	Linkage       *linkage.Service // register linkage (registerkörning)
 	Audit         *audit.Store
 	Warehouse     chstore.Querier
+	Costs         *cost.Store      // cost items and project budgets (issue 16)
+	Retention     *retention.Store // retention rules (issue 16)
 	Figures       *livefigures.Hub // nil: no live subscriptions
 	Reports       *report.Service  // the monthly steering report
 	ReportLinks   report.Signer    // signs the report links a browser opens

@@ -4,7 +4,7 @@ import "testing"
 
 // The casework operations (consent, protected identity, register linkage) in the role
 // matrix, after the others (testdata/role_matrix.golden keeps this order).
-func init() { operations = append(operations, caseworkOperations...) }
+func init() { operations = append(operations, consentOperations...) }
 
 func (w *world) consentInA(t *testing.T, person string) string {
 	t.Helper()
@@ -12,7 +12,7 @@ func (w *world) consentInA(t *testing.T, person string) string {
 		givenOn: "2019-01-02"}) { id } }`, map[string]any{"p": person})
 }
 
-var caseworkOperations = []operation{
+var consentOperations = []operation{
 	{"mutation recordConsent", func(t *testing.T, w *world) (string, map[string]any) {
 		return `mutation($p: ID!) { recordConsent(input: {participantId: $p, scope: FOLLOW_UP}) { id scope active } }`,
 			map[string]any{"p": w.createPerson(t, w.orgA)}

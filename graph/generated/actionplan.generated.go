@@ -21,6 +21,8 @@ import (
 
 type ActionPlanResolver interface {
 	Participant(ctx context.Context, obj *actionplan.Plan) (*participant.Participant, error)
+
+	Revisions(ctx context.Context, obj *actionplan.Plan) ([]*actionplan.Revision, error)
 }
 type FollowUpResolver interface {
 	Participant(ctx context.Context, obj *actionplan.FollowUp) (*participant.Participant, error)
@@ -216,6 +218,38 @@ func (ec *executionContext) _ActionPlan_version(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ActionPlan_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActionPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActionPlan_revisions(ctx context.Context, field graphql.CollectedField, obj *actionplan.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionPlan_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionPlan().Revisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*actionplan.Revision) graphql.Marshaler {
+			return ec.marshalNActionPlanRevision2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐRevisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionPlan_revisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionPlan",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionPlanRevision(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ActionPlanStep_position(ctx context.Context, field graphql.CollectedField, obj *actionplan.Step) (ret graphql.Marshaler) {
@@ -1077,6 +1111,12 @@ func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "revisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionPlan_revisions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1351,6 +1391,10 @@ func (ec *executionContext) _OverdueFollowUpEdge(ctx context.Context, sel ast.Se
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNActionPlan2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v actionplan.Plan) graphql.Marshaler {
+	return ec._ActionPlan(ctx, sel, &v)
+}
 
 func (ec *executionContext) marshalNActionPlan2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐPlan(ctx context.Context, sel ast.SelectionSet, v *actionplan.Plan) graphql.Marshaler {
 	if v == nil {

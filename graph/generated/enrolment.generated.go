@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
@@ -44,6 +45,9 @@ type EnrolmentResolver interface {
 
 	EmploymentRates(ctx context.Context, obj *enrolment.Enrolment) ([]*enrolment.Rate, error)
 	CurrentEmploymentRate(ctx context.Context, obj *enrolment.Enrolment) (*int, error)
+
+	History(ctx context.Context, obj *enrolment.Enrolment) ([]*enrolment.Change, error)
+	Costs(ctx context.Context, obj *enrolment.Enrolment) ([]*cost.Item, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -828,6 +832,70 @@ func (ec *executionContext) _Enrolment_version(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Enrolment_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Enrolment_history(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*enrolment.Change) graphql.Marshaler {
+			return ec.marshalNEnrolmentChange2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_costs(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_costs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().Costs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*cost.Item) graphql.Marshaler {
+			return ec.marshalNCostItem2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_costs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CostItem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EnrolmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EnrolmentConnection) (ret graphql.Marshaler) {
@@ -1659,6 +1727,18 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_history(ctx, field, obj)
+				})
+		case "costs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_costs(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1805,6 +1885,10 @@ func (ec *executionContext) marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarkn
 		return graphql.Null
 	}
 	return ec._EmploymentRate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrolment2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v enrolment.Enrolment) graphql.Marshaler {
+	return ec._Enrolment(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {

@@ -43,6 +43,8 @@ type ParticipantResolver interface {
 	Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error)
 
 	Consents(ctx context.Context, obj *participant.Participant) ([]*consent.Consent, error)
+
+	Reentry(ctx context.Context, obj *participant.Participant) (*enrolment.Reentry, error)
 }
 type ParticipantAttributesResolver interface {
 	BirthRegion(ctx context.Context, obj *participant.Attributes) (*model.BirthRegion, error)
@@ -968,6 +970,38 @@ func (ec *executionContext) _Participant_identityHidden(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Participant_identityHidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_reentry(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_reentry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Participant().Reentry(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.Reentry) graphql.Marshaler {
+			return ec.marshalNReentryFlag2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐReentry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_reentry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Participant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReentryFlag(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ParticipantAttributes_validFrom(ctx context.Context, field graphql.CollectedField, obj *participant.Attributes) (ret graphql.Marshaler) {
@@ -2327,6 +2361,12 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reentry":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participant_reentry(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -2925,6 +2925,10 @@ func (ec *executionContext) unmarshalNRecordInterviewInput2githubᚗcomᚋarbets
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRecruitmentEvent2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v recruitment.Event) graphql.Marshaler {
+	return ec._RecruitmentEvent(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNRecruitmentEvent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *recruitment.Event) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecruitmentEvent!")

@@ -23,19 +23,28 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ActionPlan() ActionPlanResolver
+	ActionPlanRevision() ActionPlanRevisionResolver
 	Consent() ConsentResolver
+	CostFigure() CostFigureResolver
+	CostItem() CostItemResolver
 	EligibilityRecord() EligibilityRecordResolver
 	EligibilityResult() EligibilityResultResolver
 	Employer() EmployerResolver
 	EmployerNote() EmployerNoteResolver
 	Enrolment() EnrolmentResolver
+	EnrolmentChange() EnrolmentChangeResolver
+	EnrolmentState() EnrolmentStateResolver
+	EventAttendance() EventAttendanceResolver
 	FollowUp() FollowUpResolver
+	InactivityCandidate() InactivityCandidateResolver
+	InactivityRule() InactivityRuleResolver
 	Interview() InterviewResolver
 	MeasureType() MeasureTypeResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	OutcomeObservation() OutcomeObservationResolver
 	OverdueFollowUp() OverdueFollowUpResolver
+	OverduePlanReview() OverduePlanReviewResolver
 	Participant() ParticipantResolver
 	ParticipantAttributes() ParticipantAttributesResolver
 	Project() ProjectResolver
@@ -45,9 +54,12 @@ type ResolverRoot interface {
 	RecruitmentEvent() RecruitmentEventResolver
 	RecruitmentInvitation() RecruitmentInvitationResolver
 	RecruitmentPlace() RecruitmentPlaceResolver
+	ReentryFlag() ReentryFlagResolver
+	ReentryParticipant() ReentryParticipantResolver
 	Referral() ReferralResolver
 	ReportCell() ReportCellResolver
 	ReportSection() ReportSectionResolver
+	RetentionRule() RetentionRuleResolver
 	StaffUser() StaffUserResolver
 	SteeringReport() SteeringReportResolver
 	SteeringReportEdition() SteeringReportEditionResolver
@@ -67,6 +79,17 @@ type ComplexityRoot struct {
 		NextReviewDate func(childComplexity int) int
 		Participant    func(childComplexity int) int
 		Responsible    func(childComplexity int) int
+		Revisions      func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		Version        func(childComplexity int) int
+	}
+
+	ActionPlanRevision struct {
+		Goal           func(childComplexity int) int
+		NextReviewDate func(childComplexity int) int
+		Responsible    func(childComplexity int) int
+		SavedAt        func(childComplexity int) int
+		SavedBy        func(childComplexity int) int
 		Steps          func(childComplexity int) int
 		Version        func(childComplexity int) int
 	}
@@ -77,6 +100,13 @@ type ComplexityRoot struct {
 		DueDate     func(childComplexity int) int
 		Position    func(childComplexity int) int
 		Responsible func(childComplexity int) int
+	}
+
+	AttendanceCounts struct {
+		Came        func(childComplexity int) int
+		DidNotCome  func(childComplexity int) int
+		Invited     func(childComplexity int) int
+		NotRecorded func(childComplexity int) int
 	}
 
 	AuditConnection struct {
@@ -134,6 +164,35 @@ type ComplexityRoot struct {
 		WithdrawnAt func(childComplexity int) int
 		WithdrawnBy func(childComplexity int) int
 		WithdrawnOn func(childComplexity int) int
+	}
+
+	CostFigure struct {
+		Budget                   func(childComplexity int) int
+		Completed                func(childComplexity int) int
+		DefinitionVersion        func(childComplexity int) int
+		Exits                    func(childComplexity int) int
+		Gross                    func(childComplexity int) int
+		Group                    func(childComplexity int) int
+		Lasting                  func(childComplexity int) int
+		LastingDefinitionVersion func(childComplexity int) int
+		LastingDue               func(childComplexity int) int
+		Net                      func(childComplexity int) int
+		Participants             func(childComplexity int) int
+		PerCompleted             func(childComplexity int) int
+		PerLasting               func(childComplexity int) int
+		PerParticipant           func(childComplexity int) int
+		SubsidyReceived          func(childComplexity int) int
+		Suppressed               func(childComplexity int) int
+		Total                    func(childComplexity int) int
+	}
+
+	CostItem struct {
+		Amount     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Month      func(childComplexity int) int
+		Note       func(childComplexity int) int
+		RecordedBy func(childComplexity int) int
 	}
 
 	EligibilityRecord struct {
@@ -197,12 +256,14 @@ type ComplexityRoot struct {
 	}
 
 	Enrolment struct {
+		Costs                  func(childComplexity int) int
 		CurrentEmploymentRate  func(childComplexity int) int
 		DecisionDate           func(childComplexity int) int
 		Eligibility            func(childComplexity int) int
 		EmploymentRates        func(childComplexity int) int
 		EndDate                func(childComplexity int) int
 		ExitReason             func(childComplexity int) int
+		History                func(childComplexity int) int
 		HostEmployer           func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		MeasureType            func(childComplexity int) int
@@ -218,6 +279,18 @@ type ComplexityRoot struct {
 		WagePayer              func(childComplexity int) int
 	}
 
+	EnrolmentChange struct {
+		After       func(childComplexity int) int
+		Before      func(childComplexity int) int
+		ChangedAt   func(childComplexity int) int
+		ChangedBy   func(childComplexity int) int
+		EnrolmentID func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Participant func(childComplexity int) int
+		Reason      func(childComplexity int) int
+	}
+
 	EnrolmentConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -229,11 +302,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EnrolmentState struct {
+		EndDate                func(childComplexity int) int
+		ExitReason             func(childComplexity int) int
+		MeasureTypeCode        func(childComplexity int) int
+		PlannedEndDate         func(childComplexity int) int
+		SocialAssistanceAtExit func(childComplexity int) int
+		StartDate              func(childComplexity int) int
+		Version                func(childComplexity int) int
+	}
+
 	EnumLabel struct {
 		Description func(childComplexity int) int
 		Enum        func(childComplexity int) int
 		Label       func(childComplexity int) int
 		Value       func(childComplexity int) int
+	}
+
+	EventAttendance struct {
+		ByGender func(childComplexity int) int
+		Event    func(childComplexity int) int
+		Total    func(childComplexity int) int
 	}
 
 	ExitCohortOutcome struct {
@@ -267,6 +356,11 @@ type ComplexityRoot struct {
 		Participant func(childComplexity int) int
 	}
 
+	GenderAttendance struct {
+		Counts func(childComplexity int) int
+		Gender func(childComplexity int) int
+	}
+
 	ImportResult struct {
 		Errors   func(childComplexity int) int
 		Imported func(childComplexity int) int
@@ -279,6 +373,22 @@ type ComplexityRoot struct {
 		Line    func(childComplexity int) int
 		Message func(childComplexity int) int
 		Sheet   func(childComplexity int) int
+	}
+
+	InactivityCandidate struct {
+		DaysLeft     func(childComplexity int) int
+		DueOn        func(childComplexity int) int
+		Enrolment    func(childComplexity int) int
+		ExitDate     func(childComplexity int) int
+		LastActivity func(childComplexity int) int
+		Participant  func(childComplexity int) int
+	}
+
+	InactivityRule struct {
+		GapDays        func(childComplexity int) int
+		OrganisationID func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		UpdatedBy      func(childComplexity int) int
 	}
 
 	Interview struct {
@@ -312,11 +422,14 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ActivateRetentionRule       func(childComplexity int, input model.ActivateRetentionRuleInput) int
+		AddCostItem                 func(childComplexity int, input model.AddCostItemInput) int
 		AddEmployerContact          func(childComplexity int, input model.AddEmployerContactInput) int
 		AddEmployerNote             func(childComplexity int, input model.AddEmployerNoteInput) int
 		AddRegionalMember           func(childComplexity int, regionalID string, memberID string) int
 		AnswerOffer                 func(childComplexity int, input model.AnswerOfferInput) int
 		ChangeEmploymentRate        func(childComplexity int, input model.ChangeEmploymentRateInput) int
+		CorrectExit                 func(childComplexity int, input model.CorrectExitInput) int
 		CreateEmployer              func(childComplexity int, input model.CreateEmployerInput) int
 		CreateEnrolment             func(childComplexity int, input model.CreateEnrolmentInput) int
 		CreateMeasureType           func(childComplexity int, input model.CreateMeasureTypeInput) int
@@ -337,20 +450,26 @@ type ComplexityRoot struct {
 		ImportRegisterLinkageReturn func(childComplexity int, organisationID string, source model.RegisterSource, csv *string, file *graphql.Upload, sheet *string) int
 		InviteToRecruitmentEvent    func(childComplexity int, input model.InviteToRecruitmentEventInput) int
 		MakeOffer                   func(childComplexity int, input model.MakeOfferInput) int
+		RecordAttendance            func(childComplexity int, input model.RecordAttendanceInput) int
 		RecordConsent               func(childComplexity int, input model.RecordConsentInput) int
 		RecordFollowUp              func(childComplexity int, input model.RecordFollowUpInput) int
 		RecordInterview             func(childComplexity int, input model.RecordInterviewInput) int
 		RecordOutcomeObservation    func(childComplexity int, input model.RecordObservationInput) int
 		RecordParticipantAttributes func(childComplexity int, input model.RecordParticipantAttributesInput) int
 		RegisterLinkageExport       func(childComplexity int, organisationID string, fromMonth model.Month, toMonth model.Month) int
+		RunRetentionDryRun          func(childComplexity int, organisationID string) int
 		SaveActionPlan              func(childComplexity int, input model.SaveActionPlanInput) int
+		SetInactivityRule           func(childComplexity int, input model.SetInactivityRuleInput) int
 		SetMeasureTypeActive        func(childComplexity int, input model.SetMeasureTypeActiveInput) int
+		SetProjectFunding           func(childComplexity int, input model.SetProjectFundingInput) int
 		SetProtectedIdentity        func(childComplexity int, participantID string, protected bool) int
+		SetRetentionRule            func(childComplexity int, input model.SetRetentionRuleInput) int
 		SteeringReportLink          func(childComplexity int, organisationID string, month model.Month, format model.ReportFormat, editionID *string) int
 		UpdateEmployer              func(childComplexity int, input model.UpdateEmployerInput) int
 		UpdateParticipant           func(childComplexity int, input model.UpdateParticipantInput) int
 		UpdateProject               func(childComplexity int, input model.UpdateProjectInput) int
 		UpdateReferral              func(childComplexity int, input model.UpdateReferralInput) int
+		VoidEnrolment               func(childComplexity int, input model.VoidEnrolmentInput) int
 		WithdrawConsent             func(childComplexity int, input model.WithdrawConsentInput) int
 	}
 
@@ -428,6 +547,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OverduePlanReview struct {
+		DaysOverdue func(childComplexity int) int
+		Participant func(childComplexity int) int
+		Plan        func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -459,6 +584,7 @@ type ComplexityRoot struct {
 		PersonalIdentityNumber func(childComplexity int) int
 		Phone                  func(childComplexity int) int
 		ProtectedIdentity      func(childComplexity int) int
+		Reentry                func(childComplexity int) int
 		Referrals              func(childComplexity int) int
 		Version                func(childComplexity int) int
 	}
@@ -500,6 +626,7 @@ type ComplexityRoot struct {
 	Project struct {
 		EndDate            func(childComplexity int) int
 		Funder             func(childComplexity int) int
+		Funding            func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Organisation       func(childComplexity int) int
@@ -521,22 +648,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProjectFunding struct {
+		Amount     func(childComplexity int) int
+		Funder     func(childComplexity int) int
+		RecordedBy func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditLog                func(childComplexity int, first *int, after *string, last *int, before *string, subject *string, entity *string, entityID *string) int
 		CheckEligibility        func(childComplexity int, participantID string, measureTypeCode string, decisionDate model.Date) int
+		CostFigures             func(childComplexity int, organisationID string, exitFrom model.Date, exitTo model.Date, by model.CostBreakdown) int
 		EligibilityOverrides    func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Employer                func(childComplexity int, id string) int
 		Employers               func(childComplexity int, organisationID string, filter *model.EmployerFilter, first *int, after *string, last *int, before *string) int
 		Enrolment               func(childComplexity int, id string) int
+		EnrolmentChanges        func(childComplexity int, organisationID string, kind *model.EnrolmentChangeKind, first *int) int
+		EnrolmentHistory        func(childComplexity int, enrolmentID string) int
 		Enrolments              func(childComplexity int, organisationID string, filter *model.EnrolmentFilter, first *int, after *string, last *int, before *string) int
 		EnumLabels              func(childComplexity int, enums []string) int
 		ExitCohortOutcome       func(childComplexity int, organisationID string, exitYear int) int
+		InactivityRule          func(childComplexity int, organisationID string) int
 		Node                    func(childComplexity int, id string) int
 		Nodes                   func(childComplexity int, ids []string) int
 		Organisation            func(childComplexity int, id string) int
 		Organisations           func(childComplexity int, kind *model.OrganisationKind, first *int, after *string, last *int, before *string) int
 		OutcomeFigures          func(childComplexity int, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) int
 		OverdueFollowUps        func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
+		OverduePlanReviews      func(childComplexity int, organisationID string, asOf *model.Date) int
 		OverdueReferralFeedback func(childComplexity int, organisationID string, asOf *model.Date, first *int, after *string, last *int, before *string) int
 		Participant             func(childComplexity int, id string) int
 		Participants            func(childComplexity int, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) int
@@ -544,16 +682,20 @@ type ComplexityRoot struct {
 		Projects                func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
 		Quota                   func(childComplexity int, id string) int
 		Quotas                  func(childComplexity int, organisationID string, first *int, after *string, last *int, before *string) int
+		RecruitmentAttendance   func(childComplexity int, organisationID string, from model.Date, to model.Date) int
 		RecruitmentEvent        func(childComplexity int, id string) int
 		RecruitmentEvents       func(childComplexity int, organisationID string, kind *model.RecruitmentEventKind, first *int, after *string, last *int, before *string) int
+		ReentryParticipants     func(childComplexity int, organisationID string) int
 		Referral                func(childComplexity int, id string) int
 		Referrals               func(childComplexity int, organisationID string, filter *model.ReferralFilter, first *int, after *string, last *int, before *string) int
+		RetentionRules          func(childComplexity int) int
 		StaffUsers              func(childComplexity int, organisationID string, unitID *string, first *int, after *string, last *int, before *string) int
 		SteeringReport          func(childComplexity int, organisationID string, month model.Month, editionID *string) int
 		SteeringReportEditions  func(childComplexity int, organisationID string, month *model.Month) int
 		SusTransitions          func(childComplexity int, cohort model.CohortInput) int
 		Targets                 func(childComplexity int, organisationID string, filter *model.TargetFilter, first *int, after *string, last *int, before *string) int
 		TimeToEmployment        func(childComplexity int, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) int
+		UpcomingInactivityExits func(childComplexity int, organisationID string, asOf *model.Date, withinDays *int) int
 	}
 
 	Quota struct {
@@ -632,6 +774,18 @@ type ComplexityRoot struct {
 		Offers             func(childComplexity int) int
 		PlacesFilled       func(childComplexity int) int
 		PlacesOffered      func(childComplexity int) int
+	}
+
+	ReentryFlag struct {
+		Entries               func(childComplexity int) int
+		Flagged               func(childComplexity int) int
+		LastReturn            func(childComplexity int) int
+		ReturnsWithin12Months func(childComplexity int) int
+	}
+
+	ReentryParticipant struct {
+		Participant func(childComplexity int) int
+		Reentry     func(childComplexity int) int
 	}
 
 	Referral struct {
@@ -738,6 +892,18 @@ type ComplexityRoot struct {
 		Note    func(childComplexity int) int
 		Rows    func(childComplexity int) int
 		Title   func(childComplexity int) int
+	}
+
+	RetentionRule struct {
+		InactiveYears   func(childComplexity int) int
+		LastDryRunAt    func(childComplexity int) int
+		LastDryRunCount func(childComplexity int) int
+		LastRunAt       func(childComplexity int) int
+		LastRunErased   func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		OrganisationID  func(childComplexity int) int
+		UpdatedBy       func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	ShareDifference struct {
@@ -938,6 +1104,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionPlan.Responsible(childComplexity), true
+	case "ActionPlan.revisions":
+		if e.ComplexityRoot.ActionPlan.Revisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlan.Revisions(childComplexity), true
 	case "ActionPlan.steps":
 		if e.ComplexityRoot.ActionPlan.Steps == nil {
 			break
@@ -950,6 +1122,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionPlan.Version(childComplexity), true
+
+	case "ActionPlanRevision.goal":
+		if e.ComplexityRoot.ActionPlanRevision.Goal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.Goal(childComplexity), true
+	case "ActionPlanRevision.nextReviewDate":
+		if e.ComplexityRoot.ActionPlanRevision.NextReviewDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.NextReviewDate(childComplexity), true
+	case "ActionPlanRevision.responsible":
+		if e.ComplexityRoot.ActionPlanRevision.Responsible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.Responsible(childComplexity), true
+	case "ActionPlanRevision.savedAt":
+		if e.ComplexityRoot.ActionPlanRevision.SavedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.SavedAt(childComplexity), true
+	case "ActionPlanRevision.savedBy":
+		if e.ComplexityRoot.ActionPlanRevision.SavedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.SavedBy(childComplexity), true
+	case "ActionPlanRevision.steps":
+		if e.ComplexityRoot.ActionPlanRevision.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.Steps(childComplexity), true
+	case "ActionPlanRevision.version":
+		if e.ComplexityRoot.ActionPlanRevision.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionPlanRevision.Version(childComplexity), true
 
 	case "ActionPlanStep.description":
 		if e.ComplexityRoot.ActionPlanStep.Description == nil {
@@ -981,6 +1196,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionPlanStep.Responsible(childComplexity), true
+
+	case "AttendanceCounts.came":
+		if e.ComplexityRoot.AttendanceCounts.Came == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttendanceCounts.Came(childComplexity), true
+	case "AttendanceCounts.didNotCome":
+		if e.ComplexityRoot.AttendanceCounts.DidNotCome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttendanceCounts.DidNotCome(childComplexity), true
+	case "AttendanceCounts.invited":
+		if e.ComplexityRoot.AttendanceCounts.Invited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttendanceCounts.Invited(childComplexity), true
+	case "AttendanceCounts.notRecorded":
+		if e.ComplexityRoot.AttendanceCounts.NotRecorded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttendanceCounts.NotRecorded(childComplexity), true
 
 	case "AuditConnection.edges":
 		if e.ComplexityRoot.AuditConnection.Edges == nil {
@@ -1222,6 +1462,146 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Consent.WithdrawnOn(childComplexity), true
 
+	case "CostFigure.budget":
+		if e.ComplexityRoot.CostFigure.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Budget(childComplexity), true
+	case "CostFigure.completed":
+		if e.ComplexityRoot.CostFigure.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Completed(childComplexity), true
+	case "CostFigure.definitionVersion":
+		if e.ComplexityRoot.CostFigure.DefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.DefinitionVersion(childComplexity), true
+	case "CostFigure.exits":
+		if e.ComplexityRoot.CostFigure.Exits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Exits(childComplexity), true
+	case "CostFigure.gross":
+		if e.ComplexityRoot.CostFigure.Gross == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Gross(childComplexity), true
+	case "CostFigure.group":
+		if e.ComplexityRoot.CostFigure.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Group(childComplexity), true
+	case "CostFigure.lasting":
+		if e.ComplexityRoot.CostFigure.Lasting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Lasting(childComplexity), true
+	case "CostFigure.lastingDefinitionVersion":
+		if e.ComplexityRoot.CostFigure.LastingDefinitionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.LastingDefinitionVersion(childComplexity), true
+	case "CostFigure.lastingDue":
+		if e.ComplexityRoot.CostFigure.LastingDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.LastingDue(childComplexity), true
+	case "CostFigure.net":
+		if e.ComplexityRoot.CostFigure.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Net(childComplexity), true
+	case "CostFigure.participants":
+		if e.ComplexityRoot.CostFigure.Participants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Participants(childComplexity), true
+	case "CostFigure.perCompleted":
+		if e.ComplexityRoot.CostFigure.PerCompleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.PerCompleted(childComplexity), true
+	case "CostFigure.perLasting":
+		if e.ComplexityRoot.CostFigure.PerLasting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.PerLasting(childComplexity), true
+	case "CostFigure.perParticipant":
+		if e.ComplexityRoot.CostFigure.PerParticipant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.PerParticipant(childComplexity), true
+	case "CostFigure.subsidyReceived":
+		if e.ComplexityRoot.CostFigure.SubsidyReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.SubsidyReceived(childComplexity), true
+	case "CostFigure.suppressed":
+		if e.ComplexityRoot.CostFigure.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Suppressed(childComplexity), true
+	case "CostFigure.total":
+		if e.ComplexityRoot.CostFigure.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostFigure.Total(childComplexity), true
+
+	case "CostItem.amount":
+		if e.ComplexityRoot.CostItem.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.Amount(childComplexity), true
+	case "CostItem.id":
+		if e.ComplexityRoot.CostItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.ID(childComplexity), true
+	case "CostItem.kind":
+		if e.ComplexityRoot.CostItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.Kind(childComplexity), true
+	case "CostItem.month":
+		if e.ComplexityRoot.CostItem.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.Month(childComplexity), true
+	case "CostItem.note":
+		if e.ComplexityRoot.CostItem.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.Note(childComplexity), true
+	case "CostItem.recordedBy":
+		if e.ComplexityRoot.CostItem.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CostItem.RecordedBy(childComplexity), true
+
 	case "EligibilityRecord.basis":
 		if e.ComplexityRoot.EligibilityRecord.Basis == nil {
 			break
@@ -1446,6 +1826,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmploymentRate.ValidFrom(childComplexity), true
 
+	case "Enrolment.costs":
+		if e.ComplexityRoot.Enrolment.Costs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Costs(childComplexity), true
 	case "Enrolment.currentEmploymentRate":
 		if e.ComplexityRoot.Enrolment.CurrentEmploymentRate == nil {
 			break
@@ -1482,6 +1868,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enrolment.ExitReason(childComplexity), true
+	case "Enrolment.history":
+		if e.ComplexityRoot.Enrolment.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.History(childComplexity), true
 	case "Enrolment.hostEmployer":
 		if e.ComplexityRoot.Enrolment.HostEmployer == nil {
 			break
@@ -1561,6 +1953,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Enrolment.WagePayer(childComplexity), true
 
+	case "EnrolmentChange.after":
+		if e.ComplexityRoot.EnrolmentChange.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.After(childComplexity), true
+	case "EnrolmentChange.before":
+		if e.ComplexityRoot.EnrolmentChange.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.Before(childComplexity), true
+	case "EnrolmentChange.changedAt":
+		if e.ComplexityRoot.EnrolmentChange.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.ChangedAt(childComplexity), true
+	case "EnrolmentChange.changedBy":
+		if e.ComplexityRoot.EnrolmentChange.ChangedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.ChangedBy(childComplexity), true
+	case "EnrolmentChange.enrolmentId":
+		if e.ComplexityRoot.EnrolmentChange.EnrolmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.EnrolmentID(childComplexity), true
+	case "EnrolmentChange.id":
+		if e.ComplexityRoot.EnrolmentChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.ID(childComplexity), true
+	case "EnrolmentChange.kind":
+		if e.ComplexityRoot.EnrolmentChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.Kind(childComplexity), true
+	case "EnrolmentChange.participant":
+		if e.ComplexityRoot.EnrolmentChange.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.Participant(childComplexity), true
+	case "EnrolmentChange.reason":
+		if e.ComplexityRoot.EnrolmentChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentChange.Reason(childComplexity), true
+
 	case "EnrolmentConnection.edges":
 		if e.ComplexityRoot.EnrolmentConnection.Edges == nil {
 			break
@@ -1593,6 +2040,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
 
+	case "EnrolmentState.endDate":
+		if e.ComplexityRoot.EnrolmentState.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.EndDate(childComplexity), true
+	case "EnrolmentState.exitReason":
+		if e.ComplexityRoot.EnrolmentState.ExitReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.ExitReason(childComplexity), true
+	case "EnrolmentState.measureTypeCode":
+		if e.ComplexityRoot.EnrolmentState.MeasureTypeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.MeasureTypeCode(childComplexity), true
+	case "EnrolmentState.plannedEndDate":
+		if e.ComplexityRoot.EnrolmentState.PlannedEndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.PlannedEndDate(childComplexity), true
+	case "EnrolmentState.socialAssistanceAtExit":
+		if e.ComplexityRoot.EnrolmentState.SocialAssistanceAtExit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.SocialAssistanceAtExit(childComplexity), true
+	case "EnrolmentState.startDate":
+		if e.ComplexityRoot.EnrolmentState.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.StartDate(childComplexity), true
+	case "EnrolmentState.version":
+		if e.ComplexityRoot.EnrolmentState.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentState.Version(childComplexity), true
+
 	case "EnumLabel.description":
 		if e.ComplexityRoot.EnumLabel.Description == nil {
 			break
@@ -1617,6 +2107,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnumLabel.Value(childComplexity), true
+
+	case "EventAttendance.byGender":
+		if e.ComplexityRoot.EventAttendance.ByGender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventAttendance.ByGender(childComplexity), true
+	case "EventAttendance.event":
+		if e.ComplexityRoot.EventAttendance.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventAttendance.Event(childComplexity), true
+	case "EventAttendance.total":
+		if e.ComplexityRoot.EventAttendance.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventAttendance.Total(childComplexity), true
 
 	case "ExitCohortOutcome.asOfMonth":
 		if e.ComplexityRoot.ExitCohortOutcome.AsOfMonth == nil {
@@ -1736,6 +2245,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FollowUp.Participant(childComplexity), true
 
+	case "GenderAttendance.counts":
+		if e.ComplexityRoot.GenderAttendance.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenderAttendance.Counts(childComplexity), true
+	case "GenderAttendance.gender":
+		if e.ComplexityRoot.GenderAttendance.Gender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenderAttendance.Gender(childComplexity), true
+
 	case "ImportResult.errors":
 		if e.ComplexityRoot.ImportResult.Errors == nil {
 			break
@@ -1785,6 +2307,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportRowError.Sheet(childComplexity), true
+
+	case "InactivityCandidate.daysLeft":
+		if e.ComplexityRoot.InactivityCandidate.DaysLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.DaysLeft(childComplexity), true
+	case "InactivityCandidate.dueOn":
+		if e.ComplexityRoot.InactivityCandidate.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.DueOn(childComplexity), true
+	case "InactivityCandidate.enrolment":
+		if e.ComplexityRoot.InactivityCandidate.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.Enrolment(childComplexity), true
+	case "InactivityCandidate.exitDate":
+		if e.ComplexityRoot.InactivityCandidate.ExitDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.ExitDate(childComplexity), true
+	case "InactivityCandidate.lastActivity":
+		if e.ComplexityRoot.InactivityCandidate.LastActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.LastActivity(childComplexity), true
+	case "InactivityCandidate.participant":
+		if e.ComplexityRoot.InactivityCandidate.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityCandidate.Participant(childComplexity), true
+
+	case "InactivityRule.gapDays":
+		if e.ComplexityRoot.InactivityRule.GapDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityRule.GapDays(childComplexity), true
+	case "InactivityRule.organisationId":
+		if e.ComplexityRoot.InactivityRule.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityRule.OrganisationID(childComplexity), true
+	case "InactivityRule.updatedAt":
+		if e.ComplexityRoot.InactivityRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityRule.UpdatedAt(childComplexity), true
+	case "InactivityRule.updatedBy":
+		if e.ComplexityRoot.InactivityRule.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InactivityRule.UpdatedBy(childComplexity), true
 
 	case "Interview.accepted":
 		if e.ComplexityRoot.Interview.Accepted == nil {
@@ -1915,6 +2499,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MissingDataBounds.IfNoneMet(childComplexity), true
 
+	case "Mutation.activateRetentionRule":
+		if e.ComplexityRoot.Mutation.ActivateRetentionRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateRetentionRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateRetentionRule(childComplexity, args["input"].(model.ActivateRetentionRuleInput)), true
+	case "Mutation.addCostItem":
+		if e.ComplexityRoot.Mutation.AddCostItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCostItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCostItem(childComplexity, args["input"].(model.AddCostItemInput)), true
 	case "Mutation.addEmployerContact":
 		if e.ComplexityRoot.Mutation.AddEmployerContact == nil {
 			break
@@ -1970,6 +2576,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeEmploymentRate(childComplexity, args["input"].(model.ChangeEmploymentRateInput)), true
+	case "Mutation.correctExit":
+		if e.ComplexityRoot.Mutation.CorrectExit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctExit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectExit(childComplexity, args["input"].(model.CorrectExitInput)), true
 	case "Mutation.createEmployer":
 		if e.ComplexityRoot.Mutation.CreateEmployer == nil {
 			break
@@ -2190,6 +2807,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MakeOffer(childComplexity, args["input"].(model.MakeOfferInput)), true
+	case "Mutation.recordAttendance":
+		if e.ComplexityRoot.Mutation.RecordAttendance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAttendance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAttendance(childComplexity, args["input"].(model.RecordAttendanceInput)), true
 	case "Mutation.recordConsent":
 		if e.ComplexityRoot.Mutation.RecordConsent == nil {
 			break
@@ -2256,6 +2884,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterLinkageExport(childComplexity, args["organisationId"].(string), args["fromMonth"].(model.Month), args["toMonth"].(model.Month)), true
+	case "Mutation.runRetentionDryRun":
+		if e.ComplexityRoot.Mutation.RunRetentionDryRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runRetentionDryRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunRetentionDryRun(childComplexity, args["organisationId"].(string)), true
 	case "Mutation.saveActionPlan":
 		if e.ComplexityRoot.Mutation.SaveActionPlan == nil {
 			break
@@ -2267,6 +2906,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveActionPlan(childComplexity, args["input"].(model.SaveActionPlanInput)), true
+	case "Mutation.setInactivityRule":
+		if e.ComplexityRoot.Mutation.SetInactivityRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setInactivityRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetInactivityRule(childComplexity, args["input"].(model.SetInactivityRuleInput)), true
 	case "Mutation.setMeasureTypeActive":
 		if e.ComplexityRoot.Mutation.SetMeasureTypeActive == nil {
 			break
@@ -2278,6 +2928,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetMeasureTypeActive(childComplexity, args["input"].(model.SetMeasureTypeActiveInput)), true
+	case "Mutation.setProjectFunding":
+		if e.ComplexityRoot.Mutation.SetProjectFunding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProjectFunding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProjectFunding(childComplexity, args["input"].(model.SetProjectFundingInput)), true
 	case "Mutation.setProtectedIdentity":
 		if e.ComplexityRoot.Mutation.SetProtectedIdentity == nil {
 			break
@@ -2289,6 +2950,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetProtectedIdentity(childComplexity, args["participantId"].(string), args["protected"].(bool)), true
+	case "Mutation.setRetentionRule":
+		if e.ComplexityRoot.Mutation.SetRetentionRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setRetentionRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetRetentionRule(childComplexity, args["input"].(model.SetRetentionRuleInput)), true
 	case "Mutation.steeringReportLink":
 		if e.ComplexityRoot.Mutation.SteeringReportLink == nil {
 			break
@@ -2344,6 +3016,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateReferral(childComplexity, args["input"].(model.UpdateReferralInput)), true
+	case "Mutation.voidEnrolment":
+		if e.ComplexityRoot.Mutation.VoidEnrolment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_voidEnrolment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VoidEnrolment(childComplexity, args["input"].(model.VoidEnrolmentInput)), true
 	case "Mutation.withdrawConsent":
 		if e.ComplexityRoot.Mutation.WithdrawConsent == nil {
 			break
@@ -2635,6 +3318,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OverdueFollowUpEdge.Node(childComplexity), true
 
+	case "OverduePlanReview.daysOverdue":
+		if e.ComplexityRoot.OverduePlanReview.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverduePlanReview.DaysOverdue(childComplexity), true
+	case "OverduePlanReview.participant":
+		if e.ComplexityRoot.OverduePlanReview.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverduePlanReview.Participant(childComplexity), true
+	case "OverduePlanReview.plan":
+		if e.ComplexityRoot.OverduePlanReview.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverduePlanReview.Plan(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2803,6 +3505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.ProtectedIdentity(childComplexity), true
+	case "Participant.reentry":
+		if e.ComplexityRoot.Participant.Reentry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Reentry(childComplexity), true
 	case "Participant.referrals":
 		if e.ComplexityRoot.Participant.Referrals == nil {
 			break
@@ -2981,6 +3689,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Funder(childComplexity), true
+	case "Project.funding":
+		if e.ComplexityRoot.Project.Funding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Funding(childComplexity), true
 	case "Project.id":
 		if e.ComplexityRoot.Project.ID == nil {
 			break
@@ -3062,6 +3776,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
 
+	case "ProjectFunding.amount":
+		if e.ComplexityRoot.ProjectFunding.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectFunding.Amount(childComplexity), true
+	case "ProjectFunding.funder":
+		if e.ComplexityRoot.ProjectFunding.Funder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectFunding.Funder(childComplexity), true
+	case "ProjectFunding.recordedBy":
+		if e.ComplexityRoot.ProjectFunding.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectFunding.RecordedBy(childComplexity), true
+
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -3084,6 +3817,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CheckEligibility(childComplexity, args["participantId"].(string), args["measureTypeCode"].(string), args["decisionDate"].(model.Date)), true
+	case "Query.costFigures":
+		if e.ComplexityRoot.Query.CostFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_costFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CostFigures(childComplexity, args["organisationId"].(string), args["exitFrom"].(model.Date), args["exitTo"].(model.Date), args["by"].(model.CostBreakdown)), true
 	case "Query.eligibilityOverrides":
 		if e.ComplexityRoot.Query.EligibilityOverrides == nil {
 			break
@@ -3128,6 +3872,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolment(childComplexity, args["id"].(string)), true
+	case "Query.enrolmentChanges":
+		if e.ComplexityRoot.Query.EnrolmentChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enrolmentChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EnrolmentChanges(childComplexity, args["organisationId"].(string), args["kind"].(*model.EnrolmentChangeKind), args["first"].(*int)), true
+	case "Query.enrolmentHistory":
+		if e.ComplexityRoot.Query.EnrolmentHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enrolmentHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EnrolmentHistory(childComplexity, args["enrolmentId"].(string)), true
 	case "Query.enrolments":
 		if e.ComplexityRoot.Query.Enrolments == nil {
 			break
@@ -3161,6 +3927,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExitCohortOutcome(childComplexity, args["organisationId"].(string), args["exitYear"].(int)), true
+	case "Query.inactivityRule":
+		if e.ComplexityRoot.Query.InactivityRule == nil {
+			break
+		}
+
+		args, err := ec.field_Query_inactivityRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InactivityRule(childComplexity, args["organisationId"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -3228,6 +4005,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OverdueFollowUps(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.overduePlanReviews":
+		if e.ComplexityRoot.Query.OverduePlanReviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overduePlanReviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverduePlanReviews(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date)), true
 	case "Query.overdueReferralFeedback":
 		if e.ComplexityRoot.Query.OverdueReferralFeedback == nil {
 			break
@@ -3305,6 +4093,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Quotas(childComplexity, args["organisationId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.recruitmentAttendance":
+		if e.ComplexityRoot.Query.RecruitmentAttendance == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recruitmentAttendance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RecruitmentAttendance(childComplexity, args["organisationId"].(string), args["from"].(model.Date), args["to"].(model.Date)), true
 	case "Query.recruitmentEvent":
 		if e.ComplexityRoot.Query.RecruitmentEvent == nil {
 			break
@@ -3327,6 +4126,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RecruitmentEvents(childComplexity, args["organisationId"].(string), args["kind"].(*model.RecruitmentEventKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.reentryParticipants":
+		if e.ComplexityRoot.Query.ReentryParticipants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reentryParticipants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReentryParticipants(childComplexity, args["organisationId"].(string)), true
 	case "Query.referral":
 		if e.ComplexityRoot.Query.Referral == nil {
 			break
@@ -3349,6 +4159,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Referrals(childComplexity, args["organisationId"].(string), args["filter"].(*model.ReferralFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.retentionRules":
+		if e.ComplexityRoot.Query.RetentionRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RetentionRules(childComplexity), true
 	case "Query.staffUsers":
 		if e.ComplexityRoot.Query.StaffUsers == nil {
 			break
@@ -3415,6 +4231,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TimeToEmployment(childComplexity, args["cohort"].(model.CohortInput), args["from"].(model.SurvivalOrigin), args["breakdowns"].([]model.Breakdown)), true
+	case "Query.upcomingInactivityExits":
+		if e.ComplexityRoot.Query.UpcomingInactivityExits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_upcomingInactivityExits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UpcomingInactivityExits(childComplexity, args["organisationId"].(string), args["asOf"].(*model.Date), args["withinDays"].(*int)), true
 
 	case "Quota.allocations":
 		if e.ComplexityRoot.Quota.Allocations == nil {
@@ -3718,6 +4545,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RecruitmentSummary.PlacesOffered(childComplexity), true
+
+	case "ReentryFlag.entries":
+		if e.ComplexityRoot.ReentryFlag.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryFlag.Entries(childComplexity), true
+	case "ReentryFlag.flagged":
+		if e.ComplexityRoot.ReentryFlag.Flagged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryFlag.Flagged(childComplexity), true
+	case "ReentryFlag.lastReturn":
+		if e.ComplexityRoot.ReentryFlag.LastReturn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryFlag.LastReturn(childComplexity), true
+	case "ReentryFlag.returnsWithin12Months":
+		if e.ComplexityRoot.ReentryFlag.ReturnsWithin12Months == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryFlag.ReturnsWithin12Months(childComplexity), true
+
+	case "ReentryParticipant.participant":
+		if e.ComplexityRoot.ReentryParticipant.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryParticipant.Participant(childComplexity), true
+	case "ReentryParticipant.reentry":
+		if e.ComplexityRoot.ReentryParticipant.Reentry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReentryParticipant.Reentry(childComplexity), true
 
 	case "Referral.feedbackDueDate":
 		if e.ComplexityRoot.Referral.FeedbackDueDate == nil {
@@ -4133,6 +4998,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReportTable.Title(childComplexity), true
+
+	case "RetentionRule.inactiveYears":
+		if e.ComplexityRoot.RetentionRule.InactiveYears == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.InactiveYears(childComplexity), true
+	case "RetentionRule.lastDryRunAt":
+		if e.ComplexityRoot.RetentionRule.LastDryRunAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.LastDryRunAt(childComplexity), true
+	case "RetentionRule.lastDryRunCount":
+		if e.ComplexityRoot.RetentionRule.LastDryRunCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.LastDryRunCount(childComplexity), true
+	case "RetentionRule.lastRunAt":
+		if e.ComplexityRoot.RetentionRule.LastRunAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.LastRunAt(childComplexity), true
+	case "RetentionRule.lastRunErased":
+		if e.ComplexityRoot.RetentionRule.LastRunErased == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.LastRunErased(childComplexity), true
+	case "RetentionRule.mode":
+		if e.ComplexityRoot.RetentionRule.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.Mode(childComplexity), true
+	case "RetentionRule.organisationId":
+		if e.ComplexityRoot.RetentionRule.OrganisationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.OrganisationID(childComplexity), true
+	case "RetentionRule.updatedBy":
+		if e.ComplexityRoot.RetentionRule.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.UpdatedBy(childComplexity), true
+	case "RetentionRule.version":
+		if e.ComplexityRoot.RetentionRule.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetentionRule.Version(childComplexity), true
 
 	case "ShareDifference.difference":
 		if e.ComplexityRoot.ShareDifference.Difference == nil {
@@ -4732,11 +5652,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActionPlanStepInput", ec.unmarshalInputActionPlanStepInput),
+			graphql.NewInputUnmarshaler("ActivateRetentionRuleInput", ec.unmarshalInputActivateRetentionRuleInput),
+			graphql.NewInputUnmarshaler("AddCostItemInput", ec.unmarshalInputAddCostItemInput),
 			graphql.NewInputUnmarshaler("AddEmployerContactInput", ec.unmarshalInputAddEmployerContactInput),
 			graphql.NewInputUnmarshaler("AddEmployerNoteInput", ec.unmarshalInputAddEmployerNoteInput),
 			graphql.NewInputUnmarshaler("AnswerOfferInput", ec.unmarshalInputAnswerOfferInput),
 			graphql.NewInputUnmarshaler("ChangeEmploymentRateInput", ec.unmarshalInputChangeEmploymentRateInput),
 			graphql.NewInputUnmarshaler("CohortInput", ec.unmarshalInputCohortInput),
+			graphql.NewInputUnmarshaler("CorrectExitInput", ec.unmarshalInputCorrectExitInput),
 			graphql.NewInputUnmarshaler("CreateEmployerInput", ec.unmarshalInputCreateEmployerInput),
 			graphql.NewInputUnmarshaler("CreateEnrolmentInput", ec.unmarshalInputCreateEnrolmentInput),
 			graphql.NewInputUnmarshaler("CreateMeasureTypeInput", ec.unmarshalInputCreateMeasureTypeInput),
@@ -4759,6 +5682,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OutcomeDefinitionInput", ec.unmarshalInputOutcomeDefinitionInput),
 			graphql.NewInputUnmarshaler("ParticipantAttributesInput", ec.unmarshalInputParticipantAttributesInput),
 			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
+			graphql.NewInputUnmarshaler("RecordAttendanceInput", ec.unmarshalInputRecordAttendanceInput),
 			graphql.NewInputUnmarshaler("RecordConsentInput", ec.unmarshalInputRecordConsentInput),
 			graphql.NewInputUnmarshaler("RecordFollowUpInput", ec.unmarshalInputRecordFollowUpInput),
 			graphql.NewInputUnmarshaler("RecordInterviewInput", ec.unmarshalInputRecordInterviewInput),
@@ -4767,12 +5691,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecruitmentPlaceInput", ec.unmarshalInputRecruitmentPlaceInput),
 			graphql.NewInputUnmarshaler("ReferralFilter", ec.unmarshalInputReferralFilter),
 			graphql.NewInputUnmarshaler("SaveActionPlanInput", ec.unmarshalInputSaveActionPlanInput),
+			graphql.NewInputUnmarshaler("SetInactivityRuleInput", ec.unmarshalInputSetInactivityRuleInput),
 			graphql.NewInputUnmarshaler("SetMeasureTypeActiveInput", ec.unmarshalInputSetMeasureTypeActiveInput),
+			graphql.NewInputUnmarshaler("SetProjectFundingInput", ec.unmarshalInputSetProjectFundingInput),
+			graphql.NewInputUnmarshaler("SetRetentionRuleInput", ec.unmarshalInputSetRetentionRuleInput),
 			graphql.NewInputUnmarshaler("TargetFilter", ec.unmarshalInputTargetFilter),
 			graphql.NewInputUnmarshaler("UpdateEmployerInput", ec.unmarshalInputUpdateEmployerInput),
 			graphql.NewInputUnmarshaler("UpdateParticipantInput", ec.unmarshalInputUpdateParticipantInput),
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
 			graphql.NewInputUnmarshaler("UpdateReferralInput", ec.unmarshalInputUpdateReferralInput),
+			graphql.NewInputUnmarshaler("VoidEnrolmentInput", ec.unmarshalInputVoidEnrolmentInput),
 			graphql.NewInputUnmarshaler("WithdrawConsentInput", ec.unmarshalInputWithdrawConsentInput),
 		)
 	}
@@ -5601,6 +6529,289 @@ extend type Mutation {
   ): ImportResult! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/corrections.graphqls", Input: `"What one change in an enrolment's history (ändringshistorik) did."
+enum EnrolmentChangeKind {
+  """
+  The exit's date, reason or social assistance status was corrected (rättat avslut).
+  Label (sv): Rättat avslut
+  """
+  EXIT_CORRECTED
+  """
+  The enrolment was voided as entered in error (makulerad, registrerad i fel); it no longer counts anywhere.
+  Label (sv): Makulerad
+  """
+  VOIDED
+  """
+  The enrolment was exited automatically after a gap without activity (avslut vid inaktivitet), dated back to the last activity.
+  Label (sv): Avslut vid inaktivitet
+  """
+  INACTIVITY_EXIT
+}
+
+"An enrolment as a history row shows it, before or after a change."
+type EnrolmentState {
+  "The measure's code in the organisation's catalogue (insatstyp)."
+  measureTypeCode: String!
+  "Start (startdatum)."
+  startDate: Date!
+  "Planned end (planerat slutdatum)."
+  plannedEndDate: Date
+  "Actual end (faktiskt slutdatum); null while ongoing."
+  endDate: Date
+  "Exit reason / destination (avslutsorsak)."
+  exitReason: OutcomeStatus
+  "Social assistance at exit (försörjningsstöd vid avslut), when recorded."
+  socialAssistanceAtExit: Boolean
+  "The record's version at that point."
+  version: Int!
+}
+
+"One change in an enrolment's history: who made it, when, why, and the record before and after."
+type EnrolmentChange {
+  "The history row's id."
+  id: ID!
+  "The enrolment changed (kept when the enrolment was voided and no longer exists)."
+  enrolmentId: ID!
+  "The participant (deltagare) whose enrolment it is."
+  participant: Participant!
+  "What the change did."
+  kind: EnrolmentChangeKind!
+  "Why (motivering), as given by the person who made it, or the rule for an automatic exit."
+  reason: String!
+  "Who made it (the token's subject; system:inactivity for the scheduled job)."
+  changedBy: String!
+  "When (RFC 3339, UTC)."
+  changedAt: String!
+  "The enrolment before the change."
+  before: EnrolmentState!
+  "The enrolment after the change; null when it was voided."
+  after: EnrolmentState
+}
+
+"The input of correctExit (see the mutation)."
+input CorrectExitInput {
+  "The ended enrolment whose exit is corrected (placering)."
+  enrolmentId: ID!
+  "The version you read; a stale one is CONFLICT."
+  version: Int!
+  "The corrected end date (slutdatum)."
+  endDate: Date!
+  "The corrected exit reason (avslutsorsak)."
+  exitReason: OutcomeStatus!
+  "Social assistance at exit (försörjningsstöd vid avslut), when known."
+  socialAssistanceAtExit: Boolean
+  "Why the exit is corrected (motivering), 5-2000 characters; kept in the history."
+  reason: String!
+}
+
+"The input of voidEnrolment (see the mutation)."
+input VoidEnrolmentInput {
+  "The enrolment entered in error (placering registrerad i fel)."
+  enrolmentId: ID!
+  "The version you read; a stale one is CONFLICT."
+  version: Int!
+  "Why it is voided (motivering), 5-2000 characters; kept in the history."
+  reason: String!
+}
+
+extend type Enrolment {
+  "The enrolment's history of corrections and automatic exits (ändringshistorik), oldest first."
+  history: [EnrolmentChange!]!
+}
+
+extend type Query {
+  "An enrolment's history (ändringshistorik), oldest first; also for a voided enrolment."
+  enrolmentHistory(
+    "The enrolment (placering), existing or voided."
+    enrolmentId: ID!
+  ): [EnrolmentChange!]! @auth(roles: [ADMIN, CASEWORKER])
+  "An organisation's latest corrections, voids and automatic exits, newest first."
+  enrolmentChanges(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "Only changes of this kind."
+    kind: EnrolmentChangeKind
+    "How many (1-500; 100 when not given)."
+    first: Int
+  ): [EnrolmentChange!]! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Correct a recorded exit's date, reason or social assistance status (rätta avslut); the change is kept in the history and the figures follow."
+  correctExit(
+    "The values of the mutation."
+    input: CorrectExitInput!
+  ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
+  "Void an enrolment entered in error (makulera): it stops counting everywhere, the warehouse included; its record is kept in the history."
+  voidEnrolment(
+    "The values of the mutation."
+    input: VoidEnrolmentInput!
+  ): EnrolmentChange! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/costs.graphqls", Input: `"The kind of a cost item (kostnadsslag)."
+enum CostKind {
+  """
+  Wage paid (lön), including employer contributions.
+  Label (sv): Lön
+  """
+  WAGE
+  """
+  Wage subsidy received (lönebidrag / ersättning från AF): income, subtracted for the net cost.
+  Label (sv): Erhållet lönebidrag
+  """
+  WAGE_SUBSIDY_RECEIVED
+  """
+  Supervision (handledning).
+  Label (sv): Handledning
+  """
+  SUPERVISION
+  """
+  Anything else (övrigt).
+  Label (sv): Övrigt
+  """
+  OTHER
+}
+
+"What cost figures are broken down by."
+enum CostBreakdown {
+  """
+  By measure (insats).
+  Label (sv): Insats
+  """
+  MEASURE
+  """
+  By project (projekt), as organisation code/project name.
+  Label (sv): Projekt
+  """
+  PROJECT
+}
+
+"One cost item of an enrolment in one month (kostnadspost), in kronor."
+type CostItem {
+  "The item's id."
+  id: ID!
+  "The kind (kostnadsslag)."
+  kind: CostKind!
+  "The month it concerns (månad)."
+  month: Month!
+  "Amount in kronor (belopp, kr)."
+  amount: Float!
+  "A note (anteckning)."
+  note: String!
+  "Who recorded it."
+  recordedBy: String!
+}
+
+"One funder's part of a project's budget (budget per finansiär), in kronor."
+type ProjectFunding {
+  "The funder (finansiär), e.g. ESF, Samordningsförbundet, kommunen."
+  funder: String!
+  "Amount in kronor (belopp, kr)."
+  amount: Float!
+  "Who recorded it."
+  recordedBy: String!
+}
+
+"Cost figures of one measure or project, or of the whole cohort (kostnad per deltagare, per avslutad insats, per person i fast förankring)."
+type CostFigure {
+  "The measure code or organisation code/project name; null on the total row; empty: no project."
+  group: String
+  "True on the total row."
+  total: Boolean!
+  "Wage, supervision and other costs (bruttokostnad, kr)."
+  gross: Float
+  "Wage subsidy received (erhållet lönebidrag, kr)."
+  subsidyReceived: Float
+  "Net cost: gross minus subsidy received (nettokostnad, kr)."
+  net: Float
+  "Distinct participants of the cohort (deltagare)."
+  participants: Int
+  "Completed measures: exits whose reason is not dropped out (avslutade insatser)."
+  completed: Int
+  "All exits of the cohort (avslut)."
+  exits: Int
+  "Exits in lasting attachment (fast förankring) by the warehouse's definition; only exits whose +12 month has begun count."
+  lasting: Int
+  "Exits whose +12 month has begun (underlag för fast förankring)."
+  lastingDue: Int
+  "Net cost per participant (kr per deltagare)."
+  perParticipant: Float
+  "Net cost per completed measure (kr per avslutad insats)."
+  perCompleted: Float
+  "Net cost per person in lasting attachment (kr per person i fast förankring)."
+  perLasting: Float
+  "The projects' budget, summed over funders (budget, kr); projects only."
+  budget: Float
+  "True when the group has 1-4 participants and the reader sees aggregates only: its values are withheld."
+  suppressed: Boolean!
+  "The cost rules' version (costs/1)."
+  definitionVersion: String!
+  "The lasting-attachment definition's version."
+  lastingDefinitionVersion: String!
+}
+
+"The input of addCostItem (see the mutation)."
+input AddCostItemInput {
+  "The enrolment (placering) the cost belongs to."
+  enrolmentId: ID!
+  "The kind (kostnadsslag)."
+  kind: CostKind!
+  "The month it concerns (månad)."
+  month: Month!
+  "Amount in kronor, 0 to 100 million, at most two decimals (belopp, kr)."
+  amount: Float!
+  "A note, at most 500 characters (anteckning)."
+  note: String
+}
+
+"The input of setProjectFunding (see the mutation)."
+input SetProjectFundingInput {
+  "The project (projekt)."
+  projectId: ID!
+  "The funder (finansiär), 1-200 characters."
+  funder: String!
+  "Amount in kronor; 0 removes the funder."
+  amount: Float!
+}
+
+extend type Enrolment {
+  "The enrolment's cost items (kostnader), by month."
+  costs: [CostItem!]!
+}
+
+extend type Project {
+  "The project's budget by funder (budget per finansiär)."
+  funding: [ProjectFunding!]!
+}
+
+extend type Query {
+  "Cost per participant, per completed measure and per person in lasting attachment for the enrolments that ended in [exitFrom, exitTo), by measure or project."
+  costFigures(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "First exit date (inclusive)."
+    exitFrom: Date!
+    "Exit dates before this one."
+    exitTo: Date!
+    "MEASURE or PROJECT."
+    by: CostBreakdown!
+  ): [CostFigure!]! @auth(roles: [ADMIN, CASEWORKER, STEERING, EVALUATOR])
+}
+
+extend type Mutation {
+  "Record a cost item of an enrolment (kostnadspost)."
+  addCostItem(
+    "The values of the mutation."
+    input: AddCostItemInput!
+  ): CostItem! @auth(roles: [ADMIN, CASEWORKER])
+  "Set one funder's part of a project's budget; returns the whole budget."
+  setProjectFunding(
+    "The values of the mutation."
+    input: SetProjectFundingInput!
+  ): [ProjectFunding!]! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/employer.graphqls", Input: `"Kind of host workplace or employer (arbetsgivare, arbetsplats)."
 enum EmployerKind {
   """
@@ -6165,6 +7376,67 @@ extend type ImportRowError {
   column: String!
   "The sheet (blad) the row is on, for a workbook; empty for a text file."
   sheet: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/inactivity.graphqls", Input: `"An organisation's rule for exits from inactivity (avslut vid inaktivitet, the WIOA rule)."
+type InactivityRule {
+  "The organisation (kommun)."
+  organisationId: ID!
+  "Days without activity after which an ongoing enrolment is exited, dated back to its last activity."
+  gapDays: Int!
+  "Who set it."
+  updatedBy: String!
+  "When it was set (RFC 3339, UTC)."
+  updatedAt: String!
+}
+
+"An ongoing enrolment the inactivity rule will exit (or is due to exit at the job's next run)."
+type InactivityCandidate {
+  "The enrolment (placering)."
+  enrolment: Enrolment!
+  "The participant (deltagare)."
+  participant: Participant!
+  "The last activity (senaste aktivitet): start, a rate change, a follow-up meeting, an action plan revision or a recruitment interview."
+  lastActivity: Date!
+  "The first day the job exits it."
+  dueOn: Date!
+  "The exit date it will get: the last activity."
+  exitDate: Date!
+  "Days from asOf to dueOn; 0 or less: due now."
+  daysLeft: Int!
+}
+
+"The input of setInactivityRule (see the mutation)."
+input SetInactivityRuleInput {
+  "The organisation (kommun)."
+  organisationId: ID!
+  "Days without activity (30-730; WIOA uses 90); null switches the rule off."
+  gapDays: Int
+}
+
+extend type Query {
+  "The organisation's inactivity rule; null when it has none (no automatic exits)."
+  inactivityRule(
+    "The organisation (kommun)."
+    organisationId: ID!
+  ): InactivityRule @auth(roles: [ADMIN, CASEWORKER])
+  "Who is about to be exited for inactivity: ongoing enrolments due by asOf + withinDays, most overdue first."
+  upcomingInactivityExits(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "The day to look from (Swedish calendar date); today when not given."
+    asOf: Date
+    "How many days ahead (0-365; 14 when not given)."
+    withinDays: Int
+  ): [InactivityCandidate!]! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Set or switch off an organisation's inactivity rule (admins)."
+  setInactivityRule(
+    "The values of the mutation."
+    input: SetInactivityRuleInput!
+  ): InactivityRule @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/labels.graphqls", Input: `extend type Query {
@@ -7146,6 +8418,106 @@ extend type Mutation {
   ): Boolean! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/plans_fairs.graphqls", Input: `"One saved version of a participant's action plan (revision av handlingsplanen)."
+type ActionPlanRevision {
+  "The plan's version this revision recorded."
+  version: Int!
+  "Goal (mål)."
+  goal: String!
+  "Responsible person (ansvarig)."
+  responsible: String!
+  "Next review (nästa uppföljning av planen)."
+  nextReviewDate: Date
+  "Steps (steg), in order, as saved."
+  steps: [ActionPlanStep!]!
+  "Who saved it."
+  savedBy: String!
+  "When it was saved (RFC 3339, UTC)."
+  savedAt: String!
+}
+
+"An action plan whose review date has passed (försenad planuppföljning)."
+type OverduePlanReview {
+  "The plan."
+  plan: ActionPlan!
+  "The participant (deltagare)."
+  participant: Participant!
+  "Days past the review date."
+  daysOverdue: Int!
+}
+
+"Attendance counts (närvaro) of a recruitment event or a group of its invitees."
+type AttendanceCounts {
+  "Invited (inbjudna)."
+  invited: Int!
+  "Came (kom)."
+  came: Int!
+  "Did not come (uteblev)."
+  didNotCome: Int!
+  "Not yet recorded (ej registrerat)."
+  notRecorded: Int!
+}
+
+"Attendance of one gender group at an event."
+type GenderAttendance {
+  "The gender (kön)."
+  gender: Gender!
+  "Their attendance."
+  counts: AttendanceCounts!
+}
+
+"Attendance at one recruitment meeting or fair (närvaro vid rekryteringsträff / rekryteringsmässa)."
+type EventAttendance {
+  "The event."
+  event: RecruitmentEvent!
+  "All invitees."
+  total: AttendanceCounts!
+  "By gender (könsuppdelad)."
+  byGender: [GenderAttendance!]!
+}
+
+"The input of recordAttendance (see the mutation)."
+input RecordAttendanceInput {
+  "The recruitment meeting or fair (rekryteringsträff / rekryteringsmässa), held already."
+  eventId: ID!
+  "The invited participant (inbjuden deltagare)."
+  participantId: ID!
+  "True: came (kom); false: did not come (uteblev)."
+  attended: Boolean!
+}
+
+extend type ActionPlan {
+  "Every saved version of the plan (revisioner), oldest first."
+  revisions: [ActionPlanRevision!]!
+}
+
+extend type Query {
+  "Action plans whose next review date is before asOf (default today), most overdue first."
+  overduePlanReviews(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "The day to evaluate on (Swedish calendar date); today when not given."
+    asOf: Date
+  ): [OverduePlanReview!]! @auth(roles: [ADMIN, CASEWORKER])
+  "Attendance (came / did not come) at the organisation's recruitment meetings and fairs held in the period."
+  recruitmentAttendance(
+    "The organisation (kommun)."
+    organisationId: ID!
+    "First day of the period."
+    from: Date!
+    "Last day of the period."
+    to: Date!
+  ): [EventAttendance!]! @auth(roles: [ADMIN, CASEWORKER])
+}
+
+extend type Mutation {
+  "Record whether an invited job seeker came to a recruitment meeting or fair (närvaro)."
+  recordAttendance(
+    "The values of the mutation."
+    input: RecordAttendanceInput!
+  ): RecruitmentInvitation! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/project.graphqls", Input: `"Who funds a project (finansiär)."
 enum Funder {
   """
@@ -7803,6 +9175,39 @@ extend type Mutation {
   ): Quota! @auth(roles: [ADMIN, CASEWORKER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/reentry.graphqls", Input: `"Re-entry and lock-in (rundgång): the participant's entries and returns within 12 months of an exit."
+type ReentryFlag {
+  "Entries (insatser) the participant has had."
+  entries: Int!
+  "Entries that began within 12 months after an earlier exit (återkomster); an exit to another measure is no departure."
+  returnsWithin12Months: Int!
+  "The start of the latest such return."
+  lastReturn: Date
+  "True from the third entry, or after a return within 12 months: a warning sign to follow up."
+  flagged: Boolean!
+}
+
+"A participant flagged for re-entry or lock-in."
+type ReentryParticipant {
+  "The participant (deltagare)."
+  participant: Participant!
+  "Why they are flagged."
+  reentry: ReentryFlag!
+}
+
+extend type Participant {
+  "Re-entry and lock-in (rundgång): third or later entry, or return within 12 months."
+  reentry: ReentryFlag!
+}
+
+extend type Query {
+  "The organisation's participants flagged for re-entry or lock-in (rundgång), most entries first."
+  reentryParticipants(
+    "The organisation (kommun)."
+    organisationId: ID!
+  ): [ReentryParticipant!]! @auth(roles: [ADMIN, CASEWORKER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/referral.graphqls", Input: `"Who referred the person (anvisande part)."
 enum ReferralSource {
   """
@@ -8269,6 +9674,81 @@ type ReportPoint {
   quota: Float
 }
 `, BuiltIn: false},
+	{Name: "../schema/retention.graphqls", Input: `"Whether a retention rule erases or only counts."
+enum RetentionMode {
+  """
+  Runs only count whom the rule would erase (provkörning); a new or changed rule starts here.
+  Label (sv): Provkörning
+  """
+  DRY_RUN
+  """
+  Runs erase (gallrar) from both stores.
+  Label (sv): Aktiv
+  """
+  ACTIVE
+}
+
+"An organisation's retention rule (gallringsregel): people inactive for longer are erased from PostgreSQL and the warehouse."
+type RetentionRule {
+  "The organisation (kommun)."
+  organisationId: ID!
+  "Years after the last activity that a person is kept (bevarandetid, år)."
+  inactiveYears: Int!
+  "DRY_RUN or ACTIVE."
+  mode: RetentionMode!
+  "The latest dry run (RFC 3339, UTC)."
+  lastDryRunAt: String
+  "How many people the latest dry run would erase."
+  lastDryRunCount: Int
+  "The latest erasing run (RFC 3339, UTC)."
+  lastRunAt: String
+  "How many people the latest erasing run erased."
+  lastRunErased: Int
+  "Who last changed the rule."
+  updatedBy: String!
+  "The rule's version; activateRetentionRule needs it."
+  version: Int!
+}
+
+"The input of setRetentionRule (see the mutation)."
+input SetRetentionRuleInput {
+  "The organisation (kommun)."
+  organisationId: ID!
+  "Years after the last activity to keep a person (1-100)."
+  inactiveYears: Int!
+}
+
+"The input of activateRetentionRule (see the mutation)."
+input ActivateRetentionRuleInput {
+  "The organisation (kommun)."
+  organisationId: ID!
+  "The version of the rule whose dry run you reviewed."
+  version: Int!
+}
+
+extend type Query {
+  "Every organisation's retention rule (admins)."
+  retentionRules: [RetentionRule!]! @auth(roles: [ADMIN])
+}
+
+extend type Mutation {
+  "Create or change an organisation's retention rule; it (re)starts in dry-run mode."
+  setRetentionRule(
+    "The values of the mutation."
+    input: SetRetentionRuleInput!
+  ): RetentionRule! @auth(roles: [ADMIN])
+  "Count now whom the rule would erase (provkörning), without erasing."
+  runRetentionDryRun(
+    "The organisation (kommun)."
+    organisationId: ID!
+  ): RetentionRule! @auth(roles: [ADMIN])
+  "Let the rule erase at its scheduled runs, after a dry run of this version."
+  activateRetentionRule(
+    "The values of the mutation."
+    input: ActivateRetentionRuleInput!
+  ): RetentionRule! @auth(roles: [ADMIN])
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 A calendar date, YYYY-MM-DD.
 """
@@ -8584,8 +10064,30 @@ func (ec *executionContext) childFields_ActionPlan(ctx context.Context, field gr
 		return ec.fieldContext_ActionPlan_steps(ctx, field)
 	case "version":
 		return ec.fieldContext_ActionPlan_version(ctx, field)
+	case "revisions":
+		return ec.fieldContext_ActionPlan_revisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActionPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionPlanRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_ActionPlanRevision_version(ctx, field)
+	case "goal":
+		return ec.fieldContext_ActionPlanRevision_goal(ctx, field)
+	case "responsible":
+		return ec.fieldContext_ActionPlanRevision_responsible(ctx, field)
+	case "nextReviewDate":
+		return ec.fieldContext_ActionPlanRevision_nextReviewDate(ctx, field)
+	case "steps":
+		return ec.fieldContext_ActionPlanRevision_steps(ctx, field)
+	case "savedBy":
+		return ec.fieldContext_ActionPlanRevision_savedBy(ctx, field)
+	case "savedAt":
+		return ec.fieldContext_ActionPlanRevision_savedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionPlanRevision", field.Name)
 }
 
 func (ec *executionContext) childFields_ActionPlanStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8602,6 +10104,20 @@ func (ec *executionContext) childFields_ActionPlanStep(ctx context.Context, fiel
 		return ec.fieldContext_ActionPlanStep_doneDate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActionPlanStep", field.Name)
+}
+
+func (ec *executionContext) childFields_AttendanceCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invited":
+		return ec.fieldContext_AttendanceCounts_invited(ctx, field)
+	case "came":
+		return ec.fieldContext_AttendanceCounts_came(ctx, field)
+	case "didNotCome":
+		return ec.fieldContext_AttendanceCounts_didNotCome(ctx, field)
+	case "notRecorded":
+		return ec.fieldContext_AttendanceCounts_notRecorded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttendanceCounts", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8716,6 +10232,64 @@ func (ec *executionContext) childFields_Consent(ctx context.Context, field graph
 		return ec.fieldContext_Consent_active(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
+func (ec *executionContext) childFields_CostFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_CostFigure_group(ctx, field)
+	case "total":
+		return ec.fieldContext_CostFigure_total(ctx, field)
+	case "gross":
+		return ec.fieldContext_CostFigure_gross(ctx, field)
+	case "subsidyReceived":
+		return ec.fieldContext_CostFigure_subsidyReceived(ctx, field)
+	case "net":
+		return ec.fieldContext_CostFigure_net(ctx, field)
+	case "participants":
+		return ec.fieldContext_CostFigure_participants(ctx, field)
+	case "completed":
+		return ec.fieldContext_CostFigure_completed(ctx, field)
+	case "exits":
+		return ec.fieldContext_CostFigure_exits(ctx, field)
+	case "lasting":
+		return ec.fieldContext_CostFigure_lasting(ctx, field)
+	case "lastingDue":
+		return ec.fieldContext_CostFigure_lastingDue(ctx, field)
+	case "perParticipant":
+		return ec.fieldContext_CostFigure_perParticipant(ctx, field)
+	case "perCompleted":
+		return ec.fieldContext_CostFigure_perCompleted(ctx, field)
+	case "perLasting":
+		return ec.fieldContext_CostFigure_perLasting(ctx, field)
+	case "budget":
+		return ec.fieldContext_CostFigure_budget(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_CostFigure_suppressed(ctx, field)
+	case "definitionVersion":
+		return ec.fieldContext_CostFigure_definitionVersion(ctx, field)
+	case "lastingDefinitionVersion":
+		return ec.fieldContext_CostFigure_lastingDefinitionVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostFigure", field.Name)
+}
+
+func (ec *executionContext) childFields_CostItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CostItem_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_CostItem_kind(ctx, field)
+	case "month":
+		return ec.fieldContext_CostItem_month(ctx, field)
+	case "amount":
+		return ec.fieldContext_CostItem_amount(ctx, field)
+	case "note":
+		return ec.fieldContext_CostItem_note(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_CostItem_recordedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CostItem", field.Name)
 }
 
 func (ec *executionContext) childFields_EligibilityRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8878,8 +10452,36 @@ func (ec *executionContext) childFields_Enrolment(ctx context.Context, field gra
 		return ec.fieldContext_Enrolment_eligibility(ctx, field)
 	case "version":
 		return ec.fieldContext_Enrolment_version(ctx, field)
+	case "history":
+		return ec.fieldContext_Enrolment_history(ctx, field)
+	case "costs":
+		return ec.fieldContext_Enrolment_costs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enrolment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EnrolmentChange_id(ctx, field)
+	case "enrolmentId":
+		return ec.fieldContext_EnrolmentChange_enrolmentId(ctx, field)
+	case "participant":
+		return ec.fieldContext_EnrolmentChange_participant(ctx, field)
+	case "kind":
+		return ec.fieldContext_EnrolmentChange_kind(ctx, field)
+	case "reason":
+		return ec.fieldContext_EnrolmentChange_reason(ctx, field)
+	case "changedBy":
+		return ec.fieldContext_EnrolmentChange_changedBy(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_EnrolmentChange_changedAt(ctx, field)
+	case "before":
+		return ec.fieldContext_EnrolmentChange_before(ctx, field)
+	case "after":
+		return ec.fieldContext_EnrolmentChange_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentChange", field.Name)
 }
 
 func (ec *executionContext) childFields_EnrolmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8904,6 +10506,26 @@ func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EnrolmentState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "measureTypeCode":
+		return ec.fieldContext_EnrolmentState_measureTypeCode(ctx, field)
+	case "startDate":
+		return ec.fieldContext_EnrolmentState_startDate(ctx, field)
+	case "plannedEndDate":
+		return ec.fieldContext_EnrolmentState_plannedEndDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_EnrolmentState_endDate(ctx, field)
+	case "exitReason":
+		return ec.fieldContext_EnrolmentState_exitReason(ctx, field)
+	case "socialAssistanceAtExit":
+		return ec.fieldContext_EnrolmentState_socialAssistanceAtExit(ctx, field)
+	case "version":
+		return ec.fieldContext_EnrolmentState_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentState", field.Name)
+}
+
 func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "enum":
@@ -8916,6 +10538,18 @@ func (ec *executionContext) childFields_EnumLabel(ctx context.Context, field gra
 		return ec.fieldContext_EnumLabel_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnumLabel", field.Name)
+}
+
+func (ec *executionContext) childFields_EventAttendance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_EventAttendance_event(ctx, field)
+	case "total":
+		return ec.fieldContext_EventAttendance_total(ctx, field)
+	case "byGender":
+		return ec.fieldContext_EventAttendance_byGender(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventAttendance", field.Name)
 }
 
 func (ec *executionContext) childFields_ExitCohortOutcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8980,6 +10614,16 @@ func (ec *executionContext) childFields_FollowUp(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FollowUp", field.Name)
 }
 
+func (ec *executionContext) childFields_GenderAttendance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gender":
+		return ec.fieldContext_GenderAttendance_gender(ctx, field)
+	case "counts":
+		return ec.fieldContext_GenderAttendance_counts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GenderAttendance", field.Name)
+}
+
 func (ec *executionContext) childFields_ImportResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "imported":
@@ -9006,6 +10650,38 @@ func (ec *executionContext) childFields_ImportRowError(ctx context.Context, fiel
 		return ec.fieldContext_ImportRowError_sheet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
+}
+
+func (ec *executionContext) childFields_InactivityCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrolment":
+		return ec.fieldContext_InactivityCandidate_enrolment(ctx, field)
+	case "participant":
+		return ec.fieldContext_InactivityCandidate_participant(ctx, field)
+	case "lastActivity":
+		return ec.fieldContext_InactivityCandidate_lastActivity(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_InactivityCandidate_dueOn(ctx, field)
+	case "exitDate":
+		return ec.fieldContext_InactivityCandidate_exitDate(ctx, field)
+	case "daysLeft":
+		return ec.fieldContext_InactivityCandidate_daysLeft(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InactivityCandidate", field.Name)
+}
+
+func (ec *executionContext) childFields_InactivityRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisationId":
+		return ec.fieldContext_InactivityRule_organisationId(ctx, field)
+	case "gapDays":
+		return ec.fieldContext_InactivityRule_gapDays(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_InactivityRule_updatedBy(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_InactivityRule_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InactivityRule", field.Name)
 }
 
 func (ec *executionContext) childFields_Interview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9216,6 +10892,18 @@ func (ec *executionContext) childFields_OverdueFollowUpEdge(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type OverdueFollowUpEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OverduePlanReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_OverduePlanReview_plan(ctx, field)
+	case "participant":
+		return ec.fieldContext_OverduePlanReview_participant(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_OverduePlanReview_daysOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverduePlanReview", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -9282,6 +10970,8 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_anonymous(ctx, field)
 	case "identityHidden":
 		return ec.fieldContext_Participant_identityHidden(ctx, field)
+	case "reentry":
+		return ec.fieldContext_Participant_reentry(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
 }
@@ -9376,6 +11066,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_targets(ctx, field)
 	case "version":
 		return ec.fieldContext_Project_version(ctx, field)
+	case "funding":
+		return ec.fieldContext_Project_funding(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -9400,6 +11092,18 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 		return ec.fieldContext_ProjectEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectFunding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "funder":
+		return ec.fieldContext_ProjectFunding_funder(ctx, field)
+	case "amount":
+		return ec.fieldContext_ProjectFunding_amount(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_ProjectFunding_recordedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectFunding", field.Name)
 }
 
 func (ec *executionContext) childFields_Quota(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9556,6 +11260,30 @@ func (ec *executionContext) childFields_RecruitmentSummary(ctx context.Context, 
 		return ec.fieldContext_RecruitmentSummary_interviewsPerPlace(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RecruitmentSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_ReentryFlag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entries":
+		return ec.fieldContext_ReentryFlag_entries(ctx, field)
+	case "returnsWithin12Months":
+		return ec.fieldContext_ReentryFlag_returnsWithin12Months(ctx, field)
+	case "lastReturn":
+		return ec.fieldContext_ReentryFlag_lastReturn(ctx, field)
+	case "flagged":
+		return ec.fieldContext_ReentryFlag_flagged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReentryFlag", field.Name)
+}
+
+func (ec *executionContext) childFields_ReentryParticipant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "participant":
+		return ec.fieldContext_ReentryParticipant_participant(ctx, field)
+	case "reentry":
+		return ec.fieldContext_ReentryParticipant_reentry(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReentryParticipant", field.Name)
 }
 
 func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9768,6 +11496,30 @@ func (ec *executionContext) childFields_ReportTable(ctx context.Context, field g
 		return ec.fieldContext_ReportTable_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReportTable", field.Name)
+}
+
+func (ec *executionContext) childFields_RetentionRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisationId":
+		return ec.fieldContext_RetentionRule_organisationId(ctx, field)
+	case "inactiveYears":
+		return ec.fieldContext_RetentionRule_inactiveYears(ctx, field)
+	case "mode":
+		return ec.fieldContext_RetentionRule_mode(ctx, field)
+	case "lastDryRunAt":
+		return ec.fieldContext_RetentionRule_lastDryRunAt(ctx, field)
+	case "lastDryRunCount":
+		return ec.fieldContext_RetentionRule_lastDryRunCount(ctx, field)
+	case "lastRunAt":
+		return ec.fieldContext_RetentionRule_lastRunAt(ctx, field)
+	case "lastRunErased":
+		return ec.fieldContext_RetentionRule_lastRunErased(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_RetentionRule_updatedBy(ctx, field)
+	case "version":
+		return ec.fieldContext_RetentionRule_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetentionRule", field.Name)
 }
 
 func (ec *executionContext) childFields_ShareDifference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

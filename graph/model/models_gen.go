@@ -31,6 +31,28 @@ type ActionPlanStepInput struct {
 	DoneDate *Date `json:"doneDate,omitempty"`
 }
 
+// The input of activateRetentionRule (see the mutation).
+type ActivateRetentionRuleInput struct {
+	// The organisation (kommun).
+	OrganisationID string `json:"organisationId"`
+	// The version of the rule whose dry run you reviewed.
+	Version int `json:"version"`
+}
+
+// The input of addCostItem (see the mutation).
+type AddCostItemInput struct {
+	// The enrolment (placering) the cost belongs to.
+	EnrolmentID string `json:"enrolmentId"`
+	// The kind (kostnadsslag).
+	Kind CostKind `json:"kind"`
+	// The month it concerns (månad).
+	Month Month `json:"month"`
+	// Amount in kronor, 0 to 100 million, at most two decimals (belopp, kr).
+	Amount float64 `json:"amount"`
+	// A note, at most 500 characters (anteckning).
+	Note *string `json:"note,omitempty"`
+}
+
 // The input of addEmployerContact (see the mutation).
 type AddEmployerContactInput struct {
 	// The employer or workplace (arbetsgivare, arbetsplats).
@@ -175,6 +197,22 @@ type CohortInput struct {
 	ExitTo Date `json:"exitTo"`
 	// Default: every measure.
 	MeasureTypeCodes []string `json:"measureTypeCodes,omitempty"`
+}
+
+// The input of correctExit (see the mutation).
+type CorrectExitInput struct {
+	// The ended enrolment whose exit is corrected (placering).
+	EnrolmentID string `json:"enrolmentId"`
+	// The version you read; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// The corrected end date (slutdatum).
+	EndDate Date `json:"endDate"`
+	// The corrected exit reason (avslutsorsak).
+	ExitReason OutcomeStatus `json:"exitReason"`
+	// Social assistance at exit (försörjningsstöd vid avslut), when known.
+	SocialAssistanceAtExit *bool `json:"socialAssistanceAtExit,omitempty"`
+	// Why the exit is corrected (motivering), 5-2000 characters; kept in the history.
+	Reason string `json:"reason"`
 }
 
 // The input of createEmployer (see the mutation).
@@ -555,6 +593,14 @@ type FiguresChange struct {
 	At string `json:"at"`
 }
 
+// Attendance of one gender group at an event.
+type GenderAttendance struct {
+	// The gender (kön).
+	Gender Gender `json:"gender"`
+	// Their attendance.
+	Counts *recruitment.AttendanceCounts `json:"counts"`
+}
+
 // Result of an import (CSV or .xlsx): nothing is imported while errors exist, unless skipInvalid.
 type ImportResult struct {
 	// Rows written.
@@ -852,6 +898,16 @@ type QuotaEdge struct {
 	Node *quota.Quota `json:"node"`
 }
 
+// The input of recordAttendance (see the mutation).
+type RecordAttendanceInput struct {
+	// The recruitment meeting or fair (rekryteringsträff / rekryteringsmässa), held already.
+	EventID string `json:"eventId"`
+	// The invited participant (inbjuden deltagare).
+	ParticipantID string `json:"participantId"`
+	// True: came (kom); false: did not come (uteblev).
+	Attended bool `json:"attended"`
+}
+
 // The input of recordConsent (see the mutation).
 type RecordConsentInput struct {
 	// The participant (deltagare).
@@ -994,6 +1050,14 @@ type SaveActionPlanInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The input of setInactivityRule (see the mutation).
+type SetInactivityRuleInput struct {
+	// The organisation (kommun).
+	OrganisationID string `json:"organisationId"`
+	// Days without activity (30-730; WIOA uses 90); null switches the rule off.
+	GapDays *int `json:"gapDays,omitempty"`
+}
+
 // The input of setMeasureTypeActive (see the mutation).
 type SetMeasureTypeActiveInput struct {
 	// The organisation (kommun or samordningsförbund).
@@ -1002,6 +1066,24 @@ type SetMeasureTypeActiveInput struct {
 	Code string `json:"code"`
 	// Whether the measure takes new enrolments (aktiv).
 	Active bool `json:"active"`
+}
+
+// The input of setProjectFunding (see the mutation).
+type SetProjectFundingInput struct {
+	// The project (projekt).
+	ProjectID string `json:"projectId"`
+	// The funder (finansiär), 1-200 characters.
+	Funder string `json:"funder"`
+	// Amount in kronor; 0 removes the funder.
+	Amount float64 `json:"amount"`
+}
+
+// The input of setRetentionRule (see the mutation).
+type SetRetentionRuleInput struct {
+	// The organisation (kommun).
+	OrganisationID string `json:"organisationId"`
+	// Years after the last activity to keep a person (1-100).
+	InactiveYears int `json:"inactiveYears"`
 }
 
 // A difference of two shares (skillnad i andel) with its 95 % interval (Newcombe's hybrid score method).
@@ -1237,6 +1319,16 @@ type UpdateReferralInput struct {
 	FeedbackSentDate *Date `json:"feedbackSentDate,omitempty"`
 	// Free-text notes (anteckningar); never personal identity numbers.
 	Notes *string `json:"notes,omitempty"`
+}
+
+// The input of voidEnrolment (see the mutation).
+type VoidEnrolmentInput struct {
+	// The enrolment entered in error (placering registrerad i fel).
+	EnrolmentID string `json:"enrolmentId"`
+	// The version you read; a stale one is CONFLICT.
+	Version int `json:"version"`
+	// Why it is voided (motivering), 5-2000 characters; kept in the history.
+	Reason string `json:"reason"`
 }
 
 // The input of withdrawConsent (see the mutation).
@@ -1542,6 +1634,134 @@ func (e *ConsentScope) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConsentScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What cost figures are broken down by.
+type CostBreakdown string
+
+const (
+	// By measure (insats).
+	// Label (sv): Insats
+	CostBreakdownMeasure CostBreakdown = "MEASURE"
+	// By project (projekt), as organisation code/project name.
+	// Label (sv): Projekt
+	CostBreakdownProject CostBreakdown = "PROJECT"
+)
+
+var AllCostBreakdown = []CostBreakdown{
+	CostBreakdownMeasure,
+	CostBreakdownProject,
+}
+
+func (e CostBreakdown) IsValid() bool {
+	switch e {
+	case CostBreakdownMeasure, CostBreakdownProject:
+		return true
+	}
+	return false
+}
+
+func (e CostBreakdown) String() string {
+	return string(e)
+}
+
+func (e *CostBreakdown) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CostBreakdown(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CostBreakdown", str)
+	}
+	return nil
+}
+
+func (e CostBreakdown) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CostBreakdown) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CostBreakdown) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of a cost item (kostnadsslag).
+type CostKind string
+
+const (
+	// Wage paid (lön), including employer contributions.
+	// Label (sv): Lön
+	CostKindWage CostKind = "WAGE"
+	// Wage subsidy received (lönebidrag / ersättning från AF): income, subtracted for the net cost.
+	// Label (sv): Erhållet lönebidrag
+	CostKindWageSubsidyReceived CostKind = "WAGE_SUBSIDY_RECEIVED"
+	// Supervision (handledning).
+	// Label (sv): Handledning
+	CostKindSupervision CostKind = "SUPERVISION"
+	// Anything else (övrigt).
+	// Label (sv): Övrigt
+	CostKindOther CostKind = "OTHER"
+)
+
+var AllCostKind = []CostKind{
+	CostKindWage,
+	CostKindWageSubsidyReceived,
+	CostKindSupervision,
+	CostKindOther,
+}
+
+func (e CostKind) IsValid() bool {
+	switch e {
+	case CostKindWage, CostKindWageSubsidyReceived, CostKindSupervision, CostKindOther:
+		return true
+	}
+	return false
+}
+
+func (e CostKind) String() string {
+	return string(e)
+}
+
+func (e *CostKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CostKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CostKind", str)
+	}
+	return nil
+}
+
+func (e CostKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CostKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CostKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1890,6 +2110,70 @@ func (e *EmployerKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e EmployerKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What one change in an enrolment's history (ändringshistorik) did.
+type EnrolmentChangeKind string
+
+const (
+	// The exit's date, reason or social assistance status was corrected (rättat avslut).
+	// Label (sv): Rättat avslut
+	EnrolmentChangeKindExitCorrected EnrolmentChangeKind = "EXIT_CORRECTED"
+	// The enrolment was voided as entered in error (makulerad, registrerad i fel); it no longer counts anywhere.
+	// Label (sv): Makulerad
+	EnrolmentChangeKindVoided EnrolmentChangeKind = "VOIDED"
+	// The enrolment was exited automatically after a gap without activity (avslut vid inaktivitet), dated back to the last activity.
+	// Label (sv): Avslut vid inaktivitet
+	EnrolmentChangeKindInactivityExit EnrolmentChangeKind = "INACTIVITY_EXIT"
+)
+
+var AllEnrolmentChangeKind = []EnrolmentChangeKind{
+	EnrolmentChangeKindExitCorrected,
+	EnrolmentChangeKindVoided,
+	EnrolmentChangeKindInactivityExit,
+}
+
+func (e EnrolmentChangeKind) IsValid() bool {
+	switch e {
+	case EnrolmentChangeKindExitCorrected, EnrolmentChangeKindVoided, EnrolmentChangeKindInactivityExit:
+		return true
+	}
+	return false
+}
+
+func (e EnrolmentChangeKind) String() string {
+	return string(e)
+}
+
+func (e *EnrolmentChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EnrolmentChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EnrolmentChangeKind", str)
+	}
+	return nil
+}
+
+func (e EnrolmentChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EnrolmentChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EnrolmentChangeKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -2998,6 +3282,66 @@ func (e *ResidencePermitKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ResidencePermitKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a retention rule erases or only counts.
+type RetentionMode string
+
+const (
+	// Runs only count whom the rule would erase (provkörning); a new or changed rule starts here.
+	// Label (sv): Provkörning
+	RetentionModeDryRun RetentionMode = "DRY_RUN"
+	// Runs erase (gallrar) from both stores.
+	// Label (sv): Aktiv
+	RetentionModeActive RetentionMode = "ACTIVE"
+)
+
+var AllRetentionMode = []RetentionMode{
+	RetentionModeDryRun,
+	RetentionModeActive,
+}
+
+func (e RetentionMode) IsValid() bool {
+	switch e {
+	case RetentionModeDryRun, RetentionModeActive:
+		return true
+	}
+	return false
+}
+
+func (e RetentionMode) String() string {
+	return string(e)
+}
+
+func (e *RetentionMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RetentionMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RetentionMode", str)
+	}
+	return nil
+}
+
+func (e RetentionMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RetentionMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RetentionMode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

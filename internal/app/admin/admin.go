@@ -43,6 +43,10 @@ commands:
   erase -participant ID  erase one person from PostgreSQL; the loader removes their warehouse rows
   retention [-years N] [-dry-run]  erase everyone whose last activity is older than N years
                      (gallring; N defaults to OUTCOMES_RETENTION_YEARS)
+  inactivity-exits [-org ID] [-dry-run]  exit every ongoing enrolment past its organisation's inactivity
+                     gap, dated back to its last activity (also run by maintain)
+  retention-rules    run each organisation's retention rule: dry-run rules count, active rules erase
+                     from both stores (also run by maintain)
   import-observations -org ID|CODE -file F [-sheet NAME] [-skip-bad]
                      import outcome observations from CSV or .xlsx, all or nothing; bad lines are listed
   import-participants -org ID|CODE -file F [-sheet NAME] [-skip-bad]
@@ -148,6 +152,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return 2
 		}
 		err = retention(ctx, cfg, *years, *dry, time.Now(), stdout)
+	case "inactivity-exits":
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		org := fs.String("org", "", "organisation id (default: every organisation with a rule)")
+		dry := fs.Bool("dry-run", false, "only list whom it would exit")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		err = caseworkCommand(ctx, cfg, func(pool *pgxpool.Pool) error { return InactivityExits(ctx, pool, *org, *dry, time.Now(), stdout) })
+	case "retention-rules":
+		err = caseworkCommand(ctx, cfg, func(pool *pgxpool.Pool) error { return RetentionRules(ctx, pool, time.Now(), stdout) })
 	case "import-observations", "import-participants":
 		columns := importer.ObservationColumns
 		if cmd == "import-participants" {

@@ -44,6 +44,10 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 		for _, r := range res {
 			fmt.Fprintln(out, r)
 		}
+		// The casework schedule (issue 16): exits from inactivity, retention rules.
+		if cerr := scheduledCasework(ctx, pool, now(), out); cerr != nil && err == nil {
+			err = cerr
+		}
 		if every <= 0 {
 			return err
 		}

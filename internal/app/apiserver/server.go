@@ -33,6 +33,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
@@ -45,6 +46,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -244,6 +246,8 @@ func NewHandler(o Options) http.Handler {
 		Quotas:        quota.NewStore(pool),
 		Consents:      consent.NewStore(pool),
 		Linkage:       linkage.NewService(pool),
+		Costs:         cost.NewStore(pool),
+		Retention:     retention.NewStore(pool),
 		Audit:         auditStore,
 		Warehouse:     wh,
 		Figures:       o.Figures,

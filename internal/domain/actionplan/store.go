@@ -52,6 +52,9 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 			if err := replaceSteps(ctx, tx, id, orgID, in.Steps); err != nil {
 				return "", err
 			}
+			if err := saveRevision(ctx, tx, id); err != nil {
+				return "", err
+			}
 			if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "action_plan", id, op); err != nil {
 				return "", err
 			}

@@ -6,3 +6,8 @@ import "github.com/arbetsmarknad/outcomes/internal/platform/audit"
 func (iv Interview) AuditRefs() []audit.Ref {
 	return []audit.Ref{{Entity: "interview", ID: iv.ID}, {Entity: "participant", ID: iv.ParticipantID}}
 }
+
+// AuditRefs: whether an invited person came is about that person.
+func (inv Invitation) AuditRefs() []audit.Ref {
+	return []audit.Ref{{Entity: "participant", ID: inv.ParticipantID}}
+}

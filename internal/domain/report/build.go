@@ -131,6 +131,7 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 		func() (*Section, error) { return flowSection(b, months, flows) },
 		func() (*Section, error) { return overdueSection(b, overdue) },
 		func() (*Section, error) { return outcomeSection(b, month, outs) },
+		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd) },
 	}
 	if r.Regional {
 		steps = append(steps, func() (*Section, error) { return memberSection(b, sc, flows) })

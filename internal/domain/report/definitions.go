@@ -49,6 +49,9 @@ func outcomeText(version string) string {
 	case len(version) >= 19 && version[:19] == "in-work-or-studies/":
 		return "I arbete eller studier: osubventionerat arbete (heltid eller deltid) eller studier i kalendermånaden avslutsmånaden + k. " +
 			"Räknar avslut vars månad + k har börjat; andelen av kända utfall."
+	case len(version) >= 6 && version[:6] == "costs/":
+		return "Kostnader: nettokostnad (lön, handledning och övrigt minus erhållet lönebidrag) för insatser som avslutades under perioden; " +
+			"avslutad insats: avslutsorsak annan än avbrott; fast förankring enligt lagrets definition."
 	case len(version) >= 8 && version[:8] == "lasting/":
 		return "Fast förankring: i osubventionerat arbete eller studier och utan försörjningsstöd både 6 och 12 månader efter avslutsmånaden."
 	}

@@ -1,0 +1,86 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	retentionrule "github.com/arbetsmarknad/outcomes/internal/domain/retention"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/config"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+)
+
+// The scheduled casework jobs of issue 16: exits from inactivity and each
+// organisation's retention rules. Both run from maintain's schedule and on their own
+// (outcomesctl inactivity-exits, outcomesctl retention-rules); both are audited as
+// writes of the CLI (cliWrite) and idempotent.
+
+// InactivityExits exits every enrolment due under its organisation's inactivity rule
+// (orgID "": all organisations) and prints what it did.
+func InactivityExits(ctx context.Context, pool *pgxpool.Pool, orgID string, dryRun bool, now time.Time, out io.Writer) error {
+	run, err := enrolment.NewStore(pool).RunInactivityExits(cliWrite(ctx, "inactivity-exits", "enrolment"), orgID, calendar.Today(now), dryRun)
+	if err != nil {
+		return err
+	}
+	verb := "exited"
+	if dryRun {
+		verb = "would exit (dry run)"
+	}
+	perOrg := map[string]int{}
+	for _, c := range run.Exited {
+		perOrg[c.Enrolment.OrganisationID]++
+	}
+	for org, n := range perOrg {
+		fmt.Fprintf(out, "organisation %s: %d\n", org, n)
+	}
+	fmt.Fprintf(out, "inactivity: %s %d enrolments, each dated back to its last activity\n", verb, len(run.Exited))
+	return nil
+}
+
+// RetentionRules runs every organisation's retention rule: rules in dry-run mode count
+// whom they would erase, active rules erase (the loader then removes the people's
+// warehouse rows).
+func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
+	outs, err := retentionrule.NewStore(pool).Run(cliWrite(ctx, "retention-rules", "retention_rule"), calendar.Today(now))
+	for _, o := range outs {
+		if o.Mode == retentionrule.DryRun {
+			fmt.Fprintf(out, "retention %s: dry run, would erase %d people inactive since before %s\n",
+				o.OrganisationID, o.Candidates, o.Cutoff.Format(time.DateOnly))
+		} else {
+			fmt.Fprintf(out, "retention %s: erased %d people inactive since before %s\n",
+				o.OrganisationID, o.Erased, o.Cutoff.Format(time.DateOnly))
+		}
+	}
+	return err
+}
+
+func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.Pool) error) error {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return run(pool)
+}
+
+// scheduledCasework runs the casework jobs from maintain's schedule; each reports its
+// own failure and the other still runs.
+func scheduledCasework(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
+	errIn := InactivityExits(ctx, pool, "", false, now, out)
+	if errIn != nil {
+		fmt.Fprintf(out, "inactivity exits failed: %v\n", errIn)
+	}
+	errRet := RetentionRules(ctx, pool, now, out)
+	if errRet != nil {
+		fmt.Fprintf(out, "retention rules failed: %v\n", errRet)
+	}
+	if errIn != nil {
+		return errIn
+	}
+	return errRet
+}
