@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
-	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 )
 
 type costFigure struct {
@@ -90,20 +89,6 @@ func TestCostFigures(t *testing.T) {
 	if *total.PerParticipant != net/2 || *total.PerCompleted != net || *total.PerLasting != net || total.DefinitionVersion != "costs/1" {
 		t.Fatalf("per unit: %v %v %v", *total.PerParticipant, *total.PerCompleted, *total.PerLasting)
 	}
-	// The lasting count is the warehouse's, and the oracle's.
-	oracle, err := analytics.LoadOracle(context.Background(), w.pool, w.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := oracle.Figures([]analytics.Cohort{{Label: "c", OrgIDs: []string{plain(w.org)}, ExitFrom: day(2018, 1, 1), ExitTo: day(2019, 1, 1)}},
-		analytics.LastingAttachment(nil), nil, analytics.Today(w.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want[0].Count != *total.Lasting || want[0].N != *total.LastingDue {
-		t.Fatalf("lasting: cost figures %d of %d, oracle %d of %d", *total.Lasting, *total.LastingDue, want[0].Count, want[0].N)
-	}
-
 	w.cw.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "PROJECT"}, &got)
 	var inProject *costFigure
 	for i, f := range got.CostFigures {

@@ -65,7 +65,6 @@ func datePtrOf(s *string) *model.Date {
 
 func lower[T ~string](s T) string { return strings.ToLower(string(s)) }
 
-
 // warehouseFigures gives the cost figures their lasting-attachment counts from the
 // warehouse.
 func (r *Resolver) warehouseFigures(ctx context.Context, cohorts []analytics.Cohort, def analytics.Definition,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -120,26 +119,15 @@ func (w *caseB) version(t *testing.T, id string) int {
 	return e.Enrolment.Version
 }
 
-// figure is the warehouse's in-work-or-studies +6 figure of the 2018 exits, required
-// to equal the oracle's (recomputed from PostgreSQL without the loader).
+// figure is the warehouse's in-work-or-studies +6 figure of the 2018 exits; the tests
+// state what it must be after each change (the warehouse's agreement with the oracle on
+// any data is warehouse/analytics' TestFiguresEqualOracleOnRandomHistories).
 func (w *caseB) figure(t *testing.T) analytics.Figure {
 	t.Helper()
-	ctx := context.Background()
 	co := analytics.Cohort{Label: "2018", OrgIDs: []string{plain(w.org)}, ExitFrom: day(2018, 1, 1), ExitTo: day(2019, 1, 1)}
-	got, err := analytics.Figures(ctx, w.ch, []analytics.Cohort{co}, analytics.InWorkOrStudiesAt(6), nil, analytics.Today(w.now))
+	got, err := analytics.Figures(context.Background(), w.ch, []analytics.Cohort{co}, analytics.InWorkOrStudiesAt(6), nil, analytics.Today(w.now))
 	if err != nil {
 		t.Fatal(err)
-	}
-	oracle, err := analytics.LoadOracle(ctx, w.pool, w.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := oracle.Figures([]analytics.Cohort{co}, analytics.InWorkOrStudiesAt(6), nil, analytics.Today(w.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("warehouse and oracle differ:\n got %+v\nwant %+v", got, want)
 	}
 	return got[0]
 }
@@ -155,7 +143,7 @@ type change struct {
 // TestCorrectionsKeepHistoryAndFiguresFollow (issue 16): an exit's date and reason are
 // corrected and an enrolment entered in error is voided through GraphQL; each change is
 // kept (who, when, why, before, after) and readable; after each, the loader runs and the
-// warehouse's figure changes accordingly and equals the oracle's.
+// warehouse's figure changes as the corrected data says.
 func TestCorrectionsKeepHistoryAndFiguresFollow(t *testing.T) {
 	t.Parallel()
 	w := newCaseB(t)

@@ -13,4 +13,6 @@ func (c Candidate) AuditRefs() []audit.Ref {
 }
 
 // AuditRefs: a re-entry flag is about the person.
-func (f Flagged) AuditRefs() []audit.Ref { return []audit.Ref{{Entity: "participant", ID: f.ParticipantID}} }
+func (f Flagged) AuditRefs() []audit.Ref {
+	return []audit.Ref{{Entity: "participant", ID: f.ParticipantID}}
+}
