@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"regexp"
 	"slices"
 	"sort"
@@ -135,6 +136,10 @@ func migrate(ctx context.Context, conn driver.Conn, fsys fs.FS) ([]int, error) {
 }
 
 func recordNewWarehouse(ctx context.Context, conn driver.Conn, version int) error {
+	return onFreshConnection(func() error { return recordNewWarehouseOnce(ctx, conn, version) })
+}
+
+func recordNewWarehouseOnce(ctx context.Context, conn driver.Conn, version int) error {
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	batch, err := conn.PrepareBatch(cctx, "INSERT INTO warehouse_rebuild (finished_at, schema_version, participants, rows)")
@@ -182,6 +187,23 @@ func readFiles(fsys fs.FS) ([]migrationFile, error) {
 }
 
 func record(ctx context.Context, conn driver.Conn, f migrationFile) error {
+	return onFreshConnection(func() error { return recordOnce(ctx, conn, f) })
+}
+
+// onFreshConnection runs an insert again, once, when the pooled connection it was given
+// had been closed under it (seen after a migration's DDL on a loaded server: "use of
+// closed network connection"). The driver drops a closed connection from its pool, so
+// the second try runs on a fresh one; the inserts it guards are bookkeeping rows whose
+// readers take the latest, so a duplicate is harmless.
+func onFreshConnection(insert func() error) error {
+	err := insert()
+	if err != nil && (errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "use of closed network connection")) {
+		err = insert()
+	}
+	return err
+}
+
+func recordOnce(ctx context.Context, conn driver.Conn, f migrationFile) error {
 	bctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	batch, err := conn.PrepareBatch(bctx, "INSERT INTO schema_migrations (version, name, applied_at, checksum)")
