@@ -53,6 +53,13 @@ func docFixtures(t *testing.T, w *world) map[string]string {
 		participantId: $p, employerId: $d}) { id } }`, map[string]any{"e": ids["EV"], "p": ids["P2"], "d": ids["EMP"]})
 	w.admin.MustData(t, `mutation($i: ID!) { makeOffer(input: {interviewId: $i, version: 1, offerDate: "2018-02-20"}) { id } }`,
 		map[string]any{"i": ids["I"]}, nil)
+	ids["EX"] = w.adminCreate(t, "createEnrolment", `mutation($p: ID!) { createEnrolment(input: {participantId: $p,
+		measureTypeCode: "labour_market_employment", startDate: "2018-01-15", employmentRate: 50, endDate: "2018-04-30",
+		exitReason: UNSUBSIDISED_EMPLOYMENT_FULL}) { id } }`, map[string]any{"p": ids["P2"]})
+	w.admin.MustData(t, `mutation($e: ID!, $p: ID!) { inviteToRecruitmentEvent(input: {eventId: $e, participantIds: [$p]}) { id } }`,
+		map[string]any{"e": ids["EV"], "p": ids["P2"]}, nil)
+	ids["PROJ"] = w.adminCreate(t, "createProject", `mutation($o: ID!) { createProject(input: {organisationId: $o, name: "Vägen till arbete",
+		funder: ESF, startDate: "2017-01-01"}) { id } }`, map[string]any{"o": w.orgA})
 	ids["C"] = w.adminCreate(t, "recordConsent", `mutation($p: ID!) { recordConsent(input: {participantId: $p, scope: FOLLOW_UP,
 		givenOn: "2018-01-10"}) { id } }`, map[string]any{"p": ids["P"]})
 	return ids
@@ -84,7 +91,7 @@ func newDocsWorld(t *testing.T) *world {
 	return w
 }
 
-var placeholder = regexp.MustCompile(`"(ORG|STAFF|EMP|P2?|E|R|I|EV|C|<id of uppsala>|<organisation id>)"`)
+var placeholder = regexp.MustCompile(`"(ORG|STAFF|EMP|P2?|EX?|R|I|EV|C|PROJ|<id of uppsala>|<organisation id>)"`)
 
 // TestDocsExamplesRun runs every GraphQL example of docs/*.md and README.md, in order,
 // against a real server (PostgreSQL and ClickHouse), with real ids in place of the
