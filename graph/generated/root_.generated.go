@@ -6796,7 +6796,7 @@ extend type Query {
     exitTo: Date!
     "MEASURE or PROJECT."
     by: CostBreakdown!
-  ): [CostFigure!]! @auth(roles: [ADMIN, CASEWORKER, STEERING, EVALUATOR])
+  ): [CostFigure!]! @aggregates @auth(roles: [ADMIN, CASEWORKER, STEERING, EVALUATOR])
 }
 
 extend type Mutation {

@@ -48,7 +48,7 @@ func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	mk := func(serial int, g participant.Gender) string {
-		p, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: g,
+		p, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: g, GivenName: "Gift", FamilyName: "Prov",
 			PersonalIdentityNumber: demo.Personnummer(time.Date(1985, 3, 3, 0, 0, 0, 0, time.UTC), serial)})
 		if err != nil {
 			t.Fatal(err)
