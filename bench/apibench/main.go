@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -248,7 +249,7 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 		fmt.Printf("organisation %d: %d participants, %d enrolments, %d referrals, %d observations (generated in %s)\n",
 			i+1, counts[0], counts[1], counts[2], counts[3], time.Since(start).Round(time.Millisecond))
 	}
-	if _, err := superPool.Exec(ctx, `UPDATE change_event SET processed_at = now() WHERE processed_at IS NULL`); err != nil {
+	if err := changes.MarkAllProcessed(ctx, superPool); err != nil {
 		return nil, err
 	}
 	if _, err := superPool.Exec(ctx, `VACUUM ANALYZE`); err != nil {

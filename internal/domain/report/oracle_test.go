@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -867,6 +868,59 @@ func (g *histories) oracle(sc Scope, month, today time.Time) (map[string]int, ma
 			put(fmt.Sprintf("%s-measure/m%d/", od.key, i+1), *byMeasure[c])
 		}
 		put(od.key+"-measure/total/", total)
+	}
+
+	// Costs of the same exits (costs/1, internal/domain/cost): the histories record no
+	// cost items, so every net cost and every cost per unit is 0; participants (people,
+	// not exits), completed measures (not dropped out) and lasting attachment (due on the
+	// month's last day, known and attached) by measure and in total. A cost per unit is
+	// shown only over at least 5 units.
+	type cg struct {
+		people              map[*hPerson]bool
+		completed, attached int
+	}
+	costBy, costTotal := map[string]*cg{}, &cg{people: map[*hPerson]bool{}}
+	for _, o := range orgs {
+		for _, p := range o.people {
+			for _, e := range p.p.Enrolments {
+				if e.End == nil || e.End.Before(cohortFrom) || !e.End.Before(cohortTo) {
+					continue
+				}
+				if costBy[e.MeasureCode] == nil {
+					costBy[e.MeasureCode] = &cg{people: map[*hPerson]bool{}}
+				}
+				attached := false
+				if outcomes.Due(e, hs[len(hs)-1], monthEnd) {
+					f := lasting.Eval(p.p, e)
+					attached = f.Known && f.Value
+				}
+				for _, x := range []*cg{costBy[e.MeasureCode], costTotal} {
+					x.people[p] = true
+					if e.ExitReason != outcomes.StatusDroppedOut {
+						x.completed++
+					}
+					if attached {
+						x.attached++
+					}
+				}
+			}
+		}
+	}
+	putCost := func(key string, x *cg) {
+		units := map[string]int{"participants": len(x.people), "completed": x.completed, "lasting": x.attached}
+		want[key+"net"] = 0
+		for name, n := range units {
+			want[key+name] = n
+			if n >= 5 {
+				want[key+"per_"+strings.TrimSuffix(name, "s")] = 0
+			}
+		}
+	}
+	for code, x := range costBy {
+		putCost("costs-measure/m-"+code+"/", x)
+	}
+	if len(costBy) > 0 {
+		putCost("costs-measure/total/", costTotal)
 	}
 	return want, shares
 }
