@@ -30,11 +30,7 @@ func (s *Service) ScopeFor(ctx context.Context, p auth.Principal, orgID string) 
 	if !p.CanReadAggregates(orgID) {
 		return Scope{}, auth.Forbidden("organisationId", "figures of this organisation")
 	}
-	var granted []string
-	if p.Role == auth.Regional && !p.System && orgID == p.OrgID {
-		granted = p.Orgs
-	}
-	return s.ResolveScope(ctx, orgID, granted)
+	return s.ResolveScope(ctx, orgID, p.RegionalMembers(orgID))
 }
 
 // Freeze builds the month's report as of now and stores it as an edition.

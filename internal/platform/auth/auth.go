@@ -123,13 +123,23 @@ func Forbidden(field, what string) error {
 // regional reader asking for their own regional body gets the sum over the member
 // municipalities granted to them; otherwise just orgID, when the caller may read it.
 func (p Principal) AggregateScope(orgID string) ([]string, bool) {
-	if p.Role == Regional && !p.System && orgID == p.OrgID && len(p.Orgs) > 0 {
-		return append([]string(nil), p.Orgs...), true
+	if members := p.RegionalMembers(orgID); len(members) > 0 {
+		return append([]string(nil), members...), true
 	}
 	if !p.CanReadAggregates(orgID) {
 		return nil, false
 	}
 	return []string{orgID}, true
+}
+
+// RegionalMembers is the member municipalities granted to a regional reader asking for
+// their own regional body (the one rule for "a regional body's figures are its members'
+// summed"); nil for any other caller or organisation.
+func (p Principal) RegionalMembers(orgID string) []string {
+	if p.Role == Regional && !p.System && orgID == p.OrgID {
+		return p.Orgs
+	}
+	return nil
 }
 
 // OrgDirectory resolves organisation references (ids or codes) to the ids of
