@@ -196,8 +196,16 @@ func ValidatePeriod(fromField, toField string, from, to time.Time) error {
 type Option func(*settings)
 
 type settings struct {
-	today  time.Time   // a calendar date, UTC midnight
-	strata []Dimension // StandardiseBy
+	today    time.Time   // a calendar date, UTC midnight
+	strata   []Dimension // StandardiseBy
+	rowsOnly bool        // FromRows
+}
+
+// FromRows makes Figures read every row of enrolment_outcome instead of the aggregate
+// (enrolment_figures) where the aggregate holds the figure: the same figures, slower.
+// Tests use it to compare the two paths; the oracle ignores it.
+func FromRows() Option {
+	return func(s *settings) { s.rowsOnly = true }
 }
 
 // Today sets the day the figures are asked on; by default it is the current date (UTC).

@@ -87,32 +87,52 @@ func Figures(ctx context.Context, conn chstore.Querier, cohorts []Cohort, def De
 	if err != nil {
 		return nil, err
 	}
-	t, err := chTally(ctx, conn, cohorts, c, by, s.today)
+	t, err := chTally(ctx, conn, cohorts, c, by, s)
 	if err != nil {
 		return nil, err
 	}
 	var strata *tally
 	if len(s.strata) > 0 {
-		if strata, err = chTally(ctx, conn, cohorts, c, s.strata, s.today); err != nil {
+		if strata, err = chTally(ctx, conn, cohorts, c, s.strata, s); err != nil {
 			return nil, err
 		}
 	}
 	return assemble(cohorts, c, by, t, s.strata, strata), nil
 }
 
-// chTally runs figuresSQL and tallies its rows.
-func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c compiled, by []Dimension, today time.Time) (*tally, error) {
-	query, args := figuresSQL(cohorts, c, by, today)
+// chTally tallies the figures of the cohorts: the parts of their periods the aggregate
+// holds from enrolment_figures (aggregateSQL), the rest from enrolment_outcome
+// (figuresSQL), added up per cohort (planFigures).
+func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c compiled, by []Dimension, s settings) (*tally, error) {
+	t := newTally(len(cohorts))
+	p := planFigures(cohorts, c, by, s.today, s.rowsOnly)
+	if len(p.aggPart) > 0 {
+		query, args := aggregateSQL(p, c, by, s.today)
+		if err := runTally(ctx, conn, query, args, p.aggPart, len(by), t); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.rowPart) > 0 {
+		query, args := figuresSQL(cohortsOf(p.rowPart), c, by, s.today)
+		if err := runTally(ctx, conn, query, args, p.rowPart, len(by), t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// runTally runs a figures statement whose cohort indexes are those of pieces and adds
+// its rows to t under the pieces' cohorts.
+func runTally(ctx context.Context, conn chstore.Querier, query string, args []any, pieces []piece, dims int, t *tally) error {
 	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
 	defer cancel()
 	rows, err := conn.Query(cctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("figures query: %w", err)
+		return fmt.Errorf("figures query: %w", err)
 	}
 	defer rows.Close()
-	t := newTally(len(cohorts))
-	values := make([]string, len(by))
-	dest := make([]any, 0, len(by)+5)
+	values := make([]string, dims)
+	dest := make([]any, 0, dims+5)
 	var (
 		cohort           uint16
 		inGroups         uint8
@@ -125,17 +145,17 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	dest = append(dest, &inGroups, &n, &known, &counts)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("figures row: %w", err)
+			return fmt.Errorf("figures row: %w", err)
 		}
-		if int(cohort) >= len(cohorts) {
-			return nil, fmt.Errorf("figures row: cohort %d out of range", cohort)
+		if int(cohort) >= len(pieces) {
+			return fmt.Errorf("figures row: cohort %d out of range", cohort)
 		}
-		t.add(int(cohort), values, inGroups == 1, countsOf(n, known, counts))
+		t.add(pieces[cohort].idx, values, inGroups == 1, countsOf(n, known, counts))
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("figures rows: %w", err)
+		return fmt.Errorf("figures rows: %w", err)
 	}
-	return t, nil
+	return nil
 }
 
 func countsOf(n, known, count int64) counts {

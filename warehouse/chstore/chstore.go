@@ -294,9 +294,11 @@ func splitStatements(body string) []string {
 }
 
 // Recreate drops the warehouse tables and creates them again from the migrations, for
-// a rebuild from scratch. A loader writing meanwhile fails and retries its batch.
+// a rebuild from scratch. A loader writing meanwhile fails and retries its batch. The
+// pre-aggregate's view goes first, so that nothing feeds enrolment_figures while it is
+// dropped; migration 0012 makes both again, empty, and the rebuild's writes fill them.
 func Recreate(ctx context.Context, conn driver.Conn) error {
-	for _, table := range []string{"participant_month", "enrolment_outcome"} {
+	for _, table := range []string{"enrolment_figures_mv", "enrolment_figures", "participant_month", "enrolment_outcome"} {
 		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 		err := conn.Exec(cctx, "DROP TABLE IF EXISTS "+table)
 		cancel()

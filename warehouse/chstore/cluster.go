@@ -9,8 +9,10 @@ import (
 
 // ShardedTables are the warehouse tables a cluster shards by organisation. The others
 // (schema_migrations, warehouse_rebuild) stay per shard: each shard is migrated and
-// rebuilt as a single server is.
-var ShardedTables = []string{"participant_month", "enrolment_outcome"}
+// rebuilt as a single server is. enrolment_figures, the pre-aggregate, is filled on each
+// shard by that shard's materialized view from the enrolment_outcome rows it receives,
+// so an organisation's counts sit on the shard of its rows and the front sums them.
+var ShardedTables = []string{"participant_month", "enrolment_outcome", "enrolment_figures"}
 
 // ShardingKey places every row of an organisation on one shard, so a municipality's
 // figures and a person's rows are on one server, and a cancel row lands beside the row

@@ -1,0 +1,354 @@
+package analytics
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+)
+
+// The pre-aggregate (ClickHouse migration 0012, docs/ARCHITECTURE.md "The warehouse at
+// scale"). enrolment_figures is a SummingMergeTree fed by a materialized view on every
+// insert into enrolment_outcome: per organisation, exit month, WIOA exit month and
+// grouping set, the counts of rows, rows whose fact is known and rows where it holds,
+// for the definitions below at their standard parameters. Every count is multiplied by
+// the row's sign, so a cancel row (chstore.Write, and the cancel rows an erasure writes
+// before its mutation) subtracts exactly what its row added. Queries always sum() with
+// GROUP BY, so a figure is the same whether or not the summing merges have run.
+//
+// A figure reads the aggregate when its definition is one of aggregated (by version, so
+// its parameters are the ones held), its breakdown and cohorts need only the aggregate's
+// dimensions, and the whole months of its cohort periods; the rest of a period (partial
+// months at either end, and WIOA exits not yet established in every day of their month)
+// is read from enrolment_outcome by figuresSQL, and the two tallies add up.
+
+// aggregateTable is the SummingMergeTree, aggregateView the materialized view feeding it.
+const (
+	aggregateTable = "enrolment_figures"
+	aggregateView  = "enrolment_figures_mv"
+)
+
+// aggregatedDef is one definition the aggregate holds: columns name_known and name_hit,
+// and n from nColumn.
+type aggregatedDef struct {
+	name    string
+	def     Definition
+	nColumn string
+}
+
+// aggregated are the definitions held, at the parameters reports use by default.
+var aggregated = func() []aggregatedDef {
+	var out []aggregatedDef
+	for _, k := range []int{0, 3, 6, 12, 24} {
+		out = append(out, aggregatedDef{"wos" + strconv.Itoa(k), InWorkOrStudiesAt(k), "n"})
+	}
+	for _, k := range []int{3, 6, 12, 24} {
+		out = append(out, aggregatedDef{"ss" + strconv.Itoa(k), SelfSufficientAt(k), "n"})
+	}
+	return append(out,
+		aggregatedDef{"lasting", LastingAttachment(nil), "n"},
+		aggregatedDef{"returned_sa", Definition{Kind: KindReturnedToSA12}, "n"},
+		aggregatedDef{"reentry", Definition{Kind: KindReentry12}, "n"},
+		aggregatedDef{"repeated", Definition{Kind: KindRepeatedEntry}, "n"},
+		aggregatedDef{"kolada", Definition{Kind: KindKoladaResultAtExit}, "kolada_n"},
+		aggregatedDef{"wioa_q2", Definition{Kind: KindWIOAQ2}, "wioa_n"},
+		aggregatedDef{"wioa_q4", Definition{Kind: KindWIOAQ4}, "wioa_n"},
+	)
+}()
+
+// aggregateDims are the dimensions the aggregate keeps: the bit of the grouping set
+// that keeps them (0: in every set), and their column there.
+var aggregateDims = map[Dimension]struct {
+	bit    uint8
+	column string
+}{
+	DimGender:       {1, "g_gender"},
+	DimMeasure:      {2, "g_measure"},
+	DimAgeBand:      {4, "g_age_band"},
+	DimMunicipality: {0, "org_code"},
+	DimExitYear:     {0, ""},
+	DimExitQuarter:  {0, ""},
+	DimExitMonth:    {0, ""},
+}
+
+// groupingSets are the grouping sets the view writes for every row: every combination of
+// gender, measure and age band (bits 1, 2, 4), so a figure reads the smallest set that
+// holds its breakdown.
+const groupingSets = 8
+
+// aggregateFor returns the aggregate's entry for c, if it holds it.
+func aggregateFor(c compiled) (aggregatedDef, bool) {
+	if c.perPerson || c.source == sourceESF {
+		return aggregatedDef{}, false
+	}
+	for _, a := range aggregated {
+		if v, _ := a.def.Version(); v == c.version && a.def.Kind == c.def.Kind {
+			return a, true
+		}
+	}
+	return aggregatedDef{}, false
+}
+
+// aggregateMask is the grouping set holding by and the cohorts' measure filters, or
+// false when a dimension is not in the aggregate.
+func aggregateMask(cohorts []Cohort, by []Dimension) (uint8, bool) {
+	var mask uint8
+	for _, d := range by {
+		a, ok := aggregateDims[d]
+		if !ok {
+			return 0, false
+		}
+		mask |= a.bit
+	}
+	for _, co := range cohorts {
+		if len(co.MeasureCodes) > 0 {
+			mask |= aggregateDims[DimMeasure].bit
+		}
+	}
+	return mask, true
+}
+
+// piece is part of cohort idx's exit period.
+type piece struct {
+	idx    int
+	cohort Cohort
+}
+
+// plan splits each cohort's period into the whole months the aggregate answers and the
+// rest, which the row table answers. rowsOnly (FromRows) or a figure the aggregate does
+// not hold sends everything to the rows.
+type plan struct {
+	agg     aggregatedDef
+	mask    uint8
+	aggPart []piece
+	rowPart []piece
+}
+
+func planFigures(cohorts []Cohort, c compiled, by []Dimension, today time.Time, rowsOnly bool) plan {
+	var p plan
+	all := func() plan {
+		p.aggPart, p.rowPart = nil, nil
+		for i, co := range cohorts {
+			p.rowPart = append(p.rowPart, piece{i, co})
+		}
+		return p
+	}
+	a, ok := aggregateFor(c)
+	if !ok || rowsOnly {
+		return all()
+	}
+	mask, ok := aggregateMask(cohorts, by)
+	if !ok {
+		return all()
+	}
+	p.agg, p.mask = a, mask
+	// WIOA counts an exit once it is established (exit + 90 days <= today): the aggregate
+	// answers only months all of whose days are.
+	limit := time.Date(2106, 1, 1, 0, 0, 0, 0, time.UTC)
+	if c.source == sourceWIOA {
+		limit = outcomes.MonthOf(today.AddDate(0, 0, -(outcomes.WIOAGapDays - 1)))
+	}
+	for i, co := range cohorts {
+		from, to := calendarDay(co.ExitFrom), calendarDay(co.ExitTo)
+		aFrom := outcomes.MonthOf(from)
+		if aFrom.Before(from) {
+			aFrom = aFrom.AddDate(0, 1, 0)
+		}
+		aTo := outcomes.MonthOf(to)
+		if limit.Before(aTo) {
+			aTo = limit
+		}
+		if !aFrom.Before(aTo) {
+			p.rowPart = append(p.rowPart, piece{i, co})
+			continue
+		}
+		p.aggPart = append(p.aggPart, piece{i, withPeriod(co, aFrom, aTo)})
+		if from.Before(aFrom) {
+			p.rowPart = append(p.rowPart, piece{i, withPeriod(co, from, aFrom)})
+		}
+		if aTo.Before(to) {
+			p.rowPart = append(p.rowPart, piece{i, withPeriod(co, aTo, to)})
+		}
+	}
+	return p
+}
+
+func withPeriod(co Cohort, from, to time.Time) Cohort {
+	co.ExitFrom, co.ExitTo = from, to
+	return co
+}
+
+func cohortsOf(ps []piece) []Cohort {
+	out := make([]Cohort, len(ps))
+	for i, p := range ps {
+		out[i] = p.cohort
+	}
+	return out
+}
+
+// monthColumn is the aggregate's month of the cohort's date.
+func (s source) monthColumn() string {
+	if s == sourceWIOA {
+		return "wioa_month"
+	}
+	return "exit_month"
+}
+
+// aggCohortFilter is cohortFilter on the aggregate: the periods are whole months.
+func aggCohortFilter(co Cohort, src source) frag {
+	month := src.monthColumn()
+	f := fragf("org_id IN ", bound(groupSet(co.OrgIDs)),
+		" AND ", month, " >= toDate(", bound(dateText(co.ExitFrom)), ")",
+		" AND ", month, " < toDate(", bound(dateText(co.ExitTo)), ")")
+	if src == sourceWIOA {
+		// As in cohortFilter: exit_date <= wioa_exit_date, so later exit months hold none.
+		f = fragf(f, " AND exit_month < toDate(", bound(dateText(co.ExitTo)), ")")
+	}
+	if len(co.MeasureCodes) > 0 {
+		f = fragf(f, " AND g_measure IN ", bound(groupSet(co.MeasureCodes)))
+	}
+	return f
+}
+
+// aggPopulation is compiled.population on the aggregate: the figures at +k count exits
+// whose month exit + k has begun (a property of the exit month); Kolada's population is
+// its own n column; WIOA's is the month split of planFigures.
+func (c compiled) aggPopulation(today time.Time) frag {
+	due := func(k int) frag {
+		return fragf("addMonths(exit_month, ", strconv.Itoa(k), ") <= toDate(", bound(dateText(outcomes.MonthOf(today))), ")")
+	}
+	switch c.def.Kind {
+	case KindInWorkOrStudies, KindSelfSufficient:
+		return due(c.def.K)
+	case KindLasting:
+		return due(slices.Max(c.lasting.Params().Horizons))
+	}
+	return fragf("1")
+}
+
+// aggregateSQL is figuresSQL on the aggregate's grouping set p.mask.
+func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, []any) {
+	cohorts := cohortsOf(p.aggPart)
+	var q sqlBuf
+	q.text("SELECT cohort")
+	for i := range by {
+		q.text(", g", strconv.Itoa(i))
+	}
+	q.text(", toUInt8(1) AS in_groups, sum(x_cn) AS x_n, sum(x_ck) AS x_known, sum(x_ch) AS x_hit FROM (\n  SELECT ")
+	if len(cohorts) == 1 {
+		q.text("toUInt16(0) AS cohort")
+	} else {
+		q.text("arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
+		for ci, co := range cohorts {
+			if ci > 0 {
+				q.text(", ")
+			}
+			q.text("if(").frag(aggCohortFilter(co, c.source)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
+		}
+		q.text("])) AS cohort")
+	}
+	for i, d := range by {
+		expr := aggregateDims[d].column
+		if expr == "" {
+			expr = strings.ReplaceAll(dimensionSQL[d], dateToken, c.source.monthColumn())
+		}
+		q.text(", ", expr, " AS g", strconv.Itoa(i))
+	}
+	q.text(", ", p.agg.nColumn, " AS x_cn, ", p.agg.name, "_known AS x_ck, ", p.agg.name, "_hit AS x_ch")
+	q.text("\n  FROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
+	for ci, co := range cohorts {
+		if ci > 0 {
+			q.text(" OR ")
+		}
+		q.text("(").frag(aggCohortFilter(co, c.source)).text(")")
+	}
+	q.text(")\n) GROUP BY cohort")
+	for i := range by {
+		q.text(", g", strconv.Itoa(i))
+	}
+	q.text(", in_groups HAVING x_n != 0")
+	return q.String(), q.args
+}
+
+// aliasRef matches the aliases of a definition's pre-computed columns.
+var aliasRef = regexp.MustCompile(`\bx_[a-z_]+[0-9]*\b`)
+
+// inlined is a fact's SQL with its pre-computed aliases written out, for a statement
+// with GROUP BY where they cannot be columns of their own.
+func inlined(fx factExprs, e frag) string {
+	defs := map[string]string{}
+	for _, p := range fx.pre {
+		i := strings.LastIndex(p.sql, " AS ")
+		defs[p.sql[i+4:]] = p.sql[:i]
+	}
+	s := e.sql
+	for range len(defs) + 1 { // aliases refer to earlier aliases
+		s = aliasRef.ReplaceAllStringFunc(s, func(a string) string {
+			if d, ok := defs[a]; ok {
+				return "(" + d + ")"
+			}
+			return a
+		})
+	}
+	return s
+}
+
+// AggregateViewSelect is the SELECT of the materialized view that feeds
+// enrolment_figures from enrolment_outcome (and of the statement that fills it from the
+// rows already there): ClickHouse migration 0012 carries this text, and
+// TestAggregateMigrationIsGenerated keeps the two the same. Every fact is the SQL of its
+// definition (compiled.exprs), so the aggregate and the row table answer alike.
+func AggregateViewSelect() string {
+	var b strings.Builder
+	b.WriteString("SELECT arrayJoin(range(" + strconv.Itoa(groupingSets) + ")) AS gs, org_id, org_code,\n")
+	b.WriteString("    toStartOfMonth(exit_date) AS exit_month, toStartOfMonth(wioa_exit_date) AS wioa_month,\n")
+	b.WriteString("    if(bitAnd(gs, 1) != 0, gender, '') AS g_gender, if(bitAnd(gs, 2) != 0, measure_code, '') AS g_measure,\n")
+	b.WriteString("    if(bitAnd(gs, 4) != 0, age_band, '') AS g_age_band,\n")
+	count := func(cond string) string { return "sum(toInt64(sign) * toInt64(" + cond + "))" }
+	cols := []string{
+		count(sourceEnrolments.rowFilter()) + " AS n",
+		count(sourceEnrolments.rowFilter()+" AND "+(compiled{def: Definition{Kind: KindKoladaResultAtExit}}).population(time.Time{}).sql) + " AS kolada_n",
+		count(sourceWIOA.rowFilter()) + " AS wioa_n",
+	}
+	for _, a := range aggregated {
+		c, err := compile(a.def)
+		if err != nil {
+			panic(err)
+		}
+		fx := c.exprs()
+		cond := c.source.rowFilter()
+		if a.def.Kind == KindKoladaResultAtExit {
+			cond += " AND " + c.population(time.Time{}).sql
+		}
+		known := "(" + inlined(fx, fx.known) + ")"
+		cols = append(cols,
+			count(cond+" AND "+known)+" AS "+a.name+"_known",
+			count(cond+" AND "+known+" AND ("+inlined(fx, fx.hit)+")")+" AS "+a.name+"_hit")
+	}
+	b.WriteString("    " + strings.Join(cols, ",\n    ") + "\n")
+	b.WriteString("FROM enrolment_outcome WHERE deleted = 0\n")
+	b.WriteString("GROUP BY gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band")
+	return b.String()
+}
+
+// AggregateColumns are the count columns of enrolment_figures, in the view's order.
+func AggregateColumns() []string {
+	out := []string{"n", "kolada_n", "wioa_n"}
+	for _, a := range aggregated {
+		out = append(out, a.name+"_known", a.name+"_hit")
+	}
+	return out
+}
+
+// AggregateHolds says whether Figures answers def for these cohorts and breakdown from
+// the aggregate (the whole months of the periods; the rest from the rows), as of today.
+func AggregateHolds(cohorts []Cohort, def Definition, by []Dimension, today time.Time) bool {
+	c, err := compile(def)
+	if err != nil {
+		return false
+	}
+	return len(planFigures(cohorts, c, by, calendarDay(today), false).aggPart) > 0
+}
