@@ -4,8 +4,9 @@
 --   go test ./warehouse/analytics -run TestAggregateMigrationIsGenerated -update-aggregate-migration
 -- in a NEW migration, never in this one once applied.
 --
--- enrolment_figures holds, per grouping set (gs: bit 1 gender, 2 measure, 4 age band),
--- organisation, exit month and WIOA exit month, the counts of the figures the reports ask
+-- enrolment_figures holds, per grouping set (gs: bit 1 gender, 2 measure, 4 age band;
+-- gs 8-15 the same for WIOA exits, by the month of their WIOA exit date), organisation and
+-- month, the counts of the figures the reports ask
 -- for at their standard parameters: exited rows (n), rows in Kolada's and WIOA's
 -- populations, and per definition the rows whose fact is known and where it holds. A
 -- materialized view writes them on every insert into enrolment_outcome, each count
@@ -22,8 +23,7 @@ CREATE TABLE IF NOT EXISTS enrolment_figures (
     gs UInt8,
     org_id String,
     org_code String,
-    exit_month Date,
-    wioa_month Date,
+    month Date,
     g_gender String,
     g_measure String,
     g_age_band String,
@@ -63,11 +63,12 @@ CREATE TABLE IF NOT EXISTS enrolment_figures (
     wioa_q4_known Int64,
     wioa_q4_hit Int64
 ) ENGINE = SummingMergeTree
-PARTITION BY toYear(exit_month)
-ORDER BY (gs, org_id, exit_month, wioa_month, g_gender, g_measure, g_age_band, org_code);
+PARTITION BY toYear(month)
+ORDER BY (gs, org_id, month, g_gender, g_measure, g_age_band, org_code)
+SETTINGS index_granularity = 1024;
 CREATE MATERIALIZED VIEW IF NOT EXISTS enrolment_figures_mv TO enrolment_figures AS
-SELECT arrayJoin(range(8)) AS gs, org_id, org_code,
-    toStartOfMonth(exit_date) AS exit_month, toStartOfMonth(wioa_exit_date) AS wioa_month,
+SELECT arrayJoin(range(if(wioa_exit = 1, 16, 8))) AS gs, org_id, org_code,
+    toStartOfMonth(if(gs >= 8, wioa_exit_date, exit_date)) AS month,
     if(bitAnd(gs, 1) != 0, gender, '') AS g_gender, if(bitAnd(gs, 2) != 0, measure_code, '') AS g_measure,
     if(bitAnd(gs, 4) != 0, age_band, '') AS g_age_band,
     sum(toInt64(sign) * toInt64(exited = 1)) AS n,
@@ -106,10 +107,10 @@ SELECT arrayJoin(range(8)) AS gs, org_id, org_code,
     sum(toInt64(sign) * toInt64(wioa_exit = 1 AND (wioa_q4 != -1))) AS wioa_q4_known,
     sum(toInt64(sign) * toInt64(wioa_exit = 1 AND (wioa_q4 != -1) AND (wioa_q4 = 1))) AS wioa_q4_hit
 FROM enrolment_outcome WHERE deleted = 0
-GROUP BY gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band;
-INSERT INTO enrolment_figures (gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band, n, kolada_n, wioa_n, wos0_known, wos0_hit, wos3_known, wos3_hit, wos6_known, wos6_hit, wos12_known, wos12_hit, wos24_known, wos24_hit, ss3_known, ss3_hit, ss6_known, ss6_hit, ss12_known, ss12_hit, ss24_known, ss24_hit, lasting_known, lasting_hit, returned_sa_known, returned_sa_hit, reentry_known, reentry_hit, repeated_known, repeated_hit, kolada_known, kolada_hit, wioa_q2_known, wioa_q2_hit, wioa_q4_known, wioa_q4_hit)
-SELECT arrayJoin(range(8)) AS gs, org_id, org_code,
-    toStartOfMonth(exit_date) AS exit_month, toStartOfMonth(wioa_exit_date) AS wioa_month,
+GROUP BY gs, org_id, org_code, month, g_gender, g_measure, g_age_band;
+INSERT INTO enrolment_figures (gs, org_id, org_code, month, g_gender, g_measure, g_age_band, n, kolada_n, wioa_n, wos0_known, wos0_hit, wos3_known, wos3_hit, wos6_known, wos6_hit, wos12_known, wos12_hit, wos24_known, wos24_hit, ss3_known, ss3_hit, ss6_known, ss6_hit, ss12_known, ss12_hit, ss24_known, ss24_hit, lasting_known, lasting_hit, returned_sa_known, returned_sa_hit, reentry_known, reentry_hit, repeated_known, repeated_hit, kolada_known, kolada_hit, wioa_q2_known, wioa_q2_hit, wioa_q4_known, wioa_q4_hit)
+SELECT arrayJoin(range(if(wioa_exit = 1, 16, 8))) AS gs, org_id, org_code,
+    toStartOfMonth(if(gs >= 8, wioa_exit_date, exit_date)) AS month,
     if(bitAnd(gs, 1) != 0, gender, '') AS g_gender, if(bitAnd(gs, 2) != 0, measure_code, '') AS g_measure,
     if(bitAnd(gs, 4) != 0, age_band, '') AS g_age_band,
     sum(toInt64(sign) * toInt64(exited = 1)) AS n,
@@ -148,4 +149,4 @@ SELECT arrayJoin(range(8)) AS gs, org_id, org_code,
     sum(toInt64(sign) * toInt64(wioa_exit = 1 AND (wioa_q4 != -1))) AS wioa_q4_known,
     sum(toInt64(sign) * toInt64(wioa_exit = 1 AND (wioa_q4 != -1) AND (wioa_q4 = 1))) AS wioa_q4_hit
 FROM enrolment_outcome WHERE deleted = 0
-GROUP BY gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band;
+GROUP BY gs, org_id, org_code, month, g_gender, g_measure, g_age_band;

@@ -12,8 +12,7 @@ import (
 
 // The pre-aggregate (ClickHouse migration 0012, docs/ARCHITECTURE.md "The warehouse at
 // scale"). enrolment_figures is a SummingMergeTree fed by a materialized view on every
-// insert into enrolment_outcome: per organisation, exit month, WIOA exit month and
-// grouping set, the counts of rows, rows whose fact is known and rows where it holds,
+// insert into enrolment_outcome: per organisation, month and grouping set, the counts of rows, rows whose fact is known and rows where it holds,
 // for the definitions below at their standard parameters. Every count is multiplied by
 // the row's sign, so a cancel row (chstore.Write, and the cancel rows an erasure writes
 // before its mutation) subtracts exactly what its row added. Queries always sum() with
@@ -76,8 +75,13 @@ var aggregateDims = map[Dimension]struct {
 
 // groupingSets are the grouping sets the view writes for every row: every combination of
 // gender, measure and age band (bits 1, 2, 4), so a figure reads the smallest set that
-// holds its breakdown.
-const groupingSets = 8
+// holds its breakdown. A row with a WIOA exit is written a second time under gs + wioaSets,
+// in the month of its WIOA exit date: the WIOA figures read those (their cohort is on that
+// date), every other figure the first ones (month of exit_date).
+const (
+	groupingSets = 8
+	wioaSets     = 8
+)
 
 // aggregateFor returns the aggregate's entry for c, if it holds it.
 func aggregateFor(c compiled) (aggregatedDef, bool) {
@@ -189,24 +193,19 @@ func cohortsOf(ps []piece) []Cohort {
 	return out
 }
 
-// monthColumn is the aggregate's month of the cohort's date.
-func (s source) monthColumn() string {
+// setsOf is the first grouping set of the source's rows in the aggregate.
+func (s source) setsOf() uint8 {
 	if s == sourceWIOA {
-		return "wioa_month"
+		return wioaSets
 	}
-	return "exit_month"
+	return 0
 }
 
 // aggCohortFilter is cohortFilter on the aggregate: the periods are whole months.
 func aggCohortFilter(co Cohort, src source) frag {
-	month := src.monthColumn()
 	f := fragf("org_id IN ", bound(groupSet(co.OrgIDs)),
-		" AND ", month, " >= toDate(", bound(dateText(co.ExitFrom)), ")",
-		" AND ", month, " < toDate(", bound(dateText(co.ExitTo)), ")")
-	if src == sourceWIOA {
-		// As in cohortFilter: exit_date <= wioa_exit_date, so later exit months hold none.
-		f = fragf(f, " AND exit_month < toDate(", bound(dateText(co.ExitTo)), ")")
-	}
+		" AND month >= toDate(", bound(dateText(co.ExitFrom)), ")",
+		" AND month < toDate(", bound(dateText(co.ExitTo)), ")")
 	if len(co.MeasureCodes) > 0 {
 		f = fragf(f, " AND g_measure IN ", bound(groupSet(co.MeasureCodes)))
 	}
@@ -218,7 +217,7 @@ func aggCohortFilter(co Cohort, src source) frag {
 // its own n column; WIOA's is the month split of planFigures.
 func (c compiled) aggPopulation(today time.Time) frag {
 	due := func(k int) frag {
-		return fragf("addMonths(exit_month, ", strconv.Itoa(k), ") <= toDate(", bound(dateText(outcomes.MonthOf(today))), ")")
+		return fragf("addMonths(month, ", strconv.Itoa(k), ") <= toDate(", bound(dateText(outcomes.MonthOf(today))), ")")
 	}
 	switch c.def.Kind {
 	case KindInWorkOrStudies, KindSelfSufficient:
@@ -253,12 +252,12 @@ func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, 
 	for i, d := range by {
 		expr := aggregateDims[d].column
 		if expr == "" {
-			expr = strings.ReplaceAll(dimensionSQL[d], dateToken, c.source.monthColumn())
+			expr = strings.ReplaceAll(dimensionSQL[d], dateToken, "month")
 		}
 		q.text(", ", expr, " AS g", strconv.Itoa(i))
 	}
 	q.text(", ", p.agg.nColumn, " AS x_cn, ", p.agg.name, "_known AS x_ck, ", p.agg.name, "_hit AS x_ch")
-	q.text("\n  FROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
+	q.text("\n  FROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(c.source.setsOf()+p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
 	for ci, co := range cohorts {
 		if ci > 0 {
 			q.text(" OR ")
@@ -303,8 +302,9 @@ func inlined(fx factExprs, e frag) string {
 // definition (compiled.exprs), so the aggregate and the row table answer alike.
 func AggregateViewSelect() string {
 	var b strings.Builder
-	b.WriteString("SELECT arrayJoin(range(" + strconv.Itoa(groupingSets) + ")) AS gs, org_id, org_code,\n")
-	b.WriteString("    toStartOfMonth(exit_date) AS exit_month, toStartOfMonth(wioa_exit_date) AS wioa_month,\n")
+	b.WriteString("SELECT arrayJoin(range(if(wioa_exit = 1, " + strconv.Itoa(groupingSets+wioaSets) + ", " + strconv.Itoa(groupingSets) +
+		"))) AS gs, org_id, org_code,\n")
+	b.WriteString("    toStartOfMonth(if(gs >= " + strconv.Itoa(wioaSets) + ", wioa_exit_date, exit_date)) AS month,\n")
 	b.WriteString("    if(bitAnd(gs, 1) != 0, gender, '') AS g_gender, if(bitAnd(gs, 2) != 0, measure_code, '') AS g_measure,\n")
 	b.WriteString("    if(bitAnd(gs, 4) != 0, age_band, '') AS g_age_band,\n")
 	count := func(cond string) string { return "sum(toInt64(sign) * toInt64(" + cond + "))" }
@@ -330,7 +330,7 @@ func AggregateViewSelect() string {
 	}
 	b.WriteString("    " + strings.Join(cols, ",\n    ") + "\n")
 	b.WriteString("FROM enrolment_outcome WHERE deleted = 0\n")
-	b.WriteString("GROUP BY gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band")
+	b.WriteString("GROUP BY gs, org_id, org_code, month, g_gender, g_measure, g_age_band")
 	return b.String()
 }
 

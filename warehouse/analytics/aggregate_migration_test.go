@@ -27,8 +27,9 @@ func aggregateMigrationText() string {
 --   go test ./warehouse/analytics -run TestAggregateMigrationIsGenerated -update-aggregate-migration
 -- in a NEW migration, never in this one once applied.
 --
--- enrolment_figures holds, per grouping set (gs: bit 1 gender, 2 measure, 4 age band),
--- organisation, exit month and WIOA exit month, the counts of the figures the reports ask
+-- enrolment_figures holds, per grouping set (gs: bit 1 gender, 2 measure, 4 age band;
+-- gs 8-15 the same for WIOA exits, by the month of their WIOA exit date), organisation and
+-- month, the counts of the figures the reports ask
 -- for at their standard parameters: exited rows (n), rows in Kolada's and WIOA's
 -- populations, and per definition the rows whose fact is known and where it holds. A
 -- materialized view writes them on every insert into enrolment_outcome, each count
@@ -45,18 +46,18 @@ CREATE TABLE IF NOT EXISTS enrolment_figures (
     gs UInt8,
     org_id String,
     org_code String,
-    exit_month Date,
-    wioa_month Date,
+    month Date,
     g_gender String,
     g_measure String,
     g_age_band String,
 ` + strings.Join(cols, ",\n") + `
 ) ENGINE = SummingMergeTree
-PARTITION BY toYear(exit_month)
-ORDER BY (gs, org_id, exit_month, wioa_month, g_gender, g_measure, g_age_band, org_code);
+PARTITION BY toYear(month)
+ORDER BY (gs, org_id, month, g_gender, g_measure, g_age_band, org_code)
+SETTINGS index_granularity = 1024;
 CREATE MATERIALIZED VIEW IF NOT EXISTS enrolment_figures_mv TO enrolment_figures AS
 ` + sel + `;
-INSERT INTO enrolment_figures (gs, org_id, org_code, exit_month, wioa_month, g_gender, g_measure, g_age_band, ` +
+INSERT INTO enrolment_figures (gs, org_id, org_code, month, g_gender, g_measure, g_age_band, ` +
 		strings.Join(analytics.AggregateColumns(), ", ") + `)
 ` + sel + `;
 `

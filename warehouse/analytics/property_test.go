@@ -79,6 +79,9 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			MeasureCodes: []string{"work_practice", "adult_education"}},
 		{Label: "A and B, all", OrgIDs: []string{orgA, orgB}, ExitFrom: day(2015, 1, 1), ExitTo: day(2023, 1, 1)},
 		{Label: "B 2019-07 to 2020", OrgIDs: []string{orgB}, ExitFrom: day(2019, 7, 1), ExitTo: day(2021, 1, 1)},
+		// Not whole months: the pre-aggregate answers 2018-04 to 2021-04, the rows the
+		// days at either end.
+		{Label: "A and B 2018-03-10 to 2021-05-20", OrgIDs: []string{orgA, orgB}, ExitFrom: day(2018, 3, 10), ExitTo: day(2021, 5, 20)},
 	}
 	definitions := []analytics.Definition{
 		analytics.StatusAt(0, outcomes.StatusJobSeeking),
@@ -110,9 +113,14 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 	)
 
 	nonEmpty := map[string]bool{}
+	// Both paths: the pre-aggregate where it holds the figure (with the rows for the
+	// rest of the periods), and the rows alone (FromRows). Some figures must take each.
+	paths := map[bool]int{}
 	for _, def := range definitions {
 		version, _ := def.Version()
 		for _, by := range breakdowns {
+			aggregate := analytics.AggregateHolds(cohorts, def, by, asOf)
+			paths[aggregate]++
 			// The oracle answers on the day it was loaded (asOf) unless told otherwise.
 			got, err := analytics.Figures(ctx, ch, cohorts, def, by, analytics.Today(asOf))
 			if err != nil {
@@ -125,12 +133,24 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s by %v: ClickHouse and the oracle differ\n%s", version, by, diff(got, want))
 			}
+			if aggregate { // otherwise got came from the rows already
+				rows, err := analytics.Figures(ctx, ch, cohorts, def, by, analytics.Today(asOf), analytics.FromRows())
+				if err != nil {
+					t.Fatalf("%s by %v from the rows: %v", version, by, err)
+				}
+				if !reflect.DeepEqual(rows, want) {
+					t.Errorf("%s by %v from the rows: ClickHouse and the oracle differ\n%s", version, by, diff(rows, want))
+				}
+			}
 			for _, f := range want {
 				if f.Group == nil && f.Known > 0 && f.Count > 0 && f.Count < f.Known {
 					nonEmpty[string(def.Kind)] = true
 				}
 			}
 		}
+	}
+	if paths[true] == 0 || paths[false] == 0 {
+		t.Errorf("figures from the pre-aggregate: %d, from the rows only: %d; both paths must be exercised", paths[true], paths[false])
 	}
 	// WIOA counts periods of participation; the per-person variant each person once per
 	// cohort, so never more, and fewer where someone has two periods in a cohort.
@@ -225,6 +245,27 @@ func TestFiguresEqualOracleOnRandomHistories(t *testing.T) {
 	}
 	if !nChanged {
 		t.Error("no figure's n depends on the day: the due and WIOA rules are not exercised")
+	}
+
+	// No figure depends on merges: once ClickHouse has merged everything (the rows
+	// collapsed, the aggregate summed), the figures are the same.
+	for _, table := range []string{"enrolment_outcome", "enrolment_figures"} {
+		if err := ch.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, def := range definitions {
+		version, _ := def.Version()
+		for _, by := range [][]analytics.Dimension{nil, {analytics.DimGender, analytics.DimAgeBand}, {analytics.DimMeasure, analytics.DimExitYear}} {
+			got, err := analytics.Figures(ctx, ch, cohorts, def, by, analytics.Today(asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := oracle.Figures(cohorts, def, by)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s by %v after OPTIMIZE FINAL: ClickHouse and the oracle differ\n%s", version, by, diff(got, want))
+			}
+		}
 	}
 
 	for _, co := range cohorts {
