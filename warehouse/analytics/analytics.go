@@ -10,7 +10,10 @@
 // from the first cohort, and optionally the share standardised to the first cohort's
 // composition (a second scan, by strata).
 //
-// Every query is one scan of enrolment_outcome, read with
+// Figures of the definitions reports ask for at their standard parameters are answered
+// from the pre-aggregate enrolment_figures for the whole months of their cohorts
+// (aggregate.go, ClickHouse migration 0012), the rest of the period from the rows;
+// FromRows forces the rows. Every row query is one scan of enrolment_outcome, read with
 // `FROM enrolment_outcome WHERE deleted = 0` and counted by sign (sum(sign) for count(),
 // sum(sign * x) for a count of rows where x holds) throughout this package: the table
 // is a CollapsingMergeTree whose withdrawn rows are followed by cancel rows (ClickHouse
