@@ -275,24 +275,55 @@ func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, 
 // aliasRef matches the aliases of a definition's pre-computed columns.
 var aliasRef = regexp.MustCompile(`\bx_[a-z_]+[0-9]*\b`)
 
-// inlined is a fact's SQL with its pre-computed aliases written out, for a statement
-// with GROUP BY where they cannot be columns of their own.
-func inlined(fx factExprs, e frag) string {
-	defs := map[string]string{}
-	for _, p := range fx.pre {
+// viewAliases names the per-row values the view's facts share (the status and social
+// assistance at a month, lasting attachment's fail and all-known), so that each is
+// written and computed once: ClickHouse analyses the view on every insert, and a text
+// that repeated them in full would cost more to analyse than the rows cost to count.
+type viewAliases struct {
+	defs    map[string]string
+	defined map[string]bool
+	months  []int
+}
+
+func newViewAliases() *viewAliases {
+	a := &viewAliases{defs: map[string]string{}, defined: map[string]bool{}}
+	for k := 0; k <= 36; k++ {
+		a.defs["x_st"+strconv.Itoa(k)] = statusAt(strconv.Itoa(k))
+		a.defs["x_sa"+strconv.Itoa(k)] = saAt(strconv.Itoa(k))
+	}
+	return a
+}
+
+// shorten writes the month reads of sql as their aliases.
+func (a *viewAliases) shorten(sql string) string {
+	for k := 36; k >= 0; k-- {
+		sql = strings.ReplaceAll(sql, statusAt(strconv.Itoa(k)), "x_st"+strconv.Itoa(k))
+		sql = strings.ReplaceAll(sql, saAt(strconv.Itoa(k)), "x_sa"+strconv.Itoa(k))
+	}
+	return sql
+}
+
+// add records a definition's pre-computed columns ("expression AS alias").
+func (a *viewAliases) add(pre []frag) {
+	for _, p := range pre {
 		i := strings.LastIndex(p.sql, " AS ")
-		defs[p.sql[i+4:]] = p.sql[:i]
+		if name := p.sql[i+4:]; a.defs[name] == "" || strings.HasPrefix(name, "x_st") || strings.HasPrefix(name, "x_sa") {
+			a.defs[name] = a.shorten(p.sql[:i])
+		}
 	}
-	s := e.sql
-	for range len(defs) + 1 { // aliases refer to earlier aliases
-		s = aliasRef.ReplaceAllStringFunc(s, func(a string) string {
-			if d, ok := defs[a]; ok {
-				return "(" + d + ")"
-			}
-			return a
-		})
-	}
-	return s
+}
+
+// expand defines every alias of sql at its first use in the statement ("(expression AS
+// alias)") and refers to it by name after that.
+func (a *viewAliases) expand(sql string) string {
+	return aliasRef.ReplaceAllStringFunc(sql, func(name string) string {
+		def, ok := a.defs[name]
+		if !ok || a.defined[name] {
+			return name
+		}
+		a.defined[name] = true
+		return "(" + a.expand(def) + " AS " + name + ")"
+	})
 }
 
 // AggregateViewSelect is the SELECT of the materialized view that feeds
@@ -307,7 +338,8 @@ func AggregateViewSelect() string {
 	b.WriteString("    toStartOfMonth(if(gs >= " + strconv.Itoa(wioaSets) + ", wioa_exit_date, exit_date)) AS month,\n")
 	b.WriteString("    if(bitAnd(gs, 1) != 0, gender, '') AS g_gender, if(bitAnd(gs, 2) != 0, measure_code, '') AS g_measure,\n")
 	b.WriteString("    if(bitAnd(gs, 4) != 0, age_band, '') AS g_age_band,\n")
-	count := func(cond string) string { return "sum(toInt64(sign) * toInt64(" + cond + "))" }
+	al := newViewAliases()
+	count := func(cond string) string { return "sum(toInt64(sign) * toInt64(" + al.expand(al.shorten(cond)) + "))" }
 	cols := []string{
 		count(sourceEnrolments.rowFilter()) + " AS n",
 		count(sourceEnrolments.rowFilter()+" AND "+(compiled{def: Definition{Kind: KindKoladaResultAtExit}}).population(time.Time{}).sql) + " AS kolada_n",
@@ -319,14 +351,15 @@ func AggregateViewSelect() string {
 			panic(err)
 		}
 		fx := c.exprs()
+		al.add(fx.pre)
 		cond := c.source.rowFilter()
 		if a.def.Kind == KindKoladaResultAtExit {
 			cond += " AND " + c.population(time.Time{}).sql
 		}
-		known := "(" + inlined(fx, fx.known) + ")"
+		known := "(" + fx.known.sql + ")"
 		cols = append(cols,
 			count(cond+" AND "+known)+" AS "+a.name+"_known",
-			count(cond+" AND "+known+" AND ("+inlined(fx, fx.hit)+")")+" AS "+a.name+"_hit")
+			count(cond+" AND "+known+" AND ("+fx.hit.sql+")")+" AS "+a.name+"_hit")
 	}
 	b.WriteString("    " + strings.Join(cols, ",\n    ") + "\n")
 	b.WriteString("FROM enrolment_outcome WHERE deleted = 0\n")

@@ -203,29 +203,36 @@ func TestMonthRolloverExtendsTimelines(t *testing.T) {
 	var mu sync.Mutex
 	f.l.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	id := f.person(t)
-	runOnce := func() {
-		// Run's loop does rollover then a batch; drive it briefly.
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		go f.l.Run(ctx) //nolint:errcheck
-		<-ctx.Done()
-		time.Sleep(100 * time.Millisecond)
+	var lastMonth func() string
+	runOnce := func(want string) {
+		// Run's loop does rollover then a batch; drive it until the timeline reaches want
+		// and nothing is pending (a fixed time was too short on a loaded machine), then stop
+		// it.
+		ctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { f.l.Run(ctx); close(done) }() //nolint:errcheck
+		waitFor(t, func() bool {
+			_, pending, err := f.l.Reconcile(ctx, "")
+			return err == nil && pending == 0 && lastMonth() == want
+		})
+		cancel()
+		<-done
 	}
-	lastMonth := func() string {
+	lastMonth = func() string {
 		var m time.Time
 		if err := f.ch.QueryRow(ctx, `SELECT max(month) FROM participant_month WHERE person_key = ?`, f.l.Keys.Person(id)).Scan(&m); err != nil {
 			t.Fatal(err)
 		}
 		return m.Format("2006-01")
 	}
-	runOnce()
+	runOnce("2026-11")
 	if got := lastMonth(); got != "2026-11" {
 		t.Fatalf("timeline ends %s, want 2026-11", got)
 	}
 	mu.Lock()
 	now = time.Date(2026, 12, 1, 0, 0, 5, 0, time.UTC)
 	mu.Unlock()
-	runOnce() // no write in PostgreSQL happened in between
+	runOnce("2026-12") // no write in PostgreSQL happened in between
 	if got := lastMonth(); got != "2026-12" {
 		t.Fatalf("after the month turned the timeline ends %s, want 2026-12", got)
 	}
