@@ -205,14 +205,19 @@ func TestMonthRolloverExtendsTimelines(t *testing.T) {
 	id := f.person(t)
 	var lastMonth func() string
 	runOnce := func(want string) {
-		// Run's loop does rollover then a batch; drive it until the timeline reaches want
-		// and nothing is pending (a fixed time was too short on a loaded machine), then stop
-		// it.
+		// Run's loop does rollover then a batch; drive it for two seconds and then until
+		// the timeline reaches want and nothing is pending (two seconds alone were too
+		// short on a loaded machine), then stop it.
 		ctx, cancel := context.WithCancel(ctx)
+		probe := *f.l // Run sets the loader's defaults: the test reads through a copy
 		done := make(chan struct{})
 		go func() { f.l.Run(ctx); close(done) }() //nolint:errcheck
+		start := time.Now()
 		waitFor(t, func() bool {
-			_, pending, err := f.l.Reconcile(ctx, "")
+			if time.Since(start) < 2*time.Second { // the rollover's own changes come after its months
+				return false
+			}
+			_, pending, err := probe.Reconcile(ctx, "")
 			return err == nil && pending == 0 && lastMonth() == want
 		})
 		cancel()
