@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
@@ -26,14 +27,6 @@ type employerOut struct {
 	Organisation struct{ ID string }
 	Contacts     []struct{ Name, Role, Phone, Email string }
 	NoteLog      []struct{ Author, Body, At string }
-}
-
-func mustCreateOrg(t *testing.T, admin *gqltest.Client, code, kind string) string {
-	t.Helper()
-	var out struct{ CreateOrganisation struct{ ID string } }
-	admin.MustData(t, `mutation($c: String!, $k: OrganisationKind!) { createOrganisation(input: {code: $c, name: $c, kind: $k}) { id } }`,
-		map[string]any{"c": code, "k": kind}, &out)
-	return out.CreateOrganisation.ID
 }
 
 func countEmployers(t *testing.T, pool *pgxpool.Pool) int {
@@ -56,9 +49,9 @@ func wantGQLError(t *testing.T, errs []gqltest.Error, code, field string) {
 func TestEmployerRegisterOverGraphQL(t *testing.T) {
 	t.Parallel()
 	admin, pool, base := newAPIWithURL(t)
-	orgA := mustCreateOrg(t, admin, "registerkommun", "MUNICIPALITY")
-	orgB := mustCreateOrg(t, admin, "grannkommun", "MUNICIPALITY")
-	cw := client(t, base, auth.Principal{Subject: "cw-employer", Role: auth.Caseworker, OrgID: orgA})
+	orgA := apitest.Organisation(t, admin, "registerkommun", "registerkommun")
+	orgB := apitest.Organisation(t, admin, "grannkommun", "grannkommun")
+	cw := apitest.Client(t, base, auth.Principal{Subject: "cw-employer", Role: auth.Caseworker, OrgID: orgA})
 
 	const create = `mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { ` + employerFields + ` } }`
 	dept := map[string]any{"organisationId": orgA, "kind": "MUNICIPAL_DEPARTMENT", "name": "Vård- och omsorgsförvaltningen",
@@ -148,7 +141,7 @@ func TestEmployerRegisterOverGraphQL(t *testing.T) {
 	}
 
 	// Another municipality's caseworker cannot see or touch the register.
-	cwB := client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: orgB})
+	cwB := apitest.Client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: orgB})
 	wantGQLError(t, cwB.MustFail(t, list, map[string]any{"o": orgA}), "FORBIDDEN", "organisationId")
 	wantGQLError(t, cwB.MustFail(t, create, map[string]any{"in": map[string]any{"organisationId": orgA, "kind": "PRIVATE_COMPANY", "name": "X"}}),
 		"FORBIDDEN", "input.organisationId")
@@ -165,9 +158,9 @@ func TestEmployerRegisterOverGraphQL(t *testing.T) {
 func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 	t.Parallel()
 	admin, _, base := newAPIWithURL(t)
-	org := mustCreateOrg(t, admin, "adminkommun", "MUNICIPALITY")
-	other := mustCreateOrg(t, admin, "annankommun", "MUNICIPALITY")
-	region := mustCreateOrg(t, admin, "forbundet", "REGIONAL_BODY")
+	org := apitest.Organisation(t, admin, "adminkommun", "adminkommun")
+	other := apitest.Organisation(t, admin, "annankommun", "annankommun")
+	region := apitest.OrganisationOfKind(t, admin, "forbundet", "forbundet", "REGIONAL_BODY")
 
 	var unit struct{ CreateUnit struct{ ID, Name string } }
 	admin.MustData(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Stöd till arbete", idempotencyKey: "u"}) { id name } }`,
@@ -200,7 +193,7 @@ func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 		t.Fatalf("members = %+v", m)
 	}
 
-	cw := client(t, base, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org})
+	cw := apitest.Client(t, base, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org})
 	var read struct {
 		Organisation struct {
 			Units []struct {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
@@ -38,15 +39,9 @@ func newReferralWorld(t *testing.T) *referralWorld {
 		}
 		return n
 	}
-	org := func(code string) string {
-		var out struct{ CreateOrganisation struct{ ID string } }
-		admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-			map[string]any{"c": code}, &out)
-		return out.CreateOrganisation.ID
-	}
-	w.orgA, w.orgB = org("remiss-a"), org("remiss-b")
-	w.cwA = client(t, base, auth.Principal{Subject: "cw-a", Role: auth.Caseworker, OrgID: w.orgA})
-	w.cwB = client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
+	w.orgA, w.orgB = apitest.Organisation(t, admin, "remiss-a", "remiss-a"), apitest.Organisation(t, admin, "remiss-b", "remiss-b")
+	w.cwA = apitest.Client(t, base, auth.Principal{Subject: "cw-a", Role: auth.Caseworker, OrgID: w.orgA})
+	w.cwB = apitest.Client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
 	var p struct{ CreateParticipant struct{ ID string } }
 	w.cwA.MustData(t, `mutation($o: ID!, $pnr: String!) { createParticipant(input: {organisationId: $o, personalIdentityNumber: $pnr,
 		givenName: "Sara", familyName: "Lind", gender: WOMAN}) { id } }`,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
@@ -99,7 +100,7 @@ func TestRelayRoundTrip(t *testing.T) {
 	}
 
 	// Tenancy: B's caseworker gets null for A's person; roles: steering may not read a person.
-	cwB := client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
+	cwB := apitest.Client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
 	var none struct{ Node *struct{ ID string } }
 	cwB.MustData(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": w.personA}, &none)
 	if none.Node != nil {
@@ -142,7 +143,8 @@ func TestBackwardPaging(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	for i := 0; i < 4; i++ {
-		w.createOrg(t, "bakat-"+string(rune('a'+i)))
+		code := "bakat-" + string(rune('a'+i))
+		apitest.Organisation(t, w.admin, code, code)
 	}
 	type page struct {
 		Organisations struct {

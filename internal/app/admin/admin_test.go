@@ -12,6 +12,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -28,10 +29,7 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "gallring", Name: "Gallring", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "gallring", Name: "Gallring", Kind: organisation.Municipality})
 	ps := participant.NewStore(pool)
 	mk := func(serial int, end time.Time, observed *time.Time) string {
 		p, err := ps.Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: participant.Man, GivenName: "Test", FamilyName: "Person",
@@ -153,9 +151,7 @@ func TestImportParticipantsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality}); err != nil {
-		t.Fatal(err)
-	}
+	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality})
 	number := func(i int) string {
 		return demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 100+i%800)
 	}
@@ -243,9 +239,7 @@ func TestImportExcelFilesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality}); err != nil {
-		t.Fatal(err)
-	}
+	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality})
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
 	run := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer

@@ -12,6 +12,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -43,10 +44,7 @@ func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "giftkommun", Name: "Giftkommun", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "giftkommun", Name: "Giftkommun", Kind: organisation.Municipality})
 	mk := func(serial int, g participant.Gender) string {
 		p, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: g, GivenName: "Gift", FamilyName: "Prov",
 			PersonalIdentityNumber: demo.Personnummer(time.Date(1985, 3, 3, 0, 0, 0, 0, time.UTC), serial)})

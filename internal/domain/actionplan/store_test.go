@@ -14,7 +14,6 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -52,10 +51,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) org(code string) string {
 	f.t.Helper()
-	o, err := organisation.NewStore(f.pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	o := domaintest.Organisation(f.t, f.pool, code)
 	return o.ID
 }
 

@@ -26,10 +26,16 @@ func WantErr(t testing.TB, err error, code apperr.Code, field string) {
 // organisation store, and returns it.
 func Organisation(t testing.TB, pool *pgxpool.Pool, code string) organisation.Organisation {
 	t.Helper()
-	o, err := organisation.NewStore(pool).Create(context.Background(),
-		organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
+	return OrganisationWith(t, pool, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
+}
+
+// OrganisationWith creates the organisation in describes through the organisation
+// store, and returns it.
+func OrganisationWith(t testing.TB, pool *pgxpool.Pool, in organisation.CreateInput) organisation.Organisation {
+	t.Helper()
+	o, err := organisation.NewStore(pool).Create(context.Background(), in)
 	if err != nil {
-		t.Fatalf("create organisation %q: %v", code, err)
+		t.Fatalf("create organisation %q: %v", in.Code, err)
 	}
 	return o
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -64,10 +63,7 @@ func newFixture(t *testing.T) *fixture {
 	pool := testenv.Postgres(t)
 	f := &fixture{t: t, ctx: context.Background(), pool: pool, store: quota.NewStore(pool)}
 	for i, code := range []string{"kommun-a", "kommun-b"} {
-		o, err := organisation.NewStore(pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-		if err != nil {
-			t.Fatal(err)
-		}
+		o := domaintest.Organisation(t, pool, code)
 		if i == 0 {
 			f.orgA = o.ID
 		} else {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -35,10 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	pool := testenv.Postgres(t)
 	f := &fixture{t: t, ctx: context.Background(), pool: pool, store: recruitment.NewStore(pool)}
 	for _, code := range []string{"kommun-a", "kommun-b"} {
-		o, err := organisation.NewStore(pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-		if err != nil {
-			t.Fatal(err)
-		}
+		o := domaintest.Organisation(t, pool, code)
 		if f.orgA == "" {
 			f.orgA = o.ID
 		} else {
