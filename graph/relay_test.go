@@ -214,6 +214,34 @@ func TestBackwardPaging(t *testing.T) {
 	if len(audit.AuditLog.Edges) != 2 || !audit.AuditLog.PageInfo.HasPreviousPage {
 		t.Errorf("audit log, last 2: %+v", audit)
 	}
+	// The audit log pages by the lists' one rule (db.PageRequest): the page sizes the
+	// schema states, cursors of its own only, and backward from a cursor reads the
+	// entries just newer than it.
+	var newest struct {
+		AuditLog struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `{ auditLog(first: 3) { edges { cursor } } }`, nil, &newest)
+	var back struct {
+		AuditLog struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `query($b: String!) { auditLog(last: 2, before: $b) { edges { cursor } } }`,
+		map[string]any{"b": newest.AuditLog.Edges[2].Cursor}, &back)
+	if len(back.AuditLog.Edges) != 2 || back.AuditLog.Edges[0].Cursor != newest.AuditLog.Edges[0].Cursor ||
+		back.AuditLog.Edges[1].Cursor != newest.AuditLog.Edges[1].Cursor {
+		t.Errorf("audit log, last 2 before the third newest: %+v, want the two newest %+v", back, newest)
+	}
+	for _, c := range []struct {
+		query, field string
+		vars         map[string]any
+	}{
+		{`{ auditLog(first: 201) { edges { cursor } } }`, "first", nil},
+		{`query($a: String!) { auditLog(first: 1, after: $a) { edges { cursor } } }`, "after", map[string]any{"a": "MTIz"}},
+		{`query($a: String!) { auditLog(first: 1, after: $a) { edges { cursor } } }`, "after", map[string]any{"a": people0Cursor(t, w)}},
+	} {
+		if errs := w.admin.MustFail(t, c.query, c.vars); errs[0].Code() != "INVALID" || errs[0].Field() != c.field {
+			t.Errorf("%s %v: %+v, want INVALID on %s", c.query, c.vars, errs, c.field)
+		}
+	}
 	var people struct {
 		Participants struct {
 			Edges []struct{ Node struct{ ID string } }
@@ -224,4 +252,15 @@ func TestBackwardPaging(t *testing.T) {
 	if len(people.Participants.Edges) != 1 || people.Participants.Edges[0].Node.ID != w.personA {
 		t.Errorf("participants, last 1: %+v", people)
 	}
+}
+
+// people0Cursor is a cursor of another list (organisation A's participants), which the
+// audit log must refuse.
+func people0Cursor(t *testing.T, w *world) string {
+	t.Helper()
+	var out struct {
+		Participants struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `query($o: ID!) { participants(organisationId: $o, first: 1) { edges { cursor } } }`, map[string]any{"o": w.orgA}, &out)
+	return out.Participants.Edges[0].Cursor
 }
