@@ -115,16 +115,21 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, p Population) (string, Co
 }
 
 // LoadAverage is the machine's load average over 1, 5 and 15 minutes, "?" when unknown.
-func LoadAverage() string {
+func LoadAverage() string { return loadAverage(3) }
+
+// LoadAverage1 is the machine's 1-minute load average, "?" when unknown.
+func LoadAverage1() string { return loadAverage(1) }
+
+func loadAverage(n int) string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "?"
 	}
 	f := strings.Fields(string(b))
-	if len(f) < 3 {
+	if len(f) < n {
 		return "?"
 	}
-	return strings.Join(f[:3], " ")
+	return strings.Join(f[:n], " ")
 }
 
 // Machine describes the machine a run is on: its cores and CPU model, then what

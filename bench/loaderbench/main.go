@@ -154,7 +154,7 @@ func run(n, rate int, dur time.Duration) error {
 		if err := chstore.Recreate(ctx, ch); err != nil {
 			return err
 		}
-		loadBefore := benchkit.LoadAverage()
+		loadBefore := benchkit.LoadAverage1()
 		if profile != "" && i == 1 {
 			f, err := os.Create(profile)
 			if err != nil {
@@ -188,7 +188,7 @@ func run(n, rate int, dur time.Duration) error {
 		ratios = append(ratios, ratio)
 		fmt.Printf("pair %d: loader rebuild %d rows in %s = %.0f rows/s; clickhouse-client raw insert %d rows in %s = %.0f rows/s; loader / raw = %.2f (load average %s -> %s)\n",
 			i, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond(), rawRows, rawTime.Round(time.Millisecond), rawRate, ratio,
-			loadBefore, benchkit.LoadAverage())
+			loadBefore, benchkit.LoadAverage1())
 	}
 	sorted := append([]float64(nil), ratios...)
 	sort.Float64s(sorted)
