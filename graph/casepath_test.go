@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
@@ -16,6 +14,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // caseWorld is one municipality with a caseworker client, a unit, a staff user and a
@@ -25,26 +24,14 @@ type caseWorld struct {
 	pool             *pgxpool.Pool
 	org, unit, staff string
 	department       string
-	statements       *atomic.Int64 // statements the API ran, set-scope calls excluded
+	statements       *testenv.Statements // statements the API ran, set-scope calls excluded
 	base             string
 }
 
-// statementCounter counts the SQL statements the API's pool runs.
-type statementCounter struct{ n *atomic.Int64 }
-
-func (c statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
-		c.n.Add(1)
-	}
-	return ctx
-}
-
-func (statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 func newCaseWorld(t *testing.T) *caseWorld {
 	t.Helper()
-	w := &caseWorld{statements: &atomic.Int64{}}
-	s := apitest.New(t, apitest.Options{Tracer: statementCounter{w.statements}, API: apiserver.Options{MaxComplexity: 5000}})
+	w := &caseWorld{statements: &testenv.Statements{}}
+	s := apitest.New(t, apitest.Options{Tracer: w.statements, API: apiserver.Options{MaxComplexity: 5000}})
 	w.caseSetup(t, s, "uppsala-case", "Uppsala kommun", "cw-anna")
 	var unit struct{ CreateUnit struct{ ID string } }
 	w.admin.MustData(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Enhet anställning"}) { id } }`,

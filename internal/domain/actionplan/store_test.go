@@ -1,21 +1,18 @@
 package actionplan_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // today is the fixtures' clock.
@@ -159,18 +156,6 @@ func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
 	}
 }
 
-// counter counts the statements a pool runs (scope setting excluded).
-type counter struct{ n *atomic.Int64 }
-
-func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
-		c.n.Add(1)
-	}
-	return ctx
-}
-
-func (counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -189,8 +174,8 @@ func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n := &atomic.Int64{}
-	traced, err := db.ConnectScopedTraced(f.Ctx, f.URL, counter{n})
+	n := &testenv.Statements{}
+	traced, err := db.ConnectScopedTraced(f.Ctx, f.URL, n)
 	if err != nil {
 		t.Fatal(err)
 	}
