@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
@@ -59,13 +57,7 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 	recent := mk(103, time.Date(2022, 6, 30, 0, 0, 0, 0, time.UTC), nil)
 
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) string {
-		var out, errOut bytes.Buffer
-		if code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
-		}
-		return out.String()
-	}
+	run := func(args ...string) string { return runCtl(t, env, args...) }
 	exists := func(id string) bool {
 		var n int
 		pool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE id = $1`, id).Scan(&n) //nolint:errcheck
@@ -110,11 +102,7 @@ func TestRebuildThenReconcileExitCodes(t *testing.T) {
 	}
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev",
 		"OUTCOMES_CLICKHOUSE_ADDR": opts.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": opts.Database}
-	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String() + errOut.String()
-	}
+	run := func(args ...string) (int, string) { code, out, errOut := ctl(env, args...); return code, out + errOut }
 	if code, out := run("rebuild", "-fresh"); code != 0 || !strings.Contains(out, "rebuilt 20 participants") || !strings.Contains(out, "rows/s") {
 		t.Fatalf("rebuild: exit %d\n%s", code, out)
 	}
@@ -172,11 +160,7 @@ func TestImportParticipantsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) (int, string, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
+	run := func(args ...string) (int, string, string) { return ctl(env, args...) }
 	count := func() int {
 		var n int
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM participant`).Scan(&n); err != nil {
@@ -241,11 +225,7 @@ func TestImportExcelFilesCommand(t *testing.T) {
 	defer pool.Close()
 	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality})
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) (int, string, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
+	run := func(args ...string) (int, string, string) { return ctl(env, args...) }
 	fixture := func(name string) string {
 		return filepath.Join("..", "..", "domain", "importer", "testdata", "excel", name)
 	}

@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
@@ -118,11 +116,7 @@ func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String() + errOut.String()
-	}
+	run := func(args ...string) (int, string) { code, out, errOut := ctl(env, args...); return code, out + errOut }
 	// Retrying before the fix fails again, and the dead letter stays open.
 	if code, out := run("dead-letters", "-retry"); code != 0 || !strings.Contains(out, "queued 1 participants") {
 		t.Fatalf("retry: exit %d\n%s", code, out)
