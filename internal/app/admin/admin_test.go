@@ -15,18 +15,12 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 func TestRetentionDryRunThenErase(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "gallring", Name: "Gallring", Kind: organisation.Municipality})
 	ps := participant.NewStore(pool)
 	mk := func(serial int, end time.Time, observed *time.Time) string {
@@ -90,13 +84,8 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 // holds that PostgreSQL does not imply is printed and exits 1.
 func TestRebuildThenReconcileExitCodes(t *testing.T) {
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ch, opts := testenv.ClickHouse(t)
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	if _, err := demo.Seed(ctx, pool, 20); err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +121,8 @@ func TestRebuildThenReconcileExitCodes(t *testing.T) {
 // import-participants on a file of 1,000 lines with two bad ones: exit 1, both lines
 // listed, nothing written; with -skip-bad the other 998 go in, with progress on stderr.
 func TestImportParticipantsCommand(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality})
 	number := func(i int) string {
 		return demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 100+i%800)
@@ -216,13 +200,8 @@ func TestImportParticipantsCommand(t *testing.T) {
 // Windows-1252 CSV are reported line by line under the file's heading, and a sheet
 // that does not exist is named with those that do.
 func TestImportExcelFilesCommand(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality})
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
 	run := func(args ...string) (int, string, string) { return ctl(env, args...) }

@@ -17,7 +17,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
@@ -35,13 +34,8 @@ import (
 func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ch, opts := testenv.ClickHouse(t)
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "giftkommun", Name: "Giftkommun", Kind: organisation.Municipality})
 	mk := func(serial int, g participant.Gender) string {
 		p, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: g, GivenName: "Gift", FamilyName: "Prov",

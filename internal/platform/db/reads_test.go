@@ -17,12 +17,7 @@ import (
 func TestReadScope(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
-	system, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
+	url, system := testenv.PostgresWithURL(t)
 	var ids []string
 	for _, code := range []string{"scope-a", "scope-b"} {
 		o := domaintest.Organisation(t, system, code)
