@@ -273,15 +273,14 @@ func NewHandler(o Options) http.Handler {
 	} else {
 		gql.Use(newAPQ())
 	}
-	gql.AroundFields(graph.EveryFieldError)
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
 	gql.AroundRootFields(graph.AuditWrites)
-	// Every field that names an organisation is checked here, not in its resolver.
-	gql.AroundFields(graph.OrganisationScope)
-	gql.AroundFields(graph.AuditFields)
+	// Every field that names an organisation is checked here, not in its resolver, and
+	// every personal record a response shows is audited here (graph.Fields).
+	gql.AroundFields(graph.Fields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
 	// A query's reads run in one transaction (db.BeginReads) that also writes their audit
