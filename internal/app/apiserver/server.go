@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -257,6 +258,10 @@ func NewHandler(o Options) http.Handler {
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
 		Directives: generated.DirectiveRoot{Auth: graph.AuthDirective}}))
+	// A client sends the same few operations again and again: parsed and validated once
+	// (only a valid document is kept), they skip both on every later request. Bounded:
+	// 256 documents of at most MaxQueryBytes of text each.
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](256))
 	cors := corsPolicy{origins: o.CORSOrigins}
 	gql.AddTransport(websocketTransport(o.Verifier, orgStore))
 	gql.AddTransport(transport.Options{})
