@@ -255,7 +255,7 @@ func (s *Store) History(ctx context.Context, enrolmentID string) ([]Change, erro
 // HistoryByEnrolments loads the changes of several enrolments in one statement (dataloader).
 func (s *Store) HistoryByEnrolments(ctx context.Context, ids []string) ([]Change, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+changeColumns+` FROM enrolment_change WHERE enrolment_id = ANY($1::uuid[]) ORDER BY enrolment_id, id`,
-		db.ValidUUIDs(ids))
+		db.UUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load enrolment history: %w", err)
 	}

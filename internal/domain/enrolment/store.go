@@ -356,7 +356,7 @@ func (s *Store) Get(ctx context.Context, id string) (Enrolment, error) {
 
 // ByIDs loads enrolments by id in one statement (dataloader).
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Enrolment, error) {
-	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+from+`WHERE e.id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+from+`WHERE e.id = ANY($1::uuid[])`, db.UUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load enrolments: %w", err)
 	}
@@ -367,7 +367,7 @@ func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Enrolment, error) {
 // ordered by start.
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Enrolment, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+from+`WHERE e.participant_id = ANY($1::uuid[])
-		ORDER BY e.participant_id, e.start_date, e.id`, db.ValidUUIDs(participantIDs))
+		ORDER BY e.participant_id, e.start_date, e.id`, db.UUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load enrolments: %w", err)
 	}
@@ -377,7 +377,7 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 // RatesByEnrolments loads these enrolments' employment rates in one statement, by date.
 func (s *Store) RatesByEnrolments(ctx context.Context, enrolmentIDs []string) ([]Rate, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT enrolment_id, valid_from, rate FROM enrolment_rate
-		WHERE enrolment_id = ANY($1::uuid[]) ORDER BY enrolment_id, valid_from`, db.ValidUUIDs(enrolmentIDs))
+		WHERE enrolment_id = ANY($1::uuid[]) ORDER BY enrolment_id, valid_from`, db.UUIDs(enrolmentIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load employment rates: %w", err)
 	}
