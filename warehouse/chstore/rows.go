@@ -74,13 +74,15 @@ func insert[R any](ctx context.Context, conn driver.Conn, t Table[R], version ui
 		tombs[i] = t.Tombstone(r)
 	}
 	names := t.ColumnNames()
+	var cols []any // the column slices, refilled block after block
 	for _, seg := range []struct {
 		rows    []R
 		deleted uint8
 	}{{data, 0}, {tombs, 1}} {
 		for start := 0; start < len(seg.rows); start += blockRows {
 			rows := seg.rows[start:min(start+blockRows, len(seg.rows))]
-			for i, col := range t.columns(version, seg.deleted, rows) {
+			cols = t.columns(version, seg.deleted, rows, cols)
+			for i, col := range cols {
 				if err := b.Column(i).Append(col); err != nil {
 					return &RefusedError{Table: t.Name, Column: names[i], Type: string(b.Columns()[i].Type()), Err: err}
 				}

@@ -269,13 +269,15 @@ func (l *Loader) build(ctx context.Context, w work, lookupLive bool) (*prepared,
 			b.erased = append(b.erased, key)
 		} else {
 			org = p.OrgID
-			months, enrolments, err := buildPerson(p, asOf, l.Keys)
+			// The person's month rows go straight into the batch's (no copy of millions of rows).
+			all, enrolments, err := buildPerson(b.rows.Months, p, asOf, l.Keys)
 			if err != nil {
 				// Left out, with its earlier rows untouched; recorded once the batch is written.
 				b.dead = append(b.dead, deadLetter{orgID: org, participantID: id, reason: err.Error()})
 				continue
 			}
-			b.rows.Months = append(b.rows.Months, months...)
+			months := all[len(b.rows.Months):]
+			b.rows.Months = all
 			b.rows.Enrolments = append(b.rows.Enrolments, enrolments...)
 			if lookupLive {
 				im := implied{months: make(map[int64]bool, len(months)), enrolments: make(map[string]bool, len(enrolments))}
@@ -323,8 +325,10 @@ type BuildError struct{ Cause string }
 
 func (e *BuildError) Error() string { return "snapshot build failed: " + e.Cause }
 
-// buildPerson builds one participant's rows and checks that ClickHouse can hold them.
-func buildPerson(p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months []snapshot.MonthRow, enrolments []snapshot.EnrolmentRow, err error) {
+// buildPerson appends one participant's month rows to batch and returns them with their
+// enrolment rows, after checking that ClickHouse can hold them. On an error the caller
+// keeps batch as it was (anything appended past its length is ignored).
+func buildPerson(batch []snapshot.MonthRow, p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months []snapshot.MonthRow, enrolments []snapshot.EnrolmentRow, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A runtime error names an operation and indexes, never a value of the history;
@@ -336,9 +340,9 @@ func buildPerson(p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months
 			months, enrolments, err = nil, nil, &BuildError{Cause: cause}
 		}
 	}()
-	months, enrolments = snapshot.Build(*p, asOf, keys)
+	months, enrolments = snapshot.AppendBuild(batch, *p, asOf, keys)
 	// The driver would wrap an out-of-range date into a wrong one rather than refuse it.
-	if err := chstore.Representable(months, enrolments); err != nil {
+	if err := chstore.Representable(months[len(batch):], enrolments); err != nil {
 		return nil, nil, err
 	}
 	return months, enrolments, nil
