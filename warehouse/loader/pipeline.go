@@ -237,14 +237,42 @@ func withoutPeople(rows []snapshot.EnrolmentRow, dead []deadLetter, people []per
 // whose rows are refused. After any failure the batches count as not fresh: the blocks
 // an INSERT sent before failing may have been written, and what is written again
 // cancels them first.
+//
+// A fresh rebuild writes no enrolment row of a participant before these, so any row of
+// theirs with a later version than their page's was written by a live loader that read
+// them later: theirs stand, and the page's (older) rows are left out. Without this
+// check the wait for a gathering would widen the window in which both could end up
+// live.
 func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]deadLetter, int, error) {
+	var keys []string
+	for _, b := range batches {
+		for _, p := range b.people {
+			keys = append(keys, p.key)
+		}
+	}
+	versions, err := chstore.EnrolmentVersions(ctx, l.CH, keys)
+	if err != nil {
+		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
+		return nil, 0, err
+	}
 	rs := make([]chstore.Rows, len(batches))
 	rows := 0
 	for i, b := range batches {
+		if b.rows.Fresh {
+			kept := b.rows.Enrolments[:0:0]
+			for _, r := range b.rows.Enrolments {
+				if versions[r.PersonKey] <= b.rows.Version {
+					kept = append(kept, r)
+				}
+			}
+			if len(kept) < len(b.rows.Enrolments) {
+				b.rows.Enrolments = kept
+			}
+		}
 		rs[i] = b.rows
 		rows += len(b.rows.Enrolments)
 	}
-	err := chstore.WriteMany(ctx, l.CH, rs)
+	err = chstore.WriteMany(ctx, l.CH, rs)
 	if err == nil {
 		l.Metrics.RowsWritten.Add(float64(rows))
 		l.Metrics.BatchSize.Observe(float64(rows))
