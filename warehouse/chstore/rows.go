@@ -278,40 +278,27 @@ func DeletePersons(ctx context.Context, conn driver.Conn, personKeys []string) e
 	return nil
 }
 
-// EnrolmentVersions returns the highest version of any enrolment row (tombstones
-// included) of each of the given persons that has one. A rebuild that gathers pages'
-// enrolment rows asks it just before writing them, so that rows a live loader wrote
-// meanwhile from a later read are not joined by older ones (see loader.writeGathered).
-func EnrolmentVersions(ctx context.Context, conn driver.Conn, personKeys []string) (map[string]uint64, error) {
+// EnrolmentVersionsAbove returns the persons that have an enrolment row (tombstones
+// included) with a version above v, and their highest version. A rebuild that gathers
+// pages' enrolment rows asks it just before writing them, so that rows a live loader
+// wrote meanwhile from a later read are not joined by older ones (see
+// loader.writeGathered). One scan of two columns, no list of keys in the statement.
+func EnrolmentVersionsAbove(ctx context.Context, conn driver.Conn, v uint64) (map[string]uint64, error) {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, `SELECT person_key, max(version) FROM enrolment_outcome WHERE version > ? GROUP BY person_key`, v)
+	if err != nil {
+		return nil, fmt.Errorf("read enrolment versions: %w", err)
+	}
+	defer rows.Close()
 	out := map[string]uint64{}
-	for lo := 0; lo < len(personKeys); lo += cancelPersonsPerStatement {
-		chunk := personKeys[lo:min(lo+cancelPersonsPerStatement, len(personKeys))]
-		set := clickhouse.GroupSet{Value: make([]any, len(chunk))}
-		for i, k := range chunk {
-			set.Value[i] = k
-		}
-		cctx, cancel := context.WithTimeout(ctx, CallTimeout)
-		rows, err := conn.Query(cctx, `SELECT person_key, max(version) FROM enrolment_outcome WHERE person_key IN ? GROUP BY person_key`, set)
-		if err != nil {
-			cancel()
-			return nil, fmt.Errorf("read enrolment versions: %w", err)
-		}
-		for rows.Next() {
-			var k string
-			var v uint64
-			if err := rows.Scan(&k, &v); err != nil {
-				rows.Close()
-				cancel()
-				return nil, err
-			}
-			out[k] = v
-		}
-		rows.Close()
-		err = rows.Err()
-		cancel()
-		if err != nil {
+	for rows.Next() {
+		var k string
+		var max uint64
+		if err := rows.Scan(&k, &max); err != nil {
 			return nil, err
 		}
+		out[k] = max
 	}
-	return out, nil
+	return out, rows.Err()
 }

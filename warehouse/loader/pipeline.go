@@ -150,6 +150,7 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 					return err
 				}
 				report(b, n)
+				recycleMonthRows(b.rows.Months)
 				if enrolments != nil {
 					// Not the rows of those whose month rows were just refused: they are dead
 					// letters, left out of both tables.
@@ -170,6 +171,26 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 		return writeEnrolments(gathered.add(nil, 0))
 	})
 	return g.Wait()
+}
+
+// spareMonths holds month-row slices that written batches are done with.
+var spareMonths sync.Pool
+
+// monthRows returns an empty slice with room for at least n rows.
+func monthRows(n int) []snapshot.MonthRow {
+	if s, ok := spareMonths.Get().(*[]snapshot.MonthRow); ok && cap(*s) >= n {
+		return (*s)[:0]
+	}
+	return make([]snapshot.MonthRow, 0, n)
+}
+
+// recycleMonthRows hands a written batch's month rows back for another batch: nothing
+// reads them once the batch is written (a split for isolation copies its rows).
+func recycleMonthRows(rows []snapshot.MonthRow) {
+	if cap(rows) > 0 {
+		rows = rows[:0]
+		spareMonths.Put(&rows)
+	}
 }
 
 // gathering holds enrolment rows waiting for a gathered INSERT (pipelineOptions
@@ -244,13 +265,11 @@ func withoutPeople(rows []snapshot.EnrolmentRow, dead []deadLetter, people []per
 // check the wait for a gathering would widen the window in which both could end up
 // live.
 func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]deadLetter, int, error) {
-	var keys []string
+	oldest := batches[0].rows.Version
 	for _, b := range batches {
-		for _, p := range b.people {
-			keys = append(keys, p.key)
-		}
+		oldest = min(oldest, b.rows.Version)
 	}
-	versions, err := chstore.EnrolmentVersions(ctx, l.CH, keys)
+	versions, err := chstore.EnrolmentVersionsAbove(ctx, l.CH, oldest)
 	if err != nil {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
 		return nil, 0, err
@@ -426,8 +445,10 @@ func (l *Loader) build(ctx context.Context, w work, lookupLive bool) (*prepared,
 	asOf := snapshot.Month(calendar.Today(l.now()))
 	b := &prepared{participants: len(ids), events: w.events}
 	b.rows.Version, b.rows.Fresh = version, !lookupLive
-	// Room for about ten years of months per person, so appends rarely copy.
-	b.rows.Months = make([]snapshot.MonthRow, 0, len(ids)*120)
+	// Room for about ten years of months per person, so appends rarely copy; in a
+	// slice an earlier batch has finished with (filling fresh memory, page by page, was
+	// a good part of a rebuild's CPU).
+	b.rows.Months = monthRows(len(ids) * 120)
 	b.rows.Enrolments = make([]snapshot.EnrolmentRow, 0, len(ids)*2)
 	b.people = make([]person, 0, len(ids))
 	byOrg := map[string][]string{} // org -> person keys
