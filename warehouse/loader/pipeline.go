@@ -50,14 +50,18 @@ type pipelineOptions struct {
 	// The live loop builds and writes one at a time; a rebuild's pages are independent.
 	builders, writers int
 	written           func(b *prepared, rows int) // after each batch is written and marked (one call at a time)
-	// gatherEnrolments, when above 0, writes the batches' enrolment rows apart from their
-	// month rows, gathered into INSERTs of at least this many rows (the rest at the end).
-	// Only for batches without tombstones or outbox events (a rebuild into fresh tables):
-	// each INSERT into enrolment_outcome makes a part per exit year, and parts of that
-	// wide table cost the server much more CPU than their rows (a rebuild's pages made
-	// six times the server CPU of the same rows inserted at once).
-	gatherEnrolments int
+	// gather, when set, writes the batches gathered: whole batches in INSERTs of at
+	// least gather.months month rows or gather.enrolments enrolment rows (the rest at
+	// the end). Only for batches without tombstones or outbox events (a rebuild into
+	// fresh tables): every INSERT makes a part per partition it touches, and parts cost
+	// the server far more than their rows (each page's INSERT into the wide
+	// enrolment_outcome made a part per exit year: six times the server CPU of the same
+	// rows inserted at once), and parts are merged again in the background.
+	gather *gatherLimits
 }
+
+// gatherLimits say when gathered batches are written (pipelineOptions.gather).
+type gatherLimits struct{ months, enrolments int }
 
 // pipeline runs read ‖ build ‖ write until the source ends or a stage fails.
 func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) error {
@@ -112,23 +116,25 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 		}
 	}
 	gathered := &gathering{}
-	// writeEnrolments writes gathered enrolment rows (a whole gathering: always with
-	// retries) and reports them as a batch of no further participants.
-	writeEnrolments := func(batches []*prepared) error {
+	// writeGathered writes a gathering (always with retries) and reports its batches.
+	writeGathered := func(batches []*prepared) error {
 		if len(batches) == 0 {
 			return nil
 		}
-		var dead []deadLetter
-		var n int
+		var rows []int
 		err := l.withRetries(gctx, o.retries, func() error {
 			var err error
-			dead, n, err = l.writeGathered(gctx, batches)
+			rows, err = l.writeGathered(gctx, batches)
 			return err
 		})
-		if err == nil {
-			report(&prepared{dead: dead}, n)
+		if err != nil {
+			return err
 		}
-		return err
+		for i, b := range batches {
+			report(b, rows[i])
+			recycleMonthRows(b.rows.Months)
+		}
+		return nil
 	}
 	var writing sync.WaitGroup
 	for range max(o.writers, 1) {
@@ -136,9 +142,11 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 		g.Go(func() error {
 			defer writing.Done()
 			for b := range built {
-				var enrolments *prepared
-				if o.gatherEnrolments > 0 {
-					b, enrolments = b.splitEnrolments()
+				if o.gather != nil && b.gatherable() {
+					if err := writeGathered(gathered.add(b, *o.gather)); err != nil {
+						return err
+					}
+					continue
 				}
 				var n int
 				err := l.withRetries(gctx, o.retries, func() error {
@@ -151,14 +159,6 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 				}
 				report(b, n)
 				recycleMonthRows(b.rows.Months)
-				if enrolments != nil {
-					// Not the rows of those whose month rows were just refused: they are dead
-					// letters, left out of both tables.
-					enrolments.rows.Enrolments = withoutPeople(enrolments.rows.Enrolments, b.dead, enrolments.people)
-					if err := writeEnrolments(gathered.add(enrolments, o.gatherEnrolments)); err != nil {
-						return err
-					}
-				}
 			}
 			return nil
 		})
@@ -168,7 +168,7 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 		if gctx.Err() != nil {
 			return nil
 		}
-		return writeEnrolments(gathered.add(nil, 0))
+		return writeGathered(gathered.flush())
 	})
 	return g.Wait()
 }
@@ -193,78 +193,59 @@ func recycleMonthRows(rows []snapshot.MonthRow) {
 	}
 }
 
-// gathering holds enrolment rows waiting for a gathered INSERT (pipelineOptions
-// gatherEnrolments).
+// gathering holds batches waiting for a gathered write (pipelineOptions.gather).
 type gathering struct {
-	mu      sync.Mutex
-	batches []*prepared
-	rows    int
+	mu                 sync.Mutex
+	batches            []*prepared
+	months, enrolments int
 }
 
-// add adds b (nil: nothing) and, once at least min rows wait, hands them all out.
-func (g *gathering) add(b *prepared, min int) []*prepared {
+// add adds b and, once the rows waiting reach a limit, hands them all out.
+func (g *gathering) add(b *prepared, limits gatherLimits) []*prepared {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if b != nil && len(b.rows.Enrolments) > 0 {
-		g.batches = append(g.batches, b)
-		g.rows += len(b.rows.Enrolments)
-	}
-	if g.rows < min || len(g.batches) == 0 {
+	g.batches = append(g.batches, b)
+	g.months += len(b.rows.Months)
+	g.enrolments += len(b.rows.Enrolments)
+	if g.months < limits.months && g.enrolments < limits.enrolments {
 		return nil
 	}
+	return g.takeLocked()
+}
+
+// flush hands out whatever waits.
+func (g *gathering) flush() []*prepared {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.takeLocked()
+}
+
+func (g *gathering) takeLocked() []*prepared {
 	out := g.batches
-	g.batches, g.rows = nil, 0
+	g.batches, g.months, g.enrolments = nil, 0, 0
 	return out
 }
 
-// splitEnrolments parts a batch without tombstones or events into its month rows
-// (with everything else: dead letters, participants) and its enrolment rows.
-func (b *prepared) splitEnrolments() (months, enrolments *prepared) {
-	if len(b.rows.DeletedMonths)+len(b.rows.DeletedEnrolments)+len(b.erased)+len(b.events) > 0 {
-		return b, nil // not a fresh rebuild's page: written whole
-	}
-	m := *b
-	m.rows.Enrolments = nil
-	e := &prepared{part: part{rows: chstore.Rows{Version: b.rows.Version, Fresh: b.rows.Fresh, Enrolments: b.rows.Enrolments},
-		people: b.people}}
-	return &m, e
+// gatherable says a batch may wait for a gathered write: it writes no tombstones and
+// marks no outbox events (a fresh rebuild's page).
+func (b *prepared) gatherable() bool {
+	return b.rows.Fresh && len(b.rows.DeletedMonths)+len(b.rows.DeletedEnrolments)+len(b.erased)+len(b.events) == 0
 }
 
-// withoutPeople drops the rows of the dead letters' participants.
-func withoutPeople(rows []snapshot.EnrolmentRow, dead []deadLetter, people []person) []snapshot.EnrolmentRow {
-	if len(dead) == 0 {
-		return rows
-	}
-	gone := map[string]bool{}
-	for _, d := range dead {
-		for _, p := range people {
-			if p.id == d.participantID {
-				gone[p.key] = true
-			}
-		}
-	}
-	out := rows[:0:0]
-	for _, r := range rows {
-		if !gone[r.PersonKey] {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// writeGathered writes the enrolment rows of several batches in one INSERT, and
-// returns the rows written and the participants dead-lettered. When ClickHouse refuses
-// the INSERT for good, each batch is written on its own, isolating the participants
-// whose rows are refused. After any failure the batches count as not fresh: the blocks
-// an INSERT sent before failing may have been written, and what is written again
-// cancels them first.
+// writeGathered writes several batches in one INSERT per table, records their dead
+// letters, and returns the rows written of each. When ClickHouse refuses the INSERT for
+// good, each batch is written on its own, isolating the participants whose rows are
+// refused.
 //
 // A fresh rebuild writes no enrolment row of a participant before these, so any row of
-// theirs with a later version than their page's was written by a live loader that read
-// them later: theirs stand, and the page's (older) rows are left out. Without this
-// check the wait for a gathering would widen the window in which both could end up
-// live.
-func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]deadLetter, int, error) {
+// theirs with a later version than their batch's was written by a live loader that read
+// them later: theirs stand, and the batch's (older) enrolment rows are left out. Without
+// this check the wait for a gathering would widen the window in which both could end up
+// live. (Month rows need no check: readers take the highest version.) After a first
+// attempt, whatever its outcome, the batches count as not fresh: the blocks an INSERT
+// sent before failing may have been written, and what is written again cancels them
+// first.
+func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]int, error) {
 	oldest := batches[0].rows.Version
 	for _, b := range batches {
 		oldest = min(oldest, b.rows.Version)
@@ -272,50 +253,52 @@ func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]dead
 	versions, err := chstore.EnrolmentVersionsAbove(ctx, l.CH, oldest)
 	if err != nil {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
-		return nil, 0, err
+		return nil, err
 	}
 	rs := make([]chstore.Rows, len(batches))
-	rows := 0
 	for i, b := range batches {
-		if b.rows.Fresh {
+		if b.rows.Fresh && len(versions) > 0 {
 			kept := b.rows.Enrolments[:0:0]
 			for _, r := range b.rows.Enrolments {
 				if versions[r.PersonKey] <= b.rows.Version {
 					kept = append(kept, r)
 				}
 			}
-			if len(kept) < len(b.rows.Enrolments) {
-				b.rows.Enrolments = kept
-			}
+			b.rows.Enrolments = kept
 		}
 		rs[i] = b.rows
-		rows += len(b.rows.Enrolments)
 	}
 	err = chstore.WriteMany(ctx, l.CH, rs)
-	if err == nil {
-		l.Metrics.RowsWritten.Add(float64(rows))
-		l.Metrics.BatchSize.Observe(float64(rows))
-		return nil, rows, nil
-	}
 	for _, b := range batches {
 		b.rows.Fresh = false
 	}
+	rows := make([]int, len(batches))
+	if err == nil {
+		var written []person
+		var dead []deadLetter
+		for i, b := range batches {
+			written, dead = append(written, b.people...), append(dead, b.dead...)
+			rows[i] = b.rows.Len()
+			l.Metrics.RowsWritten.Add(float64(rows[i]))
+			l.Metrics.BatchSize.Observe(float64(rows[i]))
+		}
+		if err := l.recordDeadLetters(ctx, written, dead); err != nil {
+			l.Metrics.Errors.WithLabelValues("dead_letter").Inc()
+			return nil, err
+		}
+		return rows, nil
+	}
 	if isTransient(err) {
 		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
-		return nil, 0, err
+		return nil, err
 	}
-	l.Log.Warn().Str("reason", reasonOf(err)).Int("batches", len(batches)).Msg("clickhouse refused gathered enrolment rows; writing batch by batch")
-	var dead []deadLetter
-	rows = 0
-	for _, b := range batches {
-		one := &prepared{part: b.part}
-		n, err := l.write(ctx, one)
-		if err != nil {
-			return nil, 0, err
+	l.Log.Warn().Str("reason", reasonOf(err)).Int("batches", len(batches)).Msg("clickhouse refused gathered rows; writing batch by batch")
+	for i, b := range batches {
+		if rows[i], err = l.write(ctx, b); err != nil {
+			return nil, err
 		}
-		dead, rows = append(dead, one.dead...), rows+n
 	}
-	return dead, rows, nil
+	return rows, nil
 }
 
 // withRetries runs fn, retrying a transient failure up to retries times with growing

@@ -68,8 +68,8 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 	// get a second thread of work on a machine whose cores they share.
 	opts := pipelineOptions{lookupLive: !o.Fresh, retries: 5, builders: 2, writers: 2}
 	if o.Fresh {
-		// Fresh tables: no tombstones, so the pages' enrolment rows can go in together.
-		opts.gatherEnrolments = gatherEnrolmentRows
+		// Fresh tables: no tombstones, so pages can go in together.
+		opts.gather = &gatherLimits{months: gatherMonthRows, enrolments: gatherEnrolmentRows}
 	}
 	opts.written = func(b *prepared, n int) {
 		st.Participants += b.participants
@@ -93,9 +93,11 @@ func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, e
 	return st, nil
 }
 
-// gatherEnrolmentRows is how many enrolment rows a fresh rebuild gathers into one
-// INSERT (about 40,000 participants'; some 80 MB held).
-const gatherEnrolmentRows = 1 << 16
+// A fresh rebuild writes its pages gathered into INSERTs of this many month rows or
+// enrolment rows, whichever comes first: about 10,000 participants' with ten-year
+// histories, some 150 MB held. ClickHouse then writes a part per million rows or so
+// (it squashes blocks up to min_insert_block_size_rows), as for one big INSERT.
+const gatherMonthRows, gatherEnrolmentRows = 1 << 20, 1 << 16
 
 // page returns the next participants (id -> organisation) after the given id.
 func (l *Loader) page(ctx context.Context, after, orgID string, size int) (map[string]string, string, error) {
