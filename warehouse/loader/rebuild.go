@@ -39,7 +39,10 @@ func (s RebuildStats) RowsPerSecond() float64 {
 // each page takes a fresh version from the same sequence as the loader, after which it
 // reads PostgreSQL, so whichever of the two read later also wins in ClickHouse. It runs
 // the live loop's pipeline (read pages ‖ build ‖ write), retrying a transient failure a
-// few times before giving up, and dead-letters participants whose rows are refused.
+// few times before giving up, and dead-letters participants whose rows are refused. A
+// Fresh rebuild writes its pages gathered, several to an INSERT (gatherMonthRows), and
+// leaves out a page's enrolment rows of participants a live loader has written from a
+// later read meanwhile (Loader.writeGathered).
 func (l *Loader) Rebuild(ctx context.Context, o RebuildOptions) (RebuildStats, error) {
 	l.defaults()
 	if o.PageSize <= 0 {
