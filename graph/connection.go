@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"strings"
-
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -21,7 +19,7 @@ func edgesOf[T any, E any](page db.Page[T], edge func(cursor string, node *T) E)
 }
 
 // enumOut maps a stored lower_snake value to its GraphQL enum (UPPER_SNAKE).
-func enumOut[T ~string](s string) T { return T(strings.ToUpper(s)) }
+func enumOut[T ~string](s string) T { return T(model.EnumOut(s)) }
 
 // enumOutPtr maps an optional stored value.
 func enumOutPtr[T ~string](s *string) *T {
@@ -33,7 +31,7 @@ func enumOutPtr[T ~string](s *string) *T {
 }
 
 // enumIn maps a GraphQL enum value to its stored lower_snake form.
-func enumIn[T ~string](v T) string { return strings.ToLower(string(v)) }
+func enumIn[T ~string](v T) string { return model.EnumIn(string(v)) }
 
 // enumInPtr maps an optional enum input.
 func enumInPtr[T ~string](v *T) *string {

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
@@ -15,18 +14,15 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 )
 
-// GraphQL enums are the domain codes in upper case.
+// GraphQL enums are the domain codes in upper case (model.EnumOut, model.EnumIn).
 
-func toGender(g participant.Gender) model.Gender { return model.Gender(strings.ToUpper(string(g))) }
+func toGender(g participant.Gender) model.Gender { return enumOut[model.Gender](string(g)) }
 func fromGender(g model.Gender) participant.Gender {
-	return participant.Gender(strings.ToLower(string(g)))
+	return participant.Gender(enumIn(g))
 }
 
-func toStatus(s outcome.Status) model.OutcomeStatus {
-	return model.OutcomeStatus(strings.ToUpper(string(s)))
-}
 func fromStatus(s model.OutcomeStatus) outcome.Status {
-	return outcome.Status(strings.ToLower(string(s)))
+	return outcome.Status(enumIn(s))
 }
 
 func fromStatusPtr(s *model.OutcomeStatus) *outcome.Status {
@@ -37,21 +33,13 @@ func fromStatusPtr(s *model.OutcomeStatus) *outcome.Status {
 	return &v
 }
 
-func toSource(s outcome.Source) model.ObservationSource {
-	return model.ObservationSource(strings.ToUpper(string(s)))
-}
 func fromSource(s model.ObservationSource) outcome.Source {
-	return outcome.Source(strings.ToLower(string(s)))
+	return outcome.Source(enumIn(s))
 }
 
 func dateOf(t time.Time) *model.Date {
 	d := model.Date(t)
 	return &d
-}
-
-func monthOf(t time.Time) *model.Month {
-	m := model.Month(t)
-	return &m
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -61,14 +61,6 @@ func (r *enrolmentStateResolver) EndDate(ctx context.Context, obj *enrolment.Sta
 	return datePtrOf(obj.EndDate), nil
 }
 
-// ExitReason is the resolver for the exitReason field.
-func (r *enrolmentStateResolver) ExitReason(ctx context.Context, obj *enrolment.State) (*model.OutcomeStatus, error) {
-	if obj.ExitReason == nil {
-		return nil, nil
-	}
-	return ptr(toStatus(*obj.ExitReason)), nil
-}
-
 // CorrectExit is the resolver for the correctExit field.
 func (r *mutationResolver) CorrectExit(ctx context.Context, input model.CorrectExitInput) (*enrolment.Enrolment, error) {
 	e, err := r.Enrolments.CorrectExit(ctx, enrolment.CorrectExitInput{EnrolmentID: input.EnrolmentID, Version: input.Version,

@@ -71,12 +71,6 @@ func (r *costItemResolver) Kind(ctx context.Context, obj *cost.Item) (model.Cost
 	return enumOut[model.CostKind](string(obj.Kind)), nil
 }
 
-// Month is the resolver for the month field.
-func (r *costItemResolver) Month(ctx context.Context, obj *cost.Item) (*model.Month, error) {
-	m := model.Month(obj.Month)
-	return &m, nil
-}
-
 // Costs is the resolver for the costs field.
 func (r *enrolmentResolver) Costs(ctx context.Context, obj *enrolment.Enrolment) ([]*cost.Item, error) {
 	return r.caseLoaders(ctx).CostsOf.Load(ctx, obj.ID)

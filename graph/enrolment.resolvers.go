@@ -44,14 +44,6 @@ func (r *enrolmentResolver) MeasureType(ctx context.Context, obj *enrolment.Enro
 	return r.loaders(ctx).MeasureType.Load(ctx, obj.MeasureTypeID)
 }
 
-// ExitReason is the resolver for the exitReason field.
-func (r *enrolmentResolver) ExitReason(ctx context.Context, obj *enrolment.Enrolment) (*model.OutcomeStatus, error) {
-	if obj.ExitReason == nil {
-		return nil, nil
-	}
-	return ptr(toStatus(*obj.ExitReason)), nil
-}
-
 // Unit is the resolver for the unit field.
 func (r *enrolmentResolver) Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error) {
 	if obj.UnitID == nil {

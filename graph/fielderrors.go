@@ -10,12 +10,9 @@ import (
 
 // EveryFieldError answers a failure that names several input fields (an apperr list)
 // with one GraphQL error per field, each with its own extensions.code, .field and
-// message, so that a form can mark every bad field at once.
-func EveryFieldError(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err == nil {
-		return res, nil
-	}
+// message, so that a form can mark every bad field at once. Fields calls it with a
+// field's failure.
+func EveryFieldError(ctx context.Context, res any, err error) (any, error) {
 	all := apperr.All(err)
 	if len(all) < 2 {
 		return res, err

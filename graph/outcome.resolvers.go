@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -38,21 +37,6 @@ func (r *mutationResolver) ImportObservations(ctx context.Context, organisationI
 	return r.importObservations(ctx, organisationID, importFile{csv: csv, upload: file, sheet: sheet}, deref(skipInvalid))
 }
 
-// Month is the resolver for the month field.
-func (r *outcomeObservationResolver) Month(ctx context.Context, obj *outcome.Observation) (*model.Month, error) {
-	return monthOf(obj.Month), nil
-}
-
-// Status is the resolver for the status field.
-func (r *outcomeObservationResolver) Status(ctx context.Context, obj *outcome.Observation) (model.OutcomeStatus, error) {
-	return toStatus(obj.Status), nil
-}
-
-// Source is the resolver for the source field.
-func (r *outcomeObservationResolver) Source(ctx context.Context, obj *outcome.Observation) (model.ObservationSource, error) {
-	return toSource(obj.Source), nil
-}
-
 // ExitCohortOutcome is the resolver for the exitCohortOutcome field.
 func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID string, exitYear int) (*model.ExitCohortOutcome, error) {
 	p, _ := auth.From(ctx)
@@ -67,10 +51,3 @@ func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID st
 	}
 	return out, nil
 }
-
-// OutcomeObservation returns generated.OutcomeObservationResolver implementation.
-func (r *Resolver) OutcomeObservation() generated.OutcomeObservationResolver {
-	return &outcomeObservationResolver{r}
-}
-
-type outcomeObservationResolver struct{ *Resolver }

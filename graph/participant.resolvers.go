@@ -90,11 +90,6 @@ func (r *participantResolver) Organisation(ctx context.Context, obj *participant
 	return r.loaders(ctx).Organisation.Load(ctx, obj.OrganisationID)
 }
 
-// Gender is the resolver for the gender field.
-func (r *participantResolver) Gender(ctx context.Context, obj *participant.Participant) (model.Gender, error) {
-	return toGender(obj.Gender), nil
-}
-
 // Enrolments is the resolver for the enrolments field.
 func (r *participantResolver) Enrolments(ctx context.Context, obj *participant.Participant) ([]*enrolment.Enrolment, error) {
 	return r.loaders(ctx).EnrolmentsOf.Load(ctx, obj.ID)
@@ -108,11 +103,6 @@ func (r *participantResolver) Observations(ctx context.Context, obj *participant
 // LatestObservation is the resolver for the latestObservation field.
 func (r *participantResolver) LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error) {
 	return r.loaders(ctx).LatestObservationOf.Load(ctx, obj.ID)
-}
-
-// CaseStatus is the resolver for the caseStatus field.
-func (r *participantResolver) CaseStatus(ctx context.Context, obj *participant.Participant) (model.CaseStatus, error) {
-	return enumOut[model.CaseStatus](string(obj.CaseStatus)), nil
 }
 
 // Caseworker is the resolver for the caseworker field.

@@ -88,11 +88,6 @@ func (r *referralResolver) Participant(ctx context.Context, obj *referral.Referr
 	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
 }
 
-// Source is the resolver for the source field.
-func (r *referralResolver) Source(ctx context.Context, obj *referral.Referral) (model.ReferralSource, error) {
-	return enumOut[model.ReferralSource](string(obj.Source)), nil
-}
-
 // Ordered is the resolver for the ordered field.
 func (r *referralResolver) Ordered(ctx context.Context, obj *referral.Referral) ([]model.ReferralOrder, error) {
 	out := make([]model.ReferralOrder, len(obj.Ordered))

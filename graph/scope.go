@@ -11,41 +11,40 @@ import (
 )
 
 // OrganisationScope is the GraphQL layer's one per-organisation access check, run
-// around every field (server.go installs it with AroundFields): before a field
-// resolves, every organisation it names must be open to the caller. A field names an
-// organisation by an argument organisationId or organisationIds, or by such a field at
-// any depth of an input argument (input.organisationId, cohorts[].organisationIds).
-// By default the caller must be allowed the organisation's personal data (a caseworker
-// of it, an admin); a field marked @aggregates only needs its figures (auth's
-// CanReadAggregates). A new field is checked without anyone remembering to, and one
-// that forgets @aggregates errs on the strict side. Records named by their own id are
-// checked below, in the stores (row-level security, participant.LockForWrite).
-func OrganisationScope(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
+// before every field resolves (Fields calls it): every organisation the field names
+// must be open to the caller. A field names an organisation by an argument
+// organisationId or organisationIds, or by such a field at any depth of an input
+// argument (input.organisationId, cohorts[].organisationIds). By default the caller
+// must be allowed the organisation's personal data (a caseworker of it, an admin); a
+// field marked @aggregates only needs its figures (auth's CanReadAggregates). A new
+// field is checked without anyone remembering to, and one that forgets @aggregates
+// errs on the strict side. Records named by their own id are checked below, in the
+// stores (row-level security, participant.LockForWrite).
+func OrganisationScope(ctx context.Context, fc *graphql.FieldContext) error {
 	if fc == nil || len(fc.Args) == 0 {
-		return next(ctx)
+		return nil // most fields of a response have no arguments
 	}
 	var named []namedOrg
 	for arg, v := range fc.Args {
 		named = organisationsIn(reflect.ValueOf(v), arg, named)
 	}
 	if len(named) == 0 {
-		return next(ctx)
+		return nil
 	}
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	aggregates := fc.Field.Definition != nil && fc.Field.Definition.Directives.ForName("aggregates") != nil
 	for _, o := range named {
 		if aggregates && !p.CanReadAggregates(o.id) {
-			return nil, auth.Forbidden(o.field, "figures of this organisation")
+			return auth.Forbidden(o.field, "figures of this organisation")
 		}
 		if !aggregates && !p.CanReadPersonalData(o.id) {
-			return nil, auth.Forbidden(o.field, "personal data of this organisation")
+			return auth.Forbidden(o.field, "personal data of this organisation")
 		}
 	}
-	return next(ctx)
+	return nil
 }
 
 // namedOrg is one organisation id a field's arguments name, with the argument path

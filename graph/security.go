@@ -49,20 +49,15 @@ func AuditWrites(ctx context.Context, next graphql.RootResolver) graphql.Marshal
 	return next(ctx)
 }
 
-// AuditFields records every personal record a response contains as a read. A
-// mutation's own result is not recorded (its transaction audited the write, AuditWrites);
-// records read in the fields selected under it are reads like any other.
-func AuditFields(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil || res == nil {
-		return res, err
-	}
-	fc := graphql.GetFieldContext(ctx)
-	if fc.Parent != nil && fc.Parent.Object == "Mutation" {
-		return res, nil
+// AuditFields records every personal record a field's value contains as a read (Fields
+// calls it with every field's value). A mutation's own result is not recorded (its
+// transaction audited the write, AuditWrites); records read in the fields selected under
+// it are reads like any other.
+func AuditFields(ctx context.Context, fc *graphql.FieldContext, res any) {
+	if res == nil || fc.Parent != nil && fc.Parent.Object == "Mutation" {
+		return
 	}
 	audit.RecordRead(ctx, fc.Field.Name, res)
-	return res, nil
 }
 
 func toAuditEntry(e audit.Entry) *model.AuditEntry {

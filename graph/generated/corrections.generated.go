@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,7 +31,6 @@ type EnrolmentStateResolver interface {
 	StartDate(ctx context.Context, obj *enrolment.State) (*model.Date, error)
 	PlannedEndDate(ctx context.Context, obj *enrolment.State) (*model.Date, error)
 	EndDate(ctx context.Context, obj *enrolment.State) (*model.Date, error)
-	ExitReason(ctx context.Context, obj *enrolment.State) (*model.OutcomeStatus, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -376,18 +376,18 @@ func (ec *executionContext) _EnrolmentState_exitReason(ctx context.Context, fiel
 			return ec.fieldContext_EnrolmentState_exitReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.EnrolmentState().ExitReason(ctx, obj)
+			return obj.ExitReason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OutcomeStatus) graphql.Marshaler {
-			return ec.marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *outcome.Status) graphql.Marshaler {
+			return ec.marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_EnrolmentState_exitReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EnrolmentState", field, true, true, "OutcomeStatus")
+	return graphql.NewScalarFieldContext("EnrolmentState", field, false, false, "OutcomeStatus")
 }
 
 func (ec *executionContext) _EnrolmentState_socialAssistanceAtExit(ctx context.Context, field graphql.CollectedField, obj *enrolment.State) (ret graphql.Marshaler) {
@@ -694,11 +694,10 @@ func (ec *executionContext) _EnrolmentState(ctx context.Context, sel ast.Selecti
 					return ec._EnrolmentState_endDate(ctx, field, obj)
 				})
 		case "exitReason":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._EnrolmentState_exitReason(ctx, field, obj)
-				})
+			out.Values[i] = ec._EnrolmentState_exitReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "socialAssistanceAtExit":
 			out.Values[i] = ec._EnrolmentState_socialAssistanceAtExit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
@@ -31,7 +32,6 @@ type CostFigureResolver interface {
 }
 type CostItemResolver interface {
 	Kind(ctx context.Context, obj *cost.Item) (model.CostKind, error)
-	Month(ctx context.Context, obj *cost.Item) (*model.Month, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -488,18 +488,18 @@ func (ec *executionContext) _CostItem_month(ctx context.Context, field graphql.C
 			return ec.fieldContext_CostItem_month(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CostItem().Month(ctx, obj)
+			return obj.Month, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Month) graphql.Marshaler {
-			return ec.marshalNMonth2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐMonth(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNMonth2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_CostItem_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CostItem", field, true, true, "Month")
+	return graphql.NewScalarFieldContext("CostItem", field, false, false, "Month")
 }
 
 func (ec *executionContext) _CostItem_amount(ctx context.Context, field graphql.CollectedField, obj *cost.Item) (ret graphql.Marshaler) {
@@ -924,11 +924,10 @@ func (ec *executionContext) _CostItem(ctx context.Context, sel ast.SelectionSet,
 					return ec._CostItem_kind(ctx, field, obj)
 				})
 		case "month":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CostItem_month(ctx, field, obj)
-				})
+			out.Values[i] = ec._CostItem_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "amount":
 			out.Values[i] = ec._CostItem_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

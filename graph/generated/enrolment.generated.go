@@ -16,6 +16,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,8 +35,6 @@ type EligibilityResultResolver interface {
 type EnrolmentResolver interface {
 	Participant(ctx context.Context, obj *enrolment.Enrolment) (*participant.Participant, error)
 	MeasureType(ctx context.Context, obj *enrolment.Enrolment) (*organisation.MeasureType, error)
-
-	ExitReason(ctx context.Context, obj *enrolment.Enrolment) (*model.OutcomeStatus, error)
 
 	Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error)
 	HostEmployer(ctx context.Context, obj *enrolment.Enrolment) (*employer.Employer, error)
@@ -522,18 +521,18 @@ func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field gra
 			return ec.fieldContext_Enrolment_exitReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Enrolment().ExitReason(ctx, obj)
+			return obj.ExitReason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OutcomeStatus) graphql.Marshaler {
-			return ec.marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *outcome.Status) graphql.Marshaler {
+			return ec.marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Enrolment_exitReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "OutcomeStatus")
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "OutcomeStatus")
 }
 
 func (ec *executionContext) _Enrolment_socialAssistanceAtExit(ctx context.Context, field graphql.CollectedField, obj *enrolment.Enrolment) (ret graphql.Marshaler) {
@@ -1661,11 +1660,10 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "exitReason":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Enrolment_exitReason(ctx, field, obj)
-				})
+			out.Values[i] = ec._Enrolment_exitReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "socialAssistanceAtExit":
 			out.Values[i] = ec._Enrolment_socialAssistanceAtExit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -1962,6 +1960,20 @@ func (ec *executionContext) marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknad�
 	return v
 }
 
+func (ec *executionContext) unmarshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx context.Context, v any) (outcome.Status, error) {
+	res, err := model.UnmarshalStoredOutcomeStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx context.Context, sel ast.SelectionSet, v outcome.Status) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalStoredOutcomeStatus(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OutcomeStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalOEligibilityOverrideInput2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEligibilityOverrideInput(ctx context.Context, v any) (*model.EligibilityOverrideInput, error) {
 	if v == nil {
 		return nil, nil
@@ -2035,6 +2047,24 @@ func (ec *executionContext) marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarkna
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx context.Context, v any) (*outcome.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalStoredOutcomeStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOutcomeStatus2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx context.Context, sel ast.SelectionSet, v *outcome.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalStoredOutcomeStatus(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOWagePayer2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐWagePayer(ctx context.Context, v any) (*model.WagePayer, error) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
@@ -15,13 +16,6 @@ import (
 )
 
 // region    ************************** generated!.gotpl **************************
-
-type OutcomeObservationResolver interface {
-	Month(ctx context.Context, obj *outcome.Observation) (*model.Month, error)
-	Status(ctx context.Context, obj *outcome.Observation) (model.OutcomeStatus, error)
-
-	Source(ctx context.Context, obj *outcome.Observation) (model.ObservationSource, error)
-}
 
 // endregion ************************** generated!.gotpl **************************
 
@@ -669,18 +663,18 @@ func (ec *executionContext) _OutcomeObservation_month(ctx context.Context, field
 			return ec.fieldContext_OutcomeObservation_month(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OutcomeObservation().Month(ctx, obj)
+			return obj.Month, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Month) graphql.Marshaler {
-			return ec.marshalNMonth2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐMonth(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNMonth2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeObservation_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OutcomeObservation", field, true, true, "Month")
+	return graphql.NewScalarFieldContext("OutcomeObservation", field, false, false, "Month")
 }
 
 func (ec *executionContext) _OutcomeObservation_status(ctx context.Context, field graphql.CollectedField, obj *outcome.Observation) (ret graphql.Marshaler) {
@@ -692,18 +686,18 @@ func (ec *executionContext) _OutcomeObservation_status(ctx context.Context, fiel
 			return ec.fieldContext_OutcomeObservation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OutcomeObservation().Status(ctx, obj)
+			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.OutcomeStatus) graphql.Marshaler {
-			return ec.marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v outcome.Status) graphql.Marshaler {
+			return ec.marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeObservation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OutcomeObservation", field, true, true, "OutcomeStatus")
+	return graphql.NewScalarFieldContext("OutcomeObservation", field, false, false, "OutcomeStatus")
 }
 
 func (ec *executionContext) _OutcomeObservation_socialAssistance(ctx context.Context, field graphql.CollectedField, obj *outcome.Observation) (ret graphql.Marshaler) {
@@ -761,18 +755,18 @@ func (ec *executionContext) _OutcomeObservation_source(ctx context.Context, fiel
 			return ec.fieldContext_OutcomeObservation_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OutcomeObservation().Source(ctx, obj)
+			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ObservationSource) graphql.Marshaler {
-			return ec.marshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐObservationSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v outcome.Source) graphql.Marshaler {
+			return ec.marshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OutcomeObservation_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OutcomeObservation", field, true, true, "ObservationSource")
+	return graphql.NewScalarFieldContext("OutcomeObservation", field, false, false, "ObservationSource")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -1110,36 +1104,33 @@ func (ec *executionContext) _OutcomeObservation(ctx context.Context, sel ast.Sel
 		case "id":
 			out.Values[i] = ec._OutcomeObservation_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "month":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OutcomeObservation_month(ctx, field, obj)
-				})
+			out.Values[i] = ec._OutcomeObservation_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "status":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OutcomeObservation_status(ctx, field, obj)
-				})
+			out.Values[i] = ec._OutcomeObservation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "socialAssistance":
 			out.Values[i] = ec._OutcomeObservation_socialAssistance(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "employmentRate":
 			out.Values[i] = ec._OutcomeObservation_employmentRate(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OutcomeObservation_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._OutcomeObservation_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1185,6 +1176,20 @@ func (ec *executionContext) unmarshalNObservationSource2githubᚗcomᚋarbetsmar
 
 func (ec *executionContext) marshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐObservationSource(ctx context.Context, sel ast.SelectionSet, v model.ObservationSource) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐSource(ctx context.Context, v any) (outcome.Source, error) {
+	res, err := model.UnmarshalStoredObservationSource(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObservationSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐSource(ctx context.Context, sel ast.SelectionSet, v outcome.Source) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalStoredObservationSource(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ObservationSource!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNOutcomeBreakdown2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeBreakdownᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutcomeBreakdown) graphql.Marshaler {

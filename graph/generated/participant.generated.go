@@ -27,12 +27,10 @@ import (
 type ParticipantResolver interface {
 	Organisation(ctx context.Context, obj *participant.Participant) (*organisation.Organisation, error)
 
-	Gender(ctx context.Context, obj *participant.Participant) (model.Gender, error)
-
 	Enrolments(ctx context.Context, obj *participant.Participant) ([]*enrolment.Enrolment, error)
 	Observations(ctx context.Context, obj *participant.Participant) ([]*outcome.Observation, error)
 	LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error)
-	CaseStatus(ctx context.Context, obj *participant.Participant) (model.CaseStatus, error)
+
 	Caseworker(ctx context.Context, obj *participant.Participant) (*organisation.StaffUser, error)
 
 	Attributes(ctx context.Context, obj *participant.Participant, asOf *model.Date) (*participant.Attributes, error)
@@ -410,18 +408,18 @@ func (ec *executionContext) _Participant_gender(ctx context.Context, field graph
 			return ec.fieldContext_Participant_gender(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participant().Gender(ctx, obj)
+			return obj.Gender, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Gender) graphql.Marshaler {
-			return ec.marshalNGender2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGender(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v participant.Gender) graphql.Marshaler {
+			return ec.marshalNGender2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐGender(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Participant_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participant", field, true, true, "Gender")
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Gender")
 }
 
 func (ec *executionContext) _Participant_birthDate(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
@@ -552,18 +550,18 @@ func (ec *executionContext) _Participant_caseStatus(ctx context.Context, field g
 			return ec.fieldContext_Participant_caseStatus(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participant().CaseStatus(ctx, obj)
+			return obj.CaseStatus, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CaseStatus) graphql.Marshaler {
-			return ec.marshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCaseStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v participant.CaseStatus) graphql.Marshaler {
+			return ec.marshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐCaseStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Participant_caseStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participant", field, true, true, "CaseStatus")
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "CaseStatus")
 }
 
 func (ec *executionContext) _Participant_caseworker(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
@@ -2249,11 +2247,10 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "gender":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participant_gender(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participant_gender(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "birthDate":
 			out.Values[i] = ec._Participant_birthDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2278,11 +2275,10 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 					return ec._Participant_latestObservation(ctx, field, obj)
 				})
 		case "caseStatus":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participant_caseStatus(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participant_caseStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "caseworker":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -2606,14 +2602,18 @@ func (ec *executionContext) _ParticipantEdge(ctx context.Context, sel ast.Select
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCaseStatus(ctx context.Context, v any) (model.CaseStatus, error) {
-	var res model.CaseStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐCaseStatus(ctx context.Context, v any) (participant.CaseStatus, error) {
+	res, err := model.UnmarshalStoredCaseStatus(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCaseStatus(ctx context.Context, sel ast.SelectionSet, v model.CaseStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNCaseStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐCaseStatus(ctx context.Context, sel ast.SelectionSet, v participant.CaseStatus) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalStoredCaseStatus(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CaseStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCreateParticipantInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCreateParticipantInput(ctx context.Context, v any) (model.CreateParticipantInput, error) {
@@ -2629,6 +2629,20 @@ func (ec *executionContext) unmarshalNGender2githubᚗcomᚋarbetsmarknadᚋoutc
 
 func (ec *executionContext) marshalNGender2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGender(ctx context.Context, sel ast.SelectionSet, v model.Gender) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNGender2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐGender(ctx context.Context, v any) (participant.Gender, error) {
+	res, err := model.UnmarshalStoredGender(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGender2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐGender(ctx context.Context, sel ast.SelectionSet, v participant.Gender) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalStoredGender(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Gender!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNImportResult2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐImportResult(ctx context.Context, sel ast.SelectionSet, v *model.ImportResult) graphql.Marshaler {

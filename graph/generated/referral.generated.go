@@ -20,7 +20,6 @@ import (
 
 type ReferralResolver interface {
 	Participant(ctx context.Context, obj *referral.Referral) (*participant.Participant, error)
-	Source(ctx context.Context, obj *referral.Referral) (model.ReferralSource, error)
 
 	Ordered(ctx context.Context, obj *referral.Referral) ([]model.ReferralOrder, error)
 
@@ -99,18 +98,18 @@ func (ec *executionContext) _Referral_source(ctx context.Context, field graphql.
 			return ec.fieldContext_Referral_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Referral().Source(ctx, obj)
+			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ReferralSource) graphql.Marshaler {
-			return ec.marshalNReferralSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v referral.Source) graphql.Marshaler {
+			return ec.marshalNReferralSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐSource(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Referral_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Referral", field, true, true, "ReferralSource")
+	return graphql.NewScalarFieldContext("Referral", field, false, false, "ReferralSource")
 }
 
 func (ec *executionContext) _Referral_referralDate(ctx context.Context, field graphql.CollectedField, obj *referral.Referral) (ret graphql.Marshaler) {
@@ -765,11 +764,10 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 					return ec._Referral_participant(ctx, field, obj)
 				})
 		case "source":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Referral_source(ctx, field, obj)
-				})
+			out.Values[i] = ec._Referral_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "referralDate":
 			out.Values[i] = ec._Referral_referralDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1033,6 +1031,20 @@ func (ec *executionContext) unmarshalNReferralSource2githubᚗcomᚋarbetsmarkna
 
 func (ec *executionContext) marshalNReferralSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralSource(ctx context.Context, sel ast.SelectionSet, v model.ReferralSource) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNReferralSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐSource(ctx context.Context, v any) (referral.Source, error) {
+	res, err := model.UnmarshalStoredReferralSource(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReferralSource2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐSource(ctx context.Context, sel ast.SelectionSet, v referral.Source) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalStoredReferralSource(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReferralSource!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNUpdateReferralInput2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐUpdateReferralInput(ctx context.Context, v any) (model.UpdateReferralInput, error) {

@@ -42,7 +42,6 @@ type ResolverRoot interface {
 	MeasureType() MeasureTypeResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
-	OutcomeObservation() OutcomeObservationResolver
 	OverdueFollowUp() OverdueFollowUpResolver
 	OverduePlanReview() OverduePlanReviewResolver
 	Participant() ParticipantResolver

@@ -9341,6 +9341,20 @@ func (ec *executionContext) marshalNMonth2githubᚗcomᚋarbetsmarknadᚋoutcome
 	return v
 }
 
+func (ec *executionContext) unmarshalNMonth2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := model.UnmarshalCalendarMonth(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMonth2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalCalendarMonth(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Month!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNMonth2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐMonth(ctx context.Context, v any) (*model.Month, error) {
 	var res = new(model.Month)
 	err := res.UnmarshalGQL(v)

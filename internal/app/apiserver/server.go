@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -257,6 +258,10 @@ func NewHandler(o Options) http.Handler {
 	}
 	gql := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: resolver,
 		Directives: generated.DirectiveRoot{Auth: graph.AuthDirective}}))
+	// A client sends the same few operations again and again: parsed and validated once
+	// (only a valid document is kept), they skip both on every later request. Bounded:
+	// 256 documents of at most MaxQueryBytes of text each.
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](256))
 	cors := corsPolicy{origins: o.CORSOrigins}
 	gql.AddTransport(websocketTransport(o.Verifier, orgStore))
 	gql.AddTransport(transport.Options{})
@@ -273,15 +278,14 @@ func NewHandler(o Options) http.Handler {
 	} else {
 		gql.Use(newAPQ())
 	}
-	gql.AroundFields(graph.EveryFieldError)
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
 	gql.AroundRootFields(graph.AuditWrites)
-	// Every field that names an organisation is checked here, not in its resolver.
-	gql.AroundFields(graph.OrganisationScope)
-	gql.AroundFields(graph.AuditFields)
+	// Every field that names an organisation is checked here, not in its resolver, and
+	// every personal record a response shows is audited here (graph.Fields).
+	gql.AroundFields(graph.Fields)
 	// The audit entries of a request are written before its response leaves: if they
 	// cannot be, the caller gets an error instead of the data.
 	// A query's reads run in one transaction (db.BeginReads) that also writes their audit

@@ -114,7 +114,7 @@ func (s *Store) Record(ctx context.Context, in RecordInput) (Observation, error)
 // ordered by month.
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM outcome_observation
-		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month, source`, db.ValidUUIDs(participantIDs))
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month, source`, db.UUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load observations: %w", err)
 	}
@@ -126,7 +126,7 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
 		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month DESC, created_at DESC, id DESC`,
-		db.ValidUUIDs(participantIDs))
+		db.UUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load latest observations: %w", err)
 	}

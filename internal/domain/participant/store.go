@@ -123,7 +123,7 @@ func (s *Store) Get(ctx context.Context, id string) (Participant, error) {
 
 // ByIDs loads participants by id in one statement (for dataloaders).
 func (s *Store) ByIDs(ctx context.Context, ids []string) ([]Participant, error) {
-	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM participant WHERE id = ANY($1::uuid[])`, db.ValidUUIDs(ids))
+	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM participant WHERE id = ANY($1::uuid[])`, db.UUIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load participants: %w", err)
 	}
@@ -433,7 +433,7 @@ func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (
 // AttributesByParticipants loads these participants' attribute history in one statement, by date.
 func (s *Store) AttributesByParticipants(ctx context.Context, participantIDs []string) ([]Attributes, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+attributeColumns+` FROM participant_attributes
-		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, db.ValidUUIDs(participantIDs))
+		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, valid_from`, db.UUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load attributes: %w", err)
 	}

@@ -161,7 +161,7 @@ func (s *Store) Get(ctx context.Context, id string) (Referral, error) {
 // ByParticipants loads the referrals of these participants in one statement, by date (dataloader).
 func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]Referral, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT `+columns+` FROM referral WHERE participant_id = ANY($1::uuid[])
-		ORDER BY participant_id, referral_date, id`, db.ValidUUIDs(participantIDs))
+		ORDER BY participant_id, referral_date, id`, db.UUIDs(participantIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load referrals: %w", err)
 	}
@@ -246,7 +246,7 @@ const overdueCondition = `feedback_sent_date IS NULL AND feedback_due_date < $2`
 func CountOverdueByGender(ctx context.Context, q Querier, orgIDs []string, asOf time.Time) (map[string]int, error) {
 	rows, err := q.Query(ctx, `SELECT p.gender, count(*)::int FROM referral r JOIN participant p ON p.id = r.participant_id
 		WHERE r.organisation_id = ANY($1::uuid[]) AND `+strings.ReplaceAll(overdueCondition, "feedback_", "r.feedback_")+`
-		GROUP BY p.gender`, db.ValidUUIDs(orgIDs), asOf)
+		GROUP BY p.gender`, db.UUIDs(orgIDs), asOf)
 	if err != nil {
 		return nil, fmt.Errorf("count overdue feedback: %w", err)
 	}

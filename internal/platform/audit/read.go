@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"reflect"
+	"sync"
 )
 
 // Ref names one personal record: its entity (the audit log's word for it, e.g.
@@ -19,13 +20,26 @@ type Audited interface {
 // RecordRead records a read, by operation, of every record v shows: v itself when it
 // is Audited, or each Audited item of a slice (nodes(ids:), a list field). Anything
 // else holds no personal record and is not recorded.
+//
+// The API calls it with the value of every field of a response (a page has some 1,500,
+// most of them strings), so a value whose type can hold no Audited value returns after
+// one cached look-up of its type.
 func RecordRead(ctx context.Context, operation string, v any) {
+	if v == nil || !mayHoldAudited(reflect.TypeOf(v)) {
+		return
+	}
+	if r, ok := ctx.Value(ctxKey{}).(*Recorder); ok {
+		r.recordRead(operation, v)
+	}
+}
+
+func (r *Recorder) recordRead(operation string, v any) {
 	if a, ok := v.(Audited); ok {
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 			return
 		}
-		for _, r := range a.AuditRefs() {
-			Record(ctx, "read", r.Entity, r.ID, operation)
+		for _, ref := range a.AuditRefs() {
+			r.record("read", ref.Entity, ref.ID, operation)
 		}
 		return
 	}
@@ -38,6 +52,29 @@ func RecordRead(ctx context.Context, operation string, v any) {
 		if (item.Kind() == reflect.Pointer || item.Kind() == reflect.Interface) && item.IsNil() {
 			continue
 		}
-		RecordRead(ctx, operation, item.Interface())
+		r.recordRead(operation, item.Interface())
 	}
+}
+
+var (
+	auditedType = reflect.TypeFor[Audited]()
+	mayHold     sync.Map // reflect.Type → bool
+)
+
+// mayHoldAudited reports whether a value of type t can be, or be a slice (of slices)
+// holding, an Audited value: t implements Audited, or is a slice whose elements may
+// (an interface element may hold anything). The answer is cached per type.
+func mayHoldAudited(t reflect.Type) bool {
+	if v, ok := mayHold.Load(t); ok {
+		return v.(bool)
+	}
+	var may bool
+	switch {
+	case t.Implements(auditedType), t.Kind() == reflect.Interface:
+		may = true
+	case t.Kind() == reflect.Slice:
+		may = mayHoldAudited(t.Elem())
+	}
+	mayHold.Store(t, may)
+	return may
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -223,6 +224,40 @@ func ValidUUIDs(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// UUIDs is ValidUUIDs as a uuid[] argument pgx encodes as it is, in binary. A []string
+// cannot be: pgx first tries the binary format, fails (building an error), and then
+// encodes the array again as text, which cost a loader's statement more CPU than its
+// rows (a page of 50 participants sends five such arrays).
+func UUIDs(ids []string) []pgtype.UUID {
+	out := make([]pgtype.UUID, 0, len(ids))
+	for _, id := range ids {
+		if !IsUUID(id) {
+			continue
+		}
+		var u pgtype.UUID
+		for i, j := 0, 0; i < 36; i += 2 {
+			if id[i] == '-' {
+				i++
+			}
+			u.Bytes[j] = unhex(id[i])<<4 | unhex(id[i+1])
+			j++
+		}
+		u.Valid = true
+		out = append(out, u)
+	}
+	return out
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // IsUUID reports whether s is a UUID in its 36-character text form.

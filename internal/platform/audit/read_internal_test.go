@@ -1,0 +1,50 @@
+package audit
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+type person struct{ id string }
+
+func (p person) AuditRefs() []Ref { return []Ref{{Entity: "participant", ID: p.id}} }
+
+type node interface{ isNode() }
+
+func (person) isNode() {}
+
+// TestRecordReadFindsEveryAuditedValue: RecordRead skips a value whose type cannot hold
+// a personal record without looking further, and records every Audited value it is given
+// however it is held (pointer, slice, slice of an interface, slice of slices), once.
+func TestRecordReadFindsEveryAuditedValue(t *testing.T) {
+	t.Parallel()
+	ctx, rec := NewContext(context.Background())
+	var nilPerson *person
+	for _, v := range []any{"a name", 42, []string{"x"}, map[string]person{"k": {id: "m"}}, nilPerson,
+		&person{id: "p1"}, []*person{{id: "p2"}, nil}, []node{person{id: "p3"}, nil}, [][]person{{{id: "p4"}}},
+		person{id: "p1"}} {
+		RecordRead(ctx, "field", v)
+	}
+	var got []string
+	for _, e := range rec.drain() {
+		if e.Action != "read" || e.Entity != "participant" || e.Operation != "field" {
+			t.Errorf("entry %+v, want a read of a participant by field", e)
+		}
+		got = append(got, e.EntityID)
+	}
+	if want := []string{"p1", "p2", "p3", "p4"}; !slices.Equal(got, want) {
+		t.Errorf("recorded %v, want %v (each once, nothing from the other values)", got, want)
+	}
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{{"s", false}, {[]string{}, false}, {[][]int{}, false}, {&person{}, true}, {[]person{}, true}, {[]node{}, true}} {
+		if got := mayHoldAudited(reflectType(c.v)); got != c.want {
+			t.Errorf("mayHoldAudited(%T) = %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
+func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
