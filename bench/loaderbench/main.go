@@ -155,6 +155,7 @@ func run(n, rate int, dur time.Duration) error {
 			return err
 		}
 		loadBefore := benchkit.LoadAverage1()
+		cpuBefore := sampleCPU()
 		if profile != "" && i == 1 {
 			f, err := os.Create(profile)
 			if err != nil {
@@ -169,6 +170,7 @@ func run(n, rate int, dur time.Duration) error {
 		if profile != "" && i == 1 {
 			pprof.StopCPUProfile()
 		}
+		loaderCPU := sampleCPU().since(cpuBefore)
 		if tsv == nil {
 			if tsv, err = exportTSV(cfg.ClickHouseAddr); err != nil {
 				return err
@@ -179,16 +181,20 @@ func run(n, rate int, dur time.Duration) error {
 				}
 			}()
 		}
-		rawRows, rawTime, err := rawInsert(cfg.ClickHouseAddr, tsv)
+		cpuBefore = sampleCPU()
+		rawRows, rawTime, clientCPU, err := rawInsert(cfg.ClickHouseAddr, tsv)
 		if err != nil {
 			return err
 		}
+		rawCPU := sampleCPU().since(cpuBefore)
+		rawCPU.client = clientCPU
 		rawRate := float64(rawRows) / rawTime.Seconds()
 		ratio := st.RowsPerSecond() / rawRate
 		ratios = append(ratios, ratio)
 		fmt.Printf("pair %d: loader rebuild %d rows in %s = %.0f rows/s; clickhouse-client raw insert %d rows in %s = %.0f rows/s; loader / raw = %.2f (load average %s -> %s)\n",
 			i, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond(), rawRows, rawTime.Round(time.Millisecond), rawRate, ratio,
 			loadBefore, benchkit.LoadAverage1())
+		fmt.Printf("pair %d CPU seconds: loader side %s; raw side %s\n", i, loaderCPU, rawCPU)
 	}
 	sorted := append([]float64(nil), ratios...)
 	sort.Float64s(sorted)
@@ -239,39 +245,45 @@ func exportTSV(addr string) (map[string]string, error) {
 }
 
 // rawInsert times clickhouse-client inserting the TSV files into empty copies of the
-// tables.
-func rawInsert(addr string, tsv map[string]string) (int, time.Duration, error) {
+// tables, and returns the CPU time the clients used.
+func rawInsert(addr string, tsv map[string]string) (int, time.Duration, time.Duration, error) {
 	var total int
-	var elapsed time.Duration
+	var elapsed, cpu time.Duration
 	for _, table := range warehouseTables {
 		if err := clickhouseClient(addr, "DROP TABLE IF EXISTS raw_"+table, nil, nil); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if err := clickhouseClient(addr, "CREATE TABLE raw_"+table+" AS "+table, nil, nil); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		f, err := os.Open(tsv[table])
 		if err != nil {
-			return 0, 0, err
-		}
-		start := time.Now()
-		err = clickhouseClient(addr, "INSERT INTO raw_"+table+" FORMAT TabSeparated", f, nil)
-		elapsed += time.Since(start)
-		f.Close()
-		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		port := addr[strings.LastIndex(addr, ":")+1:]
+		cmd := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB,
+			"--query", "INSERT INTO raw_"+table+" FORMAT TabSeparated")
+		cmd.Stdin, cmd.Stderr = f, os.Stderr
+		start := time.Now()
+		err = cmd.Run()
+		elapsed += time.Since(start)
+		if cmd.ProcessState != nil {
+			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+		f.Close()
+		if err != nil {
+			return 0, 0, 0, err
+		}
 		out, err := exec.Command("clickhouse-client", "--host", "127.0.0.1", "--port", port, "--database", benchDB,
 			"--query", "SELECT count() FROM raw_"+table).Output()
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		var c int
 		fmt.Sscan(string(out), &c) //nolint:errcheck
 		total += c
 	}
-	return total, elapsed, nil
+	return total, elapsed, cpu, nil
 }
 
 // latency runs the API and the loader, writes observations through GraphQL at a steady

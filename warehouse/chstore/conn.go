@@ -69,8 +69,13 @@ func Open(ctx context.Context, o Options) (driver.Conn, error) {
 // open is the one builder of the driver's options.
 func open(o Options, database string) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:         []string{o.Addr},
-		Protocol:     clickhouse.Native, // the HTTP protocol fails on 18.16
+		Addr:     []string{o.Addr},
+		Protocol: clickhouse.Native, // the HTTP protocol fails on 18.16
+		// No compression (the driver's default, named here): the loader and the server
+		// share a host or a fast network, where LZ4 would cost CPU on both ends to save
+		// bandwidth nobody lacks. Across a slow link, clickhouse.CompressionLZ4 would be
+		// the one to try.
+		Compression:  &clickhouse.Compression{Method: clickhouse.CompressionNone},
 		Auth:         clickhouse.Auth{Database: database, Username: o.User, Password: o.Password},
 		DialTimeout:  5 * time.Second,
 		ReadTimeout:  CallTimeout,

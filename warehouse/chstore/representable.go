@@ -27,8 +27,8 @@ func (u *Unrepresentable) Error() string {
 // Representable checks one person's rows against the warehouse's column types; nil
 // when every value fits.
 func Representable(months []snapshot.MonthRow, enrolments []snapshot.EnrolmentRow) error {
-	for _, m := range months {
-		if !dateFits(m.Month) {
+	for i := range months {
+		if !dateFits(months[i].Month) {
 			return &Unrepresentable{Column: "participant_month.month"}
 		}
 	}

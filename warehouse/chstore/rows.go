@@ -39,15 +39,41 @@ func (r Rows) Len() int {
 // RefusedError) stops an insert before the block holding it is sent; blocks sent before
 // it may have been written, which is harmless for the same reasons.
 func Write(ctx context.Context, conn driver.Conn, r Rows) error {
-	if err := insert(ctx, conn, Months, r.Version, r.Months, r.DeletedMonths); err != nil {
+	return WriteMany(ctx, conn, []Rows{r})
+}
+
+// WriteMany is Write for several batches (each with its own version) in one INSERT per
+// table. Every INSERT makes at least one part per partition it touches, and a part of
+// the wide enrolment_outcome costs the server far more than its few rows (a file and a
+// compression buffer per column): a rebuild gathers the enrolment rows of many pages
+// into one INSERT.
+func WriteMany(ctx context.Context, conn driver.Conn, rs []Rows) error {
+	months := make([]segment[snapshot.MonthRow], 0, 2*len(rs))
+	enrolments := make([]segment[snapshot.EnrolmentRow], 0, 2*len(rs))
+	for _, r := range rs {
+		months = append(months, segment[snapshot.MonthRow]{r.Version, 0, r.Months}, segment[snapshot.MonthRow]{r.Version, 1, r.DeletedMonths})
+		enrolments = append(enrolments, segment[snapshot.EnrolmentRow]{r.Version, 0, r.Enrolments},
+			segment[snapshot.EnrolmentRow]{r.Version, 1, r.DeletedEnrolments})
+	}
+	if err := insert(ctx, conn, Months, months); err != nil {
 		return err
 	}
-	if len(r.Enrolments)+len(r.DeletedEnrolments) > 0 && !r.Fresh {
-		if err := cancelEnrolments(ctx, conn, r); err != nil {
-			return err
+	for _, r := range rs {
+		if len(r.Enrolments)+len(r.DeletedEnrolments) > 0 && !r.Fresh {
+			if err := cancelEnrolments(ctx, conn, r); err != nil {
+				return err
+			}
 		}
 	}
-	return insert(ctx, conn, Enrolments, r.Version, r.Enrolments, r.DeletedEnrolments)
+	return insert(ctx, conn, Enrolments, enrolments)
+}
+
+// segment is rows of one version, all data rows (deleted 0) or all tombstones (1, of
+// which only the keys matter).
+type segment[R any] struct {
+	version uint64
+	deleted uint8
+	rows    []R
 }
 
 // blockRows is how many rows go in one native block. The driver's column buffers are
@@ -55,11 +81,15 @@ func Write(ctx context.Context, conn driver.Conn, r Rows) error {
 // all the way to a whole batch (copying it several times over).
 const blockRows = 1 << 14
 
-// insert writes rows and tombstones of one table in one INSERT, whole columns a block at
-// a time: much cheaper than appending row by row, and the only insert path that works on
-// ClickHouse 18.16 (PrepareBatch with a column list).
-func insert[R any](ctx context.Context, conn driver.Conn, t Table[R], version uint64, data, deleted []R) error {
-	if len(data)+len(deleted) == 0 {
+// insert writes segments of rows and tombstones of one table in one INSERT, whole
+// columns a block at a time: much cheaper than appending row by row, and the only
+// insert path that works on ClickHouse 18.16 (PrepareBatch with a column list).
+func insert[R any](ctx context.Context, conn driver.Conn, t Table[R], segments []segment[R]) error {
+	n := 0
+	for _, seg := range segments {
+		n += len(seg.rows)
+	}
+	if n == 0 {
 		return nil
 	}
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
@@ -69,18 +99,20 @@ func insert[R any](ctx context.Context, conn driver.Conn, t Table[R], version ui
 		return fmt.Errorf("prepare batch: %w", err)
 	}
 	defer b.Abort() //nolint:errcheck // a no-op after Send
-	tombs := make([]R, len(deleted))
-	for i, r := range deleted {
-		tombs[i] = t.Tombstone(r)
-	}
 	names := t.ColumnNames()
-	for _, seg := range []struct {
-		rows    []R
-		deleted uint8
-	}{{data, 0}, {tombs, 1}} {
-		for start := 0; start < len(seg.rows); start += blockRows {
-			rows := seg.rows[start:min(start+blockRows, len(seg.rows))]
-			for i, col := range t.columns(version, seg.deleted, rows) {
+	var cols []any // the column slices, refilled block after block
+	for _, seg := range segments {
+		rows := seg.rows
+		if seg.deleted == 1 {
+			rows = make([]R, len(seg.rows))
+			for i, r := range seg.rows {
+				rows[i] = t.Tombstone(r)
+			}
+		}
+		for start := 0; start < len(rows); start += blockRows {
+			block := rows[start:min(start+blockRows, len(rows))]
+			cols = t.columns(seg.version, seg.deleted, block, cols)
+			for i, col := range cols {
 				if err := b.Column(i).Append(col); err != nil {
 					return &RefusedError{Table: t.Name, Column: names[i], Type: string(b.Columns()[i].Type()), Err: err}
 				}
@@ -244,4 +276,29 @@ func DeletePersons(ctx context.Context, conn driver.Conn, personKeys []string) e
 		}
 	}
 	return nil
+}
+
+// EnrolmentVersionsAbove returns the persons that have an enrolment row (tombstones
+// included) with a version above v, and their highest version. A rebuild that gathers
+// pages' enrolment rows asks it just before writing them, so that rows a live loader
+// wrote meanwhile from a later read are not joined by older ones (see
+// loader.writeGathered). One scan of two columns, no list of keys in the statement.
+func EnrolmentVersionsAbove(ctx context.Context, conn driver.Conn, v uint64) (map[string]uint64, error) {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, `SELECT person_key, max(version) FROM enrolment_outcome WHERE version > ? GROUP BY person_key`, v)
+	if err != nil {
+		return nil, fmt.Errorf("read enrolment versions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var k string
+		var max uint64
+		if err := rows.Scan(&k, &max); err != nil {
+			return nil, err
+		}
+		out[k] = max
+	}
+	return out, rows.Err()
 }

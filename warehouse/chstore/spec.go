@@ -23,13 +23,21 @@ import (
 type Column[R any] struct {
 	Name string
 	Type string
-	fill func(rows []R) any // the column's values for rows
+	// fill returns the column's values for rows, in reuse (a slice fill returned before,
+	// whose values the driver has copied) when it is large enough.
+	fill func(rows []R, reuse any) any
 }
 
 // col describes a column whose Go values are Vs, read from a row by get.
 func col[R, V any](name, typ string, get func(*R) V) Column[R] {
-	return Column[R]{Name: name, Type: typ, fill: func(rows []R) any {
-		vals := make([]V, len(rows)) // sized once: growing slices was a third of a rebuild's CPU
+	return Column[R]{Name: name, Type: typ, fill: func(rows []R, reuse any) any {
+		// One slice per column for a whole insert, sized once: growing slices was a third
+		// of a rebuild's CPU, and a fresh slice per block was fresh memory to fault in.
+		vals, _ := reuse.([]V)
+		if cap(vals) < len(rows) {
+			vals = make([]V, len(rows))
+		}
+		vals = vals[:len(rows)]
 		for i := range rows {
 			vals[i] = get(&rows[i])
 		}
@@ -78,13 +86,29 @@ func (t Table[R]) insert() string {
 }
 
 // columns returns rows column by column (ClickHouse's native format), in the order of
-// ColumnNames, with the batch's version and the deleted flag of them all.
-func (t Table[R]) columns(version uint64, deleted uint8, rows []R) []any {
-	out := make([]any, 0, len(t.Columns)+len(trailing))
-	for _, c := range t.Columns {
-		out = append(out, c.fill(rows))
+// ColumnNames, with the batch's version and the deleted flag of them all. reuse is what
+// an earlier call returned (or nil): its slices are refilled once the driver has copied
+// their values.
+func (t Table[R]) columns(version uint64, deleted uint8, rows []R, reuse []any) []any {
+	out := reuse[:0]
+	if cap(out) < len(t.Columns)+len(trailing) {
+		out = make([]any, 0, len(t.Columns)+len(trailing))
 	}
-	versions, flags := make([]uint64, len(rows)), make([]uint8, len(rows))
+	prev := func(i int) any {
+		if i < len(reuse) {
+			return reuse[i]
+		}
+		return nil
+	}
+	for i, c := range t.Columns {
+		out = append(out, c.fill(rows, prev(i)))
+	}
+	versions, _ := prev(len(t.Columns)).([]uint64)
+	flags, _ := prev(len(t.Columns) + 1).([]uint8)
+	if cap(versions) < len(rows) {
+		versions, flags = make([]uint64, len(rows)), make([]uint8, len(rows))
+	}
+	versions, flags = versions[:len(rows)], flags[:len(rows)]
 	for i := range rows {
 		versions[i], flags[i] = version, deleted
 	}

@@ -50,7 +50,18 @@ type pipelineOptions struct {
 	// The live loop builds and writes one at a time; a rebuild's pages are independent.
 	builders, writers int
 	written           func(b *prepared, rows int) // after each batch is written and marked (one call at a time)
+	// gather, when set, writes the batches gathered: whole batches in INSERTs of at
+	// least gather.months month rows or gather.enrolments enrolment rows (the rest at
+	// the end). Only for batches without tombstones or outbox events (a rebuild into
+	// fresh tables): every INSERT makes a part per partition it touches, and parts cost
+	// the server far more than their rows (each page's INSERT into the wide
+	// enrolment_outcome made a part per exit year: six times the server CPU of the same
+	// rows inserted at once), and parts are merged again in the background.
+	gather *gatherLimits
 }
+
+// gatherLimits say when gathered batches are written (pipelineOptions.gather).
+type gatherLimits struct{ months, enrolments int }
 
 // pipeline runs read ‖ build ‖ write until the source ends or a stage fails.
 func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) error {
@@ -97,9 +108,46 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 	}
 	go func() { building.Wait(); close(built) }()
 	var mu sync.Mutex // serialises the written callback
+	report := func(b *prepared, n int) {
+		if o.written != nil {
+			mu.Lock()
+			o.written(b, n)
+			mu.Unlock()
+		}
+	}
+	gathered := &gathering{}
+	// writeGathered writes a gathering (always with retries) and reports its batches.
+	writeGathered := func(batches []*prepared) error {
+		if len(batches) == 0 {
+			return nil
+		}
+		var rows []int
+		err := l.withRetries(gctx, o.retries, func() error {
+			var err error
+			rows, err = l.writeGathered(gctx, batches)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for i, b := range batches {
+			report(b, rows[i])
+			recycleMonthRows(b.rows.Months)
+		}
+		return nil
+	}
+	var writing sync.WaitGroup
 	for range max(o.writers, 1) {
+		writing.Add(1)
 		g.Go(func() error {
+			defer writing.Done()
 			for b := range built {
+				if o.gather != nil && b.gatherable() {
+					if err := writeGathered(gathered.add(b, *o.gather)); err != nil {
+						return err
+					}
+					continue
+				}
 				var n int
 				err := l.withRetries(gctx, o.retries, func() error {
 					var err error
@@ -109,16 +157,148 @@ func (l *Loader) pipeline(ctx context.Context, read source, o pipelineOptions) e
 				if err != nil {
 					return err
 				}
-				if o.written != nil {
-					mu.Lock()
-					o.written(b, n)
-					mu.Unlock()
-				}
+				report(b, n)
+				recycleMonthRows(b.rows.Months)
 			}
 			return nil
 		})
 	}
+	g.Go(func() error {
+		writing.Wait()
+		if gctx.Err() != nil {
+			return nil
+		}
+		return writeGathered(gathered.flush())
+	})
 	return g.Wait()
+}
+
+// spareMonths holds month-row slices that written batches are done with.
+var spareMonths sync.Pool
+
+// monthRows returns an empty slice with room for at least n rows.
+func monthRows(n int) []snapshot.MonthRow {
+	if s, ok := spareMonths.Get().(*[]snapshot.MonthRow); ok && cap(*s) >= n {
+		return (*s)[:0]
+	}
+	return make([]snapshot.MonthRow, 0, n)
+}
+
+// recycleMonthRows hands a written batch's month rows back for another batch: nothing
+// reads them once the batch is written (a split for isolation copies its rows).
+func recycleMonthRows(rows []snapshot.MonthRow) {
+	if cap(rows) > 0 {
+		rows = rows[:0]
+		spareMonths.Put(&rows)
+	}
+}
+
+// gathering holds batches waiting for a gathered write (pipelineOptions.gather).
+type gathering struct {
+	mu                 sync.Mutex
+	batches            []*prepared
+	months, enrolments int
+}
+
+// add adds b and, once the rows waiting reach a limit, hands them all out.
+func (g *gathering) add(b *prepared, limits gatherLimits) []*prepared {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.batches = append(g.batches, b)
+	g.months += len(b.rows.Months)
+	g.enrolments += len(b.rows.Enrolments)
+	if g.months < limits.months && g.enrolments < limits.enrolments {
+		return nil
+	}
+	return g.takeLocked()
+}
+
+// flush hands out whatever waits.
+func (g *gathering) flush() []*prepared {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.takeLocked()
+}
+
+func (g *gathering) takeLocked() []*prepared {
+	out := g.batches
+	g.batches, g.months, g.enrolments = nil, 0, 0
+	return out
+}
+
+// gatherable says a batch may wait for a gathered write: it writes no tombstones and
+// marks no outbox events (a fresh rebuild's page).
+func (b *prepared) gatherable() bool {
+	return b.rows.Fresh && len(b.rows.DeletedMonths)+len(b.rows.DeletedEnrolments)+len(b.erased)+len(b.events) == 0
+}
+
+// writeGathered writes several batches in one INSERT per table, records their dead
+// letters, and returns the rows written of each. When ClickHouse refuses the INSERT for
+// good, each batch is written on its own, isolating the participants whose rows are
+// refused.
+//
+// A fresh rebuild writes no enrolment row of a participant before these, so any row of
+// theirs with a later version than their batch's was written by a live loader that read
+// them later: theirs stand, and the batch's (older) enrolment rows are left out. Without
+// this check the wait for a gathering would widen the window in which both could end up
+// live. (Month rows need no check: readers take the highest version.) After a first
+// attempt, whatever its outcome, the batches count as not fresh: the blocks an INSERT
+// sent before failing may have been written, and what is written again cancels them
+// first.
+func (l *Loader) writeGathered(ctx context.Context, batches []*prepared) ([]int, error) {
+	oldest := batches[0].rows.Version
+	for _, b := range batches {
+		oldest = min(oldest, b.rows.Version)
+	}
+	versions, err := chstore.EnrolmentVersionsAbove(ctx, l.CH, oldest)
+	if err != nil {
+		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
+		return nil, err
+	}
+	rs := make([]chstore.Rows, len(batches))
+	for i, b := range batches {
+		if b.rows.Fresh && len(versions) > 0 {
+			kept := b.rows.Enrolments[:0:0]
+			for _, r := range b.rows.Enrolments {
+				if versions[r.PersonKey] <= b.rows.Version {
+					kept = append(kept, r)
+				}
+			}
+			b.rows.Enrolments = kept
+		}
+		rs[i] = b.rows
+	}
+	err = chstore.WriteMany(ctx, l.CH, rs)
+	for _, b := range batches {
+		b.rows.Fresh = false
+	}
+	rows := make([]int, len(batches))
+	if err == nil {
+		var written []person
+		var dead []deadLetter
+		for i, b := range batches {
+			written, dead = append(written, b.people...), append(dead, b.dead...)
+			rows[i] = b.rows.Len()
+			l.Metrics.RowsWritten.Add(float64(rows[i]))
+			l.Metrics.BatchSize.Observe(float64(rows[i]))
+		}
+		if err := l.recordDeadLetters(ctx, written, dead); err != nil {
+			l.Metrics.Errors.WithLabelValues("dead_letter").Inc()
+			return nil, err
+		}
+		return rows, nil
+	}
+	if isTransient(err) {
+		l.Metrics.Errors.WithLabelValues("clickhouse").Inc()
+		return nil, err
+	}
+	l.Log.Warn().Str("reason", reasonOf(err)).Int("batches", len(batches)).Msg("clickhouse refused gathered rows; writing batch by batch")
+	for i, b := range batches {
+		if rows[i], err = l.write(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
 }
 
 // withRetries runs fn, retrying a transient failure up to retries times with growing
@@ -248,8 +428,10 @@ func (l *Loader) build(ctx context.Context, w work, lookupLive bool) (*prepared,
 	asOf := snapshot.Month(calendar.Today(l.now()))
 	b := &prepared{participants: len(ids), events: w.events}
 	b.rows.Version, b.rows.Fresh = version, !lookupLive
-	// Room for about ten years of months per person, so appends rarely copy.
-	b.rows.Months = make([]snapshot.MonthRow, 0, len(ids)*120)
+	// Room for about ten years of months per person, so appends rarely copy; in a
+	// slice an earlier batch has finished with (filling fresh memory, page by page, was
+	// a good part of a rebuild's CPU).
+	b.rows.Months = monthRows(len(ids) * 120)
 	b.rows.Enrolments = make([]snapshot.EnrolmentRow, 0, len(ids)*2)
 	b.people = make([]person, 0, len(ids))
 	byOrg := map[string][]string{} // org -> person keys
@@ -269,13 +451,15 @@ func (l *Loader) build(ctx context.Context, w work, lookupLive bool) (*prepared,
 			b.erased = append(b.erased, key)
 		} else {
 			org = p.OrgID
-			months, enrolments, err := buildPerson(p, asOf, l.Keys)
+			// The person's month rows go straight into the batch's (no copy of millions of rows).
+			all, enrolments, err := buildPerson(b.rows.Months, p, asOf, l.Keys)
 			if err != nil {
 				// Left out, with its earlier rows untouched; recorded once the batch is written.
 				b.dead = append(b.dead, deadLetter{orgID: org, participantID: id, reason: err.Error()})
 				continue
 			}
-			b.rows.Months = append(b.rows.Months, months...)
+			months := all[len(b.rows.Months):]
+			b.rows.Months = all
 			b.rows.Enrolments = append(b.rows.Enrolments, enrolments...)
 			if lookupLive {
 				im := implied{months: make(map[int64]bool, len(months)), enrolments: make(map[string]bool, len(enrolments))}
@@ -323,8 +507,10 @@ type BuildError struct{ Cause string }
 
 func (e *BuildError) Error() string { return "snapshot build failed: " + e.Cause }
 
-// buildPerson builds one participant's rows and checks that ClickHouse can hold them.
-func buildPerson(p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months []snapshot.MonthRow, enrolments []snapshot.EnrolmentRow, err error) {
+// buildPerson appends one participant's month rows to batch and returns them with their
+// enrolment rows, after checking that ClickHouse can hold them. On an error the caller
+// keeps batch as it was (anything appended past its length is ignored).
+func buildPerson(batch []snapshot.MonthRow, p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months []snapshot.MonthRow, enrolments []snapshot.EnrolmentRow, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A runtime error names an operation and indexes, never a value of the history;
@@ -336,9 +522,9 @@ func buildPerson(p *snapshot.Person, asOf time.Time, keys snapshot.Keys) (months
 			months, enrolments, err = nil, nil, &BuildError{Cause: cause}
 		}
 	}()
-	months, enrolments = snapshot.Build(*p, asOf, keys)
+	months, enrolments = snapshot.AppendBuild(batch, *p, asOf, keys)
 	// The driver would wrap an out-of-range date into a wrong one rather than refuse it.
-	if err := chstore.Representable(months, enrolments); err != nil {
+	if err := chstore.Representable(months[len(batch):], enrolments); err != nil {
 		return nil, nil, err
 	}
 	return months, enrolments, nil

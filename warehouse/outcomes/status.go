@@ -155,7 +155,12 @@ func (h History) At(month time.Time) MonthStatus {
 // history is the package's own name for History (definitions read it through at).
 type history = History
 
-func historyOf(p Person) history { return HistoryOf(p) }
+func historyOf(p Person) history {
+	if p.resolved != nil {
+		return p.resolved
+	}
+	return HistoryOf(p)
+}
 
 // at is At as a status and social-assistance pair.
 func (h History) at(month time.Time) (string, int8) {

@@ -11,6 +11,18 @@ type Person struct {
 	Enrolments   []Enrolment
 	Observations []Observation
 	Referrals    []Referral
+	// resolved is HistoryOf(p) when the caller computed it once (WithHistory), so that
+	// the definitions it calls for every enrolment do not resolve the months again.
+	resolved History
+}
+
+// WithHistory returns p carrying h, which must be HistoryOf(p): the definitions then
+// read it instead of resolving p's observations again on every call (a rebuild asks
+// several definitions about every enrolment). Change p's observations and the history
+// no longer holds: take HistoryOf of the new p.
+func (p Person) WithHistory(h History) Person {
+	p.resolved = h
+	return p
 }
 
 // Enrolment is one placement of the person in one measure.

@@ -213,12 +213,12 @@ func factsOf(p Person, op outcomes.Person, h outcomes.History, e Enrolment, asOf
 	if e.End == nil {
 		return f
 	}
-	exitMonth := Month(*e.End)
+	exit, last := monthIndex(*e.End), monthIndex(asOf)
 	f.StatusAfter, f.SAAfter = make([]string, MonthsAfterExit+1), make([]int8, MonthsAfterExit+1)
 	for k := 0; k <= MonthsAfterExit; k++ {
 		f.StatusAfter[k], f.SAAfter[k] = "unknown", -1
-		if m := exitMonth.AddDate(0, k, 0); !m.After(asOf) {
-			ms := h.At(m)
+		if exit+k <= last { // month exit+k is not after asOf
+			ms := h.At(monthStart(exit + k))
 			f.StatusAfter[k], f.SAAfter[k] = ms.Status, ms.SocialAssistance
 		}
 	}
@@ -243,24 +243,25 @@ func b2u(b bool) uint8 {
 
 // personFacts adds the facts that count people rather than enrolments: WIOA exits and
 // ESF records sit on the row of their last enrolment.
-func personFacts(p Person, op outcomes.Person, keys Keys, rows []EnrolmentRow) {
-	byKey := make(map[string]*EnrolmentRow, len(rows))
+func personFacts(p Person, op outcomes.Person, rows []EnrolmentRow) {
+	// rows[i] is p.Enrolments[i]'s row: found by id, without deriving keys again.
+	byID := make(map[string]*EnrolmentRow, len(rows))
 	for i := range rows {
-		byKey[rows[i].EnrolmentKey] = &rows[i]
+		byID[p.Enrolments[i].ID] = &rows[i]
 	}
 	// Every closed period, established or not: whether its 90 service-free days have
 	// passed depends on the day a figure is asked for, which the query applies
 	// (analytics: wioa_exit_date + 90 days <= today). A start within the 90 days would
 	// have joined the period, and recording it makes the loader rewrite these rows.
 	for _, x := range outcomes.WIOAClosedPeriods(op) {
-		if r := byKey[keys.Enrolment(x.EnrolmentIDs[len(x.EnrolmentIDs)-1])]; r != nil {
+		if r := byID[x.EnrolmentIDs[len(x.EnrolmentIDs)-1]]; r != nil {
 			r.Facts.WIOAExit, r.Facts.WIOAExitDate = 1, x.ExitDate
 			r.Facts.WIOAQ2, r.Facts.WIOAQ4 = factTri(x.EmployedQ2), factTri(x.EmployedQ4)
 		}
 	}
 	entry := func(e outcomes.Enrolment) outcomes.EntryAttributes { return ESFEntry(p, e.Start) }
 	for _, rec := range outcomes.ESFParticipants(op, entry) {
-		if r := byKey[keys.Enrolment(rec.EnrolmentIDs[len(rec.EnrolmentIDs)-1])]; r != nil {
+		if r := byID[rec.EnrolmentIDs[len(rec.EnrolmentIDs)-1]]; r != nil {
 			r.Facts.ESFLastSpell, r.Facts.ESFEntryAgeBand = 1, rec.AgeBand
 			r.Facts.ESFImmediate, r.Facts.ESFSixMonth = rec.Immediate, rec.SixMonth
 			r.Facts.ESFComplete = b2u(rec.Complete)

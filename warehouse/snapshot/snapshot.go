@@ -5,6 +5,7 @@
 package snapshot
 
 import (
+	"slices"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
@@ -115,18 +116,62 @@ func Month(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 
 // Epoch is the ClickHouse Date zero, used for "no exit date".
 var Epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// activeIn returns the enrolment active in month m, preferring the latest start. It
-// fills in_measure and measure_code only: being enrolled is our own record, not an
-// observed status, and never stands in for one (outcomes.StatusVersion).
-func activeIn(p Person, m time.Time) (Enrolment, bool) {
-	next := m.AddDate(0, 1, 0)
+// monthIndex numbers calendar months (year*12 + month-1) so that the month loop of Build
+// is integer arithmetic: time.Date and AddDate for every row of every person were a
+// good part of a rebuild's CPU. Year and month are read in t's own location, as Month
+// does.
+func monthIndex(t time.Time) int {
+	y, m, _ := t.Date()
+	return y*12 + int(m) - 1
+}
+
+// The first days of the months a warehouse holds in practice, computed once: every
+// person's rows share them (the same values time.Date gives).
+const firstCachedYear, lastCachedYear = 1960, 2100
+
+var monthStarts = func() []time.Time {
+	out := make([]time.Time, 0, (lastCachedYear-firstCachedYear+1)*12)
+	for y := firstCachedYear; y <= lastCachedYear; y++ {
+		for m := time.January; m <= time.December; m++ {
+			out = append(out, time.Date(y, m, 1, 0, 0, 0, 0, time.UTC))
+		}
+	}
+	return out
+}()
+
+// monthStart is the first day (UTC) of the month numbered i by monthIndex.
+func monthStart(i int) time.Time {
+	if k := i - firstCachedYear*12; k >= 0 && k < len(monthStarts) {
+		return monthStarts[k]
+	}
+	return time.Date(i/12, time.Month(i%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// span is an enrolment's months as monthIndex numbers of instants in UTC: it is active
+// in month m (first day m0, first day of the next month m1) when start < m1 and
+// end >= m0, that is when from <= m and (open or to >= m).
+type span struct {
+	from, to int
+	open     bool
+}
+
+func spanOf(e Enrolment) span {
+	s := span{from: monthIndex(e.Start.UTC()), open: e.End == nil}
+	if e.End != nil {
+		s.to = monthIndex(e.End.UTC())
+	}
+	return s
+}
+
+// activeIn returns the enrolment active in month m (a monthIndex), preferring the
+// latest start. It fills in_measure and measure_code only: being enrolled is our own
+// record, not an observed status, and never stands in for one (outcomes.StatusVersion).
+func activeIn(p Person, spans []span, m int) (Enrolment, bool) {
 	var found Enrolment
 	ok := false
-	for _, e := range p.Enrolments {
-		if !e.Start.Before(next) {
-			continue
-		}
-		if e.End != nil && e.End.Before(m) {
+	for i, e := range p.Enrolments {
+		s := spans[i]
+		if s.from > m || (!s.open && s.to < m) {
 			continue
 		}
 		if !ok || e.Start.After(found.Start) {
@@ -138,6 +183,12 @@ func activeIn(p Person, m time.Time) (Enrolment, bool) {
 
 // Build returns the rows PostgreSQL implies for p as of the month asOf.
 func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
+	return AppendBuild(nil, p, asOf, keys)
+}
+
+// AppendBuild is Build appending p's month rows to months (a batch's rows, so that they
+// are written once, in place, instead of built and then copied).
+func AppendBuild(months []MonthRow, p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 	asOf = Month(asOf)
 	personKey := keys.Person(p.ID)
 	birthYear := uint16(p.BirthDate.Year())
@@ -145,33 +196,39 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 	// The one rule for a month's status (outcomes.StatusVersion): the monthly rows and
 	// the enrolment rows below read the same resolved months as every figure.
 	h := outcomes.HistoryOf(op)
+	op = op.WithHistory(h)
 
-	var first time.Time
-	for _, e := range p.Enrolments {
-		if m := Month(e.Start); first.IsZero() || m.Before(first) {
-			first = m
+	first, seen := 0, false
+	spans := make([]span, len(p.Enrolments))
+	for i, e := range p.Enrolments {
+		spans[i] = spanOf(e)
+		if m := monthIndex(e.Start); !seen || m < first {
+			first, seen = m, true
 		}
 	}
 	for m := range h {
-		if first.IsZero() || m.Before(first) {
-			first = m
+		if i := monthIndex(m); !seen || i < first {
+			first, seen = i, true
 		}
 	}
 
-	var months []MonthRow
-	if !first.IsZero() {
-		// Sized once: growing this slice was a good part of a rebuild's allocation.
-		if n := (asOf.Year()-first.Year())*12 + int(asOf.Month()-first.Month()) + 1; n > 0 {
-			months = make([]MonthRow, 0, n)
-		}
-		for m := first; !m.After(asOf); m = m.AddDate(0, 1, 0) {
-			row := MonthRow{OrgID: p.OrgID, PersonKey: personKey, Month: m, Gender: p.Gender, BirthYear: birthYear}
-			if e, ok := activeIn(p, m); ok {
+	if last := monthIndex(asOf); seen && last >= first {
+		base := len(months)
+		months = slices.Grow(months, last-first+1)
+		for m := first; m <= last; m++ {
+			row := MonthRow{OrgID: p.OrgID, PersonKey: personKey, Month: monthStart(m), Gender: p.Gender, BirthYear: birthYear,
+				Status: outcomes.StatusUnknown, SocialAssistance: outcomes.SAUnknown}
+			if e, ok := activeIn(p, spans, m); ok {
 				row.InMeasure, row.MeasureCode = 1, e.MeasureCode
 			}
-			ms := h.At(m)
-			row.Status, row.SocialAssistance, row.Source = ms.Status, ms.SocialAssistance, ms.Source
 			months = append(months, row)
+		}
+		// The observed months (h.At of every other month is unknown, as filled in above).
+		for m, ms := range h {
+			if i := monthIndex(m); i <= last {
+				row := &months[base+i-first]
+				row.Status, row.SocialAssistance, row.Source = ms.Status, ms.SocialAssistance, ms.Source
+			}
 		}
 	}
 
@@ -194,6 +251,6 @@ func Build(p Person, asOf time.Time, keys Keys) ([]MonthRow, []EnrolmentRow) {
 		row.Facts.OrgCode = p.OrgCode
 		enrolments = append(enrolments, row)
 	}
-	personFacts(p, op, keys, enrolments)
+	personFacts(p, op, enrolments)
 	return months, enrolments
 }
