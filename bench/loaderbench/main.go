@@ -39,6 +39,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
@@ -256,6 +257,14 @@ func rawInsert(addr string, tsv map[string]string) (int, time.Duration, time.Dur
 		if err := clickhouseClient(addr, "CREATE TABLE raw_"+table+" AS "+table, nil, nil); err != nil {
 			return 0, 0, 0, err
 		}
+		if table == chstore.Enrolments.Name {
+			// The warehouse's enrolment table feeds the figures' pre-aggregate through a
+			// materialized view on every insert; the raw copy gets the same view, so both
+			// sides write the same warehouse.
+			if err := rawAggregate(addr); err != nil {
+				return 0, 0, 0, err
+			}
+		}
 		f, err := os.Open(tsv[table])
 		if err != nil {
 			return 0, 0, 0, err
@@ -284,6 +293,23 @@ func rawInsert(addr string, tsv map[string]string) (int, time.Duration, time.Dur
 		total += c
 	}
 	return total, elapsed, cpu, nil
+}
+
+// rawAggregate gives raw_enrolment_outcome the pre-aggregate enrolment_outcome has: an
+// empty copy of enrolment_figures fed by the same view text (analytics.AggregateViewSelect).
+func rawAggregate(addr string) error {
+	view := strings.Replace(analytics.AggregateViewSelect(), "FROM enrolment_outcome ", "FROM raw_enrolment_outcome ", 1)
+	for _, stmt := range []string{
+		"DROP TABLE IF EXISTS raw_enrolment_figures_mv",
+		"DROP TABLE IF EXISTS raw_enrolment_figures",
+		"CREATE TABLE raw_enrolment_figures AS enrolment_figures",
+		"CREATE MATERIALIZED VIEW raw_enrolment_figures_mv TO raw_enrolment_figures AS " + view,
+	} {
+		if err := clickhouseClient(addr, stmt, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // latency runs the API and the loader, writes observations through GraphQL at a steady
