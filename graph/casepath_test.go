@@ -3,21 +3,16 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
@@ -29,47 +24,15 @@ type caseWorld struct {
 	pool             *pgxpool.Pool
 	org, unit, staff string
 	department       string
-	statements       *atomic.Int64 // statements the API ran, set-scope calls excluded
+	statements       *testenv.Statements // statements the API ran, set-scope calls excluded
 	base             string
 }
 
-// statementCounter counts the SQL statements the API's pool runs.
-type statementCounter struct{ n *atomic.Int64 }
-
-func (c statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
-		c.n.Add(1)
-	}
-	return ctx
-}
-
-func (statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 func newCaseWorld(t *testing.T) *caseWorld {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	w := &caseWorld{statements: &atomic.Int64{}}
-	scoped, err := db.ConnectScopedTraced(context.Background(), testenv.RoleURL(t, url, testenv.APIRole), statementCounter{w.statements})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	if w.pool, err = db.Connect(context.Background(), url); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.pool.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, MaxComplexity: 5000})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	w.base = srv.URL
-	w.admin = client(t, srv.URL, auth.Principal{Subject: "test-admin", Role: auth.Admin})
-
-	var org struct{ CreateOrganisation struct{ ID string } }
-	w.admin.MustData(t, `mutation { createOrganisation(input: {code: "uppsala-case", name: "Uppsala kommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
-	w.org = org.CreateOrganisation.ID
-	w.cw = client(t, srv.URL, auth.Principal{Subject: "cw-anna", Role: auth.Caseworker, OrgID: w.org})
-
+	w := &caseWorld{statements: &testenv.Statements{}}
+	s := apitest.New(t, apitest.Options{Tracer: w.statements, API: apiserver.Options{MaxComplexity: 5000}})
+	w.caseSetup(t, s, "uppsala-case", "Uppsala kommun", "cw-anna")
 	var unit struct{ CreateUnit struct{ ID string } }
 	w.admin.MustData(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Enhet anställning"}) { id } }`,
 		map[string]any{"o": w.org}, &unit)
@@ -83,6 +46,15 @@ func newCaseWorld(t *testing.T) *caseWorld {
 		name: "Vård- och omsorgsförvaltningen", headcount: 5200}) { id } }`, map[string]any{"o": w.org}, &emp)
 	w.department = emp.CreateEmployer.ID
 	return w
+}
+
+// caseSetup points w at s and creates, through the API, one municipality and a
+// caseworker client in it.
+func (w *caseWorld) caseSetup(t *testing.T, s *apitest.Server, code, name, caseworker string) {
+	t.Helper()
+	w.pool, w.base, w.admin = s.Owner, s.URL, s.Admin(t)
+	w.org = apitest.Organisation(t, w.admin, code, name)
+	w.cw = s.Client(t, auth.Principal{Subject: caseworker, Role: auth.Caseworker, OrgID: w.org})
 }
 
 // person registers a participant with attributes valid from 2017-12-01.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
@@ -84,9 +85,8 @@ func TestConsentIsRecordedWithdrawnAndKept(t *testing.T) {
 		t.Errorf("consent writes audited %d times, want 3 or more", n)
 	}
 	// Another organisation's caseworker cannot record consent for this person.
-	var other struct{ CreateOrganisation struct{ ID string } }
-	w.admin.MustData(t, `mutation { createOrganisation(input: {code: "annan", name: "Annan kommun", kind: MUNICIPALITY}) { id } }`, nil, &other)
-	stranger := client(t, w.base, auth.Principal{Subject: "cw-other", Role: auth.Caseworker, OrgID: other.CreateOrganisation.ID})
+	other := apitest.Organisation(t, w.admin, "annan", "Annan kommun")
+	stranger := apitest.Client(t, w.base, auth.Principal{Subject: "cw-other", Role: auth.Caseworker, OrgID: other})
 	if errs := stranger.MustFail(t, `mutation($p: ID!) { recordConsent(input: {participantId: $p, scope: FOLLOW_UP}) { id } }`,
 		map[string]any{"p": pid}); errs[0].Code() != "NOT_FOUND" {
 		t.Errorf("another organisation's caseworker: %+v", errs)

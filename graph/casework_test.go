@@ -3,23 +3,20 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
@@ -37,35 +34,17 @@ type caseB struct {
 
 func newCaseB(t *testing.T) *caseB {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	ch, _ := testenv.ClickHouse(t)
+	s := apitest.New(t, apitest.Options{Warehouse: true, API: apiserver.Options{MaxComplexity: 5000}})
 	w := &caseWorld{}
-	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	if w.pool, err = db.Connect(context.Background(), url); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.pool.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Warehouse: ch, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, MaxComplexity: 5000})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	w.base = srv.URL
-	w.admin = client(t, srv.URL, auth.Principal{Subject: "test-admin", Role: auth.Admin})
-	var org struct{ CreateOrganisation struct{ ID string } }
-	w.admin.MustData(t, `mutation { createOrganisation(input: {code: "boras-b", name: "Borås stad", kind: MUNICIPALITY}) { id } }`, nil, &org)
-	w.org = org.CreateOrganisation.ID
-	w.cw = client(t, srv.URL, auth.Principal{Subject: "cw-karin", Role: auth.Caseworker, OrgID: w.org})
+	w.caseSetup(t, s, "boras-b", "Borås stad", "cw-karin")
+	ch := s.Warehouse
 	var staff struct{ CreateStaffUser struct{ ID string } }
 	w.admin.MustData(t, `mutation($o: ID!) { createStaffUser(input: {organisationId: $o, name: "Karin Coach", title: "jobbcoach"}) { id } }`,
 		map[string]any{"o": w.org}, &staff)
 	w.staff = staff.CreateStaffUser.ID
 	now := time.Now()
 	return &caseB{caseWorld: w, ch: ch, now: now,
-		steering: client(t, srv.URL, auth.Principal{Subject: "styrgrupp", Role: auth.Steering, OrgID: w.org}),
+		steering: s.Client(t, auth.Principal{Subject: "styrgrupp", Role: auth.Steering, OrgID: w.org}),
 		l: &loader.Loader{PG: w.pool, CH: ch, Keys: pseudonym.New([]byte("caseb-test-key-0123456789abcdef")), BatchSize: 500,
 			Log: zerolog.Nop(), Now: func() time.Time { return now }}}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 )
 
@@ -98,8 +99,7 @@ func TestOrganisationPageCostsConstantStatements(t *testing.T) {
 	t.Parallel()
 	w := newCaseWorld(t)
 	for _, code := range []string{"alingsas", "boras", "mark"} {
-		w.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-			map[string]any{"c": code}, nil)
+		apitest.Organisation(t, w.admin, code, code)
 	}
 	const q = `query($n: Int!) { organisations(first: $n) { edges { node { code units { name } measureTypes { code } members { code } } } } }`
 	cost := func(n int) int64 {

@@ -8,19 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"net/http/httptest"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // docFixtures makes, through the API, the records the docs' placeholders stand for
@@ -68,27 +61,7 @@ func docFixtures(t *testing.T, w *world) map[string]string {
 // newDocsWorld is newWorld with the server's default limits, as the docs' reader has them.
 func newDocsWorld(t *testing.T) *world {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	ch, _ := testenv.ClickHouse(t)
-	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	system, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Warehouse: ch, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	w := &world{base: srv.URL, system: system}
-	w.admin = client(t, w.base, auth.Principal{Subject: "admin", Role: auth.Admin})
-	w.orgA = w.createOrg(t, "uppsala")
-	w.orgB = w.createOrg(t, "boras")
-	return w
+	return worldOn(t, apitest.New(t, apitest.Options{Warehouse: true}), "uppsala", "boras")
 }
 
 var placeholder = regexp.MustCompile(`"(ORG|STAFF|EMP|P2?|EX?|R|I|EV|C|PROJ|<id of uppsala>|<organisation id>)"`)
@@ -103,7 +76,7 @@ func TestDocsExamplesRun(t *testing.T) {
 	ids := docFixtures(t, w)
 	// Cohort figures are read as the docs' reader of them, an evaluator of the
 	// organisation (whose cohorts default to it); everything else as the admin.
-	evaluator := client(t, w.base, auth.Principal{Subject: "docs-evaluator", Role: auth.Evaluator, OrgID: w.orgA, Orgs: []string{w.orgA}})
+	evaluator := apitest.Client(t, w.base, auth.Principal{Subject: "docs-evaluator", Role: auth.Evaluator, OrgID: w.orgA, Orgs: []string{w.orgA}})
 	readsCohorts := regexp.MustCompile(`\bcohorts?:`)
 	vars := map[string]map[string]any{ // by operation name, then the defaults ("")
 		"NodeById":     {"id": ids["P"]},
@@ -196,10 +169,7 @@ func TestDocsExamplesRun(t *testing.T) {
 		}
 		script := strings.ReplaceAll(blocks[0][1], "localhost:8080", strings.TrimPrefix(w.base, "http://"))
 		script = strings.ReplaceAll(script, "<organisation id>", w.orgB) // B has registered none of the file's people
-		tok, err := auth.MintDev([]byte(devKey), auth.Principal{Subject: "docs-admin", Role: auth.Admin}, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := apitest.Token(t, auth.Principal{Subject: "docs-admin", Role: auth.Admin})
 		cmd := exec.Command("sh", "-c", script)
 		cmd.Dir = ".."
 		cmd.Env = append(os.Environ(), "TOKEN="+tok)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
@@ -28,14 +29,6 @@ type employerOut struct {
 	NoteLog      []struct{ Author, Body, At string }
 }
 
-func mustCreateOrg(t *testing.T, admin *gqltest.Client, code, kind string) string {
-	t.Helper()
-	var out struct{ CreateOrganisation struct{ ID string } }
-	admin.MustData(t, `mutation($c: String!, $k: OrganisationKind!) { createOrganisation(input: {code: $c, name: $c, kind: $k}) { id } }`,
-		map[string]any{"c": code, "k": kind}, &out)
-	return out.CreateOrganisation.ID
-}
-
 func countEmployers(t *testing.T, pool *pgxpool.Pool) int {
 	t.Helper()
 	var n int
@@ -45,20 +38,12 @@ func countEmployers(t *testing.T, pool *pgxpool.Pool) int {
 	return n
 }
 
-// wantGQLError fails unless the first error has the code and field.
-func wantGQLError(t *testing.T, errs []gqltest.Error, code, field string) {
-	t.Helper()
-	if errs[0].Code() != code || errs[0].Field() != field || errs[0].Message == "" {
-		t.Fatalf("error = %+v, want %s on %q with a message", errs[0], code, field)
-	}
-}
-
 func TestEmployerRegisterOverGraphQL(t *testing.T) {
 	t.Parallel()
 	admin, pool, base := newAPIWithURL(t)
-	orgA := mustCreateOrg(t, admin, "registerkommun", "MUNICIPALITY")
-	orgB := mustCreateOrg(t, admin, "grannkommun", "MUNICIPALITY")
-	cw := client(t, base, auth.Principal{Subject: "cw-employer", Role: auth.Caseworker, OrgID: orgA})
+	orgA := apitest.Organisation(t, admin, "registerkommun", "registerkommun")
+	orgB := apitest.Organisation(t, admin, "grannkommun", "grannkommun")
+	cw := apitest.Client(t, base, auth.Principal{Subject: "cw-employer", Role: auth.Caseworker, OrgID: orgA})
 
 	const create = `mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { ` + employerFields + ` } }`
 	dept := map[string]any{"organisationId": orgA, "kind": "MUNICIPAL_DEPARTMENT", "name": "Vård- och omsorgsförvaltningen",
@@ -134,26 +119,26 @@ func TestEmployerRegisterOverGraphQL(t *testing.T) {
 	if u := updated.UpdateEmployer; u.Version != 2 || u.Headcount != 5300 || u.Name != e.Name {
 		t.Fatalf("updated %+v", u)
 	}
-	wantGQLError(t, cw.MustFail(t, update, map[string]any{"id": e.ID, "v": 1}), "CONFLICT", "input.version")
+	gqltest.WantError(t, cw.MustFail(t, update, map[string]any{"id": e.ID, "v": 1}), "CONFLICT", "input.version")
 
 	// A bad headcount is a typed error naming the field, and writes nothing.
 	before := countEmployers(t, pool)
 	errs := cw.MustFail(t, create, map[string]any{"in": map[string]any{"organisationId": orgA, "kind": "PRIVATE_COMPANY",
 		"name": "Minus AB", "headcount": -3}})
-	wantGQLError(t, errs, "INVALID", "input.headcount")
+	gqltest.WantError(t, errs, "INVALID", "input.headcount")
 	errs = cw.MustFail(t, create, map[string]any{"in": map[string]any{"organisationId": orgA, "kind": "PRIVATE_COMPANY", "name": "Bygg AB"}})
-	wantGQLError(t, errs, "CONFLICT", "input.name")
+	gqltest.WantError(t, errs, "CONFLICT", "input.name")
 	if after := countEmployers(t, pool); after != before {
 		t.Fatalf("refused creates wrote: %d -> %d employers", before, after)
 	}
 
 	// Another municipality's caseworker cannot see or touch the register.
-	cwB := client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: orgB})
-	wantGQLError(t, cwB.MustFail(t, list, map[string]any{"o": orgA}), "FORBIDDEN", "organisationId")
-	wantGQLError(t, cwB.MustFail(t, create, map[string]any{"in": map[string]any{"organisationId": orgA, "kind": "PRIVATE_COMPANY", "name": "X"}}),
+	cwB := apitest.Client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: orgB})
+	gqltest.WantError(t, cwB.MustFail(t, list, map[string]any{"o": orgA}), "FORBIDDEN", "organisationId")
+	gqltest.WantError(t, cwB.MustFail(t, create, map[string]any{"in": map[string]any{"organisationId": orgA, "kind": "PRIVATE_COMPANY", "name": "X"}}),
 		"FORBIDDEN", "input.organisationId")
-	wantGQLError(t, cwB.MustFail(t, update, map[string]any{"id": e.ID, "v": 2}), "NOT_FOUND", "input.id")
-	wantGQLError(t, cwB.MustFail(t, `mutation($e: ID!) { addEmployerNote(input: {employerId: $e, body: "x"}) { id } }`,
+	gqltest.WantError(t, cwB.MustFail(t, update, map[string]any{"id": e.ID, "v": 2}), "NOT_FOUND", "input.id")
+	gqltest.WantError(t, cwB.MustFail(t, `mutation($e: ID!) { addEmployerNote(input: {employerId: $e, body: "x"}) { id } }`,
 		map[string]any{"e": e.ID}), "NOT_FOUND", "input.employerId")
 	var hidden struct{ Employer *employerOut }
 	cwB.MustData(t, `query($id: ID!) { employer(id: $id) { id } }`, map[string]any{"id": e.ID}, &hidden)
@@ -165,9 +150,9 @@ func TestEmployerRegisterOverGraphQL(t *testing.T) {
 func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 	t.Parallel()
 	admin, _, base := newAPIWithURL(t)
-	org := mustCreateOrg(t, admin, "adminkommun", "MUNICIPALITY")
-	other := mustCreateOrg(t, admin, "annankommun", "MUNICIPALITY")
-	region := mustCreateOrg(t, admin, "forbundet", "REGIONAL_BODY")
+	org := apitest.Organisation(t, admin, "adminkommun", "adminkommun")
+	other := apitest.Organisation(t, admin, "annankommun", "annankommun")
+	region := apitest.OrganisationOfKind(t, admin, "forbundet", "forbundet", "REGIONAL_BODY")
 
 	var unit struct{ CreateUnit struct{ ID, Name string } }
 	admin.MustData(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Stöd till arbete", idempotencyKey: "u"}) { id name } }`,
@@ -181,12 +166,12 @@ func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 		admin.MustData(t, staff, map[string]any{"o": org, "u": unit.CreateUnit.ID, "n": name}, nil)
 	}
 	admin.MustData(t, staff, map[string]any{"o": org, "n": "Cecilia"}, nil) // no unit
-	wantGQLError(t, admin.MustFail(t, staff, map[string]any{"o": org, "u": foreign.CreateUnit.ID, "n": "X"}), "NOT_FOUND", "input.unitId")
+	gqltest.WantError(t, admin.MustFail(t, staff, map[string]any{"o": org, "u": foreign.CreateUnit.ID, "n": "X"}), "NOT_FOUND", "input.unitId")
 
 	admin.MustData(t, `mutation($o: ID!) { createMeasureType(input: {organisationId: $o, code: "job_club", name: "Job club",
 		swedishName: "Jobbklubb", category: "guidance", subsidised: false, municipalEmployment: false, eligibilityRule: UNG_INTRO}) { id } }`,
 		map[string]any{"o": org}, nil)
-	wantGQLError(t, admin.MustFail(t, `mutation($o: ID!) { createMeasureType(input: {organisationId: $o, code: "job_club", name: "X",
+	gqltest.WantError(t, admin.MustFail(t, `mutation($o: ID!) { createMeasureType(input: {organisationId: $o, code: "job_club", name: "X",
 		swedishName: "X", category: "other", subsidised: false, municipalEmployment: false}) { id } }`, map[string]any{"o": org}),
 		"CONFLICT", "input.code")
 	admin.MustData(t, `mutation($o: ID!) { setMeasureTypeActive(input: {organisationId: $o, code: "job_club", active: false}) { active } }`,
@@ -200,7 +185,7 @@ func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 		t.Fatalf("members = %+v", m)
 	}
 
-	cw := client(t, base, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org})
+	cw := apitest.Client(t, base, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: org})
 	var read struct {
 		Organisation struct {
 			Units []struct {
@@ -248,8 +233,8 @@ func TestOrganisationAdministrationOverGraphQL(t *testing.T) {
 	}
 
 	// Administration is for admins; a caseworker may not list another organisation's staff.
-	wantGQLError(t, cw.MustFail(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Egen"}) { id } }`,
+	gqltest.WantError(t, cw.MustFail(t, `mutation($o: ID!) { createUnit(input: {organisationId: $o, name: "Egen"}) { id } }`,
 		map[string]any{"o": org}), "FORBIDDEN", "createUnit")
-	wantGQLError(t, cw.MustFail(t, `query($o: ID!) { staffUsers(organisationId: $o) { totalCount } }`,
+	gqltest.WantError(t, cw.MustFail(t, `query($o: ID!) { staffUsers(organisationId: $o) { totalCount } }`,
 		map[string]any{"o": other}), "FORBIDDEN", "organisationId")
 }

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"fmt"
 	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 )
 
 // TestOrganisationsAreAPagedConnection: organisations come by name in pages, with a kind
@@ -14,8 +16,7 @@ func TestOrganisationsAreAPagedConnection(t *testing.T) {
 		{"boras", "Borås stad", "MUNICIPALITY"}, {"alingsas", "Alingsås kommun", "MUNICIPALITY"},
 		{"sjuharad", "Samordningsförbundet Sjuhärad", "REGIONAL_BODY"}, {"mark", "Marks kommun", "MUNICIPALITY"},
 	} {
-		api.MustData(t, `mutation($c: String!, $n: String!, $k: OrganisationKind!) { createOrganisation(input: {code: $c, name: $n, kind: $k}) { id } }`,
-			map[string]any{"c": o.code, "n": o.name, "k": o.kind}, nil)
+		apitest.OrganisationOfKind(t, api, o.code, o.name, o.kind)
 	}
 	type page struct {
 		Organisations struct {

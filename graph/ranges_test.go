@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
@@ -22,11 +23,10 @@ func TestSaneRanges(t *testing.T) {
 	t.Parallel()
 	api, pool := newAPI(t)
 	ctx := context.Background()
-	var org struct{ CreateOrganisation struct{ ID string } }
-	api.MustData(t, `mutation { createOrganisation(input: {code: "intervallkommun", name: "Intervallkommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
+	orgID := apitest.Organisation(t, api, "intervallkommun", "Intervallkommun")
 	var p struct{ CreateParticipant struct{ ID string } }
 	api.MustData(t, `mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "198112189876",
-		givenName: "Kim", familyName: "Berg", gender: MAN}) { id } }`, map[string]any{"org": org.CreateOrganisation.ID}, &p)
+		givenName: "Kim", familyName: "Berg", gender: MAN}) { id } }`, map[string]any{"org": orgID}, &p)
 	pid := plain(p.CreateParticipant.ID)
 	rangeText := bounds.MinDate.Format(time.DateOnly) + " and " + bounds.MaxDate.Format(time.DateOnly)
 
@@ -127,9 +127,7 @@ func TestSaneRanges(t *testing.T) {
 func TestSwedishSortOrder(t *testing.T) {
 	t.Parallel()
 	api, _ := newAPI(t)
-	var org struct{ CreateOrganisation struct{ ID string } }
-	api.MustData(t, `mutation { createOrganisation(input: {code: "ordningskommun", name: "Ordningskommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
-	orgID := org.CreateOrganisation.ID
+	orgID := apitest.Organisation(t, api, "ordningskommun", "Ordningskommun")
 	want := []string{"Andersson", "Berg", "Vik", "Wall", "Zetterlund", "Åberg", "Ängel", "Öberg"}
 	for i, name := range []string{"Öberg", "Zetterlund", "Ängel", "Wall", "Åberg", "Andersson", "Vik", "Berg"} {
 		api.MustData(t, `mutation($org: ID!, $pnr: String!, $name: String!) { createParticipant(input: {organisationId: $org,

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
@@ -185,7 +186,7 @@ func TestRecruitmentFairThroughTheAPI(t *testing.T) {
 		t.Fatalf("meetings %+v", list)
 	}
 	// Organisation B's caseworker sees nothing of A's fair.
-	other := client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
+	other := apitest.Client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
 	var none struct{ RecruitmentEvent *struct{ ID string } }
 	other.MustData(t, `query($e: ID!) { recruitmentEvent(id: $e) { id } }`, map[string]any{"e": event.ID}, &none)
 	if none.RecruitmentEvent != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
@@ -38,15 +39,9 @@ func newReferralWorld(t *testing.T) *referralWorld {
 		}
 		return n
 	}
-	org := func(code string) string {
-		var out struct{ CreateOrganisation struct{ ID string } }
-		admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-			map[string]any{"c": code}, &out)
-		return out.CreateOrganisation.ID
-	}
-	w.orgA, w.orgB = org("remiss-a"), org("remiss-b")
-	w.cwA = client(t, base, auth.Principal{Subject: "cw-a", Role: auth.Caseworker, OrgID: w.orgA})
-	w.cwB = client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
+	w.orgA, w.orgB = apitest.Organisation(t, admin, "remiss-a", "remiss-a"), apitest.Organisation(t, admin, "remiss-b", "remiss-b")
+	w.cwA = apitest.Client(t, base, auth.Principal{Subject: "cw-a", Role: auth.Caseworker, OrgID: w.orgA})
+	w.cwB = apitest.Client(t, base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
 	var p struct{ CreateParticipant struct{ ID string } }
 	w.cwA.MustData(t, `mutation($o: ID!, $pnr: String!) { createParticipant(input: {organisationId: $o, personalIdentityNumber: $pnr,
 		givenName: "Sara", familyName: "Lind", gender: WOMAN}) { id } }`,
@@ -101,13 +96,6 @@ func (w *referralWorld) overdue(t *testing.T, asOf any) (ids []string, total int
 	return ids, out.OverdueReferralFeedback.TotalCount
 }
 
-func wantCode(t *testing.T, errs []gqltest.Error, code, field string) {
-	t.Helper()
-	if len(errs) != 1 || errs[0].Code() != code || errs[0].Field() != field {
-		t.Errorf("errors %+v, want one %s on %q", errs, code, field)
-	}
-}
-
 // TestReferralTripartiteMeetingAndOverdueFeedback registers referrals, records the
 // tripartite meeting and the feedback over GraphQL, and follows the overdue list.
 func TestReferralTripartiteMeetingAndOverdueFeedback(t *testing.T) {
@@ -142,7 +130,7 @@ func TestReferralTripartiteMeetingAndOverdueFeedback(t *testing.T) {
 	events := w.count(`SELECT count(*) FROM change_event WHERE entity = 'referral'`)
 	errs := w.cwA.MustFail(t, `mutation($r: ID!) { updateReferral(input: {id: $r, version: 1, feedbackSentDate: "2024-02-05"}) { id } }`,
 		map[string]any{"r": first.ID})
-	wantCode(t, errs, "CONFLICT", "input.version")
+	gqltest.WantError(t, errs, "CONFLICT", "input.version")
 	if n := w.count(`SELECT count(*) FROM referral WHERE id = $1 AND feedback_sent_date IS NULL AND version = 2`, first.ID); n != 1 {
 		t.Error("the stale update changed the referral")
 	}
@@ -191,9 +179,9 @@ func TestReferralRefusals(t *testing.T) {
 		t.Errorf("validation: %+v", errs)
 	}
 	// Organisation B's caseworker neither writes for A's person nor lists A's referrals.
-	wantCode(t, w.cwB.MustFail(t, `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2024-01-01",
+	gqltest.WantError(t, w.cwB.MustFail(t, `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2024-01-01",
 		ordered: [MAPPING]}) { id } }`, map[string]any{"p": w.person}), "NOT_FOUND", "input.participantId")
-	wantCode(t, w.cwB.MustFail(t, `query($o: ID!) { overdueReferralFeedback(organisationId: $o) { totalCount } }`,
+	gqltest.WantError(t, w.cwB.MustFail(t, `query($o: ID!) { overdueReferralFeedback(organisationId: $o) { totalCount } }`,
 		map[string]any{"o": w.orgA}), "FORBIDDEN", "organisationId")
 	if n := w.count(`SELECT count(*) FROM referral`); n != before {
 		t.Errorf("refused creates wrote %d referrals", n-before)
@@ -214,7 +202,7 @@ func TestReferralRefusals(t *testing.T) {
 	if got.Referral != nil {
 		t.Error("caseworker of B read A's referral")
 	}
-	wantCode(t, w.cwB.MustFail(t, `mutation($r: ID!) { updateReferral(input: {id: $r, version: 1, notes: "x"}) { id } }`,
+	gqltest.WantError(t, w.cwB.MustFail(t, `mutation($r: ID!) { updateReferral(input: {id: $r, version: 1, notes: "x"}) { id } }`,
 		map[string]any{"r": a.CreateReferral.ID}), "NOT_FOUND", "input.id")
 
 	// Each call of the create, the retry too, is audited as a write of the referral.
@@ -249,12 +237,12 @@ func TestActionPlanAndFollowUpsOverGraphQL(t *testing.T) {
 		p.Participant.ID != w.person {
 		t.Errorf("saved %+v", p)
 	}
-	wantCode(t, w.cwA.MustFail(t, save, map[string]any{"p": w.person}), "CONFLICT", "input.version")
+	gqltest.WantError(t, w.cwA.MustFail(t, save, map[string]any{"p": w.person}), "CONFLICT", "input.version")
 	w.cwA.MustData(t, save, map[string]any{"p": w.person, "v": 1}, &plan)
 	if plan.SaveActionPlan.Version != 2 {
 		t.Errorf("revised to version %d", plan.SaveActionPlan.Version)
 	}
-	wantCode(t, w.cwA.MustFail(t, save, map[string]any{"p": w.person, "v": 1}), "CONFLICT", "input.version")
+	gqltest.WantError(t, w.cwA.MustFail(t, save, map[string]any{"p": w.person, "v": 1}), "CONFLICT", "input.version")
 
 	var e struct{ CreateEnrolment struct{ ID string } }
 	w.cwA.MustData(t, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
@@ -310,9 +298,9 @@ func TestActionPlanAndFollowUpsOverGraphQL(t *testing.T) {
 		deref(rows[0].LastHeldOn) != "2024-02-15" {
 		t.Errorf("on 2024-03-20: %+v", rows)
 	}
-	wantCode(t, w.cwB.MustFail(t, `mutation($p: ID!) { recordFollowUp(input: {participantId: $p, heldOn: "2024-02-15"}) { id } }`,
+	gqltest.WantError(t, w.cwB.MustFail(t, `mutation($p: ID!) { recordFollowUp(input: {participantId: $p, heldOn: "2024-02-15"}) { id } }`,
 		map[string]any{"p": w.person}), "NOT_FOUND", "input.participantId")
-	wantCode(t, w.cwB.MustFail(t, `query($o: ID!) { overdueFollowUps(organisationId: $o) { totalCount } }`,
+	gqltest.WantError(t, w.cwB.MustFail(t, `query($o: ID!) { overdueFollowUps(organisationId: $o) { totalCount } }`,
 		map[string]any{"o": w.orgA}), "FORBIDDEN", "organisationId")
 	if n := w.count(`SELECT count(*) FROM audit_log WHERE subject = 'cw-a' AND action = 'read' AND entity = 'participant'
 		AND entity_id = $1 AND operation = 'node'`, w.person); n == 0 {

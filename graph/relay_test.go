@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
@@ -99,7 +100,7 @@ func TestRelayRoundTrip(t *testing.T) {
 	}
 
 	// Tenancy: B's caseworker gets null for A's person; roles: steering may not read a person.
-	cwB := client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
+	cwB := apitest.Client(t, w.base, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: w.orgB})
 	var none struct{ Node *struct{ ID string } }
 	cwB.MustData(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": w.personA}, &none)
 	if none.Node != nil {
@@ -142,7 +143,8 @@ func TestBackwardPaging(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	for i := 0; i < 4; i++ {
-		w.createOrg(t, "bakat-"+string(rune('a'+i)))
+		code := "bakat-" + string(rune('a'+i))
+		apitest.Organisation(t, w.admin, code, code)
 	}
 	type page struct {
 		Organisations struct {
@@ -212,6 +214,34 @@ func TestBackwardPaging(t *testing.T) {
 	if len(audit.AuditLog.Edges) != 2 || !audit.AuditLog.PageInfo.HasPreviousPage {
 		t.Errorf("audit log, last 2: %+v", audit)
 	}
+	// The audit log pages by the lists' one rule (db.PageRequest): the page sizes the
+	// schema states, cursors of its own only, and backward from a cursor reads the
+	// entries just newer than it.
+	var newest struct {
+		AuditLog struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `{ auditLog(first: 3) { edges { cursor } } }`, nil, &newest)
+	var back struct {
+		AuditLog struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `query($b: String!) { auditLog(last: 2, before: $b) { edges { cursor } } }`,
+		map[string]any{"b": newest.AuditLog.Edges[2].Cursor}, &back)
+	if len(back.AuditLog.Edges) != 2 || back.AuditLog.Edges[0].Cursor != newest.AuditLog.Edges[0].Cursor ||
+		back.AuditLog.Edges[1].Cursor != newest.AuditLog.Edges[1].Cursor {
+		t.Errorf("audit log, last 2 before the third newest: %+v, want the two newest %+v", back, newest)
+	}
+	for _, c := range []struct {
+		query, field string
+		vars         map[string]any
+	}{
+		{`{ auditLog(first: 201) { edges { cursor } } }`, "first", nil},
+		{`query($a: String!) { auditLog(first: 1, after: $a) { edges { cursor } } }`, "after", map[string]any{"a": "MTIz"}},
+		{`query($a: String!) { auditLog(first: 1, after: $a) { edges { cursor } } }`, "after", map[string]any{"a": people0Cursor(t, w)}},
+	} {
+		if errs := w.admin.MustFail(t, c.query, c.vars); errs[0].Code() != "INVALID" || errs[0].Field() != c.field {
+			t.Errorf("%s %v: %+v, want INVALID on %s", c.query, c.vars, errs, c.field)
+		}
+	}
 	var people struct {
 		Participants struct {
 			Edges []struct{ Node struct{ ID string } }
@@ -222,4 +252,15 @@ func TestBackwardPaging(t *testing.T) {
 	if len(people.Participants.Edges) != 1 || people.Participants.Edges[0].Node.ID != w.personA {
 		t.Errorf("participants, last 1: %+v", people)
 	}
+}
+
+// people0Cursor is a cursor of another list (organisation A's participants), which the
+// audit log must refuse.
+func people0Cursor(t *testing.T, w *world) string {
+	t.Helper()
+	var out struct {
+		Participants struct{ Edges []struct{ Cursor string } }
+	}
+	w.admin.MustData(t, `query($o: ID!) { participants(organisationId: $o, first: 1) { edges { cursor } } }`, map[string]any{"o": w.orgA}, &out)
+	return out.Participants.Edges[0].Cursor
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -58,47 +57,18 @@ func (r *queryResolver) Organisation(ctx context.Context, id string) (*organisat
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, last *int, before *string, subject *string, entity *string, entityID *string) (*model.AuditConnection, error) {
-	backward := last != nil || before != nil
-	if backward && (first != nil || after != nil) {
-		return nil, apperr.Invalidf("last", "page forward (first, after) or backward (last, before), not both")
+	f := audit.Filter{Subject: deref(subject), Entity: deref(entity), EntityID: deref(entityID)}
+	if _, raw, ok := model.ParseGlobalID(f.EntityID); ok { // the log holds record ids
+		f.EntityID = raw
 	}
-	n, cursor := 50, ""
-	if backward {
-		n, cursor = deref(last), deref(before)
-		if last == nil {
-			n = 50
-		}
-	} else {
-		if first != nil {
-			n = *first
-		}
-		cursor = deref(after)
-	}
-	f := audit.Filter{}
-	if subject != nil {
-		f.Subject = *subject
-	}
-	if entity != nil {
-		f.Entity = *entity
-	}
-	if entityID != nil {
-		f.EntityID = *entityID
-		if _, raw, ok := model.ParseGlobalID(f.EntityID); ok { // the log holds record ids
-			f.EntityID = raw
-		}
-	}
-	page, err := r.Audit.ListPage(ctx, f, n, cursor, backward)
+	page, err := r.Audit.List(ctx, f, db.PageRequest{First: first, After: after, Last: last, Before: before})
 	if err != nil {
 		return nil, err
 	}
-	out := &model.AuditConnection{Edges: []*model.AuditEdge{}, PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: page.HasPreviousPage}}
-	for _, e := range page.Items {
-		out.Edges = append(out.Edges, &model.AuditEdge{Cursor: audit.Cursor(e), Node: toAuditEntry(e)})
-	}
-	if len(out.Edges) > 0 {
-		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[len(out.Edges)-1].Cursor
-	}
-	return out, nil
+	edges, info := edgesOf(page, func(c string, e *audit.Entry) *model.AuditEdge {
+		return &model.AuditEdge{Cursor: c, Node: toAuditEntry(*e)}
+	})
+	return &model.AuditConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,12 +16,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -46,37 +44,20 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	ch, _ := testenv.ClickHouse(t)
-	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	system, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Warehouse: ch, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, MaxDepth: 6})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	w := &world{base: srv.URL, system: system}
-	w.admin = client(t, w.base, auth.Principal{Subject: "admin", Role: auth.Admin})
-	w.orgA = w.createOrg(t, "kommun-a")
-	w.orgB = w.createOrg(t, "kommun-b")
+	w := worldOn(t, apitest.New(t, apitest.Options{Warehouse: true, API: apiserver.Options{MaxDepth: 6}}), "kommun-a", "kommun-b")
 	w.personA = w.createPerson(t, w.orgA)
 	w.personB = w.createPerson(t, w.orgB)
 	w.enrolmentB = w.createEnrolment(t, w.personB)
 	return w
 }
 
-func (w *world) createOrg(t *testing.T, code string) string {
-	var out struct{ CreateOrganisation struct{ ID string } }
-	w.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-		map[string]any{"c": code}, &out)
-	return out.CreateOrganisation.ID
+// worldOn is a world on s with two municipalities, created through the API.
+func worldOn(t *testing.T, s *apitest.Server, codeA, codeB string) *world {
+	t.Helper()
+	w := &world{base: s.URL, system: s.Owner, admin: s.Admin(t)}
+	w.orgA = apitest.Organisation(t, w.admin, codeA, codeA)
+	w.orgB = apitest.Organisation(t, w.admin, codeB, codeB)
+	return w
 }
 
 func (w *world) pnr() string {
@@ -106,7 +87,7 @@ func (w *world) as(t *testing.T, role auth.Role) *gqltest.Client {
 	if role == auth.Admin {
 		p.OrgID = ""
 	}
-	return client(t, w.base, p)
+	return apitest.Client(t, w.base, p)
 }
 
 // Fixtures of the role matrix. Each call makes a fresh record in organisation A through
@@ -301,11 +282,9 @@ var operations = []operation{
 			title: "jobbcoach"}) { id unit { name } } }`, map[string]any{"o": w.orgA, "u": w.unitInA(t), "n": fmt.Sprintf("Coach %d", w.next())}
 	}},
 	{"mutation addRegionalMember", func(t *testing.T, w *world) (string, map[string]any) {
-		var org struct{ CreateOrganisation struct{ ID string } }
-		w.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: REGIONAL_BODY}) { id } }`,
-			map[string]any{"c": fmt.Sprintf("forbund-%d", w.next())}, &org)
+		code := fmt.Sprintf("forbund-%d", w.next())
 		return `mutation($r: ID!, $m: ID!) { addRegionalMember(regionalId: $r, memberId: $m) { id members { id } } }`,
-			map[string]any{"r": org.CreateOrganisation.ID, "m": w.orgA}
+			map[string]any{"r": apitest.OrganisationOfKind(t, w.admin, code, code, "REGIONAL_BODY"), "m": w.orgA}
 	}},
 	{"mutation createMeasureType", func(t *testing.T, w *world) (string, map[string]any) {
 		return `mutation($o: ID!, $c: String!) { createMeasureType(input: {organisationId: $o, code: $c, name: "Matrix", swedishName: "Matris",
@@ -854,7 +833,7 @@ func TestAuthenticationAndLimits(t *testing.T) {
 	if code, _ := post("Bearer "+other, q); code != http.StatusUnauthorized {
 		t.Errorf("token signed with another key: %d", code)
 	}
-	expired, _ := auth.MintDev([]byte(devKey), auth.Principal{Subject: "x", Role: auth.Admin}, -time.Hour)
+	expired, _ := auth.MintDev([]byte(apitest.DevKey), auth.Principal{Subject: "x", Role: auth.Admin}, -time.Hour)
 	if code, _ := post("Bearer "+expired, q); code != http.StatusUnauthorized {
 		t.Errorf("expired token: %d", code)
 	}
@@ -882,9 +861,5 @@ func TestAuthenticationAndLimits(t *testing.T) {
 }
 
 func mustToken(t *testing.T) string {
-	tok, err := auth.MintDev([]byte(devKey), auth.Principal{Subject: "x", Role: auth.Admin}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return apitest.Token(t, auth.Principal{Subject: "x", Role: auth.Admin})
 }

@@ -2,71 +2,33 @@ package graph_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
-	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
-const devKey = "graph-test-token-key-0123456789"
-
-// newAPI serves the API in-process on a fresh database. It returns an admin client, the
-// base URL (for clients with other tokens) and a system pool for checking state.
+// newAPI serves the API in-process on a fresh database (apitest). It returns an admin
+// client and the owner's pool for checking state.
 func newAPI(t *testing.T) (*gqltest.Client, *pgxpool.Pool) {
 	c, pool, _ := newAPIWithURL(t)
 	return c, pool
 }
 
+// newAPIWithURL is newAPI with the base URL, for clients with other tokens.
 func newAPIWithURL(t *testing.T) (*gqltest.Client, *pgxpool.Pool, string) {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	scoped, err := db.ConnectScoped(context.Background(), testenv.RoleURL(t, url, testenv.APIRole))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	system, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, Introspection: true})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c := client(t, srv.URL, auth.Principal{Subject: "test-admin", Role: auth.Admin})
-	return c, system, srv.URL
+	s := apitest.New(t, apitest.Options{API: apiserver.Options{Introspection: true}})
+	return s.Admin(t), s.Owner, s.URL
 }
 
 // plain is the record id inside a global id (Node.id), for checks in SQL and in the
 // audit log, which hold record ids.
 func plain(id string) string { return model.RecordID("", id) }
-
-// client returns a GraphQL client carrying a development token for p.
-func client(t *testing.T, base string, p auth.Principal) *gqltest.Client {
-	t.Helper()
-	p.OrgID = plain(p.OrgID) // tokens name organisations by their record ids
-	for i := range p.Orgs {
-		p.Orgs[i] = plain(p.Orgs[i])
-	}
-	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := gqltest.New(base + "/graphql")
-	c.Header.Set("Authorization", "Bearer "+tok)
-	return c
-}
 
 // rowCounts is the state that a rejected write must leave alone.
 func rowCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
@@ -85,9 +47,7 @@ func rowCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
 func TestRejectedWritesAreTypedAndLeaveNothing(t *testing.T) {
 	t.Parallel()
 	api, pool := newAPI(t)
-	var org struct{ CreateOrganisation struct{ ID string } }
-	api.MustData(t, `mutation { createOrganisation(input: {code: "valkommun", name: "Valkommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
-	orgID := org.CreateOrganisation.ID
+	orgID := apitest.Organisation(t, api, "valkommun", "Valkommun")
 	var p struct{ CreateParticipant struct{ ID string } }
 	api.MustData(t, `mutation($org: ID!) { createParticipant(input: {organisationId: $org, personalIdentityNumber: "198112189876",
 		givenName: "Kim", familyName: "Berg", gender: MAN}) { id } }`, map[string]any{"org": orgID}, &p)

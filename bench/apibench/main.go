@@ -20,9 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +37,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/arbetsmarknad/outcomes/bench/benchkit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -150,7 +151,7 @@ func run(o options) error {
 	appURL.Path, superURL.Path = "/"+benchDB, "/"+benchDB
 	o.appURL, o.superURL = appURL.String(), superURL.String()
 
-	fmt.Printf("machine: %s\n", machine())
+	fmt.Printf("machine: %s\n", benchkit.Machine("$(postgres --version 2>/dev/null || ls /usr/lib/postgresql), load average $(cut -d' ' -f1-3 /proc/loadavg)"))
 	orgs, err := prepare(ctx, admin, appURL, o)
 	if err != nil {
 		return err
@@ -192,7 +193,7 @@ func run(o options) error {
 			return err
 		}
 	}
-	fmt.Printf("load average after the runs: %s\n", loadavg())
+	fmt.Printf("load average after the runs: %s\n", benchkit.LoadAverage())
 	return nil
 }
 
@@ -241,13 +242,16 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 	var orgs []string
 	for i, n := range o.sizes {
 		start := time.Now()
-		org, counts, err := generate(ctx, superPool, i, n)
+		org, counts, err := benchkit.Generate(ctx, superPool, benchkit.Population{People: n, Prefix: i + 1, Seed: [2]uint64{uint64(i + 7), uint64(n)},
+			Organisation: organisation.CreateInput{Code: fmt.Sprintf("bench%d", i+1), Name: fmt.Sprintf("Benchkommun %d", i+1), Kind: organisation.Municipality},
+			Measures:     []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment"},
+			GivenNames:   givenNames, FamilyNames: familyNames, Referrals: true})
 		if err != nil {
 			return nil, err
 		}
 		orgs = append(orgs, org)
 		fmt.Printf("organisation %d: %d participants, %d enrolments, %d referrals, %d observations (generated in %s)\n",
-			i+1, counts[0], counts[1], counts[2], counts[3], time.Since(start).Round(time.Millisecond))
+			i+1, counts.Participants, counts.Enrolments, counts.Referrals, counts.Observations, time.Since(start).Round(time.Millisecond))
 	}
 	if err := changes.MarkAllProcessed(ctx, superPool); err != nil {
 		return nil, err
@@ -282,74 +286,6 @@ var (
 	givenNames = []string{"Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Emma", "Fatima", "Amina", "Leila",
 		"Lars", "Mikael", "Anders", "Johan", "Erik", "Per", "Karl", "Ahmed", "Omar", "Yusuf", "Ali", "Elias", "Noah"}
 )
-
-// generate writes one organisation with n participants, each with one or two
-// enrolments, one referral and up to four follow-up observations, with COPY.
-func generate(ctx context.Context, pool *pgxpool.Pool, index, n int) (string, [4]int, error) {
-	var counts [4]int
-	o, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: fmt.Sprintf("bench%d", index+1),
-		Name: fmt.Sprintf("Benchkommun %d", index+1), Kind: organisation.Municipality})
-	if err != nil {
-		return "", counts, err
-	}
-	measures := map[string]string{}
-	rows, err := pool.Query(ctx, `SELECT code, id::text FROM measure_type WHERE organisation_id = $1`, o.ID)
-	if err != nil {
-		return "", counts, err
-	}
-	for rows.Next() {
-		var c, id string
-		rows.Scan(&c, &id) //nolint:errcheck
-		measures[c] = id
-	}
-	rows.Close()
-	codes := []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment"}
-	statuses := []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "studies", "job_seeking", "job_seeking", "sick_leave", "subsidised_employment"}
-	sources := []string{"social_services", "af", "social_insurance", "self"}
-	rng := rand.New(rand.NewPCG(uint64(index+7), uint64(n)))
-	var ps, es, rs, obs [][]any
-	base := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
-	genders := []string{"woman", "man", "man", "woman", "other"}
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("%08d-0000-4000-8000-%012d", index+1, i+1)
-		birth := base.AddDate(0, 0, i%14600)
-		ps = append(ps, []any{id, o.ID, demo.Personnummer(birth, i/14600), givenNames[rng.IntN(len(givenNames))],
-			familyNames[rng.IntN(len(familyNames))], genders[rng.IntN(len(genders))], birth})
-		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*3))
-		rs = append(rs, []any{o.ID, id, sources[rng.IntN(len(sources))], start.AddDate(0, 0, -20), []string{"work_practice"}})
-		k := 1 + rng.IntN(2)
-		var end time.Time
-		for j := 0; j < k; j++ {
-			end = start.AddDate(0, 3+rng.IntN(12), 0)
-			es = append(es, []any{o.ID, id, measures[codes[rng.IntN(len(codes))]], start, end, statuses[rng.IntN(len(statuses))]})
-			start = end.AddDate(0, 2, 0)
-		}
-		for _, h := range []int{3, 6, 12, 24} {
-			if rng.IntN(5) == 0 {
-				continue
-			}
-			m := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, h, 0)
-			obs = append(obs, []any{o.ID, id, m, statuses[rng.IntN(len(statuses))], rng.IntN(2) == 0, "af_data"})
-		}
-	}
-	copyRows := func(table string, cols []string, rows [][]any) error {
-		_, err := pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-		return err
-	}
-	if err := copyRows("participant", []string{"id", "organisation_id", "personal_identity_number", "given_name", "family_name", "gender", "birth_date"}, ps); err != nil {
-		return "", counts, err
-	}
-	if err := copyRows("enrolment", []string{"organisation_id", "participant_id", "measure_type_id", "start_date", "end_date", "exit_reason"}, es); err != nil {
-		return "", counts, err
-	}
-	if err := copyRows("referral", []string{"organisation_id", "participant_id", "source", "referral_date", "ordered"}, rs); err != nil {
-		return "", counts, err
-	}
-	if err := copyRows("outcome_observation", []string{"organisation_id", "participant_id", "month", "status", "social_assistance", "source"}, obs); err != nil {
-		return "", counts, err
-	}
-	return o.ID, [4]int{len(ps), len(es), len(rs), len(obs)}, nil
-}
 
 // ---------------------------------------------------------------------------------
 // Servers
@@ -532,7 +468,7 @@ func compareReads(ctx context.Context, o options, n int, org string) error {
 		r := x.rps / y.rps
 		ratios = append(ratios, r)
 		fmt.Printf("  pair %d: ours %5.1f req/s p50 %s p95 %s | PostGraphile %5.1f req/s p50 %s p95 %s | ratio %.2f, p95 ours/theirs %.2f (load %s)\n",
-			i+1, x.rps, ms(x.p50), ms(x.p95), y.rps, ms(y.p50), ms(y.p95), r, float64(x.p95)/float64(y.p95), loadavg())
+			i+1, x.rps, ms(x.p50), ms(x.p95), y.rps, ms(y.p50), ms(y.p95), r, float64(x.p95)/float64(y.p95), benchkit.LoadAverage())
 		fmt.Printf("          CPU per request: ours %s API + %s PostgreSQL = %s | PostGraphile %s node + %s PostgreSQL = %s\n",
 			ms(x.serverCPU), ms(x.pgCPU), ms(x.serverCPU+x.pgCPU), ms(y.serverCPU), ms(y.pgCPU), ms(y.serverCPU+y.pgCPU))
 	}
@@ -804,7 +740,7 @@ ON CONFLICT DO NOTHING;
 		}
 		pr, er = append(pr, x.rps/z), append(er, y.rps/z)
 		fmt.Printf("  pair %d: createParticipant %6.1f/s (p95 %s) | createEnrolment %6.1f/s (p95 %s) | pgbench INSERT %7.1f tps | ratios %.2f, %.2f (load %s)\n",
-			i+1, x.rps, ms(x.p95), y.rps, ms(y.p95), z, x.rps/z, y.rps/z, loadavg())
+			i+1, x.rps, ms(x.p95), y.rps, ms(y.p95), z, x.rps/z, y.rps/z, benchkit.LoadAverage())
 	}
 	fmt.Printf("  median ratio to pgbench: createParticipant %.2f, createEnrolment %.2f\n", median(pr), median(er))
 	return nil
@@ -854,17 +790,3 @@ func median(xs []float64) float64 {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:3], " ")
-}
-
-func machine() string {
-	out, _ := exec.Command("sh", "-c", "echo $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(postgres --version 2>/dev/null || ls /usr/lib/postgresql), load average $(cut -d' ' -f1-3 /proc/loadavg)").Output()
-	return strings.TrimSpace(string(out))
-}

@@ -31,8 +31,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/bench/benchkit"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
-	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
@@ -116,7 +116,7 @@ func run(n, rate int, dur time.Duration) error {
 		return err
 	}
 
-	fmt.Printf("machine: %s\n", machine())
+	fmt.Printf("machine: %s\n", benchkit.Machine("ClickHouse $(clickhouse-client --version 2>/dev/null | tail -1)"))
 	// COPY does not run under row-level security: generate as the superuser.
 	adminURL, err := url.Parse(admin)
 	if err != nil {
@@ -129,11 +129,19 @@ func run(n, rate int, dur time.Duration) error {
 	}
 	defer superPool.Close()
 	start := time.Now()
-	org, counts, err := generate(ctx, superPool, n)
+	// A realistic history, and one change event per participant from the tables'
+	// triggers (so the latency run starts from an outbox with history).
+	org, counts, err := benchkit.Generate(ctx, superPool, benchkit.Population{People: n, Seed: [2]uint64{7, 100000},
+		Organisation: organisation.CreateInput{Code: "benchkommun", Name: "Benchkommun", Kind: organisation.Municipality},
+		Measures:     []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment", "work_training"}})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("generated %d participants, %d enrolments, %d observations in %s\n", counts[0], counts[1], counts[2], time.Since(start).Round(time.Millisecond))
+	// The loader's month rollover must not re-queue everyone during the latency run.
+	if _, err := superPool.Exec(ctx, `INSERT INTO loader_state (name, value) VALUES ('rollover_month', to_char(now(), 'YYYY-MM'))`); err != nil {
+		return err
+	}
+	fmt.Printf("generated %d participants, %d enrolments, %d observations in %s\n", counts.Participants, counts.Enrolments, counts.Observations, time.Since(start).Round(time.Millisecond))
 
 	l := &loader.Loader{PG: pool, CH: ch, Keys: pseudonymKeyer(cfg), BatchSize: 500, Log: zerolog.Nop()}
 	// Interleaved pairs on a shared machine: each pair rebuilds the warehouse from scratch
@@ -146,7 +154,7 @@ func run(n, rate int, dur time.Duration) error {
 		if err := chstore.Recreate(ctx, ch); err != nil {
 			return err
 		}
-		loadBefore := loadavg()
+		loadBefore := benchkit.LoadAverage1()
 		if profile != "" && i == 1 {
 			f, err := os.Create(profile)
 			if err != nil {
@@ -180,7 +188,7 @@ func run(n, rate int, dur time.Duration) error {
 		ratios = append(ratios, ratio)
 		fmt.Printf("pair %d: loader rebuild %d rows in %s = %.0f rows/s; clickhouse-client raw insert %d rows in %s = %.0f rows/s; loader / raw = %.2f (load average %s -> %s)\n",
 			i, st.Rows, st.Elapsed.Round(time.Millisecond), st.RowsPerSecond(), rawRows, rawTime.Round(time.Millisecond), rawRate, ratio,
-			loadBefore, loadavg())
+			loadBefore, benchkit.LoadAverage1())
 	}
 	sorted := append([]float64(nil), ratios...)
 	sort.Float64s(sorted)
@@ -201,74 +209,6 @@ func run(n, rate int, dur time.Duration) error {
 	fmt.Printf("steady load: %d GraphQL writes at %d/s for %s; change-to-warehouse latency p50 %s, p95 %s\n",
 		writes, rate, dur, p50.Round(time.Millisecond), p95.Round(time.Millisecond))
 	return nil
-}
-
-func machine() string {
-	out, _ := exec.Command("sh", "-c", "echo $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), ClickHouse $(clickhouse-client --version 2>/dev/null | tail -1)").Output()
-	return strings.TrimSpace(string(out))
-}
-
-// generate writes a realistic history with COPY, and one change event per participant
-// (so the latency run starts from an outbox with history).
-func generate(ctx context.Context, pool *pgxpool.Pool, n int) (string, [3]int, error) {
-	var counts [3]int
-	o, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "benchkommun", Name: "Benchkommun", Kind: organisation.Municipality})
-	if err != nil {
-		return "", counts, err
-	}
-	measures := map[string]string{}
-	rows, err := pool.Query(ctx, `SELECT code, id::text FROM measure_type WHERE organisation_id = $1`, o.ID)
-	if err != nil {
-		return "", counts, err
-	}
-	for rows.Next() {
-		var c, id string
-		rows.Scan(&c, &id) //nolint:errcheck
-		measures[c] = id
-	}
-	rows.Close()
-	codes := []string{"extra_job", "extra_job", "work_practice", "labour_market_employment", "supported_employment", "work_training"}
-	statuses := []string{"unsubsidised_employment_full", "unsubsidised_employment_part", "studies", "job_seeking", "job_seeking", "sick_leave", "subsidised_employment"}
-	rng := rand.New(rand.NewPCG(7, 100000))
-	var ps, es, obs [][]any
-	base := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
-	genders := []string{"woman", "man", "man", "woman", "other"}
-	for i := 0; i < n; i++ {
-		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
-		birth := base.AddDate(0, 0, i%14600)
-		ps = append(ps, []any{id, o.ID, demo.Personnummer(birth, i/14600), "Bench", "Person", genders[rng.IntN(len(genders))], birth})
-		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(365*3))
-		k := 1 + rng.IntN(2)
-		var end time.Time
-		for j := 0; j < k; j++ {
-			end = start.AddDate(0, 3+rng.IntN(12), 0)
-			es = append(es, []any{o.ID, id, measures[codes[rng.IntN(len(codes))]], start, end, statuses[rng.IntN(len(statuses))]})
-			start = end.AddDate(0, 2, 0)
-		}
-		for _, h := range []int{3, 6, 12, 24} {
-			if rng.IntN(5) == 0 {
-				continue
-			}
-			m := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, h, 0)
-			obs = append(obs, []any{o.ID, id, m, statuses[rng.IntN(len(statuses))], rng.IntN(2) == 0, "af_data"})
-		}
-	}
-	copyRows := func(table string, cols []string, rows [][]any) error {
-		_, err := pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-		return err
-	}
-	if err := copyRows("participant", []string{"id", "organisation_id", "personal_identity_number", "given_name", "family_name", "gender", "birth_date"}, ps); err != nil {
-		return "", counts, err
-	}
-	if err := copyRows("enrolment", []string{"organisation_id", "participant_id", "measure_type_id", "start_date", "end_date", "exit_reason"}, es); err != nil {
-		return "", counts, err
-	}
-	if err := copyRows("outcome_observation", []string{"organisation_id", "participant_id", "month", "status", "social_assistance", "source"}, obs); err != nil {
-		return "", counts, err
-	}
-	// The loader's month rollover must not re-queue everyone during the latency run.
-	_, err = pool.Exec(ctx, `INSERT INTO loader_state (name, value) VALUES ('rollover_month', to_char(now(), 'YYYY-MM'))`)
-	return o.ID, [3]int{len(ps), len(es), len(obs)}, err
 }
 
 var warehouseTables = []string{chstore.Months.Name, chstore.Enrolments.Name}
@@ -332,15 +272,6 @@ func rawInsert(addr string, tsv map[string]string) (int, time.Duration, error) {
 		total += c
 	}
 	return total, elapsed, nil
-}
-
-// loadavg is the machine's 1-minute load average (other work shares the cores).
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
 }
 
 // latency runs the API and the loader, writes observations through GraphQL at a steady

@@ -161,10 +161,22 @@ func calendarDay(t time.Time) time.Time {
 }
 
 func (c Cohort) validate(field string) error {
+	return ValidateCohort(c, field+".orgIds", field, field)
+}
+
+// ValidateCohort is the rule for one cohort: at least one organisation and an exit
+// period that passes ValidatePeriod. Every fault is reported (an apperr.List), on the
+// field names the caller's input uses: the GraphQL input's, the microdata URL's
+// parameters, the CLI's flags.
+func ValidateCohort(c Cohort, orgField, fromField, toField string) error {
+	var errs apperr.List
 	if len(c.OrgIDs) == 0 {
-		return apperr.Invalidf(field+".orgIds", "no organisation to report on")
+		errs.Add(apperr.Invalidf(orgField, "no organisation to report on"))
 	}
-	return ValidatePeriod(field, field, c.ExitFrom, c.ExitTo)
+	for _, e := range apperr.All(ValidatePeriod(fromField, toField, c.ExitFrom, c.ExitTo)) {
+		errs.Add(e)
+	}
+	return errs.Err()
 }
 
 // ValidatePeriod checks an exit period [from, to) by the rule every query of this

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
@@ -204,10 +205,7 @@ func TestEverySurfaceAgreesWithTheOneRule(t *testing.T) {
 func onePerson(t *testing.T, pg *pgxpool.Pool, c ruleCase) string {
 	t.Helper()
 	ctx := context.Background()
-	o, err := organisation.NewStore(pg).Create(ctx, organisation.CreateInput{Code: "rule-" + c.name, Name: c.name, Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := domaintest.OrganisationWith(t, pg, organisation.CreateInput{Code: "rule-" + c.name, Name: c.name, Kind: organisation.Municipality})
 	var pid string
 	if err := pg.QueryRow(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
 		VALUES ($1, $2, 'woman', '1985-04-02') RETURNING id`, o.ID, "19850402-"+fmt.Sprint(1000+len(c.name))).Scan(&pid); err != nil {

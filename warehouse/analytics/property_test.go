@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
@@ -353,10 +354,7 @@ var measures = []string{"extra_job", "labour_market_employment", "work_practice"
 func (g *generator) organisation(t *testing.T, code string) string {
 	t.Helper()
 	ctx := context.Background()
-	o, err := organisation.NewStore(g.pg).Create(ctx, organisation.CreateInput{Code: code, Name: strings.ToUpper(code), Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := domaintest.OrganisationWith(t, g.pg, organisation.CreateInput{Code: code, Name: strings.ToUpper(code), Kind: organisation.Municipality})
 	if g.units == nil {
 		g.units, g.projs, g.codes = map[string][]string{}, map[string][]string{}, map[string]map[string]string{}
 	}

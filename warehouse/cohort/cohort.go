@@ -86,12 +86,12 @@ func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principa
 // and the evaluators' figure of the same cohort are one computation.
 func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
 	asOf = snapshot.Month(asOf)
-	if len(orgIDs) == 0 {
-		return Result{}, apperr.Invalidf("organisationId", "no organisation to report on")
-	}
-	res := Result{ExitYear: exitYear, AsOf: asOf, DefinitionVersion: DefinitionVersion}
 	co := analytics.Cohort{Label: strconv.Itoa(exitYear), OrgIDs: orgIDs,
 		ExitFrom: time.Date(exitYear, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(exitYear+1, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := analytics.ValidateCohort(co, "organisationId", "exitYear", "exitYear"); err != nil {
+		return Result{}, err
+	}
+	res := Result{ExitYear: exitYear, AsOf: asOf, DefinitionVersion: DefinitionVersion}
 	by := []analytics.Dimension{analytics.DimGender}
 	exits, err := analytics.Exits(ctx, conn, co, by)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
@@ -35,10 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pg := testenv.Postgres(t)
 	ch, _ := testenv.ClickHouse(t)
-	o, err := organisation.NewStore(pg).Create(context.Background(), organisation.CreateInput{Code: "loaderkommun", Name: "Loaderkommun", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := domaintest.OrganisationWith(t, pg, organisation.CreateInput{Code: "loaderkommun", Name: "Loaderkommun", Kind: organisation.Municipality})
 	l := &loader.Loader{PG: pg, CH: ch, Keys: pseudonym.New([]byte("loader-test-key-0123456789")), BatchSize: 100,
 		Poll: 50 * time.Millisecond, Log: zerolog.Nop()}
 	return &fixture{pg: pg, ch: ch, l: l, org: o.ID}

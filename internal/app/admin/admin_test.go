@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,28 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 func TestRetentionDryRunThenErase(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "gallring", Name: "Gallring", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "gallring", Name: "Gallring", Kind: organisation.Municipality})
 	ps := participant.NewStore(pool)
 	mk := func(serial int, end time.Time, observed *time.Time) string {
 		p, err := ps.Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: participant.Man, GivenName: "Test", FamilyName: "Person",
@@ -61,13 +51,7 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 	recent := mk(103, time.Date(2022, 6, 30, 0, 0, 0, 0, time.UTC), nil)
 
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) string {
-		var out, errOut bytes.Buffer
-		if code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
-		}
-		return out.String()
-	}
+	run := func(args ...string) string { return runCtl(t, env, args...) }
 	exists := func(id string) bool {
 		var n int
 		pool.QueryRow(ctx, `SELECT count(*) FROM participant WHERE id = $1`, id).Scan(&n) //nolint:errcheck
@@ -100,23 +84,14 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 // holds that PostgreSQL does not imply is printed and exits 1.
 func TestRebuildThenReconcileExitCodes(t *testing.T) {
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ch, opts := testenv.ClickHouse(t)
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	if _, err := demo.Seed(ctx, pool, 20); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev",
 		"OUTCOMES_CLICKHOUSE_ADDR": opts.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": opts.Database}
-	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String() + errOut.String()
-	}
+	run := func(args ...string) (int, string) { code, out, errOut := ctl(env, args...); return code, out + errOut }
 	if code, out := run("rebuild", "-fresh"); code != 0 || !strings.Contains(out, "rebuilt 20 participants") || !strings.Contains(out, "rows/s") {
 		t.Fatalf("rebuild: exit %d\n%s", code, out)
 	}
@@ -146,16 +121,9 @@ func TestRebuildThenReconcileExitCodes(t *testing.T) {
 // import-participants on a file of 1,000 lines with two bad ones: exit 1, both lines
 // listed, nothing written; with -skip-bad the other 998 go in, with progress on stderr.
 func TestImportParticipantsCommand(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality}); err != nil {
-		t.Fatal(err)
-	}
+	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-import", Name: "CLI import", Kind: organisation.Municipality})
 	number := func(i int) string {
 		return demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 100+i%800)
 	}
@@ -176,11 +144,7 @@ func TestImportParticipantsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) (int, string, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
+	run := func(args ...string) (int, string, string) { return ctl(env, args...) }
 	count := func() int {
 		var n int
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM participant`).Scan(&n); err != nil {
@@ -236,22 +200,11 @@ func TestImportParticipantsCommand(t *testing.T) {
 // Windows-1252 CSV are reported line by line under the file's heading, and a sheet
 // that does not exist is named with those that do.
 func TestImportExcelFilesCommand(t *testing.T) {
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality}); err != nil {
-		t.Fatal(err)
-	}
+	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-excel", Name: "CLI Excel", Kind: organisation.Municipality})
 	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
-	run := func(args ...string) (int, string, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
+	run := func(args ...string) (int, string, string) { return ctl(env, args...) }
 	fixture := func(name string) string {
 		return filepath.Join("..", "..", "domain", "importer", "testdata", "excel", name)
 	}

@@ -15,8 +15,7 @@ func distributed(ctx context.Context, cfg config.Config, cluster, local string, 
 	if cluster == "" || local == "" {
 		return fmt.Errorf("distributed needs -cluster and -local")
 	}
-	ch, err := chstore.Open(ctx, chstore.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -10,15 +9,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
@@ -36,17 +34,9 @@ import (
 func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ch, opts := testenv.ClickHouse(t)
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "giftkommun", Name: "Giftkommun", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "giftkommun", Name: "Giftkommun", Kind: organisation.Municipality})
 	mk := func(serial int, g participant.Gender) string {
 		p, err := participant.NewStore(pool).Create(ctx, participant.CreateInput{OrganisationID: org.ID, Gender: g, GivenName: "Gift", FamilyName: "Prov",
 			PersonalIdentityNumber: demo.Personnummer(time.Date(1985, 3, 3, 0, 0, 0, 0, time.UTC), serial)})
@@ -120,11 +110,7 @@ func TestPoisonChangeIsDeadLetteredAndRetried(t *testing.T) {
 	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		code := admin.Run(ctx, args, func(k string) string { return env[k] }, &out, &errOut)
-		return code, out.String() + errOut.String()
-	}
+	run := func(args ...string) (int, string) { code, out, errOut := ctl(env, args...); return code, out + errOut }
 	// Retrying before the fix fails again, and the dead letter stays open.
 	if code, out := run("dead-letters", "-retry"); code != 0 || !strings.Contains(out, "queued 1 participants") {
 		t.Fatalf("retry: exit %d\n%s", code, out)

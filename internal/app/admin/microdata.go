@@ -26,31 +26,29 @@ func microdata(ctx context.Context, cfg config.Config, orgs, from, to, measures 
 	if c.ExitTo, err = time.Parse("2006-01-02", to); err != nil {
 		return fmt.Errorf("-to must be a date YYYY-MM-DD")
 	}
-	// The same period rule as every analytics query and the API's microdata endpoint.
-	if err := analytics.ValidatePeriod("-from", "-to", c.ExitFrom, c.ExitTo); err != nil {
-		return err
-	}
 	if measures != "" {
 		c.MeasureCodes = strings.Split(measures, ",")
 	}
 	c.Label = "microdata"
+	for _, ref := range strings.Split(orgs, ",") {
+		if ref = strings.TrimSpace(ref); ref != "" {
+			c.OrgIDs = append(c.OrgIDs, ref)
+		}
+	}
+	// The same cohort rule as every analytics query and the API's microdata endpoint,
+	// checked before anything is opened.
+	if err := analytics.ValidateCohort(c, "-org", "-from", "-to"); err != nil {
+		return err
+	}
 	return withLoader(ctx, cfg, func(l *loader.Loader) error {
-		for _, ref := range strings.Split(orgs, ",") {
-			ref = strings.TrimSpace(ref)
-			if ref == "" {
-				continue
-			}
+		for i, ref := range c.OrgIDs {
 			if !db.IsUUID(ref) {
 				o, err := organisation.NewStore(l.PG).ByCode(ctx, ref)
 				if err != nil {
 					return fmt.Errorf("organisation %q: %w", ref, err)
 				}
-				ref = o.ID
+				c.OrgIDs[i] = o.ID
 			}
-			c.OrgIDs = append(c.OrgIDs, ref)
-		}
-		if len(c.OrgIDs) == 0 {
-			return fmt.Errorf("-org is required")
 		}
 		if err := auditCLI(ctx, l.PG, audit.Entry{Action: "read", Entity: "microdata",
 			EntityID: strings.Join(c.OrgIDs, ",") + " " + from + ".." + to, Operation: "microdata"}); err != nil {

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,52 +17,22 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/livefigures"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite schema.graphql from the running schema")
 
-const devKey = "apiserver-test-token-key-0123456789"
-
 // serve runs the API handler on a fresh database with o's frontend options.
 func serve(t *testing.T, o apiserver.Options) string {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	scoped, err := db.ConnectScoped(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	o.Pool, o.Log, o.Registry = scoped, zerolog.Nop(), prometheus.NewRegistry()
-	o.Verifier = &auth.Verifier{DevKey: []byte(devKey)}
-	srv := httptest.NewServer(apiserver.NewHandler(o))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func token(t *testing.T, p auth.Principal) string {
-	t.Helper()
-	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-func clientFor(t *testing.T, base string, p auth.Principal) *gqltest.Client {
-	c := gqltest.New(base + "/graphql")
-	c.Header.Set("Authorization", "Bearer "+token(t, p))
-	return c
+	return apitest.New(t, apitest.Options{API: o}).URL
 }
 
 var admin = auth.Principal{Subject: "admin", Role: auth.Admin}
@@ -115,7 +84,7 @@ func TestCORSPreflightAndRequest(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
 	req.Header.Set("Origin", "http://localhost:5173")
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token(t, admin))
+	req.Header.Set("Authorization", "Bearer "+apitest.Token(t, admin))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +177,7 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 	var out struct {
 		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
 	}
-	clientFor(t, dev, admin).MustData(t, q, nil, &out)
+	apitest.Client(t, dev, admin).MustData(t, q, nil, &out)
 	if out.Schema.QueryType.Name != "Query" {
 		t.Errorf("introspection: %+v", out)
 	}
@@ -217,7 +186,7 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 		t.Errorf("without a token: %+v %v", r, err)
 	}
 	prod := serve(t, apiserver.Options{})
-	errs := clientFor(t, prod, admin).MustFail(t, q, nil)
+	errs := apitest.Client(t, prod, admin).MustFail(t, q, nil)
 	if errs[0].Code() != "INTROSPECTION_DISABLED" {
 		t.Errorf("production: %+v", errs)
 	}
@@ -228,13 +197,12 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 func TestEveryInvalidFieldIsReported(t *testing.T) {
 	t.Parallel()
 	base := serve(t, apiserver.Options{})
-	c := clientFor(t, base, admin)
-	var org struct{ CreateOrganisation struct{ ID string } }
-	c.MustData(t, `mutation { createOrganisation(input: {code: "formkommun", name: "Formkommun", kind: MUNICIPALITY}) { id } }`, nil, &org)
+	c := apitest.Client(t, base, admin)
+	org := apitest.Organisation(t, c, "formkommun", "Formkommun")
 	errs := c.MustFail(t, `mutation($org: ID!, $long: String!, $mail: String!) { createParticipant(input: {organisationId: $org,
 		personalIdentityNumber: "19811218-9875", givenName: $long, familyName: "Berg", gender: WOMAN, email: $mail,
 		attributes: {validFrom: "2020-01-01", guaranteeDays: 20000}}) { id } }`,
-		map[string]any{"org": org.CreateOrganisation.ID, "long": strings.Repeat("a", 101), "mail": strings.Repeat("m", 201) + "@x.se"})
+		map[string]any{"org": org, "long": strings.Repeat("a", 101), "mail": strings.Repeat("m", 201) + "@x.se"})
 	var fields []string
 	for _, e := range errs {
 		if e.Code() != "INVALID" || e.Message == "" || len(e.Path) == 0 {
@@ -281,7 +249,7 @@ func code(r gqltest.Response) string {
 func TestAutomaticPersistedQueries(t *testing.T) {
 	t.Parallel()
 	base := serve(t, apiserver.Options{})
-	tok := token(t, admin)
+	tok := apitest.Token(t, admin)
 	q := `query Orgs { organisations(first: 3) { totalCount } }`
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf(q)}}
 	if r := postRaw(t, base, tok, map[string]any{"extensions": ext}); code(r) != "PERSISTED_QUERY_NOT_FOUND" || r.Errors[0].Message != "PersistedQueryNotFound" {
@@ -317,7 +285,7 @@ func TestOnlyRegisteredOperationsInProductionMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := serve(t, apiserver.Options{AllowedOperations: ops})
-	tok := token(t, admin)
+	tok := apitest.Token(t, admin)
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf(q)}}
 	if r := postRaw(t, base, tok, map[string]any{"extensions": ext}); len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte("totalCount")) {
 		t.Errorf("registered by hash: %+v", r)
@@ -349,11 +317,7 @@ func TestFiguresSubscriptionIsAuthenticatedScopedAndBounded(t *testing.T) {
 	hub := livefigures.NewHub(2)
 	base := serve(t, apiserver.Options{Figures: hub})
 	orgOf := func(code string) string { // tokens must name organisations that exist
-		var out struct{ CreateOrganisation struct{ ID string } }
-		clientFor(t, base, admin).MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-			map[string]any{"c": code}, &out)
-		_, id, _ := model.ParseGlobalID(out.CreateOrganisation.ID)
-		return id
+		return model.RecordID("", apitest.Organisation(t, apitest.Client(t, base, admin), code, code))
 	}
 	orgA, orgB := orgOf("live-a"), orgOf("live-b")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -362,7 +326,7 @@ func TestFiguresSubscriptionIsAuthenticatedScopedAndBounded(t *testing.T) {
 	if _, err := gqltest.Subscribe(ctx, base+"/graphql", "", q, map[string]any{"o": orgA}); err == nil {
 		t.Error("a subscription without a token was accepted")
 	}
-	steering := "Bearer " + token(t, auth.Principal{Subject: "s", Role: auth.Steering, OrgID: orgA})
+	steering := "Bearer " + apitest.Token(t, auth.Principal{Subject: "s", Role: auth.Steering, OrgID: orgA})
 	other, err := gqltest.Subscribe(ctx, base+"/graphql", steering, q, map[string]any{"o": orgB})
 	if err != nil {
 		t.Fatal(err)

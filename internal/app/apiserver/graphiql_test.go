@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 )
 
 // GraphiQL is served by the API itself: in a real headless Chromium whose outbound
@@ -60,7 +61,7 @@ func TestGraphiQLRendersAndRunsAQueryOffline(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	headers := fmt.Sprintf(`{"Authorization": "Bearer %s"}`, token(t, admin))
+	headers := fmt.Sprintf(`{"Authorization": "Bearer %s"}`, apitest.Token(t, admin))
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),

@@ -18,9 +18,11 @@ import (
 
 // CohortFromQuery reads a cohort from URL parameters: organisationId (repeatable;
 // default the caller's organisation), exitFrom and exitTo (YYYY-MM-DD, to exclusive),
-// measure (repeatable). Every organisation must be one the caller may read figures of,
-// and the period must pass analytics.ValidatePeriod, the rule every analytics query
-// applies, so that a period the export would refuse is a 400 before anything is audited.
+// measure (repeatable). Every organisation must be one the caller may read figures of
+// (auth's CanReadAggregates, the rule @aggregates applies in GraphQL), and the cohort
+// must pass analytics.ValidateCohort, the rule every analytics query applies, so that a
+// cohort the export would refuse is a 400 before anything is audited. Every fault is
+// reported.
 func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort, error) {
 	var errs apperr.List
 	c := analytics.Cohort{Label: "microdata", MeasureCodes: q["measure"]}
@@ -30,40 +32,48 @@ func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort,
 	if len(c.OrgIDs) == 0 && p.OrgID != "" {
 		c.OrgIDs = []string{p.OrgID}
 	}
-	if len(c.OrgIDs) == 0 {
-		errs.Add(apperr.Invalidf("organisationId", "name at least one organisation"))
-	}
 	for _, o := range c.OrgIDs {
 		if !p.CanReadAggregates(o) {
 			return c, auth.Forbidden("organisationId", "figures of this organisation")
 		}
 	}
-	parsed := true
+	unreadable := map[string]bool{} // a date that did not parse is reported once, as such
 	day := func(name string) time.Time {
 		vs := q[name]
 		if len(vs) != 1 {
 			errs.Add(apperr.Invalidf(name, "%s is required once, as YYYY-MM-DD", name))
-			parsed = false
+			unreadable[name] = true
 			return time.Time{}
 		}
 		t, err := time.Parse("2006-01-02", vs[0])
 		if err != nil {
 			errs.Add(apperr.Invalidf(name, "%s must be a date YYYY-MM-DD", name))
-			parsed = false
+			unreadable[name] = true
 		}
 		return t
 	}
 	c.ExitFrom, c.ExitTo = day("exitFrom"), day("exitTo")
-	if parsed {
-		if err := analytics.ValidatePeriod("exitFrom", "exitTo", c.ExitFrom, c.ExitTo); err != nil {
-			e, ok := apperr.As(err)
-			if !ok {
-				e = apperr.Invalidf("exitTo", "%s", err.Error())
-			}
+	for _, e := range apperr.All(analytics.ValidateCohort(c, "organisationId", "exitFrom", "exitTo")) {
+		if !unreadable[e.Field] {
 			errs.Add(e)
 		}
 	}
 	return c, errs.Err()
+}
+
+// microdataReader is the caller when they may read microdata and its dictionary:
+// admins and evaluators. Anyone else has been answered 401 or 403.
+func microdataReader(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	p, err := auth.Require(r.Context())
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, err)
+		return p, false
+	}
+	if !p.HasRole(auth.Admin, auth.Evaluator) {
+		writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+		return p, false
+	}
+	return p, true
 }
 
 // microdataHandler streams one CSV row per enrolment of a cohort (pseudonymised keys,
@@ -72,22 +82,13 @@ func CohortFromQuery(p auth.Principal, q map[string][]string) (analytics.Cohort,
 func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		p, err := auth.Require(ctx)
-		if err != nil {
-			writeError(w, http.StatusUnauthorized, err)
-			return
-		}
-		if !p.HasRole(auth.Admin, auth.Evaluator) {
-			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+		p, ok := microdataReader(w, r)
+		if !ok {
 			return
 		}
 		cohort, err := CohortFromQuery(p, r.URL.Query())
 		if err != nil {
-			status := http.StatusBadRequest
-			if apperr.CodeOf(err) == apperr.Forbidden {
-				status = http.StatusForbidden
-			}
-			writeError(w, status, err)
+			writeError(w, errview.Status(apperr.CodeOf(err)), err) // 400 or 403
 			return
 		}
 		conn, err := wh.get()
@@ -127,13 +128,7 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 // means and by which rule it was computed.
 func dictionaryHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := auth.Require(r.Context())
-		if err != nil {
-			writeError(w, http.StatusUnauthorized, err)
-			return
-		}
-		if !p.HasRole(auth.Admin, auth.Evaluator) {
-			writeError(w, http.StatusForbidden, auth.Forbidden("", "microdata for role "+string(p.Role)))
+		if _, ok := microdataReader(w, r); !ok {
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")

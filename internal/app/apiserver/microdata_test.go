@@ -3,9 +3,11 @@ package apiserver
 import (
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 )
 
 // CohortFromQuery refuses every period the analytics queries would refuse (with the
@@ -46,5 +48,20 @@ func TestCohortFromQueryValidatesThePeriodAsAnalyticsDoes(t *testing.T) {
 	_, err := CohortFromQuery(auth.Principal{Subject: "admin", Role: auth.Admin}, q)
 	if all := apperr.All(err); len(all) != 2 || all[0].Field != "organisationId" || all[1].Field != "exitFrom" {
 		t.Errorf("no organisation and a bad period: %v", err)
+	}
+}
+
+// The microdata endpoint refuses a cohort by the rule the GraphQL figures apply
+// (analytics.ValidateCohort): a cohort without an organisation gets the same message,
+// on the URL's parameter instead of the GraphQL input's field.
+func TestMicrodataRefusesACohortByTheFiguresRule(t *testing.T) {
+	noOrg := analytics.Cohort{Label: "a", ExitFrom: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)}
+	figures := apperr.All(analytics.ValidateCohorts([]analytics.Cohort{noOrg}))
+	q, _ := url.ParseQuery("exitFrom=2018-01-01&exitTo=2019-01-01")
+	_, err := CohortFromQuery(auth.Principal{Subject: "admin", Role: auth.Admin}, q)
+	micro := apperr.All(err)
+	if len(figures) != 1 || figures[0].Field != "cohorts[0].orgIds" || len(micro) != 1 || micro[0].Field != "organisationId" ||
+		micro[0].Message != figures[0].Message {
+		t.Errorf("figures refuse with %v, microdata with %v: want one error, the same message", figures, micro)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
@@ -26,10 +27,7 @@ func TestOrgCache(t *testing.T) {
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	store := organisation.NewStore(pool)
-	org, err := store.Create(ctx, organisation.CreateInput{Code: "cachekommun", Name: "Cachekommun", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cachekommun", Name: "Cachekommun", Kind: organisation.Municipality})
 	dir := &countingDirectory{Store: store}
 	c := newOrgCache(dir, time.Minute)
 	now := time.Now()

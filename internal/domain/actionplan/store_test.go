@@ -1,20 +1,14 @@
 package actionplan_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -27,52 +21,19 @@ var today = day("2024-06-15")
 // fixture is a fresh database with two municipalities and a store whose clock reads
 // 2024-06-15; people and enrolments are inserted with SQL.
 type fixture struct {
-	t          *testing.T
-	ctx        context.Context
-	url        string
-	pool       *pgxpool.Pool // the system's: sees every organisation
-	store      *actionplan.Store
-	orgA, orgB string
-	serial     int
+	*domaintest.World
+	store *actionplan.Store
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	pool, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := &fixture{t: t, ctx: context.Background(), url: url, pool: pool, store: actionplan.NewStore(pool)}
+	f := &fixture{World: domaintest.NewWorld(t)}
+	f.store = actionplan.NewStore(f.Pool)
 	f.store.SetClock(func() time.Time { return today.Add(14 * time.Hour) })
-	f.orgA, f.orgB = f.org("kommun-a"), f.org("kommun-b")
 	return f
 }
 
-func (f *fixture) org(code string) string {
-	f.t.Helper()
-	o, err := organisation.NewStore(f.pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o.ID
-}
-
-func (f *fixture) id(q string, args ...any) string {
-	f.t.Helper()
-	var id string
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&id); err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
-
-func (f *fixture) person(org string) string {
-	f.serial++
-	return f.id(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
-		VALUES ($1, $2, 'man', '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", f.serial))
-}
+func (f *fixture) person(org string) string { return f.Person(org, "man") }
 
 // enrol starts person in work practice on start (in another measure when they already
 // have work practice: two spells in one measure may not overlap, spells in different
@@ -82,7 +43,7 @@ func (f *fixture) enrol(person, start, end string) string {
 	if end != "" {
 		endDate, reason = end, "studies"
 	}
-	return f.id(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, end_date, exit_reason)
+	return f.ID(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, end_date, exit_reason)
 		SELECT p.organisation_id, p.id, m.id, $2::date, $3::date, $4 FROM participant p
 		JOIN LATERAL (SELECT m.id FROM measure_type m WHERE m.organisation_id = p.organisation_id
 			AND NOT EXISTS (SELECT 1 FROM enrolment x WHERE x.participant_id = p.id AND x.measure_type_id = m.id)
@@ -90,28 +51,19 @@ func (f *fixture) enrol(person, start, end string) string {
 		WHERE p.id = $1 RETURNING id`, person, start, endDate, reason)
 }
 
-func (f *fixture) count(q string, args ...any) int {
-	f.t.Helper()
-	var n int
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
-
 // rows counts what a write may leave behind.
 func (f *fixture) rows() string {
-	return fmt.Sprint(f.count(`SELECT count(*) FROM action_plan`), f.count(`SELECT count(*) FROM action_plan_step`),
+	return fmt.Sprint(f.Count(`SELECT count(*) FROM action_plan`), f.Count(`SELECT count(*) FROM action_plan_step`),
 		// The fixture's own participants (inserted in SQL) are recorded by the outbox trigger.
-		f.count(`SELECT count(*) FROM follow_up`), f.count(`SELECT count(*) FROM change_event WHERE entity <> 'participant'`),
-		f.count(`SELECT count(*) FROM idempotency_key`))
+		f.Count(`SELECT count(*) FROM follow_up`), f.Count(`SELECT count(*) FROM change_event WHERE entity <> 'participant'`),
+		f.Count(`SELECT count(*) FROM idempotency_key`))
 }
 
 func (f *fixture) followUp(in actionplan.FollowUpInput) actionplan.FollowUp {
-	f.t.Helper()
-	fu, err := f.store.RecordFollowUp(f.ctx, in)
+	f.T.Helper()
+	fu, err := f.store.RecordFollowUp(f.Ctx, in)
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
 	return fu
 }
@@ -129,30 +81,30 @@ func describe(p actionplan.Plan) string {
 func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	person := f.person(f.orgA)
-	p, err := f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Responsible: "Anna Coach",
+	person := f.person(f.OrgA)
+	p, err := f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Responsible: "Anna Coach",
 		NextReviewDate: dayPtr("2024-08-01"), Steps: []actionplan.StepInput{
 			{Description: "Kartläggning", DueDate: dayPtr("2024-05-31"), DoneDate: dayPtr("2024-05-30")},
 			{Description: "Rekryteringsmässa", Responsible: "Deltagaren"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Version != 1 || p.OrganisationID != f.orgA || describe(p) != "1:Kartläggning,2:Rekryteringsmässa" ||
+	if p.Version != 1 || p.OrganisationID != f.OrgA || describe(p) != "1:Kartläggning,2:Rekryteringsmässa" ||
 		!p.Steps[0].DoneDate.Equal(day("2024-05-30")) || p.Steps[1].Responsible != "Deltagaren" || p.Steps[1].DueDate != nil ||
 		!p.NextReviewDate.Equal(day("2024-08-01")) {
 		t.Errorf("created %+v", p)
 	}
 
 	before := f.rows()
-	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Ett andra mål"})
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Ett andra mål"})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
-	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Gammal version", Version: ptr(7)})
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Gammal version", Version: ptr(7)})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
-	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: f.person(f.orgA), Goal: "Ingen plan än", Version: ptr(1)})
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: f.person(f.OrgA), Goal: "Ingen plan än", Version: ptr(1)})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.version")
-	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: "00000000-0000-0000-0000-000000000000", Goal: "x"})
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: "00000000-0000-0000-0000-000000000000", Goal: "x"})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
-	_, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "", Version: ptr(1),
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "", Version: ptr(1),
 		Steps: []actionplan.StepInput{{Description: "ok"}, {Description: ""}}})
 	if got := strings.Join(fields(err), " "); got != "input.goal input.steps[1].description" {
 		t.Errorf("fields = %s", got)
@@ -161,7 +113,7 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 		t.Errorf("refused saves wrote: %s -> %s", before, after)
 	}
 
-	p, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Version: ptr(1),
+	p, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Version: ptr(1),
 		Steps: []actionplan.StepInput{{Description: "Praktik"}, {Description: "Kartläggning"}, {Description: "Intervju"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -169,17 +121,17 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 	if p.Version != 2 || describe(p) != "1:Praktik,2:Kartläggning,3:Intervju" || p.Responsible != "" || p.NextReviewDate != nil {
 		t.Errorf("revised %+v", p)
 	}
-	p, err = f.store.Save(f.ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Utan steg", Version: ptr(2)})
+	p, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Utan steg", Version: ptr(2)})
 	if err != nil || p.Version != 3 || len(p.Steps) != 0 || p.Steps == nil {
 		t.Errorf("no steps: %+v, %v", p, err)
 	}
-	if n := f.count(`SELECT count(*) FROM action_plan_step`); n != 0 {
+	if n := f.Count(`SELECT count(*) FROM action_plan_step`); n != 0 {
 		t.Errorf("%d steps left behind", n)
 	}
-	if got := f.count(`SELECT count(*) FROM change_event WHERE entity = 'action_plan' AND entity_id = $1 AND op = 'create'`, p.ID); got != 1 {
+	if got := f.Count(`SELECT count(*) FROM change_event WHERE entity = 'action_plan' AND entity_id = $1 AND op = 'create'`, p.ID); got != 1 {
 		t.Errorf("%d create events", got)
 	}
-	if got := f.count(`SELECT count(*) FROM change_event WHERE entity = 'action_plan' AND entity_id = $1 AND op = 'update'`, p.ID); got != 2 {
+	if got := f.Count(`SELECT count(*) FROM change_event WHERE entity = 'action_plan' AND entity_id = $1 AND op = 'update'`, p.ID); got != 2 {
 		t.Errorf("%d update events", got)
 	}
 }
@@ -187,13 +139,13 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	b := f.person(f.orgB)
-	scoped, err := db.ConnectScoped(f.ctx, f.url)
+	b := f.person(f.OrgB)
+	scoped, err := db.ConnectScoped(f.Ctx, f.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer scoped.Close()
-	cw := auth.With(f.ctx, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: f.orgA})
+	cw := auth.With(f.Ctx, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: f.OrgA})
 	asA := actionplan.NewStore(scoped)
 	_, err = asA.Save(cw, actionplan.SaveInput{ParticipantID: b, Goal: "x"})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.participantId")
@@ -204,24 +156,12 @@ func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
 	}
 }
 
-// counter counts the statements a pool runs (scope setting excluded).
-type counter struct{ n *atomic.Int64 }
-
-func (c counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
-		c.n.Add(1)
-	}
-	return ctx
-}
-
-func (counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	var people []string
 	for i := range 12 {
-		person := f.person(f.orgA)
+		person := f.person(f.OrgA)
 		people = append(people, person)
 		if i%3 == 2 {
 			continue // every third has no plan
@@ -230,17 +170,17 @@ func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 		for j := range i % 4 { // 0..3 steps
 			in.Steps = append(in.Steps, actionplan.StepInput{Description: fmt.Sprintf("steg %d.%d", i, j+1)})
 		}
-		if _, err := f.store.Save(f.ctx, in); err != nil {
+		if _, err := f.store.Save(f.Ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	n := &atomic.Int64{}
-	traced, err := db.ConnectScopedTraced(f.ctx, f.url, counter{n})
+	n := &testenv.Statements{}
+	traced, err := db.ConnectScopedTraced(f.Ctx, f.URL, n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer traced.Close()
-	ctx := auth.With(f.ctx, auth.Principal{Subject: "admin", Role: auth.Admin})
+	ctx := auth.With(f.Ctx, auth.Principal{Subject: "admin", Role: auth.Admin})
 	store := actionplan.NewStore(traced)
 	for _, ids := range [][]string{people[:1], people} {
 		n.Store(0)
@@ -274,7 +214,7 @@ func TestPlansByParticipantsIsOneStatementForAnyNumber(t *testing.T) {
 func TestRecordFollowUpDefaultsTheNextDueDateByCadence(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	person := f.person(f.orgA)
+	person := f.person(f.OrgA)
 	young := f.enrol(person, "2024-05-01", "")
 	old := f.enrol(person, "2023-01-01", "")
 	for _, c := range []struct {
@@ -295,15 +235,15 @@ func TestRecordFollowUpDefaultsTheNextDueDateByCadence(t *testing.T) {
 			if got := fu.NextDueDate.Format(time.DateOnly); got != c.want {
 				t.Errorf("next due %s, want %s", got, c.want)
 			}
-			if fmt.Sprint(fu.Attendees) != "[coach deltagare]" || fu.OrganisationID != f.orgA {
+			if fmt.Sprint(fu.Attendees) != "[coach deltagare]" || fu.OrganisationID != f.OrgA {
 				t.Errorf("recorded %+v", fu)
 			}
 		})
 	}
-	if n := f.count(`SELECT count(*) FROM change_event WHERE entity = 'follow_up' AND op = 'create' AND participant_id = $1`, person); n != 4 {
+	if n := f.Count(`SELECT count(*) FROM change_event WHERE entity = 'follow_up' AND op = 'create' AND participant_id = $1`, person); n != 4 {
 		t.Errorf("%d change events, want 4", n)
 	}
-	got, err := f.store.FollowUpsByParticipants(f.ctx, []string{person, "junk"})
+	got, err := f.store.FollowUpsByParticipants(f.Ctx, []string{person, "junk"})
 	if err != nil || len(got) != 4 || got[0].HeldOn.Format(time.DateOnly) != "2024-06-01" || got[0].EnrolmentID != nil ||
 		got[3].HeldOn.Format(time.DateOnly) != "2024-06-11" || *got[3].EnrolmentID != old {
 		t.Errorf("by participants: %+v, %v", got, err)
@@ -313,17 +253,17 @@ func TestRecordFollowUpDefaultsTheNextDueDateByCadence(t *testing.T) {
 func TestRecordFollowUpRefusals(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	person, other := f.person(f.orgA), f.person(f.orgA)
+	person, other := f.person(f.OrgA), f.person(f.OrgA)
 	e := f.enrol(person, "2024-03-01", "")
 	othersEnrolment := f.enrol(other, "2024-03-01", "")
 	before := f.rows()
 	for _, id := range []string{othersEnrolment, "00000000-0000-0000-0000-000000000000", "junk"} {
-		_, err := f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &id, HeldOn: day("2024-06-01")})
+		_, err := f.store.RecordFollowUp(f.Ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &id, HeldOn: day("2024-06-01")})
 		domaintest.WantErr(t, err, apperr.NotFound, "input.enrolmentId")
 	}
-	_, err := f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &e, HeldOn: day("2024-02-28")})
+	_, err := f.store.RecordFollowUp(f.Ctx, actionplan.FollowUpInput{ParticipantID: person, EnrolmentID: &e, HeldOn: day("2024-02-28")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.heldOn")
-	_, err = f.store.RecordFollowUp(f.ctx, actionplan.FollowUpInput{ParticipantID: person, HeldOn: day("2024-06-16")})
+	_, err = f.store.RecordFollowUp(f.Ctx, actionplan.FollowUpInput{ParticipantID: person, HeldOn: day("2024-06-16")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.heldOn")
 	if after := f.rows(); after != before {
 		t.Errorf("refusals wrote: %s -> %s", before, after)
@@ -333,7 +273,7 @@ func TestRecordFollowUpRefusals(t *testing.T) {
 func TestRecordFollowUpReplayWritesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	person := f.person(f.orgA)
+	person := f.person(f.OrgA)
 	in := actionplan.FollowUpInput{ParticipantID: person, HeldOn: day("2024-06-01"), Notes: "bra möte", IdempotencyKey: "möte-1"}
 	first := f.followUp(in)
 	before := f.rows()
@@ -345,7 +285,7 @@ func TestRecordFollowUpReplayWritesNothing(t *testing.T) {
 		t.Errorf("replay wrote: %s -> %s", before, after)
 	}
 	in.Notes = "ett annat möte"
-	_, err := f.store.RecordFollowUp(f.ctx, in)
+	_, err := f.store.RecordFollowUp(f.Ctx, in)
 	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 }
 
@@ -354,7 +294,7 @@ func TestRecordFollowUpReplayWritesNothing(t *testing.T) {
 func TestOverdueFollowUps(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	person := func() string { return f.person(f.orgA) }
+	person := func() string { return f.person(f.OrgA) }
 
 	// Never followed up: due a month after the start. A meeting before the enrolment
 	// started does not count.
@@ -396,7 +336,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	f.enrol(p8, "2024-05-15", "")
 
 	// Another organisation's overdue enrolment.
-	f.enrol(f.person(f.orgB), "2023-01-01", "")
+	f.enrol(f.person(f.OrgB), "2023-01-01", "")
 
 	type row struct{ enrolment, participant, last, due string }
 	want := []row{
@@ -408,7 +348,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	var after *string
 	for pages := 0; ; pages++ {
 		page := db.PageRequest{First: ptr(2), After: after}
-		res, err := f.store.Overdue(f.ctx, f.orgA, today, page)
+		res, err := f.store.Overdue(f.Ctx, f.OrgA, today, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -440,7 +380,7 @@ func TestOverdueFollowUps(t *testing.T) {
 	// As it stood on 2024-02-20: both ended enrolments were still ongoing, p2's meeting
 	// had not been held yet, p3's meeting of 2024-01-15 had, and p5's first follow-up was
 	// not yet due.
-	res, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-20"), db.FirstN(50))
+	res, err := f.store.Overdue(f.Ctx, f.OrgA, day("2024-02-20"), db.FirstN(50))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,15 @@ package domaintest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // WantErr fails the test unless err is a domain error with code on field.
@@ -26,10 +29,77 @@ func WantErr(t testing.TB, err error, code apperr.Code, field string) {
 // organisation store, and returns it.
 func Organisation(t testing.TB, pool *pgxpool.Pool, code string) organisation.Organisation {
 	t.Helper()
-	o, err := organisation.NewStore(pool).Create(context.Background(),
-		organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
+	return OrganisationWith(t, pool, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
+}
+
+// OrganisationWith creates the organisation in describes through the organisation
+// store, and returns it.
+func OrganisationWith(t testing.TB, pool *pgxpool.Pool, in organisation.CreateInput) organisation.Organisation {
+	t.Helper()
+	o, err := organisation.NewStore(pool).Create(context.Background(), in)
 	if err != nil {
-		t.Fatalf("create organisation %q: %v", code, err)
+		t.Fatalf("create organisation %q: %v", in.Code, err)
 	}
 	return o
+}
+
+// World is what a domain package's store tests start from: a fresh database of the
+// test stack with two municipalities (kommun-a, kommun-b), read and written as its
+// owner (every organisation visible), and the SQL fixtures those tests share.
+type World struct {
+	T          testing.TB
+	Ctx        context.Context
+	URL        string        // the owner's URL of the database
+	Pool       *pgxpool.Pool // the owner's pool
+	OrgA, OrgB string
+	serial     int
+}
+
+// NewWorld makes a World; the database is dropped when the test ends.
+func NewWorld(t testing.TB) *World {
+	t.Helper()
+	url := testenv.PostgresURL(t)
+	pool, err := db.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	w := &World{T: t, Ctx: context.Background(), URL: url, Pool: pool}
+	w.OrgA, w.OrgB = w.Org("kommun-a"), w.Org("kommun-b")
+	return w
+}
+
+// Org creates a municipality with this code (Organisation) and returns its id.
+func (w *World) Org(code string) string {
+	w.T.Helper()
+	return Organisation(w.T, w.Pool, code).ID
+}
+
+// ID runs q, which returns one id (an INSERT ... RETURNING id), and returns the id.
+func (w *World) ID(q string, args ...any) string {
+	w.T.Helper()
+	var id string
+	if err := w.Pool.QueryRow(w.Ctx, q, args...).Scan(&id); err != nil {
+		w.T.Fatalf("%s: %v", q, err)
+	}
+	return id
+}
+
+// Count runs q, which returns one number, and returns it.
+func (w *World) Count(q string, args ...any) int {
+	w.T.Helper()
+	var n int
+	if err := w.Pool.QueryRow(w.Ctx, q, args...).Scan(&n); err != nil {
+		w.T.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// Person inserts a participant of org with SQL (born 1990-01-01, of gender, a personal
+// identity number no other Person has) and returns its id.
+func (w *World) Person(org, gender string) string {
+	w.T.Helper()
+	w.serial++
+	return w.ID(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
+		VALUES ($1, $2, $3, '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", w.serial), gender)
 }

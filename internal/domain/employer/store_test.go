@@ -344,18 +344,13 @@ func TestListPagesByNameAndFilters(t *testing.T) {
 // security hides another organisation's employers, so every access reads as not found.
 func TestOtherTenantsEmployersAreInvisible(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
-	system, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
-	scoped, err := db.ConnectScoped(context.Background(), url)
+	w := domaintest.NewWorld(t)
+	orgA, orgB := w.OrgA, w.OrgB
+	scoped, err := db.ConnectScoped(context.Background(), w.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(scoped.Close)
-	orgA, orgB := newOrg(t, system, "kommun-a"), newOrg(t, system, "kommun-b")
 	asA := auth.With(context.Background(), auth.Principal{Subject: "cw-a", Role: auth.Caseworker, OrgID: orgA})
 	asB := auth.With(context.Background(), auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: orgB})
 	s := employer.NewStore(scoped)

@@ -115,25 +115,15 @@ func (s *Store) CorrectExit(ctx context.Context, in CorrectExitInput) (Enrolment
 	if err := errs.Err(); err != nil {
 		return Enrolment{}, err
 	}
-	if !db.IsUUID(in.EnrolmentID) {
-		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
 	var e Enrolment
-	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
-		if err != nil {
-			return err
-		}
-		if cur.Version != in.Version {
-			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, in.Version)
-		}
+	err := s.locked(ctx, in.EnrolmentID, &in.Version, func(tx pgx.Tx, cur Enrolment) error {
 		if cur.EndDate == nil {
 			return apperr.Invalidf("input.enrolmentId", "the enrolment has not ended: record the exit with exitEnrolment")
 		}
 		if in.EndDate.Before(cur.StartDate) {
 			return apperr.Invalidf("input.endDate", "end is before the start")
 		}
-		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
+		_, err := tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
 			version = version + 1, updated_at = now() WHERE id = $1`, cur.ID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
 		if err != nil {
 			if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
@@ -141,14 +131,11 @@ func (s *Store) CorrectExit(ctx context.Context, in CorrectExitInput) (Enrolment
 			}
 			return db.MapError(err)
 		}
-		if e, err = get(ctx, tx, cur.ID); err != nil {
+		if e, err = updated(ctx, tx, cur.ID); err != nil {
 			return err
 		}
 		after := stateOf(e)
-		if err := recordChange(ctx, tx, cur, ChangeExitCorrected, in.Reason, auth.Actor(ctx), stateOf(cur), &after); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
+		return recordChange(ctx, tx, cur, ChangeExitCorrected, in.Reason, auth.Actor(ctx), stateOf(cur), &after)
 	})
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("correct exit: %w", err)
@@ -163,18 +150,8 @@ func (s *Store) Void(ctx context.Context, in VoidInput) (Change, error) {
 	if err := checkReason(&in.Reason); err != nil {
 		return Change{}, err
 	}
-	if !db.IsUUID(in.EnrolmentID) {
-		return Change{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
 	var c Change
-	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
-		if err != nil {
-			return err
-		}
-		if cur.Version != in.Version {
-			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, in.Version)
-		}
+	err := s.locked(ctx, in.EnrolmentID, &in.Version, func(tx pgx.Tx, cur Enrolment) error {
 		before := stateOf(cur)
 		before.Record = &cur
 		rows, err := tx.Query(ctx, `SELECT enrolment_id, valid_from, rate FROM enrolment_rate WHERE enrolment_id = $1 ORDER BY valid_from`, cur.ID)

@@ -252,18 +252,8 @@ func (s *Store) ChangeRate(ctx context.Context, in RateInput) (Enrolment, error)
 	if err := errs.Err(); err != nil {
 		return Enrolment{}, err
 	}
-	if !db.IsUUID(in.EnrolmentID) {
-		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
 	var e Enrolment
-	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
-		if err != nil {
-			return err
-		}
-		if cur.Version != in.Version {
-			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, in.Version)
-		}
+	err := s.locked(ctx, in.EnrolmentID, &in.Version, func(tx pgx.Tx, cur Enrolment) (err error) {
 		if in.ValidFrom.Before(cur.StartDate) || (cur.EndDate != nil && in.ValidFrom.After(*cur.EndDate)) {
 			return apperr.Invalidf("input.validFrom", "the date is outside the enrolment")
 		}
@@ -275,10 +265,8 @@ func (s *Store) ChangeRate(ctx context.Context, in RateInput) (Enrolment, error)
 		if _, err := tx.Exec(ctx, `UPDATE enrolment SET version = version + 1, updated_at = now() WHERE id = $1`, cur.ID); err != nil {
 			return err
 		}
-		if e, err = get(ctx, tx, cur.ID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
+		e, err = updated(ctx, tx, cur.ID)
+		return err
 	})
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("change employment rate: %w", err)
@@ -291,38 +279,56 @@ func (s *Store) Exit(ctx context.Context, in ExitInput) (Enrolment, error) {
 	if err := in.Validate(s.now()); err != nil {
 		return Enrolment{}, err
 	}
-	if !db.IsUUID(in.EnrolmentID) {
-		return Enrolment{}, apperr.NotFoundf("input.enrolmentId", "enrolment not found")
-	}
 	var e Enrolment
-	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		cur, err := get(ctx, tx, in.EnrolmentID, "FOR UPDATE OF e")
-		if err != nil {
-			return err
-		}
-		if in.Version != nil && *in.Version != cur.Version {
-			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, *in.Version)
-		}
+	err := s.locked(ctx, in.EnrolmentID, in.Version, func(tx pgx.Tx, cur Enrolment) error {
 		if cur.EndDate != nil {
 			return apperr.Conflictf("input.enrolmentId", "the enrolment has already ended")
 		}
 		if in.EndDate.Before(cur.StartDate) {
 			return apperr.Invalidf("input.endDate", "end is before the start")
 		}
-		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
-			version = version + 1, updated_at = now() WHERE id = $1`, in.EnrolmentID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
+		_, err := tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
+			version = version + 1, updated_at = now() WHERE id = $1`, cur.ID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
 		if err != nil {
 			return db.MapError(err)
 		}
-		if e, err = get(ctx, tx, in.EnrolmentID); err != nil {
-			return err
-		}
-		return changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
+		e, err = updated(ctx, tx, cur.ID)
+		return err
 	})
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("exit enrolment: %w", err)
 	}
 	return e, nil
+}
+
+// locked runs change in one transaction with the enrolment id's row locked. An id that
+// names no enrolment the caller may see is NOT_FOUND on input.enrolmentId, and a version
+// other than the current one (unless version is nil) a CONFLICT on input.version, both
+// before change runs: the one shape of every update of an enrolment.
+func (s *Store) locked(ctx context.Context, id string, version *int, change func(tx pgx.Tx, cur Enrolment) error) error {
+	if !db.IsUUID(id) {
+		return apperr.NotFoundf("input.enrolmentId", "enrolment not found")
+	}
+	return db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := get(ctx, tx, id, "FOR UPDATE OF e")
+		if err != nil {
+			return err
+		}
+		if version != nil && *version != cur.Version {
+			return apperr.Conflictf("input.version", "the enrolment was changed by someone else (version %d, you have %d)", cur.Version, *version)
+		}
+		return change(tx, cur)
+	})
+}
+
+// updated reads enrolment id back after an update in tx and records the change for the
+// warehouse, in the same transaction.
+func updated(ctx context.Context, tx pgx.Tx, id string) (Enrolment, error) {
+	e, err := get(ctx, tx, id)
+	if err != nil {
+		return e, err
+	}
+	return e, changes.Record(ctx, tx, e.OrganisationID, e.ParticipantID, "enrolment", e.ID, changes.Update)
 }
 
 func get(ctx context.Context, q pgx.Tx, id string, lock ...string) (Enrolment, error) {

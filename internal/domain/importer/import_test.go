@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -22,10 +23,7 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "import", Name: "Import", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "import", Name: "Import", Kind: organisation.Municipality})
 	var numbers []string
 	for i := 0; i < 100; i++ {
 		n := demo.Personnummer(time.Date(1975, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i), 200+i)
@@ -83,7 +81,7 @@ func TestImportReportsBadLinesAndIsAllOrNothing(t *testing.T) {
 		t.Errorf("%d change events (err %v), want one per participant (100)", events, err)
 	}
 	// A known number of another organisation is a bad row, not a write there.
-	other, _ := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "annan", Name: "Annan", Kind: organisation.Municipality})
+	other := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "annan", Name: "Annan", Kind: organisation.Municipality})
 	res, err = importer.ImportObservations(ctx, pool, other.ID, rows[:3], nil, false, nil)
 	if err == nil || len(res.Bad) != 3 {
 		t.Errorf("import into the wrong organisation: %v, %+v", err, res)

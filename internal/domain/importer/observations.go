@@ -52,9 +52,20 @@ type ObservationRow struct {
 // file or a workbook; see Options). A structural problem (no header, a file that cannot
 // be read) is an error; bad rows are listed.
 func ParseObservations(r io.Reader, opts Options, now time.Time) ([]ObservationRow, []LineError, error) {
+	return parseObservations(r, opts, ObservationSpec, "", now)
+}
+
+// parseObservations reads a file of observations with the header spec; every row's
+// source is source when it is given, its source column otherwise.
+func parseObservations(r io.Reader, opts Options, spec []Column, source outcome.Source, now time.Time) ([]ObservationRow, []LineError, error) {
 	var rows []ObservationRow
-	lay, bad, err := readRecords(r, opts, ObservationSpec, func(line int, get func(string) string) []LineError {
-		row, errs := parseObservation(line, get, now)
+	lay, bad, err := readRecords(r, opts, spec, func(line int, get func(string) string) []LineError {
+		row, errs := parseObservation(line, func(c string) string {
+			if c == "source" && source != "" {
+				return string(source)
+			}
+			return get(c)
+		}, now)
 		if len(errs) == 0 {
 			rows = append(rows, row)
 		}
@@ -80,26 +91,7 @@ var RegisterSources = []outcome.Source{outcome.AFData, outcome.SUS, outcome.Soci
 // ParseRegisterReturn reads a register linkage's returned file like ParseObservations,
 // every row with the given source.
 func ParseRegisterReturn(r io.Reader, opts Options, source outcome.Source, now time.Time) ([]ObservationRow, []LineError, error) {
-	var rows []ObservationRow
-	lay, bad, err := readRecords(r, opts, RegisterReturnSpec, func(line int, get func(string) string) []LineError {
-		row, errs := parseObservation(line, func(c string) string {
-			if c == "source" {
-				return string(source)
-			}
-			return get(c)
-		}, now)
-		if len(errs) == 0 {
-			rows = append(rows, row)
-		}
-		return errs
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range rows {
-		rows[i].src = lay
-	}
-	return rows, bad, nil
+	return parseObservations(r, opts, RegisterReturnSpec, source, now)
 }
 
 func parseObservation(line int, get func(string) string, now time.Time) (ObservationRow, []LineError) {

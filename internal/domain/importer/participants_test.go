@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -51,10 +52,7 @@ func TestImportParticipantsAllOrNothingThenSkip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "pimport", Name: "Import", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "pimport", Name: "Import", Kind: organisation.Municipality})
 	file := participantFile(1000, func(i int, f []string) {
 		switch i {
 		case 211: // file line 213
@@ -194,10 +192,7 @@ func TestImportParticipantsLargeFile(t *testing.T) {
 	}
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "stor", Name: "Stor", Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "stor", Name: "Stor", Kind: organisation.Municipality})
 	rows, bad, err := importer.ParseParticipants(strings.NewReader(participantFile(20000, nil)), importer.Options{}, now)
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("%d bad lines (%v), err %v", len(bad), bad[:min(len(bad), 3)], err)

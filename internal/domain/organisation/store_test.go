@@ -204,12 +204,7 @@ func listAll(t *testing.T, s *organisation.Store, org string, unit *string, size
 
 func TestStaffOfOtherTenantsIsInvisible(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
-	system, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
+	url, system := testenv.PostgresWithURL(t)
 	scoped, err := db.ConnectScoped(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)

@@ -11,37 +11,37 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
-// Status is an exit destination or an observed labour-market status in a month.
+// Status is an exit destination or an observed labour-market status in a month. The
+// codes are warehouse/outcomes' (the one list the outcome definitions read); these are
+// their names in the casework.
 type Status string
 
 const (
-	UnsubsidisedFull Status = "unsubsidised_employment_full" // osubventionerat arbete, heltid
-	UnsubsidisedPart Status = "unsubsidised_employment_part" // osubventionerat arbete, deltid
-	Subsidised       Status = "subsidised_employment"        // subventionerad anställning
-	Studies          Status = "studies"                      // reguljära studier
-	OtherMeasure     Status = "other_measure"                // annan insats
-	JobSeeking       Status = "job_seeking"                  // åter till AF, arbetssökande
-	SickLeave        Status = "sick_leave"                   // sjukskriven / aktivitetsersättning
-	ParentalLeave    Status = "parental_leave"               // föräldraledig
-	MovedAway        Status = "moved_away"                   // flyttat
-	DroppedOut       Status = "dropped_out"                  // avbrott
-	OtherStatus      Status = "other"                        // annat
-	Unknown          Status = "unknown"                      // okänt: a value, never a guess
+	UnsubsidisedFull Status = outcomes.StatusUnsubsidisedFull // osubventionerat arbete, heltid
+	UnsubsidisedPart Status = outcomes.StatusUnsubsidisedPart // osubventionerat arbete, deltid
+	Subsidised       Status = outcomes.StatusSubsidised       // subventionerad anställning
+	Studies          Status = outcomes.StatusStudies          // reguljära studier
+	OtherMeasure     Status = outcomes.StatusOtherMeasure     // annan insats
+	JobSeeking       Status = outcomes.StatusJobSeeking       // åter till AF, arbetssökande
+	SickLeave        Status = outcomes.StatusSickLeave        // sjukskriven / aktivitetsersättning
+	ParentalLeave    Status = outcomes.StatusParentalLeave    // föräldraledig
+	MovedAway        Status = outcomes.StatusMovedAway        // flyttat
+	DroppedOut       Status = outcomes.StatusDroppedOut       // avbrott
+	OtherStatus      Status = outcomes.StatusOther            // annat
+	Unknown          Status = outcomes.StatusUnknown          // okänt: a value, never a guess
 )
 
-// Statuses lists every status in a stable order.
-var Statuses = []Status{UnsubsidisedFull, UnsubsidisedPart, Subsidised, Studies, OtherMeasure,
-	JobSeeking, SickLeave, ParentalLeave, MovedAway, DroppedOut, OtherStatus, Unknown}
+// Statuses lists every status in a stable order (outcomes.Statuses).
+var Statuses = func() []Status {
+	out := make([]Status, len(outcomes.Statuses))
+	for i, s := range outcomes.Statuses {
+		out[i] = Status(s)
+	}
+	return out
+}()
 
 // Valid reports whether s is a known status code.
-func (s Status) Valid() bool {
-	for _, v := range Statuses {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s Status) Valid() bool { return outcomes.ValidStatus(string(s)) }
 
 // InWorkOrStudies is the definition "in unsubsidised employment or regular studies":
 // the one status set, outcomes.WorkOrStudiesSet.

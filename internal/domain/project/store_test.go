@@ -1,72 +1,36 @@
 package project_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // fixture is a fresh database with two municipalities and helpers that insert rows with
 // SQL, so that these tests depend on no other package's store but the organisation's.
 type fixture struct {
-	t      *testing.T
-	ctx    context.Context
-	pool   *pgxpool.Pool
-	store  *project.Store
-	orgA   string
-	orgB   string
-	serial int
+	*domaintest.World
+	store *project.Store
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	pool := testenv.Postgres(t)
-	f := &fixture{t: t, ctx: context.Background(), pool: pool, store: project.NewStore(pool)}
-	f.orgA = f.org("kommun-a")
-	f.orgB = f.org("kommun-b")
+	f := &fixture{World: domaintest.NewWorld(t)}
+	f.store = project.NewStore(f.Pool)
 	return f
 }
 
-func (f *fixture) org(code string) string {
-	f.t.Helper()
-	o, err := organisation.NewStore(f.pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o.ID
-}
-
-func (f *fixture) id(q string, args ...any) string {
-	f.t.Helper()
-	var id string
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&id); err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
-
-func (f *fixture) person(org, gender string) string {
-	f.serial++
-	return f.id(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
-		VALUES ($1, $2, $3, '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", f.serial), gender)
-}
-
 func (f *fixture) measure(org, code string) string {
-	return f.id(`SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`, org, code)
+	return f.ID(`SELECT id FROM measure_type WHERE organisation_id = $1 AND code = $2`, org, code)
 }
 
 func (f *fixture) unit(org, name string) string {
-	return f.id(`INSERT INTO unit (organisation_id, name) VALUES ($1, $2) RETURNING id`, org, name)
+	return f.ID(`INSERT INTO unit (organisation_id, name) VALUES ($1, $2) RETURNING id`, org, name)
 }
 
 // enrolment is one hand-built enrolment; empty strings are NULL.
@@ -76,20 +40,20 @@ type enrolment struct {
 }
 
 func (f *fixture) enrol(org string, e enrolment) {
-	f.t.Helper()
+	f.T.Helper()
 	null := func(s string) any {
 		if s == "" {
 			return nil
 		}
 		return s
 	}
-	f.id(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, project_id, unit_id, decision_date,
+	f.ID(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, project_id, unit_id, decision_date,
 		start_date, end_date, exit_reason) VALUES ($1, $2, $3, $4, $5, $6::date, $7::date, $8::date, $9) RETURNING id`,
 		org, e.person, e.measure, null(e.project), null(e.unit), null(e.decision), e.start, null(e.end), null(e.exit))
 }
 
 func (f *fixture) referral(org, person, date string) {
-	f.id(`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered)
+	f.ID(`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered)
 		VALUES ($1, $2, 'social_services', $3::date, '{assessment}') RETURNING id`, org, person, date)
 }
 
@@ -105,20 +69,11 @@ func dayPtr(s string) *time.Time { t := day(s); return &t }
 
 func ptr[T any](v T) *T { return &v }
 
-func (f *fixture) count(q string, args ...any) int {
-	f.t.Helper()
-	var n int
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
-
 func (f *fixture) project(name string, start string) project.Project {
-	f.t.Helper()
-	p, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: name, Funder: project.ESF, StartDate: day(start)})
+	f.T.Helper()
+	p, err := f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgA, Name: name, Funder: project.ESF, StartDate: day(start)})
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
 	return p
 }
@@ -126,10 +81,10 @@ func (f *fixture) project(name string, start string) project.Project {
 func TestCreateProject(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	in := project.CreateInput{OrganisationID: f.orgA, Name: "  Kvinna hälsa arbete ", Funder: project.ESF,
+	in := project.CreateInput{OrganisationID: f.OrgA, Name: "  Kvinna hälsa arbete ", Funder: project.ESF,
 		StartDate: day("2024-01-01"), EndDate: dayPtr("2026-12-31"), TargetGroup: "Women far from the labour market",
 		IdempotencyKey: "k1"}
-	p, err := f.store.CreateProject(f.ctx, in)
+	p, err := f.store.CreateProject(f.Ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,35 +93,35 @@ func TestCreateProject(t *testing.T) {
 		t.Fatalf("created %+v", p)
 	}
 
-	again, err := f.store.CreateProject(f.ctx, in)
+	again, err := f.store.CreateProject(f.Ctx, in)
 	if err != nil || again.ID != p.ID {
 		t.Fatalf("retry with the key: %v, id %s want %s", err, again.ID, p.ID)
 	}
-	if n := f.count(`SELECT count(*) FROM project`); n != 1 {
+	if n := f.Count(`SELECT count(*) FROM project`); n != 1 {
 		t.Fatalf("%d projects after a retry, want 1", n)
 	}
 	other := in
 	other.Name = "Something else"
-	_, err = f.store.CreateProject(f.ctx, other)
+	_, err = f.store.CreateProject(f.Ctx, other)
 	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 
 	dup := in
 	dup.IdempotencyKey = ""
-	_, err = f.store.CreateProject(f.ctx, dup)
+	_, err = f.store.CreateProject(f.Ctx, dup)
 	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
 
 	// The same name in another organisation is fine.
-	dup.OrganisationID = f.orgB
-	if _, err := f.store.CreateProject(f.ctx, dup); err != nil {
+	dup.OrganisationID = f.OrgB
+	if _, err := f.store.CreateProject(f.Ctx, dup); err != nil {
 		t.Fatalf("same name in another organisation: %v", err)
 	}
 
-	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "X", Funder: "eu", StartDate: day("2024-01-01")})
+	_, err = f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgA, Name: "X", Funder: "eu", StartDate: day("2024-01-01")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.funder")
-	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "X", Funder: project.AMIF,
+	_, err = f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgA, Name: "X", Funder: project.AMIF,
 		StartDate: day("2024-01-01"), EndDate: dayPtr("2023-12-31")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.endDate")
-	_, err = f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: "00000000-0000-0000-0000-000000000000",
+	_, err = f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: "00000000-0000-0000-0000-000000000000",
 		Name: "X", Funder: project.AMIF, StartDate: day("2024-01-01")})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
 }
@@ -174,7 +129,7 @@ func TestCreateProject(t *testing.T) {
 func TestUpdateProject(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	p, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgA, Name: "Familjefokus", Funder: project.Samordningsforbund,
+	p, err := f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgA, Name: "Familjefokus", Funder: project.Samordningsforbund,
 		StartDate: day("2024-01-01"), TargetGroup: "Families on social assistance"})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +137,7 @@ func TestUpdateProject(t *testing.T) {
 	f.project("Taken", "2024-01-01")
 
 	// The same target group is no change: its version stays.
-	p, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 1, Name: ptr("Familjefokus Bäcklösa"),
+	p, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: p.ID, Version: 1, Name: ptr("Familjefokus Bäcklösa"),
 		TargetGroup: ptr("Families on social assistance")})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +145,7 @@ func TestUpdateProject(t *testing.T) {
 	if p.Name != "Familjefokus Bäcklösa" || p.Version != 2 || p.TargetGroupVersion != 1 {
 		t.Fatalf("after a rename: %+v", p)
 	}
-	p, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 2, TargetGroup: ptr("Families, 18-64"),
+	p, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: p.ID, Version: 2, TargetGroup: ptr("Families, 18-64"),
 		EndDate: dayPtr("2025-12-31")})
 	if err != nil {
 		t.Fatal(err)
@@ -199,18 +154,18 @@ func TestUpdateProject(t *testing.T) {
 		t.Fatalf("after a new target group: %+v", p)
 	}
 
-	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 2, Name: ptr("Stale")})
+	_, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: p.ID, Version: 2, Name: ptr("Stale")})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
-	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 3, Name: ptr("Taken")})
+	_, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: p.ID, Version: 3, Name: ptr("Taken")})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.name")
-	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: p.ID, Version: 3, EndDate: dayPtr("2023-01-01")})
+	_, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: p.ID, Version: 3, EndDate: dayPtr("2023-01-01")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.endDate")
-	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1, Name: ptr("X")})
+	_, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1, Name: ptr("X")})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
-	_, err = f.store.UpdateProject(f.ctx, project.UpdateInput{ID: "nonsense", Version: 1, Name: ptr("X")})
+	_, err = f.store.UpdateProject(f.Ctx, project.UpdateInput{ID: "nonsense", Version: 1, Name: ptr("X")})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 
-	got, err := f.store.Get(f.ctx, p.ID)
+	got, err := f.store.Get(f.Ctx, p.ID)
 	if err != nil || got.Version != 3 || got.Name != "Familjefokus Bäcklösa" {
 		t.Fatalf("failed updates changed the project: %+v, %v", got, err)
 	}
@@ -222,14 +177,14 @@ func TestListProjectsOrderAndPages(t *testing.T) {
 	f.project("B", "2024-01-01")
 	f.project("A", "2024-01-01")
 	f.project("C", "2023-06-01")
-	if _, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgB, Name: "Other org", Funder: project.ESF, StartDate: day("2020-01-01")}); err != nil {
+	if _, err := f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgB, Name: "Other org", Funder: project.ESF, StartDate: day("2020-01-01")}); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	var after *string
 	for {
 		page := db.PageRequest{First: ptr(2), After: after}
-		res, err := f.store.List(f.ctx, f.orgA, page)
+		res, err := f.store.List(f.Ctx, f.OrgA, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,20 +208,20 @@ func TestCreateTarget(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	p := f.project("Extra jobs", "2024-01-01")
-	u := f.unit(f.orgA, "Jobbtorget")
-	in := project.CreateTargetInput{OrganisationID: f.orgA, Name: "Decisions 2024", Metric: project.Decisions,
+	u := f.unit(f.OrgA, "Jobbtorget")
+	in := project.CreateTargetInput{OrganisationID: f.OrgA, Name: "Decisions 2024", Metric: project.Decisions,
 		PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31"), MeasureTypeCode: ptr("extra_job"), ProjectID: &p.ID,
 		UnitID: &u, Total: 120, Women: ptr(80), Men: ptr(40), IdempotencyKey: "t1"}
-	tg, err := f.store.CreateTarget(f.ctx, in)
+	tg, err := f.store.CreateTarget(f.Ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.MeasureTypeID == nil || *tg.MeasureTypeID != f.measure(f.orgA, "extra_job") || *tg.ProjectID != p.ID ||
+	if tg.MeasureTypeID == nil || *tg.MeasureTypeID != f.measure(f.OrgA, "extra_job") || *tg.ProjectID != p.ID ||
 		*tg.UnitID != u || *tg.Women != 80 || tg.Metric != project.Decisions {
 		t.Fatalf("created %+v", tg)
 	}
-	again, err := f.store.CreateTarget(f.ctx, in)
-	if err != nil || again.ID != tg.ID || f.count(`SELECT count(*) FROM target`) != 1 {
+	again, err := f.store.CreateTarget(f.Ctx, in)
+	if err != nil || again.ID != tg.ID || f.Count(`SELECT count(*) FROM target`) != 1 {
 		t.Fatalf("retry: %v, %s want %s", err, again.ID, tg.ID)
 	}
 
@@ -274,26 +229,26 @@ func TestCreateTarget(t *testing.T) {
 		x := in
 		x.IdempotencyKey = ""
 		mod(&x)
-		_, err := f.store.CreateTarget(f.ctx, x)
+		_, err := f.store.CreateTarget(f.Ctx, x)
 		return err
 	}
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.MeasureTypeCode = ptr("no_such_measure") }), apperr.NotFound, "input.measureTypeCode")
-	otherProject, err := f.store.CreateProject(f.ctx, project.CreateInput{OrganisationID: f.orgB, Name: "B's", Funder: project.ESF, StartDate: day("2024-01-01")})
+	otherProject, err := f.store.CreateProject(f.Ctx, project.CreateInput{OrganisationID: f.OrgB, Name: "B's", Funder: project.ESF, StartDate: day("2024-01-01")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.ProjectID = &otherProject.ID }), apperr.NotFound, "input.projectId")
-	otherUnit := f.unit(f.orgB, "B's unit")
+	otherUnit := f.unit(f.OrgB, "B's unit")
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = &otherUnit }), apperr.NotFound, "input.unitId")
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.UnitID = ptr("nonsense") }), apperr.NotFound, "input.unitId")
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.Women = ptr(81) }), apperr.Invalid, "input.total")
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.PeriodEnd = day("2023-12-31") }), apperr.Invalid, "input.periodEnd")
 	domaintest.WantErr(t, bad(func(x *project.CreateTargetInput) { x.Metric = "smiles" }), apperr.Invalid, "input.metric")
-	if n := f.count(`SELECT count(*) FROM target`); n != 1 {
+	if n := f.Count(`SELECT count(*) FROM target`); n != 1 {
 		t.Fatalf("%d targets after refused creates, want 1", n)
 	}
 	// Women alone may be given; the organisation-wide scope needs no measure, project or unit.
-	if _, err := f.store.CreateTarget(f.ctx, project.CreateTargetInput{OrganisationID: f.orgA, Name: "Women contacted",
+	if _, err := f.store.CreateTarget(f.Ctx, project.CreateTargetInput{OrganisationID: f.OrgA, Name: "Women contacted",
 		Metric: project.Referrals, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31"), Total: 200, Women: ptr(200)}); err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +259,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 	f := newFixture(t)
 	p := f.project("P", "2024-01-01")
 	mk := func(name, start, end string, projectID *string) string {
-		tg, err := f.store.CreateTarget(f.ctx, project.CreateTargetInput{OrganisationID: f.orgA, Name: name, Metric: project.Starts,
+		tg, err := f.store.CreateTarget(f.Ctx, project.CreateTargetInput{OrganisationID: f.OrgA, Name: name, Metric: project.Starts,
 			PeriodStart: day(start), PeriodEnd: day(end), ProjectID: projectID, Total: 10})
 		if err != nil {
 			t.Fatal(err)
@@ -317,7 +272,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 
 	list := func(fl project.TargetFilter) []string {
 		page := db.PageRequest{First: nil, After: nil}
-		res, err := f.store.ListTargets(f.ctx, f.orgA, fl, page)
+		res, err := f.store.ListTargets(f.Ctx, f.OrgA, fl, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +297,7 @@ func TestListTargetsAndTargetsOfProjects(t *testing.T) {
 	if got := list(project.TargetFilter{ActiveOn: dayPtr("2024-12-31")}); fmt.Sprint(got) != fmt.Sprint([]string{t2024, tP}) {
 		t.Fatalf("active on the last day: %v", got)
 	}
-	ts, err := f.store.TargetsOfProjects(f.ctx, []string{p.ID, "nonsense"})
+	ts, err := f.store.TargetsOfProjects(f.Ctx, []string{p.ID, "nonsense"})
 	if err != nil || len(ts) != 2 || ts[0].ID != tP || ts[1].ID != t2025 {
 		t.Fatalf("targets of the project: %+v, %v", ts, err)
 	}
@@ -354,29 +309,29 @@ func TestProgress(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	p := f.project("P", "2024-01-01")
-	u := f.unit(f.orgA, "U")
-	extra, practice := f.measure(f.orgA, "extra_job"), f.measure(f.orgA, "work_practice")
-	w1, m1, o1 := f.person(f.orgA, "woman"), f.person(f.orgA, "man"), f.person(f.orgA, "other")
-	b := f.person(f.orgB, "woman")
+	u := f.unit(f.OrgA, "U")
+	extra, practice := f.measure(f.OrgA, "extra_job"), f.measure(f.OrgA, "work_practice")
+	w1, m1, o1 := f.Person(f.OrgA, "woman"), f.Person(f.OrgA, "man"), f.Person(f.OrgA, "other")
+	b := f.Person(f.OrgB, "woman")
 
-	f.enrol(f.orgA, enrolment{person: w1, measure: extra, project: p.ID, unit: u, decision: "2024-02-01", start: "2024-03-01",
+	f.enrol(f.OrgA, enrolment{person: w1, measure: extra, project: p.ID, unit: u, decision: "2024-02-01", start: "2024-03-01",
 		end: "2024-06-30", exit: "unsubsidised_employment_full"}) // e1
-	f.enrol(f.orgA, enrolment{person: m1, measure: extra, decision: "2023-12-15", start: "2024-01-10"}) // e2
-	f.enrol(f.orgA, enrolment{person: w1, measure: practice, project: p.ID, decision: "2024-05-01", start: "2024-05-02",
+	f.enrol(f.OrgA, enrolment{person: m1, measure: extra, decision: "2023-12-15", start: "2024-01-10"}) // e2
+	f.enrol(f.OrgA, enrolment{person: w1, measure: practice, project: p.ID, decision: "2024-05-01", start: "2024-05-02",
 		end: "2024-08-31", exit: "studies"}) // e3
-	f.enrol(f.orgA, enrolment{person: o1, measure: extra, start: "2023-06-01", end: "2024-01-15", exit: "job_seeking"}) // e4
-	f.enrol(f.orgA, enrolment{person: m1, measure: practice, decision: "2024-11-01", start: "2024-12-01"})              // e5
-	f.enrol(f.orgA, enrolment{person: m1, measure: extra, start: "2022-01-01", end: "2023-12-31",
+	f.enrol(f.OrgA, enrolment{person: o1, measure: extra, start: "2023-06-01", end: "2024-01-15", exit: "job_seeking"}) // e4
+	f.enrol(f.OrgA, enrolment{person: m1, measure: practice, decision: "2024-11-01", start: "2024-12-01"})              // e5
+	f.enrol(f.OrgA, enrolment{person: m1, measure: extra, start: "2022-01-01", end: "2023-12-31",
 		exit: "unsubsidised_employment_part"}) // e6: before the period
-	f.enrol(f.orgB, enrolment{person: b, measure: f.measure(f.orgB, "extra_job"), decision: "2024-03-01", start: "2024-03-01",
+	f.enrol(f.OrgB, enrolment{person: b, measure: f.measure(f.OrgB, "extra_job"), decision: "2024-03-01", start: "2024-03-01",
 		end: "2024-04-01", exit: "studies"}) // another organisation
-	f.referral(f.orgA, w1, "2024-02-01")
-	f.referral(f.orgA, m1, "2023-12-01")
-	f.referral(f.orgA, o1, "2024-04-01")
-	f.referral(f.orgB, b, "2024-04-01")
+	f.referral(f.OrgA, w1, "2024-02-01")
+	f.referral(f.OrgA, m1, "2023-12-01")
+	f.referral(f.OrgA, o1, "2024-04-01")
+	f.referral(f.OrgB, b, "2024-04-01")
 
 	target := func(m project.Metric, total int, scope func(*project.Target)) project.Target {
-		tg := project.Target{OrganisationID: f.orgA, Metric: m, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31"), Total: total}
+		tg := project.Target{OrganisationID: f.OrgA, Metric: m, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31"), Total: total}
 		if scope != nil {
 			scope(&tg)
 		}
@@ -415,7 +370,7 @@ func TestProgress(t *testing.T) {
 		{"a zero target", target(project.Starts, 0, nil), "2024-12-31", 4, 2, 2, 0, "2024-12-31"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.store.Progress(f.ctx, c.target, day(c.asOf))
+			got, err := f.store.Progress(f.Ctx, c.target, day(c.asOf))
 			if err != nil {
 				t.Fatal(err)
 			}

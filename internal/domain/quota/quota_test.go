@@ -1,19 +1,14 @@
 package quota_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 func TestAllocate(t *testing.T) {
@@ -50,58 +45,31 @@ func TestAllocate(t *testing.T) {
 }
 
 type fixture struct {
-	t      *testing.T
-	ctx    context.Context
-	pool   *pgxpool.Pool
-	store  *quota.Store
-	orgA   string
-	orgB   string
-	serial int
+	*domaintest.World
+	store *quota.Store
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	pool := testenv.Postgres(t)
-	f := &fixture{t: t, ctx: context.Background(), pool: pool, store: quota.NewStore(pool)}
-	for i, code := range []string{"kommun-a", "kommun-b"} {
-		o, err := organisation.NewStore(pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			f.orgA = o.ID
-		} else {
-			f.orgB = o.ID
-		}
-	}
+	f := &fixture{World: domaintest.NewWorld(t)}
+	f.store = quota.NewStore(f.Pool)
 	return f
 }
 
-func (f *fixture) id(q string, args ...any) string {
-	f.t.Helper()
-	var id string
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&id); err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-	return id
-}
-
 func (f *fixture) employer(org, kind, name string, headcount *int) string {
-	return f.id(`INSERT INTO employer (organisation_id, kind, name, headcount) VALUES ($1, $2, $3, $4) RETURNING id`,
+	return f.ID(`INSERT INTO employer (organisation_id, kind, name, headcount) VALUES ($1, $2, $3, $4) RETURNING id`,
 		org, kind, name, headcount)
 }
 
 // host inserts an enrolment hosted by employer; an empty decision is NULL.
 func (f *fixture) host(org, employer, measureCode, decision, start string) {
-	f.t.Helper()
-	f.serial++
-	person := f.id(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
-		VALUES ($1, $2, 'man', '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", f.serial))
+	f.T.Helper()
+	person := f.Person(org, "man")
 	var d any
 	if decision != "" {
 		d = decision
 	}
-	f.id(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, host_employer_id, decision_date, start_date)
+	f.ID(`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, host_employer_id, decision_date, start_date)
 		SELECT $1, $2, m.id, $3, $5::date, $6::date FROM measure_type m WHERE m.organisation_id = $1 AND m.code = $4 RETURNING id`,
 		org, person, employer, measureCode, d, start)
 }
@@ -119,46 +87,46 @@ func ptr[T any](v T) *T { return &v }
 func TestCreateAndListQuotas(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	in := quota.CreateInput{OrganisationID: f.orgA, Name: " Extra jobs 2017-2018 ", Total: 700, PeriodStart: day("2017-01-01"),
+	in := quota.CreateInput{OrganisationID: f.OrgA, Name: " Extra jobs 2017-2018 ", Total: 700, PeriodStart: day("2017-01-01"),
 		PeriodEnd: day("2018-12-31"), MeasureTypeCode: ptr("extra_job"), IdempotencyKey: "q1"}
-	q, err := f.store.Create(f.ctx, in)
+	q, err := f.store.Create(f.Ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if q.Name != "Extra jobs 2017-2018" || q.Total != 700 || q.MeasureTypeID == nil || q.Version != 1 {
 		t.Fatalf("created %+v", q)
 	}
-	again, err := f.store.Create(f.ctx, in)
+	again, err := f.store.Create(f.Ctx, in)
 	if err != nil || again.ID != q.ID {
 		t.Fatalf("retry: %v", err)
 	}
 	in.IdempotencyKey = ""
 	in.MeasureTypeCode = ptr("no_such")
-	_, err = f.store.Create(f.ctx, in)
+	_, err = f.store.Create(f.Ctx, in)
 	domaintest.WantErr(t, err, apperr.NotFound, "input.measureTypeCode")
-	_, err = f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "Zero", Total: 0, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31")})
+	_, err = f.store.Create(f.Ctx, quota.CreateInput{OrganisationID: f.OrgA, Name: "Zero", Total: 0, PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.total")
-	_, err = f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "Backwards", Total: 1, PeriodStart: day("2024-01-01"), PeriodEnd: day("2023-12-31")})
+	_, err = f.store.Create(f.Ctx, quota.CreateInput{OrganisationID: f.OrgA, Name: "Backwards", Total: 1, PeriodStart: day("2024-01-01"), PeriodEnd: day("2023-12-31")})
 	domaintest.WantErr(t, err, apperr.Invalid, "input.periodEnd")
 
-	earlier, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "2016", Total: 300, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")})
+	earlier, err := f.store.Create(f.Ctx, quota.CreateInput{OrganisationID: f.OrgA, Name: "2016", Total: 300, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgB, Name: "B", Total: 1, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")}); err != nil {
+	if _, err := f.store.Create(f.Ctx, quota.CreateInput{OrganisationID: f.OrgB, Name: "B", Total: 1, PeriodStart: day("2016-01-01"), PeriodEnd: day("2016-12-31")}); err != nil {
 		t.Fatal(err)
 	}
 	page := db.PageRequest{First: ptr(1), After: nil}
-	first, err := f.store.List(f.ctx, f.orgA, page)
+	first, err := f.store.List(f.Ctx, f.OrgA, page)
 	if err != nil || first.TotalCount != 2 || len(first.Items) != 1 || first.Items[0].ID != earlier.ID || !first.HasNextPage {
 		t.Fatalf("first page %+v, %v", first, err)
 	}
 	page = db.PageRequest{First: ptr(1), After: &first.Cursors[0]}
-	second, err := f.store.List(f.ctx, f.orgA, page)
+	second, err := f.store.List(f.Ctx, f.OrgA, page)
 	if err != nil || len(second.Items) != 1 || second.Items[0].ID != q.ID || second.HasNextPage {
 		t.Fatalf("second page %+v, %v", second, err)
 	}
-	if got, err := f.store.Get(f.ctx, q.ID); err != nil || got.ID != q.ID {
+	if got, err := f.store.Get(f.Ctx, q.ID); err != nil || got.ID != q.ID {
 		t.Fatalf("get: %+v, %v", got, err)
 	}
 }
@@ -168,24 +136,24 @@ func TestCreateAndListQuotas(t *testing.T) {
 func TestAllocations(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	elder := f.employer(f.orgA, "municipal_department", "Elder care", ptr(4000))
-	schools := f.employer(f.orgA, "municipal_department", "Schools", ptr(2000))
-	libraries := f.employer(f.orgA, "municipal_department", "Libraries", ptr(1000))
-	company := f.employer(f.orgA, "private_company", "Private AB", ptr(9000))
-	f.employer(f.orgA, "municipal_department", "No headcount", nil)
-	f.employer(f.orgA, "municipal_department", "Empty", ptr(0))
-	f.employer(f.orgB, "municipal_department", "B's department", ptr(5000))
+	elder := f.employer(f.OrgA, "municipal_department", "Elder care", ptr(4000))
+	schools := f.employer(f.OrgA, "municipal_department", "Schools", ptr(2000))
+	libraries := f.employer(f.OrgA, "municipal_department", "Libraries", ptr(1000))
+	company := f.employer(f.OrgA, "private_company", "Private AB", ptr(9000))
+	f.employer(f.OrgA, "municipal_department", "No headcount", nil)
+	f.employer(f.OrgA, "municipal_department", "Empty", ptr(0))
+	f.employer(f.OrgB, "municipal_department", "B's department", ptr(5000))
 
-	f.host(f.orgA, elder, "extra_job", "2024-02-01", "2024-03-01")     // in
-	f.host(f.orgA, elder, "extra_job", "", "2024-03-01")               // in: no decision, by start
-	f.host(f.orgA, elder, "extra_job", "2023-12-20", "2024-01-05")     // out: decided before the period
-	f.host(f.orgA, elder, "work_practice", "2024-03-01", "2024-03-02") // in only without a measure
-	f.host(f.orgA, elder, "extra_job", "2024-08-01", "2024-08-15")     // in after June
-	f.host(f.orgA, schools, "extra_job", "2024-12-31", "2025-01-02")   // in on the last day
-	f.host(f.orgA, schools, "extra_job", "2025-01-01", "2025-01-02")   // out: after the period
-	f.host(f.orgA, company, "extra_job", "2024-02-01", "2024-03-01")   // not a department
+	f.host(f.OrgA, elder, "extra_job", "2024-02-01", "2024-03-01")     // in
+	f.host(f.OrgA, elder, "extra_job", "", "2024-03-01")               // in: no decision, by start
+	f.host(f.OrgA, elder, "extra_job", "2023-12-20", "2024-01-05")     // out: decided before the period
+	f.host(f.OrgA, elder, "work_practice", "2024-03-01", "2024-03-02") // in only without a measure
+	f.host(f.OrgA, elder, "extra_job", "2024-08-01", "2024-08-15")     // in after June
+	f.host(f.OrgA, schools, "extra_job", "2024-12-31", "2025-01-02")   // in on the last day
+	f.host(f.OrgA, schools, "extra_job", "2025-01-01", "2025-01-02")   // out: after the period
+	f.host(f.OrgA, company, "extra_job", "2024-02-01", "2024-03-01")   // not a department
 
-	extraJobs, err := f.store.Create(f.ctx, quota.CreateInput{OrganisationID: f.orgA, Name: "Extra jobs 2024", Total: 700,
+	extraJobs, err := f.store.Create(f.Ctx, quota.CreateInput{OrganisationID: f.OrgA, Name: "Extra jobs 2024", Total: 700,
 		PeriodStart: day("2024-01-01"), PeriodEnd: day("2024-12-31"), MeasureTypeCode: ptr("extra_job")})
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +181,7 @@ func TestAllocations(t *testing.T) {
 			{EmployerID: schools, Name: "Schools", Headcount: 2000, Quota: 200, Delivered: 1}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.store.Allocations(f.ctx, c.q, day(c.asOf))
+			got, err := f.store.Allocations(f.Ctx, c.q, day(c.asOf))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,20 +1,15 @@
 package referral_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // today is the fixtures' clock.
@@ -23,78 +18,40 @@ var today = day("2024-06-15")
 // fixture is a fresh database with two municipalities, one person in each, and a store
 // whose clock reads 2024-06-15 (afternoon, UTC).
 type fixture struct {
-	t          *testing.T
-	ctx        context.Context
-	url        string
-	pool       *pgxpool.Pool // the system's: sees every organisation
-	store      *referral.Store
-	orgA, orgB string
-	personA    string
-	personB    string
-	serial     int
+	*domaintest.World
+	store   *referral.Store
+	personA string
+	personB string
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	pool, err := db.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := &fixture{t: t, ctx: context.Background(), url: url, pool: pool, store: referral.NewStore(pool)}
+	f := &fixture{World: domaintest.NewWorld(t)}
+	f.store = referral.NewStore(f.Pool)
 	f.store.SetClock(func() time.Time { return today.Add(14 * time.Hour) })
-	f.orgA, f.orgB = f.org("kommun-a"), f.org("kommun-b")
-	f.personA, f.personB = f.person(f.orgA), f.person(f.orgB)
+	f.personA, f.personB = f.person(f.OrgA), f.person(f.OrgB)
 	return f
 }
 
-func (f *fixture) org(code string) string {
-	f.t.Helper()
-	o, err := organisation.NewStore(f.pool).Create(f.ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o.ID
-}
-
-func (f *fixture) person(org string) string {
-	f.t.Helper()
-	f.serial++
-	var id string
-	if err := f.pool.QueryRow(f.ctx, `INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
-		VALUES ($1, $2, 'woman', '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", f.serial)).Scan(&id); err != nil {
-		f.t.Fatal(err)
-	}
-	return id
-}
-
-func (f *fixture) count(q string, args ...any) int {
-	f.t.Helper()
-	var n int
-	if err := f.pool.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
+func (f *fixture) person(org string) string { return f.Person(org, "woman") }
 
 // rows counts what a write may leave behind.
 func (f *fixture) rows() string {
-	return fmt.Sprint(f.count(`SELECT count(*) FROM referral`), f.count(`SELECT count(*) FROM change_event`),
-		f.count(`SELECT count(*) FROM idempotency_key`))
+	return fmt.Sprint(f.Count(`SELECT count(*) FROM referral`), f.Count(`SELECT count(*) FROM change_event`),
+		f.Count(`SELECT count(*) FROM idempotency_key`))
 }
 
 // create registers a valid referral of person on date; change tweaks the input.
 func (f *fixture) create(person, date string, change ...func(*referral.CreateInput)) referral.Referral {
-	f.t.Helper()
+	f.T.Helper()
 	in := referral.CreateInput{ParticipantID: person, Source: referral.SocialServices, ReferralDate: day(date),
 		Ordered: []referral.Order{referral.Mapping}}
 	for _, c := range change {
 		c(&in)
 	}
-	x, err := f.store.Create(f.ctx, in)
+	x, err := f.store.Create(f.Ctx, in)
 	if err != nil {
-		f.t.Fatal(err)
+		f.T.Fatal(err)
 	}
 	return x
 }
@@ -106,19 +63,19 @@ func TestCreateStoresTheReferralAndItsChange(t *testing.T) {
 		in.Ordered = []referral.Order{referral.LabourMarketEmployment, referral.Mapping, referral.LabourMarketEmployment}
 		in.ReferringOfficer, in.FeedbackMethod, in.FeedbackDueDate = "Socialsekreterare Berg", "skriftlig", dayPtr("2024-06-01")
 	})
-	if x.OrganisationID != f.orgA || x.Version != 1 || len(x.Ordered) != 2 || x.Ordered[1] != referral.Mapping ||
+	if x.OrganisationID != f.OrgA || x.Version != 1 || len(x.Ordered) != 2 || x.Ordered[1] != referral.Mapping ||
 		!x.ReferralDate.Equal(day("2024-05-02")) || !x.FeedbackDueDate.Equal(day("2024-06-01")) || x.FeedbackSentDate != nil {
 		t.Errorf("created %+v", x)
 	}
-	got, err := f.store.Get(f.ctx, x.ID)
+	got, err := f.store.Get(f.Ctx, x.ID)
 	if err != nil || got.ReferringOfficer != "Socialsekreterare Berg" || got.FeedbackMethod != "skriftlig" {
 		t.Errorf("get: %+v, %v", got, err)
 	}
-	if n := f.count(`SELECT count(*) FROM change_event WHERE entity = 'referral' AND entity_id = $1 AND op = 'create'
-		AND participant_id = $2 AND organisation_id = $3`, x.ID, f.personA, f.orgA); n != 1 {
+	if n := f.Count(`SELECT count(*) FROM change_event WHERE entity = 'referral' AND entity_id = $1 AND op = 'create'
+		AND participant_id = $2 AND organisation_id = $3`, x.ID, f.personA, f.OrgA); n != 1 {
 		t.Errorf("%d change events for the create, want 1", n)
 	}
-	if _, err := f.store.Get(f.ctx, "not-a-uuid"); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := f.store.Get(f.Ctx, "not-a-uuid"); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("malformed id: %v", err)
 	}
 }
@@ -127,18 +84,18 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	before := f.rows()
-	_, err := f.store.Create(f.ctx, referral.CreateInput{ParticipantID: f.personA, Source: "neighbour",
+	_, err := f.store.Create(f.Ctx, referral.CreateInput{ParticipantID: f.personA, Source: "neighbour",
 		ReferralDate: day("2024-06-16"), IdempotencyKey: "k1"})
 	if got, want := fields(err), "input.ordered input.referralDate input.source"; got != want {
 		t.Errorf("fields = %q, want %q", got, want)
 	}
 	// Someone the caller cannot see, someone who does not exist, and a malformed id: all NOT_FOUND.
-	scoped, err := db.ConnectScoped(f.ctx, f.url)
+	scoped, err := db.ConnectScoped(f.Ctx, f.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer scoped.Close()
-	cw := auth.With(f.ctx, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: f.orgA})
+	cw := auth.With(f.Ctx, auth.Principal{Subject: "cw", Role: auth.Caseworker, OrgID: f.OrgA})
 	asA := referral.NewStore(scoped)
 	for _, id := range []string{f.personB, "00000000-0000-0000-0000-000000000000", "nobody"} {
 		_, err := asA.Create(cw, referral.CreateInput{ParticipantID: id, Source: referral.AF, ReferralDate: day("2024-01-01"),
@@ -168,7 +125,7 @@ func TestCreateReplayWithTheSameKeyWritesNothing(t *testing.T) {
 	if after := f.rows(); after != before {
 		t.Errorf("replay wrote: %s -> %s", before, after)
 	}
-	_, err := f.store.Create(f.ctx, referral.CreateInput{ParticipantID: f.personA, Source: referral.AF, ReferralDate: day("2024-05-02"),
+	_, err := f.store.Create(f.Ctx, referral.CreateInput{ParticipantID: f.personA, Source: referral.AF, ReferralDate: day("2024-05-02"),
 		Ordered: []referral.Order{referral.Mapping}, IdempotencyKey: "remiss-42"})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
 }
@@ -179,7 +136,7 @@ func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
 	x := f.create(f.personA, "2024-05-02", func(in *referral.CreateInput) {
 		in.FeedbackDueDate, in.Notes = dayPtr("2024-06-01"), "första anteckning"
 	})
-	up, err := f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 1, TripartiteMeetingDate: dayPtr("2024-05-10")})
+	up, err := f.store.Update(f.Ctx, referral.UpdateInput{ID: x.ID, Version: 1, TripartiteMeetingDate: dayPtr("2024-05-10")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,23 +145,23 @@ func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
 		t.Errorf("after update: %+v", up)
 	}
 	before := f.rows()
-	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 1, FeedbackSentDate: dayPtr("2024-06-01")})
+	_, err = f.store.Update(f.Ctx, referral.UpdateInput{ID: x.ID, Version: 1, FeedbackSentDate: dayPtr("2024-06-01")})
 	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
-	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 2, TripartiteMeetingDate: dayPtr("2024-05-01"),
+	_, err = f.store.Update(f.Ctx, referral.UpdateInput{ID: x.ID, Version: 2, TripartiteMeetingDate: dayPtr("2024-05-01"),
 		FeedbackSentDate: dayPtr("2024-06-16")})
 	if got, want := fields(err), "input.feedbackSentDate input.tripartiteMeetingDate"; got != want {
 		t.Errorf("fields = %q, want %q", got, want)
 	}
-	_, err = f.store.Update(f.ctx, referral.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1})
+	_, err = f.store.Update(f.Ctx, referral.UpdateInput{ID: "00000000-0000-0000-0000-000000000000", Version: 1})
 	domaintest.WantErr(t, err, apperr.NotFound, "input.id")
 	if after := f.rows(); after != before {
 		t.Errorf("refused updates wrote: %s -> %s", before, after)
 	}
-	up, err = f.store.Update(f.ctx, referral.UpdateInput{ID: x.ID, Version: 2, FeedbackSentDate: dayPtr("2024-06-15"), Notes: ptr(" ")})
+	up, err = f.store.Update(f.Ctx, referral.UpdateInput{ID: x.ID, Version: 2, FeedbackSentDate: dayPtr("2024-06-15"), Notes: ptr(" ")})
 	if err != nil || up.Version != 3 || !up.FeedbackSentDate.Equal(today) || up.Notes != "" || !up.TripartiteMeetingDate.Equal(day("2024-05-10")) {
 		t.Errorf("second update: %+v, %v", up, err)
 	}
-	if n := f.count(`SELECT count(*) FROM change_event WHERE entity_id = $1 AND op = 'update'`, x.ID); n != 2 {
+	if n := f.Count(`SELECT count(*) FROM change_event WHERE entity_id = $1 AND op = 'update'`, x.ID); n != 2 {
 		t.Errorf("%d update events, want 2", n)
 	}
 }
@@ -212,13 +169,13 @@ func TestUpdateIsVersionedAndChangesOnlyWhatIsGiven(t *testing.T) {
 func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	other := f.person(f.orgA)
+	other := f.person(f.OrgA)
 	af := func(in *referral.CreateInput) { in.Source = referral.AF }
 	r1 := f.create(f.personA, "2024-01-10")
 	r2 := f.create(f.personA, "2024-03-01", af)
 	r3 := f.create(other, "2024-03-01")
 	r4 := f.create(other, "2024-05-20", af)
-	if _, err := f.store.Update(f.ctx, referral.UpdateInput{ID: r4.ID, Version: 1, FeedbackSentDate: dayPtr("2024-06-01")}); err != nil {
+	if _, err := f.store.Update(f.Ctx, referral.UpdateInput{ID: r4.ID, Version: 1, FeedbackSentDate: dayPtr("2024-06-01")}); err != nil {
 		t.Fatal(err)
 	}
 	f.create(f.personB, "2024-06-01") // another organisation's
@@ -232,7 +189,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 	var after *string
 	for pages := 0; ; pages++ {
 		page := db.PageRequest{First: ptr(3), After: after}
-		got, err := f.store.List(f.ctx, f.orgA, referral.Filter{}, page)
+		got, err := f.store.List(f.Ctx, f.OrgA, referral.Filter{}, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +224,7 @@ func TestListNewestFirstFilteredAndPaged(t *testing.T) {
 		{"malformed participant", referral.Filter{ParticipantID: ptr("x")}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.store.List(f.ctx, f.orgA, c.filter, db.FirstN(50))
+			got, err := f.store.List(f.Ctx, f.OrgA, c.filter, db.FirstN(50))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,9 +247,9 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 	}
 	late := f.create(f.personA, "2024-01-10", due("2024-02-10"))
 	later := f.create(f.personA, "2024-03-01", due("2024-04-01"))
-	sameDay := f.create(f.person(f.orgA), "2024-03-01", due("2024-04-01"))
+	sameDay := f.create(f.person(f.OrgA), "2024-03-01", due("2024-04-01"))
 	sent := f.create(f.personA, "2024-01-10", due("2024-02-01"))
-	if _, err := f.store.Update(f.ctx, referral.UpdateInput{ID: sent.ID, Version: 1, FeedbackSentDate: dayPtr("2024-03-01")}); err != nil {
+	if _, err := f.store.Update(f.Ctx, referral.UpdateInput{ID: sent.ID, Version: 1, FeedbackSentDate: dayPtr("2024-03-01")}); err != nil {
 		t.Fatal(err)
 	}
 	f.create(f.personA, "2024-05-01", due("2024-06-15")) // due today: not yet overdue
@@ -308,7 +265,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 	var after *string
 	for {
 		page := db.PageRequest{First: ptr(2), After: after}
-		got, err := f.store.Overdue(f.ctx, f.orgA, today, page)
+		got, err := f.store.Overdue(f.Ctx, f.OrgA, today, page)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +287,7 @@ func TestOverdueListsUnsentFeedbackDueBeforeTheDay(t *testing.T) {
 		t.Errorf("overdue %v, want %v", seen, want)
 	}
 	// On an earlier day, only what was already due then (sent feedback never is).
-	got, err := f.store.Overdue(f.ctx, f.orgA, day("2024-02-11"), db.FirstN(50))
+	got, err := f.store.Overdue(f.Ctx, f.OrgA, day("2024-02-11"), db.FirstN(50))
 	if err != nil || got.TotalCount != 1 || len(got.Items) != 1 || got.Items[0].ID != late.ID {
 		t.Errorf("on 2024-02-11: %+v (total %d), %v", got.Items, got.TotalCount, err)
 	}
@@ -341,9 +298,9 @@ func TestByParticipantsLoadsByDate(t *testing.T) {
 	f := newFixture(t)
 	b := f.create(f.personA, "2024-03-01")
 	a := f.create(f.personA, "2024-01-01")
-	other := f.person(f.orgA)
+	other := f.person(f.OrgA)
 	c := f.create(other, "2024-02-01")
-	got, err := f.store.ByParticipants(f.ctx, []string{f.personA, other, "junk"})
+	got, err := f.store.ByParticipants(f.Ctx, []string{f.personA, other, "junk"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -37,10 +38,7 @@ func BenchmarkSteeringReport(b *testing.B) {
 	ctx := auth.With(context.Background(), auth.Principal{Subject: "bench", System: true})
 	pool := testenv.Postgres(b)
 	ch, _ := testenv.ClickHouse(b)
-	org, err := organisation.NewStore(pool).Create(ctx, organisation.CreateInput{Code: "bench", Name: "Benchkommun", Kind: organisation.Municipality})
-	if err != nil {
-		b.Fatal(err)
-	}
+	org := domaintest.OrganisationWith(b, pool, organisation.CreateInput{Code: "bench", Name: "Benchkommun", Kind: organisation.Municipality})
 	// PostgreSQL: n/2 people with two enrolments each, decisions a week or more before
 	// the start, ends 3-15 months later (the last year's still running).
 	for _, q := range []string{

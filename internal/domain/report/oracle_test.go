@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -53,10 +54,7 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 	orgA := g.municipality(t, ctx, "rapa", 70)
 	orgB := g.municipality(t, ctx, "rapb", 50)
 	orgs := organisation.NewStore(pg)
-	region, err := orgs.Create(ctx, organisation.CreateInput{Code: "rapr", Name: "Förbundet", Kind: organisation.RegionalBody})
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := domaintest.OrganisationWith(t, pg, organisation.CreateInput{Code: "rapr", Name: "Förbundet", Kind: organisation.RegionalBody})
 	for _, m := range []string{orgA, orgB} {
 		if _, err := orgs.AddRegionalMember(ctx, region.ID, m); err != nil {
 			t.Fatal(err)
@@ -256,10 +254,7 @@ func (g *histories) pick(xs ...string) string { return xs[g.rnd.IntN(len(xs))] }
 // histories, targets and quotas, and returns its id.
 func (g *histories) municipality(t *testing.T, ctx context.Context, code string, n int) string {
 	t.Helper()
-	o, err := organisation.NewStore(g.pg).Create(ctx, organisation.CreateInput{Code: code, Name: "Kommun " + code, Kind: organisation.Municipality})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := domaintest.OrganisationWith(t, g.pg, organisation.CreateInput{Code: code, Name: "Kommun " + code, Kind: organisation.Municipality})
 	h := &hOrg{id: o.ID, code: o.Code, name: o.Name}
 	g.orgs = append(g.orgs, h)
 	q := func(sql string, args ...any) string {

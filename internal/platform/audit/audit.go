@@ -5,10 +5,8 @@ package audit
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -174,59 +172,25 @@ type Filter struct {
 	EntityID string
 }
 
-// Page is one page of the log, newest first.
-type Page struct {
-	Items           []Entry
-	HasNextPage     bool
-	HasPreviousPage bool
-}
-
-// Cursor encodes an entry's position.
-func Cursor(e Entry) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(e.ID, 10)))
-}
-
-// List returns entries newest first: first entries after the cursor after.
-func (s *Store) List(ctx context.Context, f Filter, first int, after string) (Page, error) {
-	return s.ListPage(ctx, f, first, after, false)
-}
-
-// ListPage is List paging forward (n entries after cursor, older ones) or backward
-// (the n entries just before cursor, newer ones), always newest first.
-func (s *Store) ListPage(ctx context.Context, f Filter, n int, cursor string, backward bool) (Page, error) {
-	countName, cursorName := "first", "after"
-	if backward {
-		countName, cursorName = "last", "before"
+// List returns entries newest first, a page as req asks (db.PageRequest: 1 to
+// db.MaxPage entries, forward or backward); the cursor holds the entry's id.
+func (s *Store) List(ctx context.Context, f Filter, req db.PageRequest) (db.Page[Entry], error) {
+	p, err := req.Parse(db.KeyInt)
+	if err != nil {
+		return db.Page[Entry]{}, err
 	}
-	var errs apperr.List
-	if n < 1 || n > 500 {
-		errs.Add(apperr.Invalidf(countName, "%s must be between 1 and 500", countName))
-	}
-	var key int64
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err == nil {
-			key, err = strconv.ParseInt(string(b), 10, 64)
-		}
-		if err != nil {
-			errs.Add(apperr.Invalidf(cursorName, "malformed cursor"))
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return Page{}, err
-	}
-	cmp, order := "id < $1", "id DESC"
+	var key int64 = 1<<62 - 1 // the first page: every id is below it
 	switch {
-	case !backward && cursor == "":
-		key = 1<<62 - 1
-	case backward:
-		cmp, order = "id > $1", "id" // read newer entries upward, then turn them around
+	case p.After != nil:
+		key, _ = strconv.ParseInt(p.After[0], 10, 64) // Parse checked it
+	case p.Backward:
+		key = 0 // the last page: every id is above it
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
-		FROM audit_log WHERE `+cmp+` AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
-		ORDER BY `+order+` LIMIT $5`, key, f.Subject, f.Entity, f.EntityID, n+1)
+		FROM audit_log WHERE id `+p.Cmp("<")+` $1 AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
+		ORDER BY `+p.Order("id DESC")+` LIMIT $5`, key, f.Subject, f.Entity, f.EntityID, p.First+1)
 	if err != nil {
-		return Page{}, fmt.Errorf("list audit log: %w", err)
+		return db.Page[Entry]{}, fmt.Errorf("list audit log: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
 		var e Entry
@@ -234,17 +198,14 @@ func (s *Store) ListPage(ctx context.Context, f Filter, n int, cursor string, ba
 		return e, err
 	})
 	if err != nil {
-		return Page{}, err
+		return db.Page[Entry]{}, err
 	}
-	more := len(items) > n
-	if more {
-		items = items[:n]
+	page := db.Page[Entry]{}
+	page.Items, page.HasNextPage, page.HasPreviousPage = db.Trim(items, p)
+	for _, e := range page.Items {
+		page.Cursors = append(page.Cursors, db.Cursor(strconv.FormatInt(e.ID, 10)))
 	}
-	if !backward {
-		return Page{Items: items, HasNextPage: more, HasPreviousPage: cursor != ""}, nil
-	}
-	slices.Reverse(items)
-	return Page{Items: items, HasNextPage: cursor != "", HasPreviousPage: more}, nil
+	return page, nil
 }
 
 // Get returns one entry (Relay's node(id)); a missing one is NOT_FOUND.

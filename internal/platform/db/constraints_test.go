@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -33,16 +33,11 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{pool: testenv.Postgres(t)}
-	orgs := organisation.NewStore(w.pool)
 	for _, o := range []struct {
 		id   *string
 		code string
 	}{{&w.orgA, "kommun-a"}, {&w.orgB, "kommun-b"}} {
-		created, err := orgs.Create(ctx, organisation.CreateInput{Code: o.code, Name: o.code, Kind: organisation.Municipality})
-		if err != nil {
-			t.Fatal(err)
-		}
-		*o.id = created.ID
+		*o.id = domaintest.Organisation(t, w.pool, o.code).ID
 	}
 	id := func(q string, args ...any) string {
 		t.Helper()

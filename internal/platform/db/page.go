@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,7 @@ const (
 	KeyDate      = "date"      // YYYY-MM-DD
 	KeyTimestamp = "timestamp" // RFC 3339
 	KeyUUID      = "uuid"
+	KeyInt       = "int" // a decimal int64 (a bigserial id)
 )
 
 // ParsePage validates first and decodes after. kinds describes the list's sort key,
@@ -147,6 +149,9 @@ func keyMatches(key, kinds []string) bool {
 		switch k {
 		case KeyUUID:
 			ok = IsUUID(v)
+		case KeyInt:
+			_, err := strconv.ParseInt(v, 10, 64)
+			ok = err == nil
 		case KeyDate:
 			_, err := time.Parse(time.DateOnly, v)
 			ok = err == nil

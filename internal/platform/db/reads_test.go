@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
@@ -17,19 +17,10 @@ import (
 func TestReadScope(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testenv.PostgresURL(t)
-	system, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(system.Close)
-	orgs := organisation.NewStore(system)
+	url, system := testenv.PostgresWithURL(t)
 	var ids []string
 	for _, code := range []string{"scope-a", "scope-b"} {
-		o, err := orgs.Create(ctx, organisation.CreateInput{Code: code, Name: code, Kind: organisation.Municipality})
-		if err != nil {
-			t.Fatal(err)
-		}
+		o := domaintest.Organisation(t, system, code)
 		ids = append(ids, o.ID)
 		for _, pnr := range []string{"19900101-0017", "19900101-0025"} {
 			if _, err := system.Exec(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)

@@ -152,3 +152,12 @@ func (c *Client) MustFail(t testing.TB, query string, vars map[string]any) []Err
 	}
 	return r.Errors
 }
+
+// WantError fails the test unless errs is one error, with code on field and a message:
+// the GraphQL counterpart of domaintest.WantErr.
+func WantError(t testing.TB, errs []Error, code, field string) {
+	t.Helper()
+	if len(errs) != 1 || errs[0].Code() != code || errs[0].Field() != field || errs[0].Message == "" {
+		t.Fatalf("errors %+v, want one %s on %q with a message", errs, code, field)
+	}
+}

@@ -123,13 +123,8 @@ func TestOutboxAndIdempotencyPrunedAfterRetention(t *testing.T) {
 // their month's partition; the log stays append-only.
 func TestAuditPartitionsArchivedThenDropped(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
+	url, pool := testenv.PostgresWithURL(t)
 	ctx := context.Background()
-	pool, err := db.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	// The API's role reaches the log only through audit_log, with SELECT and INSERT.
 	for _, rel := range []string{"audit_log", "audit_log_default", "audit_log_y" + time.Now().UTC().Format("2006") + "m" + time.Now().UTC().Format("01")} {
 		for _, priv := range []string{"UPDATE", "DELETE", "TRUNCATE"} {

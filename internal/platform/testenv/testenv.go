@@ -156,12 +156,21 @@ func PostgresURL(t testing.TB) string {
 // Postgres returns a pool on a fresh, migrated database.
 func Postgres(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, err := db.Connect(context.Background(), PostgresURL(t))
+	_, pool := PostgresWithURL(t)
+	return pool
+}
+
+// PostgresWithURL is Postgres with the database's URL (the owner's), for tests that
+// also connect as another role or hand the URL to a program.
+func PostgresWithURL(t testing.TB) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := PostgresURL(t)
+	pool, err := db.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(pool.Close)
-	return pool
+	return url, pool
 }
 
 // ClickHouseOptions creates a fresh, migrated ClickHouse database and returns where it

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
@@ -231,10 +232,7 @@ func microdataRows(t *testing.T, s *system, p auth.Principal, query string, stat
 // fetchCSV fetches path as p and returns its CSV records (status checked).
 func fetchCSV(t *testing.T, s *system, p auth.Principal, path string, status int) [][]string {
 	t.Helper()
-	tok, err := auth.MintDev([]byte(e2eDevKey), plainOrgs(p), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := apitest.Token(t, p)
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://"+s.apiAddr+path, nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)

@@ -4,7 +4,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
@@ -23,7 +23,7 @@ type system struct {
 	api        *gqltest.Client
 	apiAddr    string
 	loaderAddr string
-	logs       *syncBuffer
+	logs       *apitest.Logs
 	env        map[string]string
 }
 
@@ -49,7 +49,7 @@ func startWith(t testing.TB, pgURL, chAddr, chDatabase string) *system {
 		"OUTCOMES_LOADER_METRICS_ADDR":  "127.0.0.1:0",
 		"OUTCOMES_LOADER_POLL_INTERVAL": "200ms",
 		"OUTCOMES_LOG_LEVEL":            "info",
-		"OUTCOMES_AUTH_DEV_KEY":         e2eDevKey,
+		"OUTCOMES_AUTH_DEV_KEY":         apitest.DevKey,
 		// Development tokens: dev mode (production refuses them), introspection still off.
 		"OUTCOMES_ENV":                   "dev",
 		"OUTCOMES_GRAPHQL_INTROSPECTION": "false",
@@ -58,7 +58,7 @@ func startWith(t testing.TB, pgURL, chAddr, chDatabase string) *system {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	apiReady, loaderReady := make(chan string, 1), make(chan string, 1)
-	buf := &syncBuffer{}
+	buf := &apitest.Logs{}
 	logs := io.Writer(buf)
 	if testing.Verbose() {
 		logs = io.MultiWriter(buf, os.Stderr)
@@ -94,19 +94,10 @@ func startWith(t testing.TB, pgURL, chAddr, chDatabase string) *system {
 	return s
 }
 
-const e2eDevKey = "e2e-test-token-key-0123456789"
-
 // client returns a GraphQL client with a development token for p.
 func (s *system) client(t testing.TB, p auth.Principal) *gqltest.Client {
 	t.Helper()
-	p = plainOrgs(p)
-	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := gqltest.New("http://" + s.apiAddr + "/graphql")
-	c.Header.Set("Authorization", "Bearer "+tok)
-	return c
+	return apitest.Client(t, "http://"+s.apiAddr, p)
 }
 
 // eventually waits for cond. It is a liveness check, not a timing: it fails when the
@@ -161,22 +152,4 @@ type cohortResult struct {
 		Total             breakdown
 		ByGender          []breakdown
 	}
-}
-
-// syncBuffer collects the API's and the loader's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
@@ -45,12 +45,7 @@ func (s *system) waitMetric(t testing.TB, want string) {
 
 func (s *system) token(t testing.TB, p auth.Principal) string {
 	t.Helper()
-	p = plainOrgs(p)
-	tok, err := auth.MintDev([]byte(e2eDevKey), p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "Bearer " + tok
+	return "Bearer " + apitest.Token(t, p)
 }
 
 type liveEvent struct {
@@ -128,17 +123,4 @@ func TestSubscriptionFiresAfterTheLoaderWrote(t *testing.T) {
 	if evB.FiguresChanged.OrganisationID != orgB || !atB.After(atA) {
 		t.Errorf("B's first event %+v, A's event %+v", evB, ev)
 	}
-}
-
-// plainOrgs names the token's organisations by their record ids, as an identity
-// provider does, when the test took them from the API (global ids).
-func plainOrgs(p auth.Principal) auth.Principal {
-	plain := func(id string) string { return model.RecordID("Organisation", id) }
-	p.OrgID = plain(p.OrgID)
-	orgs := make([]string, len(p.Orgs))
-	for i, o := range p.Orgs {
-		orgs[i] = plain(o)
-	}
-	p.Orgs = orgs
-	return p
 }

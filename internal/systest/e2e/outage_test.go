@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestOutagesLoseNothing(t *testing.T) {
 	stack := testenv.NewPrivateStack(t)
 	env := map[string]string{"OUTCOMES_DATABASE_URL": stack.PGURL, "OUTCOMES_CLICKHOUSE_ADDR": stack.CHAddr,
-		"OUTCOMES_CLICKHOUSE_DATABASE": "outcomes", "OUTCOMES_PSEUDONYM_KEY": "e2e-test-pseudonym-key-0123456789", "OUTCOMES_AUTH_DEV_KEY": e2eDevKey}
+		"OUTCOMES_CLICKHOUSE_DATABASE": "outcomes", "OUTCOMES_PSEUDONYM_KEY": "e2e-test-pseudonym-key-0123456789", "OUTCOMES_AUTH_DEV_KEY": apitest.DevKey}
 	ctl := func(args ...string) (int, string) {
 		var out, errOut bytes.Buffer
 		code := admin.Run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)

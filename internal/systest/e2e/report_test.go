@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -362,9 +363,7 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 	})
 
 	t.Run("RegionalBodySumsItsMembers", func(t *testing.T) {
-		var reg struct{ CreateOrganisation struct{ ID string } }
-		s.api.MustData(t, `mutation { createOrganisation(input: {code: "forbundet", name: "Samordningsförbundet", kind: REGIONAL_BODY}) { id } }`, nil, &reg)
-		regionID := reg.CreateOrganisation.ID
+		regionID := apitest.OrganisationOfKind(t, s.api, "forbundet", "Samordningsförbundet", "REGIONAL_BODY")
 		s.api.MustData(t, `mutation($r: ID!, $m: ID!) { addRegionalMember(regionalId: $r, memberId: $m) { id } }`,
 			map[string]any{"r": regionID, "m": org}, nil)
 		var out gqlReport

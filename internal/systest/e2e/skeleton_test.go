@@ -6,10 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 )
 
 const (
-	createOrg    = `mutation($code: String!) { createOrganisation(input: {code: $code, name: "Testkommun", kind: MUNICIPALITY}) { id } }`
 	createPerson = `mutation($org: ID!, $pnr: String!, $gender: Gender!) {
 	  createParticipant(input: {organisationId: $org, personalIdentityNumber: $pnr, givenName: "Test", familyName: "Person", gender: $gender,
 	    attributes: {validFrom: "2016-01-01", registeredAtAf: true, guaranteeDays: 600}}) { id birthDate }
@@ -26,9 +27,8 @@ const (
 )
 
 func (s *system) createOrg(t testing.TB, code string) string {
-	var out struct{ CreateOrganisation struct{ ID string } }
-	s.api.MustData(t, createOrg, map[string]any{"code": code}, &out)
-	return out.CreateOrganisation.ID
+	t.Helper()
+	return apitest.Organisation(t, s.api, code, "Testkommun")
 }
 
 // person walks one participant through enrolment, exit and observations.

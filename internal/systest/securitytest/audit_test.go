@@ -2,11 +2,12 @@ package securitytest_test
 
 import (
 	"context"
-	"github.com/arbetsmarknad/outcomes/graph/model"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/arbetsmarknad/outcomes/graph/model"
 )
 
 // TestAuditFailsClosed: a write and its audit rows commit together (when the audit row
@@ -22,7 +23,7 @@ func TestAuditFailsClosed(t *testing.T) {
 	t.Run("AuditWriteFailsSoTheWriteRollsBack", func(t *testing.T) {
 		// The audit log refuses this caseworker's rows (as a full disk or a broken
 		// trigger would): the owner adds a trigger the API's role cannot touch.
-		if _, err := s.owner.Exec(ctx, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		if _, err := s.Owner.Exec(ctx, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN IF NEW.subject = 'cw-blocked' THEN RAISE EXCEPTION 'audit log unavailable'; END IF; RETURN NEW; END $$;
 			CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
 			t.Fatal(err)
@@ -49,7 +50,7 @@ func TestAuditFailsClosed(t *testing.T) {
 			startDate: "2023-01-01"}) { id participant { id givenName enrolments { id participant { id } } } } }`,
 			map[string]any{"p": p.CreateParticipant.ID}, &e)
 		got := map[string]int{}
-		rows, err := s.owner.Query(ctx, `SELECT operation || ' ' || entity || ' ' || coalesce(entity_id, '') FROM audit_log
+		rows, err := s.Owner.Query(ctx, `SELECT operation || ' ' || entity || ' ' || coalesce(entity_id, '') FROM audit_log
 			WHERE subject = 'cw-a' AND action = 'write'`)
 		if err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package securitytest_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
-
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // The server time of a request: each benchmark drives the API's handler in-process
@@ -34,19 +29,8 @@ import (
 
 func benchHandler(b *testing.B, limits apiserver.Limits) (http.Handler, string) {
 	b.Helper()
-	url := testenv.RoleURL(b, testenv.PostgresURL(b), testenv.APIRole)
-	pool, err := db.ConnectScoped(context.Background(), url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	h := apiserver.NewHandler(apiserver.Options{Pool: pool, Log: zerolog.Nop(), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}, Limits: limits, MaxComplexity: 1 << 30})
-	tok, err := tokenFor(auth.Principal{Subject: "bench", Role: auth.Admin})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return h, tok
+	s := apitest.New(b, apitest.Options{Quiet: true, API: apiserver.Options{Limits: limits, MaxComplexity: 1 << 30}})
+	return s.Handler, apitest.Token(b, auth.Principal{Subject: "bench", Role: auth.Admin})
 }
 
 func benchRequest(b *testing.B, h http.Handler, tok, query string, wantStatus int) {

@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -102,7 +103,7 @@ func TestTokenClaimsCheckedAgainstReality(t *testing.T) {
 				env[k] = v
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err := apiserver.Run(ctx, func(k string) string { return env[k] }, &syncBuffer{}, nil)
+			err := apiserver.Run(ctx, func(k string) string { return env[k] }, &apitest.Logs{}, nil)
 			cancel()
 			if err == nil || !strings.Contains(err.Error(), "OUTCOMES_") {
 				t.Errorf("%s: the API must refuse to start, naming the setting; got %v", name, err)
@@ -112,11 +113,11 @@ func TestTokenClaimsCheckedAgainstReality(t *testing.T) {
 
 	t.Run("IdentityProviderMapping", func(t *testing.T) {
 		// Azure AD: app roles in "roles", the municipality from a group id.
-		azure := &auth.Verifier{DevKey: []byte(devKey), Mapping: auth.ClaimMapping{RoleClaim: "roles",
+		azure := &auth.Verifier{DevKey: []byte(apitest.DevKey), Mapping: auth.ClaimMapping{RoleClaim: "roles",
 			Roles:    map[string]auth.Role{"Outcomes.Caseworker": auth.Caseworker, "Outcomes.Admin": auth.Admin},
 			OrgClaim: "groups", Orgs: map[string]string{"0b6c4f2e-7d1a-4c55-9d43-2f0d1c7e9a11": "kommun-a"}}}
 		// Keycloak: realm roles under realm_access.roles, the municipality in a user attribute.
-		keycloak := &auth.Verifier{DevKey: []byte(devKey), Mapping: auth.ClaimMapping{RoleClaim: "realm_access.roles",
+		keycloak := &auth.Verifier{DevKey: []byte(apitest.DevKey), Mapping: auth.ClaimMapping{RoleClaim: "realm_access.roles",
 			Roles: map[string]auth.Role{"outcomes-steering": auth.Steering}, OrgClaim: "municipality"}}
 		exp := now.Add(time.Hour).Unix()
 		p, err := azure.Verify(sign(t, jwt.MapClaims{"sub": "anna", "exp": exp, "roles": []string{"Outcomes.Caseworker", "Other.App"},

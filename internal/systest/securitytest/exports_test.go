@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
@@ -34,13 +35,13 @@ func TestExportsSafeInExcel(t *testing.T) {
 	s.admin.MustData(t, `mutation($p: ID!, $u: ID!, $pr: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
 		startDate: "2018-02-01", endDate: "2018-09-30", exitReason: STUDIES, unitId: $u, projectId: $pr}) { id } }`,
 		map[string]any{"p": p.CreateParticipant.ID, "u": unit.CreateUnit.ID, "pr": project.CreateProject.ID}, nil)
-	l := &loader.Loader{PG: s.owner, CH: s.ch, Keys: pseudonym.New([]byte("securitytest-pseudonym-key-0123")), Log: zerolog.Nop()}
+	l := &loader.Loader{PG: s.Owner, CH: s.Warehouse, Keys: pseudonym.New([]byte("securitytest-pseudonym-key-0123")), Log: zerolog.Nop()}
 	if _, err := l.ProcessOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
-	req, _ := http.NewRequest(http.MethodGet, s.base+"/microdata.csv?organisationId="+s.orgA+"&exitFrom=2018-01-01&exitTo=2019-01-01", nil)
-	tok, _ := tokenFor(auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: s.orgA})
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/microdata.csv?organisationId="+s.orgA+"&exitFrom=2018-01-01&exitTo=2019-01-01", nil)
+	tok := apitest.Token(t, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: s.orgA})
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -6,52 +6,22 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
-	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
-const devKey = "securitytest-token-key-0123456789"
-
-// syncBuffer collects log lines written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// server is the API's handler on fresh databases, running as the API's role.
+// server is the API on fresh databases, running as the API's role (apitest), with two
+// municipalities and an admin client.
 type server struct {
-	base   string
-	owner  *pgxpool.Pool // the owner role, every organisation visible: for setup and checks
-	ch     driver.Conn
-	logs   *syncBuffer
+	*apitest.Server
 	admin  *gqltest.Client
 	orgA   string
 	orgB   string
@@ -60,57 +30,19 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
-	url := testenv.PostgresURL(t)
-	ch, _ := testenv.ClickHouse(t)
-	return serve(t, url, testenv.RoleURL(t, url, testenv.APIRole), ch)
+	return serve(t, apitest.New(t, apitest.Options{Warehouse: true}))
 }
 
-func serve(t *testing.T, ownerURL, apiURL string, ch driver.Conn) *server {
+func serve(t *testing.T, api *apitest.Server) *server {
 	t.Helper()
-	ctx := context.Background()
-	scoped, err := db.ConnectScoped(ctx, apiURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(scoped.Close)
-	owner, err := db.Connect(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
-	logs := &syncBuffer{}
-	h := apiserver.NewHandler(apiserver.Options{Pool: scoped, Warehouse: ch, Log: zerolog.New(logs), Registry: prometheus.NewRegistry(),
-		Verifier: &auth.Verifier{DevKey: []byte(devKey)}})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	s := &server{base: srv.URL, owner: owner, ch: ch, logs: logs}
-	s.admin = s.client(t, auth.Principal{Subject: "admin", Role: auth.Admin})
-	s.orgA = s.createOrg(t, "kommun-a")
-	s.orgB = s.createOrg(t, "kommun-b")
+	s := &server{Server: api, admin: api.Admin(t)}
+	s.orgA = apitest.Organisation(t, s.admin, "kommun-a", "kommun-a")
+	s.orgB = apitest.Organisation(t, s.admin, "kommun-b", "kommun-b")
 	return s
 }
 
-func (s *server) client(t *testing.T, p auth.Principal) *gqltest.Client {
-	t.Helper()
-	tok, err := auth.MintDev([]byte(devKey), p, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := gqltest.New(s.base + "/graphql")
-	c.Header.Set("Authorization", "Bearer "+tok)
-	return c
-}
-
 func (s *server) caseworker(t *testing.T, subject, org string) *gqltest.Client {
-	return s.client(t, auth.Principal{Subject: subject, Role: auth.Caseworker, OrgID: org})
-}
-
-func (s *server) createOrg(t *testing.T, code string) string {
-	t.Helper()
-	var out struct{ CreateOrganisation struct{ ID string } }
-	s.admin.MustData(t, `mutation($c: String!) { createOrganisation(input: {code: $c, name: $c, kind: MUNICIPALITY}) { id } }`,
-		map[string]any{"c": code}, &out)
-	return out.CreateOrganisation.ID
+	return s.Client(t, auth.Principal{Subject: subject, Role: auth.Caseworker, OrgID: org})
 }
 
 // pnr returns a fresh valid personal identity number.
@@ -122,7 +54,7 @@ func (s *server) pnr() string {
 func (s *server) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.owner.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+	if err := s.Owner.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -153,7 +85,7 @@ func (r reply) field() string {
 // post sends a raw body to /graphql with token (may be empty) and extra headers.
 func (s *server) post(t *testing.T, token string, body io.Reader, header map[string]string) reply {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.base+"/graphql", body)
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +121,7 @@ func (s *server) postJSON(t *testing.T, token string, v any) reply {
 // sign makes an HS256 token with exactly the claims given.
 func sign(t *testing.T, claims jwt.MapClaims) string {
 	t.Helper()
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(devKey))
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(apitest.DevKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,16 +130,12 @@ func sign(t *testing.T, claims jwt.MapClaims) string {
 
 func adminToken(t *testing.T) string {
 	t.Helper()
-	tok, err := auth.MintDev([]byte(devKey), auth.Principal{Subject: "admin", Role: auth.Admin}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return apitest.Token(t, auth.Principal{Subject: "admin", Role: auth.Admin})
 }
 
 func (s *server) metrics(t *testing.T) string {
 	t.Helper()
-	resp, err := http.Get(s.base + "/metrics")
+	resp, err := http.Get(s.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,8 +151,4 @@ func contains(s string, subs ...string) string {
 		}
 	}
 	return ""
-}
-
-func tokenFor(p auth.Principal) (string, error) {
-	return auth.MintDev([]byte(devKey), p, time.Hour)
 }

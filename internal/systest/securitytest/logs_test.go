@@ -50,7 +50,7 @@ func TestNothingPersonalInLogs(t *testing.T) {
 	s.postJSON(t, tok, map[string]any{"query": create})
 	s.postJSON(t, tok, map[string]any{"query": create})
 
-	logs := s.logs.String()
+	logs := s.Logs.String()
 	if !strings.Contains(logs, `"message":"request"`) {
 		t.Fatalf("no request lines were logged; the test would prove nothing:\n%s", logs)
 	}

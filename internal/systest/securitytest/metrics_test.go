@@ -73,11 +73,11 @@ func TestOperatorsCanSeeErrors(t *testing.T) {
 	s.admin.MustData(t, `mutation($o: ID!, $p: String!) { createParticipant(input: {organisationId: $o, personalIdentityNumber: $p,
 		givenName: "A", familyName: "B", gender: WOMAN}) { id } }`, map[string]any{"o": s.orgA, "p": s.pnr()}, nil)
 	ctx := context.Background()
-	if err := s.ch.Exec(ctx, `DROP TABLE participant_month`); err != nil {
+	if err := s.Warehouse.Exec(ctx, `DROP TABLE participant_month`); err != nil {
 		t.Fatal(err)
 	}
 	m := loader.NewMetrics(prometheus.NewRegistry())
-	l := &loader.Loader{PG: s.owner, CH: s.ch, Keys: pseudonym.New([]byte("securitytest-pseudonym-key-0123")), Log: zerolog.Nop(), Metrics: m}
+	l := &loader.Loader{PG: s.Owner, CH: s.Warehouse, Keys: pseudonym.New([]byte("securitytest-pseudonym-key-0123")), Log: zerolog.Nop(), Metrics: m}
 	if _, err := l.ProcessOnce(ctx); err == nil {
 		t.Fatal("the batch was written without its table")
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
@@ -32,12 +33,12 @@ func TestWarehouseOutageKeepsCasework(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ch.Close() })
-	s := serve(t, stack.PGURL, stack.APIURL, ch)
+	s := serve(t, apitest.New(t, apitest.Options{PostgresURL: stack.PGURL, APIURL: stack.APIURL, WarehouseConn: ch}))
 	cw := s.caseworker(t, "cw-a", s.orgA)
 
 	ready := func(path string) (int, map[string]string) {
 		t.Helper()
-		resp, err := http.Get(s.base + path)
+		resp, err := http.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,8 +81,8 @@ func TestWarehouseOutageKeepsCasework(t *testing.T) {
 		t.Errorf("ClickHouse down: /readyz?warehouse=1 %d, want 503", code)
 	}
 	wantRetryable("figures without ClickHouse", s.admin.MustFail(t, figures, map[string]any{"o": s.orgA}), "WAREHOUSE_UNAVAILABLE")
-	req, _ := http.NewRequest(http.MethodGet, s.base+"/microdata.csv?exitFrom=2019-01-01&exitTo=2020-01-01&organisationId="+s.orgA, nil)
-	tok, _ := tokenFor(auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: s.orgA})
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/microdata.csv?exitFrom=2019-01-01&exitTo=2020-01-01&organisationId="+s.orgA, nil)
+	tok := apitest.Token(t, auth.Principal{Subject: "eva", Role: auth.Evaluator, OrgID: s.orgA})
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if resp, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
@@ -110,18 +111,9 @@ func TestWarehouseOutageKeepsCasework(t *testing.T) {
 	// A caseworker's organisation is checked against the database first (unless the API
 	// looked it up within the last minute: organisation B's caseworker has not called
 	// yet): that refusal is UNAVAILABLE too, not a 401 or INTERNAL.
-	r := s.postJSON(t, mustToken(t, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: s.orgB}),
+	r := s.postJSON(t, apitest.Token(t, auth.Principal{Subject: "cw-b", Role: auth.Caseworker, OrgID: s.orgB}),
 		map[string]any{"query": `{ __typename }`})
 	if r.status != http.StatusServiceUnavailable || r.code() != "UNAVAILABLE" {
 		t.Errorf("caseworker without PostgreSQL: %d %.300s", r.status, r.body)
 	}
-}
-
-func mustToken(t *testing.T, p auth.Principal) string {
-	t.Helper()
-	tok, err := tokenFor(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }

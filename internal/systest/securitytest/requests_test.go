@@ -54,7 +54,7 @@ func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
 		}
 	}
 	// The same limits apply to GET.
-	resp, err := http.Get(s.base + "/graphql?query=" + strings.ReplaceAll(repeated("__typename", 5000), " ", "+"))
+	resp, err := http.Get(s.URL + "/graphql?query=" + strings.ReplaceAll(repeated("__typename", 5000), " ", "+"))
 	if err != nil {
 		t.Fatal(err)
 	}
