@@ -13,18 +13,17 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Participant is the resolver for the participant field.
-func (r *actionPlanResolver) Participant(ctx context.Context, obj *actionplan.Plan) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *actionPlanResolver) Participant(ctx context.Context, obj *actionplan.Plan) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Participant is the resolver for the participant field.
-func (r *followUpResolver) Participant(ctx context.Context, obj *actionplan.FollowUp) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *followUpResolver) Participant(ctx context.Context, obj *actionplan.FollowUp) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Enrolment is the resolver for the enrolment field.
@@ -75,8 +74,8 @@ func (r *mutationResolver) RecordFollowUp(ctx context.Context, input model.Recor
 }
 
 // Participant is the resolver for the participant field.
-func (r *overdueFollowUpResolver) Participant(ctx context.Context, obj *actionplan.Overdue) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *overdueFollowUpResolver) Participant(ctx context.Context, obj *actionplan.Overdue) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Enrolment is the resolver for the enrolment field.

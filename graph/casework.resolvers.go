@@ -61,12 +61,12 @@ func (r *mutationResolver) WithdrawConsent(ctx context.Context, input model.With
 }
 
 // SetProtectedIdentity is the resolver for the setProtectedIdentity field.
-func (r *mutationResolver) SetProtectedIdentity(ctx context.Context, participantID string, protected bool) (*participant.Participant, error) {
+func (r *mutationResolver) SetProtectedIdentity(ctx context.Context, participantID string, protected bool) (*model.Participant, error) {
 	p, err := r.Participants.SetProtectedIdentity(ctx, participantID, protected)
 	if err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return r.person(ctx, &p), nil
 }
 
 // RegisterLinkageExport is the resolver for the registerLinkageExport field.
@@ -89,7 +89,7 @@ func (r *mutationResolver) ImportRegisterLinkageReturn(ctx context.Context, orga
 }
 
 // Consents is the resolver for the consents field.
-func (r *participantResolver) Consents(ctx context.Context, obj *participant.Participant) ([]*consent.Consent, error) {
+func (r *participantResolver) Consents(ctx context.Context, obj *model.Participant) ([]*consent.Consent, error) {
 	return r.loaders(ctx).ConsentsOf.Load(ctx, obj.ID)
 }
 

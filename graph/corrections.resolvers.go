@@ -13,7 +13,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // History is the resolver for the history field.
@@ -27,8 +26,8 @@ func (r *enrolmentChangeResolver) ID(ctx context.Context, obj *enrolment.Change)
 }
 
 // Participant is the resolver for the participant field.
-func (r *enrolmentChangeResolver) Participant(ctx context.Context, obj *enrolment.Change) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *enrolmentChangeResolver) Participant(ctx context.Context, obj *enrolment.Change) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Kind is the resolver for the kind field.

@@ -15,7 +15,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 )
 
@@ -35,8 +34,8 @@ func (r *eligibilityResultResolver) Rule(ctx context.Context, obj *eligibility.R
 }
 
 // Participant is the resolver for the participant field.
-func (r *enrolmentResolver) Participant(ctx context.Context, obj *enrolment.Enrolment) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *enrolmentResolver) Participant(ctx context.Context, obj *enrolment.Enrolment) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // MeasureType is the resolver for the measureType field.

@@ -12,12 +12,11 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // Participant is the resolver for the participant field.
-func (r *inactivityCandidateResolver) Participant(ctx context.Context, obj *enrolment.Candidate) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.Enrolment.ParticipantID)
+func (r *inactivityCandidateResolver) Participant(ctx context.Context, obj *enrolment.Candidate) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.Enrolment.ParticipantID)
 }
 
 // ExitDate is the resolver for the exitDate field.

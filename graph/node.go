@@ -52,7 +52,7 @@ var nodeKinds = map[string]nodeKind{
 		return loaded(r.loaders(ctx).StaffUser.Load(ctx, id))
 	}},
 	"Participant": {"participant", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
-		return loaded(r.loaders(ctx).Participant.Load(ctx, id))
+		return loaded(r.loadPerson(ctx, id))
 	}},
 	"Enrolment": {"enrolment", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 		return got(r.Enrolments.Get(ctx, id))

@@ -13,18 +13,16 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // CreateParticipant is the resolver for the createParticipant field.
-func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*participant.Participant, error) {
+func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*model.Participant, error) {
 	p, err := r.Participants.Create(ctx, participant.CreateInput{
 		OrganisationID:         input.OrganisationID,
 		PersonalIdentityNumber: input.PersonalIdentityNumber,
@@ -44,11 +42,11 @@ func (r *mutationResolver) CreateParticipant(ctx context.Context, input model.Cr
 	if err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return r.person(ctx, &p), nil
 }
 
 // UpdateParticipant is the resolver for the updateParticipant field.
-func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*participant.Participant, error) {
+func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*model.Participant, error) {
 	var status *participant.CaseStatus
 	if input.CaseStatus != nil {
 		s := participant.CaseStatus(enumIn(*input.CaseStatus))
@@ -60,16 +58,16 @@ func (r *mutationResolver) UpdateParticipant(ctx context.Context, input model.Up
 	if err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return r.person(ctx, &p), nil
 }
 
 // RecordParticipantAttributes is the resolver for the recordParticipantAttributes field.
-func (r *mutationResolver) RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*participant.Participant, error) {
+func (r *mutationResolver) RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*model.Participant, error) {
 	p, err := r.Participants.RecordAttributes(ctx, input.ParticipantID, *attributesIn(input.Attributes), subject(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return r.person(ctx, &p), nil
 }
 
 // ImportParticipants is the resolver for the importParticipants field.
@@ -86,27 +84,17 @@ func (r *mutationResolver) EraseParticipant(ctx context.Context, id string) (boo
 }
 
 // Organisation is the resolver for the organisation field.
-func (r *participantResolver) Organisation(ctx context.Context, obj *participant.Participant) (*organisation.Organisation, error) {
+func (r *participantResolver) Organisation(ctx context.Context, obj *model.Participant) (*organisation.Organisation, error) {
 	return r.loaders(ctx).Organisation.Load(ctx, obj.OrganisationID)
 }
 
-// Enrolments is the resolver for the enrolments field.
-func (r *participantResolver) Enrolments(ctx context.Context, obj *participant.Participant) ([]*enrolment.Enrolment, error) {
-	return r.loaders(ctx).EnrolmentsOf.Load(ctx, obj.ID)
-}
-
 // Observations is the resolver for the observations field.
-func (r *participantResolver) Observations(ctx context.Context, obj *participant.Participant) ([]*outcome.Observation, error) {
+func (r *participantResolver) Observations(ctx context.Context, obj *model.Participant) ([]*outcome.Observation, error) {
 	return r.loaders(ctx).ObservationsOf.Load(ctx, obj.ID)
 }
 
-// LatestObservation is the resolver for the latestObservation field.
-func (r *participantResolver) LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error) {
-	return r.loaders(ctx).LatestObservationOf.Load(ctx, obj.ID)
-}
-
 // Caseworker is the resolver for the caseworker field.
-func (r *participantResolver) Caseworker(ctx context.Context, obj *participant.Participant) (*organisation.StaffUser, error) {
+func (r *participantResolver) Caseworker(ctx context.Context, obj *model.Participant) (*organisation.StaffUser, error) {
 	if obj.CaseworkerID == nil {
 		return nil, nil
 	}
@@ -114,7 +102,7 @@ func (r *participantResolver) Caseworker(ctx context.Context, obj *participant.P
 }
 
 // Attributes is the resolver for the attributes field.
-func (r *participantResolver) Attributes(ctx context.Context, obj *participant.Participant, asOf *model.Date) (*participant.Attributes, error) {
+func (r *participantResolver) Attributes(ctx context.Context, obj *model.Participant, asOf *model.Date) (*participant.Attributes, error) {
 	history, err := r.loaders(ctx).AttributesOf.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
@@ -127,17 +115,12 @@ func (r *participantResolver) Attributes(ctx context.Context, obj *participant.P
 }
 
 // AttributeHistory is the resolver for the attributeHistory field.
-func (r *participantResolver) AttributeHistory(ctx context.Context, obj *participant.Participant) ([]*participant.Attributes, error) {
+func (r *participantResolver) AttributeHistory(ctx context.Context, obj *model.Participant) ([]*participant.Attributes, error) {
 	return r.loaders(ctx).AttributesOf.Load(ctx, obj.ID)
 }
 
-// Referrals is the resolver for the referrals field.
-func (r *participantResolver) Referrals(ctx context.Context, obj *participant.Participant) ([]*referral.Referral, error) {
-	return r.loaders(ctx).ReferralsOf.Load(ctx, obj.ID)
-}
-
 // ActionPlan is the resolver for the actionPlan field.
-func (r *participantResolver) ActionPlan(ctx context.Context, obj *participant.Participant) (*actionplan.Plan, error) {
+func (r *participantResolver) ActionPlan(ctx context.Context, obj *model.Participant) (*actionplan.Plan, error) {
 	plans, err := r.loaders(ctx).ActionPlanOf.Load(ctx, obj.ID)
 	if err != nil || len(plans) == 0 {
 		return nil, err
@@ -146,12 +129,12 @@ func (r *participantResolver) ActionPlan(ctx context.Context, obj *participant.P
 }
 
 // FollowUps is the resolver for the followUps field.
-func (r *participantResolver) FollowUps(ctx context.Context, obj *participant.Participant) ([]*actionplan.FollowUp, error) {
+func (r *participantResolver) FollowUps(ctx context.Context, obj *model.Participant) ([]*actionplan.FollowUp, error) {
 	return r.loaders(ctx).FollowUpsOf.Load(ctx, obj.ID)
 }
 
 // Interviews is the resolver for the interviews field.
-func (r *participantResolver) Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error) {
+func (r *participantResolver) Interviews(ctx context.Context, obj *model.Participant) ([]*recruitment.Interview, error) {
 	return r.loaders(ctx).InterviewsOf.Load(ctx, obj.ID)
 }
 
@@ -186,8 +169,8 @@ func (r *participantAttributesResolver) RecordedAt(ctx context.Context, obj *par
 }
 
 // Participant is the resolver for the participant field.
-func (r *queryResolver) Participant(ctx context.Context, id string) (*participant.Participant, error) {
-	return nullIfNotFound(r.loaders(ctx).Participant.Load(ctx, id))
+func (r *queryResolver) Participant(ctx context.Context, id string) (*model.Participant, error) {
+	return nullIfNotFound(r.loadPerson(ctx, id))
 }
 
 // Participants is the resolver for the participants field.
@@ -215,14 +198,13 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 		}
 	}
 	loaders := r.loaders(ctx)
+	nested := &nestedLoaders{ctx: ctx, l: loaders}
+	people := make([]*participant.Participant, 0, len(res.Items))
 	edges, info := edgesOf(res, func(c string, p *participant.Participant) *model.ParticipantEdge {
 		loaders.Participant.Prime(p.ID, p)
-		return &model.ParticipantEdge{Cursor: c, Node: p}
+		people = append(people, p)
+		return &model.ParticipantEdge{Cursor: c, Node: model.NewParticipant(p, nested)}
 	})
-	people := make([]*participant.Participant, len(edges))
-	for i, e := range edges {
-		people[i] = e.Node
-	}
 	r.prefetchParticipants(ctx, people, selected(ctx, "ParticipantConnection", "edges", "ParticipantEdge", "node", "Participant"))
 	return &model.ParticipantConnection{Edges: edges, PageInfo: info, TotalCount: res.TotalCount}, nil
 }

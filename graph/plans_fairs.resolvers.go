@@ -12,7 +12,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 )
 
@@ -48,8 +47,8 @@ func (r *mutationResolver) RecordAttendance(ctx context.Context, input model.Rec
 }
 
 // Participant is the resolver for the participant field.
-func (r *overduePlanReviewResolver) Participant(ctx context.Context, obj *actionplan.OverdueReview) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.Plan.ParticipantID)
+func (r *overduePlanReviewResolver) Participant(ctx context.Context, obj *actionplan.OverdueReview) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.Plan.ParticipantID)
 }
 
 // OverduePlanReviews is the resolver for the overduePlanReviews field.

@@ -8,9 +8,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 )
 
 // A list resolver knows every item of its page at once. Loading the nested fields the
@@ -209,4 +212,46 @@ func (r *Resolver) prefetchOrganisations(ctx context.Context, orgs []*organisati
 		loads = append(loads, func() { l.MeasureTypesOf.LoadAll(ctx, ids) }) //nolint:errcheck
 	}
 	parallel(loads...)
+}
+
+// nestedLoaders gives a model.Participant its enrolments, referrals and latest
+// observation from the request's loaders: from their caches where a list prefetched
+// them, else by a load with the request's context (ctx is held because gqlgen calls the
+// participant's methods without one).
+type nestedLoaders struct {
+	ctx context.Context
+	l   *Loaders
+}
+
+func (n nestedLoaders) EnrolmentsOf(id string) ([]*enrolment.Enrolment, error) {
+	return n.l.EnrolmentsOf.Load(n.ctx, id)
+}
+
+func (n nestedLoaders) ReferralsOf(id string) ([]*referral.Referral, error) {
+	return n.l.ReferralsOf.Load(n.ctx, id)
+}
+
+func (n nestedLoaders) LatestObservationOf(id string) (*outcome.Observation, error) {
+	return n.l.LatestObservationOf.Load(n.ctx, id)
+}
+
+// person is the one way a participant record becomes the API's Participant.
+func (r *Resolver) person(ctx context.Context, p *participant.Participant) *model.Participant {
+	return model.NewParticipant(p, &nestedLoaders{ctx: ctx, l: r.loaders(ctx)})
+}
+
+// people wraps a list of participants, sharing one nestedLoaders.
+func (r *Resolver) people(ctx context.Context, ps []*participant.Participant) []*model.Participant {
+	n := &nestedLoaders{ctx: ctx, l: r.loaders(ctx)}
+	out := make([]*model.Participant, len(ps))
+	for i, p := range ps {
+		out[i] = model.NewParticipant(p, n)
+	}
+	return out
+}
+
+// loadPerson loads one participant by id through the request's loader.
+func (r *Resolver) loadPerson(ctx context.Context, id string) (*model.Participant, error) {
+	p, err := r.loaders(ctx).Participant.Load(ctx, id)
+	return r.person(ctx, p), err
 }

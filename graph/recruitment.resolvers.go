@@ -14,7 +14,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -26,8 +25,8 @@ func (r *interviewResolver) Event(ctx context.Context, obj *recruitment.Intervie
 }
 
 // Participant is the resolver for the participant field.
-func (r *interviewResolver) Participant(ctx context.Context, obj *recruitment.Interview) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *interviewResolver) Participant(ctx context.Context, obj *recruitment.Interview) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Employer is the resolver for the employer field.
@@ -223,8 +222,8 @@ func (r *recruitmentEventResolver) Summary(ctx context.Context, obj *recruitment
 }
 
 // Participant is the resolver for the participant field.
-func (r *recruitmentInvitationResolver) Participant(ctx context.Context, obj *recruitment.Invitation) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *recruitmentInvitationResolver) Participant(ctx context.Context, obj *recruitment.Invitation) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Employer is the resolver for the employer field.

@@ -9,12 +9,12 @@ import (
 	"context"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // Reentry is the resolver for the reentry field.
-func (r *participantResolver) Reentry(ctx context.Context, obj *participant.Participant) (*enrolment.Reentry, error) {
+func (r *participantResolver) Reentry(ctx context.Context, obj *model.Participant) (*enrolment.Reentry, error) {
 	es, err := r.loaders(ctx).EnrolmentsOf.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
@@ -35,8 +35,8 @@ func (r *reentryFlagResolver) ReturnsWithin12Months(ctx context.Context, obj *en
 }
 
 // Participant is the resolver for the participant field.
-func (r *reentryParticipantResolver) Participant(ctx context.Context, obj *enrolment.Flagged) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *reentryParticipantResolver) Participant(ctx context.Context, obj *enrolment.Flagged) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // ReentryFlag returns generated.ReentryFlagResolver implementation.

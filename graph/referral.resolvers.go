@@ -11,7 +11,6 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -84,8 +83,8 @@ func (r *queryResolver) OverdueReferralFeedback(ctx context.Context, organisatio
 }
 
 // Participant is the resolver for the participant field.
-func (r *referralResolver) Participant(ctx context.Context, obj *referral.Referral) (*participant.Participant, error) {
-	return r.loaders(ctx).Participant.Load(ctx, obj.ParticipantID)
+func (r *referralResolver) Participant(ctx context.Context, obj *referral.Referral) (*model.Participant, error) {
+	return r.loadPerson(ctx, obj.ParticipantID)
 }
 
 // Ordered is the resolver for the ordered field.

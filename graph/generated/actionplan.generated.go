@@ -13,23 +13,22 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type ActionPlanResolver interface {
-	Participant(ctx context.Context, obj *actionplan.Plan) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *actionplan.Plan) (*model.Participant, error)
 
 	Revisions(ctx context.Context, obj *actionplan.Plan) ([]*actionplan.Revision, error)
 }
 type FollowUpResolver interface {
-	Participant(ctx context.Context, obj *actionplan.FollowUp) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *actionplan.FollowUp) (*model.Participant, error)
 	Enrolment(ctx context.Context, obj *actionplan.FollowUp) (*enrolment.Enrolment, error)
 }
 type OverdueFollowUpResolver interface {
-	Participant(ctx context.Context, obj *actionplan.Overdue) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *actionplan.Overdue) (*model.Participant, error)
 	Enrolment(ctx context.Context, obj *actionplan.Overdue) (*enrolment.Enrolment, error)
 }
 
@@ -76,8 +75,8 @@ func (ec *executionContext) _ActionPlan_participant(ctx context.Context, field g
 			return ec.Resolvers.ActionPlan().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -402,8 +401,8 @@ func (ec *executionContext) _FollowUp_participant(ctx context.Context, field gra
 			return ec.Resolvers.FollowUp().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -558,8 +557,8 @@ func (ec *executionContext) _OverdueFollowUp_participant(ctx context.Context, fi
 			return ec.Resolvers.OverdueFollowUp().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

@@ -12,7 +12,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -21,7 +20,7 @@ import (
 type EnrolmentChangeResolver interface {
 	ID(ctx context.Context, obj *enrolment.Change) (string, error)
 
-	Participant(ctx context.Context, obj *enrolment.Change) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *enrolment.Change) (*model.Participant, error)
 	Kind(ctx context.Context, obj *enrolment.Change) (model.EnrolmentChangeKind, error)
 
 	ChangedAt(ctx context.Context, obj *enrolment.Change) (string, error)
@@ -99,8 +98,8 @@ func (ec *executionContext) _EnrolmentChange_participant(ctx context.Context, fi
 			return ec.Resolvers.EnrolmentChange().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

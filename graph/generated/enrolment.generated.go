@@ -17,7 +17,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -33,7 +32,7 @@ type EligibilityResultResolver interface {
 	Rule(ctx context.Context, obj *eligibility.Result) (model.EligibilityRule, error)
 }
 type EnrolmentResolver interface {
-	Participant(ctx context.Context, obj *enrolment.Enrolment) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *enrolment.Enrolment) (*model.Participant, error)
 	MeasureType(ctx context.Context, obj *enrolment.Enrolment) (*organisation.MeasureType, error)
 
 	Unit(ctx context.Context, obj *enrolment.Enrolment) (*organisation.Unit, error)
@@ -368,8 +367,8 @@ func (ec *executionContext) _Enrolment_participant(ctx context.Context, field gr
 			return ec.Resolvers.Enrolment().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

@@ -12,14 +12,13 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // region    ************************** generated!.gotpl **************************
 
 type InactivityCandidateResolver interface {
-	Participant(ctx context.Context, obj *enrolment.Candidate) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *enrolment.Candidate) (*model.Participant, error)
 
 	ExitDate(ctx context.Context, obj *enrolment.Candidate) (*model.Date, error)
 	DaysLeft(ctx context.Context, obj *enrolment.Candidate) (int, error)
@@ -80,8 +79,8 @@ func (ec *executionContext) _InactivityCandidate_participant(ctx context.Context
 			return ec.Resolvers.InactivityCandidate().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

@@ -25,24 +25,22 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ParticipantResolver interface {
-	Organisation(ctx context.Context, obj *participant.Participant) (*organisation.Organisation, error)
+	Organisation(ctx context.Context, obj *model.Participant) (*organisation.Organisation, error)
 
-	Enrolments(ctx context.Context, obj *participant.Participant) ([]*enrolment.Enrolment, error)
-	Observations(ctx context.Context, obj *participant.Participant) ([]*outcome.Observation, error)
-	LatestObservation(ctx context.Context, obj *participant.Participant) (*outcome.Observation, error)
+	Observations(ctx context.Context, obj *model.Participant) ([]*outcome.Observation, error)
 
-	Caseworker(ctx context.Context, obj *participant.Participant) (*organisation.StaffUser, error)
+	Caseworker(ctx context.Context, obj *model.Participant) (*organisation.StaffUser, error)
 
-	Attributes(ctx context.Context, obj *participant.Participant, asOf *model.Date) (*participant.Attributes, error)
-	AttributeHistory(ctx context.Context, obj *participant.Participant) ([]*participant.Attributes, error)
-	Referrals(ctx context.Context, obj *participant.Participant) ([]*referral.Referral, error)
-	ActionPlan(ctx context.Context, obj *participant.Participant) (*actionplan.Plan, error)
-	FollowUps(ctx context.Context, obj *participant.Participant) ([]*actionplan.FollowUp, error)
-	Interviews(ctx context.Context, obj *participant.Participant) ([]*recruitment.Interview, error)
+	Attributes(ctx context.Context, obj *model.Participant, asOf *model.Date) (*participant.Attributes, error)
+	AttributeHistory(ctx context.Context, obj *model.Participant) ([]*participant.Attributes, error)
 
-	Consents(ctx context.Context, obj *participant.Participant) ([]*consent.Consent, error)
+	ActionPlan(ctx context.Context, obj *model.Participant) (*actionplan.Plan, error)
+	FollowUps(ctx context.Context, obj *model.Participant) ([]*actionplan.FollowUp, error)
+	Interviews(ctx context.Context, obj *model.Participant) ([]*recruitment.Interview, error)
 
-	Reentry(ctx context.Context, obj *participant.Participant) (*enrolment.Reentry, error)
+	Consents(ctx context.Context, obj *model.Participant) ([]*consent.Consent, error)
+
+	Reentry(ctx context.Context, obj *model.Participant) (*enrolment.Reentry, error)
 }
 type ParticipantAttributesResolver interface {
 	BirthRegion(ctx context.Context, obj *participant.Attributes) (*model.BirthRegion, error)
@@ -275,7 +273,7 @@ func (ec *executionContext) fieldContext_ImportRowError_sheet(_ context.Context,
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_id(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_id(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -298,7 +296,7 @@ func (ec *executionContext) fieldContext_Participant_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Participant_organisation(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_organisation(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -330,7 +328,7 @@ func (ec *executionContext) fieldContext_Participant_organisation(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_personalIdentityNumber(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_personalIdentityNumber(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -353,7 +351,7 @@ func (ec *executionContext) fieldContext_Participant_personalIdentityNumber(_ co
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_givenName(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_givenName(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -376,7 +374,7 @@ func (ec *executionContext) fieldContext_Participant_givenName(_ context.Context
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_familyName(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_familyName(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -399,7 +397,7 @@ func (ec *executionContext) fieldContext_Participant_familyName(_ context.Contex
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_gender(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_gender(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -422,7 +420,7 @@ func (ec *executionContext) fieldContext_Participant_gender(_ context.Context, f
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Gender")
 }
 
-func (ec *executionContext) _Participant_birthDate(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_birthDate(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -445,7 +443,7 @@ func (ec *executionContext) fieldContext_Participant_birthDate(_ context.Context
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Participant_enrolments(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_enrolments(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -454,7 +452,7 @@ func (ec *executionContext) _Participant_enrolments(ctx context.Context, field g
 			return ec.fieldContext_Participant_enrolments(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participant().Enrolments(ctx, obj)
+			return obj.Enrolments()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
@@ -469,7 +467,7 @@ func (ec *executionContext) fieldContext_Participant_enrolments(_ context.Contex
 		Object:     "Participant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Enrolment(ctx, field)
 		},
@@ -477,7 +475,7 @@ func (ec *executionContext) fieldContext_Participant_enrolments(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_observations(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_observations(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -509,7 +507,7 @@ func (ec *executionContext) fieldContext_Participant_observations(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_latestObservation(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_latestObservation(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -518,7 +516,7 @@ func (ec *executionContext) _Participant_latestObservation(ctx context.Context, 
 			return ec.fieldContext_Participant_latestObservation(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participant().LatestObservation(ctx, obj)
+			return obj.LatestObservation()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *outcome.Observation) graphql.Marshaler {
@@ -533,7 +531,7 @@ func (ec *executionContext) fieldContext_Participant_latestObservation(_ context
 		Object:     "Participant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OutcomeObservation(ctx, field)
 		},
@@ -541,7 +539,7 @@ func (ec *executionContext) fieldContext_Participant_latestObservation(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_caseStatus(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_caseStatus(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -564,7 +562,7 @@ func (ec *executionContext) fieldContext_Participant_caseStatus(_ context.Contex
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "CaseStatus")
 }
 
-func (ec *executionContext) _Participant_caseworker(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_caseworker(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -596,7 +594,7 @@ func (ec *executionContext) fieldContext_Participant_caseworker(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_phone(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_phone(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -619,7 +617,7 @@ func (ec *executionContext) fieldContext_Participant_phone(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_email(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_email(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -642,7 +640,7 @@ func (ec *executionContext) fieldContext_Participant_email(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
 }
 
-func (ec *executionContext) _Participant_attributes(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_attributes(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -686,7 +684,7 @@ func (ec *executionContext) fieldContext_Participant_attributes(ctx context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_attributeHistory(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_attributeHistory(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -718,7 +716,7 @@ func (ec *executionContext) fieldContext_Participant_attributeHistory(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_referrals(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_referrals(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -727,7 +725,7 @@ func (ec *executionContext) _Participant_referrals(ctx context.Context, field gr
 			return ec.fieldContext_Participant_referrals(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participant().Referrals(ctx, obj)
+			return obj.Referrals()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
@@ -742,7 +740,7 @@ func (ec *executionContext) fieldContext_Participant_referrals(_ context.Context
 		Object:     "Participant",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Referral(ctx, field)
 		},
@@ -750,7 +748,7 @@ func (ec *executionContext) fieldContext_Participant_referrals(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_actionPlan(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_actionPlan(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -782,7 +780,7 @@ func (ec *executionContext) fieldContext_Participant_actionPlan(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_followUps(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_followUps(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -814,7 +812,7 @@ func (ec *executionContext) fieldContext_Participant_followUps(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_interviews(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_interviews(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -846,7 +844,7 @@ func (ec *executionContext) fieldContext_Participant_interviews(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_version(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_version(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -869,7 +867,7 @@ func (ec *executionContext) fieldContext_Participant_version(_ context.Context, 
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Participant_consents(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_consents(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -901,7 +899,7 @@ func (ec *executionContext) fieldContext_Participant_consents(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Participant_protectedIdentity(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_protectedIdentity(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -924,7 +922,7 @@ func (ec *executionContext) fieldContext_Participant_protectedIdentity(_ context
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Participant_anonymous(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_anonymous(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -947,7 +945,7 @@ func (ec *executionContext) fieldContext_Participant_anonymous(_ context.Context
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Participant_identityHidden(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_identityHidden(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -970,7 +968,7 @@ func (ec *executionContext) fieldContext_Participant_identityHidden(_ context.Co
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Participant_reentry(ctx context.Context, field graphql.CollectedField, obj *participant.Participant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Participant_reentry(ctx context.Context, field graphql.CollectedField, obj *model.Participant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1584,8 +1582,8 @@ func (ec *executionContext) _ParticipantEdge_node(ctx context.Context, field gra
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2211,7 +2209,7 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 
 var participantImplementors = []string{"Participant", "Node"}
 
-func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionSet, obj *participant.Participant) graphql.Marshaler {
+func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionSet, obj *model.Participant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, participantImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -2257,11 +2255,10 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "enrolments":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participant_enrolments(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participant_enrolments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "observations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2269,11 +2266,10 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 					return ec._Participant_observations(ctx, field, obj)
 				})
 		case "latestObservation":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participant_latestObservation(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participant_latestObservation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "caseStatus":
 			out.Values[i] = ec._Participant_caseStatus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -2308,11 +2304,10 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 					return ec._Participant_attributeHistory(ctx, field, obj)
 				})
 		case "referrals":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participant_referrals(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participant_referrals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "actionPlan":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -2677,7 +2672,7 @@ func (ec *executionContext) marshalNImportRowError2ᚖgithubᚗcomᚋarbetsmarkn
 	return ec._ImportRowError(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
+func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *model.Participant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Participant!")
 		return graphql.Null
@@ -2836,7 +2831,7 @@ func (ec *executionContext) marshalOGender2ᚖgithubᚗcomᚋarbetsmarknadᚋout
 	return v
 }
 
-func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
+func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *model.Participant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -26,7 +25,7 @@ type EventAttendanceResolver interface {
 	ByGender(ctx context.Context, obj *recruitment.AttendanceRow) ([]*model.GenderAttendance, error)
 }
 type OverduePlanReviewResolver interface {
-	Participant(ctx context.Context, obj *actionplan.OverdueReview) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *actionplan.OverdueReview) (*model.Participant, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -494,8 +493,8 @@ func (ec *executionContext) _OverduePlanReview_participant(ctx context.Context, 
 			return ec.Resolvers.OverduePlanReview().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

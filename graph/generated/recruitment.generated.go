@@ -14,7 +14,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,7 +23,7 @@ import (
 
 type InterviewResolver interface {
 	Event(ctx context.Context, obj *recruitment.Interview) (*recruitment.Event, error)
-	Participant(ctx context.Context, obj *recruitment.Interview) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *recruitment.Interview) (*model.Participant, error)
 	Employer(ctx context.Context, obj *recruitment.Interview) (*employer.Employer, error)
 
 	Enrolment(ctx context.Context, obj *recruitment.Interview) (*enrolment.Enrolment, error)
@@ -47,7 +46,7 @@ type RecruitmentEventResolver interface {
 	Summary(ctx context.Context, obj *recruitment.Event) (*recruitment.Summary, error)
 }
 type RecruitmentInvitationResolver interface {
-	Participant(ctx context.Context, obj *recruitment.Invitation) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *recruitment.Invitation) (*model.Participant, error)
 }
 type RecruitmentPlaceResolver interface {
 	Employer(ctx context.Context, obj *recruitment.Place) (*employer.Employer, error)
@@ -142,8 +141,8 @@ func (ec *executionContext) _Interview_participant(ctx context.Context, field gr
 			return ec.Resolvers.Interview().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1282,8 +1281,8 @@ func (ec *executionContext) _RecruitmentInvitation_participant(ctx context.Conte
 			return ec.Resolvers.RecruitmentInvitation().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -21,7 +21,7 @@ type ReentryFlagResolver interface {
 	ReturnsWithin12Months(ctx context.Context, obj *enrolment.Reentry) (int, error)
 }
 type ReentryParticipantResolver interface {
-	Participant(ctx context.Context, obj *enrolment.Flagged) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *enrolment.Flagged) (*model.Participant, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -136,8 +136,8 @@ func (ec *executionContext) _ReentryParticipant_participant(ctx context.Context,
 			return ec.Resolvers.ReentryParticipant().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

@@ -11,7 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -19,7 +18,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ReferralResolver interface {
-	Participant(ctx context.Context, obj *referral.Referral) (*participant.Participant, error)
+	Participant(ctx context.Context, obj *referral.Referral) (*model.Participant, error)
 
 	Ordered(ctx context.Context, obj *referral.Referral) ([]model.ReferralOrder, error)
 
@@ -69,8 +68,8 @@ func (ec *executionContext) _Referral_participant(ctx context.Context, field gra
 			return ec.Resolvers.Referral().Participant(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,

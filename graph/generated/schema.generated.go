@@ -22,7 +22,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/linkage"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
@@ -40,7 +39,7 @@ type MutationResolver interface {
 	RecordFollowUp(ctx context.Context, input model.RecordFollowUpInput) (*actionplan.FollowUp, error)
 	RecordConsent(ctx context.Context, input model.RecordConsentInput) (*consent.Consent, error)
 	WithdrawConsent(ctx context.Context, input model.WithdrawConsentInput) (*consent.Consent, error)
-	SetProtectedIdentity(ctx context.Context, participantID string, protected bool) (*participant.Participant, error)
+	SetProtectedIdentity(ctx context.Context, participantID string, protected bool) (*model.Participant, error)
 	RegisterLinkageExport(ctx context.Context, organisationID string, fromMonth model.Month, toMonth model.Month) (*linkage.Export, error)
 	ImportRegisterLinkageReturn(ctx context.Context, organisationID string, source model.RegisterSource, csv *string, file *graphql.Upload, sheet *string) (*model.ImportResult, error)
 	CorrectExit(ctx context.Context, input model.CorrectExitInput) (*enrolment.Enrolment, error)
@@ -62,9 +61,9 @@ type MutationResolver interface {
 	SetMeasureTypeActive(ctx context.Context, input model.SetMeasureTypeActiveInput) (*organisation.MeasureType, error)
 	RecordOutcomeObservation(ctx context.Context, input model.RecordObservationInput) (*outcome.Observation, error)
 	ImportObservations(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error)
-	CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*participant.Participant, error)
-	UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*participant.Participant, error)
-	RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*participant.Participant, error)
+	CreateParticipant(ctx context.Context, input model.CreateParticipantInput) (*model.Participant, error)
+	UpdateParticipant(ctx context.Context, input model.UpdateParticipantInput) (*model.Participant, error)
+	RecordParticipantAttributes(ctx context.Context, input model.RecordParticipantAttributesInput) (*model.Participant, error)
 	ImportParticipants(ctx context.Context, organisationID string, csv *string, file *graphql.Upload, sheet *string, skipInvalid *bool) (*model.ImportResult, error)
 	EraseParticipant(ctx context.Context, id string) (bool, error)
 	RecordAttendance(ctx context.Context, input model.RecordAttendanceInput) (*recruitment.Invitation, error)
@@ -109,7 +108,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	StaffUsers(ctx context.Context, organisationID string, unitID *string, first *int, after *string, last *int, before *string) (*model.StaffUserConnection, error)
 	ExitCohortOutcome(ctx context.Context, organisationID string, exitYear int) (*model.ExitCohortOutcome, error)
-	Participant(ctx context.Context, id string) (*participant.Participant, error)
+	Participant(ctx context.Context, id string) (*model.Participant, error)
 	Participants(ctx context.Context, organisationID string, filter *model.ParticipantFilter, first *int, after *string, last *int, before *string) (*model.ParticipantConnection, error)
 	OverduePlanReviews(ctx context.Context, organisationID string, asOf *model.Date) ([]*actionplan.OverdueReview, error)
 	RecruitmentAttendance(ctx context.Context, organisationID string, from model.Date, to model.Date) ([]*recruitment.AttendanceRow, error)
@@ -2952,11 +2951,11 @@ func (ec *executionContext) _Mutation_setProtectedIdentity(ctx context.Context, 
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER"})
 				if err != nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -2965,8 +2964,8 @@ func (ec *executionContext) _Mutation_setProtectedIdentity(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4316,11 +4315,11 @@ func (ec *executionContext) _Mutation_createParticipant(ctx context.Context, fie
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER"})
 				if err != nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -4329,8 +4328,8 @@ func (ec *executionContext) _Mutation_createParticipant(ctx context.Context, fie
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4378,11 +4377,11 @@ func (ec *executionContext) _Mutation_updateParticipant(ctx context.Context, fie
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER"})
 				if err != nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -4391,8 +4390,8 @@ func (ec *executionContext) _Mutation_updateParticipant(ctx context.Context, fie
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4440,11 +4439,11 @@ func (ec *executionContext) _Mutation_recordParticipantAttributes(ctx context.Co
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER"})
 				if err != nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -4453,8 +4452,8 @@ func (ec *executionContext) _Mutation_recordParticipantAttributes(ctx context.Co
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7198,11 +7197,11 @@ func (ec *executionContext) _Query_participant(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "CASEWORKER"})
 				if err != nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *participant.Participant
+					var zeroVal *model.Participant
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles)
@@ -7211,8 +7210,8 @@ func (ec *executionContext) _Query_participant(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *participant.Participant) graphql.Marshaler {
-			return ec.marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐParticipant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Participant) graphql.Marshaler {
+			return ec.marshalOParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipant(ctx, selections, v)
 		},
 		true,
 		false,

@@ -12,7 +12,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
-	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
@@ -841,7 +840,7 @@ type ParticipantEdge struct {
 	// The opaque position of this item; pass it as after or before.
 	Cursor string `json:"cursor"`
 	// The item.
-	Node *participant.Participant `json:"node"`
+	Node *Participant `json:"node"`
 }
 
 // Caseworker search (sök deltagare); every given criterion must match.

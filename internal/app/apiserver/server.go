@@ -266,7 +266,7 @@ func NewHandler(o Options) http.Handler {
 	gql.AddTransport(websocketTransport(o.Verifier, orgStore))
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(postJSON{}) // transport.POST, writing plain data responses in one pass
 	// File uploads (GraphQL multipart request spec). Kept in memory: limitBody has
 	// already bounded the body, and a temporary file would put personal data on disk.
 	gql.AddTransport(transport.MultipartForm{MaxUploadSize: MaxUploadBodyBytes, MaxMemory: MaxUploadBodyBytes + 1})
