@@ -17,7 +17,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
-	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -189,13 +188,6 @@ func (r *queryResolver) Participants(ctx context.Context, organisationID string,
 	res, err := r.Resolver.Participants.List(ctx, organisationID, f, page)
 	if err != nil {
 		return nil, err
-	}
-	if f.Search != "" {
-		// A search by name or personnummer tells whether the person is a client, even
-		// when only totalCount is asked for: the matches are reads of those people.
-		for _, p := range res.Items {
-			audit.Record(ctx, "read", "participant", p.ID, "participants")
-		}
 	}
 	loaders := r.loaders(ctx)
 	nested := &nestedLoaders{ctx: ctx, l: loaders}

@@ -237,18 +237,7 @@ func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, 
 		q.text(", g", strconv.Itoa(i))
 	}
 	q.text(", toUInt8(1) AS in_groups, sum(x_cn) AS x_n, sum(x_ck) AS x_known, sum(x_ch) AS x_hit FROM (\n  SELECT ")
-	if len(cohorts) == 1 {
-		q.text("toUInt16(0) AS cohort")
-	} else {
-		q.text("arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
-		for ci, co := range cohorts {
-			if ci > 0 {
-				q.text(", ")
-			}
-			q.text("if(").frag(aggCohortFilter(co, c.source)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
-		}
-		q.text("])) AS cohort")
-	}
+	cohortColumn(&q, cohorts, c.source, aggCohortFilter)
 	for i, d := range by {
 		expr := aggregateDims[d].column
 		if expr == "" {

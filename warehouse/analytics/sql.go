@@ -321,18 +321,7 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 		q.text("  SELECT cohort, x_person, x_date, ", strings.Join(names, ", "), " FROM (\n")
 	}
 	q.text("  SELECT ")
-	if len(cohorts) == 1 {
-		q.text("toUInt16(0) AS cohort")
-	} else {
-		q.text("arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
-		for ci, co := range cohorts {
-			if ci > 0 {
-				q.text(", ")
-			}
-			q.text("if(").frag(cohortFilter(co, c.source)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
-		}
-		q.text("])) AS cohort")
-	}
+	cohortColumn(&q, cohorts, c.source, cohortFilter)
 	for i, d := range by {
 		q.text(", ", dimensionExpr(d, c.source), " AS g", strconv.Itoa(i))
 	}
@@ -435,4 +424,22 @@ func microdataSQL(co Cohort) (string, []any) {
 	// x_m2 org_code, x_m14 exit date as YYYY-MM-DD (sorts as the date), x_m0 enrolment key.
 	return "SELECT " + list + " FROM (\n" + q.String() + "\n) GROUP BY " + list +
 		" HAVING sum(sign) > 0\nORDER BY x_m2, x_m14, x_m0", q.args
+}
+
+// cohortColumn writes the cohort column of a figure's inner SELECT: 0 for one cohort,
+// otherwise each row once per cohort whose filter it meets (the row table and the
+// aggregate share it; only their filters differ).
+func cohortColumn(q *sqlBuf, cohorts []Cohort, src source, filter func(Cohort, source) frag) {
+	if len(cohorts) == 1 {
+		q.text("toUInt16(0) AS cohort")
+		return
+	}
+	q.text("arrayJoin(arrayFilter(x_c -> x_c != ", noCohort, ", [")
+	for ci, co := range cohorts {
+		if ci > 0 {
+			q.text(", ")
+		}
+		q.text("if(").frag(filter(co, src)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
+	}
+	q.text("])) AS cohort")
 }

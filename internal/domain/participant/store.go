@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
@@ -197,6 +198,13 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 		return out, fmt.Errorf("list participants: %w", err)
 	}
 	out.Items, out.HasNextPage, out.HasPreviousPage = db.Trim(revealAll(ctx, items), page)
+	if f.Search != "" {
+		// A search by name or personnummer tells whether the person is a client, even
+		// when only totalCount is asked for: the matches are reads of those people.
+		for _, p := range out.Items {
+			audit.Record(ctx, "read", "participant", p.ID, "participants")
+		}
+	}
 	for _, p := range out.Items {
 		// The cursor is the id alone: names are personal data and must not travel in
 		// cursors (URLs, client logs). The sort key is looked up from the row; a page
