@@ -62,7 +62,8 @@ func AuditFields(ctx context.Context, fc *graphql.FieldContext, res any) {
 
 func toAuditEntry(e audit.Entry) *model.AuditEntry {
 	out := &model.AuditEntry{ID: strconv.FormatInt(e.ID, 10), At: e.At.UTC().Format(time.RFC3339Nano), Subject: e.Subject,
-		Role: e.Role, OrganisationID: e.OrganisationID, Action: e.Action, Entity: e.Entity, Operation: e.Operation, RequestID: e.RequestID}
+		Role: e.Role, OrganisationID: e.OrganisationID, Action: e.Action, Entity: e.Entity, Operation: e.Operation, RequestID: e.RequestID,
+		Records: e.Records}
 	if e.EntityID != "" {
 		id := e.EntityID
 		out.EntityID = &id

@@ -209,6 +209,15 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 		orgs, ok := existing(ctx, superPool, o.sizes)
 		superPool.Close()
 		if ok {
+			// The code under test may bring migrations the kept database lacks.
+			pool, err := db.Connect(ctx, o.appURL)
+			if err != nil {
+				return nil, err
+			}
+			defer pool.Close()
+			if _, err := db.Migrate(ctx, pool); err != nil {
+				return nil, err
+			}
 			fmt.Println("reusing the benchmark database of the previous run")
 			return orgs, nil
 		}

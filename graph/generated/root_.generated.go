@@ -126,6 +126,7 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Operation      func(childComplexity int) int
 		OrganisationID func(childComplexity int) int
+		Records        func(childComplexity int) int
 		RequestID      func(childComplexity int) int
 		Role           func(childComplexity int) int
 		Subject        func(childComplexity int) int
@@ -1289,6 +1290,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.OrganisationID(childComplexity), true
+	case "AuditEntry.records":
+		if e.ComplexityRoot.AuditEntry.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Records(childComplexity), true
 	case "AuditEntry.requestId":
 		if e.ComplexityRoot.AuditEntry.RequestID == nil {
 			break
@@ -6264,6 +6271,16 @@ extend type Query {
   ): TransitionTable! @aggregates @auth(roles: [ADMIN, EVALUATOR])
 }
 `, BuiltIn: false},
+	{Name: "../schema/audit_records.graphqls", Input: `extend type AuditEntry {
+  """
+  For a read of a person (entity participant): the person's other records the same
+  request showed (their enrolments, referrals, observations, …), each as entity:id, e.g.
+  enrolment:4b0c…, in the order first read. Empty for other entries, and for reads logged
+  before the log grouped them (those have an entry per record).
+  """
+  records: [String!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/casework.graphqls", Input: `# Casework (issue 16): consent, protected identity and anonymous participation, the
 # situation at entry, and register linkage.
 
@@ -9825,9 +9842,9 @@ type Query {
     before: String
     "Only accesses by this caller (subject)."
     subject: String
-    "Only accesses to this kind of record, e.g. participant."
+    "Only accesses to this kind of record, e.g. participant: entries of it, and reads of a person that list one in records."
     entity: String
-    "Only accesses to this record (its id, global or plain)."
+    "Only accesses to this record (its id, global or plain): its entries, and reads of a person that list it in records."
     entityId: String
   ): AuditConnection! @auth(roles: [ADMIN])
 }
@@ -10161,6 +10178,8 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_operation(ctx, field)
 	case "requestId":
 		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	case "records":
+		return ec.fieldContext_AuditEntry_records(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }

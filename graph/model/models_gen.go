@@ -128,6 +128,11 @@ type AuditEntry struct {
 	Operation string `json:"operation"`
 	// The request id (X-Request-Id) of the call.
 	RequestID string `json:"requestId"`
+	// For a read of a person (entity participant): the person's other records the same
+	// request showed (their enrolments, referrals, observations, …), each as entity:id, e.g.
+	// enrolment:4b0c…, in the order first read. Empty for other entries, and for reads logged
+	// before the log grouped them (those have an entry per record).
+	Records []string `json:"records"`
 }
 
 func (AuditEntry) IsNode() {}

@@ -1,6 +1,14 @@
 // Package audit records who read or wrote which personal record, in an append-only
 // table. Entries are collected during a request and written before its response
 // leaves the server: if they cannot be written, the response carries no data.
+//
+// A request's reads are written one row per person (entity participant): the row's
+// Records list the person's other records the request showed (their enrolments,
+// referrals, observations, …, each as entity:id), so a page of 50 people with their
+// nested records writes 50 rows, not one per record. Records that name no person (an
+// action plan, an attribute set) keep a row of their own. Rows written before
+// PostgreSQL migration 0015 have a row per record and no Records; List finds a record
+// either way.
 package audit
 
 import (
@@ -8,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,13 +40,23 @@ type Entry struct {
 	EntityID       string
 	Operation      string // GraphQL field or admin command
 	RequestID      string
+	// Records are the person's other records read with them (a read of a participant):
+	// entity:id, e.g. enrolment:4b0c…, in the order first read.
+	Records []string
 }
+
+// PersonEntity is the entity reads are grouped by: the person a record is about.
+const PersonEntity = "participant"
+
+// recordSeparator joins an entry's Records for the one-statement insert (ids and
+// entity names never hold it).
+const recordSeparator = "\x1f"
 
 // Recorder collects a request's entries.
 type Recorder struct {
 	mu      sync.Mutex
 	entries []Entry
-	seen    map[seenKey]struct{}
+	seen    map[seenKey]int // the entry recording the access (its person's, for a record)
 }
 
 // seenKey is one recorded access: a struct key costs no string building on the hot path
@@ -48,7 +67,7 @@ type ctxKey struct{}
 
 // NewContext returns ctx with a fresh recorder.
 func NewContext(ctx context.Context) (context.Context, *Recorder) {
-	r := &Recorder{seen: map[seenKey]struct{}{}}
+	r := &Recorder{seen: map[seenKey]int{}}
 	return context.WithValue(ctx, ctxKey{}, r), r
 }
 
@@ -62,12 +81,50 @@ func Record(ctx context.Context, action, entity, entityID, operation string) {
 func (r *Recorder) record(action, entity, entityID, operation string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.entry(action, entity, entityID, operation)
+}
+
+// entry returns the index of the entry of an access, adding it when new (r.mu held).
+func (r *Recorder) entry(action, entity, entityID, operation string) int {
 	k := seenKey{action, entity, entityID}
-	if _, ok := r.seen[k]; ok {
-		return
+	if i, ok := r.seen[k]; ok {
+		return i
 	}
-	r.seen[k] = struct{}{}
+	r.seen[k] = len(r.entries)
 	r.entries = append(r.entries, Entry{Action: action, Entity: entity, EntityID: entityID, Operation: operation})
+	return len(r.entries) - 1
+}
+
+// readRefs records a read of refs (one value's AuditRefs): each person it names gets an
+// entry, and the other records go into the first person's Records; a value that names
+// no person records each of its records as an entry of its own.
+func (r *Recorder) readRefs(operation string, refs []Ref) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	person := -1
+	for _, ref := range refs {
+		if ref.Entity == PersonEntity && ref.ID != "" {
+			i := r.entry("read", ref.Entity, ref.ID, operation)
+			if person < 0 {
+				person = i
+			}
+		}
+	}
+	for _, ref := range refs {
+		if ref.Entity == PersonEntity && ref.ID != "" {
+			continue
+		}
+		if person < 0 {
+			r.entry("read", ref.Entity, ref.ID, operation)
+			continue
+		}
+		k := seenKey{"read", ref.Entity, ref.ID}
+		if _, ok := r.seen[k]; ok {
+			continue
+		}
+		r.seen[k] = person
+		r.entries[person].Records = append(r.entries[person].Records, ref.Entity+":"+ref.ID)
+	}
 }
 
 // Store writes and reads the audit log.
@@ -98,15 +155,22 @@ func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope
 	var b *pgx.Batch
 	if len(entries) > 0 {
 		subject, role, org := caller(ctx)
-		cols := make([][]string, 4)
+		cols := make([][]string, 5)
+		for i := range cols {
+			cols[i] = make([]string, 0, len(entries))
+		}
 		for _, e := range entries {
 			cols[0], cols[1] = append(cols[0], e.Action), append(cols[1], e.Entity)
 			cols[2], cols[3] = append(cols[2], e.EntityID), append(cols[3], e.Operation)
+			cols[4] = append(cols[4], strings.Join(e.Records, recordSeparator))
 		}
+		// Each row's records travel joined (unnest cannot take an array of arrays of
+		// different lengths) and are split in the server; none is stored as NULL.
 		b = &pgx.Batch{}
-		b.Queue(`INSERT INTO audit_log (subject, role, organisation_id, action, entity, entity_id, operation, request_id)
-			SELECT $1, $2, $3::uuid, a, e, i, o, $4 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[]) AS u(a, e, i, o)`,
-			subject, role, org, requestID, cols[0], cols[1], cols[2], cols[3])
+		b.Queue(`INSERT INTO audit_log (subject, role, organisation_id, action, entity, entity_id, operation, request_id, records)
+			SELECT $1, $2, $3::uuid, a, e, i, o, $4, CASE WHEN r <> '' THEN string_to_array(r, $10) END
+			FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(a, e, i, o, r)`,
+			subject, role, org, requestID, cols[0], cols[1], cols[2], cols[3], cols[4], recordSeparator)
 	}
 	err := scope.End(ctx, b)
 	if errors.Is(err, db.ErrReadsAborted) {
@@ -141,24 +205,32 @@ func (s *Store) copyEntries(ctx context.Context, entries []Entry, requestID stri
 	subject, role, org := caller(ctx)
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
-		rows[i] = []any{subject, role, org, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+		rows[i] = []any{subject, role, org, e.Action, e.Entity, e.EntityID, e.Operation, requestID, records(e)}
 	}
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
-		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))
+		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id", "records"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
 	}
 	return nil
 }
 
+// records is e's Records as stored: NULL when there are none.
+func records(e Entry) []string {
+	if len(e.Records) == 0 {
+		return nil
+	}
+	return e.Records
+}
+
 // AppendSystem writes entries done outside a request (the admin CLI), under subject.
 func (s *Store) AppendSystem(ctx context.Context, subject, requestID string, entries ...Entry) error {
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
-		rows[i] = []any{subject, string(auth.Admin), nil, e.Action, e.Entity, e.EntityID, e.Operation, requestID}
+		rows[i] = []any{subject, string(auth.Admin), nil, e.Action, e.Entity, e.EntityID, e.Operation, requestID, records(e)}
 	}
 	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"audit_log"},
-		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id"}, pgx.CopyFromRows(rows))
+		[]string{"subject", "role", "organisation_id", "action", "entity", "entity_id", "operation", "request_id", "records"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
 	}
@@ -170,6 +242,44 @@ type Filter struct {
 	Subject  string
 	Entity   string
 	EntityID string
+}
+
+// where is f as SQL over audit_log with its arguments, numbered from n. A record is
+// found as an entry of its own (rows before migration 0015, records that name no
+// person) or in a person's Records; records @> uses the GIN index on them.
+func (f Filter) where(n int) (string, []any) {
+	var sql []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(n+len(args)-1)
+	}
+	if f.Subject != "" {
+		sql = append(sql, "subject = "+arg(f.Subject))
+	}
+	switch {
+	case f.Entity != "" && f.EntityID != "":
+		e, id := arg(f.Entity), arg(f.EntityID)
+		sql = append(sql, "(entity = "+e+" AND entity_id = "+id+" OR records @> ARRAY["+arg(f.Entity+":"+f.EntityID)+"])")
+	case f.Entity != "":
+		e := arg(f.Entity)
+		sql = append(sql, "(entity = "+e+" OR EXISTS (SELECT 1 FROM unnest(records) r WHERE starts_with(r, "+arg(f.Entity+":")+")))")
+	case f.EntityID != "":
+		id := arg(f.EntityID)
+		sql = append(sql, "(entity_id = "+id+" OR EXISTS (SELECT 1 FROM unnest(records) r WHERE substr(r, strpos(r, ':') + 1) = "+id+"))")
+	}
+	if len(sql) == 0 {
+		return "true", nil
+	}
+	return strings.Join(sql, " AND "), args
+}
+
+const entryColumns = `id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id, coalesce(records, '{}')`
+
+func scanEntry(r pgx.Row) (Entry, error) {
+	var e Entry
+	err := r.Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID, &e.Records)
+	return e, err
 }
 
 // List returns entries newest first, a page as req asks (db.PageRequest: 1 to
@@ -186,17 +296,14 @@ func (s *Store) List(ctx context.Context, f Filter, req db.PageRequest) (db.Page
 	case p.Backward:
 		key = 0 // the last page: every id is above it
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
-		FROM audit_log WHERE id `+p.Cmp("<")+` $1 AND ($2 = '' OR subject = $2) AND ($3 = '' OR entity = $3) AND ($4 = '' OR entity_id = $4)
-		ORDER BY `+p.Order("id DESC")+` LIMIT $5`, key, f.Subject, f.Entity, f.EntityID, p.First+1)
+	where, args := f.where(3)
+	rows, err := s.pool.Query(ctx, `SELECT `+entryColumns+`
+		FROM audit_log WHERE id `+p.Cmp("<")+` $1 AND `+where+`
+		ORDER BY `+p.Order("id DESC")+` LIMIT $2`, append([]any{key, p.First + 1}, args...)...)
 	if err != nil {
 		return db.Page[Entry]{}, fmt.Errorf("list audit log: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) {
-		var e Entry
-		err := r.Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID)
-		return e, err
-	})
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Entry, error) { return scanEntry(r) })
 	if err != nil {
 		return db.Page[Entry]{}, err
 	}
@@ -210,10 +317,7 @@ func (s *Store) List(ctx context.Context, f Filter, req db.PageRequest) (db.Page
 
 // Get returns one entry (Relay's node(id)); a missing one is NOT_FOUND.
 func (s *Store) Get(ctx context.Context, id int64) (Entry, error) {
-	var e Entry
-	err := s.pool.QueryRow(ctx, `SELECT id, at, subject, role, organisation_id::text, action, entity, coalesce(entity_id, ''), operation, request_id
-		FROM audit_log WHERE id = $1`, id).
-		Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.OrganisationID, &e.Action, &e.Entity, &e.EntityID, &e.Operation, &e.RequestID)
+	e, err := scanEntry(s.pool.QueryRow(ctx, `SELECT `+entryColumns+` FROM audit_log WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, apperr.NotFoundf("id", "audit entry not found")
 	}

@@ -19,7 +19,8 @@ type Audited interface {
 
 // RecordRead records a read, by operation, of every record v shows: v itself when it
 // is Audited, or each Audited item of a slice (nodes(ids:), a list field). Anything
-// else holds no personal record and is not recorded.
+// else holds no personal record and is not recorded. The records of a person go into
+// that person's entry (Entry.Records).
 //
 // The API calls it with the value of every field of a response (a page has some 1,500,
 // most of them strings), so a value whose type can hold no Audited value returns after
@@ -38,9 +39,7 @@ func (r *Recorder) recordRead(operation string, v any) {
 		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 			return
 		}
-		for _, ref := range a.AuditRefs() {
-			r.record("read", ref.Entity, ref.ID, operation)
-		}
+		r.readRefs(operation, a.AuditRefs())
 		return
 	}
 	rv := reflect.ValueOf(v)
