@@ -78,8 +78,13 @@ func TestConsentIsRecordedWithdrawnAndKept(t *testing.T) {
 	if cs := got.Participant.Consents; len(cs) != 2 || cs[0].WithdrawnOn == nil || cs[1].WithdrawnOn != nil {
 		t.Errorf("history = %+v", cs)
 	}
-	if n := auditCount(t, w, `entity = 'consent' AND action = 'read'`); n != 2 {
-		t.Errorf("consent reads audited %d times, want 2", n)
+	// Each consent shown is listed in the read row of its person.
+	if n := auditCount(t, w, `action = 'read' AND entity = 'participant' AND entity_id = $1 AND EXISTS (SELECT 1 FROM unnest(records) r
+		JOIN consent c ON r = 'consent:' || c.id WHERE c.participant_id = $1::uuid)`, plain(pid)); n != 1 {
+		t.Errorf("%d read rows of the person list their consents, want 1", n)
+	}
+	if n := auditCount(t, w, `action = 'read' AND entity = 'participant' AND entity_id = $1 AND cardinality(records) = 2`, plain(pid)); n != 1 {
+		t.Errorf("%d read rows of the person list both consents, want 1", n)
 	}
 	if n := auditCount(t, w, `action = 'write' AND operation IN ('recordConsent', 'withdrawConsent')`); n < 3 {
 		t.Errorf("consent writes audited %d times, want 3 or more", n)

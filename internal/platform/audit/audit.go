@@ -67,7 +67,7 @@ type ctxKey struct{}
 
 // NewContext returns ctx with a fresh recorder.
 func NewContext(ctx context.Context) (context.Context, *Recorder) {
-	r := &Recorder{seen: map[seenKey]int{}}
+	r := &Recorder{seen: make(map[seenKey]int, 64)} // a page's worth: fewer rehashes as it fills
 	return context.WithValue(ctx, ctxKey{}, r), r
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"time"
 )
 
 // Ref names one personal record: its entity (the audit log's word for it, e.g.
@@ -24,9 +25,13 @@ type Audited interface {
 //
 // The API calls it with the value of every field of a response (a page has some 1,500,
 // most of them strings), so a value whose type can hold no Audited value returns after
-// one cached look-up of its type.
+// one comparison of its type (the common scalars) or one cached look-up of its type.
 func RecordRead(ctx context.Context, operation string, v any) {
-	if v == nil || !mayHoldAudited(reflect.TypeOf(v)) {
+	switch v.(type) {
+	case nil, string, *string, bool, *bool, int, *int, int64, *int64, float64, *float64, time.Time, *time.Time:
+		return // most fields: decided by comparing the type word, before the cache
+	}
+	if !mayHoldAudited(reflect.TypeOf(v)) {
 		return
 	}
 	if r, ok := ctx.Value(ctxKey{}).(*Recorder); ok {

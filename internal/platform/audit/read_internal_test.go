@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,3 +50,41 @@ func TestRecordReadFindsEveryAuditedValue(t *testing.T) {
 }
 
 func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
+
+type record struct{ entity, id, person string }
+
+func (x record) AuditRefs() []Ref {
+	refs := []Ref{{Entity: x.entity, ID: x.id}}
+	if x.person != "" {
+		refs = append(refs, Ref{Entity: PersonEntity, ID: x.person})
+	}
+	return refs
+}
+
+// TestReadsAreGroupedByPerson: a record about a person goes into that person's entry
+// (created by whichever is read first, the person or the record), once; a record about
+// no person is an entry of its own; writes and other direct entries stay apart.
+func TestReadsAreGroupedByPerson(t *testing.T) {
+	t.Parallel()
+	ctx, rec := NewContext(context.Background())
+	RecordRead(ctx, "node", &person{id: "p1"})
+	RecordRead(ctx, "enrolments", []record{{"enrolment", "e1", "p1"}, {"enrolment", "e2", "p1"}})
+	RecordRead(ctx, "referrals", []*record{{"referral", "r1", "p2"}, {"referral", "r1", "p2"}})
+	RecordRead(ctx, "node", person{id: "p2"})
+	RecordRead(ctx, "actionPlan", record{"action_plan", "a1", ""})
+	RecordRead(ctx, "enrolments", record{"enrolment", "e1", "p1"})
+	Record(ctx, "read", "protected_identity", "p1", "participant")
+	var got []string
+	for _, e := range rec.drain() {
+		got = append(got, e.Action+" "+e.Operation+" "+e.Entity+" "+e.EntityID+" "+fmt.Sprint(e.Records))
+	}
+	want := []string{
+		"read node participant p1 [enrolment:e1 enrolment:e2]",
+		"read referrals participant p2 [referral:r1]",
+		"read actionPlan action_plan a1 []",
+		"read participant protected_identity p1 []",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

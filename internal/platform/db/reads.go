@@ -35,12 +35,36 @@ var (
 )
 
 // ReadScope is one request's read transaction; it starts with the first statement.
+//
+// One statement runs on the connection at a time (its rows hold it until read or
+// closed). Statements that arrive while it is busy wait together, and the next turn
+// sends all of them in one round trip (a pipeline): a page's loaders, started at once,
+// cost one round trip instead of one each. Their results come back in order, each
+// statement's rows handed to its caller when the one before it is done.
 type ReadScope struct {
-	pool *pgxpool.Pool
-	mu   sync.Mutex // held for one statement at a time, until its rows are closed
-	conn *pgxpool.Conn
-	err  error // why the transaction could not start
-	done bool
+	pool    *pgxpool.Pool
+	mu      sync.Mutex // guards the fields below, never held across a round trip
+	conn    *pgxpool.Conn
+	err     error // why the transaction could not start
+	done    bool
+	busy    bool      // a statement (or End) has the connection
+	waiting []*waiter // in arrival order
+}
+
+// waiter is a caller waiting for the connection: a statement (rows and err are filled
+// before ready closes, and the rows hand the connection on when done) or, with no
+// statement, End or Close, which take the connection alone.
+type waiter struct {
+	stmt  *statement
+	ready chan struct{}
+	rows  pgx.Rows
+	err   error
+}
+
+type statement struct {
+	ctx  context.Context
+	sql  string
+	args []any
 }
 
 type readScopeKey struct{}
@@ -64,20 +88,15 @@ func Reader(ctx context.Context, pool *pgxpool.Pool) Querier {
 	return pool
 }
 
-// start begins the transaction (under s.mu) and runs the scope's first statement in
-// the same round trip: BEGIN, the organisation scope and the statement are sent
-// together (a pipeline). The scope is set with is_local: it ends with the transaction,
-// whatever the session held before. The first statement's rows are returned open.
+// start begins the transaction (the caller has the connection's turn) and runs the
+// scope's first statement in the same round trip: BEGIN, the organisation scope and the
+// statement are sent together (a pipeline). The scope is set with is_local: it ends with
+// the transaction, whatever the session held before. The first statement's rows are
+// returned open.
 func (s *ReadScope) start(ctx context.Context, sql string, args []any) (pgx.Rows, error) {
-	if s.err != nil {
-		return nil, s.err
-	}
-	if s.done {
-		return nil, errors.New("read scope already ended")
-	}
 	conn, err := s.pool.Acquire(context.WithValue(ctx, skipScopeKey{}, true))
 	if err != nil {
-		s.err = err
+		s.fail(err)
 		return nil, err
 	}
 	b := &pgx.Batch{}
@@ -92,16 +111,125 @@ func (s *ReadScope) start(ctx context.Context, sql string, args []any) (pgx.Rows
 	if err != nil {
 		br.Close()     //nolint:errcheck // the error above is the one to report
 		conn.Release() // not idle in a transaction any more, or broken: the pool closes it
-		s.err = fmt.Errorf("begin reads: %w", err)
-		return nil, s.err
+		err = fmt.Errorf("begin reads: %w", err)
+		s.fail(err)
+		return nil, err
 	}
+	s.mu.Lock()
 	s.conn = conn
+	s.mu.Unlock()
 	rows, err := br.Query()
 	if err != nil {
 		br.Close() //nolint:errcheck // a failed statement aborted the transaction: End rolls it back
 		return nil, err
 	}
 	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (s *ReadScope) fail(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+}
+
+// turn waits for the connection's turn. A statement returns with its rows when the
+// turn that took it ran it (ran is true), or with ran false when the caller is to run
+// it now; End and Close (st nil) always run themselves.
+func (s *ReadScope) turn(st *statement) (w *waiter, ran bool) {
+	s.mu.Lock()
+	if !s.busy {
+		s.busy = true
+		s.mu.Unlock()
+		return nil, false
+	}
+	w = &waiter{stmt: st, ready: make(chan struct{})}
+	s.waiting = append(s.waiting, w)
+	s.mu.Unlock()
+	<-w.ready
+	return w, st != nil
+}
+
+// release ends a turn: the next exclusive waiter gets the connection, or every
+// statement waiting before it runs, in one round trip.
+func (s *ReadScope) release() {
+	s.mu.Lock()
+	if len(s.waiting) == 0 {
+		s.busy = false
+		s.mu.Unlock()
+		return
+	}
+	if s.waiting[0].stmt == nil {
+		w := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		s.mu.Unlock()
+		close(w.ready) // the turn passes on, busy stays set
+		return
+	}
+	n := 1
+	for n < len(s.waiting) && s.waiting[n].stmt != nil {
+		n++
+	}
+	run := s.waiting[:n:n]
+	s.waiting = s.waiting[n:]
+	conn, err, done := s.conn, s.err, s.done
+	s.mu.Unlock()
+	switch {
+	case err != nil || done || conn == nil:
+		if err == nil {
+			err = errors.New("read scope already ended")
+		}
+		for _, w := range run {
+			w.err = err
+			close(w.ready)
+		}
+		s.release()
+	case len(run) == 1:
+		w := run[0]
+		rows, err := conn.Query(w.stmt.ctx, w.stmt.sql, w.stmt.args...)
+		if err != nil {
+			w.err = err
+			close(w.ready)
+			s.release()
+			return
+		}
+		w.rows = &scopedRows{Rows: rows, done: sync.OnceFunc(s.release)}
+		close(w.ready)
+	default:
+		b := &pgx.Batch{}
+		for _, w := range run {
+			b.Queue(w.stmt.sql, w.stmt.args...)
+		}
+		br := conn.SendBatch(run[0].stmt.ctx, b)
+		s.deliver(br, run)
+	}
+}
+
+// deliver hands the batch's next result to the first of run; when its rows are done
+// the next one gets its result, and after the last the batch closes and the turn ends.
+func (s *ReadScope) deliver(br pgx.BatchResults, run []*waiter) {
+	for len(run) > 0 {
+		w, rest := run[0], run[1:]
+		rows, err := br.Query()
+		if err != nil {
+			w.err = err
+			close(w.ready)
+			run = rest
+			continue
+		}
+		next := func() {
+			if len(rest) > 0 {
+				s.deliver(br, rest)
+				return
+			}
+			br.Close() //nolint:errcheck // each statement's own error went to its caller
+			s.release()
+		}
+		w.rows = &scopedRows{Rows: rows, done: sync.OnceFunc(next)}
+		close(w.ready)
+		return
+	}
+	br.Close() //nolint:errcheck // each statement's own error went to its caller
+	s.release()
 }
 
 // batchRows are the rows of the statement that began the scope: the batch that carried
@@ -133,19 +261,28 @@ func (s *ReadScope) Started() bool {
 
 // Query runs a query in the scope's transaction.
 func (s *ReadScope) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	w, ran := s.turn(&statement{ctx: ctx, sql: sql, args: args})
+	if ran {
+		return w.rows, w.err
+	}
 	s.mu.Lock()
+	conn, err, done := s.conn, s.err, s.done
+	s.mu.Unlock()
 	var rows pgx.Rows
-	var err error
-	if s.conn == nil {
+	switch {
+	case err != nil:
+	case done:
+		err = errors.New("read scope already ended")
+	case conn == nil:
 		rows, err = s.start(ctx, sql, args)
-	} else {
-		rows, err = s.conn.Query(ctx, sql, args...)
+	default:
+		rows, err = conn.Query(ctx, sql, args...)
 	}
 	if err != nil {
-		s.mu.Unlock()
+		s.release()
 		return nil, err
 	}
-	return &scopedRows{Rows: rows, unlock: sync.OnceFunc(s.mu.Unlock)}, nil
+	return &scopedRows{Rows: rows, done: sync.OnceFunc(s.release)}, nil
 }
 
 // QueryRow runs a one-row query in the scope's transaction.
@@ -159,12 +296,6 @@ func (s *ReadScope) QueryRow(ctx context.Context, sql string, args ...any) pgx.R
 
 // Exec runs a statement in the scope's transaction.
 func (s *ReadScope) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	s.mu.Lock()
-	if s.conn != nil {
-		defer s.mu.Unlock()
-		return s.conn.Exec(ctx, sql, args...)
-	}
-	s.mu.Unlock()
 	rows, err := s.Query(ctx, sql, args...)
 	if err != nil {
 		return pgconn.CommandTag{}, err
@@ -182,14 +313,16 @@ var ErrReadsAborted = errors.New("read transaction aborted by a failed statement
 // succeeded. A scope whose transaction was aborted by a failed read rolls back and
 // returns ErrReadsAborted without running last.
 func (s *ReadScope) End(ctx context.Context, last *pgx.Batch) error {
+	s.turn(nil)
+	defer s.release() // statements still waiting learn that the scope ended
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.done = true
-	if s.conn == nil {
-		return nil
-	}
 	conn := s.conn
 	s.conn = nil
+	s.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
 	defer conn.Release()
 	if conn.Conn().PgConn().TxStatus() == 'E' {
 		_, err := conn.Exec(ctx, "ROLLBACK")
@@ -214,14 +347,16 @@ func (s *ReadScope) End(ctx context.Context, last *pgx.Batch) error {
 
 // Close rolls back and releases a scope that End did not end (a panic, an early return).
 func (s *ReadScope) Close() {
+	s.turn(nil)
+	defer s.release()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.done = true
-	if s.conn == nil {
-		return
-	}
 	conn := s.conn
 	s.conn = nil
+	s.mu.Unlock()
+	if conn == nil {
+		return
+	}
 	// A context of its own: the request's may be the reason we are here.
 	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
 	defer cancel()
@@ -229,23 +364,23 @@ func (s *ReadScope) Close() {
 	conn.Release()
 }
 
-// scopedRows gives the connection back to the scope once the rows are read or closed.
+// scopedRows gives the connection's turn on once the rows are read or closed.
 type scopedRows struct {
 	pgx.Rows
-	unlock func()
+	done func() // once
 }
 
 func (r *scopedRows) Next() bool {
 	if r.Rows.Next() {
 		return true
 	}
-	r.unlock()
+	r.done()
 	return false
 }
 
 func (r *scopedRows) Close() {
 	r.Rows.Close()
-	r.unlock()
+	r.done()
 }
 
 type scopedRow struct{ rows pgx.Rows }
