@@ -46,7 +46,9 @@ func TestPageReadsAreAuditedPerPerson(t *testing.T) {
 		}
 	}
 	var page struct {
-		Participants struct{ Edges []struct{ Node struct{ ID string } } }
+		Participants struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	w.cw.MustData(t, `query($o: ID!) { participants(organisationId: $o, first: 50) { edges { node { id familyName
 		enrolments { id startDate } referrals { id source } latestObservation { month status } } } } }`, map[string]any{"o": w.org}, &page)
