@@ -28,9 +28,9 @@ const ShardingKey = "cityHash64(org_id)"
 // remote_servers configuration). The local tables must exist on this server too (it is
 // one of the shards, or migrated like one), since the Distributed table copies their
 // columns. The queries of warehouse/analytics then run unchanged against conn's database
-// and give the figures a single server would; the writer (Write) works through it when
-// the servers' profile sets insert_distributed_sync = 1, so that a batch is on its shard
-// before Write returns and the next batch's cancel rows see it.
+// and give the figures a single server would; the writer (Write) works through it on a
+// connection that sends insert_distributed_sync = 1 (OpenWarehouse), so that a batch is
+// on its shard before Write returns and the next batch's cancel rows see it.
 func CreateDistributed(ctx context.Context, conn driver.Conn, cluster, local string) error {
 	if !dbName.MatchString(cluster) || !dbName.MatchString(local) {
 		return fmt.Errorf("cluster %q and database %q must be plain identifiers", cluster, local)
