@@ -204,7 +204,7 @@ func generated(orgs []string) (first, again []snapshot.EnrolmentRow) {
 // database.
 func twoShards(t *testing.T) (driver.Conn, [2]driver.Conn) {
 	t.Helper()
-	addrs := testenv.TwoShards(t)
+	addrs := testenv.TwoShards(t).Addrs
 	ctx := context.Background()
 	wh, err := chstore.OpenWarehouse(ctx, chstore.Options{Addr: addrs[0], Database: "front", User: "default",
 		Cluster: testenv.ShardCluster, Shards: addrs[:], ShardDatabase: "shard_local"})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
@@ -26,6 +27,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
+	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
 // TestLoaderOnTwoShards runs the real loader (loader.Run, as cmd/loader) and the real
@@ -42,7 +44,8 @@ func TestLoaderOnTwoShards(t *testing.T) {
 	ctx := context.Background()
 	url, pool := testenv.PostgresWithURL(t)
 	single := testenv.ClickHouseOptions(t)
-	addrs := testenv.TwoShards(t)
+	servers := testenv.TwoShards(t)
+	addrs := servers.Addrs
 	base := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": url, "OUTCOMES_CLICKHOUSE_USER": "default",
 		"OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0", "OUTCOMES_LOADER_POLL_INTERVAL": "100ms"}
 	with := func(extra map[string]string) map[string]string {
@@ -85,7 +88,7 @@ func TestLoaderOnTwoShards(t *testing.T) {
 	t.Log(strings.TrimSpace(out))
 
 	orgs, byShard := clusterOrganisations(t, ctx, pool, shards[0])
-	people := clusterHistories(t, ctx, pool, orgs)
+	people := clusterHistories(t, ctx, pool, orgs, 0)
 
 	// The live loader fills the cluster through the front.
 	drainWith(t, ctx, pool, cluster)
@@ -111,6 +114,42 @@ func TestLoaderOnTwoShards(t *testing.T) {
 	if out := runCtl(t, cluster, "reconcile"); !strings.Contains(out, "postgresql and clickhouse agree") {
 		t.Errorf("reconcile through the front: %s", out)
 	}
+
+	// An outage of the second shard: its rows cannot be written, so nothing is marked
+	// processed, and the loader catches up once it is back. A write through the loader's
+	// front connection fails while the shard is down instead of being queued on the
+	// front, as it would be without insert_distributed_sync.
+	cfg, err := config.Load(func(k string) string { return cluster[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, closeLoader, err := loader.Open(ctx, cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLoader()
+	servers.Stop(1)
+	late := clusterHistories(t, ctx, pool, byShard[1][:1], 900)
+	people = append(people, late...)
+	pendingBefore := pending(t, ctx, pool)
+	if _, err := l.ProcessOnce(ctx); err == nil {
+		t.Error("the loader wrote a batch with a shard down")
+	}
+	if n := pending(t, ctx, pool); n != pendingBefore || n == 0 {
+		t.Errorf("with a shard down %d changes are pending, before the batch %d: none may be marked processed", n, pendingBefore)
+	}
+	row := outageRow(t, ctx, singleConn, 1)
+	if err := chstore.Write(ctx, l.CH, chstore.Rows{Version: 1, Enrolments: row, Fresh: true}); err == nil {
+		t.Error("the loader's front connection acknowledged a write to a shard that is down")
+	}
+	if err := chstore.Write(ctx, front, chstore.Rows{Version: 1, Enrolments: row, Fresh: true}); err != nil {
+		t.Errorf("a front connection without insert_distributed_sync (queues the rows): %v", err)
+	}
+	servers.Start(1)
+	drainWith(t, ctx, pool, cluster)
+	runCtl(t, one, "rebuild", "-fresh")
+	n = sameFigures(t, ctx, front, singleConn, orgs)
+	t.Logf("shard 1 down: the batch failed with %d changes pending; after it came back %d figures equal", pendingBefore, n)
 
 	// Erasure: the person's rows leave the shard that held them; the other never had any.
 	gone := people[0]
@@ -251,15 +290,14 @@ func clusterOrganisations(t *testing.T, ctx context.Context, pool *pgxpool.Pool,
 
 // clusterHistories registers eight participants per organisation through the domain
 // stores, each with one or two exited enrolments (2019-2021) and observations after
-// their exit, and returns their ids.
-func clusterHistories(t *testing.T, ctx context.Context, pool *pgxpool.Pool, orgs []string) []string {
+// their exit, and returns their ids. Their personnummer are numbered from serial + 1.
+func clusterHistories(t *testing.T, ctx context.Context, pool *pgxpool.Pool, orgs []string, serial int) []string {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(17, 4))
+	rng := rand.New(rand.NewPCG(17, uint64(serial)))
 	statuses := []outcome.Status{outcome.UnsubsidisedFull, outcome.Subsidised, outcome.Studies, outcome.JobSeeking, outcome.SickLeave}
 	genders := []participant.Gender{participant.Woman, participant.Man}
 	measures := []string{"work_practice", "work_training"}
 	var ids []string
-	serial := 0
 	for _, org := range orgs {
 		for range 8 {
 			serial++
@@ -322,6 +360,35 @@ func sameFigures(t *testing.T, ctx context.Context, front, single driver.Conn, o
 		}
 	}
 	return n
+}
+
+func pending(t *testing.T, ctx context.Context, pool *pgxpool.Pool) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM change_event WHERE processed_at IS NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// outageRow is an enrolment row of an organisation in no cohort that the sharding key
+// puts on the given shard (asked of conn).
+func outageRow(t *testing.T, ctx context.Context, conn driver.Conn, shard uint64) []snapshot.EnrolmentRow {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		org := fmt.Sprintf("outage-%d", i)
+		var s uint64
+		if err := conn.QueryRow(ctx, `SELECT toUInt64(`+chstore.ShardingKey+` % 2) FROM (SELECT ? AS org_id)`, org).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		if s == shard {
+			exit := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+			return []snapshot.EnrolmentRow{{OrgID: org, EnrolmentKey: org + "-e", PersonKey: org + "-p", Gender: "woman", BirthYear: 1990,
+				MeasureCode: "work_practice", Start: exit.AddDate(0, -6, 0), Exited: 1, ExitDate: exit, Facts: snapshot.EmptyFacts()}}
+		}
+	}
+	t.Fatal("no organisation id of 100 lands on the shard")
+	return nil
 }
 
 func orgsOn(t *testing.T, conn driver.Conn) []string {

@@ -15,20 +15,31 @@ import (
 // ShardCluster is the cluster TwoShards configures in both servers' remote_servers.
 const ShardCluster = "two_shards"
 
+// Shards are two ClickHouse servers of a test's own, the two shards of cluster
+// ShardCluster (TwoShards).
+type Shards struct {
+	Addrs [2]string // native addresses
+	t     testing.TB
+	bin   string
+	dirs  [2]string
+	cmds  [2]*exec.Cmd
+}
+
 // TwoShards starts two ClickHouse servers of the test's own (the clickhouse-server binary
 // of the local stack, data in the test's temporary folders, on free ports of their own
 // so that tests running at once never share one) configured as the two shards of
-// cluster ShardCluster, and returns their native addresses once both answer. Nothing
-// is migrated. The servers stop when the test ends.
+// cluster ShardCluster, and returns once both answer. Nothing is migrated. The servers
+// stop when the test ends.
 //
 // The servers' profile leaves insert_distributed_sync at its default (0): the writer's
 // connection must set it itself (chstore.OpenWarehouse).
-func TwoShards(t testing.TB) [2]string {
+func TwoShards(t testing.TB) *Shards {
 	t.Helper()
 	bin, err := exec.LookPath("clickhouse-server")
 	if err != nil {
 		t.Fatalf("clickhouse-server (installed by scripts/stack.sh) not found: %v", err)
 	}
+	s := &Shards{t: t, bin: bin}
 	var ports [2][2]int
 	for i := range ports {
 		ports[i] = [2]int{freePort(t), freePort(t)}
@@ -38,38 +49,55 @@ func TwoShards(t testing.TB) [2]string {
 		remote += fmt.Sprintf("<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", p[0])
 	}
 	remote += "</" + ShardCluster + "></remote_servers>"
-	var addrs [2]string
-	dirs := [2]string{}
 	for i, p := range ports {
-		dirs[i] = t.TempDir()
-		writeShardConfig(t, dirs[i], p[0], p[1], remote)
-		cmd := exec.Command(bin, "--config-file="+filepath.Join(dirs[i], "config.xml"))
-		cmd.Dir = dirs[i]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill() //nolint:errcheck // the server we started, by its own handle
-			cmd.Wait()         //nolint:errcheck
-		})
-		addrs[i] = fmt.Sprintf("127.0.0.1:%d", p[0])
+		s.dirs[i] = t.TempDir()
+		writeShardConfig(t, s.dirs[i], p[0], p[1], remote)
+		s.Addrs[i] = fmt.Sprintf("127.0.0.1:%d", p[0])
 	}
+	t.Cleanup(func() {
+		for i := range s.cmds {
+			s.kill(i)
+		}
+	})
+	for i := range s.Addrs {
+		s.Start(i)
+	}
+	return s
+}
+
+// Start starts shard i (stopped by Stop, or not yet started) and waits until it answers.
+func (s *Shards) Start(i int) {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, "--config-file="+filepath.Join(s.dirs[i], "config.xml"))
+	cmd.Dir = s.dirs[i]
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmds[i] = cmd
 	ctx := context.Background()
-	for i, addr := range addrs {
-		for deadline := time.Now().Add(2 * time.Minute); ; {
-			conn, err := chstore.Open(ctx, chstore.Options{Addr: addr, Database: "default", User: "default"})
-			if err == nil {
-				conn.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				log, _ := os.ReadFile(filepath.Join(dirs[i], "log", "err.log"))
-				t.Fatalf("shard %d did not answer: %v\n%s", i, err, log)
-			}
-			time.Sleep(300 * time.Millisecond)
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		conn, err := chstore.Open(ctx, chstore.Options{Addr: s.Addrs[i], Database: "default", User: "default"})
+		if err == nil {
+			conn.Close()
+			return
 		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dirs[i], "log", "err.log"))
+			s.t.Fatalf("shard %d did not answer: %v\n%s", i, err, log)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
-	return addrs
+}
+
+// Stop kills shard i (an outage: no shutdown of its own), keeping its data.
+func (s *Shards) Stop(i int) { s.kill(i) }
+
+func (s *Shards) kill(i int) {
+	if cmd := s.cmds[i]; cmd != nil {
+		cmd.Process.Kill() //nolint:errcheck // the server we started, by its own handle
+		cmd.Wait()         //nolint:errcheck
+		s.cmds[i] = nil
+	}
 }
 
 // writeShardConfig writes a server configuration like scripts/stack.sh's, with the
