@@ -5,13 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -201,128 +196,24 @@ func generated(orgs []string) (first, again []snapshot.EnrolmentRow) {
 	return first, again
 }
 
-// twoShards starts two ClickHouse servers (the clickhouse-server binary the local stack
-// uses) configured as cluster "two_shards", migrates database "shard_local" on both as
-// the loader would a single server, and returns a connection to database "front" on the
-// first, holding Distributed tables over them (chstore.CreateDistributed), and
-// connections to each shard's local database. The servers stop when the test ends.
+// twoShards starts two ClickHouse servers as the two shards of a cluster
+// (testenv.TwoShards), migrates database "shard_local" on both and makes database
+// "front" on the first the cluster's front, as `outcomesctl migrate` does with a cluster
+// configured (chstore.Warehouse.Migrate), and returns the front's connection (which
+// writes with insert_distributed_sync = 1) and connections to each shard's local
+// database.
 func twoShards(t *testing.T) (driver.Conn, [2]driver.Conn) {
 	t.Helper()
-	bin, err := exec.LookPath("clickhouse-server")
-	if err != nil {
-		t.Fatalf("clickhouse-server (installed by scripts/stack.sh) not found: %v", err)
-	}
-	var ports [2][2]int
-	for i := range ports {
-		ports[i] = [2]int{freePort(t), freePort(t)}
-	}
-	remote := "<remote_servers><two_shards>"
-	for _, p := range ports {
-		remote += fmt.Sprintf("<shard><replica><host>127.0.0.1</host><port>%d</port></replica></shard>", p[0])
-	}
-	remote += "</two_shards></remote_servers>"
-	var local [2]driver.Conn
+	addrs := testenv.TwoShards(t).Addrs
 	ctx := context.Background()
-	for i, p := range ports {
-		dir := t.TempDir()
-		writeShardConfig(t, dir, p[0], p[1], remote)
-		cmd := exec.Command(bin, "--config-file="+filepath.Join(dir, "config.xml"))
-		cmd.Dir = dir
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill() //nolint:errcheck // the server we started, by its own handle
-			cmd.Wait()         //nolint:errcheck
-		})
-		o := chstore.Options{Addr: fmt.Sprintf("127.0.0.1:%d", p[0]), Database: "shard_local", User: "default"}
-		var conn driver.Conn
-		for deadline := time.Now().Add(2 * time.Minute); ; {
-			if conn, err = chstore.Open(ctx, o); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				log, _ := os.ReadFile(filepath.Join(dir, "log", "err.log"))
-				t.Fatalf("shard %d did not answer: %v\n%s", i, err, log)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-		t.Cleanup(func() { conn.Close() })
-		if _, err := chstore.Migrate(ctx, conn); err != nil {
-			t.Fatalf("migrate shard %d: %v", i, err)
-		}
-		local[i] = conn
-	}
-	front, err := chstore.Open(ctx, chstore.Options{Addr: fmt.Sprintf("127.0.0.1:%d", ports[0][0]), Database: "front", User: "default"})
+	wh, err := chstore.OpenWarehouse(ctx, chstore.Options{Addr: addrs[0], Database: "front", User: "default",
+		Cluster: testenv.ShardCluster, Shards: addrs[:], ShardDatabase: "shard_local"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { front.Close() })
-	if err := chstore.CreateDistributed(ctx, front, "two_shards", "shard_local"); err != nil {
-		t.Fatal(err)
+	t.Cleanup(wh.Close)
+	if _, err := wh.Migrate(ctx); err != nil {
+		t.Fatalf("migrate the cluster: %v", err)
 	}
-	return front, local
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// writeShardConfig writes a server configuration like scripts/stack.sh's, with the
-// cluster's remote_servers and insert_distributed_sync = 1 (a write through a
-// Distributed table is on its shard when the insert returns).
-func writeShardConfig(t *testing.T, dir string, tcp, http int, remote string) {
-	t.Helper()
-	config := fmt.Sprintf(`<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>%[1]s/log/server.log</log><errorlog>%[1]s/log/err.log</errorlog><size>10M</size><count>1</count></logger>
-    <http_port>%[2]d</http_port>
-    <tcp_port>%[3]d</tcp_port>
-    <listen_host>127.0.0.1</listen_host>
-    <max_concurrent_queries>50</max_concurrent_queries>
-    <mark_cache_size>67108864</mark_cache_size>
-    <path>%[1]s/data/</path>
-    <tmp_path>%[1]s/tmp/</tmp_path>
-    <user_files_path>%[1]s/user_files/</user_files_path>
-    <format_schema_path>%[1]s/format_schemas/</format_schema_path>
-    <users_config>%[1]s/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <timezone>UTC</timezone>
-    <mlock_executable>false</mlock_executable>
-    %[4]s
-</yandex>
-`, dir, http, tcp, remote)
-	users := `<?xml version="1.0"?>
-<yandex>
-    <profiles><default>
-        <max_memory_usage>2000000000</max_memory_usage>
-        <insert_distributed_sync>1</insert_distributed_sync>
-    </default></profiles>
-    <users><default>
-        <password></password>
-        <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-        <profile>default</profile><quota>default</quota>
-    </default></users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-        <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-`
-	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(users), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return wh.Conn, [2]driver.Conn{wh.Cluster.Shards[0], wh.Cluster.Shards[1]}
 }

@@ -23,13 +23,20 @@ type Options struct {
 	Database string
 	User     string
 	Password string
+	// A cluster (OpenWarehouse): Addr and Database are its front, Shards the shards'
+	// addresses, ShardDatabase the warehouse database on each, Cluster its name in the
+	// servers' remote_servers. No shards: one server.
+	Cluster       string
+	Shards        []string
+	ShardDatabase string
 }
 
 // OptionsFrom reads the warehouse's address and credentials from the configuration:
 // the one place a process turns its settings into ClickHouse options.
 func OptionsFrom(cfg config.Config) Options {
 	return Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase,
-		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword}
+		User: cfg.ClickHouseUser, Password: cfg.ClickHousePassword,
+		Cluster: cfg.ClickHouseCluster, Shards: cfg.ClickHouseShards, ShardDatabase: cfg.ClickHouseShardDatabase}
 }
 
 // Querier is all that the warehouse's readers (analytics, cohort figures, reports) need
@@ -41,10 +48,15 @@ type Querier interface {
 
 // Open connects to the warehouse database, creating it when missing.
 func Open(ctx context.Context, o Options) (driver.Conn, error) {
+	return openWith(ctx, o, nil)
+}
+
+// openWith is Open with settings sent with every query of the connection.
+func openWith(ctx context.Context, o Options, settings clickhouse.Settings) (driver.Conn, error) {
 	if !dbName.MatchString(o.Database) {
 		return nil, fmt.Errorf("clickhouse database name %q is not a plain identifier", o.Database)
 	}
-	boot, err := open(o, "default")
+	boot, err := open(o, "default", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +67,7 @@ func Open(ctx context.Context, o Options) (driver.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create clickhouse database: %w", err)
 	}
-	conn, err := open(o, o.Database)
+	conn, err := open(o, o.Database, settings)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +79,7 @@ func Open(ctx context.Context, o Options) (driver.Conn, error) {
 }
 
 // open is the one builder of the driver's options.
-func open(o Options, database string) (driver.Conn, error) {
+func open(o Options, database string, settings clickhouse.Settings) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:     []string{o.Addr},
 		Protocol: clickhouse.Native, // the HTTP protocol fails on 18.16
@@ -81,6 +93,7 @@ func open(o Options, database string) (driver.Conn, error) {
 		ReadTimeout:  CallTimeout,
 		MaxOpenConns: 8,
 		MaxIdleConns: 4,
+		Settings:     settings,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open clickhouse: %w", err)
@@ -93,7 +106,7 @@ func DropDatabase(ctx context.Context, o Options) error {
 	if !dbName.MatchString(o.Database) {
 		return fmt.Errorf("bad database name")
 	}
-	boot, err := open(o, "default")
+	boot, err := open(o, "default", nil)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/pseudonym"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
@@ -37,7 +38,8 @@ const LockKey = 7361002
 // Loader moves changes from PostgreSQL to ClickHouse.
 type Loader struct {
 	PG        *pgxpool.Pool
-	CH        driver.Conn
+	CH        driver.Conn      // rows are read and written here: one server, or a cluster's front
+	Cluster   *chstore.Cluster // the shards behind CH (nil: one server), for the erasure's mutation
 	Keys      pseudonym.Keyer
 	BatchSize int           // change events per batch: a batch is written once this many are pending,
 	Linger    time.Duration // or this long after a notification said the first one arrived
@@ -48,6 +50,12 @@ type Loader struct {
 
 	batchSeq    uint64
 	rolledMonth time.Time
+}
+
+// Warehouse is the loader's ClickHouse as chstore.Warehouse, for the work every server
+// does itself (migrations, schema check, rebuild bookkeeping, erasure).
+func (l *Loader) Warehouse() chstore.Warehouse {
+	return chstore.Warehouse{Conn: l.CH, Cluster: l.Cluster}
 }
 
 func (l *Loader) now() time.Time {

@@ -597,8 +597,8 @@ func (l *Loader) writePart(ctx context.Context, p part) error {
 		return err
 	}
 	// Erased people: the tombstones hide them at once; the mutation removes their data
-	// rows physically when ClickHouse gets to it.
-	return chstore.DeletePersons(ctx, l.CH, p.erased)
+	// rows physically when ClickHouse gets to it (on a cluster, on every shard).
+	return l.Warehouse().DeletePersons(ctx, p.erased)
 }
 
 // split halves a part by participant.

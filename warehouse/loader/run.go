@@ -28,14 +28,14 @@ func Open(ctx context.Context, cfg config.Config, log zerolog.Logger) (*Loader, 
 	if err != nil {
 		return nil, nil, err
 	}
-	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
+	wh, err := chstore.OpenWarehouse(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		pool.Close()
 		return nil, nil, err
 	}
-	l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
+	l := &Loader{PG: pool, CH: wh.Conn, Cluster: wh.Cluster, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
 		Linger: cfg.LoaderLinger, Poll: cfg.LoaderPollInterval, Log: log}
-	return l, func() { ch.Close(); pool.Close() }, nil
+	return l, func() { wh.Close(); pool.Close() }, nil
 }
 
 // Run starts the loader process (the loop and its /metrics and /healthz endpoint) and
@@ -57,18 +57,19 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 	var wait time.Duration
 	b := newBackoff()
 	for {
-		ch, err := chstore.Open(ctx, opts)
+		wh, err := chstore.OpenWarehouse(ctx, opts)
 		if err == nil {
-			defer ch.Close()
+			defer wh.Close()
 			// A loader newer than the warehouse would write rows the tables cannot take
-			// (or mean something else by them): refuse, saying what to run.
-			if err := chstore.CheckSchema(ctx, ch); err != nil {
+			// (or mean something else by them): refuse, saying what to run. On a cluster
+			// every shard and the front are checked.
+			if err := wh.CheckSchema(ctx); err != nil {
 				log.Error().Err(err).Msg("loader refuses to run against this warehouse")
 				return err
 			}
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector())
-			l := &Loader{PG: pool, CH: ch, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
+			l := &Loader{PG: pool, CH: wh.Conn, Cluster: wh.Cluster, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
 				Linger: cfg.LoaderLinger, Poll: cfg.LoaderPollInterval, Log: log, Metrics: NewMetrics(reg)}
 			return serve(ctx, l, reg, cfg.LoaderMetricsAddr, ready)
 		}

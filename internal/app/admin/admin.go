@@ -291,16 +291,21 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
-	ch, err := chstore.Open(ctx, chstore.OptionsFrom(cfg))
+	// On a cluster: every shard, then the front's Distributed tables.
+	wh, err := chstore.OpenWarehouse(ctx, chstore.OptionsFrom(cfg))
 	if err != nil {
 		return err
 	}
-	defer ch.Close()
-	chv, err := chstore.Migrate(ctx, ch)
+	defer wh.Close()
+	chv, err := wh.Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
-	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s\n", versions(pg), versions(chv))
+	where := ""
+	if wh.Cluster != nil {
+		where = fmt.Sprintf(" on the %d shards of %s", len(wh.Cluster.Shards), wh.Cluster.Name)
+	}
+	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s%s\n", versions(pg), versions(chv), where)
 	schema, err := chstore.EmbeddedSchema()
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/maintenance"
-	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 )
 
@@ -124,17 +123,17 @@ func restoreCmd(ctx context.Context, cfg config.Config, file, binDir string, ski
 	}
 	return withLoader(ctx, cfg, func(l *loader.Loader) error {
 		wstart := time.Now()
-		if _, err := chstore.Migrate(ctx, l.CH); err != nil {
+		if _, err := l.Warehouse().Migrate(ctx); err != nil {
 			return fmt.Errorf("clickhouse: %w", err)
 		}
-		if err := chstore.Recreate(ctx, l.CH); err != nil {
+		if err := l.Warehouse().Recreate(ctx); err != nil {
 			return err
 		}
 		st, err := l.Rebuild(ctx, loader.RebuildOptions{PageSize: 2000, Fresh: true})
 		if err != nil {
 			return err
 		}
-		if err := chstore.RecordRebuild(ctx, l.CH, st.Participants, st.Rows); err != nil {
+		if err := l.Warehouse().RecordRebuild(ctx, st.Participants, st.Rows); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "warehouse rebuilt: %d participants, %d rows in %s\n", st.Participants, st.Rows, time.Since(wstart).Round(time.Millisecond))

@@ -17,7 +17,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 )
 
@@ -37,7 +36,7 @@ func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, pag
 	}
 	return withLoader(ctx, cfg, func(l *loader.Loader) error {
 		if fresh {
-			if err := chstore.Recreate(ctx, l.CH); err != nil {
+			if err := l.Warehouse().Recreate(ctx); err != nil {
 				return err
 			}
 			fmt.Fprintln(out, "warehouse tables recreated")
@@ -47,7 +46,7 @@ func rebuild(ctx context.Context, cfg config.Config, org string, fresh bool, pag
 			return err
 		}
 		// Only a rebuild of everything satisfies a migration that needs one.
-		return chstore.RecordRebuild(ctx, l.CH, st.Participants, st.Rows)
+		return l.Warehouse().RecordRebuild(ctx, st.Participants, st.Rows)
 	})
 }
 

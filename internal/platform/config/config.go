@@ -27,6 +27,15 @@ type Config struct {
 	LoaderPollInterval time.Duration
 	LoaderLinger       time.Duration
 
+	// A ClickHouse cluster (docs/ARCHITECTURE.md, "Scale out: a ClickHouse cluster"):
+	// ClickHouseAddr and ClickHouseDatabase are then its front (Distributed tables),
+	// ClickHouseShards the native addresses of its shards (same credentials), each
+	// holding the warehouse tables in ClickHouseShardDatabase, and ClickHouseCluster the
+	// cluster's name in the servers' remote_servers. No shards: one server.
+	ClickHouseCluster       string
+	ClickHouseShards        []string
+	ClickHouseShardDatabase string
+
 	// Authentication: RS256 tokens from an OIDC provider, and/or HS256 development tokens.
 	OIDCIssuer   string
 	OIDCAudience string
@@ -136,6 +145,9 @@ func Load(getenv func(string) string) (Config, error) {
 		HTTPAddr:           get("OUTCOMES_HTTP_ADDR", ":8080"),
 		LoaderMetricsAddr:  get("OUTCOMES_LOADER_METRICS_ADDR", ":9108"),
 		LogLevel:           get("OUTCOMES_LOG_LEVEL", "info"),
+	}
+	if err := c.loadCluster(getenv); err != nil {
+		return c, err
 	}
 	c.MigrateDatabaseURL = get("OUTCOMES_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.LoaderDatabaseURL = get("OUTCOMES_LOADER_DATABASE_URL", c.DatabaseURL)
@@ -266,4 +278,30 @@ func parseMap(s string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// loadCluster reads the ClickHouse cluster settings: all three or none.
+func (c *Config) loadCluster(getenv func(string) string) error {
+	for _, a := range strings.Split(getenv("OUTCOMES_CLICKHOUSE_SHARDS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.ClickHouseShards = append(c.ClickHouseShards, a)
+		}
+	}
+	c.ClickHouseCluster = getenv("OUTCOMES_CLICKHOUSE_CLUSTER")
+	c.ClickHouseShardDatabase = getenv("OUTCOMES_CLICKHOUSE_SHARD_DATABASE")
+	set := 0
+	for _, v := range []bool{len(c.ClickHouseShards) > 0, c.ClickHouseCluster != "", c.ClickHouseShardDatabase != ""} {
+		if v {
+			set++
+		}
+	}
+	switch {
+	case set == 0:
+		return nil
+	case set < 3:
+		return errors.New("a ClickHouse cluster needs OUTCOMES_CLICKHOUSE_CLUSTER, OUTCOMES_CLICKHOUSE_SHARDS and OUTCOMES_CLICKHOUSE_SHARD_DATABASE together (none of them: one server)")
+	case c.ClickHouseShardDatabase == c.ClickHouseDatabase:
+		return errors.New("OUTCOMES_CLICKHOUSE_SHARD_DATABASE must differ from OUTCOMES_CLICKHOUSE_DATABASE, the cluster's front of Distributed tables")
+	}
+	return nil
 }

@@ -1,0 +1,38 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestClickHouseClusterIsAllThreeOrNone(t *testing.T) {
+	t.Parallel()
+	load := func(env map[string]string) (Config, error) {
+		env["OUTCOMES_ENV"] = "dev"
+		return Load(func(k string) string { return env[k] })
+	}
+	c, err := load(map[string]string{})
+	if err != nil || c.ClickHouseShards != nil || c.ClickHouseCluster != "" {
+		t.Fatalf("no cluster settings: %+v, %v; want one server", c.ClickHouseShards, err)
+	}
+	c, err = load(map[string]string{"OUTCOMES_CLICKHOUSE_CLUSTER": "two_shards", "OUTCOMES_CLICKHOUSE_SHARDS": " ch1:9000, ch2:9000 ,",
+		"OUTCOMES_CLICKHOUSE_SHARD_DATABASE": "outcomes", "OUTCOMES_CLICKHOUSE_DATABASE": "outcomes_all"})
+	if err != nil || !reflect.DeepEqual(c.ClickHouseShards, []string{"ch1:9000", "ch2:9000"}) || c.ClickHouseCluster != "two_shards" ||
+		c.ClickHouseShardDatabase != "outcomes" {
+		t.Fatalf("a cluster: %q %q %q, %v", c.ClickHouseCluster, c.ClickHouseShards, c.ClickHouseShardDatabase, err)
+	}
+	for _, env := range []map[string]string{
+		{"OUTCOMES_CLICKHOUSE_SHARDS": "ch1:9000,ch2:9000"},
+		{"OUTCOMES_CLICKHOUSE_CLUSTER": "two_shards", "OUTCOMES_CLICKHOUSE_SHARD_DATABASE": "outcomes"},
+	} {
+		if _, err := load(env); err == nil || !strings.Contains(err.Error(), "together") {
+			t.Errorf("%v: %v; want the three named together", env, err)
+		}
+	}
+	// The front's database and the shards' must differ (the default front is "outcomes").
+	if _, err := load(map[string]string{"OUTCOMES_CLICKHOUSE_CLUSTER": "c", "OUTCOMES_CLICKHOUSE_SHARDS": "ch1:9000",
+		"OUTCOMES_CLICKHOUSE_SHARD_DATABASE": "outcomes"}); err == nil || !strings.Contains(err.Error(), "must differ") {
+		t.Errorf("shard database = front database: %v", err)
+	}
+}
