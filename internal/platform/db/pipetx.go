@@ -158,7 +158,13 @@ func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	rows, err := br.Query()
 	if err != nil {
 		br.Close() //nolint:errcheck // the statement's error is the one to report
-		return nil, err
+		// As pgx's Query does, the statement's own error is reported by its rows (a
+		// store maps a constraint violation where it reads them).
+		if rows == nil {
+			return nil, err
+		}
+		// pgx's rows of a failed statement are closed and carry its error.
+		return rows, nil
 	}
 	return &batchRows{Rows: rows, br: br}, nil
 }
