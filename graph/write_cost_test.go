@@ -12,8 +12,8 @@ import (
 // the transactions were pipelined (db.WithTx) createParticipant took 11 round trips
 // and createEnrolment 13.
 const (
-	maxParticipantTrips, maxParticipantStatements = 4, 11
-	maxEnrolmentTrips, maxEnrolmentStatements     = 5, 12
+	maxParticipantTrips, maxParticipantStatements = 4, 9
+	maxEnrolmentTrips, maxEnrolmentStatements     = 4, 10
 )
 
 const (

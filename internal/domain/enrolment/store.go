@@ -75,10 +75,14 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	if err != nil {
 		return Enrolment{}, err
 	}
+	// The decision's facts are read with the idempotency claim's round trip (after the
+	// participant's lock, so no change of their attributes can come between), and used
+	// unless the claim finds a first call to replay.
+	facts := fetchDecisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, in.DecisionDay())
 	var e Enrolment
 	req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
 	err = idempotency.Once(ctx, tx, req, func() (id string, err error) {
-		e, err = s.insert(ctx, tx, orgID, in)
+		e, err = s.insert(ctx, tx, orgID, in, facts)
 		return e.ID, err
 	}, func(id string) (err error) {
 		e, err = get(ctx, tx, id)
@@ -90,9 +94,9 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 // insert writes a new enrolment of a locked participant of orgID, after the measure's
 // eligibility rule (or an override), and records the change; it returns the enrolment
 // as written.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput) (Enrolment, error) {
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
 	day := in.DecisionDay()
-	m, facts, err := decisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, day)
+	m, facts, err := decision()
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -199,30 +203,36 @@ type measure struct {
 	subsidised, active *bool
 }
 
-// decisionFacts reads, in one statement, what a decision on day about a participant is
-// checked against: the measure of that code in the participant's organisation, and the
-// participant's facts as they stood that day (the attribute set in force then). The
-// rule itself is eligibility.Evaluate's, in Go.
-func decisionFacts(ctx context.Context, q pgx.Tx, participantID, measureCode string, day time.Time) (measure, eligibility.Facts, error) {
+// fetchDecisionFacts queues the one statement that reads what a decision on day about
+// a participant is checked against (db.FetchRow): the measure of that code in the
+// participant's organisation, and the participant's facts as they stood that day (the
+// attribute set in force then). The returned func waits for it. The rule itself is
+// eligibility.Evaluate's, in Go.
+func fetchDecisionFacts(ctx context.Context, q pgx.Tx, participantID, measureCode string, day time.Time) func() (measure, eligibility.Facts, error) {
 	var m measure
 	var f eligibility.Facts
-	err := q.QueryRow(ctx, `SELECT m.id, m.eligibility_rule, m.subsidised, m.active,
+	wait := db.FetchRow(ctx, q, "eligibility facts", func(row pgx.Row) error {
+		return row.Scan(&m.id, &m.rule, &m.subsidised, &m.active,
+			&f.BirthDate, &f.RegisteredAtAf, &f.GuaranteeDays, &f.NewlyArrived,
+			&f.IntroductionPlan, &f.ResidencePermitDate, &f.ResidencePermitKind, &f.SchoolProgramme)
+	}, `SELECT m.id, m.eligibility_rule, m.subsidised, m.active,
 			p.birth_date, a.registered_at_af, a.guarantee_days, a.newly_arrived,
 			a.introduction_plan, a.residence_permit_date, a.residence_permit_kind, a.school_programme
 		FROM participant p
 		LEFT JOIN measure_type m ON m.organisation_id = p.organisation_id AND m.code = $3
 		LEFT JOIN LATERAL (SELECT * FROM participant_attributes a WHERE a.participant_id = p.id AND a.valid_from <= $2
 			ORDER BY a.valid_from DESC LIMIT 1) a ON true
-		WHERE p.id = $1`, participantID, day, measureCode).Scan(&m.id, &m.rule, &m.subsidised, &m.active,
-		&f.BirthDate, &f.RegisteredAtAf, &f.GuaranteeDays, &f.NewlyArrived,
-		&f.IntroductionPlan, &f.ResidencePermitDate, &f.ResidencePermitKind, &f.SchoolProgramme)
-	if db.IsNoRows(err) {
-		return m, f, apperr.NotFoundf("participantId", "participant not found")
+		WHERE p.id = $1`, participantID, day, measureCode)
+	return func() (measure, eligibility.Facts, error) {
+		err := wait()
+		if db.IsNoRows(err) {
+			return m, f, apperr.NotFoundf("participantId", "participant not found")
+		}
+		if err != nil {
+			return m, f, fmt.Errorf("eligibility facts: %w", err)
+		}
+		return m, f, nil
 	}
-	if err != nil {
-		return m, f, fmt.Errorf("eligibility facts: %w", err)
-	}
-	return m, f, nil
 }
 
 // CheckEligibility answers "would this decision pass its rule?" without writing.
@@ -232,7 +242,7 @@ func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode
 	}
 	var res eligibility.Result
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		m, facts, err := decisionFacts(ctx, tx, participantID, measureCode, day)
+		m, facts, err := fetchDecisionFacts(ctx, tx, participantID, measureCode, day)()
 		if err == nil && m.id == nil || apperr.CodeOf(err) == apperr.NotFound {
 			return apperr.NotFoundf("measureTypeCode", "participant or measure type not found")
 		}

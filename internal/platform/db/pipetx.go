@@ -29,6 +29,14 @@ type queued struct {
 	sql  string
 	args []any
 	done func(pgconn.CommandTag) error
+	row  *fetched // a FetchRow: its row is read into it
+}
+
+// fetched is a queued query's row, read when its round trip comes back.
+type fetched struct {
+	scan func(pgx.Row) error
+	sent bool
+	err  error // scan's
 }
 
 // pipeTx is a transaction on one pooled connection that begins with its first
@@ -81,6 +89,44 @@ func Queue(ctx context.Context, tx pgx.Tx, op string, done func(pgconn.CommandTa
 	return nil
 }
 
+// FetchRow queues a one-row query of tx as Queue does, for a result the caller needs
+// later: scan gets the row (pgx.ErrNoRows when there is none) once its round trip is
+// back, and the returned wait sends that round trip if it has not gone yet and returns
+// scan's error. A failed statement is reported as Queue's are, and by wait too.
+func FetchRow(ctx context.Context, tx pgx.Tx, op string, scan func(pgx.Row) error, sql string, args ...any) (wait func() error) {
+	if t, ok := tx.(*pipeTx); ok && !t.closed {
+		f := &fetched{scan: scan}
+		t.queue = append(t.queue, queued{op: op, sql: sql, args: args, row: f})
+		return func() error {
+			if !f.sent {
+				if err := t.flush(ctx); err != nil && !f.sent {
+					return err
+				}
+			}
+			return f.err
+		}
+	}
+	err := scan(tx.QueryRow(ctx, sql, args...))
+	return func() error { return err }
+}
+
+// read reads the fetched row from br: a failure of the statement is returned (it fails
+// the round trip), scan's own error is kept for wait.
+func (f *fetched) read(br pgx.BatchResults) error {
+	f.sent = true
+	rows, err := br.Query()
+	if err != nil {
+		f.err = err
+		return err
+	}
+	f.err = f.scan(scopedRow{rows})
+	if err := rows.Err(); err != nil {
+		f.err = err
+		return err
+	}
+	return nil
+}
+
 // send sends BEGIN (the first time), the queued statements and then last, if any, in
 // one round trip, and returns the results positioned at last.
 func (t *pipeTx) send(ctx context.Context, last *queued) (pgx.BatchResults, error) {
@@ -114,9 +160,15 @@ func (t *pipeTx) send(ctx context.Context, last *queued) (pgx.BatchResults, erro
 		}
 	}
 	for _, s := range q {
-		tag, err := br.Exec()
-		if err == nil && s.done != nil {
-			err = s.done(tag)
+		var err error
+		if s.row != nil {
+			err = s.row.read(br)
+		} else {
+			var tag pgconn.CommandTag
+			tag, err = br.Exec()
+			if err == nil && s.done != nil {
+				err = s.done(tag)
+			}
 		}
 		if err != nil {
 			br.Close() //nolint:errcheck // the error above is the one to report
