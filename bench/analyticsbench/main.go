@@ -30,6 +30,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,8 +48,11 @@ import (
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
 )
 
+// benchDB names the PostgreSQL and ClickHouse databases the run writes (-db): one per
+// scale lets the curve's warehouses be written once and measured again later (-reuse).
+var benchDB = "outcomes_analytics_bench"
+
 const (
-	benchDB = "outcomes_analytics_bench"
 	// perOrg enrolments per organisation: 290 organisations (Sweden's municipalities)
 	// make 5,000,000.
 	perOrg = 17_241
@@ -58,10 +62,16 @@ const (
 
 func main() {
 	scales := flag.String("scales", "1000000,3000000,5000000", "enrolment counts to measure at, ascending (the warehouse grows from one to the next)")
-	pairs := flag.Int("pairs", 3, "interleaved ClickHouse/PostgreSQL pairs per query and scale")
+	pairs := flag.Int("pairs", 3, "interleaved ClickHouse/PostgreSQL pairs per query and scale (0: write the warehouse, measure nothing)")
+	flag.StringVar(&benchDB, "db", benchDB, "database (PostgreSQL and ClickHouse) holding the generated warehouse")
 	orgsPerBatch := flag.Int("orgs-per-batch", 3, "organisations per writer call (about 17,000 enrolments each)")
 	reuse := flag.Bool("reuse", false, "keep the warehouse an earlier run left and only add what a scale lacks (measure again without generating)")
+	perScale := flag.Bool("per-scale", false, "one warehouse per scale (database <db>_1m for -scales 1000000) instead of one grown from scale to scale, so that each can be measured again with -reuse")
 	flag.Parse()
+	if !regexp.MustCompile(`^[a-z_][a-z0-9_]*$`).MatchString(benchDB) {
+		fmt.Fprintf(os.Stderr, "analyticsbench: bad -db %q (lower-case letters, digits, underscore)\n", benchDB)
+		os.Exit(2)
+	}
 	var ns []int
 	for _, s := range strings.Split(*scales, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -71,7 +81,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	if err := run(ns, *pairs, *orgsPerBatch, *reuse); err != nil {
+	if err := run(ns, *pairs, *orgsPerBatch, *reuse, *perScale); err != nil {
 		fmt.Fprintln(os.Stderr, "analyticsbench:", err)
 		os.Exit(1)
 	}
@@ -165,65 +175,120 @@ func corrected(r snapshot.EnrolmentRow) snapshot.EnrolmentRow {
 // rewritten says whether the person of enrolment j is written a second time.
 func rewritten(j int) bool { return (j/2)%10 == 0 }
 
-func run(scales []int, pairs, orgsPerBatch int, reuse bool) error {
+func run(scales []int, pairs, orgsPerBatch int, reuse, perScale bool) error {
 	ctx := context.Background()
 	admin, appURL := os.Getenv("OUTCOMES_PG_ADMIN_URL"), os.Getenv("OUTCOMES_DATABASE_URL")
 	if admin == "" || appURL == "" || os.Getenv("OUTCOMES_CLICKHOUSE_ADDR") == "" {
 		return fmt.Errorf("run through `make bench-analytics` (needs the stack's environment)")
 	}
-	pg, err := benchPostgres(ctx, admin, appURL, reuse)
-	if err != nil {
-		return err
-	}
-	defer pg.Close()
-	ch, err := benchClickHouse(ctx, reuse)
-	if err != nil {
-		return err
-	}
-	defer ch.Close()
-
-	have := 0 // organisations written
-	if reuse {
-		if err := pg.QueryRow(ctx, `SELECT count(DISTINCT org_id) FROM bench_enrolment_outcome`).Scan(&have); err != nil {
-			return err
+	var (
+		w       *warehouse
+		summary []string
+	)
+	defer func() {
+		if w != nil {
+			w.close()
 		}
-	}
-	var summary []string
+	}()
 	for _, n := range scales {
-		want := n / perOrg
-		fmt.Printf("\n## %d enrolments (%d organisations)\n\ngenerating and writing %d organisations ...\n", want*perOrg, want, want-have)
-		t0 := time.Now()
-		for have < want {
-			hi := min(have+orgsPerBatch, want)
-			if err := load(ctx, ch, pg, have, hi); err != nil {
+		if w == nil || perScale {
+			if w != nil {
+				w.close()
+			}
+			db := benchDB
+			if perScale {
+				db = benchDB + "_" + scaleName(n)
+			}
+			var err error
+			if w, err = openWarehouse(ctx, admin, appURL, db, reuse); err != nil {
 				return err
 			}
-			have = hi
 		}
-		if _, err := pg.Exec(ctx, `CREATE INDEX IF NOT EXISTS bench_cohort ON bench_enrolment_outcome (org_id, exit_date)`); err != nil {
+		want := n / perOrg
+		fmt.Printf("\n## %d enrolments (%d organisations)\n\ngenerating and writing %d organisations into %s ...\n",
+			want*perOrg, want, max(want-w.have, 0), w.db)
+		t0 := time.Now()
+		for w.have < want {
+			hi := min(w.have+orgsPerBatch, want)
+			if err := load(ctx, w.ch, w.pg, w.have, hi); err != nil {
+				return err
+			}
+			w.have = hi
+		}
+		if _, err := w.pg.Exec(ctx, `CREATE INDEX IF NOT EXISTS bench_cohort ON bench_enrolment_outcome (org_id, exit_date)`); err != nil {
 			return err
 		}
-		if _, err := pg.Exec(ctx, `ANALYZE bench_enrolment_outcome`); err != nil {
+		if _, err := w.pg.Exec(ctx, `ANALYZE bench_enrolment_outcome`); err != nil {
 			return err
 		}
 		var parts, rows uint64
-		if err := ch.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts WHERE database = currentDatabase()
+		if err := w.ch.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts WHERE database = currentDatabase()
 			AND table = 'enrolment_outcome' AND active`).Scan(&parts, &rows); err != nil {
 			return err
 		}
 		fmt.Printf("written in %s; ClickHouse holds %d rows (with cancel rows) in %d active parts, never merged by hand\n\n",
 			time.Since(t0).Round(time.Second), rows, parts)
-		lines, err := measure(ctx, ch, pg, want, pairs)
+		if pairs == 0 {
+			continue
+		}
+		lines, err := measure(ctx, w.ch, w.pg, want, pairs)
 		if err != nil {
 			return err
 		}
 		summary = append(summary, lines...)
+	}
+	if pairs == 0 {
+		return nil
 	}
 	fmt.Println("\n## Scale curve (median ClickHouse time per query)\n\n| enrolments | query | ClickHouse median | PostgreSQL median | PostgreSQL / ClickHouse (median of pairs) |\n|---|---|---|---|---|")
 	for _, l := range summary {
 		fmt.Println(l)
 	}
 	return nil
+}
+
+// scaleName is n for a database name: 1000000 is "1m".
+func scaleName(n int) string {
+	if n%1_000_000 == 0 {
+		return strconv.Itoa(n/1_000_000) + "m"
+	}
+	return strconv.Itoa(n)
+}
+
+// warehouse is one generated warehouse: the same rows in a PostgreSQL and a ClickHouse
+// database of one name, and how many organisations they hold.
+type warehouse struct {
+	db   string
+	pg   *pgxpool.Pool
+	ch   driver.Conn
+	have int
+}
+
+// openWarehouse opens database db in both stores: empty, or as an earlier run left it
+// (reuse).
+func openWarehouse(ctx context.Context, admin, appURL, db string, reuse bool) (*warehouse, error) {
+	pg, err := benchPostgres(ctx, admin, appURL, db, reuse)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := benchClickHouse(ctx, db, reuse)
+	if err != nil {
+		pg.Close()
+		return nil, err
+	}
+	w := &warehouse{db: db, pg: pg, ch: ch}
+	if reuse {
+		if err := pg.QueryRow(ctx, `SELECT count(DISTINCT org_id) FROM bench_enrolment_outcome`).Scan(&w.have); err != nil {
+			w.close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *warehouse) close() {
+	w.pg.Close()
+	w.ch.Close()
 }
 
 // load writes organisations [lo, hi) to both stores.
@@ -322,25 +387,25 @@ func med(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func benchPostgres(ctx context.Context, admin, app string, reuse bool) (*pgxpool.Pool, error) {
+func benchPostgres(ctx context.Context, admin, app, db string, reuse bool) (*pgxpool.Pool, error) {
 	u, err := url.Parse(app)
 	if err != nil {
 		return nil, err
 	}
 	if reuse {
-		u.Path = "/" + benchDB
+		u.Path = "/" + db
 		return pgxpool.New(ctx, u.String())
 	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return nil, err
 	}
-	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)") //nolint:errcheck
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+benchDB+" OWNER "+u.User.Username()); err != nil {
+	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") //nolint:errcheck
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+db+" OWNER "+u.User.Username()); err != nil {
 		return nil, err
 	}
 	conn.Close(ctx)
-	u.Path = "/" + benchDB
+	u.Path = "/" + db
 	pool, err := pgxpool.New(ctx, u.String())
 	if err != nil {
 		return nil, err
@@ -372,8 +437,8 @@ func copyToPostgres(ctx context.Context, pg *pgxpool.Pool, rows []snapshot.Enrol
 	return err
 }
 
-func benchClickHouse(ctx context.Context, reuse bool) (driver.Conn, error) {
-	o := chstore.Options{Addr: os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"), Database: benchDB}
+func benchClickHouse(ctx context.Context, db string, reuse bool) (driver.Conn, error) {
+	o := chstore.Options{Addr: os.Getenv("OUTCOMES_CLICKHOUSE_ADDR"), Database: db}
 	if reuse {
 		return chstore.Open(ctx, o)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -108,7 +110,7 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	p := planFigures(cohorts, c, by, s.today, s.rowsOnly)
 	if len(p.aggPart) > 0 {
 		query, args := aggregateSQL(p, c, by, s.today)
-		if err := runTally(ctx, conn, query, args, p.aggPart, len(by), t); err != nil {
+		if err := runTally(smallRead(ctx), conn, query, args, p.aggPart, len(by), t); err != nil {
 			return nil, err
 		}
 	}
@@ -119,6 +121,17 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 		}
 	}
 	return t, nil
+}
+
+// smallRead marks a query that reads a few granules of the aggregate: ClickHouse then keeps
+// their decompressed blocks in its uncompressed cache. Without it every such query
+// decompresses (and allocates) a whole compressed block per column and part it touches:
+// on ClickHouse 18.16 a municipality group's figure read 1.5 MB and allocated 19 MB for five
+// granules, and used a fifth to a half more CPU than with the cache. Large
+// scans bypass the cache by themselves (merge_tree_max_rows_to_use_cache), so the row
+// queries are left alone rather than evicting the aggregate's blocks.
+func smallRead(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1}))
 }
 
 // runTally runs a figures statement whose cohort indexes are those of pieces and adds
