@@ -42,8 +42,11 @@ type fetched struct {
 // pipeTx is a transaction on one pooled connection that begins with its first
 // statement and runs queued statements with the next one. It is used by one goroutine.
 type pipeTx struct {
-	conn   *pgxpool.Conn
-	scope  bool // set the caller's organisation scope inside the transaction
+	conn *pgxpool.Conn
+	// scope holds the caller's organisation scope (app.org_ids, app.ref_org_ids) to set
+	// inside the transaction, taken from WithTx's context as the pool would have when
+	// the connection was taken; nil on the system's pool.
+	scope  []any
 	begun  bool // BEGIN was sent
 	closed bool
 	queue  []queued
@@ -66,7 +69,11 @@ func withPipeTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) 
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Release() // a connection left in a transaction or broken is destroyed
-	return runTx(ctx, &pipeTx{conn: conn, scope: scoped}, fn)
+	t := &pipeTx{conn: conn}
+	if scoped {
+		t.scope = []any{OrgScope(ctx), RefScope(ctx)}
+	}
+	return runTx(ctx, t, fn)
 }
 
 // Queue runs sql in tx as part of the transaction: with WithTx's transaction on a pool,
@@ -138,8 +145,8 @@ func (t *pipeTx) send(ctx context.Context, last *queued) (pgx.BatchResults, erro
 	if !t.begun {
 		b.Queue(`BEGIN`)
 		opening++
-		if t.scope {
-			b.Queue(scopeSQL, OrgScope(ctx), RefScope(ctx))
+		if t.scope != nil {
+			b.Queue(scopeSQL, t.scope...)
 			opening++
 		}
 		t.begun = true

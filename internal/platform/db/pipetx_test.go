@@ -52,6 +52,15 @@ func TestPipelinedTx(t *testing.T) {
 		t.Fatalf("queued insert: err %v, seen %d, scope %q", err, seen, scope)
 	}
 
+	// The scope is WithTx's context's, whatever context the statements carry (a store
+	// may run a system-wide aggregate under a context of its own).
+	err = db.WithTx(auth.With(ctx, auth.Principal{Subject: "report", System: true}), pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(cw, `SELECT current_setting('app.org_ids')`).Scan(&scope)
+	})
+	if err != nil || scope != "*" {
+		t.Fatalf("scope of a system transaction: err %v, scope %q, want *", err, scope)
+	}
+
 	// A queued statement that fails with the COMMIT: nothing of the transaction stays.
 	before := count()
 	err = db.WithTx(cw, pool, func(tx pgx.Tx) error {
