@@ -67,10 +67,10 @@ func TestParticipantPageCostsConstantStatements(t *testing.T) {
 				}
 			}
 		}
-		start, trips := w.statements.Load(), w.statements.RoundTrips.Load()
+		start, trips := w.statements.Load(), w.statements.RoundTrips()
 		w.cw.MustData(t, page, map[string]any{"o": w.org, "n": n}, &out)
 		spent := w.statements.Load() - start
-		t.Logf("page of %d: %d statements in %d round trips", n, spent, w.statements.RoundTrips.Load()-trips)
+		t.Logf("page of %d: %d statements in %d round trips", n, spent, w.statements.RoundTrips()-trips)
 		for _, e := range out.Participants.Edges {
 			nd := e.Node
 			if len(nd.Enrolments) != 1 || len(nd.Enrolments[0].EmploymentRates) != 1 || len(nd.Referrals) != 1 ||

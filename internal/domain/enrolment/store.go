@@ -75,15 +75,15 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	if err != nil {
 		return Enrolment{}, err
 	}
+	// The decision's facts are read with the idempotency claim's round trip (after the
+	// participant's lock, so no change of their attributes can come between), and used
+	// unless the claim finds a first call to replay.
+	facts := fetchDecisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, in.DecisionDay())
 	var e Enrolment
 	req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
-	err = idempotency.Once(ctx, tx, req, func() (string, error) {
-		id, err := s.insert(ctx, tx, orgID, in)
-		if err != nil {
-			return "", err
-		}
-		e, err = get(ctx, tx, id)
-		return id, err
+	err = idempotency.Once(ctx, tx, req, func() (id string, err error) {
+		e, err = s.insert(ctx, tx, orgID, in, facts)
+		return e.ID, err
 	}, func(id string) (err error) {
 		e, err = get(ctx, tx, id)
 		return err
@@ -92,35 +92,29 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 }
 
 // insert writes a new enrolment of a locked participant of orgID, after the measure's
-// eligibility rule (or an override), and records the change.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput) (string, error) {
-	var m struct {
-		id, rule           string
-		subsidised, active bool
-	}
-	err := tx.QueryRow(ctx, `SELECT id, eligibility_rule, subsidised, active FROM measure_type
-		WHERE organisation_id = $1 AND code = $2`, orgID, in.MeasureTypeCode).Scan(&m.id, &m.rule, &m.subsidised, &m.active)
-	if db.IsNoRows(err) {
-		return "", apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
-	}
+// eligibility rule (or an override), and records the change; it returns the enrolment
+// as written.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
+	day := in.DecisionDay()
+	m, facts, err := decision()
 	if err != nil {
-		return "", err
+		return Enrolment{}, err
 	}
-	if !m.active {
-		return "", apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
+	if m.id == nil {
+		return Enrolment{}, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
+	}
+	if !*m.active {
+		return Enrolment{}, apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
 	}
 	if err := checkSameOrganisation(ctx, tx, orgID, in); err != nil {
-		return "", err
+		return Enrolment{}, err
 	}
-	result, err := evaluate(ctx, tx, in.ParticipantID, m.rule, in.DecisionDay())
-	if err != nil {
-		return "", err
-	}
+	result := eligibility.Evaluate(*m.rule, facts, day)
 	var overrideBy *string
 	var overrideAt *time.Time
 	switch {
 	case !result.Eligible && in.OverrideReason == nil:
-		return "", apperr.New(apperr.NotEligible, "input.eligibilityOverride",
+		return Enrolment{}, apperr.New(apperr.NotEligible, "input.eligibilityOverride",
 			"not eligible for %s on %s: %s; to decide anyway, give an override with a reason",
 			in.MeasureTypeCode, in.DecisionDay().Format("2006-01-02"), strings.Join(result.Reasons, "; "))
 	case !result.Eligible:
@@ -129,7 +123,7 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateIn
 	default:
 		in.OverrideReason = nil // nothing to override: the rule was met
 	}
-	subsidised := m.subsidised
+	subsidised := *m.subsidised
 	if in.Subsidised != nil {
 		subsidised = *in.Subsidised
 	}
@@ -142,28 +136,34 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateIn
 	if basis == nil {
 		basis = []string{}
 	}
-	var id string
-	err = tx.QueryRow(ctx, `INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, decision_date,
-		start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
+	// The row is read back in the INSERT's own statement, in the columns every read of
+	// an enrolment scans.
+	rows, err := tx.Query(ctx, `WITH e AS (INSERT INTO enrolment (organisation_id, participant_id, measure_type_id,
+		decision_date, start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
 		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
-		orgID, in.ParticipantID, m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING *)
+		SELECT `+columns+` FROM e JOIN measure_type m ON m.id = e.measure_type_id`,
+		orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
 		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
-		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit).Scan(&id)
+		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit)
+	var e Enrolment
+	if err == nil {
+		e, err = pgx.CollectExactlyOneRow(rows, scan)
+	}
 	if err != nil {
 		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
-			return "", apperr.Conflictf("input.startDate",
+			return Enrolment{}, apperr.Conflictf("input.startDate",
 				"the participant already has a %s spell over these dates: spells in one measure may not overlap", in.MeasureTypeCode)
 		}
-		return "", db.MapError(err)
+		return Enrolment{}, db.MapError(err)
 	}
 	if in.EmploymentRate != nil {
 		if _, err := tx.Exec(ctx, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
-			VALUES ($1, $2, $3, $4)`, id, orgID, in.StartDate, *in.EmploymentRate); err != nil {
-			return "", db.MapError(err)
+			VALUES ($1, $2, $3, $4)`, e.ID, orgID, in.StartDate, *in.EmploymentRate); err != nil {
+			return Enrolment{}, db.MapError(err)
 		}
 	}
-	return id, changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create)
+	return e, changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", e.ID, changes.Create)
 }
 
 // checkSameOrganisation refuses a unit, host workplace or project of another
@@ -196,24 +196,43 @@ func checkSameOrganisation(ctx context.Context, tx pgx.Tx, orgID string, in Crea
 	return errs.Err()
 }
 
-// evaluate checks a decision on day against rule, with the participant's facts as they
-// stood that day (the attribute set in force then).
-func evaluate(ctx context.Context, q pgx.Tx, participantID, rule string, day time.Time) (eligibility.Result, error) {
+// measure is what a decision needs of its measure; all nil when the participant's
+// organisation has no measure of that code.
+type measure struct {
+	id, rule           *string
+	subsidised, active *bool
+}
+
+// fetchDecisionFacts queues the one statement that reads what a decision on day about
+// a participant is checked against (db.FetchRow): the measure of that code in the
+// participant's organisation, and the participant's facts as they stood that day (the
+// attribute set in force then). The returned func waits for it. The rule itself is
+// eligibility.Evaluate's, in Go.
+func fetchDecisionFacts(ctx context.Context, q pgx.Tx, participantID, measureCode string, day time.Time) func() (measure, eligibility.Facts, error) {
+	var m measure
 	var f eligibility.Facts
-	err := q.QueryRow(ctx, `SELECT p.birth_date, a.registered_at_af, a.guarantee_days, a.newly_arrived,
+	wait := db.FetchRow(ctx, q, "eligibility facts", func(row pgx.Row) error {
+		return row.Scan(&m.id, &m.rule, &m.subsidised, &m.active,
+			&f.BirthDate, &f.RegisteredAtAf, &f.GuaranteeDays, &f.NewlyArrived,
+			&f.IntroductionPlan, &f.ResidencePermitDate, &f.ResidencePermitKind, &f.SchoolProgramme)
+	}, `SELECT m.id, m.eligibility_rule, m.subsidised, m.active,
+			p.birth_date, a.registered_at_af, a.guarantee_days, a.newly_arrived,
 			a.introduction_plan, a.residence_permit_date, a.residence_permit_kind, a.school_programme
 		FROM participant p
+		LEFT JOIN measure_type m ON m.organisation_id = p.organisation_id AND m.code = $3
 		LEFT JOIN LATERAL (SELECT * FROM participant_attributes a WHERE a.participant_id = p.id AND a.valid_from <= $2
 			ORDER BY a.valid_from DESC LIMIT 1) a ON true
-		WHERE p.id = $1`, participantID, day).Scan(&f.BirthDate, &f.RegisteredAtAf, &f.GuaranteeDays, &f.NewlyArrived,
-		&f.IntroductionPlan, &f.ResidencePermitDate, &f.ResidencePermitKind, &f.SchoolProgramme)
-	if db.IsNoRows(err) {
-		return eligibility.Result{}, apperr.NotFoundf("participantId", "participant not found")
+		WHERE p.id = $1`, participantID, day, measureCode)
+	return func() (measure, eligibility.Facts, error) {
+		err := wait()
+		if db.IsNoRows(err) {
+			return m, f, apperr.NotFoundf("participantId", "participant not found")
+		}
+		if err != nil {
+			return m, f, fmt.Errorf("eligibility facts: %w", err)
+		}
+		return m, f, nil
 	}
-	if err != nil {
-		return eligibility.Result{}, fmt.Errorf("eligibility facts: %w", err)
-	}
-	return eligibility.Evaluate(rule, f, day), nil
 }
 
 // CheckEligibility answers "would this decision pass its rule?" without writing.
@@ -223,19 +242,16 @@ func (s *Store) CheckEligibility(ctx context.Context, participantID, measureCode
 	}
 	var res eligibility.Result
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var rule string
-		err := tx.QueryRow(ctx, `SELECT m.eligibility_rule FROM participant p
-			JOIN measure_type m ON m.organisation_id = p.organisation_id AND m.code = $2 WHERE p.id = $1`,
-			participantID, measureCode).Scan(&rule)
-		if db.IsNoRows(err) {
+		m, facts, err := fetchDecisionFacts(ctx, tx, participantID, measureCode, day)()
+		if err == nil && m.id == nil || apperr.CodeOf(err) == apperr.NotFound {
 			return apperr.NotFoundf("measureTypeCode", "participant or measure type not found")
 		}
 		if err != nil {
 			return err
 		}
-		res, err = evaluate(ctx, tx, participantID, rule, day)
+		res = eligibility.Evaluate(*m.rule, facts, day)
 		res.ParticipantID = participantID
-		return err
+		return nil
 	})
 	return res, err
 }

@@ -7,7 +7,7 @@
 // referrals, observations, …, each as entity:id), so a page of 50 people with their
 // nested records writes 50 rows, not one per record. Records that name no person (an
 // action plan, an attribute set) keep a row of their own. Rows written before
-// PostgreSQL migration 0015 have a row per record and no Records; List finds a record
+// PostgreSQL migration 0013 have a row per record and no Records; List finds a record
 // either way.
 package audit
 
@@ -245,7 +245,7 @@ type Filter struct {
 }
 
 // where is f as SQL over audit_log with its arguments, numbered from n. A record is
-// found as an entry of its own (rows before migration 0015, records that name no
+// found as an entry of its own (rows before migration 0013, records that name no
 // person) or in a person's Records; records @> uses the GIN index on them.
 func (f Filter) where(n int) (string, []any) {
 	var sql []string

@@ -2,11 +2,11 @@ package audit
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -129,18 +129,18 @@ func (w *write) BeforeCommit(ctx context.Context, tx pgx.Tx) error {
 	if p.System && subject == "" {
 		subject, role = "system", string(auth.Admin)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO audit_log (subject, role, organisation_id, action, entity, entity_id, operation, request_id)
+	// Queued (db.Queue): on a pool's transaction the rows go with the COMMIT, in its
+	// round trip; a failure there fails the COMMIT, and WithTx calls AfterRollback.
+	return db.Queue(ctx, tx, "write audit log", func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			w.mu.Lock()
+			w.staged.op, w.staged.people = false, nil
+			w.mu.Unlock()
+		}
+		return nil
+	}, `INSERT INTO audit_log (subject, role, organisation_id, action, entity, entity_id, operation, request_id)
 		SELECT $1, $2, $3, 'write', e, nullif(i, ''), $4, $5 FROM unnest($6::text[], $7::text[]) AS u(e, i)
 		WHERE $8 OR txid_current_if_assigned() IS NOT NULL`, subject, role, org, w.operation, RequestID(ctx), entities, ids, replay)
-	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		w.mu.Lock()
-		w.staged.op, w.staged.people = false, nil
-		w.mu.Unlock()
-	}
-	return nil
 }
 
 // AfterCommit confirms the rows BeforeCommit wrote.

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Op names what happened to the entity.
@@ -36,7 +37,9 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 	if entityID != "" {
 		eid = entityID
 	}
-	_, err := tx.Exec(ctx, `WITH taken AS (
+	// Queued: it goes to the server with the transaction's next statement or its COMMIT
+	// (db.Queue), in order, so no round trip of its own.
+	err := db.Queue(ctx, tx, "record change", nil, `WITH taken AS (
 			UPDATE change_event SET organisation_id = $1, entity = $3, entity_id = $4, op = $5, by_trigger = false
 			WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $2
 				AND by_trigger AND processed_at IS NULL LIMIT 1)
@@ -44,7 +47,7 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM taken)`, orgID, participantID, entity, eid, string(op))
 	if err != nil {
-		return fmt.Errorf("record change: %w", err)
+		return err
 	}
 	// The same change is who-wrote-whom for the audit log (written in this transaction).
 	audit.Touched(ctx, entity, entityID, participantID)

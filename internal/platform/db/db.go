@@ -148,11 +148,22 @@ func WithTxHook(ctx context.Context, h TxHook) context.Context {
 // WithTx runs fn in one transaction: committed when fn returns nil, rolled back
 // otherwise, so a failed write leaves nothing behind. A TxHook in ctx writes its
 // statements in the same transaction, before the commit.
+//
+// On a pool the transaction is pipelined (pipetx.go): BEGIN goes with its first
+// statement, and statements queued with Queue with the next statement or the COMMIT.
 func WithTx(ctx context.Context, b Beginner, fn func(pgx.Tx) error) error {
+	if pool, ok := b.(*pgxpool.Pool); ok {
+		return withPipeTx(ctx, pool, fn)
+	}
 	tx, err := b.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	return runTx(ctx, tx, fn)
+}
+
+// runTx runs fn in tx with ctx's TxHook, and commits or rolls back.
+func runTx(ctx context.Context, tx pgx.Tx, fn func(pgx.Tx) error) error {
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
 	hook, _ := ctx.Value(txHookKey{}).(TxHook)
 	if err := fn(tx); err != nil {

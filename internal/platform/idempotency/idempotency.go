@@ -14,6 +14,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Request is what a create claims under an idempotency key: the organisation and the
@@ -66,9 +67,11 @@ func claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash st
 		return "", false, apperr.Invalidf("input.idempotencyKey", "idempotency key must be at most 200 characters")
 	}
 	// Serialise callers of the same key: the advisory lock is held to the end of the
-	// transaction, so a retry racing the first call sees its committed row.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`, orgID, key); err != nil {
-		return "", false, fmt.Errorf("idempotency lock: %w", err)
+	// transaction, so a retry racing the first call sees its committed row. It is queued
+	// (db.Queue): it runs just before the lookup below, in the same round trip.
+	if err := db.Queue(ctx, tx, "idempotency lock", nil, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`,
+		orgID, key); err != nil {
+		return "", false, err
 	}
 	var op, hash string
 	err = tx.QueryRow(ctx, `SELECT operation, request_hash, result_id::text FROM idempotency_key
@@ -86,15 +89,12 @@ func claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash st
 	return resultID, true, nil
 }
 
-// store records the key with the id the create produced, in the create's transaction.
+// store records the key with the id the create produced, in the create's transaction,
+// queued (db.Queue) to go with the COMMIT.
 func store(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash, resultID string) error {
 	if key == "" {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO idempotency_key (organisation_id, key, operation, request_hash, result_id)
-		VALUES ($1, $2, $3, $4, $5)`, orgID, key, operation, requestHash, resultID)
-	if err != nil {
-		return fmt.Errorf("idempotency store: %w", err)
-	}
-	return nil
+	return db.Queue(ctx, tx, "idempotency store", nil, `INSERT INTO idempotency_key (organisation_id, key, operation,
+		request_hash, result_id) VALUES ($1, $2, $3, $4, $5)`, orgID, key, operation, requestHash, resultID)
 }

@@ -9,44 +9,47 @@ import (
 )
 
 // Statements counts the SQL statements a pool runs, as its pgx.QueryTracer and
-// pgx.BatchTracer (db.ConnectScopedTraced), those sent alone and those sent in a
-// pipeline alike, leaving out the statements that set the session's organisation scope
-// (db.ConnectScoped's set_config('app.org_ids', ...)): a test can then state what a
-// call costs, such as one statement for any number of rows. RoundTrips counts the
-// statements sent alone and the pipelines.
+// pgx.BatchTracer (db.ConnectScopedTraced), leaving out the statements that set the
+// session's organisation scope (set_config('app.org_ids', ...)): a test can then state
+// what a call costs, such as one statement for any number of rows. RoundTrips counts
+// the trips to the server: a statement sent alone is one, a batch (a pipeline of
+// statements, as db.WithTx and a read scope send) is one, the scope's own statement
+// included. Preparing statements a connection has not seen before is left out: it
+// happens once per connection.
 type Statements struct {
 	atomic.Int64
-	RoundTrips atomic.Int64
+	trips atomic.Int64
 }
 
-func (s *Statements) count(sql string) {
-	if !strings.Contains(sql, "set_config('app.org_ids'") {
+func isScope(sql string) bool { return strings.Contains(sql, "set_config('app.org_ids'") }
+
+// RoundTrips returns the round trips counted so far.
+func (s *Statements) RoundTrips() int64 { return s.trips.Load() }
+
+// TraceQueryStart counts the statement and its round trip.
+func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	s.trips.Add(1)
+	if !isScope(d.SQL) {
+		s.Add(1)
+	}
+	return ctx
+}
+
+// TraceQueryEnd does nothing.
+func (*Statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart counts the batch's round trip.
+func (s *Statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	s.trips.Add(1)
+	return ctx
+}
+
+// TraceBatchQuery counts a statement of the batch.
+func (s *Statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if !isScope(d.SQL) {
 		s.Add(1)
 	}
 }
 
-// TraceQueryStart counts the statement.
-func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	s.count(d.SQL)
-	if !strings.Contains(d.SQL, "set_config('app.org_ids'") {
-		s.RoundTrips.Add(1)
-	}
-	return ctx
-}
-
-// TraceBatchStart counts a pipeline as one round trip.
-func (s *Statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	s.RoundTrips.Add(1)
-	return ctx
-}
-
-// TraceBatchQuery counts a statement of a pipeline.
-func (s *Statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	s.count(d.SQL)
-}
-
 // TraceBatchEnd does nothing.
 func (*Statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
-// TraceQueryEnd does nothing.
-func (*Statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
