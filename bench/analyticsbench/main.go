@@ -267,6 +267,14 @@ type warehouse struct {
 // openWarehouse opens database db in both stores: empty, or as an earlier run left it
 // (reuse).
 func openWarehouse(ctx context.Context, admin, appURL, db string, reuse bool) (*warehouse, error) {
+	if reuse {
+		// Nothing to keep on a stack that never held this warehouse: start it afresh.
+		exists, err := databaseExists(ctx, admin, db)
+		if err != nil {
+			return nil, err
+		}
+		reuse = exists
+	}
 	pg, err := benchPostgres(ctx, admin, appURL, db, reuse)
 	if err != nil {
 		return nil, err
@@ -284,6 +292,18 @@ func openWarehouse(ctx context.Context, admin, appURL, db string, reuse bool) (*
 		}
 	}
 	return w, nil
+}
+
+// databaseExists says whether PostgreSQL holds database db.
+func databaseExists(ctx context.Context, admin, db string) (bool, error) {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, db).Scan(&exists)
+	return exists, err
 }
 
 func (w *warehouse) close() {

@@ -21,6 +21,9 @@ import (
 // and skips the rest of its round trip, and its error is returned by the call that sent
 // it (the next statement, or Commit).
 
+// scopeSQL sets the caller's organisation scope for the rest of the transaction only
+// (set_config(…, true)): a read scope and a pipelined write transaction both send it
+// with their BEGIN.
 const scopeSQL = `SELECT set_config('app.org_ids', $1, true), set_config('app.ref_org_ids', $2, true)`
 
 // queued is a statement waiting for the transaction's next round trip.

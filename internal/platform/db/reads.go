@@ -101,7 +101,7 @@ func (s *ReadScope) start(ctx context.Context, sql string, args []any) (pgx.Rows
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ`)
-	b.Queue(`SELECT set_config('app.org_ids', $1, true), set_config('app.ref_org_ids', $2, true)`, OrgScope(ctx), RefScope(ctx))
+	b.Queue(scopeSQL, OrgScope(ctx), RefScope(ctx))
 	b.Queue(sql, args...)
 	br := conn.SendBatch(ctx, b)
 	_, err = br.Exec()
