@@ -626,7 +626,9 @@ func load(ctx context.Context, t target, o options, body func(seq int64) []byte)
 		serverCPU: (cpuTime([]int{t.pid}) - server0) / n, pgCPU: (cpuTime(postgresPIDs()) - pg0) / n}, nil
 }
 
-// cpuTime is the user and system CPU time the processes used so far.
+// cpuTime is the user and system CPU time the processes used so far, with that of
+// their children that exited (PostgreSQL's backends of closed connections, such as
+// pgbench's, are counted by the server process once they are gone).
 func cpuTime(pids []int) time.Duration {
 	var ticks int64
 	for _, pid := range pids {
@@ -641,7 +643,9 @@ func cpuTime(pids []int) time.Duration {
 		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
+		cu, _ := strconv.ParseInt(f[13], 10, 64)
+		cs, _ := strconv.ParseInt(f[14], 10, 64)
+		ticks += u + st + cu + cs
 	}
 	return time.Duration(ticks) * (time.Second / 100) // USER_HZ is 100 on Linux
 }
@@ -713,7 +717,7 @@ ON CONFLICT DO NOTHING;
 			JOIN measure_type m ON m.id = e.measure_type_id WHERE m.code = 'work_training'`).Scan(&lastStart); err != nil {
 			return err
 		}
-		cp := target{name: "createParticipant", url: "http://" + o.ourAddr + "/graphql", token: tok}
+		cp := target{name: "createParticipant", url: "http://" + o.ourAddr + "/graphql", token: tok, pid: o.ourPID}
 		x, err := load(ctx, cp, o, func(seq int64) []byte {
 			k := made + seq
 			birth := time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(k%10950))
@@ -728,7 +732,7 @@ ON CONFLICT DO NOTHING;
 		// createEnrolment: for the participants of the generated history in turn, in a
 		// measure the history does not use, a finished ten-day spell each, every round of
 		// them a month before the earliest spell of the last round.
-		ce := target{name: "createEnrolment", url: "http://" + o.ourAddr + "/graphql", token: tok}
+		ce := target{name: "createEnrolment", url: "http://" + o.ourAddr + "/graphql", token: tok, pid: o.ourPID}
 		n := int64(o.sizes[0])
 		y, err := load(ctx, ce, o, func(seq int64) []byte {
 			round := (seq - 1) / n
@@ -743,21 +747,28 @@ ON CONFLICT DO NOTHING;
 		if err != nil {
 			return err
 		}
-		z, err := pgbench(o, script)
+		z, zCPU, err := pgbench(o, script)
 		if err != nil {
 			return err
 		}
 		pr, er = append(pr, x.rps/z), append(er, y.rps/z)
 		fmt.Printf("  pair %d: createParticipant %6.1f/s (p95 %s) | createEnrolment %6.1f/s (p95 %s) | pgbench INSERT %7.1f tps | ratios %.2f, %.2f (load %s)\n",
 			i+1, x.rps, ms(x.p95), y.rps, ms(y.p95), z, x.rps/z, y.rps/z, benchkit.LoadAverage())
+		fmt.Printf("          CPU per call, API + PostgreSQL: createParticipant %s + %s | createEnrolment %s + %s | pgbench PostgreSQL %s\n",
+			ms(x.serverCPU), ms(x.pgCPU), ms(y.serverCPU), ms(y.pgCPU), ms(zCPU))
 	}
 	fmt.Printf("  median ratio to pgbench: createParticipant %.2f, createEnrolment %.2f\n", median(pr), median(er))
 	return nil
 }
 
-var tpsRe = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+var (
+	tpsRe = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	txRe  = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
+)
 
-func pgbench(o options, script string) (float64, error) {
+// pgbench runs the script for the run's duration and returns its tps and PostgreSQL's
+// CPU time per transaction.
+func pgbench(o options, script string) (float64, time.Duration, error) {
 	u, _ := url.Parse(o.superURL)
 	args := []string{"-n", "-c", strconv.Itoa(o.conc), "-j", "2", "-T", strconv.Itoa(int(o.dur.Seconds())), "-f", script,
 		"-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), benchDB}
@@ -765,15 +776,22 @@ func pgbench(o options, script string) (float64, error) {
 	// The outbox trigger runs with the table owner's rights, under row-level security:
 	// the session names its scope as the system's sessions do.
 	cmd.Env = append(os.Environ(), "PGOPTIONS=-c app.org_ids=*")
+	pg0 := cpuTime(postgresPIDs())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+		return 0, 0, fmt.Errorf("pgbench: %v: %s", err, out)
 	}
-	m := tpsRe.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("pgbench: no tps in %s", out)
+	pgCPU := cpuTime(postgresPIDs()) - pg0
+	m, n := tpsRe.FindSubmatch(out), txRe.FindSubmatch(out)
+	if m == nil || n == nil {
+		return 0, 0, fmt.Errorf("pgbench: no tps in %s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	tps, err := strconv.ParseFloat(string(m[1]), 64)
+	txs, _ := strconv.Atoi(string(n[1]))
+	if err != nil || txs == 0 {
+		return 0, 0, fmt.Errorf("pgbench: no transactions in %s", out)
+	}
+	return tps, pgCPU / time.Duration(txs), nil
 }
 
 // ---------------------------------------------------------------------------------

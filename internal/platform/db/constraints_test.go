@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,4 +276,117 @@ func TestPoliciesParseTheScopeOncePerStatement(t *testing.T) {
 	if !strings.Contains(plan, "InitPlan") || strings.Count(plan, "app_org_ids") > 1 || strings.Contains(plan, "Filter: app_org_visible") {
 		t.Errorf("the policy does not read the scope once per statement:\n%s", plan)
 	}
+}
+
+// TestScopeListKeepsTheSettingsUUIDs: the policies' scope (app_org_list, migration 0015
+// in PL/pgSQL) is the setting's comma-separated elements that are UUIDs, in order,
+// upper case accepted; anything else in the list is ignored, and an unset or empty
+// setting is the empty list.
+func TestScopeListKeepsTheSettingsUUIDs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	conn, err := w.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	defer conn.Exec(ctx, `SELECT set_config('app.org_ids', '*', false)`) //nolint:errcheck
+	for _, c := range []struct {
+		setting string
+		want    []string
+	}{
+		{w.orgA + ",*, " + w.orgB + ",not-a-uuid,," + strings.ToUpper(w.orgB), []string{w.orgA, w.orgB}},
+		{"*", []string{}},
+		{"", []string{}},
+		{w.orgB + "," + w.orgA, []string{w.orgB, w.orgA}},
+	} {
+		var got []string
+		if err := conn.QueryRow(ctx, `SELECT set_config('app.org_ids', $1, false), app_org_list('app.org_ids')::text[]`,
+			c.setting).Scan(nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") || got == nil {
+			t.Errorf("app_org_list of %q = %v, want %v", c.setting, got, c.want)
+		}
+	}
+	var unset []string
+	if err := conn.QueryRow(ctx, `SELECT app_org_list('app.no_such_setting')::text[]`).Scan(&unset); err != nil || unset == nil || len(unset) != 0 {
+		t.Errorf("an unset setting gives %v (%v), want the empty list", unset, err)
+	}
+}
+
+// TestOutboxTriggersQueueOneEventPerPerson: a write made in SQL (outside the API, with
+// no change event of its own) queues one change event per person it touched, naming
+// the table and row, for each table shape the outbox triggers serve (migration 0015
+// writes their statements out per shape): the participant itself, a table of a
+// person's history (both persons when a row moves), enrolment_rate (the enrolment's
+// person), and one event per person per transaction however many statements touch them.
+func TestOutboxTriggersQueueOneEventPerPerson(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		stmts []string
+		want  []string // person|entity|entity_id|op, sorted
+	}{
+		{"insert participant", []string{`INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+			VALUES ('00000000-0000-4000-8000-0000000000aa', '` + w.orgA + `', '19900101-0099', 'man', '1990-01-01')`},
+			[]string{"00000000-0000-4000-8000-0000000000aa|participant|00000000-0000-4000-8000-0000000000aa|create"}},
+		{"update participants", []string{`UPDATE participant SET given_name = 'Ny' WHERE organisation_id = '` + w.orgA + `'`},
+			sorted(w.personA+"|participant|"+w.personA+"|update", w.personA2+"|participant|"+w.personA2+"|update")},
+		{"delete participant", []string{`DELETE FROM participant WHERE id = '` + w.personB + `'`},
+			[]string{w.personB + "|participant|" + w.personB + "|delete"}},
+		{"insert enrolment", []string{`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date)
+			VALUES ('` + w.orgA + `', '` + w.personA + `', '` + w.measureA2 + `', '2020-01-01')`},
+			nil}, // its id is the database's: checked by person, entity and op below
+		{"move enrolment", []string{`UPDATE enrolment SET participant_id = '` + w.personA2 + `', measure_type_id = '` + w.measureA2 +
+			`' WHERE id = '` + w.enrolA + `'`},
+			sorted(w.personA+"|enrolment|"+w.enrolA+"|update", w.personA2+"|enrolment|"+w.enrolA+"|update")},
+		{"delete enrolment", []string{`DELETE FROM enrolment WHERE id = '` + w.enrolA2 + `'`},
+			[]string{w.personA2 + "|enrolment|" + w.enrolA2 + "|delete"}},
+		{"insert rate", []string{`INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
+			VALUES ('` + w.enrolA + `', '` + w.orgA + `', '2020-01-01', 50)`},
+			[]string{w.personA + "|enrolment|" + w.enrolA + "|update"}},
+		{"two statements, one person", []string{
+			`UPDATE participant SET given_name = 'Ny' WHERE id = '` + w.personA + `'`,
+			`UPDATE enrolment SET end_date = '2020-02-01', exit_reason = 'studies' WHERE id = '` + w.enrolA + `'`},
+			[]string{w.personA + "|participant|" + w.personA + "|update"}},
+	} {
+		tx, err := w.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range c.stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				tx.Rollback(ctx) //nolint:errcheck
+				t.Fatalf("%s: %s: %v", c.name, s, err)
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT participant_id || '|' || entity || '|' || coalesce(entity_id::text, '') || '|' || op
+			FROM change_event WHERE xact = pg_current_xact_id() AND by_trigger ORDER BY 1`)
+		var got []string
+		if err == nil {
+			got, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		tx.Rollback(ctx) //nolint:errcheck
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if c.want == nil {
+			if len(got) != 1 || !strings.HasPrefix(got[0], w.personA+"|enrolment|") || !strings.HasSuffix(got[0], "|create") {
+				t.Errorf("%s: events %v, want one enrolment create of %s", c.name, got, w.personA)
+			}
+			continue
+		}
+		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: events\n%s\nwant\n%s", c.name, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+func sorted(s ...string) []string {
+	slices.Sort(s)
+	return s
 }
