@@ -91,9 +91,9 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	return e, err
 }
 
-// insert writes a new enrolment of a locked participant of orgID, after the measure's
-// eligibility rule (or an override), and records the change; it returns the enrolment
-// as written.
+// insert records the change and writes a new enrolment of a locked participant of
+// orgID, after the measure's eligibility rule (or an override); it returns the
+// enrolment as written.
 func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
 	day := in.DecisionDay()
 	m, facts, err := decision()
@@ -136,14 +136,22 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateIn
 	if basis == nil {
 		basis = []string{}
 	}
+	// The change is recorded ahead of the row, with the id made here: the event goes in
+	// the INSERT's round trip, and the outbox trigger then finds it instead of writing
+	// one of its own for Record to take over (changes.Record). A refused insert rolls
+	// the transaction, event included, back.
+	id := db.NewID()
+	if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create); err != nil {
+		return Enrolment{}, err
+	}
 	// The row is read back in the INSERT's own statement, in the columns every read of
 	// an enrolment scans.
-	rows, err := tx.Query(ctx, `WITH e AS (INSERT INTO enrolment (organisation_id, participant_id, measure_type_id,
+	rows, err := tx.Query(ctx, `WITH e AS (INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
 		decision_date, start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
 		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING *)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING *)
 		SELECT `+columns+` FROM e JOIN measure_type m ON m.id = e.measure_type_id`,
-		orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
+		id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
 		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
 		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit)
 	var e Enrolment
@@ -163,7 +171,7 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateIn
 			return Enrolment{}, db.MapError(err)
 		}
 	}
-	return e, changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", e.ID, changes.Create)
+	return e, nil
 }
 
 // checkSameOrganisation refuses a unit, host workplace or project of another

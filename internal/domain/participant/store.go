@@ -80,17 +80,25 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	return Reveal(ctx, p), nil
 }
 
-// insert writes a new participant with their first attributes and records the change.
+// insert records the change and writes a new participant with their first attributes.
 func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth time.Time) (Participant, error) {
 	if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
 		return Participant{}, err
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO participant (organisation_id, personal_identity_number, given_name, family_name,
+	// The change is recorded ahead of the row, with the id made here: the event goes in
+	// the INSERT's round trip, and the outbox trigger then finds it instead of writing
+	// one of its own for Record to take over (changes.Record). A refused insert rolls
+	// the transaction, event included, back.
+	id := db.NewID()
+	if err := changes.Record(ctx, tx, in.OrganisationID, id, "participant", id, changes.Create); err != nil {
+		return Participant{}, err
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, given_name, family_name,
 			gender, birth_date, phone, email, caseworker_id, protected_identity, anonymous)
-		VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, nullif($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
 		RETURNING `+columns,
-		in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
+		id, in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
 		in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous)
 	if err != nil {
 		return Participant{}, err
@@ -113,7 +121,7 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth tim
 			return Participant{}, err
 		}
 	}
-	return p, changes.Record(ctx, tx, p.OrganisationID, p.ID, "participant", p.ID, changes.Create)
+	return p, nil
 }
 
 // Get returns one participant.

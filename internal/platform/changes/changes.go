@@ -28,10 +28,13 @@ const (
 )
 
 // Record adds one change event inside tx. The database's outbox triggers queue an event
-// for every person a statement touched (so that changes made in SQL outside the API
-// reach the warehouse too; migration 0004); the application's own event, which names
-// the entity it changed, takes over such an event of this transaction instead of adding
-// a second one.
+// for every person a statement touched that has none yet in the transaction (so that
+// changes made in SQL outside the API reach the warehouse too; migrations 0004, 0015).
+// Recorded after the write, the application's own event, which names the entity it
+// changed, takes over such an event of this transaction instead of adding a second one
+// (an UPDATE of the trigger's row); recorded before the write (a create that makes its
+// row's id, db.NewID), it is the one the trigger then finds, so the outbox row is
+// written once.
 func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entityID string, op Op) error {
 	var eid any
 	if entityID != "" {

@@ -4,6 +4,7 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"runtime"
@@ -289,4 +290,15 @@ func IsUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// NewID returns a new random UUID (version 4), the kind the tables' gen_random_uuid()
+// defaults make. A store makes the id itself when it must name a row before writing it
+// (a create records its change event in the same round trip as its INSERT).
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand does not fail on Linux
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

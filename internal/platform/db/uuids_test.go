@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -27,5 +28,26 @@ func TestUUIDsParsesWhatPgtypeParses(t *testing.T) {
 		if got[i] != u {
 			t.Errorf("UUIDs(%q) = %x, want %x", s, got[i].Bytes, u.Bytes)
 		}
+	}
+}
+
+// TestNewIDIsARandomVersion4UUID: db.NewID makes well-formed, distinct version-4 UUIDs
+// (the kind gen_random_uuid() makes), each a UUID to db.IsUUID and to pgtype.
+func TestNewIDIsARandomVersion4UUID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := db.NewID()
+		var u pgtype.UUID
+		if err := u.Scan(id); err != nil || !db.IsUUID(id) {
+			t.Fatalf("NewID() = %q: not a UUID (%v)", id, err)
+		}
+		if id[14] != '4' || !strings.ContainsRune("89ab", rune(id[19])) {
+			t.Fatalf("NewID() = %q: not version 4, RFC 4122 variant", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewID() repeated %q", id)
+		}
+		seen[id] = true
 	}
 }
