@@ -297,7 +297,7 @@ func IsUUID(s string) bool {
 // (a create records its change event in the same round trip as its INSERT).
 func NewID() string {
 	var b [16]byte
-	rand.Read(b[:]) //nolint:errcheck // crypto/rand does not fail on Linux
+	rand.Read(b[:])         //nolint:errcheck // crypto/rand does not fail on Linux
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
