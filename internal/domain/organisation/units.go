@@ -33,16 +33,29 @@ func scanStaff(r pgx.CollectableRow) (StaffUser, error) {
 // the caller's transaction. Organisations have no row-level security: every create that
 // names one checks it here first.
 func Require(ctx context.Context, tx pgx.Tx, orgID, field string) error {
-	ok := db.IsUUID(orgID)
-	if ok {
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID).Scan(&ok); err != nil {
+	return RequireLater(ctx, tx, orgID, field)()
+}
+
+// RequireLater is Require with its query queued for the transaction's next round trip
+// (db.FetchRow) instead of one of its own: check, called before anything is written,
+// waits for it and returns Require's answer.
+func RequireLater(ctx context.Context, tx pgx.Tx, orgID, field string) (check func() error) {
+	notFound := apperr.NotFoundf(field, "organisation not found")
+	if !db.IsUUID(orgID) {
+		return func() error { return notFound }
+	}
+	var ok bool
+	wait := db.FetchRow(ctx, tx, "organisation", func(r pgx.Row) error { return r.Scan(&ok) },
+		`SELECT EXISTS (SELECT 1 FROM organisation WHERE id = $1)`, orgID)
+	return func() error {
+		if err := wait(); err != nil {
 			return err
 		}
+		if !ok {
+			return notFound
+		}
+		return nil
 	}
-	if !ok {
-		return apperr.NotFoundf(field, "organisation not found")
-	}
-	return nil
 }
 
 // CreateUnit adds a unit; names are unique within an organisation. A retry with the

@@ -61,15 +61,21 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	}
 	var p Participant
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
-			return err
-		}
+		// The organisation is checked in the idempotency claim's round trip; nothing is
+		// written or returned before the check has answered.
+		orgExists := organisation.RequireLater(ctx, tx, in.OrganisationID, "input.organisationId")
 		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant", Input: in}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
+			if err := orgExists(); err != nil {
+				return "", err
+			}
 			var err error
 			p, err = s.insert(ctx, tx, in, birth)
 			return p.ID, err
 		}, func(id string) (err error) {
+			if err := orgExists(); err != nil {
+				return err
+			}
 			p, err = getTx(ctx, tx, id)
 			return err
 		})
