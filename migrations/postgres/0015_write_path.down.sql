@@ -23,3 +23,6 @@ BEGIN
         WHERE e.id IN (SELECT enrolment_id FROM changed_rows)') USING 'update';
     RETURN NULL;
 END $$;
+
+DROP INDEX enrolment_host_idx;
+CREATE INDEX enrolment_host_idx ON enrolment (host_employer_id, decision_date);
