@@ -71,17 +71,30 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	if err := in.Validate(s.now()); err != nil {
 		return Enrolment{}, err
 	}
-	orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
+	// One round trip: the participant's lock, then the decision's facts (after the lock,
+	// so no change of their attributes can come between; used unless the claim finds a
+	// first call to replay), then the idempotency claim. The claim names the
+	// participant's organisation, which the lock answers; a caller whose scope is one
+	// organisation can only lock that organisation's people (row-level security hides
+	// the rest), so the claim for it goes along. Otherwise (a scope of several, the
+	// system's), or if the lock names another organisation, the claim follows the lock.
+	lock := participant.LockForWriteLater(ctx, tx, in.ParticipantID, "input.participantId")
+	facts := fetchDecisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, in.DecisionDay())
+	req := idempotency.Request{OrganisationID: db.OrgScope(ctx), Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
+	var claim *idempotency.Pending
+	if db.IsUUID(req.OrganisationID) {
+		claim = idempotency.Claim(ctx, tx, req)
+	}
+	orgID, err := lock()
 	if err != nil {
 		return Enrolment{}, err
 	}
-	// The decision's facts are read with the idempotency claim's round trip (after the
-	// participant's lock, so no change of their attributes can come between), and used
-	// unless the claim finds a first call to replay.
-	facts := fetchDecisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, in.DecisionDay())
+	if claim == nil || orgID != req.OrganisationID {
+		req.OrganisationID = orgID
+		claim = idempotency.Claim(ctx, tx, req)
+	}
 	var e Enrolment
-	req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
-	err = idempotency.Once(ctx, tx, req, func() (id string, err error) {
+	err = claim.Then(func() (id string, err error) {
 		e, err = s.insert(ctx, tx, orgID, in, facts)
 		return e.ID, err
 	}, func(id string) (err error) {

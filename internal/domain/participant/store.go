@@ -436,20 +436,31 @@ func (s *Store) Inactive(ctx context.Context, cutoff, today time.Time) ([]Partic
 // (an enrolment, an observation) and returns their organisation. Row-level security
 // makes another organisation's participant look absent: NOT_FOUND on field.
 func LockForWrite(ctx context.Context, tx pgx.Tx, participantID, field string) (string, error) {
+	return LockForWriteLater(ctx, tx, participantID, field)()
+}
+
+// LockForWriteLater is LockForWrite with its statement queued for the transaction's
+// next round trip (db.FetchRow), so that statements that need not wait for its answer
+// go with it; wait sends it if it has not gone yet and returns LockForWrite's answer.
+func LockForWriteLater(ctx context.Context, tx pgx.Tx, participantID, field string) (wait func() (string, error)) {
 	if !db.IsUUID(participantID) {
-		return "", apperr.NotFoundf(field, "participant not found")
+		return func() (string, error) { return "", apperr.NotFoundf(field, "participant not found") }
 	}
 	var orgID string
-	err := tx.QueryRow(ctx, `SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, participantID).Scan(&orgID)
-	if db.IsNoRows(err) {
-		return "", apperr.NotFoundf(field, "participant not found")
+	fetched := db.FetchRow(ctx, tx, "lock participant", func(r pgx.Row) error { return r.Scan(&orgID) },
+		`SELECT organisation_id FROM participant WHERE id = $1 FOR UPDATE`, participantID)
+	return func() (string, error) {
+		err := fetched()
+		if db.IsNoRows(err) {
+			return "", apperr.NotFoundf(field, "participant not found")
+		}
+		if err != nil {
+			return "", err
+		}
+		// Row-level security already hides other organisations' people; this gives a
+		// caller who sees the person but may not write about them a clear FORBIDDEN.
+		return orgID, auth.RequirePersonalData(ctx, orgID, field)
 	}
-	if err != nil {
-		return "", err
-	}
-	// Row-level security already hides other organisations' people; this gives a caller
-	// who sees the person but may not write about them a clear FORBIDDEN.
-	return orgID, auth.RequirePersonalData(ctx, orgID, field)
 }
 
 // AttributesByParticipants loads these participants' attribute history in one statement, by date.

@@ -33,18 +33,76 @@ type Request struct {
 // writes nothing; a key reused for another request is a CONFLICT. Without a key,
 // create just runs.
 func Once(ctx context.Context, tx pgx.Tx, r Request, create func() (id string, err error), replay func(id string) error) error {
-	hash := hash(r.Operation, r.Input)
-	id, found, err := claim(ctx, tx, r.OrganisationID, r.Key, r.Operation, hash)
+	return Claim(ctx, tx, r).Then(create, replay)
+}
+
+// Pending is a claim whose statements are queued in the create's transaction (Claim)
+// and answered when its round trip comes back (Then).
+type Pending struct {
+	ctx  context.Context
+	tx   pgx.Tx
+	r    Request
+	hash string
+	err  error        // the claim's own refusal (a key too long)
+	wait func() error // the lookup's round trip
+	// The lookup's row, when the key was used before.
+	op, requestHash, resultID string
+	found                     bool
+}
+
+// Claim queues the claim of r's key in tx (db.Queue, db.FetchRow): a create that
+// still has a statement to send before it can decide sends the claim with it, in one
+// round trip, and then calls Then; Once does both at once. Serialising callers of the
+// same key: the advisory lock is held to the end of the transaction, so a retry racing
+// the first call waits for its commit and then sees its row.
+func Claim(ctx context.Context, tx pgx.Tx, r Request) *Pending {
+	p := &Pending{ctx: ctx, tx: tx, r: r, hash: hash(r.Operation, r.Input)}
+	if r.Key == "" {
+		return p
+	}
+	if len(r.Key) > 200 {
+		p.err = apperr.Invalidf("input.idempotencyKey", "idempotency key must be at most 200 characters")
+		return p
+	}
+	if p.err = db.Queue(ctx, tx, "idempotency lock", nil, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`,
+		r.OrganisationID, r.Key); p.err != nil {
+		return p
+	}
+	p.wait = db.FetchRow(ctx, tx, "idempotency lookup", func(row pgx.Row) error {
+		err := row.Scan(&p.op, &p.requestHash, &p.resultID)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		p.found = err == nil
+		return err
+	}, `SELECT operation, request_hash, result_id::text FROM idempotency_key WHERE organisation_id = $1 AND key = $2`,
+		r.OrganisationID, r.Key)
+	return p
+}
+
+// Then waits for the claim's answer and, as Once says, replays the first call's record
+// or runs create and records the key with the id it returns.
+func (p *Pending) Then(create func() (id string, err error), replay func(id string) error) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.wait != nil {
+		if err := p.wait(); err != nil {
+			return fmt.Errorf("idempotency lookup: %w", err)
+		}
+	}
+	if p.found {
+		if p.op != p.r.Operation || p.requestHash != p.hash {
+			return apperr.Conflictf("input.idempotencyKey", "this idempotency key was used for a different request")
+		}
+		audit.Replayed(p.ctx, p.resultID)
+		return replay(p.resultID)
+	}
+	id, err := create()
 	if err != nil {
 		return err
 	}
-	if found {
-		return replay(id)
-	}
-	if id, err = create(); err != nil {
-		return err
-	}
-	return store(ctx, tx, r.OrganisationID, r.Key, r.Operation, hash, id)
+	return store(p.ctx, p.tx, p.r.OrganisationID, p.r.Key, p.r.Operation, p.hash, id)
 }
 
 // hash fingerprints a request so that a key reused for a different request is refused.
@@ -52,41 +110,6 @@ func hash(operation string, input any) string {
 	b, _ := json.Marshal(input)
 	sum := sha256.Sum256(append([]byte(operation+"\x00"), b...))
 	return hex.EncodeToString(sum[:])
-}
-
-// claim is called first in a create's transaction. With an empty key it does nothing.
-// If the key was used before by the same operation and request, it returns the id the
-// first call created and found=true: the caller must then write nothing and return that
-// record. A concurrent first call holding the key makes Claim wait for its commit.
-// A key reused for another request is a CONFLICT.
-func claim(ctx context.Context, tx pgx.Tx, orgID, key, operation, requestHash string) (resultID string, found bool, err error) {
-	if key == "" {
-		return "", false, nil
-	}
-	if len(key) > 200 {
-		return "", false, apperr.Invalidf("input.idempotencyKey", "idempotency key must be at most 200 characters")
-	}
-	// Serialise callers of the same key: the advisory lock is held to the end of the
-	// transaction, so a retry racing the first call sees its committed row. It is queued
-	// (db.Queue): it runs just before the lookup below, in the same round trip.
-	if err := db.Queue(ctx, tx, "idempotency lock", nil, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))`,
-		orgID, key); err != nil {
-		return "", false, err
-	}
-	var op, hash string
-	err = tx.QueryRow(ctx, `SELECT operation, request_hash, result_id::text FROM idempotency_key
-		WHERE organisation_id = $1 AND key = $2`, orgID, key).Scan(&op, &hash, &resultID)
-	if err == pgx.ErrNoRows {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("idempotency lookup: %w", err)
-	}
-	if op != operation || hash != requestHash {
-		return "", false, apperr.Conflictf("input.idempotencyKey", "this idempotency key was used for a different request")
-	}
-	audit.Replayed(ctx, resultID)
-	return resultID, true, nil
 }
 
 // store records the key with the id the create produced, in the create's transaction,
