@@ -1408,7 +1408,7 @@ func (ec *executionContext) marshalNActionPlanStep2githubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []actionplan.Step) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStep(ctx, sel, v[i])
@@ -1443,7 +1443,7 @@ func (ec *executionContext) unmarshalNActionPlanStepInput2ᚖgithubᚗcomᚋarbe
 }
 
 func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.FollowUp) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUp(ctx, sel, v[i])
@@ -1483,7 +1483,7 @@ func (ec *executionContext) marshalNOverdueFollowUpConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNOverdueFollowUpEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOverdueFollowUpEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OverdueFollowUpEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverdueFollowUpEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOverdueFollowUpEdge(ctx, sel, v[i])

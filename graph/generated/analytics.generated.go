@@ -1421,7 +1421,7 @@ func (ec *executionContext) unmarshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Breakdown) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdown2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdown(ctx, sel, v[i])
@@ -1437,7 +1437,7 @@ func (ec *executionContext) marshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNBreakdownValue2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BreakdownValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdownValue2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownValue(ctx, sel, v[i])
@@ -1461,7 +1461,7 @@ func (ec *executionContext) marshalNBreakdownValue2ᚖgithubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNCohortFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CohortFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCohortFigure2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortFigure(ctx, sel, v[i])
@@ -1524,7 +1524,7 @@ func (ec *executionContext) marshalNOutcomeDefinitionKind2githubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNSurvivalCurve2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalCurveᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SurvivalCurve) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurvivalCurve2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalCurve(ctx, sel, v[i])
@@ -1558,7 +1558,7 @@ func (ec *executionContext) marshalNSurvivalOrigin2githubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNSurvivalPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SurvivalPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurvivalPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalPoint(ctx, sel, v[i])
@@ -1582,7 +1582,7 @@ func (ec *executionContext) marshalNSurvivalPoint2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNTransitionCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐTransitionCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TransitionCell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTransitionCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐTransitionCell(ctx, sel, v[i])
@@ -1634,7 +1634,7 @@ func (ec *executionContext) marshalOBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdown2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdown(ctx, sel, v[i])

@@ -609,7 +609,7 @@ func (ec *executionContext) _RegisterLinkageExport(ctx context.Context, sel ast.
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNConsent2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋconsentᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []*consent.Consent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋconsentᚐConsent(ctx, sel, v[i])

@@ -734,7 +734,7 @@ func (ec *executionContext) unmarshalNCorrectExitInput2githubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNEnrolmentChange2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Change) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrolmentChange2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐChange(ctx, sel, v[i])

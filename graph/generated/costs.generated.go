@@ -1023,7 +1023,7 @@ func (ec *executionContext) marshalNCostBreakdown2githubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNCostFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*cost.Figure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCostFigure2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐFigure(ctx, sel, v[i])
@@ -1047,7 +1047,7 @@ func (ec *executionContext) marshalNCostFigure2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNCostItem2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*cost.Item) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCostItem2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐItem(ctx, sel, v[i])
@@ -1081,7 +1081,7 @@ func (ec *executionContext) marshalNCostKind2githubᚗcomᚋarbetsmarknadᚋoutc
 }
 
 func (ec *executionContext) marshalNProjectFunding2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐFundingᚄ(ctx context.Context, sel ast.SelectionSet, v []*cost.Funding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProjectFunding2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋcostᚐFunding(ctx, sel, v[i])

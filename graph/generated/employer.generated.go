@@ -1312,7 +1312,7 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Contact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContact(ctx, sel, v[i])
@@ -1336,7 +1336,7 @@ func (ec *executionContext) marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNEmployerEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEmployerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmployerEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEmployerEdge(ctx, sel, v[i])
@@ -1370,7 +1370,7 @@ func (ec *executionContext) marshalNEmployerKind2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Note) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNote(ctx, sel, v[i])

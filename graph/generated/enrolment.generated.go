@@ -1861,7 +1861,7 @@ func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsma
 }
 
 func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRate(ctx, sel, v[i])
@@ -1889,7 +1889,7 @@ func (ec *executionContext) marshalNEnrolment2githubᚗcomᚋarbetsmarknadᚋout
 }
 
 func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, sel, v[i])
@@ -1921,7 +1921,7 @@ func (ec *executionContext) marshalNEnrolmentConnection2ᚖgithubᚗcomᚋarbets
 }
 
 func (ec *executionContext) marshalNEnrolmentEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnrolmentEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrolmentEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdge(ctx, sel, v[i])
@@ -2017,7 +2017,7 @@ func (ec *executionContext) marshalOOutcomeStatus2ᚕgithubᚗcomᚋarbetsmarkna
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, sel, v[i])

@@ -180,7 +180,7 @@ func (ec *executionContext) _EnumLabel(ctx context.Context, sel ast.SelectionSet
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNEnumLabel2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnumLabelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnumLabel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnumLabel2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnumLabel(ctx, sel, v[i])

@@ -1763,7 +1763,7 @@ func (ec *executionContext) marshalNEligibilityRule2githubᚗcomᚋarbetsmarknad
 }
 
 func (ec *executionContext) marshalNMeasureType2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.MeasureType) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐMeasureType(ctx, sel, v[i])
@@ -1787,7 +1787,7 @@ func (ec *executionContext) marshalNMeasureType2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Organisation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐOrganisation(ctx, sel, v[i])
@@ -1819,7 +1819,7 @@ func (ec *executionContext) marshalNOrganisationConnection2ᚖgithubᚗcomᚋarb
 }
 
 func (ec *executionContext) marshalNOrganisationEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOrganisationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganisationEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganisationEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOrganisationEdge(ctx, sel, v[i])
@@ -1858,7 +1858,7 @@ func (ec *executionContext) unmarshalNSetMeasureTypeActiveInput2githubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNStaffUser2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.StaffUser) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffUser2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐStaffUser(ctx, sel, v[i])
@@ -1890,7 +1890,7 @@ func (ec *executionContext) marshalNStaffUserConnection2ᚖgithubᚗcomᚋarbets
 }
 
 func (ec *executionContext) marshalNStaffUserEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐStaffUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaffUserEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffUserEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐStaffUserEdge(ctx, sel, v[i])
@@ -1914,7 +1914,7 @@ func (ec *executionContext) marshalNStaffUserEdge2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNUnit2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*organisation.Unit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnit2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋorganisationᚐUnit(ctx, sel, v[i])

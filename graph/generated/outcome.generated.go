@@ -1193,7 +1193,7 @@ func (ec *executionContext) marshalNObservationSource2githubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNOutcomeBreakdown2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeBreakdownᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutcomeBreakdown) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeBreakdown2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeBreakdown(ctx, sel, v[i])
@@ -1217,7 +1217,7 @@ func (ec *executionContext) marshalNOutcomeBreakdown2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNOutcomeFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutcomeFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeFigure2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeFigure(ctx, sel, v[i])
@@ -1241,7 +1241,7 @@ func (ec *executionContext) marshalNOutcomeFigure2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservationᚄ(ctx context.Context, sel ast.SelectionSet, v []*outcome.Observation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx, sel, v[i])

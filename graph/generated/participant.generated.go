@@ -2649,7 +2649,7 @@ func (ec *executionContext) marshalNImportResult2ᚖgithubᚗcomᚋarbetsmarknad
 }
 
 func (ec *executionContext) marshalNImportRowError2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐImportRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportRowError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImportRowError2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐImportRowError(ctx, sel, v[i])
@@ -2681,7 +2681,7 @@ func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNParticipantAttributes2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributesᚄ(ctx context.Context, sel ast.SelectionSet, v []*participant.Attributes) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipantAttributes2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋparticipantᚐAttributes(ctx, sel, v[i])
@@ -2718,7 +2718,7 @@ func (ec *executionContext) marshalNParticipantConnection2ᚖgithubᚗcomᚋarbe
 }
 
 func (ec *executionContext) marshalNParticipantEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ParticipantEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParticipantEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐParticipantEdge(ctx, sel, v[i])

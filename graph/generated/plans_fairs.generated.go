@@ -847,7 +847,7 @@ func (ec *executionContext) _OverduePlanReview(ctx context.Context, sel ast.Sele
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNActionPlanRevision2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.Revision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActionPlanRevision2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐRevision(ctx, sel, v[i])
@@ -883,7 +883,7 @@ func (ec *executionContext) marshalNAttendanceCounts2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNEventAttendance2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐAttendanceRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.AttendanceRow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventAttendance2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐAttendanceRow(ctx, sel, v[i])
@@ -907,7 +907,7 @@ func (ec *executionContext) marshalNEventAttendance2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNGenderAttendance2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGenderAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GenderAttendance) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGenderAttendance2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGenderAttendance(ctx, sel, v[i])
@@ -931,7 +931,7 @@ func (ec *executionContext) marshalNGenderAttendance2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNOverduePlanReview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdueReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.OverdueReview) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverduePlanReview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdueReview(ctx, sel, v[i])

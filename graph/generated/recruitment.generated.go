@@ -2822,7 +2822,7 @@ func (ec *executionContext) unmarshalNCreateRecruitmentEventInput2githubᚗcom�
 }
 
 func (ec *executionContext) marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, sel, v[i])
@@ -2864,7 +2864,7 @@ func (ec *executionContext) marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutc
 }
 
 func (ec *executionContext) marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*quota.Allocation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocation(ctx, sel, v[i])
@@ -2896,7 +2896,7 @@ func (ec *executionContext) marshalNQuotaConnection2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNQuotaEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐQuotaEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuotaEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuotaEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐQuotaEdge(ctx, sel, v[i])
@@ -2945,7 +2945,7 @@ func (ec *executionContext) marshalNRecruitmentEventConnection2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNRecruitmentEventEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRecruitmentEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RecruitmentEventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentEventEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRecruitmentEventEdge(ctx, sel, v[i])
@@ -2979,7 +2979,7 @@ func (ec *executionContext) marshalNRecruitmentEventKind2githubᚗcomᚋarbetsma
 }
 
 func (ec *executionContext) marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Invitation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitation(ctx, sel, v[i])
@@ -3003,7 +3003,7 @@ func (ec *executionContext) marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbe
 }
 
 func (ec *executionContext) marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Place) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlace(ctx, sel, v[i])

@@ -305,7 +305,7 @@ func (ec *executionContext) marshalNReentryFlag2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReentryParticipant2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐFlaggedᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Flagged) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReentryParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐFlagged(ctx, sel, v[i])

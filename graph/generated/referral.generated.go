@@ -927,7 +927,7 @@ func (ec *executionContext) unmarshalNCreateReferralInput2githubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, sel, v[i])
@@ -959,7 +959,7 @@ func (ec *executionContext) marshalNReferralConnection2ᚖgithubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNReferralEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReferralEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferralEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralEdge(ctx, sel, v[i])
@@ -1007,7 +1007,7 @@ func (ec *executionContext) unmarshalNReferralOrder2ᚕgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNReferralOrder2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReferralOrder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferralOrder2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralOrder(ctx, sel, v[i])

@@ -2333,7 +2333,7 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Cell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCell(ctx, sel, v[i])
@@ -2361,7 +2361,7 @@ func (ec *executionContext) marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Column) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumn(ctx, sel, v[i])
@@ -2381,7 +2381,7 @@ func (ec *executionContext) marshalNReportDefinition2githubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Definition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinition(ctx, sel, v[i])
@@ -2407,7 +2407,7 @@ func (ec *executionContext) marshalNReportFormat2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Line) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLine(ctx, sel, v[i])
@@ -2431,7 +2431,7 @@ func (ec *executionContext) marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Point) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPoint(ctx, sel, v[i])
@@ -2455,7 +2455,7 @@ func (ec *executionContext) marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Row) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRow(ctx, sel, v[i])
@@ -2479,7 +2479,7 @@ func (ec *executionContext) marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Section) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSection(ctx, sel, v[i])
@@ -2503,7 +2503,7 @@ func (ec *executionContext) marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Series) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeries(ctx, sel, v[i])
@@ -2527,7 +2527,7 @@ func (ec *executionContext) marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknad
 }
 
 func (ec *executionContext) marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Table) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTable(ctx, sel, v[i])
@@ -2559,7 +2559,7 @@ func (ec *executionContext) marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Edition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, sel, v[i])

@@ -9289,7 +9289,7 @@ func (ec *executionContext) marshalNAuditConnection2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNAuditEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐAuditEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐAuditEdge(ctx, sel, v[i])
@@ -9429,7 +9429,7 @@ func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋout
 }
 
 func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Role) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRole(ctx, sel, v[i])

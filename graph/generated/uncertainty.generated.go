@@ -850,7 +850,7 @@ func (ec *executionContext) marshalNShareInterval2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNUnmatchedStratum2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐUnmatchedStratumᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UnmatchedStratum) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnmatchedStratum2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐUnmatchedStratum(ctx, sel, v[i])

@@ -1,0 +1,64 @@
+package generated
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// mayWait decides whether a list's elements are marshalled in goroutines of their own;
+// it must say yes whenever a field beneath them may wait.
+func TestListsWaitOnlyForWaitingFields(t *testing.T) {
+	t.Parallel()
+	schema := NewExecutableSchema(Config{}).Schema()
+	page := `edges { node { id givenName gender birthDate caseStatus
+		enrolments { id startDate endDate exitReason } referrals { id source referralDate }
+		latestObservation { month status } %s } }`
+	cases := []struct {
+		name, extra string
+		fragments   string
+		wait        bool
+	}{
+		{"the participants page", "", "", false},
+		{"a resolver field of the participant", "organisation { id }", "", true},
+		{"a resolver field of an enrolment", "enrolments { measureType { code } }", "", true},
+		{"a resolver field in a fragment", "...more", "fragment more on Participant { caseworker { id } }", true},
+		{"a plain fragment", "...more", "fragment more on Participant { familyName }", false},
+		{"a resolver field in an inline fragment", "... on Participant { observations { month } }", "", true},
+		{"a resolver field under @skip", "organisation @skip(if: true) { id }", "", true},
+	}
+	for _, c := range cases {
+		q := `query($org: ID!) { participants(organisationId: $org, first: 50) { ` +
+			fmt.Sprintf(page, c.extra) + ` } } ` + c.fragments
+		doc, errs := gqlparser.LoadQuery(schema, q)
+		if errs != nil {
+			t.Fatalf("%s: %v", c.name, errs)
+		}
+		edges := field(doc.Operations[0].SelectionSet, "participants", "edges")
+		if got := mayWait(edges.SelectionSet); got != c.wait {
+			t.Errorf("%s: mayWait = %v, want %v", c.name, got, c.wait)
+		}
+	}
+	// The elements of an interface's list: their fields are not known here.
+	doc, errs := gqlparser.LoadQuery(schema, `{ nodes(ids: ["x"]) { id } }`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if !mayWait(field(doc.Operations[0].SelectionSet, "nodes").SelectionSet) {
+		t.Error("a list of Node elements: mayWait = false, want true")
+	}
+}
+
+func field(sel ast.SelectionSet, path ...string) *ast.Field {
+	for _, s := range sel {
+		if f, ok := s.(*ast.Field); ok && f.Name == path[0] {
+			if len(path) == 1 {
+				return f
+			}
+			return field(f.SelectionSet, path[1:]...)
+		}
+	}
+	return nil
+}
