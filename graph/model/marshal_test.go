@@ -37,6 +37,11 @@ func TestDateAndMonthWriteWhatFormatWrote(t *testing.T) {
 			t.Errorf("Date %v: wrote %s, want %s", d, b.String(), want)
 		}
 		b.Reset()
+		MarshalCalendarDate(d).MarshalGQL(&b)
+		if want := strconv.Quote(d.Format("2006-01-02")); b.String() != want {
+			t.Errorf("calendar date %v: wrote %s, want %s", d, b.String(), want)
+		}
+		b.Reset()
 		MarshalCalendarMonth(d).MarshalGQL(&b)
 		if want := strconv.Quote(d.Format("2006-01")); b.String() != want {
 			t.Errorf("Month %v: wrote %s, want %s", d, b.String(), want)

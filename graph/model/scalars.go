@@ -104,7 +104,24 @@ func TimePtr(d *Date) *time.Time {
 // scalar to time.Time through this pair (see gqlgen.yml), so no resolver is needed per
 // date field.
 func MarshalCalendarDate(t time.Time) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) { Date(t).MarshalGQL(w) })
+	if y := t.Year(); y < 0 || y > 9999 {
+		return graphql.WriterFunc(func(w io.Writer) { Date(t).MarshalGQL(w) })
+	}
+	q := new(quoted)
+	q.n = uint8(len(appendQuotedDate(q.b[:0], t)))
+	return q
+}
+
+// quoted is a date or a month written out, quotes included, for when it is marshalled:
+// one small allocation per value where a closure over the time and the buffer it wrote
+// were two.
+type quoted struct {
+	b [12]byte
+	n uint8
+}
+
+func (q *quoted) MarshalGQL(w io.Writer) {
+	w.Write(q.b[:q.n]) //nolint:errcheck
 }
 
 // UnmarshalCalendarDate parses YYYY-MM-DD into a time.Time.

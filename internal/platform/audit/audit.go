@@ -145,6 +145,9 @@ func (r *Recorder) readRefs(operation string, refs []Ref) {
 			continue
 		}
 		r.reads[ref] = person
+		if r.records[person] == nil {
+			r.records[person] = make([]Ref, 0, 4) // a person's enrolments, referral, observation: one allocation
+		}
 		r.records[person] = append(r.records[person], ref)
 	}
 }
