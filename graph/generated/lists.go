@@ -1,7 +1,7 @@
 package generated
 
 // Written by hand (gqlgen leaves files of its package it did not generate alone);
-// graph/internal/listgen points the generated list marshallers here.
+// graph/internal/listgen points the generated list marshallers and objects here.
 
 import (
 	"context"
@@ -69,4 +69,17 @@ func mayWait(sel ast.SelectionSet) bool {
 		}
 	}
 	return false
+}
+
+// deferredGroup is graphql.NewDeferredGroup(ctx) for an object one of whose fields is
+// deferred (@defer), and an empty group otherwise: gqlgen's generated code builds one
+// per object (the object's path, a field set and a map), and only a deferred field,
+// scheduled by FieldSet.ResolveConcurrently, uses it; without one it stays empty.
+func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for i := range fields {
+		if fields[i].IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{}
 }

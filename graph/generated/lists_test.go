@@ -1,9 +1,11 @@
 package generated
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -61,4 +63,18 @@ func field(sel ast.SelectionSet, path ...string) *ast.Field {
 		}
 	}
 	return nil
+}
+
+// An object builds gqlgen's @defer group only when one of its fields is deferred.
+func TestDeferredGroupOnlyForDeferredFields(t *testing.T) {
+	t.Parallel()
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Object: "Participant"})
+	plain := []graphql.CollectedField{{Field: &ast.Field{Name: "id"}}}
+	if g := deferredGroup(ctx, plain); g.FieldSet != nil || g.Defers != nil {
+		t.Errorf("no deferred field: got a group %+v", g)
+	}
+	deferred := append(plain, graphql.CollectedField{Field: &ast.Field{Name: "enrolments"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}})
+	if g := deferredGroup(ctx, deferred); g.FieldSet == nil || g.Defers == nil || g.Context != ctx {
+		t.Errorf("a deferred field: got %+v, want gqlgen's group", g)
+	}
 }

@@ -4,6 +4,8 @@
 //   - every list of objects is marshalled through executionContext.marshalList
 //     (graph/generated/lists.go) instead of gqlgen's graphql.MarshalSliceConcurrently,
 //     which starts a goroutine per element whatever the elements hold;
+//   - an object builds gqlgen's @defer group only when one of its fields is deferred
+//     (deferredGroup, graph/generated/lists.go);
 //   - waiting_fields.go lists, per object type, the fields gqlgen resolves in a
 //     goroutine of their own (a resolver, or a method taking a context): the fields
 //     that may wait for a loader or the database. marshalList marshals a list's
@@ -28,12 +30,15 @@ import (
 	"strings"
 )
 
-// concurrent is what gqlgen v0.17 generates for a list of objects (worker_limit 0,
-// the panic handler on); marshalList is its replacement, same arguments minus those two.
-const (
-	concurrent  = "graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func("
-	replacement = "ec.marshalList(ctx, sel, len(v), func("
-)
+// The rewrites, gqlgen v0.17's text first (worker_limit 0, the panic handler on):
+//   - a list of objects: marshalList, the same arguments minus those two;
+//   - an object's @defer group: deferredGroup builds gqlgen's only when a field of the
+//     object is deferred (gqlgen builds one per object: its path, a field set and a
+//     map, for a directive pages do not use).
+var rewrites = []struct{ from, to, leftover string }{
+	{"graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(", "ec.marshalList(ctx, sel, len(v), func(", "graphql.MarshalSliceConcurrently("},
+	{"deferred := graphql.NewDeferredGroup(ctx)\n", "deferred := deferredGroup(ctx, fields)\n", "graphql.NewDeferredGroup("},
+}
 
 // OutputFile is the table listgen writes into the generated package.
 const OutputFile = "waiting_fields.go"
@@ -78,9 +83,12 @@ func Generate(dir string) (map[string][]byte, []byte, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		out := bytes.ReplaceAll(src, []byte(concurrent), []byte(replacement))
-		if bytes.Contains(out, []byte("graphql.MarshalSliceConcurrently(")) {
-			return nil, nil, fmt.Errorf("%s: a MarshalSliceConcurrently call not of the form %q (gqlgen's template or gqlgen.yml changed?)", path, concurrent)
+		out := src
+		for _, r := range rewrites {
+			out = bytes.ReplaceAll(out, []byte(r.from), []byte(r.to))
+			if bytes.Contains(out, []byte(r.leftover)) {
+				return nil, nil, fmt.Errorf("%s: a call of %s not of the form %q (gqlgen's template or gqlgen.yml changed?)", path, r.leftover, r.from)
+			}
 		}
 		if !bytes.Equal(out, src) {
 			changed[path] = out
