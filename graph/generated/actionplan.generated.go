@@ -1130,7 +1130,7 @@ func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var actionPlanStepImplementors = []string{"ActionPlanStep"}
@@ -1183,7 +1183,7 @@ func (ec *executionContext) _ActionPlanStep(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var followUpImplementors = []string{"FollowUp", "Node"}
@@ -1248,7 +1248,7 @@ func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpImplementors = []string{"OverdueFollowUp"}
@@ -1303,7 +1303,7 @@ func (ec *executionContext) _OverdueFollowUp(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpConnectionImplementors = []string{"OverdueFollowUpConnection"}
@@ -1346,7 +1346,7 @@ func (ec *executionContext) _OverdueFollowUpConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpEdgeImplementors = []string{"OverdueFollowUpEdge"}
@@ -1384,7 +1384,7 @@ func (ec *executionContext) _OverdueFollowUpEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

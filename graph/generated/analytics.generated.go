@@ -1089,7 +1089,7 @@ func (ec *executionContext) _BreakdownValue(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var cohortFigureImplementors = []string{"CohortFigure"}
@@ -1187,7 +1187,7 @@ func (ec *executionContext) _CohortFigure(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var survivalCurveImplementors = []string{"SurvivalCurve"}
@@ -1240,7 +1240,7 @@ func (ec *executionContext) _SurvivalCurve(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var survivalPointImplementors = []string{"SurvivalPoint"}
@@ -1303,7 +1303,7 @@ func (ec *executionContext) _SurvivalPoint(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var transitionCellImplementors = []string{"TransitionCell"}
@@ -1346,7 +1346,7 @@ func (ec *executionContext) _TransitionCell(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var transitionTableImplementors = []string{"TransitionTable"}
@@ -1389,7 +1389,7 @@ func (ec *executionContext) _TransitionTable(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -654,7 +654,7 @@ func (ec *executionContext) _EnrolmentChange(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentStateImplementors = []string{"EnrolmentState"}
@@ -721,7 +721,7 @@ func (ec *executionContext) _EnrolmentState(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -898,7 +898,7 @@ func (ec *executionContext) _CostFigure(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var costItemImplementors = []string{"CostItem"}
@@ -957,7 +957,7 @@ func (ec *executionContext) _CostItem(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var projectFundingImplementors = []string{"ProjectFunding"}
@@ -1000,7 +1000,7 @@ func (ec *executionContext) _ProjectFunding(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -1090,7 +1090,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerConnectionImplementors = []string{"EmployerConnection"}
@@ -1133,7 +1133,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerContactImplementors = []string{"EmployerContact", "Node"}
@@ -1186,7 +1186,7 @@ func (ec *executionContext) _EmployerContact(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerEdgeImplementors = []string{"EmployerEdge"}
@@ -1224,7 +1224,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerNoteImplementors = []string{"EmployerNote", "Node"}
@@ -1273,7 +1273,7 @@ func (ec *executionContext) _EmployerNote(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

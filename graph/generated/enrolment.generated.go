@@ -1520,7 +1520,7 @@ func (ec *executionContext) _EligibilityRecord(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var eligibilityResultImplementors = []string{"EligibilityResult"}
@@ -1569,7 +1569,7 @@ func (ec *executionContext) _EligibilityResult(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employmentRateImplementors = []string{"EmploymentRate"}
@@ -1607,7 +1607,7 @@ func (ec *executionContext) _EmploymentRate(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentImplementors = []string{"Enrolment", "Node"}
@@ -1750,7 +1750,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentConnectionImplementors = []string{"EnrolmentConnection"}
@@ -1793,7 +1793,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentEdgeImplementors = []string{"EnrolmentEdge"}
@@ -1831,7 +1831,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

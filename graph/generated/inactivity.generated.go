@@ -402,7 +402,7 @@ func (ec *executionContext) _InactivityCandidate(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var inactivityRuleImplementors = []string{"InactivityRule"}
@@ -451,7 +451,7 @@ func (ec *executionContext) _InactivityRule(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

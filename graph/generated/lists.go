@@ -5,6 +5,7 @@ package generated
 
 import (
 	"context"
+	"io"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -82,4 +83,61 @@ func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql
 		}
 	}
 	return graphql.DeferredGroup{}
+}
+
+// object is an object as written into the response: its collected fields and their
+// values, as gqlgen's FieldSet holds them once dispatched. graphql.FieldSet's own
+// MarshalGQL allocates a copy of every field (its iterator yields the address of the
+// loop variable) and a map of the aliases written, for each object of a response.
+type object struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+// MarshalGQL writes what graphql.FieldSet.MarshalGQL writes: {"alias":value,…} in the
+// fields' order, a repeated alias written once (the first). An alias is a GraphQL name
+// ([_A-Za-z][_0-9A-Za-z]*), which JSON needs no escape for.
+func (o object) MarshalGQL(w io.Writer) {
+	var seen map[string]bool // only for objects too wide to look back through
+	w.Write(openBrace)       //nolint:errcheck
+	for i := range o.fields {
+		alias := o.fields[i].Alias
+		if i >= 32 && seen == nil {
+			seen = make(map[string]bool, len(o.fields))
+			for _, f := range o.fields[:i] {
+				seen[f.Alias] = true
+			}
+		}
+		if seen != nil && seen[alias] || seen == nil && writtenBefore(o.fields[:i], alias) {
+			continue
+		}
+		if seen != nil {
+			seen[alias] = true
+		}
+		if i > 0 { // the first field is never a repeat: it is always written
+			w.Write(comma) //nolint:errcheck
+		}
+		w.Write(quote)           //nolint:errcheck
+		io.WriteString(w, alias) //nolint:errcheck
+		w.Write(quoteColon)      //nolint:errcheck
+		o.values[i].MarshalGQL(w)
+	}
+	w.Write(closeBrace) //nolint:errcheck
+}
+
+var (
+	openBrace  = []byte{'{'}
+	closeBrace = []byte{'}'}
+	comma      = []byte{','}
+	quote      = []byte{'"'}
+	quoteColon = []byte{'"', ':'}
+)
+
+func writtenBefore(fields []graphql.CollectedField, alias string) bool {
+	for i := range fields {
+		if fields[i].Alias == alias {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package generated
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -76,5 +77,31 @@ func TestDeferredGroupOnlyForDeferredFields(t *testing.T) {
 	deferred := append(plain, graphql.CollectedField{Field: &ast.Field{Name: "enrolments"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}})
 	if g := deferredGroup(ctx, deferred); g.FieldSet == nil || g.Defers == nil || g.Context != ctx {
 		t.Errorf("a deferred field: got %+v, want gqlgen's group", g)
+	}
+}
+
+// object writes an object as graphql.FieldSet does, byte for byte, repeated aliases
+// included (narrow objects look back, wide ones keep a set).
+func TestObjectWritesWhatFieldSetWrote(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 5, 31, 32, 33, 80} {
+		var fields []graphql.CollectedField
+		for i := range n {
+			alias := fmt.Sprintf("f%d", i)
+			if i%7 == 3 { // a repeat of an earlier alias
+				alias = fmt.Sprintf("f%d", i/2)
+			}
+			fields = append(fields, graphql.CollectedField{Field: &ast.Field{Name: "x", Alias: alias}})
+		}
+		fs := graphql.NewFieldSet(fields)
+		for i := range fs.Values {
+			fs.Values[i] = graphql.MarshalString(fmt.Sprintf("v%d \"quoted\"", i))
+		}
+		var want, got bytes.Buffer
+		fs.MarshalGQL(&want)
+		object{fields, fs.Values}.MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Errorf("%d fields: wrote\n%s\nwant\n%s", n, got.String(), want.String())
+		}
 	}
 }

@@ -197,7 +197,7 @@ func (ec *executionContext) _FiguresChange(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}

@@ -1393,7 +1393,7 @@ func (ec *executionContext) _MeasureType(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var organisationImplementors = []string{"Organisation", "Node"}
@@ -1460,7 +1460,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var organisationConnectionImplementors = []string{"OrganisationConnection"}
@@ -1503,7 +1503,7 @@ func (ec *executionContext) _OrganisationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var organisationEdgeImplementors = []string{"OrganisationEdge"}
@@ -1541,7 +1541,7 @@ func (ec *executionContext) _OrganisationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var staffUserImplementors = []string{"StaffUser", "Node"}
@@ -1600,7 +1600,7 @@ func (ec *executionContext) _StaffUser(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var staffUserConnectionImplementors = []string{"StaffUserConnection"}
@@ -1643,7 +1643,7 @@ func (ec *executionContext) _StaffUserConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var staffUserEdgeImplementors = []string{"StaffUserEdge"}
@@ -1681,7 +1681,7 @@ func (ec *executionContext) _StaffUserEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var unitImplementors = []string{"Unit", "Node"}
@@ -1725,7 +1725,7 @@ func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -908,7 +908,7 @@ func (ec *executionContext) _ExitCohortOutcome(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var figureDisplayImplementors = []string{"FigureDisplay"}
@@ -961,7 +961,7 @@ func (ec *executionContext) _FigureDisplay(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeBreakdownImplementors = []string{"OutcomeBreakdown"}
@@ -1009,7 +1009,7 @@ func (ec *executionContext) _OutcomeBreakdown(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeFigureImplementors = []string{"OutcomeFigure"}
@@ -1087,7 +1087,7 @@ func (ec *executionContext) _OutcomeFigure(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeObservationImplementors = []string{"OutcomeObservation", "Node"}
@@ -1145,7 +1145,7 @@ func (ec *executionContext) _OutcomeObservation(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2151,7 +2151,7 @@ func (ec *executionContext) _ImportResult(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var importRowErrorImplementors = []string{"ImportRowError"}
@@ -2204,7 +2204,7 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var participantImplementors = []string{"Participant", "Node"}
@@ -2372,7 +2372,7 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var participantAttributesImplementors = []string{"ParticipantAttributes"}
@@ -2509,7 +2509,7 @@ func (ec *executionContext) _ParticipantAttributes(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var participantConnectionImplementors = []string{"ParticipantConnection"}
@@ -2552,7 +2552,7 @@ func (ec *executionContext) _ParticipantConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var participantEdgeImplementors = []string{"ParticipantEdge"}
@@ -2590,7 +2590,7 @@ func (ec *executionContext) _ParticipantEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

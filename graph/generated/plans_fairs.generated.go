@@ -665,7 +665,7 @@ func (ec *executionContext) _ActionPlanRevision(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var attendanceCountsImplementors = []string{"AttendanceCounts"}
@@ -713,7 +713,7 @@ func (ec *executionContext) _AttendanceCounts(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var eventAttendanceImplementors = []string{"EventAttendance"}
@@ -757,7 +757,7 @@ func (ec *executionContext) _EventAttendance(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var genderAttendanceImplementors = []string{"GenderAttendance"}
@@ -795,7 +795,7 @@ func (ec *executionContext) _GenderAttendance(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overduePlanReviewImplementors = []string{"OverduePlanReview"}
@@ -839,7 +839,7 @@ func (ec *executionContext) _OverduePlanReview(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2267,7 +2267,7 @@ func (ec *executionContext) _Interview(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaImplementors = []string{"Quota", "Node"}
@@ -2337,7 +2337,7 @@ func (ec *executionContext) _Quota(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaAllocationImplementors = []string{"QuotaAllocation"}
@@ -2386,7 +2386,7 @@ func (ec *executionContext) _QuotaAllocation(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaConnectionImplementors = []string{"QuotaConnection"}
@@ -2429,7 +2429,7 @@ func (ec *executionContext) _QuotaConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaEdgeImplementors = []string{"QuotaEdge"}
@@ -2467,7 +2467,7 @@ func (ec *executionContext) _QuotaEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventImplementors = []string{"RecruitmentEvent", "Node"}
@@ -2562,7 +2562,7 @@ func (ec *executionContext) _RecruitmentEvent(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventConnectionImplementors = []string{"RecruitmentEventConnection"}
@@ -2605,7 +2605,7 @@ func (ec *executionContext) _RecruitmentEventConnection(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventEdgeImplementors = []string{"RecruitmentEventEdge"}
@@ -2643,7 +2643,7 @@ func (ec *executionContext) _RecruitmentEventEdge(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentInvitationImplementors = []string{"RecruitmentInvitation"}
@@ -2682,7 +2682,7 @@ func (ec *executionContext) _RecruitmentInvitation(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentPlaceImplementors = []string{"RecruitmentPlace"}
@@ -2736,7 +2736,7 @@ func (ec *executionContext) _RecruitmentPlace(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentSummaryImplementors = []string{"RecruitmentSummary"}
@@ -2799,7 +2799,7 @@ func (ec *executionContext) _RecruitmentSummary(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

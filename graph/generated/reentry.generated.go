@@ -246,7 +246,7 @@ func (ec *executionContext) _ReentryFlag(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reentryParticipantImplementors = []string{"ReentryParticipant"}
@@ -285,7 +285,7 @@ func (ec *executionContext) _ReentryParticipant(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

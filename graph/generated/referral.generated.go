@@ -833,7 +833,7 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var referralConnectionImplementors = []string{"ReferralConnection"}
@@ -876,7 +876,7 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var referralEdgeImplementors = []string{"ReferralEdge"}
@@ -914,7 +914,7 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

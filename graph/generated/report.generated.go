@@ -1745,7 +1745,7 @@ func (ec *executionContext) _ReportCell(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportColumnImplementors = []string{"ReportColumn"}
@@ -1783,7 +1783,7 @@ func (ec *executionContext) _ReportColumn(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportDefinitionImplementors = []string{"ReportDefinition"}
@@ -1831,7 +1831,7 @@ func (ec *executionContext) _ReportDefinition(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportLineImplementors = []string{"ReportLine"}
@@ -1874,7 +1874,7 @@ func (ec *executionContext) _ReportLine(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportPointImplementors = []string{"ReportPoint"}
@@ -1917,7 +1917,7 @@ func (ec *executionContext) _ReportPoint(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportRowImplementors = []string{"ReportRow"}
@@ -1965,7 +1965,7 @@ func (ec *executionContext) _ReportRow(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportSectionImplementors = []string{"ReportSection"}
@@ -2019,7 +2019,7 @@ func (ec *executionContext) _ReportSection(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportSeriesImplementors = []string{"ReportSeries"}
@@ -2077,7 +2077,7 @@ func (ec *executionContext) _ReportSeries(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportTableImplementors = []string{"ReportTable"}
@@ -2130,7 +2130,7 @@ func (ec *executionContext) _ReportTable(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportImplementors = []string{"SteeringReport"}
@@ -2232,7 +2232,7 @@ func (ec *executionContext) _SteeringReport(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportEditionImplementors = []string{"SteeringReportEdition"}
@@ -2287,7 +2287,7 @@ func (ec *executionContext) _SteeringReportEdition(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportLinkImplementors = []string{"SteeringReportLink"}
@@ -2325,7 +2325,7 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

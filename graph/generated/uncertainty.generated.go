@@ -589,7 +589,7 @@ func (ec *executionContext) _MissingDataBounds(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var officialShareImplementors = []string{"OfficialShare"}
@@ -627,7 +627,7 @@ func (ec *executionContext) _OfficialShare(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var shareDifferenceImplementors = []string{"ShareDifference"}
@@ -675,7 +675,7 @@ func (ec *executionContext) _ShareDifference(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var shareIntervalImplementors = []string{"ShareInterval"}
@@ -713,7 +713,7 @@ func (ec *executionContext) _ShareInterval(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var standardisedShareImplementors = []string{"StandardisedShare"}
@@ -781,7 +781,7 @@ func (ec *executionContext) _StandardisedShare(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var unmatchedStratumImplementors = []string{"UnmatchedStratum"}
@@ -824,7 +824,7 @@ func (ec *executionContext) _UnmatchedStratum(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -6,6 +6,8 @@
 //     which starts a goroutine per element whatever the elements hold;
 //   - an object builds gqlgen's @defer group only when one of its fields is deferred
 //     (deferredGroup, graph/generated/lists.go);
+//   - an object is written by object.MarshalGQL (graph/generated/lists.go) instead of
+//     graphql.FieldSet's, which allocates a copy of every field and a map per object;
 //   - waiting_fields.go lists, per object type, the fields gqlgen resolves in a
 //     goroutine of their own (a resolver, or a method taking a context): the fields
 //     that may wait for a loader or the database. marshalList marshals a list's
@@ -34,10 +36,12 @@ import (
 //   - a list of objects: marshalList, the same arguments minus those two;
 //   - an object's @defer group: deferredGroup builds gqlgen's only when a field of the
 //     object is deferred (gqlgen builds one per object: its path, a field set and a
-//     map, for a directive pages do not use).
+//     map, for a directive pages do not use);
+//   - an object's value: its collected fields and their values, written by object.
 var rewrites = []struct{ from, to, leftover string }{
 	{"graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(", "ec.marshalList(ctx, sel, len(v), func(", "graphql.MarshalSliceConcurrently("},
 	{"deferred := graphql.NewDeferredGroup(ctx)\n", "deferred := deferredGroup(ctx, fields)\n", "graphql.NewDeferredGroup("},
+	{"\n\treturn out\n}\n", "\n\treturn object{fields, out.Values}\n}\n", "\n\treturn out\n}\n"},
 }
 
 // OutputFile is the table listgen writes into the generated package.
