@@ -228,15 +228,14 @@ func (c compiled) aggPopulation(today time.Time) frag {
 	return fragf("1")
 }
 
-// aggregateSQL is figuresSQL on the aggregate's grouping set p.mask.
+// aggregateSQL is figuresSQL on the aggregate's grouping set p.mask. It sums the columns
+// in one SELECT (no subquery): the aggregate's reads are a few granules, so ClickHouse's
+// cost is mostly analysing and setting up the query, and an inner SELECT adds to it a
+// fifth to a third of a municipality group's server CPU on 18.16.
 func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, []any) {
 	cohorts := cohortsOf(p.aggPart)
 	var q sqlBuf
-	q.text("SELECT cohort")
-	for i := range by {
-		q.text(", g", strconv.Itoa(i))
-	}
-	q.text(", toUInt8(1) AS in_groups, sum(x_cn) AS x_n, sum(x_ck) AS x_known, sum(x_ch) AS x_hit FROM (\n  SELECT ")
+	q.text("SELECT ")
 	cohortColumn(&q, cohorts, c.source, aggCohortFilter)
 	for i, d := range by {
 		expr := aggregateDims[d].column
@@ -245,15 +244,15 @@ func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, 
 		}
 		q.text(", ", expr, " AS g", strconv.Itoa(i))
 	}
-	q.text(", ", p.agg.nColumn, " AS x_cn, ", p.agg.name, "_known AS x_ck, ", p.agg.name, "_hit AS x_ch")
-	q.text("\n  FROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(c.source.setsOf()+p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
+	q.text(", toUInt8(1) AS in_groups, sum(", p.agg.nColumn, ") AS x_n, sum(", p.agg.name, "_known) AS x_known, sum(", p.agg.name, "_hit) AS x_hit")
+	q.text("\nFROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(c.source.setsOf()+p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
 	for ci, co := range cohorts {
 		if ci > 0 {
 			q.text(" OR ")
 		}
 		q.text("(").frag(aggCohortFilter(co, c.source)).text(")")
 	}
-	q.text(")\n) GROUP BY cohort")
+	q.text(")\nGROUP BY cohort")
 	for i := range by {
 		q.text(", g", strconv.Itoa(i))
 	}
