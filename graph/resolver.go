@@ -3,6 +3,7 @@
 package graph
 
 //go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run ./internal/listgen -dir generated
 
 import (
 	"time"

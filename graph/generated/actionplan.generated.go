@@ -1069,7 +1069,7 @@ func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, actionPlanImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1130,7 +1130,7 @@ func (ec *executionContext) _ActionPlan(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var actionPlanStepImplementors = []string{"ActionPlanStep"}
@@ -1139,7 +1139,7 @@ func (ec *executionContext) _ActionPlanStep(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, actionPlanStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1183,7 +1183,7 @@ func (ec *executionContext) _ActionPlanStep(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var followUpImplementors = []string{"FollowUp", "Node"}
@@ -1192,7 +1192,7 @@ func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, followUpImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1248,7 +1248,7 @@ func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpImplementors = []string{"OverdueFollowUp"}
@@ -1257,7 +1257,7 @@ func (ec *executionContext) _OverdueFollowUp(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, overdueFollowUpImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1303,7 +1303,7 @@ func (ec *executionContext) _OverdueFollowUp(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpConnectionImplementors = []string{"OverdueFollowUpConnection"}
@@ -1312,7 +1312,7 @@ func (ec *executionContext) _OverdueFollowUpConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, overdueFollowUpConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1346,7 +1346,7 @@ func (ec *executionContext) _OverdueFollowUpConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overdueFollowUpEdgeImplementors = []string{"OverdueFollowUpEdge"}
@@ -1355,7 +1355,7 @@ func (ec *executionContext) _OverdueFollowUpEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, overdueFollowUpEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1384,7 +1384,7 @@ func (ec *executionContext) _OverdueFollowUpEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1408,7 +1408,7 @@ func (ec *executionContext) marshalNActionPlanStep2githubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNActionPlanStep2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []actionplan.Step) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActionPlanStep2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐStep(ctx, sel, v[i])
@@ -1443,7 +1443,7 @@ func (ec *executionContext) unmarshalNActionPlanStepInput2ᚖgithubᚗcomᚋarbe
 }
 
 func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.FollowUp) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐFollowUp(ctx, sel, v[i])
@@ -1483,7 +1483,7 @@ func (ec *executionContext) marshalNOverdueFollowUpConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNOverdueFollowUpEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOverdueFollowUpEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OverdueFollowUpEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverdueFollowUpEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOverdueFollowUpEdge(ctx, sel, v[i])

@@ -1060,7 +1060,7 @@ func (ec *executionContext) _BreakdownValue(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, breakdownValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1089,7 +1089,7 @@ func (ec *executionContext) _BreakdownValue(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var cohortFigureImplementors = []string{"CohortFigure"}
@@ -1098,7 +1098,7 @@ func (ec *executionContext) _CohortFigure(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, cohortFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1187,7 +1187,7 @@ func (ec *executionContext) _CohortFigure(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var survivalCurveImplementors = []string{"SurvivalCurve"}
@@ -1196,7 +1196,7 @@ func (ec *executionContext) _SurvivalCurve(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, survivalCurveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1240,7 +1240,7 @@ func (ec *executionContext) _SurvivalCurve(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var survivalPointImplementors = []string{"SurvivalPoint"}
@@ -1249,7 +1249,7 @@ func (ec *executionContext) _SurvivalPoint(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, survivalPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1303,7 +1303,7 @@ func (ec *executionContext) _SurvivalPoint(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var transitionCellImplementors = []string{"TransitionCell"}
@@ -1312,7 +1312,7 @@ func (ec *executionContext) _TransitionCell(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, transitionCellImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1346,7 +1346,7 @@ func (ec *executionContext) _TransitionCell(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var transitionTableImplementors = []string{"TransitionTable"}
@@ -1355,7 +1355,7 @@ func (ec *executionContext) _TransitionTable(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, transitionTableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1389,7 +1389,7 @@ func (ec *executionContext) _TransitionTable(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1421,7 +1421,7 @@ func (ec *executionContext) unmarshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Breakdown) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdown2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdown(ctx, sel, v[i])
@@ -1437,7 +1437,7 @@ func (ec *executionContext) marshalNBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNBreakdownValue2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BreakdownValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdownValue2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdownValue(ctx, sel, v[i])
@@ -1461,7 +1461,7 @@ func (ec *executionContext) marshalNBreakdownValue2ᚖgithubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNCohortFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CohortFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCohortFigure2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐCohortFigure(ctx, sel, v[i])
@@ -1524,7 +1524,7 @@ func (ec *executionContext) marshalNOutcomeDefinitionKind2githubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNSurvivalCurve2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalCurveᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SurvivalCurve) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurvivalCurve2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalCurve(ctx, sel, v[i])
@@ -1558,7 +1558,7 @@ func (ec *executionContext) marshalNSurvivalOrigin2githubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNSurvivalPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SurvivalPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurvivalPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐSurvivalPoint(ctx, sel, v[i])
@@ -1582,7 +1582,7 @@ func (ec *executionContext) marshalNSurvivalPoint2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNTransitionCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐTransitionCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TransitionCell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTransitionCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐTransitionCell(ctx, sel, v[i])
@@ -1634,7 +1634,7 @@ func (ec *executionContext) marshalOBreakdown2ᚕgithubᚗcomᚋarbetsmarknadᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBreakdown2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐBreakdown(ctx, sel, v[i])

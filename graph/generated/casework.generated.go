@@ -480,7 +480,7 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, consentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -548,7 +548,7 @@ func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var registerLinkageExportImplementors = []string{"RegisterLinkageExport"}
@@ -557,7 +557,7 @@ func (ec *executionContext) _RegisterLinkageExport(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, registerLinkageExportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -601,7 +601,7 @@ func (ec *executionContext) _RegisterLinkageExport(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -609,7 +609,7 @@ func (ec *executionContext) _RegisterLinkageExport(ctx context.Context, sel ast.
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNConsent2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋconsentᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []*consent.Consent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConsent2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋconsentᚐConsent(ctx, sel, v[i])

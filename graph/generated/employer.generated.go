@@ -1017,7 +1017,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1090,7 +1090,7 @@ func (ec *executionContext) _Employer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerConnectionImplementors = []string{"EmployerConnection"}
@@ -1099,7 +1099,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1133,7 +1133,7 @@ func (ec *executionContext) _EmployerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerContactImplementors = []string{"EmployerContact", "Node"}
@@ -1142,7 +1142,7 @@ func (ec *executionContext) _EmployerContact(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerContactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1186,7 +1186,7 @@ func (ec *executionContext) _EmployerContact(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerEdgeImplementors = []string{"EmployerEdge"}
@@ -1195,7 +1195,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1224,7 +1224,7 @@ func (ec *executionContext) _EmployerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employerNoteImplementors = []string{"EmployerNote", "Node"}
@@ -1233,7 +1233,7 @@ func (ec *executionContext) _EmployerNote(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, employerNoteImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1273,7 +1273,7 @@ func (ec *executionContext) _EmployerNote(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1312,7 +1312,7 @@ func (ec *executionContext) marshalNEmployerConnection2ᚖgithubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNEmployerContact2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Contact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐContact(ctx, sel, v[i])
@@ -1336,7 +1336,7 @@ func (ec *executionContext) marshalNEmployerContact2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNEmployerEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEmployerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmployerEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEmployerEdge(ctx, sel, v[i])
@@ -1370,7 +1370,7 @@ func (ec *executionContext) marshalNEmployerKind2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNEmployerNote2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*employer.Note) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmployerNote2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋemployerᚐNote(ctx, sel, v[i])

@@ -1469,7 +1469,7 @@ func (ec *executionContext) _EligibilityRecord(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, eligibilityRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1520,7 +1520,7 @@ func (ec *executionContext) _EligibilityRecord(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var eligibilityResultImplementors = []string{"EligibilityResult"}
@@ -1529,7 +1529,7 @@ func (ec *executionContext) _EligibilityResult(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, eligibilityResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1569,7 +1569,7 @@ func (ec *executionContext) _EligibilityResult(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var employmentRateImplementors = []string{"EmploymentRate"}
@@ -1578,7 +1578,7 @@ func (ec *executionContext) _EmploymentRate(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, employmentRateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1607,7 +1607,7 @@ func (ec *executionContext) _EmploymentRate(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentImplementors = []string{"Enrolment", "Node"}
@@ -1616,7 +1616,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1750,7 +1750,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentConnectionImplementors = []string{"EnrolmentConnection"}
@@ -1759,7 +1759,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1793,7 +1793,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var enrolmentEdgeImplementors = []string{"EnrolmentEdge"}
@@ -1802,7 +1802,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1831,7 +1831,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1861,7 +1861,7 @@ func (ec *executionContext) marshalNEligibilityResult2ᚖgithubᚗcomᚋarbetsma
 }
 
 func (ec *executionContext) marshalNEmploymentRate2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Rate) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmploymentRate2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐRate(ctx, sel, v[i])
@@ -1889,7 +1889,7 @@ func (ec *executionContext) marshalNEnrolment2githubᚗcomᚋarbetsmarknadᚋout
 }
 
 func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Enrolment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrolment2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐEnrolment(ctx, sel, v[i])
@@ -1921,7 +1921,7 @@ func (ec *executionContext) marshalNEnrolmentConnection2ᚖgithubᚗcomᚋarbets
 }
 
 func (ec *executionContext) marshalNEnrolmentEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EnrolmentEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEnrolmentEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐEnrolmentEdge(ctx, sel, v[i])
@@ -2017,7 +2017,7 @@ func (ec *executionContext) marshalOOutcomeStatus2ᚕgithubᚗcomᚋarbetsmarkna
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeStatus2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeStatus(ctx, sel, v[i])

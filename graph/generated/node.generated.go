@@ -201,7 +201,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐNode(ctx, sel, v[i])

@@ -864,7 +864,7 @@ func (ec *executionContext) _ExitCohortOutcome(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, exitCohortOutcomeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -908,7 +908,7 @@ func (ec *executionContext) _ExitCohortOutcome(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var figureDisplayImplementors = []string{"FigureDisplay"}
@@ -917,7 +917,7 @@ func (ec *executionContext) _FigureDisplay(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, figureDisplayImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -961,7 +961,7 @@ func (ec *executionContext) _FigureDisplay(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeBreakdownImplementors = []string{"OutcomeBreakdown"}
@@ -970,7 +970,7 @@ func (ec *executionContext) _OutcomeBreakdown(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeBreakdownImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1009,7 +1009,7 @@ func (ec *executionContext) _OutcomeBreakdown(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeFigureImplementors = []string{"OutcomeFigure"}
@@ -1018,7 +1018,7 @@ func (ec *executionContext) _OutcomeFigure(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeFigureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1087,7 +1087,7 @@ func (ec *executionContext) _OutcomeFigure(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var outcomeObservationImplementors = []string{"OutcomeObservation", "Node"}
@@ -1096,7 +1096,7 @@ func (ec *executionContext) _OutcomeObservation(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeObservationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1145,7 +1145,7 @@ func (ec *executionContext) _OutcomeObservation(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1193,7 +1193,7 @@ func (ec *executionContext) marshalNObservationSource2githubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNOutcomeBreakdown2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeBreakdownᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutcomeBreakdown) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeBreakdown2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeBreakdown(ctx, sel, v[i])
@@ -1217,7 +1217,7 @@ func (ec *executionContext) marshalNOutcomeBreakdown2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNOutcomeFigure2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutcomeFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeFigure2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐOutcomeFigure(ctx, sel, v[i])
@@ -1241,7 +1241,7 @@ func (ec *executionContext) marshalNOutcomeFigure2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNOutcomeObservation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservationᚄ(ctx context.Context, sel ast.SelectionSet, v []*outcome.Observation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutcomeObservation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋoutcomeᚐObservation(ctx, sel, v[i])

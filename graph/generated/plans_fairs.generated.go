@@ -610,7 +610,7 @@ func (ec *executionContext) _ActionPlanRevision(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, actionPlanRevisionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -665,7 +665,7 @@ func (ec *executionContext) _ActionPlanRevision(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var attendanceCountsImplementors = []string{"AttendanceCounts"}
@@ -674,7 +674,7 @@ func (ec *executionContext) _AttendanceCounts(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, attendanceCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -713,7 +713,7 @@ func (ec *executionContext) _AttendanceCounts(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var eventAttendanceImplementors = []string{"EventAttendance"}
@@ -722,7 +722,7 @@ func (ec *executionContext) _EventAttendance(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventAttendanceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -757,7 +757,7 @@ func (ec *executionContext) _EventAttendance(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var genderAttendanceImplementors = []string{"GenderAttendance"}
@@ -766,7 +766,7 @@ func (ec *executionContext) _GenderAttendance(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, genderAttendanceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -795,7 +795,7 @@ func (ec *executionContext) _GenderAttendance(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var overduePlanReviewImplementors = []string{"OverduePlanReview"}
@@ -804,7 +804,7 @@ func (ec *executionContext) _OverduePlanReview(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, overduePlanReviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -839,7 +839,7 @@ func (ec *executionContext) _OverduePlanReview(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -847,7 +847,7 @@ func (ec *executionContext) _OverduePlanReview(ctx context.Context, sel ast.Sele
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNActionPlanRevision2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐRevisionᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.Revision) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActionPlanRevision2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐRevision(ctx, sel, v[i])
@@ -883,7 +883,7 @@ func (ec *executionContext) marshalNAttendanceCounts2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNEventAttendance2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐAttendanceRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.AttendanceRow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventAttendance2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐAttendanceRow(ctx, sel, v[i])
@@ -907,7 +907,7 @@ func (ec *executionContext) marshalNEventAttendance2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNGenderAttendance2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGenderAttendanceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GenderAttendance) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGenderAttendance2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐGenderAttendance(ctx, sel, v[i])
@@ -931,7 +931,7 @@ func (ec *executionContext) marshalNGenderAttendance2ᚖgithubᚗcomᚋarbetsmar
 }
 
 func (ec *executionContext) marshalNOverduePlanReview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdueReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*actionplan.OverdueReview) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverduePlanReview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋactionplanᚐOverdueReview(ctx, sel, v[i])

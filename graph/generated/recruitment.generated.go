@@ -2194,7 +2194,7 @@ func (ec *executionContext) _Interview(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, interviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2267,7 +2267,7 @@ func (ec *executionContext) _Interview(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaImplementors = []string{"Quota", "Node"}
@@ -2276,7 +2276,7 @@ func (ec *executionContext) _Quota(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, quotaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2337,7 +2337,7 @@ func (ec *executionContext) _Quota(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaAllocationImplementors = []string{"QuotaAllocation"}
@@ -2346,7 +2346,7 @@ func (ec *executionContext) _QuotaAllocation(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, quotaAllocationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2386,7 +2386,7 @@ func (ec *executionContext) _QuotaAllocation(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaConnectionImplementors = []string{"QuotaConnection"}
@@ -2395,7 +2395,7 @@ func (ec *executionContext) _QuotaConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, quotaConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2429,7 +2429,7 @@ func (ec *executionContext) _QuotaConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var quotaEdgeImplementors = []string{"QuotaEdge"}
@@ -2438,7 +2438,7 @@ func (ec *executionContext) _QuotaEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, quotaEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2467,7 +2467,7 @@ func (ec *executionContext) _QuotaEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventImplementors = []string{"RecruitmentEvent", "Node"}
@@ -2476,7 +2476,7 @@ func (ec *executionContext) _RecruitmentEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2562,7 +2562,7 @@ func (ec *executionContext) _RecruitmentEvent(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventConnectionImplementors = []string{"RecruitmentEventConnection"}
@@ -2571,7 +2571,7 @@ func (ec *executionContext) _RecruitmentEventConnection(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2605,7 +2605,7 @@ func (ec *executionContext) _RecruitmentEventConnection(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentEventEdgeImplementors = []string{"RecruitmentEventEdge"}
@@ -2614,7 +2614,7 @@ func (ec *executionContext) _RecruitmentEventEdge(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2643,7 +2643,7 @@ func (ec *executionContext) _RecruitmentEventEdge(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentInvitationImplementors = []string{"RecruitmentInvitation"}
@@ -2652,7 +2652,7 @@ func (ec *executionContext) _RecruitmentInvitation(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentInvitationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2682,7 +2682,7 @@ func (ec *executionContext) _RecruitmentInvitation(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentPlaceImplementors = []string{"RecruitmentPlace"}
@@ -2691,7 +2691,7 @@ func (ec *executionContext) _RecruitmentPlace(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentPlaceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2736,7 +2736,7 @@ func (ec *executionContext) _RecruitmentPlace(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var recruitmentSummaryImplementors = []string{"RecruitmentSummary"}
@@ -2745,7 +2745,7 @@ func (ec *executionContext) _RecruitmentSummary(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, recruitmentSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2799,7 +2799,7 @@ func (ec *executionContext) _RecruitmentSummary(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -2822,7 +2822,7 @@ func (ec *executionContext) unmarshalNCreateRecruitmentEventInput2githubᚗcom�
 }
 
 func (ec *executionContext) marshalNInterview2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Interview) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInterview2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInterview(ctx, sel, v[i])
@@ -2864,7 +2864,7 @@ func (ec *executionContext) marshalNQuota2ᚖgithubᚗcomᚋarbetsmarknadᚋoutc
 }
 
 func (ec *executionContext) marshalNQuotaAllocation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*quota.Allocation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuotaAllocation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋquotaᚐAllocation(ctx, sel, v[i])
@@ -2896,7 +2896,7 @@ func (ec *executionContext) marshalNQuotaConnection2ᚖgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNQuotaEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐQuotaEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuotaEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuotaEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐQuotaEdge(ctx, sel, v[i])
@@ -2945,7 +2945,7 @@ func (ec *executionContext) marshalNRecruitmentEventConnection2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNRecruitmentEventEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRecruitmentEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RecruitmentEventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentEventEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐRecruitmentEventEdge(ctx, sel, v[i])
@@ -2979,7 +2979,7 @@ func (ec *executionContext) marshalNRecruitmentEventKind2githubᚗcomᚋarbetsma
 }
 
 func (ec *executionContext) marshalNRecruitmentInvitation2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitationᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Invitation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐInvitation(ctx, sel, v[i])
@@ -3003,7 +3003,7 @@ func (ec *executionContext) marshalNRecruitmentInvitation2ᚖgithubᚗcomᚋarbe
 }
 
 func (ec *executionContext) marshalNRecruitmentPlace2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*recruitment.Place) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecruitmentPlace2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋrecruitmentᚐPlace(ctx, sel, v[i])

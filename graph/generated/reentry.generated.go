@@ -206,7 +206,7 @@ func (ec *executionContext) _ReentryFlag(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, reentryFlagImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -246,7 +246,7 @@ func (ec *executionContext) _ReentryFlag(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reentryParticipantImplementors = []string{"ReentryParticipant"}
@@ -255,7 +255,7 @@ func (ec *executionContext) _ReentryParticipant(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, reentryParticipantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -285,7 +285,7 @@ func (ec *executionContext) _ReentryParticipant(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -305,7 +305,7 @@ func (ec *executionContext) marshalNReentryFlag2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReentryParticipant2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐFlaggedᚄ(ctx context.Context, sel ast.SelectionSet, v []*enrolment.Flagged) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReentryParticipant2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋenrolmentᚐFlagged(ctx, sel, v[i])

@@ -746,7 +746,7 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -833,7 +833,7 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var referralConnectionImplementors = []string{"ReferralConnection"}
@@ -842,7 +842,7 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -876,7 +876,7 @@ func (ec *executionContext) _ReferralConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var referralEdgeImplementors = []string{"ReferralEdge"}
@@ -885,7 +885,7 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, referralEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -914,7 +914,7 @@ func (ec *executionContext) _ReferralEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -927,7 +927,7 @@ func (ec *executionContext) unmarshalNCreateReferralInput2githubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNReferral2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferralᚄ(ctx context.Context, sel ast.SelectionSet, v []*referral.Referral) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferral2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreferralᚐReferral(ctx, sel, v[i])
@@ -959,7 +959,7 @@ func (ec *executionContext) marshalNReferralConnection2ᚖgithubᚗcomᚋarbetsm
 }
 
 func (ec *executionContext) marshalNReferralEdge2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReferralEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferralEdge2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralEdge(ctx, sel, v[i])
@@ -1007,7 +1007,7 @@ func (ec *executionContext) unmarshalNReferralOrder2ᚕgithubᚗcomᚋarbetsmark
 }
 
 func (ec *executionContext) marshalNReferralOrder2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReferralOrder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReferralOrder2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐReferralOrder(ctx, sel, v[i])

@@ -1664,7 +1664,7 @@ func (ec *executionContext) _ReportCell(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportCellImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1745,7 +1745,7 @@ func (ec *executionContext) _ReportCell(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportColumnImplementors = []string{"ReportColumn"}
@@ -1754,7 +1754,7 @@ func (ec *executionContext) _ReportColumn(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportColumnImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1783,7 +1783,7 @@ func (ec *executionContext) _ReportColumn(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportDefinitionImplementors = []string{"ReportDefinition"}
@@ -1792,7 +1792,7 @@ func (ec *executionContext) _ReportDefinition(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportDefinitionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1831,7 +1831,7 @@ func (ec *executionContext) _ReportDefinition(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportLineImplementors = []string{"ReportLine"}
@@ -1840,7 +1840,7 @@ func (ec *executionContext) _ReportLine(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1874,7 +1874,7 @@ func (ec *executionContext) _ReportLine(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportPointImplementors = []string{"ReportPoint"}
@@ -1883,7 +1883,7 @@ func (ec *executionContext) _ReportPoint(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1917,7 +1917,7 @@ func (ec *executionContext) _ReportPoint(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportRowImplementors = []string{"ReportRow"}
@@ -1926,7 +1926,7 @@ func (ec *executionContext) _ReportRow(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1965,7 +1965,7 @@ func (ec *executionContext) _ReportRow(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportSectionImplementors = []string{"ReportSection"}
@@ -1974,7 +1974,7 @@ func (ec *executionContext) _ReportSection(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportSectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2019,7 +2019,7 @@ func (ec *executionContext) _ReportSection(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportSeriesImplementors = []string{"ReportSeries"}
@@ -2028,7 +2028,7 @@ func (ec *executionContext) _ReportSeries(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportSeriesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2077,7 +2077,7 @@ func (ec *executionContext) _ReportSeries(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var reportTableImplementors = []string{"ReportTable"}
@@ -2086,7 +2086,7 @@ func (ec *executionContext) _ReportTable(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportTableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2130,7 +2130,7 @@ func (ec *executionContext) _ReportTable(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportImplementors = []string{"SteeringReport"}
@@ -2139,7 +2139,7 @@ func (ec *executionContext) _SteeringReport(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, steeringReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2232,7 +2232,7 @@ func (ec *executionContext) _SteeringReport(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportEditionImplementors = []string{"SteeringReportEdition"}
@@ -2241,7 +2241,7 @@ func (ec *executionContext) _SteeringReportEdition(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, steeringReportEditionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2287,7 +2287,7 @@ func (ec *executionContext) _SteeringReportEdition(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var steeringReportLinkImplementors = []string{"SteeringReportLink"}
@@ -2296,7 +2296,7 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, steeringReportLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2325,7 +2325,7 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -2333,7 +2333,7 @@ func (ec *executionContext) _SteeringReportLink(ctx context.Context, sel ast.Sel
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNReportCell2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Cell) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportCell2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐCell(ctx, sel, v[i])
@@ -2361,7 +2361,7 @@ func (ec *executionContext) marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportColumn2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Column) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportColumn2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐColumn(ctx, sel, v[i])
@@ -2381,7 +2381,7 @@ func (ec *executionContext) marshalNReportDefinition2githubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNReportDefinition2ᚕgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Definition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportDefinition2githubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐDefinition(ctx, sel, v[i])
@@ -2407,7 +2407,7 @@ func (ec *executionContext) marshalNReportFormat2githubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportLine2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Line) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐLine(ctx, sel, v[i])
@@ -2431,7 +2431,7 @@ func (ec *executionContext) marshalNReportLine2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReportPoint2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Point) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐPoint(ctx, sel, v[i])
@@ -2455,7 +2455,7 @@ func (ec *executionContext) marshalNReportPoint2ᚖgithubᚗcomᚋarbetsmarknad�
 }
 
 func (ec *executionContext) marshalNReportRow2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Row) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐRow(ctx, sel, v[i])
@@ -2479,7 +2479,7 @@ func (ec *executionContext) marshalNReportRow2ᚖgithubᚗcomᚋarbetsmarknadᚋ
 }
 
 func (ec *executionContext) marshalNReportSection2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Section) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSection(ctx, sel, v[i])
@@ -2503,7 +2503,7 @@ func (ec *executionContext) marshalNReportSection2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNReportSeries2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Series) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐSeries(ctx, sel, v[i])
@@ -2527,7 +2527,7 @@ func (ec *executionContext) marshalNReportSeries2ᚖgithubᚗcomᚋarbetsmarknad
 }
 
 func (ec *executionContext) marshalNReportTable2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Table) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportTable2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐTable(ctx, sel, v[i])
@@ -2559,7 +2559,7 @@ func (ec *executionContext) marshalNSteeringReport2ᚖgithubᚗcomᚋarbetsmarkn
 }
 
 func (ec *executionContext) marshalNSteeringReportEdition2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*report.Edition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSteeringReportEdition2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋinternalᚋdomainᚋreportᚐEdition(ctx, sel, v[i])

@@ -560,7 +560,7 @@ func (ec *executionContext) _MissingDataBounds(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, missingDataBoundsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -589,7 +589,7 @@ func (ec *executionContext) _MissingDataBounds(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var officialShareImplementors = []string{"OfficialShare"}
@@ -598,7 +598,7 @@ func (ec *executionContext) _OfficialShare(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialShareImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -627,7 +627,7 @@ func (ec *executionContext) _OfficialShare(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var shareDifferenceImplementors = []string{"ShareDifference"}
@@ -636,7 +636,7 @@ func (ec *executionContext) _ShareDifference(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareDifferenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -675,7 +675,7 @@ func (ec *executionContext) _ShareDifference(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var shareIntervalImplementors = []string{"ShareInterval"}
@@ -684,7 +684,7 @@ func (ec *executionContext) _ShareInterval(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareIntervalImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -713,7 +713,7 @@ func (ec *executionContext) _ShareInterval(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var standardisedShareImplementors = []string{"StandardisedShare"}
@@ -722,7 +722,7 @@ func (ec *executionContext) _StandardisedShare(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, standardisedShareImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -781,7 +781,7 @@ func (ec *executionContext) _StandardisedShare(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 var unmatchedStratumImplementors = []string{"UnmatchedStratum"}
@@ -790,7 +790,7 @@ func (ec *executionContext) _UnmatchedStratum(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, unmatchedStratumImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -824,7 +824,7 @@ func (ec *executionContext) _UnmatchedStratum(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return object{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -850,7 +850,7 @@ func (ec *executionContext) marshalNShareInterval2ᚖgithubᚗcomᚋarbetsmarkna
 }
 
 func (ec *executionContext) marshalNUnmatchedStratum2ᚕᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐUnmatchedStratumᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UnmatchedStratum) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnmatchedStratum2ᚖgithubᚗcomᚋarbetsmarknadᚋoutcomesᚋgraphᚋmodelᚐUnmatchedStratum(ctx, sel, v[i])

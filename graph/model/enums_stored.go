@@ -113,7 +113,13 @@ func UnmarshalStoredReferralSource(v any) (referral.Source, error) {
 // gqlgen binds the Month scalar to time.Time through this pair, as it binds Date
 // (MarshalCalendarDate), so no resolver is needed per month field.
 func MarshalCalendarMonth(t time.Time) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) { Month(t).MarshalGQL(w) })
+	if y := t.Year(); y < 0 || y > 9999 {
+		return graphql.WriterFunc(func(w io.Writer) { Month(t).MarshalGQL(w) })
+	}
+	q := new(quoted)
+	appendQuotedDate(q.b[:0], t)
+	q.b[8], q.n = '"', 9 // "YYYY-MM", closed where the day began
+	return q
 }
 
 // UnmarshalCalendarMonth parses YYYY-MM into a time.Time.

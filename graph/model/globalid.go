@@ -60,11 +60,38 @@ func RecordID(kind, s string) string {
 func MarshalGlobalID(id string) graphql.ContextMarshaler {
 	return contextMarshalerFunc(func(ctx context.Context, w io.Writer) error {
 		if kind := idKind(ctx); kind != "" && id != "" {
-			id = GlobalID(kind, id)
+			return writeGlobalID(w, kind, id)
+		}
+		if plainASCII(id) { // the quoting below would change nothing but the quotes
+			_, err := w.Write(append(append(append(make([]byte, 0, len(id)+2), '"'), id...), '"'))
+			return err
 		}
 		_, err := io.WriteString(w, strconv.Quote(id))
 		return err
 	})
+}
+
+// writeGlobalID writes GlobalID(kind, id) quoted, in one allocation: a page writes an
+// id per record it shows, and base64url needs no escaping.
+func writeGlobalID(w io.Writer, kind, id string) error {
+	var raw [80]byte
+	src := append(append(append(raw[:0], kind...), ':'), id...)
+	out := make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(src))+2)
+	out = append(out, '"')
+	out = base64.RawURLEncoding.AppendEncode(out, src)
+	_, err := w.Write(append(out, '"'))
+	return err
+}
+
+// plainASCII reports whether strconv.Quote would leave s as it is between its quotes:
+// printable ASCII without a quote or a backslash.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 type contextMarshalerFunc func(ctx context.Context, w io.Writer) error

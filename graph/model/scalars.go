@@ -35,7 +35,20 @@ func (d *Date) UnmarshalGQL(v any) error {
 
 // MarshalGQL writes YYYY-MM-DD.
 func (d Date) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(time.Time(d).Format("2006-01-02"))) //nolint:errcheck
+	t := time.Time(d)
+	if y := t.Year(); y < 0 || y > 9999 { // outside what the fast path below writes
+		io.WriteString(w, strconv.Quote(t.Format("2006-01-02"))) //nolint:errcheck
+		return
+	}
+	w.Write(appendQuotedDate(make([]byte, 0, 12), t)) //nolint:errcheck
+}
+
+// appendQuotedDate appends "YYYY-MM-DD" (t's year in 0–9999), as t.Format would write it,
+// without formatting through a layout: every date field of a page passes here.
+func appendQuotedDate(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10), '"')
 }
 
 // Month is a calendar month (YYYY-MM), held as its first day at UTC midnight.
@@ -60,7 +73,13 @@ func (m *Month) UnmarshalGQL(v any) error {
 
 // MarshalGQL writes YYYY-MM.
 func (m Month) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(time.Time(m).Format("2006-01"))) //nolint:errcheck
+	t := time.Time(m)
+	if y := t.Year(); y < 0 || y > 9999 {
+		io.WriteString(w, strconv.Quote(t.Format("2006-01"))) //nolint:errcheck
+		return
+	}
+	b := appendQuotedDate(make([]byte, 0, 12), t) // "YYYY-MM-DD": keep "YYYY-MM" and the quote
+	w.Write(append(b[:8], '"'))                   //nolint:errcheck
 }
 
 // DatePtr converts an optional date.
@@ -85,7 +104,24 @@ func TimePtr(d *Date) *time.Time {
 // scalar to time.Time through this pair (see gqlgen.yml), so no resolver is needed per
 // date field.
 func MarshalCalendarDate(t time.Time) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) { Date(t).MarshalGQL(w) })
+	if y := t.Year(); y < 0 || y > 9999 {
+		return graphql.WriterFunc(func(w io.Writer) { Date(t).MarshalGQL(w) })
+	}
+	q := new(quoted)
+	q.n = uint8(len(appendQuotedDate(q.b[:0], t)))
+	return q
+}
+
+// quoted is a date or a month written out, quotes included, for when it is marshalled:
+// one small allocation per value where a closure over the time and the buffer it wrote
+// were two.
+type quoted struct {
+	b [12]byte
+	n uint8
+}
+
+func (q *quoted) MarshalGQL(w io.Writer) {
+	w.Write(q.b[:q.n]) //nolint:errcheck
 }
 
 // UnmarshalCalendarDate parses YYYY-MM-DD into a time.Time.

@@ -56,18 +56,25 @@ const recordSeparator = "\x1f"
 type Recorder struct {
 	mu      sync.Mutex
 	entries []Entry
-	seen    map[seenKey]int // the entry recording the access (its person's, for a record)
+	// records[i] are the records read with entries[i]'s person, in the order first
+	// read; they become its Records (entity:id) when the entries are drained, so the
+	// hot path builds no strings.
+	records [][]Ref
+	reads   map[Ref]int     // a record read → the entry recording it (its person's, for a record about one)
+	other   map[seenKey]int // the accesses of other actions
+	// lastPerson is the entry of the person read last (-1: none): a person's records
+	// are read one after another, and this saves their look-up in reads.
+	lastPerson int
 }
 
-// seenKey is one recorded access: a struct key costs no string building on the hot path
-// (a page records a few hundred reads).
+// seenKey is one recorded access other than a read.
 type seenKey struct{ action, entity, id string }
 
 type ctxKey struct{}
 
 // NewContext returns ctx with a fresh recorder.
 func NewContext(ctx context.Context) (context.Context, *Recorder) {
-	r := &Recorder{seen: make(map[seenKey]int, 64)} // a page's worth: fewer rehashes as it fills
+	r := &Recorder{reads: make(map[Ref]int, 128), lastPerson: -1} // a page's worth: fewer rehashes as it fills
 	return context.WithValue(ctx, ctxKey{}, r), r
 }
 
@@ -86,12 +93,24 @@ func (r *Recorder) record(action, entity, entityID, operation string) {
 
 // entry returns the index of the entry of an access, adding it when new (r.mu held).
 func (r *Recorder) entry(action, entity, entityID, operation string) int {
-	k := seenKey{action, entity, entityID}
-	if i, ok := r.seen[k]; ok {
-		return i
+	if action == "read" {
+		k := Ref{entity, entityID}
+		if i, ok := r.reads[k]; ok {
+			return i
+		}
+		r.reads[k] = len(r.entries)
+	} else {
+		k := seenKey{action, entity, entityID}
+		if i, ok := r.other[k]; ok {
+			return i
+		}
+		if r.other == nil {
+			r.other = map[seenKey]int{}
+		}
+		r.other[k] = len(r.entries)
 	}
-	r.seen[k] = len(r.entries)
 	r.entries = append(r.entries, Entry{Action: action, Entity: entity, EntityID: entityID, Operation: operation})
+	r.records = append(r.records, nil)
 	return len(r.entries) - 1
 }
 
@@ -104,7 +123,11 @@ func (r *Recorder) readRefs(operation string, refs []Ref) {
 	person := -1
 	for _, ref := range refs {
 		if ref.Entity == PersonEntity && ref.ID != "" {
-			i := r.entry("read", ref.Entity, ref.ID, operation)
+			i := r.lastPerson
+			if i < 0 || r.entries[i].EntityID != ref.ID {
+				i = r.entry("read", ref.Entity, ref.ID, operation)
+				r.lastPerson = i
+			}
 			if person < 0 {
 				person = i
 			}
@@ -118,12 +141,14 @@ func (r *Recorder) readRefs(operation string, refs []Ref) {
 			r.entry("read", ref.Entity, ref.ID, operation)
 			continue
 		}
-		k := seenKey{"read", ref.Entity, ref.ID}
-		if _, ok := r.seen[k]; ok {
+		if _, ok := r.reads[ref]; ok {
 			continue
 		}
-		r.seen[k] = person
-		r.entries[person].Records = append(r.entries[person].Records, ref.Entity+":"+ref.ID)
+		r.reads[ref] = person
+		if r.records[person] == nil {
+			r.records[person] = make([]Ref, 0, 4) // a person's enrolments, referral, observation: one allocation
+		}
+		r.records[person] = append(r.records[person], ref)
 	}
 }
 
@@ -145,12 +170,12 @@ func (s *Store) Flush(ctx context.Context, r *Recorder, requestID string) error 
 // commit: its entries (if any) are written on their own, as Flush does, and so are
 // those of a scope a failed statement aborted (its transaction is rolled back).
 func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope, requestID string) error {
-	entries := r.drain()
+	entries, records := r.take()
 	if scope == nil || !scope.Started() {
 		if scope != nil {
 			scope.Close()
 		}
-		return s.copyEntries(ctx, entries, requestID)
+		return s.copyEntries(ctx, withRecords(entries, records), requestID)
 	}
 	var b *pgx.Batch
 	if len(entries) > 0 {
@@ -159,10 +184,10 @@ func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope
 		for i := range cols {
 			cols[i] = make([]string, 0, len(entries))
 		}
-		for _, e := range entries {
+		for i, e := range entries {
 			cols[0], cols[1] = append(cols[0], e.Action), append(cols[1], e.Entity)
 			cols[2], cols[3] = append(cols[2], e.EntityID), append(cols[3], e.Operation)
-			cols[4] = append(cols[4], strings.Join(e.Records, recordSeparator))
+			cols[4] = append(cols[4], joinRecords(records[i]))
 		}
 		// Each row's records travel joined (unnest cannot take an array of arrays of
 		// different lengths) and are split in the server; none is stored as NULL.
@@ -174,7 +199,7 @@ func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope
 	}
 	err := scope.End(ctx, b)
 	if errors.Is(err, db.ErrReadsAborted) {
-		return s.copyEntries(ctx, entries, requestID)
+		return s.copyEntries(ctx, withRecords(entries, records), requestID)
 	}
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
@@ -182,12 +207,54 @@ func (s *Store) FlushReads(ctx context.Context, r *Recorder, scope *db.ReadScope
 	return nil
 }
 
-func (r *Recorder) drain() []Entry {
+// drain takes the recorder's entries, each with its Records.
+func (r *Recorder) drain() []Entry { return withRecords(r.take()) }
+
+// take takes the recorder's entries and the records read with each.
+func (r *Recorder) take() ([]Entry, [][]Ref) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	entries := r.entries
-	r.entries = nil
+	entries, records := r.entries, r.records
+	r.entries, r.records, r.lastPerson = nil, nil, -1
+	return entries, records
+}
+
+// withRecords fills each entry's Records (entity:id) from the records read with it.
+func withRecords(entries []Entry, records [][]Ref) []Entry {
+	for i, refs := range records {
+		if len(refs) == 0 {
+			continue
+		}
+		out := make([]string, len(refs))
+		for j, ref := range refs {
+			out[j] = ref.Entity + ":" + ref.ID
+		}
+		entries[i].Records = append(entries[i].Records, out...)
+	}
 	return entries
+}
+
+// joinRecords is strings.Join of the records' entity:id with recordSeparator, built
+// in one allocation.
+func joinRecords(refs []Ref) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	n := len(refs) - 1
+	for _, ref := range refs {
+		n += len(ref.Entity) + 1 + len(ref.ID)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, ref := range refs {
+		if i > 0 {
+			b.WriteString(recordSeparator)
+		}
+		b.WriteString(ref.Entity)
+		b.WriteByte(':')
+		b.WriteString(ref.ID)
+	}
+	return b.String()
 }
 
 func caller(ctx context.Context) (subject, role string, org *string) {

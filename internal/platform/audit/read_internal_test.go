@@ -88,3 +88,14 @@ func TestReadsAreGroupedByPerson(t *testing.T) {
 		t.Errorf("entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// joinRecords builds what strings.Join of the entries' Records would.
+func TestJoinRecordsIsJoinOfRecords(t *testing.T) {
+	t.Parallel()
+	for _, refs := range [][]Ref{nil, {{"enrolment", "e1"}}, {{"enrolment", "e1"}, {"referral", "r-2"}, {"outcome_observation", "o3"}}} {
+		e := withRecords([]Entry{{}}, [][]Ref{refs})[0]
+		if got, want := joinRecords(refs), strings.Join(e.Records, recordSeparator); got != want {
+			t.Errorf("joinRecords(%v) = %q, want %q", refs, got, want)
+		}
+	}
+}

@@ -241,9 +241,10 @@ func ValidUUIDs(ids []string) []string {
 // UUIDs is ValidUUIDs as a uuid[] argument pgx encodes as it is, in binary. A []string
 // cannot be: pgx first tries the binary format, fails (building an error), and then
 // encodes the array again as text, which cost a loader's statement more CPU than its
-// rows (a page of 50 participants sends five such arrays).
-func UUIDs(ids []string) []pgtype.UUID {
-	out := make([]pgtype.UUID, 0, len(ids))
+// rows (a page of 50 participants sends five such arrays). A pgtype.FlatArray is
+// encoded as it is; a plain []pgtype.UUID would be walked by reflection.
+func UUIDs(ids []string) pgtype.FlatArray[pgtype.UUID] {
+	out := make(pgtype.FlatArray[pgtype.UUID], 0, len(ids))
 	for _, id := range ids {
 		if !IsUUID(id) {
 			continue
