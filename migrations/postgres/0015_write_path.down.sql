@@ -1,5 +1,5 @@
 -- Back to migration 0004's definitions: the scope parsed in SQL, the outbox triggers' INSERT
--- built as text and run with EXECUTE.
+-- built as text and run with EXECUTE, the transaction's index of unprocessed events only.
 CREATE OR REPLACE FUNCTION app_org_list(setting text) RETURNS uuid[] LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(x::uuid), '{}')
       FROM unnest(string_to_array(coalesce(current_setting(setting, true), ''), ',')) AS x
@@ -23,6 +23,9 @@ BEGIN
         WHERE e.id IN (SELECT enrolment_id FROM changed_rows)') USING 'update';
     RETURN NULL;
 END $$;
+
+DROP INDEX change_event_xact_idx;
+CREATE INDEX change_event_xact_idx ON change_event (xact, participant_id) WHERE processed_at IS NULL;
 
 DROP INDEX enrolment_host_idx;
 CREATE INDEX enrolment_host_idx ON enrolment (host_employer_id, decision_date);

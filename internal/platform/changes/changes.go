@@ -34,7 +34,9 @@ const (
 // changed, takes over such an event of this transaction instead of adding a second one
 // (an UPDATE of the trigger's row); recorded before the write (a create that makes its
 // row's id, db.NewID), it is the one the trigger then finds, so the outbox row is
-// written once.
+// written once. Either way the transaction's own events are found by
+// change_event_xact_idx (xact, participant_id), never by filtering the pending ones
+// (migration 0015).
 func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entityID string, op Op) error {
 	var eid any
 	if entityID != "" {
@@ -45,7 +47,7 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 	err := db.Queue(ctx, tx, "record change", nil, `WITH taken AS (
 			UPDATE change_event SET organisation_id = $1, entity = $3, entity_id = $4, op = $5, by_trigger = false
 			WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $2
-				AND by_trigger AND processed_at IS NULL LIMIT 1)
+				AND by_trigger LIMIT 1)
 			RETURNING id)
 		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM taken)`, orgID, participantID, entity, eid, string(op))
@@ -64,7 +66,7 @@ func RecordParticipants(ctx context.Context, tx pgx.Tx, orgID string, participan
 	// (as Record does) and add the rest, in one statement.
 	if _, err := tx.Exec(ctx, `WITH taken AS (
 			UPDATE change_event SET organisation_id = $1, entity = 'participant', entity_id = participant_id, op = $3, by_trigger = false
-			WHERE xact = pg_current_xact_id() AND by_trigger AND processed_at IS NULL AND participant_id = ANY($2::uuid[])
+			WHERE xact = pg_current_xact_id() AND by_trigger AND participant_id = ANY($2::uuid[])
 			RETURNING participant_id)
 		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT $1, u.id, 'participant', u.id, $3 FROM unnest($2::uuid[]) AS u(id)
