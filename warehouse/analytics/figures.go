@@ -129,11 +129,13 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 // ClickHouse 18.16 a municipality group's figure read 1.5 MB and allocated 19 MB for five
 // granules, and used a fifth to a half more CPU than with the cache). Large scans bypass
 // the cache by themselves (merge_tree_max_rows_to_use_cache), so the row queries are left
-// alone rather than evicting the aggregate's blocks. One thread reads them: a second only
-// adds its start-up and hand-over to a read this small (on 18.16 a group figure took 6 ms
-// instead of 8, and a national one over five years of exits no longer than with two).
+// alone rather than evicting the aggregate's blocks. The thread count is left alone
+// although one thread would read such a figure a millisecond or two sooner on a single
+// server: on a cluster (the front is a Distributed table) max_threads = 1 makes
+// ClickHouse query the shards one after another, and some releases hang with it
+// when a shard is local (ClickHouse issues 10141, 56256).
 func smallRead(ctx context.Context) context.Context {
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1, "max_threads": 1}))
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1}))
 }
 
 // runTally runs a figures statement whose cohort indexes are those of pieces and adds
