@@ -26,6 +26,15 @@ END $$;
 
 DROP INDEX change_event_xact_idx;
 CREATE INDEX change_event_xact_idx ON change_event (xact, participant_id) WHERE processed_at IS NULL;
+CREATE OR REPLACE FUNCTION outbox_queue_sql(touched text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT format($f$
+        INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op, by_trigger)
+        SELECT DISTINCT ON (t.person) t.org, t.person, t.entity, t.entity_id, $1, true
+          FROM (%s) AS t(org, person, entity, entity_id)
+         WHERE t.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM change_event c
+                WHERE c.xact = pg_current_xact_id() AND c.participant_id = t.person AND c.processed_at IS NULL)
+         ORDER BY t.person$f$, touched)
+$$;
 
 DROP INDEX enrolment_host_idx;
 CREATE INDEX enrolment_host_idx ON enrolment (host_employer_id, decision_date);

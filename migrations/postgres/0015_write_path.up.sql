@@ -33,6 +33,17 @@ END $$;
 --    events only, in transactions of its own.
 DROP INDEX change_event_xact_idx;
 CREATE INDEX change_event_xact_idx ON change_event (xact, participant_id);
+-- The reference data's trigger (outbox_reference_rows, 0004) still builds its statement
+-- from this text: the same lookup, without processed_at IS NULL.
+CREATE OR REPLACE FUNCTION outbox_queue_sql(touched text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT format($f$
+        INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op, by_trigger)
+        SELECT DISTINCT ON (t.person) t.org, t.person, t.entity, t.entity_id, $1, true
+          FROM (%s) AS t(org, person, entity, entity_id)
+         WHERE t.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM change_event c
+                WHERE c.xact = pg_current_xact_id() AND c.participant_id = t.person)
+         ORDER BY t.person$f$, touched)
+$$;
 
 -- 3. The outbox triggers of a person's tables (migration 0004) built their INSERT as
 --    text and ran it with EXECUTE, so every write statement parsed and planned it anew

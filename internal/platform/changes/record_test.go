@@ -102,31 +102,66 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 			pg_stat_get_xact_numscans('change_event_pending_idx'::regclass)`).Scan(&own, &pending)
 		return
 	}
-	var own0, pending0, own1, pending1 int64
-	id := db.NewID()
-	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		if own0, pending0, err = scans(tx); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
-			VALUES ($1, $2, '19900101-0003', 'woman', '1990-01-01')`, id, org); err != nil {
-			return err
-		}
-		if err := changes.Record(ctx, tx, org, id, "participant", id, changes.Create); err != nil {
-			return err
-		}
-		// Record is queued (db.Queue): this statement sends it.
-		own1, pending1, err = scans(tx)
-		return err
-	})
-	if err != nil {
+	// A person enrolled in a measure, committed: renaming the measure then queues them
+	// through the reference data's trigger (outbox_reference_rows).
+	var measure string
+	if err := pool.QueryRow(ctx, `INSERT INTO measure_type (organisation_id, code, name, swedish_name, category)
+		VALUES ($1, 'xact_test', 'Test', 'Test', 'employment') RETURNING id`, org).Scan(&measure); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("with %d events pending (statistics taken at none): the transaction's index scanned %d times, the pending index %d",
-		backlog, own1-own0, pending1-pending0)
-	if own1-own0 < 2 || pending1 != pending0 {
-		t.Fatalf("the trigger's and Record's lookups of the transaction's own events scanned change_event_xact_idx %d times and change_event_pending_idx %d times; want at least 2 and 0",
-			own1-own0, pending1-pending0)
+	enrolled := db.NewID()
+	if _, err := pool.Exec(ctx, `WITH p AS (INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+			VALUES ($1, $2, '19900101-0004', 'man', '1990-01-01') RETURNING id, organisation_id)
+		INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) SELECT organisation_id, id, $3, '2020-01-01' FROM p`,
+		enrolled, org, measure); err != nil {
+		t.Fatal(err)
+	}
+	// Each write in a transaction of its own; the scan counters are the transaction's.
+	cases := []struct {
+		name, wantEntity string
+		write            func(tx pgx.Tx, id string) error
+	}{
+		{"a participant's INSERT (outbox_person_rows) and Record taking its event over", "participant", func(tx pgx.Tx, id string) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+				VALUES ($1, $2, '19900101-0003', 'woman', '1990-01-01')`, id, org); err != nil {
+				return err
+			}
+			return changes.Record(ctx, tx, org, id, "participant", id, changes.Create)
+		}},
+		{"a measure renamed (outbox_reference_rows)", "measure_type", func(tx pgx.Tx, _ string) error {
+			_, err := tx.Exec(ctx, `UPDATE measure_type SET name = 'Renamed' WHERE id = $1`, measure)
+			return err
+		}},
+	}
+	for _, c := range cases {
+		id := db.NewID()
+		if c.wantEntity == "measure_type" {
+			id = enrolled
+		}
+		var own0, pending0, own1, pending1 int64
+		var entity string
+		err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			if own0, pending0, err = scans(tx); err != nil {
+				return err
+			}
+			if err := c.write(tx, id); err != nil {
+				return err
+			}
+			// Record is queued (db.Queue): this statement sends it.
+			if own1, pending1, err = scans(tx); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT entity FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $1`, id).Scan(&entity)
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		t.Logf("%s, with %d events pending (statistics taken at none): the transaction's index scanned %d times, the pending index %d",
+			c.name, backlog, own1-own0, pending1-pending0)
+		if own1 == own0 || pending1 != pending0 || entity != c.wantEntity {
+			t.Errorf("%s: the lookups of the transaction's own events scanned change_event_xact_idx %d times and change_event_pending_idx %d times (want some and none), and queued an event of entity %q (want %q)",
+				c.name, own1-own0, pending1-pending0, entity, c.wantEntity)
+		}
 	}
 }
