@@ -207,8 +207,10 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 	superPool, err := db.Connect(ctx, o.superURL)
 	if o.reuse && err == nil {
 		orgs, ok := existing(ctx, superPool, orgSizes(o.sizes))
-		superPool.Close()
-		if ok {
+		if !ok {
+			superPool.Close()
+		} else {
+			defer superPool.Close()
 			// The code under test may bring migrations the kept database lacks.
 			pool, err := db.Connect(ctx, o.appURL)
 			if err != nil {
@@ -222,7 +224,7 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 			// which forgets its activity statistics and so autovacuum's reasons to run)
 			// leave tables unvacuumed, whose pages then cost both sides heap visits
 			// and, once autovacuum wakes mid-run, CPU.
-			if err := vacuumAnalyze(ctx, o.superURL); err != nil {
+			if _, err := superPool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 				return nil, err
 			}
 			fmt.Println("reusing the benchmark database of the previous run (vacuumed and analysed)")
@@ -272,22 +274,12 @@ func prepare(ctx context.Context, admin string, appURL *url.URL, o options) ([]s
 	if err := changes.MarkAllProcessed(ctx, superPool); err != nil {
 		return nil, err
 	}
-	if err := vacuumAnalyze(ctx, o.superURL); err != nil {
+	// Every page all-visible (index-only scans need no heap) and fresh planner
+	// statistics, as both sides should find the database.
+	if _, err := superPool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
 		return nil, err
 	}
 	return orgs, nil
-}
-
-// vacuumAnalyze leaves the benchmark database as both sides should find it: every page
-// all-visible (index-only scans need no heap) and fresh planner statistics.
-func vacuumAnalyze(ctx context.Context, superURL string) error {
-	pool, err := db.Connect(ctx, superURL)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	_, err = pool.Exec(ctx, `VACUUM ANALYZE`)
-	return err
 }
 
 // orgSizes are the sizes of the generated organisations: one per read size, then the
