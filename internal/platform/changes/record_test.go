@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -19,11 +20,7 @@ func TestRecordBeforeOrAfterTheWrite(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	var org string
-	if err := pool.QueryRow(ctx, `INSERT INTO organisation (code, name, kind) VALUES ('changes-test', 'Kommun', 'municipality')
-		RETURNING id`).Scan(&org); err != nil {
-		t.Fatal(err)
-	}
+	org := newOrganisation(t, pool, "changes-test")
 	for i, before := range []bool{false, true} {
 		id := db.NewID()
 		var events, updated, updatedBefore int
@@ -76,11 +73,7 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	var org string
-	if err := pool.QueryRow(ctx, `INSERT INTO organisation (code, name, kind) VALUES ('xact-index-test', 'Kommun', 'municipality')
-		RETURNING id`).Scan(&org); err != nil {
-		t.Fatal(err)
-	}
+	org := newOrganisation(t, pool, "xact-index-test")
 	// A history the loader has processed, as the statistics last saw it.
 	if _, err := pool.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT $1, gen_random_uuid(), 'participant', NULL, 'update' FROM generate_series(1, 50000)`, org); err != nil {
@@ -164,4 +157,15 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 				c.name, own1-own0, pending1-pending0, entity, c.wantEntity)
 		}
 	}
+}
+
+// newOrganisation adds an organisation (a municipality) and returns its id.
+func newOrganisation(t *testing.T, pool *pgxpool.Pool, code string) string {
+	t.Helper()
+	var org string
+	if err := pool.QueryRow(context.Background(), `INSERT INTO organisation (code, name, kind) VALUES ($1, 'Kommun', 'municipality')
+		RETURNING id`, code).Scan(&org); err != nil {
+		t.Fatal(err)
+	}
+	return org
 }
