@@ -78,9 +78,13 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	// organisation can only lock that organisation's people (row-level security hides
 	// the rest), so the claim for it goes along. Otherwise (a scope of several, the
 	// system's), or if the lock names another organisation, the claim follows the lock.
+	// The enrolment's id is made here, so that the claim is the key's row itself
+	// (idempotency.Request.ResultID).
 	lock := participant.LockForWriteLater(ctx, tx, in.ParticipantID, "input.participantId")
 	facts := fetchDecisionFacts(ctx, tx, in.ParticipantID, in.MeasureTypeCode, in.DecisionDay())
-	req := idempotency.Request{OrganisationID: db.OrgScope(ctx), Key: in.IdempotencyKey, Operation: "createEnrolment", Input: in}
+	id := db.NewID()
+	req := idempotency.Request{OrganisationID: db.OrgScope(ctx), Key: in.IdempotencyKey, Operation: "createEnrolment",
+		Input: in, ResultID: id}
 	var claim *idempotency.Pending
 	if db.IsUUID(req.OrganisationID) {
 		claim = idempotency.Claim(ctx, tx, req)
@@ -89,13 +93,20 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	if err != nil {
 		return Enrolment{}, err
 	}
-	if claim == nil || orgID != req.OrganisationID {
+	if claim != nil && orgID != req.OrganisationID {
+		// Row-level security shows a caller whose scope is one organisation only that
+		// organisation's people, so this cannot happen; were it to, the key claimed in
+		// the scope's organisation must not be committed.
+		return Enrolment{}, fmt.Errorf("create enrolment: the participant's organisation is not the caller's")
+	}
+	if claim == nil {
 		req.OrganisationID = orgID
 		claim = idempotency.Claim(ctx, tx, req)
 	}
 	var e Enrolment
-	err = claim.Then(func() (id string, err error) {
-		e, err = s.insert(ctx, tx, orgID, in, facts)
+	err = claim.Then(func() (string, error) {
+		var err error
+		e, err = s.insert(ctx, tx, id, orgID, in, facts)
 		return e.ID, err
 	}, func(id string) (err error) {
 		e, err = get(ctx, tx, id)
@@ -104,10 +115,10 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	return e, err
 }
 
-// insert records the change and writes a new enrolment of a locked participant of
-// orgID, after the measure's eligibility rule (or an override); it returns the
-// enrolment as written.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
+// insert records the change and writes a new enrolment, with id, of a locked
+// participant of orgID, after the measure's eligibility rule (or an override); it
+// returns the enrolment as written.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
 	day := in.DecisionDay()
 	m, facts, err := decision()
 	if err != nil {
@@ -149,24 +160,27 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, orgID string, in CreateIn
 	if basis == nil {
 		basis = []string{}
 	}
-	// The change is recorded ahead of the row, with the id made here: the event goes in
-	// the INSERT's round trip, and the outbox trigger then finds it instead of writing
-	// one of its own for Record to take over (changes.Record). A refused insert rolls
-	// the transaction, event included, back.
-	id := db.NewID()
+	// The change is recorded ahead of the row, with the id made by the caller: the
+	// event goes in the INSERT's round trip, and the outbox trigger then finds it
+	// instead of writing one of its own for Record to take over (changes.Record). A
+	// refused insert rolls the transaction, event included, back.
 	if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create); err != nil {
 		return Enrolment{}, err
 	}
-	// The row is read back in the INSERT's own statement, in the columns every read of
-	// an enrolment scans.
-	rows, err := tx.Query(ctx, `WITH e AS (INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
+	// The row is read back by the INSERT itself, in the columns every read of an
+	// enrolment scans (scan); what those take from the measure (its code and rule) is
+	// what the decision just read of it ($21, $22), and subsidised is never NULL here.
+	rows, err := tx.Query(ctx, `INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
 		decision_date, start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
 		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING *)
-		SELECT `+columns+` FROM e JOIN measure_type m ON m.id = e.measure_type_id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		RETURNING id, organisation_id, participant_id, measure_type_id, $21::text, decision_date, start_date,
+			planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation, wage_payer,
+			subsidised, $22::text, eligibility_basis, override_reason, override_by, override_at,
+			social_assistance_at_exit, version`,
 		id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
 		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
-		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit)
+		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule)
 	var e Enrolment
 	if err == nil {
 		e, err = pgx.CollectExactlyOneRow(rows, scan)

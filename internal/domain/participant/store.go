@@ -62,15 +62,19 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	var p Participant
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		// The organisation is checked in the idempotency claim's round trip; nothing is
-		// written or returned before the check has answered.
+		// returned before the check has answered, and a create in an unknown
+		// organisation rolls back (its claim too). The participant's id is made here,
+		// so that the claim is the key's row itself (idempotency.Request.ResultID).
 		orgExists := organisation.RequireLater(ctx, tx, in.OrganisationID, "input.organisationId")
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant",
+			Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			if err := orgExists(); err != nil {
 				return "", err
 			}
 			var err error
-			p, err = s.insert(ctx, tx, in, birth)
+			p, err = s.insert(ctx, tx, id, in, birth)
 			return p.ID, err
 		}, func(id string) (err error) {
 			if err := orgExists(); err != nil {
@@ -86,16 +90,16 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	return Reveal(ctx, p), nil
 }
 
-// insert records the change and writes a new participant with their first attributes.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, in CreateInput, birth time.Time) (Participant, error) {
+// insert records the change and writes a new participant, with id, and their first
+// attributes.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, id string, in CreateInput, birth time.Time) (Participant, error) {
 	if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
 		return Participant{}, err
 	}
-	// The change is recorded ahead of the row, with the id made here: the event goes in
-	// the INSERT's round trip, and the outbox trigger then finds it instead of writing
-	// one of its own for Record to take over (changes.Record). A refused insert rolls
-	// the transaction, event included, back.
-	id := db.NewID()
+	// The change is recorded ahead of the row, with the id made by the caller: the
+	// event goes in the INSERT's round trip, and the outbox trigger then finds it
+	// instead of writing one of its own for Record to take over (changes.Record). A
+	// refused insert rolls the transaction, event included, back.
 	if err := changes.Record(ctx, tx, in.OrganisationID, id, "participant", id, changes.Create); err != nil {
 		return Participant{}, err
 	}
