@@ -160,17 +160,14 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in Crea
 	if basis == nil {
 		basis = []string{}
 	}
-	// The change is recorded ahead of the row, with the id made by the caller: the
-	// event goes in the INSERT's round trip, and the outbox trigger then finds it
-	// instead of writing one of its own for Record to take over (changes.Record). A
-	// refused insert rolls the transaction, event included, back.
-	if err := changes.Record(ctx, tx, orgID, in.ParticipantID, "enrolment", id, changes.Create); err != nil {
-		return Enrolment{}, err
-	}
-	// The row is read back by the INSERT itself, in the columns every read of an
+	// The change is recorded in the INSERT's own statement (changes.RecordWith), with
+	// the id made by the caller; the outbox trigger then finds the event instead of
+	// writing one of its own. A refused insert rolls the transaction, event included,
+	// back. The row is read back by the INSERT itself, in the columns every read of an
 	// enrolment scans (scan); what those take from the measure (its code and rule) is
 	// what the decision just read of it ($21, $22), and subsidised is never NULL here.
-	rows, err := tx.Query(ctx, `INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
+	sql, args := changes.RecordWith(ctx, orgID, in.ParticipantID, "enrolment", id, changes.Create,
+		`INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
 		decision_date, start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
 		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
@@ -178,9 +175,10 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in Crea
 			planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation, wage_payer,
 			subsidised, $22::text, eligibility_basis, override_reason, override_by, override_at,
 			social_assistance_at_exit, version`,
-		id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
-		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
-		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule)
+		[]any{id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
+			in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
+			in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule})
+	rows, err := tx.Query(ctx, sql, args...)
 	var e Enrolment
 	if err == nil {
 		e, err = pgx.CollectExactlyOneRow(rows, scan)

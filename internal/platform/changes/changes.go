@@ -9,6 +9,8 @@ package changes
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -57,6 +59,37 @@ func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entity
 	// The same change is who-wrote-whom for the audit log (written in this transaction).
 	audit.Touched(ctx, entity, entityID, participantID)
 	return nil
+}
+
+// recordCTE is Record's statement as the CTEs of another: the application's event for
+// a change, taking over the trigger's as Record does; {org} … {op} are the positions of
+// its five parameters.
+const recordCTE = `WITH taken AS (
+		UPDATE change_event SET organisation_id = ${org}, entity = ${entity}, entity_id = ${id}, op = ${op}, by_trigger = false
+		WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = ${person}
+			AND by_trigger LIMIT 1)
+		RETURNING id),
+	recorded AS (INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
+		SELECT ${org}, ${person}, ${entity}, ${id}, ${op} WHERE NOT EXISTS (SELECT 1 FROM taken)) `
+
+// RecordWith is Record for a create whose own statement, write (an INSERT, not
+// beginning with WITH, with the parameters args), writes the change: it returns write
+// with the event's statement as CTEs in front, and args with theirs after, so that the
+// event and the row cost one statement. A CTE runs with the statement's snapshot, as
+// Record queued before the write ran before it; the outbox trigger, which fires after
+// the statement, finds the event and adds none. If write fails, the statement and the
+// event with it do.
+func RecordWith(ctx context.Context, orgID, participantID, entity, entityID string, op Op, write string, args []any) (string, []any) {
+	var eid any
+	if entityID != "" {
+		eid = entityID
+	}
+	n := len(args)
+	pos := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	cte := strings.NewReplacer("${org}", pos(1), "${person}", pos(2), "${entity}", pos(3)+"::text", "${id}", pos(4)+"::uuid",
+		"${op}", pos(5)+"::text").Replace(recordCTE)
+	audit.Touched(ctx, entity, entityID, participantID)
+	return cte + write, append(args, orgID, participantID, entity, eid, string(op))
 }
 
 // RecordParticipants adds one change event per participant, each the participant

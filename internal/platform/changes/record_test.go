@@ -169,3 +169,78 @@ func newOrganisation(t *testing.T, pool *pgxpool.Pool, code string) string {
 	}
 	return org
 }
+
+// TestRecordWithTheWrite: a create whose event goes in its INSERT's own statement
+// (RecordWith) leaves one application event naming its row, never updated, and no
+// trigger event: the outbox trigger, which fires after the statement, finds it. An
+// earlier statement of the transaction that touched the same person left a trigger
+// event, which RecordWith takes over (one event, the application's). A refused INSERT
+// leaves no event.
+func TestRecordWithTheWrite(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	ctx := context.Background()
+	org := newOrganisation(t, pool, "changes-with")
+	insert := `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+		VALUES ($1, $2, $3, 'woman', '1990-01-01') RETURNING id`
+	for i, touchedBefore := range []bool{false, true} {
+		id := db.NewID()
+		var events, updated, updatedBefore int
+		var byTrigger bool
+		var entity, entityID string
+		err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
+			if err := tx.QueryRow(ctx, `SELECT pg_stat_get_xact_tuples_updated('change_event'::regclass)`).Scan(&updatedBefore); err != nil {
+				return err
+			}
+			pnr := []string{"19900101-0011", "19900101-0012"}[i]
+			if touchedBefore {
+				// Another write about the person earlier in the transaction: here the
+				// person's own row, written before and then updated by the create below.
+				pnr = "19900101-0099"
+				if _, err := tx.Exec(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+					VALUES ($1, $2, $3, 'woman', '1990-01-01')`, id, org, pnr); err != nil {
+					return err
+				}
+				insert = `UPDATE participant SET phone = '1' WHERE id = $1 AND organisation_id = $2 AND personal_identity_number = $3 RETURNING id`
+			}
+			sql, args := changes.RecordWith(ctx, org, id, "participant", id, changes.Create, insert, []any{id, org, pnr})
+			var got string
+			if err := tx.QueryRow(ctx, sql, args...).Scan(&got); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT count(*), bool_or(by_trigger), min(entity), min(entity_id::text),
+					pg_stat_get_xact_tuples_updated('change_event'::regclass)
+				FROM change_event WHERE xact = pg_current_xact_id()`).Scan(&events, &byTrigger, &entity, &entityID, &updated)
+		})
+		if err != nil {
+			t.Fatalf("touched before=%v: %v", touchedBefore, err)
+		}
+		if events != 1 || byTrigger || entity != "participant" || entityID != id {
+			t.Errorf("touched before=%v: %d events (by trigger %v) %s %s, want one application event participant %s",
+				touchedBefore, events, byTrigger, entity, entityID, id)
+		}
+		if want := map[bool]int{false: 0, true: 1}[touchedBefore]; updated-updatedBefore != want {
+			t.Errorf("touched before=%v: the outbox row was updated %d times, want %d", touchedBefore, updated-updatedBefore, want)
+		}
+	}
+
+	// A refused INSERT (the number is taken) fails the statement, event included.
+	var before, after int
+	count := `SELECT count(*) FROM change_event WHERE organisation_id = $1`
+	if err := pool.QueryRow(ctx, count, org).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	id := db.NewID()
+	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		sql, args := changes.RecordWith(ctx, org, id, "participant", id, changes.Create, `INSERT INTO participant (id, organisation_id,
+			personal_identity_number, gender, birth_date) VALUES ($1, $2, '19900101-0011', 'woman', '1990-01-01')`, []any{id, org})
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a participant with a taken number was written")
+	}
+	if err := pool.QueryRow(ctx, count, org).Scan(&after); err != nil || after != before {
+		t.Errorf("a refused insert left %d change events (%v)", after-before, err)
+	}
+}
