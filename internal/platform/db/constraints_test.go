@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -115,6 +116,12 @@ func TestTenancyIsEnforcedByKeys(t *testing.T) {
 		{"enrolment in A for B's participant", "enrolment_participant_fkey",
 			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-01-01')`,
 			[]any{w.orgA, w.personB, w.measureA}},
+		// No key of its own to organisation since migration 0016: its participant's
+		// (and its measure's) say that its organisation exists and is theirs.
+		{"enrolment in an organisation that does not exist", "enrolment_participant_fkey",
+			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date, end_date, exit_reason)
+				VALUES ($1, $2, $3, '1950-01-01', '1950-01-02', 'studies')`,
+			[]any{db.NewID(), w.personA, w.measureA}},
 		{"enrolment in A in B's measure", "enrolment_measure_type_fkey",
 			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-01-01')`,
 			[]any{w.orgA, w.personA, w.measureB}},

@@ -233,6 +233,24 @@ func TestEveryDateColumnHasTheRange(t *testing.T) {
 	}
 }
 
+// TestSaneDateIsStoredParsed: the range's function has a SQL-standard body, stored
+// parsed (migration 0016): every write builds its table's CHECK expressions, and a body
+// kept as text is parsed and analysed again each time the function is inlined. Its
+// bounds are TestSaneRanges' (graph).
+func TestSaneDateIsStoredParsed(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	var parsed, inside, outside bool
+	if err := pool.QueryRow(context.Background(), `SELECT p.prosqlbody IS NOT NULL, sane_date('1900-01-01') AND sane_date('2100-12-31'),
+			sane_date('1899-12-31') OR sane_date('2101-01-01')
+		FROM pg_proc p WHERE p.oid = 'sane_date(date)'::regprocedure`).Scan(&parsed, &inside, &outside); err != nil {
+		t.Fatal(err)
+	}
+	if !parsed || !inside || outside {
+		t.Errorf("sane_date: stored parsed %v, accepts its bounds %v, accepts beyond them %v", parsed, inside, outside)
+	}
+}
+
 // TestDatabaseDocExamplesRun keeps docs/DATABASE.md true: every SQL block in it runs.
 func TestDatabaseDocExamplesRun(t *testing.T) {
 	t.Parallel()
