@@ -16,10 +16,11 @@ import (
 // idempotency.Claim); then (9 and 10 statements) each create's claim became the key's
 // row itself, written at once with the id made ahead (idempotency.Request.ResultID)
 // instead of a lock, a lookup and an INSERT after the create (7 and 8), and each
-// create's change event went into its INSERT's statement (changes.RecordWith).
+// create's change event went into its INSERT's statement (changes.RecordWith), and
+// createEnrolment's INSERT went with its COMMIT (enrolment.Store.Create).
 const (
 	maxParticipantTrips, maxParticipantStatements = 3, 6
-	maxEnrolmentTrips, maxEnrolmentStatements     = 3, 7
+	maxEnrolmentTrips, maxEnrolmentStatements     = 2, 7
 )
 
 const (

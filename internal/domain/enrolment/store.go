@@ -35,7 +35,10 @@ const columns = `e.id, e.organisation_id, e.participant_id, e.measure_type_id, m
 
 const from = ` FROM enrolment e JOIN measure_type m ON m.id = e.measure_type_id `
 
-func scan(r pgx.CollectableRow) (Enrolment, error) {
+func scan(r pgx.CollectableRow) (Enrolment, error) { return scanFrom(r) }
+
+// scanFrom reads the columns above from any row.
+func scanFrom(r interface{ Scan(dest ...any) error }) (Enrolment, error) {
 	var e Enrolment
 	var reason *string
 	err := r.Scan(&e.ID, &e.OrganisationID, &e.ParticipantID, &e.MeasureTypeID, &e.MeasureCode, &e.DecisionDate,
@@ -52,13 +55,20 @@ func scan(r pgx.CollectableRow) (Enrolment, error) {
 // Create decides and starts an enrolment: the decision is checked against the
 // measure's eligibility rule, and all of it is written in one transaction. A retry with
 // the same idempotency key returns the first enrolment and writes nothing.
+//
+// Its INSERT goes with the COMMIT, in one round trip (the transaction is its own: the
+// row it returns is read there, and a refused INSERT fails the COMMIT).
 func (s *Store) Create(ctx context.Context, in CreateInput) (Enrolment, error) {
 	var e Enrolment
+	var read func() error
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		e, err = s.CreateInTx(ctx, tx, in)
+		read, err = s.create(ctx, tx, in, &e, true)
 		return err
 	})
+	if err == nil && read != nil {
+		err = read()
+	}
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("create enrolment: %w", err)
 	}
@@ -66,10 +76,19 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Enrolment, error) {
 }
 
 // CreateInTx is Create inside the caller's transaction (an accepted offer creates its
-// enrolment together with the answer).
+// enrolment together with the answer); the enrolment is written before it returns.
 func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enrolment, error) {
+	var e Enrolment
+	_, err := s.create(ctx, tx, in, &e, false)
+	return e, err
+}
+
+// create is Create in tx, into *out. With later, the INSERT is queued to go with the
+// transaction's next round trip (the COMMIT), *out is filled when that round trip comes
+// back, and read reports a failure to read the row; otherwise the INSERT is sent at once.
+func (s *Store) create(ctx context.Context, tx pgx.Tx, in CreateInput, out *Enrolment, later bool) (read func() error, err error) {
 	if err := in.Validate(s.now()); err != nil {
-		return Enrolment{}, err
+		return nil, err
 	}
 	// One round trip: the participant's lock, then the decision's facts (after the lock,
 	// so no change of their attributes can come between; used unless the claim finds a
@@ -91,54 +110,55 @@ func (s *Store) CreateInTx(ctx context.Context, tx pgx.Tx, in CreateInput) (Enro
 	}
 	orgID, err := lock()
 	if err != nil {
-		return Enrolment{}, err
+		return nil, err
 	}
 	if claim != nil && orgID != req.OrganisationID {
 		// Row-level security shows a caller whose scope is one organisation only that
 		// organisation's people, so this cannot happen; were it to, the key claimed in
 		// the scope's organisation must not be committed.
-		return Enrolment{}, fmt.Errorf("create enrolment: the participant's organisation is not the caller's")
+		return nil, fmt.Errorf("create enrolment: the participant's organisation is not the caller's")
 	}
 	if claim == nil {
 		req.OrganisationID = orgID
 		claim = idempotency.Claim(ctx, tx, req)
 	}
-	var e Enrolment
 	err = claim.Then(func() (string, error) {
 		var err error
-		e, err = s.insert(ctx, tx, id, orgID, in, facts)
-		return e.ID, err
+		read, err = s.insert(ctx, tx, id, orgID, in, facts, out, later)
+		return id, err
 	}, func(id string) (err error) {
-		e, err = get(ctx, tx, id)
+		*out, err = get(ctx, tx, id)
 		return err
 	})
-	return e, err
+	return read, err
 }
 
 // insert records the change and writes a new enrolment, with id, of a locked
-// participant of orgID, after the measure's eligibility rule (or an override); it
-// returns the enrolment as written.
-func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error)) (Enrolment, error) {
+// participant of orgID, after the measure's eligibility rule (or an override), into
+// *out as written: at once, or with later (create) when the transaction's next round
+// trip comes back.
+func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in CreateInput, decision func() (measure, eligibility.Facts, error),
+	out *Enrolment, later bool) (read func() error, err error) {
 	day := in.DecisionDay()
 	m, facts, err := decision()
 	if err != nil {
-		return Enrolment{}, err
+		return nil, err
 	}
 	if m.id == nil {
-		return Enrolment{}, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
+		return nil, apperr.NotFoundf("input.measureTypeCode", "unknown measure type for this organisation")
 	}
 	if !*m.active {
-		return Enrolment{}, apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
+		return nil, apperr.Invalidf("input.measureTypeCode", "the measure is no longer offered (inactive)")
 	}
 	if err := checkSameOrganisation(ctx, tx, orgID, in); err != nil {
-		return Enrolment{}, err
+		return nil, err
 	}
 	result := eligibility.Evaluate(*m.rule, facts, day)
 	var overrideBy *string
 	var overrideAt *time.Time
 	switch {
 	case !result.Eligible && in.OverrideReason == nil:
-		return Enrolment{}, apperr.New(apperr.NotEligible, "input.eligibilityOverride",
+		return nil, apperr.New(apperr.NotEligible, "input.eligibilityOverride",
 			"not eligible for %s on %s: %s; to decide anyway, give an override with a reason",
 			in.MeasureTypeCode, in.DecisionDay().Format("2006-01-02"), strings.Join(result.Reasons, "; "))
 	case !result.Eligible:
@@ -178,25 +198,31 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in Crea
 		[]any{id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
 			in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
 			in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule})
-	rows, err := tx.Query(ctx, sql, args...)
-	var e Enrolment
-	if err == nil {
-		e, err = pgx.CollectExactlyOneRow(rows, scan)
-	}
-	if err != nil {
+	refused := func(err error) error {
 		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
-			return Enrolment{}, apperr.Conflictf("input.startDate",
+			return apperr.Conflictf("input.startDate",
 				"the participant already has a %s spell over these dates: spells in one measure may not overlap", in.MeasureTypeCode)
 		}
-		return Enrolment{}, db.MapError(err)
+		return db.MapError(err)
 	}
-	if in.EmploymentRate != nil {
-		if _, err := tx.Exec(ctx, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
-			VALUES ($1, $2, $3, $4)`, e.ID, orgID, in.StartDate, *in.EmploymentRate); err != nil {
-			return Enrolment{}, db.MapError(err)
+	read = db.FetchRowAs(ctx, tx, "create enrolment", func(row pgx.Row) (err error) {
+		*out, err = scanFrom(row)
+		return err
+	}, refused, sql, args...)
+	if !later {
+		if err := read(); err != nil {
+			return nil, err
 		}
 	}
-	return e, nil
+	if in.EmploymentRate != nil {
+		// Queued: with later it goes with the INSERT; otherwise with the caller's next
+		// statement or COMMIT. Its failure fails that round trip.
+		if err := db.Queue(ctx, tx, "enrolment rate", nil, `INSERT INTO enrolment_rate (enrolment_id, organisation_id, valid_from, rate)
+			VALUES ($1, $2, $3, $4)`, id, orgID, in.StartDate, *in.EmploymentRate); err != nil {
+			return nil, db.MapError(err)
+		}
+	}
+	return read, nil
 }
 
 // checkSameOrganisation refuses a unit, host workplace or project of another

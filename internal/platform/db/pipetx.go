@@ -38,8 +38,11 @@ type queued struct {
 // fetched is a queued query's row, read when its round trip comes back.
 type fetched struct {
 	scan func(pgx.Row) error
-	sent bool
-	err  error // scan's
+	// mapErr, if not nil, translates the statement's own failure (a constraint the
+	// caller names in its error), as the caller would where it sent the statement.
+	mapErr func(error) error
+	sent   bool
+	err    error // scan's
 }
 
 // pipeTx is a transaction on one pooled connection that begins with its first
@@ -104,8 +107,16 @@ func Queue(ctx context.Context, tx pgx.Tx, op string, done func(pgconn.CommandTa
 // back, and the returned wait sends that round trip if it has not gone yet and returns
 // scan's error. A failed statement is reported as Queue's are, and by wait too.
 func FetchRow(ctx context.Context, tx pgx.Tx, op string, scan func(pgx.Row) error, sql string, args ...any) (wait func() error) {
+	return FetchRowAs(ctx, tx, op, scan, nil, sql, args...)
+}
+
+// FetchRowAs is FetchRow whose statement's failure is translated by mapErr (which
+// returns the errors it does not know unchanged) wherever it is reported: by wait, or
+// by the call whose round trip carried the statement (the COMMIT, for a statement
+// queued to go with it).
+func FetchRowAs(ctx context.Context, tx pgx.Tx, op string, scan func(pgx.Row) error, mapErr func(error) error, sql string, args ...any) (wait func() error) {
 	if t, ok := tx.(*pipeTx); ok && !t.closed {
-		f := &fetched{scan: scan}
+		f := &fetched{scan: scan, mapErr: mapErr}
 		t.queue = append(t.queue, queued{op: op, sql: sql, args: args, row: f})
 		return func() error {
 			if !f.sent {
@@ -117,6 +128,9 @@ func FetchRow(ctx context.Context, tx pgx.Tx, op string, scan func(pgx.Row) erro
 		}
 	}
 	err := scan(tx.QueryRow(ctx, sql, args...))
+	if err != nil && mapErr != nil {
+		err = mapErr(err)
+	}
 	return func() error { return err }
 }
 
@@ -126,15 +140,25 @@ func (f *fetched) read(br pgx.BatchResults) error {
 	f.sent = true
 	rows, err := br.Query()
 	if err != nil {
-		f.err = err
-		return err
+		f.err = f.mapped(err)
+		return f.err
 	}
 	f.err = f.scan(scopedRow{rows})
 	if err := rows.Err(); err != nil {
-		f.err = err
-		return err
+		f.err = f.mapped(err)
+		return f.err
+	}
+	if f.err != nil {
+		f.err = f.mapped(f.err)
 	}
 	return nil
+}
+
+func (f *fetched) mapped(err error) error {
+	if f.mapErr == nil {
+		return err
+	}
+	return f.mapErr(err)
 }
 
 // send sends BEGIN (the first time), the queued statements and then last, if any, in
