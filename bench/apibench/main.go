@@ -932,7 +932,7 @@ ON CONFLICT DO NOTHING;
 		fmt.Printf("  pair %d: createParticipant %6.1f/s (p95 %s) | createEnrolment %6.1f/s (p95 %s) | pgbench INSERT %7.1f tps | ratios %.2f, %.2f (load %s)\n",
 			i+1, x.rps, ms(x.p95), y.rps, ms(y.p95), z, x.rps/z, y.rps/z, benchkit.LoadAverage())
 		fmt.Printf("          CPU per call, API + PostgreSQL: createParticipant %s + %s | createEnrolment %s + %s | pgbench PostgreSQL %s\n",
-			ms(x.serverCPU), ms(x.pgCPU), ms(y.serverCPU), ms(y.pgCPU), ms(zCPU))
+			ms2(x.serverCPU), ms2(x.pgCPU), ms2(y.serverCPU), ms2(y.pgCPU), ms2(zCPU))
 		fmt.Printf("          CPU per call of the clients: load generator %s (createParticipant), %s (createEnrolment) | pgbench %s\n",
 			ms3(x.clientCPU), ms3(y.clientCPU), ms3(zClient))
 	}
@@ -995,6 +995,9 @@ func median(xs []float64) float64 {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
+
+// ms2 is ms to the hundredth, for CPU per call.
+func ms2(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 
 // ms3 is ms to the microsecond, for the clients' small figures.
 func ms3(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d.Microseconds())/1000) }
