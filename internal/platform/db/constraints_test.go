@@ -304,6 +304,11 @@ func TestScopeListKeepsTheSettingsUUIDs(t *testing.T) {
 		want    []string
 	}{
 		{w.orgA + ",*, " + w.orgB + ",not-a-uuid,," + strings.ToUpper(w.orgB), []string{w.orgA, w.orgB}},
+		// Near misses (migration 0016 tests the form without one regular expression of
+		// bounded repetitions): a hyphen moved, a non-hexadecimal digit, one digit short
+		// or long, a fifth hyphen, braces.
+		{strings.Join([]string{w.orgA[:8] + w.orgA[9:13] + "-" + w.orgA[13:], "g" + w.orgA[1:], w.orgA[:35], w.orgA + "0",
+			w.orgA[:35] + "-", "{" + w.orgA[1:35] + "}", w.orgB}, ","), []string{w.orgB}},
 		{"*", []string{}},
 		{"", []string{}},
 		{w.orgB + "," + w.orgA, []string{w.orgB, w.orgA}},
