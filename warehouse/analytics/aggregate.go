@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -332,20 +331,13 @@ func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, 
 // aggTally runs an aggregateSQL read and adds each row to every piece of pieces it
 // belongs to (by the route's columns).
 func aggTally(ctx context.Context, conn chstore.Querier, query string, args []any, r aggRoute, pieces []piece, dims int, t *tally) error {
-	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
-	defer cancel()
-	rows, err := conn.Query(cctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("figures query: %w", err)
-	}
-	defer rows.Close()
 	var (
 		org, measure     string
 		month            time.Time
 		values           = make([]string, dims)
 		n, known, counts int64
+		dest             []any
 	)
-	var dest []any
 	if r.org {
 		dest = append(dest, &org)
 	}
@@ -359,24 +351,18 @@ func aggTally(ctx context.Context, conn chstore.Querier, query string, args []an
 		dest = append(dest, &values[i])
 	}
 	dest = append(dest, &n, &known, &counts)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("figures row: %w", err)
-		}
+	return eachRow(ctx, conn, query, args, dest, func() error {
 		for _, p := range pieces {
-			co := p.cohort
+			co, m := p.cohort, calendarDay(month)
 			if r.org && !slices.Contains(co.OrgIDs, org) ||
-				r.month && (calendarDay(month).Before(co.ExitFrom) || !calendarDay(month).Before(co.ExitTo)) ||
+				r.month && (m.Before(co.ExitFrom) || !m.Before(co.ExitTo)) ||
 				r.measure && len(co.MeasureCodes) > 0 && !slices.Contains(co.MeasureCodes, measure) {
 				continue
 			}
 			t.add(p.idx, values, true, countsOf(n, known, counts))
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("figures rows: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // aliasRef matches the aliases of a definition's pre-computed columns.

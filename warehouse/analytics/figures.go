@@ -144,13 +144,6 @@ func smallRead(ctx context.Context) context.Context {
 // runTally runs a figures statement whose cohort indexes are those of pieces and adds
 // its rows to t under the pieces' cohorts.
 func runTally(ctx context.Context, conn chstore.Querier, query string, args []any, pieces []piece, dims int, t *tally) error {
-	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
-	defer cancel()
-	rows, err := conn.Query(cctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("figures query: %w", err)
-	}
-	defer rows.Close()
 	values := make([]string, dims)
 	dest := make([]any, 0, dims+5)
 	var (
@@ -163,14 +156,32 @@ func runTally(ctx context.Context, conn chstore.Querier, query string, args []an
 		dest = append(dest, &values[i])
 	}
 	dest = append(dest, &inGroups, &n, &known, &counts)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("figures row: %w", err)
-		}
+	return eachRow(ctx, conn, query, args, dest, func() error {
 		if int(cohort) >= len(pieces) {
 			return fmt.Errorf("figures row: cohort %d out of range", cohort)
 		}
 		t.add(pieces[cohort].idx, values, inGroups == 1, countsOf(n, known, counts))
+		return nil
+	})
+}
+
+// eachRow runs a figures statement (with the call deadline) and calls each once every
+// row has been scanned into dest.
+func eachRow(ctx context.Context, conn chstore.Querier, query string, args []any, dest []any, each func() error) error {
+	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("figures query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("figures row: %w", err)
+		}
+		if err := each(); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("figures rows: %w", err)
