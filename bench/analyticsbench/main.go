@@ -355,6 +355,9 @@ func measure(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool, orgCount, pa
 		all[i] = orgID(i)
 	}
 	group := all[:groupOrgs]
+	if err := printFloor(ctx, ch, pg); err != nil {
+		return nil, err
+	}
 	fmt.Println("| query | rows in cohort | pair | ClickHouse | PostgreSQL | PostgreSQL / ClickHouse |\n|---|---|---|---|---|---|")
 	var summary []string
 	for _, q := range queries(group, all) {
@@ -397,6 +400,30 @@ func measure(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool, orgCount, pa
 			float64(med(ratios))/1000))
 	}
 	return summary, nil
+}
+
+// printFloor prints what an empty round trip costs each store on its connection here
+// (SELECT 1, median of nine): no figure can be answered faster, so a figure's time
+// divided by the other store's floor bounds the ratio any query could reach.
+func printFloor(ctx context.Context, ch driver.Conn, pg *pgxpool.Pool) error {
+	var chTimes, pgTimes []time.Duration
+	for range 9 {
+		t := time.Now()
+		var one uint8
+		if err := ch.QueryRow(ctx, "SELECT toUInt8(1)").Scan(&one); err != nil {
+			return fmt.Errorf("clickhouse SELECT 1: %w", err)
+		}
+		chTimes = append(chTimes, time.Since(t))
+		t = time.Now()
+		var pgOne int
+		if err := pg.QueryRow(ctx, "SELECT 1").Scan(&pgOne); err != nil {
+			return fmt.Errorf("postgresql SELECT 1: %w", err)
+		}
+		pgTimes = append(pgTimes, time.Since(t))
+	}
+	fmt.Printf("Round trip floor (SELECT 1, median of 9): ClickHouse %.2f ms, PostgreSQL %.2f ms\n\n",
+		float64(med(chTimes))/float64(time.Millisecond), float64(med(pgTimes))/float64(time.Millisecond))
+	return nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }

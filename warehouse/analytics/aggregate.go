@@ -1,12 +1,14 @@
 package analytics
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
@@ -201,63 +203,166 @@ func (s source) setsOf() uint8 {
 	return 0
 }
 
-// aggCohortFilter is cohortFilter on the aggregate: the periods are whole months.
-func aggCohortFilter(co Cohort, src source) frag {
-	f := fragf("org_id IN ", bound(groupSet(co.OrgIDs)),
-		" AND month >= toDate(", bound(dateText(co.ExitFrom)), ")",
-		" AND month < toDate(", bound(dateText(co.ExitTo)), ")")
-	if len(co.MeasureCodes) > 0 {
-		f = fragf(f, " AND g_measure IN ", bound(groupSet(co.MeasureCodes)))
-	}
-	return f
-}
-
-// aggPopulation is compiled.population on the aggregate: the figures at +k count exits
-// whose month exit + k has begun (a property of the exit month); Kolada's population is
-// its own n column; WIOA's is the month split of planFigures.
-func (c compiled) aggPopulation(today time.Time) frag {
-	due := func(k int) frag {
-		return fragf("addMonths(month, ", strconv.Itoa(k), ") <= toDate(", bound(dateText(outcomes.MonthOf(today))), ")")
-	}
+// aggDueBefore is compiled.population on the aggregate, as the first exit month that does
+// not count yet (zero: every month counts): the figures at +k count exits whose month
+// exit + k has begun, a property of the exit month, so the bound is a month in Go rather
+// than a function of every row; Kolada's population is its own n column; WIOA's is the
+// month split of planFigures.
+func (c compiled) aggDueBefore(today time.Time) time.Time {
+	due := func(k int) time.Time { return outcomes.MonthOf(today).AddDate(0, 1-k, 0) }
 	switch c.def.Kind {
 	case KindInWorkOrStudies, KindSelfSufficient:
 		return due(c.def.K)
 	case KindLasting:
 		return due(slices.Max(c.lasting.Params().Horizons))
 	}
-	return fragf("1")
+	return time.Time{}
 }
 
-// aggregateSQL is figuresSQL on the aggregate's grouping set p.mask. It sums the columns
-// in one SELECT (no subquery): the aggregate's reads are a few granules, so ClickHouse's
-// cost is mostly analysing and setting up the query, and an inner SELECT adds to it a
-// fifth to a third of a municipality group's server CPU on 18.16.
-func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, []any) {
+// aggRoute says what tells the cohorts of an aggregate read apart, so that the read
+// returns those columns and Go adds each row to every cohort it belongs to (aggTally)
+// instead of ClickHouse testing every cohort's filter on every row: the one read covers
+// the union of the cohorts (their organisations, months and measures), grouped by the
+// columns that differ. A comparison of measures in one municipality group is grouped by
+// measure, of exit years by month, of municipalities by organisation; one cohort by
+// nothing. On 18.16 a two-cohort figure of a municipality group took half the time of
+// the per-cohort filters (docs/BENCHMARKS.md).
+type aggRoute struct {
+	org, month, measure bool
+}
+
+func routeOf(cohorts []Cohort) aggRoute {
+	var r aggRoute
+	first := cohorts[0]
+	for _, co := range cohorts[1:] {
+		r.org = r.org || !sameSet(co.OrgIDs, first.OrgIDs)
+		r.month = r.month || !co.ExitFrom.Equal(first.ExitFrom) || !co.ExitTo.Equal(first.ExitTo)
+		r.measure = r.measure || !sameSet(co.MeasureCodes, first.MeasureCodes)
+	}
+	return r
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// union is the values of every cohort's list, nil when one cohort has none (no filter).
+func union(cohorts []Cohort, list func(Cohort) []string) []string {
+	var out []string
+	for _, co := range cohorts {
+		l := list(co)
+		if len(l) == 0 {
+			return nil
+		}
+		for _, v := range l {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// aggregateSQL reads the aggregate's grouping set p.mask for the pieces in p.aggPart:
+// the route's columns (r_org, r_month, r_measure, those that tell the cohorts apart), the
+// breakdown (g0, g1, ...) and the summed counts. It sums the columns in one SELECT (no
+// subquery, no per-row cohort test): the aggregate's reads are a few granules, so
+// ClickHouse's cost is mostly analysing and setting up the query.
+func aggregateSQL(p plan, c compiled, by []Dimension, today time.Time) (string, []any, aggRoute) {
 	cohorts := cohortsOf(p.aggPart)
+	r := routeOf(cohorts)
+	from, to := cohorts[0].ExitFrom, cohorts[0].ExitTo
+	for _, co := range cohorts {
+		if co.ExitFrom.Before(from) {
+			from = co.ExitFrom
+		}
+		if co.ExitTo.After(to) {
+			to = co.ExitTo
+		}
+	}
 	var q sqlBuf
+	var cols []string
+	add := func(expr, alias string) {
+		cols = append(cols, alias)
+		q.text(expr, " AS ", alias, ", ")
+	}
 	q.text("SELECT ")
-	cohortColumn(&q, cohorts, c.source, aggCohortFilter)
+	if r.org {
+		add("org_id", "r_org")
+	}
+	if r.month {
+		add("month", "r_month")
+	}
+	if r.measure {
+		add("g_measure", "r_measure")
+	}
 	for i, d := range by {
 		expr := aggregateDims[d].column
 		if expr == "" {
 			expr = strings.ReplaceAll(dimensionSQL[d], dateToken, "month")
 		}
-		q.text(", ", expr, " AS g", strconv.Itoa(i))
+		add(expr, "g"+strconv.Itoa(i))
 	}
-	q.text(", toUInt8(1) AS in_groups, sum(", p.agg.nColumn, ") AS x_n, sum(", p.agg.name, "_known) AS x_known, sum(", p.agg.name, "_hit) AS x_hit")
-	q.text("\nFROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(c.source.setsOf()+p.mask)), " AND (").frag(c.aggPopulation(today)).text(") AND (")
-	for ci, co := range cohorts {
-		if ci > 0 {
-			q.text(" OR ")
+	q.text("sum(", p.agg.nColumn, ") AS x_n, sum(", p.agg.name, "_known) AS x_known, sum(", p.agg.name, "_hit) AS x_hit")
+	q.text("\nFROM ", aggregateTable, " WHERE gs = ", strconv.Itoa(int(c.source.setsOf()+p.mask)))
+	q.frag(fragf(" AND org_id IN ", bound(groupSet(union(cohorts, func(co Cohort) []string { return co.OrgIDs })))))
+	q.frag(fragf(" AND month >= toDate(", bound(dateText(from)), ") AND month < toDate(", bound(dateText(to)), ")"))
+	if due := c.aggDueBefore(today); !due.IsZero() {
+		q.frag(fragf(" AND month < toDate(", bound(dateText(due)), ")"))
+	}
+	if m := union(cohorts, func(co Cohort) []string { return co.MeasureCodes }); len(m) > 0 {
+		q.frag(fragf(" AND g_measure IN ", bound(groupSet(m))))
+	}
+	if len(cols) > 0 {
+		q.text("\nGROUP BY ", strings.Join(cols, ", "))
+	}
+	q.text(" HAVING x_n != 0")
+	return q.String(), q.args, r
+}
+
+// aggTally runs an aggregateSQL read and adds each row to every piece of pieces it
+// belongs to (by the route's columns).
+func aggTally(ctx context.Context, conn chstore.Querier, query string, args []any, r aggRoute, pieces []piece, dims int, t *tally) error {
+	var (
+		org, measure     string
+		month            time.Time
+		values           = make([]string, dims)
+		n, known, counts int64
+		dest             []any
+	)
+	if r.org {
+		dest = append(dest, &org)
+	}
+	if r.month {
+		dest = append(dest, &month)
+	}
+	if r.measure {
+		dest = append(dest, &measure)
+	}
+	for i := range values {
+		dest = append(dest, &values[i])
+	}
+	dest = append(dest, &n, &known, &counts)
+	return eachRow(ctx, conn, query, args, dest, func() error {
+		for _, p := range pieces {
+			co, m := p.cohort, calendarDay(month)
+			if r.org && !slices.Contains(co.OrgIDs, org) ||
+				r.month && (m.Before(co.ExitFrom) || !m.Before(co.ExitTo)) ||
+				r.measure && len(co.MeasureCodes) > 0 && !slices.Contains(co.MeasureCodes, measure) {
+				continue
+			}
+			t.add(p.idx, values, true, countsOf(n, known, counts))
 		}
-		q.text("(").frag(aggCohortFilter(co, c.source)).text(")")
-	}
-	q.text(")\nGROUP BY cohort")
-	for i := range by {
-		q.text(", g", strconv.Itoa(i))
-	}
-	q.text(", in_groups HAVING x_n != 0")
-	return q.String(), q.args
+		return nil
+	})
 }
 
 // aliasRef matches the aliases of a definition's pre-computed columns.

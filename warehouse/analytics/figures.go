@@ -109,8 +109,8 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	t := newTally(len(cohorts))
 	p := planFigures(cohorts, c, by, s.today, s.rowsOnly)
 	if len(p.aggPart) > 0 {
-		query, args := aggregateSQL(p, c, by, s.today)
-		if err := runTally(smallRead(ctx), conn, query, args, p.aggPart, len(by), t); err != nil {
+		query, args, route := aggregateSQL(p, c, by, s.today)
+		if err := aggTally(smallRead(ctx), conn, query, args, route, p.aggPart, len(by), t); err != nil {
 			return nil, err
 		}
 	}
@@ -123,31 +123,27 @@ func chTally(ctx context.Context, conn chstore.Querier, cohorts []Cohort, c comp
 	return t, nil
 }
 
-// smallRead marks a query that reads a few granules of the aggregate. ClickHouse then keeps
-// their decompressed blocks in its uncompressed cache: without it every such query
-// decompresses (and allocates) a whole compressed block per column and part it touches (on
-// ClickHouse 18.16 a municipality group's figure read 1.5 MB and allocated 19 MB for five
-// granules, and used a fifth to a half more CPU than with the cache). Large scans bypass
-// the cache by themselves (merge_tree_max_rows_to_use_cache), so the row queries are left
-// alone rather than evicting the aggregate's blocks. The thread count is left alone
-// although one thread would read such a figure a millisecond or two sooner on a single
-// server: on a cluster (the front is a Distributed table) max_threads = 1 makes
-// ClickHouse query the shards one after another, and some releases hang with it
-// when a shard is local (ClickHouse issues 10141, 56256).
+// smallRead marks a query that reads a few granules of the aggregate, where ClickHouse's
+// cost is setting the read up rather than reading. It keeps their decompressed blocks in
+// its uncompressed cache: without it every such query decompresses (and allocates) a
+// whole compressed block per column and part it touches (on ClickHouse 18.16 a
+// municipality group's figure read 1.5 MB and allocated 19 MB for five granules, and used
+// a fifth to a half more CPU than with the cache). Large scans bypass the cache by
+// themselves (merge_tree_max_rows_to_use_cache), so the row queries are left alone rather
+// than evicting the aggregate's blocks. And it reads the filter's columns together with
+// the rest rather than first (no PREWHERE): two passes over a few granules cost more set-up
+// than they save (a tenth of a group figure's time on 18.16, docs/BENCHMARKS.md). The
+// thread count is left alone although one thread would read such a figure a millisecond
+// sooner on a single server: on a cluster (the front is a Distributed table)
+// max_threads = 1 makes ClickHouse query the shards one after another, and some releases
+// hang with it when a shard is local (ClickHouse issues 10141, 56256).
 func smallRead(ctx context.Context) context.Context {
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1}))
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"use_uncompressed_cache": 1, "optimize_move_to_prewhere": 0}))
 }
 
 // runTally runs a figures statement whose cohort indexes are those of pieces and adds
 // its rows to t under the pieces' cohorts.
 func runTally(ctx context.Context, conn chstore.Querier, query string, args []any, pieces []piece, dims int, t *tally) error {
-	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
-	defer cancel()
-	rows, err := conn.Query(cctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("figures query: %w", err)
-	}
-	defer rows.Close()
 	values := make([]string, dims)
 	dest := make([]any, 0, dims+5)
 	var (
@@ -160,14 +156,32 @@ func runTally(ctx context.Context, conn chstore.Querier, query string, args []an
 		dest = append(dest, &values[i])
 	}
 	dest = append(dest, &inGroups, &n, &known, &counts)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("figures row: %w", err)
-		}
+	return eachRow(ctx, conn, query, args, dest, func() error {
 		if int(cohort) >= len(pieces) {
 			return fmt.Errorf("figures row: cohort %d out of range", cohort)
 		}
 		t.add(pieces[cohort].idx, values, inGroups == 1, countsOf(n, known, counts))
+		return nil
+	})
+}
+
+// eachRow runs a figures statement (with the call deadline) and calls each once every
+// row has been scanned into dest.
+func eachRow(ctx context.Context, conn chstore.Querier, query string, args []any, dest []any, each func() error) error {
+	cctx, cancel := context.WithTimeout(ctx, chstore.CallTimeout)
+	defer cancel()
+	rows, err := conn.Query(cctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("figures query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("figures row: %w", err)
+		}
+		if err := each(); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("figures rows: %w", err)

@@ -321,7 +321,7 @@ func figuresSQL(cohorts []Cohort, c compiled, by []Dimension, today time.Time) (
 		q.text("  SELECT cohort, x_person, x_date, ", strings.Join(names, ", "), " FROM (\n")
 	}
 	q.text("  SELECT ")
-	cohortColumn(&q, cohorts, c.source, cohortFilter)
+	cohortColumn(&q, cohorts, c.source)
 	for i, d := range by {
 		q.text(", ", dimensionExpr(d, c.source), " AS g", strconv.Itoa(i))
 	}
@@ -426,10 +426,10 @@ func microdataSQL(co Cohort) (string, []any) {
 		" HAVING sum(sign) > 0\nORDER BY x_m2, x_m14, x_m0", q.args
 }
 
-// cohortColumn writes the cohort column of a figure's inner SELECT: 0 for one cohort,
-// otherwise each row once per cohort whose filter it meets (the row table and the
-// aggregate share it; only their filters differ).
-func cohortColumn(q *sqlBuf, cohorts []Cohort, src source, filter func(Cohort, source) frag) {
+// cohortColumn writes the cohort column of figuresSQL's inner SELECT: 0 for one cohort,
+// otherwise each row once per cohort whose filter it meets. (The aggregate's reads tell
+// their cohorts apart in Go instead: aggRoute.)
+func cohortColumn(q *sqlBuf, cohorts []Cohort, src source) {
 	if len(cohorts) == 1 {
 		q.text("toUInt16(0) AS cohort")
 		return
@@ -439,7 +439,7 @@ func cohortColumn(q *sqlBuf, cohorts []Cohort, src source, filter func(Cohort, s
 		if ci > 0 {
 			q.text(", ")
 		}
-		q.text("if(").frag(filter(co, src)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
+		q.text("if(").frag(cohortFilter(co, src)).text(", toUInt16(", strconv.Itoa(ci), "), toUInt16(", noCohort, "))")
 	}
 	q.text("])) AS cohort")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,50 @@ func TestGeneratedSQLBindsEveryCallerString(t *testing.T) {
 	check("transitions", q, args)
 	q, args = microdataSQL(cohorts[0])
 	check("microdata", q, args)
+}
+
+// The pre-aggregate's read groups by the columns that tell its cohorts apart and no
+// others, tests no cohort's filter per row, binds every caller string, and states the
+// months due as a bound rather than a function of every row.
+func TestAggregateReadGroupsByWhatTellsCohortsApart(t *testing.T) {
+	evil := "x'); DROP TABLE enrolment_figures; --"
+	base := Cohort{Label: evil, OrgIDs: []string{evil, "org-2"}, ExitFrom: day(2018, 1, 1), ExitTo: day(2019, 1, 1), MeasureCodes: []string{evil}}
+	with := func(f func(*Cohort)) Cohort { co := base; f(&co); return co }
+	c, err := compile(InWorkOrStudiesAt(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		cohorts []Cohort
+		groupBy string
+	}{
+		{"one cohort", []Cohort{base}, "GROUP BY g0 HAVING"},
+		{"measures", []Cohort{base, with(func(co *Cohort) { co.MeasureCodes = []string{"extra_job"} })}, "GROUP BY r_measure, g0 HAVING"},
+		{"organisations", []Cohort{base, with(func(co *Cohort) { co.OrgIDs = []string{"org-2"} })}, "GROUP BY r_org, g0 HAVING"},
+		{"periods", []Cohort{base, with(func(co *Cohort) { co.ExitTo = day(2020, 1, 1) })}, "GROUP BY r_month, g0 HAVING"},
+		{"the same organisations in another order", []Cohort{base, with(func(co *Cohort) { co.OrgIDs = []string{"org-2", evil} })}, "GROUP BY g0 HAVING"},
+	} {
+		p := planFigures(tc.cohorts, c, []Dimension{DimGender}, day(2020, 6, 15), false)
+		if len(p.aggPart) != len(tc.cohorts) || len(p.rowPart) != 0 {
+			t.Fatalf("%s: planned %d pieces from the aggregate and %d from the rows", tc.name, len(p.aggPart), len(p.rowPart))
+		}
+		q, args, _ := aggregateSQL(p, c, []Dimension{DimGender}, day(2020, 6, 15))
+		if !strings.Contains(q, tc.groupBy) {
+			t.Errorf("%s: want %q in\n%s", tc.name, tc.groupBy, q)
+		}
+		if n := strings.Count(q, "?"); n != len(args) {
+			t.Errorf("%s: %d placeholders, %d arguments\n%s", tc.name, n, len(args), q)
+		}
+		if strings.Contains(q, "DROP") || strings.Contains(q, "org-2") || strings.Contains(q, "extra_job") ||
+			strings.Contains(q, "arrayJoin") || strings.Contains(q, "addMonths") || strings.Count(q, "org_id IN ?") != 1 {
+			t.Errorf("%s: caller text, a per-row cohort test or a per-row population test in\n%s", tc.name, q)
+		}
+		// +6 on 2020-06-15: exits up to 2019-12 count, so months before 2020-01.
+		if !slices.Contains(args, any("2020-01-01")) {
+			t.Errorf("%s: the first month not yet due (2020-01-01) is not bound: %v", tc.name, args)
+		}
+	}
 }
 
 func TestFiguresSQLShape(t *testing.T) {
