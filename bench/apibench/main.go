@@ -907,14 +907,17 @@ ON CONFLICT DO NOTHING;
 			return err
 		}
 		// createEnrolment: for the participants of the generated history in turn, in a
-		// measure the history does not use, a finished ten-day spell each, every round of
-		// them a month before the earliest spell of the last round.
+		// measure the history does not use, a finished ten-day spell each (start to start
+		// plus ten days, both included), every round of them ending the day before the
+		// earliest spell of the last round starts: eleven days a round, so that a kept
+		// database (-reuse) takes many runs before the spells reach 2000, the earliest
+		// start the API accepts.
 		ce := target{name: "createEnrolment", url: "http://" + o.ourAddr + "/graphql", token: tok, pid: o.ourPID}
 		n := int64(o.sizes[0])
 		y, err := load(ctx, ce, o, func(seq int64) []byte {
 			round := (seq - 1) / n
 			pid := fmt.Sprintf("%08d-0000-4000-8000-%012d", prefix, 1+(seq-1)%n)
-			start := lastStart.AddDate(0, -1-int(round), 0)
+			start := lastStart.AddDate(0, 0, -11*(1+int(round)))
 			return mustJSON(map[string]any{"query": createEnrolment, "variables": map[string]any{"in": map[string]any{
 				"participantId": model.GlobalID("Participant", pid), "measureTypeCode": "work_training",
 				"startDate": start.Format(time.DateOnly), "plannedEndDate": start.AddDate(0, 0, 10).Format(time.DateOnly),
