@@ -17,9 +17,10 @@ import (
 // row itself, written at once with the id made ahead (idempotency.Request.ResultID)
 // instead of a lock, a lookup and an INSERT after the create (7 and 8), and each
 // create's change event went into its INSERT's statement (changes.RecordWith), and
-// createEnrolment's INSERT went with its COMMIT (enrolment.Store.Create).
+// createEnrolment's INSERT went with its COMMIT (enrolment.Store.Create), and
+// createParticipant's organisation is checked by its foreign key (5 statements).
 const (
-	maxParticipantTrips, maxParticipantStatements = 3, 6
+	maxParticipantTrips, maxParticipantStatements = 3, 5
 	maxEnrolmentTrips, maxEnrolmentStatements     = 2, 7
 )
 

@@ -11,11 +11,12 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
-// TestCreateInAnUnknownOrganisationWritesNothing: the organisation check rides in the
-// idempotency claim's round trip (organisation.RequireLater), yet an organisation that
-// does not exist is still a NOT_FOUND on input.organisationId, with or without a key,
-// and leaves no participant, change event or idempotency key behind; the same request
-// in a real organisation then writes.
+// TestCreateInAnUnknownOrganisationWritesNothing: the organisation is checked by the
+// participant's foreign key (or, with a caseworker, in the idempotency claim's round
+// trip: organisation.RequireLater), yet an organisation that does not exist is still a
+// NOT_FOUND on input.organisationId, with or without a key or a caseworker, and leaves
+// no participant, change event or idempotency key behind; the same request in a real
+// organisation then writes.
 func TestCreateInAnUnknownOrganisationWritesNothing(t *testing.T) {
 	t.Parallel()
 	w := domaintest.NewWorld(t)
@@ -27,10 +28,13 @@ func TestCreateInAnUnknownOrganisationWritesNothing(t *testing.T) {
 	}
 	before := counts()
 	for _, key := range []string{"k-1", ""} {
-		in.IdempotencyKey = key
-		_, err := store.Create(w.Ctx, in)
-		domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
+		for _, caseworker := range []*string{nil, ptr(db.NewID())} {
+			in.IdempotencyKey, in.CaseworkerID = key, caseworker
+			_, err := store.Create(w.Ctx, in)
+			domaintest.WantErr(t, err, apperr.NotFound, "input.organisationId")
+		}
 	}
+	in.CaseworkerID = nil
 	if after := counts(); after != before {
 		t.Fatalf("a create in an unknown organisation wrote %d rows", after-before)
 	}
@@ -39,3 +43,5 @@ func TestCreateInAnUnknownOrganisationWritesNothing(t *testing.T) {
 		t.Fatalf("the same request in a real organisation: %+v, %v", p, err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

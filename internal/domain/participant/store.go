@@ -61,11 +61,17 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 	}
 	var p Participant
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// The organisation is checked in the idempotency claim's round trip; nothing is
-		// returned before the check has answered, and a create in an unknown
-		// organisation rolls back (its claim too). The participant's id is made here,
-		// so that the claim is the key's row itself (idempotency.Request.ResultID).
-		orgExists := organisation.RequireLater(ctx, tx, in.OrganisationID, "input.organisationId")
+		// The organisation's existence is its foreign key's to check: an INSERT in an
+		// unknown organisation fails it (NOT_FOUND, insert) and rolls back, claim and
+		// event included; no key of such an organisation can have been committed, so a
+		// replay is of an existing one. A caseworker, when given, is looked up in the
+		// organisation first, so then the organisation is checked ahead, in the claim's
+		// round trip, for the error to name it. The participant's id is made here, so
+		// that the claim is the key's row itself (idempotency.Request.ResultID).
+		orgExists := func() error { return nil }
+		if in.CaseworkerID != nil {
+			orgExists = organisation.RequireLater(ctx, tx, in.OrganisationID, "input.organisationId")
+		}
 		id := db.NewID()
 		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createParticipant",
 			Input: in, ResultID: id}
@@ -77,9 +83,6 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Participant, error)
 			p, err = s.insert(ctx, tx, id, in, birth)
 			return p.ID, err
 		}, func(id string) (err error) {
-			if err := orgExists(); err != nil {
-				return err
-			}
 			p, err = getTx(ctx, tx, id)
 			return err
 		})
@@ -113,6 +116,9 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id string, in CreateInput
 		return Participant{}, err
 	}
 	ps, err := pgx.CollectRows(rows, scan)
+	if db.ConstraintOf(err) == "participant_organisation_id_fkey" {
+		return Participant{}, apperr.NotFoundf("input.organisationId", "organisation not found")
+	}
 	if err != nil {
 		return Participant{}, db.MapError(err)
 	}
