@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -20,7 +19,7 @@ func TestRecordBeforeOrAfterTheWrite(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := newOrganisation(t, pool, "changes-test")
+	org := testenv.Organisation(t, pool, "changes-test")
 	for i, before := range []bool{false, true} {
 		id := db.NewID()
 		var events, updated, updatedBefore int
@@ -73,7 +72,7 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := newOrganisation(t, pool, "xact-index-test")
+	org := testenv.Organisation(t, pool, "xact-index-test")
 	// A history the loader has processed, as the statistics last saw it.
 	if _, err := pool.Exec(ctx, `INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT $1, gen_random_uuid(), 'participant', NULL, 'update' FROM generate_series(1, 50000)`, org); err != nil {
@@ -159,17 +158,6 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 	}
 }
 
-// newOrganisation adds an organisation (a municipality) and returns its id.
-func newOrganisation(t *testing.T, pool *pgxpool.Pool, code string) string {
-	t.Helper()
-	var org string
-	if err := pool.QueryRow(context.Background(), `INSERT INTO organisation (code, name, kind) VALUES ($1, 'Kommun', 'municipality')
-		RETURNING id`, code).Scan(&org); err != nil {
-		t.Fatal(err)
-	}
-	return org
-}
-
 // TestRecordWithTheWrite: a create whose event goes in its INSERT's own statement
 // (RecordWith) leaves one application event naming its row, never updated, and no
 // trigger event: the outbox trigger, which fires after the statement, finds it. An
@@ -180,7 +168,7 @@ func TestRecordWithTheWrite(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := newOrganisation(t, pool, "changes-with")
+	org := testenv.Organisation(t, pool, "changes-with")
 	insert := `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
 		VALUES ($1, $2, $3, 'woman', '1990-01-01') RETURNING id`
 	for i, touchedBefore := range []bool{false, true} {

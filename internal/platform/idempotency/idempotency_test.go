@@ -15,16 +15,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
-func newOrganisation(t *testing.T, pool *pgxpool.Pool, code string) string {
-	t.Helper()
-	var org string
-	if err := pool.QueryRow(context.Background(), `INSERT INTO organisation (code, name, kind) VALUES ($1, 'Kommun', 'municipality')
-		RETURNING id`, code).Scan(&org); err != nil {
-		t.Fatal(err)
-	}
-	return org
-}
-
 // outcome is what one call of Once did: the id it created or replayed.
 type outcome struct {
 	created, replayed string
@@ -87,7 +77,7 @@ func TestClaimWithTheIDMadeAhead(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := newOrganisation(t, pool, "idem-test")
+	org := testenv.Organisation(t, pool, "idem-test")
 	req := func(key string, input any) idempotency.Request {
 		return idempotency.Request{OrganisationID: org, Key: key, Operation: "createThing", Input: input, ResultID: db.NewID()}
 	}
@@ -173,7 +163,7 @@ func TestClaimWithoutTheIDReplays(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := newOrganisation(t, pool, "idem-test-late")
+	org := testenv.Organisation(t, pool, "idem-test-late")
 	r := idempotency.Request{OrganisationID: org, Key: "k", Operation: "createThing", Input: 1}
 	a := once(ctx, pool, r, nil, nil)
 	b := once(ctx, pool, r, nil, nil)

@@ -173,6 +173,19 @@ func PostgresWithURL(t testing.TB) (string, *pgxpool.Pool) {
 	return url, pool
 }
 
+// Organisation adds a municipality with this code to a fresh database of Postgres and
+// returns its id: for the platform's own tests, which may not use the domain's stores
+// (internal/domain/domaintest does that for the domain's).
+func Organisation(t testing.TB, pool *pgxpool.Pool, code string) string {
+	t.Helper()
+	var org string
+	if err := pool.QueryRow(context.Background(), `INSERT INTO organisation (code, name, kind) VALUES ($1, 'Kommun', 'municipality')
+		RETURNING id`, code).Scan(&org); err != nil {
+		t.Fatalf("add organisation %q: %v", code, err)
+	}
+	return org
+}
+
 // ClickHouseOptions creates a fresh, migrated ClickHouse database and returns where it
 // is. It is dropped when the test ends.
 func ClickHouseOptions(t testing.TB) chstore.Options {
