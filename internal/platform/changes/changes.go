@@ -40,30 +40,17 @@ const (
 // change_event_xact_idx (xact, participant_id), never by filtering the pending ones
 // (migration 0015).
 func Record(ctx context.Context, tx pgx.Tx, orgID, participantID, entity, entityID string, op Op) error {
-	var eid any
-	if entityID != "" {
-		eid = entityID
-	}
 	// Queued: it goes to the server with the transaction's next statement or its COMMIT
-	// (db.Queue), in order, so no round trip of its own.
-	err := db.Queue(ctx, tx, "record change", nil, `WITH taken AS (
-			UPDATE change_event SET organisation_id = $1, entity = $3, entity_id = $4, op = $5, by_trigger = false
-			WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = $2
-				AND by_trigger LIMIT 1)
-			RETURNING id)
-		INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
-		SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM taken)`, orgID, participantID, entity, eid, string(op))
-	if err != nil {
-		return err
-	}
-	// The same change is who-wrote-whom for the audit log (written in this transaction).
-	audit.Touched(ctx, entity, entityID, participantID)
-	return nil
+	// (db.Queue), in order, so no round trip of its own. The statement is RecordWith's
+	// with nothing written after its CTEs, so the rule is written once.
+	sql, args := RecordWith(ctx, orgID, participantID, entity, entityID, op, "SELECT 1", nil)
+	return db.Queue(ctx, tx, "record change", nil, sql, args...)
 }
 
-// recordCTE is Record's statement as the CTEs of another: the application's event for
-// a change, taking over the trigger's as Record does; {org} … {op} are the positions of
-// its five parameters.
+// recordCTE is the statement of Record and RecordWith, as the CTEs of another: the
+// application's event for a change, taking over the trigger's event of this transaction
+// for the person if there is one, else added; {org} … {op} are the positions of its five
+// parameters. It also tells the audit log who wrote whom (audit.Touched).
 const recordCTE = `WITH taken AS (
 		UPDATE change_event SET organisation_id = ${org}, entity = ${entity}, entity_id = ${id}, op = ${op}, by_trigger = false
 		WHERE id = (SELECT id FROM change_event WHERE xact = pg_current_xact_id() AND participant_id = ${person}
@@ -72,8 +59,9 @@ const recordCTE = `WITH taken AS (
 	recorded AS (INSERT INTO change_event (organisation_id, participant_id, entity, entity_id, op)
 		SELECT ${org}, ${person}, ${entity}, ${id}, ${op} WHERE NOT EXISTS (SELECT 1 FROM taken)) `
 
-// RecordWith is Record for a create whose own statement, write (an INSERT, not
-// beginning with WITH, with the parameters args), writes the change: it returns write
+// RecordWith is Record for a create whose own statement, write (an INSERT or, for
+// Record itself, a SELECT, not beginning with WITH, with the parameters args), writes
+// the change: it returns write
 // with the event's statement as CTEs in front, and args with theirs after, so that the
 // event and the row cost one statement. A CTE runs with the statement's snapshot, as
 // Record queued before the write ran before it; the outbox trigger, which fires after
