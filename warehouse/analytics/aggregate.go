@@ -352,14 +352,15 @@ func aggTally(ctx context.Context, conn chstore.Querier, query string, args []an
 	}
 	dest = append(dest, &n, &known, &counts)
 	return eachRow(ctx, conn, query, args, dest, func() error {
+		m, c := calendarDay(month), countsOf(n, known, counts)
 		for _, p := range pieces {
-			co, m := p.cohort, calendarDay(month)
+			co := p.cohort
 			if r.org && !slices.Contains(co.OrgIDs, org) ||
 				r.month && (m.Before(co.ExitFrom) || !m.Before(co.ExitTo)) ||
 				r.measure && len(co.MeasureCodes) > 0 && !slices.Contains(co.MeasureCodes, measure) {
 				continue
 			}
-			t.add(p.idx, values, true, countsOf(n, known, counts))
+			t.add(p.idx, values, true, c)
 		}
 		return nil
 	})
