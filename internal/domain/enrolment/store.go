@@ -180,24 +180,23 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id, orgID string, in Crea
 	if basis == nil {
 		basis = []string{}
 	}
-	// The change is recorded in the INSERT's own statement (changes.RecordWith), with
-	// the id made by the caller; the outbox trigger then finds the event instead of
-	// writing one of its own. A refused insert rolls the transaction, event included,
-	// back. The row is read back by the INSERT itself, in the columns every read of an
-	// enrolment scans (scan); what those take from the measure (its code and rule) is
-	// what the decision just read of it ($21, $22), and subsidised is never NULL here.
-	sql, args := changes.RecordWith(ctx, orgID, in.ParticipantID, "enrolment", id, changes.Create,
-		`INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
+	// The change event is the outbox trigger's, written within the INSERT's statement
+	// (changes.Created); a refused insert writes neither. The row is read back by the
+	// INSERT itself, in the columns every read of an enrolment scans (scan); what those
+	// take from the measure (its code and rule) is what the decision just read of it
+	// ($21, $22), and subsidised is never NULL here.
+	changes.Created(ctx, "enrolment", id, in.ParticipantID)
+	sql := `INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id,
 		decision_date, start_date, planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation,
 		wage_payer, subsidised, eligibility_basis, override_reason, override_by, override_at, social_assistance_at_exit)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		RETURNING id, organisation_id, participant_id, measure_type_id, $21::text, decision_date, start_date,
 			planned_end_date, end_date, exit_reason, unit_id, host_employer_id, project_id, occupation, wage_payer,
 			subsidised, $22::text, eligibility_basis, override_reason, override_by, override_at,
-			social_assistance_at_exit, version`,
-		[]any{id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
-			in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
-			in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule})
+			social_assistance_at_exit, version`
+	args := []any{id, orgID, in.ParticipantID, *m.id, in.DecisionDate, in.StartDate, in.PlannedEndDate, in.EndDate, reason,
+		in.UnitID, in.HostEmployerID, in.ProjectID, in.Occupation, in.WagePayer, subsidised, basis,
+		in.OverrideReason, overrideBy, overrideAt, in.SocialAssistanceAtExit, in.MeasureTypeCode, *m.rule}
 	refused := func(err error) error {
 		if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
 			return apperr.Conflictf("input.startDate",

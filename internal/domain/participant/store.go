@@ -99,18 +99,16 @@ func (s *Store) insert(ctx context.Context, tx pgx.Tx, id string, in CreateInput
 	if err := checkCaseworker(ctx, tx, in.OrganisationID, in.CaseworkerID, "input.caseworkerId"); err != nil {
 		return Participant{}, err
 	}
-	// The change is recorded in the INSERT's own statement (changes.RecordWith), with
-	// the id made by the caller; the outbox trigger then finds the event instead of
-	// writing one of its own. A refused insert rolls the transaction, event included,
-	// back.
-	sql, args := changes.RecordWith(ctx, in.OrganisationID, id, "participant", id, changes.Create,
-		`INSERT INTO participant (id, organisation_id, personal_identity_number, given_name, family_name,
+	// The change event is the outbox trigger's, written within the INSERT's statement
+	// (changes.Created); a refused insert writes neither.
+	changes.Created(ctx, "participant", id, id)
+	sql := `INSERT INTO participant (id, organisation_id, personal_identity_number, given_name, family_name,
 			gender, birth_date, phone, email, caseworker_id, protected_identity, anonymous)
 		VALUES ($1, $2, nullif($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (organisation_id, personal_identity_number) DO NOTHING
-		RETURNING `+columns,
-		[]any{id, in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
-			in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous})
+		RETURNING ` + columns
+	args := []any{id, in.OrganisationID, in.PersonalIdentityNumber, in.GivenName, in.FamilyName, string(in.Gender), birth,
+		in.Phone, in.Email, in.CaseworkerID, in.ProtectedIdentity, in.Anonymous}
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return Participant{}, err

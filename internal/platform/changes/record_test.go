@@ -158,57 +158,56 @@ func TestOwnEventsFoundByTheTransactionsIndex(t *testing.T) {
 	}
 }
 
-// TestRecordWithTheWrite: a create whose event goes in its INSERT's own statement
-// (RecordWith) leaves one application event naming its row, never updated, and no
-// trigger event: the outbox trigger, which fires after the statement, finds it. An
-// earlier statement of the transaction that touched the same person left a trigger
-// event, which RecordWith takes over (one event, the application's). A refused INSERT
-// leaves no event.
-func TestRecordWithTheWrite(t *testing.T) {
+// TestCreatedEventIsTheTriggers: a create that inserts one row of a person's table and
+// sends no event of its own (changes.Created) leaves the one event Record would have
+// written: the person, the table as the entity, the new row's id, op create, written
+// once and never updated, by the outbox trigger within the INSERT's statement. A
+// refused INSERT leaves no event.
+func TestCreatedEventIsTheTriggers(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	org := testenv.Organisation(t, pool, "changes-with")
-	insert := `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
-		VALUES ($1, $2, $3, 'woman', '1990-01-01') RETURNING id`
-	for i, touchedBefore := range []bool{false, true} {
+	org := testenv.Organisation(t, pool, "changes-created")
+	var measure string
+	if err := pool.QueryRow(ctx, `INSERT INTO measure_type (organisation_id, code, name, swedish_name, category)
+		VALUES ($1, 'created_test', 'Test', 'Test', 'employment') RETURNING id`, org).Scan(&measure); err != nil {
+		t.Fatal(err)
+	}
+	person := db.NewID()
+	for _, c := range []struct{ table, insert string }{
+		{"participant", `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+			VALUES ($1, $2, '19900101-0011', 'woman', '1990-01-01')`},
+		{"enrolment", `INSERT INTO enrolment (id, organisation_id, participant_id, measure_type_id, start_date)
+			VALUES ($1, $2, '` + person + `', '` + measure + `', '2020-01-01')`},
+	} {
 		id := db.NewID()
+		if c.table == "participant" {
+			id = person
+		}
 		var events, updated, updatedBefore int
 		var byTrigger bool
-		var entity, entityID string
+		var participantID, entity, entityID, op string
 		err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
 			if err := tx.QueryRow(ctx, `SELECT pg_stat_get_xact_tuples_updated('change_event'::regclass)`).Scan(&updatedBefore); err != nil {
 				return err
 			}
-			pnr := []string{"19900101-0011", "19900101-0012"}[i]
-			if touchedBefore {
-				// Another write about the person earlier in the transaction: here the
-				// person's own row, written before and then updated by the create below.
-				pnr = "19900101-0099"
-				if _, err := tx.Exec(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
-					VALUES ($1, $2, $3, 'woman', '1990-01-01')`, id, org, pnr); err != nil {
-					return err
-				}
-				insert = `UPDATE participant SET phone = '1' WHERE id = $1 AND organisation_id = $2 AND personal_identity_number = $3 RETURNING id`
-			}
-			sql, args := changes.RecordWith(ctx, org, id, "participant", id, changes.Create, insert, []any{id, org, pnr})
-			var got string
-			if err := tx.QueryRow(ctx, sql, args...).Scan(&got); err != nil {
+			changes.Created(ctx, c.table, id, person)
+			if _, err := tx.Exec(ctx, c.insert, id, org); err != nil {
 				return err
 			}
-			return tx.QueryRow(ctx, `SELECT count(*), bool_or(by_trigger), min(entity), min(entity_id::text),
-					pg_stat_get_xact_tuples_updated('change_event'::regclass)
-				FROM change_event WHERE xact = pg_current_xact_id()`).Scan(&events, &byTrigger, &entity, &entityID, &updated)
+			return tx.QueryRow(ctx, `SELECT count(*), bool_and(by_trigger), min(participant_id::text), min(entity),
+					min(entity_id::text), min(op), pg_stat_get_xact_tuples_updated('change_event'::regclass)
+				FROM change_event WHERE xact = pg_current_xact_id()`).Scan(&events, &byTrigger, &participantID, &entity, &entityID, &op, &updated)
 		})
 		if err != nil {
-			t.Fatalf("touched before=%v: %v", touchedBefore, err)
+			t.Fatalf("%s: %v", c.table, err)
 		}
-		if events != 1 || byTrigger || entity != "participant" || entityID != id {
-			t.Errorf("touched before=%v: %d events (by trigger %v) %s %s, want one application event participant %s",
-				touchedBefore, events, byTrigger, entity, entityID, id)
+		if events != 1 || !byTrigger || participantID != person || entity != c.table || entityID != id || op != "create" {
+			t.Errorf("%s: %d events (by trigger %v) of %s: %s %s %s, want the trigger's one event of %s: %s %s create",
+				c.table, events, byTrigger, participantID, entity, entityID, op, person, c.table, id)
 		}
-		if want := map[bool]int{false: 0, true: 1}[touchedBefore]; updated-updatedBefore != want {
-			t.Errorf("touched before=%v: the outbox row was updated %d times, want %d", touchedBefore, updated-updatedBefore, want)
+		if updated != updatedBefore {
+			t.Errorf("%s: the outbox row was updated %d times, want none", c.table, updated-updatedBefore)
 		}
 	}
 
@@ -218,11 +217,9 @@ func TestRecordWithTheWrite(t *testing.T) {
 	if err := pool.QueryRow(ctx, count, org).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	id := db.NewID()
 	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		sql, args := changes.RecordWith(ctx, org, id, "participant", id, changes.Create, `INSERT INTO participant (id, organisation_id,
-			personal_identity_number, gender, birth_date) VALUES ($1, $2, '19900101-0011', 'woman', '1990-01-01')`, []any{id, org})
-		_, err := tx.Exec(ctx, sql, args...)
+		_, err := tx.Exec(ctx, `INSERT INTO participant (id, organisation_id, personal_identity_number, gender, birth_date)
+			VALUES ($1, $2, '19900101-0011', 'woman', '1990-01-01')`, db.NewID(), org)
 		return err
 	})
 	if err == nil {
