@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -89,7 +91,10 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			} else {
 				body, err = readBody(w, r, l.MaxBodyBytes, fmt.Sprintf("request body is larger than %d bytes", l.MaxBodyBytes))
 				if err == nil {
-					err = checkPost(l, body)
+					var params *graphql.RawParams
+					if params, err = checkPost(l, body); err == nil {
+						r = r.WithContext(context.WithValue(r.Context(), gatedKey{}, params))
+					}
 				}
 			}
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
@@ -99,7 +104,7 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			if v := q.Get("variables"); v != "" {
 				vars = json.RawMessage(v)
 			}
-			err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars})
+			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars})
 		}
 		if err != nil {
 			count(err.code)
@@ -155,58 +160,87 @@ func checkMultipart(l Limits, body []byte, boundary string) *gateError {
 		return &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
 			message: fmt.Sprintf("the operations part is larger than %d bytes", l.MaxBodyBytes)}
 	}
-	return checkPost(l, ops)
+	_, e := checkPost(l, ops)
+	return e
 }
 
-func checkPost(l Limits, body []byte) *gateError {
+// gatedKey is the context key of the request a JSON POST decoded to in the gate, which
+// postJSON then executes instead of decoding the body again.
+type gatedKey struct{}
+
+// gated returns the request the gate decoded from r's body, if it did.
+func gated(r *http.Request) (*graphql.RawParams, bool) {
+	p, ok := r.Context().Value(gatedKey{}).(*graphql.RawParams)
+	return p, ok
+}
+
+// checkPost checks a JSON POST body and returns the request it holds, decoded as
+// gqlgen's POST transport decodes it (numbers as json.Number).
+func checkPost(l Limits, body []byte) (*graphql.RawParams, *gateError) {
 	if bytes.IndexByte(body, 0) >= 0 {
-		return badRequest("the request body holds a NUL byte")
+		return nil, badRequest("the request body holds a NUL byte")
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	switch {
 	case len(trimmed) == 0:
-		return badRequest("the request body is empty; send a JSON object with query and variables")
+		return nil, badRequest("the request body is empty; send a JSON object with query and variables")
 	case trimmed[0] == '[':
-		return badRequest("batched requests are not supported; send one JSON object per request")
+		return nil, badRequest("batched requests are not supported; send one JSON object per request")
 	case trimmed[0] != '{':
-		return badRequest("the request body must be a JSON object with query, operationName and variables")
+		return nil, badRequest("the request body must be a JSON object with query, operationName and variables")
 	}
 	var req rawRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		// encoding/json's message can quote a character of the input: say where instead.
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
+			return nil, badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
 		}
-		return badRequest("the request body is not a JSON object of query, operationName and variables")
+		return nil, badRequest("the request body is not a JSON object of query, operationName and variables")
 	}
-	return checkRequest(l, req)
+	vars, e := checkRequest(l, req)
+	if e != nil {
+		return nil, e
+	}
+	params := &graphql.RawParams{Query: req.Query, OperationName: req.OperationName, Variables: vars}
+	if len(req.Extensions) > 0 && decodeJSON(req.Extensions, &params.Extensions) != nil {
+		return nil, badRequest("extensions must be a JSON object")
+	}
+	return params, nil
 }
 
-func checkRequest(l Limits, req rawRequest) *gateError {
+// decodeJSON decodes one JSON value as gqlgen's transports do (numbers as json.Number).
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// checkRequest checks a request and returns its variables.
+func checkRequest(l Limits, req rawRequest) (map[string]any, *gateError) {
 	if req.Query == "" && !bytes.Contains(req.Extensions, []byte(`"persistedQuery"`)) {
 		// A persisted query (APQ, or a registered operation) may come as its hash alone.
-		return badRequest("the request has no query")
+		return nil, badRequest("the request has no query")
 	}
 	if len(req.Query) > l.MaxQueryBytes {
-		return tooLargeQuery("the query is %d bytes; the limit is %d", len(req.Query), l.MaxQueryBytes)
+		return nil, tooLargeQuery("the query is %d bytes; the limit is %d", len(req.Query), l.MaxQueryBytes)
 	}
 	if e := checkText("query", req.Query); e != nil {
-		return e
+		return nil, e
 	}
 	if e := checkText("operationName", req.OperationName); e != nil {
-		return e
+		return nil, e
 	}
+	var vars map[string]any
 	if len(req.Variables) > 0 && !bytes.Equal(bytes.TrimSpace(req.Variables), []byte("null")) {
-		var vars map[string]any
-		if err := json.Unmarshal(req.Variables, &vars); err != nil {
-			return badRequest("variables must be a JSON object")
+		if err := decodeJSON(req.Variables, &vars); err != nil {
+			return nil, badRequest("variables must be a JSON object")
 		}
 		if e := checkValue("variables", vars); e != nil {
-			return e
+			return nil, e
 		}
 	}
-	return checkQuery(l, req.Query)
+	return vars, checkQuery(l, req.Query)
 }
 
 func tooLargeQuery(format string, args ...any) *gateError {

@@ -38,17 +38,22 @@ func (h postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.POST.Do(w, r, exec)
 	}
-	var params graphql.RawParams
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // as transport.POST decodes variables
-	if err := dec.Decode(&params); err != nil {
-		retry()
-		return
+	// The gate has decoded the body already (gated); a handler mounted without it decodes here.
+	params, ok := gated(r)
+	if ok {
+		p := *params // the gate's copy stays as it decoded it
+		params = &p
+	} else {
+		params = new(graphql.RawParams)
+		if decodeJSON(body, params) != nil {
+			retry()
+			return
+		}
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	ctx := r.Context()
-	rc, opErr := exec.CreateOperationContext(ctx, &params)
+	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
 		retry()
 		return
