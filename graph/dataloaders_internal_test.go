@@ -5,11 +5,14 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 )
 
 // TestLoadersOnePerRequestMadeWhenAsked: a request's loaders are made when a resolver
 // first asks for them, and every resolver of the request (concurrent ones too) gets the
-// same ones, so batching is unchanged; a request that never asks makes none, and the
+// same ones, so batching is unchanged; a request that never asks makes none (a
+// participant whose nested lists are not read does not ask), and the
 // next request gets loaders of its own.
 func TestLoadersOnePerRequestMadeWhenAsked(t *testing.T) {
 	t.Parallel()
@@ -18,6 +21,9 @@ func TestLoadersOnePerRequestMadeWhenAsked(t *testing.T) {
 	var untouched *requestLoaders
 	h := r.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == "/none" {
+			// A participant answered without its nested lists (a create's id) asks for none.
+			_ = r.person(req.Context(), &participant.Participant{ID: "p"}).ID
+			_ = r.people(req.Context(), []*participant.Participant{{ID: "q"}})
 			untouched, _ = req.Context().Value(loadersKey{}).(*requestLoaders)
 			return
 		}

@@ -16,7 +16,7 @@ import (
 // idempotency.Claim); then (9 and 10 statements) each create's claim became the key's
 // row itself, written at once with the id made ahead (idempotency.Request.ResultID)
 // instead of a lock, a lookup and an INSERT after the create (7 and 8), and each
-// create's change event went into its INSERT's statement (changes.RecordWith), and
+// create's change event went into its INSERT's statement (since: the outbox trigger's, changes.Created), and
 // createEnrolment's INSERT went with its COMMIT (enrolment.Store.Create), and
 // createParticipant's organisation is checked by its foreign key (5 statements).
 const (
