@@ -38,16 +38,16 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 	}
 	var p Plan
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// The participant's lock also serialises two saves of the same plan, so the plan's
-		// id, read after it in the same round trip, is the id of the row this save writes:
-		// the participant's plan, or, when they have none yet, the new one made here. The
-		// idempotency claim names it (idempotency.Request.ResultID), as every create's
-		// names the row it writes; a save without a version where a plan exists is
-		// refused (CONFLICT), its claim rolled back with it.
+		// The participant's lock also serialises two saves of the same plan. The
+		// idempotency claim names the row the save writes (idempotency.Request.ResultID),
+		// as every create's does: for a create, the new plan's id, made here (where the
+		// participant has a plan already the create is refused, its claim rolled back
+		// with it); for a revision, the participant's plan's, read after the lock in the
+		// lock's round trip, so that no other save can come between.
 		lock := participant.LockForWriteLater(ctx, tx, in.ParticipantID, "input.participantId")
-		var planID string
+		planID := db.NewID()
 		plan := func() error { return nil }
-		if db.IsUUID(in.ParticipantID) {
+		if in.Version != nil && in.IdempotencyKey != "" && db.IsUUID(in.ParticipantID) {
 			plan = db.FetchRow(ctx, tx, "find action plan", func(row pgx.Row) error { return row.Scan(&planID) },
 				`SELECT id::text FROM action_plan WHERE participant_id = $1`, in.ParticipantID)
 		}
@@ -55,11 +55,9 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 		if err != nil {
 			return err
 		}
+		// No plan to revise: the revision fails as staleOrMissing says.
 		if err := plan(); err != nil && !db.IsNoRows(err) {
 			return err
-		}
-		if planID == "" {
-			planID = db.NewID()
 		}
 		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "saveActionPlan", Input: in,
 			ResultID: planID}
@@ -98,8 +96,7 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 }
 
 // upsertPlan writes the plan's own row, created with planID or revised (the
-// participant's plan, whose id the caller read), and returns its id and what happened
-// to it.
+// participant's plan), and returns its id and what happened to it.
 func upsertPlan(ctx context.Context, tx pgx.Tx, planID, orgID string, in SaveInput) (string, changes.Op, error) {
 	var id string
 	if in.Version == nil {
