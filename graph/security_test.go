@@ -420,8 +420,9 @@ var operations = []operation{
 		edges { node { id participant { id } } } } }`)},
 	{"query overdueReferralFeedback", byOrgA(`query($o: ID!) { overdueReferralFeedback(organisationId: $o, asOf: "2019-03-01") { totalCount } }`)},
 	{"mutation createReferral", func(t *testing.T, w *world) (string, map[string]any) {
+		// A fresh person each time, so that two calls are two requests (TestEveryKeyedMutationReplays).
 		return `mutation($p: ID!) { createReferral(input: {participantId: $p, source: AF, referralDate: "2019-01-15", ordered: [WORK_PRACTICE]}) { id } }`,
-			map[string]any{"p": w.personA}
+			map[string]any{"p": w.createPerson(t, w.orgA)}
 	}},
 	{"mutation updateReferral", func(t *testing.T, w *world) (string, map[string]any) {
 		r := w.versionOf(t, "referral", w.referralInA(t))

@@ -38,14 +38,31 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 	}
 	var p Plan
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// The participant's lock also serialises two saves of the same plan.
-		orgID, err := participant.LockForWrite(ctx, tx, in.ParticipantID, "input.participantId")
+		// The participant's lock also serialises two saves of the same plan. The
+		// idempotency claim names the row the save writes (idempotency.Request.ResultID),
+		// as every create's does: for a create, the new plan's id, made here (where the
+		// participant has a plan already the create is refused, its claim rolled back
+		// with it); for a revision, the participant's plan's, read after the lock in the
+		// lock's round trip, so that no other save can come between.
+		lock := participant.LockForWriteLater(ctx, tx, in.ParticipantID, "input.participantId")
+		planID := db.NewID()
+		plan := func() error { return nil }
+		if in.Version != nil && in.IdempotencyKey != "" && db.IsUUID(in.ParticipantID) {
+			plan = db.FetchRow(ctx, tx, "find action plan", func(row pgx.Row) error { return row.Scan(&planID) },
+				`SELECT id::text FROM action_plan WHERE participant_id = $1`, in.ParticipantID)
+		}
+		orgID, err := lock()
 		if err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "saveActionPlan", Input: in}
+		// No plan to revise: the revision fails as staleOrMissing says.
+		if err := plan(); err != nil && !db.IsNoRows(err) {
+			return err
+		}
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: "saveActionPlan", Input: in,
+			ResultID: planID}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
-			id, op, err := upsertPlan(ctx, tx, orgID, in)
+			id, op, err := upsertPlan(ctx, tx, planID, orgID, in)
 			if err != nil {
 				return "", err
 			}
@@ -78,13 +95,14 @@ func (s *Store) Save(ctx context.Context, in SaveInput) (Plan, error) {
 	return p, nil
 }
 
-// upsertPlan writes the plan's own row and returns its id and what happened to it.
-func upsertPlan(ctx context.Context, tx pgx.Tx, orgID string, in SaveInput) (string, changes.Op, error) {
+// upsertPlan writes the plan's own row, created with planID or revised (the
+// participant's plan), and returns its id and what happened to it.
+func upsertPlan(ctx context.Context, tx pgx.Tx, planID, orgID string, in SaveInput) (string, changes.Op, error) {
 	var id string
 	if in.Version == nil {
-		err := tx.QueryRow(ctx, `INSERT INTO action_plan (organisation_id, participant_id, goal, responsible, next_review_date)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO NOTHING RETURNING id`,
-			orgID, in.ParticipantID, in.Goal, in.Responsible, in.NextReviewDate).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO action_plan (id, organisation_id, participant_id, goal, responsible, next_review_date)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (participant_id) DO NOTHING RETURNING id`,
+			planID, orgID, in.ParticipantID, in.Goal, in.Responsible, in.NextReviewDate).Scan(&id)
 		if db.IsNoRows(err) {
 			return "", "", apperr.Conflictf("input.version", "the participant already has an action plan: give its version to revise it")
 		}
@@ -204,7 +222,8 @@ func (s *Store) RecordFollowUp(ctx context.Context, in FollowUpInput) (FollowUp,
 		if err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: followUpOp, Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: followUpOp, Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			start, err := enrolmentStart(ctx, tx, in.ParticipantID, in.EnrolmentID)
 			if err != nil {
@@ -217,9 +236,10 @@ func (s *Store) RecordFollowUp(ctx context.Context, in FollowUpInput) (FollowUp,
 			if in.NextDueDate != nil {
 				next = *in.NextDueDate
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO follow_up (organisation_id, participant_id, enrolment_id, held_on, attendees, notes, next_due_date)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+followUpColumns,
-				orgID, in.ParticipantID, in.EnrolmentID, in.HeldOn, in.Attendees, in.Notes, next)
+			rows, err := tx.Query(ctx, `INSERT INTO follow_up (id, organisation_id, participant_id, enrolment_id, held_on, attendees, notes,
+					next_due_date)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+followUpColumns,
+				id, orgID, in.ParticipantID, in.EnrolmentID, in.HeldOn, in.Attendees, in.Notes, next)
 			if err != nil {
 				return "", err
 			}

@@ -136,6 +136,86 @@ func TestSaveCreatesThenRevisesWithVersions(t *testing.T) {
 	}
 }
 
+// TestSaveReplaysUnderItsKey: a save is claimed under its key with the id of the plan
+// it writes (the participant's plan, or the new one), so a retried create or revision
+// returns the plan as the first call left it and writes nothing, two racing retries of
+// one revision revise once, a key reused for another save is a CONFLICT, and a refused
+// save (a create where a plan exists) leaves its key free for the next request.
+func TestSaveReplaysUnderItsKey(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	person := f.person(f.OrgA)
+	save := func(in actionplan.SaveInput) actionplan.Plan {
+		t.Helper()
+		p, err := f.store.Save(f.Ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	revisions := func() int {
+		return f.Count(`SELECT count(*) FROM action_plan_revision WHERE participant_id = $1`, person)
+	}
+
+	create := actionplan.SaveInput{ParticipantID: person, Goal: "Anställning", Steps: []actionplan.StepInput{{Description: "Kartläggning"}},
+		IdempotencyKey: "plan-1"}
+	first := save(create)
+	before, revs := f.rows(), revisions()
+	if again := save(create); again.ID != first.ID || again.Version != 1 || describe(again) != describe(first) {
+		t.Errorf("retried create returned %+v, want %+v", again, first)
+	}
+	if after := f.rows(); after != before || revisions() != revs {
+		t.Errorf("retried create wrote: %s -> %s", before, after)
+	}
+
+	revise := actionplan.SaveInput{ParticipantID: person, Goal: "Anställning inom vården", Version: ptr(1), IdempotencyKey: "plan-2"}
+	revised := save(revise)
+	// Both racing retries of the next revision wait for the participant's lock; the
+	// second then finds the first's key and replays it.
+	next := actionplan.SaveInput{ParticipantID: person, Goal: "Praktik", Version: ptr(2), IdempotencyKey: "plan-3"}
+	type result struct {
+		p   actionplan.Plan
+		err error
+	}
+	done := make(chan result, 2)
+	for range 2 {
+		go func() {
+			p, err := f.store.Save(f.Ctx, next)
+			done <- result{p, err}
+		}()
+	}
+	for range 2 {
+		r := <-done
+		if r.err != nil || r.p.ID != first.ID || r.p.Version != 3 || r.p.Goal != "Praktik" {
+			t.Errorf("a racing retry of a revision: %+v, %v; want version 3 of %s", r.p, r.err, first.ID)
+		}
+	}
+	before, revs = f.rows(), revisions()
+	if again := save(revise); again.ID != revised.ID || again.Version != 3 {
+		t.Errorf("retried revision returned %+v, want the plan as it is (version 3)", again)
+	}
+	if after := f.rows(); after != before || revisions() != revs {
+		t.Errorf("retried revision wrote: %s -> %s", before, after)
+	}
+	if revs != 3 {
+		t.Errorf("%d revisions, want 3 (one per save)", revs)
+	}
+
+	other := next
+	other.Goal = "Studier"
+	_, err := f.store.Save(f.Ctx, other)
+	domaintest.WantErr(t, err, apperr.Conflict, "input.idempotencyKey")
+	_, err = f.store.Save(f.Ctx, actionplan.SaveInput{ParticipantID: person, Goal: "Ett andra mål", IdempotencyKey: "plan-4"})
+	domaintest.WantErr(t, err, apperr.Conflict, "input.version")
+	if after := f.rows(); after != before {
+		t.Errorf("refused saves wrote: %s -> %s", before, after)
+	}
+	save(actionplan.SaveInput{ParticipantID: person, Goal: "Studier", Version: ptr(3), IdempotencyKey: "plan-4"})
+	if n := f.Count(`SELECT count(*) FROM idempotency_key WHERE result_id = $1`, first.ID); n != 4 {
+		t.Errorf("%d keys name the plan, want 4 (plan-1 to plan-4)", n)
+	}
+}
+
 func TestSaveRefusesAnotherOrganisationsParticipant(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -62,15 +62,17 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Employer, error) {
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createEmployer", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createEmployer",
+			Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			// ON CONFLICT keeps the transaction usable and names the field, instead of a bare
 			// unique violation.
-			rows, err := tx.Query(ctx, `INSERT INTO employer (organisation_id, kind, name, org_number, headcount, notes)
-				VALUES ($1, $2, $3, $4, $5, $6)
+			rows, err := tx.Query(ctx, `INSERT INTO employer (id, organisation_id, kind, name, org_number, headcount, notes)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (organisation_id, name) DO NOTHING
 				RETURNING `+columns,
-				in.OrganisationID, string(in.Kind), in.Name, in.OrgNumber, in.Headcount, in.Notes)
+				id, in.OrganisationID, string(in.Kind), in.Name, in.OrgNumber, in.Headcount, in.Notes)
 			if err != nil {
 				return "", err
 			}
@@ -150,10 +152,13 @@ func (s *Store) AddContact(ctx context.Context, in ContactInput) (Employer, erro
 			return err
 		}
 		// A retry returns the employer as it is: nothing to replay.
-		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "addEmployerContact", Input: in}
+		contactID := db.NewID()
+		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "addEmployerContact",
+			Input: in, ResultID: contactID}
 		return idempotency.Once(ctx, tx, req, func() (id string, err error) {
-			err = tx.QueryRow(ctx, `INSERT INTO employer_contact (employer_id, organisation_id, name, role, phone, email)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone, in.Email).Scan(&id)
+			err = tx.QueryRow(ctx, `INSERT INTO employer_contact (id, employer_id, organisation_id, name, role, phone, email)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, contactID, e.ID, e.OrganisationID, in.Name, in.Role, in.Phone,
+				in.Email).Scan(&id)
 			return id, db.MapError(err)
 		}, func(string) error { return nil })
 	})
@@ -180,13 +185,14 @@ func (s *Store) AddNote(ctx context.Context, employerID, body, idempotencyKey st
 		if e, err = getOne(ctx, tx, employerID, "input.employerId", ""); err != nil {
 			return err
 		}
+		noteID := db.NewID()
 		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: idempotencyKey, Operation: "addEmployerNote",
-			Input: []string{employerID, body}}
+			Input: []string{employerID, body}, ResultID: noteID}
 		return idempotency.Once(ctx, tx, req, func() (id string, err error) {
 			// created_at defaults to clock_timestamp(), so notes added in one transaction
 			// still come back in the order they were written.
-			err = tx.QueryRow(ctx, `INSERT INTO employer_note (employer_id, organisation_id, author, body)
-				VALUES ($1, $2, $3, $4) RETURNING id`, e.ID, e.OrganisationID, caller.Subject, body).Scan(&id)
+			err = tx.QueryRow(ctx, `INSERT INTO employer_note (id, employer_id, organisation_id, author, body)
+				VALUES ($1, $2, $3, $4, $5) RETURNING id`, noteID, e.ID, e.OrganisationID, caller.Subject, body).Scan(&id)
 			return id, db.MapError(err)
 		}, func(string) error { return nil })
 	})

@@ -69,11 +69,13 @@ func (s *Store) CreateUnit(ctx context.Context, in UnitInput) (Unit, error) {
 		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createUnit", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createUnit", Input: in,
+			ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
-			err := tx.QueryRow(ctx, `INSERT INTO unit (organisation_id, name) VALUES ($1, $2)
+			err := tx.QueryRow(ctx, `INSERT INTO unit (id, organisation_id, name) VALUES ($1, $2, $3)
 				ON CONFLICT (organisation_id, name) DO NOTHING RETURNING id, organisation_id, name`,
-				in.OrganisationID, in.Name).Scan(&u.ID, &u.OrganisationID, &u.Name)
+				id, in.OrganisationID, in.Name).Scan(&u.ID, &u.OrganisationID, &u.Name)
 			if db.IsNoRows(err) {
 				return "", apperr.Conflictf("input.name", "a unit with this name already exists")
 			}
@@ -121,7 +123,9 @@ func (s *Store) CreateStaffUser(ctx context.Context, in StaffInput) (StaffUser, 
 		if err := Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createStaffUser", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createStaffUser",
+			Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			if in.UnitID != nil {
 				ok := db.IsUUID(*in.UnitID)
@@ -135,8 +139,8 @@ func (s *Store) CreateStaffUser(ctx context.Context, in StaffInput) (StaffUser, 
 					return "", apperr.NotFoundf("input.unitId", "no such unit in this organisation")
 				}
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO staff_user (organisation_id, unit_id, name, email, title)
-				VALUES ($1, $2, $3, $4, $5) RETURNING `+staffColumns, in.OrganisationID, in.UnitID, in.Name, in.Email, in.Title)
+			rows, err := tx.Query(ctx, `INSERT INTO staff_user (id, organisation_id, unit_id, name, email, title)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+staffColumns, id, in.OrganisationID, in.UnitID, in.Name, in.Email, in.Title)
 			if err != nil {
 				return "", err
 			}

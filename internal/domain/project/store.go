@@ -45,13 +45,15 @@ func (s *Store) CreateProject(ctx context.Context, in CreateInput) (Project, err
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createProject", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createProject", Input: in,
+			ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
-			rows, err := tx.Query(ctx, `INSERT INTO project (organisation_id, name, funder, start_date, end_date, target_group)
-				VALUES ($1, $2, $3, $4, $5, $6)
+			rows, err := tx.Query(ctx, `INSERT INTO project (id, organisation_id, name, funder, start_date, end_date, target_group)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (organisation_id, name) DO NOTHING
 				RETURNING `+projectColumns,
-				in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
+				id, in.OrganisationID, in.Name, string(in.Funder), in.StartDate, in.EndDate, in.TargetGroup)
 			if err != nil {
 				return "", err
 			}

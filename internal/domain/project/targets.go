@@ -38,16 +38,18 @@ func (s *Store) CreateTarget(ctx context.Context, in CreateTargetInput) (Target,
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createTarget", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createTarget", Input: in,
+			ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			measureTypeID, err := resolveScope(ctx, tx, in)
 			if err != nil {
 				return "", err
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO target (organisation_id, name, metric, period_start, period_end,
+			rows, err := tx.Query(ctx, `INSERT INTO target (id, organisation_id, name, metric, period_start, period_end,
 					measure_type_id, project_id, unit_id, total, women, men)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+targetColumns,
-				in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+targetColumns,
+				id, in.OrganisationID, in.Name, string(in.Metric), in.PeriodStart, in.PeriodEnd, measureTypeID, in.ProjectID,
 				in.UnitID, in.Total, in.Women, in.Men)
 			if err != nil {
 				return "", err

@@ -42,15 +42,17 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Quota, error) {
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createQuota", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createQuota", Input: in,
+			ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			measureTypeID, err := organisation.MeasureTypeID(ctx, tx, in.OrganisationID, in.MeasureTypeCode, "input.measureTypeCode")
 			if err != nil {
 				return "", err
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO quota (organisation_id, name, total, period_start, period_end, measure_type_id)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+columns,
-				in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
+			rows, err := tx.Query(ctx, `INSERT INTO quota (id, organisation_id, name, total, period_start, period_end, measure_type_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+columns,
+				id, in.OrganisationID, in.Name, in.Total, in.PeriodStart, in.PeriodEnd, measureTypeID)
 			if err != nil {
 				return "", err
 			}

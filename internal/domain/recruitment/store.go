@@ -60,15 +60,17 @@ func (s *Store) CreateEvent(ctx context.Context, in CreateEventInput) (Event, er
 		if err := organisation.Require(ctx, tx, in.OrganisationID, "input.organisationId"); err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createRecruitmentEvent", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: in.OrganisationID, Key: in.IdempotencyKey, Operation: "createRecruitmentEvent",
+			Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			measureTypeID, err := checkEventReferences(ctx, tx, in)
 			if err != nil {
 				return "", err
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO recruitment_event (organisation_id, kind, name, held_on, place, measure_type_id)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+eventColumns,
-				in.OrganisationID, string(in.Kind), in.Name, in.HeldOn, in.Place, measureTypeID)
+			rows, err := tx.Query(ctx, `INSERT INTO recruitment_event (id, organisation_id, kind, name, held_on, place, measure_type_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+eventColumns,
+				id, in.OrganisationID, string(in.Kind), in.Name, in.HeldOn, in.Place, measureTypeID)
 			if err != nil {
 				return "", err
 			}
@@ -198,14 +200,16 @@ func (s *Store) RecordInterview(ctx context.Context, in InterviewInput) (Intervi
 		if err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "recordInterview", Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: e.OrganisationID, Key: in.IdempotencyKey, Operation: "recordInterview", Input: in,
+			ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			if err := checkCandidate(ctx, tx, e, in); err != nil {
 				return "", err
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO interview AS i (organisation_id, event_id, participant_id, employer_id, notes)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, participant_id, employer_id) DO NOTHING
-				RETURNING `+interviewColumns, e.OrganisationID, e.ID, in.ParticipantID, in.EmployerID, in.Notes)
+			rows, err := tx.Query(ctx, `INSERT INTO interview AS i (id, organisation_id, event_id, participant_id, employer_id, notes)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id, participant_id, employer_id) DO NOTHING
+				RETURNING `+interviewColumns, id, e.OrganisationID, e.ID, in.ParticipantID, in.EmployerID, in.Notes)
 			if err != nil {
 				return "", err
 			}

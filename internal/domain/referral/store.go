@@ -56,16 +56,17 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Referral, error) {
 		if err != nil {
 			return err
 		}
-		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: createOp, Input: in}
+		id := db.NewID()
+		req := idempotency.Request{OrganisationID: orgID, Key: in.IdempotencyKey, Operation: createOp, Input: in, ResultID: id}
 		return idempotency.Once(ctx, tx, req, func() (string, error) {
 			ordered := make([]string, len(in.Ordered))
 			for i, o := range in.Ordered {
 				ordered[i] = string(o)
 			}
-			rows, err := tx.Query(ctx, `INSERT INTO referral (organisation_id, participant_id, source, referral_date,
+			rows, err := tx.Query(ctx, `INSERT INTO referral (id, organisation_id, participant_id, source, referral_date,
 					referring_officer, ordered, feedback_method, feedback_due_date, notes)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
-				orgID, in.ParticipantID, string(in.Source), in.ReferralDate, in.ReferringOfficer, ordered, in.FeedbackMethod,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+columns,
+				id, orgID, in.ParticipantID, string(in.Source), in.ReferralDate, in.ReferringOfficer, ordered, in.FeedbackMethod,
 				in.FeedbackDueDate, in.Notes)
 			if err != nil {
 				return "", err

@@ -14,8 +14,8 @@ import (
 // so what it can save is round trips: pipeTx sends BEGIN (and, on the API's pool, the
 // caller's organisation scope, instead of a round trip of its own when the connection
 // is taken) together with the transaction's first statement, and statements queued with
-// Queue (whose results the caller does not need: the outbox row, the idempotency
-// record, the audit rows) together with the next statement or the COMMIT. Statements
+// Queue (whose results the caller does not need: the outbox row, the audit rows)
+// together with the next statement or the COMMIT. Statements
 // still run one after another on the server, in the order they were issued, so each
 // sees what the statements before it did; a failed statement aborts the transaction
 // and skips the rest of its round trip, and its error is returned by the call that sent

@@ -22,7 +22,7 @@ type outcome struct {
 }
 
 // once runs Once in a transaction of its own; create returns the request's ResultID
-// (or a fresh one when the request has none) after calling during, and fails with fail.
+// after calling during, and fails with fail.
 func once(ctx context.Context, pool *pgxpool.Pool, r idempotency.Request, during func(), fail error) outcome {
 	var o outcome
 	o.err = db.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -33,12 +33,8 @@ func once(ctx context.Context, pool *pgxpool.Pool, r idempotency.Request, during
 			if fail != nil {
 				return "", fail
 			}
-			id := r.ResultID
-			if id == "" {
-				id = db.NewID()
-			}
-			o.created = id
-			return id, nil
+			o.created = r.ResultID
+			return r.ResultID, nil
 		}, func(id string) error {
 			o.replayed = id
 			return nil
@@ -156,18 +152,56 @@ func TestClaimWithTheIDMadeAhead(t *testing.T) {
 	}
 }
 
-// TestClaimWithoutTheIDReplays: a create that does not make its id ahead (no
-// ResultID) is locked, looked up and recorded with the id it returns, and a retry
-// replays that id.
-func TestClaimWithoutTheIDReplays(t *testing.T) {
+// TestClaimReplaysARetry: a retry that comes after the first call committed, with an
+// id of its own made ahead as every call makes one, replays the first call's id and
+// creates nothing; the key's one row still names the first id.
+func TestClaimReplaysARetry(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
 	ctx := context.Background()
 	org := testenv.Organisation(t, pool, "idem-test-late")
-	r := idempotency.Request{OrganisationID: org, Key: "k", Operation: "createThing", Input: 1}
-	a := once(ctx, pool, r, nil, nil)
-	b := once(ctx, pool, r, nil, nil)
-	if a.err != nil || b.err != nil || a.created == "" || b.created != "" || b.replayed != a.created {
+	req := func() idempotency.Request {
+		return idempotency.Request{OrganisationID: org, Key: "k", Operation: "createThing", Input: 1, ResultID: db.NewID()}
+	}
+	first, retry := req(), req()
+	a := once(ctx, pool, first, nil, nil)
+	b := once(ctx, pool, retry, nil, nil)
+	if a.err != nil || b.err != nil || a.created != first.ResultID || b.created != "" || b.replayed != a.created {
 		t.Fatalf("first %+v, retry %+v: want the retry to replay the first id", a, b)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM idempotency_key WHERE organisation_id = $1 AND key = 'k'
+		AND result_id = $2`, org, first.ResultID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d key rows naming the first id (%v), want 1", n, err)
+	}
+}
+
+// TestClaimNeedsTheIDMadeAhead: the claim is the key's row naming the id the create
+// will give its record, so a keyed request without that id is refused before create
+// runs, and a create that makes another id than the one claimed fails; neither leaves
+// a key behind. Neither is the client's doing: the errors are internal, not apperr.
+func TestClaimNeedsTheIDMadeAhead(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	ctx := context.Background()
+	org := testenv.Organisation(t, pool, "idem-test-id")
+
+	o := once(ctx, pool, idempotency.Request{OrganisationID: org, Key: "no-id", Operation: "createThing", Input: 1}, nil, nil)
+	if _, ok := apperr.As(o.err); o.err == nil || ok || o.created != "" {
+		t.Errorf("a keyed claim without ResultID: %+v, want an internal error before create", o)
+	}
+
+	r := idempotency.Request{OrganisationID: org, Key: "other-id", Operation: "createThing", Input: 1, ResultID: db.NewID()}
+	err := db.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		return idempotency.Once(ctx, tx, r, func() (string, error) { return db.NewID(), nil },
+			func(string) error { t.Error("replayed a key never used"); return nil })
+	})
+	if _, ok := apperr.As(err); err == nil || ok {
+		t.Errorf("a create that made another id than the claimed one: %v, want an internal error", err)
+	}
+
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM idempotency_key WHERE organisation_id = $1`, org).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d key rows left (%v), want none", n, err)
 	}
 }
