@@ -247,11 +247,12 @@ func tooLargeQuery(format string, args ...any) *gateError {
 	return &gateError{status: http.StatusBadRequest, code: codeQueryTooLarge, message: fmt.Sprintf(format, args...)}
 }
 
-// passedQueries remembers query texts that passed checkQuery under given limits:
+// passedQueries remembers query texts that parsed and passed checkQuery under given limits:
 // clients send the same few queries again and again (a create, a page), and the check,
 // a function of the two alone, lexed and parsed each of them anew on every request
 // (3 % of the API's CPU per write). Cleared when full, so it holds at most
-// maxPassedQueries texts of at most MaxQueryBytes each.
+// maxPassedQueries texts of at most MaxQueryBytes each. A text that does not parse is
+// not remembered: gqlgen refuses it, and a client does not send it on and on.
 var passedQueries = struct {
 	sync.Mutex
 	m map[passedQuery]struct{}
@@ -273,8 +274,8 @@ func checkQuery(l Limits, query string) *gateError {
 	if ok {
 		return nil
 	}
-	e := checkQueryText(l, query)
-	if e == nil {
+	e, parsed := checkQueryText(l, query)
+	if e == nil && parsed {
 		passedQueries.Lock()
 		if len(passedQueries.m) >= maxPassedQueries {
 			clear(passedQueries.m)
@@ -287,24 +288,25 @@ func checkQuery(l Limits, query string) *gateError {
 
 // checkQueryText counts tokens (stopping at the limit), then parses the query (linear)
 // and counts fields and fragments, and checks the text of every string literal. A query
-// that does not lex or parse is left to gqlgen, which answers GRAPHQL_PARSE_FAILED.
-func checkQueryText(l Limits, query string) *gateError {
+// that does not lex or parse is left to gqlgen, which answers GRAPHQL_PARSE_FAILED:
+// parsed says whether it did.
+func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 	lex := lexer.New(&ast.Source{Input: query})
 	for n := 0; ; n++ {
 		tok, err := lex.ReadToken()
 		if err != nil {
-			return nil
+			return nil, false
 		}
 		if tok.Kind == lexer.EOF {
 			break
 		}
 		if n >= l.MaxTokens {
-			return tooLargeQuery("the query has more than %d tokens", l.MaxTokens)
+			return tooLargeQuery("the query has more than %d tokens", l.MaxTokens), false
 		}
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	c := &counter{}
 	for _, op := range doc.Operations {
@@ -316,13 +318,13 @@ func checkQueryText(l Limits, query string) *gateError {
 	}
 	switch {
 	case c.fields > l.MaxFields:
-		return tooLargeQuery("the query has %d fields (aliases included); the limit is %d", c.fields, l.MaxFields)
+		return tooLargeQuery("the query has %d fields (aliases included); the limit is %d", c.fields, l.MaxFields), true
 	case c.fragments > l.MaxFragments:
-		return tooLargeQuery("the query has %d fragments and spreads; the limit is %d", c.fragments, l.MaxFragments)
+		return tooLargeQuery("the query has %d fragments and spreads; the limit is %d", c.fragments, l.MaxFragments), true
 	case c.bad != nil:
-		return c.bad
+		return c.bad, true
 	}
-	return nil
+	return nil, true
 }
 
 type counter struct {

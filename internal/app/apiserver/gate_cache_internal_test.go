@@ -28,3 +28,20 @@ func TestPassedQueriesKeepTheirLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparsableQueriesAreNotRemembered: a text that does not parse passes the gate (gqlgen
+// answers GRAPHQL_PARSE_FAILED) but takes no place among the passed queries.
+func TestUnparsableQueriesAreNotRemembered(t *testing.T) {
+	t.Parallel()
+	query := "{ unclosed( " + t.Name()
+	if e := checkQuery(DefaultLimits, query); e != nil {
+		t.Fatalf("an unparsable query was refused by the gate: %v", e)
+	}
+	passedQueries.Lock()
+	_, kept := passedQueries.m[passedQuery{DefaultLimits, query}]
+	passedQueries.Unlock()
+	if kept {
+		t.Error("an unparsable query was remembered as passed")
+	}
+}
+
