@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -278,7 +277,7 @@ func TestExtraJobEligibilityRefusedThenOverridden(t *testing.T) {
 		t.Fatalf("checkEligibility = %+v, want not eligible with a reason per unmet condition", check.CheckEligibility)
 	}
 
-	before := caseCounts(t, w.pool)
+	before := tableRows(t, w.pool)
 	const decide = `mutation($p: ID!, $o: EligibilityOverrideInput) { createEnrolment(input: {participantId: $p,
 		measureTypeCode: "extra_job", decisionDate: "2018-03-01", startDate: "2018-03-05", employmentRate: 50,
 		eligibilityOverride: $o}) { id eligibility { overridden overrideReason overrideBy basis } } }`
@@ -287,7 +286,7 @@ func TestExtraJobEligibilityRefusedThenOverridden(t *testing.T) {
 		!strings.Contains(errs[0].Message, "450") {
 		t.Fatalf("refusal = %+v, want NOT_ELIGIBLE on input.eligibilityOverride naming the 450-day rule", errs[0])
 	}
-	if after := caseCounts(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
+	if after := tableRows(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a refused decision wrote something: before %v, after %v", before, after)
 	}
 
@@ -337,12 +336,12 @@ func TestCreateIsIdempotent(t *testing.T) {
 		personalIdentityNumber: $pnr, givenName: $n, familyName: "Ek", gender: WOMAN, idempotencyKey: $k}) { id } }`
 	var first, second struct{ CreateParticipant struct{ ID string } }
 	w.cw.MustData(t, create, map[string]any{"o": w.org, "k": "form-42", "n": "Maja", "pnr": pnrMaja}, &first)
-	before := caseCounts(t, w.pool)
+	before := tableRows(t, w.pool)
 	w.cw.MustData(t, create, map[string]any{"o": w.org, "k": "form-42", "n": "Maja", "pnr": pnrMaja}, &second)
 	if second.CreateParticipant.ID != first.CreateParticipant.ID {
 		t.Fatalf("retry returned %s, first %s", second.CreateParticipant.ID, first.CreateParticipant.ID)
 	}
-	if after := caseCounts(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
+	if after := tableRows(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a retried create wrote: before %v, after %v", before, after)
 	}
 	errs := w.cw.MustFail(t, create, map[string]any{"o": w.org, "k": "form-42", "n": "Other", "pnr": pnrMaja})
@@ -424,21 +423,6 @@ func TestParticipantSearchAndAttributeHistory(t *testing.T) {
 			t.Errorf("search %v = %d, want %d", c.filter, got, c.want)
 		}
 	}
-}
-
-// caseCounts is the state a refused or replayed write must leave alone.
-func caseCounts(t *testing.T, pool *pgxpool.Pool) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, table := range []string{"participant", "participant_attributes", "enrolment", "enrolment_rate", "change_event",
-		"idempotency_key", "referral", "interview"} {
-		var n int
-		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		out[table] = n
-	}
-	return out
 }
 
 func contains(list []string, s string) bool {

@@ -31,32 +31,6 @@ func keyedMutations(t *testing.T) []string {
 	return out
 }
 
-// everyTableCount is every table's row count but the audit log's (a replay is
-// audited), in one statement.
-func everyTableCount(t *testing.T, w *world) map[string]int {
-	t.Helper()
-	rows, err := w.system.Query(context.Background(), `SELECT tablename::text,
-			(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', tablename), false, true, '')))[1]::text::int
-		FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'audit_log%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var table string
-		var n int
-		if err := rows.Scan(&table, &n); err != nil {
-			t.Fatal(err)
-		}
-		out[table] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // auditRows counts the write audit rows of operation.
 func auditRows(t *testing.T, w *world, operation string) int {
 	t.Helper()
@@ -108,7 +82,7 @@ func TestEveryKeyedMutationReplays(t *testing.T) {
 			t.Errorf("%s: %v %+v", name, err, first.Errors)
 			continue
 		}
-		before, audits := everyTableCount(t, w), auditRows(t, w, field)
+		before, audits := tableRows(t, w.system), auditRows(t, w, field)
 		again, err := w.admin.Do(ctx, q, vars)
 		if err != nil || len(again.Errors) > 0 {
 			t.Errorf("%s retried: %v %+v", name, err, again.Errors)
@@ -117,7 +91,7 @@ func TestEveryKeyedMutationReplays(t *testing.T) {
 		if !bytes.Equal(again.Data, first.Data) {
 			t.Errorf("%s retried answered %s, the first call %s", name, again.Data, first.Data)
 		}
-		if after := everyTableCount(t, w); fmt.Sprint(after) != fmt.Sprint(before) {
+		if after := tableRows(t, w.system); fmt.Sprint(after) != fmt.Sprint(before) {
 			t.Errorf("%s retried wrote: before %v, after %v", name, before, after)
 		}
 		if n := auditRows(t, w, field); n != audits+1 {
@@ -135,7 +109,7 @@ func TestEveryKeyedMutationReplays(t *testing.T) {
 			q    string
 			vars map[string]any
 		}{{q2, vars2}, {q3, vars3}} {
-			before = everyTableCount(t, w)
+			before = tableRows(t, w.system)
 			r, err := w.admin.Do(ctx, c.q, c.vars)
 			if err != nil {
 				t.Fatal(err)
@@ -143,7 +117,7 @@ func TestEveryKeyedMutationReplays(t *testing.T) {
 			if len(r.Errors) == 0 || r.Errors[0].Code() != "CONFLICT" || r.Errors[0].Field() != "input.idempotencyKey" {
 				t.Errorf("the key of %s sent with %s: %s %+v, want CONFLICT on input.idempotencyKey", name, c.q, r.Data, r.Errors)
 			}
-			if after := everyTableCount(t, w); fmt.Sprint(after) != fmt.Sprint(before) {
+			if after := tableRows(t, w.system); fmt.Sprint(after) != fmt.Sprint(before) {
 				t.Errorf("the key of %s sent with %s wrote: before %v, after %v", name, c.q, before, after)
 			}
 		}

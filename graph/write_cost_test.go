@@ -102,12 +102,12 @@ func TestCreateEnrolmentReplayAndRefusal(t *testing.T) {
 	var first, again struct{ CreateEnrolment struct{ ID string } }
 	vars := map[string]any{"p": eligible, "m": "extra_job", "k": "decision-7"}
 	w.cw.MustData(t, benchCreateEnrolment, vars, &first)
-	before := caseCounts(t, w.pool)
+	before := tableRows(t, w.pool)
 	w.cw.MustData(t, benchCreateEnrolment, vars, &again)
 	if again.CreateEnrolment.ID != first.CreateEnrolment.ID {
 		t.Fatalf("retry returned %s, first %s", again.CreateEnrolment.ID, first.CreateEnrolment.ID)
 	}
-	if after := caseCounts(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
+	if after := tableRows(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a retried createEnrolment wrote: before %v, after %v", before, after)
 	}
 	var audits int
@@ -124,12 +124,12 @@ func TestCreateEnrolmentReplayAndRefusal(t *testing.T) {
 	}
 
 	refused := map[string]any{"p": short, "m": "extra_job", "k": "decision-8"}
-	before = caseCounts(t, w.pool)
+	before = tableRows(t, w.pool)
 	errs = w.cw.MustFail(t, benchCreateEnrolment, refused)
 	if errs[0].Code() != "NOT_ELIGIBLE" || errs[0].Field() != "input.eligibilityOverride" {
 		t.Fatalf("refusal = %+v, want NOT_ELIGIBLE", errs[0])
 	}
-	if after := caseCounts(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
+	if after := tableRows(t, w.pool); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatalf("a refused decision wrote: before %v, after %v", before, after)
 	}
 	refused["o"] = map[string]any{"reason": "Beslut enligt socialtjänstens bedömning av behovet"}
