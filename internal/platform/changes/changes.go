@@ -61,9 +61,10 @@ const recordSQL = `WITH taken AS (
 // (outbox_person_rows, migration 0015) writes, after the INSERT and within its
 // statement, the very event Record would (the person, the table as the entity, the new
 // row's id, op create), unless the transaction has one for the person already. So the
-// create sends no statement for it: the application's event in the INSERT's statement
-// cost PostgreSQL a tenth of a createEnrolment more than the trigger's
-// (docs/BENCHMARKS.md), for the same row. A refused INSERT writes no row and so no
+// create sends no statement for it: the application's event as CTEs of the INSERT's
+// statement cost PostgreSQL more than the trigger's for the same row (medians of
+// interleaved runs: 0.1 ms more per createParticipant, 0.5 ms per createEnrolment;
+// docs/BENCHMARKS.md). A refused INSERT writes no row and so no
 // event. Created tells the audit log who wrote whom (audit.Touched), as Record does.
 func Created(ctx context.Context, table, rowID, participantID string) {
 	audit.Touched(ctx, table, rowID, participantID)
