@@ -44,4 +44,3 @@ func TestUnparsableQueriesAreNotRemembered(t *testing.T) {
 		t.Error("an unparsable query was remembered as passed")
 	}
 }
-
