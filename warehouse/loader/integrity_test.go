@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
@@ -37,17 +38,58 @@ func (f *fixture) exitReason(t *testing.T, participantID string) string {
 
 // TestManualSQLFixReachesTheWarehouse: a sanctioned fix made in SQL (an UPDATE, and a
 // DELETE that cascades through the person's tables) writes change events by itself and
-// reaches ClickHouse.
+// reaches ClickHouse. It runs as docs/DATABASE.md shows it, on a session of its own as
+// psql opens one (not the system pool, whose sessions get their scope on connect):
+// without the scope line row-level security leaves the fix nothing to change (or, for
+// a superuser, the outbox refuses its event), so nothing is half done; with it, it
+// applies.
 func TestManualSQLFixReachesTheWarehouse(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	ctx := context.Background()
 	fixed, erased := f.person(t), f.person(t)
 	f.drain(t)
 	if got := f.exitReason(t, fixed); got != "job_seeking" {
 		t.Fatalf("loaded exit reason %q", got)
 	}
-	f.sql(t, `UPDATE enrolment SET exit_reason = 'studies' WHERE participant_id = $1`, fixed)
-	f.sql(t, `DELETE FROM participant WHERE id = $1`, erased)
+	conn, err := pgx.ConnectConfig(ctx, f.pg.Config().ConnConfig.Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	fix := func(scope string) error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck
+		if scope != "" {
+			if _, err := tx.Exec(ctx, scope); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE enrolment SET exit_reason = 'studies' WHERE participant_id = $1`, fixed); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM participant WHERE id = $1`, erased); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+	// Without the scope: an error or nothing changed, never part of it.
+	_ = fix("")
+	var reason string
+	var people int
+	if err := f.pg.QueryRow(ctx, `SELECT (SELECT exit_reason FROM enrolment WHERE participant_id = $1),
+		(SELECT count(*) FROM participant WHERE id = $2)`, fixed, erased).Scan(&reason, &people); err != nil {
+		t.Fatal(err)
+	}
+	if reason != "job_seeking" || people != 1 {
+		t.Fatalf("the fix without the scope line changed rows: exit reason %q, erased person's rows %d", reason, people)
+	}
+	if err := fix(`SET LOCAL app.org_ids = '*'`); err != nil {
+		t.Fatalf("the fix as documented: %v", err)
+	}
 	var events int
 	if err := f.pg.QueryRow(context.Background(), `SELECT count(*) FROM change_event WHERE processed_at IS NULL
 		AND participant_id = ANY($1::uuid[])`, []string{fixed, erased}).Scan(&events); err != nil || events != 2 {
