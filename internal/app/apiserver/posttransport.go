@@ -29,21 +29,24 @@ func (h postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	start := graphql.Now()
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		h.POST.Do(w, r, exec) // reports the read error as transport.POST does
-		return
-	}
-	retry := func() {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.POST.Do(w, r, exec)
-	}
-	// The gate has decoded the body already (gated); a handler mounted without it decodes here.
+	// The gate has decoded the body already (gated), and left it unread for transport.POST
+	// should the request need it (retry); a handler mounted without the gate reads and
+	// decodes it here.
+	retry := func() { h.POST.Do(w, r, exec) }
 	params, ok := gated(r)
 	if ok {
 		p := *params // the gate's copy stays as it decoded it
 		params = &p
 	} else {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			h.POST.Do(w, r, exec) // reports the read error as transport.POST does
+			return
+		}
+		retry = func() {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			h.POST.Do(w, r, exec)
+		}
 		params = new(graphql.RawParams)
 		if decodeJSON(body, params) != nil {
 			retry()

@@ -128,3 +128,21 @@ func TestMalformedRequestsAreClientErrors(t *testing.T) {
 		t.Errorf("a tab in a name refused: %.300s", r.body)
 	}
 }
+
+// TestMalformedOperationsReachGqlgensErrors: a body the gate decoded and passed, whose
+// operation does not parse or validate, is answered by gqlgen's own POST transport
+// (postJSON hands it the body the gate left unread): a typed client error, never an
+// empty or internal answer.
+func TestMalformedOperationsReachGqlgensErrors(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	for query, want := range map[string]string{
+		"{ organisations { id ": "GRAPHQL_PARSE_FAILED",
+		"{ noSuchField }":       "GRAPHQL_VALIDATION_FAILED",
+	} {
+		r := s.postJSON(t, tok, map[string]any{"query": query})
+		if r.status < 400 || r.status >= 500 || r.code() != want {
+			t.Errorf("%q: %d %s %.300s, want a 4xx %s", query, r.status, r.code(), r.body, want)
+		}
+	}
+}
