@@ -61,14 +61,6 @@ func badRequest(format string, args ...any) *gateError {
 	return &gateError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
 }
 
-// rawRequest is the body of a GraphQL POST.
-type rawRequest struct {
-	Query         string          `json:"query"`
-	OperationName string          `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
-}
-
 // gate refuses malformed and expensive GraphQL requests with a typed 4xx error before
 // gqlgen sees them, and hands the others on unchanged. Its error messages never quote
 // the request: they name the field and the rule.
@@ -100,11 +92,12 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		case http.MethodGet:
 			q := r.URL.Query()
-			var vars json.RawMessage
-			if v := q.Get("variables"); v != "" {
-				vars = json.RawMessage(v)
+			var vars map[string]any
+			if v := q.Get("variables"); v != "" && decodeJSON([]byte(v), &vars) != nil { // as transport.GET decodes them
+				err = badRequest("variables must be a JSON object")
+			} else {
+				err = checkRequest(l, q.Get("query"), q.Get("operationName"), vars, false)
 			}
-			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars})
 		}
 		if err != nil {
 			count(err.code)
@@ -189,22 +182,30 @@ func checkPost(l Limits, body []byte) (*graphql.RawParams, *gateError) {
 	case trimmed[0] != '{':
 		return nil, badRequest("the request body must be a JSON object with query, operationName and variables")
 	}
-	var req rawRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+	// Decoded exactly as gqlgen's POST and multipart transports decode it (into RawParams,
+	// numbers as json.Number), so that what is checked here is what runs: a key given
+	// twice, "variables" or "extensions", merges the two objects there, and must here.
+	params := new(graphql.RawParams)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
 		// encoding/json's message can quote a character of the input: say where instead.
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
 			return nil, badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
+		case errors.As(err, &typ) && (typ.Field == "variables" || typ.Field == "extensions"):
+			return nil, badRequest("%s must be a JSON object", typ.Field)
 		}
 		return nil, badRequest("the request body is not a JSON object of query, operationName and variables")
 	}
-	vars, e := checkRequest(l, req)
-	if e != nil {
-		return nil, e
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 {
+		return nil, badRequest("the request body holds more than one JSON value; send one JSON object per request")
 	}
-	params := &graphql.RawParams{Query: req.Query, OperationName: req.OperationName, Variables: vars}
-	if len(req.Extensions) > 0 && decodeJSON(req.Extensions, &params.Extensions) != nil {
-		return nil, badRequest("extensions must be a JSON object")
+	_, persisted := params.Extensions["persistedQuery"]
+	if e := checkRequest(l, params.Query, params.OperationName, params.Variables, persisted); e != nil {
+		return nil, e
 	}
 	return params, nil
 }
@@ -216,31 +217,26 @@ func decodeJSON(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// checkRequest checks a request and returns its variables.
-func checkRequest(l Limits, req rawRequest) (map[string]any, *gateError) {
-	if req.Query == "" && !bytes.Contains(req.Extensions, []byte(`"persistedQuery"`)) {
+// checkRequest checks a decoded request; persisted says whether its extensions name a
+// persisted query.
+func checkRequest(l Limits, query, operationName string, vars map[string]any, persisted bool) *gateError {
+	if query == "" && !persisted {
 		// A persisted query (APQ, or a registered operation) may come as its hash alone.
-		return nil, badRequest("the request has no query")
+		return badRequest("the request has no query")
 	}
-	if len(req.Query) > l.MaxQueryBytes {
-		return nil, tooLargeQuery("the query is %d bytes; the limit is %d", len(req.Query), l.MaxQueryBytes)
+	if len(query) > l.MaxQueryBytes {
+		return tooLargeQuery("the query is %d bytes; the limit is %d", len(query), l.MaxQueryBytes)
 	}
-	if e := checkText("query", req.Query); e != nil {
-		return nil, e
+	if e := checkText("query", query); e != nil {
+		return e
 	}
-	if e := checkText("operationName", req.OperationName); e != nil {
-		return nil, e
+	if e := checkText("operationName", operationName); e != nil {
+		return e
 	}
-	var vars map[string]any
-	if len(req.Variables) > 0 && !bytes.Equal(bytes.TrimSpace(req.Variables), []byte("null")) {
-		if err := decodeJSON(req.Variables, &vars); err != nil {
-			return nil, badRequest("variables must be a JSON object")
-		}
-		if e := checkValue("variables", vars); e != nil {
-			return nil, e
-		}
+	if e := checkValue("variables", vars); e != nil {
+		return e
 	}
-	return vars, checkQuery(l, req.Query)
+	return checkQuery(l, query)
 }
 
 func tooLargeQuery(format string, args ...any) *gateError {

@@ -2,7 +2,9 @@ package securitytest_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -144,5 +146,45 @@ func TestMalformedOperationsReachGqlgensErrors(t *testing.T) {
 		if r.status < 400 || r.status >= 500 || r.code() != want {
 			t.Errorf("%q: %d %s %.300s, want a 4xx %s", query, r.status, r.code(), r.body, want)
 		}
+	}
+}
+
+// TestGateChecksWhatRuns: "variables" given twice in one body. gqlgen's POST and
+// multipart transports decode the body into one request whose variables are both
+// objects merged; the gate must check that request, not the last object alone. A
+// control character in an employer's notes (a free text that only the gate's text rule
+// guards) is refused as INVALID with the field named, and nothing is written: as one
+// JSON body, whether the operation runs on the gate's request or is handed back to
+// transport.POST, and as the operations part of a multipart request.
+func TestGateChecksWhatRuns(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	create := strconv.Quote(`mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { id notes } }`)
+	bodies := map[string]string{
+		// The gate's last object lacks $in: the operation fails on it and is handed back.
+		"AnEmptyObjectLast": `{"query":%s,"variables":{"in":%s},"variables":{}}`,
+		// A key spelt in another case is the same key to encoding/json.
+		"AnotherCaseLast": `{"query":%s,"variables":{"in":%s},"Variables":{"other":1}}`,
+	}
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	for name, format := range bodies {
+		in := `{"organisationId":"` + s.orgA + `","kind":"MUNICIPAL_DEPARTMENT","name":"` + name + `","notes":"ok\u001b[31m"}`
+		body := fmt.Sprintf(format, create, in)
+		r := s.post(t, tok, strings.NewReader(body), nil)
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != "variables.in.notes" {
+			t.Errorf("%s: %d %.300s; want 400 INVALID on variables.in.notes", name, r.status, r.body)
+		}
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		mw.WriteField("operations", body) //nolint:errcheck // a bytes.Buffer does not fail
+		mw.WriteField("map", `{}`)        //nolint:errcheck
+		mw.Close()                        //nolint:errcheck
+		r = s.post(t, tok, &form, map[string]string{"Content-Type": mw.FormDataContentType()})
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != "variables.in.notes" {
+			t.Errorf("%s, multipart: %d %.300s; want 400 INVALID on variables.in.notes", name, r.status, r.body)
+		}
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("refused requests wrote %d employers", after-before)
 	}
 }
