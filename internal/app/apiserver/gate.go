@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 
@@ -106,6 +107,41 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// websocketGate holds every operation that comes over a WebSocket to the checks gate
+// makes of an HTTP request. graphql-ws carries queries and mutations as well as
+// subscriptions, one connection many operations, and none of them passes through gate:
+// without this, a mutation could store text the gate refuses, and a query of thousands
+// of fields would be validated (seconds of CPU) before gqlgen's complexity limit refused
+// it. It runs before the persisted queries, on the request as the client sent it.
+type websocketGate struct{ limits Limits }
+
+// viaWebsocket marks the context of a WebSocket connection (websocketTransport's InitFunc).
+type viaWebsocket struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = websocketGate{}
+
+func (websocketGate) ExtensionName() string                   { return "WebsocketGate" }
+func (websocketGate) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (g websocketGate) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	if ctx.Value(viaWebsocket{}) == nil {
+		return nil // an HTTP request: gate checked it
+	}
+	_, persisted := raw.Extensions["persistedQuery"]
+	e := checkRequest(g.limits, raw.Query, raw.OperationName, raw.Variables, persisted)
+	if e == nil {
+		return nil
+	}
+	ext := map[string]any{"code": e.code}
+	if e.field != "" {
+		ext["field"] = e.field
+	}
+	return &gqlerror.Error{Message: e.message, Extensions: ext}
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, max int64, tooLargeMessage string) ([]byte, *gateError) {

@@ -2,6 +2,7 @@ package securitytest_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -9,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // repeated is a query of n copies of field inside one selection set.
@@ -186,5 +190,49 @@ func TestGateChecksWhatRuns(t *testing.T) {
 	}
 	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
 		t.Errorf("refused requests wrote %d employers", after-before)
+	}
+}
+
+// TestWebsocketOperationsPassTheGate: graphql-ws carries queries and mutations as well
+// as subscriptions, and they never pass through the HTTP gate. The same checks hold
+// there: a mutation with an escape sequence in an employer's notes is INVALID with the
+// field named and writes nothing, and a query over the field limit is QUERY_TOO_LARGE
+// (not validated first, nor run); an ordinary query still runs.
+func TestWebsocketOperationsPassTheGate(t *testing.T) {
+	s := newServer(t)
+	bearer := "Bearer " + adminToken(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := func(query string, vars map[string]any) gqltest.Response {
+		t.Helper()
+		sub, err := gqltest.Subscribe(ctx, s.URL+"/graphql", bearer, query, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		r, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	r := first(`mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { id notes } }`, map[string]any{"in": map[string]any{
+		"organisationId": s.orgA, "kind": "MUNICIPAL_DEPARTMENT", "name": "Förvaltningen", "notes": "ok\u001b[31m"}})
+	if len(r.Errors) == 0 || r.Errors[0].Code() != "INVALID" || r.Errors[0].Field() != "variables.in.notes" {
+		t.Errorf("escape sequence in a mutation's variables: %s %+v; want INVALID on variables.in.notes", r.Data, r.Errors)
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("a refused mutation wrote %d employers", after-before)
+	}
+	var aliases strings.Builder
+	for i := range 600 {
+		aliases.WriteString(" a" + strconv.Itoa(i) + ":__typename")
+	}
+	if r := first("{"+aliases.String()+" }", nil); len(r.Errors) == 0 || r.Errors[0].Code() != "QUERY_TOO_LARGE" {
+		t.Errorf("600 aliases: %.200s %+v; want QUERY_TOO_LARGE", r.Data, r.Errors)
+	}
+	if r := first(`{ organisations(first: 5) { totalCount } }`, nil); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"totalCount":2`) {
+		t.Errorf("an ordinary query: %s %+v", r.Data, r.Errors)
 	}
 }
