@@ -3,6 +3,7 @@ package securitytest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
@@ -234,5 +237,72 @@ func TestWebsocketOperationsPassTheGate(t *testing.T) {
 	}
 	if r := first(`{ organisations(first: 5) { totalCount } }`, nil); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"totalCount":2`) {
 		t.Errorf("an ordinary query: %s %+v", r.Data, r.Errors)
+	}
+}
+
+// TestEachWebsocketOperationReadsAnew: one WebSocket connection carries many operations.
+// Each reads in its own response (its own read scope), never from what an earlier one
+// loaded: a participant's enrolments asked for again after one was created show it.
+func TestEachWebsocketOperationReadsAnew(t *testing.T) {
+	s := newServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cw := s.caseworker(t, "cw-a", s.orgA)
+	r, err := cw.Do(ctx, `mutation($in: CreateParticipantInput!) { createParticipant(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"organisationId": s.orgA, "personalIdentityNumber": s.pnr(), "givenName": "Ada", "familyName": "Berg", "gender": "WOMAN"}})
+	var created struct{ CreateParticipant struct{ ID string } }
+	if err != nil || len(r.Errors) > 0 || json.Unmarshal(r.Data, &created) != nil {
+		t.Fatalf("create a participant: %s %+v %v", r.Data, r.Errors, err)
+	}
+	person := created.CreateParticipant.ID
+
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() //nolint:errcheck
+	send := func(v map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(v)
+		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// next reads the connection up to the operation's data.
+	next := func() string {
+		t.Helper()
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct{ Type, ID string }
+			json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
+			switch m.Type {
+			case "next", "error":
+				return string(b)
+			case "ping":
+				send(map[string]any{"type": "pong"})
+			}
+		}
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + adminToken(t)}})
+	enrolments := func(id string) string {
+		send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{
+			"query": `query($p: ID!) { participant(id: $p) { enrolments { id } } }`, "variables": map[string]any{"p": person}}})
+		return next()
+	}
+	if got := enrolments("1"); !strings.Contains(got, `"enrolments":[]`) {
+		t.Fatalf("before any enrolment: %s", got)
+	}
+	r, err = cw.Do(ctx, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+		startDate: "2019-02-01"}) { id } }`, map[string]any{"p": person})
+	var enrolled struct{ CreateEnrolment struct{ ID string } }
+	if err != nil || len(r.Errors) > 0 || json.Unmarshal(r.Data, &enrolled) != nil {
+		t.Fatalf("create an enrolment: %s %+v %v", r.Data, r.Errors, err)
+	}
+	if got := enrolments("2"); !strings.Contains(got, enrolled.CreateEnrolment.ID) {
+		t.Errorf("the same connection's next query: %s; want the enrolment %s created since", got, enrolled.CreateEnrolment.ID)
 	}
 }
