@@ -319,9 +319,9 @@ func checkQuery(l Limits, query string) *gateError {
 }
 
 // checkQueryText counts tokens (stopping at the limit), then parses the query (linear)
-// and counts fields and fragments, and checks the text of every string literal. A query
-// that does not lex or parse is left to gqlgen, which answers GRAPHQL_PARSE_FAILED:
-// parsed says whether it did.
+// and counts fields and fragments, and checks the text of every string literal
+// (arguments and variables' defaults). A query that does not lex or parse is left to
+// gqlgen, which answers GRAPHQL_PARSE_FAILED: parsed says whether it did.
 func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 	lex := lexer.New(&ast.Source{Input: query})
 	for n := 0; ; n++ {
@@ -342,6 +342,10 @@ func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 	}
 	c := &counter{}
 	for _, op := range doc.Operations {
+		// A variable's default is a literal the operation uses as it uses the variable.
+		for _, v := range op.VariableDefinitions {
+			c.value(join("variables", v.Variable), v.DefaultValue)
+		}
 		c.selections(op.SelectionSet, "")
 	}
 	for _, f := range doc.Fragments {

@@ -196,6 +196,29 @@ func TestGateChecksWhatRuns(t *testing.T) {
 	}
 }
 
+// TestDefaultValuesPassTheTextRule: a variable's default value in the query is text the
+// operation uses like any literal; an escape sequence or a control character there is
+// INVALID on the variable, and nothing is written.
+func TestDefaultValuesPassTheTextRule(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	for name, c := range map[string]struct{ query, field string }{
+		"AString": {`mutation($n: String = "ok\u001b[31m") { createEmployer(input: {organisationId: "` + s.orgA +
+			`", kind: MUNICIPAL_DEPARTMENT, name: "a", notes: $n}) { id } }`, "variables.n"},
+		"InAnObject": {`mutation($in: CreateEmployerInput = {organisationId: "` + s.orgA +
+			`", kind: MUNICIPAL_DEPARTMENT, name: "b", notes: "ok\u0007"}) { createEmployer(input: $in) { id } }`, "variables.in.notes"},
+	} {
+		r := s.postJSON(t, tok, map[string]any{"query": c.query})
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != c.field {
+			t.Errorf("%s: %d %.300s; want 400 INVALID on %s", name, r.status, r.body, c.field)
+		}
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("refused requests wrote %d employers", after-before)
+	}
+}
+
 // TestWebsocketOperationsPassTheGate: graphql-ws carries queries and mutations as well
 // as subscriptions, and they never pass through the HTTP gate. The same checks hold
 // there: a mutation with an escape sequence in an employer's notes is INVALID with the
