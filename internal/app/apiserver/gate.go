@@ -36,11 +36,18 @@ type Limits struct {
 	MaxTokens      int // lexical tokens of the query
 	MaxFields      int // fields, aliases included, counted where written
 	MaxFragments   int // fragment definitions, inline fragments and spreads
+	// MaxSpreadFields bounds an operation's fields with its fragments spread in (a
+	// fragment spread twice counts twice), as validation and the complexity limit walk
+	// them: fragments that each spread the one before twice double the count with every
+	// level, so a few kilobytes of query cost seconds of CPU before the complexity limit
+	// could refuse them.
+	MaxSpreadFields int
 }
 
 // DefaultLimits are generous for the frontends' largest pages (a participant with all
 // nested lists is about 150 fields) and far below what costs noticeable CPU.
-var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50}
+var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50,
+	MaxSpreadFields: 5000}
 
 // Error codes of the request gate, beside apperr's.
 const (
@@ -357,10 +364,65 @@ func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 		return tooLargeQuery("the query has %d fields (aliases included); the limit is %d", c.fields, l.MaxFields), true
 	case c.fragments > l.MaxFragments:
 		return tooLargeQuery("the query has %d fragments and spreads; the limit is %d", c.fragments, l.MaxFragments), true
+	case spreadFields(doc, l.MaxSpreadFields) > l.MaxSpreadFields:
+		return tooLargeQuery("an operation of the query has more than %d fields once its fragments are spread in", l.MaxSpreadFields), true
 	case c.bad != nil:
 		return c.bad, true
 	}
 	return nil, true
+}
+
+// spreadFields is the most fields an operation of doc has with its fragments spread in,
+// counted up to just past limit. Each fragment is counted once and remembered, so the
+// count is linear in the document however often its fragments are spread; a fragment
+// cycle (which validation refuses) adds nothing.
+func spreadFields(doc *ast.QueryDocument, limit int) int {
+	s := &spreader{doc: doc, limit: limit, counted: map[string]int{}, open: map[string]bool{}}
+	most := 0
+	for _, op := range doc.Operations {
+		most = max(most, s.fields(op.SelectionSet))
+	}
+	return most
+}
+
+type spreader struct {
+	doc     *ast.QueryDocument
+	limit   int
+	counted map[string]int
+	open    map[string]bool // the fragments being counted (a cycle)
+}
+
+func (s *spreader) fields(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch x := sel.(type) {
+		case *ast.Field:
+			n += 1 + s.fields(x.SelectionSet)
+		case *ast.InlineFragment:
+			n += s.fields(x.SelectionSet)
+		case *ast.FragmentSpread:
+			n += s.fragment(x.Name)
+		}
+		if n > s.limit {
+			return s.limit + 1
+		}
+	}
+	return n
+}
+
+func (s *spreader) fragment(name string) int {
+	if n, ok := s.counted[name]; ok {
+		return n
+	}
+	f := s.doc.Fragments.ForName(name)
+	if f == nil || s.open[name] {
+		return 0
+	}
+	s.open[name] = true
+	n := s.fields(f.SelectionSet)
+	s.open[name] = false
+	s.counted[name] = n
+	return n
 }
 
 type counter struct {

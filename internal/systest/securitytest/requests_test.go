@@ -23,8 +23,19 @@ func repeated(field string, n int) string {
 	return "{ " + strings.Repeat(field+" ", n) + "}"
 }
 
+// spreadTwice is a query of 300 fields in a fragment, and levels fragments above it that
+// each spread the one below twice: its fields double with every level once spread.
+func spreadTwice(levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{ ...f%d }\nfragment f0 on Query { %s}\n", levels, strings.Repeat("__typename ", 300))
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "fragment f%d on Query { ...f%d ...f%d }\n", i, i-1, i-1)
+	}
+	return b.String()
+}
+
 // TestCheapRefusalOfExpensiveQueries: a query over the limits on bytes, tokens,
-// fields/aliases or fragments is refused as QUERY_TOO_LARGE before validation, so
+// fields/aliases, fragments or fields once its fragments are spread in is refused as QUERY_TOO_LARGE before validation, so
 // thousands of repeated fields are never validated (the overlapping-fields rule is
 // quadratic). How fast the refusal is, is measured by BenchmarkRefusal* instead.
 func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
@@ -55,6 +66,8 @@ func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
 		"ManyFragments":               frag(60),
 		"LongQuery":                   "{ __typename }" + strings.Repeat(" ", 40<<10),
 		"DeepNesting":                 strings.Repeat("{ a ", 3000) + strings.Repeat("}", 3000),
+		// 300 fields and 31 fragments and spreads as written; 307,200 fields once spread.
+		"FragmentsSpreadTwiceTenDeep": spreadTwice(10),
 	}
 	for name, q := range cases {
 		r := s.postJSON(t, tok, map[string]any{"query": q})
@@ -148,6 +161,8 @@ func TestMalformedOperationsReachGqlgensErrors(t *testing.T) {
 	for query, want := range map[string]string{
 		"{ organisations { id ": "GRAPHQL_PARSE_FAILED",
 		"{ noSuchField }":       "GRAPHQL_VALIDATION_FAILED",
+		// A fragment cycle: the gate's count of spread fields stops at it.
+		"{ ...a } fragment a on Query { ...b } fragment b on Query { __typename ...a }": "GRAPHQL_VALIDATION_FAILED",
 	} {
 		r := s.postJSON(t, tok, map[string]any{"query": query})
 		if r.status < 400 || r.status >= 500 || r.code() != want {
