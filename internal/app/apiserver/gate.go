@@ -88,6 +88,10 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 				if err == nil {
 					err = checkMultipart(l, body, boundary)
 				}
+			} else if !jsonMediaType(r) {
+				// No transport of gqlgen's takes it: its answer would carry no code.
+				err = &gateError{status: http.StatusUnsupportedMediaType, code: codeBadRequest,
+					message: "send a GraphQL request as application/json, or a file upload as multipart/form-data with its boundary"}
 			} else {
 				body, err = readBody(w, r, l.MaxBodyBytes, fmt.Sprintf("request body is larger than %d bytes", l.MaxBodyBytes))
 				if err == nil {
@@ -179,6 +183,12 @@ func multipartBoundary(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return params["boundary"], true
+}
+
+// jsonMediaType says whether r is a JSON body, as transport.POST decides it.
+func jsonMediaType(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json"
 }
 
 // checkMultipart holds an upload's operations part, which the specification puts

@@ -211,6 +211,35 @@ func TestGateChecksWhatRuns(t *testing.T) {
 	}
 }
 
+// TestOtherMediaTypesAreTypedErrors: a POST that is neither JSON nor a multipart upload
+// (plain text, application/graphql, none named, multipart without its boundary) is a
+// typed 415 from the gate; JSON with a charset is JSON.
+func TestOtherMediaTypesAreTypedErrors(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	for contentType, body := range map[string]string{
+		"text/plain":                          `{"query":"{ __typename }"}`,
+		"application/graphql":                 `{ __typename }`,
+		"":                                    `{"query":"{ __typename }"}`,
+		"multipart/form-data":                 `{"query":"{ __typename }"}`,
+		"application/x-www-form-urlencoded":   `query=%7B+__typename+%7D`,
+		"application/json; charset=utf-8":     `{"query":"{ __typename }"}`,
+		"application/graphql-response+json":   `{"query":"{ __typename }"}`,
+		"Application/JSON; charset=\"utf-8\"": `{"query":"{ __typename }"}`,
+	} {
+		r := s.post(t, tok, strings.NewReader(body), map[string]string{"Content-Type": contentType})
+		if strings.HasPrefix(strings.ToLower(contentType), "application/json") {
+			if r.status != http.StatusOK || len(r.errors) > 0 {
+				t.Errorf("%q: %d %.300s, want the answer", contentType, r.status, r.body)
+			}
+			continue
+		}
+		if r.status != http.StatusUnsupportedMediaType || r.code() != "BAD_REQUEST" {
+			t.Errorf("%q: %d %.300s, want 415 BAD_REQUEST", contentType, r.status, r.body)
+		}
+	}
+}
+
 // TestDefaultValuesPassTheTextRule: a variable's default value in the query is text the
 // operation uses like any literal; an escape sequence or a control character there is
 // INVALID on the variable, and nothing is written.
