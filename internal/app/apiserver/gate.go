@@ -22,6 +22,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // Limits bound a GraphQL request before gqlgen parses or validates it. Validation costs
@@ -125,8 +126,13 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 // subscriptions, one connection many operations, and none of them passes through gate:
 // without this, a mutation could store text the gate refuses, and a query of thousands
 // of fields would be validated (seconds of CPU) before gqlgen's complexity limit refused
-// it. It runs before the persisted queries, on the request as the client sent it.
-type websocketGate struct{ limits Limits }
+// it. It runs before the persisted queries, on the request as the client sent it. The
+// connection's token was verified once, in connection_init: an operation after it has
+// expired is refused as a request with it would be.
+type websocketGate struct {
+	limits   Limits
+	verifier *auth.Verifier
+}
 
 // viaWebsocket marks the context of a WebSocket connection (websocketTransport's InitFunc).
 type viaWebsocket struct{}
@@ -142,6 +148,10 @@ func (websocketGate) Validate(graphql.ExecutableSchema) error { return nil }
 func (g websocketGate) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	if ctx.Value(viaWebsocket{}) == nil {
 		return nil // an HTTP request: gate checked it
+	}
+	if p, ok := auth.From(ctx); !ok || g.verifier.Current(p) != nil {
+		return &gqlerror.Error{Message: "the connection's bearer token has expired: connect again with a current one",
+			Extensions: map[string]any{"code": string(apperr.Unauthenticated)}}
 	}
 	_, persisted := raw.Extensions["persistedQuery"]
 	e := checkRequest(g.limits, raw.Query, raw.OperationName, raw.Variables, persisted)

@@ -273,7 +273,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}
-	gql.Use(websocketGate{limits: o.Limits}) // before the persisted queries: the request as sent
+	gql.Use(websocketGate{limits: o.Limits, verifier: o.Verifier}) // before the persisted queries: the request as sent
 	if o.AllowedOperations != nil {
 		gql.Use(persistedQueries{allowed: o.AllowedOperations})
 	} else {

@@ -169,10 +169,24 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	p := Principal{Subject: sub, Role: role, OrgID: org, Orgs: grants}
+	p := Principal{Subject: sub, Role: role, OrgID: org, Orgs: grants, Expires: exp.Time}
 	v.verified.put(digest, p, exp.Time, now())
 	p.Orgs = slices.Clone(p.Orgs)
 	return p, nil
+}
+
+// Current refuses a principal whose token has expired since it was verified (its exp
+// plus the skew, as Verify allows), by the verifier's clock: what carries a principal
+// beyond one request, a WebSocket's operations, asks before each.
+func (v *Verifier) Current(p Principal) error {
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	if !p.Expires.IsZero() && !now().Before(p.Expires.Add(Leeway)) {
+		return errors.New("invalid token: token has expired")
+	}
+	return nil
 }
 
 // MintDev signs a development token (HS256) for p, valid for ttl.

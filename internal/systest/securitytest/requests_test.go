@@ -10,11 +10,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
@@ -371,5 +375,67 @@ func TestEachWebsocketOperationReadsAnew(t *testing.T) {
 	}
 	if got := enrolments("2"); !strings.Contains(got, enrolled.CreateEnrolment.ID) {
 		t.Errorf("the same connection's next query: %s; want the enrolment %s created since", got, enrolled.CreateEnrolment.ID)
+	}
+}
+
+// TestWebsocketOperationsNeedACurrentToken: a WebSocket's token is verified once, in
+// connection_init, and the connection outlives it. An operation sent on it after the
+// token has expired (its exp plus the skew, by the verifier's clock) is UNAUTHENTICATED,
+// as a request with that token would be; before, it runs.
+func TestWebsocketOperationsNeedACurrentToken(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	v := &auth.Verifier{DevKey: []byte(apitest.DevKey), Now: clock}
+	s := serve(t, apitest.New(t, apitest.Options{API: apiserver.Options{Verifier: v}}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() //nolint:errcheck
+	send := func(v map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(v)
+		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func() string { // the connection up to the operation's answer
+		t.Helper()
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct{ Type string }
+			json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
+			switch m.Type {
+			case "next", "error":
+				return string(b)
+			case "ping":
+				send(map[string]any{"type": "pong"})
+			}
+		}
+	}
+	tok := adminToken(t) // valid for an hour
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
+	count := func(id string) string {
+		send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": `{ organisations(first: 5) { totalCount } }`}})
+		return next()
+	}
+	if got := count("1"); !strings.Contains(got, `"totalCount":2`) {
+		t.Fatalf("while the token is valid: %s", got)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour) // past the token's hour and the skew, however long the setup took
+	mu.Unlock()
+	if r := s.post(t, tok, strings.NewReader(`{"query":"{ __typename }"}`), nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("a request with the expired token: %d %.200s", r.status, r.body)
+	}
+	if got := count("2"); !strings.Contains(got, `"UNAUTHENTICATED"`) || strings.Contains(got, "totalCount") {
+		t.Errorf("on the connection after its token expired: %s; want UNAUTHENTICATED", got)
 	}
 }
