@@ -311,6 +311,58 @@ func TestWebsocketOperationsPassTheGate(t *testing.T) {
 	}
 }
 
+// wsOperations is a graphql-ws connection on which a test sends operations one after
+// another, as a client may: queries, mutations and subscriptions share one connection.
+type wsOperations struct {
+	t    *testing.T
+	ctx  context.Context
+	conn *websocket.Conn
+	sent int
+}
+
+// dialOperations opens a connection to s and sends its connection_init with token.
+func dialOperations(ctx context.Context, t *testing.T, s *server, token string) *wsOperations {
+	t.Helper()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() }) //nolint:errcheck
+	c := &wsOperations{t: t, ctx: ctx, conn: conn}
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + token}})
+	return c
+}
+
+func (c *wsOperations) send(v map[string]any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.conn.Write(c.ctx, websocket.MessageText, b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// do sends an operation and returns its first answer (its data or its errors), as JSON.
+func (c *wsOperations) do(query string, vars map[string]any) string {
+	c.t.Helper()
+	c.sent++
+	c.send(map[string]any{"id": strconv.Itoa(c.sent), "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	for {
+		_, b, err := c.conn.Read(c.ctx)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		var m struct{ Type string }
+		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
+		switch m.Type {
+		case "next", "error":
+			return string(b)
+		case "ping":
+			c.send(map[string]any{"type": "pong"})
+		}
+	}
+}
+
 // TestEachWebsocketOperationReadsAnew: one WebSocket connection carries many operations.
 // Each reads in its own response (its own read scope), never from what an earlier one
 // loaded: a participant's enrolments asked for again after one was created show it.
@@ -327,44 +379,11 @@ func TestEachWebsocketOperationReadsAnew(t *testing.T) {
 	}
 	person := created.CreateParticipant.ID
 
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
+	ws := dialOperations(ctx, t, s, adminToken(t))
+	enrolments := func() string {
+		return ws.do(`query($p: ID!) { participant(id: $p) { enrolments { id } } }`, map[string]any{"p": person})
 	}
-	defer conn.CloseNow() //nolint:errcheck
-	send := func(v map[string]any) {
-		t.Helper()
-		b, _ := json.Marshal(v)
-		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// next reads the connection up to the operation's data.
-	next := func() string {
-		t.Helper()
-		for {
-			_, b, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m struct{ Type, ID string }
-			json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
-			switch m.Type {
-			case "next", "error":
-				return string(b)
-			case "ping":
-				send(map[string]any{"type": "pong"})
-			}
-		}
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + adminToken(t)}})
-	enrolments := func(id string) string {
-		send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{
-			"query": `query($p: ID!) { participant(id: $p) { enrolments { id } } }`, "variables": map[string]any{"p": person}}})
-		return next()
-	}
-	if got := enrolments("1"); !strings.Contains(got, `"enrolments":[]`) {
+	if got := enrolments(); !strings.Contains(got, `"enrolments":[]`) {
 		t.Fatalf("before any enrolment: %s", got)
 	}
 	r, err = cw.Do(ctx, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
@@ -373,7 +392,7 @@ func TestEachWebsocketOperationReadsAnew(t *testing.T) {
 	if err != nil || len(r.Errors) > 0 || json.Unmarshal(r.Data, &enrolled) != nil {
 		t.Fatalf("create an enrolment: %s %+v %v", r.Data, r.Errors, err)
 	}
-	if got := enrolments("2"); !strings.Contains(got, enrolled.CreateEnrolment.ID) {
+	if got := enrolments(); !strings.Contains(got, enrolled.CreateEnrolment.ID) {
 		t.Errorf("the same connection's next query: %s; want the enrolment %s created since", got, enrolled.CreateEnrolment.ID)
 	}
 }
@@ -390,43 +409,10 @@ func TestWebsocketOperationsNeedACurrentToken(t *testing.T) {
 	s := serve(t, apitest.New(t, apitest.Options{API: apiserver.Options{Verifier: v}}))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow() //nolint:errcheck
-	send := func(v map[string]any) {
-		t.Helper()
-		b, _ := json.Marshal(v)
-		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	next := func() string { // the connection up to the operation's answer
-		t.Helper()
-		for {
-			_, b, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m struct{ Type string }
-			json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
-			switch m.Type {
-			case "next", "error":
-				return string(b)
-			case "ping":
-				send(map[string]any{"type": "pong"})
-			}
-		}
-	}
 	tok := adminToken(t) // valid for an hour
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + tok}})
-	count := func(id string) string {
-		send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": `{ organisations(first: 5) { totalCount } }`}})
-		return next()
-	}
-	if got := count("1"); !strings.Contains(got, `"totalCount":2`) {
+	ws := dialOperations(ctx, t, s, tok)
+	count := func() string { return ws.do(`{ organisations(first: 5) { totalCount } }`, nil) }
+	if got := count(); !strings.Contains(got, `"totalCount":2`) {
 		t.Fatalf("while the token is valid: %s", got)
 	}
 	mu.Lock()
@@ -435,7 +421,7 @@ func TestWebsocketOperationsNeedACurrentToken(t *testing.T) {
 	if r := s.post(t, tok, strings.NewReader(`{"query":"{ __typename }"}`), nil); r.status != http.StatusUnauthorized {
 		t.Fatalf("a request with the expired token: %d %.200s", r.status, r.body)
 	}
-	if got := count("2"); !strings.Contains(got, `"UNAUTHENTICATED"`) || strings.Contains(got, "totalCount") {
+	if got := count(); !strings.Contains(got, `"UNAUTHENTICATED"`) || strings.Contains(got, "totalCount") {
 		t.Errorf("on the connection after its token expired: %s; want UNAUTHENTICATED", got)
 	}
 }
