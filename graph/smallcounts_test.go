@@ -1,0 +1,187 @@
+package graph_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
+)
+
+// shownCohort is exitCohortOutcome as an aggregate-only reader gets it.
+type shownCohort struct {
+	ExitCohortOutcome struct {
+		Total    shownBreakdown
+		ByGender []shownBreakdown
+	}
+}
+
+type shownBreakdown struct {
+	Gender       *string
+	Exits        *int
+	ExitsDisplay string
+	Figures      []struct {
+		MonthsAfterExit           int
+		N, Known, Unknown, InWork *int
+		Share                     *float64
+		Suppressed                bool
+		Interval                  *struct{ Lower, Upper float64 }
+		Bounds                    *struct{ IfNoneMet, IfAllMet float64 }
+	}
+}
+
+const shownCohortQuery = `query($o: ID!) { exitCohortOutcome(organisationId: $o, exitYear: 2018) {
+	total { gender exits exitsDisplay figures { monthsAfterExit n known unknown inWork: inWorkOrStudies share suppressed
+		interval { lower upper } bounds { ifNoneMet ifAllMet } } }
+	byGender { gender exits exitsDisplay figures { monthsAfterExit n known unknown inWork: inWorkOrStudies share suppressed
+		interval { lower upper } bounds { ifNoneMet ifAllMet } } } } }`
+
+// cohortPeople registers, in org, women and men who each left work practice in 2018
+// into studies, observed in studies at +6 and +12.
+func cohortPeople(t *testing.T, cw *gqltest.Client, org string, serial0, women, men int) {
+	t.Helper()
+	for i := 0; i < women+men; i++ {
+		gender := "WOMAN"
+		if i >= women {
+			gender = "MAN"
+		}
+		var p struct{ CreateParticipant struct{ ID string } }
+		cw.MustData(t, `mutation($o: ID!, $p: String!, $g: Gender!) { createParticipant(input: {organisationId: $o,
+			personalIdentityNumber: $p, givenName: "Kim", familyName: "Ek", gender: $g}) { id } }`,
+			map[string]any{"o": org, "p": pnr(1980, 5, 17, serial0+i), "g": gender}, &p)
+		id := p.CreateParticipant.ID
+		cw.MustData(t, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+			startDate: "2018-01-08", endDate: "2018-03-30", exitReason: STUDIES}) { id } }`, map[string]any{"p": id}, nil)
+		for _, m := range []string{"2018-09", "2019-03"} {
+			cw.MustData(t, `mutation($p: ID!, $m: Month!) { recordOutcomeObservation(input: {participantId: $p, month: $m,
+				status: STUDIES, socialAssistance: false, source: PHONE_FOLLOW_UP}) { id } }`, map[string]any{"p": id, "m": m}, nil)
+		}
+	}
+}
+
+// leaks lists the hidden counts of one answer that its shown counts give away by
+// subtraction: a total and all of its parts but one (the total over the genders, n over
+// known and unknown, exits over the genders' exits).
+func leaks(what string, c shownBreakdown, parts []shownBreakdown) []string {
+	var out []string
+	one := func(name string, total *int, ps []*int) {
+		hidden := 0
+		if total == nil {
+			hidden++
+		}
+		for _, p := range ps {
+			if p == nil {
+				hidden++
+			}
+		}
+		if hidden == 1 {
+			out = append(out, fmt.Sprintf("%s %s: exactly one of the total and its parts is hidden", what, name))
+		}
+	}
+	var exits []*int
+	for _, p := range parts {
+		exits = append(exits, p.Exits)
+	}
+	one("exits", c.Exits, exits)
+	for j, f := range c.Figures {
+		one(fmt.Sprintf("n = known + unknown at +%d", f.MonthsAfterExit), f.N, []*int{f.Known, f.Unknown})
+		var n, known, unknown, in []*int
+		for _, p := range parts {
+			n, known, unknown, in = append(n, p.Figures[j].N), append(known, p.Figures[j].Known),
+				append(unknown, p.Figures[j].Unknown), append(in, p.Figures[j].InWork)
+		}
+		one(fmt.Sprintf("n at +%d", f.MonthsAfterExit), f.N, n)
+		one(fmt.Sprintf("known at +%d", f.MonthsAfterExit), f.Known, known)
+		one(fmt.Sprintf("unknown at +%d", f.MonthsAfterExit), f.Unknown, unknown)
+		one(fmt.Sprintf("in work or studies at +%d", f.MonthsAfterExit), f.InWork, in)
+	}
+	return out
+}
+
+// TestSmallCountsCannotBeWorkedOutFromTheExitCohort: a steering reader's
+// exitCohortOutcome shows the total and the genders, so hiding the men's 3 exits alone
+// gives them away (13 − 10); a regional reader asks for each member and for the sum, so
+// hiding the small member alone gives it away across requests (13 − 10 again). Every
+// hidden count must stay hidden under the relations the reader knows, in one answer and
+// across the answers a reader can combine; each figure's share, interval and bounds go
+// with their counts, and a caseworker still sees every count.
+func TestSmallCountsCannotBeWorkedOutFromTheExitCohort(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	cohortPeople(t, w.cw, w.org, 100, 10, 3)
+
+	region := apitest.OrganisationOfKind(t, w.admin, "sjuharad-sc", "Sjuhärad", "REGIONAL_BODY")
+	small := apitest.Organisation(t, w.admin, "tranemo-sc", "Tranemo")
+	big := apitest.Organisation(t, w.admin, "mark-sc", "Mark")
+	cohortPeople(t, apitest.Client(t, w.base, auth.Principal{Subject: "cw-t", Role: auth.Caseworker, OrgID: small}), small, 200, 2, 1)
+	cohortPeople(t, apitest.Client(t, w.base, auth.Principal{Subject: "cw-m", Role: auth.Caseworker, OrgID: big}), big, 300, 6, 4)
+	w.drain(t)
+
+	var st, cw shownCohort
+	w.steering.MustData(t, shownCohortQuery, map[string]any{"o": w.org}, &st)
+	w.cw.MustData(t, shownCohortQuery, map[string]any{"o": w.org}, &cw)
+	if c := cw.ExitCohortOutcome; c.Total.Exits == nil || *c.Total.Exits != 13 || len(c.ByGender) != 2 ||
+		*genderOf(t, cw, "MAN").Exits != 3 || *c.Total.Figures[0].InWork != 13 {
+		t.Fatalf("the caseworker's cohort: %+v", c)
+	}
+	s := st.ExitCohortOutcome
+	if men := genderOf(t, st, "MAN"); men.Exits != nil || men.ExitsDisplay != "< 5" {
+		t.Fatalf("the steering reader sees the men's 3 exits: %+v", s.ByGender)
+	}
+	for _, l := range leaks("steering", s.Total, s.ByGender) {
+		t.Error(l)
+	}
+	for _, b := range append([]shownBreakdown{s.Total}, s.ByGender...) {
+		for _, f := range b.Figures {
+			if (f.N == nil || f.Known == nil || f.Unknown == nil || f.InWork == nil) != f.Suppressed {
+				t.Errorf("steering %v +%d: suppressed %v with counts %v %v %v %v", b.Gender, f.MonthsAfterExit, f.Suppressed, f.N, f.Known, f.Unknown, f.InWork)
+			}
+			if (f.Known == nil || f.InWork == nil) && (f.Share != nil || f.Interval != nil) {
+				t.Errorf("steering %v +%d: a share or interval of hidden counts", b.Gender, f.MonthsAfterExit)
+			}
+			if f.Suppressed && f.Bounds != nil {
+				t.Errorf("steering %v +%d: bounds of hidden counts", b.Gender, f.MonthsAfterExit)
+			}
+		}
+	}
+
+	// The regional reader asks for each member and for the regional body.
+	regional := apitest.Client(t, w.base, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: region, Orgs: []string{small, big}})
+	var one, two, sum shownCohort
+	regional.MustData(t, shownCohortQuery, map[string]any{"o": small}, &one)
+	regional.MustData(t, shownCohortQuery, map[string]any{"o": big}, &two)
+	regional.MustData(t, shownCohortQuery, map[string]any{"o": region}, &sum)
+	if one.ExitCohortOutcome.Total.Exits != nil {
+		t.Fatalf("the regional reader sees a member's 3 exits: %+v", one.ExitCohortOutcome.Total)
+	}
+	members := []shownBreakdown{one.ExitCohortOutcome.Total, two.ExitCohortOutcome.Total}
+	for _, l := range leaks("regional sum over the members", sum.ExitCohortOutcome.Total, members) {
+		t.Error(l)
+	}
+	for _, g := range []string{"WOMAN", "MAN"} {
+		var parts []shownBreakdown
+		for _, m := range []shownCohort{one, two} {
+			parts = append(parts, genderOf(t, m, g))
+		}
+		for _, l := range leaks("regional sum over the members, "+g, genderOf(t, sum, g), parts) {
+			t.Error(l)
+		}
+	}
+	for i, m := range []shownCohort{one, two, sum} {
+		for _, l := range leaks(fmt.Sprint("regional answer ", i), m.ExitCohortOutcome.Total, m.ExitCohortOutcome.ByGender) {
+			t.Error(l)
+		}
+	}
+}
+
+func genderOf(t *testing.T, c shownCohort, g string) shownBreakdown {
+	t.Helper()
+	for _, b := range c.ExitCohortOutcome.ByGender {
+		if b.Gender != nil && *b.Gender == g {
+			return b
+		}
+	}
+	t.Fatalf("no %s in %+v", g, c.ExitCohortOutcome.ByGender)
+	return shownBreakdown{}
+}
