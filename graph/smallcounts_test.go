@@ -185,3 +185,124 @@ func genderOf(t *testing.T, c shownCohort, g string) shownBreakdown {
 	t.Fatalf("no %s in %+v", g, c.ExitCohortOutcome.ByGender)
 	return shownBreakdown{}
 }
+
+// TestSmallGroupsCostsCannotBeWorkedOut (costFigures and the report's costs section):
+// seven people left work practice in 2018 and one left work training, each measure
+// completed, work practice costing 10 000 kr a person and work training 20 000 kr, that
+// one person's wage. A steering reader must see no count of 1–4, no count that the
+// total minus the other groups gives away, no amount of the one person's group (shown
+// or as the total minus the other groups), and no cost per X whose X is hidden (X would
+// be the net cost divided by it).
+func TestSmallGroupsCostsCannotBeWorkedOut(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	const add = `mutation($e: ID!, $a: Float!) { addCostItem(input: {enrolmentId: $e, kind: WAGE, month: "2018-02", amount: $a}) { id } }`
+	for i := 0; i < 8; i++ {
+		measure, amount := "work_practice", 10000.0
+		if i == 7 {
+			measure, amount = "work_training", 20000.0
+		}
+		p := w.person(t, pnr(1979, 2, 3, 400+i), `registeredAtAf: true`)
+		var e struct{ CreateEnrolment struct{ ID string } }
+		w.cw.MustData(t, `mutation($p: ID!, $m: String!) { createEnrolment(input: {participantId: $p, measureTypeCode: $m,
+			startDate: "2018-01-08", endDate: "2018-04-30", exitReason: STUDIES}) { id } }`, map[string]any{"p": p, "m": measure}, &e)
+		w.cw.MustData(t, add, map[string]any{"e": e.CreateEnrolment.ID, "a": amount}, nil)
+	}
+	w.drain(t)
+
+	var cw, st struct{ CostFigures []costFigure }
+	w.cw.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "MEASURE"}, &cw)
+	if len(cw.CostFigures) != 3 || *cw.CostFigures[2].Net != 90000 || *cw.CostFigures[1].Net != 20000 || *cw.CostFigures[2].Completed != 8 {
+		t.Fatalf("the caseworker's cost figures: %+v", cw.CostFigures)
+	}
+	w.steering.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "MEASURE"}, &st)
+	figs := st.CostFigures
+	for _, f := range figs {
+		for name, c := range map[string]*int{"participants": f.Participants, "completed": f.Completed, "exits": f.Exits,
+			"lasting": f.Lasting, "lastingDue": f.LastingDue} {
+			if c != nil && *c >= 1 && *c <= 4 {
+				t.Errorf("steering sees %s %d of %v", name, *c, f.Group)
+			}
+		}
+		for name, per := range map[string]struct {
+			v *float64
+			x *int
+		}{"perParticipant": {f.PerParticipant, f.Participants}, "perCompleted": {f.PerCompleted, f.Completed}} {
+			if per.v != nil && (per.x == nil || f.Net == nil) {
+				t.Errorf("steering sees %s of %v, whose divisor or net is hidden", name, f.Group)
+			}
+		}
+		if f.Suppressed != (f.Net == nil || f.Participants == nil || f.Completed == nil || f.Exits == nil || f.Lasting == nil || f.LastingDue == nil) {
+			t.Errorf("%v: suppressed %v does not say what is hidden: %+v", f.Group, f.Suppressed, f)
+		}
+	}
+	if len(figs) != 3 || figs[1].Net != nil {
+		t.Fatalf("steering sees the one person's cost: %+v", figs)
+	}
+	exactlyOne := func(name string, v func(costFigure) bool) {
+		hidden := 0
+		for _, f := range figs {
+			if v(f) {
+				hidden++
+			}
+		}
+		if hidden == 1 {
+			t.Errorf("steering: %s is hidden in exactly one row, so the total minus the others gives it away", name)
+		}
+	}
+	exactlyOne("net", func(f costFigure) bool { return f.Net == nil })
+	exactlyOne("gross", func(f costFigure) bool { return f.Gross == nil })
+	exactlyOne("completed", func(f costFigure) bool { return f.Completed == nil })
+	exactlyOne("exits", func(f costFigure) bool { return f.Exits == nil })
+
+	// The report's costs section of December 2019 (the 2018 exits).
+	var rep struct {
+		SteeringReport struct {
+			Sections []struct {
+				Key    string
+				Tables []struct {
+					Rows []struct {
+						Key, Label string
+						Cells      []struct {
+							Value      *float64
+							Display    string
+							Suppressed bool
+						}
+					}
+				}
+			}
+		}
+	}
+	w.steering.MustData(t, `query($o: ID!) { steeringReport(organisationId: $o, month: "2019-12") { sections { key
+		tables { rows { key label cells { value display suppressed } } } } } }`, map[string]any{"o": w.org}, &rep)
+	found := false
+	for _, s := range rep.SteeringReport.Sections {
+		if s.Key != "costs" {
+			continue
+		}
+		found = true
+		rows := s.Tables[0].Rows
+		netHidden := 0
+		for _, r := range rows {
+			// net, participants, completed, lasting, per participant, per completed, per lasting
+			c := r.Cells
+			if c[1].Suppressed && c[0].Value != nil {
+				t.Errorf("report, %s: the net cost of a group whose participants are hidden is shown (%s)", r.Label, c[0].Display)
+			}
+			for i, x := range []int{1, 2, 3} {
+				if c[4+i].Value != nil && (c[x].Value == nil || c[0].Value == nil) {
+					t.Errorf("report, %s: a cost per X (column %d) is shown while X or the net is hidden: X = net / it", r.Label, 4+i)
+				}
+			}
+			if c[0].Value == nil {
+				netHidden++
+			}
+		}
+		if netHidden == 1 {
+			t.Error("report: one net cost is hidden, so the total minus the others gives it away")
+		}
+	}
+	if !found {
+		t.Fatal("the report has no costs section")
+	}
+}

@@ -6759,7 +6759,7 @@ type CostFigure {
   perLasting: Float
   "The projects' budget, summed over funders (budget, kr); projects only."
   budget: Float
-  "True when the group has 1-4 participants and the reader sees aggregates only: its values are withheld."
+  "True when any value of the group is withheld (null) from an aggregate-only reader: counts of 1-4, the counts that would give one away from the total, the amounts of a group of 1-4 participants or whose counts are withheld, and a cost per X whose X is withheld."
   suppressed: Boolean!
   "The cost rules' version (costs/1)."
   definitionVersion: String!
