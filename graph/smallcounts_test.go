@@ -306,3 +306,50 @@ func TestSmallGroupsCostsCannotBeWorkedOut(t *testing.T) {
 		t.Fatal("the report has no costs section")
 	}
 }
+
+// TestSteeringCostPeriodsCannotOverlap: costFigures takes any period, so a steering
+// reader could ask for January–June and for January to 1 July and subtract: the one
+// person who left on 30 June, and their wage, would be the difference of two large,
+// shown groups. Aggregate-only readers get whole calendar years (as the report and
+// exitCohortOutcome give them), which never overlap; a caseworker still asks for any
+// period.
+func TestSteeringCostPeriodsCannotOverlap(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	for i := 0; i < 7; i++ {
+		end := "2018-05-31"
+		if i == 6 {
+			end = "2018-06-30"
+		}
+		e := w.enrol(t, 700+i, "2018-01-08", end, "STUDIES")
+		w.cw.MustData(t, `mutation($e: ID!) { addCostItem(input: {enrolmentId: $e, kind: WAGE, month: "2018-02", amount: 15000}) { id } }`,
+			map[string]any{"e": e.ID}, nil)
+	}
+	w.drain(t)
+	const q = `query($o: ID!, $f: Date!, $t: Date!) { costFigures(organisationId: $o, exitFrom: $f, exitTo: $t, by: MEASURE) {
+		total participants net suppressed } }`
+	half := map[string]any{"o": w.org, "f": "2018-01-01", "t": "2018-06-30"}
+	more := map[string]any{"o": w.org, "f": "2018-01-01", "t": "2018-07-01"}
+	for _, vars := range []map[string]any{half, more} {
+		errs := w.steering.MustFail(t, q, vars)
+		if errs[0].Code() != "INVALID" || errs[0].Field() != "exitFrom" {
+			t.Errorf("steering asks for %v–%v: %+v, want INVALID on exitFrom", vars["f"], vars["t"], errs)
+		}
+	}
+	var year struct {
+		CostFigures []struct {
+			Total        bool
+			Participants *int
+			Net          *float64
+		}
+	}
+	w.steering.MustData(t, q, map[string]any{"o": w.org, "f": "2018-01-01", "t": "2019-01-01"}, &year)
+	if n := len(year.CostFigures); n == 0 || year.CostFigures[n-1].Participants == nil || *year.CostFigures[n-1].Participants != 7 {
+		t.Errorf("steering's calendar year: %+v", year.CostFigures)
+	}
+	var cw struct{ CostFigures []struct{ Participants *int } }
+	w.cw.MustData(t, q, half, &cw)
+	if n := len(cw.CostFigures); n == 0 || *cw.CostFigures[n-1].Participants != 6 {
+		t.Errorf("the caseworker's half year: %+v", cw.CostFigures)
+	}
+}

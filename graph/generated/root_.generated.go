@@ -6802,7 +6802,7 @@ extend type Project {
 }
 
 extend type Query {
-  "Cost per participant, per completed measure and per person in lasting attachment for the enrolments that ended in [exitFrom, exitTo), by measure or project."
+  "Cost per participant, per completed measure and per person in lasting attachment for the enrolments that ended in [exitFrom, exitTo), by measure or project. Steering readers ask for one whole calendar year (exitFrom YYYY-01-01, exitTo the next 1 January; otherwise INVALID on exitFrom), so that two overlapping periods cannot be subtracted."
   costFigures(
     "The organisation (kommun)."
     organisationId: ID!

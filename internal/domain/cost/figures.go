@@ -107,7 +107,20 @@ func (s *Store) Figures(ctx context.Context, q Query, lasting LastingFunc) ([]Fi
 		return nil, auth.Forbidden("organisationId", "figures of this organisation")
 	}
 	q.OrgIDs = orgs
-	return s.compute(ctx, q, lasting, p.SuppressSmallCounts())
+	hide := p.SuppressSmallCounts()
+	if hide && !calendarYear(q.ExitFrom, q.ExitTo) {
+		return nil, apperr.Invalidf("exitFrom", "cost figures for aggregate-only readers cover one whole calendar year "+
+			"(exitFrom YYYY-01-01, exitTo the next year's 1 January), so that two overlapping periods cannot be subtracted")
+	}
+	return s.compute(ctx, q, lasting, hide)
+}
+
+// calendarYear reports whether [from, to) is one whole calendar year: the periods an
+// aggregate-only reader may ask for, as the steering report and exitCohortOutcome give
+// them. Any two of them are equal or disjoint, so no difference of two answers is a
+// small group (the exits of one day, and their wages).
+func calendarYear(from, to time.Time) bool {
+	return from.Month() == time.January && from.Day() == 1 && to.Equal(from.AddDate(1, 0, 0))
 }
 
 // ForReport computes the figures for the steering report, whose scope the report has
