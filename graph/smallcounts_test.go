@@ -353,3 +353,45 @@ func TestSteeringCostPeriodsCannotOverlap(t *testing.T) {
 		t.Errorf("the caseworker's half year: %+v", cw.CostFigures)
 	}
 }
+
+// TestRegionalReaderCannotSubtractMemberReports: every report is protected on its own,
+// so a regional reader who could open the regional body's report (the members summed)
+// and each member's own report could take one member's hidden counts as the sum minus
+// the other members' shown ones (here Tranemo's 3 exits: 13 − 10). The regional reader
+// reads the regional body's report, which shows the members summed and side by side in
+// one protected system; a member's own report is its steering group's.
+func TestRegionalReaderCannotSubtractMemberReports(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	region := apitest.OrganisationOfKind(t, w.admin, "sjuharad-rr", "Sjuhärad", "REGIONAL_BODY")
+	small := apitest.Organisation(t, w.admin, "tranemo-rr", "Tranemo")
+	big := apitest.Organisation(t, w.admin, "mark-rr", "Mark")
+	for _, m := range []string{small, big} {
+		w.admin.MustData(t, `mutation($r: ID!, $m: ID!) { addRegionalMember(regionalId: $r, memberId: $m) { id } }`,
+			map[string]any{"r": region, "m": m}, nil)
+	}
+	cohortPeople(t, apitest.Client(t, w.base, auth.Principal{Subject: "cw-t", Role: auth.Caseworker, OrgID: small}), small, 200, 2, 1)
+	cohortPeople(t, apitest.Client(t, w.base, auth.Principal{Subject: "cw-m", Role: auth.Caseworker, OrgID: big}), big, 300, 6, 4)
+	regional := apitest.Client(t, w.base, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: region, Orgs: []string{small, big}})
+	const q = `query($o: ID!) { steeringReport(organisationId: $o, month: "2018-12") { organisationName sections { key } } }`
+	var rep struct{ SteeringReport struct{ OrganisationName string } }
+	regional.MustData(t, q, map[string]any{"o": region}, &rep)
+	if rep.SteeringReport.OrganisationName != "Sjuhärad" {
+		t.Fatalf("the regional body's report: %+v", rep)
+	}
+	for _, m := range []string{small, big} {
+		for _, op := range []string{q,
+			`mutation($o: ID!) { steeringReportLink(organisationId: $o, month: "2018-12", format: XLSX) { url } }`,
+			`query($o: ID!) { steeringReportEditions(organisationId: $o) { id } }`} {
+			if errs := regional.MustFail(t, op, map[string]any{"o": m}); errs[0].Code() != "FORBIDDEN" {
+				t.Errorf("a regional reader opens a member's own report (%.40s): %+v", op, errs)
+			}
+		}
+	}
+	// The member's own steering group still reads it.
+	steering := apitest.Client(t, w.base, auth.Principal{Subject: "styr-t", Role: auth.Steering, OrgID: small})
+	steering.MustData(t, q, map[string]any{"o": small}, &rep)
+	if rep.SteeringReport.OrganisationName != "Tranemo" {
+		t.Fatalf("Tranemo's steering group: %+v", rep)
+	}
+}
