@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -125,7 +126,10 @@ func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principa
 // exitYear, by gender. It delegates to warehouse/analytics, so that the steering figure
 // and the evaluators' figure of the same cohort are one computation.
 func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
-	asOf = snapshot.Month(asOf)
+	// The day is the date in Sweden, the one "today" of every rule (calendar.Today): the
+	// loader's months and outcomeFigures use it, so near midnight a month has begun for
+	// both while it has not yet in UTC.
+	asOf = snapshot.Month(calendar.Today(asOf))
 	co := analytics.Cohort{Label: strconv.Itoa(exitYear), OrgIDs: orgIDs,
 		ExitFrom: time.Date(exitYear, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(exitYear+1, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := analytics.ValidateCohort(co, "organisationId", "exitYear", "exitYear"); err != nil {
