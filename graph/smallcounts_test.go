@@ -374,7 +374,9 @@ func TestRegionalReaderCannotSubtractMemberReports(t *testing.T) {
 	cohortPeople(t, apitest.Client(t, w.base, auth.Principal{Subject: "cw-m", Role: auth.Caseworker, OrgID: big}), big, 300, 6, 4)
 	regional := apitest.Client(t, w.base, auth.Principal{Subject: "forbund", Role: auth.Regional, OrgID: region, Orgs: []string{small, big}})
 	const q = `query($o: ID!) { steeringReport(organisationId: $o, month: "2018-12") { organisationName sections { key } } }`
-	var rep struct{ SteeringReport struct{ OrganisationName string } }
+	var rep struct {
+		SteeringReport struct{ OrganisationName string }
+	}
 	regional.MustData(t, q, map[string]any{"o": region}, &rep)
 	if rep.SteeringReport.OrganisationName != "Sjuhärad" {
 		t.Fatalf("the regional body's report: %+v", rep)

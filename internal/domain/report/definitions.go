@@ -31,7 +31,7 @@ func definitions(r *Report) []Definition {
 			"internal/domain/referral, internal/domain/actionplan"},
 		{DisclosureVersion, "Röjandeskydd", "Antal 1–4 visas som \"< 5\". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
 			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold. " +
-				"Belopp för en grupp med 1–4 deltagare döljs (\"–\"), liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
+			"Belopp för en grupp med 1–4 deltagare döljs (\"–\"), liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
 			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},
 	}
 	seen := map[string]bool{}
