@@ -60,7 +60,7 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 		net := b.amount(int(math.Round(f.Net)), cost.FiguresVersion, participants, completed)
 		cells := []*Cell{net, counts[0], counts[1], counts[2]}
 		for i, per := range []*float64{f.PerParticipant, f.PerCompleted, f.PerLasting} {
-			if per == nil || counts[i].raw < 5 {
+			if per == nil || disclosure.Small(counts[i].raw) { // none, or over 1–4 units
 				cells = append(cells, b.empty())
 				continue
 			}
