@@ -151,8 +151,10 @@ func TestCostFigures(t *testing.T) {
 			}
 		}
 	}
-	if netCell == nil || *netCell != math.Round(net) {
-		t.Fatalf("report's net cost: %v", netCell)
+	// The net cost of two people is theirs (their wages): withheld, as costFigures
+	// withholds it from the steering reader above.
+	if netCell != nil {
+		t.Fatalf("the report shows the net cost of two people: %v", *netCell)
 	}
 }
 

@@ -80,14 +80,14 @@ var genderOrder = []participant.Gender{participant.Woman, participant.Man, parti
 
 // shownAmount and shownCount withhold a suppressed cost figure's values (null).
 func shownAmount(f *cost.Figure, v float64) *float64 {
-	if f.Suppressed {
+	if f.Withheld.Amounts {
 		return nil
 	}
 	return &v
 }
 
-func shownCount(f *cost.Figure, v int) *int {
-	if f.Suppressed {
+func shownCount(hidden bool, v int) *int {
+	if hidden {
 		return nil
 	}
 	return &v

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 )
 
 // GraphQL enums are the domain codes in upper case (model.EnumOut, model.EnumIn).
@@ -44,19 +44,17 @@ func dateOf(t time.Time) *model.Date {
 
 func ptr[T any](v T) *T { return &v }
 
-func toBreakdown(b cohort.Breakdown, suppress bool) *model.OutcomeBreakdown {
-	out := &model.OutcomeBreakdown{}
-	out.Exits, out.ExitsDisplay = cohort.ShowCount(b.Exits, suppress)
+func toBreakdown(b disclosure.ShownBreakdown) *model.OutcomeBreakdown {
+	out := &model.OutcomeBreakdown{Exits: b.Exits, ExitsDisplay: b.ExitsDisplay}
 	if b.Gender != "" {
 		out.Gender = ptr(toGender(participant.Gender(b.Gender)))
 	}
 	for _, f := range b.Figures {
-		s := cohort.Show(f, suppress)
-		d := s.Display
-		out.Figures = append(out.Figures, &model.OutcomeFigure{MonthsAfterExit: f.MonthsAfterExit, N: s.N,
-			Known: s.Known, Unknown: s.Unknown, InWorkOrStudies: s.InWorkOrStudies, Share: s.Share, Suppressed: s.Suppressed,
+		d := f.Display
+		out.Figures = append(out.Figures, &model.OutcomeFigure{MonthsAfterExit: f.MonthsAfterExit, N: f.N,
+			Known: f.Known, Unknown: f.Unknown, InWorkOrStudies: f.InWorkOrStudies, Share: f.Share, Suppressed: f.Suppressed,
 			Display:  &model.FigureDisplay{N: d.N, Known: d.Known, Unknown: d.Unknown, InWorkOrStudies: d.InWorkOrStudies, Share: d.Share},
-			Interval: intervalOut(s.Interval), Bounds: boundsOut(s.Bounds)})
+			Interval: intervalOut(f.Interval), Bounds: boundsOut(f.Bounds)})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
@@ -40,14 +41,15 @@ func (r *mutationResolver) ImportObservations(ctx context.Context, organisationI
 // ExitCohortOutcome is the resolver for the exitCohortOutcome field.
 func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID string, exitYear int) (*model.ExitCohortOutcome, error) {
 	p, _ := auth.From(ctx)
-	res, err := cohort.ExitYearFor(ctx, r.Warehouse, p, organisationID, exitYear, r.Now())
+	fam, err := cohort.ExitYearFor(ctx, r.Warehouse, p, organisationID, exitYear, r.Now())
 	if err != nil {
 		return nil, err
 	}
+	res, shown := fam.Results[fam.Asked], disclosure.ExitCohort(fam, p.SuppressSmallCounts())
 	out := &model.ExitCohortOutcome{ExitYear: res.ExitYear, AsOfMonth: model.Month(res.AsOf),
-		DefinitionVersion: res.DefinitionVersion, Total: toBreakdown(res.Total, p.SuppressSmallCounts()), ByGender: []*model.OutcomeBreakdown{}}
-	for _, b := range res.ByGender {
-		out.ByGender = append(out.ByGender, toBreakdown(b, p.SuppressSmallCounts()))
+		DefinitionVersion: res.DefinitionVersion, Total: toBreakdown(shown.Total), ByGender: []*model.OutcomeBreakdown{}}
+	for _, b := range shown.ByGender {
+		out.ByGender = append(out.ByGender, toBreakdown(b))
 	}
 	return out, nil
 }

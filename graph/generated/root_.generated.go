@@ -6759,7 +6759,7 @@ type CostFigure {
   perLasting: Float
   "The projects' budget, summed over funders (budget, kr); projects only."
   budget: Float
-  "True when the group has 1-4 participants and the reader sees aggregates only: its values are withheld."
+  "True when any value of the group is withheld (null) from an aggregate-only reader: counts of 1-4, the counts that would give one away from the total, the amounts of a group of 1-4 participants or whose counts are withheld, and a cost per X whose X is withheld."
   suppressed: Boolean!
   "The cost rules' version (costs/1)."
   definitionVersion: String!
@@ -6802,7 +6802,7 @@ extend type Project {
 }
 
 extend type Query {
-  "Cost per participant, per completed measure and per person in lasting attachment for the enrolments that ended in [exitFrom, exitTo), by measure or project."
+  "Cost per participant, per completed measure and per person in lasting attachment for the enrolments that ended in [exitFrom, exitTo), by measure or project. Steering readers ask for one whole calendar year (exitFrom YYYY-01-01, exitTo the next 1 January; otherwise INVALID on exitFrom), so that two overlapping periods cannot be subtracted."
   costFigures(
     "The organisation (kommun)."
     organisationId: ID!

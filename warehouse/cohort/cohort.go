@@ -4,11 +4,14 @@ package cohort
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/snapshot"
@@ -65,19 +68,57 @@ type Result struct {
 // Horizons are the months after exit this query reports.
 var Horizons = []int{6, 12}
 
-// ExitYearFor is ExitYear for the organisation a caller asks about: the organisations
-// the request covers are the caller's aggregate scope of orgID (a regional reader's own
-// regional body sums the member municipalities granted to them), and the year must pass
-// ValidateYear.
-func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principal, orgID string, exitYear int, asOf time.Time) (Result, error) {
+// Family is the exit-cohort results of one year that a reader can put side by side and
+// combine. For a regional reader it is each member municipality granted to them and
+// their sum (the regional body's figure), whichever of them was asked: a count hidden in
+// one answer must not be the sum minus the others' shown counts of another answer, so
+// all of them are protected as one system (internal/domain/disclosure). For anyone else
+// it is the one result asked.
+type Family struct {
+	// Results: with Summed, Results[0] is the sum of Results[1:] (the members, in the
+	// order of their ids).
+	Results []Result
+	Summed  bool
+	// Asked is the index of the result the reader asked for.
+	Asked int
+}
+
+// ExitYearFor is the Family of the exit year for the organisation a caller asks about:
+// the organisations the request covers are the caller's aggregate scope of orgID (a
+// regional reader's own regional body sums the member municipalities granted to them),
+// and the year must pass ValidateYear.
+func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principal, orgID string, exitYear int, asOf time.Time) (Family, error) {
 	orgs, ok := caller.AggregateScope(orgID)
 	if !ok {
-		return Result{}, auth.Forbidden("organisationId", "figures of this organisation")
+		return Family{}, auth.Forbidden("organisationId", "figures of this organisation")
 	}
 	if err := ValidateYear(exitYear); err != nil {
-		return Result{}, err
+		return Family{}, err
 	}
-	return ExitYear(ctx, conn, orgs, exitYear, asOf)
+	members := caller.RegionalMembers(caller.OrgID)
+	asked := slices.Index(members, orgID) + 1 // 0: the regional body itself
+	if !caller.SuppressSmallCounts() || len(members) == 0 || (asked == 0 && orgID != caller.OrgID) {
+		res, err := ExitYear(ctx, conn, orgs, exitYear, asOf)
+		return Family{Results: []Result{res}}, err
+	}
+	members = slices.Clone(members)
+	sort.Strings(members)
+	if asked > 0 {
+		asked = slices.Index(members, orgID) + 1
+	}
+	fam := Family{Summed: true, Asked: asked}
+	for i := -1; i < len(members); i++ {
+		scope := members
+		if i >= 0 {
+			scope = members[i : i+1]
+		}
+		res, err := ExitYear(ctx, conn, scope, exitYear, asOf)
+		if err != nil {
+			return Family{}, err
+		}
+		fam.Results = append(fam.Results, res)
+	}
+	return fam, nil
 }
 
 // ExitYear computes the outcome at +6 and +12 months for the enrolments of the given
@@ -85,7 +126,10 @@ func ExitYearFor(ctx context.Context, conn chstore.Querier, caller auth.Principa
 // exitYear, by gender. It delegates to warehouse/analytics, so that the steering figure
 // and the evaluators' figure of the same cohort are one computation.
 func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYear int, asOf time.Time) (Result, error) {
-	asOf = snapshot.Month(asOf)
+	// The day is the date in Sweden, the one "today" of every rule (calendar.Today): the
+	// loader's months and outcomeFigures use it, so near midnight a month has begun for
+	// both while it has not yet in UTC.
+	asOf = snapshot.Month(calendar.Today(asOf))
 	co := analytics.Cohort{Label: strconv.Itoa(exitYear), OrgIDs: orgIDs,
 		ExitFrom: time.Date(exitYear, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(exitYear+1, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := analytics.ValidateCohort(co, "organisationId", "exitYear", "exitYear"); err != nil {

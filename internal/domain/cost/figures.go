@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -55,9 +56,17 @@ type Figure struct {
 	PerLasting                        *float64
 	// Budget is the project's budget (projects only; nil without one).
 	Budget *float64
-	// Suppressed: the group has 1-4 participants and the reader sees aggregates only:
-	// every amount and count of it is withheld.
+	// Withheld says which values an aggregate-only reader may not see; Suppressed that
+	// any is (protect).
+	Withheld   Withheld
 	Suppressed bool
+}
+
+// Withheld marks the values of a Figure hidden from an aggregate-only reader.
+type Withheld struct {
+	Participants, Completed, Exits, Lasting, LastingDue bool
+	// Amounts: gross, subsidy received and net (and every cost per X).
+	Amounts bool
 }
 
 // LastingFunc gives the lasting-attachment figures of a cohort by one dimension
@@ -98,7 +107,20 @@ func (s *Store) Figures(ctx context.Context, q Query, lasting LastingFunc) ([]Fi
 		return nil, auth.Forbidden("organisationId", "figures of this organisation")
 	}
 	q.OrgIDs = orgs
-	return s.compute(ctx, q, lasting, p.SuppressSmallCounts())
+	hide := p.SuppressSmallCounts()
+	if hide && !calendarYear(q.ExitFrom, q.ExitTo) {
+		return nil, apperr.Invalidf("exitFrom", "cost figures for aggregate-only readers cover one whole calendar year "+
+			"(exitFrom YYYY-01-01, exitTo the next year's 1 January), so that two overlapping periods cannot be subtracted")
+	}
+	return s.compute(ctx, q, lasting, hide)
+}
+
+// calendarYear reports whether [from, to) is one whole calendar year: the periods an
+// aggregate-only reader may ask for, as the steering report and exitCohortOutcome give
+// them. Any two of them are equal or disjoint, so no difference of two answers is a
+// small group (the exits of one day, and their wages).
+func calendarYear(from, to time.Time) bool {
+	return from.Month() == time.January && from.Day() == 1 && to.Equal(from.AddDate(1, 0, 0))
 }
 
 // ForReport computes the figures for the steering report, whose scope the report has
@@ -188,11 +210,80 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 		}
 		f.Net = f.Gross - f.SubsidyReceived
 		f.PerParticipant, f.PerCompleted, f.PerLasting = per(f.Net, f.Participants), per(f.Net, f.Completed), per(f.Net, f.Lasting)
-		if hide && f.Participants > 0 && f.Participants < 5 {
-			*f = Figure{Group: f.Group, Total: f.Total, LastingVersion: f.LastingVersion, Suppressed: true}
-		}
+	}
+	if hide {
+		protect(figs)
 	}
 	return figs, nil
+}
+
+// protect hides, by the one small-count rule (internal/domain/disclosure), every count
+// of 1–4 and every count the others give away: the total row is the sum of the groups
+// (exits, completed, lasting, lasting due and the unprinted differences between them);
+// participants are not summed (one person can end two measures). A group of 1–4
+// participants also has its amounts withheld (they would be those people's wages), and
+// its exits with them as a withheld cell, so that the same relations hide a complement:
+// a group's amounts are withheld exactly when its exits or participants are, and then
+// the total's amounts minus the others' cannot give them away. A cost per X is withheld
+// with X or with the amounts (X would be the net cost divided by it).
+func protect(figs []Figure) {
+	var s disclosure.System
+	type cells struct{ participants, completed, exits, lasting, due, dropped, notLasting, notDue disclosure.Cell }
+	cs := make([]cells, len(figs))
+	total := -1
+	for i, f := range figs {
+		exitsKind := disclosure.Count
+		if disclosure.Small(f.Participants) {
+			exitsKind = disclosure.Withheld
+		}
+		c := cells{participants: s.Add(f.Participants, disclosure.Count), completed: s.Add(f.Completed, disclosure.Count),
+			exits: s.Add(f.Exits, exitsKind), lasting: s.Add(f.Lasting, disclosure.Count), due: s.Add(f.LastingDue, disclosure.Count),
+			dropped: s.Add(f.Exits-f.Completed, disclosure.Implicit), notLasting: s.Add(f.LastingDue-f.Lasting, disclosure.Implicit),
+			notDue: s.Add(f.Exits-f.LastingDue, disclosure.Implicit)}
+		s.Sum(c.exits, c.completed, c.dropped)
+		s.Sum(c.due, c.lasting, c.notLasting)
+		s.Sum(c.exits, c.due, c.notDue)
+		cs[i] = c
+		if f.Total {
+			total = i
+		}
+	}
+	if total >= 0 && len(figs) > 1 {
+		for _, pick := range []func(cells) disclosure.Cell{
+			func(c cells) disclosure.Cell { return c.exits }, func(c cells) disclosure.Cell { return c.completed },
+			func(c cells) disclosure.Cell { return c.lasting }, func(c cells) disclosure.Cell { return c.due },
+			func(c cells) disclosure.Cell { return c.dropped }, func(c cells) disclosure.Cell { return c.notLasting },
+			func(c cells) disclosure.Cell { return c.notDue },
+		} {
+			var parts []disclosure.Cell
+			for i, c := range cs {
+				if i != total {
+					parts = append(parts, pick(c))
+				}
+			}
+			s.Sum(pick(cs[total]), parts...)
+		}
+	}
+	hidden := s.Protect()
+	for i := range figs {
+		f, c := &figs[i], cs[i]
+		f.Withheld = Withheld{Participants: hidden[c.participants], Completed: hidden[c.completed], Exits: hidden[c.exits],
+			Lasting: hidden[c.lasting], LastingDue: hidden[c.due]}
+		f.Withheld.Amounts = f.Withheld.Exits || f.Withheld.Participants
+		w := f.Withheld
+		if w.Amounts {
+			f.Gross, f.SubsidyReceived, f.Net = 0, 0, 0
+		}
+		for _, x := range []struct {
+			per    **float64
+			hidden bool
+		}{{&f.PerParticipant, w.Participants}, {&f.PerCompleted, w.Completed}, {&f.PerLasting, w.Lasting}} {
+			if x.hidden || w.Amounts {
+				*x.per = nil
+			}
+		}
+		f.Suppressed = w.Participants || w.Completed || w.Exits || w.Lasting || w.LastingDue || w.Amounts
+	}
 }
 
 func per(net float64, n int) *float64 {

@@ -6,7 +6,7 @@ import "math/big"
 // independently of Protect (exact rational arithmetic instead of Protect's floating
 // point, no grouping): tests run them over every table the report shows.
 
-// AuditPairs returns the small counts that one relation gives away directly: a relation
+// AuditPairs returns the small (or withheld) counts that one relation gives away directly: a relation
 // whose cells are all shown but one, that one being a hidden or unprinted small count
 // (the total minus the shown parts, or a shown cell minus another shown cell when the
 // relation has three cells: a total and two parts).
@@ -19,7 +19,7 @@ func (s *System) AuditPairs(hidden []bool) []Cell {
 				unknown = append(unknown, t.cell)
 			}
 		}
-		if len(unknown) == 1 && Small(s.values[unknown[0]]) {
+		if len(unknown) == 1 && s.protected(unknown[0]) {
 			out = append(out, unknown[0])
 		}
 	}
@@ -87,7 +87,7 @@ func (s *System) AuditExact(hidden []bool) []Cell {
 	var out []Cell
 	for c, cell := range cols {
 		row, ok := pivotRow[c]
-		if !ok || !Small(s.values[cell]) {
+		if !ok || !s.protected(cell) {
 			continue
 		}
 		alone := true

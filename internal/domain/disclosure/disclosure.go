@@ -40,6 +40,11 @@ const (
 	// the unknown = n − known); it is never shown, and when small it must not be
 	// derivable.
 	Implicit
+	// Withheld is a count hidden whatever its value, because its group is withheld for
+	// another reason (the costs of a group of 1–4 people, which would be their wages);
+	// like a small count, it must not be derivable, so the relations it is in hide a
+	// complement too, and whatever else the group shows can be withheld with it.
+	Withheld
 )
 
 // Cell is an index into a System.
@@ -112,7 +117,7 @@ type Term struct {
 func (s *System) Protect() []bool {
 	hidden := make([]bool, len(s.values))
 	for i, k := range s.kinds {
-		if k == Implicit || (k == Count && Small(s.values[i])) {
+		if k == Implicit || k == Withheld || (k == Count && Small(s.values[i])) {
 			hidden[i] = true
 		}
 	}
@@ -138,13 +143,16 @@ func (s *System) Protect() []bool {
 	}
 }
 
+// protected reports whether c must not be derivable: a small count, or a withheld one.
+func (s *System) protected(c Cell) bool { return Small(s.values[c]) || s.kinds[c] == Withheld }
+
 // Disclosed returns the small counts (shown or implicit) that the shown cells determine
 // under hidden; empty when hidden protects every one.
 func (s *System) Disclosed(hidden []bool) []Cell {
 	det := s.determined(hidden)
 	var out []Cell
 	for i := range s.values {
-		if hidden[i] && det[i] && Small(s.values[i]) {
+		if hidden[i] && det[i] && s.protected(Cell(i)) {
 			out = append(out, Cell(i))
 		}
 	}
@@ -226,7 +234,7 @@ func (s *System) complement(c Cell, hidden []bool) (Cell, bool) {
 		for j, isDet := range d {
 			if isDet && hidden[j] || isDet && Cell(j) == cand {
 				sc.determined++
-				if Small(s.values[j]) {
+				if s.protected(Cell(j)) {
 					sc.disclosed++
 				}
 			}

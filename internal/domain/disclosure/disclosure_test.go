@@ -138,3 +138,28 @@ func TestImplicitSmallCountIsProtected(t *testing.T) {
 		t.Fatalf("disclosed %v", d)
 	}
 }
+
+// TestWithheldCountIsProtectedLikeASmallOne: a withheld count of any size (a group
+// whose amounts are withheld) is hidden, and so is a complement, so that the total
+// minus the shown parts does not give it away; the audits see it as they see a small
+// count.
+func TestWithheldCountIsProtectedLikeASmallOne(t *testing.T) {
+	t.Parallel()
+	var s disclosure.System
+	a := s.Add(12, disclosure.Withheld)
+	b, c := s.Add(30, disclosure.Count), s.Add(20, disclosure.Count)
+	total := s.Add(62, disclosure.Count)
+	s.Sum(total, a, b, c)
+	hidden := s.Protect()
+	if !hidden[a] || !(hidden[b] || hidden[c] || hidden[total]) {
+		t.Fatalf("hidden %v: the withheld 12 is the total minus the others", hidden)
+	}
+	if pairs, exact := s.AuditPairs(hidden), s.AuditExact(hidden); len(pairs) > 0 || len(exact) > 0 {
+		t.Errorf("audits find %v %v", pairs, exact)
+	}
+	open := make([]bool, s.Len())
+	open[a] = true
+	if got := s.AuditPairs(open); len(got) != 1 || got[0] != a {
+		t.Errorf("AuditPairs with only the withheld count hidden: %v", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Re-entry and lock-in (rundgång, issue 16): people coming back "for the fourth or fifth
@@ -17,11 +18,14 @@ import (
 // entries (enrolments), or returned within 12 months of an exit. ReentryOf is the one
 // rule; the participant's field and the caseworkers' list both use it.
 
-// ReturnWindowMonths is how soon after an exit a new entry counts as a return.
-const ReturnWindowMonths = 12
+// ReturnWindowMonths is how soon after an exit a new entry counts as a return: the
+// window of the evaluators' re-entry figure (outcomes.ReturnWindowMonths), so that the
+// caseworkers' flag and the figure never use two horizons.
+const ReturnWindowMonths = outcomes.ReturnWindowMonths
 
-// LockInEntries is the entry count from which a participant is flagged.
-const LockInEntries = 3
+// LockInEntries is the entry count from which a participant is flagged: the warning
+// sign of the evaluators' repeated-entry figure (outcomes.RepeatedEntryWarning).
+const LockInEntries = outcomes.RepeatedEntryWarning
 
 // Spell is what the rule needs of an enrolment.
 type Spell struct {

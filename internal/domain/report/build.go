@@ -757,7 +757,8 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	}
 	year := month.Year() - 1
 	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year),
-		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, så som den var känd vid månadens slut. "+
+		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, för de avslut vars månad + 6 (+ 12) har börjat vid månadens slut, "+
+			"så som statusen är känd när rapporten tas fram (en fryst utgåva visar det som var känt när den frystes). "+
 			"Andelen räknas bland kända utfall; 95 %% konfidensintervall enligt Wilson, och gränserna om alla okända hade uppfyllt definitionen eller ingen.", year)}
 	chart := &Series{Key: "outcomes-series", Title: "Andel i arbete eller studier och fast förankring, med 95 % intervall", Unit: "SHARE"}
 	lines := map[string]*Line{}

@@ -37,6 +37,21 @@ func (b *builder) target(v int, version string) *Cell {
 	return b.add(&Cell{Kind: KindTarget, Version: version}, v, disclosure.Fixed)
 }
 
+// withheld is a count hidden whatever its value (disclosure.Withheld): its group's other
+// figures are withheld for another reason, and it carries that into the relations.
+func (b *builder) withheld(v int, version string) *Cell {
+	return b.add(&Cell{Kind: KindCount, Version: version}, v, disclosure.Withheld)
+}
+
+// amount is a figure that is not a count of people (kronor): shown unless any of the
+// counts it guards against is hidden, since it would give them away (a cost per person
+// times the shown cost is the people) or is theirs (the wages of 1–4 people).
+func (b *builder) amount(v int, version string, guards ...*Cell) *Cell {
+	c := b.target(v, version)
+	c.guards = guards
+	return c
+}
+
 // implicit is a count no table prints but a reader could compute.
 func (b *builder) implicit(v int) *Cell {
 	return b.add(&Cell{Kind: KindCount}, v, disclosure.Implicit)
@@ -98,6 +113,14 @@ func (b *builder) finish(r *Report) {
 			v := float64(c.raw)
 			c.Value = &v
 			c.Display = formatInt(c.raw)
+		}
+	}
+	for _, c := range b.cells {
+		for _, g := range c.guards {
+			if g.Suppressed {
+				c.Suppressed, c.Value, c.Display = true, nil, "–"
+				break
+			}
 		}
 	}
 	for _, c := range b.cells {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 )
@@ -14,9 +15,11 @@ import (
 // The costs section (issue 16): for the previous year's exits, as in the outcomes
 // section, the net cost by measure and the cost per participant, per completed measure
 // and per person in lasting attachment (internal/domain/cost, costs/1). Amounts are
-// kronor, shown whole; the counts they divide by are protected like every count, and a
-// cost per X is shown only when X is at least 5, so that no person's wage can be read
-// off a cell.
+// kronor, shown whole; the counts they divide by are protected like every count, a
+// cost per X is shown only when X is at least 5 and shown (else X = net / cost per X),
+// and the amounts of a group of 1–4 participants are hidden, as is a complement of them
+// through the completed measures' column total, so that no person's wage can be read
+// off a cell or worked out from the total.
 
 var costColumns = []Column{{"net", "Nettokostnad, kr"}, {"participants", "Deltagare"}, {"completed", "Avslutade insatser"},
 	{"lasting", "Fast förankring"}, {"per_participant", "Kr per deltagare"}, {"per_completed", "Kr per avslutad insats"},
@@ -45,15 +48,23 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 	var parts [3][]*Cell
 	var totals [3]*Cell
 	for _, f := range figs {
-		counts := [3]*Cell{b.count(f.Participants, cost.FiguresVersion), b.count(f.Completed, cost.FiguresVersion),
-			b.count(f.Lasting, f.LastingVersion)}
-		cells := []*Cell{b.target(int(math.Round(f.Net)), cost.FiguresVersion), counts[0], counts[1], counts[2]}
+		// The amounts of 1–4 people are theirs: their completed measures are withheld
+		// with them, which carries the protection into the column total (costs/1 in
+		// internal/domain/cost applies the same rule to costFigures).
+		participants := b.count(f.Participants, cost.FiguresVersion)
+		completed := b.count(f.Completed, cost.FiguresVersion)
+		if disclosure.Small(f.Participants) {
+			completed = b.withheld(f.Completed, cost.FiguresVersion)
+		}
+		counts := [3]*Cell{participants, completed, b.count(f.Lasting, f.LastingVersion)}
+		net := b.amount(int(math.Round(f.Net)), cost.FiguresVersion, participants, completed)
+		cells := []*Cell{net, counts[0], counts[1], counts[2]}
 		for i, per := range []*float64{f.PerParticipant, f.PerCompleted, f.PerLasting} {
-			if per == nil || counts[i].raw < 5 {
+			if per == nil || disclosure.Small(counts[i].raw) { // none, or over 1–4 units
 				cells = append(cells, b.empty())
 				continue
 			}
-			cells = append(cells, b.target(int(math.Round(*per)), cost.FiguresVersion))
+			cells = append(cells, b.amount(int(math.Round(*per)), cost.FiguresVersion, counts[i], participants, completed))
 		}
 		if f.Total {
 			totals = counts

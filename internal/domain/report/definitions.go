@@ -6,7 +6,9 @@ import (
 )
 
 // DisclosureVersion names the small-count rule (internal/domain/disclosure).
-const DisclosureVersion = "disclosure/1"
+// disclosure/2 also hides the amounts of a group of 1–4 participants (their wages) with
+// a complement, and a cost per X whose X is hidden; disclosure/1 showed every amount.
+const DisclosureVersion = "disclosure/2"
 
 // definitions lists, for the report's definitions sheet and page, every rule its figures
 // name, in Swedish, with its source.
@@ -28,7 +30,8 @@ func definitions(r *Report) []Definition {
 			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
 			"internal/domain/referral, internal/domain/actionplan"},
 		{DisclosureVersion, "Röjandeskydd", "Antal 1–4 visas som \"< 5\". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
-			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold.",
+			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold. " +
+			"Belopp för en grupp med 1–4 deltagare döljs (\"–\"), liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
 			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},
 	}
 	seen := map[string]bool{}

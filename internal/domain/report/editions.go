@@ -22,13 +22,21 @@ const (
 
 // ScopeFor checks that the caller may read the organisation's aggregates and returns
 // the report's scope: a regional reader's own regional body covers the members granted
-// to them.
+// to them. A regional reader does not open a member municipality's own report: each
+// report is protected on its own, so the regional body's report (the members summed)
+// minus the other members' reports would give a member's hidden counts away; the
+// regional body's report shows the members summed and side by side in one protected
+// system.
 func (s *Service) ScopeFor(ctx context.Context, p auth.Principal, orgID string) (Scope, error) {
 	if !db.IsUUID(orgID) {
 		return Scope{}, apperr.NotFoundf("organisationId", "organisation not found")
 	}
 	if !p.CanReadAggregates(orgID) {
 		return Scope{}, auth.Forbidden("organisationId", "figures of this organisation")
+	}
+	if p.Role == auth.Regional && !p.System && orgID != p.OrgID {
+		return Scope{}, auth.Forbidden("organisationId", "a member municipality's own report: read the regional body's report, "+
+			"which shows the members summed and side by side")
 	}
 	return s.ResolveScope(ctx, orgID, p.RegionalMembers(orgID))
 }

@@ -138,8 +138,9 @@ type Cell struct {
 	ChangedSince *time.Time `json:"changedSince,omitempty"`
 
 	ref      disclosure.Cell
-	num, den *Cell // shares: the figures they divide
-	unknown  *Cell // outcome shares: the unknown count, for the bounds
+	num, den *Cell   // shares: the figures they divide
+	unknown  *Cell   // outcome shares: the unknown count, for the bounds
+	guards   []*Cell // amounts: hidden when any of these is
 	raw      int
 }
 

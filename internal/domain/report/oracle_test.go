@@ -106,7 +106,19 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 				if cell.raw != w { // before protection
 					t.Errorf("%s: %s = %d, oracle %d", what, cell.ID, cell.raw, w)
 				}
+				guarded := false // an amount (kronor) is hidden with any count it guards against
+				for _, g := range cell.guards {
+					guarded = guarded || g.Suppressed
+				}
+				if cell.guards != nil && cell.Suppressed != guarded {
+					t.Errorf("%s: amount %s suppressed %v, its counts' %v", what, cell.ID, cell.Suppressed, guarded)
+				}
 				switch { // after it
+				case cell.Suppressed && cell.guards != nil:
+					if cell.Value != nil || cell.Display != "–" {
+						t.Errorf("%s: hidden amount %s shows %v %q", what, cell.ID, cell.Value, cell.Display)
+					}
+					hiddenLarge++
 				case cell.Suppressed:
 					if cell.Value != nil || cell.Display != "< 5" {
 						t.Errorf("%s: hidden %s shows %v %q", what, cell.ID, cell.Value, cell.Display)

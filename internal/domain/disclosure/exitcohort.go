@@ -1,0 +1,163 @@
+package disclosure
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
+)
+
+// ShownCohort is an exit cohort's outcome (exitCohortOutcome) as one reader may see it.
+type ShownCohort struct {
+	Total    ShownBreakdown
+	ByGender []ShownBreakdown
+}
+
+// ShownBreakdown is one group of it: hidden counts are nil and shown as SmallText.
+type ShownBreakdown struct {
+	Gender       string
+	Exits        *int
+	ExitsDisplay string
+	Figures      []ShownFigure
+}
+
+// ShownFigure is one outcome figure of a group as the reader may see it.
+type ShownFigure struct {
+	MonthsAfterExit                    int
+	N, Known, Unknown, InWorkOrStudies *int
+	Share                              *float64
+	Interval                           *stats.Interval // hidden with Share
+	Bounds                             *stats.Bounds   // hidden when any count is
+	Suppressed                         bool
+	Display                            FigureDisplay
+}
+
+// FigureDisplay is a figure's counts and share as text.
+type FigureDisplay struct {
+	N, Known, Unknown, InWorkOrStudies, Share string
+}
+
+// ExitCohort protects the asked result of fam for a reader who sees aggregates only
+// (suppress), by the one rule of this package: every count of every result of the
+// family is a cell, with the relations a reader knows (exits = n + exits not yet due at
+// +k, n = known + unknown, known = in work or studies + not, the total = the sum of the
+// genders, and for a regional family the sum = the sum of the members, group by group),
+// so that no count of 1–4 is shown or can be worked out, within one answer or across
+// the answers of the family. Without suppress every count is shown.
+func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
+	var s System
+	type figCells struct{ n, known, unknown, in, not, notDue Cell }
+	type groupCells struct {
+		exits Cell
+		figs  []figCells
+	}
+	add := func(b cohort.Breakdown) groupCells {
+		g := groupCells{exits: s.Add(b.Exits, Count)}
+		for _, f := range b.Figures {
+			c := figCells{n: s.Add(f.N, Count), known: s.Add(f.Known, Count), unknown: s.Add(f.Unknown, Count),
+				in: s.Add(f.InWorkOrStudies, Count), not: s.Add(f.Known-f.InWorkOrStudies, Implicit), notDue: s.Add(b.Exits-f.N, Implicit)}
+			s.Sum(c.n, c.known, c.unknown)
+			s.Sum(c.known, c.in, c.not)
+			s.Sum(g.exits, c.n, c.notDue)
+			g.figs = append(g.figs, c)
+		}
+		return g
+	}
+	// sum records total = Σ parts cell by cell.
+	sum := func(total groupCells, parts []groupCells) {
+		if len(parts) == 0 {
+			return
+		}
+		pick := func(f func(groupCells) Cell) {
+			cs := make([]Cell, len(parts))
+			for i, p := range parts {
+				cs[i] = f(p)
+			}
+			s.Sum(f(total), cs...)
+		}
+		pick(func(g groupCells) Cell { return g.exits })
+		for j := range total.figs {
+			for _, f := range []func(figCells) Cell{
+				func(c figCells) Cell { return c.n }, func(c figCells) Cell { return c.known },
+				func(c figCells) Cell { return c.unknown }, func(c figCells) Cell { return c.in },
+				func(c figCells) Cell { return c.not }, func(c figCells) Cell { return c.notDue },
+			} {
+				pick(func(g groupCells) Cell { return f(g.figs[j]) })
+			}
+		}
+	}
+	type resultCells struct {
+		total    groupCells
+		byGender map[string]groupCells
+	}
+	cells := make([]resultCells, len(fam.Results))
+	for i, r := range fam.Results {
+		rc := resultCells{total: add(r.Total), byGender: map[string]groupCells{}}
+		var parts []groupCells
+		for _, b := range r.ByGender {
+			rc.byGender[b.Gender] = add(b)
+			parts = append(parts, rc.byGender[b.Gender])
+		}
+		sum(rc.total, parts)
+		cells[i] = rc
+	}
+	if fam.Summed && len(cells) > 1 {
+		whole, members := cells[0], cells[1:]
+		var totals []groupCells
+		for _, m := range members {
+			totals = append(totals, m.total)
+		}
+		sum(whole.total, totals)
+		for _, b := range fam.Results[0].ByGender {
+			g, gc := b.Gender, whole.byGender[b.Gender]
+			var parts []groupCells
+			for _, m := range members {
+				if mc, ok := m.byGender[g]; ok {
+					parts = append(parts, mc)
+				}
+			}
+			sum(gc, parts)
+		}
+	}
+	hidden := make([]bool, s.Len())
+	if suppress {
+		hidden = s.Protect()
+	}
+	count := func(c Cell) (*int, string) {
+		if hidden[c] {
+			return nil, SmallText
+		}
+		v := s.Value(c)
+		return &v, strconv.Itoa(v)
+	}
+	show := func(b cohort.Breakdown, g groupCells) ShownBreakdown {
+		out := ShownBreakdown{Gender: b.Gender}
+		out.Exits, out.ExitsDisplay = count(g.exits)
+		for j, f := range b.Figures {
+			c := g.figs[j]
+			sf := ShownFigure{MonthsAfterExit: f.MonthsAfterExit, Suppressed: hidden[c.n] || hidden[c.known] || hidden[c.unknown] || hidden[c.in]}
+			sf.N, sf.Display.N = count(c.n)
+			sf.Known, sf.Display.Known = count(c.known)
+			sf.Unknown, sf.Display.Unknown = count(c.unknown)
+			sf.InWorkOrStudies, sf.Display.InWorkOrStudies = count(c.in)
+			sf.Display.Share = "–"
+			if f.Share != nil && !hidden[c.known] && !hidden[c.in] {
+				v := *f.Share
+				sf.Share, sf.Interval = &v, f.Interval
+				sf.Display.Share = fmt.Sprintf("%.1f %%", 100*v)
+			}
+			if !sf.Suppressed {
+				sf.Bounds = f.Bounds
+			}
+			out.Figures = append(out.Figures, sf)
+		}
+		return out
+	}
+	r, rc := fam.Results[fam.Asked], cells[fam.Asked]
+	out := ShownCohort{Total: show(r.Total, rc.total)}
+	for _, b := range r.ByGender {
+		out.ByGender = append(out.ByGender, show(b, rc.byGender[b.Gender]))
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+package disclosure_test
+
+import (
+	"testing"
+
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
+	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
+	"github.com/arbetsmarknad/outcomes/warehouse/stats"
+)
+
+func figure(k, n, known, in int) cohort.Figure {
+	f := cohort.Figure{MonthsAfterExit: k, N: n, Known: known, Unknown: n - known, InWorkOrStudies: in}
+	if known > 0 {
+		s := float64(in) / float64(known)
+		f.Share = &s
+		iv, _ := stats.Wilson(in, known)
+		f.Interval = &iv
+	}
+	if b, ok := stats.MissingBounds(in, known, n); ok {
+		f.Bounds = &b
+	}
+	return f
+}
+
+func one(exits, n, known, in int) cohort.Family {
+	return cohort.Family{Results: []cohort.Result{{Total: cohort.Breakdown{Exits: exits, Figures: []cohort.Figure{figure(6, n, known, in)}}}}}
+}
+
+// TestExitCohortFigureByHand: one figure's counts under the one rule, worked by hand.
+func TestExitCohortFigureByHand(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		fam       cohort.Family
+		exits     string
+		want      disclosure.FigureDisplay
+		suppr     bool
+		shareSeen bool
+	}{
+		{"LargeCountsShown", one(59, 59, 48, 9), "59", disclosure.FigureDisplay{N: "59", Known: "48", Unknown: "11", InWorkOrStudies: "9", Share: "18.8 %"}, false, true},
+		// 2 in work: the 28 not in work are never printed, so known = 30 may stay.
+		{"SmallWorkCount", one(40, 40, 30, 2), "40", disclosure.FigureDisplay{N: "40", Known: "30", Unknown: "10", InWorkOrStudies: "< 5", Share: "–"}, true, false},
+		// 2 unknown: n − known would give them away; the smaller of the two is hidden.
+		{"SmallUnknownHidesKnown", one(40, 40, 38, 10), "40", disclosure.FigureDisplay{N: "40", Known: "< 5", Unknown: "< 5", InWorkOrStudies: "10", Share: "–"}, true, false},
+		// 3 exits whose +6 has not come: exits − n would give them away.
+		{"SmallNotYetDue", one(43, 40, 40, 20), "< 5", disclosure.FigureDisplay{N: "40", Known: "40", Unknown: "0", InWorkOrStudies: "20", Share: "50.0 %"}, false, true},
+		{"ZeroIsNotSmall", one(10, 10, 10, 0), "10", disclosure.FigureDisplay{N: "10", Known: "10", Unknown: "0", InWorkOrStudies: "0", Share: "0.0 %"}, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := disclosure.ExitCohort(tc.fam, true).Total
+			f := got.Figures[0]
+			if f.Display != tc.want || got.ExitsDisplay != tc.exits {
+				t.Errorf("exits %q, display %+v; want %q, %+v", got.ExitsDisplay, f.Display, tc.exits, tc.want)
+			}
+			if f.Suppressed != tc.suppr || (f.Share != nil) != tc.shareSeen || (f.Interval != nil) != tc.shareSeen ||
+				(f.Bounds != nil) != !tc.suppr {
+				t.Errorf("suppressed %v share %v interval %v bounds %v", f.Suppressed, f.Share, f.Interval, f.Bounds)
+			}
+			if f.Display.N == disclosure.SmallText && f.N != nil {
+				t.Error("a hidden n still has a value")
+			}
+			open := disclosure.ExitCohort(tc.fam, false).Total
+			if o := open.Figures[0]; o.Suppressed || o.N == nil || o.InWorkOrStudies == nil || open.Exits == nil || o.Bounds == nil {
+				t.Errorf("without suppression: %+v", open)
+			}
+		})
+	}
+}
+
+// TestExitCohortGendersAndMembersCannotBeSubtracted: the total and the genders of one
+// answer, and a regional family's members and sum, are one system.
+func TestExitCohortGendersAndMembersCannotBeSubtracted(t *testing.T) {
+	t.Parallel()
+	res := func(women, men int) cohort.Result {
+		return cohort.Result{Total: cohort.Breakdown{Exits: women + men, Figures: []cohort.Figure{figure(6, women+men, women+men, women+men)}},
+			ByGender: []cohort.Breakdown{
+				{Gender: "man", Exits: men, Figures: []cohort.Figure{figure(6, men, men, men)}},
+				{Gender: "woman", Exits: women, Figures: []cohort.Figure{figure(6, women, women, women)}}}}
+	}
+	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res(10, 3)}}, true)
+	if got.ByGender[0].Exits != nil || (got.Total.Exits != nil && got.ByGender[1].Exits != nil) {
+		t.Errorf("13 exits, women 10, men 3: shown %v, %v, %v", got.Total.Exits, got.ByGender[1].Exits, got.ByGender[0].Exits)
+	}
+	// A regional family: Tranemo 3 (2 + 1), Mark 10 (6 + 4), the sum 13 (8 + 5).
+	fam := cohort.Family{Summed: true, Results: []cohort.Result{res(8, 5), res(2, 1), res(6, 4)}}
+	var exits [3]*int
+	for i := range fam.Results {
+		fam.Asked = i
+		exits[i] = disclosure.ExitCohort(fam, true).Total.Exits
+	}
+	if exits[1] != nil || (exits[0] != nil && exits[2] != nil) {
+		t.Errorf("the sum %v, Tranemo's 3 %v, Mark's %v: Tranemo's is the sum minus Mark's", exits[0], exits[1], exits[2])
+	}
+}
