@@ -1,0 +1,47 @@
+-- Rules that were kept only by the Go code, stated by the database (docs/DATABASE.md:
+-- "every invariant holds for a write in plain SQL").
+
+-- A child row's organisation is its parent's: the tables of migration 0012 referenced
+-- their parents by id alone, so a cost, a funding line, a plan revision or an enrolment
+-- change could be stamped with another organisation (or, for a cost, name one person's
+-- enrolment and another person). internal/platform/db TestEveryTenantKeyNamesTheOrganisation
+-- finds any such key.
+ALTER TABLE enrolment_cost
+    DROP CONSTRAINT enrolment_cost_enrolment_id_fkey,
+    DROP CONSTRAINT enrolment_cost_participant_id_fkey,
+    ADD CONSTRAINT enrolment_cost_enrolment_fkey FOREIGN KEY (enrolment_id, participant_id, organisation_id)
+        REFERENCES enrolment (id, participant_id, organisation_id) ON DELETE CASCADE,
+    ADD CONSTRAINT enrolment_cost_participant_fkey FOREIGN KEY (participant_id, organisation_id)
+        REFERENCES participant (id, organisation_id) ON DELETE CASCADE;
+
+ALTER TABLE project_funding
+    DROP CONSTRAINT project_funding_project_id_fkey,
+    ADD CONSTRAINT project_funding_project_fkey FOREIGN KEY (project_id, organisation_id)
+        REFERENCES project (id, organisation_id) ON DELETE CASCADE;
+
+ALTER TABLE enrolment_change
+    DROP CONSTRAINT enrolment_change_participant_id_fkey,
+    ADD CONSTRAINT enrolment_change_participant_fkey FOREIGN KEY (participant_id, organisation_id)
+        REFERENCES participant (id, organisation_id) ON DELETE CASCADE;
+
+-- A revision is of its participant's plan.
+ALTER TABLE action_plan ADD CONSTRAINT action_plan_id_person_org_key UNIQUE (id, participant_id, organisation_id);
+ALTER TABLE action_plan_revision
+    DROP CONSTRAINT action_plan_revision_action_plan_id_fkey,
+    DROP CONSTRAINT action_plan_revision_participant_id_fkey,
+    ADD CONSTRAINT action_plan_revision_plan_fkey FOREIGN KEY (action_plan_id, participant_id, organisation_id)
+        REFERENCES action_plan (id, participant_id, organisation_id) ON DELETE CASCADE,
+    ADD CONSTRAINT action_plan_revision_participant_fkey FOREIGN KEY (participant_id, organisation_id)
+        REFERENCES participant (id, organisation_id) ON DELETE CASCADE;
+
+-- An interview is by an employer that offers places at the event (recordInterview's
+-- rule; the fair's summary counts interviews through the places, so one by another
+-- employer would silently count nowhere). Deleting the event removes both.
+ALTER TABLE recruitment_place ADD CONSTRAINT recruitment_place_event_employer_org_key UNIQUE (event_id, employer_id, organisation_id);
+ALTER TABLE interview ADD CONSTRAINT interview_place_fkey FOREIGN KEY (event_id, employer_id, organisation_id)
+    REFERENCES recruitment_place (event_id, employer_id, organisation_id);
+
+-- What a referral orders is one of the known orders (the API's ReferralOrder enum):
+-- any other value could not be shown.
+ALTER TABLE referral ADD CONSTRAINT referral_ordered_known CHECK (ordered <@ ARRAY['work_capacity_assessment',
+    'work_practice', 'job_help', 'labour_market_employment', 'mapping']::text[]);
