@@ -1,3 +1,8 @@
+DROP TRIGGER interview_offer_after_event ON recruitment_event;
+DROP TRIGGER interview_offer_after_event ON interview;
+DROP FUNCTION interview_offer_after_event();
+ALTER TABLE organisation_membership DROP COLUMN regional_kind, DROP COLUMN member_kind;
+ALTER TABLE organisation DROP CONSTRAINT organisation_id_kind_key;
 ALTER TABLE referral DROP CONSTRAINT referral_ordered_known;
 ALTER TABLE interview DROP CONSTRAINT interview_place_fkey;
 ALTER TABLE recruitment_place DROP CONSTRAINT recruitment_place_event_employer_org_key;

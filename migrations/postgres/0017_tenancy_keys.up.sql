@@ -45,3 +45,36 @@ ALTER TABLE interview ADD CONSTRAINT interview_place_fkey FOREIGN KEY (event_id,
 -- any other value could not be shown.
 ALTER TABLE referral ADD CONSTRAINT referral_ordered_known CHECK (ordered <@ ARRAY['work_capacity_assessment',
     'work_practice', 'job_help', 'labour_market_employment', 'mapping']::text[]);
+
+-- A regional body's members are municipalities (addRegionalMember's rule): the
+-- membership lets the regional body's readers see its members' aggregates, so a
+-- municipality written in as another's "regional body" would read its figures. The kinds
+-- ride along as constant columns so that keys to (id, kind) state it.
+ALTER TABLE organisation ADD CONSTRAINT organisation_id_kind_key UNIQUE (id, kind);
+ALTER TABLE organisation_membership
+    ADD COLUMN regional_kind text NOT NULL DEFAULT 'regional_body' CHECK (regional_kind = 'regional_body'),
+    ADD COLUMN member_kind text NOT NULL DEFAULT 'municipality' CHECK (member_kind = 'municipality'),
+    ADD CONSTRAINT organisation_membership_regional_kind_fkey FOREIGN KEY (regional_id, regional_kind)
+        REFERENCES organisation (id, kind),
+    ADD CONSTRAINT organisation_membership_member_kind_fkey FOREIGN KEY (member_id, member_kind)
+        REFERENCES organisation (id, kind);
+
+-- An offer is not dated before its event (makeOffer's rule).
+CREATE FUNCTION interview_offer_after_event() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE bad boolean;
+BEGIN
+    IF TG_TABLE_NAME = 'interview' THEN
+        SELECT NEW.offer_date < e.held_on INTO bad FROM recruitment_event e WHERE e.id = NEW.event_id;
+    ELSE
+        SELECT EXISTS (SELECT 1 FROM interview i WHERE i.event_id = NEW.id AND i.offer_date < NEW.held_on) INTO bad;
+    END IF;
+    IF bad THEN
+        RAISE EXCEPTION 'an offer is dated before its recruitment event'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'interview_offer_after_event';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER interview_offer_after_event AFTER INSERT OR UPDATE OF offer_date, event_id ON interview
+    FOR EACH ROW WHEN (NEW.offer_date IS NOT NULL) EXECUTE FUNCTION interview_offer_after_event();
+CREATE CONSTRAINT TRIGGER interview_offer_after_event AFTER UPDATE OF held_on ON recruitment_event
+    FOR EACH ROW EXECUTE FUNCTION interview_offer_after_event();

@@ -283,6 +283,24 @@ func TestDatabaseStatesTheRules(t *testing.T) {
 	w.accepted(t, `INSERT INTO recruitment_place (event_id, employer_id, organisation_id, places) VALUES ($1, $2, $3, 2)`, w.eventA, w.employerA, w.orgA)
 	w.accepted(t, `INSERT INTO interview (organisation_id, event_id, participant_id, employer_id) VALUES ($1, $2, $3, $4)`,
 		w.orgA, w.eventA, w.personA, w.employerA)
+	// An offer is not dated before the event, nor the event moved after an offer.
+	w.refused(t, checkViolation, "interview_offer_after_event",
+		`UPDATE interview SET offered = true, offer_date = '2020-01-31' WHERE event_id = $1`, w.eventA)
+	w.accepted(t, `UPDATE interview SET offered = true, offer_date = '2020-02-01' WHERE event_id = $1`, w.eventA)
+	w.refused(t, checkViolation, "interview_offer_after_event", `UPDATE recruitment_event SET held_on = '2020-02-02' WHERE id = $1`, w.eventA)
+	// A regional body's members are municipalities.
+	var regional, regional2 string
+	if err := w.pool.QueryRow(context.Background(), `WITH r AS (INSERT INTO organisation (code, name, kind)
+		VALUES ('forbund-x', 'Förbund X', 'regional_body'), ('forbund-y', 'Förbund Y', 'regional_body') RETURNING id, code)
+		SELECT (SELECT id FROM r WHERE code = 'forbund-x'), (SELECT id FROM r WHERE code = 'forbund-y')`).Scan(&regional, &regional2); err != nil {
+		t.Fatal(err)
+	}
+	w.refused(t, fkViolation, "organisation_membership_regional_kind_fkey",
+		`INSERT INTO organisation_membership (regional_id, member_id) VALUES ($1, $2)`, w.orgA, w.orgB)
+	w.refused(t, fkViolation, "organisation_membership_member_kind_fkey",
+		`INSERT INTO organisation_membership (regional_id, member_id) VALUES ($1, $2)`, regional, regional2)
+	w.accepted(t, `INSERT INTO organisation_membership (regional_id, member_id) VALUES ($1, $2)`, regional, w.orgA)
+	w.refused(t, fkViolation, "organisation_membership_regional_kind_fkey", `UPDATE organisation SET kind = 'municipality' WHERE id = $1`, regional)
 	// Moving the enrolment's start past its rate is refused at commit.
 	w.refused(t, checkViolation, "enrolment_rate_within_enrolment", `UPDATE enrolment SET start_date = '2020-02-01' WHERE id = $1`, w.enrolA)
 }
