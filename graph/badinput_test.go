@@ -206,6 +206,18 @@ var varRef = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 // $bad of the slot's type; variables no longer used are dropped.
 func variant(t *testing.T, s *ast.Schema, q string, vars map[string]any, i int) (string, slot) {
 	t.Helper()
+	bq, slots := variantOf(t, s, q, vars, map[int]string{i: "bad"})
+	if bq == "" {
+		return "", slot{}
+	}
+	return bq, slots[i]
+}
+
+// variantOf is the call q (with vars) with the value at each slot of set replaced by the
+// variable set names, of the slot's type; it returns the document and every slot of the
+// call, or "" when set names a slot the call does not have.
+func variantOf(t *testing.T, s *ast.Schema, q string, vars map[string]any, set map[int]string) (string, []slot) {
+	t.Helper()
 	doc, err := parser.ParseQuery(&ast.Source{Input: q})
 	if err != nil {
 		t.Fatal(err)
@@ -217,12 +229,13 @@ func variant(t *testing.T, s *ast.Schema, q string, vars map[string]any, i int) 
 	}
 	f := op.SelectionSet[0].(*ast.Field)
 	slots := slotsOf(s, f, root.Fields.ForName(f.Name), vars)
-	if i >= len(slots) {
-		return "", slot{}
+	for i, name := range set {
+		if i >= len(slots) {
+			return "", slots
+		}
+		slots[i].set(&ast.Value{Kind: ast.Variable, Raw: name})
+		op.VariableDefinitions = append(op.VariableDefinitions, &ast.VariableDefinition{Variable: name, Type: slots[i].typ})
 	}
-	sl := slots[i]
-	sl.set(&ast.Value{Kind: ast.Variable, Raw: "bad"})
-	op.VariableDefinitions = append(op.VariableDefinitions, &ast.VariableDefinition{Variable: "bad", Type: sl.typ})
 	var b strings.Builder
 	formatter.NewFormatter(&b).FormatQueryDocument(doc)
 	// Drop the definitions of the variables that were inlined.
@@ -233,7 +246,49 @@ func variant(t *testing.T, s *ast.Schema, q string, vars map[string]any, i int) 
 	op.VariableDefinitions = slices.DeleteFunc(op.VariableDefinitions, func(d *ast.VariableDefinition) bool { return used[d.Variable] < 2 })
 	b.Reset()
 	formatter.NewFormatter(&b).FormatQueryDocument(doc)
-	return b.String(), sl
+	return b.String(), slots
+}
+
+// periods are the pairs of fields, side by side in one input, that bound a period:
+// the second may not come before the first.
+var periods = [][2]string{{"startDate", "endDate"}, {"startDate", "plannedEndDate"}, {"periodStart", "periodEnd"}, {"from", "to"},
+	{"fromMonth", "toMonth"}, {"exitFrom", "exitTo"}, {"startFrom", "startTo"}, {"referralDate", "feedbackDueDate"}}
+
+// reversed is a call whose period ends before it starts.
+type reversed struct {
+	what string
+	q    string
+	vars map[string]any
+}
+
+// reversedPeriods lists the calls of q whose periods end the day (month) before they
+// start, one per pair of slots in periods.
+func reversedPeriods(t *testing.T, s *ast.Schema, q string, vars map[string]any) []reversed {
+	t.Helper()
+	_, slots := variantOf(t, s, q, vars, nil)
+	var out []reversed
+	split := func(path string) (parent, name string) {
+		if k := strings.LastIndex(path, "."); k >= 0 {
+			return path[:k], path[k+1:]
+		}
+		return "", path
+	}
+	for i, a := range slots {
+		for j, b := range slots {
+			pa, first := split(a.path)
+			pb, second := split(b.path)
+			if pa != pb || a.typ.Name() != b.typ.Name() || !slices.Contains(periods, [2]string{first, second}) {
+				continue
+			}
+			start, end := any("2020-06-01"), any("2020-05-31")
+			if a.typ.Name() == "Month" {
+				start, end = "2020-06", "2020-05"
+			}
+			bq, _ := variantOf(t, s, q, vars, map[int]string{i: "start", j: "end"})
+			out = append(out, reversed{b.path + " before " + a.path, bq, map[string]any{"start": start, "end": end}})
+		}
+	}
+	return out
 }
 
 // TestEveryArgumentRefusesBadInputTyped sweeps every argument of every query and
@@ -242,9 +297,12 @@ func variant(t *testing.T, s *ast.Schema, q string, vars map[string]any, i int) 
 // a list) gets in turn the bad values of its type (null, unknown enum values, blank,
 // NUL and control characters, 20,000 characters, malformed, unknown and other
 // organisations' ids, dates in year 1 and 9999 and impossible ones, negative numbers,
-// int32's edges and beyond). A call may accept the value (an empty note may be fine);
-// when it refuses it, the refusal is a typed client error (never INTERNAL, never an
-// HTTP 5xx), a domain error names its field, and nothing is written.
+// int32's edges and beyond). A call may accept a value that can be fine (an empty note);
+// never one that cannot (NUL, a number beyond int32, an impossible date, a write naming
+// an id that is not one). When it refuses, the refusal is a typed client error (never
+// INTERNAL, never an HTTP 5xx), a domain error names its field, and nothing is written.
+// Then every period of the call (start and end side by side in one input) is sent
+// ending the day before it starts: refused, typed, naming a field, writing nothing.
 func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 	t.Parallel()
 	w := worldOn(t, apitest.New(t, apitest.Options{Warehouse: true}), "svep-a", "svep-b")
@@ -265,7 +323,7 @@ func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 		return w.personB // a record of another kind and organisation
 	}
 	ctx := context.Background()
-	var sent, accepted, refused int
+	var sent, accepted, refused, periodCalls int
 	var acceptedList []string
 	for _, op := range operations {
 		words := strings.Fields(op.name)
@@ -343,8 +401,36 @@ func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 				}
 			}
 		}
+		// A period that ends before it starts is refused, whatever else the call says.
+		for _, c := range reversedPeriods(t, schema, q, vars) {
+			what := op.name + " " + c.what
+			r, status, err := caller.DoStatus(ctx, c.q, c.vars)
+			sent++
+			periodCalls++
+			switch {
+			case err != nil:
+				t.Errorf("%s: %v", what, err)
+			case len(r.Errors) == 0:
+				t.Errorf("%s: accepted: %s", what, r.Data)
+				if mutation {
+					q, vars = op.query(t, w)
+					before = tableRows(t, w.system)
+				}
+			case status >= 500 || r.Errors[0].Code() == "INTERNAL" || r.Errors[0].Code() == "" || r.Errors[0].Field() == "":
+				t.Errorf("%s: HTTP %d %+v, want a typed error naming its field", what, status, r.Errors)
+			default:
+				refused++
+				if after := tableRows(t, w.system); mutation && fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Errorf("%s: refused but wrote: before %v, after %v", what, before, after)
+					before = after
+				}
+			}
+		}
 	}
-	t.Logf("%d calls with a bad value: %d refused, %d accepted", sent, refused, accepted)
+	if periodCalls < 10 {
+		t.Errorf("only %d reversed periods tried: the schema's periods are no longer found", periodCalls)
+	}
+	t.Logf("%d calls with a bad value: %d refused (%d with a period reversed), %d accepted", sent, refused, periodCalls, accepted)
 	for _, a := range acceptedList {
 		t.Logf("accepted: %s", a)
 	}
