@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Funder of a project.
@@ -158,9 +159,7 @@ func (in *UpdateInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, name string) {
-	if n := len([]rune(name)); n < 1 || n > 200 {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.name", name, 200))
 }
 
 func checkTargetGroup(errs *apperr.List, g string) {
