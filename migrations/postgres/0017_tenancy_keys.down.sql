@@ -1,3 +1,9 @@
+ALTER TABLE retention_rule DROP CONSTRAINT retention_rule_active_after_dry_run;
+DROP TRIGGER action_plan_revision_one_way ON action_plan_revision;
+DROP TRIGGER enrolment_change_one_way ON enrolment_change;
+DROP TRIGGER consent_one_way ON consent;
+DROP TRIGGER interview_one_way ON interview;
+DROP FUNCTION one_way_state();
 DROP TRIGGER interview_offer_after_event ON recruitment_event;
 DROP TRIGGER interview_offer_after_event ON interview;
 DROP FUNCTION interview_offer_after_event();

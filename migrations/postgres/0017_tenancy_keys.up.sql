@@ -78,3 +78,41 @@ CREATE CONSTRAINT TRIGGER interview_offer_after_event AFTER INSERT OR UPDATE OF 
     FOR EACH ROW WHEN (NEW.offer_date IS NOT NULL) EXECUTE FUNCTION interview_offer_after_event();
 CREATE CONSTRAINT TRIGGER interview_offer_after_event AFTER UPDATE OF held_on ON recruitment_event
     FOR EACH ROW EXECUTE FUNCTION interview_offer_after_event();
+
+-- State that only moves one way (answerOffer, makeOffer, withdrawConsent, the history
+-- tables, activateRetentionRule), stated by the database, so that a hand-written fix
+-- cannot quietly undo it: an acceptance is final and an answer only turns from a decline
+-- into an acceptance, and an answered offer keeps its date; a withdrawn consent stays
+-- withdrawn as it was (reopening it would allow register linkage again); the history of
+-- corrections and of plans is appended to, never rewritten (erasure deletes it with the
+-- person); a retention rule erases only after a dry run of it as it stands.
+CREATE FUNCTION one_way_state() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE msg text;
+BEGIN
+    CASE TG_TABLE_NAME
+    WHEN 'interview' THEN
+        IF OLD.accepted AND NEW.accepted IS DISTINCT FROM true OR NOT OLD.accepted AND NEW.accepted IS NULL THEN
+            msg := 'an answer to an offer only turns from a decline into an acceptance';
+        ELSIF (NEW.offered, NEW.offer_date) IS DISTINCT FROM (OLD.offered, OLD.offer_date) THEN
+            msg := 'an answered offer is not changed';
+        END IF;
+    WHEN 'consent' THEN
+        msg := 'a withdrawn consent is not changed';
+    ELSE
+        msg := 'history is appended to, not rewritten';
+    END CASE;
+    IF msg IS NOT NULL THEN
+        RAISE EXCEPTION '%', msg USING ERRCODE = 'check_violation', CONSTRAINT = TG_TABLE_NAME || '_one_way';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER interview_one_way BEFORE UPDATE ON interview
+    FOR EACH ROW WHEN (OLD.accepted IS NOT NULL) EXECUTE FUNCTION one_way_state();
+CREATE TRIGGER consent_one_way BEFORE UPDATE ON consent
+    FOR EACH ROW WHEN (OLD.withdrawn_on IS NOT NULL) EXECUTE FUNCTION one_way_state();
+CREATE TRIGGER enrolment_change_one_way BEFORE UPDATE ON enrolment_change
+    FOR EACH ROW EXECUTE FUNCTION one_way_state();
+CREATE TRIGGER action_plan_revision_one_way BEFORE UPDATE ON action_plan_revision
+    FOR EACH ROW EXECUTE FUNCTION one_way_state();
+ALTER TABLE retention_rule ADD CONSTRAINT retention_rule_active_after_dry_run
+    CHECK (mode = 'dry_run' OR last_dry_run_at IS NOT NULL);

@@ -288,6 +288,29 @@ func TestDatabaseStatesTheRules(t *testing.T) {
 		`UPDATE interview SET offered = true, offer_date = '2020-01-31' WHERE event_id = $1`, w.eventA)
 	w.accepted(t, `UPDATE interview SET offered = true, offer_date = '2020-02-01' WHERE event_id = $1`, w.eventA)
 	w.refused(t, checkViolation, "interview_offer_after_event", `UPDATE recruitment_event SET held_on = '2020-02-02' WHERE id = $1`, w.eventA)
+	// An answer only turns from a decline into an acceptance; an answered offer keeps its date.
+	w.accepted(t, `UPDATE interview SET accepted = false WHERE event_id = $1`, w.eventA)
+	w.refused(t, checkViolation, "interview_one_way", `UPDATE interview SET accepted = NULL WHERE event_id = $1`, w.eventA)
+	w.refused(t, checkViolation, "interview_one_way", `UPDATE interview SET offer_date = '2020-02-03' WHERE event_id = $1`, w.eventA)
+	w.accepted(t, `UPDATE interview SET accepted = true, notes = 'Börjar i april' WHERE event_id = $1`, w.eventA)
+	w.refused(t, checkViolation, "interview_one_way", `UPDATE interview SET accepted = false WHERE event_id = $1`, w.eventA)
+	// A withdrawn consent stays withdrawn, as it was; an open one may be withdrawn.
+	w.accepted(t, `INSERT INTO consent (organisation_id, participant_id, scope, given_on, recorded_by) VALUES ($1, $2, 'register_linkage', '2020-01-01', 'x')`,
+		w.orgA, w.personA)
+	w.accepted(t, `UPDATE consent SET withdrawn_on = '2020-03-01', withdrawn_by = 'x' WHERE participant_id = $1`, w.personA)
+	w.refused(t, checkViolation, "consent_one_way", `UPDATE consent SET withdrawn_on = NULL, withdrawn_by = NULL WHERE participant_id = $1`, w.personA)
+	w.refused(t, checkViolation, "consent_one_way", `UPDATE consent SET withdrawn_on = '2020-09-01' WHERE participant_id = $1`, w.personA)
+	// History is appended to, not rewritten; it goes with the person.
+	w.accepted(t, `INSERT INTO enrolment_change (organisation_id, participant_id, enrolment_id, kind, reason, changed_by, before) VALUES ($1, $2, $3, 'voided', 'fel', 'x', '{}')`,
+		w.orgB, w.personB, w.enrolB)
+	w.refused(t, checkViolation, "enrolment_change_one_way", `UPDATE enrolment_change SET reason = 'annat' WHERE participant_id = $1`, w.personB)
+	w.accepted(t, `INSERT INTO action_plan_revision (action_plan_id, version, organisation_id, participant_id, goal, responsible, steps, saved_by) VALUES ($1, 1, $2, $3, 'Arbete', '', '[]', 'x')`,
+		w.planB, w.orgB, w.personB)
+	w.refused(t, checkViolation, "action_plan_revision_one_way", `UPDATE action_plan_revision SET goal = 'Studier' WHERE action_plan_id = $1`, w.planB)
+	// A retention rule erases only after a dry run of it as it stands.
+	w.refused(t, checkViolation, "retention_rule_active_after_dry_run",
+		`INSERT INTO retention_rule (organisation_id, inactive_years, mode, updated_by) VALUES ($1, 5, 'active', 'x')`, w.orgA)
+	w.accepted(t, `INSERT INTO retention_rule (organisation_id, inactive_years, mode, last_dry_run_at, updated_by) VALUES ($1, 5, 'active', now(), 'x')`, w.orgA)
 	// A regional body's members are municipalities.
 	var regional, regional2 string
 	if err := w.pool.QueryRow(context.Background(), `WITH r AS (INSERT INTO organisation (code, name, kind)
