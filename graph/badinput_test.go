@@ -167,11 +167,13 @@ func badValues(s *ast.Schema, path string, typ *ast.Type, other func(path string
 		out["control"] = "a\u0007b"
 		out["line break"] = "a\nb"
 		out["very long"] = strings.Repeat("å", 20000)
+		out["personal"] = personalValue
 	case "ID":
 		out["not an id"] = "not-a-uuid"
 		out["unknown"] = "00000000-0000-0000-0000-000000000000"
 		out["another's"] = other(path)
 		out["blank"] = " "
+		out["personal"] = personalValue
 	case "Date":
 		out["far past"] = "0001-01-01"
 		out["far future"] = "9999-12-31"
@@ -207,6 +209,10 @@ func isName(path string) bool {
 	field := path[strings.LastIndex(path, ".")+1:]
 	return field == "name" || strings.HasSuffix(field, "Name") || field == "funder"
 }
+
+// personalValue is a personal identity number sent where it does not belong: whatever
+// refuses it may not write it to the log.
+const personalValue = "19811218-9876"
 
 var varRef = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
@@ -303,19 +309,21 @@ func reversedPeriods(t *testing.T, s *ast.Schema, q string, vars map[string]any)
 // mutation, found in the schema: each slot of the role matrix's call of the field (each
 // argument, each field of an input object, present or left out, the first element of
 // a list) gets in turn the bad values of its type (null, unknown enum values, blank,
-// NUL and control characters, 20,000 characters, malformed, unknown and other
-// organisations' ids, dates in year 1 and 9999 and impossible ones, negative numbers,
-// int32's edges and beyond). A call may accept a value that can be fine (an empty note);
-// never one that cannot (NUL, a number beyond int32 or in a string, an impossible date,
-// a line break in a name; a write naming an id that is not one or holding 20,000
-// characters). When it refuses, the refusal is a typed client error (never INTERNAL,
-// never an HTTP 5xx), a domain error names its field (an argument's path), and nothing
-// is written.
-// Then every period of the call (start and end side by side in one input) is sent
-// ending the day before it starts: refused, typed, naming a field, writing nothing.
+// NUL and control characters, 20,000 characters, a personal identity number, malformed,
+// unknown and other organisations' ids, dates in year 1 and 9999 and impossible ones,
+// negative numbers, int32's edges and beyond, a number in a string). A call may accept
+// a value that can be fine (an empty note); never one that cannot (NUL, a number beyond
+// int32 or in a string, an impossible date, a line break in a name; a write naming an
+// id that is not one or holding 20,000 characters). When it refuses, the refusal is a
+// typed client error (never INTERNAL, never an HTTP 5xx), a domain error names its
+// field (an argument's path), and nothing is written. Then every period of the call
+// (start and end side by side in one input) is sent ending the day before it starts:
+// refused, typed, naming a field, writing nothing. The personal identity number never
+// reaches the API's log, nor a refusal's message.
 func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 	t.Parallel()
-	w := worldOn(t, apitest.New(t, apitest.Options{Warehouse: true}), "svep-a", "svep-b")
+	server := apitest.New(t, apitest.Options{Warehouse: true})
+	w := worldOn(t, server, "svep-a", "svep-b")
 	w.personA = w.createPerson(t, w.orgA)
 	w.personB = w.createPerson(t, w.orgB)
 	w.enrolmentB = w.createEnrolment(t, w.personB)
@@ -405,6 +413,9 @@ func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 				if e.Message == "" {
 					t.Errorf("%s: %s without a message", what, e.Code())
 				}
+				if name == "personal" && strings.Contains(fmt.Sprint(r.Errors), personalValue[:8]) {
+					t.Errorf("%s: the refusal quotes the personal identity number: %+v", what, r.Errors)
+				}
 				if mutation {
 					if after := tableRows(t, w.system); fmt.Sprint(after) != fmt.Sprint(before) {
 						t.Errorf("%s: refused (%s) but wrote: before %v, after %v", what, e.Code(), before, after)
@@ -439,6 +450,11 @@ func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 				}
 			}
 		}
+	}
+	if logs := server.Logs.String(); !strings.Contains(logs, `"message":"request"`) {
+		t.Errorf("the API's log was not captured: %.200s", logs)
+	} else if strings.Contains(logs, personalValue) || strings.Contains(logs, strings.ReplaceAll(personalValue, "-", "")) {
+		t.Errorf("the API logged a personal identity number it was sent as a bad value")
 	}
 	if periodCalls < 10 {
 		t.Errorf("only %d reversed periods tried: the schema's periods are no longer found", periodCalls)
