@@ -30,6 +30,10 @@ func (r *mutationResolver) SteeringReportLink(ctx context.Context, organisationI
 	l := report.Link{Subject: p.Subject, Role: string(p.Role), OrgID: p.OrgID, Orgs: p.Orgs, ReportOrg: organisationID,
 		Month: m.Format("2006-01"), Format: f}
 	if editionID != nil {
+		// A link to an edition that is not the organisation's (or none) would open nothing.
+		if _, err := r.Reports.Open(ctx, organisationID, *editionID); err != nil {
+			return nil, err
+		}
 		l.EditionID = *editionID
 	}
 	token, exp, err := r.ReportLinks.Sign(l, r.Now(), report.LinkTTL)

@@ -17,6 +17,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -162,9 +163,7 @@ type FundingInput struct {
 func (s *Store) SetFunding(ctx context.Context, in FundingInput) ([]Funding, error) {
 	var errs apperr.List
 	in.Funder = strings.TrimSpace(in.Funder)
-	if in.Funder == "" || len([]rune(in.Funder)) > 200 {
-		errs.Add(apperr.Invalidf("input.funder", "name the funder (finansiär) in 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.funder", in.Funder, 200))
 	if e := checkAmount("input.amount", in.Amount, true); e != nil {
 		errs.Add(e)
 	}

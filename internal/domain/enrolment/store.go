@@ -504,6 +504,9 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
 	}
+	if err := bounds.FilterPeriod("filter.startTo", f.StartFrom, f.StartTo); err != nil {
+		return out, err
+	}
 	for _, id := range []*string{f.ProjectID, f.HostEmployerID, f.UnitID} {
 		if id != nil && !db.IsUUID(*id) {
 			return out, nil // an unknown id matches nothing

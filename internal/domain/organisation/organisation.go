@@ -81,9 +81,7 @@ func (in *CreateInput) Validate() error {
 	if !codePattern.MatchString(in.Code) {
 		errs.Add(apperr.Invalidf("input.code", "code must be 2-63 lower-case letters, digits or hyphens"))
 	}
-	if in.Name == "" || len(in.Name) > 200 {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.name", in.Name, 200))
 	if in.Kind != Municipality && in.Kind != RegionalBody {
 		errs.Add(apperr.Invalidf("input.kind", "kind must be municipality or regional_body"))
 	}

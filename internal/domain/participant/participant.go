@@ -4,6 +4,7 @@ package participant
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -257,10 +258,18 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 			errs.Add(apperr.Invalidf(prefix+c.field, "unknown value"))
 		}
 	}
-	if a.District != nil {
-		*a.District = strings.TrimSpace(*a.District)
-		if len(*a.District) > 100 {
-			errs.Add(apperr.Invalidf(prefix+"district", "at most 100 characters"))
+	// Free text of an attribute: a district, a Swedish level (an SFI course). The level
+	// had no limit: a 20,000-character value was stored as it was.
+	for _, c := range []struct {
+		v     *string
+		field string
+	}{{a.District, "district"}, {a.SwedishLevel, "swedishLevel"}} {
+		if c.v == nil {
+			continue
+		}
+		*c.v = strings.TrimSpace(*c.v)
+		if utf8.RuneCountInString(*c.v) > 100 {
+			errs.Add(apperr.Invalidf(prefix+c.field, "at most 100 characters"))
 		}
 	}
 	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > 10000) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Funder of a project.
@@ -158,9 +159,7 @@ func (in *UpdateInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, name string) {
-	if n := len([]rune(name)); n < 1 || n > 200 {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.name", name, 200))
 }
 
 func checkTargetGroup(errs *apperr.List, g string) {
@@ -214,11 +213,18 @@ func (in *CreateTargetInput) Validate() error {
 	if in.Total < 0 {
 		errs.Add(apperr.Invalidf("input.total", "total must not be negative"))
 	}
-	if in.Women != nil && *in.Women < 0 {
-		errs.Add(apperr.Invalidf("input.women", "women must not be negative"))
-	}
-	if in.Men != nil && *in.Men < 0 {
-		errs.Add(apperr.Invalidf("input.men", "men must not be negative"))
+	for _, c := range []struct {
+		v            *int
+		field, group string
+	}{{in.Women, "input.women", "women"}, {in.Men, "input.men", "men"}} {
+		switch {
+		case c.v == nil:
+		case *c.v < 0:
+			errs.Add(apperr.Invalidf(c.field, "%s must not be negative", c.group))
+		case *c.v > in.Total:
+			// The database's target_women_within_total / target_men_within_total.
+			errs.Add(apperr.Invalidf(c.field, "%s alone exceed the total", c.group))
+		}
 	}
 	// Only when both are given: a target for women alone may leave men open.
 	if in.Women != nil && in.Men != nil && *in.Women+*in.Men > in.Total {

@@ -54,7 +54,7 @@ func (f *fixture) enrol(org string, e enrolment) {
 
 func (f *fixture) referral(org, person, date string) {
 	f.ID(`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered)
-		VALUES ($1, $2, 'social_services', $3::date, '{assessment}') RETURNING id`, org, person, date)
+		VALUES ($1, $2, 'social_services', $3::date, '{work_capacity_assessment}') RETURNING id`, org, person, date)
 }
 
 func day(s string) time.Time {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Quota is a volume target for a period.
@@ -47,9 +48,7 @@ type CreateInput struct {
 func (in *CreateInput) Validate() error {
 	var errs apperr.List
 	in.Name = strings.TrimSpace(in.Name)
-	if n := len([]rune(in.Name)); n < 1 || n > 200 {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.name", in.Name, 200))
 	if in.Total < 1 {
 		errs.Add(apperr.Invalidf("input.total", "a quota is at least 1"))
 	}

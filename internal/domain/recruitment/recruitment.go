@@ -13,6 +13,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
 
 // Kind of event.
@@ -109,9 +110,7 @@ func (in *CreateEventInput) Validate() error {
 	if !in.Kind.Valid() {
 		errs.Add(apperr.Invalidf("input.kind", "unknown kind of event"))
 	}
-	if n := len([]rune(in.Name)); n < 1 || n > 200 {
-		errs.Add(apperr.Invalidf("input.name", "name must be 1-200 characters"))
-	}
+	errs.Add(bounds.Name("input.name", in.Name, 200))
 	if in.HeldOn.IsZero() {
 		errs.Add(apperr.Invalidf("input.heldOn", "date is required"))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/idempotency"
@@ -180,6 +181,9 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 	var out db.Page[Referral]
 	if !db.IsUUID(orgID) {
 		return out, apperr.NotFoundf("organisationId", "organisation not found")
+	}
+	if err := bounds.FilterPeriod("filter.to", f.From, f.To); err != nil {
+		return out, err
 	}
 	if f.ParticipantID != nil && !db.IsUUID(*f.ParticipantID) {
 		return out, nil // an unknown participant has no referrals

@@ -61,3 +61,13 @@ func CheckObservationRate(field string, rate float64) *apperr.Error {
 	}
 	return nil
 }
+
+// FilterPeriod checks a list filter's inclusive dates [from, to], either left out: a to
+// before from would match nothing, which no caller means, so it is INVALID on toField
+// (as a cohort's or an export's reversed period is), not an empty page.
+func FilterPeriod(toField string, from, to *time.Time) error {
+	if from != nil && to != nil && to.Before(*from) {
+		return apperr.Invalidf(toField, "ends (%s) before it starts (%s)", to.Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	return nil
+}

@@ -46,13 +46,19 @@ func New(url string) *Client {
 
 // Do sends a query and decodes the response.
 func (c *Client) Do(ctx context.Context, query string, vars map[string]any) (Response, error) {
+	r, _, err := c.DoStatus(ctx, query, vars)
+	return r, err
+}
+
+// DoStatus is Do that returns the HTTP status too, for tests of what a refusal answers.
+func (c *Client) DoStatus(ctx context.Context, query string, vars map[string]any) (Response, int, error) {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
-		return Response{}, err
+		return Response{}, 0, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
-		return Response{}, err
+		return Response{}, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range c.Header {
@@ -60,14 +66,14 @@ func (c *Client) Do(ctx context.Context, query string, vars map[string]any) (Res
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return Response{}, err
+		return Response{}, 0, err
 	}
 	defer resp.Body.Close()
 	var r Response
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return Response{}, fmt.Errorf("decode response (HTTP %d): %w", resp.StatusCode, err)
+		return Response{}, resp.StatusCode, fmt.Errorf("decode response (HTTP %d): %w", resp.StatusCode, err)
 	}
-	return r, nil
+	return r, resp.StatusCode, nil
 }
 
 // Upload sends a query with one file, as the GraphQL multipart request specification
