@@ -44,10 +44,7 @@ func (r *queryResolver) ExitCohortOutcome(ctx context.Context, organisationID st
 	if err != nil {
 		return nil, err
 	}
-	out := &model.ExitCohortOutcome{ExitYear: res.ExitYear, AsOfMonth: model.Month(res.AsOf),
-		DefinitionVersion: res.DefinitionVersion, Total: toBreakdown(res.Total, p.SuppressSmallCounts()), ByGender: []*model.OutcomeBreakdown{}}
-	for _, b := range res.ByGender {
-		out.ByGender = append(out.ByGender, toBreakdown(b, p.SuppressSmallCounts()))
-	}
-	return out, nil
+	total, byGender := toBreakdowns(res.Total, res.ByGender, p.SuppressSmallCounts())
+	return &model.ExitCohortOutcome{ExitYear: res.ExitYear, AsOfMonth: model.Month(res.AsOf),
+		DefinitionVersion: res.DefinitionVersion, Total: total, ByGender: byGender}, nil
 }
