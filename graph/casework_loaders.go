@@ -86,8 +86,8 @@ func shownAmount(f *cost.Figure, v float64) *float64 {
 	return &v
 }
 
-func shownCount(f *cost.Figure, v int) *int {
-	if f.Suppressed {
+func shownCount(f *cost.Figure, v int, hidden bool) *int {
+	if f.Suppressed || hidden {
 		return nil
 	}
 	return &v

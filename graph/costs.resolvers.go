@@ -33,27 +33,27 @@ func (r *costFigureResolver) Net(ctx context.Context, obj *cost.Figure) (*float6
 
 // Participants is the resolver for the participants field.
 func (r *costFigureResolver) Participants(ctx context.Context, obj *cost.Figure) (*int, error) {
-	return shownCount(obj, obj.Participants), nil
+	return shownCount(obj, obj.Participants, obj.Hidden.Participants), nil
 }
 
 // Completed is the resolver for the completed field.
 func (r *costFigureResolver) Completed(ctx context.Context, obj *cost.Figure) (*int, error) {
-	return shownCount(obj, obj.Completed), nil
+	return shownCount(obj, obj.Completed, obj.Hidden.Completed), nil
 }
 
 // Exits is the resolver for the exits field.
 func (r *costFigureResolver) Exits(ctx context.Context, obj *cost.Figure) (*int, error) {
-	return shownCount(obj, obj.Exits), nil
+	return shownCount(obj, obj.Exits, obj.Hidden.Exits), nil
 }
 
 // Lasting is the resolver for the lasting field.
 func (r *costFigureResolver) Lasting(ctx context.Context, obj *cost.Figure) (*int, error) {
-	return shownCount(obj, obj.Lasting), nil
+	return shownCount(obj, obj.Lasting, obj.Hidden.Lasting), nil
 }
 
 // LastingDue is the resolver for the lastingDue field.
 func (r *costFigureResolver) LastingDue(ctx context.Context, obj *cost.Figure) (*int, error) {
-	return shownCount(obj, obj.LastingDue), nil
+	return shownCount(obj, obj.LastingDue, obj.Hidden.LastingDue), nil
 }
 
 // DefinitionVersion is the resolver for the definitionVersion field.

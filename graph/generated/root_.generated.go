@@ -6759,7 +6759,7 @@ type CostFigure {
   perLasting: Float
   "The projects' budget, summed over funders (budget, kr); projects only."
   budget: Float
-  "True when the group has 1-4 participants and the reader sees aggregates only: its values are withheld."
+  "True when the group has 1-4 participants and the reader sees aggregates only: its values are withheld. For such a reader a count of 1-4 in any group, a count that would give one away (within the group or as the total less the other groups), and a cost per fewer than 5 are null as well, as in the steering report."
   suppressed: Boolean!
   "The cost rules' version (costs/1)."
   definitionVersion: String!

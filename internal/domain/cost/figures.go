@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -58,6 +59,9 @@ type Figure struct {
 	// Suppressed: the group has 1-4 participants and the reader sees aggregates only:
 	// every amount and count of it is withheld.
 	Suppressed bool
+	// Hidden: the counts of an unsuppressed group that an aggregate-only reader may not
+	// see (protect).
+	Hidden Hidden
 }
 
 // LastingFunc gives the lasting-attachment figures of a cohort by one dimension
@@ -188,8 +192,14 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 		}
 		f.Net = f.Gross - f.SubsidyReceived
 		f.PerParticipant, f.PerCompleted, f.PerLasting = per(f.Net, f.Participants), per(f.Net, f.Completed), per(f.Net, f.Lasting)
-		if hide && f.Participants > 0 && f.Participants < 5 {
-			*f = Figure{Group: f.Group, Total: f.Total, LastingVersion: f.LastingVersion, Suppressed: true}
+		f.Suppressed = hide && disclosure.Small(f.Participants)
+	}
+	if hide {
+		protect(figs)
+		for i := range figs {
+			if f := &figs[i]; f.Suppressed {
+				*f = Figure{Group: f.Group, Total: f.Total, LastingVersion: f.LastingVersion, Suppressed: true}
+			}
 		}
 	}
 	return figs, nil
