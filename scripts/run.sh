@@ -35,6 +35,9 @@ MAINTAIN=$!
 trap 'kill $LOADER $API $MAINTAIN 2>/dev/null; wait' INT TERM EXIT
 
 port="${OUTCOMES_HTTP_ADDR##*:}"
+# outcomesctl report-link points at OUTCOMES_HTTP_ADDR, which another shell has not set.
+base_flag=""
+[ "$port" = 8080 ] || base_flag=" -base http://localhost:$port"
 # The demo's latest steering report (the seeds' Uppsala story, December 2018), as a
 # signed link valid for 12 hours and good for one opening; outcomesctl report-link makes more.
 REPORT_LINK="$(bin/outcomesctl report-link -org uppsala -month 2018-12 -base "http://localhost:$port" -ttl 12h)"
@@ -60,7 +63,7 @@ cat >&2 <<MSG
     evaluator   $EVALUATOR_TOKEN
   Steering report (Uppsala kommun, december 2018; opens once, as the steering reader):
     $REPORT_LINK
-    more: bin/outcomesctl report-link -org uppsala -month 2018-12 [-format pdf|xlsx]
+    more: bin/outcomesctl report-link -org uppsala -month 2018-12$base_flag [-format pdf|xlsx]
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG
