@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -308,14 +307,10 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 		where = fmt.Sprintf(" on the %d shards of %s", len(wh.Cluster.Shards), wh.Cluster.Name)
 	}
 	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s%s\n", versions(pg), versions(chv), where)
-	schema, err := chstore.EmbeddedSchema()
-	if err != nil {
-		return err
-	}
-	for _, v := range chv {
-		if slices.Contains(schema.NeedsRebuild, v) {
-			fmt.Fprintf(out, "clickhouse: migration %d needs a rebuild; the loader refuses to run until `outcomesctl rebuild -fresh` completes\n", v)
-		}
+	// Whether a rebuild is due is the warehouse's state, as the loader reads it: a new
+	// warehouse counts as rebuilt, and one still due a rebuild is told so on every run.
+	if err := wh.CheckSchema(ctx); err != nil {
+		fmt.Fprintf(out, "clickhouse: %v; the loader refuses to run until then\n", err)
 	}
 	return nil
 }

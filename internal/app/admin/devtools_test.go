@@ -1,12 +1,14 @@
 package admin_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
+	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 )
 
 // TestTokenLivesNoLongerThanTheAPIAccepts: `outcomesctl token` refuses a -ttl the API
@@ -49,5 +51,36 @@ func TestReportLinkPointsAtTheConfiguredAPI(t *testing.T) {
 		if out := runCtl(t, env, "report-link", "-org", "uppsala", "-month", "2018-12"); !strings.HasPrefix(out, want) {
 			t.Errorf("OUTCOMES_HTTP_ADDR=%q: %s, want %s…", addr, out, want)
 		}
+	}
+}
+
+// TestMigrateSaysRebuildOnlyWhenOneIsDue: on a new warehouse, which counts as rebuilt,
+// `migrate` says nothing of a rebuild (it used to name migration 11 on every new install,
+// though the loader then ran); while one is due it says so, even when it applied nothing.
+func TestMigrateSaysRebuildOnlyWhenOneIsDue(t *testing.T) {
+	t.Parallel()
+	pgURL := testenv.PostgresURL(t)
+	o := testenv.ClickHouseOptions(t)
+	o.Database += "_new" // created by migrate, dropped below
+	conn, err := chstore.Open(t.Context(), chstore.Options{Addr: o.Addr, Database: "default", User: o.User})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Cleanup(func() { conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+o.Database) }) //nolint:errcheck
+	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": pgURL,
+		"OUTCOMES_CLICKHOUSE_ADDR": o.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": o.Database}
+	out := runCtl(t, env, "migrate")
+	if !strings.Contains(out, "clickhouse: applied 1,") || strings.Contains(out, "rebuild") {
+		t.Errorf("migrate of a new warehouse printed:\n%s", out)
+	}
+	// A warehouse without any record of a rebuild is one migrated past 11 from before it.
+	if err := conn.Exec(t.Context(), "DROP TABLE "+o.Database+".warehouse_rebuild"); err != nil {
+		t.Fatal(err)
+	}
+	out = runCtl(t, env, "migrate")
+	if !strings.Contains(out, "applied nothing") || !strings.Contains(out, "migration 11 needs a rebuild") ||
+		!strings.Contains(out, "outcomesctl rebuild -fresh") {
+		t.Errorf("migrate of a warehouse due a rebuild printed:\n%s", out)
 	}
 }
