@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,5 +83,30 @@ func TestMigrateSaysRebuildOnlyWhenOneIsDue(t *testing.T) {
 	if !strings.Contains(out, "applied nothing") || !strings.Contains(out, "migration 11 needs a rebuild") ||
 		!strings.Contains(out, "outcomesctl rebuild -fresh") {
 		t.Errorf("migrate of a warehouse due a rebuild printed:\n%s", out)
+	}
+}
+
+// TestReportCommandRunsAsTheProductionRoles: `outcomesctl report` reads with the
+// loader's role and audits as the data commands' role (outcomes_api), which alone may
+// write the audit log; it wrote the audit row with the loader's role and failed with
+// "permission denied for table audit_log" wherever the roles are production's.
+func TestReportCommandRunsAsTheProductionRoles(t *testing.T) {
+	t.Parallel()
+	url := testenv.PostgresURL(t)
+	pool, err := db.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := demo.Seed(t.Context(), pool, 5); err != nil {
+		t.Fatal(err)
+	}
+	ch := testenv.ClickHouseOptions(t)
+	env := roles(t, url, superuserURL(t, testenv.Stack(t).PGAdminURL, url), ch.Addr, ch.Database)
+	file := filepath.Join(t.TempDir(), "report.html")
+	runCtl(t, env, "report", "-org", "uppsala", "-month", "2018-12", "-format", "html", "-o", file)
+	var n int
+	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE entity = 'steering_report' AND subject LIKE 'cli:%'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the report's read is audited %d times (%v), want once", n, err)
 	}
 }

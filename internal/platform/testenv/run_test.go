@@ -29,7 +29,11 @@ func TestMakeRunRefusesHeldPorts(t *testing.T) {
 		t.Cleanup(func() { l.Close() })
 		return l.Addr().(*net.TCPAddr).Port
 	}
-	free := func() int { l, _ := net.Listen("tcp", "127.0.0.1:0"); defer l.Close(); return l.Addr().(*net.TCPAddr).Port }
+	free := func() int {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
 	for _, variable := range []string{"OUTCOMES_HTTP_ADDR", "OUTCOMES_LOADER_METRICS_ADDR"} {
 		held := hold()
 		env := append(os.Environ(), fmt.Sprintf("OUTCOMES_HTTP_ADDR=:%d", free()), fmt.Sprintf("OUTCOMES_LOADER_METRICS_ADDR=:%d", free()),
