@@ -9,6 +9,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -261,10 +262,47 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	if r := postRaw(t, base, tok, map[string]any{"extensions": ext}); len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte("totalCount")) {
 		t.Errorf("hash only: %+v", r)
 	}
-	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("something else")}}
-	if r := postRaw(t, base, tok, map[string]any{"query": q, "extensions": bad}); code(r) != "PERSISTED_QUERY_INVALID" {
-		t.Errorf("wrong hash: %+v", r)
+	// By GET, as Apollo's useGETForHashedQueries sends it: the hash alone, in extensions.
+	extJSON, _ := json.Marshal(ext)
+	if status, r := getRaw(t, base, tok, url.Values{"extensions": {string(extJSON)}}); status != http.StatusOK || len(r.Errors) > 0 ||
+		!bytes.Contains(r.Data, []byte("totalCount")) {
+		t.Errorf("hash only by GET: %d %+v", status, r)
 	}
+	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("something else")}}
+	if status, r := postStatus(t, base, tok, map[string]any{"query": q, "extensions": bad}); code(r) != "PERSISTED_QUERY_INVALID" ||
+		status != http.StatusUnprocessableEntity {
+		t.Errorf("wrong hash: %d %+v, want 422 PERSISTED_QUERY_INVALID", status, r)
+	}
+}
+
+func getRaw(t *testing.T, base, tok string, params url.Values) (int, gqltest.Response) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/graphql?"+params.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return do(t, req)
+}
+
+func postStatus(t *testing.T, base, tok string, body any) (int, gqltest.Response) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, gqltest.Response) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqltest.Response
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, r
 }
 
 // The production mode accepts only the operations of the frontend's manifest (Apollo's
@@ -293,8 +331,13 @@ func TestOnlyRegisteredOperationsInProductionMode(t *testing.T) {
 	if r := postRaw(t, base, tok, map[string]any{"query": q}); len(r.Errors) > 0 {
 		t.Errorf("registered by text: %+v", r)
 	}
-	if r := postRaw(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); code(r) != "PERSISTED_QUERY_NOT_ALLOWED" {
-		t.Errorf("unregistered: %+v", r)
+	if status, r := postStatus(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); code(r) != "PERSISTED_QUERY_NOT_ALLOWED" ||
+		status != http.StatusUnprocessableEntity {
+		t.Errorf("unregistered: %d %+v, want 422 PERSISTED_QUERY_NOT_ALLOWED", status, r)
+	}
+	extJSON, _ := json.Marshal(ext)
+	if status, r := getRaw(t, base, tok, url.Values{"extensions": {string(extJSON)}}); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Errorf("registered by hash, by GET: %d %+v", status, r)
 	}
 	// graphql-codegen's client preset writes the other accepted format (hash -> document).
 	if ops, err := apiserver.LoadOperationManifest(filepath.Join("testdata", "codegen-persisted-documents.json")); err != nil || len(ops) != 2 {

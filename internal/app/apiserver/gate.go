@@ -104,7 +104,10 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			if v := q.Get("variables"); v != "" {
 				vars = json.RawMessage(v)
 			}
-			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars})
+			// A persisted query may come by GET as its hash alone (Apollo's
+			// useGETForHashedQueries), in the extensions parameter.
+			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars,
+				Extensions: json.RawMessage(q.Get("extensions"))})
 		}
 		if err != nil {
 			count(err.code)
