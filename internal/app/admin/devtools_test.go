@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
@@ -33,22 +35,11 @@ func TestTokenLivesNoLongerThanTheAPIAccepts(t *testing.T) {
 // that OUTCOMES_HTTP_ADDR configures, as `make run` with another port serves it.
 func TestReportLinkPointsAtTheConfiguredAPI(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
-	pool, err := db.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := demo.Seed(t.Context(), pool, 5); err != nil {
-		t.Fatal(err)
-	}
+	env, _ := seededRoles(t)
 	for addr, want := range map[string]string{"": "http://localhost:8080/reports/steering?token=",
 		":56300": "http://localhost:56300/reports/steering?token=", "127.0.0.1:9001": "http://127.0.0.1:9001/reports/steering?token=",
 		"[::1]:9002": "http://[::1]:9002/reports/steering?token="} {
-		env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": url}
-		if addr != "" {
-			env["OUTCOMES_HTTP_ADDR"] = addr
-		}
+		env["OUTCOMES_HTTP_ADDR"] = addr
 		if out := runCtl(t, env, "report-link", "-org", "uppsala", "-month", "2018-12"); !strings.HasPrefix(out, want) {
 			t.Errorf("OUTCOMES_HTTP_ADDR=%q: %s, want %s…", addr, out, want)
 		}
@@ -92,21 +83,28 @@ func TestMigrateSaysRebuildOnlyWhenOneIsDue(t *testing.T) {
 // "permission denied for table audit_log" wherever the roles are production's.
 func TestReportCommandRunsAsTheProductionRoles(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
-	pool, err := db.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := demo.Seed(t.Context(), pool, 5); err != nil {
-		t.Fatal(err)
-	}
-	ch := testenv.ClickHouseOptions(t)
-	env := roles(t, url, superuserURL(t, testenv.Stack(t).PGAdminURL, url), ch.Addr, ch.Database)
+	env, pool := seededRoles(t)
 	file := filepath.Join(t.TempDir(), "report.html")
 	runCtl(t, env, "report", "-org", "uppsala", "-month", "2018-12", "-format", "html", "-o", file)
 	var n int
 	if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log WHERE entity = 'steering_report' AND subject LIKE 'cli:%'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("the report's read is audited %d times (%v), want once", n, err)
 	}
+}
+
+// seededRoles is a new database holding the demo organisation (5 people) and a new
+// warehouse, with the environment of production's roles on them.
+func seededRoles(t *testing.T) (map[string]string, *pgxpool.Pool) {
+	t.Helper()
+	url := testenv.PostgresURL(t)
+	pool, err := db.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if _, err := demo.Seed(t.Context(), pool, 5); err != nil {
+		t.Fatal(err)
+	}
+	ch := testenv.ClickHouseOptions(t)
+	return roles(t, url, superuserURL(t, testenv.Stack(t).PGAdminURL, url), ch.Addr, ch.Database), pool
 }

@@ -3,10 +3,6 @@ package admin_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/arbetsmarknad/outcomes/internal/app/demo"
-	"github.com/arbetsmarknad/outcomes/internal/platform/db"
-	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
 // outcomesctl microdata refuses a cohort by the rule every analytics query applies
@@ -28,17 +24,7 @@ func TestMicrodataCommandAppliesTheCohortRule(t *testing.T) {
 // naming it, instead of writing a file of nobody.
 func TestMicrodataCommandRefusesUnknownMeasureCodes(t *testing.T) {
 	t.Parallel()
-	url := testenv.PostgresURL(t)
-	pool, err := db.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := demo.Seed(t.Context(), pool, 5); err != nil {
-		t.Fatal(err)
-	}
-	ch := testenv.ClickHouseOptions(t)
-	env := roles(t, url, superuserURL(t, testenv.Stack(t).PGAdminURL, url), ch.Addr, ch.Database)
+	env, _ := seededRoles(t)
 	code, out, msg := ctl(env, "microdata", "-org", "uppsala", "-from", "2018-01-01", "-to", "2019-01-01", "-measure", "extra_job,extra_jobs")
 	if code == 0 || out != "" || !strings.Contains(msg, "-measure[1]") || !strings.Contains(msg, `"extra_jobs"`) {
 		t.Errorf("an unknown measure: exit %d, wrote %q, stderr %q", code, out, msg)

@@ -122,10 +122,7 @@ func TestRestoreDrill(t *testing.T) {
 // A damaged dump is refused before anything is written.
 func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	t.Parallel()
-	srcURL := testenv.PostgresURL(t)
-	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
-	dir := t.TempDir()
-	runCtl(t, src, "backup", "-dir", dir)
+	dir := backupOfANewDatabase(t)
 	dumps, _ := filepath.Glob(filepath.Join(dir, "*.dump"))
 	if len(dumps) != 1 {
 		t.Fatalf("backup wrote %v", dumps)
@@ -148,10 +145,7 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 func TestBackupIsForItsOwnerOnly(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
-	srcURL := testenv.PostgresURL(t)
-	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
-	dir := t.TempDir()
-	runCtl(t, src, "backup", "-dir", dir)
+	dir := backupOfANewDatabase(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	if len(files) != 2 {
 		t.Fatalf("backup wrote %v, want a dump and its metadata", files)
@@ -165,6 +159,16 @@ func TestBackupIsForItsOwnerOnly(t *testing.T) {
 			t.Errorf("%s has mode %v: other users may read it", filepath.Base(f), st.Mode().Perm())
 		}
 	}
+}
+
+// backupOfANewDatabase backs a new, migrated database up into a new folder, returned.
+func backupOfANewDatabase(t *testing.T) string {
+	t.Helper()
+	srcURL := testenv.PostgresURL(t)
+	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
+	dir := t.TempDir()
+	runCtl(t, src, "backup", "-dir", dir)
+	return dir
 }
 
 // roles is the environment of production's roles: the owner migrates and maintains,

@@ -220,19 +220,7 @@ func TestEveryInvalidFieldIsReported(t *testing.T) {
 
 func postRaw(t *testing.T, base, tok string, body any) gqltest.Response {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r gqltest.Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
+	_, r := postStatus(t, base, tok, body)
 	return r
 }
 
