@@ -423,3 +423,24 @@ func TestWebsocketUpgradeChecksTheOrigin(t *testing.T) {
 		t.Errorf("same origin: %v", err)
 	}
 }
+
+// TestGETRunsQueriesOnly: a query by GET runs; a mutation by GET is refused with a typed
+// 405 (gqlgen's 406 had no extensions.code), and nothing is written.
+func TestGETRunsQueriesOnly(t *testing.T) {
+	t.Parallel()
+	base := serve(t, apiserver.Options{})
+	tok := apitest.Token(t, admin)
+	if status, r := getRaw(t, base, tok, url.Values{"query": {`{ organisations { totalCount } }`}}); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Errorf("a query by GET: %d %+v", status, r)
+	}
+	create := `mutation { createOrganisation(input: {code: "by-get", name: "By GET", kind: MUNICIPALITY}) { id } }`
+	for _, params := range []url.Values{{"query": {create}},
+		{"query": {`query Q { organisations { totalCount } } ` + create[:8] + ` M ` + create[9:]}, "operationName": {"M"}}} {
+		if status, r := getRaw(t, base, tok, params); status != http.StatusMethodNotAllowed || code(r) != "BAD_REQUEST" {
+			t.Errorf("a mutation by GET (%v): %d %+v, want 405 BAD_REQUEST", params, status, r)
+		}
+	}
+	if _, r := postStatus(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); !bytes.Contains(r.Data, []byte(`"totalCount":0`)) {
+		t.Errorf("a mutation by GET wrote: %s", r.Data)
+	}
+}

@@ -57,6 +57,24 @@ type gateError struct {
 
 func (e *gateError) Error() string { return e.message }
 
+// queryOnlyByGET refuses a mutation or subscription sent by GET (405, as the GraphQL
+// over HTTP spec has it) with a typed error: gqlgen's own answer, a 406, had no code.
+func queryOnlyByGET(query, operationName string) *gateError {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return nil // gqlgen answers GRAPHQL_PARSE_FAILED
+	}
+	op := doc.Operations.ForName(operationName)
+	if operationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op == nil || op.Operation == ast.Query {
+		return nil
+	}
+	return &gateError{status: http.StatusMethodNotAllowed, code: codeBadRequest,
+		message: fmt.Sprintf("a %s is sent by POST; GET runs queries only", op.Operation)}
+}
+
 func badRequest(format string, args ...any) *gateError {
 	return &gateError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
 }
@@ -108,6 +126,9 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			// useGETForHashedQueries), in the extensions parameter.
 			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars,
 				Extensions: json.RawMessage(q.Get("extensions"))})
+			if err == nil {
+				err = queryOnlyByGET(q.Get("query"), q.Get("operationName"))
+			}
 		}
 		if err != nil {
 			count(err.code)
