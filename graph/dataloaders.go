@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
@@ -164,12 +164,14 @@ type requestLoaders struct {
 	l    *Loaders
 }
 
-// Middleware gives every request loaders of its own.
-func (r *Resolver) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := context.WithValue(req.Context(), loadersKey{}, &requestLoaders{r: r})
-		next.ServeHTTP(w, req.WithContext(ctx))
-	})
+// LoadersPerResponse gives every response loaders of its own (gqlgen's
+// AroundResponses), so that what they cache lives no longer than the response and its
+// reads (a query's read scope is a response's too). Loaders of the HTTP request would
+// serve a WebSocket connection, many operations on one request, from one cache: a
+// query would be answered from an earlier one's reads (an enrolment created since
+// missing), and the cache would grow for as long as the connection lives.
+func (r *Resolver) LoadersPerResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	return next(context.WithValue(ctx, loadersKey{}, &requestLoaders{r: r}))
 }
 
 func (r *Resolver) loaders(ctx context.Context) *Loaders {

@@ -99,6 +99,7 @@ func TestCORSPreflightAndRequest(t *testing.T) {
 	// with the CORS headers so that the app can read the error.
 	req, _ = http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
 	req.Header.Set("Origin", "http://localhost:5173")
+	req.Header.Set("Content-Type", "application/json")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

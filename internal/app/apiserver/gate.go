@@ -16,11 +16,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // Limits bound a GraphQL request before gqlgen parses or validates it. Validation costs
@@ -35,11 +37,18 @@ type Limits struct {
 	MaxTokens      int // lexical tokens of the query
 	MaxFields      int // fields, aliases included, counted where written
 	MaxFragments   int // fragment definitions, inline fragments and spreads
+	// MaxSpreadFields bounds an operation's fields with its fragments spread in (a
+	// fragment spread twice counts twice), as validation and the complexity limit walk
+	// them: fragments that each spread the one before twice double the count with every
+	// level, so a few kilobytes of query cost seconds of CPU before the complexity limit
+	// could refuse them.
+	MaxSpreadFields int
 }
 
 // DefaultLimits are generous for the frontends' largest pages (a participant with all
 // nested lists is about 150 fields) and far below what costs noticeable CPU.
-var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50}
+var DefaultLimits = Limits{MaxBodyBytes: MaxBodyBytes, MaxUploadBytes: MaxUploadBodyBytes, MaxQueryBytes: 32 << 10, MaxTokens: 4000, MaxFields: 500, MaxFragments: 50,
+	MaxSpreadFields: 5000}
 
 // Error codes of the request gate, beside apperr's.
 const (
@@ -79,14 +88,6 @@ func badRequest(format string, args ...any) *gateError {
 	return &gateError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
 }
 
-// rawRequest is the body of a GraphQL POST.
-type rawRequest struct {
-	Query         string          `json:"query"`
-	OperationName string          `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
-}
-
 // gate refuses malformed and expensive GraphQL requests with a typed 4xx error before
 // gqlgen sees them, and hands the others on unchanged. Its error messages never quote
 // the request: they name the field and the rule.
@@ -106,6 +107,10 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 				if err == nil {
 					err = checkMultipart(l, body, boundary)
 				}
+			} else if !jsonMediaType(r) {
+				// No transport of gqlgen's takes it: its answer would carry no code.
+				err = &gateError{status: http.StatusUnsupportedMediaType, code: codeBadRequest,
+					message: "send a GraphQL request as application/json, or a file upload as multipart/form-data with its boundary"}
 			} else {
 				body, err = readBody(w, r, l.MaxBodyBytes, fmt.Sprintf("request body is larger than %d bytes", l.MaxBodyBytes))
 				if err == nil {
@@ -118,14 +123,17 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		case http.MethodGet:
 			q := r.URL.Query()
-			var vars json.RawMessage
-			if v := q.Get("variables"); v != "" {
-				vars = json.RawMessage(v)
+			var vars, ext map[string]any
+			if v := q.Get("variables"); v != "" && decodeJSON([]byte(v), &vars) != nil { // as transport.GET decodes them
+				err = badRequest("variables must be a JSON object")
+			} else if v := q.Get("extensions"); v != "" && decodeJSON([]byte(v), &ext) != nil {
+				err = badRequest("extensions must be a JSON object")
+			} else {
+				// A persisted query may come by GET as its hash alone (Apollo's
+				// useGETForHashedQueries), in the extensions parameter.
+				_, persisted := ext["persistedQuery"]
+				err = checkRequest(l, q.Get("query"), q.Get("operationName"), vars, persisted)
 			}
-			// A persisted query may come by GET as its hash alone (Apollo's
-			// useGETForHashedQueries), in the extensions parameter.
-			_, err = checkRequest(l, rawRequest{Query: q.Get("query"), OperationName: q.Get("operationName"), Variables: vars,
-				Extensions: json.RawMessage(q.Get("extensions"))})
 			if err == nil {
 				err = queryOnlyByGET(q.Get("query"), q.Get("operationName"))
 			}
@@ -137,6 +145,50 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// websocketGate holds every operation that comes over a WebSocket to the checks gate
+// makes of an HTTP request. graphql-ws carries queries and mutations as well as
+// subscriptions, one connection many operations, and none of them passes through gate:
+// without this, a mutation could store text the gate refuses, and a query of thousands
+// of fields would be validated (seconds of CPU) before gqlgen's complexity limit refused
+// it. It runs before the persisted queries, on the request as the client sent it. The
+// connection's token was verified once, in connection_init: an operation after it has
+// expired is refused as a request with it would be.
+type websocketGate struct {
+	limits   Limits
+	verifier *auth.Verifier
+}
+
+// viaWebsocket marks the context of a WebSocket connection (websocketTransport's InitFunc).
+type viaWebsocket struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = websocketGate{}
+
+func (websocketGate) ExtensionName() string                   { return "WebsocketGate" }
+func (websocketGate) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (g websocketGate) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	if ctx.Value(viaWebsocket{}) == nil {
+		return nil // an HTTP request: gate checked it
+	}
+	if p, ok := auth.From(ctx); !ok || g.verifier.Current(p) != nil {
+		return &gqlerror.Error{Message: "the connection's bearer token has expired: connect again with a current one",
+			Extensions: map[string]any{"code": string(apperr.Unauthenticated)}}
+	}
+	_, persisted := raw.Extensions["persistedQuery"]
+	e := checkRequest(g.limits, raw.Query, raw.OperationName, raw.Variables, persisted)
+	if e == nil {
+		return nil
+	}
+	ext := map[string]any{"code": e.code}
+	if e.field != "" {
+		ext["field"] = e.field
+	}
+	return &gqlerror.Error{Message: e.message, Extensions: ext}
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, max int64, tooLargeMessage string) ([]byte, *gateError) {
@@ -167,6 +219,12 @@ func multipartBoundary(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return params["boundary"], true
+}
+
+// jsonMediaType says whether r is a JSON body, as transport.POST decides it.
+func jsonMediaType(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json"
 }
 
 // checkMultipart holds an upload's operations part, which the specification puts
@@ -213,22 +271,30 @@ func checkPost(l Limits, body []byte) (*graphql.RawParams, *gateError) {
 	case trimmed[0] != '{':
 		return nil, badRequest("the request body must be a JSON object with query, operationName and variables")
 	}
-	var req rawRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+	// Decoded exactly as gqlgen's POST and multipart transports decode it (into RawParams,
+	// numbers as json.Number), so that what is checked here is what runs: a key given
+	// twice, "variables" or "extensions", merges the two objects there, and must here.
+	params := new(graphql.RawParams)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
 		// encoding/json's message can quote a character of the input: say where instead.
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
 			return nil, badRequest("the request body is not valid JSON for a GraphQL request (near byte %d)", syntax.Offset)
+		case errors.As(err, &typ) && (typ.Field == "variables" || typ.Field == "extensions"):
+			return nil, badRequest("%s must be a JSON object", typ.Field)
 		}
 		return nil, badRequest("the request body is not a JSON object of query, operationName and variables")
 	}
-	vars, e := checkRequest(l, req)
-	if e != nil {
-		return nil, e
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 {
+		return nil, badRequest("the request body holds more than one JSON value; send one JSON object per request")
 	}
-	params := &graphql.RawParams{Query: req.Query, OperationName: req.OperationName, Variables: vars}
-	if len(req.Extensions) > 0 && decodeJSON(req.Extensions, &params.Extensions) != nil {
-		return nil, badRequest("extensions must be a JSON object")
+	_, persisted := params.Extensions["persistedQuery"]
+	if e := checkRequest(l, params.Query, params.OperationName, params.Variables, persisted); e != nil {
+		return nil, e
 	}
 	return params, nil
 }
@@ -240,31 +306,26 @@ func decodeJSON(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// checkRequest checks a request and returns its variables.
-func checkRequest(l Limits, req rawRequest) (map[string]any, *gateError) {
-	if req.Query == "" && !bytes.Contains(req.Extensions, []byte(`"persistedQuery"`)) {
+// checkRequest checks a decoded request; persisted says whether its extensions name a
+// persisted query.
+func checkRequest(l Limits, query, operationName string, vars map[string]any, persisted bool) *gateError {
+	if query == "" && !persisted {
 		// A persisted query (APQ, or a registered operation) may come as its hash alone.
-		return nil, badRequest("the request has no query")
+		return badRequest("the request has no query")
 	}
-	if len(req.Query) > l.MaxQueryBytes {
-		return nil, tooLargeQuery("the query is %d bytes; the limit is %d", len(req.Query), l.MaxQueryBytes)
+	if len(query) > l.MaxQueryBytes {
+		return tooLargeQuery("the query is %d bytes; the limit is %d", len(query), l.MaxQueryBytes)
 	}
-	if e := checkText("query", req.Query); e != nil {
-		return nil, e
+	if e := checkText("query", query); e != nil {
+		return e
 	}
-	if e := checkText("operationName", req.OperationName); e != nil {
-		return nil, e
+	if e := checkText("operationName", operationName); e != nil {
+		return e
 	}
-	var vars map[string]any
-	if len(req.Variables) > 0 && !bytes.Equal(bytes.TrimSpace(req.Variables), []byte("null")) {
-		if err := decodeJSON(req.Variables, &vars); err != nil {
-			return nil, badRequest("variables must be a JSON object")
-		}
-		if e := checkValue("variables", vars); e != nil {
-			return nil, e
-		}
+	if e := checkValue("variables", vars); e != nil {
+		return e
 	}
-	return vars, checkQuery(l, req.Query)
+	return checkQuery(l, query)
 }
 
 func tooLargeQuery(format string, args ...any) *gateError {
@@ -311,9 +372,9 @@ func checkQuery(l Limits, query string) *gateError {
 }
 
 // checkQueryText counts tokens (stopping at the limit), then parses the query (linear)
-// and counts fields and fragments, and checks the text of every string literal. A query
-// that does not lex or parse is left to gqlgen, which answers GRAPHQL_PARSE_FAILED:
-// parsed says whether it did.
+// and counts fields and fragments, and checks the text of every string literal
+// (arguments and variables' defaults). A query that does not lex or parse is left to
+// gqlgen, which answers GRAPHQL_PARSE_FAILED: parsed says whether it did.
 func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 	lex := lexer.New(&ast.Source{Input: query})
 	for n := 0; ; n++ {
@@ -334,6 +395,10 @@ func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 	}
 	c := &counter{}
 	for _, op := range doc.Operations {
+		// A variable's default is a literal the operation uses as it uses the variable.
+		for _, v := range op.VariableDefinitions {
+			c.value(join("variables", v.Variable), v.DefaultValue)
+		}
 		c.selections(op.SelectionSet, "")
 	}
 	for _, f := range doc.Fragments {
@@ -345,10 +410,65 @@ func checkQueryText(l Limits, query string) (e *gateError, parsed bool) {
 		return tooLargeQuery("the query has %d fields (aliases included); the limit is %d", c.fields, l.MaxFields), true
 	case c.fragments > l.MaxFragments:
 		return tooLargeQuery("the query has %d fragments and spreads; the limit is %d", c.fragments, l.MaxFragments), true
+	case spreadFields(doc, l.MaxSpreadFields) > l.MaxSpreadFields:
+		return tooLargeQuery("an operation of the query has more than %d fields once its fragments are spread in", l.MaxSpreadFields), true
 	case c.bad != nil:
 		return c.bad, true
 	}
 	return nil, true
+}
+
+// spreadFields is the most fields an operation of doc has with its fragments spread in,
+// counted up to just past limit. Each fragment is counted once and remembered, so the
+// count is linear in the document however often its fragments are spread; a fragment
+// cycle (which validation refuses) adds nothing.
+func spreadFields(doc *ast.QueryDocument, limit int) int {
+	s := &spreader{doc: doc, limit: limit, counted: map[string]int{}, open: map[string]bool{}}
+	most := 0
+	for _, op := range doc.Operations {
+		most = max(most, s.fields(op.SelectionSet))
+	}
+	return most
+}
+
+type spreader struct {
+	doc     *ast.QueryDocument
+	limit   int
+	counted map[string]int
+	open    map[string]bool // the fragments being counted (a cycle)
+}
+
+func (s *spreader) fields(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch x := sel.(type) {
+		case *ast.Field:
+			n += 1 + s.fields(x.SelectionSet)
+		case *ast.InlineFragment:
+			n += s.fields(x.SelectionSet)
+		case *ast.FragmentSpread:
+			n += s.fragment(x.Name)
+		}
+		if n > s.limit {
+			return s.limit + 1
+		}
+	}
+	return n
+}
+
+func (s *spreader) fragment(name string) int {
+	if n, ok := s.counted[name]; ok {
+		return n
+	}
+	f := s.doc.Fragments.ForName(name)
+	if f == nil || s.open[name] {
+		return 0
+	}
+	s.open[name] = true
+	n := s.fields(f.SelectionSet)
+	s.open[name] = false
+	s.counted[name] = n
+	return n
 }
 
 type counter struct {

@@ -273,6 +273,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	}
+	gql.Use(websocketGate{limits: o.Limits, verifier: o.Verifier}) // before the persisted queries: the request as sent
 	if o.AllowedOperations != nil {
 		gql.Use(persistedQueries{allowed: o.AllowedOperations})
 	} else {
@@ -282,6 +283,7 @@ func NewHandler(o Options) http.Handler {
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
+	gql.AroundResponses(resolver.LoadersPerResponse)
 	gql.AroundRootFields(graph.AuditWrites)
 	// Every field that names an organisation is checked here, not in its resolver, and
 	// every personal record a response shows is audited here (graph.Fields).
@@ -314,10 +316,7 @@ func NewHandler(o Options) http.Handler {
 	// Tokens' organisations are looked up once a minute at most per organisation, not
 	// once per request (orgcache.go).
 	orgs := newOrgCache(orgStore, time.Minute)
-	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgs, m.count, withTimeout(o.RequestTimeout, resolver.Middleware(gql))))
-	// A WebSocket authenticates in its connection_init message (browsers cannot set
-	// headers on an upgrade) and lives longer than a request's timeout.
-	wsGQL := resolver.Middleware(gql)
+	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgs, m.count, withTimeout(o.RequestTimeout, gql)))
 	graphqlHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isWebsocketUpgrade(r) {
 			httpGQL.ServeHTTP(w, r)
@@ -327,7 +326,9 @@ func NewHandler(o Options) http.Handler {
 			http.Error(w, "origin not allowed", http.StatusForbidden)
 			return
 		}
-		wsGQL.ServeHTTP(w, r)
+		// A WebSocket authenticates in its connection_init message (browsers cannot set
+		// headers on an upgrade) and lives longer than a request's timeout.
+		gql.ServeHTTP(w, r)
 	})
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",

@@ -8,6 +8,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
@@ -37,6 +38,10 @@ type Principal struct {
 	Orgs    []string // organisations granted beyond the home one (evaluator, regional)
 	// System marks the loader and the admin CLI: not a person, sees every organisation.
 	System bool
+	// Expires is the token's exp (Verifier.Verify); zero for a principal that no token
+	// carried (the system). A WebSocket outlives its connection_init, so each operation
+	// on it asks Verifier.Current.
+	Expires time.Time
 }
 
 type ctxKey struct{}

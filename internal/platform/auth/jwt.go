@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -51,11 +52,16 @@ type Verifier struct {
 // until exp, as time only moves on (nbf, iat and the longest lifetime were met once);
 // what it checks against the configuration (a key of the JWKS, the development key) is
 // checked again after verifiedFor at the latest, the bound on how long a withdrawn key
-// is still honoured for a token already seen. Bounded: cleared when full.
+// is still honoured for a token already seen. Bounded: cleared when full, and keyed by
+// the token's SHA-256, not its text: the text can be padded at will without changing
+// what it says (base64 skips line breaks, and a WebSocket's connection_init carries up
+// to 1 MiB), so an entry costs what the issuer signed, not what the client sent.
 type verifiedTokens struct {
 	mu sync.Mutex
-	m  map[string]verifiedToken
+	m  map[tokenDigest]verifiedToken
 }
+
+type tokenDigest = [sha256.Size]byte
 
 type verifiedToken struct {
 	p           Principal
@@ -67,7 +73,7 @@ const (
 	maxVerifiedTokens = 4096
 )
 
-func (c *verifiedTokens) get(token string, now time.Time) (Principal, bool) {
+func (c *verifiedTokens) get(token tokenDigest, now time.Time) (Principal, bool) {
 	c.mu.Lock()
 	e, ok := c.m[token]
 	if ok && (!now.Before(e.recall) || !now.Before(e.exp.Add(Leeway))) {
@@ -82,11 +88,11 @@ func (c *verifiedTokens) get(token string, now time.Time) (Principal, bool) {
 	return e.p, true
 }
 
-func (c *verifiedTokens) put(token string, p Principal, exp, now time.Time) {
+func (c *verifiedTokens) put(token tokenDigest, p Principal, exp, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxVerifiedTokens {
-		c.m = make(map[string]verifiedToken)
+		c.m = make(map[tokenDigest]verifiedToken)
 	}
 	c.m[token] = verifiedToken{p: p, exp: exp, recall: now.Add(verifiedFor)}
 }
@@ -105,7 +111,8 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if v.Now != nil {
 		now = v.Now
 	}
-	if p, ok := v.verified.get(token, now()); ok {
+	digest := sha256.Sum256([]byte(token))
+	if p, ok := v.verified.get(digest, now()); ok {
 		return p, nil
 	}
 	claims := jwt.MapClaims{}
@@ -162,10 +169,24 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	p := Principal{Subject: sub, Role: role, OrgID: org, Orgs: grants}
-	v.verified.put(token, p, exp.Time, now())
+	p := Principal{Subject: sub, Role: role, OrgID: org, Orgs: grants, Expires: exp.Time}
+	v.verified.put(digest, p, exp.Time, now())
 	p.Orgs = slices.Clone(p.Orgs)
 	return p, nil
+}
+
+// Current refuses a principal whose token has expired since it was verified (its exp
+// plus the skew, as Verify allows), by the verifier's clock: what carries a principal
+// beyond one request, a WebSocket's operations, asks before each.
+func (v *Verifier) Current(p Principal) error {
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	if !p.Expires.IsZero() && !now().Before(p.Expires.Add(Leeway)) {
+		return errors.New("invalid token: token has expired")
+	}
+	return nil
 }
 
 // MintDev signs a development token (HS256) for p, valid for ttl.

@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +64,35 @@ func TestVerifiedTokensAreRecalled(t *testing.T) {
 			t.Errorf("attempt %d: a token signed with another key was accepted", i+1)
 		}
 	}
+}
+
+// TestVerifiedTokensKeepNoPadding: a token's text can be padded without changing what
+// it says (base64 skips line breaks, so the signature may hold any number of them, and a
+// WebSocket's connection_init carries up to 1 MiB). What the verifier remembers of each
+// must not grow with the padding: else one valid token, padded a thousand ways, would
+// hold gigabytes. Not parallel: it reads the heap.
+func TestVerifiedTokensKeepNoPadding(t *testing.T) {
+	key := []byte("development-key-0123456789")
+	v := &auth.Verifier{DevKey: key}
+	tok, err := auth.MintDev(key, auth.Principal{Subject: "s", Role: auth.Admin}, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := strings.LastIndexByte(tok, '.') + 2 // inside the signature
+	const n, pad = 64, 1 << 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		padded := tok[:sig] + strings.Repeat("\n", pad+i) + tok[sig:]
+		if _, err := v.Verify(padded); err != nil {
+			t.Fatalf("padded token %d: %v", i, err) // as without the cache: base64 skips line breaks
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > n*pad/8 {
+		t.Errorf("%d padded tokens of %d MiB each left %d MiB on the heap; want what their claims cost", n, pad>>20, grew>>20)
+	}
+	runtime.KeepAlive(v)
 }

@@ -75,7 +75,8 @@ func BenchmarkTrivialQuery(b *testing.B) {
 }
 
 func BenchmarkValidationWithoutGate(b *testing.B) {
-	lifted := apiserver.Limits{MaxBodyBytes: 1 << 20, MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20, MaxFields: 1 << 20, MaxFragments: 1 << 20}
+	lifted := apiserver.Limits{MaxBodyBytes: 1 << 20, MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20, MaxFields: 1 << 20, MaxFragments: 1 << 20,
+		MaxSpreadFields: 1 << 30}
 	h, tok := benchHandler(b, lifted)
 	for _, n := range []int{2000, 4000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

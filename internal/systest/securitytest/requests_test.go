@@ -2,12 +2,24 @@ package securitytest_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // repeated is a query of n copies of field inside one selection set.
@@ -15,8 +27,19 @@ func repeated(field string, n int) string {
 	return "{ " + strings.Repeat(field+" ", n) + "}"
 }
 
+// spreadTwice is a query of 300 fields in a fragment, and levels fragments above it that
+// each spread the one below twice: its fields double with every level once spread.
+func spreadTwice(levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{ ...f%d }\nfragment f0 on Query { %s}\n", levels, strings.Repeat("__typename ", 300))
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "fragment f%d on Query { ...f%d ...f%d }\n", i, i-1, i-1)
+	}
+	return b.String()
+}
+
 // TestCheapRefusalOfExpensiveQueries: a query over the limits on bytes, tokens,
-// fields/aliases or fragments is refused as QUERY_TOO_LARGE before validation, so
+// fields/aliases, fragments or fields once its fragments are spread in is refused as QUERY_TOO_LARGE before validation, so
 // thousands of repeated fields are never validated (the overlapping-fields rule is
 // quadratic). How fast the refusal is, is measured by BenchmarkRefusal* instead.
 func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
@@ -47,6 +70,8 @@ func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
 		"ManyFragments":               frag(60),
 		"LongQuery":                   "{ __typename }" + strings.Repeat(" ", 40<<10),
 		"DeepNesting":                 strings.Repeat("{ a ", 3000) + strings.Repeat("}", 3000),
+		// 300 fields and 31 fragments and spreads as written; 307,200 fields once spread.
+		"FragmentsSpreadTwiceTenDeep": spreadTwice(10),
 	}
 	for name, q := range cases {
 		r := s.postJSON(t, tok, map[string]any{"query": q})
@@ -140,6 +165,8 @@ func TestMalformedOperationsReachGqlgensErrors(t *testing.T) {
 	for query, want := range map[string]string{
 		"{ organisations { id ": "GRAPHQL_PARSE_FAILED",
 		"{ noSuchField }":       "GRAPHQL_VALIDATION_FAILED",
+		// A fragment cycle: the gate's count of spread fields stops at it.
+		"{ ...a } fragment a on Query { ...b } fragment b on Query { __typename ...a }": "GRAPHQL_VALIDATION_FAILED",
 	} {
 		r := s.postJSON(t, tok, map[string]any{"query": query})
 		if r.status < 400 || r.status >= 500 || r.code() != want {
@@ -173,5 +200,256 @@ func TestOperationsOverTheLimitsAreClientErrors(t *testing.T) {
 		if r.status != http.StatusUnprocessableEntity || r.code() != want {
 			t.Errorf("%.60q…: %d %s %.300s, want 422 %s", query, r.status, r.code(), r.body, want)
 		}
+	}
+}
+
+// TestGateChecksWhatRuns: "variables" given twice in one body. gqlgen's POST and
+// multipart transports decode the body into one request whose variables are both
+// objects merged; the gate must check that request, not the last object alone. A
+// control character in an employer's notes (a free text that only the gate's text rule
+// guards) is refused as INVALID with the field named, and nothing is written: as one
+// JSON body, whether the operation runs on the gate's request or is handed back to
+// transport.POST, and as the operations part of a multipart request.
+func TestGateChecksWhatRuns(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	create := strconv.Quote(`mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { id notes } }`)
+	bodies := map[string]string{
+		// The gate's last object lacks $in: the operation fails on it and is handed back.
+		"AnEmptyObjectLast": `{"query":%s,"variables":{"in":%s},"variables":{}}`,
+		// A key spelt in another case is the same key to encoding/json.
+		"AnotherCaseLast": `{"query":%s,"variables":{"in":%s},"Variables":{"other":1}}`,
+	}
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	for name, format := range bodies {
+		in := `{"organisationId":"` + s.orgA + `","kind":"MUNICIPAL_DEPARTMENT","name":"` + name + `","notes":"ok\u001b[31m"}`
+		body := fmt.Sprintf(format, create, in)
+		r := s.post(t, tok, strings.NewReader(body), nil)
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != "variables.in.notes" {
+			t.Errorf("%s: %d %.300s; want 400 INVALID on variables.in.notes", name, r.status, r.body)
+		}
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		mw.WriteField("operations", body) //nolint:errcheck // a bytes.Buffer does not fail
+		mw.WriteField("map", `{}`)        //nolint:errcheck
+		mw.Close()                        //nolint:errcheck
+		r = s.post(t, tok, &form, map[string]string{"Content-Type": mw.FormDataContentType()})
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != "variables.in.notes" {
+			t.Errorf("%s, multipart: %d %.300s; want 400 INVALID on variables.in.notes", name, r.status, r.body)
+		}
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("refused requests wrote %d employers", after-before)
+	}
+}
+
+// TestOtherMediaTypesAreTypedErrors: a POST that is neither JSON nor a multipart upload
+// (plain text, application/graphql, none named, multipart without its boundary) is a
+// typed 415 from the gate; JSON with a charset is JSON.
+func TestOtherMediaTypesAreTypedErrors(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	for contentType, body := range map[string]string{
+		"text/plain":                          `{"query":"{ __typename }"}`,
+		"application/graphql":                 `{ __typename }`,
+		"":                                    `{"query":"{ __typename }"}`,
+		"multipart/form-data":                 `{"query":"{ __typename }"}`,
+		"application/x-www-form-urlencoded":   `query=%7B+__typename+%7D`,
+		"application/json; charset=utf-8":     `{"query":"{ __typename }"}`,
+		"application/graphql-response+json":   `{"query":"{ __typename }"}`,
+		"Application/JSON; charset=\"utf-8\"": `{"query":"{ __typename }"}`,
+	} {
+		r := s.post(t, tok, strings.NewReader(body), map[string]string{"Content-Type": contentType})
+		if strings.HasPrefix(strings.ToLower(contentType), "application/json") {
+			if r.status != http.StatusOK || len(r.errors) > 0 {
+				t.Errorf("%q: %d %.300s, want the answer", contentType, r.status, r.body)
+			}
+			continue
+		}
+		if r.status != http.StatusUnsupportedMediaType || r.code() != "BAD_REQUEST" {
+			t.Errorf("%q: %d %.300s, want 415 BAD_REQUEST", contentType, r.status, r.body)
+		}
+	}
+}
+
+// TestDefaultValuesPassTheTextRule: a variable's default value in the query is text the
+// operation uses like any literal; an escape sequence or a control character there is
+// INVALID on the variable, and nothing is written.
+func TestDefaultValuesPassTheTextRule(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	for name, c := range map[string]struct{ query, field string }{
+		"AString": {`mutation($n: String = "ok\u001b[31m") { createEmployer(input: {organisationId: "` + s.orgA +
+			`", kind: MUNICIPAL_DEPARTMENT, name: "a", notes: $n}) { id } }`, "variables.n"},
+		"InAnObject": {`mutation($in: CreateEmployerInput = {organisationId: "` + s.orgA +
+			`", kind: MUNICIPAL_DEPARTMENT, name: "b", notes: "ok\u0007"}) { createEmployer(input: $in) { id } }`, "variables.in.notes"},
+	} {
+		r := s.postJSON(t, tok, map[string]any{"query": c.query})
+		if r.status != http.StatusBadRequest || r.code() != "INVALID" || r.field() != c.field {
+			t.Errorf("%s: %d %.300s; want 400 INVALID on %s", name, r.status, r.body, c.field)
+		}
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("refused requests wrote %d employers", after-before)
+	}
+}
+
+// TestWebsocketOperationsPassTheGate: graphql-ws carries queries and mutations as well
+// as subscriptions, and they never pass through the HTTP gate. The same checks hold
+// there: a mutation with an escape sequence in an employer's notes is INVALID with the
+// field named and writes nothing, and a query over the field limit is QUERY_TOO_LARGE
+// (not validated first, nor run); an ordinary query still runs.
+func TestWebsocketOperationsPassTheGate(t *testing.T) {
+	s := newServer(t)
+	bearer := "Bearer " + adminToken(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := func(query string, vars map[string]any) gqltest.Response {
+		t.Helper()
+		sub, err := gqltest.Subscribe(ctx, s.URL+"/graphql", bearer, query, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		r, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	before := s.count(t, `SELECT count(*) FROM employer`)
+	r := first(`mutation($in: CreateEmployerInput!) { createEmployer(input: $in) { id notes } }`, map[string]any{"in": map[string]any{
+		"organisationId": s.orgA, "kind": "MUNICIPAL_DEPARTMENT", "name": "Förvaltningen", "notes": "ok\u001b[31m"}})
+	if len(r.Errors) == 0 || r.Errors[0].Code() != "INVALID" || r.Errors[0].Field() != "variables.in.notes" {
+		t.Errorf("escape sequence in a mutation's variables: %s %+v; want INVALID on variables.in.notes", r.Data, r.Errors)
+	}
+	if after := s.count(t, `SELECT count(*) FROM employer`); after != before {
+		t.Errorf("a refused mutation wrote %d employers", after-before)
+	}
+	var aliases strings.Builder
+	for i := range 600 {
+		aliases.WriteString(" a" + strconv.Itoa(i) + ":__typename")
+	}
+	if r := first("{"+aliases.String()+" }", nil); len(r.Errors) == 0 || r.Errors[0].Code() != "QUERY_TOO_LARGE" {
+		t.Errorf("600 aliases: %.200s %+v; want QUERY_TOO_LARGE", r.Data, r.Errors)
+	}
+	if r := first(`{ organisations(first: 5) { totalCount } }`, nil); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"totalCount":2`) {
+		t.Errorf("an ordinary query: %s %+v", r.Data, r.Errors)
+	}
+}
+
+// wsOperations is a graphql-ws connection on which a test sends operations one after
+// another, as a client may: queries, mutations and subscriptions share one connection.
+type wsOperations struct {
+	t    *testing.T
+	ctx  context.Context
+	conn *websocket.Conn
+	sent int
+}
+
+// dialOperations opens a connection to s and sends its connection_init with token.
+func dialOperations(ctx context.Context, t *testing.T, s *server, token string) *wsOperations {
+	t.Helper()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() }) //nolint:errcheck
+	c := &wsOperations{t: t, ctx: ctx, conn: conn}
+	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + token}})
+	return c
+}
+
+func (c *wsOperations) send(v map[string]any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.conn.Write(c.ctx, websocket.MessageText, b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// do sends an operation and returns its first answer (its data or its errors), as JSON.
+func (c *wsOperations) do(query string, vars map[string]any) string {
+	c.t.Helper()
+	c.sent++
+	c.send(map[string]any{"id": strconv.Itoa(c.sent), "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	for {
+		_, b, err := c.conn.Read(c.ctx)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		var m struct{ Type string }
+		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
+		switch m.Type {
+		case "next", "error":
+			return string(b)
+		case "ping":
+			c.send(map[string]any{"type": "pong"})
+		}
+	}
+}
+
+// TestEachWebsocketOperationReadsAnew: one WebSocket connection carries many operations.
+// Each reads in its own response (its own read scope), never from what an earlier one
+// loaded: a participant's enrolments asked for again after one was created show it.
+func TestEachWebsocketOperationReadsAnew(t *testing.T) {
+	s := newServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cw := s.caseworker(t, "cw-a", s.orgA)
+	r, err := cw.Do(ctx, `mutation($in: CreateParticipantInput!) { createParticipant(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"organisationId": s.orgA, "personalIdentityNumber": s.pnr(), "givenName": "Ada", "familyName": "Berg", "gender": "WOMAN"}})
+	var created struct{ CreateParticipant struct{ ID string } }
+	if err != nil || len(r.Errors) > 0 || json.Unmarshal(r.Data, &created) != nil {
+		t.Fatalf("create a participant: %s %+v %v", r.Data, r.Errors, err)
+	}
+	person := created.CreateParticipant.ID
+
+	ws := dialOperations(ctx, t, s, adminToken(t))
+	enrolments := func() string {
+		return ws.do(`query($p: ID!) { participant(id: $p) { enrolments { id } } }`, map[string]any{"p": person})
+	}
+	if got := enrolments(); !strings.Contains(got, `"enrolments":[]`) {
+		t.Fatalf("before any enrolment: %s", got)
+	}
+	r, err = cw.Do(ctx, `mutation($p: ID!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+		startDate: "2019-02-01"}) { id } }`, map[string]any{"p": person})
+	var enrolled struct{ CreateEnrolment struct{ ID string } }
+	if err != nil || len(r.Errors) > 0 || json.Unmarshal(r.Data, &enrolled) != nil {
+		t.Fatalf("create an enrolment: %s %+v %v", r.Data, r.Errors, err)
+	}
+	if got := enrolments(); !strings.Contains(got, enrolled.CreateEnrolment.ID) {
+		t.Errorf("the same connection's next query: %s; want the enrolment %s created since", got, enrolled.CreateEnrolment.ID)
+	}
+}
+
+// TestWebsocketOperationsNeedACurrentToken: a WebSocket's token is verified once, in
+// connection_init, and the connection outlives it. An operation sent on it after the
+// token has expired (its exp plus the skew, by the verifier's clock) is UNAUTHENTICATED,
+// as a request with that token would be; before, it runs.
+func TestWebsocketOperationsNeedACurrentToken(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	v := &auth.Verifier{DevKey: []byte(apitest.DevKey), Now: clock}
+	s := serve(t, apitest.New(t, apitest.Options{API: apiserver.Options{Verifier: v}}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok := adminToken(t) // valid for an hour
+	ws := dialOperations(ctx, t, s, tok)
+	count := func() string { return ws.do(`{ organisations(first: 5) { totalCount } }`, nil) }
+	if got := count(); !strings.Contains(got, `"totalCount":2`) {
+		t.Fatalf("while the token is valid: %s", got)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour) // past the token's hour and the skew, however long the setup took
+	mu.Unlock()
+	if r := s.post(t, tok, strings.NewReader(`{"query":"{ __typename }"}`), nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("a request with the expired token: %d %.200s", r.status, r.body)
+	}
+	if got := count(); !strings.Contains(got, `"UNAUTHENTICATED"`) || strings.Contains(got, "totalCount") {
+		t.Errorf("on the connection after its token expired: %s; want UNAUTHENTICATED", got)
 	}
 }
