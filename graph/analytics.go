@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
@@ -64,8 +65,9 @@ func (r *Resolver) figuresDay() time.Time {
 
 // cohortsIn converts cohort inputs; a cohort naming no organisation is of the caller's
 // own. OrganisationScope has checked the caller may read the figures of every
-// organisation named, and analytics.ValidateCohorts is the rule for the rest.
-func cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort, error) {
+// organisation named, analytics.ValidateCohorts is the rule for the rest, and every
+// measure code must be one of the organisations' catalogues.
+func (r *Resolver) cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort, error) {
 	caller, _ := auth.From(ctx)
 	out := make([]analytics.Cohort, len(in))
 	for i, c := range in {
@@ -76,7 +78,15 @@ func cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort
 		out[i] = analytics.Cohort{Label: c.Label, OrgIDs: orgs, ExitFrom: time.Time(c.ExitFrom), ExitTo: time.Time(c.ExitTo),
 			MeasureCodes: c.MeasureTypeCodes}
 	}
-	return out, analytics.ValidateCohorts(out)
+	if err := analytics.ValidateCohorts(out); err != nil {
+		return nil, err
+	}
+	for i, c := range out {
+		if err := r.Organisations.CheckMeasureCodes(ctx, c.OrgIDs, c.MeasureCodes, fmt.Sprintf("cohorts[%d].measureTypeCodes", i)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func dimensionsIn(in []model.Breakdown) []analytics.Dimension {

@@ -15,7 +15,7 @@ import (
 
 // OutcomeFigures is the resolver for the outcomeFigures field.
 func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.CohortInput, definition model.OutcomeDefinitionInput, breakdowns []model.Breakdown, standardiseBy []model.Breakdown) ([]*model.CohortFigure, error) {
-	cs, err := cohortsIn(ctx, cohorts)
+	cs, err := r.cohortsIn(ctx, cohorts)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.Coh
 
 // TimeToEmployment is the resolver for the timeToEmployment field.
 func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) ([]*model.SurvivalCurve, error) {
-	cs, err := cohortsIn(ctx, []*model.CohortInput{&cohort})
+	cs, err := r.cohortsIn(ctx, []*model.CohortInput{&cohort})
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.Cohor
 
 // SusTransitions is the resolver for the susTransitions field.
 func (r *queryResolver) SusTransitions(ctx context.Context, cohort model.CohortInput) (*model.TransitionTable, error) {
-	cs, err := cohortsIn(ctx, []*model.CohortInput{&cohort})
+	cs, err := r.cohortsIn(ctx, []*model.CohortInput{&cohort})
 	if err != nil {
 		return nil, err
 	}

@@ -268,3 +268,68 @@ func TestRetentionRulesAcrossBothStores(t *testing.T) {
 		t.Fatalf("rules: %+v", rules.RetentionRules)
 	}
 }
+
+// TestCostFiguresGiveASteeringReaderNoSmallCount: in a group of five or more people,
+// the counts of 1–4 inside it (one person in lasting attachment, one who dropped out as
+// exits less completed) and the cost per such a count are hidden from a steering reader
+// as the steering report hides them; a caseworker sees them all.
+func TestCostFiguresGiveASteeringReaderNoSmallCount(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	var first enrolled
+	for i := 0; i < 6; i++ {
+		reason := "UNSUBSIDISED_EMPLOYMENT_FULL"
+		if i == 5 {
+			reason = "DROPPED_OUT"
+		}
+		e := w.enrol(t, 61+i, "2018-01-10", "2018-03-31", reason)
+		w.cw.MustData(t, `mutation($e: ID!) { addCostItem(input: {enrolmentId: $e, kind: WAGE, month: "2018-02", amount: 10000}) { id } }`,
+			map[string]any{"e": e.ID}, nil)
+		if i == 0 {
+			first = e
+		}
+	}
+	// The first is in lasting attachment: employed without social assistance at +6 and +12.
+	w.observe(t, first.Person, "2018-09", "UNSUBSIDISED_EMPLOYMENT_FULL", false)
+	w.observe(t, first.Person, "2019-03", "UNSUBSIDISED_EMPLOYMENT_FULL", false)
+	w.drain(t)
+
+	var open, steering struct{ CostFigures []costFigure }
+	w.cw.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "MEASURE"}, &open)
+	w.steering.MustData(t, costFiguresQuery, map[string]any{"o": w.org, "by": "MEASURE"}, &steering)
+	if len(open.CostFigures) != 2 || *open.CostFigures[1].Exits != 6 || *open.CostFigures[1].Completed != 5 ||
+		*open.CostFigures[1].Lasting != 1 || open.CostFigures[1].PerLasting == nil {
+		t.Fatalf("the caseworker's figures: %+v", open.CostFigures)
+	}
+	shown := func(p *int) (int, bool) {
+		if p == nil {
+			return 0, false
+		}
+		return *p, true
+	}
+	small := func(n int) bool { return n >= 1 && n <= 4 }
+	for _, f := range steering.CostFigures {
+		if f.Net == nil || f.Participants == nil {
+			t.Fatalf("a group of six people withheld whole: %+v", f)
+		}
+		for name, p := range map[string]*int{"participants": f.Participants, "completed": f.Completed, "exits": f.Exits,
+			"lasting": f.Lasting, "lastingDue": f.LastingDue} {
+			if n, ok := shown(p); ok && small(n) {
+				t.Errorf("steering sees %s = %d", name, n)
+			}
+		}
+		exits, okE := shown(f.Exits)
+		completed, okC := shown(f.Completed)
+		if okE && okC && small(exits-completed) {
+			t.Errorf("steering works out %d dropped out as exits %d less completed %d", exits-completed, exits, completed)
+		}
+		due, okD := shown(f.LastingDue)
+		lasting, okL := shown(f.Lasting)
+		if okD && okL && small(due-lasting) {
+			t.Errorf("steering works out %d not in lasting attachment", due-lasting)
+		}
+		if f.PerLasting != nil && (!okL || lasting < 5) {
+			t.Errorf("steering sees the cost per person in lasting attachment (%d of them, shown %v): %v", *open.CostFigures[1].Lasting, okL, *f.PerLasting)
+		}
+	}
+}

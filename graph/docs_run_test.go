@@ -3,9 +3,12 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // docFixtures makes, through the API, the records the docs' placeholders stand for
@@ -157,6 +161,44 @@ func TestDocsExamplesRun(t *testing.T) {
 	if ran < 45 {
 		t.Errorf("ran %d examples, want every one of the docs (45 or more)", ran)
 	}
+
+	// docs/FRONTEND.md's error example is what a createParticipant with a wrong check
+	// digit and a 101-character given name answers: the same errors, in any order.
+	t.Run("ErrorExample", func(t *testing.T) {
+		doc, err := os.ReadFile("../docs/FRONTEND.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := regexp.MustCompile("(?s)```json\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+		if len(blocks) != 1 {
+			t.Fatalf("found %d JSON examples in docs/FRONTEND.md, want 1", len(blocks))
+		}
+		var want struct{ Errors []gqltest.Error }
+		if err := json.Unmarshal([]byte(blocks[0][1]), &want); err != nil || len(want.Errors) < 2 {
+			t.Fatalf("the example does not decode as errors (%v): %s", err, blocks[0][1])
+		}
+		r, err := w.admin.Do(context.Background(), `mutation($o: ID!, $n: String!, $g: String!) { createParticipant(input: {
+			organisationId: $o, personalIdentityNumber: $n, givenName: $g, familyName: "Lind", gender: WOMAN}) { id } }`,
+			map[string]any{"o": w.orgA, "n": "19121212-1213", "g": strings.Repeat("A", 101)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(e gqltest.Error) string {
+			return fmt.Sprint(e.Message, e.Path, e.Code(), e.Field())
+		}
+		var got, wanted []string
+		for _, e := range r.Errors {
+			got = append(got, key(e))
+		}
+		for _, e := range want.Errors {
+			wanted = append(wanted, key(e))
+		}
+		sort.Strings(got)
+		sort.Strings(wanted)
+		if !reflect.DeepEqual(got, wanted) || string(r.Data) != "null" {
+			t.Errorf("the API answers %q (data %s), docs/FRONTEND.md shows %q", got, r.Data, wanted)
+		}
+	})
 
 	t.Run("CurlUpload", func(t *testing.T) {
 		doc, err := os.ReadFile("../docs/API.md")

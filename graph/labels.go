@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
 	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 )
 
 // LabelPrefix starts the line of an enum value's description that names its Swedish
@@ -47,7 +49,7 @@ var enumLabels = sync.OnceValue(func() map[string][]*model.EnumLabel {
 })
 
 // labelsOf returns the labels of the enums named, or of every enum, by enum name.
-func labelsOf(enums []string) []*model.EnumLabel {
+func labelsOf(enums []string) ([]*model.EnumLabel, error) {
 	all := enumLabels()
 	if enums == nil {
 		for name := range all {
@@ -56,8 +58,18 @@ func labelsOf(enums []string) []*model.EnumLabel {
 		sort.Strings(enums)
 	}
 	out := []*model.EnumLabel{}
-	for _, name := range enums {
-		out = append(out, all[name]...)
+	var errs apperr.List
+	for i, name := range enums {
+		labels, ok := all[name]
+		if !ok {
+			// A misspelt name would otherwise give a picker no values and no hint why. The
+			// message names the place, never the value (a caller's text is not echoed).
+			errs.Add(apperr.Invalidf(fmt.Sprintf("enums[%d]", i), "not the name of an enum of the schema (e.g. Gender, CaseStatus)"))
+		}
+		out = append(out, labels...)
 	}
-	return out
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -13,5 +13,5 @@ import (
 
 // EnumLabels is the resolver for the enumLabels field.
 func (r *queryResolver) EnumLabels(ctx context.Context, enums []string) ([]*model.EnumLabel, error) {
-	return labelsOf(enums), nil
+	return labelsOf(enums)
 }

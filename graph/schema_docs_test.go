@@ -103,4 +103,9 @@ func TestEnumLabelsServeTheSwedishLabels(t *testing.T) {
 	if len(one.EnumLabels) != 3 {
 		t.Errorf("CaseStatus labels: %+v", one.EnumLabels)
 	}
+	// A name that is not an enum is INVALID on it, not an empty list.
+	errs := api.MustFail(t, `{ enumLabels(enums: ["Gender", "Genders"]) { value } }`, nil)
+	if len(errs) != 1 || errs[0].Code() != "INVALID" || errs[0].Field() != "enums[1]" {
+		t.Errorf("an unknown enum: %+v", errs)
+	}
 }

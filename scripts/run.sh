@@ -17,6 +17,22 @@ export OUTCOMES_ENV="${OUTCOMES_ENV:-dev}"
 export OUTCOMES_HTTP_ADDR="${OUTCOMES_HTTP_ADDR:-:8080}"
 export OUTCOMES_LOADER_METRICS_ADDR="${OUTCOMES_LOADER_METRICS_ADDR:-:9108}"
 
+# The API's and the loader's ports, as the databases' (scripts/stack.sh): one held by
+# another process (another checkout's make run) is an error that names it, before
+# anything is written; otherwise the API would fail to start and the banner below would
+# point at that other process.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+refuse_busy() { # port variable what
+  if port_busy "$1"; then
+    echo "[run] port $1 ($3) is held by another process, such as another checkout's make run." >&2
+    echo "[run] Stop it, or choose another port: $2=:$(( $1 + 100 )) make run" >&2
+    echo "[run] (OUTCOMES_HTTP_ADDR and OUTCOMES_LOADER_METRICS_ADDR choose the API's and the loader's ports.)" >&2
+    exit 3
+  fi
+}
+refuse_busy "${OUTCOMES_HTTP_ADDR##*:}" OUTCOMES_HTTP_ADDR "the API"
+refuse_busy "${OUTCOMES_LOADER_METRICS_ADDR##*:}" OUTCOMES_LOADER_METRICS_ADDR "the loader's metrics"
+
 bin/outcomesctl migrate
 bin/outcomesctl seed
 ADMIN_TOKEN="$(bin/outcomesctl token -role admin -subject dev-admin)"
@@ -35,13 +51,21 @@ MAINTAIN=$!
 trap 'kill $LOADER $API $MAINTAIN 2>/dev/null; wait' INT TERM EXIT
 
 port="${OUTCOMES_HTTP_ADDR##*:}"
+# outcomesctl report-link points at OUTCOMES_HTTP_ADDR, which another shell has not set.
+base_flag=""
+[ "$port" = 8080 ] || base_flag=" -base http://localhost:$port"
 # The demo's latest steering report (the seeds' Uppsala story, December 2018), as a
 # signed link valid for 12 hours and good for one opening; outcomesctl report-link makes more.
 REPORT_LINK="$(bin/outcomesctl report-link -org uppsala -month 2018-12 -base "http://localhost:$port" -ttl 12h)"
 for _ in $(seq 1 50); do
+  kill -0 "$API" 2>/dev/null || break
   if command -v curl >/dev/null; then curl -fsS "http://localhost:$port/healthz" >/dev/null 2>&1 && break; fi
   sleep 0.2
 done
+if ! kill -0 "$API" 2>/dev/null; then
+  echo "[run] the API did not start (its error is above)." >&2
+  exit 1
+fi
 cat >&2 <<MSG
 
   Outcomes platform is running
@@ -60,7 +84,7 @@ cat >&2 <<MSG
     evaluator   $EVALUATOR_TOKEN
   Steering report (Uppsala kommun, december 2018; opens once, as the steering reader):
     $REPORT_LINK
-    more: bin/outcomesctl report-link -org uppsala -month 2018-12 [-format pdf|xlsx]
+    more: bin/outcomesctl report-link -org uppsala -month 2018-12$base_flag [-format pdf|xlsx]
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,12 +62,14 @@ commands:
                      empty database, migrate it to this release, rebuild the warehouse, reconcile
   report -org ID|CODE -month YYYY-MM -format html|pdf|xlsx -o FILE
                      write the monthly steering report (aggregates, small counts suppressed)
-  report-link -org ID|CODE -month YYYY-MM [-format html|pdf|xlsx] [-role steering] [-ttl 5m]
-                     print a signed, single-use link that opens the report in a browser
+  report-link -org ID|CODE -month YYYY-MM [-format html|pdf|xlsx] [-role steering] [-ttl 5m] [-base URL]
+                     print a signed, single-use link that opens the report in a browser (at the
+                     API of OUTCOMES_HTTP_ADDR on this machine unless -base names another)
   distributed -cluster NAME -local DB  make OUTCOMES_CLICKHOUSE_DATABASE a cluster's front: Distributed
                      tables over database DB (migrated on every shard), sharded by organisation
   token -role R [-org ID] [-orgs ID,ID] [-subject S] [-ttl 12h]
-                     mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl
+                     mint a development token (HS256, OUTCOMES_AUTH_DEV_KEY) for GraphiQL and curl;
+                     -ttl at most OUTCOMES_AUTH_MAX_TOKEN_LIFETIME, as the API accepts
 `
 
 // Run executes one command.
@@ -261,7 +262,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		format := fs.String("format", "html", "html, pdf or xlsx")
 		role := fs.String("role", "steering", "the role the link reads as")
 		subject := fs.String("subject", "", "subject (user id); default dev-<role>")
-		base := fs.String("base", "http://localhost:8080", "the API's address")
+		base := fs.String("base", localBase(cfg.HTTPAddr), "the API's address, by default OUTCOMES_HTTP_ADDR's on this machine")
 		ttl := fs.Duration("ttl", report.LinkTTL, "validity")
 		if err := fs.Parse(rest); err != nil {
 			return 2
@@ -306,14 +307,10 @@ func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {
 		where = fmt.Sprintf(" on the %d shards of %s", len(wh.Cluster.Shards), wh.Cluster.Name)
 	}
 	fmt.Fprintf(out, "postgresql: applied %s\nclickhouse: applied %s%s\n", versions(pg), versions(chv), where)
-	schema, err := chstore.EmbeddedSchema()
-	if err != nil {
-		return err
-	}
-	for _, v := range chv {
-		if slices.Contains(schema.NeedsRebuild, v) {
-			fmt.Fprintf(out, "clickhouse: migration %d needs a rebuild; the loader refuses to run until `outcomesctl rebuild -fresh` completes\n", v)
-		}
+	// Whether a rebuild is due is the warehouse's state, as the loader reads it: a new
+	// warehouse counts as rebuilt, and one still due a rebuild is told so on every run.
+	if err := wh.CheckSchema(ctx); err != nil {
+		fmt.Fprintf(out, "clickhouse: %v; the loader refuses to run until then\n", err)
 	}
 	return nil
 }
@@ -376,6 +373,11 @@ func token(ctx context.Context, cfg config.Config, role, org, orgs, subject stri
 	}
 	if len(cfg.AuthDevKey) == 0 {
 		return fmt.Errorf("no development key: set OUTCOMES_AUTH_DEV_KEY (or OUTCOMES_ENV=dev)")
+	}
+	// The API refuses a token that has expired or lives longer than this: one minted so
+	// would only ever answer UNAUTHENTICATED.
+	if ttl <= 0 || ttl > cfg.AuthMaxLifetime {
+		return fmt.Errorf("-ttl must be above 0 and at most %s (OUTCOMES_AUTH_MAX_TOKEN_LIFETIME), or the API refuses the token", cfg.AuthMaxLifetime)
 	}
 	if subject == "" {
 		subject = "dev-" + role

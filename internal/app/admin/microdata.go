@@ -41,16 +41,20 @@ func microdata(ctx context.Context, cfg config.Config, orgs, from, to, measures 
 		return err
 	}
 	return withLoader(ctx, cfg, func(l *loader.Loader) error {
+		orgs := organisation.NewStore(l.PG)
 		for i, ref := range c.OrgIDs {
 			if !db.IsUUID(ref) {
-				o, err := organisation.NewStore(l.PG).ByCode(ctx, ref)
+				o, err := orgs.ByCode(ctx, ref)
 				if err != nil {
 					return fmt.Errorf("organisation %q: %w", ref, err)
 				}
 				c.OrgIDs[i] = o.ID
 			}
 		}
-		if err := auditCLI(ctx, l.PG, audit.Entry{Action: "read", Entity: "microdata",
+		if err := orgs.CheckMeasureCodes(ctx, c.OrgIDs, c.MeasureCodes, "-measure"); err != nil {
+			return err
+		}
+		if err := auditCLI(ctx, cfg, audit.Entry{Action: "read", Entity: "microdata",
 			EntityID: strings.Join(c.OrgIDs, ",") + " " + from + ".." + to, Operation: "microdata"}); err != nil {
 			return err
 		}

@@ -19,3 +19,17 @@ func TestMicrodataCommandAppliesTheCohortRule(t *testing.T) {
 		t.Errorf("wrote %q", out)
 	}
 }
+
+// outcomesctl microdata refuses a measure code no catalogue of the organisations has,
+// naming it, instead of writing a file of nobody.
+func TestMicrodataCommandRefusesUnknownMeasureCodes(t *testing.T) {
+	t.Parallel()
+	env, _ := seededRoles(t)
+	code, out, msg := ctl(env, "microdata", "-org", "uppsala", "-from", "2018-01-01", "-to", "2019-01-01", "-measure", "extra_job,extra_jobs")
+	if code == 0 || out != "" || !strings.Contains(msg, "-measure[1]") || !strings.Contains(msg, `"extra_jobs"`) {
+		t.Errorf("an unknown measure: exit %d, wrote %q, stderr %q", code, out, msg)
+	}
+	if out := runCtl(t, env, "microdata", "-org", "uppsala", "-from", "2018-01-01", "-to", "2019-01-01", "-measure", "extra_job"); !strings.HasPrefix(out, "enrolment_key,") {
+		t.Errorf("extra jobs: %.200s", out)
+	}
+}

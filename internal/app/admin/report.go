@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -66,7 +67,7 @@ func reportCmd(ctx context.Context, cfg config.Config, getenv func(string) strin
 		if err != nil {
 			return err
 		}
-		if err := auditCLI(ctx, l.PG, audit.Entry{Action: "read", Entity: "steering_report",
+		if err := auditCLI(ctx, cfg, audit.Entry{Action: "read", Entity: "steering_report",
 			EntityID: o.ID + " " + m.Format("2006-01"), Operation: "report " + string(f)}); err != nil {
 			return err
 		}
@@ -88,6 +89,19 @@ func reportCmd(ctx context.Context, cfg config.Config, getenv func(string) strin
 
 // reportLink prints a signed, single-use link to the steering report for a caller of
 // the given role (default steering, of the report's organisation), valid for ttl.
+// localBase is the address of an API listening on addr (OUTCOMES_HTTP_ADDR, e.g. ":8080"
+// or "127.0.0.1:56300") as this machine's browser reaches it.
+func localBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func reportLink(ctx context.Context, cfg config.Config, org, month, format, role, subject, base string, ttl time.Duration, out io.Writer) error {
 	m, err := report.ParseMonth("-month", month)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,10 +122,7 @@ func TestRestoreDrill(t *testing.T) {
 // A damaged dump is refused before anything is written.
 func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	t.Parallel()
-	srcURL := testenv.PostgresURL(t)
-	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
-	dir := t.TempDir()
-	runCtl(t, src, "backup", "-dir", dir)
+	dir := backupOfANewDatabase(t)
 	dumps, _ := filepath.Glob(filepath.Join(dir, "*.dump"))
 	if len(dumps) != 1 {
 		t.Fatalf("backup wrote %v", dumps)
@@ -138,6 +136,39 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "damaged") {
 		t.Fatalf("restore of a damaged dump: exit %d, %s", code, errOut)
 	}
+}
+
+// TestBackupIsForItsOwnerOnly: a dump holds every person's data, so neither it nor its
+// metadata may be readable by other users of the machine, whatever the umask. Not
+// parallel: it sets the process's umask (pg_dump inherits it), which paused parallel
+// tests do not see.
+func TestBackupIsForItsOwnerOnly(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := backupOfANewDatabase(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 2 {
+		t.Fatalf("backup wrote %v, want a dump and its metadata", files)
+	}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o007 != 0 {
+			t.Errorf("%s has mode %v: other users may read it", filepath.Base(f), st.Mode().Perm())
+		}
+	}
+}
+
+// backupOfANewDatabase backs a new, migrated database up into a new folder, returned.
+func backupOfANewDatabase(t *testing.T) string {
+	t.Helper()
+	srcURL := testenv.PostgresURL(t)
+	src := roles(t, srcURL, superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL), "", "")
+	dir := t.TempDir()
+	runCtl(t, src, "backup", "-dir", dir)
+	return dir
 }
 
 // roles is the environment of production's roles: the owner migrates and maintains,

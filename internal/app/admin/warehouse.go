@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -159,7 +158,14 @@ func cliUser() string {
 }
 
 // auditCLI records an admin command's reads in the audit log, under the operating
-// system user who ran it.
-func auditCLI(ctx context.Context, pool *pgxpool.Pool, entries ...audit.Entry) error {
+// system user who ran it, as the role of the CLI's data commands (OUTCOMES_DATABASE_URL,
+// outcomes_api in production): the loader's role, which the warehouse commands read
+// with, may not touch the audit log.
+func auditCLI(ctx context.Context, cfg config.Config, entries ...audit.Entry) error {
+	pool, err := db.Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
 	return audit.NewStore(pool).AppendSystem(ctx, "cli:"+cliUser(), fmt.Sprintf("cli-%d", time.Now().UnixNano()), entries...)
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -220,19 +221,7 @@ func TestEveryInvalidFieldIsReported(t *testing.T) {
 
 func postRaw(t *testing.T, base, tok string, body any) gqltest.Response {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r gqltest.Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatal(err)
-	}
+	_, r := postStatus(t, base, tok, body)
 	return r
 }
 
@@ -262,10 +251,47 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	if r := postRaw(t, base, tok, map[string]any{"extensions": ext}); len(r.Errors) > 0 || !bytes.Contains(r.Data, []byte("totalCount")) {
 		t.Errorf("hash only: %+v", r)
 	}
-	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("something else")}}
-	if r := postRaw(t, base, tok, map[string]any{"query": q, "extensions": bad}); code(r) != "PERSISTED_QUERY_INVALID" {
-		t.Errorf("wrong hash: %+v", r)
+	// By GET, as Apollo's useGETForHashedQueries sends it: the hash alone, in extensions.
+	extJSON, _ := json.Marshal(ext)
+	if status, r := getRaw(t, base, tok, url.Values{"extensions": {string(extJSON)}}); status != http.StatusOK || len(r.Errors) > 0 ||
+		!bytes.Contains(r.Data, []byte("totalCount")) {
+		t.Errorf("hash only by GET: %d %+v", status, r)
 	}
+	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("something else")}}
+	if status, r := postStatus(t, base, tok, map[string]any{"query": q, "extensions": bad}); code(r) != "PERSISTED_QUERY_INVALID" ||
+		status != http.StatusUnprocessableEntity {
+		t.Errorf("wrong hash: %d %+v, want 422 PERSISTED_QUERY_INVALID", status, r)
+	}
+}
+
+func getRaw(t *testing.T, base, tok string, params url.Values) (int, gqltest.Response) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/graphql?"+params.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return do(t, req)
+}
+
+func postStatus(t *testing.T, base, tok string, body any) (int, gqltest.Response) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (int, gqltest.Response) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqltest.Response
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, r
 }
 
 // The production mode accepts only the operations of the frontend's manifest (Apollo's
@@ -294,8 +320,13 @@ func TestOnlyRegisteredOperationsInProductionMode(t *testing.T) {
 	if r := postRaw(t, base, tok, map[string]any{"query": q}); len(r.Errors) > 0 {
 		t.Errorf("registered by text: %+v", r)
 	}
-	if r := postRaw(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); code(r) != "PERSISTED_QUERY_NOT_ALLOWED" {
-		t.Errorf("unregistered: %+v", r)
+	if status, r := postStatus(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); code(r) != "PERSISTED_QUERY_NOT_ALLOWED" ||
+		status != http.StatusUnprocessableEntity {
+		t.Errorf("unregistered: %d %+v, want 422 PERSISTED_QUERY_NOT_ALLOWED", status, r)
+	}
+	extJSON, _ := json.Marshal(ext)
+	if status, r := getRaw(t, base, tok, url.Values{"extensions": {string(extJSON)}}); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Errorf("registered by hash, by GET: %d %+v", status, r)
 	}
 	// graphql-codegen's client preset writes the other accepted format (hash -> document).
 	if ops, err := apiserver.LoadOperationManifest(filepath.Join("testdata", "codegen-persisted-documents.json")); err != nil || len(ops) != 2 {
@@ -391,5 +422,26 @@ func TestWebsocketUpgradeChecksTheOrigin(t *testing.T) {
 	}
 	if err := dial(base); err != nil {
 		t.Errorf("same origin: %v", err)
+	}
+}
+
+// TestGETRunsQueriesOnly: a query by GET runs; a mutation by GET is refused with a typed
+// 405 (gqlgen's 406 had no extensions.code), and nothing is written.
+func TestGETRunsQueriesOnly(t *testing.T) {
+	t.Parallel()
+	base := serve(t, apiserver.Options{})
+	tok := apitest.Token(t, admin)
+	if status, r := getRaw(t, base, tok, url.Values{"query": {`{ organisations { totalCount } }`}}); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Errorf("a query by GET: %d %+v", status, r)
+	}
+	create := `mutation { createOrganisation(input: {code: "by-get", name: "By GET", kind: MUNICIPALITY}) { id } }`
+	for _, params := range []url.Values{{"query": {create}},
+		{"query": {`query Q { organisations { totalCount } } ` + create[:8] + ` M ` + create[9:]}, "operationName": {"M"}}} {
+		if status, r := getRaw(t, base, tok, params); status != http.StatusMethodNotAllowed || code(r) != "BAD_REQUEST" {
+			t.Errorf("a mutation by GET (%v): %d %+v, want 405 BAD_REQUEST", params, status, r)
+		}
+	}
+	if _, r := postStatus(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); !bytes.Contains(r.Data, []byte(`"totalCount":0`)) {
+		t.Errorf("a mutation by GET wrote: %s", r.Data)
 	}
 }

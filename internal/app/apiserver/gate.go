@@ -66,6 +66,24 @@ type gateError struct {
 
 func (e *gateError) Error() string { return e.message }
 
+// queryOnlyByGET refuses a mutation or subscription sent by GET (405, as the GraphQL
+// over HTTP spec has it) with a typed error: gqlgen's own answer, a 406, had no code.
+func queryOnlyByGET(query, operationName string) *gateError {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return nil // gqlgen answers GRAPHQL_PARSE_FAILED
+	}
+	op := doc.Operations.ForName(operationName)
+	if operationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op == nil || op.Operation == ast.Query {
+		return nil
+	}
+	return &gateError{status: http.StatusMethodNotAllowed, code: codeBadRequest,
+		message: fmt.Sprintf("a %s is sent by POST; GET runs queries only", op.Operation)}
+}
+
 func badRequest(format string, args ...any) *gateError {
 	return &gateError{status: http.StatusBadRequest, code: codeBadRequest, message: fmt.Sprintf(format, args...)}
 }
@@ -105,11 +123,19 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 		case http.MethodGet:
 			q := r.URL.Query()
-			var vars map[string]any
+			var vars, ext map[string]any
 			if v := q.Get("variables"); v != "" && decodeJSON([]byte(v), &vars) != nil { // as transport.GET decodes them
 				err = badRequest("variables must be a JSON object")
+			} else if v := q.Get("extensions"); v != "" && decodeJSON([]byte(v), &ext) != nil {
+				err = badRequest("extensions must be a JSON object")
 			} else {
-				err = checkRequest(l, q.Get("query"), q.Get("operationName"), vars, false)
+				// A persisted query may come by GET as its hash alone (Apollo's
+				// useGETForHashedQueries), in the extensions parameter.
+				_, persisted := ext["persistedQuery"]
+				err = checkRequest(l, q.Get("query"), q.Get("operationName"), vars, persisted)
+			}
+			if err == nil {
+				err = queryOnlyByGET(q.Get("query"), q.Get("operationName"))
 			}
 		}
 		if err != nil {

@@ -5,9 +5,20 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
+
+// An operation over a limit is refused before it runs, as one that does not validate:
+// gqlgen answers those 422, and answers 200 for codes it has not been told are the
+// client's fault (its own complexity limit's included).
+func init() {
+	errcode.RegisterErrorType(codeTooDeep, errcode.KindProtocol)
+	errcode.RegisterErrorType("COMPLEXITY_LIMIT_EXCEEDED", errcode.KindProtocol)
+}
+
+const codeTooDeep = "QUERY_TOO_DEEP"
 
 // depthLimit refuses operations nested deeper than max fields.
 type depthLimit struct{ max int }
@@ -26,7 +37,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	}
 	if depth := selectionDepth(oc.Operation.SelectionSet, 0); depth > d.max {
 		return &gqlerror.Error{Message: fmt.Sprintf("operation is %d levels deep; the limit is %d", depth, d.max),
-			Extensions: map[string]any{"code": "QUERY_TOO_DEEP"}}
+			Extensions: map[string]any{"code": codeTooDeep}}
 	}
 	return nil
 }

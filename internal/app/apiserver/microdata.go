@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -79,7 +80,7 @@ func microdataReader(w http.ResponseWriter, r *http.Request) (auth.Principal, bo
 // microdataHandler streams one CSV row per enrolment of a cohort (pseudonymised keys,
 // characteristics at start, outcomes at +3, +6, +12 and +24 months) for R and Stata
 // users. Evaluators and admins only; the export itself is audited.
-func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
+func microdataHandler(wh *warehouseConn, auditStore *audit.Store, orgs *organisation.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		p, ok := microdataReader(w, r)
@@ -87,6 +88,9 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store) http.Handler {
 			return
 		}
 		cohort, err := CohortFromQuery(p, r.URL.Query())
+		if err == nil {
+			err = orgs.CheckMeasureCodes(ctx, cohort.OrgIDs, cohort.MeasureCodes, "measure")
+		}
 		if err != nil {
 			writeError(w, errview.Status(apperr.CodeOf(err)), err) // 400 or 403
 			return

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -68,6 +69,14 @@ func queryHash(q string) string {
 
 func (persistedQueries) ExtensionName() string                   { return "PersistedQueries" }
 func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
+
+// A malformed or unregistered persisted query is the client's fault, answered 422 as an
+// operation that does not validate; PERSISTED_QUERY_NOT_FOUND stays 200, the answer
+// Apollo's clients expect before they send the query.
+func init() {
+	errcode.RegisterErrorType("PERSISTED_QUERY_INVALID", errcode.KindProtocol)
+	errcode.RegisterErrorType("PERSISTED_QUERY_NOT_ALLOWED", errcode.KindProtocol)
+}
 
 func pqError(code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}

@@ -346,7 +346,7 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("GET /graphiql/", graphiqlAssets())
 	mux.Handle("GET /schema.graphql", schemaHandler())
 	mux.Handle("/graphql", graphqlHandler)
-	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgs, m.count, microdataHandler(wh, auditStore)))
+	mux.Handle("GET /microdata.csv", requireToken(o.Verifier, orgs, m.count, microdataHandler(wh, auditStore, orgStore)))
 	mux.Handle("GET /microdata/dictionary.csv", requireToken(o.Verifier, orgs, m.count, dictionaryHandler()))
 	getenv := o.Getenv
 	if getenv == nil {

@@ -3,6 +3,7 @@ package organisation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -140,6 +141,32 @@ func (s *Store) MeasureTypes(ctx context.Context, orgID string, includeInactive 
 		return nil, fmt.Errorf("list measure types: %w", err)
 	}
 	return pgx.CollectRows(rows, scanMeasure)
+}
+
+// CheckMeasureCodes refuses measure codes that no catalogue of the organisations has,
+// retired measures included: a cohort of an unknown code (a typo such as "extra_jobs")
+// would answer n = 0 as if nobody had left the measure. The error is INVALID on
+// field[i], i the code's position.
+func (s *Store) CheckMeasureCodes(ctx context.Context, orgIDs, codes []string, field string) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT code FROM measure_type WHERE organisation_id = ANY($1::uuid[]) AND code = ANY($2)`,
+		db.ValidUUIDs(orgIDs), codes)
+	if err != nil {
+		return fmt.Errorf("check measure codes: %w", err)
+	}
+	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("check measure codes: %w", err)
+	}
+	var errs apperr.List
+	for i, c := range codes {
+		if !slices.Contains(known, c) {
+			errs.Add(apperr.Invalidf(fmt.Sprintf("%s[%d]", field, i), "no measure type has the code %q in the cohort's organisations", c))
+		}
+	}
+	return errs.Err()
 }
 
 // ActiveMeasureTypesOf loads the active catalogues of several organisations in one

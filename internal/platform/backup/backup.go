@@ -133,6 +133,15 @@ func Create(ctx context.Context, dbURL, dir, binDir string, now time.Time) (Meta
 	if err != nil {
 		return m, "", err
 	}
+	// The dump holds personal data: made here with the metadata's mode, so that pg_dump,
+	// which keeps an existing file's mode, never makes it readable by everyone (umask).
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return m, "", err
+	}
+	if err := f.Close(); err != nil {
+		return m, "", err
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

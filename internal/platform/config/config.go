@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Config is the runtime configuration of the API, the loader and the admin CLI.
@@ -178,6 +180,10 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, errors.New("OUTCOMES_AUTH_DEV_KEY must be at least 16 characters")
 	}
 	c.AuthDevKey = []byte(devKey)
+	// A misspelt level would otherwise log at info, silently.
+	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
+		return c, fmt.Errorf("OUTCOMES_LOG_LEVEL: want trace, debug, info, warn, error, fatal, panic or disabled")
+	}
 	var err error
 	if c.AuthMaxLifetime, err = time.ParseDuration(get("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME", "12h")); err != nil || c.AuthMaxLifetime <= 0 {
 		return c, fmt.Errorf("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME: want a positive duration such as 12h")

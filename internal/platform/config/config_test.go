@@ -36,3 +36,23 @@ func TestClickHouseClusterIsAllThreeOrNone(t *testing.T) {
 		t.Errorf("shard database = front database: %v", err)
 	}
 }
+
+// A log level zerolog does not know is refused at start: it used to mean info, silently.
+func TestLogLevelIsOneZerologKnows(t *testing.T) {
+	t.Parallel()
+	load := func(level string) error {
+		env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_LOG_LEVEL": level}
+		_, err := Load(func(k string) string { return env[k] })
+		return err
+	}
+	for _, ok := range []string{"", "debug", "info", "warn", "error"} {
+		if err := load(ok); err != nil {
+			t.Errorf("OUTCOMES_LOG_LEVEL=%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"nope", "verbose", "warning"} {
+		if err := load(bad); err == nil || !strings.Contains(err.Error(), "OUTCOMES_LOG_LEVEL") {
+			t.Errorf("OUTCOMES_LOG_LEVEL=%q: %v, want refused", bad, err)
+		}
+	}
+}

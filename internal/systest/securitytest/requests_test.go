@@ -175,6 +175,34 @@ func TestMalformedOperationsReachGqlgensErrors(t *testing.T) {
 	}
 }
 
+// TestOperationsOverTheLimitsAreClientErrors: an operation that parses and validates but
+// is too deep or too complex is refused before it runs, with the same HTTP status as one
+// that does not validate (422), not as an answer (200) that a client or a proxy would
+// take for a result.
+func TestOperationsOverTheLimitsAreClientErrors(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	// 11 levels: participant > enrolments > participant > … > id; the limit is 10.
+	deep := `{ participant(id: "x") { enrolments { participant { enrolments { participant { enrolments { participant { enrolments { participant { enrolments { id } } } } } } } } } } }`
+	// 150 fields spread into 20 lists: complexity about 3,000, within the gate's limits.
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, " o%d: organisations { edges { node { ...O } } }", i)
+	}
+	b.WriteString(" } fragment O on Organisation {")
+	for i := 0; i < 150; i++ {
+		fmt.Fprintf(&b, " a%d: id", i)
+	}
+	b.WriteString(" }")
+	for query, want := range map[string]string{deep: "QUERY_TOO_DEEP", b.String(): "COMPLEXITY_LIMIT_EXCEEDED"} {
+		r := s.postJSON(t, tok, map[string]any{"query": query})
+		if r.status != http.StatusUnprocessableEntity || r.code() != want {
+			t.Errorf("%.60q…: %d %s %.300s, want 422 %s", query, r.status, r.code(), r.body, want)
+		}
+	}
+}
+
 // TestGateChecksWhatRuns: "variables" given twice in one body. gqlgen's POST and
 // multipart transports decode the body into one request whose variables are both
 // objects merged; the gate must check that request, not the last object alone. A
