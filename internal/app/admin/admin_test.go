@@ -163,7 +163,7 @@ func TestImportParticipantsCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Count(out, "line ") != 2 || !strings.Contains(errOut, "2 bad rows; nothing was imported") {
+	if strings.Count(out, "line ") != 2 || !strings.Contains(errOut, "2 bad rows; nothing was imported") || !strings.Contains(errOut, "-skip-bad") {
 		t.Errorf("want exactly the two bad lines and the refusal:\n%s%s", out, errOut)
 	}
 	if n := count(); n != 0 {

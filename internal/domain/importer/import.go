@@ -30,7 +30,7 @@ type Result struct {
 }
 
 // badRowsMessage is the INVALID error of an import that bad rows stopped.
-const badRowsMessage = "%d bad rows; nothing was imported (fix them, or import with skip to leave them out)"
+const badRowsMessage = "%d bad rows; nothing was imported (fix them, or leave them out: skipInvalid in the API, -skip-bad in outcomesctl)"
 
 // ImportObservations writes the rows for one organisation in one transaction. Rows
 // naming a person the organisation has not registered are bad rows too. With bad rows
