@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -208,7 +209,7 @@ func TestRetentionRulesAcrossBothStores(t *testing.T) {
 	if err := admin.RetentionRules(ctx, w.pool, w.now, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "dry run, would erase 1 people") {
+	if !strings.Contains(out.String(), "dry run, would erase 1 people") || !regexp.MustCompile(`(?m)^retention: \d+ rules run \(\d+ dry runs, \d+ erasing\)$`).MatchString(out.String()) {
 		t.Fatalf("scheduled dry run said %q", out.String())
 	}
 	var dry struct {

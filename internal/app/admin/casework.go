@@ -47,14 +47,20 @@ func InactivityExits(ctx context.Context, pool *pgxpool.Pool, orgID string, dryR
 // warehouse rows).
 func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
 	outs, err := retentionrule.NewStore(pool).Run(cliWrite(ctx, "retention-rules", "retention_rule"), calendar.Today(now))
+	dry := 0
 	for _, o := range outs {
 		if o.Mode == retentionrule.DryRun {
+			dry++
 			fmt.Fprintf(out, "retention %s: dry run, would erase %d people inactive since before %s\n",
 				o.OrganisationID, o.Candidates, o.Cutoff.Format(time.DateOnly))
 		} else {
 			fmt.Fprintf(out, "retention %s: erased %d people inactive since before %s\n",
 				o.OrganisationID, o.Erased, o.Cutoff.Format(time.DateOnly))
 		}
+	}
+	if err == nil {
+		// Said even when no organisation has a rule, so that a run is never silent.
+		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)\n", len(outs), dry, len(outs)-dry)
 	}
 	return err
 }
