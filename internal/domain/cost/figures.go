@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 )
@@ -182,7 +183,7 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 	}
 	today := q.Today
 	if today.IsZero() {
-		today = time.Now()
+		today = calendar.Today(time.Now()) // the Swedish date, as every figure's
 	}
 	lf, err := lasting(ctx, []analytics.Cohort{{Label: "costs", OrgIDs: q.OrgIDs, ExitFrom: q.ExitFrom, ExitTo: q.ExitTo}},
 		analytics.LastingAttachment(nil), []analytics.Dimension{dim}, analytics.Today(today))

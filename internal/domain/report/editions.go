@@ -11,6 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -145,7 +146,7 @@ func (s *Service) Current(ctx context.Context, sc Scope, month time.Time) (*Repo
 // day (1-28) of the month has come and the month has no scheduled edition yet. Safe to
 // run from several processes: the scheduled edition is unique per organisation and month.
 func (s *Service) FreezeDue(ctx context.Context, day int) (int, error) {
-	today := time.Now().In(stockholmLoc())
+	today := time.Now().In(calendar.Sweden)
 	if today.Day() < day {
 		return 0, nil
 	}
@@ -176,8 +177,6 @@ func (s *Service) FreezeDue(ctx context.Context, day int) (int, error) {
 	}
 	return n, nil
 }
-
-func stockholmLoc() *time.Location { return stockholm() }
 
 var _ = organisation.RegionalBody
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // HTML writes the report as one self-contained page: Swedish labels, inline SVG charts,
@@ -14,20 +16,13 @@ func HTML(w io.Writer, r *Report) error { return page.Execute(w, r) }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"month": monthLabel,
-	"date":  func(t time.Time) string { return t.In(stockholm()).Format("2006-01-02") },
-	"stamp": func(t time.Time) string { return t.In(stockholm()).Format("2006-01-02 15:04") },
+	"date":  func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02") },
+	"stamp": func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02 15:04") },
 	"svg":   func(s *Series) template.HTML { return template.HTML(SVG(s)) }, //nolint:gosec // built by SVG with every text escaped
 	"cell":  cellText,
 	"join":  strings.Join,
 	"add":   func(a, b int) int { return a + b },
 }).Parse(pageTemplate))
-
-func stockholm() *time.Location {
-	if l, err := time.LoadLocation("Europe/Stockholm"); err == nil {
-		return l
-	}
-	return time.UTC
-}
 
 // cellText is a cell as the page shows it: the value, a share's 95 % interval, and the
 // mark of a figure changed since the edition compared against.
