@@ -23,8 +23,10 @@ test: stack
 	eval "$$(scripts/stack.sh env)" && $(GO) vet ./... && $(GO) test $(RACE) -count=1 -timeout 20m ./...; \
 	  rc=$$?; scripts/stack.sh reap; exit $$rc
 
+# Recipes name the checkout's folder only as "." (never $(CURDIR) pasted into a command):
+# its path may hold spaces, quotes or "$".
 stop:
-	-pkill -f '$(CURDIR)/$(BIN)/(api|loader|outcomesctl maintain)' || true
+	scripts/run.sh stop
 	scripts/stack.sh down
 
 generate:

@@ -8,7 +8,8 @@
 # -per-scale keeps each scale in a warehouse of its own (NAME_1m, NAME_3m, NAME_5m): write
 # them once with -pairs 0, measure them again later with -reuse (docs/BENCHMARKS.md).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 scripts/stack.sh up
 eval "$(scripts/stack.sh env)"

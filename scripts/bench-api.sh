@@ -5,7 +5,8 @@
 #   scripts/bench-api.sh [-participants 1000,50000] [-pairs 3] [-concurrency 8] [-duration 10s] [-reuse]
 # PostGraphile is installed from npm into .data/postgraphile at run time (never committed).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 scripts/stack.sh up
 eval "$(scripts/stack.sh env)"

@@ -7,7 +7,8 @@
 # observation 6 months after (the demo seeder's personnummer run out near 1,700).
 #   scripts/bench-restore.sh [participants=10000] [runs=3]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 N="${1:-10000}"
 RUNS="${2:-3}"

@@ -4,7 +4,8 @@
 # then once what validation costs without the gate. Needs the stack's environment
 # (make bench-security brings the stack up first).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 eval "$(scripts/stack.sh env)"
 ROUNDS="${1:-3}"

@@ -2,9 +2,32 @@
 # Runs the whole system in the foreground: migrates both stores, seeds the demo data
 # when it is missing, then starts the loader and the API. Ctrl-C stops both (the
 # database servers keep running; `make stop` stops them).
+#   scripts/run.sh        run
+#   scripts/run.sh stop   stop this checkout's API, loader and maintenance (make stop)
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH # a relative cd must not land in a folder CDPATH names (or print it)
+# The physical path, as scripts/stack.sh's: the processes below are started, and found
+# again by "stop", by this one spelling of the checkout.
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
+
+# run_pids prints the pids of this checkout's processes that run.sh starts: those whose
+# program is this checkout's bin/api, bin/loader or bin/outcomesctl maintain, compared as
+# text (the checkout's path may hold any character a pattern would misread).
+run_pids() {
+  local pid argv
+  for pid in $(pgrep -x 'api|loader|outcomesctl'); do
+    { mapfile -d '' -t argv <"/proc/$pid/cmdline"; } 2>/dev/null || continue
+    case "${argv[0]:-} ${argv[1]:-}" in
+      "$ROOT/bin/api "* | "$ROOT/bin/loader "* | "$ROOT/bin/outcomesctl maintain") echo "$pid" ;;
+    esac
+  done
+}
+if [ "${1:-}" = stop ]; then
+  pids="$(run_pids)"
+  [ -z "$pids" ] || kill $pids
+  exit 0
+fi
 eval "$(scripts/stack.sh env)"
 # Least privilege (migration 0005): migrations run as the owner role that stack.sh's
 # URL names; the API and the CLI's data commands as outcomes_api; the loader as

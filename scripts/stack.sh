@@ -14,15 +14,25 @@
 # finds this stack's running servers and leaves them alone. A port held by any other
 # server is an error naming the port and the variable that chooses another; it is never
 # reused, because it may be another checkout's database with another schema.
+#
+# The checkout and the data folder may be anywhere: paths with spaces, quotes, "$",
+# non-ASCII letters, a leading dash, symlinks, or 120 characters deep. Such a path is
+# therefore only ever passed as one argument (never inside a string a shell or a server
+# parses again), XML-escaped in ClickHouse's config, and used in its one physical
+# spelling (pwd -P), so that a stack is recognised by the same path whichever way it was
+# reached.
 set -euo pipefail
+unset CDPATH # a relative cd must not land in a folder CDPATH names (or print it)
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DATA="${OUTCOMES_DATA_DIR:-$ROOT/.data}"
+case "$DATA" in /*) ;; *) DATA="$PWD/$DATA" ;; esac
+[ "${1:-up}" = up ] && mkdir -p -- "$DATA"
+[ -d "$DATA" ] && DATA="$(cd -- "$DATA" && pwd -P)"
 PG_PORT="${OUTCOMES_PG_PORT:-55432}"
 CH_TCP_PORT="${OUTCOMES_CH_PORT:-59000}"
 CH_HTTP_PORT="${OUTCOMES_CH_HTTP_PORT:-58123}"
 PG_DIR="$DATA/postgres"
-PG_RUN="$DATA/postgres-run"
 CH_DIR="$DATA/clickhouse"
 DB_USER=outcomes
 DB_PASS=outcomes
@@ -75,48 +85,49 @@ refuse_port() { # what port variable
   exit 3
 }
 
-# resolve_pg_dir points PG_DIR and PG_RUN at this stack's PostgreSQL files. As root the
+# resolve_pg_dir points PG_DIR at this stack's PostgreSQL files. As root the
 # server runs as the postgres user, which must be able to reach them; a data folder it
 # cannot enter (a private home folder, a mktemp -d folder) keeps them in the postgres
 # user's home instead, in a folder named after this stack's data folder (not the
 # checkout: every stack of a checkout, private test stacks included, has its own), and
-# .data/postgres links to it.
+# .data/postgres links to it. Only "up" (resolve_pg_dir place) moves them; "down" and
+# "destroy" follow the link.
 resolve_pg_dir() {
   [ "$(id -u)" = 0 ] || return 0
   if [ -L "$PG_DIR" ]; then
-    PG_DIR="$(readlink -f "$PG_DIR")"; PG_RUN="$(dirname "$PG_DIR")/run"; return 0
+    PG_DIR="$(readlink -f -- "$PG_DIR")"; return 0
   fi
-  mkdir -p "$PG_RUN"
-  chown postgres:postgres "$PG_RUN"
-  if ! runuser -u postgres -- test -x "$PG_RUN"; then
+  [ "${1:-}" = place ] || return 0
+  if ! runuser -u postgres -- test -x "$DATA"; then
     local alt
-    alt="/var/lib/postgresql/outcomes-$(printf '%s' "$(cd "$DATA" && pwd -P)" | md5sum | cut -c1-16)"
+    alt="/var/lib/postgresql/outcomes-$(printf '%s' "$DATA" | md5sum | cut -c1-16)"
     log "postgres user cannot reach $DATA; keeping PostgreSQL's files in $alt"
-    mkdir -p "$alt/data" "$alt/run"
+    mkdir -p "$alt/data"
     printf '%s\n' "$DATA" >"$alt/owner"
     chown -R postgres:postgres "$alt"
-    rm -rf "$PG_DIR" "$PG_RUN"
-    ln -s "$alt/data" "$PG_DIR"
-    PG_DIR="$alt/data"; PG_RUN="$alt/run"
+    rm -rf -- "$PG_DIR"
+    ln -s -- "$alt/data" "$PG_DIR"
+    PG_DIR="$alt/data"
   fi
 }
 
 # pg_pid prints the pid of this stack's running postmaster, if there is one: the pid in
-# its postmaster.pid must be a live postgres process serving this very data folder. A
-# left-over postmaster.pid (a server killed mid-test, a reused pid) is removed.
+# its postmaster.pid must be a live process whose working folder is this very data
+# folder (the postmaster works in its data folder; its command line does not name it,
+# see pg_up). A left-over postmaster.pid (a server killed mid-test, a reused pid, which
+# PostgreSQL would take for a server still running) is removed.
 pg_pid() {
-  local f="$PG_DIR/postmaster.pid" pid
-  [ -f "$f" ] || { rm -f "$PG_RUN"/.s.PGSQL.*; return 1; }
+  local f="$PG_DIR/postmaster.pid" pid cwd
+  [ -f "$f" ] || return 1
   pid="$(head -1 "$f" 2>/dev/null || true)"
-  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$PG_DIR"; then
+  # Read as the server's own user: root may not read another user's /proc/PID/cwd
+  # where it lacks CAP_SYS_PTRACE (a container).
+  if [ -n "$pid" ] && cwd="$(run_pg readlink "/proc/$pid/cwd" 2>/dev/null)" &&
+    [ "$cwd" = "$(cd -- "$PG_DIR" && pwd -P)" ]; then
     echo "$pid"; return 0
   fi
-  # The socket folder is this stack's own, so its lock files are stale too (a killed
-  # server's pid may live on as a zombie or be reused, which PostgreSQL takes for a
-  # server still running).
   log "removing a stale postmaster.pid (pid ${pid:-?} is not this stack's server)"
-  rm -f "$f" "$PG_RUN"/.s.PGSQL.*
+  rm -f -- "$f"
   return 1
 }
 
@@ -125,17 +136,15 @@ pg_running_port() { sed -n 4p "$PG_DIR/postmaster.pid" 2>/dev/null; }
 
 pg_up() {
   local bin; bin="$(pg_bindir)"
-  resolve_pg_dir
-  mkdir -p "$PG_RUN"
-  [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_RUN"
+  resolve_pg_dir place
   if [ ! -f "$PG_DIR/PG_VERSION" ]; then
     log "initialising PostgreSQL in $PG_DIR"
     mkdir -p "$PG_DIR"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DIR"
     chmod 700 "$PG_DIR"
     run_pg "$bin/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    # The port and socket folder are given at every start (below), so the environment
-    # chooses them, not the value at initialisation.
+    # The port is given at every start (below), so the environment chooses it, not the
+    # value at initialisation.
     cat >>"$PG_DIR/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 max_connections = 200
@@ -154,8 +163,13 @@ CONF
   else
     port_busy "$PG_PORT" && refuse_port PostgreSQL "$PG_PORT" OUTCOMES_PG_PORT
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    run_pg "$bin/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_RUN" start >/dev/null ||
+    # pg_ctl starts the server through /bin/sh -c with -D, -l and -o pasted into one
+    # string, so no path goes there: the data folder goes in PGDATA and the log is
+    # pg_ctl's own output (which the server inherits). "-k ''" listens on TCP only, with
+    # no unix socket: its path (.s.PGSQL.<port> in the socket folder) may not exceed 107
+    # bytes, which a deep checkout's folder does, and every client here (psql below, the
+    # URLs of "env") connects to 127.0.0.1.
+    run_pg env PGDATA="$PG_DIR" "$bin/pg_ctl" -w -t 60 -o "-p $PG_PORT -k ''" start >>"$PG_DIR/server.log" 2>&1 ||
       { log "PostgreSQL did not start; see $PG_DIR/server.log"; tail -5 "$PG_DIR/server.log" >&2 || true; exit 1; }
   fi
   local psql=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
@@ -178,15 +192,19 @@ CONF
   done
 }
 
+# xml_text prints $1 escaped as XML text: the folder's path may hold "&" or "<".
+xml_text() { printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
+
 ch_config() {
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
+  local dir; dir="$(xml_text "$CH_DIR")"
   cat >"$CH_DIR/config.xml" <<CONF
 <?xml version="1.0"?>
 <yandex>
     <logger>
         <level>warning</level>
-        <log>$CH_DIR/log/clickhouse-server.log</log>
-        <errorlog>$CH_DIR/log/clickhouse-server.err.log</errorlog>
+        <log>$dir/log/clickhouse-server.log</log>
+        <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
         <size>100M</size>
         <count>3</count>
     </logger>
@@ -198,11 +216,11 @@ ch_config() {
     <max_concurrent_queries>100</max_concurrent_queries>
     <uncompressed_cache_size>1073741824</uncompressed_cache_size>
     <mark_cache_size>1073741824</mark_cache_size>
-    <path>$CH_DIR/data/</path>
-    <tmp_path>$CH_DIR/tmp/</tmp_path>
-    <user_files_path>$CH_DIR/user_files/</user_files_path>
-    <format_schema_path>$CH_DIR/format_schemas/</format_schema_path>
-    <users_config>$CH_DIR/users.xml</users_config>
+    <path>$dir/data/</path>
+    <tmp_path>$dir/tmp/</tmp_path>
+    <user_files_path>$dir/user_files/</user_files_path>
+    <format_schema_path>$dir/format_schemas/</format_schema_path>
+    <users_config>$dir/users.xml</users_config>
     <default_profile>default</default_profile>
     <default_database>default</default_database>
     <timezone>UTC</timezone>
@@ -328,7 +346,7 @@ reap() {
     pid="$(cat "$d/owner.pid" 2>/dev/null || true)"
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
     log "removing the private test stack $d (its test has ended)"
-    OUTCOMES_DATA_DIR="$d" "$0" destroy
+    OUTCOMES_DATA_DIR="$d" "$ROOT/scripts/stack.sh" destroy
   done
 }
 

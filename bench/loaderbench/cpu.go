@@ -41,10 +41,24 @@ func sampleCPU() cpuSample {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	root, _ := os.Getwd() // scripts/bench-loader.sh runs from the repository, whose .data is the stack
-	pgDir, chConf := filepath.Join(root, ".data", "postgres"), filepath.Join(root, ".data", "clickhouse")
-	procs, _ := filepath.Glob("/proc/[0-9]*")
+	// scripts/bench-loader.sh runs from the repository, whose .data (or OUTCOMES_DATA_DIR)
+	// is the stack; scripts/stack.sh starts ClickHouse by the folder's physical path.
+	data := os.Getenv("OUTCOMES_DATA_DIR")
+	if data == "" {
+		root, _ := os.Getwd()
+		data = filepath.Join(root, ".data")
+	}
+	if p, err := filepath.EvalSymlinks(data); err == nil {
+		data = p
+	}
+	chConf := filepath.Join(data, "clickhouse")
+	// The postmaster is the pid its postmaster.pid names (its command line names no
+	// data folder: scripts/stack.sh passes it in PGDATA).
 	postmaster := ""
+	if b, err := os.ReadFile(filepath.Join(data, "postgres", "postmaster.pid")); err == nil {
+		postmaster, _, _ = strings.Cut(string(b), "\n")
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*")
 	type proc struct {
 		pid, ppid string
 		cpu       time.Duration
@@ -64,8 +78,7 @@ func sampleCPU() cpuSample {
 		switch {
 		case strings.Contains(args, "clickhouse-server") && strings.Contains(args, chConf):
 			s.clickhouse += cpu
-		case strings.Contains(args, "postgres -D "+pgDir):
-			postmaster = pid
+		case pid == postmaster:
 			s.postgres += cpu + children // backends that exited are the postmaster's children
 		}
 		all = append(all, proc{pid, ppid, cpu})

@@ -2,10 +2,12 @@ package testenv
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +102,13 @@ func (s *Shards) kill(i int) {
 	}
 }
 
+// xmlText escapes s as XML text: the folder (TMPDIR's) may hold "&" or "<".
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s)) //nolint:errcheck // a strings.Builder does not fail
+	return b.String()
+}
+
 // writeShardConfig writes a server configuration like scripts/stack.sh's, with the
 // cluster's remote_servers.
 func writeShardConfig(t testing.TB, dir string, tcp, http int, remote string) {
@@ -123,7 +132,7 @@ func writeShardConfig(t testing.TB, dir string, tcp, http int, remote string) {
     <mlock_executable>false</mlock_executable>
     %[4]s
 </yandex>
-`, dir, http, tcp, remote)
+`, xmlText(dir), http, tcp, remote)
 	users := `<?xml version="1.0"?>
 <yandex>
     <profiles><default>
