@@ -16,7 +16,7 @@ cd "$ROOT"
 # text (the checkout's path may hold any character a pattern would misread).
 run_pids() {
   local pid argv
-  for pid in $(pgrep -x 'api|loader|outcomesctl'); do
+  for pid in $(pgrep -x api; pgrep -x loader; pgrep -x outcomesctl); do
     { mapfile -d '' -t argv <"/proc/$pid/cmdline"; } 2>/dev/null || continue
     case "${argv[0]:-} ${argv[1]:-}" in
       "$ROOT/bin/api "* | "$ROOT/bin/loader "* | "$ROOT/bin/outcomesctl maintain") echo "$pid" ;;
