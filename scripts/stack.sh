@@ -39,6 +39,15 @@ DB_PASS=outcomes
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
+# The ports go into pg_ctl's -o string (which /bin/sh parses) and ClickHouse's config:
+# digits only.
+port_number() { # value variable
+  case "$1" in '' | *[!0-9]*) log "$2 must be a port number, not \"$1\""; exit 2 ;; esac
+}
+port_number "$PG_PORT" OUTCOMES_PG_PORT
+port_number "$CH_TCP_PORT" OUTCOMES_CH_PORT
+port_number "$CH_HTTP_PORT" OUTCOMES_CH_HTTP_PORT
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
     log "need root to run: $*"; exit 1; fi
@@ -351,7 +360,7 @@ reap() {
 }
 
 case "${1:-up}" in
-  up) install_packages; mkdir -p "$DATA"; pg_up; ch_up; log "stack is up (data in $DATA)" ;;
+  up) install_packages; pg_up; ch_up; log "stack is up (data in $DATA)" ;;
   down) pg_down; ch_down ;;
   destroy) destroy ;;
   reap) reap ;;
