@@ -25,7 +25,7 @@ run_pids() {
 }
 if [ "${1:-}" = stop ]; then
   pids="$(run_pids)"
-  [ -z "$pids" ] || kill $pids
+  [ -z "$pids" ] || kill $pids 2>/dev/null || true # one may have ended meanwhile
   exit 0
 fi
 eval "$(scripts/stack.sh env)"
