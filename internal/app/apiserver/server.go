@@ -338,8 +338,9 @@ func NewHandler(o Options) http.Handler {
 			return
 		}
 		// A WebSocket authenticates in its connection_init message (browsers cannot set
-		// headers on an upgrade) and lives longer than a request's timeout.
-		gql.ServeHTTP(w, r)
+		// headers on an upgrade) and lives longer than a request's timeout, until its
+		// token expires (wsexpiry.go).
+		gql.ServeHTTP(w, withTokenEnd(r))
 	})
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",
