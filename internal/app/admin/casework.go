@@ -77,12 +77,13 @@ func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.P
 // scheduledCasework runs the casework jobs from maintain's schedule; each reports its
 // own failure and the other still runs.
 func scheduledCasework(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
+	// A run cut short by a stop (ctx ended) is not a failure: maintain says so once.
 	errIn := InactivityExits(ctx, pool, "", false, now, out)
-	if errIn != nil {
+	if errIn != nil && ctx.Err() == nil {
 		fmt.Fprintf(out, "inactivity exits failed: %v\n", errIn)
 	}
 	errRet := RetentionRules(ctx, pool, now, out)
-	if errRet != nil {
+	if errRet != nil && ctx.Err() == nil {
 		fmt.Fprintf(out, "retention rules failed: %v\n", errRet)
 	}
 	if errIn != nil {

@@ -40,12 +40,29 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 		AuditRetentionMonths: cfg.AuditRetentionMonths, ArchiveDir: cfg.AuditArchiveDir}}
 	for {
 		res, err := m.Run(ctx)
-		for _, r := range res {
-			fmt.Fprintln(out, r)
+		if ctx.Err() == nil {
+			for _, r := range res {
+				fmt.Fprintln(out, r)
+			}
+			// The casework schedule (issue 16): exits from inactivity, retention rules.
+			if cerr := scheduledCasework(ctx, pool, now(), out); cerr != nil && err == nil {
+				err = cerr
+			}
 		}
-		// The casework schedule (issue 16): exits from inactivity, retention rules.
-		if cerr := scheduledCasework(ctx, pool, now(), out); cerr != nil && err == nil {
-			err = cerr
+		if ctx.Err() != nil {
+			// Stopped (make run's Ctrl-C, a service manager) while a run was under way:
+			// the tasks it cut short did not fail, and each runs whole at the next start
+			// (every task is a transaction of its own). What finished is said.
+			for _, r := range res {
+				if r.Err == nil {
+					fmt.Fprintln(out, r)
+				}
+			}
+			fmt.Fprintln(out, "maintenance stopped before it finished; the tasks it cut short run at the next start")
+			if every <= 0 {
+				return ctx.Err() // a single run asked for and not done
+			}
+			return nil
 		}
 		if every <= 0 {
 			return err

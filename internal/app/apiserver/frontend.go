@@ -83,7 +83,8 @@ func sameOrigin(origin, host string) bool {
 func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Websocket {
 	return transport.Websocket{
 		// The origin is checked by the handler, with the CORS policy, before the upgrade.
-		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}},
+		Implementation: expiringWebsockets{transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}}},
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 20 * time.Second,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
@@ -106,6 +107,12 @@ func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Webso
 			sum := sha256.Sum256([]byte(token))
 			ctx = livefigures.WithToken(auth.With(ctx, pr), hex.EncodeToString(sum[:]))
 			ctx = context.WithValue(ctx, viaWebsocket{}, true) // its operations pass websocketGate
+			if left, ends := v.Remaining(pr); ends {
+				// The connection ends with its token: a subscription running then stops,
+				// and the client is told why by the close (wsexpiry.go); operations sent
+				// before that are checked by websocketGate's Verifier.Current.
+				ctx = endWithToken(ctx, left)
+			}
 			return ctx, nil, nil
 		},
 	}

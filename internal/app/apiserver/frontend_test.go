@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
@@ -443,5 +444,55 @@ func TestGETRunsQueriesOnly(t *testing.T) {
 	}
 	if _, r := postStatus(t, base, tok, map[string]any{"query": `{ organisations { totalCount } }`}); !bytes.Contains(r.Data, []byte(`"totalCount":0`)) {
 		t.Errorf("a mutation by GET wrote: %s", r.Data)
+	}
+}
+
+// TestSubscriptionEndsWithItsToken: a WebSocket is authenticated once, by its
+// connection_init, and a subscription on it would go on delivering for as long as the
+// connection lives. When the token expires the subscription stops and the connection
+// is closed with 4401 and a reason saying so, not as a normal closure (after which a
+// client would reconnect with the same token). The verifier's clock is set so that the
+// token, minted for an hour, has a few seconds left.
+func TestSubscriptionEndsWithItsToken(t *testing.T) {
+	t.Parallel()
+	const left = 3 * time.Second
+	v := &auth.Verifier{DevKey: []byte(apitest.DevKey),
+		Now: func() time.Time { return time.Now().Add(time.Hour + auth.Leeway - left) }}
+	hub := livefigures.NewHub(2)
+	s := apitest.New(t, apitest.Options{API: apiserver.Options{Figures: hub, Verifier: v}})
+	var orgID string
+	if err := s.Owner.QueryRow(context.Background(), `INSERT INTO organisation (code, name, kind) VALUES ('utgang', 'Utgång', 'municipality')
+		RETURNING id`).Scan(&orgID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	steering := "Bearer " + apitest.Token(t, auth.Principal{Subject: "s", Role: auth.Steering, OrgID: orgID})
+	sub, err := gqltest.Subscribe(ctx, s.URL+"/graphql", steering,
+		`subscription($o: ID!) { figuresChanged(organisationId: $o) { organisationId at } }`,
+		map[string]any{"o": model.RecordID("", orgID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for hub.Count() < 1 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the subscription never registered")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	r, err := sub.Next(ctx)
+	var closed websocket.CloseError
+	if !errors.As(err, &closed) || closed.Code != apiserver.CloseTokenExpired || !strings.Contains(closed.Reason, "expired") {
+		t.Fatalf("after the token expired the subscription got %+v, %v; want the connection closed with %d",
+			r, err, apiserver.CloseTokenExpired)
+	}
+	for hub.Count() > 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the subscription is still registered after its connection ended")
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

@@ -77,14 +77,29 @@ func TestGraphiQLRendersAndRunsAQueryOffline(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
-		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 	); err != nil {
-		t.Fatalf("run the query: %v", err)
+		t.Fatalf("reload GraphiQL: %v", err)
 	}
-	result, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('.result-window');
-		return r && r.innerText.includes('totalCount') ? r.innerText : null })()`, chromedp.WithPollingTimeout(30*time.Second)))
-	if err != nil {
-		t.Fatalf("no result shown: %v", err)
+	// The editors fill from localStorage after the button shows: a click before that runs
+	// nothing (on a busy machine it did). Wait for the query in the editor, then click
+	// until the result shows (the query only reads, so running it twice changes nothing).
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('.graphiql-query-editor')?.innerText.includes('organisations') || null`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the query never reached the editor: %v", err)
+	}
+	var result string
+	for attempt := 1; result == ""; attempt++ {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))); err != nil {
+			t.Fatalf("run the query: %v", err)
+		}
+		r, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('.result-window');
+			return r && r.innerText.includes('totalCount') ? r.innerText : null })()`, chromedp.WithPollingTimeout(10*time.Second)))
+		switch {
+		case err == nil:
+			result = r
+		case attempt == 4:
+			t.Fatalf("no result shown after %d clicks: %v", attempt, err)
+		}
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -284,6 +284,17 @@ func NewHandler(o Options) http.Handler {
 	gql.SetErrorPresenter(m.presenter(graph.ErrorPresenter))
 	gql.AroundOperations(m.timeOperations)
 	gql.AroundResponses(resolver.LoadersPerResponse)
+	// A mutation's writes commit in its resolvers' transactions; once the response is
+	// made, the loader hears of them (changes.Announcer: not inside those transactions,
+	// where a NOTIFY would make all writers commit one at a time).
+	announcer := changes.NewAnnouncer(pool, log)
+	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+			announcer.Kick()
+		}
+		return resp
+	})
 	gql.AroundRootFields(graph.AuditWrites)
 	// Every field that names an organisation is checked here, not in its resolver, and
 	// every personal record a response shows is audited here (graph.Fields).
@@ -327,8 +338,9 @@ func NewHandler(o Options) http.Handler {
 			return
 		}
 		// A WebSocket authenticates in its connection_init message (browsers cannot set
-		// headers on an upgrade) and lives longer than a request's timeout.
-		gql.ServeHTTP(w, r)
+		// headers on an upgrade) and lives longer than a request's timeout, until its
+		// token expires (wsexpiry.go).
+		gql.ServeHTTP(w, withTokenEnd(r))
 	})
 
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "outcomes_api_requests_total",

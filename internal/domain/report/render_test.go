@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,34 @@ func TestLinkSignature(t *testing.T) {
 	body, sig, _ := strings.Cut(tok, ".")
 	if _, err := s.Verify(body+"x."+sig, now); err == nil {
 		t.Error("a changed link verifies")
+	}
+}
+
+// TestCountChartsHaveRoundGridlines: a count chart's gridlines are whole multiples of a
+// step of 1, 2 or 5 times a power of ten, the top is the first of them at or above the
+// largest value, and at most five steps reach it (a chart topped at 50 was labelled
+// 13, 25 and 38).
+func TestCountChartsHaveRoundGridlines(t *testing.T) {
+	for _, v := range []float64{0, 0.4, 1, 3, 5, 6, 7, 13, 43, 99, 100, 101, 2500, 1234567} {
+		top, steps := countAxis(v)
+		step := top / float64(steps)
+		mantissa := step / math.Pow(10, math.Floor(math.Log10(step)+1e-9))
+		round := math.Abs(mantissa-1) < 1e-9 || math.Abs(mantissa-2) < 1e-9 || math.Abs(mantissa-5) < 1e-9
+		if !round || step < 1 || steps < 1 || steps > 5 || top < v || (v > 0 && top-step >= v) {
+			t.Errorf("countAxis(%v) = top %v in %d steps of %v: want round steps of at least 1, at most 5, the first top at or above it", v, top, steps, step)
+		}
+	}
+	value := 43.0
+	svg := SVG(&Series{Title: "Deltagare", Unit: "COUNT", Lines: []*Line{{Label: "Kvinnor", Style: "BAR",
+		Points: []*Point{{Label: "2018-03", Cell: &Cell{Value: &value, Display: "43"}}}}}})
+	for _, want := range []string{">0<", ">10<", ">20<", ">30<", ">40<", ">50<"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the chart of 43 lacks the gridline label %s", want)
+		}
+	}
+	for _, odd := range []string{">13<", ">38<", ">60<"} {
+		if strings.Contains(svg, odd) {
+			t.Errorf("the chart of 43 has the gridline label %s", odd)
+		}
 	}
 }

@@ -61,13 +61,12 @@ func lineChart(s *Series, share bool) string {
 	if s.Target != nil {
 		max = math.Max(max, *s.Target)
 	}
+	ticks := 4 // shares: 0, 25, 50, 75 and 100 %
 	if share {
 		max = 1
+	} else {
+		max, ticks = countAxis(max)
 	}
-	if max == 0 {
-		max = 1
-	}
-	max = niceMax(max)
 	plotW, plotH := chartW-padL-padR, chartH-padT-padB
 	y := func(v float64) float64 { return padT + plotH - v/max*plotH }
 	n := len(labels)
@@ -77,8 +76,8 @@ func lineChart(s *Series, share bool) string {
 	band := plotW / float64(n)
 	x := func(i int) float64 { return padL + band*(float64(i)+0.5) }
 	// Axes and grid.
-	for k := 0; k <= 4; k++ {
-		v := max * float64(k) / 4
+	for k := 0; k <= ticks; k++ {
+		v := max * float64(k) / float64(ticks)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, y(v), chartW-padR, y(v))
 		text := formatInt(int(math.Round(v)))
 		if share {
@@ -234,13 +233,20 @@ func (c *Cell) display() string {
 	return c.Display
 }
 
-// niceMax rounds v up to 1, 2 or 5 times a power of ten.
-func niceMax(v float64) float64 {
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= v {
-			return m * p
+// countAxis is the top of a count's axis and its number of steps: the step is 1, 2 or
+// 5 times a power of ten (never below 1: counts are whole), chosen so that at most five
+// steps reach v, so every gridline is a round number (0, 10, 20, 30, 40, 50 for 43;
+// not 0, 12.5, 25, 37.5 and 50, which the page printed as 13, 25 and 38).
+func countAxis(v float64) (top float64, steps int) {
+	if v <= 0 {
+		return 1, 1
+	}
+	for p := 1.0; ; p *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if step := m * p; v/step <= 5 {
+				steps = int(math.Ceil(v / step))
+				return float64(steps) * step, steps
+			}
 		}
 	}
-	return 10 * p
 }

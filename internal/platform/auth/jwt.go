@@ -179,14 +179,23 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 // plus the skew, as Verify allows), by the verifier's clock: what carries a principal
 // beyond one request, a WebSocket's operations, asks before each.
 func (v *Verifier) Current(p Principal) error {
+	if left, ends := v.Remaining(p); ends && left <= 0 {
+		return errors.New("invalid token: token has expired")
+	}
+	return nil
+}
+
+// Remaining is how long p stays current (Current), by the verifier's clock; ends is
+// false for a principal whose token has no expiry. A WebSocket connection ends then.
+func (v *Verifier) Remaining(p Principal) (left time.Duration, ends bool) {
+	if p.Expires.IsZero() {
+		return 0, false
+	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
 	}
-	if !p.Expires.IsZero() && !now().Before(p.Expires.Add(Leeway)) {
-		return errors.New("invalid token: token has expired")
-	}
-	return nil
+	return p.Expires.Add(Leeway).Sub(now()), true
 }
 
 // MintDev signs a development token (HS256) for p, valid for ttl.

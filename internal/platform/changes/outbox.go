@@ -13,8 +13,8 @@ import (
 // metrics) without writing SQL on it.
 const Table = "change_event"
 
-// Channel is the notification channel on which the outbox triggers announce a new event
-// (the loader LISTENs on it so that it need not poll).
+// Channel is the notification channel on which committed change events are announced
+// (Announcer; the loader LISTENs on it so that it need not wait for its poll).
 const Channel = "change_event"
 
 // DB is what the outbox statements run on: a pool, a connection or a transaction.

@@ -64,10 +64,10 @@ func Of(ctx context.Context, err error) View {
 		Status: http.StatusInternalServerError}
 }
 
-// LogInternal adds err to a log event without what may quote a request's values: only
-// errors of this program reach here, and their text comes from Go and driver code,
-// except PostgreSQL's message, which may quote the value it refused (a name, an
-// identity number): of that, only what identifies the failure is logged.
+// LogInternal adds err to a log event without what may quote a request's values:
+// PostgreSQL's message, which may quote the value it refused (a name, an identity
+// number), is replaced by what identifies the failure; any other error's text goes
+// through logging.Redact, as every error in a log line does.
 func LogInternal(ev *zerolog.Event, err error) *zerolog.Event {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 )
 
 // Statements counts the SQL statements a pool runs, as its pgx.QueryTracer and
@@ -15,7 +17,8 @@ import (
 // the trips to the server: a statement sent alone is one, a batch (a pipeline of
 // statements, as db.WithTx and a read scope send) is one, the scope's own statement
 // included. Preparing statements a connection has not seen before is left out: it
-// happens once per connection.
+// happens once per connection. So is an announcement of committed changes
+// (changes.Announcer), which follows a response in a goroutine of its own.
 type Statements struct {
 	atomic.Int64
 	trips atomic.Int64
@@ -28,6 +31,9 @@ func (s *Statements) RoundTrips() int64 { return s.trips.Load() }
 
 // TraceQueryStart counts the statement and its round trip.
 func (s *Statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if changes.IsAnnouncement(ctx) {
+		return ctx
+	}
 	s.trips.Add(1)
 	if !isScope(d.SQL) {
 		s.Add(1)

@@ -1,0 +1,4 @@
+package admin
+
+// Maintain is maintain, for tests that stop it from its clock.
+var Maintain = maintain
