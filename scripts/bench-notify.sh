@@ -5,7 +5,8 @@
 # of all notifying transactions wait for one another, so they cannot share a WAL flush.
 #   scripts/bench-notify.sh [pairs (3)] [clients (8)] [seconds per run (8)]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+unset CDPATH
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 pairs="${1:-3}" clients="${2:-8}" secs="${3:-8}"
 scripts/stack.sh up
