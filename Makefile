@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security bench-api clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security bench-api bench-notify clean
 
 stack:
 	scripts/stack.sh up
@@ -58,3 +58,7 @@ bench-security: stack
 # Reads vs PostGraphile 4.14.1 and writes vs pgbench on the same database (issue 17).
 bench-api: stack
 	scripts/bench-api.sh
+
+
+bench-notify: stack
+	scripts/bench-notify.sh

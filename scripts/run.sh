@@ -71,7 +71,11 @@ API=$!
 export OUTCOMES_AUDIT_ARCHIVE_DIR="${OUTCOMES_AUDIT_ARCHIVE_DIR:-$ROOT/.data/audit-archive}"
 "$ROOT/bin/outcomesctl" maintain -every 1h >&2 &
 MAINTAIN=$!
-trap 'kill $LOADER $API $MAINTAIN 2>/dev/null; wait' INT TERM EXIT
+# (Under set -e: a process already gone, or one ending with a signal's status, is no error.)
+stop_all() { kill $LOADER $API $MAINTAIN 2>/dev/null || true; wait || true; }
+# Ctrl-C (or a stop from a service manager) is the way to end a run: a clean exit.
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 port="${OUTCOMES_HTTP_ADDR##*:}"
 # outcomesctl report-link points at OUTCOMES_HTTP_ADDR, which another shell has not set.
@@ -111,4 +115,8 @@ cat >&2 <<MSG
   Ctrl-C stops the API and the loader; 'make stop' stops the databases.
 
 MSG
-wait -n $LOADER $API
+# Here only if the API or the loader ended by itself: its status is the run's.
+status=0
+wait -n $LOADER $API || status=$?
+echo "[run] the API or the loader stopped (exit $status); stopping the rest." >&2
+exit "$status"
