@@ -59,6 +59,5 @@ bench-security: stack
 bench-api: stack
 	scripts/bench-api.sh
 
-
 bench-notify: stack
 	scripts/bench-notify.sh
