@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -228,22 +229,96 @@ func jsonMediaType(r *http.Request) bool {
 }
 
 // checkMultipart holds an upload's operations part, which the specification puts
-// first, to the limits and checks of a JSON body; the files are the imports' to read.
+// first, to the limits and checks of a JSON body, and its map, second, to the
+// specification: a JSON object from each file's part name to the variables it fills,
+// every one a file the request carries and a variable the operation has. (gqlgen
+// refused a malformed map with a 422 without a code.) The files are the imports' to read.
 func checkMultipart(l Limits, body []byte, boundary string) *gateError {
-	part, err := multipart.NewReader(bytes.NewReader(body), boundary).NextPart()
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "operations" {
 		return badRequest("a multipart request must start with its operations part (GraphQL multipart request specification)")
 	}
-	ops, err := io.ReadAll(io.LimitReader(part, l.MaxBodyBytes+1))
+	ops, e := readPart(l, part, "operations")
+	if e != nil {
+		return e
+	}
+	params, e := checkPost(l, ops)
+	if e != nil {
+		return e
+	}
+	if part, err = mr.NextPart(); err != nil || part.FormName() != "map" {
+		return badRequest("a multipart request's second part must be its map (GraphQL multipart request specification)")
+	}
+	raw, e := readPart(l, part, "map")
+	if e != nil {
+		return e
+	}
+	var fileMap map[string][]string
+	if err := json.Unmarshal(raw, &fileMap); err != nil {
+		return badRequest("the map part must be a JSON object from each file's part name to a list of variable paths")
+	}
+	files := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return badRequest("the multipart request could not be read")
+		}
+		if part.FileName() != "" {
+			files[part.FormName()] = true
+		}
+	}
+	for name, paths := range fileMap {
+		if !files[name] {
+			return badRequest("the map names a file part that the request does not carry")
+		}
+		for _, path := range paths {
+			rest, ok := strings.CutPrefix(path, "variables.")
+			if !ok || !hasPath(params.Variables, strings.Split(rest, ".")) {
+				return badRequest("a path in the map is not a variable of the operation (variables.<name>, with .<index> into lists)")
+			}
+		}
+	}
+	return nil
+}
+
+// readPart reads a multipart request's JSON part, held to MaxBodyBytes.
+func readPart(l Limits, part *multipart.Part, name string) ([]byte, *gateError) {
+	b, err := io.ReadAll(io.LimitReader(part, l.MaxBodyBytes+1))
 	switch {
 	case err != nil:
-		return badRequest("the multipart request could not be read")
-	case int64(len(ops)) > l.MaxBodyBytes:
-		return &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
-			message: fmt.Sprintf("the operations part is larger than %d bytes", l.MaxBodyBytes)}
+		return nil, badRequest("the multipart request could not be read")
+	case int64(len(b)) > l.MaxBodyBytes:
+		return nil, &gateError{status: http.StatusRequestEntityTooLarge, code: codeRequestTooLarge,
+			message: fmt.Sprintf("the %s part is larger than %d bytes", name, l.MaxBodyBytes)}
 	}
-	_, e := checkPost(l, ops)
-	return e
+	return b, nil
+}
+
+// hasPath says whether path (object keys, list indexes) leads somewhere in v, as gqlgen
+// follows a map's path to put a file there.
+func hasPath(v any, path []string) bool {
+	for _, step := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[step]; !ok {
+				return false
+			}
+		case []any:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(x) {
+				return false
+			}
+			v = x[i]
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // gatedKey is the context key of the request a JSON POST decoded to in the gate, which

@@ -453,3 +453,52 @@ func TestWebsocketOperationsNeedACurrentToken(t *testing.T) {
 		t.Errorf("on the connection after its token expired: %s; want UNAUTHENTICATED", got)
 	}
 }
+
+// TestMalformedUploadsAreTypedErrors: a multipart upload whose map is missing, is not
+// JSON, names a file the request does not carry, or points at a variable the operation
+// does not have is a typed 400 BAD_REQUEST from the gate, not gqlgen's 422 without a
+// code, and writes nothing; a well-formed upload still reaches the operation.
+func TestMalformedUploadsAreTypedErrors(t *testing.T) {
+	s := newServer(t)
+	tok := adminToken(t)
+	ops := `{"query":"mutation($file: Upload!, $org: ID!) { importParticipants(organisationId: $org, file: $file) { imported } }",` +
+		`"variables":{"file":null,"org":"` + s.orgA + `"}}`
+	csv := "personal_identity_number,given_name,family_name,gender\n19900101-0017,Erik,Berg,man\n"
+	upload := func(fields [][2]string, file string) reply {
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		for _, f := range fields {
+			mw.WriteField(f[0], f[1]) //nolint:errcheck // a bytes.Buffer does not fail
+		}
+		if file != "" {
+			w, _ := mw.CreateFormFile(file, "deltagare.csv")
+			io.WriteString(w, csv) //nolint:errcheck
+		}
+		mw.Close() //nolint:errcheck
+		return s.post(t, tok, &form, map[string]string{"Content-Type": mw.FormDataContentType()})
+	}
+	before := s.count(t, `SELECT count(*) FROM participant`)
+	for name, c := range map[string]struct {
+		fields [][2]string
+		file   string
+	}{
+		"NoMap":                {[][2]string{{"operations", ops}}, "0"},
+		"MapNotJSON":           {[][2]string{{"operations", ops}, {"map", `{"0": "variables.file"`}}, "0"},
+		"MapOfAFileNotSent":    {[][2]string{{"operations", ops}, {"map", `{"1": ["variables.file"]}`}}, "0"},
+		"PathNotAVariable":     {[][2]string{{"operations", ops}, {"map", `{"0": ["variables.other"]}`}}, "0"},
+		"PathOutsideVariables": {[][2]string{{"operations", ops}, {"map", `{"0": ["query"]}`}}, "0"},
+		"ListIndexTooFar":      {[][2]string{{"operations", ops}, {"map", `{"0": ["variables.file.3"]}`}}, "0"},
+	} {
+		r := upload(c.fields, c.file)
+		if r.status != http.StatusBadRequest || r.code() != "BAD_REQUEST" {
+			t.Errorf("%s: %d %s %.300s; want 400 BAD_REQUEST", name, r.status, r.code(), r.body)
+		}
+	}
+	if after := s.count(t, `SELECT count(*) FROM participant`); after != before {
+		t.Errorf("refused uploads wrote %d participants", after-before)
+	}
+	r := upload([][2]string{{"operations", ops}, {"map", `{"0": ["variables.file"]}`}}, "0")
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"imported":1`) {
+		t.Errorf("a well-formed upload: %d %.300s", r.status, r.body)
+	}
+}
