@@ -51,8 +51,8 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 		}
 		if ctx.Err() != nil {
 			// Stopped (make run's Ctrl-C, a service manager) while a run was under way:
-			// the tasks it cut short did not fail, and each runs whole at the next start
-			// (every task is a transaction of its own). What finished is said.
+			// the tasks it cut short did not fail, and they run again at the next start
+			// (each is written to be run again). What finished is said.
 			for _, r := range res {
 				if r.Err == nil {
 					fmt.Fprintln(out, r)
