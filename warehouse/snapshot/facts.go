@@ -288,14 +288,7 @@ func ESFEntry(p Person, start time.Time) outcomes.EntryAttributes {
 			}
 		}
 	}
-	switch str(a.EducationLevel) {
-	case "pre_upper_secondary_short", "pre_upper_secondary":
-		out.EducationLevel = outcomes.ISCED0to2
-	case "upper_secondary":
-		out.EducationLevel = outcomes.ISCED3to4
-	case "post_secondary_short", "post_secondary_long":
-		out.EducationLevel = outcomes.ISCED5to8
-	}
+	out.EducationLevel = outcomes.ISCEDBand(str(a.EducationLevel))
 	out.Disability = a.Disability
 	if a.BirthRegion != nil {
 		foreign := *a.BirthRegion != "sweden"

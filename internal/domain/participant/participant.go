@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Gender (kön). All statistics are split by it.
@@ -207,21 +208,13 @@ var (
 
 // ISCEDBand is the ISCED 2011 band of an education level (utbildningsnivå): isced_0_2
 // (pre-upper-secondary), isced_3_4 (upper secondary), isced_5_8 (post-secondary); ""
-// when not recorded. The warehouse's ESF entry data maps levels the same way
-// (warehouse/snapshot.ESFEntry).
+// when not recorded. It is the warehouse's mapping (outcomes.ISCEDBand), which ESF's
+// entry data reads too.
 func ISCEDBand(level *string) string {
 	if level == nil {
 		return ""
 	}
-	switch *level {
-	case "pre_upper_secondary_short", "pre_upper_secondary":
-		return "isced_0_2"
-	case "upper_secondary":
-		return "isced_3_4"
-	case "post_secondary_short", "post_secondary_long":
-		return "isced_5_8"
-	}
-	return ""
+	return outcomes.ISCEDBand(*level)
 }
 
 var (
