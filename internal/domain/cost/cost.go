@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +34,11 @@ const (
 	Other               Kind = "other"
 )
 
+// Kinds lists every kind of cost item (enrolment_cost.kind's CHECK list).
+var Kinds = []Kind{Wage, WageSubsidyReceived, Supervision, Other}
+
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool {
-	return k == Wage || k == WageSubsidyReceived || k == Supervision || k == Other
-}
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // Item is one cost of an enrolment in one month, in kronor.
 type Item struct {

@@ -33,6 +33,9 @@ const (
 	ChangeInactivityExit ChangeKind = "inactivity_exit"
 )
 
+// ChangeKinds lists every kind of change (enrolment_change.kind's CHECK list).
+var ChangeKinds = []ChangeKind{ChangeExitCorrected, ChangeVoided, ChangeInactivityExit}
+
 // State is an enrolment as a history row shows it before or after a change.
 type State struct {
 	MeasureCode            string          `json:"measureCode"`

@@ -3,6 +3,7 @@
 package enrolment
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if len(in.Occupation) > 200 {
 		errs.Add(apperr.Invalidf("input.occupation", "occupation must be at most 200 characters"))
 	}
-	if in.WagePayer != nil && !validWagePayer[*in.WagePayer] {
+	if in.WagePayer != nil && !slices.Contains(WagePayers, *in.WagePayer) {
 		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
 	}
 	if in.EmploymentRate != nil {
@@ -138,7 +139,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	return errs.Err()
 }
 
-var validWagePayer = map[string]bool{"municipality": true, "host_employer": true, "af": true, "other": true}
+// WagePayers lists who may pay an employment's wage (enrolment.wage_payer's CHECK list).
+var WagePayers = []string{"municipality", "host_employer", "af", "other"}
 
 // DecisionDay is the date eligibility is judged on: the decision date, or the start.
 func (in *CreateInput) DecisionDay() time.Time {

@@ -2,10 +2,12 @@
 package participant
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
@@ -17,20 +19,17 @@ import (
 type Gender string
 
 const (
-	Woman     Gender = "woman"
-	Man       Gender = "man"
-	Other     Gender = "other"
-	NotStated Gender = "not_stated"
+	Woman     Gender = outcomes.GenderWoman // the warehouse's genders, which every figure splits by
+	Man       Gender = outcomes.GenderMan
+	Other     Gender = outcomes.GenderOther
+	NotStated Gender = outcomes.GenderNotStated
 )
 
+// Genders lists the four genders (participant.gender's CHECK list).
+var Genders = []Gender{Woman, Man, Other, NotStated}
+
 // Valid reports whether g is one of the four genders.
-func (g Gender) Valid() bool {
-	switch g {
-	case Woman, Man, Other, NotStated:
-		return true
-	}
-	return false
-}
+func (g Gender) Valid() bool { return slices.Contains(Genders, g) }
 
 // Participant is a job seeker registered with one organisation.
 type Participant struct {
@@ -65,6 +64,9 @@ const (
 	Paused CaseStatus = "paused"
 	Closed CaseStatus = "closed"
 )
+
+// CaseStatuses lists every case status (participant.case_status's CHECK list).
+var CaseStatuses = []CaseStatus{Active, Paused, Closed}
 
 // Attributes are what is known about a participant from a date (uppgifter från och
 // med). Nil means not recorded. Analysis uses the set in force at a measure's start.
@@ -217,21 +219,17 @@ func ISCEDBand(level *string) string {
 	return outcomes.ISCEDBand(*level)
 }
 
+// The values each coded attribute accepts, the one list per attribute: Validate checks
+// against them, and the database's CHECK lists on participant_attributes and the GraphQL
+// enums must equal them (graph TestEveryStoredEnumIsOneList). The values the eligibility
+// rules wait for are the rules' own constants.
 var (
-	birthRegions     = set("sweden", "europe", "outside_europe")
-	permitKinds      = set("refugee", "family_member", "family_member_eu_eea", "work", "studies", "other")
-	educationLevels  = set("pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long")
-	distances        = set("green", "yellow", "red")
-	schoolProgrammes = set("year_9", "sprint", "other")
+	BirthRegions         = []string{"sweden", "europe", "outside_europe"}
+	ResidencePermitKinds = []string{"refugee", "family_member", eligibility.EUEEAFamilyMemberPermit, "work", "studies", "other"}
+	EducationLevels      = []string{"pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long"}
+	DistanceCategories   = []string{"green", "yellow", "red"}
+	SchoolProgrammes     = []string{eligibility.SchoolProgrammeYear9, eligibility.SchoolProgrammeSprint, "other"}
 )
-
-func set(vs ...string) map[string]bool {
-	m := make(map[string]bool, len(vs))
-	for _, v := range vs {
-		m[v] = true
-	}
-	return m
-}
 
 // Validate reports every bad field under prefix (e.g. "input.attributes.").
 func (a *AttributesInput) Validate(now time.Time, prefix string) error {
@@ -241,13 +239,13 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 	}
 	for _, c := range []struct {
 		v     *string
-		ok    map[string]bool
+		ok    []string
 		field string
-	}{{a.BirthRegion, birthRegions, "birthRegion"}, {a.ResidencePermitKind, permitKinds, "residencePermitKind"},
-		{a.EducationLevel, educationLevels, "educationLevel"}, {a.DistanceCategory, distances, "distanceCategory"},
-		{a.SchoolProgramme, schoolProgrammes, "schoolProgramme"},
-		{a.LabourMarketStatus, set(LabourMarketStatuses...), "labourMarketStatus"}, {a.SupportSource, set(SupportSources...), "supportSource"}} {
-		if c.v != nil && !c.ok[*c.v] {
+	}{{a.BirthRegion, BirthRegions, "birthRegion"}, {a.ResidencePermitKind, ResidencePermitKinds, "residencePermitKind"},
+		{a.EducationLevel, EducationLevels, "educationLevel"}, {a.DistanceCategory, DistanceCategories, "distanceCategory"},
+		{a.SchoolProgramme, SchoolProgrammes, "schoolProgramme"},
+		{a.LabourMarketStatus, LabourMarketStatuses, "labourMarketStatus"}, {a.SupportSource, SupportSources, "supportSource"}} {
+		if c.v != nil && !slices.Contains(c.ok, *c.v) {
 			errs.Add(apperr.Invalidf(prefix+c.field, "unknown value"))
 		}
 	}

@@ -3,6 +3,7 @@
 package project
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -80,23 +81,17 @@ const (
 	OtherFunder        Funder = "other"
 )
 
+// Funders lists every funder (project.funder's CHECK list).
+var Funders = []Funder{ESF, AMIF, Lansstyrelsen37, Samordningsforbund, MunicipalityFunder, OtherFunder}
+
 // Valid reports whether f is a known funder.
-func (f Funder) Valid() bool {
-	switch f {
-	case ESF, AMIF, Lansstyrelsen37, Samordningsforbund, MunicipalityFunder, OtherFunder:
-		return true
-	}
-	return false
-}
+func (f Funder) Valid() bool { return slices.Contains(Funders, f) }
+
+// Metrics lists every target metric (target.metric's CHECK list).
+var Metrics = []Metric{Decisions, Starts, Participants, ExitsToWorkOrStudies, Referrals}
 
 // Valid reports whether m is a known metric.
-func (m Metric) Valid() bool {
-	switch m {
-	case Decisions, Starts, Participants, ExitsToWorkOrStudies, Referrals:
-		return true
-	}
-	return false
-}
+func (m Metric) Valid() bool { return slices.Contains(Metrics, m) }
 
 // CreateInput creates a project.
 type CreateInput struct {

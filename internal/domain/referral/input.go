@@ -1,6 +1,7 @@
 package referral
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -8,15 +9,17 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
-var validSource = map[Source]bool{SocialServices: true, AF: true, SocialInsurance: true, Region: true, Self: true, OtherSource: true}
+// Sources lists every referring party (referral.source's CHECK list).
+var Sources = []Source{SocialServices, AF, SocialInsurance, Region, Self, OtherSource}
 
-var validOrder = map[Order]bool{WorkCapacityAssessment: true, WorkPractice: true, JobHelp: true, LabourMarketEmployment: true, Mapping: true}
+// Orders lists everything a referral may order (referral_ordered_known's list).
+var Orders = []Order{WorkCapacityAssessment, WorkPractice, JobHelp, LabourMarketEmployment, Mapping}
 
 // Valid reports whether s is a known source.
-func (s Source) Valid() bool { return validSource[s] }
+func (s Source) Valid() bool { return slices.Contains(Sources, s) }
 
 // Valid reports whether o is a known order.
-func (o Order) Valid() bool { return validOrder[o] }
+func (o Order) Valid() bool { return slices.Contains(Orders, o) }
 
 // earliest is the first date the system accepts: older records are typing errors.
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -31,6 +31,9 @@ const (
 	Active Mode = "active"
 )
 
+// Modes lists every mode (retention_rule.mode's CHECK list).
+var Modes = []Mode{DryRun, Active}
+
 // Rule is one organisation's retention rule.
 type Rule struct {
 	OrganisationID  string

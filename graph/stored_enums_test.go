@@ -1,0 +1,195 @@
+package graph_test
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/graph/model"
+	"github.com/arbetsmarknad/outcomes/internal/domain/consent"
+	"github.com/arbetsmarknad/outcomes/internal/domain/cost"
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
+	"github.com/arbetsmarknad/outcomes/internal/domain/employer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
+	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/domain/project"
+	"github.com/arbetsmarknad/outcomes/internal/domain/recruitment"
+	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
+	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
+	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
+)
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func sorted(vs []string) []string {
+	out := slices.Clone(vs)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// storedEnums are the value lists that three places state: the Go list the domain
+// validates against, the database's CHECK (or, for statuses, the outcome_status table)
+// and the GraphQL enum the API accepts (its values are the stored ones in UPPER_SNAKE,
+// model.EnumIn). Keyed by table.column.
+var storedEnums = map[string]struct {
+	gql  string   // the GraphQL enum; "" when the API has none (free text or internal)
+	list []string // the domain's list
+}{
+	"organisation.kind":                            {"OrganisationKind", strs(organisation.Kinds)},
+	"measure_type.category":                        {"", organisation.Categories},
+	"measure_type.eligibility_rule":                {"EligibilityRule", eligibility.Rules},
+	"participant.case_status":                      {"CaseStatus", strs(participant.CaseStatuses)},
+	"participant.gender":                           {"Gender", strs(participant.Genders)},
+	"enrolment.wage_payer":                         {"WagePayer", enrolment.WagePayers},
+	"outcome_observation.source":                   {"ObservationSource", strs(outcome.Sources)},
+	"change_event.op":                              {"", strs(changes.Ops)},
+	"employer.kind":                                {"EmployerKind", strs(employer.Kinds)},
+	"participant_attributes.birth_region":          {"BirthRegion", participant.BirthRegions},
+	"participant_attributes.distance_category":     {"DistanceCategory", participant.DistanceCategories},
+	"participant_attributes.education_level":       {"EducationLevel", participant.EducationLevels},
+	"participant_attributes.labour_market_status":  {"LabourMarketStatus", participant.LabourMarketStatuses},
+	"participant_attributes.residence_permit_kind": {"ResidencePermitKind", participant.ResidencePermitKinds},
+	"participant_attributes.school_programme":      {"SchoolProgramme", participant.SchoolProgrammes},
+	"participant_attributes.support_source":        {"SupportSource", participant.SupportSources},
+	"project.funder":                               {"Funder", strs(project.Funders)},
+	"target.metric":                                {"TargetMetric", strs(project.Metrics)},
+	"referral.source":                              {"ReferralSource", strs(referral.Sources)},
+	"referral.ordered":                             {"ReferralOrder", strs(referral.Orders)},
+	"recruitment_event.kind":                       {"RecruitmentEventKind", strs(recruitment.Kinds)},
+	"report_edition.trigger":                       {"", report.Triggers},
+	"audit_log.action":                             {"", audit.Actions},
+	"consent.scope":                                {"ConsentScope", consent.Scopes},
+	"enrolment_change.kind":                        {"EnrolmentChangeKind", strs(enrolment.ChangeKinds)},
+	"enrolment_cost.kind":                          {"CostKind", strs(cost.Kinds)},
+	"retention_rule.mode":                          {"RetentionMode", strs(retention.Modes)},
+}
+
+// checkList reads a CHECK's value list as PostgreSQL prints it:
+// "CHECK ((kind = ANY (ARRAY['a'::text, 'b'::text])))" or "(ordered <@ ARRAY['a'::text, …])".
+var checkList = regexp.MustCompile(`^CHECK \(\(?\(?(\w+) (?:= ANY \(|<@ )ARRAY\[([^\]]*)\]\)*$`)
+
+// TestEveryStoredEnumIsOneList: every value list the database states in a CHECK — found
+// in the catalogue, not listed, so a list added later is covered too — is the Go list
+// the domain validates against and the GraphQL enum's values, member for member; the
+// outcome statuses (the outcome_status table) are outcomes.Statuses and OutcomeStatus.
+// A value that one side has and another lacks either lets the API take what the
+// database refuses (an INTERNAL error instead of INVALID) or leaves a recorded value
+// that no client can send back.
+func TestEveryStoredEnumIsOneList(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	ctx := context.Background()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	gqlValues := func(enum string) []string {
+		t.Helper()
+		def := schema.Types[enum]
+		if def == nil || def.Kind != ast.Enum {
+			t.Fatalf("the schema has no enum %s", enum)
+		}
+		var out []string
+		for _, v := range def.EnumValues {
+			out = append(out, model.EnumIn(v.Name))
+		}
+		return out
+	}
+	same := func(what string, got, want []string) {
+		t.Helper()
+		if g, w := sorted(got), sorted(want); !slices.Equal(g, w) {
+			t.Errorf("%s: %v, want %v", what, g, w)
+		}
+	}
+
+	rows, err := pool.Query(ctx, `SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+		WHERE c.contype = 'c' AND c.connamespace = 'public'::regnamespace AND NOT r.relispartition
+		  AND pg_get_constraintdef(c.oid) ~ 'ARRAY\['
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for rows.Next() {
+		var table, def string
+		if err := rows.Scan(&table, &def); err != nil {
+			t.Fatal(err)
+		}
+		m := checkList.FindStringSubmatch(def)
+		if m == nil {
+			t.Errorf("%s: a CHECK with a list this test cannot read: %s", table, def)
+			continue
+		}
+		key := table + "." + m[1]
+		var db []string
+		for _, lit := range strings.Split(m[2], ", ") {
+			db = append(db, strings.TrimSuffix(strings.TrimPrefix(lit, "'"), "'::text"))
+		}
+		found[key] = true
+		want, ok := storedEnums[key]
+		if !ok {
+			t.Errorf("%s has a CHECK list %v with no Go list in storedEnums: name the domain's list (and the GraphQL enum)", key, db)
+			continue
+		}
+		same(key+": the Go list against the CHECK", want.list, db)
+		if want.gql != "" {
+			same(key+": GraphQL "+want.gql+" against the CHECK", gqlValues(want.gql), db)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for key := range storedEnums {
+		if !found[key] {
+			t.Errorf("storedEnums names %s, which has no CHECK list in the database", key)
+		}
+	}
+
+	// Exit reasons and observed statuses reference the outcome_status table.
+	var statuses []string
+	if err := pool.QueryRow(ctx, `SELECT array_agg(code) FROM outcome_status`).Scan(&statuses); err != nil {
+		t.Fatal(err)
+	}
+	same("outcome_status against outcomes.Statuses", outcomes.Statuses, statuses)
+	same("outcome_status against outcome.Statuses", strs(outcome.Statuses), statuses)
+	same("outcome_status against GraphQL OutcomeStatus", gqlValues("OutcomeStatus"), statuses)
+
+	// Lists the API states without the database.
+	same("outcomes.SourcePrecedence ranks every source", outcomes.SourcePrecedence, strs(outcome.Sources))
+	same("GraphQL RegisterSource against importer.RegisterSources", gqlValues("RegisterSource"), strs(importer.RegisterSources))
+	for _, s := range importer.RegisterSources {
+		if !s.Valid() {
+			t.Errorf("register source %q is not an observation source", s)
+		}
+	}
+	same("GraphQL Role against auth.Roles", gqlValues("Role"), strs(auth.Roles))
+	same("GraphQL IscedLevel against the bands", gqlValues("IscedLevel"), []string{outcomes.ISCED0to2, outcomes.ISCED3to4, outcomes.ISCED5to8})
+	for _, level := range participant.EducationLevels {
+		if outcomes.ISCEDBand(level) == "" {
+			t.Errorf("education level %q has no ISCED band", level)
+		}
+	}
+	same("the warehouse's genders against participant.Genders",
+		[]string{outcomes.GenderWoman, outcomes.GenderMan, outcomes.GenderOther, outcomes.GenderNotStated}, strs(participant.Genders))
+	if !t.Failed() {
+		t.Logf("%d CHECK lists and the outcome statuses agree with their Go lists and GraphQL enums", len(found))
+	}
+}
