@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -188,8 +189,8 @@ func figure(k int, f analytics.Figure) Figure {
 
 // ValidateYear rejects exit years outside the range the system can hold.
 func ValidateYear(year int) error {
-	if year < 2000 || year > 2100 {
-		return apperr.Invalidf("exitYear", "exit year must be between 2000 and 2100")
+	if !bounds.RecordYearOK(year) {
+		return apperr.Invalidf("exitYear", "exit year must be %s", bounds.RecordYears())
 	}
 	return nil
 }

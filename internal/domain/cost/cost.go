@@ -97,8 +97,8 @@ func (s *Store) Add(ctx context.Context, in AddInput) (Item, error) {
 	if e := checkAmount("input.amount", in.Amount, true); e != nil {
 		errs.Add(e)
 	}
-	if in.Month.Year() < 2000 || in.Month.Year() > 2100 {
-		errs.Add(apperr.Invalidf("input.month", "the month must be between 2000 and 2100"))
+	if !bounds.RecordYearOK(in.Month.Year()) {
+		errs.Add(apperr.Invalidf("input.month", "the month must be %s", bounds.RecordYears()))
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if len([]rune(in.Note)) > 500 {

@@ -98,8 +98,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	}
 	if in.StartDate.IsZero() {
 		errs.Add(apperr.Invalidf("input.startDate", "start date is required"))
-	} else if in.StartDate.Year() < 2000 {
-		errs.Add(apperr.Invalidf("input.startDate", "start date is before 2000"))
+	} else if e := bounds.CheckRecordDate("input.startDate", "start date", in.StartDate); e != nil {
+		errs.Add(e)
 	} else {
 		if in.DecisionDate != nil && in.DecisionDate.After(in.StartDate.AddDate(1, 0, 0)) {
 			errs.Add(apperr.Invalidf("input.decisionDate", "decision date is more than a year after the start"))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
@@ -20,9 +21,6 @@ func (s Source) Valid() bool { return slices.Contains(Sources, s) }
 
 // Valid reports whether o is a known order.
 func (o Order) Valid() bool { return slices.Contains(Orders, o) }
-
-// earliest is the first date the system accepts: older records are typing errors.
-var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Text limits, in characters.
 const (
@@ -66,8 +64,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	switch {
 	case in.ReferralDate.IsZero():
 		errs.Add(apperr.Invalidf("input.referralDate", "referral date is required"))
-	case in.ReferralDate.Before(earliest):
-		errs.Add(apperr.Invalidf("input.referralDate", "referral date is before 2000"))
+	case bounds.BeforeRecords(in.ReferralDate):
+		errs.Add(bounds.CheckRecordDate("input.referralDate", "referral date", in.ReferralDate))
 	case in.ReferralDate.After(Today(now)):
 		errs.Add(apperr.Invalidf("input.referralDate", "referral date is in the future"))
 	case in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(in.ReferralDate):

@@ -15,6 +15,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -41,8 +42,8 @@ func NewService(pool *pgxpool.Pool, warehouse chstore.Querier) *Service {
 // ParseMonth reads "YYYY-MM" as the first day of that month; field names the input.
 func ParseMonth(field, s string) (time.Time, error) {
 	t, err := time.Parse("2006-01", s)
-	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
-		return time.Time{}, apperr.Invalidf(field, "month must be YYYY-MM between 2000 and 2100")
+	if err != nil || !bounds.RecordYearOK(t.Year()) {
+		return time.Time{}, apperr.Invalidf(field, "month must be YYYY-MM %s", bounds.RecordYears())
 	}
 	return t, nil
 }
