@@ -12,9 +12,9 @@ import (
 
 // Text limits, in characters.
 const (
-	maxLong      = 2000
+	maxLong      = bounds.MaxLongText
 	maxShort     = 200
-	maxNotes     = 4000
+	maxNotes     = bounds.MaxNotes
 	maxSteps     = 100
 	maxAttendees = 20
 )

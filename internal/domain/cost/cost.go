@@ -34,6 +34,9 @@ const (
 	Other               Kind = "other"
 )
 
+// MaxNote is the longest note on a cost item, in characters (enrolment_cost.note's CHECK).
+const MaxNote = 500
+
 // Kinds lists every kind of cost item (enrolment_cost.kind's CHECK list).
 var Kinds = []Kind{Wage, WageSubsidyReceived, Supervision, Other}
 
@@ -101,8 +104,8 @@ func (s *Store) Add(ctx context.Context, in AddInput) (Item, error) {
 		errs.Add(apperr.Invalidf("input.month", "the month must be %s", bounds.RecordYears()))
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if len([]rune(in.Note)) > 500 {
-		errs.Add(apperr.Invalidf("input.note", "the note must be at most 500 characters"))
+	if len([]rune(in.Note)) > MaxNote {
+		errs.Add(apperr.Invalidf("input.note", "the note must be at most %d characters", MaxNote))
 	}
 	if err := errs.Err(); err != nil {
 		return Item{}, err
@@ -165,7 +168,7 @@ type FundingInput struct {
 func (s *Store) SetFunding(ctx context.Context, in FundingInput) ([]Funding, error) {
 	var errs apperr.List
 	in.Funder = strings.TrimSpace(in.Funder)
-	errs.Add(bounds.Name("input.funder", in.Funder, 200))
+	errs.Add(bounds.Name("input.funder", in.Funder, bounds.MaxRecordName))
 	if e := checkAmount("input.amount", in.Amount, true); e != nil {
 		errs.Add(e)
 	}

@@ -132,8 +132,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if in.OverrideReason != nil {
 		r := strings.TrimSpace(*in.OverrideReason)
 		in.OverrideReason = &r
-		if len([]rune(r)) < 10 || len(r) > 2000 {
-			errs.Add(apperr.Invalidf("input.eligibilityOverride.reason", "an override needs a reason of 10-2000 characters"))
+		if len([]rune(r)) < 10 || len(r) > bounds.MaxLongText {
+			errs.Add(apperr.Invalidf("input.eligibilityOverride.reason", "an override needs a reason of 10-%d characters", bounds.MaxLongText))
 		}
 	}
 	return errs.Err()

@@ -85,7 +85,7 @@ func (in *CreateInput) Validate() error {
 	if !codePattern.MatchString(in.Code) {
 		errs.Add(apperr.Invalidf("input.code", "code must be 2-63 lower-case letters, digits or hyphens"))
 	}
-	errs.Add(bounds.Name("input.name", in.Name, 200))
+	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
 	if !slices.Contains(Kinds, in.Kind) {
 		errs.Add(apperr.Invalidf("input.kind", "kind must be municipality or regional_body"))
 	}
@@ -199,5 +199,5 @@ func (in *MeasureTypeInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, field, name string) {
-	errs.Add(bounds.Name(field, name, 200))
+	errs.Add(bounds.Name(field, name, bounds.MaxRecordName))
 }

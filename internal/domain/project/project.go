@@ -154,12 +154,12 @@ func (in *UpdateInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, name string) {
-	errs.Add(bounds.Name("input.name", name, 200))
+	errs.Add(bounds.Name("input.name", name, bounds.MaxRecordName))
 }
 
 func checkTargetGroup(errs *apperr.List, g string) {
-	if len([]rune(g)) > 4000 {
-		errs.Add(apperr.Invalidf("input.targetGroup", "target group must be at most 4000 characters"))
+	if len([]rune(g)) > bounds.MaxNotes {
+		errs.Add(apperr.Invalidf("input.targetGroup", "target group must be at most %d characters", bounds.MaxNotes))
 	}
 }
 

@@ -114,7 +114,7 @@ func (in *CreateEventInput) Validate() error {
 	if !in.Kind.Valid() {
 		errs.Add(apperr.Invalidf("input.kind", "unknown kind of event"))
 	}
-	errs.Add(bounds.Name("input.name", in.Name, 200))
+	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
 	if in.HeldOn.IsZero() {
 		errs.Add(apperr.Invalidf("input.heldOn", "date is required"))
 	}

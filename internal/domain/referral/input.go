@@ -25,7 +25,7 @@ func (o Order) Valid() bool { return slices.Contains(Orders, o) }
 // Text limits, in characters.
 const (
 	maxShort = 200
-	maxNotes = 4000
+	maxNotes = bounds.MaxNotes
 )
 
 // CreateInput registers a referral.

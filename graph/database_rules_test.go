@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +29,9 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
+	"github.com/arbetsmarknad/outcomes/internal/platform/idempotency"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
@@ -191,5 +194,81 @@ func TestEveryStoredEnumIsOneList(t *testing.T) {
 		[]string{outcomes.GenderWoman, outcomes.GenderMan, outcomes.GenderOther, outcomes.GenderNotStated}, strs(participant.Genders))
 	if !t.Failed() {
 		t.Logf("%d CHECK lists and the outcome statuses agree with their Go lists and GraphQL enums", len(found))
+	}
+}
+
+// textLimits are the Go limits of the texts whose length the database checks too, by
+// table.column.
+var textLimits = map[string]int{
+	"organisation.name":            bounds.MaxRecordName,
+	"unit.name":                    bounds.MaxRecordName,
+	"staff_user.name":              bounds.MaxRecordName,
+	"employer.name":                bounds.MaxRecordName,
+	"employer_contact.name":        bounds.MaxRecordName,
+	"project.name":                 bounds.MaxRecordName,
+	"target.name":                  bounds.MaxRecordName,
+	"recruitment_event.name":       bounds.MaxRecordName,
+	"quota.name":                   bounds.MaxRecordName,
+	"project_funding.funder":       bounds.MaxRecordName,
+	"employer_note.body":           bounds.MaxNotes,
+	"action_plan.goal":             bounds.MaxLongText,
+	"action_plan_step.description": bounds.MaxLongText,
+	"enrolment_change.reason":      bounds.MaxLongText,
+	"enrolment_cost.note":          cost.MaxNote,
+	"idempotency_key.key":          idempotency.MaxKey,
+}
+
+// lengthCheck reads the upper bound of a CHECK on a text's length as PostgreSQL prints
+// it: "CHECK (((length(name) >= 1) AND (length(name) <= 200)))" or "CHECK ((length(note) <= 500))".
+var lengthCheck = regexp.MustCompile(`length\((\w+)\) <= (\d+)\)`)
+
+// TestTextLimitsAreTheDatabases: every length the database checks (found in the
+// catalogue) is the limit the Go side validates against (bounds.MaxRecordName,
+// MaxLongText, MaxNotes and the few of a package's own), so that a text the API accepts
+// is never refused by the database as a bare constraint violation, and the limit a
+// message names is the one that holds.
+func TestTextLimitsAreTheDatabases(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	rows, err := pool.Query(context.Background(), `SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+		WHERE c.contype = 'c' AND c.connamespace = 'public'::regnamespace AND NOT r.relispartition
+		  AND pg_get_constraintdef(c.oid) ~ 'length\('
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for rows.Next() {
+		var table, def string
+		if err := rows.Scan(&table, &def); err != nil {
+			t.Fatal(err)
+		}
+		m := lengthCheck.FindStringSubmatch(def)
+		if m == nil {
+			t.Errorf("%s: a length CHECK this test cannot read: %s", table, def)
+			continue
+		}
+		key := table + "." + m[1]
+		db, _ := strconv.Atoi(m[2])
+		found[key] = true
+		want, ok := textLimits[key]
+		switch {
+		case !ok:
+			t.Errorf("%s is at most %d characters in the database, with no Go limit in textLimits", key, db)
+		case want != db:
+			t.Errorf("%s: Go's limit is %d, the database's %d", key, want, db)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for key := range textLimits {
+		if !found[key] {
+			t.Errorf("textLimits names %s, whose length the database does not check", key)
+		}
+	}
+	if !t.Failed() {
+		t.Logf("%d length CHECKs agree with their Go limits", len(found))
 	}
 }
