@@ -66,7 +66,9 @@ type Result struct {
 	ByGender          []Breakdown
 }
 
-// Horizons are the months after exit this query reports.
+// Horizons are the months after exit the steering group's exit-cohort figures report
+// (DOMAIN.md: "outcome at +6 / +12 months"): this query's, and the steering report's
+// in-work-or-studies tables (report.outcomeDefs).
 var Horizons = []int{6, 12}
 
 // Family is the exit-cohort results of one year that a reader can put side by side and
