@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -270,5 +271,41 @@ func TestTextLimitsAreTheDatabases(t *testing.T) {
 	}
 	if !t.Failed() {
 		t.Logf("%d length CHECKs agree with their Go limits", len(found))
+	}
+}
+
+// numericBound reads one comparison of a range CHECK as PostgreSQL prints it:
+// "(gap_days >= 30)", "(amount < (100000000)::numeric)".
+var numericBound = regexp.MustCompile(`\((\w+) (>=|>|<=|<) \(?(\d+)\)?(?:::\w+)?\)`)
+
+// TestNumericRangesAreTheDatabases: the ranges a Go check enforces on a number that the
+// database checks too are the database's, bound for bound, so that the API never
+// accepts what the database refuses nor names another range in its message. (Dates and
+// employment rates: TestSaneRanges.)
+func TestNumericRangesAreTheDatabases(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	for _, c := range []struct {
+		constraint string
+		want       map[string]float64 // operator -> bound
+	}{
+		{"retention_rule_inactive_years_check", map[string]float64{">=": retention.MinInactiveYears, "<=": retention.MaxInactiveYears}},
+		{"inactivity_rule_gap_days_check", map[string]float64{">=": enrolment.MinGapDays, "<=": enrolment.MaxGapDays}},
+		{"participant_attributes_guarantee_days_check", map[string]float64{">=": 0, "<=": participant.MaxGuaranteeDays}},
+		{"enrolment_cost_amount_check", map[string]float64{">=": 0, "<": cost.MaxAmount}},
+	} {
+		var def string
+		if err := pool.QueryRow(context.Background(), `SELECT pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE conname = $1 AND connamespace = 'public'::regnamespace`, c.constraint).Scan(&def); err != nil {
+			t.Fatalf("%s: %v", c.constraint, err)
+		}
+		got := map[string]float64{}
+		for _, m := range numericBound.FindAllStringSubmatch(def, -1) {
+			v, _ := strconv.ParseFloat(m[3], 64)
+			got[m[2]] = v
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: the database's bounds %v (%s), Go's %v", c.constraint, got, def, c.want)
+		}
 	}
 }

@@ -80,9 +80,13 @@ type AddInput struct {
 	Note        string
 }
 
+// MaxAmount bounds every amount, in kronor, from above (exclusive): enrolment_cost.amount's
+// CHECK. A project's funding is held to it too, though its column would take more.
+const MaxAmount = 1e8
+
 // checkAmount: kronor with at most two decimals, 0 to 100 million.
 func checkAmount(field string, v float64, allowZero bool) *apperr.Error {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (!allowZero && v == 0) || v >= 1e8 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (!allowZero && v == 0) || v >= MaxAmount {
 		return apperr.Invalidf(field, "the amount must be kronor from %s up to 100 million", map[bool]string{true: "0", false: "0.01"}[allowZero])
 	}
 	if math.Abs(v*100-math.Round(v*100)) > 1e-6 {

@@ -193,6 +193,10 @@ type AttributesInput struct {
 	SupportSource       *string
 }
 
+// MaxGuaranteeDays is the most days in the job and development guarantee recorded
+// (participant_attributes.guarantee_days's CHECK).
+const MaxGuaranteeDays = 10000
+
 // MaxName is the longest given or family name accepted.
 const MaxName = 100
 
@@ -263,8 +267,8 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 			errs.Add(apperr.Invalidf(prefix+c.field, "at most 100 characters"))
 		}
 	}
-	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > 10000) {
-		errs.Add(apperr.Invalidf(prefix+"guaranteeDays", "guarantee days must be 0-10000"))
+	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > MaxGuaranteeDays) {
+		errs.Add(apperr.Invalidf(prefix+"guaranteeDays", "guarantee days must be 0-%d", MaxGuaranteeDays))
 	}
 	if a.ResidencePermitDate != nil && a.ResidencePermitDate.After(calendar.Today(now)) {
 		errs.Add(apperr.Invalidf(prefix+"residencePermitDate", "the permit date is in the future"))
