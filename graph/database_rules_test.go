@@ -309,3 +309,27 @@ func TestNumericRangesAreTheDatabases(t *testing.T) {
 		}
 	}
 }
+
+// TestHandWrittenEnumsAreTheSchemas: the five enums graph/model writes by hand (bound to
+// the domain's string types, enums.go) list the schema's values, in its order, so that
+// no value the schema offers is refused by their IsValid, nor one accepted that the
+// schema does not name.
+func TestHandWrittenEnumsAreTheSchemas(t *testing.T) {
+	t.Parallel()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	for enum, values := range map[string][]string{
+		"Gender":            strs(model.AllGender),
+		"CaseStatus":        strs(model.AllCaseStatus),
+		"OutcomeStatus":     strs(model.AllOutcomeStatus),
+		"ReferralSource":    strs(model.AllReferralSource),
+		"ObservationSource": strs(model.AllObservationSource),
+	} {
+		var want []string
+		for _, v := range schema.Types[enum].EnumValues {
+			want = append(want, v.Name)
+		}
+		if !slices.Equal(values, want) {
+			t.Errorf("model.All%s = %v, the schema's %s = %v", enum, values, enum, want)
+		}
+	}
+}
