@@ -25,6 +25,23 @@ const (
 	NotStated Gender = outcomes.GenderNotStated
 )
 
+// OneOf writes a list of accepted values for a message: "woman, man, other or
+// not_stated".
+func OneOf[T ~string](vs []T) string {
+	var b strings.Builder
+	for i, v := range vs {
+		switch {
+		case i == 0:
+		case i == len(vs)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(v))
+	}
+	return b.String()
+}
+
 // Genders lists the four genders (participant.gender's CHECK list).
 var Genders = []Gender{Woman, Man, Other, NotStated}
 
@@ -336,7 +353,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		birth = in.validateIdentified(&errs, now)
 	}
 	if !in.Gender.Valid() {
-		errs.Add(apperr.Invalidf("input.gender", "gender must be woman, man, other or not_stated"))
+		errs.Add(apperr.Invalidf("input.gender", "gender must be %s", OneOf(Genders)))
 	}
 	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
 	if len(in.Phone) > 40 {
