@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/arbetsmarknad/outcomes/graph/generated"
@@ -88,6 +89,39 @@ var storedEnums = map[string]struct {
 	"retention_rule.mode":                          {"RetentionMode", strs(retention.Modes)},
 }
 
+// catalogueChecks reads every CHECK of the public tables (partitions left out: they
+// carry their parent's) whose definition matches the SQL regular expression filter, and
+// returns the second group of re over it by table.column (the first group is the
+// column); a matching CHECK that re cannot read fails the test.
+func catalogueChecks(t *testing.T, pool *pgxpool.Pool, filter string, re *regexp.Regexp) map[string]string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
+		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+		WHERE c.contype = 'c' AND c.connamespace = 'public'::regnamespace AND NOT r.relispartition
+		  AND pg_get_constraintdef(c.oid) ~ $1
+		ORDER BY 1, 2`, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for rows.Next() {
+		var table, def string
+		if err := rows.Scan(&table, &def); err != nil {
+			t.Fatal(err)
+		}
+		m := re.FindStringSubmatch(def)
+		if m == nil {
+			t.Errorf("%s: a CHECK this test cannot read: %s", table, def)
+			continue
+		}
+		out[table+"."+m[1]] = m[2]
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // checkList reads a CHECK's value list as PostgreSQL prints it:
 // "CHECK ((kind = ANY (ARRAY['a'::text, 'b'::text])))" or "(ordered <@ ARRAY['a'::text, …])".
 var checkList = regexp.MustCompile(`^CHECK \(\(?\(?(\w+) (?:= ANY \(|<@ )ARRAY\[([^\]]*)\]\)*$`)
@@ -123,28 +157,10 @@ func TestEveryStoredEnumIsOneList(t *testing.T) {
 		}
 	}
 
-	rows, err := pool.Query(ctx, `SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
-		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
-		WHERE c.contype = 'c' AND c.connamespace = 'public'::regnamespace AND NOT r.relispartition
-		  AND pg_get_constraintdef(c.oid) ~ 'ARRAY\['
-		ORDER BY 1, 2`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := map[string]bool{}
-	for rows.Next() {
-		var table, def string
-		if err := rows.Scan(&table, &def); err != nil {
-			t.Fatal(err)
-		}
-		m := checkList.FindStringSubmatch(def)
-		if m == nil {
-			t.Errorf("%s: a CHECK with a list this test cannot read: %s", table, def)
-			continue
-		}
-		key := table + "." + m[1]
+	for key, list := range catalogueChecks(t, pool, `ARRAY\[`, checkList) {
 		var db []string
-		for _, lit := range strings.Split(m[2], ", ") {
+		for _, lit := range strings.Split(list, ", ") {
 			db = append(db, strings.TrimSuffix(strings.TrimPrefix(lit, "'"), "'::text"))
 		}
 		found[key] = true
@@ -157,9 +173,6 @@ func TestEveryStoredEnumIsOneList(t *testing.T) {
 		if want.gql != "" {
 			same(key+": GraphQL "+want.gql+" against the CHECK", gqlValues(want.gql), db)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	for key := range storedEnums {
 		if !found[key] {
@@ -231,27 +244,9 @@ var lengthCheck = regexp.MustCompile(`length\((\w+)\) <= (\d+)\)`)
 func TestTextLimitsAreTheDatabases(t *testing.T) {
 	t.Parallel()
 	pool := testenv.Postgres(t)
-	rows, err := pool.Query(context.Background(), `SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid)
-		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
-		WHERE c.contype = 'c' AND c.connamespace = 'public'::regnamespace AND NOT r.relispartition
-		  AND pg_get_constraintdef(c.oid) ~ 'length\('
-		ORDER BY 1, 2`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := map[string]bool{}
-	for rows.Next() {
-		var table, def string
-		if err := rows.Scan(&table, &def); err != nil {
-			t.Fatal(err)
-		}
-		m := lengthCheck.FindStringSubmatch(def)
-		if m == nil {
-			t.Errorf("%s: a length CHECK this test cannot read: %s", table, def)
-			continue
-		}
-		key := table + "." + m[1]
-		db, _ := strconv.Atoi(m[2])
+	for key, limit := range catalogueChecks(t, pool, `length\(`, lengthCheck) {
+		db, _ := strconv.Atoi(limit)
 		found[key] = true
 		want, ok := textLimits[key]
 		switch {
@@ -260,9 +255,6 @@ func TestTextLimitsAreTheDatabases(t *testing.T) {
 		case want != db:
 			t.Errorf("%s: Go's limit is %d, the database's %d", key, want, db)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	for key := range textLimits {
 		if !found[key] {
