@@ -43,10 +43,12 @@ type aggregatedDef struct {
 // aggregated are the definitions held, at the parameters reports use by default.
 var aggregated = func() []aggregatedDef {
 	var out []aggregatedDef
-	for _, k := range []int{0, 3, 6, 12, 24} {
+	// In work or studies at exit and at every follow-up horizon; self-sufficient at the
+	// follow-up horizons.
+	for _, k := range append([]int{0}, outcomes.FollowUpHorizons[:]...) {
 		out = append(out, aggregatedDef{"wos" + strconv.Itoa(k), InWorkOrStudiesAt(k), "n"})
 	}
-	for _, k := range []int{3, 6, 12, 24} {
+	for _, k := range outcomes.FollowUpHorizons {
 		out = append(out, aggregatedDef{"ss" + strconv.Itoa(k), SelfSufficientAt(k), "n"})
 	}
 	return append(out,

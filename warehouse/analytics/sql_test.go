@@ -416,6 +416,17 @@ func TestStatusCodes(t *testing.T) {
 	if statusName(200) != outcomes.StatusUnknown {
 		t.Error("an unknown code must decode as unknown")
 	}
+	// And nothing else has a code: the list is the statuses, each once.
+	if seen := map[string]bool{}; len(snapshot.StatusCodes) != len(outcomes.Statuses) {
+		t.Errorf("%d status codes for %d statuses", len(snapshot.StatusCodes), len(outcomes.Statuses))
+	} else {
+		for _, s := range snapshot.StatusCodes {
+			if seen[s] || !outcomes.ValidStatus(s) {
+				t.Errorf("status code list holds %q twice or as no status", s)
+			}
+			seen[s] = true
+		}
+	}
 }
 
 func TestErrorsAreAppErrors(t *testing.T) {

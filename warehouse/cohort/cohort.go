@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -65,7 +66,9 @@ type Result struct {
 	ByGender          []Breakdown
 }
 
-// Horizons are the months after exit this query reports.
+// Horizons are the months after exit the steering group's exit-cohort figures report
+// (DOMAIN.md: "outcome at +6 / +12 months"): this query's, and the steering report's
+// in-work-or-studies tables (report.outcomeDefs).
 var Horizons = []int{6, 12}
 
 // Family is the exit-cohort results of one year that a reader can put side by side and
@@ -188,8 +191,8 @@ func figure(k int, f analytics.Figure) Figure {
 
 // ValidateYear rejects exit years outside the range the system can hold.
 func ValidateYear(year int) error {
-	if year < 2000 || year > 2100 {
-		return apperr.Invalidf("exitYear", "exit year must be between 2000 and 2100")
+	if !bounds.RecordYearOK(year) {
+		return apperr.Invalidf("exitYear", "exit year must be %s", bounds.RecordYears())
 	}
 	return nil
 }

@@ -61,6 +61,23 @@ const (
 	ISCED5to8 = "isced_5_8"
 )
 
+// ISCEDBand is the ISCED 2011 band of a recorded education level (utbildningsnivå,
+// participant_attributes.education_level): pre-upper-secondary under 9 years and 9
+// years are ISCED 0–2, upper secondary 3–4, post-secondary under and over 3 years 5–8;
+// "" for no or an unknown level. The one mapping: ESF's entry data (warehouse/snapshot)
+// and the caseworkers' iscedLevel (participant.ISCEDBand) both read it.
+func ISCEDBand(level string) string {
+	switch level {
+	case "pre_upper_secondary_short", "pre_upper_secondary":
+		return ISCED0to2
+	case "upper_secondary":
+		return ISCED3to4
+	case "post_secondary_short", "post_secondary_long":
+		return ISCED5to8
+	}
+	return ""
+}
+
 // ESF result values (ESFRecord.Immediate and ESFRecord.SixMonth).
 const (
 	ESFNotLeft           = ""

@@ -235,3 +235,17 @@ func TestTimeToEmploymentFromStartByGender(t *testing.T) {
 		{Month: 3, AtRisk: 3, Events: 1, Censored: 1, Survival: 0.5, Employed: 0.5},
 		{Month: 6, AtRisk: 1, Censored: 1, Survival: 0.5, Employed: 0.5}})
 }
+
+// The one mapping of a recorded education level onto ESF's ISCED bands, which both the
+// warehouse's ESF entry data and the caseworkers' iscedLevel read.
+func TestISCEDBand(t *testing.T) {
+	t.Parallel()
+	for level, want := range map[string]string{
+		"pre_upper_secondary_short": o.ISCED0to2, "pre_upper_secondary": o.ISCED0to2, "upper_secondary": o.ISCED3to4,
+		"post_secondary_short": o.ISCED5to8, "post_secondary_long": o.ISCED5to8, "": "", "doctorate": "",
+	} {
+		if got := o.ISCEDBand(level); got != want {
+			t.Errorf("ISCEDBand(%q) = %q, want %q", level, got, want)
+		}
+	}
+}

@@ -62,6 +62,13 @@ const (
 	GenderNotStated = "not_stated"
 )
 
+// FollowUpHorizons are the months after exit at which outcomes are followed up
+// (DOMAIN.md: at least +3, +6, +12 and +24): the statuses each snapshot records
+// (snapshot.Horizons), the figures the warehouse's aggregate holds and the demo's
+// follow-up calls. An array, so that a record of one value per horizon can be sized
+// by it.
+var FollowUpHorizons = [...]int{3, 6, 12, 24}
+
 // Status codes, the same list for exit reasons and monthly observations.
 const (
 	StatusUnsubsidisedFull = "unsubsidised_employment_full"

@@ -53,10 +53,13 @@ type Facts struct {
 }
 
 // StatusCodes numbers the statuses for enrolment_outcome.status_after (the position is
-// the code). Append only: stored rows keep their codes.
-var StatusCodes = []string{"unknown", "unsubsidised_employment_full", "unsubsidised_employment_part",
-	"subsidised_employment", "studies", "other_measure", "job_seeking", "sick_leave", "parental_leave",
-	"moved_away", "dropped_out", "other"}
+// the code). Append only: stored rows keep their codes. The names are outcomes'
+// constants, so a code always decodes to a status the definitions know
+// (analytics TestStatusCodes: every status has one code).
+var StatusCodes = []string{outcomes.StatusUnknown, outcomes.StatusUnsubsidisedFull, outcomes.StatusUnsubsidisedPart,
+	outcomes.StatusSubsidised, outcomes.StatusStudies, outcomes.StatusOtherMeasure, outcomes.StatusJobSeeking,
+	outcomes.StatusSickLeave, outcomes.StatusParentalLeave, outcomes.StatusMovedAway, outcomes.StatusDroppedOut,
+	outcomes.StatusOther}
 
 var statusCode = func() map[string]uint8 {
 	m := make(map[string]uint8, len(StatusCodes))
@@ -288,14 +291,7 @@ func ESFEntry(p Person, start time.Time) outcomes.EntryAttributes {
 			}
 		}
 	}
-	switch str(a.EducationLevel) {
-	case "pre_upper_secondary_short", "pre_upper_secondary":
-		out.EducationLevel = outcomes.ISCED0to2
-	case "upper_secondary":
-		out.EducationLevel = outcomes.ISCED3to4
-	case "post_secondary_short", "post_secondary_long":
-		out.EducationLevel = outcomes.ISCED5to8
-	}
+	out.EducationLevel = outcomes.ISCEDBand(str(a.EducationLevel))
 	out.Disability = a.Disability
 	if a.BirthRegion != nil {
 		foreign := *a.BirthRegion != "sweden"

@@ -12,7 +12,7 @@ import (
 )
 
 // Horizons are the months after exit at which an enrolment's outcome is recorded.
-var Horizons = []int{3, 6, 12, 24}
+var Horizons = outcomes.FollowUpHorizons[:]
 
 // Person is one participant's history as read from PostgreSQL.
 type Person struct {
@@ -99,8 +99,8 @@ type EnrolmentRow struct {
 	Exited       uint8
 	ExitDate     time.Time // 1970-01-01 when not exited
 	ExitReason   string
-	Status       [4]string // at Horizons
-	SA           [4]int8   // at Horizons; -1 unknown
+	Status       [len(outcomes.FollowUpHorizons)]string // at Horizons
+	SA           [len(outcomes.FollowUpHorizons)]int8   // at Horizons; -1 unknown
 	Facts        Facts
 }
 

@@ -211,7 +211,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		org := fs.String("org", "", "home organisation id (or code)")
 		orgs := fs.String("orgs", "", "comma-separated organisations granted (evaluator, regional)")
 		subject := fs.String("subject", "", "subject (user id); default dev-<role>")
-		ttl := fs.Duration("ttl", 12*time.Hour, "validity")
+		ttl := fs.Duration("ttl", auth.DefaultMaxLifetime, "validity")
 		if err := fs.Parse(rest); err != nil {
 			return 2
 		}

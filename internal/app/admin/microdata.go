@@ -54,7 +54,7 @@ func microdata(ctx context.Context, cfg config.Config, orgs, from, to, measures 
 		if err := orgs.CheckMeasureCodes(ctx, c.OrgIDs, c.MeasureCodes, "-measure"); err != nil {
 			return err
 		}
-		if err := auditCLI(ctx, cfg, audit.Entry{Action: "read", Entity: "microdata",
+		if err := auditCLI(ctx, cfg, audit.Entry{Action: audit.ActionRead, Entity: "microdata",
 			EntityID: strings.Join(c.OrgIDs, ",") + " " + from + ".." + to, Operation: "microdata"}); err != nil {
 			return err
 		}

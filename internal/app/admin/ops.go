@@ -94,7 +94,7 @@ func backupCmd(ctx context.Context, cfg config.Config, dir, binDir string, out i
 	}
 	defer pool.Close()
 	if err := audit.NewStore(pool).AppendSystem(ctx, cliActor(), fmt.Sprintf("cli-%d", start.UnixNano()),
-		audit.Entry{Action: "read", Entity: "database", EntityID: m.Database, Operation: "backup " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
+		audit.Entry{Action: audit.ActionRead, Entity: "database", EntityID: m.Database, Operation: "backup " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "backup %s: %d bytes, schema migration %d, %d participants, sha256 %s, in %s\nmetadata %s\n",
@@ -131,7 +131,7 @@ func restoreCmd(ctx context.Context, cfg config.Config, file, binDir string, ski
 	}
 	fmt.Fprintf(out, "postgresql: applied %s\n", versions(applied))
 	if err := audit.NewStore(pool).AppendSystem(ctx, cliActor(), fmt.Sprintf("cli-%d", start.UnixNano()),
-		audit.Entry{Action: "write", Entity: "database", EntityID: m.Database, Operation: "restore " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
+		audit.Entry{Action: audit.ActionWrite, Entity: "database", EntityID: m.Database, Operation: "restore " + m.DumpFile + " sha256=" + m.SHA256}); err != nil {
 		return err
 	}
 	if skipWarehouse {

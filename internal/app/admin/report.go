@@ -67,7 +67,7 @@ func reportCmd(ctx context.Context, cfg config.Config, getenv func(string) strin
 		if err != nil {
 			return err
 		}
-		if err := auditCLI(ctx, cfg, audit.Entry{Action: "read", Entity: "steering_report",
+		if err := auditCLI(ctx, cfg, audit.Entry{Action: audit.ActionRead, Entity: "steering_report",
 			EntityID: o.ID + " " + m.Format("2006-01"), Operation: "report " + string(f)}); err != nil {
 			return err
 		}

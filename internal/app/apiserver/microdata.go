@@ -101,7 +101,7 @@ func microdataHandler(wh *warehouseConn, auditStore *audit.Store, orgs *organisa
 			return
 		}
 		actx, rec := audit.NewContext(ctx)
-		audit.Record(actx, "read", "microdata", strings.Join(cohort.OrgIDs, ",")+" "+cohort.ExitFrom.Format("2006-01-02")+
+		audit.Record(actx, audit.ActionRead, "microdata", strings.Join(cohort.OrgIDs, ",")+" "+cohort.ExitFrom.Format("2006-01-02")+
 			".."+cohort.ExitTo.Format("2006-01-02"), "microdata.csv")
 		if err := auditStore.Flush(actx, rec, requestID(ctx)); err != nil {
 			zerolog.Ctx(ctx).Error().Err(err).Msg("audit log write failed; microdata withheld")

@@ -211,13 +211,13 @@ func NewVerifier(cfg config.Config) (*auth.Verifier, error) {
 // NewHandler builds the HTTP routes.
 func NewHandler(o Options) http.Handler {
 	if o.MaxDepth == 0 {
-		o.MaxDepth = 10
+		o.MaxDepth = config.DefaultMaxDepth
 	}
 	if o.MaxComplexity == 0 {
-		o.MaxComplexity = 1000
+		o.MaxComplexity = config.DefaultMaxComplexity
 	}
 	if o.RequestTimeout == 0 {
-		o.RequestTimeout = 30 * time.Second
+		o.RequestTimeout = config.DefaultRequestTimeout
 	}
 	if o.Limits == (Limits{}) {
 		o.Limits = DefaultLimits

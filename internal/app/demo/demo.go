@@ -18,6 +18,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // OrgCode is the demo municipality's code.
@@ -238,7 +239,7 @@ func followUps(ctx context.Context, rng *rand.Rand, os *outcome.Store, pid strin
 		status = outcome.JobSeeking
 	}
 	n := 0
-	for _, k := range []int{3, 6, 12, 24} {
+	for _, k := range outcomes.FollowUpHorizons {
 		switch {
 		case status.InWorkOrStudies():
 			if rng.IntN(100) < 15 {

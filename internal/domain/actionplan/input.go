@@ -6,20 +6,18 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // Text limits, in characters.
 const (
-	maxLong      = 2000
+	maxLong      = bounds.MaxLongText
 	maxShort     = 200
-	maxNotes     = 4000
+	maxNotes     = bounds.MaxNotes
 	maxSteps     = 100
 	maxAttendees = 20
 )
-
-// earliest is the first date the system accepts: older records are typing errors.
-var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // SaveInput creates a participant's plan (Version nil) or replaces it (Version is the
 // current version). Steps is the whole list, in order.
@@ -70,8 +68,8 @@ func (in *SaveInput) Validate(now time.Time) error {
 		case st.DoneDate == nil:
 		case st.DoneDate.After(today):
 			errs.Add(apperr.Invalidf(field+"doneDate", "a step cannot be done in the future"))
-		case st.DoneDate.Before(earliest):
-			errs.Add(apperr.Invalidf(field+"doneDate", "done date is before 2000"))
+		case bounds.BeforeRecords(*st.DoneDate):
+			errs.Add(bounds.CheckRecordDate(field+"doneDate", "done date", *st.DoneDate))
 		}
 	}
 	return errs.Err()
@@ -99,8 +97,8 @@ func (in *FollowUpInput) Validate(now time.Time) error {
 	switch {
 	case in.HeldOn.IsZero():
 		errs.Add(apperr.Invalidf("input.heldOn", "the meeting date is required"))
-	case in.HeldOn.Before(earliest):
-		errs.Add(apperr.Invalidf("input.heldOn", "the meeting date is before 2000"))
+	case bounds.BeforeRecords(in.HeldOn):
+		errs.Add(bounds.CheckRecordDate("input.heldOn", "the meeting date", in.HeldOn))
 	case in.HeldOn.After(Today(now)):
 		errs.Add(apperr.Invalidf("input.heldOn", "the meeting is in the future: record it when it has been held"))
 	case in.NextDueDate != nil && !in.NextDueDate.After(in.HeldOn):

@@ -10,6 +10,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -101,8 +102,8 @@ func (s *Store) OverdueReviews(ctx context.Context, orgID string, asOf time.Time
 	if err := auth.RequireOrgPersonalData(ctx, orgID, "organisationId"); err != nil {
 		return nil, err
 	}
-	if asOf.Year() < 2000 || asOf.Year() > 2100 {
-		return nil, apperr.Invalidf("asOf", "asOf must be between 2000 and 2100")
+	if !bounds.RecordYearOK(asOf.Year()) {
+		return nil, apperr.Invalidf("asOf", "asOf must be %s", bounds.RecordYears())
 	}
 	rows, err := s.pool.Query(ctx, `SELECT participant_id::text, ($2::date - next_review_date)::int FROM action_plan
 		WHERE organisation_id = $1 AND next_review_date < $2::date ORDER BY next_review_date, id`, orgID, asOf)

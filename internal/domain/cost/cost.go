@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +34,14 @@ const (
 	Other               Kind = "other"
 )
 
+// MaxNote is the longest note on a cost item, in characters (enrolment_cost.note's CHECK).
+const MaxNote = 500
+
+// Kinds lists every kind of cost item (enrolment_cost.kind's CHECK list).
+var Kinds = []Kind{Wage, WageSubsidyReceived, Supervision, Other}
+
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool {
-	return k == Wage || k == WageSubsidyReceived || k == Supervision || k == Other
-}
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // Item is one cost of an enrolment in one month, in kronor.
 type Item struct {
@@ -75,9 +80,13 @@ type AddInput struct {
 	Note        string
 }
 
+// MaxAmount bounds every amount, in kronor, from above (exclusive): enrolment_cost.amount's
+// CHECK. A project's funding is held to it too, though its column would take more.
+const MaxAmount = 1e8
+
 // checkAmount: kronor with at most two decimals, 0 to 100 million.
 func checkAmount(field string, v float64, allowZero bool) *apperr.Error {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (!allowZero && v == 0) || v >= 1e8 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (!allowZero && v == 0) || v >= MaxAmount {
 		return apperr.Invalidf(field, "the amount must be kronor from %s up to 100 million", map[bool]string{true: "0", false: "0.01"}[allowZero])
 	}
 	if math.Abs(v*100-math.Round(v*100)) > 1e-6 {
@@ -95,12 +104,12 @@ func (s *Store) Add(ctx context.Context, in AddInput) (Item, error) {
 	if e := checkAmount("input.amount", in.Amount, true); e != nil {
 		errs.Add(e)
 	}
-	if in.Month.Year() < 2000 || in.Month.Year() > 2100 {
-		errs.Add(apperr.Invalidf("input.month", "the month must be between 2000 and 2100"))
+	if !bounds.RecordYearOK(in.Month.Year()) {
+		errs.Add(apperr.Invalidf("input.month", "the month must be %s", bounds.RecordYears()))
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if len([]rune(in.Note)) > 500 {
-		errs.Add(apperr.Invalidf("input.note", "the note must be at most 500 characters"))
+	if len([]rune(in.Note)) > MaxNote {
+		errs.Add(apperr.Invalidf("input.note", "the note must be at most %d characters", MaxNote))
 	}
 	if err := errs.Err(); err != nil {
 		return Item{}, err
@@ -163,7 +172,7 @@ type FundingInput struct {
 func (s *Store) SetFunding(ctx context.Context, in FundingInput) ([]Funding, error) {
 	var errs apperr.List
 	in.Funder = strings.TrimSpace(in.Funder)
-	errs.Add(bounds.Name("input.funder", in.Funder, 200))
+	errs.Add(bounds.Name("input.funder", in.Funder, bounds.MaxRecordName))
 	if e := checkAmount("input.amount", in.Amount, true); e != nil {
 		errs.Add(e)
 	}

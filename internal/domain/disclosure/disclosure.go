@@ -17,15 +17,26 @@
 package disclosure
 
 import (
+	"fmt"
 	"math"
 	"sort"
+	"strconv"
 )
 
-// SmallText is how a hidden count is shown.
-const SmallText = "< 5"
+// Threshold is the smallest count of people a published cell shows: a count from 1 to
+// Threshold−1 is small. Every check (Small) and every text that states the rule
+// (SmallText, SmallRule) is made from it.
+const Threshold = 5
+
+// SmallText is how a hidden count is shown: "< 5".
+var SmallText = "< " + strconv.Itoa(Threshold)
+
+// SmallRule states the primary rule in Swedish, as every rendering of the steering
+// report (HTML, XLSX, the definitions' text) prints it.
+var SmallRule = fmt.Sprintf("Antal 1–%d visas som \"%s\"", Threshold-1, SmallText)
 
 // Small reports whether n is a small count (1–4 people): the primary suppression rule.
-func Small(n int) bool { return n >= 1 && n <= 4 }
+func Small(n int) bool { return n >= 1 && n < Threshold }
 
 // Kind says what a cell is.
 type Kind int

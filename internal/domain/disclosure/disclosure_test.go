@@ -163,3 +163,20 @@ func TestWithheldCountIsProtectedLikeASmallOne(t *testing.T) {
 		t.Errorf("AuditPairs with only the withheld count hidden: %v", got)
 	}
 }
+
+// The small-count rule is one number: the check, the text a hidden count shows and the
+// rule every rendering states are made from Threshold.
+func TestSmallCountRuleIsOneNumber(t *testing.T) {
+	t.Parallel()
+	for n := -1; n <= 2*disclosure.Threshold; n++ {
+		if want := n >= 1 && n <= 4; disclosure.Small(n) != want {
+			t.Errorf("Small(%d) = %v", n, !want)
+		}
+	}
+	if disclosure.SmallText != "< 5" {
+		t.Errorf("SmallText = %q", disclosure.SmallText)
+	}
+	if disclosure.SmallRule != `Antal 1–4 visas som "< 5"` {
+		t.Errorf("SmallRule = %q", disclosure.SmallRule)
+	}
+}

@@ -18,6 +18,12 @@ const (
 	SummerJob           = "summer_job"
 )
 
+// Rules lists every rule Evaluate knows, the one list a measure's rule is checked
+// against (organisation.MeasureTypeInput) and that the database's CHECK on
+// measure_type.eligibility_rule and the GraphQL enum EligibilityRule must equal
+// (graph TestEveryStoredEnumIsOneList).
+var Rules = []string{None, ExtraJob, SupportedEmployment, UngIntro, SummerJob}
+
 // Result is the outcome of checking one decision.
 type Result struct {
 	// ParticipantID is whose decision was checked (set by the store that read their
@@ -58,12 +64,18 @@ const (
 const (
 	guaranteeDaysRequired     = 450
 	permitMonths              = 36
-	euEeaFamilyMemberPermit   = "family_member_eu_eea"
 	supportedEmploymentMinAge = 20
 	ungIntroMinAge            = 16
 	youngMaxAge               = 29
-	schoolProgrammeYear9      = "year_9"
-	schoolProgrammeSprint     = "sprint"
+)
+
+// The participant attribute values the rules read. participant's lists of accepted
+// values name these constants, so a value a rule waits for is always one a caseworker
+// can record.
+const (
+	EUEEAFamilyMemberPermit = "family_member_eu_eea" // residence_permit_kind
+	SchoolProgrammeYear9    = "year_9"               // school_programme
+	SchoolProgrammeSprint   = "sprint"               // school_programme
 )
 
 // Evaluate checks a decision taken on the decision date against rule. Only the calendar
@@ -161,7 +173,7 @@ func euEeaFamilyPermit(f Facts, decision time.Time) (bool, string) {
 		return false, unmet + " (not newly arrived)"
 	case f.ResidencePermitKind == nil:
 		return false, unmet + " (residence permit kind not recorded)"
-	case *f.ResidencePermitKind != euEeaFamilyMemberPermit:
+	case *f.ResidencePermitKind != EUEEAFamilyMemberPermit:
 		return false, unmet + " (the residence permit is of another kind)"
 	case f.ResidencePermitDate == nil:
 		return false, unmet + " (residence permit date not recorded)"
@@ -197,9 +209,9 @@ func summerJob(res *Result, f Facts) {
 	switch {
 	case f.SchoolProgramme == nil:
 		res.Reasons = append(res.Reasons, "school programme not recorded")
-	case *f.SchoolProgramme == schoolProgrammeYear9:
+	case *f.SchoolProgramme == SchoolProgrammeYear9:
 		res.Eligible, res.Basis = true, append(res.Basis, Year9Basis)
-	case *f.SchoolProgramme == schoolProgrammeSprint:
+	case *f.SchoolProgramme == SchoolProgrammeSprint:
 		res.Eligible, res.Basis = true, append(res.Basis, SprintBasis)
 	default:
 		res.Reasons = append(res.Reasons, "not in year 9 or SPRINT, the pupils guaranteed a summer job")

@@ -65,10 +65,10 @@ func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 // Field limits. Names and note bodies match the table's CHECK constraints, so a bad
 // value is refused with its field named instead of as a bare constraint violation.
 const (
-	maxName  = 200
+	maxName  = bounds.MaxRecordName
 	maxText  = 200
 	maxPhone = 40
-	maxNote  = 4000
+	maxNote  = bounds.MaxNotes
 	maxNotes = 10000
 )
 

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -32,6 +33,9 @@ const (
 	ChangeVoided         ChangeKind = "voided"
 	ChangeInactivityExit ChangeKind = "inactivity_exit"
 )
+
+// ChangeKinds lists every kind of change (enrolment_change.kind's CHECK list).
+var ChangeKinds = []ChangeKind{ChangeExitCorrected, ChangeVoided, ChangeInactivityExit}
 
 // State is an enrolment as a history row shows it before or after a change.
 type State struct {
@@ -93,10 +97,13 @@ type VoidInput struct {
 	Reason      string
 }
 
+// minReason is the shortest reason a correction accepts: a word or two, not a letter.
+const minReason = 5
+
 func checkReason(reason *string) error {
 	*reason = strings.TrimSpace(*reason)
-	if n := len([]rune(*reason)); n < 5 || n > 2000 {
-		return apperr.Invalidf("input.reason", "say why, in 5-2000 characters")
+	if n := len([]rune(*reason)); n < minReason || n > bounds.MaxLongText {
+		return apperr.Invalidf("input.reason", "say why, in %d-%d characters", minReason, bounds.MaxLongText)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@
 package enrolment
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -97,8 +98,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	}
 	if in.StartDate.IsZero() {
 		errs.Add(apperr.Invalidf("input.startDate", "start date is required"))
-	} else if in.StartDate.Year() < 2000 {
-		errs.Add(apperr.Invalidf("input.startDate", "start date is before 2000"))
+	} else if e := bounds.CheckRecordDate("input.startDate", "start date", in.StartDate); e != nil {
+		errs.Add(e)
 	} else {
 		if in.DecisionDate != nil && in.DecisionDate.After(in.StartDate.AddDate(1, 0, 0)) {
 			errs.Add(apperr.Invalidf("input.decisionDate", "decision date is more than a year after the start"))
@@ -120,7 +121,7 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if len(in.Occupation) > 200 {
 		errs.Add(apperr.Invalidf("input.occupation", "occupation must be at most 200 characters"))
 	}
-	if in.WagePayer != nil && !validWagePayer[*in.WagePayer] {
+	if in.WagePayer != nil && !slices.Contains(WagePayers, *in.WagePayer) {
 		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
 	}
 	if in.EmploymentRate != nil {
@@ -131,14 +132,15 @@ func (in *CreateInput) Validate(now time.Time) error {
 	if in.OverrideReason != nil {
 		r := strings.TrimSpace(*in.OverrideReason)
 		in.OverrideReason = &r
-		if len([]rune(r)) < 10 || len(r) > 2000 {
-			errs.Add(apperr.Invalidf("input.eligibilityOverride.reason", "an override needs a reason of 10-2000 characters"))
+		if len([]rune(r)) < 10 || len(r) > bounds.MaxLongText {
+			errs.Add(apperr.Invalidf("input.eligibilityOverride.reason", "an override needs a reason of 10-%d characters", bounds.MaxLongText))
 		}
 	}
 	return errs.Err()
 }
 
-var validWagePayer = map[string]bool{"municipality": true, "host_employer": true, "af": true, "other": true}
+// WagePayers lists who may pay an employment's wage (enrolment.wage_payer's CHECK list).
+var WagePayers = []string{"municipality", "host_employer", "af", "other"}
 
 // DecisionDay is the date eligibility is judged on: the decision date, or the start.
 func (in *CreateInput) DecisionDay() time.Time {

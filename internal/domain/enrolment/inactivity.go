@@ -51,13 +51,19 @@ type Candidate struct {
 	DueOn time.Time
 }
 
+// The gaps without activity an inactivity rule may have, in days (inactivity_rule.gap_days's CHECK).
+const (
+	MinGapDays = 30
+	MaxGapDays = 730
+)
+
 // SetInactivityRule sets (gapDays not nil) or removes an organisation's rule; admins only.
 func (s *Store) SetInactivityRule(ctx context.Context, orgID string, gapDays *int) (*InactivityRule, error) {
 	if err := auth.RequireAdmin(ctx, "input.organisationId"); err != nil {
 		return nil, err
 	}
-	if gapDays != nil && (*gapDays < 30 || *gapDays > 730) {
-		return nil, apperr.Invalidf("input.gapDays", "the gap must be 30-730 days (WIOA: 90)")
+	if gapDays != nil && (*gapDays < MinGapDays || *gapDays > MaxGapDays) {
+		return nil, apperr.Invalidf("input.gapDays", "the gap must be %d-%d days (WIOA: 90)", MinGapDays, MaxGapDays)
 	}
 	if !db.IsUUID(orgID) {
 		return nil, apperr.NotFoundf("input.organisationId", "organisation not found")

@@ -97,7 +97,7 @@ func parseParticipant(line int, get func(string) string, now time.Time) (Partici
 	if g, ok := genders[normaliseHeading(get("gender"))]; ok {
 		in.Gender = g
 	} else {
-		fail("gender", "want woman, man, other or not_stated (or kvinna, man, annan, ej angivet, K, M)")
+		fail("gender", "want "+participant.OneOf(participant.Genders)+" (or kvinna, man, annan, ej angivet, K, M)")
 	}
 	if hint := identityHint(get("personal_identity_number")); hint != "" {
 		fail("personal_identity_number", hint)
@@ -211,9 +211,9 @@ var participantColumnOf = map[string]string{
 
 // hints complete the domain's "unknown value" with the codes a file may use.
 var hints = map[string]string{
-	"birth_region":      " (want sweden, europe or outside_europe, or sverige, europa, utanför Europa)",
-	"education_level":   " (want pre_upper_secondary_short, pre_upper_secondary, upper_secondary, post_secondary_short or post_secondary_long)",
-	"distance_category": " (want green, yellow or red, or grön, gul, röd)",
+	"birth_region":      " (want " + participant.OneOf(participant.BirthRegions) + ", or sverige, europa, utanför Europa)",
+	"education_level":   " (want " + participant.OneOf(participant.EducationLevels) + ")",
+	"distance_category": " (want " + participant.OneOf(participant.DistanceCategories) + ", or grön, gul, röd)",
 }
 
 func hasColumn(errs []LineError, column string) bool {

@@ -134,7 +134,7 @@ func (s *Service) Export(ctx context.Context, orgID string, from, to time.Time) 
 				out.Lines++
 				if !in[id] {
 					in[id] = true
-					audit.Record(ctx, "read", "participant", id, "registerLinkageExport")
+					audit.Record(ctx, audit.ActionRead, "participant", id, "registerLinkageExport")
 				}
 			case prot:
 				protected[id] = true

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 )
@@ -19,6 +20,9 @@ const (
 	Municipality Kind = "municipality"  // kommun: owns its data
 	RegionalBody Kind = "regional_body" // samordningsförbund: aggregates across members
 )
+
+// Kinds lists every kind of organisation (organisation.kind's CHECK list).
+var Kinds = []Kind{Municipality, RegionalBody}
 
 // Organisation is a tenant.
 type Organisation struct {
@@ -81,8 +85,8 @@ func (in *CreateInput) Validate() error {
 	if !codePattern.MatchString(in.Code) {
 		errs.Add(apperr.Invalidf("input.code", "code must be 2-63 lower-case letters, digits or hyphens"))
 	}
-	errs.Add(bounds.Name("input.name", in.Name, 200))
-	if in.Kind != Municipality && in.Kind != RegionalBody {
+	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
+	if !slices.Contains(Kinds, in.Kind) {
 		errs.Add(apperr.Invalidf("input.kind", "kind must be municipality or regional_body"))
 	}
 	return errs.Err()
@@ -91,7 +95,7 @@ func (in *CreateInput) Validate() error {
 // DefaultCatalogue is the measure list DOMAIN.md names; each new municipality starts
 // with it and may extend it.
 var DefaultCatalogue = []MeasureType{
-	{Code: "extra_job", Name: "Extra job", SwedishName: "Extratjänst", Category: "employment", Subsidised: true, MunicipalEmployment: true, EligibilityRule: "extra_job"},
+	{Code: "extra_job", Name: "Extra job", SwedishName: "Extratjänst", Category: "employment", Subsidised: true, MunicipalEmployment: true, EligibilityRule: eligibility.ExtraJob},
 	{Code: "labour_market_employment", Name: "Labour-market employment", SwedishName: "Arbetsmarknadsanställning", Category: "employment", Subsidised: true, MunicipalEmployment: true},
 	{Code: "secure_employment", Name: "Secure employment", SwedishName: "Trygghetsanställning", Category: "employment", Subsidised: true},
 	{Code: "sheltered_public_employment", Name: "Sheltered public employment", SwedishName: "Offentligt skyddat arbete (OSA)", Category: "employment", Subsidised: true, MunicipalEmployment: true},
@@ -100,11 +104,11 @@ var DefaultCatalogue = []MeasureType{
 	{Code: "work_practice", Name: "Work practice", SwedishName: "Praktik", Category: "practice"},
 	{Code: "work_training", Name: "Work training", SwedishName: "Arbetsträning", Category: "practice"},
 	{Code: "work_capacity_assessment", Name: "Work-capacity assessment", SwedishName: "Arbetsförmågebedömning", Category: "assessment"},
-	{Code: "supported_employment", Name: "Supported employment", SwedishName: "Supported employment (IPS)", Category: "guidance", EligibilityRule: "supported_employment"},
-	{Code: "ung_intro", Name: "Case management for young people with a mental disability", SwedishName: "Ung intro", Category: "guidance", EligibilityRule: "ung_intro"},
+	{Code: "supported_employment", Name: "Supported employment", SwedishName: "Supported employment (IPS)", Category: "guidance", EligibilityRule: eligibility.SupportedEmployment},
+	{Code: "ung_intro", Name: "Case management for young people with a mental disability", SwedishName: "Ung intro", Category: "guidance", EligibilityRule: eligibility.UngIntro},
 	{Code: "act_course", Name: "ACT course", SwedishName: "ACT-kurs", Category: "guidance"},
 	{Code: "supported_education", Name: "Supported Education", SwedishName: "Supported Education", Category: "education"},
-	{Code: "summer_job", Name: "Summer job for pupils", SwedishName: "Feriejobb", Category: "summer_job", MunicipalEmployment: true, EligibilityRule: "summer_job"},
+	{Code: "summer_job", Name: "Summer job for pupils", SwedishName: "Feriejobb", Category: "summer_job", MunicipalEmployment: true, EligibilityRule: eligibility.SummerJob},
 	{Code: "subsidised_summer_job", Name: "Subsidised summer job", SwedishName: "Subventionerat sommarjobb (SUSO)", Category: "summer_job", Subsidised: true},
 	{Code: "orientation_course", Name: "Orientation course", SwedishName: "Orienteringskurs", Category: "education"},
 	{Code: "language_development", Name: "Language-developing measure", SwedishName: "Språkutvecklande insats", Category: "education"},
@@ -116,8 +120,9 @@ var DefaultCatalogue = []MeasureType{
 // Categories are the measure categories the catalogue allows (the table's CHECK list).
 var Categories = []string{"employment", "practice", "assessment", "guidance", "education", "summer_job", "other"}
 
-// EligibilityRules are the rules a measure's decisions may be checked against.
-var EligibilityRules = []string{"none", "extra_job", "supported_employment", "ung_intro", "summer_job"}
+// EligibilityRules are the rules a measure's decisions may be checked against: the
+// rules the eligibility package evaluates, not a list of this package's own.
+var EligibilityRules = eligibility.Rules
 
 // UnitInput adds a unit.
 type UnitInput struct {
@@ -177,7 +182,7 @@ func (in *MeasureTypeInput) Validate() error {
 	in.Code = strings.TrimSpace(in.Code)
 	in.Name, in.SwedishName = strings.TrimSpace(in.Name), strings.TrimSpace(in.SwedishName)
 	if in.EligibilityRule == "" {
-		in.EligibilityRule = "none"
+		in.EligibilityRule = eligibility.None
 	}
 	if !measureCodePattern.MatchString(in.Code) {
 		errs.Add(apperr.Invalidf("input.code", "code must be 2-64 lower-case letters, digits or underscores"))
@@ -194,5 +199,5 @@ func (in *MeasureTypeInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, field, name string) {
-	errs.Add(bounds.Name(field, name, 200))
+	errs.Add(bounds.Name(field, name, bounds.MaxRecordName))
 }

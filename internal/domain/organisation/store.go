@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -41,7 +42,7 @@ func (s *Store) Create(ctx context.Context, in CreateInput) (Organisation, error
 		for _, m := range DefaultCatalogue {
 			rule := m.EligibilityRule
 			if rule == "" {
-				rule = "none"
+				rule = eligibility.None
 			}
 			batch.Queue(`INSERT INTO measure_type (organisation_id, code, name, swedish_name, category, subsidised, municipal_employment, eligibility_rule)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, o.ID, m.Code, m.Name, m.SwedishName, m.Category, m.Subsidised, m.MunicipalEmployment, rule)

@@ -107,8 +107,8 @@ func (in *RecordInput) Validate(now time.Time) error {
 		errs.Add(apperr.Invalidf("input.month", "month is required"))
 	} else if in.Month.After(MonthOf(calendar.Today(now))) {
 		errs.Add(apperr.Invalidf("input.month", "month is in the future: an observation records what happened"))
-	} else if in.Month.Year() < 2000 {
-		errs.Add(apperr.Invalidf("input.month", "month is before 2000"))
+	} else if e := bounds.CheckRecordDate("input.month", "month", in.Month); e != nil {
+		errs.Add(e)
 	}
 	if !in.Status.Valid() {
 		errs.Add(apperr.Invalidf("input.status", "unknown status"))

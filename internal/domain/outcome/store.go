@@ -11,6 +11,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Store reads and writes outcome observations.
@@ -122,11 +123,16 @@ func (s *Store) ByParticipants(ctx context.Context, participantIDs []string) ([]
 }
 
 // LatestByParticipants loads each participant's latest observation in one statement.
-// When two sources report the same month, the one recorded last wins.
+// When several sources report the latest month, the one shown is the one whose status
+// the month's rule (outcomes.StatusVersion, outcomes.Resolve) counts in every figure: a
+// status that is not unknown before one that is, then the source ranked first by
+// outcomes.SourcePrecedence, then the source's name. It used to be the one recorded
+// last, so a caseworker could see a status that no figure counts.
 func (s *Store) LatestByParticipants(ctx context.Context, participantIDs []string) ([]Observation, error) {
 	rows, err := db.Reader(ctx, s.pool).Query(ctx, `SELECT DISTINCT ON (participant_id) `+columns+` FROM outcome_observation
-		WHERE participant_id = ANY($1::uuid[]) ORDER BY participant_id, month DESC, created_at DESC, id DESC`,
-		db.UUIDs(participantIDs))
+		WHERE participant_id = ANY($1::uuid[])
+		ORDER BY participant_id, month DESC, status = $3, array_position($2::text[], source) NULLS LAST, source`,
+		db.UUIDs(participantIDs), outcomes.SourcePrecedence, outcomes.StatusUnknown)
 	if err != nil {
 		return nil, fmt.Errorf("load latest observations: %w", err)
 	}

@@ -47,3 +47,18 @@ func TestAttributesValidateReportsEveryBadField(t *testing.T) {
 		}
 	}
 }
+
+func TestOneOfWritesTheList(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a or b"}, {DistanceCategories, "green, yellow or red"}} {
+		if got := OneOf(c.in); got != c.want {
+			t.Errorf("OneOf(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := OneOf(Genders); got != "woman, man, other or not_stated" {
+		t.Errorf("OneOf(Genders) = %q", got)
+	}
+}

@@ -2,34 +2,51 @@
 package participant
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/eligibility"
 	"github.com/arbetsmarknad/outcomes/internal/domain/personnummer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
 // Gender (kön). All statistics are split by it.
 type Gender string
 
 const (
-	Woman     Gender = "woman"
-	Man       Gender = "man"
-	Other     Gender = "other"
-	NotStated Gender = "not_stated"
+	Woman     Gender = outcomes.GenderWoman // the warehouse's genders, which every figure splits by
+	Man       Gender = outcomes.GenderMan
+	Other     Gender = outcomes.GenderOther
+	NotStated Gender = outcomes.GenderNotStated
 )
 
-// Valid reports whether g is one of the four genders.
-func (g Gender) Valid() bool {
-	switch g {
-	case Woman, Man, Other, NotStated:
-		return true
+// OneOf writes a list of accepted values for a message: "woman, man, other or
+// not_stated".
+func OneOf[T ~string](vs []T) string {
+	var b strings.Builder
+	for i, v := range vs {
+		switch {
+		case i == 0:
+		case i == len(vs)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(v))
 	}
-	return false
+	return b.String()
 }
+
+// Genders lists the four genders (participant.gender's CHECK list).
+var Genders = []Gender{Woman, Man, Other, NotStated}
+
+// Valid reports whether g is one of the four genders.
+func (g Gender) Valid() bool { return slices.Contains(Genders, g) }
 
 // Participant is a job seeker registered with one organisation.
 type Participant struct {
@@ -64,6 +81,9 @@ const (
 	Paused CaseStatus = "paused"
 	Closed CaseStatus = "closed"
 )
+
+// CaseStatuses lists every case status (participant.case_status's CHECK list).
+var CaseStatuses = []CaseStatus{Active, Paused, Closed}
 
 // Attributes are what is known about a participant from a date (uppgifter från och
 // med). Nil means not recorded. Analysis uses the set in force at a measure's start.
@@ -190,6 +210,10 @@ type AttributesInput struct {
 	SupportSource       *string
 }
 
+// MaxGuaranteeDays is the most days in the job and development guarantee recorded
+// (participant_attributes.guarantee_days's CHECK).
+const MaxGuaranteeDays = 10000
+
 // MaxName is the longest given or family name accepted.
 const MaxName = 100
 
@@ -207,38 +231,26 @@ var (
 
 // ISCEDBand is the ISCED 2011 band of an education level (utbildningsnivå): isced_0_2
 // (pre-upper-secondary), isced_3_4 (upper secondary), isced_5_8 (post-secondary); ""
-// when not recorded. The warehouse's ESF entry data maps levels the same way
-// (warehouse/snapshot.ESFEntry).
+// when not recorded. It is the warehouse's mapping (outcomes.ISCEDBand), which ESF's
+// entry data reads too.
 func ISCEDBand(level *string) string {
 	if level == nil {
 		return ""
 	}
-	switch *level {
-	case "pre_upper_secondary_short", "pre_upper_secondary":
-		return "isced_0_2"
-	case "upper_secondary":
-		return "isced_3_4"
-	case "post_secondary_short", "post_secondary_long":
-		return "isced_5_8"
-	}
-	return ""
+	return outcomes.ISCEDBand(*level)
 }
 
+// The values each coded attribute accepts, the one list per attribute: Validate checks
+// against them, and the database's CHECK lists on participant_attributes and the GraphQL
+// enums must equal them (graph TestEveryStoredEnumIsOneList). The values the eligibility
+// rules wait for are the rules' own constants.
 var (
-	birthRegions     = set("sweden", "europe", "outside_europe")
-	permitKinds      = set("refugee", "family_member", "family_member_eu_eea", "work", "studies", "other")
-	educationLevels  = set("pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long")
-	distances        = set("green", "yellow", "red")
-	schoolProgrammes = set("year_9", "sprint", "other")
+	BirthRegions         = []string{"sweden", "europe", "outside_europe"}
+	ResidencePermitKinds = []string{"refugee", "family_member", eligibility.EUEEAFamilyMemberPermit, "work", "studies", "other"}
+	EducationLevels      = []string{"pre_upper_secondary_short", "pre_upper_secondary", "upper_secondary", "post_secondary_short", "post_secondary_long"}
+	DistanceCategories   = []string{"green", "yellow", "red"}
+	SchoolProgrammes     = []string{eligibility.SchoolProgrammeYear9, eligibility.SchoolProgrammeSprint, "other"}
 )
-
-func set(vs ...string) map[string]bool {
-	m := make(map[string]bool, len(vs))
-	for _, v := range vs {
-		m[v] = true
-	}
-	return m
-}
 
 // Validate reports every bad field under prefix (e.g. "input.attributes.").
 func (a *AttributesInput) Validate(now time.Time, prefix string) error {
@@ -248,13 +260,13 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 	}
 	for _, c := range []struct {
 		v     *string
-		ok    map[string]bool
+		ok    []string
 		field string
-	}{{a.BirthRegion, birthRegions, "birthRegion"}, {a.ResidencePermitKind, permitKinds, "residencePermitKind"},
-		{a.EducationLevel, educationLevels, "educationLevel"}, {a.DistanceCategory, distances, "distanceCategory"},
-		{a.SchoolProgramme, schoolProgrammes, "schoolProgramme"},
-		{a.LabourMarketStatus, set(LabourMarketStatuses...), "labourMarketStatus"}, {a.SupportSource, set(SupportSources...), "supportSource"}} {
-		if c.v != nil && !c.ok[*c.v] {
+	}{{a.BirthRegion, BirthRegions, "birthRegion"}, {a.ResidencePermitKind, ResidencePermitKinds, "residencePermitKind"},
+		{a.EducationLevel, EducationLevels, "educationLevel"}, {a.DistanceCategory, DistanceCategories, "distanceCategory"},
+		{a.SchoolProgramme, SchoolProgrammes, "schoolProgramme"},
+		{a.LabourMarketStatus, LabourMarketStatuses, "labourMarketStatus"}, {a.SupportSource, SupportSources, "supportSource"}} {
+		if c.v != nil && !slices.Contains(c.ok, *c.v) {
 			errs.Add(apperr.Invalidf(prefix+c.field, "unknown value"))
 		}
 	}
@@ -272,8 +284,8 @@ func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 			errs.Add(apperr.Invalidf(prefix+c.field, "at most 100 characters"))
 		}
 	}
-	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > 10000) {
-		errs.Add(apperr.Invalidf(prefix+"guaranteeDays", "guarantee days must be 0-10000"))
+	if a.GuaranteeDays != nil && (*a.GuaranteeDays < 0 || *a.GuaranteeDays > MaxGuaranteeDays) {
+		errs.Add(apperr.Invalidf(prefix+"guaranteeDays", "guarantee days must be 0-%d", MaxGuaranteeDays))
 	}
 	if a.ResidencePermitDate != nil && a.ResidencePermitDate.After(calendar.Today(now)) {
 		errs.Add(apperr.Invalidf(prefix+"residencePermitDate", "the permit date is in the future"))
@@ -341,7 +353,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		birth = in.validateIdentified(&errs, now)
 	}
 	if !in.Gender.Valid() {
-		errs.Add(apperr.Invalidf("input.gender", "gender must be woman, man, other or not_stated"))
+		errs.Add(apperr.Invalidf("input.gender", "gender must be %s", OneOf(Genders)))
 	}
 	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
 	if len(in.Phone) > 40 {

@@ -30,7 +30,7 @@ func Reveal(ctx context.Context, x Participant) Participant {
 		return x
 	}
 	if p, ok := auth.From(ctx); ok && SeesProtectedIdentity(p) {
-		audit.Record(ctx, "read", "protected_identity", x.ID, "participant")
+		audit.Record(ctx, audit.ActionRead, "protected_identity", x.ID, "participant")
 		return x
 	}
 	x.PersonalIdentityNumber, x.GivenName, x.FamilyName, x.Phone, x.Email = "", "", "", "", ""

@@ -223,7 +223,7 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 		// A search by name or personnummer tells whether the person is a client, even
 		// when only totalCount is asked for: the matches are reads of those people.
 		for _, p := range out.Items {
-			audit.Record(ctx, "read", "participant", p.ID, "participants")
+			audit.Record(ctx, audit.ActionRead, "participant", p.ID, "participants")
 		}
 	}
 	for _, p := range out.Items {

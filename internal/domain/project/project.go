@@ -3,6 +3,7 @@
 package project
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -80,23 +81,17 @@ const (
 	OtherFunder        Funder = "other"
 )
 
+// Funders lists every funder (project.funder's CHECK list).
+var Funders = []Funder{ESF, AMIF, Lansstyrelsen37, Samordningsforbund, MunicipalityFunder, OtherFunder}
+
 // Valid reports whether f is a known funder.
-func (f Funder) Valid() bool {
-	switch f {
-	case ESF, AMIF, Lansstyrelsen37, Samordningsforbund, MunicipalityFunder, OtherFunder:
-		return true
-	}
-	return false
-}
+func (f Funder) Valid() bool { return slices.Contains(Funders, f) }
+
+// Metrics lists every target metric (target.metric's CHECK list).
+var Metrics = []Metric{Decisions, Starts, Participants, ExitsToWorkOrStudies, Referrals}
 
 // Valid reports whether m is a known metric.
-func (m Metric) Valid() bool {
-	switch m {
-	case Decisions, Starts, Participants, ExitsToWorkOrStudies, Referrals:
-		return true
-	}
-	return false
-}
+func (m Metric) Valid() bool { return slices.Contains(Metrics, m) }
 
 // CreateInput creates a project.
 type CreateInput struct {
@@ -159,12 +154,12 @@ func (in *UpdateInput) Validate() error {
 }
 
 func checkName(errs *apperr.List, name string) {
-	errs.Add(bounds.Name("input.name", name, 200))
+	errs.Add(bounds.Name("input.name", name, bounds.MaxRecordName))
 }
 
 func checkTargetGroup(errs *apperr.List, g string) {
-	if len([]rune(g)) > 4000 {
-		errs.Add(apperr.Invalidf("input.targetGroup", "target group must be at most 4000 characters"))
+	if len([]rune(g)) > bounds.MaxNotes {
+		errs.Add(apperr.Invalidf("input.targetGroup", "target group must be at most %d characters", bounds.MaxNotes))
 	}
 }
 

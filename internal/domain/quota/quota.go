@@ -48,7 +48,7 @@ type CreateInput struct {
 func (in *CreateInput) Validate() error {
 	var errs apperr.List
 	in.Name = strings.TrimSpace(in.Name)
-	errs.Add(bounds.Name("input.name", in.Name, 200))
+	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
 	if in.Total < 1 {
 		errs.Add(apperr.Invalidf("input.total", "a quota is at least 1"))
 	}

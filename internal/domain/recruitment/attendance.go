@@ -10,6 +10,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
@@ -74,8 +75,8 @@ func (s *Store) AttendanceReport(ctx context.Context, orgID string, from, to tim
 	if err := auth.RequireOrgPersonalData(ctx, orgID, "organisationId"); err != nil {
 		return nil, err
 	}
-	if to.Before(from) {
-		return nil, apperr.Invalidf("to", "the period ends before it starts")
+	if err := bounds.FilterPeriod("to", &from, &to); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT e.id, e.organisation_id, e.kind, e.name, e.held_on, e.place, e.measure_type_id, e.version, coalesce(p.gender, ''),
 			count(i.participant_id)::int, count(*) FILTER (WHERE i.attended)::int,

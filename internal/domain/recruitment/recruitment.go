@@ -6,6 +6,7 @@ package recruitment
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,8 +81,11 @@ type Interview struct {
 	Version        int
 }
 
+// Kinds lists every kind of event (recruitment_event.kind's CHECK list).
+var Kinds = []Kind{Meeting, Fair}
+
 // Valid reports whether k is a known kind of event.
-func (k Kind) Valid() bool { return k == Meeting || k == Fair }
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // PlaceInput is what one employer offers at an event.
 type PlaceInput struct {
@@ -110,7 +114,7 @@ func (in *CreateEventInput) Validate() error {
 	if !in.Kind.Valid() {
 		errs.Add(apperr.Invalidf("input.kind", "unknown kind of event"))
 	}
-	errs.Add(bounds.Name("input.name", in.Name, 200))
+	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
 	if in.HeldOn.IsZero() {
 		errs.Add(apperr.Invalidf("input.heldOn", "date is required"))
 	}

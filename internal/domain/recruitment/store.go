@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/idempotency"
 )
@@ -191,8 +192,8 @@ func (s *Store) Invite(ctx context.Context, in InviteInput) (Event, error) {
 // at the event. A candidate is interviewed once per employer and event.
 func (s *Store) RecordInterview(ctx context.Context, in InterviewInput) (Interview, error) {
 	in.Notes = strings.TrimSpace(in.Notes)
-	if len([]rune(in.Notes)) > 4000 {
-		return Interview{}, apperr.Invalidf("input.notes", "notes must be at most 4000 characters")
+	if len([]rune(in.Notes)) > bounds.MaxNotes {
+		return Interview{}, apperr.Invalidf("input.notes", "notes must be at most %d characters", bounds.MaxNotes)
 	}
 	var iv Interview
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {

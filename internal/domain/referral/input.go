@@ -1,30 +1,31 @@
 package referral
 
 import (
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
-var validSource = map[Source]bool{SocialServices: true, AF: true, SocialInsurance: true, Region: true, Self: true, OtherSource: true}
+// Sources lists every referring party (referral.source's CHECK list).
+var Sources = []Source{SocialServices, AF, SocialInsurance, Region, Self, OtherSource}
 
-var validOrder = map[Order]bool{WorkCapacityAssessment: true, WorkPractice: true, JobHelp: true, LabourMarketEmployment: true, Mapping: true}
+// Orders lists everything a referral may order (referral_ordered_known's list).
+var Orders = []Order{WorkCapacityAssessment, WorkPractice, JobHelp, LabourMarketEmployment, Mapping}
 
 // Valid reports whether s is a known source.
-func (s Source) Valid() bool { return validSource[s] }
+func (s Source) Valid() bool { return slices.Contains(Sources, s) }
 
 // Valid reports whether o is a known order.
-func (o Order) Valid() bool { return validOrder[o] }
-
-// earliest is the first date the system accepts: older records are typing errors.
-var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+func (o Order) Valid() bool { return slices.Contains(Orders, o) }
 
 // Text limits, in characters.
 const (
 	maxShort = 200
-	maxNotes = 4000
+	maxNotes = bounds.MaxNotes
 )
 
 // CreateInput registers a referral.
@@ -63,8 +64,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	switch {
 	case in.ReferralDate.IsZero():
 		errs.Add(apperr.Invalidf("input.referralDate", "referral date is required"))
-	case in.ReferralDate.Before(earliest):
-		errs.Add(apperr.Invalidf("input.referralDate", "referral date is before 2000"))
+	case bounds.BeforeRecords(in.ReferralDate):
+		errs.Add(bounds.CheckRecordDate("input.referralDate", "referral date", in.ReferralDate))
 	case in.ReferralDate.After(Today(now)):
 		errs.Add(apperr.Invalidf("input.referralDate", "referral date is in the future"))
 	case in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(in.ReferralDate):

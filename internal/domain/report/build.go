@@ -15,9 +15,11 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
+	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
 )
 
@@ -41,8 +43,8 @@ func NewService(pool *pgxpool.Pool, warehouse chstore.Querier) *Service {
 // ParseMonth reads "YYYY-MM" as the first day of that month; field names the input.
 func ParseMonth(field, s string) (time.Time, error) {
 	t, err := time.Parse("2006-01", s)
-	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
-		return time.Time{}, apperr.Invalidf(field, "month must be YYYY-MM between 2000 and 2100")
+	if err != nil || !bounds.RecordYearOK(t.Year()) {
+		return time.Time{}, apperr.Invalidf(field, "month must be YYYY-MM %s", bounds.RecordYears())
 	}
 	return t, nil
 }
@@ -679,15 +681,21 @@ func overdueSection(b *builder, read *future[overdueFigures]) (*Section, error) 
 	return &Section{Key: "overdue", Title: "Försenad återkoppling och uppföljning", Tables: []*Table{t}}, nil
 }
 
-// outcomeDefs are the outcome figures of earlier exit cohorts the report shows.
-var outcomeDefs = []struct {
+type outcomeDef struct {
 	key, title string
 	def        analytics.Definition
-}{
-	{"ws6", "I arbete eller studier 6 månader efter avslut", analytics.InWorkOrStudiesAt(6)},
-	{"ws12", "I arbete eller studier 12 månader efter avslut", analytics.InWorkOrStudiesAt(12)},
-	{"lasting", "Fast förankring (arbete eller studier utan försörjningsstöd vid +6 och +12)", analytics.LastingAttachment(nil)},
 }
+
+// outcomeDefs are the outcome figures of earlier exit cohorts the report shows: in work
+// or studies at the horizons the steering group's exitCohortOutcome reports
+// (cohort.Horizons: ws6, ws12), and lasting attachment.
+var outcomeDefs = func() []outcomeDef {
+	var out []outcomeDef
+	for _, k := range cohort.Horizons {
+		out = append(out, outcomeDef{fmt.Sprintf("ws%d", k), fmt.Sprintf("I arbete eller studier %d månader efter avslut", k), analytics.InWorkOrStudiesAt(k)})
+	}
+	return append(out, outcomeDef{"lasting", "Fast förankring (arbete eller studier utan försörjningsstöd vid +6 och +12)", analytics.LastingAttachment(nil)})
+}()
 
 var outcomeColumns = []Column{{"n", "Avslut att följa upp"}, {"known", "Känt utfall"}, {"unknown", "Okänt utfall"},
 	{"count", "Uppfyller"}, {"share", "Andel av kända"}}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 )
@@ -29,7 +30,7 @@ func definitions(r *Report) []Definition {
 		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen låg före dagen och återkoppling har inte skickats. " +
 			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
 			"internal/domain/referral, internal/domain/actionplan"},
-		{DisclosureVersion, "Röjandeskydd", "Antal 1–4 visas som \"< 5\". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
+		{DisclosureVersion, "Röjandeskydd", disclosure.SmallRule + ". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
 			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold. " +
 			"Belopp för en grupp med 1–4 deltagare döljs (\"–\"), liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
 			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},

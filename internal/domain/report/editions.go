@@ -21,6 +21,9 @@ const (
 	TriggerOnDemand  = "on_demand"
 )
 
+// Triggers lists every edition trigger (report_edition.trigger's CHECK list).
+var Triggers = []string{TriggerScheduled, TriggerOnDemand}
+
 // ScopeFor checks that the caller may read the organisation's aggregates and returns
 // the report's scope: a regional reader's own regional body covers the members granted
 // to them. A regional reader does not open a member municipality's own report: each

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/export"
@@ -45,7 +46,7 @@ func XLSX(w io.Writer, r *Report) error {
 		x.text(1, sec.Title, title)
 		x.text(1, r.OrganisationName+" · Månadsuppföljning "+monthLabel(r.Month), 0)
 		x.text(1, "Definitionsversioner: "+strings.Join(r.DefinitionVersions(), ", "), 0)
-		x.text(1, "Antal 1–4 visas som \"< 5\"; fler celler är dolda så att inget litet antal kan räknas fram.", 0)
+		x.text(1, disclosure.SmallRule+"; fler celler är dolda så att inget litet antal kan räknas fram.", 0)
 		x.row++
 		for _, t := range sec.Tables {
 			if err := x.table(t); err != nil {

@@ -31,6 +31,15 @@ const (
 	Active Mode = "active"
 )
 
+// The years after the last activity a rule may keep people (retention_rule.inactive_years's CHECK).
+const (
+	MinInactiveYears = 1
+	MaxInactiveYears = 100
+)
+
+// Modes lists every mode (retention_rule.mode's CHECK list).
+var Modes = []Mode{DryRun, Active}
+
 // Rule is one organisation's retention rule.
 type Rule struct {
 	OrganisationID  string
@@ -93,8 +102,8 @@ func (s *Store) Set(ctx context.Context, orgID string, years int) (Rule, error) 
 	if err := auth.RequireAdmin(ctx, "input.organisationId"); err != nil {
 		return Rule{}, err
 	}
-	if years < 1 || years > 100 {
-		return Rule{}, apperr.Invalidf("input.inactiveYears", "the rule keeps people for 1-100 years after their last activity")
+	if years < MinInactiveYears || years > MaxInactiveYears {
+		return Rule{}, apperr.Invalidf("input.inactiveYears", "the rule keeps people for %d-%d years after their last activity", MinInactiveYears, MaxInactiveYears)
 	}
 	if !db.IsUUID(orgID) {
 		return Rule{}, apperr.NotFoundf("input.organisationId", "organisation not found")

@@ -35,7 +35,7 @@ type Entry struct {
 	Subject        string
 	Role           string
 	OrganisationID *string
-	Action         string // read or write
+	Action         string // ActionRead or ActionWrite
 	Entity         string // participant, enrolment, ...
 	EntityID       string
 	Operation      string // GraphQL field or admin command
@@ -44,6 +44,15 @@ type Entry struct {
 	// entity:id, e.g. enrolment:4b0c…, in the order first read.
 	Records []string
 }
+
+// The actions an entry records (audit_log.action's CHECK list).
+const (
+	ActionRead  = "read"
+	ActionWrite = "write"
+)
+
+// Actions lists every action.
+var Actions = []string{ActionRead, ActionWrite}
 
 // PersonEntity is the entity reads are grouped by: the person a record is about.
 const PersonEntity = "participant"
@@ -93,7 +102,7 @@ func (r *Recorder) record(action, entity, entityID, operation string) {
 
 // entry returns the index of the entry of an access, adding it when new (r.mu held).
 func (r *Recorder) entry(action, entity, entityID, operation string) int {
-	if action == "read" {
+	if action == ActionRead {
 		k := Ref{entity, entityID}
 		if i, ok := r.reads[k]; ok {
 			return i
@@ -125,7 +134,7 @@ func (r *Recorder) readRefs(operation string, refs []Ref) {
 		if ref.Entity == PersonEntity && ref.ID != "" {
 			i := r.lastPerson
 			if i < 0 || r.entries[i].EntityID != ref.ID {
-				i = r.entry("read", ref.Entity, ref.ID, operation)
+				i = r.entry(ActionRead, ref.Entity, ref.ID, operation)
 				r.lastPerson = i
 			}
 			if person < 0 {
@@ -138,7 +147,7 @@ func (r *Recorder) readRefs(operation string, refs []Ref) {
 			continue
 		}
 		if person < 0 {
-			r.entry("read", ref.Entity, ref.ID, operation)
+			r.entry(ActionRead, ref.Entity, ref.ID, operation)
 			continue
 		}
 		if _, ok := r.reads[ref]; ok {

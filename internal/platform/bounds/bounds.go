@@ -18,6 +18,36 @@ var (
 	MaxDate = time.Date(2100, time.December, 31, 0, 0, 0, 0, time.UTC)
 )
 
+// The years of a case's events (a start, an observed month, a referral, a meeting, a
+// step done, a cost month) and of the periods asked about (a report month, an exit
+// year, a plan as of a day): the records of the labour-market units begin in 2000, so
+// an earlier year is a typing error; the last is MaxDate's. Birth dates and other stored
+// dates keep the wider MinDate..MaxDate range.
+const FirstRecordYear = 2000
+
+// LastRecordYear is MaxDate's year.
+var LastRecordYear = MaxDate.Year()
+
+// BeforeRecords reports whether t's year is before FirstRecordYear.
+func BeforeRecords(t time.Time) bool { return t.Year() < FirstRecordYear }
+
+// RecordYearOK reports whether year lies between FirstRecordYear and LastRecordYear.
+func RecordYearOK(year int) bool { return year >= FirstRecordYear && year <= LastRecordYear }
+
+// RecordYears says the range of years, for messages: "between 2000 and 2100".
+func RecordYears() string {
+	return fmt.Sprintf("between %d and %d", FirstRecordYear, LastRecordYear)
+}
+
+// CheckRecordDate is INVALID on field when t's year is before FirstRecordYear; what
+// names the date in the message ("start date is before 2000").
+func CheckRecordDate(field, what string, t time.Time) *apperr.Error {
+	if BeforeRecords(t) {
+		return apperr.Invalidf(field, "%s is before %d", what, FirstRecordYear)
+	}
+	return nil
+}
+
 // Employment rates. An enrolment's rate (sysselsättningsgrad) is a whole percentage of
 // at least 1 (a placement at 0 % is no placement); an observed rate may be 0.
 const (

@@ -12,6 +12,21 @@ import (
 // MaxEmail is the longest e-mail address accepted (the limit participants and staff always had).
 const MaxEmail = 200
 
+// Text limits, in characters, that the database states too: each table's CHECK
+// (length(…) BETWEEN 1 AND n) names the same number, and graph TestTextLimitsAreTheDatabases
+// compares every such CHECK with these, so a value is refused with its field named
+// rather than as a bare constraint violation.
+const (
+	// MaxRecordName is the longest name of a record: an organisation, a unit, a staff
+	// member, an employer or contact, a project, a target, a recruitment event, a quota, a
+	// funder.
+	MaxRecordName = 200
+	// MaxLongText is the longest goal, step description or stated reason.
+	MaxLongText = 2000
+	// MaxNotes is the longest notes field or note body.
+	MaxNotes = 4000
+)
+
 // Name checks a required name (a person's, a unit's, a contact's) that the caller has
 // already trimmed: blank, control characters or more than max characters are INVALID on
 // field. The message never repeats the value: names are personal data. It returns

@@ -27,6 +27,9 @@ const (
 	Rollover Op = "rollover"
 )
 
+// Ops lists every op (change_event.op's CHECK list).
+var Ops = []Op{Create, Update, Delete, Rebuild, Rollover}
+
 // Record adds one change event inside tx. The database's outbox triggers queue an event
 // for every person a statement touched that has none yet in the transaction (so that
 // changes made in SQL outside the API reach the warehouse too; migrations 0004, 0015).

@@ -10,6 +10,16 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+)
+
+// The API's defaults for the GraphQL limits and the request deadline. apiserver's
+// NewHandler falls back to the same values when its Options leave them zero.
+const (
+	DefaultMaxDepth       = 10
+	DefaultMaxComplexity  = 1000
+	DefaultRequestTimeout = 30 * time.Second
 )
 
 // Config is the runtime configuration of the API, the loader and the admin CLI.
@@ -185,7 +195,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("OUTCOMES_LOG_LEVEL: want trace, debug, info, warn, error, fatal, panic or disabled")
 	}
 	var err error
-	if c.AuthMaxLifetime, err = time.ParseDuration(get("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME", "12h")); err != nil || c.AuthMaxLifetime <= 0 {
+	if c.AuthMaxLifetime, err = time.ParseDuration(get("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME", auth.DefaultMaxLifetime.String())); err != nil || c.AuthMaxLifetime <= 0 {
 		return c, fmt.Errorf("OUTCOMES_AUTH_MAX_TOKEN_LIFETIME: want a positive duration such as 12h")
 	}
 	c.AuthRoleClaim, c.AuthOrgClaim, c.AuthGrantClaim = getenv("OUTCOMES_AUTH_ROLE_CLAIM"), getenv("OUTCOMES_AUTH_ORG_CLAIM"), getenv("OUTCOMES_AUTH_GRANT_CLAIM")
@@ -202,13 +212,13 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Introspection, err = strconv.ParseBool(get("OUTCOMES_GRAPHQL_INTROSPECTION", strconv.FormatBool(dev))); err != nil {
 		return c, fmt.Errorf("OUTCOMES_GRAPHQL_INTROSPECTION: want true or false")
 	}
-	if c.MaxDepth, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_DEPTH", "10")); err != nil || c.MaxDepth < 2 {
+	if c.MaxDepth, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_DEPTH", strconv.Itoa(DefaultMaxDepth))); err != nil || c.MaxDepth < 2 {
 		return c, fmt.Errorf("OUTCOMES_GRAPHQL_MAX_DEPTH: want an integer of at least 2")
 	}
-	if c.MaxComplexity, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_COMPLEXITY", "1000")); err != nil || c.MaxComplexity < 10 {
+	if c.MaxComplexity, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_COMPLEXITY", strconv.Itoa(DefaultMaxComplexity))); err != nil || c.MaxComplexity < 10 {
 		return c, fmt.Errorf("OUTCOMES_GRAPHQL_MAX_COMPLEXITY: want an integer of at least 10")
 	}
-	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", "30s")); err != nil {
+	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", DefaultRequestTimeout.String())); err != nil {
 		return c, fmt.Errorf("OUTCOMES_REQUEST_TIMEOUT: %w", err)
 	}
 	origins := getenv("OUTCOMES_CORS_ORIGINS")

@@ -59,6 +59,10 @@ type Pending struct {
 	claimed bool
 }
 
+// MaxKey is the longest key, in bytes (idempotency_key.key's CHECK counts characters,
+// which are never more).
+const MaxKey = 200
+
 // Claim queues the claim of r's key in tx (db.FetchRow): the key's row, naming
 // r.ResultID, written at once if the key is free. A create that still has a statement
 // to send before it can decide sends the claim with it, in one round trip, and then
@@ -72,8 +76,8 @@ func Claim(ctx context.Context, tx pgx.Tx, r Request) *Pending {
 	if r.Key == "" {
 		return p
 	}
-	if len(r.Key) > 200 {
-		p.err = apperr.Invalidf("input.idempotencyKey", "idempotency key must be at most 200 characters")
+	if len(r.Key) > MaxKey {
+		p.err = apperr.Invalidf("input.idempotencyKey", "idempotency key must be at most %d characters", MaxKey)
 		return p
 	}
 	if !db.IsUUID(r.ResultID) {

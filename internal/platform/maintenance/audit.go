@@ -164,7 +164,7 @@ func (m *Maintainer) archiveMonth(ctx context.Context, p Partition, runID string
 		return a, err
 	}
 	// Recorded after the drop commits, in the partition of the current month.
-	return a, m.audit(ctx, runID, audit.Entry{Action: "write", Entity: "audit_log", EntityID: p.Month.Format("2006-01"),
+	return a, m.audit(ctx, runID, audit.Entry{Action: audit.ActionWrite, Entity: "audit_log", EntityID: p.Month.Format("2006-01"),
 		Operation: fmt.Sprintf("maintain:%s rows=%d sha256=%s file=%s", TaskAudit, a.Rows, a.SHA256, filepath.Base(a.File))})
 }
 

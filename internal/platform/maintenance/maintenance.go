@@ -100,7 +100,7 @@ func (m *Maintainer) Run(ctx context.Context) ([]Result, error) {
 		}
 		r.Task = task
 		if r.Err == nil && r.Count > 0 && task != TaskAudit { // audit months are audited one by one
-			r.Err = m.audit(ctx, runID, audit.Entry{Action: "write", Entity: entityOf(task), EntityID: r.Detail, Operation: "maintain:" + task})
+			r.Err = m.audit(ctx, runID, audit.Entry{Action: audit.ActionWrite, Entity: entityOf(task), EntityID: r.Detail, Operation: "maintain:" + task})
 		}
 		if err := m.record(ctx, now, r); err != nil && r.Err == nil {
 			r.Err = err
