@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
@@ -21,6 +22,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
@@ -275,11 +277,36 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "outcomesctl: unknown command %q\n%s", cmd, usage)
 		return 2
 	}
+	if err == nil && writesPeople[cmd] {
+		announce(ctx, cfg, stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "outcomesctl %s: %v\n", cmd, err)
 		return 1
 	}
 	return 0
+}
+
+// writesPeople are the commands that may write people's records, and so queue change
+// events: the loader hears of them when the command has succeeded, as of a mutation's
+// (changes.Announcer), instead of at its next poll (which also finds what a command
+// wrote before it failed).
+var writesPeople = map[string]bool{"seed": true, "erase": true, "retention": true, "inactivity-exits": true,
+	"retention-rules": true, "import-observations": true, "import-participants": true, "dead-letters": true}
+
+// announce tells the loader that a command's writes are committed. A failure costs the
+// loader no more than its poll interval, so it is only said.
+func announce(ctx context.Context, cfg config.Config, stderr io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, cfg.DatabaseURL)
+	if err == nil {
+		err = changes.AnnounceOnce(ctx, conn)
+		conn.Close(ctx) //nolint:errcheck
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "outcomesctl: could not tell the loader about the changes (SQLSTATE %q); it finds them at its next poll\n", db.SQLState(err))
+	}
 }
 
 func migrate(ctx context.Context, cfg config.Config, out io.Writer) error {

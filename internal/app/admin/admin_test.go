@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/enrolment"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 )
 
@@ -237,5 +240,37 @@ func TestImportExcelFilesCommand(t *testing.T) {
 	code, _, errOut = run("import-participants", "-org", "cli-excel", "-file", fixture("participants-and-observations.xlsx"), "-sheet", "Blad1")
 	if code != 1 || !strings.Contains(errOut, `no sheet named "Blad1"; its sheets are "Deltagare", "Uppföljning"`) {
 		t.Errorf("unknown sheet: exit %d, %s", code, errOut)
+	}
+}
+
+// TestCommandsAnnounceTheirWrites: a command that wrote people's records (here an
+// import) tells the loader when it has succeeded, as a mutation does, so that its
+// changes need not wait for the loader's poll; nothing else notifies here (no loader,
+// no API, and writes do not notify inside their transactions).
+func TestCommandsAnnounceTheirWrites(t *testing.T) {
+	url, pool := testenv.PostgresWithURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	domaintest.OrganisationWith(t, pool, organisation.CreateInput{Code: "cli-announce", Name: "CLI announce", Kind: organisation.Municipality})
+	listener, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close(context.Background())
+	if _, err := listener.Exec(ctx, "LISTEN "+changes.Channel); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "participants.csv")
+	csv := "personal_identity_number,given_name,family_name,gender\n" +
+		demo.Personnummer(time.Date(1980, 5, 6, 0, 0, 0, 0, time.UTC), 123) + ",Ada,Berg,woman\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OUTCOMES_DATABASE_URL": url, "OUTCOMES_ENV": "dev"}
+	if code, out, errOut := ctl(env, "import-participants", "-org", "cli-announce", "-file", file); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := listener.WaitForNotification(ctx); err != nil {
+		t.Fatalf("the import was not announced: %v", err)
 	}
 }

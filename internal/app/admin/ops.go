@@ -9,6 +9,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/backup"
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/maintenance"
@@ -48,6 +49,11 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 			if cerr := scheduledCasework(ctx, pool, now(), out); cerr != nil && err == nil {
 				err = cerr
 			}
+			// Exits and erasures reach the loader now, not at its next poll; a failed
+			// announcement only leaves them to that poll.
+			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			changes.AnnounceOnce(actx, pool) //nolint:errcheck
+			cancel()
 		}
 		if ctx.Err() != nil {
 			// Stopped (make run's Ctrl-C, a service manager) while a run was under way:

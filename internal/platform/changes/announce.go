@@ -28,8 +28,9 @@ const announceTimeout = 5 * time.Second
 // coalesced: Kick returns at once, at most one is being sent at any time, and the kicks
 // that arrive meanwhile make one more, AnnounceGap after the last.
 //
-// Writes made elsewhere (outcomesctl, SQL by hand) are found by the loader's poll
-// (OUTCOMES_LOADER_POLL_INTERVAL); so is a write whose announcement failed.
+// outcomesctl announces its writes once each command is done (AnnounceOnce); writes
+// made in SQL by hand are found by the loader's poll (OUTCOMES_LOADER_POLL_INTERVAL), and
+// so is a write whose announcement failed.
 type Announcer struct {
 	db  DB
 	log zerolog.Logger
@@ -65,7 +66,7 @@ func (a *Announcer) Kick() {
 func (a *Announcer) announce() {
 	for {
 		ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), announcementKey{}, true), announceTimeout)
-		_, err := a.db.Exec(ctx, `SELECT pg_notify($1, '')`, Channel)
+		err := AnnounceOnce(ctx, a.db)
 		cancel()
 		if err != nil {
 			// The statement carries no personal data; the SQLSTATE says enough.
@@ -82,6 +83,13 @@ func (a *Announcer) announce() {
 		a.again = false
 		a.mu.Unlock()
 	}
+}
+
+// AnnounceOnce tells the loader once, on db, that committed writes have change events:
+// what a program that writes now and then (outcomesctl) sends when its writes are done.
+func AnnounceOnce(ctx context.Context, db DB) error {
+	_, err := db.Exec(ctx, `SELECT pg_notify($1, '')`, Channel)
+	return err
 }
 
 type announcementKey struct{}
