@@ -305,7 +305,11 @@ func announce(ctx context.Context, cfg config.Config, stderr io.Writer) {
 		conn.Close(ctx) //nolint:errcheck
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "outcomesctl: could not tell the loader about the changes (SQLSTATE %q); it finds them at its next poll\n", db.SQLState(err))
+		why := "the database did not answer"
+		if code := db.SQLState(err); code != "" {
+			why = "SQLSTATE " + code
+		}
+		fmt.Fprintf(stderr, "outcomesctl: could not tell the loader about the changes (%s); it finds them at its next poll\n", why)
 	}
 }
 

@@ -23,8 +23,8 @@ const announceTimeout = 5 * time.Second
 // does so after those writes, in a statement of its own, never inside them: a NOTIFY
 // takes one lock for the whole database from its transaction's commit until the commit
 // is on disk, so a NOTIFY in every write transaction made all writers commit one at a
-// time (a one-row INSERT with a NOTIFY in its transaction ran at a third of the rate of
-// the INSERT alone under eight clients; docs/BENCHMARKS.md). Announcements are
+// time (a one-row INSERT with a NOTIFY in its transaction ran at a quarter to a third of
+// the rate of the INSERT alone under eight clients; make bench-notify). Announcements are
 // coalesced: Kick returns at once, at most one is being sent at any time, and the kicks
 // that arrive meanwhile make one more, AnnounceGap after the last.
 //
