@@ -70,23 +70,37 @@ func TestGraphiQLRendersAndRunsAQueryOffline(t *testing.T) {
 	}
 	// The header editor's content is kept in localStorage (shouldPersistHeaders): put
 	// the token there and the query in the editor's storage, then reload and run.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`localStorage.setItem('graphiql:headers', %q);
-		localStorage.setItem('graphiql:query', '{ organisations(first: 5) { totalCount } }'); true`, headers))); err != nil {
-		t.Fatal(err)
+	// GraphiQL saves its own editors to the same keys shortly after it renders; a save
+	// that lands after ours puts its default query back (it did, two runs in six). So
+	// wait for its save before writing ours, and check after the reload that the editor
+	// holds our query, writing it again if not.
+	for attempt := 1; ; attempt++ {
+		chromedp.Run(ctx, chromedp.Poll[bool](`localStorage.getItem('graphiql:query') !== null || null`, //nolint:errcheck // ours is written either way
+			chromedp.WithPollingTimeout(5*time.Second)))
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`localStorage.setItem('graphiql:headers', %q);
+			localStorage.setItem('graphiql:query', '{ organisations(first: 5) { totalCount } }'); true`, headers))); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx,
+			chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
+		); err != nil {
+			t.Fatalf("reload GraphiQL: %v", err)
+		}
+		// The editors fill from localStorage after the button shows: a click before that
+		// runs nothing.
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('.graphiql-query-editor')?.innerText.includes('totalCount') || null`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		if err == nil {
+			break
+		}
+		if attempt == 3 {
+			shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.graphiql-query-editor')?.innerText ?? '(none)'`))
+			t.Fatalf("the stored query never reached the editor: %v; it shows %.300s", err, shown)
+		}
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
-	); err != nil {
-		t.Fatalf("reload GraphiQL: %v", err)
-	}
-	// The editors fill from localStorage after the button shows: a click before that runs
-	// nothing (on a busy machine it did). Wait for the query in the editor, then click
-	// until the result shows (the query only reads, so running it twice changes nothing).
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('.graphiql-query-editor')?.innerText.includes('organisations') || null`,
-		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the query never reached the editor: %v", err)
-	}
+	// Click until the result shows (the query only reads, so running it twice changes
+	// nothing).
 	var result string
 	for attempt := 1; result == ""; attempt++ {
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))); err != nil {
@@ -98,7 +112,9 @@ func TestGraphiQLRendersAndRunsAQueryOffline(t *testing.T) {
 		case err == nil:
 			result = r
 		case attempt == 4:
-			t.Fatalf("no result shown after %d clicks: %v", attempt, err)
+			shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('.result-window')?.innerText ?? '(no result window)') +
+				' | query editor: ' + (document.querySelector('.graphiql-query-editor')?.innerText ?? '(none)')`))
+			t.Fatalf("no result shown after %d clicks: %v; the page shows: %.500s", attempt, err, shown)
 		}
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
