@@ -188,10 +188,30 @@ func TestIntrospectionForAuthenticatedUsersInDevelopment(t *testing.T) {
 	if r, err := anon.Do(context.Background(), q, nil); err != nil || len(r.Errors) == 0 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("without a token: %+v %v", r, err)
 	}
+	// Off, the operation is refused before it runs, as a client error with nothing of
+	// it answered: asked for directly, beside other fields, or through fragments.
 	prod := serve(t, apiserver.Options{})
-	errs := apitest.Client(t, prod, admin).MustFail(t, q, nil)
-	if errs[0].Code() != "INTROSPECTION_DISABLED" {
-		t.Errorf("production: %+v", errs)
+	c := apitest.Client(t, prod, admin)
+	for _, asked := range []string{q,
+		`{ organisations { totalCount } __type(name: "Participant") { name } }`,
+		`query { ...F } fragment F on Query { ... on Query { __schema { queryType { name } } } }`,
+		`{ ... { __type(name: "Query") { fields { name } } } }`,
+	} {
+		r, status, err := c.DoStatus(context.Background(), asked, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "INTROSPECTION_DISABLED" || string(r.Data) != "null" && len(r.Data) != 0 {
+			t.Errorf("production, %s: HTTP %d, %+v, data %s; want 422 INTROSPECTION_DISABLED and no data", asked, status, r.Errors, r.Data)
+		}
+	}
+	// __typename is not introspection of the schema: clients select it everywhere.
+	var typed struct {
+		Typename string `json:"__typename"`
+	}
+	c.MustData(t, `{ __typename }`, nil, &typed)
+	if typed.Typename != "Query" {
+		t.Errorf("__typename: %+v", typed)
 	}
 }
 

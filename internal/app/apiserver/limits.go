@@ -65,3 +65,55 @@ func selectionDepth(set ast.SelectionSet, seen int) int {
 	}
 	return deepest
 }
+
+const codeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+
+func init() { errcode.RegisterErrorType(codeIntrospectionDisabled, errcode.KindProtocol) }
+
+// refuseIntrospection refuses, before it runs, an operation that asks for the schema
+// (__schema or __type) where introspection is off, as a client error like the limits
+// above: gqlgen's own refusal comes from the field's resolver, with HTTP 200 and data
+// null, and a partial answer for the rest. __typename stays allowed: clients select it
+// everywhere to tell types apart.
+type refuseIntrospection struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = refuseIntrospection{}
+
+func (refuseIntrospection) ExtensionName() string                   { return "RefuseIntrospection" }
+func (refuseIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (refuseIntrospection) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || !asksForSchema(oc.Operation.SelectionSet, 0) {
+		return nil
+	}
+	return &gqlerror.Error{Message: "introspection is disabled here; the schema is at /schema.graphql",
+		Extensions: map[string]any{"code": codeIntrospectionDisabled}}
+}
+
+// asksForSchema reports whether a root selection set selects __schema or __type,
+// directly or through fragments (validation allows them at the root only).
+func asksForSchema(set ast.SelectionSet, seen int) bool {
+	if seen > 100 {
+		return false // a bound on fragment cycles; validation rejects those anyway
+	}
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if asksForSchema(s.SelectionSet, seen+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && asksForSchema(s.Definition.SelectionSet, seen+1) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -272,6 +272,8 @@ func NewHandler(o Options) http.Handler {
 	gql.AddTransport(transport.MultipartForm{MaxUploadSize: MaxUploadBodyBytes, MaxMemory: MaxUploadBodyBytes + 1})
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
+	} else {
+		gql.Use(refuseIntrospection{})
 	}
 	gql.Use(websocketGate{limits: o.Limits, verifier: o.Verifier}) // before the persisted queries: the request as sent
 	if o.AllowedOperations != nil {
