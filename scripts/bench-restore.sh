@@ -16,7 +16,7 @@ scripts/stack.sh up >&2
 eval "$(scripts/stack.sh env)"
 make -s build
 export OUTCOMES_ENV=dev
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN="$(scripts/stack.sh pg-bindir)" # the programs of this stack's server, whichever version
 PSQL=("$PGBIN/psql" "$OUTCOMES_PG_ADMIN_URL" -qtA -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning")
 owner_url() { printf '%s' "$OUTCOMES_DATABASE_URL" | sed -E "s#/outcomes\?#/$1?#"; }
 super_url() { printf '%s' "$OUTCOMES_PG_ADMIN_URL" | sed -E "s#/postgres\?#/$1?#"; }
@@ -29,7 +29,9 @@ trap 'rm -rf "$WORK"' EXIT
 env OUTCOMES_DATABASE_URL="$(owner_url bench_restore_src)" OUTCOMES_CLICKHOUSE_DATABASE=bench_restore_src \
   bin/outcomesctl migrate >&2
 env OUTCOMES_DATABASE_URL="$(owner_url bench_restore_src)" bin/outcomesctl seed -n 1000 >&2
-"$PGBIN/psql" "$(super_url bench_restore_src)" -qtA -v ON_ERROR_STOP=1 -v n="$((N - 1000))" <<'SQL' >&2
+# The outbox trigger writes change events under row-level security as the table's owner:
+# the session names the system's scope, as the system's own sessions do.
+PGOPTIONS="-c app.org_ids=*" "$PGBIN/psql" "$(super_url bench_restore_src)" -qtA -v ON_ERROR_STOP=1 -v n="$((N - 1000))" <<'SQL' >&2
 CREATE TEMP TABLE g AS
   SELECT g, ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid AS id, DATE '1960-01-01' + (g % 14600) AS birth,
          DATE '2017-01-01' + (g % 1000) AS start
@@ -53,7 +55,7 @@ DUMP="$(ls "$WORK"/*.dump)"
 
 fresh() { # database name
   "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1 OWNER outcomes"
-  clickhouse-client --port "${OUTCOMES_CLICKHOUSE_ADDR##*:}" -q "DROP DATABASE IF EXISTS $1"
+  clickhouse-client --port "${OUTCOMES_CLICKHOUSE_ADDR##*:}" -q "DROP DATABASE IF EXISTS $1" </dev/null
 }
 seconds() { local s=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $s" | bc; }
 
@@ -71,5 +73,5 @@ for run in $(seq 1 "$RUNS"); do
 done
 for db in bench_restore_src bench_restore_raw bench_restore_dst; do
   "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-  clickhouse-client --port "${OUTCOMES_CLICKHOUSE_ADDR##*:}" -q "DROP DATABASE IF EXISTS $db"
+  clickhouse-client --port "${OUTCOMES_CLICKHOUSE_ADDR##*:}" -q "DROP DATABASE IF EXISTS $db" </dev/null
 done

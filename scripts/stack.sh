@@ -365,6 +365,7 @@ case "${1:-up}" in
   destroy) destroy ;;
   reap) reap ;;
   env) print_env ;;
+  pg-bindir) pg_bindir || { log "PostgreSQL is not installed (scripts/stack.sh up installs it)"; exit 1; } ;; # the stack's server's programs
   ch-stop) ch_down "${2:-TERM}" ;; # used by the outage tests: stop only ClickHouse ("ch-stop KILL")
   pg-stop) pg_down ;;            # used by the outage tests: stop only PostgreSQL
   *) echo "usage: $0 up|down|destroy|reap|env" >&2; exit 2 ;;
