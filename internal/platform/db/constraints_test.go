@@ -509,3 +509,78 @@ func sorted(s ...string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// TestVersionGrowsWithEveryChange: a record's version is what a stale form is told
+// apart by (updates take the version read; CONFLICT otherwise), so every change of the
+// record raises it, the API's and one in plain SQL alike, and no write sets it back. A
+// sanctioned fix in SQL (docs/DATABASE.md) names no version; before migration 0019 it
+// left the version as it was and a form read before the fix saved over it. Every table
+// with a version has the trigger (found in the catalogue); a retention rule's version
+// moves with the rule, not with its dry run's stamp.
+func TestVersionGrowsWithEveryChange(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	rows, err := w.pool.Query(ctx, `SELECT c.table_name, EXISTS (SELECT 1 FROM pg_trigger g
+			WHERE g.tgrelid = format('%I', c.table_name)::regclass AND g.tgname = c.table_name || '_version_increases')
+		FROM information_schema.columns c JOIN information_schema.tables r USING (table_schema, table_name)
+		WHERE c.table_schema = 'public' AND c.column_name = 'version' AND r.table_type = 'BASE TABLE'
+			AND c.table_name NOT IN ('schema_migrations', 'action_plan_revision') -- a migration's number; history, never updated
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	for rows.Next() {
+		var table string
+		var has bool
+		if err := rows.Scan(&table, &has); err != nil {
+			t.Fatal(err)
+		}
+		tables++
+		if !has {
+			t.Errorf("%s has a version but no trigger %s_version_increases", table, table)
+		}
+	}
+	if rows.Err() != nil || tables < 10 {
+		t.Fatalf("%d versioned tables found (%v)", tables, rows.Err())
+	}
+	version := func(q string, args ...any) int {
+		t.Helper()
+		var v int
+		if err := w.pool.QueryRow(ctx, q, args...).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return v
+	}
+	enrolment := func() int { return version(`SELECT version FROM enrolment WHERE id = $1`, w.enrolA) }
+	v := enrolment()
+	w.accepted(t, `UPDATE enrolment SET occupation = 'Vårdbiträde' WHERE id = $1`, w.enrolA) // a fix in SQL
+	if got := enrolment(); got != v+1 {
+		t.Errorf("after a change in plain SQL the version is %d, want %d", got, v+1)
+	}
+	w.accepted(t, `UPDATE enrolment SET occupation = 'Vårdbiträde' WHERE id = $1`, w.enrolA) // changes nothing
+	if got := enrolment(); got != v+1 {
+		t.Errorf("after an update that changes nothing the version is %d, want %d", got, v+1)
+	}
+	w.accepted(t, `UPDATE enrolment SET occupation = 'Kock', version = version + 1 WHERE id = $1`, w.enrolA) // as the API writes
+	if got := enrolment(); got != v+2 {
+		t.Errorf("after the API's kind of update the version is %d, want %d (raised once)", got, v+2)
+	}
+	w.refused(t, checkViolation, "enrolment_version_increases", `UPDATE enrolment SET version = 1 WHERE id = $1`, w.enrolA)
+	w.refused(t, checkViolation, "participant_version_increases", `UPDATE participant SET version = version - 1, given_name = 'Sara' WHERE id = $1`, w.personA)
+	if got := version(`UPDATE participant SET given_name = 'Sara' WHERE id = $1 RETURNING version`, w.personA); got != 2 {
+		t.Errorf("participant after a change in plain SQL: version %d, want 2", got)
+	}
+
+	w.accepted(t, `INSERT INTO retention_rule (organisation_id, inactive_years, updated_by) VALUES ($1, 5, 'x')`, w.orgB)
+	rule := func() int { return version(`SELECT version FROM retention_rule WHERE organisation_id = $1`, w.orgB) }
+	w.accepted(t, `UPDATE retention_rule SET last_dry_run_at = now(), last_dry_run_count = 3 WHERE organisation_id = $1`, w.orgB)
+	if got := rule(); got != 1 {
+		t.Errorf("a dry run's stamp moved the rule's version to %d", got)
+	}
+	w.accepted(t, `UPDATE retention_rule SET inactive_years = 2 WHERE organisation_id = $1`, w.orgB)
+	if got := rule(); got != 2 {
+		t.Errorf("after the rule's years changed in plain SQL its version is %d, want 2", got)
+	}
+}
