@@ -262,6 +262,35 @@ func TestDatabaseStatesTheRules(t *testing.T) {
 		{"an interview by an employer offering no places at the event", fkViolation, "interview_place_fkey",
 			`INSERT INTO interview (organisation_id, event_id, participant_id, employer_id) VALUES ($1, $2, $3, $4)`,
 			[]any{w.orgA, w.eventA, w.personA, w.employerA}},
+		// The rules of migration 0001 under their names (migration 0019).
+		{"an end before the start", checkViolation, "enrolment_end_order",
+			`UPDATE enrolment SET end_date = '2019-12-31', exit_reason = 'studies' WHERE id = $1`, []any{w.enrolA}},
+		{"a planned end before the start", checkViolation, "enrolment_planned_end_order",
+			`UPDATE enrolment SET planned_end_date = '2019-12-31' WHERE id = $1`, []any{w.enrolA}},
+		{"an exit without a reason", checkViolation, "enrolment_exit_together",
+			`UPDATE enrolment SET end_date = '2020-06-30' WHERE id = $1`, []any{w.enrolA}},
+		{"an exit reason without an exit", checkViolation, "enrolment_exit_together",
+			`UPDATE enrolment SET exit_reason = 'studies' WHERE id = $1`, []any{w.enrolA}},
+		{"feedback due before the referral", checkViolation, "referral_feedback_due_order",
+			`INSERT INTO referral (organisation_id, participant_id, source, referral_date, ordered, feedback_due_date) VALUES ($1, $2, 'af', '2020-05-01', '{mapping}', '2020-04-30')`,
+			[]any{w.orgA, w.personA}},
+		{"a follow-up due the day it was held", checkViolation, "follow_up_next_due_order",
+			`INSERT INTO follow_up (organisation_id, participant_id, held_on, next_due_date) VALUES ($1, $2, '2020-05-01', '2020-05-01')`,
+			[]any{w.orgA, w.personA}},
+		{"an answer to an offer never made", checkViolation, "interview_answer_offered",
+			`INSERT INTO interview (organisation_id, event_id, participant_id, employer_id, accepted) VALUES ($1, $2, $3, $4, true)`,
+			[]any{w.orgA, w.eventA, w.personA, w.employerA}},
+		{"a consent withdrawn by no one", checkViolation, "consent_withdrawn_together",
+			`INSERT INTO consent (organisation_id, participant_id, scope, given_on, recorded_by, withdrawn_on) VALUES ($1, $2, 'follow_up', '2020-01-01', 'x', '2020-02-01')`,
+			[]any{w.orgA, w.personA}},
+		{"a consent withdrawn before it was given", checkViolation, "consent_withdrawn_order",
+			`INSERT INTO consent (organisation_id, participant_id, scope, given_on, recorded_by, withdrawn_on, withdrawn_by) VALUES ($1, $2, 'follow_up', '2020-01-01', 'x', '2019-12-31', 'x')`,
+			[]any{w.orgA, w.personA}},
+		{"a project ending before it starts", checkViolation, "project_end_order",
+			`UPDATE project SET end_date = '2019-12-31' WHERE id = $1`, []any{w.projectB}},
+		{"a target's period reversed", checkViolation, "target_period_order",
+			`INSERT INTO target (organisation_id, name, metric, period_start, period_end, total) VALUES ($1, 't', 'starts', '2020-01-01', '2019-12-31', 10)`,
+			[]any{w.orgA}},
 		{"second open spell in the same measure", exclusionViolation, "enrolment_no_overlap_in_measure",
 			`INSERT INTO enrolment (organisation_id, participant_id, measure_type_id, start_date) VALUES ($1, $2, $3, '2021-06-01')`,
 			[]any{w.orgA, w.personA, w.measureA}},
@@ -582,5 +611,33 @@ func TestVersionGrowsWithEveryChange(t *testing.T) {
 	w.accepted(t, `UPDATE retention_rule SET inactive_years = 2 WHERE organisation_id = $1`, w.orgB)
 	if got := rule(); got != 2 {
 		t.Errorf("after the rule's years changed in plain SQL its version is %d, want 2", got)
+	}
+}
+
+// TestEveryRuleHasItsName: a check written without a name gets PostgreSQL's positional
+// one (enrolment_check, enrolment_check1 ...), which says nothing of the rule a refusal
+// broke and changes with the order of the checks. Every check on a table is named for
+// its rule, or for its column (PostgreSQL's <table>_<column>_check of a column's own
+// check), never <table>_check<n>.
+func TestEveryRuleHasItsName(t *testing.T) {
+	t.Parallel()
+	pool := testenv.Postgres(t)
+	rows, err := pool.Query(context.Background(), `SELECT conrelid::regclass::text, conname FROM pg_constraint
+		WHERE connamespace = 'public'::regnamespace AND contype = 'c' AND conrelid <> 0
+			AND (conname ~ ('^' || conrelid::regclass::text || '_check[0-9]*$') OR conname ~ '_check[0-9]+$')
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, name string
+		if err := rows.Scan(&table, &name); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s: check %s has a positional name; name it for its rule", table, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
