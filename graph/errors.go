@@ -32,6 +32,7 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
 		return gqlErr
 	}
+	err = errview.Typed(err) // a database refusal names its field below like any domain error
 	v := errview.Of(zerolog.Ctx(ctx).With().Str("path", gqlErr.Path.String()).Logger().WithContext(ctx), err)
 	gqlErr.Message, gqlErr.Extensions = v.Message, v.Extensions
 	if _, named := v.Extensions["field"]; !named && isAppErr(err) && len(gqlErr.Path) > 0 {

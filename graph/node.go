@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // nodeKind says how node(id:) fetches one kind of entity: the query whose @auth roles
@@ -150,6 +151,9 @@ func (r *Resolver) resolveNode(ctx context.Context, global string, field string)
 	}
 	if roles := queryRoles()[k.query]; !p.HasRole(roles...) {
 		return nil, auth.Forbidden(field, kind+" for role "+string(p.Role))
+	}
+	if kind != "AuditEntry" && !db.IsUUID(id) {
+		return nil, nil // names no record (every other kind's record id is a UUID): null, as an unknown id
 	}
 	n, err := k.fetch(r, ctx, id)
 	if apperr.CodeOf(err) == apperr.NotFound {

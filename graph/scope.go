@@ -7,7 +7,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // OrganisationScope is the GraphQL layer's one per-organisation access check, run
@@ -42,6 +44,9 @@ func OrganisationScope(ctx context.Context, fc *graphql.FieldContext) error {
 		}
 		if !aggregates && !p.CanReadPersonalData(o.id) {
 			return auth.Forbidden(o.field, "personal data of this organisation")
+		}
+		if !db.IsUUID(o.id) { // open to a caller of every organisation (an admin), yet names none
+			return apperr.Invalidf(o.field, "not an organisation id")
 		}
 	}
 	return nil

@@ -94,7 +94,7 @@ func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Webso
 			}
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok || strings.TrimSpace(token) == "" {
-				return ctx, nil, apperr.New(apperr.Unauthenticated, "", "a bearer token is required in the connection_init payload ({\"Authorization\": \"Bearer …\"})")
+				return refuseConnection(ctx, "a bearer token is required in the connection_init payload ({\"Authorization\": \"Bearer …\"})")
 			}
 			token = strings.TrimSpace(token)
 			pr, err := v.Verify(token)
@@ -102,7 +102,7 @@ func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Webso
 				pr, err = plainOrgIDs(pr).Resolve(ctx, dir)
 			}
 			if err != nil {
-				return ctx, nil, apperr.New(apperr.Unauthenticated, "", "the bearer token is not valid")
+				return refuseConnection(ctx, "the bearer token is not valid")
 			}
 			sum := sha256.Sum256([]byte(token))
 			ctx = livefigures.WithToken(auth.With(ctx, pr), hex.EncodeToString(sum[:]))
@@ -116,4 +116,16 @@ func websocketTransport(v *auth.Verifier, dir auth.OrgDirectory) transport.Webso
 			return ctx, nil, nil
 		},
 	}
+}
+
+// refuseConnection refuses a connection_init whose token is missing or not valid. gqlgen
+// would close the connection as a normal closure ("terminated"), which graphql-ws takes
+// for a server going away: it reconnects with the same token, again and again, and the
+// app never learns why. The close is CloseTokenExpired's 4401 (graphql-transport-ws's
+// "unauthorized", which graphql-ws reports to the subscription's error callback without
+// retrying) with the reason, as for a token that expires on a live connection.
+func refuseConnection(ctx context.Context, why string) (context.Context, *transport.InitPayload, error) {
+	ctx = transport.WithWebsocketCloseCode(ctx, CloseTokenExpired)
+	ctx = transport.AppendCloseReason(ctx, "UNAUTHENTICATED: "+why)
+	return ctx, nil, apperr.New(apperr.Unauthenticated, "", "%s", why)
 }

@@ -517,3 +517,42 @@ func TestSubscriptionEndsWithItsToken(t *testing.T) {
 		}
 	}
 }
+
+// TestWebsocketRefusesABadTokenWith4401: a connection_init without a token, with one
+// that is not valid, or with one that has expired is answered by closing the connection
+// with 4401 and a reason that says UNAUTHENTICATED, as when a token expires on a live
+// connection. gqlgen's normal closure ("terminated") was taken by graphql-ws for a
+// server going away: it reconnected with the same token, and the app never learned why.
+func TestWebsocketRefusesABadTokenWith4401(t *testing.T) {
+	t.Parallel()
+	base := serve(t, apiserver.Options{})
+	late := &auth.Verifier{DevKey: []byte(apitest.DevKey), Now: func() time.Time { return time.Now().Add(2 * time.Hour) }}
+	lateBase := serve(t, apiserver.Options{Verifier: late})
+	steering := "Bearer " + apitest.Token(t, admin)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	q := `subscription($o: ID!) { figuresChanged(organisationId: $o) { at } }`
+	vars := map[string]any{"o": "00000000-0000-0000-0000-000000000000"}
+	for _, c := range []struct{ name, base, authorization string }{
+		{"no token", base, ""},
+		{"not a token", base, "Bearer xyz"},
+		{"not a bearer token", base, "Basic eHl6Onh5eg=="},
+		{"an expired token", lateBase, steering},
+	} {
+		sub, err := gqltest.Subscribe(ctx, c.base+"/graphql", c.authorization, q, vars)
+		if err == nil {
+			sub.Close()
+			t.Errorf("%s: the connection was acknowledged", c.name)
+			continue
+		}
+		var closed websocket.CloseError
+		if !errors.As(err, &closed) || closed.Code != apiserver.CloseTokenExpired || !strings.HasPrefix(closed.Reason, "UNAUTHENTICATED: ") {
+			t.Errorf("%s: %v; want the connection closed with %d and an UNAUTHENTICATED reason", c.name, err, apiserver.CloseTokenExpired)
+		}
+	}
+	sub, err := gqltest.Subscribe(ctx, base+"/graphql", steering, q, vars)
+	if err != nil {
+		t.Fatalf("a valid token: %v", err)
+	}
+	sub.Close()
+}

@@ -206,8 +206,10 @@ func mapError(err error) error {
 		return apperr.Conflictf("", "overlaps an existing record (%s)", pgErr.ConstraintName)
 	case "23503": // foreign_key_violation
 		return apperr.NotFoundf("", "a referenced record does not exist (%s)", pgErr.ConstraintName)
-	case "23514", "22007", "22008", "22P02": // check, datetime, invalid text
+	case "23514", "22007", "22008": // check, datetime
 		return apperr.Invalidf("", "value rejected by the database (%s)", pgErr.ConstraintName)
+	case "22P02": // invalid text: in practice an id that is not a UUID, sent to a uuid column
+		return apperr.Invalidf("", "a value is not well-formed (such as an id that is not one)")
 	}
 	return err
 }

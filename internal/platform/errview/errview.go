@@ -38,6 +38,7 @@ func Of(ctx context.Context, err error) View {
 		// PostgreSQL went away: the caller may retry, and nothing of theirs was written.
 		err = db.ErrUnavailable
 	}
+	err = Typed(err)
 	if e, ok := apperr.As(err); ok {
 		v := View{Message: e.Message, Extensions: map[string]any{"code": string(e.Code)}, Status: Status(e.Code)}
 		if apperr.Retryable(e.Code) {
@@ -62,6 +63,18 @@ func Of(ctx context.Context, err error) View {
 	LogInternal(zerolog.Ctx(ctx).Error(), err).Msg("internal error")
 	return View{Message: "internal error", Extensions: map[string]any{"code": string(apperr.Internal)},
 		Status: http.StatusInternalServerError}
+}
+
+// Typed is err with a refusal by PostgreSQL's rules (a constraint, a malformed value)
+// as the domain error it means, wherever it was raised: a store that does not map its
+// statement's error itself still answers the caller with a typed client error, never
+// INTERNAL, since the database refused the caller's values and wrote nothing. Domain
+// errors and other errors pass as they are.
+func Typed(err error) error {
+	if _, ok := apperr.As(err); ok || err == nil {
+		return err
+	}
+	return db.MapError(err)
 }
 
 // LogInternal adds err to a log event without what may quote a request's values:
