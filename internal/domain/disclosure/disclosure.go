@@ -20,20 +20,24 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 )
 
 // Threshold is the smallest count of people a published cell shows: a count from 1 to
-// Threshold−1 is small. Every check (Small) and every text that states the rule
-// (SmallText, SmallRule) is made from it.
+// Threshold−1 is small. Every check (Small) and the rule every rendering states
+// (HiddenRule) are made from it.
 const Threshold = 5
 
-// SmallText is how a hidden count is shown: "< 5".
-var SmallText = "< " + strconv.Itoa(Threshold)
+// HiddenText is how every hidden cell is shown, a small count and a cell hidden to
+// protect one alike: "..", as official statistics mark a value that is not published.
+// It states no range on purpose. A complement is often large (a row's 207 women hidden
+// beside its 3 others), so "< 5" on it would be false; and the text must not give the
+// reader bounds Protect does not reason with: two "< 5" beside a total of 8 are 4 and 4.
+// One mark for both also keeps which cells are the small ones unknown.
+const HiddenText = ".."
 
-// SmallRule states the primary rule in Swedish, as every rendering of the steering
-// report (HTML, XLSX, the definitions' text) prints it.
-var SmallRule = fmt.Sprintf("Antal 1–%d visas som \"%s\"", Threshold-1, SmallText)
+// HiddenRule states the rule in Swedish, as every rendering of the steering report
+// (HTML, XLSX, the definitions' text) prints it.
+var HiddenRule = fmt.Sprintf("Antal 1–%d och de antal som skulle röja dem visas som \"%s\"", Threshold-1, HiddenText)
 
 // Small reports whether n is a small count (1–4 people): the primary suppression rule.
 func Small(n int) bool { return n >= 1 && n < Threshold }

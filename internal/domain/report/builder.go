@@ -107,7 +107,7 @@ func (b *builder) finish(r *Report) {
 		case KindCount, KindTarget:
 			if hidden[c.ref] {
 				c.Suppressed = true
-				c.Display = disclosure.SmallText
+				c.Display = disclosure.HiddenText
 				continue
 			}
 			v := float64(c.raw)
@@ -118,7 +118,7 @@ func (b *builder) finish(r *Report) {
 	for _, c := range b.cells {
 		for _, g := range c.guards {
 			if g.Suppressed {
-				c.Suppressed, c.Value, c.Display = true, nil, "–"
+				c.Suppressed, c.Value, c.Display = true, nil, disclosure.HiddenText
 				break
 			}
 		}
@@ -130,7 +130,7 @@ func (b *builder) finish(r *Report) {
 		c.Display = "–"
 		if c.num.Suppressed || c.den.Suppressed {
 			c.Suppressed = true
-			c.Display = disclosure.SmallText
+			c.Display = disclosure.HiddenText
 			continue
 		}
 		n := c.den.raw

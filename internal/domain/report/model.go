@@ -120,7 +120,8 @@ const (
 )
 
 // Cell is one figure as the reader sees it. Value is nil when the figure is hidden or
-// there is none; Display is the text every format shows ("< 5" for a hidden count).
+// there is none; Display is the text every format shows (disclosure.HiddenText, "..",
+// for a hidden cell).
 type Cell struct {
 	ID         string   `json:"id"`
 	Kind       string   `json:"kind"`
