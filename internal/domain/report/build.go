@@ -127,13 +127,14 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 	targets := fetch(func() ([]targetFigures, error) { return s.readTargets(fctx, sc, month, monthEnd) })
 	quotas := fetch(func() ([]quotaFigures, error) { return s.readQuotas(fctx, sc, month, monthEnd) })
 	overdue := fetch(func() (overdueFigures, error) { return s.readOverdue(fctx, sc, monthEnd) })
+	names := fetch(func() (map[string]string, error) { return s.st.measureNames(fctx, sc.OrgIDs) })
 	steps := []func() (*Section, error){
 		func() (*Section, error) { return targetsSection(b, sc, month, targets) },
 		func() (*Section, error) { return quotaSection(b, quotas) },
 		func() (*Section, error) { return flowSection(b, months, flows) },
 		func() (*Section, error) { return overdueSection(b, overdue) },
-		func() (*Section, error) { return outcomeSection(b, month, outs) },
-		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd) },
+		func() (*Section, error) { return outcomeSection(b, month, outs, names) },
+		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd, names) },
 	}
 	if r.Regional {
 		steps = append(steps, func() (*Section, error) { return memberSection(b, sc, flows) })
@@ -758,8 +759,12 @@ func margin(figs []analytics.Figure, dim int) []analytics.Figure {
 	return out
 }
 
-func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.Figure]) (*Section, error) {
+func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.Figure], names *future[map[string]string]) (*Section, error) {
 	results, err := outs.get()
+	if err != nil {
+		return nil, err
+	}
+	measures, err := names.get()
 	if err != nil {
 		return nil, err
 	}
@@ -811,7 +816,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 				continue
 			}
 			cells := b.outcomeCells(f, version)
-			mt.row(fmt.Sprintf("m%d", i), measureLabel(f.Group[0].Value), false, cells[:5]...)
+			mt.row(fmt.Sprintf("m%d", i), measureLabel(measures, f.Group[0].Value), false, cells[:5]...)
 			parts = append(parts, cells)
 		}
 		tm := b.outcomeCells(total, version)
@@ -824,20 +829,15 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	return sec, nil
 }
 
-// measureLabel is the catalogue code as a readable label.
-func measureLabel(code string) string {
-	if l, ok := measureNames[code]; ok {
+// measureLabel is a measure code as the catalogue names it (store.measureNames).
+func measureLabel(names map[string]string, code string) string {
+	if l, ok := names[code]; ok {
 		return l
 	}
 	if code == "" {
 		return "Okänd insats"
 	}
-	return code
-}
-
-var measureNames = map[string]string{
-	"extra_job": "Extratjänst", "labour_market_employment": "Arbetsmarknadsanställning", "work_practice": "Praktik",
-	"supported_employment": "Supported employment", "work_training": "Arbetsträning",
+	return code // a code no catalogue of the scope has any longer
 }
 
 // outcomeCells adds n, known, unknown, count and the share of one outcome figure, with

@@ -25,7 +25,7 @@ var costColumns = []Column{{"net", "Nettokostnad, kr"}, {"participants", "Deltag
 	{"lasting", "Fast förankring"}, {"per_participant", "Kr per deltagare"}, {"per_completed", "Kr per avslutad insats"},
 	{"per_lasting", "Kr per person i fast förankring"}}
 
-func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time) (*Section, error) {
+func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time, names *future[map[string]string]) (*Section, error) {
 	if s.warehouse == nil {
 		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 	}
@@ -37,6 +37,10 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 	figs, err := cost.NewStore(s.pool).ForReport(aggregateContext(ctx), cost.Query{OrgIDs: sc.OrgIDs,
 		ExitFrom: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC),
 		By: cost.ByMeasure, Today: monthEnd}, cost.LastingFunc(figures))
+	if err != nil {
+		return nil, err
+	}
+	measures, err := names.get()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +78,7 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 		for i := range counts {
 			parts[i] = append(parts[i], counts[i])
 		}
-		t.row("m-"+f.Group, measureLabel(f.Group), false, cells...)
+		t.row("m-"+f.Group, measureLabel(measures, f.Group), false, cells...)
 	}
 	// Completed measures and lasting attachment add up over measures; participants need
 	// not (one person can end two measures), so their total is no sum.
