@@ -679,7 +679,7 @@ func overdueSection(b *builder, read *future[overdueFigures]) (*Section, error) 
 		}
 		t.row(x.key, x.label, false, b.genderCells(g, OverdueVersion)...)
 	}
-	return &Section{Key: "overdue", Title: "Försenad återkoppling och uppföljning", Tables: []*Table{t}}, nil
+	return &Section{Key: "overdue", Title: "Försenad återkoppling och uppföljning", Sheet: "Försenat", Tables: []*Table{t}}, nil
 }
 
 type outcomeDef struct {
@@ -769,7 +769,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 		return nil, err
 	}
 	year := month.Year() - 1
-	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year),
+	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Utfall %d", year),
 		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, för de avslut vars månad + 6 (+ 12) har börjat vid månadens slut, "+
 			"så som statusen är känd när rapporten tas fram (en fryst utgåva visar det som var känt när den frystes). "+
 			"Andelen räknas bland kända utfall; 95 %% konfidensintervall enligt Wilson, och gränserna om alla okända hade uppfyllt definitionen eller ingen.", year)}

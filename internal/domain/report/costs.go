@@ -44,7 +44,7 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 	if err != nil {
 		return nil, err
 	}
-	sec := &Section{Key: "costs", Title: fmt.Sprintf("Kostnader för insatser som avslutades %d", year),
+	sec := &Section{Key: "costs", Title: fmt.Sprintf("Kostnader för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Kostnader %d", year),
 		Intro: "Nettokostnad (lön, handledning och övrigt minus erhållet lönebidrag) för insatser som avslutades under året, " +
 			"per deltagare, per avslutad insats (ej avbrott) och per person i fast förankring vid +6 och +12 månader. " +
 			"Kostnad per enhet visas när enheterna är minst 5."}

@@ -1,13 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -22,6 +25,43 @@ import (
 // default catalogue's measures and for a municipality's own.
 func TestMeasureLabelsAreTheCatalogues(t *testing.T) {
 	t.Parallel()
+	r, names, codes := labelsReport(t)
+	catalogue := map[string]bool{}
+	for _, n := range names {
+		catalogue[n] = true
+	}
+	seen := map[string]int{}
+	for _, sec := range r.Sections {
+		if sec.Key != "outcomes" && sec.Key != "costs" {
+			continue
+		}
+		for _, tb := range sec.Tables {
+			if !strings.HasSuffix(tb.Key, "-measure") {
+				continue
+			}
+			for _, row := range tb.Rows {
+				if row.Total {
+					continue
+				}
+				seen[row.Label]++
+				if !catalogue[row.Label] {
+					t.Errorf("%s: the measure row %q is not a name of the catalogue", tb.Key, row.Label)
+				}
+			}
+		}
+	}
+	for _, code := range codes {
+		if seen[names[code]] == 0 {
+			t.Errorf("no outcome or cost row names %s as the catalogue does (%q); rows %v", code, names[code], seen)
+		}
+	}
+}
+
+// labelsReport builds the report of December 2018 of a municipality whose 2017 exits are
+// in four measures, one of its own, and returns it with the catalogue's names by code
+// and the codes of those measures.
+func labelsReport(t *testing.T) (*Report, map[string]string, []string) {
+	t.Helper()
 	ctx := auth.With(context.Background(), auth.Principal{Subject: "report-labels", System: true})
 	pg := testenv.Postgres(t)
 	ch, _ := testenv.ClickHouse(t)
@@ -81,33 +121,46 @@ func TestMeasureLabelsAreTheCatalogues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalogue := map[string]bool{}
-	for _, n := range names {
-		catalogue[n] = true
+	return r, names, codes
+}
+
+// A workbook's sheet is named after its section, never its title cut at Excel's 31
+// characters: "Försenad återkoppling och up" ends in half a word, and "Utfall för insatser
+// som avsl" lost the year the section is about.
+func TestSheetNamesAreNotTitlesCutShort(t *testing.T) {
+	t.Parallel()
+	r, _, _ := labelsReport(t)
+	var x bytes.Buffer
+	if err := XLSX(&x, r); err != nil {
+		t.Fatal(err)
 	}
-	seen := map[string]int{}
-	for _, sec := range r.Sections {
-		if sec.Key != "outcomes" && sec.Key != "costs" {
-			continue
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) != len(r.Sections)+1 {
+		t.Fatalf("sheets %q for %d sections and the definitions", sheets, len(r.Sections))
+	}
+	long := 0
+	for i, sec := range r.Sections {
+		name := sheets[i]
+		if utf8.RuneCountInString(sec.Title) > 31 {
+			long++
 		}
-		for _, tb := range sec.Tables {
-			if !strings.HasSuffix(tb.Key, "-measure") {
-				continue
-			}
-			for _, row := range tb.Rows {
-				if row.Total {
-					continue
-				}
-				seen[row.Label]++
-				if !catalogue[row.Label] {
-					t.Errorf("%s: the measure row %q is not a name of the catalogue", tb.Key, row.Label)
-				}
+		if utf8.RuneCountInString(name) > 31 {
+			t.Errorf("sheet %q is longer than Excel allows", name)
+		}
+		if name != sec.Title && strings.HasPrefix(sec.Title, name) {
+			t.Errorf("sheet %q is the title %q cut short", name, sec.Title)
+		}
+		for _, w := range strings.Fields(sec.Title) {
+			if strings.ContainsAny(w, "0123456789") && !strings.Contains(name, w) {
+				t.Errorf("sheet %q of section %q lacks %q", name, sec.Title, w)
 			}
 		}
 	}
-	for _, code := range codes {
-		if seen[names[code]] == 0 {
-			t.Errorf("no outcome or cost row names %s as the catalogue does (%q); rows %v", code, names[code], seen)
-		}
+	if long < 3 {
+		t.Errorf("only %d section titles longer than a sheet name: the test needs the overdue, outcomes and costs sections", long)
 	}
 }

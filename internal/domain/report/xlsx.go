@@ -33,7 +33,11 @@ func XLSX(w io.Writer, r *Report) error {
 	used := map[string]bool{}
 	first := true
 	for _, sec := range r.Sections {
-		name := sheetName(sec.Title, used)
+		name := sec.Sheet
+		if name == "" {
+			name = sec.Title
+		}
+		name = sheetName(name, used)
 		if first {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err
