@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
@@ -560,7 +561,7 @@ func flowSection(b *builder, months []time.Time, flows *future[*flowCounts]) (*S
 			continue
 		}
 		cells := b.genderCells(g, FlowsVersion)
-		rt.row(code, statusLabels[code], false, cells...)
+		rt.row(code, outcome.StatusNames[outcome.Status(code)], false, cells...)
 		rrows = append(rrows, cells)
 		for j := range g {
 			ytd[j] += g[j]
@@ -614,22 +615,6 @@ func flowSection(b *builder, months []time.Time, flows *future[*flowCounts]) (*S
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec, nil
-}
-
-// statusLabels are the Swedish names of the exit reasons.
-var statusLabels = map[string]string{
-	outcomes.StatusUnsubsidisedFull: "Osubventionerat arbete, heltid",
-	outcomes.StatusUnsubsidisedPart: "Osubventionerat arbete, deltid",
-	outcomes.StatusSubsidised:       "Subventionerad anställning",
-	outcomes.StatusStudies:          "Studier",
-	outcomes.StatusOtherMeasure:     "Annan insats",
-	outcomes.StatusJobSeeking:       "Åter till Arbetsförmedlingen",
-	outcomes.StatusSickLeave:        "Sjukskrivning eller aktivitetsersättning",
-	outcomes.StatusParentalLeave:    "Föräldraledighet",
-	outcomes.StatusMovedAway:        "Flyttat",
-	outcomes.StatusDroppedOut:       "Avbrutit",
-	outcomes.StatusOther:            "Övrigt",
-	outcomes.StatusUnknown:          "Okänt",
 }
 
 // OverdueVersion names the overdue rules (the ones of overdueReferralFeedback and
