@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Threshold is the smallest count of people a published cell shows: a count from 1 to
@@ -38,6 +40,30 @@ const HiddenText = ".."
 // HiddenRule states the rule in Swedish, as every rendering of the steering report
 // (HTML, XLSX, the definitions' text) prints it.
 var HiddenRule = fmt.Sprintf("Antal 1–%d och de antal som skulle röja dem visas som \"%s\"", Threshold-1, HiddenText)
+
+// FormatCount writes a shown count the Swedish way, with a space between thousands
+// ("1 234"): as every published table and figure shows one.
+func FormatCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// FormatShare writes a shown share as a Swedish percentage with one decimal ("34,0 %").
+func FormatShare(v float64) string {
+	return strings.Replace(strconv.FormatFloat(100*v, 'f', 1, 64), ".", ",", 1) + " %"
+}
 
 // Small reports whether n is a small count (1–4 people): the primary suppression rule.
 func Small(n int) bool { return n >= 1 && n < Threshold }

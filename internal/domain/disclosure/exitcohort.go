@@ -1,9 +1,6 @@
 package disclosure
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
@@ -129,7 +126,7 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 			return nil, HiddenText
 		}
 		v := s.Value(c)
-		return &v, strconv.Itoa(v)
+		return &v, FormatCount(v)
 	}
 	show := func(b cohort.Breakdown, g groupCells) ShownBreakdown {
 		out := ShownBreakdown{Gender: b.Gender}
@@ -147,7 +144,7 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 			} else if f.Share != nil {
 				v := *f.Share
 				sf.Share, sf.Interval = &v, f.Interval
-				sf.Display.Share = fmt.Sprintf("%.1f %%", 100*v)
+				sf.Display.Share = FormatShare(v)
 			}
 			if !sf.Suppressed {
 				sf.Bounds = f.Bounds
