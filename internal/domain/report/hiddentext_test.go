@@ -94,3 +94,38 @@ func displays(cs []*Cell) []string {
 	}
 	return out
 }
+
+// A figure is marked as changed since the latest edition only when what the reader sees
+// changed: a cell hidden then and now is not, whatever text hid it (an edition frozen
+// under disclosure/2 shows "< 5" where the report now shows ".."), nor is an amount
+// hidden as "–" then.
+func TestHiddenThenAndNowIsNoChange(t *testing.T) {
+	t.Parallel()
+	frozenAt := time.Date(2019, 1, 5, 6, 0, 0, 0, time.UTC)
+	prev := smallReport()
+	prev.Edition = &Edition{FrozenAt: frozenAt}
+	old := map[string]string{}
+	for _, c := range prev.Cells() {
+		if c.Suppressed { // as disclosure/2 wrote them
+			c.Display = "< 5"
+		}
+		old[c.ID] = c.Display
+	}
+	r := smallReport()
+	markChanges(r, prev)
+	for _, c := range r.Cells() {
+		if c.ChangedSince != nil {
+			t.Errorf("%s marked as changed: %q then, %q now", c.ID, old[c.ID], c.Display)
+		}
+	}
+	// What the reader sees change is marked: a shown count now hidden, or another number.
+	prev.Sections[0].Tables[0].Rows[2].Cells[1].Display = "29"
+	prev.Sections[0].Tables[0].Rows[0].Cells[1].Suppressed, prev.Sections[0].Tables[0].Rows[0].Cells[1].Display = false, "7"
+	r = smallReport()
+	markChanges(r, prev)
+	for _, row := range []int{0, 2} {
+		if c := r.Sections[0].Tables[0].Rows[row].Cells[1]; c.ChangedSince == nil || !c.ChangedSince.Equal(frozenAt) {
+			t.Errorf("%s not marked: %q now", c.ID, c.Display)
+		}
+	}
+}
