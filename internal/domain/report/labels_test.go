@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
@@ -130,14 +128,7 @@ func labelsReport(t *testing.T) (*Report, map[string]string, []string) {
 func TestSheetNamesAreNotTitlesCutShort(t *testing.T) {
 	t.Parallel()
 	r, _, _ := labelsReport(t)
-	var x bytes.Buffer
-	if err := XLSX(&x, r); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := workbookOf(t, r)
 	sheets := f.GetSheetList()
 	if len(sheets) != len(r.Sections)+1 {
 		t.Fatalf("sheets %q for %d sections and the definitions", sheets, len(r.Sections))

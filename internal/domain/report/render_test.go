@@ -70,14 +70,7 @@ func TestSmallCountAndItsComplementAreHiddenEverywhere(t *testing.T) {
 	if strings.Count(page, ">"+disclosure.HiddenText+"<") < hidden {
 		t.Errorf("the page shows %d hidden cells, want %d", strings.Count(page, ">"+disclosure.HiddenText+"<"), hidden)
 	}
-	var x bytes.Buffer
-	if err := XLSX(&x, r); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := workbookOf(t, r)
 	sheet := f.GetSheetList()[0]
 	found := false
 	rowsX, _ := f.GetRows(sheet)
@@ -152,4 +145,19 @@ func TestCountChartsHaveRoundGridlines(t *testing.T) {
 			t.Errorf("the chart of 43 has the gridline label %s", odd)
 		}
 	}
+}
+
+// workbookOf writes r as XLSX and opens the workbook again, as a spreadsheet program
+// would read it.
+func workbookOf(t *testing.T, r *Report) *excelize.File {
+	t.Helper()
+	var x bytes.Buffer
+	if err := XLSX(&x, r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
