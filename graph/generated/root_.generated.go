@@ -7863,7 +7863,7 @@ input RecordObservationInput {
 
 """
 One outcome share with the counts behind it. For steering and regional readers counts
-of 1–4 are hidden (null, shown as "< 5" in display) and shares derived from them too.
+of 1–4 are hidden (null, shown as ".." in display), with the counts that would give them away and the shares derived from them.
 """
 type OutcomeFigure {
   "k in 'status at +k months'."
@@ -7880,11 +7880,11 @@ type OutcomeFigure {
   share: Float
   "Whether small counts were hidden from this reader."
   suppressed: Boolean!
-  "The figure as it may be shown (små tal visas som \"< 5\")."
+  "The figure as it may be shown (dolda tal visas som \"..\")."
   display: FigureDisplay!
 }
 
-"A figure's counts as text, with counts of 1–4 shown as \"< 5\" for aggregate-only readers."
+"A figure's counts as text, with hidden counts and shares shown as \"..\" for aggregate-only readers."
 type FigureDisplay {
   "People in the cohort (n), as shown."
   n: String!
@@ -9634,7 +9634,7 @@ type ReportCell {
   kind: String!
   "The value; null when hidden (suppressed) or there is none."
   value: Float
-  "The text every rendering shows: the number, \"< 5\" when hidden, a Swedish percentage."
+  "The text every rendering shows: the number, \"..\" when hidden (a small count and the cells hidden with it alike), a Swedish percentage."
   display: String!
   "The population the figure is counted in (a share's denominator, a count itself); null when hidden."
   n: Int

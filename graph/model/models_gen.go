@@ -575,7 +575,7 @@ type ExitEnrolmentInput struct {
 	Version *int `json:"version,omitempty"`
 }
 
-// A figure's counts as text, with counts of 1–4 shown as "< 5" for aggregate-only readers.
+// A figure's counts as text, with hidden counts and shares shown as ".." for aggregate-only readers.
 type FigureDisplay struct {
 	// People in the cohort (n), as shown.
 	N string `json:"n"`
@@ -738,7 +738,7 @@ type OutcomeDefinitionInput struct {
 }
 
 // One outcome share with the counts behind it. For steering and regional readers counts
-// of 1–4 are hidden (null, shown as "< 5" in display) and shares derived from them too.
+// of 1–4 are hidden (null, shown as ".." in display), with the counts that would give them away and the shares derived from them.
 type OutcomeFigure struct {
 	// k in 'status at +k months'.
 	MonthsAfterExit int `json:"monthsAfterExit"`
@@ -754,7 +754,7 @@ type OutcomeFigure struct {
 	Share *float64 `json:"share,omitempty"`
 	// Whether small counts were hidden from this reader.
 	Suppressed bool `json:"suppressed"`
-	// The figure as it may be shown (små tal visas som "< 5").
+	// The figure as it may be shown (dolda tal visas som "..").
 	Display *FigureDisplay `json:"display"`
 	// Wilson 95 % interval of share; null when share is null (nothing known, or hidden).
 	Interval *ShareInterval `json:"interval,omitempty"`

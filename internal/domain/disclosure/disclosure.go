@@ -21,19 +21,49 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Threshold is the smallest count of people a published cell shows: a count from 1 to
-// Threshold−1 is small. Every check (Small) and every text that states the rule
-// (SmallText, SmallRule) is made from it.
+// Threshold−1 is small. Every check (Small) and the rule every rendering states
+// (HiddenRule) are made from it.
 const Threshold = 5
 
-// SmallText is how a hidden count is shown: "< 5".
-var SmallText = "< " + strconv.Itoa(Threshold)
+// HiddenText is how every hidden cell is shown, a small count and a cell hidden to
+// protect one alike: "..", as official statistics mark a value that is not published.
+// It states no range on purpose. A complement is often large (a row's 207 women hidden
+// beside its 3 others), so "< 5" on it would be false; and the text must not give the
+// reader bounds Protect does not reason with: two "< 5" beside a total of 8 are 4 and 4.
+// One mark for both also keeps which cells are the small ones unknown.
+const HiddenText = ".."
 
-// SmallRule states the primary rule in Swedish, as every rendering of the steering
-// report (HTML, XLSX, the definitions' text) prints it.
-var SmallRule = fmt.Sprintf("Antal 1–%d visas som \"%s\"", Threshold-1, SmallText)
+// HiddenRule states the rule in Swedish, as every rendering of the steering report
+// (HTML, XLSX, the definitions' text) prints it.
+var HiddenRule = fmt.Sprintf("Antal 1–%d och de antal som skulle röja dem visas som \"%s\"", Threshold-1, HiddenText)
+
+// FormatCount writes a shown count the Swedish way, with a space between thousands
+// ("1 234"): as every published table and figure shows one.
+func FormatCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// FormatShare writes a shown share as a Swedish percentage with one decimal ("34,0 %").
+func FormatShare(v float64) string {
+	return strings.Replace(strconv.FormatFloat(100*v, 'f', 1, 64), ".", ",", 1) + " %"
+}
 
 // Small reports whether n is a small count (1–4 people): the primary suppression rule.
 func Small(n int) bool { return n >= 1 && n < Threshold }

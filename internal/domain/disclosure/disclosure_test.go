@@ -164,8 +164,8 @@ func TestWithheldCountIsProtectedLikeASmallOne(t *testing.T) {
 	}
 }
 
-// The small-count rule is one number: the check, the text a hidden count shows and the
-// rule every rendering states are made from Threshold.
+// The small-count rule is one number: the check and the rule every rendering states are
+// made from Threshold; the mark of a hidden cell states no range.
 func TestSmallCountRuleIsOneNumber(t *testing.T) {
 	t.Parallel()
 	for n := -1; n <= 2*disclosure.Threshold; n++ {
@@ -173,10 +173,10 @@ func TestSmallCountRuleIsOneNumber(t *testing.T) {
 			t.Errorf("Small(%d) = %v", n, !want)
 		}
 	}
-	if disclosure.SmallText != "< 5" {
-		t.Errorf("SmallText = %q", disclosure.SmallText)
+	if disclosure.HiddenText != ".." {
+		t.Errorf("HiddenText = %q", disclosure.HiddenText)
 	}
-	if disclosure.SmallRule != `Antal 1–4 visas som "< 5"` {
-		t.Errorf("SmallRule = %q", disclosure.SmallRule)
+	if disclosure.HiddenRule != `Antal 1–4 och de antal som skulle röja dem visas som ".."` {
+		t.Errorf("HiddenRule = %q", disclosure.HiddenRule)
 	}
 }

@@ -1,9 +1,6 @@
 package disclosure
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
 )
@@ -14,7 +11,7 @@ type ShownCohort struct {
 	ByGender []ShownBreakdown
 }
 
-// ShownBreakdown is one group of it: hidden counts are nil and shown as SmallText.
+// ShownBreakdown is one group of it: hidden counts are nil and shown as HiddenText.
 type ShownBreakdown struct {
 	Gender       string
 	Exits        *int
@@ -126,10 +123,10 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	}
 	count := func(c Cell) (*int, string) {
 		if hidden[c] {
-			return nil, SmallText
+			return nil, HiddenText
 		}
 		v := s.Value(c)
-		return &v, strconv.Itoa(v)
+		return &v, FormatCount(v)
 	}
 	show := func(b cohort.Breakdown, g groupCells) ShownBreakdown {
 		out := ShownBreakdown{Gender: b.Gender}
@@ -141,11 +138,13 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 			sf.Known, sf.Display.Known = count(c.known)
 			sf.Unknown, sf.Display.Unknown = count(c.unknown)
 			sf.InWorkOrStudies, sf.Display.InWorkOrStudies = count(c.in)
-			sf.Display.Share = "–"
-			if f.Share != nil && !hidden[c.known] && !hidden[c.in] {
+			sf.Display.Share = "–" // no known status: nothing to divide
+			if hidden[c.known] || hidden[c.in] {
+				sf.Display.Share = HiddenText
+			} else if f.Share != nil {
 				v := *f.Share
 				sf.Share, sf.Interval = &v, f.Interval
-				sf.Display.Share = fmt.Sprintf("%.1f %%", 100*v)
+				sf.Display.Share = FormatShare(v)
 			}
 			if !sf.Suppressed {
 				sf.Bounds = f.Bounds

@@ -37,14 +37,16 @@ func TestExitCohortFigureByHand(t *testing.T) {
 		suppr     bool
 		shareSeen bool
 	}{
-		{"LargeCountsShown", one(59, 59, 48, 9), "59", disclosure.FigureDisplay{N: "59", Known: "48", Unknown: "11", InWorkOrStudies: "9", Share: "18.8 %"}, false, true},
+		{"LargeCountsShown", one(59, 59, 48, 9), "59", disclosure.FigureDisplay{N: "59", Known: "48", Unknown: "11", InWorkOrStudies: "9", Share: "18,8 %"}, false, true},
 		// 2 in work: the 28 not in work are never printed, so known = 30 may stay.
-		{"SmallWorkCount", one(40, 40, 30, 2), "40", disclosure.FigureDisplay{N: "40", Known: "30", Unknown: "10", InWorkOrStudies: "< 5", Share: "–"}, true, false},
+		{"SmallWorkCount", one(40, 40, 30, 2), "40", disclosure.FigureDisplay{N: "40", Known: "30", Unknown: "10", InWorkOrStudies: "..", Share: ".."}, true, false},
 		// 2 unknown: n − known would give them away; the smaller of the two is hidden.
-		{"SmallUnknownHidesKnown", one(40, 40, 38, 10), "40", disclosure.FigureDisplay{N: "40", Known: "< 5", Unknown: "< 5", InWorkOrStudies: "10", Share: "–"}, true, false},
+		{"SmallUnknownHidesKnown", one(40, 40, 38, 10), "40", disclosure.FigureDisplay{N: "40", Known: "..", Unknown: "..", InWorkOrStudies: "10", Share: ".."}, true, false},
 		// 3 exits whose +6 has not come: exits − n would give them away.
-		{"SmallNotYetDue", one(43, 40, 40, 20), "< 5", disclosure.FigureDisplay{N: "40", Known: "40", Unknown: "0", InWorkOrStudies: "20", Share: "50.0 %"}, false, true},
-		{"ZeroIsNotSmall", one(10, 10, 10, 0), "10", disclosure.FigureDisplay{N: "10", Known: "10", Unknown: "0", InWorkOrStudies: "0", Share: "0.0 %"}, false, true},
+		{"SmallNotYetDue", one(43, 40, 40, 20), "..", disclosure.FigureDisplay{N: "40", Known: "40", Unknown: "0", InWorkOrStudies: "20", Share: "50,0 %"}, false, true},
+		// As the steering report writes them: thousands spaced, a decimal comma.
+		{"SwedishNumbers", one(1234, 1234, 1000, 500), "1 234", disclosure.FigureDisplay{N: "1 234", Known: "1 000", Unknown: "234", InWorkOrStudies: "500", Share: "50,0 %"}, false, true},
+		{"ZeroIsNotSmall", one(10, 10, 10, 0), "10", disclosure.FigureDisplay{N: "10", Known: "10", Unknown: "0", InWorkOrStudies: "0", Share: "0,0 %"}, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +59,7 @@ func TestExitCohortFigureByHand(t *testing.T) {
 				(f.Bounds != nil) != !tc.suppr {
 				t.Errorf("suppressed %v share %v interval %v bounds %v", f.Suppressed, f.Share, f.Interval, f.Bounds)
 			}
-			if f.Display.N == disclosure.SmallText && f.N != nil {
+			if f.Display.N == disclosure.HiddenText && f.N != nil {
 				t.Error("a hidden n still has a value")
 			}
 			open := disclosure.ExitCohort(tc.fam, false).Total

@@ -111,7 +111,15 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 	if monthErr != nil {
 		fail("month", "want a month as YYYY-MM (or a date in it, YYYY-MM-DD)")
 	}
-	in := outcome.RecordInput{Month: m, Status: outcome.Status(strings.ToLower(get("status"))), Source: outcome.Source(strings.ToLower(get("source")))}
+	status, ok := outcome.ParseStatus(get("status"))
+	if !ok {
+		fail("status", statusWant)
+	}
+	source, ok := outcome.ParseSource(get("source"))
+	if !ok {
+		fail("source", sourceWant)
+	}
+	in := outcome.RecordInput{Month: m, Status: status, Source: source}
 	if v, ok := parseBool(get("social_assistance")); ok {
 		in.SocialAssistance = v
 	} else {
@@ -128,9 +136,13 @@ func parseObservation(line int, get func(string) string, now time.Time) (Observa
 	// The domain's own rules (status and source codes, month not in the future, rate
 	// within 0-100), reported under the file's column names.
 	in.ParticipantID = "resolved at import from the personal identity number"
+	failed := map[string]bool{}
+	for _, e := range errs {
+		failed[e.Column] = true
+	}
 	for _, e := range apperr.All(in.Validate(now)) {
 		column, ok := columnOf[e.Field]
-		if !ok || (column == "month" && monthErr != nil) {
+		if !ok || failed[column] { // told already, in the file's terms
 			continue
 		}
 		fail(column, e.Message)
@@ -168,6 +180,21 @@ func identityHint(s string) string {
 
 var columnOf = map[string]string{
 	"input.month": "month", "input.status": "status", "input.source": "source", "input.employmentRate": "employment_rate",
+}
+
+// statusWant and sourceWant are the reasons given for a status or a source the file
+// cannot mean: every code and Swedish name outcome.ParseStatus and ParseSource read.
+var (
+	statusWant = namedWant("status", outcome.Statuses, outcome.StatusNames)
+	sourceWant = namedWant("source", outcome.Sources, outcome.SourceNames)
+)
+
+func namedWant[C ~string](what string, codes []C, names map[C]string) string {
+	cs, ns := make([]string, len(codes)), make([]string, len(codes))
+	for i, c := range codes {
+		cs[i], ns[i] = string(c), names[c]
+	}
+	return fmt.Sprintf("want a %s code (%s) or its Swedish name (%s)", what, strings.Join(cs, ", "), strings.Join(ns, "; "))
 }
 
 // boolWant is the reason given for a yes/no column that holds something else.

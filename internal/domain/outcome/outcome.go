@@ -3,6 +3,7 @@
 package outcome
 
 import (
+	"strings"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -43,6 +44,26 @@ var Statuses = func() []Status {
 // Valid reports whether s is a known status code.
 func (s Status) Valid() bool { return outcomes.ValidStatus(string(s)) }
 
+// StatusNames are the Swedish names of the statuses: the steering report prints an exit
+// reason by them, and an import file may write a status so.
+var StatusNames = map[Status]string{
+	UnsubsidisedFull: "Osubventionerat arbete, heltid",
+	UnsubsidisedPart: "Osubventionerat arbete, deltid",
+	Subsidised:       "Subventionerad anställning",
+	Studies:          "Studier",
+	OtherMeasure:     "Annan insats",
+	JobSeeking:       "Åter till Arbetsförmedlingen",
+	SickLeave:        "Sjukskrivning eller aktivitetsersättning",
+	ParentalLeave:    "Föräldraledighet",
+	MovedAway:        "Flyttat",
+	DroppedOut:       "Avbrutit",
+	OtherStatus:      "Övrigt",
+	Unknown:          "Okänt",
+}
+
+// ParseStatus reads a status written as its code or its Swedish name, in any case.
+func ParseStatus(s string) (Status, bool) { return parseNamed(s, Statuses, StatusNames) }
+
 // InWorkOrStudies is the definition "in unsubsidised employment or regular studies":
 // the one status set, outcomes.WorkOrStudiesSet.
 func (s Status) InWorkOrStudies() bool { return outcomes.WorkOrStudiesSet.Has(string(s)) }
@@ -62,6 +83,32 @@ const (
 
 // Sources lists every source.
 var Sources = []Source{PhoneFollowUp, ParticipantSurvey, SocialAssistanceRegister, AFData, SUS, Employer, Caseworker}
+
+// SourceNames are the Swedish names of the sources, as an import file may write one.
+var SourceNames = map[Source]string{
+	PhoneFollowUp:            "Telefonuppföljning",
+	ParticipantSurvey:        "Deltagarenkät",
+	SocialAssistanceRegister: "Utbetalningsregistret för försörjningsstöd",
+	AFData:                   "Arbetsförmedlingen",
+	SUS:                      "SUS",
+	Employer:                 "Arbetsgivare",
+	Caseworker:               "Handläggare",
+}
+
+// ParseSource reads a source written as its code or its Swedish name, in any case.
+func ParseSource(s string) (Source, bool) { return parseNamed(s, Sources, SourceNames) }
+
+// parseNamed finds the code s is, or names in Swedish, ignoring case and the spaces
+// around it.
+func parseNamed[C ~string](s string, codes []C, names map[C]string) (C, bool) {
+	s = strings.TrimSpace(s)
+	for _, c := range codes {
+		if strings.EqualFold(s, string(c)) || strings.EqualFold(s, names[c]) {
+			return c, true
+		}
+	}
+	return "", false
+}
 
 // Valid reports whether s is a known source.
 func (s Source) Valid() bool {

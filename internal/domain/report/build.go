@@ -11,6 +11,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/actionplan"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
+	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/domain/project"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
 	"github.com/arbetsmarknad/outcomes/internal/domain/referral"
@@ -127,13 +128,14 @@ func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report
 	targets := fetch(func() ([]targetFigures, error) { return s.readTargets(fctx, sc, month, monthEnd) })
 	quotas := fetch(func() ([]quotaFigures, error) { return s.readQuotas(fctx, sc, month, monthEnd) })
 	overdue := fetch(func() (overdueFigures, error) { return s.readOverdue(fctx, sc, monthEnd) })
+	names := fetch(func() (map[string]string, error) { return s.st.measureNames(fctx, sc.OrgIDs) })
 	steps := []func() (*Section, error){
 		func() (*Section, error) { return targetsSection(b, sc, month, targets) },
 		func() (*Section, error) { return quotaSection(b, quotas) },
 		func() (*Section, error) { return flowSection(b, months, flows) },
 		func() (*Section, error) { return overdueSection(b, overdue) },
-		func() (*Section, error) { return outcomeSection(b, month, outs) },
-		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd) },
+		func() (*Section, error) { return outcomeSection(b, month, outs, names) },
+		func() (*Section, error) { return s.costSection(ctx, b, sc, month, monthEnd, names) },
 	}
 	if r.Regional {
 		steps = append(steps, func() (*Section, error) { return memberSection(b, sc, flows) })
@@ -559,7 +561,7 @@ func flowSection(b *builder, months []time.Time, flows *future[*flowCounts]) (*S
 			continue
 		}
 		cells := b.genderCells(g, FlowsVersion)
-		rt.row(code, statusLabels[code], false, cells...)
+		rt.row(code, outcome.StatusNames[outcome.Status(code)], false, cells...)
 		rrows = append(rrows, cells)
 		for j := range g {
 			ytd[j] += g[j]
@@ -615,22 +617,6 @@ func flowSection(b *builder, months []time.Time, flows *future[*flowCounts]) (*S
 	return sec, nil
 }
 
-// statusLabels are the Swedish names of the exit reasons.
-var statusLabels = map[string]string{
-	outcomes.StatusUnsubsidisedFull: "Osubventionerat arbete, heltid",
-	outcomes.StatusUnsubsidisedPart: "Osubventionerat arbete, deltid",
-	outcomes.StatusSubsidised:       "Subventionerad anställning",
-	outcomes.StatusStudies:          "Studier",
-	outcomes.StatusOtherMeasure:     "Annan insats",
-	outcomes.StatusJobSeeking:       "Åter till Arbetsförmedlingen",
-	outcomes.StatusSickLeave:        "Sjukskrivning eller aktivitetsersättning",
-	outcomes.StatusParentalLeave:    "Föräldraledighet",
-	outcomes.StatusMovedAway:        "Flyttat",
-	outcomes.StatusDroppedOut:       "Avbrutit",
-	outcomes.StatusOther:            "Övrigt",
-	outcomes.StatusUnknown:          "Okänt",
-}
-
 // OverdueVersion names the overdue rules (the ones of overdueReferralFeedback and
 // overdueFollowUps, counted on the report's day).
 const OverdueVersion = "overdue/1"
@@ -678,7 +664,7 @@ func overdueSection(b *builder, read *future[overdueFigures]) (*Section, error) 
 		}
 		t.row(x.key, x.label, false, b.genderCells(g, OverdueVersion)...)
 	}
-	return &Section{Key: "overdue", Title: "Försenad återkoppling och uppföljning", Tables: []*Table{t}}, nil
+	return &Section{Key: "overdue", Title: "Försenad återkoppling och uppföljning", Sheet: "Försenat", Tables: []*Table{t}}, nil
 }
 
 type outcomeDef struct {
@@ -758,13 +744,17 @@ func margin(figs []analytics.Figure, dim int) []analytics.Figure {
 	return out
 }
 
-func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.Figure]) (*Section, error) {
+func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.Figure], names *future[map[string]string]) (*Section, error) {
 	results, err := outs.get()
 	if err != nil {
 		return nil, err
 	}
+	measures, err := names.get()
+	if err != nil {
+		return nil, err
+	}
 	year := month.Year() - 1
-	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year),
+	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Utfall %d", year),
 		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, för de avslut vars månad + 6 (+ 12) har börjat vid månadens slut, "+
 			"så som statusen är känd när rapporten tas fram (en fryst utgåva visar det som var känt när den frystes). "+
 			"Andelen räknas bland kända utfall; 95 %% konfidensintervall enligt Wilson, och gränserna om alla okända hade uppfyllt definitionen eller ingen.", year)}
@@ -811,7 +801,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 				continue
 			}
 			cells := b.outcomeCells(f, version)
-			mt.row(fmt.Sprintf("m%d", i), measureLabel(f.Group[0].Value), false, cells[:5]...)
+			mt.row(fmt.Sprintf("m%d", i), measureLabel(measures, f.Group[0].Value), false, cells[:5]...)
 			parts = append(parts, cells)
 		}
 		tm := b.outcomeCells(total, version)
@@ -824,20 +814,15 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	return sec, nil
 }
 
-// measureLabel is the catalogue code as a readable label.
-func measureLabel(code string) string {
-	if l, ok := measureNames[code]; ok {
+// measureLabel is a measure code as the catalogue names it (store.measureNames).
+func measureLabel(names map[string]string, code string) string {
+	if l, ok := names[code]; ok {
 		return l
 	}
 	if code == "" {
 		return "Okänd insats"
 	}
-	return code
-}
-
-var measureNames = map[string]string{
-	"extra_job": "Extratjänst", "labour_market_employment": "Arbetsmarknadsanställning", "work_practice": "Praktik",
-	"supported_employment": "Supported employment", "work_training": "Arbetsträning",
+	return code // a code no catalogue of the scope has any longer
 }
 
 // outcomeCells adds n, known, unknown, count and the share of one outcome figure, with

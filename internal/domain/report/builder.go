@@ -2,8 +2,6 @@ package report
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/warehouse/stats"
@@ -107,7 +105,7 @@ func (b *builder) finish(r *Report) {
 		case KindCount, KindTarget:
 			if hidden[c.ref] {
 				c.Suppressed = true
-				c.Display = disclosure.SmallText
+				c.Display = disclosure.HiddenText
 				continue
 			}
 			v := float64(c.raw)
@@ -118,7 +116,7 @@ func (b *builder) finish(r *Report) {
 	for _, c := range b.cells {
 		for _, g := range c.guards {
 			if g.Suppressed {
-				c.Suppressed, c.Value, c.Display = true, nil, "–"
+				c.Suppressed, c.Value, c.Display = true, nil, disclosure.HiddenText
 				break
 			}
 		}
@@ -130,7 +128,7 @@ func (b *builder) finish(r *Report) {
 		c.Display = "–"
 		if c.num.Suppressed || c.den.Suppressed {
 			c.Suppressed = true
-			c.Display = disclosure.SmallText
+			c.Display = disclosure.HiddenText
 			continue
 		}
 		n := c.den.raw
@@ -160,28 +158,9 @@ func (b *builder) finish(r *Report) {
 	}
 }
 
-// formatInt writes n the Swedish way, with a space between thousands ("1 234").
-func formatInt(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
-// FormatShare writes a share as a Swedish percentage with one decimal ("34,0 %").
-func FormatShare(v float64) string {
-	return strings.Replace(strconv.FormatFloat(100*v, 'f', 1, 64), ".", ",", 1) + " %"
-}
+// formatInt and FormatShare are the texts of a shown count and share, the same in every
+// surface that publishes one (disclosure.FormatCount, disclosure.FormatShare).
+var formatInt, FormatShare = disclosure.FormatCount, disclosure.FormatShare
 
 // tableOf starts a table.
 func tableOf(key, title string, cols ...Column) *Table {

@@ -25,7 +25,7 @@ var costColumns = []Column{{"net", "Nettokostnad, kr"}, {"participants", "Deltag
 	{"lasting", "Fast förankring"}, {"per_participant", "Kr per deltagare"}, {"per_completed", "Kr per avslutad insats"},
 	{"per_lasting", "Kr per person i fast förankring"}}
 
-func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time) (*Section, error) {
+func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, monthEnd time.Time, names *future[map[string]string]) (*Section, error) {
 	if s.warehouse == nil {
 		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 	}
@@ -40,7 +40,11 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 	if err != nil {
 		return nil, err
 	}
-	sec := &Section{Key: "costs", Title: fmt.Sprintf("Kostnader för insatser som avslutades %d", year),
+	measures, err := names.get()
+	if err != nil {
+		return nil, err
+	}
+	sec := &Section{Key: "costs", Title: fmt.Sprintf("Kostnader för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Kostnader %d", year),
 		Intro: "Nettokostnad (lön, handledning och övrigt minus erhållet lönebidrag) för insatser som avslutades under året, " +
 			"per deltagare, per avslutad insats (ej avbrott) och per person i fast förankring vid +6 och +12 månader. " +
 			"Kostnad per enhet visas när enheterna är minst 5."}
@@ -74,7 +78,7 @@ func (s *Service) costSection(ctx context.Context, b *builder, sc Scope, month, 
 		for i := range counts {
 			parts[i] = append(parts[i], counts[i])
 		}
-		t.row("m-"+f.Group, measureLabel(f.Group), false, cells...)
+		t.row("m-"+f.Group, measureLabel(measures, f.Group), false, cells...)
 	}
 	// Completed measures and lasting attachment add up over measures; participants need
 	// not (one person can end two measures), so their total is no sum.

@@ -9,7 +9,10 @@ import (
 // DisclosureVersion names the small-count rule (internal/domain/disclosure).
 // disclosure/2 also hides the amounts of a group of 1–4 participants (their wages) with
 // a complement, and a cost per X whose X is hidden; disclosure/1 showed every amount.
-const DisclosureVersion = "disclosure/2"
+// disclosure/3 hides the same cells and shows every hidden count and share as ".."
+// (disclosure.HiddenText) where disclosure/2 showed "< 5", which was false of a large
+// complement and bounded the hidden counts beside a shown total.
+const DisclosureVersion = "disclosure/3"
 
 // definitions lists, for the report's definitions sheet and page, every rule its figures
 // name, in Swedish, with its source.
@@ -30,9 +33,10 @@ func definitions(r *Report) []Definition {
 		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen låg före dagen och återkoppling har inte skickats. " +
 			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
 			"internal/domain/referral, internal/domain/actionplan"},
-		{DisclosureVersion, "Röjandeskydd", disclosure.SmallRule + ". Fler celler döljs så att inget dolt antal kan räknas fram ur visade summor, " +
-			"rader, kolumner eller månader mot hittills i år. En andel döljs när täljaren eller nämnaren är dold. " +
-			"Belopp för en grupp med 1–4 deltagare döljs (\"–\"), liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
+		{DisclosureVersion, "Röjandeskydd", disclosure.HiddenRule + ": ett dolt antal kan vara vilket antal som helst, även 0 eller fler än 4. " +
+			"Cellerna döljs så att inget dolt antal kan räknas fram ur visade summor, rader, kolumner eller månader mot hittills i år. " +
+			"En andel döljs när täljaren eller nämnaren är dold. " +
+			"Belopp för en grupp med 1–4 deltagare döljs, liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
 			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},
 	}
 	seen := map[string]bool{}

@@ -131,18 +131,32 @@ func (s *Service) Current(ctx context.Context, sc Scope, month time.Time) (*Repo
 	if err != nil {
 		return nil, err
 	}
+	markChanges(r, prev)
+	return r, nil
+}
+
+// markChanges marks every figure of r that shows otherwise than in the edition prev. A
+// cell hidden in both shows no change, whatever text hid it: an edition keeps the text
+// of its day ("< 5" under disclosure/2, "–" for an amount), and what a hidden cell is
+// hiding is no more visible for having changed.
+func markChanges(r, prev *Report) {
+	seen := func(c *Cell) string {
+		if c.Suppressed {
+			return "hidden"
+		}
+		return "shown " + c.Display
+	}
 	shown := map[string]string{}
 	for _, c := range prev.Cells() {
-		shown[c.ID] = c.Display
+		shown[c.ID] = seen(c)
 	}
 	r.ComparedTo = prev.Edition
 	for _, c := range r.Cells() {
-		if d, ok := shown[c.ID]; ok && d != c.Display {
+		if d, ok := shown[c.ID]; ok && d != seen(c) {
 			at := prev.Edition.FrozenAt
 			c.ChangedSince = &at
 		}
 	}
-	return r, nil
 }
 
 // FreezeDue freezes, for every organisation, the report of the month before now once

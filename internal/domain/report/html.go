@@ -16,14 +16,14 @@ import (
 func HTML(w io.Writer, r *Report) error { return page.Execute(w, r) }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"month":     monthLabel,
-	"date":      func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02") },
-	"stamp":     func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02 15:04") },
-	"svg":       func(s *Series) template.HTML { return template.HTML(SVG(s)) }, //nolint:gosec // built by SVG with every text escaped
-	"cell":      cellText,
-	"join":      strings.Join,
-	"add":       func(a, b int) int { return a + b },
-	"smallRule": func() string { return disclosure.SmallRule },
+	"month":      monthLabel,
+	"date":       func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02") },
+	"stamp":      func(t time.Time) string { return t.In(calendar.Sweden).Format("2006-01-02 15:04") },
+	"svg":        func(s *Series) template.HTML { return template.HTML(SVG(s)) }, //nolint:gosec // built by SVG with every text escaped
+	"cell":       cellText,
+	"join":       strings.Join,
+	"add":        func(a, b int) int { return a + b },
+	"hiddenRule": func() string { return disclosure.HiddenRule },
 }).Parse(pageTemplate))
 
 // cellText is a cell as the page shows it: the value, a share's 95 % interval, and the
@@ -83,7 +83,7 @@ footer { font-size: 8pt; color: #555; margin-top: 4mm; }
 <p class="meta">Lagrets aktualitet: {{if .WarehouseLoadedTo}}ändringar inlästa till och med {{stamp .WarehouseLoadedTo}}{{else}}ingen ändring inläst ännu{{end}}{{if .WarehousePending}}, {{.WarehousePending}} ändringar väntar{{else}}, inga ändringar väntar{{end}}</p>
 <p class="meta">Definitionsversioner: {{join .DefinitionVersions ", "}}</p>
 {{if .ComparedTo}}<p class="meta">Siffror som ändrats sedan rapporten {{date .ComparedTo.FrozenAt}} är markerade.</p>{{end}}
-<p class="meta">{{smallRule}} och fler celler döljs så att inget litet antal kan räknas fram. Inga personuppgifter.</p>
+<p class="meta">{{hiddenRule}}, så att inget litet antal kan räknas fram. Inga personuppgifter.</p>
 </header>
 {{range .Sections}}
 <section id="{{.Key}}">

@@ -81,8 +81,11 @@ type Edition struct {
 
 // Section is one part of the report.
 type Section struct {
-	Key    string    `json:"key"`
-	Title  string    `json:"title"`
+	Key   string `json:"key"`
+	Title string `json:"title"`
+	// Sheet names the section's sheet in a workbook when the title is longer than the
+	// 31 characters Excel allows (empty: the title).
+	Sheet  string    `json:"sheet,omitempty"`
 	Intro  string    `json:"intro,omitempty"`
 	Tables []*Table  `json:"tables"`
 	Series []*Series `json:"series,omitempty"`
@@ -120,7 +123,8 @@ const (
 )
 
 // Cell is one figure as the reader sees it. Value is nil when the figure is hidden or
-// there is none; Display is the text every format shows ("< 5" for a hidden count).
+// there is none; Display is the text every format shows (disclosure.HiddenText, "..",
+// for a hidden cell).
 type Cell struct {
 	ID         string   `json:"id"`
 	Kind       string   `json:"kind"`

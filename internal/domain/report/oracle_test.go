@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/quota"
@@ -115,12 +116,12 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 				}
 				switch { // after it
 				case cell.Suppressed && cell.guards != nil:
-					if cell.Value != nil || cell.Display != "–" {
+					if cell.Value != nil || cell.Display != disclosure.HiddenText {
 						t.Errorf("%s: hidden amount %s shows %v %q", what, cell.ID, cell.Value, cell.Display)
 					}
 					hiddenLarge++
 				case cell.Suppressed:
-					if cell.Value != nil || cell.Display != "< 5" {
+					if cell.Value != nil || cell.Display != disclosure.HiddenText {
 						t.Errorf("%s: hidden %s shows %v %q", what, cell.ID, cell.Value, cell.Display)
 					}
 					if w >= 1 && w <= 4 {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 )
 
 // smallReport is a report of one quota table whose department names are hostile text,
@@ -39,7 +41,7 @@ func TestSmallCountAndItsComplementAreHiddenEverywhere(t *testing.T) {
 	t.Parallel()
 	r := smallReport()
 	rows := r.Sections[0].Tables[0].Rows
-	if !rows[0].Cells[1].Suppressed || rows[0].Cells[1].Value != nil || rows[0].Cells[1].Display != "< 5" {
+	if !rows[0].Cells[1].Suppressed || rows[0].Cells[1].Value != nil || rows[0].Cells[1].Display != disclosure.HiddenText {
 		t.Fatalf("delivered 3 shown: %+v", rows[0].Cells[1])
 	}
 	hidden := 0
@@ -65,17 +67,10 @@ func TestSmallCountAndItsComplementAreHiddenEverywhere(t *testing.T) {
 	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<script") {
 		t.Error("a label reached the page unescaped")
 	}
-	if strings.Count(page, "&lt; 5") < hidden {
-		t.Errorf("the page shows %d hidden cells, want %d", strings.Count(page, "&lt; 5"), hidden)
+	if strings.Count(page, ">"+disclosure.HiddenText+"<") < hidden {
+		t.Errorf("the page shows %d hidden cells, want %d", strings.Count(page, ">"+disclosure.HiddenText+"<"), hidden)
 	}
-	var x bytes.Buffer
-	if err := XLSX(&x, r); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := workbookOf(t, r)
 	sheet := f.GetSheetList()[0]
 	found := false
 	rowsX, _ := f.GetRows(sheet)
@@ -85,7 +80,7 @@ func TestSmallCountAndItsComplementAreHiddenEverywhere(t *testing.T) {
 			if !strings.HasPrefix(row[0], "'=") {
 				t.Errorf("formula text not neutralised: %q", row[0])
 			}
-			if len(row) < 3 || row[2] != "< 5" {
+			if len(row) < 3 || row[2] != disclosure.HiddenText {
 				t.Errorf("hidden count in XLSX: %q", row)
 			}
 		}
@@ -150,4 +145,19 @@ func TestCountChartsHaveRoundGridlines(t *testing.T) {
 			t.Errorf("the chart of 43 has the gridline label %s", odd)
 		}
 	}
+}
+
+// workbookOf writes r as XLSX and opens the workbook again, as a spreadsheet program
+// would read it.
+func workbookOf(t *testing.T, r *Report) *excelize.File {
+	t.Helper()
+	var x bytes.Buffer
+	if err := XLSX(&x, r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -82,6 +82,11 @@ const enrolmentCubeSQL = `SELECT o.code, o.name, c.gender, mt.code, mt.swedish_n
 	JOIN organisation o ON o.id = c.organisation_id
 	LEFT JOIN unit u ON u.id = c.unit_id`
 
+// measureNamesSQL names every measure code of organisations $1 as their catalogues do
+// (the Swedish name), the first name where members name one code differently, as the
+// flows' measure rows do.
+const measureNamesSQL = `SELECT code, min(swedish_name) FROM measure_type WHERE organisation_id = ANY($1::uuid[]) GROUP BY code`
+
 // referralFlowSQL counts referrals by their date, month and gender.
 const referralFlowSQL = `SELECT to_char(r.referral_date, 'YYYY-MM'), p.gender, count(*)::int
 	FROM referral r JOIN participant p ON p.id = r.participant_id
@@ -204,6 +209,20 @@ func (s store) flows(ctx context.Context, orgIDs []string, from, to time.Time) (
 		return nil, fmt.Errorf("count referrals: %w", err)
 	}
 	return out, nil
+}
+
+// measureNames reads the catalogue names of orgIDs' measures by code: every section that
+// names a measure by a code the warehouse gives (outcomes, costs) names it so.
+func (s store) measureNames(ctx context.Context, orgIDs []string) (map[string]string, error) {
+	names := map[string]string{}
+	var code, name string
+	if err := s.each(ctx, measureNamesSQL, []any{db.ValidUUIDs(orgIDs)}, []any{&code, &name}, func() error {
+		names[code] = name
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read measure names: %w", err)
+	}
+	return names, nil
 }
 
 // each runs one counting statement in a transaction with JIT compilation off: on a

@@ -9,7 +9,7 @@ import (
 
 // Charts are drawn by the server as inline SVG: no script and no asset from elsewhere,
 // so the page prints and works on a network without internet. A hidden point (a
-// suppressed cell) is never drawn; its place shows "< 5".
+// suppressed cell) is never drawn; its place shows disclosure.HiddenText.
 
 const (
 	chartW, chartH         = 680.0, 230.0

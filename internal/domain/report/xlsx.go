@@ -12,9 +12,9 @@ import (
 )
 
 // XLSX writes the report as a workbook: one sheet per section, numbers stored as numbers
-// (shares as fractions with a percent format), hidden counts as the text "< 5", a sheet
-// with the definitions and sources, and every text cell through export.Cell so that no
-// name or label can become a formula.
+// (shares as fractions with a percent format), hidden cells as the text ".."
+// (disclosure.HiddenText), a sheet with the definitions and sources, and every text
+// cell through export.Cell so that no name or label can become a formula.
 func XLSX(w io.Writer, r *Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -33,7 +33,11 @@ func XLSX(w io.Writer, r *Report) error {
 	used := map[string]bool{}
 	first := true
 	for _, sec := range r.Sections {
-		name := sheetName(sec.Title, used)
+		name := sec.Sheet
+		if name == "" {
+			name = sec.Title
+		}
+		name = sheetName(name, used)
 		if first {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err
@@ -46,7 +50,7 @@ func XLSX(w io.Writer, r *Report) error {
 		x.text(1, sec.Title, title)
 		x.text(1, r.OrganisationName+" · Månadsuppföljning "+monthLabel(r.Month), 0)
 		x.text(1, "Definitionsversioner: "+strings.Join(r.DefinitionVersions(), ", "), 0)
-		x.text(1, disclosure.SmallRule+"; fler celler är dolda så att inget litet antal kan räknas fram.", 0)
+		x.text(1, disclosure.HiddenRule+", så att inget litet antal kan räknas fram.", 0)
 		x.row++
 		for _, t := range sec.Tables {
 			if err := x.table(t); err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
+	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
@@ -107,7 +108,7 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 		t.Fatalf("report: %s %s with %d sections", rep.OrganisationName, rep.Month, len(rep.Sections))
 	}
 	// Every figure names its definition, hides its value exactly when it is suppressed,
-	// and shows "< 5" then.
+	// and shows disclosure.HiddenText then.
 	var shownCounts int
 	for _, sec := range rep.Sections {
 		for _, tb := range sec.Tables {
@@ -119,7 +120,7 @@ func TestSteeringReportEndToEnd(t *testing.T) {
 					if c.DefinitionVersion == nil || *c.DefinitionVersion == "" {
 						t.Errorf("%s has no definition version", c.ID)
 					}
-					if c.Suppressed != (c.Value == nil && c.Display == "< 5") && c.Display != "–" {
+					if c.Suppressed != (c.Value == nil && c.Display == disclosure.HiddenText) {
 						t.Errorf("%s: suppressed %v, value %v, display %q", c.ID, c.Suppressed, c.Value, c.Display)
 					}
 					if c.Kind == report.KindCount && c.Value != nil {
