@@ -147,7 +147,7 @@ func TestCostFigures(t *testing.T) {
 		for _, r := range s.Tables[0].Rows {
 			if r.Key == "total" {
 				netCell = r.Cells[0].Value
-				if r.Cells[1].Display != disclosure.HiddenText || r.Cells[4].Value != nil {
+				if r.Cells[1].Display != disclosure.SmallText || r.Cells[4].Value != nil {
 					t.Errorf("the report shows a cost per participant of two people: %+v", r.Cells)
 				}
 			}

@@ -127,7 +127,7 @@ func TestSmallCountsCannotBeWorkedOutFromTheExitCohort(t *testing.T) {
 		t.Fatalf("the caseworker's cohort: %+v", c)
 	}
 	s := st.ExitCohortOutcome
-	if men := genderOf(t, st, "MAN"); men.Exits != nil || men.ExitsDisplay != disclosure.HiddenText {
+	if men := genderOf(t, st, "MAN"); men.Exits != nil || men.ExitsDisplay != disclosure.SmallText {
 		t.Fatalf("the steering reader sees the men's 3 exits: %+v", s.ByGender)
 	}
 	for _, l := range leaks("steering", s.Total, s.ByGender) {

@@ -7863,7 +7863,8 @@ input RecordObservationInput {
 
 """
 One outcome share with the counts behind it. For steering and regional readers counts
-of 1–4 are hidden (null, shown as ".." in display), with the counts that would give them away and the shares derived from them.
+of 1–4 are hidden (null, shown as "< 5" in display), with the counts that would give them away
+(shown as "..") and the shares derived from them (shown as "..").
 """
 type OutcomeFigure {
   "k in 'status at +k months'."
@@ -9634,7 +9635,7 @@ type ReportCell {
   kind: String!
   "The value; null when hidden (suppressed) or there is none."
   value: Float
-  "The text every rendering shows: the number, \"..\" when hidden (a small count and the cells hidden with it alike), a Swedish percentage."
+  "The text every rendering shows: the number, \"< 5\" for a hidden count of 1–4, \"..\" for any other hidden cell (a count hidden with a small one, a withheld amount, a share of a hidden count), a Swedish percentage."
   display: String!
   "The population the figure is counted in (a share's denominator, a count itself); null when hidden."
   n: Int

@@ -738,7 +738,8 @@ type OutcomeDefinitionInput struct {
 }
 
 // One outcome share with the counts behind it. For steering and regional readers counts
-// of 1–4 are hidden (null, shown as ".." in display), with the counts that would give them away and the shares derived from them.
+// of 1–4 are hidden (null, shown as "< 5" in display), with the counts that would give them away
+// (shown as "..") and the shares derived from them (shown as "..").
 type OutcomeFigure struct {
 	// k in 'status at +k months'.
 	MonthsAfterExit int `json:"monthsAfterExit"`

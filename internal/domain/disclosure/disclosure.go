@@ -25,21 +25,36 @@ import (
 )
 
 // Threshold is the smallest count of people a published cell shows: a count from 1 to
-// Threshold−1 is small. Every check (Small) and the rule every rendering states
-// (HiddenRule) are made from it.
+// Threshold−1 is small. Every check (Small) and every text that states the rule
+// (SmallText, HiddenRule) is made from it.
 const Threshold = 5
 
-// HiddenText is how every hidden cell is shown, a small count and a cell hidden to
-// protect one alike: "..", as official statistics mark a value that is not published.
-// It states no range on purpose. A complement is often large (a row's 207 women hidden
-// beside its 3 others), so "< 5" on it would be false; and the text must not give the
-// reader bounds Protect does not reason with: two "< 5" beside a total of 8 are 4 and 4.
-// One mark for both also keeps which cells are the small ones unknown.
+// SmallText is how a hidden small count (1–4) is shown: "< 5", as DOMAIN.md and the
+// steering groups' own reports write it. It is true of the cell, and the bounds it gives
+// the reader (1–4) are bounds Protect reasons with.
+var SmallText = "< " + strconv.Itoa(Threshold)
+
+// HiddenText is how every other hidden cell is shown: a count hidden to protect a small
+// one, a withheld amount, a share of a hidden count. ".." is what official statistics
+// write for a value that is not published; it says nothing of the value, where "< 5"
+// would be false of a complement that is often large (a row's 207 women hidden beside
+// its 3 others).
 const HiddenText = ".."
+
+// HiddenAs is the text of a hidden count of value v: SmallText if it is small, else
+// HiddenText. A reader therefore knows a hidden count shown as ".." is 0 or at least
+// Threshold; Protect reasons with that too (readerBounds).
+func HiddenAs(v int) string {
+	if Small(v) {
+		return SmallText
+	}
+	return HiddenText
+}
 
 // HiddenRule states the rule in Swedish, as every rendering of the steering report
 // (HTML, XLSX, the definitions' text) prints it.
-var HiddenRule = fmt.Sprintf("Antal 1–%d och de antal som skulle röja dem visas som \"%s\"", Threshold-1, HiddenText)
+var HiddenRule = fmt.Sprintf("Antal 1–%d visas som \"%s\", och andra celler som skulle röja dem som \"%s\"",
+	Threshold-1, SmallText, HiddenText)
 
 // FormatCount writes a shown count the Swedish way, with a space between thousands
 // ("1 234"): as every published table and figure shows one.
@@ -188,33 +203,143 @@ func (s *System) Protect() []bool {
 func (s *System) protected(c Cell) bool { return Small(s.values[c]) || s.kinds[c] == Withheld }
 
 // Disclosed returns the small counts (shown or implicit) that the shown cells determine
-// under hidden; empty when hidden protects every one.
+// under hidden, by the relations alone or with the bounds the texts give (Pinned);
+// empty when hidden protects every one.
 func (s *System) Disclosed(hidden []bool) []Cell {
 	det := s.determined(hidden)
+	pinned := s.Pinned(hidden)
 	var out []Cell
 	for i := range s.values {
-		if hidden[i] && det[i] && s.protected(Cell(i)) {
+		if hidden[i] && (det[i] || pinned[i]) && s.protected(Cell(i)) {
 			out = append(out, Cell(i))
 		}
 	}
 	return out
 }
 
+// unbounded stands for "no upper bound" in readerBounds.
+var unbounded = math.Inf(1)
+
+// readerBounds is what a reader who knows the rule knows of each cell before using the
+// relations: a shown cell is its value; a hidden count shown as "< 5" is 1–4; one shown
+// as ".." is not 1–4, so 0 or at least Threshold (taken here as the side its true value
+// is on: a reader who can pin the cell on that side has pinned it); a cell never shown
+// (implicit) is at least 0.
+func (s *System) readerBounds(hidden []bool) (lo, hi []float64) {
+	lo, hi = make([]float64, len(s.values)), make([]float64, len(s.values))
+	for i, v := range s.values {
+		switch {
+		case !hidden[i]:
+			lo[i], hi[i] = float64(v), float64(v)
+		case s.kinds[i] == Implicit:
+			lo[i], hi[i] = 0, unbounded
+		case Small(v):
+			lo[i], hi[i] = 1, Threshold-1
+		case v == 0:
+			lo[i], hi[i] = 0, 0
+		default:
+			lo[i], hi[i] = Threshold, unbounded
+		}
+	}
+	return lo, hi
+}
+
+// Pinned says, per hidden cell, whether the bounds the reader knows (readerBounds),
+// carried through the relations, leave it one value: two hidden counts shown as "< 5"
+// beside a shown total of 8 are 4 and 4, though the relations alone fix neither. Each
+// relation narrows each of its cells to what the others' bounds allow, until nothing
+// changes (at most maxRounds rounds: stopping early only leaves bounds wider). It finds
+// what a reader finds line by line and through chains of lines; determined finds the
+// rest that needs no bounds.
+func (s *System) Pinned(hidden []bool) []bool {
+	lo, hi := s.readerBounds(hidden)
+	for round := 0; round < maxRounds; round++ {
+		changed := false
+		for _, r := range s.relations {
+			// Σ coef·x = 0, so coef_i·x_i = −Σ_{j≠i} coef_j·x_j. The bounds of the whole
+			// sum are kept as a finite part and a count of unbounded terms, so that a
+			// term's own share can be taken out again.
+			var sumLo, sumHi float64
+			var infLo, infHi int
+			for _, o := range r {
+				a, b := o.coef*lo[o.cell], o.coef*hi[o.cell]
+				if a > b {
+					a, b = b, a
+				}
+				if math.IsInf(a, -1) {
+					infLo++
+				} else {
+					sumLo += a
+				}
+				if math.IsInf(b, 1) {
+					infHi++
+				} else {
+					sumHi += b
+				}
+			}
+			for _, t := range r {
+				if !hidden[t.cell] {
+					continue
+				}
+				a, b := t.coef*lo[t.cell], t.coef*hi[t.cell]
+				if a > b {
+					a, b = b, a
+				}
+				restLo, restHi := math.Inf(-1), math.Inf(1) // bounds of Σ_{j≠i} coef_j·x_j
+				if aInf := math.IsInf(a, -1); infLo == 0 || infLo == 1 && aInf {
+					restLo = sumLo
+					if !aInf {
+						restLo -= a
+					}
+				}
+				if bInf := math.IsInf(b, 1); infHi == 0 || infHi == 1 && bInf {
+					restHi = sumHi
+					if !bInf {
+						restHi -= b
+					}
+				}
+				// x_i between −restHi/coef and −restLo/coef (ordered by coef's sign).
+				x, y := -restHi/t.coef, -restLo/t.coef
+				if x > y {
+					x, y = y, x
+				}
+				if x > lo[t.cell]+eps {
+					lo[t.cell], changed = math.Ceil(x-eps), true
+				}
+				if y < hi[t.cell]-eps {
+					hi[t.cell], changed = math.Floor(y+eps), true
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	pinned := make([]bool, len(s.values))
+	for i := range s.values {
+		pinned[i] = hidden[i] && hi[i]-lo[i] < 0.5
+	}
+	return pinned
+}
+
+// maxRounds bounds Pinned's narrowing.
+const maxRounds = 64
+
 // complement picks the shown count to hide next. Candidates are the shown counts of
-// every relation around a hidden cell the shown cells determine (a small count given
-// away through a chain of relations, e.g. a hidden month fixed by its column total, is
-// protected by breaking the chain anywhere along it). Each candidate is tried: the one
+// every relation around a hidden cell the shown cells determine or pin (a small count
+// given away through a chain of relations, e.g. a hidden month fixed by its column
+// total, is protected by breaking the chain anywhere along it). Each candidate is tried: the one
 // that leaves the fewest small counts disclosed, then the fewest hidden cells
 // determined, then the smallest non-zero value (hiding a zero tells the reader little
 // and protects little), then the lowest index, so that the choice is stable.
 func (s *System) complement(c Cell, hidden []bool) (Cell, bool) {
-	det := s.determined(hidden)
+	det, pinned := s.determined(hidden), s.Pinned(hidden)
 	seen := map[Cell]bool{}
 	var cands []Cell
 	for _, r := range s.relations {
 		around := false
 		for _, t := range r {
-			if hidden[t.cell] && (det[t.cell] || t.cell == c) {
+			if hidden[t.cell] && (det[t.cell] || pinned[t.cell] || t.cell == c) {
 				around = true
 				break
 			}

@@ -1,6 +1,7 @@
 package disclosure_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -176,7 +177,142 @@ func TestSmallCountRuleIsOneNumber(t *testing.T) {
 	if disclosure.HiddenText != ".." {
 		t.Errorf("HiddenText = %q", disclosure.HiddenText)
 	}
-	if disclosure.HiddenRule != `Antal 1–4 och de antal som skulle röja dem visas som ".."` {
+	if disclosure.SmallText != "< 5" {
+		t.Errorf("SmallText = %q", disclosure.SmallText)
+	}
+	if disclosure.HiddenRule != `Antal 1–4 visas som "< 5", och andra celler som skulle röja dem som ".."` {
 		t.Errorf("HiddenRule = %q", disclosure.HiddenRule)
+	}
+}
+
+// The texts give bounds: a hidden count shown as "< 5" is 1–4, one shown as ".." is 0 or
+// at least 5. Two "< 5" beside a shown total of 8 are 4 and 4, though the relations
+// alone fix neither; Protect hides a complement then.
+func TestBoundsTheTextsGiveDoNotPinASmallCount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		parts []int
+	}{
+		{"two fours beside their total", []int{4, 4, 0}},
+		{"three fours beside their total", []int{4, 4, 4}},
+		{"a one beside a five", []int{1, 5, 40}},
+		{"a four beside a zero", []int{4, 0, 30}},
+	} {
+		var s disclosure.System
+		var cells []disclosure.Cell
+		total := 0
+		for _, v := range tc.parts {
+			cells = append(cells, s.Add(v, disclosure.Count))
+			total += v
+		}
+		s.Sum(s.Add(total, disclosure.Count), cells...)
+		hidden := s.Protect()
+		if d := s.Disclosed(hidden); len(d) > 0 {
+			t.Errorf("%s: cells %v can still be worked out", tc.name, d)
+		}
+		readerCannotPin(t, tc.name, &s, hidden)
+	}
+}
+
+// TestNoSmallCountIsPinnedOnRandomTables: on random 2×2 tables with their margins, a
+// reader who tries every value the texts allow for the hidden inner cells (and checks
+// the margins against theirs) finds at least two values for every hidden small count.
+func TestNoSmallCountIsPinnedOnRandomTables(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(17, 4))
+	pick := []int{0, 1, 2, 3, 4, 4, 5, 6, 7, 9, 12}
+	for n := 0; n < 300; n++ {
+		vals := [][]int{{pick[rng.IntN(len(pick))], pick[rng.IntN(len(pick))]}, {pick[rng.IntN(len(pick))], pick[rng.IntN(len(pick))]}}
+		var s disclosure.System
+		grid(&s, vals)
+		hidden := s.Protect()
+		readerCannotPin(t, fmt.Sprint(vals), &s, hidden)
+	}
+}
+
+// readerCannotPin tries, for a table whose first cells are its inner counts and whose
+// later cells are sums of them (as grid and the cases above build it), every value of
+// the hidden inner cells that their texts allow, keeps the assignments under which every
+// later cell agrees with what the reader sees of it, and requires two values at least
+// for every hidden small count.
+func readerCannotPin(t *testing.T, name string, s *disclosure.System, hidden []bool) {
+	t.Helper()
+	rels := s.Relations()
+	isSum := map[disclosure.Cell]bool{}
+	for _, r := range rels {
+		isSum[r[0].Cell] = true
+	}
+	var inner []disclosure.Cell
+	for c := disclosure.Cell(0); int(c) < s.Len(); c++ {
+		if !isSum[c] {
+			inner = append(inner, c)
+		}
+	}
+	// What the reader knows of a hidden cell from its text; 60 is above every sum here.
+	allows := func(c disclosure.Cell, v int) bool {
+		if !hidden[c] {
+			return v == s.Value(c)
+		}
+		if disclosure.Small(s.Value(c)) {
+			return disclosure.Small(v)
+		}
+		return v == 0 || v >= disclosure.Threshold
+	}
+	value := make([]int, s.Len())
+	seen := map[disclosure.Cell]map[int]bool{}
+	var try func(i int)
+	try = func(i int) {
+		if i == len(inner) {
+			// Sums in the order they were added: a sum's parts come before it, as above.
+			for c := disclosure.Cell(0); int(c) < s.Len(); c++ {
+				if !isSum[c] {
+					continue
+				}
+				for _, r := range rels {
+					if r[0].Cell == c {
+						value[c] = 0
+						for _, p := range r[1:] {
+							value[c] += value[p.Cell]
+						}
+						break
+					}
+				}
+				if !allows(c, value[c]) {
+					return
+				}
+			}
+			for _, r := range rels { // a total that is also a sum of other parts
+				sum := 0
+				for _, p := range r[1:] {
+					sum += value[p.Cell]
+				}
+				if sum != value[r[0].Cell] {
+					return
+				}
+			}
+			for c := range value {
+				if hidden[c] && disclosure.Small(s.Value(disclosure.Cell(c))) {
+					if seen[disclosure.Cell(c)] == nil {
+						seen[disclosure.Cell(c)] = map[int]bool{}
+					}
+					seen[disclosure.Cell(c)][value[c]] = true
+				}
+			}
+			return
+		}
+		c := inner[i]
+		for v := 0; v <= 60; v++ {
+			if allows(c, v) {
+				value[c] = v
+				try(i + 1)
+			}
+		}
+	}
+	try(0)
+	for c := disclosure.Cell(0); int(c) < s.Len(); c++ {
+		if hidden[c] && disclosure.Small(s.Value(c)) && len(seen[c]) < 2 {
+			t.Errorf("%s: the hidden small count %d (cell %d) is pinned by the texts: the reader finds only %v", name, s.Value(c), c, seen[c])
+		}
 	}
 }

@@ -11,7 +11,7 @@ type ShownCohort struct {
 	ByGender []ShownBreakdown
 }
 
-// ShownBreakdown is one group of it: hidden counts are nil and shown as HiddenText.
+// ShownBreakdown is one group of it: hidden counts are nil and shown as HiddenAs says.
 type ShownBreakdown struct {
 	Gender       string
 	Exits        *int
@@ -123,7 +123,7 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	}
 	count := func(c Cell) (*int, string) {
 		if hidden[c] {
-			return nil, HiddenText
+			return nil, HiddenAs(s.Value(c))
 		}
 		v := s.Value(c)
 		return &v, FormatCount(v)

@@ -39,9 +39,9 @@ func TestExitCohortFigureByHand(t *testing.T) {
 	}{
 		{"LargeCountsShown", one(59, 59, 48, 9), "59", disclosure.FigureDisplay{N: "59", Known: "48", Unknown: "11", InWorkOrStudies: "9", Share: "18,8 %"}, false, true},
 		// 2 in work: the 28 not in work are never printed, so known = 30 may stay.
-		{"SmallWorkCount", one(40, 40, 30, 2), "40", disclosure.FigureDisplay{N: "40", Known: "30", Unknown: "10", InWorkOrStudies: "..", Share: ".."}, true, false},
+		{"SmallWorkCount", one(40, 40, 30, 2), "40", disclosure.FigureDisplay{N: "40", Known: "30", Unknown: "10", InWorkOrStudies: "< 5", Share: ".."}, true, false},
 		// 2 unknown: n − known would give them away; the smaller of the two is hidden.
-		{"SmallUnknownHidesKnown", one(40, 40, 38, 10), "40", disclosure.FigureDisplay{N: "40", Known: "..", Unknown: "..", InWorkOrStudies: "10", Share: ".."}, true, false},
+		{"SmallUnknownHidesKnown", one(40, 40, 38, 10), "40", disclosure.FigureDisplay{N: "40", Known: "..", Unknown: "< 5", InWorkOrStudies: "10", Share: ".."}, true, false},
 		// 3 exits whose +6 has not come: exits − n would give them away.
 		{"SmallNotYetDue", one(43, 40, 40, 20), "..", disclosure.FigureDisplay{N: "40", Known: "40", Unknown: "0", InWorkOrStudies: "20", Share: "50,0 %"}, false, true},
 		// As the steering report writes them: thousands spaced, a decimal comma.

@@ -105,7 +105,7 @@ func (b *builder) finish(r *Report) {
 		case KindCount, KindTarget:
 			if hidden[c.ref] {
 				c.Suppressed = true
-				c.Display = disclosure.HiddenText
+				c.Display = disclosure.HiddenAs(c.raw) // "< 5" for a small count, ".." for a complement
 				continue
 			}
 			v := float64(c.raw)

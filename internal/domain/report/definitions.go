@@ -9,9 +9,12 @@ import (
 // DisclosureVersion names the small-count rule (internal/domain/disclosure).
 // disclosure/2 also hides the amounts of a group of 1–4 participants (their wages) with
 // a complement, and a cost per X whose X is hidden; disclosure/1 showed every amount.
-// disclosure/3 hides the same cells and shows every hidden count and share as ".."
-// (disclosure.HiddenText) where disclosure/2 showed "< 5", which was false of a large
-// complement and bounded the hidden counts beside a shown total.
+// disclosure/3 shows "< 5" only for a hidden small count, where disclosure/2 showed it
+// for every hidden cell, which was false of a large complement; every other hidden cell
+// (a complement, a withheld amount, a share of a hidden count) shows ".."; and the
+// bounds those texts give a reader (1–4; 0 or at least 5) are protected against too,
+// so that two "< 5" beside a shown total of 8 are hidden with a complement
+// (disclosure.System.Pinned).
 const DisclosureVersion = "disclosure/3"
 
 // definitions lists, for the report's definitions sheet and page, every rule its figures
@@ -33,8 +36,9 @@ func definitions(r *Report) []Definition {
 		{OverdueVersion, "Försenat", "Återkoppling: förfallodagen låg före dagen och återkoppling har inte skickats. " +
 			"Uppföljning: pågående insats vars nästa uppföljningsmöte skulle ha hållits före dagen.",
 			"internal/domain/referral, internal/domain/actionplan"},
-		{DisclosureVersion, "Röjandeskydd", disclosure.HiddenRule + ": ett dolt antal kan vara vilket antal som helst, även 0 eller fler än 4. " +
-			"Cellerna döljs så att inget dolt antal kan räknas fram ur visade summor, rader, kolumner eller månader mot hittills i år. " +
+		{DisclosureVersion, "Röjandeskydd", disclosure.HiddenRule + ": en cell som visas som \"" + disclosure.HiddenText + "\" kan vara vilket antal som helst utom 1–4. " +
+			"Cellerna döljs så att inget dolt litet antal kan räknas fram ur visade summor, rader, kolumner eller månader mot hittills i år, " +
+			"inte heller med hjälp av att ett antal som visas som \"" + disclosure.SmallText + "\" är 1–4. " +
 			"En andel döljs när täljaren eller nämnaren är dold. " +
 			"Belopp för en grupp med 1–4 deltagare döljs, liksom belopp som skulle röja dem ur totalen, och en kostnad per enhet när antalet enheter är dolt.",
 			"SCB:s praxis för primär och sekundär röjandekontroll; internal/domain/disclosure"},

@@ -121,7 +121,7 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 					}
 					hiddenLarge++
 				case cell.Suppressed:
-					if cell.Value != nil || cell.Display != disclosure.HiddenText {
+					if cell.Value != nil || cell.Display != disclosure.HiddenAs(w) {
 						t.Errorf("%s: hidden %s shows %v %q", what, cell.ID, cell.Value, cell.Display)
 					}
 					if w >= 1 && w <= 4 {

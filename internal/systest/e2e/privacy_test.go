@@ -126,11 +126,11 @@ func TestSteeringSeesSmallCountsSuppressed(t *testing.T) {
 	s.client(t, auth.Principal{Subject: "hl", Role: auth.Caseworker, OrgID: org}).MustData(t, q, map[string]any{"o": org}, &caseworker)
 
 	st := steering.ExitCohortOutcome.Total
-	if st.Exits != nil || st.ExitsDisplay != disclosure.HiddenText {
-		t.Errorf("steering sees exits %v / %q, want hidden and %q", st.Exits, st.ExitsDisplay, disclosure.HiddenText)
+	if st.Exits != nil || st.ExitsDisplay != disclosure.SmallText {
+		t.Errorf("steering sees exits %v / %q, want hidden and %q", st.Exits, st.ExitsDisplay, disclosure.SmallText)
 	}
 	f := st.Figures[0]
-	if f.N != nil || f.Share != nil || !f.Suppressed || f.Display.N != disclosure.HiddenText || f.Display.Share != disclosure.HiddenText {
+	if f.N != nil || f.Share != nil || !f.Suppressed || f.Display.N != disclosure.SmallText || f.Display.Share != disclosure.HiddenText {
 		t.Errorf("steering figure not suppressed: %+v", f)
 	}
 	cw := caseworker.ExitCohortOutcome.Total
@@ -168,8 +168,8 @@ func TestRegionalReadsTheSumOverMembers(t *testing.T) {
 	}
 	regional.MustData(t, q, map[string]any{"o": members[0]}, &one)
 	regional.MustData(t, q, map[string]any{"o": region}, &sum)
-	if one.ExitCohortOutcome.Total.ExitsDisplay != disclosure.HiddenText || one.ExitCohortOutcome.Total.Exits != nil {
-		t.Errorf("one member: %+v, want %q", one.ExitCohortOutcome.Total, disclosure.HiddenText)
+	if one.ExitCohortOutcome.Total.ExitsDisplay != disclosure.SmallText || one.ExitCohortOutcome.Total.Exits != nil {
+		t.Errorf("one member: %+v, want %q", one.ExitCohortOutcome.Total, disclosure.SmallText)
 	}
 	if got := sum.ExitCohortOutcome.Total; got.Exits == nil || *got.Exits != 6 || got.ExitsDisplay != "6" {
 		t.Errorf("sum over members: %+v, want 6", got)
