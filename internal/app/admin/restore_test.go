@@ -24,6 +24,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/backup"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
@@ -158,6 +159,42 @@ func TestBackupIsForItsOwnerOnly(t *testing.T) {
 		if st.Mode().Perm()&0o007 != 0 {
 			t.Errorf("%s has mode %v: other users may read it", filepath.Base(f), st.Mode().Perm())
 		}
+	}
+}
+
+// TestBackupNeverReplacesAnother: a second backup in the same second (a scheduled one
+// and one by hand) is refused, saying so, and the first stays whole; it used to write
+// the same partial file and rename it over the first, or, run at the same time, leave
+// a dump its metadata called damaged. A partial file of a backup under way is not
+// touched either.
+func TestBackupNeverReplacesAnother(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srcURL := testenv.PostgresURL(t)
+	su := superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL)
+	dir := t.TempDir()
+	now := time.Now()
+	first, metaPath, err := backup.Create(ctx, su, dir, "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := backup.Create(ctx, su, dir, "", now); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a second backup in the same second: %v; want it refused", err)
+	}
+	if m, _, err := backup.ReadMeta(metaPath); err != nil || m.SHA256 != first.SHA256 || !m.CreatedAt.Equal(first.CreatedAt) {
+		t.Errorf("the first backup after the second was refused: %+v, %v; want it whole", m, err)
+	}
+	// A backup of another second whose partial file exists (one under way).
+	later := now.Add(time.Second)
+	partial := filepath.Join(dir, "outcomes-"+later.UTC().Format("20060102T150405Z")+".dump.partial")
+	if err := os.WriteFile(partial, []byte("being written"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := backup.Create(ctx, su, dir, "", later); err == nil || !strings.Contains(err.Error(), "another backup") {
+		t.Errorf("a backup whose partial file is being written: %v; want it refused", err)
+	}
+	if b, _ := os.ReadFile(partial); string(b) != "being written" {
+		t.Errorf("the partial file of the backup under way was changed: %q", b)
 	}
 }
 

@@ -129,13 +129,26 @@ func Create(ctx context.Context, dbURL, dir, binDir string, now time.Time) (Meta
 	m.DumpFile = base + ".dump"
 	dump := filepath.Join(dir, m.DumpFile)
 	partial := dump + ".partial"
+	metaPath := filepath.Join(dir, base+".json")
 	cmd, err := command(ctx, pgDump, dbURL, "--format=custom", "--file="+partial)
 	if err != nil {
 		return m, "", err
 	}
+	// A backup never replaces another: two taken in the same second (a scheduled one
+	// and one by hand) would otherwise write the same partial file at once and leave a
+	// dump that its metadata calls damaged, or overwrite a good backup.
+	for _, p := range []string{dump, metaPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return m, "", fmt.Errorf("%s already exists: a backup was taken in this second; run again", p)
+		}
+	}
 	// The dump holds personal data: made here with the metadata's mode, so that pg_dump,
 	// which keeps an existing file's mode, never makes it readable by everyone (umask).
-	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	// O_EXCL: a backup under way with the same name holds the partial file.
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, os.ErrExist) {
+		return m, "", fmt.Errorf("%s exists: another backup of this second is being written (or one was cut short: remove the file); run again", partial)
+	}
 	if err != nil {
 		return m, "", err
 	}
@@ -154,7 +167,6 @@ func Create(ctx context.Context, dbURL, dir, binDir string, now time.Time) (Meta
 	if err := os.Rename(partial, dump); err != nil {
 		return m, "", err
 	}
-	metaPath := filepath.Join(dir, base+".json")
 	b, _ := json.MarshalIndent(m, "", "  ")
 	if err := os.WriteFile(metaPath, append(b, '\n'), 0o640); err != nil {
 		return m, "", err
