@@ -21,13 +21,7 @@ import (
 // clock, which the run reads first, so it lands inside the run every time.
 func TestMaintainStoppedMidRunIsNotAFailure(t *testing.T) {
 	t.Parallel()
-	ownerURL := testenv.PostgresURL(t)
-	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_MIGRATE_DATABASE_URL": ownerURL,
-		"OUTCOMES_DATABASE_URL": testenv.RoleURL(t, ownerURL, testenv.APIRole), "OUTCOMES_AUDIT_ARCHIVE_DIR": t.TempDir()}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, _ := maintainConfig(t)
 	for _, every := range []time.Duration{time.Hour, 0} {
 		ctx, stop := context.WithCancel(context.Background())
 		now := func() time.Time { stop(); return time.Now() }
@@ -55,13 +49,7 @@ func TestMaintainStoppedMidRunIsNotAFailure(t *testing.T) {
 func TestScheduledCaseworkIsOnMetrics(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	ownerURL := testenv.PostgresURL(t)
-	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_MIGRATE_DATABASE_URL": ownerURL,
-		"OUTCOMES_DATABASE_URL": testenv.RoleURL(t, ownerURL, testenv.APIRole), "OUTCOMES_AUDIT_ARCHIVE_DIR": t.TempDir()}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, ownerURL := maintainConfig(t)
 	pool, err := db.Connect(ctx, ownerURL)
 	if err != nil {
 		t.Fatal(err)
@@ -110,4 +98,18 @@ func TestScheduledCaseworkIsOnMetrics(t *testing.T) {
 	if ts := now[maintenance.TaskInactivityExits]; ts.Failing {
 		t.Errorf("inactivity exits ran well but are recorded as failing: %+v", ts)
 	}
+}
+
+// maintainConfig is maintain's configuration on a new database as production's roles
+// (the owner maintains), and the owner's URL.
+func maintainConfig(t *testing.T) (config.Config, string) {
+	t.Helper()
+	ownerURL := testenv.PostgresURL(t)
+	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_MIGRATE_DATABASE_URL": ownerURL,
+		"OUTCOMES_DATABASE_URL": testenv.RoleURL(t, ownerURL, testenv.APIRole), "OUTCOMES_AUDIT_ARCHIVE_DIR": t.TempDir()}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, ownerURL
 }
