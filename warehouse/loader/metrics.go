@@ -2,15 +2,16 @@ package loader
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics are the loader's Prometheus series.
+// Metrics are the loader's Prometheus series that the loop counts. The backlog
+// (outcomes_loader_pending_changes, _oldest_pending_seconds) is read from the outbox at
+// each scrape instead (changes.RegisterBacklogGauges, in Run): a gauge set by the loop
+// froze at its last value while PostgreSQL was down, or the loop stuck.
 type Metrics struct {
-	Pending       prometheus.Gauge
-	OldestPending prometheus.Gauge
-	RowsWritten   prometheus.Counter
-	EventsDone    prometheus.Counter
-	BatchSize     prometheus.Histogram
-	BatchSeconds  prometheus.Histogram
-	Errors        *prometheus.CounterVec
+	RowsWritten  prometheus.Counter
+	EventsDone   prometheus.Counter
+	BatchSize    prometheus.Histogram
+	BatchSeconds prometheus.Histogram
+	Errors       *prometheus.CounterVec
 	// RejectedBatches counts batches that were read but not written and marked (ClickHouse
 	// refused or was unreachable, or the mark failed); their changes stay pending.
 	RejectedBatches prometheus.Counter
@@ -20,10 +21,6 @@ type Metrics struct {
 // NewMetrics registers the series on reg (nil: not registered, for tests).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		Pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "outcomes_loader_pending_changes",
-			Help: "Change events not yet written to ClickHouse."}),
-		OldestPending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "outcomes_loader_oldest_pending_seconds",
-			Help: "Age of the oldest change event not yet written to ClickHouse."}),
 		RowsWritten: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_rows_written_total",
 			Help: "Warehouse rows written, tombstones included."}),
 		EventsDone: prometheus.NewCounter(prometheus.CounterOpts{Name: "outcomes_loader_changes_processed_total",
@@ -40,7 +37,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Participants left out of a batch because ClickHouse cannot represent a value of theirs (see loader_dead_letter)."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Pending, m.OldestPending, m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors, m.RejectedBatches, m.DeadLetters)
+		reg.MustRegister(m.RowsWritten, m.EventsDone, m.BatchSize, m.BatchSeconds, m.Errors, m.RejectedBatches, m.DeadLetters)
 	}
 	return m
 }

@@ -329,7 +329,6 @@ func (l *Loader) ProcessOnce(ctx context.Context) (int, error) {
 		l.Metrics.Errors.WithLabelValues("read").Inc()
 		return 0, err
 	}
-	l.observeBacklog(ctx)
 	if len(events) == 0 {
 		return 0, nil
 	}
@@ -364,19 +363,6 @@ func once(w work) source {
 		}
 		done = true
 		return w, true, nil
-	}
-}
-
-func (l *Loader) observeBacklog(ctx context.Context) {
-	n, oldest, err := changes.Backlog(ctx, l.PG, "")
-	if err != nil {
-		return
-	}
-	l.Metrics.Pending.Set(float64(n))
-	if oldest != nil {
-		l.Metrics.OldestPending.Set(time.Since(*oldest).Seconds())
-	} else {
-		l.Metrics.OldestPending.Set(0)
 	}
 }
 

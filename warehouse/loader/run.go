@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/logging"
@@ -69,6 +70,7 @@ func Run(ctx context.Context, getenv func(string) string, stderr io.Writer, read
 			}
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector())
+			changes.RegisterBacklogGauges(reg, "outcomes_loader", pool, nil)
 			l := &Loader{PG: pool, CH: wh.Conn, Cluster: wh.Cluster, Keys: pseudonym.New(cfg.PseudonymKey), BatchSize: cfg.LoaderBatchSize,
 				Linger: cfg.LoaderLinger, Poll: cfg.LoaderPollInterval, Log: log, Metrics: NewMetrics(reg)}
 			return serve(ctx, l, reg, cfg.LoaderMetricsAddr, ready)

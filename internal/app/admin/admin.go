@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,8 +147,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "retention":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		defaultYears, _ := strconv.Atoi(getenv("OUTCOMES_RETENTION_YEARS"))
-		years := fs.Int("years", defaultYears, "erase people inactive for more than this many years (default OUTCOMES_RETENTION_YEARS)")
+		years := fs.Int("years", cfg.RetentionYears, "erase people inactive for more than this many years (default OUTCOMES_RETENTION_YEARS)")
 		dry := fs.Bool("dry-run", false, "only report who would be erased")
 		if err := fs.Parse(rest); err != nil {
 			return 2

@@ -13,6 +13,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/maintenance"
 )
 
 // The scheduled casework jobs of issue 16: exits from inactivity and each
@@ -23,9 +24,15 @@ import (
 // InactivityExits exits every enrolment due under its organisation's inactivity rule
 // (orgID "": all organisations) and prints what it did.
 func InactivityExits(ctx context.Context, pool *pgxpool.Pool, orgID string, dryRun bool, now time.Time, out io.Writer) error {
+	_, err := inactivityExits(ctx, pool, orgID, dryRun, now, out)
+	return err
+}
+
+// inactivityExits is InactivityExits, also returning how many enrolments it exited.
+func inactivityExits(ctx context.Context, pool *pgxpool.Pool, orgID string, dryRun bool, now time.Time, out io.Writer) (int64, error) {
 	run, err := enrolment.NewStore(pool).RunInactivityExits(cliWrite(ctx, "inactivity-exits", "enrolment"), orgID, calendar.Today(now), dryRun)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	verb := "exited"
 	if dryRun {
@@ -39,16 +46,24 @@ func InactivityExits(ctx context.Context, pool *pgxpool.Pool, orgID string, dryR
 		fmt.Fprintf(out, "organisation %s: %d\n", org, n)
 	}
 	fmt.Fprintf(out, "inactivity: %s %d enrolments, each dated back to its last activity\n", verb, len(run.Exited))
-	return nil
+	return int64(len(run.Exited)), nil
 }
 
 // RetentionRules runs every organisation's retention rule: rules in dry-run mode count
 // whom they would erase, active rules erase (the loader then removes the people's
 // warehouse rows).
 func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
+	_, err := retentionRules(ctx, pool, now, out)
+	return err
+}
+
+// retentionRules is RetentionRules, also returning how many people the rules erased.
+func retentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) (int64, error) {
 	outs, err := retentionrule.NewStore(pool).Run(cliWrite(ctx, "retention-rules", "retention_rule"), calendar.Today(now))
 	dry := 0
+	var erased int64
 	for _, o := range outs {
+		erased += int64(o.Erased)
 		if o.Mode == retentionrule.DryRun {
 			dry++
 			fmt.Fprintf(out, "retention %s: dry run, would erase %d people inactive since before %s\n",
@@ -62,7 +77,7 @@ func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out 
 		// Said even when no organisation has a rule, so that a run is never silent.
 		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)\n", len(outs), dry, len(outs)-dry)
 	}
-	return err
+	return erased, err
 }
 
 func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.Pool) error) error {
@@ -75,19 +90,33 @@ func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.P
 }
 
 // scheduledCasework runs the casework jobs from maintain's schedule; each reports its
-// own failure and the other still runs.
-func scheduledCasework(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) error {
-	// A run cut short by a stop (ctx ended) is not a failure: maintain says so once.
-	errIn := InactivityExits(ctx, pool, "", false, now, out)
-	if errIn != nil && ctx.Err() == nil {
-		fmt.Fprintf(out, "inactivity exits failed: %v\n", errIn)
+// own failure and the other still runs. Each run is recorded in maintenance_run (m), so
+// that /metrics shows a failing job as it shows a failing maintenance task.
+func scheduledCasework(ctx context.Context, m *maintenance.Maintainer, now time.Time, out io.Writer) error {
+	jobs := []struct {
+		task string
+		run  func() (int64, error)
+	}{
+		{maintenance.TaskInactivityExits, func() (int64, error) { return inactivityExits(ctx, m.Pool, "", false, now, out) }},
+		{maintenance.TaskRetentionRules, func() (int64, error) { return retentionRules(ctx, m.Pool, now, out) }},
 	}
-	errRet := RetentionRules(ctx, pool, now, out)
-	if errRet != nil && ctx.Err() == nil {
-		fmt.Fprintf(out, "retention rules failed: %v\n", errRet)
+	var first error
+	for _, j := range jobs {
+		n, err := j.run()
+		// A run cut short by a stop (ctx ended) is not a failure: maintain says so once.
+		if ctx.Err() != nil {
+			return err
+		}
+		if err != nil {
+			fmt.Fprintf(out, "%s failed: %v\n", j.task, err)
+		}
+		if rerr := m.Record(ctx, maintenance.Result{Task: j.task, Count: n, Err: err}); rerr != nil && err == nil {
+			fmt.Fprintf(out, "%s: %v\n", j.task, rerr)
+			err = rerr
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", j.task, err)
+		}
 	}
-	if errIn != nil {
-		return errIn
-	}
-	return errRet
+	return first
 }

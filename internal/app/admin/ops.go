@@ -46,7 +46,7 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 				fmt.Fprintln(out, r)
 			}
 			// The casework schedule (issue 16): exits from inactivity, retention rules.
-			if cerr := scheduledCasework(ctx, pool, now(), out); cerr != nil && err == nil {
+			if cerr := scheduledCasework(ctx, m, now(), out); cerr != nil && err == nil {
 				err = cerr
 			}
 			// Exits and erasures reach the loader now, not at its next poll; a failed

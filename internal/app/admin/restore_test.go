@@ -24,6 +24,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
+	"github.com/arbetsmarknad/outcomes/internal/platform/backup"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/analytics"
@@ -138,6 +139,83 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 	}
 }
 
+// TestRestoreRefusesASchemaItCannotMigrate: a backup taken by a build whose applied
+// migration differs from this release's file is refused before anything is loaded,
+// saying which migration; it used to be loaded and then refused by the migration,
+// leaving a database neither empty (a second restore is refused) nor migrated.
+func TestRestoreRefusesASchemaItCannotMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srcURL := testenv.PostgresURL(t)
+	su := superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL)
+	pool, err := db.Connect(ctx, su)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a database made by an earlier build of migration 12 records.
+	_, err = pool.Exec(ctx, `UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version = 12`)
+	pool.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	runCtl(t, roles(t, srcURL, su, "", ""), "backup", "-dir", dir)
+	metas, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(metas) != 1 {
+		t.Fatalf("backup wrote %v", metas)
+	}
+
+	target := emptyDatabase(t)
+	dst := roles(t, target, superuserURL(t, testenv.Stack(t).PGAdminURL, target), "", "")
+	code, _, errOut := ctl(dst, "restore", "-file", metas[0], "-skip-warehouse")
+	if code != 1 || !strings.Contains(errOut, "cannot be brought up to this release") || !strings.Contains(errOut, "0012_") {
+		t.Errorf("restore of a schema this release cannot migrate: exit %d, %s", code, errOut)
+	}
+	tpool, err := db.Connect(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tpool.Close()
+	var tables int
+	if err := tpool.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("the refused restore left %d tables in the target; want it empty", tables)
+	}
+}
+
+// emptyDatabase creates a database without tables, owned by the stack's owner role,
+// dropped when the test ends; it returns the owner's URL to it.
+func emptyDatabase(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	e := testenv.Stack(t)
+	admin, err := pgxpool.New(ctx, e.PGAdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	u, err := url.Parse(e.PGAppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("t_empty_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s OWNER %s`, name, u.User.Username())); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgxpool.New(context.Background(), e.PGAdminURL)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)) //nolint:errcheck
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
 // TestBackupIsForItsOwnerOnly: a dump holds every person's data, so neither it nor its
 // metadata may be readable by other users of the machine, whatever the umask. Not
 // parallel: it sets the process's umask (pg_dump inherits it), which paused parallel
@@ -158,6 +236,42 @@ func TestBackupIsForItsOwnerOnly(t *testing.T) {
 		if st.Mode().Perm()&0o007 != 0 {
 			t.Errorf("%s has mode %v: other users may read it", filepath.Base(f), st.Mode().Perm())
 		}
+	}
+}
+
+// TestBackupNeverReplacesAnother: a second backup in the same second (a scheduled one
+// and one by hand) is refused, saying so, and the first stays whole; it used to write
+// the same partial file and rename it over the first, or, run at the same time, leave
+// a dump its metadata called damaged. A partial file of a backup under way is not
+// touched either.
+func TestBackupNeverReplacesAnother(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srcURL := testenv.PostgresURL(t)
+	su := superuserURL(t, testenv.Stack(t).PGAdminURL, srcURL)
+	dir := t.TempDir()
+	now := time.Now()
+	first, metaPath, err := backup.Create(ctx, su, dir, "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := backup.Create(ctx, su, dir, "", now); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a second backup in the same second: %v; want it refused", err)
+	}
+	if m, _, err := backup.ReadMeta(metaPath); err != nil || m.SHA256 != first.SHA256 || !m.CreatedAt.Equal(first.CreatedAt) {
+		t.Errorf("the first backup after the second was refused: %+v, %v; want it whole", m, err)
+	}
+	// A backup of another second whose partial file exists (one under way).
+	later := now.Add(time.Second)
+	partial := filepath.Join(dir, "outcomes-"+later.UTC().Format("20060102T150405Z")+".dump.partial")
+	if err := os.WriteFile(partial, []byte("being written"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := backup.Create(ctx, su, dir, "", later); err == nil || !strings.Contains(err.Error(), "another backup") {
+		t.Errorf("a backup whose partial file is being written: %v; want it refused", err)
+	}
+	if b, _ := os.ReadFile(partial); string(b) != "being written" {
+		t.Errorf("the partial file of the backup under way was changed: %q", b)
 	}
 }
 

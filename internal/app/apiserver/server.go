@@ -420,28 +420,11 @@ func withRequestLog(log zerolog.Logger, requests *prometheus.CounterVec, next ht
 // outbox at scrape time, so one scrape of the API shows whether writes are reaching
 // the warehouse.
 func registerOutboxGauges(reg *prometheus.Registry, pool *pgxpool.Pool) {
-	read := func() (count float64, age float64) {
-		// The outbox has row-level security: the backlog is counted as the system (a
-		// count, no personal data), not as the anonymous scrape.
-		ctx, cancel := context.WithTimeout(auth.With(context.Background(), auth.Principal{Subject: "system:metrics", System: true}), 2*time.Second)
-		defer cancel()
-		n, oldest, err := changes.Backlog(ctx, pool, "")
-		if err != nil {
-			return -1, -1
-		}
-		if oldest != nil {
-			age = time.Since(*oldest).Seconds()
-		}
-		return float64(n), age
-	}
-	reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_outbox_pending_changes",
-			Help: "Changes written in PostgreSQL and not yet in the warehouse (-1: unknown)."},
-			func() float64 { n, _ := read(); return n }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "outcomes_outbox_oldest_pending_seconds",
-			Help: "Age of the oldest change not yet in the warehouse (-1: unknown)."},
-			func() float64 { _, a := read(); return a }),
-	)
+	// The outbox has row-level security: the backlog is counted as the system (a
+	// count, no personal data), not as the anonymous scrape.
+	changes.RegisterBacklogGauges(reg, "outcomes_outbox", pool, func(ctx context.Context) context.Context {
+		return auth.With(ctx, auth.Principal{Subject: "system:metrics", System: true})
+	})
 }
 
 // requestID is the request's id (withRequestLog puts it in the context).

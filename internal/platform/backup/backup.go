@@ -17,10 +17,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
 // Format names the layout of a backup; a restore refuses any other.
@@ -129,13 +132,26 @@ func Create(ctx context.Context, dbURL, dir, binDir string, now time.Time) (Meta
 	m.DumpFile = base + ".dump"
 	dump := filepath.Join(dir, m.DumpFile)
 	partial := dump + ".partial"
+	metaPath := filepath.Join(dir, base+".json")
 	cmd, err := command(ctx, pgDump, dbURL, "--format=custom", "--file="+partial)
 	if err != nil {
 		return m, "", err
 	}
+	// A backup never replaces another: two taken in the same second (a scheduled one
+	// and one by hand) would otherwise write the same partial file at once and leave a
+	// dump that its metadata calls damaged, or overwrite a good backup.
+	for _, p := range []string{dump, metaPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return m, "", fmt.Errorf("%s already exists: a backup was taken in this second; run again", p)
+		}
+	}
 	// The dump holds personal data: made here with the metadata's mode, so that pg_dump,
 	// which keeps an existing file's mode, never makes it readable by everyone (umask).
-	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	// O_EXCL: a backup under way with the same name holds the partial file.
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, os.ErrExist) {
+		return m, "", fmt.Errorf("%s exists: another backup of this second is being written (or one was cut short: remove the file); run again", partial)
+	}
 	if err != nil {
 		return m, "", err
 	}
@@ -154,7 +170,6 @@ func Create(ctx context.Context, dbURL, dir, binDir string, now time.Time) (Meta
 	if err := os.Rename(partial, dump); err != nil {
 		return m, "", err
 	}
-	metaPath := filepath.Join(dir, base+".json")
 	b, _ := json.MarshalIndent(m, "", "  ")
 	if err := os.WriteFile(metaPath, append(b, '\n'), 0o640); err != nil {
 		return m, "", err
@@ -240,6 +255,22 @@ func Restore(ctx context.Context, dbURL, metaOrDump, binDir string, maxMigration
 	if err != nil {
 		return m, err
 	}
+	// A schema this release's migrations cannot bring up to date (taken by a build
+	// whose migration files differ from this release's) is refused before anything is
+	// loaded: found after the load, it left a database that is neither empty (a second
+	// restore is refused) nor migrated.
+	recorded, err := recordedMigrations(ctx, pgRestore, dump)
+	if err != nil {
+		return m, err
+	}
+	if err := db.CheckRecorded(recorded); err != nil {
+		var changed *db.ChangedMigrationError
+		if errors.As(err, &changed) {
+			return m, fmt.Errorf("the backup's schema cannot be brought up to this release: its migration %s is not this release's (checksum %.12s, this release's %.12s): restore it with the build that took it",
+				changed.Name, changed.Recorded, changed.Computed)
+		}
+		return m, err
+	}
 	cmd, err := command(ctx, pgRestore, dbURL, "--exit-on-error", "--single-transaction", dump)
 	if err != nil {
 		return m, err
@@ -250,4 +281,42 @@ func Restore(ctx context.Context, dbURL, metaOrDump, binDir string, maxMigration
 		return m, fmt.Errorf("pg_restore: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return m, nil
+}
+
+// recordedMigrations reads the dump's schema_migrations (version -> checksum; "" where
+// none was recorded) without a database: pg_restore prints the table's COPY block.
+func recordedMigrations(ctx context.Context, pgRestore, dump string) (map[int]string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, pgRestore, "--data-only", "--table=schema_migrations", "--file=-", dump)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("read the backup's schema version: pg_restore: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var cols []string
+	out := map[int]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if cols == nil {
+			if rest, ok := strings.CutPrefix(line, "COPY public.schema_migrations ("); ok {
+				list, _, _ := strings.Cut(rest, ")")
+				cols = strings.Split(list, ", ")
+			}
+			continue
+		}
+		if line == `\.` {
+			return out, nil
+		}
+		fields := strings.Split(line, "\t")
+		row := map[string]string{}
+		for i, c := range cols {
+			if i < len(fields) && fields[i] != `\N` {
+				row[c] = fields[i]
+			}
+		}
+		v, err := strconv.Atoi(row["version"])
+		if err != nil {
+			return nil, fmt.Errorf("the backup's schema_migrations has a row %q", line)
+		}
+		out[v] = row["checksum"]
+	}
+	return nil, errors.New("the backup holds no schema_migrations: it is not a backup of this system")
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,7 @@ type Config struct {
 	IdempotencyTTL       time.Duration // idempotency keys older than this expire
 	AuditRetentionMonths int           // audit months kept before archive and drop (0: all)
 	AuditArchiveDir      string        // where audit months are archived before they are dropped
+	RetentionYears       int           // outcomesctl retention's default -years (0: not set)
 	BackupDatabaseURL    string        // a role that bypasses row-level security, for pg_dump / pg_restore
 
 	// Frontend support (docs/FRONTEND.md).
@@ -161,6 +163,19 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadCluster(getenv); err != nil {
 		return c, err
 	}
+	// A malformed address would otherwise surface late and unnamed: the listeners' as
+	// "listen: missing port", ClickHouse's as an outage the API and the loader wait out.
+	for _, a := range []struct{ name, value string }{{"OUTCOMES_HTTP_ADDR", c.HTTPAddr},
+		{"OUTCOMES_LOADER_METRICS_ADDR", c.LoaderMetricsAddr}, {"OUTCOMES_CLICKHOUSE_ADDR", c.ClickHouseAddr}} {
+		if err := checkAddr(a.value); err != nil {
+			return c, fmt.Errorf("%s=%q: %w", a.name, a.value, err)
+		}
+	}
+	for _, a := range c.ClickHouseShards {
+		if err := checkAddr(a); err != nil {
+			return c, fmt.Errorf("OUTCOMES_CLICKHOUSE_SHARDS: %q: %w", a, err)
+		}
+	}
 	c.MigrateDatabaseURL = get("OUTCOMES_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.LoaderDatabaseURL = get("OUTCOMES_LOADER_DATABASE_URL", c.DatabaseURL)
 	key := getenv("OUTCOMES_PSEUDONYM_KEY")
@@ -218,8 +233,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MaxComplexity, err = strconv.Atoi(get("OUTCOMES_GRAPHQL_MAX_COMPLEXITY", strconv.Itoa(DefaultMaxComplexity))); err != nil || c.MaxComplexity < 10 {
 		return c, fmt.Errorf("OUTCOMES_GRAPHQL_MAX_COMPLEXITY: want an integer of at least 10")
 	}
-	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", DefaultRequestTimeout.String())); err != nil {
-		return c, fmt.Errorf("OUTCOMES_REQUEST_TIMEOUT: %w", err)
+	// Zero or less would give every request a deadline already past (or, in the server's
+	// fallback for an unset Options field, silently the default).
+	if c.RequestTimeout, err = time.ParseDuration(get("OUTCOMES_REQUEST_TIMEOUT", DefaultRequestTimeout.String())); err != nil || c.RequestTimeout <= 0 {
+		return c, fmt.Errorf("OUTCOMES_REQUEST_TIMEOUT: want a positive duration such as 30s")
 	}
 	origins := getenv("OUTCOMES_CORS_ORIGINS")
 	if origins == "" && dev {
@@ -230,7 +247,14 @@ func Load(getenv func(string) string) (Config, error) {
 			if o == "*" {
 				return c, errors.New("OUTCOMES_CORS_ORIGINS: name the origins (credentials are allowed, so \"*\" is not)")
 			}
-			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+			o = strings.TrimSuffix(o, "/")
+			// A browser's Origin is scheme://host[:port]; an entry of another form (no
+			// scheme, a path) would never match one, and every call from the frontend
+			// would be refused with nothing said here.
+			if !validOrigin(o) {
+				return c, fmt.Errorf("OUTCOMES_CORS_ORIGINS: %q is not an origin: want scheme://host[:port] (port may be *), e.g. https://app.kommun.se", o)
+			}
+			c.CORSOrigins = append(c.CORSOrigins, o)
 		}
 	}
 	c.PersistedQueries = get("OUTCOMES_PERSISTED_QUERIES", "apq")
@@ -258,8 +282,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LoaderBatchSize, err = strconv.Atoi(get("OUTCOMES_LOADER_BATCH_SIZE", "500")); err != nil || c.LoaderBatchSize < 1 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_BATCH_SIZE: want a positive integer")
 	}
-	if c.LoaderPollInterval, err = time.ParseDuration(get("OUTCOMES_LOADER_POLL_INTERVAL", "1s")); err != nil {
-		return c, fmt.Errorf("OUTCOMES_LOADER_POLL_INTERVAL: %w", err)
+	if c.LoaderPollInterval, err = time.ParseDuration(get("OUTCOMES_LOADER_POLL_INTERVAL", "1s")); err != nil || c.LoaderPollInterval <= 0 {
+		return c, fmt.Errorf("OUTCOMES_LOADER_POLL_INTERVAL: want a positive duration such as 1s")
 	}
 	if c.LoaderLinger, err = time.ParseDuration(get("OUTCOMES_LOADER_LINGER", "100ms")); err != nil || c.LoaderLinger < 0 {
 		return c, fmt.Errorf("OUTCOMES_LOADER_LINGER: want a duration such as 100ms")
@@ -273,9 +297,45 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AuditRetentionMonths, err = strconv.Atoi(get("OUTCOMES_AUDIT_RETENTION_MONTHS", "24")); err != nil || c.AuditRetentionMonths < 0 {
 		return c, fmt.Errorf("OUTCOMES_AUDIT_RETENTION_MONTHS: want a whole number of months (0 keeps every month)")
 	}
+	if v := getenv("OUTCOMES_RETENTION_YEARS"); v != "" {
+		if c.RetentionYears, err = strconv.Atoi(v); err != nil || c.RetentionYears < 1 {
+			return c, fmt.Errorf("OUTCOMES_RETENTION_YEARS: want a whole number of years, at least 1")
+		}
+	}
 	c.AuditArchiveDir = getenv("OUTCOMES_AUDIT_ARCHIVE_DIR")
 	c.BackupDatabaseURL = get("OUTCOMES_BACKUP_DATABASE_URL", c.MigrateDatabaseURL)
 	return c, nil
+}
+
+// checkAddr accepts host:port (host may be empty, a name, or an IP address; IPv6 in
+// brackets) with a port number 0-65535.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. :8080 or 127.0.0.1:9000")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number 0-65535", port)
+	}
+	return nil
+}
+
+// validOrigin reports whether o is http(s)://host[:port] with nothing after it; the
+// port may be "*" (any port, as the API's CORS check reads it).
+func validOrigin(o string) bool {
+	scheme, rest, ok := strings.Cut(o, "://")
+	if !ok || (scheme != "http" && scheme != "https") || rest == "" || strings.ContainsAny(rest, "/?#@ ") {
+		return false
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil { // no port: a name, an IPv4 address or a bracketed IPv6 address
+		return !strings.Contains(rest, ":") || (strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]"))
+	}
+	if port == "*" {
+		return host != ""
+	}
+	n, err := strconv.Atoi(port)
+	return host != "" && err == nil && n > 0 && n <= 65535
 }
 
 // parseMap reads "idpValue=target,idpValue=target".

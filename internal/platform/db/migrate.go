@@ -107,6 +107,30 @@ func (e *ChangedMigrationError) Error() string {
 		"restore the file and put the change in a new migration", e.Name, e.Recorded, e.Computed)
 }
 
+// firstChanged returns a ChangedMigrationError for the first migration whose recorded
+// checksum (version -> checksum; "" recorded before checksums existed) is not its
+// file's.
+func firstChanged(all []migration, recorded map[int]string) error {
+	for _, m := range all {
+		if sum := recorded[m.version]; sum != "" && sum != m.checksum() {
+			return &ChangedMigrationError{Name: m.name, Recorded: sum, Computed: m.checksum()}
+		}
+	}
+	return nil
+}
+
+// CheckRecorded says whether Migrate can bring a database whose schema_migrations
+// records these checksums (version -> checksum) up to this release: an error when a
+// migration it applied is not this release's file (Migrate would refuse it). For
+// checking a backup before anything of it is restored.
+func CheckRecorded(recorded map[int]string) error {
+	all, err := loadMigrations(migrations.Postgres)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	return firstChanged(all, recorded)
+}
+
 func migrateTo(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, downTo, upTo int) ([]int, error) {
 	all, err := loadMigrations(fsys)
 	if err != nil {
@@ -149,15 +173,14 @@ func migrateTo(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, downTo, upTo
 	}
 	// Every applied file must be what was applied; migrations recorded before checksums
 	// existed take their file's checksum now.
+	if err := firstChanged(all, recorded); err != nil {
+		return nil, err
+	}
 	for _, m := range all {
-		switch sum := recorded[m.version]; {
-		case !applied[m.version]:
-		case sum == "":
+		if applied[m.version] && recorded[m.version] == "" {
 			if _, err := conn.Exec(ctx, `UPDATE schema_migrations SET checksum = $2 WHERE version = $1`, m.version, m.checksum()); err != nil {
 				return nil, fmt.Errorf("record checksum of %s: %w", m.name, err)
 			}
-		case sum != m.checksum():
-			return nil, &ChangedMigrationError{Name: m.name, Recorded: sum, Computed: m.checksum()}
 		}
 	}
 	var done []int

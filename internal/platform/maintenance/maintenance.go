@@ -49,6 +49,19 @@ const (
 // Tasks lists every task in the order Run does them.
 var Tasks = []string{TaskPartitions, TaskOutbox, TaskIdempotency, TaskAudit}
 
+// The casework schedule that outcomesctl maintain runs after Tasks (exits from
+// inactivity, each organisation's retention rule: gallring). Those jobs are the
+// domain's, so Run does not do them; maintain records their runs with Record, and
+// /metrics reports them beside Tasks: a retention rule that fails every hour must
+// raise the same alert as a failing prune.
+const (
+	TaskInactivityExits = "inactivity_exits"
+	TaskRetentionRules  = "retention_rules"
+)
+
+// Reported lists every task /metrics reports (outcomes_maintenance_*{task}).
+var Reported = []string{TaskPartitions, TaskOutbox, TaskIdempotency, TaskAudit, TaskInactivityExits, TaskRetentionRules}
+
 // Result is what one task did.
 type Result struct {
 	Task   string
@@ -129,6 +142,12 @@ func (m *Maintainer) audit(ctx context.Context, runID string, e audit.Entry) err
 		actor = "maintenance"
 	}
 	return audit.NewStore(m.Pool).AppendSystem(ctx, actor, runID, e)
+}
+
+// Record notes the run of a task that Run does not do (TaskInactivityExits,
+// TaskRetentionRules) in maintenance_run, as Run notes its own.
+func (m *Maintainer) Record(ctx context.Context, r Result) error {
+	return m.record(ctx, m.now(), r)
 }
 
 // record notes the task's run in maintenance_run.

@@ -117,7 +117,7 @@ func ReadStats(ctx context.Context, pool *pgxpool.Pool, now time.Time) (Stats, e
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
-	for _, task := range Tasks {
+	for _, task := range Reported {
 		ts, ok := runs[task]
 		if !ok {
 			ts = TaskStat{Task: task, SinceOK: -1}

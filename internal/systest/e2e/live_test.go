@@ -30,10 +30,17 @@ func (s *system) waitLoaded(t testing.TB) {
 	s.waitMetric(t, "outcomes_outbox_pending_changes 0\n")
 }
 
+// waitMetric waits for the API's /metrics to hold want.
 func (s *system) waitMetric(t testing.TB, want string) {
 	t.Helper()
+	waitMetricAt(t, s.apiAddr, want)
+}
+
+// waitMetricAt waits for the /metrics at addr (the API's or the loader's) to hold want.
+func waitMetricAt(t testing.TB, addr, want string) {
+	t.Helper()
 	eventually(t, want, func() (bool, string) {
-		resp, err := http.Get("http://" + s.apiAddr + "/metrics")
+		resp, err := http.Get("http://" + addr + "/metrics")
 		if err != nil {
 			return false, err.Error()
 		}

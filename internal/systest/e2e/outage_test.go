@@ -16,7 +16,8 @@ import (
 
 // TestOutagesLoseNothing stops ClickHouse, then PostgreSQL, under a running API and
 // loader: writes keep succeeding while ClickHouse is down, the loader backs off and
-// catches up, and afterwards reconcile finds no difference.
+// catches up, both processes report the backlog as unknown while PostgreSQL is down,
+// and afterwards reconcile finds no difference.
 func TestOutagesLoseNothing(t *testing.T) {
 	stack := testenv.NewPrivateStack(t)
 	env := map[string]string{"OUTCOMES_DATABASE_URL": stack.PGURL, "OUTCOMES_CLICKHOUSE_ADDR": stack.CHAddr,
@@ -49,6 +50,12 @@ func TestOutagesLoseNothing(t *testing.T) {
 	eventually(t, "caught up after ClickHouse returned", func() (bool, string) { return exits() == 2, strconv.Itoa(exits()) })
 
 	stack.StopPostgres()
+	// Neither process can read the backlog now: both say so (-1), instead of the 0 of
+	// their last good read, which would keep the backlog alert quiet all through the
+	// outage.
+	s.waitMetric(t, "outcomes_outbox_pending_changes -1\n")
+	waitMetricAt(t, s.loaderAddr, "outcomes_loader_pending_changes -1\n")
+	waitMetricAt(t, s.loaderAddr, "outcomes_loader_oldest_pending_seconds -1\n")
 	stack.Start()
 	add("19811218-9876")
 	eventually(t, "caught up after PostgreSQL restarted", func() (bool, string) { return exits() == 3, strconv.Itoa(exits()) })
