@@ -147,7 +147,9 @@ func rowDigests(t *testing.T, pool *pgxpool.Pool, cols map[string][]string) map[
 // TestReleasedMigrationsUnchanged: a released migration is never edited (databases in
 // production already ran it; a change would never reach them): released.sha256 lists
 // every released migration with its checksum. A schema change is a new migration.
-// When a release is cut, append its migrations (sha256sum in migrations/).
+// What landed on main is released (a deployment may run any landed commit): append a
+// stop's new migrations when it lands (sha256sum in migrations/). Listed: PostgreSQL
+// 0001–0018 and ClickHouse 0001–0012, as landed on 2026-12-02 (d0457cb).
 func TestReleasedMigrationsUnchanged(t *testing.T) {
 	list, err := os.ReadFile(filepath.Join("testdata", "upgrade", "released.sha256"))
 	if err != nil {
