@@ -13,7 +13,9 @@
 // group of relations, and hides the smallest shown complementary cell of a relation
 // around each disclosed small count until none is left (what statistical offices do by
 // hand or with τ-ARGUS; this greedy choice may hide more than an optimiser would, never
-// less).
+// less). The texts of hidden cells give bounds too ("< 5" is 1–4, ".." is 0 or at least
+// 5), which can pin a count the relations alone leave open; Pinned carries them through
+// the relations, and Protect hides complements for those as well.
 package disclosure
 
 import (
