@@ -20,6 +20,10 @@ const (
 	// Date is a day or a month: a numeric cell is an Excel serial date (1900 or 1904
 	// date system, as the workbook says) and becomes YYYY-MM-DD.
 	Date
+	// Percent is a number of per cent (0-100). A cell Excel formats as a percentage
+	// shows 75 % but stores 0.75: it is read as shown, 75. Any other cell is read as
+	// written, so text such as "75 %" is refused as in a CSV file.
+	Percent
 )
 
 // Column is one column an import reads: its name (used in the documentation, in

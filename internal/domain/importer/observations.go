@@ -34,7 +34,7 @@ var ObservationSpec = []Column{
 	{Name: "status", Aliases: []string{"sysselsättning"}, Required: true},
 	{Name: "source", Aliases: []string{"källa", "kalla"}, Required: true},
 	{Name: "social_assistance", Aliases: socialAssistanceAliases},
-	{Name: "employment_rate", Aliases: []string{"sysselsättningsgrad", "omfattning"}},
+	{Name: "employment_rate", Aliases: []string{"sysselsättningsgrad", "omfattning"}, Kind: Percent},
 }
 
 // ObservationColumns are the names of ObservationSpec's columns.

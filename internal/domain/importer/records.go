@@ -121,7 +121,7 @@ func readRecords(r io.Reader, opts Options, cols []Column, row func(line int, ge
 			if !ok || i >= len(rec) {
 				return ""
 			}
-			return t.cellValue(kinds[name], rec[i])
+			return t.cellValue(kinds[name], rec[i], line, i)
 		}
 		for _, e := range row(line, get) {
 			bad = append(bad, lay.at(e.Line, e.Column, e.Reason))

@@ -37,7 +37,8 @@ type Options struct {
 //
 //   - An .xlsx workbook (a zip file): the first sheet, or Options.Sheet. Cells Excel
 //     turned into numbers are read per column: a personal identity number as its
-//     digits, a date or month as the serial date it is (1900 or 1904 date system).
+//     digits, a date or month as the serial date it is (1900 or 1904 date system), a
+//     per cent column's percentage cell as it shows (75 for the 0.75 stored).
 //   - Text with columns separated by commas, semicolons (Excel's "CSV
 //     (semikolonavgränsad)") or tabs (Excel's "Unicode text"): the separator is the one
 //     of these the header line holds most of, outside quotes (commas on a tie).
@@ -57,6 +58,7 @@ type table struct {
 	sheet    string                        // the sheet read, empty for a text file
 	sep      rune                          // the text file's separator
 	date1904 bool                          // the workbook counts dates from 1904
+	percent  func(row, col int) bool       // the sheet cell (1-based row, 0-based column) is formatted as a percentage
 	next     func() ([]string, int, error) // io.EOF after the last record
 	close    func()                        // releases a workbook; nil for text
 }
@@ -216,7 +218,7 @@ func openSheet(data []byte, sheet string) (t *table, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet %q cannot be read: save the workbook again from Excel", sheet)
 	}
-	t = &table{sheet: sheet, date1904: props.Date1904 != nil && *props.Date1904}
+	t = &table{sheet: sheet, date1904: props.Date1904 != nil && *props.Date1904, percent: percentCells(f, sheet)}
 	t.close = func() {
 		rows.Close() //nolint:errcheck // reading only
 		f.Close()    //nolint:errcheck
@@ -245,6 +247,62 @@ func openSheet(data []byte, sheet string) (t *table, err error) {
 	return t, nil
 }
 
+// percentCells says whether a cell is formatted as a percentage. It is asked only of
+// numeric cells in a Percent column; the first question loads the sheet's cell styles
+// (the rows are streamed and do not carry them). A cell whose style cannot be read is
+// taken as not a percentage: its number is then read as written.
+func percentCells(f *excelize.File, sheet string) func(row, col int) bool {
+	byStyle := map[int]bool{}
+	return func(row, col int) (percent bool) {
+		defer func() {
+			if recover() != nil {
+				percent = false
+			}
+		}()
+		cell, err := excelize.CoordinatesToCellName(col+1, row)
+		if err != nil {
+			return false
+		}
+		id, err := f.GetCellStyle(sheet, cell)
+		if err != nil {
+			return false
+		}
+		if p, ok := byStyle[id]; ok {
+			return p
+		}
+		style, err := f.GetStyle(id)
+		p := err == nil && isPercentFormat(style)
+		byStyle[id] = p
+		return p
+	}
+}
+
+// isPercentFormat says whether a cell style shows its number times 100 with a per cent
+// sign: the built-in formats 0 % and 0.00 % (9 and 10), or a custom format with a %
+// that is neither quoted ("%") nor escaped (\%), which Excel shows as a literal sign.
+func isPercentFormat(s *excelize.Style) bool {
+	if s.NumFmt == 9 || s.NumFmt == 10 {
+		return true
+	}
+	if s.CustomNumFmt == nil {
+		return false
+	}
+	quoted := false
+	format := *s.CustomNumFmt
+	for i := 0; i < len(format); i++ {
+		switch c := format[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\\' || c == '_' || c == '*': // the next character is literal, or padding
+			i++
+		case c == '%':
+			return true
+		}
+	}
+	return false
+}
+
 func contains(list []string, s string) bool {
 	for _, l := range list {
 		if l == s {
@@ -254,8 +312,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// cellValue reads a raw spreadsheet cell as its column's kind wants it.
-func (t *table) cellValue(k Kind, raw string) string {
+// cellValue reads a raw spreadsheet cell, at row and 0-based column col, as its
+// column's kind wants it.
+func (t *table) cellValue(k Kind, raw string, row, col int) string {
 	raw = strings.TrimSpace(raw)
 	if t.sheet == "" || raw == "" {
 		return raw
@@ -283,6 +342,17 @@ func (t *table) cellValue(k Kind, raw string) string {
 			return raw[:10]
 		}
 		return raw
+	case Percent:
+		if numeric && t.percent != nil && t.percent(row, col) {
+			// 0.075 stored is 7.5 shown: shift the decimal point in the number's shortest
+			// decimal form, so that no binary rounding (7.500000000000001) creeps in.
+			digits, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
+			e, err := strconv.Atoi(exp)
+			shown, err2 := strconv.ParseFloat(digits+"e"+strconv.Itoa(e+2), 64)
+			if err == nil && err2 == nil {
+				return strconv.FormatFloat(shown, 'f', -1, 64)
+			}
+		}
 	}
 	if numeric && strings.ContainsAny(raw, ".eE") {
 		// Excel stores 0.1 as 0.10000000000000001: give the number as written.
