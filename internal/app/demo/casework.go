@@ -127,15 +127,15 @@ func seedCasework(ctx context.Context, pool *pgxpool.Pool, orgID string, where r
 	end := time.Date(2019, 12, 31, 0, 0, 0, 0, time.UTC)
 	_, err = projects.CreateProject(ctx, project.CreateInput{OrganisationID: orgID, Name: "Extratjänster Uppsala", Funder: "municipality",
 		StartDate: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), EndDate: &end,
-		TargetGroup: "Long-term unemployed and newly arrived people far from the labour market"})
+		TargetGroup: "Långtidsarbetslösa och nyanlända långt från arbetsmarknaden"})
 	if err != nil {
 		return fmt.Errorf("seed project: %w", err)
 	}
 	women, men := 30, 30
 	for _, t := range []project.CreateTargetInput{
-		{Name: "Extra-job decisions 2018", Metric: project.Decisions, MeasureTypeCode: &extra, Total: 60, Women: &women, Men: &men,
+		{Name: decisionsTargetName, Metric: project.Decisions, MeasureTypeCode: &extra, Total: 60, Women: &women, Men: &men,
 			PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
-		{Name: "To work or studies 2018", Metric: project.ExitsToWorkOrStudies, Total: 40,
+		{Name: "Till arbete eller studier 2018", Metric: project.ExitsToWorkOrStudies, Total: 40,
 			PeriodStart: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
 	} {
 		t.OrganisationID = orgID

@@ -25,6 +25,9 @@ import (
 // SteeringTargetName names the story's target; its presence means the story is seeded.
 const SteeringTargetName = "Extratjänster 2018: 500 beslut"
 
+// decisionsTargetName names the base demo's extra-job target, which the story takes over.
+const decisionsTargetName = "Extratjänster 2018: beslut"
+
 // SteeringMonth is the month of the story's latest report (target reached).
 const SteeringMonth = "2018-12"
 
@@ -173,7 +176,7 @@ func SeedSteering(ctx context.Context, pool *pgxpool.Pool, orgID string) (int, e
 	// in 2018, women and men 250 each (the target group moving to 50/50), and the 2018
 	// quota of 500 places spread over the departments.
 	if _, err := pool.Exec(ctx, `UPDATE target SET name = $2, total = 500, women = 250, men = 250, version = version + 1
-		WHERE organisation_id = $1 AND name = 'Extra-job decisions 2018'`, orgID, SteeringTargetName); err != nil {
+		WHERE organisation_id = $1 AND name = $3`, orgID, SteeringTargetName, decisionsTargetName); err != nil {
 		return n, fmt.Errorf("steering target: %w", err)
 	}
 	if _, err := pool.Exec(ctx, `UPDATE quota SET name = 'Extratjänster 2018: kvot per förvaltning', total = 500,
