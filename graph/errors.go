@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rs/zerolog"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
@@ -25,7 +26,8 @@ func nullIfNotFound[T any](v *T, err error) (*T, error) {
 // ErrorPresenter presents errors as GraphQL errors: gqlgen's own parse and validation
 // errors as they are; every other error as errview.Of translates it, the same as the
 // HTTP endpoints do, with the path as its field when the error names none (a scalar
-// that failed to parse).
+// that failed to parse). An argument's path is named from the argument, as the domain
+// names its fields (month, input.startDate), not from the query field it belongs to.
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var already *gqlerror.Error
@@ -36,7 +38,27 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	v := errview.Of(zerolog.Ctx(ctx).With().Str("path", gqlErr.Path.String()).Logger().WithContext(ctx), err)
 	gqlErr.Message, gqlErr.Extensions = v.Message, v.Extensions
 	if _, named := v.Extensions["field"]; !named && isAppErr(err) && len(gqlErr.Path) > 0 {
-		gqlErr.Extensions["field"] = gqlErr.Path.String()
+		gqlErr.Extensions["field"] = argumentPath(ctx, gqlErr.Path).String()
 	}
 	return gqlErr
+}
+
+// argumentPath is path without the leading path of the field whose argument failed:
+// steeringReport.month is month, createEnrolment.input.startDate is input.startDate.
+// A path that does not reach past the field (an error of the field itself) is kept.
+func argumentPath(ctx context.Context, path ast.Path) ast.Path {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return path
+	}
+	field := fc.Path()
+	if len(path) <= len(field) {
+		return path
+	}
+	for i := range field {
+		if path[i] != field[i] {
+			return path
+		}
+	}
+	return path[len(field):]
 }

@@ -50,6 +50,15 @@ func ParseMonth(field, s string) (time.Time, error) {
 	return t, nil
 }
 
+// CheckMonthBegun refuses a report month (its first day) that has not begun at now: a
+// report of it, or a link to one, could show nothing yet.
+func CheckMonthBegun(month, now time.Time) error {
+	if month.After(calendar.Today(now)) {
+		return apperr.Invalidf("month", "the month %s has not begun", month.Format("2006-01"))
+	}
+	return nil
+}
+
 // Scope is what a report covers: the organisation it is about and the municipalities
 // whose figures it sums (the organisation itself, or a regional body's members).
 type Scope struct {
@@ -99,8 +108,8 @@ func contains(xs []string, s string) bool {
 func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report, error) {
 	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	monthEnd := month.AddDate(0, 1, -1)
-	if today := calendar.Today(s.now()); month.After(today) {
-		return nil, apperr.Invalidf("month", "the month %s has not begun", month.Format("2006-01"))
+	if err := CheckMonthBegun(month, s.now()); err != nil {
+		return nil, err
 	}
 	r := &Report{OrganisationID: sc.Organisation.ID, OrganisationCode: sc.Organisation.Code,
 		OrganisationName: sc.Organisation.Name, Regional: sc.Organisation.Kind == organisation.RegionalBody,
