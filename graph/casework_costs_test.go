@@ -129,6 +129,7 @@ func TestCostFigures(t *testing.T) {
 						Key   string
 						Cells []struct {
 							ID      string
+							Kind    string
 							Value   *float64
 							Display string
 						}
@@ -138,13 +139,21 @@ func TestCostFigures(t *testing.T) {
 		}
 	}
 	w.steering.MustData(t, `query($o: ID!) { steeringReport(organisationId: $o, month: "2019-12") { sections { key
-		tables { rows { key cells { id value display } } } } } }`, map[string]any{"o": w.org}, &rep)
+		tables { rows { key cells { id kind value display } } } } } }`, map[string]any{"o": w.org}, &rep)
 	var netCell *float64
 	for _, s := range rep.SteeringReport.Sections {
 		if s.Key != "costs" {
 			continue
 		}
 		for _, r := range s.Tables[0].Rows {
+			// Kronor are AMOUNT, the counts they divide by COUNT: never TARGET, which a
+			// frontend would show as a goal. A cost per unit over 1–4 units is EMPTY.
+			for i, c := range r.Cells {
+				want := map[bool]string{true: "AMOUNT", false: "COUNT"}[i == 0 || i >= 4]
+				if c.Kind != want && !(i >= 4 && c.Kind == "EMPTY") {
+					t.Errorf("costs cell %s is %s, want %s", c.ID, c.Kind, want)
+				}
+			}
 			if r.Key == "total" {
 				netCell = r.Cells[0].Value
 				if r.Cells[1].Display != disclosure.SmallText || r.Cells[4].Value != nil {

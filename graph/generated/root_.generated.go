@@ -9631,7 +9631,7 @@ type ReportRow {
 type ReportCell {
   "Stable id: table/row/column."
   id: String!
-  "COUNT (people or events), TARGET (a target or quota), SHARE (0..1) or EMPTY."
+  "COUNT (people or events), TARGET (a target or quota), AMOUNT (a sum of money in whole kronor, such as a net cost or a cost per participant), SHARE (0..1) or EMPTY."
   kind: String!
   "The value; null when hidden (suppressed) or there is none."
   value: Float

@@ -45,7 +45,7 @@ func (b *builder) withheld(v int, version string) *Cell {
 // counts it guards against is hidden, since it would give them away (a cost per person
 // times the shown cost is the people) or is theirs (the wages of 1–4 people).
 func (b *builder) amount(v int, version string, guards ...*Cell) *Cell {
-	c := b.target(v, version)
+	c := b.add(&Cell{Kind: KindAmount, Version: version}, v, disclosure.Fixed)
 	c.guards = guards
 	return c
 }
@@ -102,7 +102,7 @@ func (b *builder) finish(r *Report) {
 	}
 	for _, c := range b.cells {
 		switch c.Kind {
-		case KindCount, KindTarget:
+		case KindCount, KindTarget, KindAmount:
 			if hidden[c.ref] {
 				c.Suppressed = true
 				c.Display = disclosure.HiddenAs(c.raw) // "< 5" for a small count, ".." for a complement

@@ -118,6 +118,7 @@ type Row struct {
 const (
 	KindCount  = "COUNT"  // people or events; protected
 	KindTarget = "TARGET" // a target or quota: not about people
+	KindAmount = "AMOUNT" // a sum of money in whole kronor (costs): hidden with the counts it would give away
 	KindShare  = "SHARE"  // a share (0..1) of two figures
 	KindEmpty  = "EMPTY"  // nothing to show
 )

@@ -97,7 +97,7 @@ func TestReportEqualsOracleOnRandomHistories(t *testing.T) {
 		seen := map[string]bool{}
 		for _, cell := range r.Cells() {
 			switch cell.Kind {
-			case KindCount, KindTarget:
+			case KindCount, KindTarget, KindAmount:
 				seen[cell.ID] = true
 				w, ok := want[cell.ID]
 				if !ok {

@@ -164,3 +164,56 @@ func workbookOf(t *testing.T, r *Report) *excelize.File {
 	}
 	return f
 }
+
+// An amount (kronor) is AMOUNT, not TARGET, and every rendering shows it as it shows any
+// other whole figure: the same text on the page and the same number in the workbook as
+// a target of the same value, and hidden ("..") with a small count it would give away.
+func TestAmountsAreTheirOwnKindAndRenderAsBefore(t *testing.T) {
+	t.Parallel()
+	b := newBuilder()
+	r := &Report{OrganisationName: "Testkommun", OrganisationCode: "test", Month: time.Date(2018, 12, 1, 0, 0, 0, 0, time.UTC)}
+	tb := tableOf("amounts", "Belopp", Column{"target", "Mål"}, Column{"net", "Nettokostnad, kr"}, Column{"people", "Deltagare"})
+	many, few := b.count(12, "costs/1"), b.count(3, "costs/1")
+	tb.row("shown", "Visas", false, b.target(123456, "costs/1"), b.amount(123456, "costs/1", many), many)
+	tb.row("hidden", "Döljs", false, b.target(654321, "costs/1"), b.amount(654321, "costs/1", few), few)
+	r.Sections = []*Section{{Key: "costs", Title: "Kostnader", Tables: []*Table{tb}}}
+	b.finish(r)
+	r.Definitions = definitions(r)
+	shown, hidden := tb.Rows[0].Cells, tb.Rows[1].Cells
+	if shown[0].Kind != KindTarget || shown[1].Kind != KindAmount || hidden[1].Kind != KindAmount {
+		t.Fatalf("kinds: target %s, amounts %s and %s", shown[0].Kind, shown[1].Kind, hidden[1].Kind)
+	}
+	if shown[1].Value == nil || *shown[1].Value != 123456 || shown[1].Display != shown[0].Display {
+		t.Errorf("shown amount %v %q, the target of the same value %q", shown[1].Value, shown[1].Display, shown[0].Display)
+	}
+	if !hidden[1].Suppressed || hidden[1].Value != nil || hidden[1].Display != disclosure.HiddenText {
+		t.Errorf("the amount of 3 people: %+v", hidden[1])
+	}
+	var page bytes.Buffer
+	if err := HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(page.String(), ">"+shown[0].Display+"<"); n != 2 {
+		t.Errorf("the page shows %q %d times, want twice (target and amount)", shown[0].Display, n)
+	}
+	f := workbookOf(t, r)
+	rows, err := f.GetRows(f.GetSheetList()[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, row := range rows {
+		if len(row) >= 4 && row[0] == "Visas" {
+			found = true
+			if row[1] != "123456" || row[2] != "123456" {
+				t.Errorf("workbook row %q: target and amount differ or are not numbers", row)
+			}
+		}
+		if len(row) >= 4 && row[0] == "Döljs" && row[2] != disclosure.HiddenText {
+			t.Errorf("workbook row %q: the amount of 3 people is not hidden", row)
+		}
+	}
+	if !found {
+		t.Errorf("no amount row in the workbook: %q", rows)
+	}
+}
