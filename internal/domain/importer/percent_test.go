@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
@@ -60,15 +61,22 @@ func styledWorkbook(t *testing.T, pnrs []int, rates []percentCell) []byte {
 	return b.Bytes()
 }
 
+// fivePeople is a new organisation with the fixtures' five people registered.
+func fivePeople(t *testing.T, code string) (*pgxpool.Pool, string) {
+	t.Helper()
+	pool := testenv.Postgres(t)
+	orgID := newOrg(t, pool, code)
+	importParticipantFile(t, pool, orgID, fixture(t, "participants-utf8-bom-semicolon-crlf.csv"), importer.Options{})
+	return pool, orgID
+}
+
 // An employment rate Excel shows as a percentage (75 %, stored as 0.75) is read and
 // stored as shown, 75, whichever percentage format the cell has; a number shown
 // without a scaling per cent sign is read as written.
 func TestWorkbookPercentCellsReadAsShown(t *testing.T) {
 	t.Parallel()
-	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	orgID := newOrg(t, pool, "workbook-percent")
-	importParticipantFile(t, pool, orgID, fixture(t, "participants-utf8-bom-semicolon-crlf.csv"), importer.Options{})
+	pool, orgID := fivePeople(t, "workbook-percent")
 	pnrs := []int{198504121230, 197911304561, 200503077893, 199006152467, 196812248026}
 	want := map[string]float64{ // canonical number -> the rate Excel shows
 		"19850412-1230": 75,   // 0 %
@@ -118,10 +126,8 @@ func TestWorkbookPercentCellsReadAsShown(t *testing.T) {
 // with its sheet, row and column, and nothing is written, as a CSV's "75 %" is.
 func TestWorkbookPercentOutOfRangeRefused(t *testing.T) {
 	t.Parallel()
-	pool := testenv.Postgres(t)
 	ctx := context.Background()
-	orgID := newOrg(t, pool, "workbook-percent-bad")
-	importParticipantFile(t, pool, orgID, fixture(t, "participants-utf8-bom-semicolon-crlf.csv"), importer.Options{})
+	pool, orgID := fivePeople(t, "workbook-percent-bad")
 	data := styledWorkbook(t, []int{198504121230, 197911304561}, []percentCell{{value: 0.5, numFmt: 9}, {value: 1.5, numFmt: 9}})
 	rows, bad, err := importer.ParseObservations(bytes.NewReader(data), importer.Options{}, now)
 	if err != nil || len(rows) != 1 || len(bad) != 1 {
