@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -60,22 +61,31 @@ func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out 
 // retentionRules is RetentionRules, also returning how many people the rules erased.
 func retentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) (int64, error) {
 	outs, err := retentionrule.NewStore(pool).Run(cliWrite(ctx, "retention-rules", "retention_rule"), calendar.Today(now))
-	dry := 0
+	dry, failed := 0, 0
 	var erased int64
 	for _, o := range outs {
 		erased += int64(o.Erased)
-		if o.Mode == retentionrule.DryRun {
+		switch {
+		case o.Err != nil:
+			failed++
+			fmt.Fprintf(out, "retention %s: failed (%d erased): %v\n", o.OrganisationID, o.Erased, o.Err)
+		case o.Mode == retentionrule.DryRun:
 			dry++
 			fmt.Fprintf(out, "retention %s: dry run, would erase %d people inactive since before %s\n",
 				o.OrganisationID, o.Candidates, o.Cutoff.Format(time.DateOnly))
-		} else {
+		default:
 			fmt.Fprintf(out, "retention %s: erased %d people inactive since before %s\n",
 				o.OrganisationID, o.Erased, o.Cutoff.Format(time.DateOnly))
 		}
 	}
-	if err == nil {
+	var runErr *retentionrule.RunError
+	if err == nil || errors.As(err, &runErr) {
 		// Said even when no organisation has a rule, so that a run is never silent.
-		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)\n", len(outs), dry, len(outs)-dry)
+		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)", len(outs)-failed, dry, len(outs)-failed-dry)
+		if failed > 0 {
+			fmt.Fprintf(out, ", %d failed", failed)
+		}
+		fmt.Fprintln(out)
 	}
 	return erased, err
 }
