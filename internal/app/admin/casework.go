@@ -102,26 +102,26 @@ func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.P
 // scheduledCasework runs the casework jobs from maintain's schedule; each reports its
 // own failure and the other still runs. Each run is recorded in maintenance_run (m), so
 // that /metrics shows a failing job as it shows a failing maintenance task.
-func scheduledCasework(ctx context.Context, m *maintenance.Maintainer, now time.Time, out io.Writer) error {
+func scheduledCasework(ctx context.Context, m *maintenance.Maintainer, now time.Time, o maintainOutput) error {
 	jobs := []struct {
 		task string
-		run  func() (int64, error)
+		run  func(io.Writer) (int64, error)
 	}{
-		{maintenance.TaskInactivityExits, func() (int64, error) { return inactivityExits(ctx, m.Pool, "", false, now, out) }},
-		{maintenance.TaskRetentionRules, func() (int64, error) { return retentionRules(ctx, m.Pool, now, out) }},
+		{maintenance.TaskInactivityExits, func(out io.Writer) (int64, error) { return inactivityExits(ctx, m.Pool, "", false, now, out) }},
+		{maintenance.TaskRetentionRules, func(out io.Writer) (int64, error) { return retentionRules(ctx, m.Pool, now, out) }},
 	}
 	var first error
 	for _, j := range jobs {
-		n, err := j.run()
+		n, err := j.run(o.lines(j.task))
 		// A run cut short by a stop (ctx ended) is not a failure: maintain says so once.
 		if ctx.Err() != nil {
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(out, "%s failed: %v\n", j.task, err)
+			o.failed(j.task, err)
 		}
 		if rerr := m.Record(ctx, maintenance.Result{Task: j.task, Count: n, Err: err}); rerr != nil && err == nil {
-			fmt.Fprintf(out, "%s: %v\n", j.task, rerr)
+			o.failed(j.task, rerr)
 			err = rerr
 		}
 		if err != nil && first == nil {

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -212,6 +213,69 @@ func TestRetentionRulesRunEveryOrganisation(t *testing.T) {
 	for _, personal := range append(pnrs, "Gallringsfall", "Efternamnsson", people[first]) {
 		if strings.Contains(text, personal) || strings.Contains(errText, personal) || strings.Contains(recorded, personal) {
 			t.Errorf("the report names a person (%q):\n%s", personal, text)
+		}
+	}
+}
+
+// stopOn passes what is written to it on to w and calls stop at the first line holding
+// marker.
+type stopOn struct {
+	w      *bytes.Buffer
+	marker string
+	stop   func()
+}
+
+func (s *stopOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), s.marker) {
+		defer s.stop()
+	}
+	return s.w.Write(p)
+}
+
+// TestScheduledMaintainLogsJSONLines: `outcomesctl maintain -every 1h` is a service
+// (make run starts it beside the API and the loader, whose zerolog JSON lines share its
+// stderr): everything it says is a JSON log line, its failures at level error with the
+// task named. The run's retention rules fail (their table taken away); the service is
+// stopped once it has said so.
+func TestScheduledMaintainLogsJSONLines(t *testing.T) {
+	t.Parallel()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	ownerURL := testenv.PostgresURL(t)
+	pool, err := db.Connect(ctx, ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `ALTER TABLE retention_rule RENAME TO retention_rule_gone`); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_MIGRATE_DATABASE_URL": ownerURL,
+		"OUTCOMES_DATABASE_URL": testenv.RoleURL(t, ownerURL, testenv.APIRole), "OUTCOMES_AUDIT_ARCHIVE_DIR": t.TempDir()}
+	var stdout, stderr bytes.Buffer
+	// Stopped whichever stream says it (the plain lines went to standard output).
+	code := admin.Run(ctx, []string{"maintain", "-every", "1h"}, func(k string) string { return env[k] },
+		&stopOn{w: &stdout, marker: "maintenance failed", stop: stop}, &stopOn{w: &stderr, marker: "maintenance failed", stop: stop})
+	t.Logf("maintain -every logged:\n%s", stderr.String())
+	if code != 0 || stdout.Len() != 0 {
+		t.Errorf("maintain -every: exit %d, standard output %q; want 0 and nothing (the log is on stderr)", code, stdout.String())
+	}
+	seen := map[string]string{} // task or message: level
+	for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
+		var e struct{ Level, Service, Time, Message, Task, Error string }
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Service != "maintain" || e.Level == "" || e.Time == "" || e.Message == "" {
+			t.Fatalf("not a JSON log line of the service (%v): %q\nall:\n%s", err, line, stderr.String())
+		}
+		if e.Task != "" {
+			seen[e.Task] = e.Level
+		} else {
+			seen[e.Message] = e.Level
+		}
+	}
+	for key, level := range map[string]string{maintenance.TaskOutbox: "info", maintenance.TaskInactivityExits: "info",
+		maintenance.TaskRetentionRules: "error", "maintenance failed": "error"} {
+		if seen[key] != level {
+			t.Errorf("%s logged at %q, want %q:\n%s", key, seen[key], level, stderr.String())
 		}
 	}
 }
