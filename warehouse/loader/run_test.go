@@ -1,41 +1,22 @@
 package loader_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/testenv"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 )
 
-// lockedLog collects what Run logs while the test reads it.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // field returns the value of key in the first JSON log line with message msg, "" if none yet.
-func (l *lockedLog) field(msg, key string) string {
-	for _, line := range strings.Split(l.String(), "\n") {
+func field(logs *apitest.Logs, msg, key string) string {
+	for _, line := range strings.Split(logs.String(), "\n") {
 		var e map[string]any
 		if json.Unmarshal([]byte(line), &e) == nil && e["message"] == msg {
 			s, _ := e[key].(string)
@@ -59,6 +40,15 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// startLoader runs loader.Run, as cmd/loader does, on env; cancel stops it and done
+// receives what Run returned.
+func startLoader(env map[string]string) (logs *apitest.Logs, ready chan string, done chan error, cancel func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs, ready, done = &apitest.Logs{}, make(chan string, 1), make(chan error, 1)
+	go func() { done <- loader.Run(ctx, func(k string) string { return env[k] }, logs, ready) }()
+	return logs, ready, done, cancel
+}
+
 // deadAddr is a local address where nothing listens.
 func deadAddr(t *testing.T) string {
 	t.Helper()
@@ -78,14 +68,10 @@ func TestLoaderServesMetricsWhileWaitingForClickHouse(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": testenv.PostgresURL(t),
 		"OUTCOMES_CLICKHOUSE_ADDR": deadAddr(t), "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0"}
-	ctx, cancel := context.WithCancel(context.Background())
+	logs, ready, done, cancel := startLoader(env)
 	defer cancel()
-	logs := &lockedLog{}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- loader.Run(ctx, func(k string) string { return env[k] }, logs, ready) }()
 	waitFor(t, func() bool { return strings.Contains(logs.String(), "clickhouse not reachable; waiting") })
-	addr := logs.field("loader started", "metrics_addr")
+	addr := field(logs, "loader started", "metrics_addr")
 	if addr == "" {
 		t.Fatalf("no metrics address logged before waiting:\n%s", logs.String())
 	}
@@ -121,12 +107,8 @@ func TestLoaderReadyOnceRunning(t *testing.T) {
 	o := testenv.ClickHouseOptions(t)
 	env := map[string]string{"OUTCOMES_ENV": "dev", "OUTCOMES_DATABASE_URL": testenv.PostgresURL(t),
 		"OUTCOMES_CLICKHOUSE_ADDR": o.Addr, "OUTCOMES_CLICKHOUSE_DATABASE": o.Database, "OUTCOMES_LOADER_METRICS_ADDR": "127.0.0.1:0"}
-	ctx, cancel := context.WithCancel(context.Background())
+	logs, ready, done, cancel := startLoader(env)
 	defer cancel()
-	logs := &lockedLog{}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- loader.Run(ctx, func(k string) string { return env[k] }, logs, ready) }()
 	var addr string
 	select {
 	case addr = <-ready:

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/arbetsmarknad/outcomes/internal/app/admin"
 	"github.com/arbetsmarknad/outcomes/internal/app/demo"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
@@ -53,12 +55,7 @@ func TestMaintainStoppedMidRunIsNotAFailure(t *testing.T) {
 func TestScheduledCaseworkIsOnMetrics(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg, ownerURL := maintainConfig(t)
-	pool, err := db.Connect(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	cfg, pool := maintainConfigPool(t)
 	tasks := func() map[string]maintenance.TaskStat {
 		t.Helper()
 		s, err := maintenance.ReadStats(ctx, pool, time.Now())
@@ -91,7 +88,7 @@ func TestScheduledCaseworkIsOnMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	err = admin.Maintain(ctx, cfg, 0, time.Now, &out)
+	err := admin.Maintain(ctx, cfg, 0, time.Now, &out)
 	if err == nil || !strings.Contains(err.Error(), maintenance.TaskRetentionRules) {
 		t.Errorf("maintain with the retention rules failing returned %v; want an error naming %s\n%s", err, maintenance.TaskRetentionRules, out.String())
 	}
@@ -102,6 +99,18 @@ func TestScheduledCaseworkIsOnMetrics(t *testing.T) {
 	if ts := now[maintenance.TaskInactivityExits]; ts.Failing {
 		t.Errorf("inactivity exits ran well but are recorded as failing: %+v", ts)
 	}
+}
+
+// maintainConfigPool is maintainConfig with a pool as the owner on its database.
+func maintainConfigPool(t *testing.T) (config.Config, *pgxpool.Pool) {
+	t.Helper()
+	cfg, ownerURL := maintainConfig(t)
+	pool, err := db.Connect(context.Background(), ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return cfg, pool
 }
 
 // maintainConfig is maintain's configuration on a new database as production's roles
@@ -126,12 +135,7 @@ func maintainConfig(t *testing.T) (config.Config, string) {
 func TestRetentionRulesRunEveryOrganisation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cfg, ownerURL := maintainConfig(t)
-	pool, err := db.Connect(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	cfg, pool := maintainConfigPool(t)
 	ps := participant.NewStore(pool)
 	var orgs, people, pnrs []string
 	for i, code := range []string{"gallra1", "gallra2", "gallra3"} {
@@ -140,6 +144,7 @@ func TestRetentionRulesRunEveryOrganisation(t *testing.T) {
 		// selects both.
 		var pnr string
 		var p participant.Participant
+		var err error
 		for j := 0; j < 2; j++ {
 			pnr = demo.Personnummer(time.Date(1960, 3, 3, 0, 0, 0, 0, time.UTC), 200+10*i+j)
 			p, err = ps.Create(ctx, participant.CreateInput{OrganisationID: org, Gender: participant.Woman,
