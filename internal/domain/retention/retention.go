@@ -187,13 +187,14 @@ type Outcome struct {
 	// Candidates is how many people the rule selects (a dry run's count); Erased how
 	// many were erased.
 	Candidates, Erased int
-	// Err is why the rule's run failed (nil: it ran); it names no person.
+	// Err is why the rule's run failed (nil: it ran). It names no person: Run's
+	// callers print and record it.
 	Err error
 }
 
 // RunError is Run's error when some organisations' rules failed: the others still ran.
 type RunError struct {
-	Rules  int     // rules run
+	Rules  int     // rules the run came to
 	Failed []error // one per failed rule, each naming its organisation
 }
 
