@@ -67,9 +67,10 @@ EVALUATOR_TOKEN="$(bin/outcomesctl token -role evaluator -org uppsala -subject d
 LOADER=$!
 "$ROOT/bin/api" &
 API=$!
-# Maintenance on a timer of its own (docs/OPERATIONS.md), as the owner role.
+# Maintenance on a timer of its own (docs/OPERATIONS.md), as the owner role; as a
+# service it logs JSON lines on stderr, as the API and the loader do.
 export OUTCOMES_AUDIT_ARCHIVE_DIR="${OUTCOMES_AUDIT_ARCHIVE_DIR:-$ROOT/.data/audit-archive}"
-"$ROOT/bin/outcomesctl" maintain -every 1h >&2 &
+"$ROOT/bin/outcomesctl" maintain -every 1h &
 MAINTAIN=$!
 # (Under set -e: a process already gone, or one ending with a signal's status, is no error.)
 stop_all() { kill $LOADER $API $MAINTAIN 2>/dev/null || true; wait || true; }

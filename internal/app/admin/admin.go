@@ -223,6 +223,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := fs.Parse(rest); err != nil {
 			return 2
 		}
+		if *every > 0 {
+			// A service: JSON log lines on stderr, as the API's and the loader's, and
+			// its end too (maintain logged why).
+			if maintain(ctx, cfg, *every, time.Now, stderr) != nil {
+				return 1
+			}
+			return 0
+		}
 		err = maintain(ctx, cfg, *every, time.Now, stdout)
 	case "backup":
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -60,22 +61,31 @@ func RetentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out 
 // retentionRules is RetentionRules, also returning how many people the rules erased.
 func retentionRules(ctx context.Context, pool *pgxpool.Pool, now time.Time, out io.Writer) (int64, error) {
 	outs, err := retentionrule.NewStore(pool).Run(cliWrite(ctx, "retention-rules", "retention_rule"), calendar.Today(now))
-	dry := 0
+	dry, failed := 0, 0
 	var erased int64
 	for _, o := range outs {
 		erased += int64(o.Erased)
-		if o.Mode == retentionrule.DryRun {
+		switch {
+		case o.Err != nil:
+			failed++
+			fmt.Fprintf(out, "retention %s: failed (%d erased): %v\n", o.OrganisationID, o.Erased, o.Err)
+		case o.Mode == retentionrule.DryRun:
 			dry++
 			fmt.Fprintf(out, "retention %s: dry run, would erase %d people inactive since before %s\n",
 				o.OrganisationID, o.Candidates, o.Cutoff.Format(time.DateOnly))
-		} else {
+		default:
 			fmt.Fprintf(out, "retention %s: erased %d people inactive since before %s\n",
 				o.OrganisationID, o.Erased, o.Cutoff.Format(time.DateOnly))
 		}
 	}
-	if err == nil {
+	var runErr *retentionrule.RunError
+	if err == nil || errors.As(err, &runErr) {
 		// Said even when no organisation has a rule, so that a run is never silent.
-		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)\n", len(outs), dry, len(outs)-dry)
+		fmt.Fprintf(out, "retention: %d rules run (%d dry runs, %d erasing)", len(outs)-failed, dry, len(outs)-failed-dry)
+		if failed > 0 {
+			fmt.Fprintf(out, ", %d failed", failed)
+		}
+		fmt.Fprintln(out)
 	}
 	return erased, err
 }
@@ -92,26 +102,26 @@ func caseworkCommand(ctx context.Context, cfg config.Config, run func(*pgxpool.P
 // scheduledCasework runs the casework jobs from maintain's schedule; each reports its
 // own failure and the other still runs. Each run is recorded in maintenance_run (m), so
 // that /metrics shows a failing job as it shows a failing maintenance task.
-func scheduledCasework(ctx context.Context, m *maintenance.Maintainer, now time.Time, out io.Writer) error {
+func scheduledCasework(ctx context.Context, m *maintenance.Maintainer, now time.Time, o maintainOutput) error {
 	jobs := []struct {
 		task string
-		run  func() (int64, error)
+		run  func(io.Writer) (int64, error)
 	}{
-		{maintenance.TaskInactivityExits, func() (int64, error) { return inactivityExits(ctx, m.Pool, "", false, now, out) }},
-		{maintenance.TaskRetentionRules, func() (int64, error) { return retentionRules(ctx, m.Pool, now, out) }},
+		{maintenance.TaskInactivityExits, func(out io.Writer) (int64, error) { return inactivityExits(ctx, m.Pool, "", false, now, out) }},
+		{maintenance.TaskRetentionRules, func(out io.Writer) (int64, error) { return retentionRules(ctx, m.Pool, now, out) }},
 	}
 	var first error
 	for _, j := range jobs {
-		n, err := j.run()
+		n, err := j.run(o.lines(j.task))
 		// A run cut short by a stop (ctx ended) is not a failure: maintain says so once.
 		if ctx.Err() != nil {
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(out, "%s failed: %v\n", j.task, err)
+			o.failed(j.task, err)
 		}
 		if rerr := m.Record(ctx, maintenance.Result{Task: j.task, Count: n, Err: err}); rerr != nil && err == nil {
-			fmt.Fprintf(out, "%s: %v\n", j.task, rerr)
+			o.failed(j.task, rerr)
 			err = rerr
 		}
 		if err != nil && first == nil {

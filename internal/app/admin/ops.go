@@ -1,17 +1,22 @@
 package admin
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/audit"
 	"github.com/arbetsmarknad/outcomes/internal/platform/backup"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/config"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/logging"
 	"github.com/arbetsmarknad/outcomes/internal/platform/maintenance"
 	"github.com/arbetsmarknad/outcomes/warehouse/loader"
 )
@@ -30,9 +35,13 @@ func cliActor() string {
 // maintain runs the maintenance tasks once, or every `every` until ctx ends. It runs as
 // OUTCOMES_MIGRATE_DATABASE_URL's role, the schema owner: dropping an archived audit
 // partition is DDL, which the API's role cannot do. A failed task makes the exit code 1 after the others have run.
-func maintain(ctx context.Context, cfg config.Config, every time.Duration, now func() time.Time, out io.Writer) error {
+// A one-off run says what it did in lines for a person; with every, a service, it writes
+// JSON log lines instead (maintainOutput).
+func maintain(ctx context.Context, cfg config.Config, every time.Duration, now func() time.Time, w io.Writer) error {
+	out := newMaintainOutput(w, every, cfg.LogLevel)
 	pool, err := db.Connect(ctx, cfg.MigrateDatabaseURL)
 	if err != nil {
+		out.fatal(err)
 		return err
 	}
 	defer pool.Close()
@@ -43,7 +52,7 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 		res, err := m.Run(ctx)
 		if ctx.Err() == nil {
 			for _, r := range res {
-				fmt.Fprintln(out, r)
+				out.result(r)
 			}
 			// The casework schedule (issue 16): exits from inactivity, retention rules.
 			if cerr := scheduledCasework(ctx, m, now(), out); cerr != nil && err == nil {
@@ -61,10 +70,10 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 			// (each is written to be run again). What finished is said.
 			for _, r := range res {
 				if r.Err == nil {
-					fmt.Fprintln(out, r)
+					out.result(r)
 				}
 			}
-			fmt.Fprintln(out, "maintenance stopped before it finished; the tasks it cut short run at the next start")
+			out.say("maintenance stopped before it finished; the tasks it cut short run at the next start")
 			if every <= 0 {
 				return ctx.Err() // a single run asked for and not done
 			}
@@ -74,13 +83,105 @@ func maintain(ctx context.Context, cfg config.Config, every time.Duration, now f
 			return err
 		}
 		if err != nil {
-			fmt.Fprintf(out, "maintenance failed: %v (next run in %s)\n", err, every)
+			out.runFailed(err, every)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(every):
 		}
+	}
+}
+
+// maintainOutput is where maintain says what it did: lines for a person (a one-off run
+// at a terminal or from cron), or, when it runs as a service (-every), JSON log lines
+// through internal/platform/logging, as the API's and the loader's, whose stream its
+// lines join (make run). Errors in log lines are redacted as every logged error is.
+type maintainOutput struct {
+	text io.Writer       // a one-off run's lines
+	log  *zerolog.Logger // a service's log; nil for a one-off run
+}
+
+func newMaintainOutput(w io.Writer, every time.Duration, level string) maintainOutput {
+	if every <= 0 {
+		return maintainOutput{text: w}
+	}
+	log := logging.New(w, level, "maintain")
+	return maintainOutput{text: w, log: &log}
+}
+
+// result says one task's result.
+func (o maintainOutput) result(r maintenance.Result) {
+	switch {
+	case o.log == nil:
+		fmt.Fprintln(o.text, r)
+	case r.Err != nil:
+		o.log.Error().Str("task", r.Task).Err(r.Err).Msg("maintenance task failed")
+	default:
+		o.log.Info().Str("task", r.Task).Int64("count", r.Count).Msg(r.Detail)
+	}
+}
+
+// failed says that a task (a casework job) failed.
+func (o maintainOutput) failed(task string, err error) {
+	if o.log == nil {
+		fmt.Fprintf(o.text, "%s failed: %v\n", task, err)
+		return
+	}
+	o.log.Error().Str("task", task).Err(err).Msg("maintenance task failed")
+}
+
+// runFailed says that a scheduled run had failures and when the next one is.
+func (o maintainOutput) runFailed(err error, every time.Duration) {
+	if o.log == nil {
+		fmt.Fprintf(o.text, "maintenance failed: %v (next run in %s)\n", err, every)
+		return
+	}
+	o.log.Error().Err(err).Str("next_run_in", every.String()).Msg("maintenance failed")
+}
+
+// fatal says why maintain could not run at all.
+func (o maintainOutput) fatal(err error) {
+	if o.log != nil {
+		o.log.Error().Err(err).Msg("maintenance cannot run")
+	}
+}
+
+// say says a line of its own.
+func (o maintainOutput) say(msg string) {
+	if o.log == nil {
+		fmt.Fprintln(o.text, msg)
+		return
+	}
+	o.log.Info().Msg(msg)
+}
+
+// lines is a writer for the casework jobs' lines (which their stand-alone commands
+// print as they are): as they are, or each line as a log line of the task, redacted as
+// an error.
+func (o maintainOutput) lines(task string) io.Writer {
+	if o.log == nil {
+		return o.text
+	}
+	return &logLines{log: o.log, task: task}
+}
+
+// logLines logs each whole line written to it.
+type logLines struct {
+	log  *zerolog.Logger
+	task string
+	part []byte
+}
+
+func (w *logLines) Write(p []byte) (int, error) {
+	w.part = append(w.part, p...)
+	for {
+		i := bytes.IndexByte(w.part, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.log.Info().Str("task", w.task).Msg(logging.Redact(errors.New(string(w.part[:i]))))
+		w.part = w.part[i+1:]
 	}
 }
 

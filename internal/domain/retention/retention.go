@@ -10,6 +10,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -186,7 +187,26 @@ type Outcome struct {
 	// Candidates is how many people the rule selects (a dry run's count); Erased how
 	// many were erased.
 	Candidates, Erased int
+	// Err is why the rule's run failed (nil: it ran). It names no person: Run's
+	// callers print and record it.
+	Err error
 }
+
+// RunError is Run's error when some organisations' rules failed: the others still ran.
+type RunError struct {
+	Rules  int     // rules the run came to
+	Failed []error // one per failed rule, each naming its organisation
+}
+
+func (e *RunError) Error() string {
+	msgs := make([]string, len(e.Failed))
+	for i, err := range e.Failed {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d of %d retention rules failed: %s", len(e.Failed), e.Rules, strings.Join(msgs, "; "))
+}
+
+func (e *RunError) Unwrap() []error { return e.Failed }
 
 // DryRun counts whom an organisation's rule would erase today and records the count;
 // admins only (the scheduled runs do the same for every rule in dry-run mode).
@@ -212,6 +232,9 @@ func (s *Store) DryRun(ctx context.Context, orgID string) (Rule, Outcome, error)
 
 // Run runs every organisation's rule on today: rules in dry-run mode count, active
 // rules erase. Call it under an audited context (audit.BeginWrite) as the system.
+// One organisation's failure does not stop the others (their people must still be
+// culled): every rule runs, a failed one's Outcome carries its Err, and the error is a
+// *RunError counting the failures. Only ctx ending stops the run.
 func (s *Store) Run(ctx context.Context, today time.Time) ([]Outcome, error) {
 	rows, err := s.pool.Query(ctx, `SELECT organisation_id::text FROM retention_rule ORDER BY organisation_id`)
 	if err != nil {
@@ -222,12 +245,20 @@ func (s *Store) Run(ctx context.Context, today time.Time) ([]Outcome, error) {
 		return nil, err
 	}
 	var outs []Outcome
+	var failed []error
 	for _, org := range orgs {
 		o, err := s.runOne(ctx, org, today, false)
+		if ctx.Err() != nil {
+			return outs, ctx.Err()
+		}
 		if err != nil {
-			return outs, err
+			o.OrganisationID, o.Err = org, err
+			failed = append(failed, fmt.Errorf("organisation %s: %w", org, err))
 		}
 		outs = append(outs, o)
+	}
+	if len(failed) > 0 {
+		return outs, &RunError{Rules: len(orgs), Failed: failed}
 	}
 	return outs, nil
 }
@@ -265,11 +296,25 @@ func (s *Store) runOne(ctx context.Context, orgID string, today time.Time, force
 		})
 		return out, err
 	}
+	// One person who cannot be erased now (locked by an edit, say) does not keep the
+	// rule from erasing the others; the run of the rule fails and is not recorded as
+	// its last run, and the person is selected again next time.
+	var failed int
+	var first error
 	for _, id := range ids {
 		if err := s.participants.Erase(ctx, id); err != nil {
-			return out, fmt.Errorf("retention of %s: %w", orgID, err)
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			if failed++; first == nil {
+				first = err
+			}
+			continue
 		}
 		out.Erased++
+	}
+	if failed > 0 {
+		return out, fmt.Errorf("%d of %d people could not be erased: %w", failed, len(ids), first)
 	}
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE retention_rule SET last_run_at = now(), last_run_erased = $2 WHERE organisation_id = $1`,
