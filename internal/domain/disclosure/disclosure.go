@@ -183,7 +183,8 @@ func (s *System) Protect() []bool {
 	for {
 		var c Cell
 		found := false
-		for _, d := range s.Disclosed(hidden) {
+		disclosed, det, pinned := s.disclosed(hidden)
+		for _, d := range disclosed {
 			if !stuck[d] {
 				c, found = d, true
 				break
@@ -192,7 +193,7 @@ func (s *System) Protect() []bool {
 		if !found {
 			return hidden
 		}
-		next, ok := s.complement(c, hidden)
+		next, ok := s.complement(c, hidden, det, pinned)
 		if !ok {
 			stuck[c] = true
 			continue
@@ -208,15 +209,20 @@ func (s *System) protected(c Cell) bool { return Small(s.values[c]) || s.kinds[c
 // under hidden, by the relations alone or with the bounds the texts give (Pinned);
 // empty when hidden protects every one.
 func (s *System) Disclosed(hidden []bool) []Cell {
-	det := s.determined(hidden)
-	pinned := s.Pinned(hidden)
-	var out []Cell
+	out, _, _ := s.disclosed(hidden)
+	return out
+}
+
+// disclosed is Disclosed, with the determined and pinned cells it found (complement
+// starts from them).
+func (s *System) disclosed(hidden []bool) (out []Cell, det, pinned []bool) {
+	det, pinned = s.determined(hidden), s.Pinned(hidden)
 	for i := range s.values {
 		if hidden[i] && (det[i] || pinned[i]) && s.protected(Cell(i)) {
 			out = append(out, Cell(i))
 		}
 	}
-	return out
+	return out, det, pinned
 }
 
 // unbounded stands for "no upper bound" in readerBounds.
@@ -330,12 +336,12 @@ const maxRounds = 64
 // complement picks the shown count to hide next. Candidates are the shown counts of
 // every relation around a hidden cell the shown cells determine or pin (a small count
 // given away through a chain of relations, e.g. a hidden month fixed by its column
-// total, is protected by breaking the chain anywhere along it). Each candidate is tried: the one
+// total, is protected by breaking the chain anywhere along it); det and pinned are
+// those cells under hidden, as disclosed found them. Each candidate is tried: the one
 // that leaves the fewest small counts disclosed, then the fewest hidden cells
 // determined, then the smallest non-zero value (hiding a zero tells the reader little
 // and protects little), then the lowest index, so that the choice is stable.
-func (s *System) complement(c Cell, hidden []bool) (Cell, bool) {
-	det, pinned := s.determined(hidden), s.Pinned(hidden)
+func (s *System) complement(c Cell, hidden, det, pinned []bool) (Cell, bool) {
 	seen := map[Cell]bool{}
 	var cands []Cell
 	for _, r := range s.relations {
