@@ -298,9 +298,11 @@ func targetsSection(b *builder, sc Scope, month time.Time, read *future[[]target
 	sec := &Section{Key: "targets", Title: "Mål och utfall",
 		Intro: "Utfall mot målen som gäller under månaden: i månaden och hittills under målperioden, uppdelat på kön."}
 	main := tableOf("targets", "Mål och utfall hittills under målperioden",
-		Column{"target", "Mål"}, Column{"month", "Utfall i månaden"}, Column{"women", "Kvinnor"}, Column{"men", "Män"},
-		Column{"other", "Övriga/ej angivet"}, Column{"total", "Utfall hittills"}, Column{"share", "Andel av målet"},
-		Column{"womenShare", "Andel kvinnor"}, Column{"womenTarget", "Målandel kvinnor"})
+		// The gender columns count the target period so far, as the total beside them
+		// does, not the month of the column before them: their labels say so.
+		Column{"target", "Mål"}, Column{"month", "Utfall i månaden"}, Column{"women", "Kvinnor hittills"},
+		Column{"men", "Män hittills"}, Column{"other", "Övriga/ej angivet hittills"}, Column{"total", "Utfall hittills"},
+		Column{"share", "Andel av målet"}, Column{"womenShare", "Andel kvinnor hittills"}, Column{"womenTarget", "Målandel kvinnor"})
 	sec.Tables = append(sec.Tables, main)
 	if len(targets) == 0 {
 		main.Note = "Inga mål gäller under månaden."

@@ -155,3 +155,25 @@ func TestSheetNamesAreNotTitlesCutShort(t *testing.T) {
 		t.Errorf("only %d section titles longer than a sheet name: the test needs the overdue, outcomes and costs sections", long)
 	}
 }
+
+// The targets table shows the month's outcome beside the target period's so far: every
+// column that counts the period so far says so, and the month's column says it is the
+// month's, so that "Kvinnor" beside "Utfall i månaden" is not read as the month's women.
+func TestTargetsColumnsSayWhichPeriodTheyCount(t *testing.T) {
+	t.Parallel()
+	none := &future[[]targetFigures]{done: make(chan struct{})}
+	close(none.done)
+	sec, err := targetsSection(newBuilder(), Scope{}, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soFar := map[string]bool{"women": true, "men": true, "other": true, "total": true, "womenShare": true}
+	for _, c := range sec.Tables[0].Columns {
+		switch {
+		case soFar[c.Key] && !strings.Contains(c.Label, "hittills"):
+			t.Errorf("column %q (%q) counts the target period so far but does not say so", c.Key, c.Label)
+		case c.Key == "month" && !strings.Contains(c.Label, "i månaden"):
+			t.Errorf("column %q (%q) counts the month but does not say so", c.Key, c.Label)
+		}
+	}
+}
