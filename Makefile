@@ -6,7 +6,7 @@ BIN := bin
 # The race detector needs cgo (gcc); every machine of this project's kind has it.
 RACE ?= $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security bench-api bench-notify clean
+.PHONY: run test stop stack build generate vet fmt bench-loader bench-analytics bench-restore bench-security bench-api bench-notify bench-write-ceiling clean
 
 stack:
 	scripts/stack.sh up
@@ -61,3 +61,6 @@ bench-api: stack
 
 bench-notify: stack
 	scripts/bench-notify.sh
+
+bench-write-ceiling: stack
+	scripts/bench-write-ceiling.sh
