@@ -19,6 +19,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/organisation"
 	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/domain/report"
+	retentionrule "github.com/arbetsmarknad/outcomes/internal/domain/retention"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
@@ -487,15 +488,17 @@ func retention(ctx context.Context, cfg config.Config, years int, dry bool, now 
 	for org, n := range perOrg {
 		fmt.Fprintf(out, "organisation %s: %d\n", org, n)
 	}
-	if !dry {
-		for _, p := range stale {
-			if err := store.Erase(cliWrite(ctx, "retention", "participant"), p.ID); err != nil {
-				return err
-			}
-		}
+	if dry {
+		fmt.Fprintf(out, "%s %d participants inactive since before %s\n", verb, len(stale), cutoff.Format("2006-01-02"))
+		return nil
 	}
-	fmt.Fprintf(out, "%s %d participants inactive since before %s\n", verb, len(stale), cutoff.Format("2006-01-02"))
-	return nil
+	ids := make([]string, len(stale))
+	for i, p := range stale {
+		ids[i] = p.ID
+	}
+	erased, err := retentionrule.EraseEach(cliWrite(ctx, "retention", "participant"), store, ids)
+	fmt.Fprintf(out, "%s %d of %d participants inactive since before %s\n", verb, erased, len(stale), cutoff.Format("2006-01-02"))
+	return err
 }
 
 // importJob is one run of an import command.

@@ -67,7 +67,7 @@ func TestRetentionDryRunThenErase(t *testing.T) {
 	if !exists(old) {
 		t.Fatal("dry run erased someone")
 	}
-	if out := run("retention", "-years", "10"); !strings.Contains(out, "erased 1 participants") {
+	if out := run("retention", "-years", "10"); !strings.Contains(out, "erased 1 of 1 participants") {
 		t.Errorf("retention said: %s", out)
 	}
 	if exists(old) || !exists(oldButFollowedUp) || !exists(recent) {

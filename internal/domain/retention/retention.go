@@ -296,25 +296,11 @@ func (s *Store) runOne(ctx context.Context, orgID string, today time.Time, force
 		})
 		return out, err
 	}
-	// One person who cannot be erased now (locked by an edit, say) does not keep the
-	// rule from erasing the others; the run of the rule fails and is not recorded as
-	// its last run, and the person is selected again next time.
-	var failed int
-	var first error
-	for _, id := range ids {
-		if err := s.participants.Erase(ctx, id); err != nil {
-			if ctx.Err() != nil {
-				return out, ctx.Err()
-			}
-			if failed++; first == nil {
-				first = err
-			}
-			continue
-		}
-		out.Erased++
-	}
-	if failed > 0 {
-		return out, fmt.Errorf("%d of %d people could not be erased: %w", failed, len(ids), first)
+	// A run that failed for some people is not recorded as the rule's last run; they
+	// are selected again next time.
+	out.Erased, err = EraseEach(ctx, s.participants, ids)
+	if err != nil {
+		return out, err
 	}
 	err = db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE retention_rule SET last_run_at = now(), last_run_erased = $2 WHERE organisation_id = $1`,
@@ -322,4 +308,35 @@ func (s *Store) runOne(ctx context.Context, orgID string, today time.Time, force
 		return err
 	})
 	return out, err
+}
+
+// LockWait is how long erasing one person waits for a lock another transaction holds
+// on their records (an edit under way, a session left open) before that person fails
+// with a lock timeout and EraseEach goes on with the next.
+const LockWait = 5 * time.Second
+
+// EraseEach erases the people ids one by one, each in a transaction of its own that
+// waits at most LockWait for a lock. One person who cannot be erased now does not keep
+// the others from being erased: it returns how many were, and, when some were not, an
+// error saying how many and why the first failed. It stops when ctx ends.
+func EraseEach(ctx context.Context, ps *participant.Store, ids []string) (int, error) {
+	bounded := db.WithLockWait(ctx, LockWait)
+	var erased, failed int
+	var first error
+	for _, id := range ids {
+		if err := ps.Erase(bounded, id); err != nil {
+			if ctx.Err() != nil {
+				return erased, ctx.Err()
+			}
+			if failed++; first == nil {
+				first = err
+			}
+			continue
+		}
+		erased++
+	}
+	if failed > 0 {
+		return erased, fmt.Errorf("%d of %d people could not be erased: %w", failed, len(ids), first)
+	}
+	return erased, nil
 }

@@ -163,9 +163,28 @@ func WithTx(ctx context.Context, b Beginner, fn func(pgx.Tx) error) error {
 	return runTx(ctx, tx, fn)
 }
 
-// runTx runs fn in tx with ctx's TxHook, and commits or rolls back.
+type lockWaitKey struct{}
+
+// WithLockWait returns ctx under which every transaction WithTx runs waits at most d
+// for a lock another transaction holds (PostgreSQL's lock_timeout, set for the
+// transaction only) and then fails with SQLSTATE 55P03. A batch job that works person
+// by person (retention) uses it to go on with the next person instead of waiting, as
+// long as it is held, on a row an edit or a forgotten session keeps locked.
+func WithLockWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, lockWaitKey{}, d)
+}
+
+// runTx runs fn in tx with ctx's TxHook and lock wait, and commits or rolls back.
 func runTx(ctx context.Context, tx pgx.Tx, fn func(pgx.Tx) error) error {
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
+	if d, ok := ctx.Value(lockWaitKey{}).(time.Duration); ok && d > 0 {
+		// Queued: on a pool it goes with BEGIN and the first statement, no round trip
+		// of its own.
+		if err := Queue(ctx, tx, "bound lock waits", nil, `SELECT set_config('lock_timeout', $1, true)`,
+			fmt.Sprintf("%dms", max(d.Milliseconds(), 1))); err != nil {
+			return err
+		}
+	}
 	hook, _ := ctx.Value(txHookKey{}).(TxHook)
 	if err := fn(tx); err != nil {
 		if hook != nil {

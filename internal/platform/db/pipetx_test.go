@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,5 +91,40 @@ func TestPipelinedTx(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLockWaitIsTheTransactions: under WithLockWait every transaction WithTx runs, on a
+// pool (pipelined) or in a connection's transaction, has that lock_timeout, and the
+// session keeps its own afterwards (SET LOCAL): the next transaction on the same
+// connection without it waits as configured.
+func TestLockWaitIsTheTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testenv.Postgres(t)
+	setting := func(ctx context.Context, b db.Beginner) string {
+		t.Helper()
+		var v string
+		if err := db.WithTx(ctx, b, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT current_setting('lock_timeout')`).Scan(&v)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	bounded := db.WithLockWait(ctx, 1500*time.Millisecond)
+	if got := setting(bounded, pool); got != "1500ms" {
+		t.Errorf("pool transaction under WithLockWait: lock_timeout %q, want 1500ms", got)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if got := setting(bounded, conn); got != "1500ms" {
+		t.Errorf("connection's transaction under WithLockWait: lock_timeout %q, want 1500ms", got)
+	}
+	if got := setting(ctx, conn); got != "0" {
+		t.Errorf("the next transaction on the same connection: lock_timeout %q, want the session's 0", got)
 	}
 }
