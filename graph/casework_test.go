@@ -304,6 +304,47 @@ func TestInactivityExitsDatedBackAndIdempotent(t *testing.T) {
 	}
 }
 
+// TestInactivityExitsSkipALockedEnrolment: an enrolment due for an inactivity exit that
+// an edit (or a session left open) holds locked is left for the next run; the job exits
+// the others instead of waiting as long as the lock is held.
+func TestInactivityExitsSkipALockedEnrolment(t *testing.T) {
+	t.Parallel()
+	w := newCaseB(t)
+	held := w.enrol(t, 23, "2019-01-07", "", "")
+	free := w.enrol(t, 24, "2019-01-07", "", "")
+	w.admin.MustData(t, `mutation($o: ID!) { setInactivityRule(input: {organisationId: $o, gapDays: 90}) { gapDays } }`,
+		map[string]any{"o": w.org}, nil)
+	// Without SKIP LOCKED the job waits for the lock until this ends (and fails below).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	edit, err := w.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer edit.Rollback(context.Background()) //nolint:errcheck
+	if _, err := edit.Exec(ctx, `SELECT 1 FROM enrolment WHERE id = $1 FOR UPDATE`, plain(held.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := admin.InactivityExits(ctx, w.pool, plain(w.org), false, day(2019, 6, 5), &out); err != nil {
+		t.Fatalf("job beside a locked enrolment: %v (%q)", err, out.String())
+	}
+	if !strings.Contains(out.String(), "exited 1 enrolments") || w.version(t, held.ID) != 1 || w.version(t, free.ID) != 2 {
+		t.Fatalf("job beside a locked enrolment said %q; versions held %d, free %d; want the free one exited only",
+			out.String(), w.version(t, held.ID), w.version(t, free.ID))
+	}
+	if err := edit.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := admin.InactivityExits(ctx, w.pool, plain(w.org), false, day(2019, 6, 5), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "exited 1 enrolments") || w.version(t, held.ID) != 2 {
+		t.Fatalf("next run, the lock released: %q, version %d", out.String(), w.version(t, held.ID))
+	}
+}
+
 // TestPlanRevisionsOverdueReviewsAndFairAttendance (issue 16).
 func TestPlanRevisionsOverdueReviewsAndFairAttendance(t *testing.T) {
 	t.Parallel()

@@ -118,7 +118,9 @@ func (s *Store) InactivityRuleOf(ctx context.Context, orgID string) (*Inactivity
 func candidates(ctx context.Context, q pgx.Tx, orgID string, until time.Time, lock bool) ([]Candidate, error) {
 	suffix := ""
 	if lock {
-		suffix = " FOR UPDATE OF e"
+		// An enrolment an edit (or a session left open) holds locked is left for the
+		// next run, instead of holding this one, and every other exit, until it ends.
+		suffix = " FOR UPDATE OF e SKIP LOCKED"
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+`, la.last_activity, (la.last_activity + ir.gap_days + 1)::date
 		`+from+` JOIN inactivity_rule ir ON ir.organisation_id = e.organisation_id
@@ -166,7 +168,8 @@ type InactivityRun struct {
 }
 
 // RunInactivityExits exits every enrolment due on today (orgID "": every organisation
-// with a rule), each dated back to its last activity, in one transaction. Under a
+// with a rule), each dated back to its last activity, in one transaction; one locked
+// by another transaction is left for the next run. Under a
 // context from audit.BeginWrite the exits are audited with it. dryRun only lists them.
 func (s *Store) RunInactivityExits(ctx context.Context, orgID string, today time.Time, dryRun bool) (InactivityRun, error) {
 	run := InactivityRun{DryRun: dryRun}
