@@ -7881,11 +7881,11 @@ type OutcomeFigure {
   share: Float
   "Whether small counts were hidden from this reader."
   suppressed: Boolean!
-  "The figure as it may be shown (dolda tal visas som \"..\")."
+  "The figure as it may be shown (ett dolt antal 1–4 visas som \"< 5\", andra dolda tal som \"..\")."
   display: FigureDisplay!
 }
 
-"A figure's counts as text, with hidden counts and shares shown as \"..\" for aggregate-only readers."
+"A figure's counts as text. For aggregate-only readers a hidden count of 1–4 is shown as \"< 5\", and any other hidden count or share as \"..\"."
 type FigureDisplay {
   "People in the cohort (n), as shown."
   n: String!

@@ -575,7 +575,7 @@ type ExitEnrolmentInput struct {
 	Version *int `json:"version,omitempty"`
 }
 
-// A figure's counts as text, with hidden counts and shares shown as ".." for aggregate-only readers.
+// A figure's counts as text. For aggregate-only readers a hidden count of 1–4 is shown as "< 5", and any other hidden count or share as "..".
 type FigureDisplay struct {
 	// People in the cohort (n), as shown.
 	N string `json:"n"`
@@ -755,7 +755,7 @@ type OutcomeFigure struct {
 	Share *float64 `json:"share,omitempty"`
 	// Whether small counts were hidden from this reader.
 	Suppressed bool `json:"suppressed"`
-	// The figure as it may be shown (dolda tal visas som "..").
+	// The figure as it may be shown (ett dolt antal 1–4 visas som "< 5", andra dolda tal som "..").
 	Display *FigureDisplay `json:"display"`
 	// Wilson 95 % interval of share; null when share is null (nothing known, or hidden).
 	Interval *ShareInterval `json:"interval,omitempty"`
