@@ -128,6 +128,12 @@ func TestErrorTableIsWhatTheServerAnswers(t *testing.T) {
 		{"BAD_REQUEST", func() (int, gqltest.Response) {
 			return getRaw(t, s.URL, tok, url.Values{"query": {`mutation { createOrganisation(input: {code: "x", name: "X", kind: MUNICIPALITY}) { id } }`}})
 		}},
+		{"BAD_REQUEST", func() (int, gqltest.Response) { // a method GraphQL over HTTP does not use
+			req, _ := http.NewRequest(http.MethodPut, s.URL+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			return do(t, req)
+		}},
 		{"PERSISTED_QUERY_NOT_FOUND", func() (int, gqltest.Response) {
 			return postStatus(t, s.URL, tok, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)}}})
 		}},
