@@ -275,6 +275,7 @@ func NewHandler(o Options) http.Handler {
 	} else {
 		gql.Use(refuseIntrospection{})
 	}
+	gql.Use(refuseDefer{})                                         // a deferred part would be read outside the request's audited read
 	gql.Use(websocketGate{limits: o.Limits, verifier: o.Verifier}) // before the persisted queries: the request as sent
 	if o.AllowedOperations != nil {
 		gql.Use(persistedQueries{allowed: o.AllowedOperations})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -568,5 +569,96 @@ func TestBodiesAreReadOnlyWithAValidToken(t *testing.T) {
 		if status, read := send("Bearer "+adminToken(t), b.contentType, b.content); status != http.StatusOK || read != int64(len(b.content)) {
 			t.Errorf("%s with a valid token: HTTP %d after reading %d of its %d bytes", name, status, read, len(b.content))
 		}
+	}
+}
+
+// all sends an operation and returns every message it is answered with, up to its
+// complete or error, as JSON (messages of earlier operations, such as the complete that
+// may follow an error, are skipped).
+func (c *wsOperations) all(query string, vars map[string]any) []string {
+	c.t.Helper()
+	c.sent++
+	id := strconv.Itoa(c.sent)
+	c.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	var out []string
+	for {
+		_, b, err := c.conn.Read(c.ctx)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		var m struct{ Type, ID string }
+		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
+		if m.Type != "ping" && m.ID != id {
+			continue
+		}
+		switch m.Type {
+		case "next":
+			out = append(out, string(b))
+		case "error":
+			return append(out, string(b))
+		case "complete":
+			return out
+		case "ping":
+			c.send(map[string]any{"type": "pong"})
+		}
+	}
+}
+
+// TestDeferredFragmentsAreRefused: an operation with @defer is refused before it runs
+// (422 GRAPHQL_VALIDATION_FAILED, by POST and on a WebSocket alike). A deferred
+// fragment was resolved after its response's first part had left: outside the
+// request's read transaction and after its audit rows were written. On a WebSocket a
+// deferred fragment's person records (a recruitment event's invitations) were sent with
+// no audit row at all, and one that read a participant answered INTERNAL ("read scope
+// already ended"); by POST the first part was sent with hasNext and the rest dropped.
+func TestDeferredFragmentsAreRefused(t *testing.T) {
+	s := newServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cw := s.caseworker(t, "cw-a", s.orgA)
+	var ids struct {
+		CreateParticipant      struct{ ID string }
+		CreateRecruitmentEvent struct{ ID string }
+	}
+	cw.MustData(t, `mutation($in: CreateParticipantInput!, $o: ID!) { createParticipant(input: $in) { id }
+		createRecruitmentEvent(input: {organisationId: $o, kind: MEETING, name: "Träff", heldOn: "2026-01-10"}) { id } }`,
+		map[string]any{"o": s.orgA, "in": map[string]any{"organisationId": s.orgA, "personalIdentityNumber": s.pnr(),
+			"givenName": "Ada", "familyName": "Berg", "gender": "WOMAN"}}, &ids)
+	cw.MustData(t, `mutation($e: ID!, $p: ID!) { inviteToRecruitmentEvent(input: {eventId: $e, participantIds: [$p]}) { id } }`,
+		map[string]any{"e": ids.CreateRecruitmentEvent.ID, "p": ids.CreateParticipant.ID}, nil)
+
+	const reader = "deferring-reader"
+	token := apitest.Token(t, auth.Principal{Subject: reader, Role: auth.Caseworker, OrgID: s.orgA})
+	vars := map[string]any{"o": s.orgA}
+	queries := map[string]string{
+		"Invitations": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ... @defer { invitations { attended } } } } } }`,
+		"Participant": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ... @defer { invitations { participant { givenName } } } } } } }`,
+		"Spread": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ...F @defer(label: "later") } } } }
+			fragment F on RecruitmentEvent { invitations { attended } }`,
+	}
+	ws := dialOperations(ctx, t, s, token)
+	for name, q := range queries {
+		if r := s.postJSON(t, token, map[string]any{"query": q, "variables": vars}); r.status != http.StatusUnprocessableEntity ||
+			r.code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("%s by POST: %d %.400s; want 422 GRAPHQL_VALIDATION_FAILED", name, r.status, r.body)
+		}
+		if msgs := ws.all(q, vars); len(msgs) != 1 || !strings.Contains(msgs[0], `"type":"error"`) || !strings.Contains(msgs[0], "GRAPHQL_VALIDATION_FAILED") {
+			t.Errorf("%s on a WebSocket: %q; want one error GRAPHQL_VALIDATION_FAILED", name, msgs)
+		}
+	}
+	if n := s.count(t, `SELECT count(*) FROM audit_log WHERE subject = $1`, reader); n != 0 {
+		t.Errorf("%d audit rows of refused operations", n)
+	}
+	if logs := s.Logs.String(); strings.Contains(logs, "internal error") {
+		t.Errorf("refused operations logged internal errors:\n%s", logs)
+	}
+	// Without @defer the same records are read in the response, and audited.
+	if msgs := ws.all(`query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id invitations { attended } } } } }`, vars); len(msgs) != 1 ||
+		!strings.Contains(msgs[0], `"invitations":[{"attended":null}]`) {
+		t.Errorf("the query without @defer: %q", msgs)
+	}
+	if n := s.count(t, `SELECT count(*) FROM audit_log WHERE subject = $1 AND entity = 'participant' AND entity_id = $2`, reader,
+		model.RecordID("", ids.CreateParticipant.ID)); n != 1 {
+		t.Errorf("%d audit rows of the invited person read without @defer; want 1", n)
 	}
 }
