@@ -1,8 +1,6 @@
 package graph_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"net/http"
 	"testing"
@@ -10,31 +8,10 @@ import (
 
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
-
-// bombWorkbook is a small zip file whose sheet says it unpacks to 1 GiB: what a
-// workbook bomb declares (a 400 KB file of 400 MB of XML held 465 MB of the API's
-// memory for 5 s, and eight of them at once 4.9 GB for 45 s). Only its directory is
-// real: nothing ever unpacks it here.
-func bombWorkbook(t *testing.T) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
-		CompressedSize64: 1, UncompressedSize64: 1 << 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte{0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // The files imports read through the API share one bound on the memory they may
 // unpack to at once (importer.Reserve): while a workbook that declares as much as the
@@ -55,7 +32,9 @@ func TestImportMemoryIsBounded(t *testing.T) {
 		return n
 	}
 
-	release, err := importer.Reserve(ctx, bombWorkbook(t))
+	// A workbook bomb, as one being read holds it: a 400 KB file of 400 MB of XML held 465 MB
+	// of the API for 5 s, and eight at once 4.9 GB for 45 s.
+	release, err := importer.Reserve(ctx, domaintest.WorkbookDeclaring(t, 1<<30))
 	if err != nil {
 		t.Fatal(err)
 	}

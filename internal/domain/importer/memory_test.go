@@ -1,34 +1,14 @@
 package importer_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/domaintest"
 	"github.com/arbetsmarknad/outcomes/internal/domain/importer"
 )
-
-// workbookDeclaring is a small zip file whose one sheet declares it unpacks to n bytes;
-// only its directory is read here.
-func workbookDeclaring(t *testing.T, n uint64) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CompressedSize64: 1, UncompressedSize64: n})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte{0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // A file weighs what it may unpack to, not its size: many ordinary files are read side
 // by side, but while a workbook that declares as much as the bound is read (a 1 GiB
@@ -39,7 +19,7 @@ func TestReserveWeighsWhatAFileUnpacksTo(t *testing.T) {
 	text := []byte("personnummer;förnamn;efternamn;kön\r\n")
 	var held []func()
 	for range 20 { // 20 ordinary files and workbooks of 10 MB of XML each at once
-		for _, f := range [][]byte{text, workbookDeclaring(t, 10<<20)} {
+		for _, f := range [][]byte{text, domaintest.WorkbookDeclaring(t, 10<<20)} {
 			release, err := importer.Reserve(ctx, f)
 			if err != nil {
 				t.Fatalf("ordinary file %d: %v", len(held), err)
@@ -62,7 +42,7 @@ func TestReserveWeighsWhatAFileUnpacksTo(t *testing.T) {
 			t.Errorf("%s while a bomb is read: %v, want it to wait until its deadline", what, err)
 		}
 	}
-	for _, bomb := range [][]byte{workbookDeclaring(t, 1<<30), workbookDeclaring(t, 1<<64-1)} {
+	for _, bomb := range [][]byte{domaintest.WorkbookDeclaring(t, 1<<30), domaintest.WorkbookDeclaring(t, 1<<64-1)} {
 		release, err := importer.Reserve(ctx, bomb)
 		if err != nil {
 			t.Fatal(err)

@@ -375,23 +375,61 @@ func (c *wsOperations) send(v map[string]any) {
 	}
 }
 
-// do sends an operation and returns its first answer (its data or its errors), as JSON.
-func (c *wsOperations) do(query string, vars map[string]any) string {
+// start sends an operation and returns its id.
+func (c *wsOperations) start(query string, vars map[string]any) string {
 	c.t.Helper()
 	c.sent++
-	c.send(map[string]any{"id": strconv.Itoa(c.sent), "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	id := strconv.Itoa(c.sent)
+	c.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	return id
+}
+
+// next returns the next message for operation id (its type: next, error or complete,
+// and the message as JSON), answering pings and skipping other operations' messages
+// (such as the complete that may follow an earlier one's error).
+func (c *wsOperations) next(id string) (string, string) {
+	c.t.Helper()
 	for {
 		_, b, err := c.conn.Read(c.ctx)
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		var m struct{ Type string }
+		var m struct{ Type, ID string }
 		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
-		switch m.Type {
-		case "next", "error":
-			return string(b)
-		case "ping":
+		switch {
+		case m.Type == "ping":
 			c.send(map[string]any{"type": "pong"})
+		case m.ID == id:
+			return m.Type, string(b)
+		}
+	}
+}
+
+// do sends an operation and returns its first answer (its data or its errors), as JSON.
+func (c *wsOperations) do(query string, vars map[string]any) string {
+	c.t.Helper()
+	id := c.start(query, vars)
+	for {
+		if typ, msg := c.next(id); typ == "next" || typ == "error" {
+			return msg
+		}
+	}
+}
+
+// all sends an operation and returns every answer it gets, up to its complete or its
+// error, as JSON.
+func (c *wsOperations) all(query string, vars map[string]any) []string {
+	c.t.Helper()
+	id := c.start(query, vars)
+	var out []string
+	for {
+		switch typ, msg := c.next(id); typ {
+		case "next":
+			out = append(out, msg)
+		case "error":
+			return append(out, msg)
+		case "complete":
+			return out
 		}
 	}
 }
@@ -568,38 +606,6 @@ func TestBodiesAreReadOnlyWithAValidToken(t *testing.T) {
 		}
 		if status, read := send("Bearer "+adminToken(t), b.contentType, b.content); status != http.StatusOK || read != int64(len(b.content)) {
 			t.Errorf("%s with a valid token: HTTP %d after reading %d of its %d bytes", name, status, read, len(b.content))
-		}
-	}
-}
-
-// all sends an operation and returns every message it is answered with, up to its
-// complete or error, as JSON (messages of earlier operations, such as the complete that
-// may follow an error, are skipped).
-func (c *wsOperations) all(query string, vars map[string]any) []string {
-	c.t.Helper()
-	c.sent++
-	id := strconv.Itoa(c.sent)
-	c.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
-	var out []string
-	for {
-		_, b, err := c.conn.Read(c.ctx)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		var m struct{ Type, ID string }
-		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
-		if m.Type != "ping" && m.ID != id {
-			continue
-		}
-		switch m.Type {
-		case "next":
-			out = append(out, string(b))
-		case "error":
-			return append(out, string(b))
-		case "complete":
-			return out
-		case "ping":
-			c.send(map[string]any{"type": "pong"})
 		}
 	}
 }
