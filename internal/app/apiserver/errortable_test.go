@@ -2,9 +2,11 @@ package apiserver_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
@@ -164,5 +167,38 @@ func TestErrorTableIsWhatTheServerAnswers(t *testing.T) {
 		if _, ok := table[c]; !ok {
 			t.Errorf("%s is not in docs/FRONTEND.md's table of errors", c)
 		}
+	}
+}
+
+// TestRequestsThatEndBeforeTheyRunAreNoFault: a request whose context has ended before
+// its operation runs is answered as such, not as a fault of the server: one whose time
+// ran out is TIMEOUT, one whose client went away is answered nothing, and neither is
+// logged as an internal error. gqlgen hands the transport no response then, and postJSON
+// read it (a nil pointer): a panic, recovered as INTERNAL "internal system error",
+// logged and counted as the server's fault.
+func TestRequestsThatEndBeforeTheyRunAreNoFault(t *testing.T) {
+	t.Parallel()
+	s := apitest.New(t, apitest.Options{})
+	tok := apitest.Token(t, admin)
+	send := func(ctx context.Context) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ organisations { totalCount } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	late, cancelLate := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelLate()
+	if rec := send(late); !strings.Contains(rec.Body.String(), `"code":"TIMEOUT"`) {
+		t.Errorf("a request whose time ran out: %d %s; want TIMEOUT", rec.Code, rec.Body)
+	}
+	gone, cancelGone := context.WithCancel(context.Background())
+	cancelGone()
+	if rec := send(gone); rec.Body.Len() > 0 {
+		t.Errorf("a request whose client went away was answered: %d %s", rec.Code, rec.Body)
+	}
+	if logs := s.Logs.String(); strings.Contains(logs, "internal error") {
+		t.Errorf("logged as the server's fault:\n%s", logs)
 	}
 }

@@ -2,13 +2,18 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/errview"
 )
 
 // postJSON is gqlgen's POST transport with a cheaper way of writing a successful
@@ -63,6 +68,16 @@ func (h postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
+	if resp == nil {
+		// The request's context ended before its operation ran, and gqlgen answers
+		// nothing: a request whose time ran out is told so (TIMEOUT, as errview says it);
+		// a client that went away is answered nothing. Neither is the server's fault.
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return
+		}
+		v := errview.Of(ctx, ctx.Err())
+		resp = &graphql.Response{Errors: gqlerror.List{{Message: v.Message, Extensions: v.Extensions}}}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
 		b, err := json.Marshal(resp)
