@@ -32,7 +32,11 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, count func(code strin
 		if err == nil {
 			p, err = plainOrgIDs(p).Resolve(r.Context(), dir)
 			if err != nil && !errors.Is(err, auth.ErrUnknownOrganisation) {
-				// The organisations could not be looked up: the database, not the token.
+				// The organisations could not be looked up: the database, not the token,
+				// unless the request ended first.
+				if endedEarly(r.Context(), w) {
+					return
+				}
 				if db.IsUnavailable(err) {
 					count(string(apperr.Unavailable))
 					writeError(w, http.StatusServiceUnavailable, db.ErrUnavailable)

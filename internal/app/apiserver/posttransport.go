@@ -11,9 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/arbetsmarknad/outcomes/internal/platform/errview"
 )
 
 // postJSON is gqlgen's POST transport with a cheaper way of writing a successful
@@ -68,15 +65,9 @@ func (h postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
-	if resp == nil {
-		// The request's context ended before its operation ran, and gqlgen answers
-		// nothing: a request whose time ran out is told so (TIMEOUT, as errview says it);
-		// a client that went away is answered nothing. Neither is the server's fault.
-		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return
-		}
-		v := errview.Of(ctx, ctx.Err())
-		resp = &graphql.Response{Errors: gqlerror.List{{Message: v.Message, Extensions: v.Extensions}}}
+	if resp == nil { // gqlgen answers nothing when the request's context ended before its operation ran
+		endedEarly(ctx, w)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
@@ -107,6 +98,21 @@ func plainJSONAccepted(accept string) bool {
 		default:
 			return false
 		}
+	}
+	return true
+}
+
+// endedEarly reports whether the request's context has ended, and if so answers it as
+// such: a request whose time ran out is TIMEOUT (errview's word for a deadline); a
+// client that went away is answered nothing. Neither is the server's fault, and neither
+// is logged or answered as one (INTERNAL).
+func endedEarly(ctx context.Context, w http.ResponseWriter) bool {
+	err := ctx.Err()
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeError(w, http.StatusServiceUnavailable, err)
 	}
 	return true
 }
