@@ -80,10 +80,11 @@ func (r *mutationResolver) RegisterLinkageExport(ctx context.Context, organisati
 
 // ImportRegisterLinkageReturn is the resolver for the importRegisterLinkageReturn field.
 func (r *mutationResolver) ImportRegisterLinkageReturn(ctx context.Context, organisationID string, source model.RegisterSource, csv *string, file *graphql.Upload, sheet *string) (*model.ImportResult, error) {
-	in, _, opts, err := importFile{csv: csv, upload: file, sheet: sheet}.open()
+	in, _, opts, release, err := importFile{csv: csv, upload: file, sheet: sheet}.open(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	res, err := r.Linkage.ImportReturn(ctx, organisationID, outcome.Source(enumIn(source)), in, opts)
 	return importOutcome(res, nil, err)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -40,36 +39,40 @@ func tooLarge(field string) error {
 	return apperr.New(apperr.TooLarge, field, "the file is larger than an import through the API takes (at most %d MB): split it, or import it with outcomesctl", importer.MaxFileBytes>>20)
 }
 
-// open returns the file's content, the argument it came in (for errors) and how to
-// read it. A file over importer.MaxFileBytes is REQUEST_TOO_LARGE.
-func (f importFile) open() (io.Reader, string, importer.Options, error) {
-	var opts importer.Options
+// open returns the file's content, the argument it came in (for errors), how to read
+// it, and release, which the caller calls once it has read the file: a file over
+// importer.MaxFileBytes is REQUEST_TOO_LARGE, and reading waits for the memory it may
+// unpack to (importer.Reserve), so that the API's imports together hold a bounded
+// amount, and a request whose time runs out first is TIMEOUT.
+func (f importFile) open(ctx context.Context) (in io.Reader, field string, opts importer.Options, release func(), err error) {
 	if f.sheet != nil {
 		opts.Sheet = *f.sheet
 	}
+	var data []byte
 	switch {
 	case f.csv != nil && f.upload != nil:
-		return nil, "file", opts, apperr.Invalidf("file", "give the file once: as an upload in file, or as text in csv")
+		return nil, "file", opts, nil, apperr.Invalidf("file", "give the file once: as an upload in file, or as text in csv")
 	case f.upload != nil:
+		field = "file"
 		if f.upload.Size > importer.MaxFileBytes {
-			return nil, "file", opts, tooLarge("file")
+			return nil, field, opts, nil, tooLarge(field)
 		}
 		// The transport counted the size; reading one byte more would show it wrong.
-		data, err := io.ReadAll(io.LimitReader(f.upload.File, importer.MaxFileBytes+1))
-		if err != nil {
-			return nil, "file", opts, apperr.Invalidf("file", "the uploaded file could not be read")
+		if data, err = io.ReadAll(io.LimitReader(f.upload.File, importer.MaxFileBytes+1)); err != nil {
+			return nil, field, opts, nil, apperr.Invalidf(field, "the uploaded file could not be read")
 		}
-		if len(data) > importer.MaxFileBytes {
-			return nil, "file", opts, tooLarge("file")
-		}
-		return bytes.NewReader(data), "file", opts, nil
 	case f.csv != nil:
-		if len(*f.csv) > importer.MaxFileBytes {
-			return nil, "csv", opts, tooLarge("csv")
-		}
-		return strings.NewReader(*f.csv), "csv", opts, nil
+		field, data = "csv", []byte(*f.csv)
+	default:
+		return nil, "file", opts, nil, apperr.Invalidf("file", "no file given: upload it as file (multipart request), or send its text as csv")
 	}
-	return nil, "file", opts, apperr.Invalidf("file", "no file given: upload it as file (multipart request), or send its text as csv")
+	if len(data) > importer.MaxFileBytes {
+		return nil, field, opts, nil, tooLarge(field)
+	}
+	if release, err = importer.Reserve(ctx, data); err != nil {
+		return nil, field, opts, nil, err
+	}
+	return bytes.NewReader(data), field, opts, release, nil
 }
 
 // readImport checks the caller may write the organisation's personal data and that the
@@ -77,10 +80,11 @@ func (f importFile) open() (io.Reader, string, importer.Options, error) {
 // header does not match, is INVALID on the argument it came in.
 func readImport[T any](ctx context.Context, orgID string, f importFile,
 	parse func(r io.Reader, opts importer.Options) ([]T, []importer.LineError, error)) ([]T, []importer.LineError, error) {
-	in, field, opts, err := f.open()
+	in, field, opts, release, err := f.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer release()
 	rows, bad, err := parse(in, opts)
 	if err != nil {
 		return nil, nil, apperr.Invalidf(field, "%s", err.Error())

@@ -12,6 +12,7 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/internal/platform/logging"
 )
 
 // requireToken authenticates every request with a bearer token; without a valid one
@@ -31,7 +32,11 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, count func(code strin
 		if err == nil {
 			p, err = plainOrgIDs(p).Resolve(r.Context(), dir)
 			if err != nil && !errors.Is(err, auth.ErrUnknownOrganisation) {
-				// The organisations could not be looked up: the database, not the token.
+				// The organisations could not be looked up: the database, not the token,
+				// unless the request ended first.
+				if endedEarly(r.Context(), w) {
+					return
+				}
 				if db.IsUnavailable(err) {
 					count(string(apperr.Unavailable))
 					writeError(w, http.StatusServiceUnavailable, db.ErrUnavailable)
@@ -51,7 +56,10 @@ func requireToken(v *auth.Verifier, dir auth.OrgDirectory, count func(code strin
 			unauthorized(w, "the bearer token is not valid")
 			return
 		}
-		l := zerolog.Ctx(r.Context()).With().Str("subject", p.Subject).Str("role", string(p.Role)).Str("org", p.OrgID).Logger()
+		// The subject is the identity provider's name for the caller, which may be their
+		// identity number or e-mail address: logged without them (the audit log keeps who
+		// it was, by request id).
+		l := zerolog.Ctx(r.Context()).With().Str("subject", logging.Text(p.Subject)).Str("role", string(p.Role)).Str("org", p.OrgID).Logger()
 		ctx := l.WithContext(auth.With(r.Context(), p))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

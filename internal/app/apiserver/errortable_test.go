@@ -2,9 +2,11 @@ package apiserver_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
@@ -128,6 +131,12 @@ func TestErrorTableIsWhatTheServerAnswers(t *testing.T) {
 		{"BAD_REQUEST", func() (int, gqltest.Response) {
 			return getRaw(t, s.URL, tok, url.Values{"query": {`mutation { createOrganisation(input: {code: "x", name: "X", kind: MUNICIPALITY}) { id } }`}})
 		}},
+		{"BAD_REQUEST", func() (int, gqltest.Response) { // a method GraphQL over HTTP does not use
+			req, _ := http.NewRequest(http.MethodPut, s.URL+"/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			return do(t, req)
+		}},
 		{"PERSISTED_QUERY_NOT_FOUND", func() (int, gqltest.Response) {
 			return postStatus(t, s.URL, tok, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)}}})
 		}},
@@ -158,5 +167,43 @@ func TestErrorTableIsWhatTheServerAnswers(t *testing.T) {
 		if _, ok := table[c]; !ok {
 			t.Errorf("%s is not in docs/FRONTEND.md's table of errors", c)
 		}
+	}
+}
+
+// TestRequestsThatEndBeforeTheyRunAreNoFault: a request whose context has ended before
+// its operation runs is answered as such, not as a fault of the server: one whose time
+// ran out is TIMEOUT, one whose client went away is answered nothing, and neither is
+// logged as an internal error. gqlgen hands the transport no response then, and postJSON
+// read it (a nil pointer): a panic, recovered as INTERNAL "internal system error",
+// logged and counted as the server's fault.
+func TestRequestsThatEndBeforeTheyRunAreNoFault(t *testing.T) {
+	t.Parallel()
+	s := apitest.New(t, apitest.Options{})
+	admin := apitest.Token(t, admin)
+	org := apitest.Organisation(t, apitest.Client(t, s.URL, auth.Principal{Subject: "a", Role: auth.Admin}), "slut", "Slut")
+	// A caseworker's token names an organisation the API has not looked up yet.
+	caseworker := apitest.Token(t, auth.Principal{Subject: "c", Role: auth.Caseworker, OrgID: model.RecordID("", org)})
+	send := func(ctx context.Context, tok string) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ organisations { totalCount } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	late, cancelLate := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelLate()
+	gone, cancelGone := context.WithCancel(context.Background())
+	cancelGone()
+	for who, tok := range map[string]string{"admin": admin, "caseworker": caseworker} {
+		if rec := send(late, tok); !strings.Contains(rec.Body.String(), `"code":"TIMEOUT"`) {
+			t.Errorf("%s, whose request's time ran out: %d %s; want TIMEOUT", who, rec.Code, rec.Body)
+		}
+		if rec := send(gone, tok); rec.Body.Len() > 0 {
+			t.Errorf("%s, whose client went away, was answered: %d %s", who, rec.Code, rec.Body)
+		}
+	}
+	if logs := s.Logs.String(); strings.Contains(logs, `"level":"error"`) {
+		t.Errorf("logged as the server's fault:\n%s", logs)
 	}
 }

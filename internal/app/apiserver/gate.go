@@ -138,6 +138,14 @@ func gate(l Limits, count func(code string), next http.Handler) http.Handler {
 			if err == nil {
 				err = queryOnlyByGET(q.Get("query"), q.Get("operationName"))
 			}
+		case http.MethodOptions:
+			// CORS preflights are answered before the gate; gqlgen answers the rest.
+		default:
+			// PUT, DELETE, PATCH, HEAD, …: GraphQL over HTTP uses GET and POST only, and
+			// gqlgen's answer ("transport not supported", 400 as text/plain) had no code.
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			err = &gateError{status: http.StatusMethodNotAllowed, code: codeBadRequest,
+				message: "send a GraphQL request by POST (or a query by GET)"}
 		}
 		if err != nil {
 			count(err.code)

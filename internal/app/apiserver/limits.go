@@ -117,3 +117,62 @@ func asksForSchema(set ast.SelectionSet, seen int) bool {
 	}
 	return false
 }
+
+// refuseDefer refuses, before it runs, an operation that uses @defer (which gqlgen
+// declares by itself), as one that does not validate. A deferred fragment is resolved
+// after the response's first part has left: outside the request's read transaction and
+// after its audit rows were written (graph.Fields, audit.FlushReads), so the person
+// records it read went unaudited, or its reads failed ("read scope already ended",
+// INTERNAL); by POST its parts were dropped, the first sent with hasNext. The API's
+// clients select what they need in one response.
+type refuseDefer struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = refuseDefer{}
+
+func (refuseDefer) ExtensionName() string                   { return "RefuseDefer" }
+func (refuseDefer) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (refuseDefer) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Doc == nil {
+		return nil
+	}
+	sets := make([]ast.SelectionSet, 0, len(oc.Doc.Operations)+len(oc.Doc.Fragments))
+	for _, op := range oc.Doc.Operations {
+		sets = append(sets, op.SelectionSet)
+	}
+	for _, f := range oc.Doc.Fragments {
+		sets = append(sets, f.SelectionSet)
+	}
+	for _, set := range sets {
+		if defers(set) {
+			return &gqlerror.Error{Message: "@defer is not supported here: select the fields in the response itself",
+				Extensions: map[string]any{"code": errcode.ValidationFailed}}
+		}
+	}
+	return nil
+}
+
+// defers reports whether a selection set defers a fragment, at any depth. Each fragment
+// definition is looked at once, by MutateOperationContext, not at every spread of it.
+func defers(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if defers(s.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if s.Directives.ForName("defer") != nil || defers(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Directives.ForName("defer") != nil {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -2,7 +2,9 @@ package apiserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -63,6 +65,10 @@ func (h postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
+	if resp == nil { // gqlgen answers nothing when the request's context ended before its operation ran
+		endedEarly(ctx, w)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
 		b, err := json.Marshal(resp)
@@ -92,6 +98,21 @@ func plainJSONAccepted(accept string) bool {
 		default:
 			return false
 		}
+	}
+	return true
+}
+
+// endedEarly reports whether the request's context has ended, and if so answers it as
+// such: a request whose time ran out is TIMEOUT (errview's word for a deadline); a
+// client that went away is answered nothing. Neither is the server's fault, and neither
+// is logged or answered as one (INTERNAL).
+func endedEarly(ctx context.Context, w http.ResponseWriter) bool {
+	err := ctx.Err()
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeError(w, http.StatusServiceUnavailable, err)
 	}
 	return true
 }

@@ -275,6 +275,7 @@ func NewHandler(o Options) http.Handler {
 	} else {
 		gql.Use(refuseIntrospection{})
 	}
+	gql.Use(refuseDefer{})                                         // a deferred part would be read outside the request's audited read
 	gql.Use(websocketGate{limits: o.Limits, verifier: o.Verifier}) // before the persisted queries: the request as sent
 	if o.AllowedOperations != nil {
 		gql.Use(persistedQueries{allowed: o.AllowedOperations})
@@ -325,11 +326,13 @@ func NewHandler(o Options) http.Handler {
 		}
 		return resp
 	})
-	// Cheap checks first (size, shape, text, query limits), then the token, then gqlgen.
-	// Tokens' organisations are looked up once a minute at most per organisation, not
-	// once per request (orgcache.go).
+	// The token first, from the headers alone: nothing of a request without a valid one is
+	// read (a body is up to 21 MB, and the gate lexes its query). Then the cheap checks
+	// (size, shape, text, query limits), then gqlgen. A token already seen is recalled
+	// without checking it again, and tokens' organisations are looked up once a minute at
+	// most per organisation, not once per request (orgcache.go).
 	orgs := newOrgCache(orgStore, time.Minute)
-	httpGQL := gate(o.Limits, m.count, requireToken(o.Verifier, orgs, m.count, withTimeout(o.RequestTimeout, gql)))
+	httpGQL := requireToken(o.Verifier, orgs, m.count, gate(o.Limits, m.count, withTimeout(o.RequestTimeout, gql)))
 	graphqlHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isWebsocketUpgrade(r) {
 			httpGQL.ServeHTTP(w, r)

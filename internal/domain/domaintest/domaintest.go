@@ -4,6 +4,8 @@
 package domaintest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -102,4 +104,25 @@ func (w *World) Person(org, gender string) string {
 	w.serial++
 	return w.ID(`INSERT INTO participant (organisation_id, personal_identity_number, gender, birth_date)
 		VALUES ($1, $2, $3, '1990-01-01') RETURNING id`, org, fmt.Sprintf("19900101-%04d", w.serial), gender)
+}
+
+// WorkbookDeclaring is a small zip file whose one sheet declares that it unpacks to n
+// bytes, as a workbook bomb does (a few hundred bytes that say 1 GiB). Only its
+// directory is real: it is for tests that weigh a file (importer.Reserve), never for
+// unpacking.
+func WorkbookDeclaring(t testing.TB, n uint64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate, CompressedSize64: 1, UncompressedSize64: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte{0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

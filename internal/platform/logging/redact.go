@@ -52,7 +52,15 @@ func Redact(err error) string {
 		b.WriteString(")")
 		msg = strings.ReplaceAll(msg, pgErr.Error(), b.String())
 	}
-	msg = quoted.ReplaceAllString(msg, `"…"`)
-	msg = identityNumber.ReplaceAllString(msg, "[redacted]")
-	return email.ReplaceAllString(msg, "[redacted]")
+	return Text(msg)
+}
+
+// Text is s without the values Redact takes out of an error's message: quoted strings
+// (as "…"), identity numbers and e-mail addresses (as [redacted]). A log line passes
+// through it any text from outside that it names, such as a token's subject: an
+// identity provider may name a person by their identity number or e-mail address.
+func Text(s string) string {
+	s = quoted.ReplaceAllString(s, `"…"`)
+	s = identityNumber.ReplaceAllString(s, "[redacted]")
+	return email.ReplaceAllString(s, "[redacted]")
 }

@@ -2,11 +2,14 @@ package securitytest_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 )
 
 // TestNothingPersonalInLogs sends the requests a careless or hostile client sends, each
@@ -49,6 +52,27 @@ func TestNothingPersonalInLogs(t *testing.T) {
 		`", givenName: "Tolvan", familyName: "Tolvansson", gender: MAN}) { id } }`
 	s.postJSON(t, tok, map[string]any{"query": create})
 	s.postJSON(t, tok, map[string]any{"query": create})
+
+	// A caller whose token names them by their identity number or e-mail address (as an
+	// identity provider on Swedish e-identification may), whose request fails inside the
+	// server: the audit log refuses their rows (as a full disk would), which is logged
+	// with the caller's context, and their read is withheld.
+	if _, err := s.Owner.Exec(context.Background(), `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.subject LIKE '%1212%' OR NEW.subject LIKE 'tolvan%' THEN RAISE EXCEPTION 'audit log unavailable'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []string{pnr, "tolvan.tolvansson@kommun.se"} {
+		reader := s.Client(t, auth.Principal{Subject: subject, Role: auth.Caseworker, OrgID: s.orgA})
+		if errs := reader.MustFail(t, `query($o: ID!) { participants(organisationId: $o) { edges { node { id } } } }`,
+			map[string]any{"o": s.orgA}); errs[0].Code() != "INTERNAL" {
+			t.Errorf("a read whose audit rows were refused: %+v", errs)
+		}
+	}
+	needles = append(needles, "tolvan.tolvansson@")
+	if logs := s.Logs.String(); !strings.Contains(logs, "audit log write failed") {
+		t.Errorf("no refused audit write was logged; the test would prove nothing:\n%s", logs)
+	}
 
 	logs := s.Logs.String()
 	if !strings.Contains(logs, `"message":"request"`) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/arbetsmarknad/outcomes/graph/model"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver"
 	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
@@ -79,8 +81,11 @@ func TestCheapRefusalOfExpensiveQueries(t *testing.T) {
 			t.Errorf("%s: want 400 QUERY_TOO_LARGE, got %d %.300s", name, r.status, r.body)
 		}
 	}
-	// The same limits apply to GET.
-	resp, err := http.Get(s.URL + "/graphql?query=" + strings.ReplaceAll(repeated("__typename", 5000), " ", "+"))
+	// The same limits apply to GET (with a token: a request without one is refused
+	// before anything else, TestBodiesAreReadOnlyWithAValidToken).
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/graphql?query="+strings.ReplaceAll(repeated("__typename", 5000), " ", "+"), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,23 +375,61 @@ func (c *wsOperations) send(v map[string]any) {
 	}
 }
 
-// do sends an operation and returns its first answer (its data or its errors), as JSON.
-func (c *wsOperations) do(query string, vars map[string]any) string {
+// start sends an operation and returns its id.
+func (c *wsOperations) start(query string, vars map[string]any) string {
 	c.t.Helper()
 	c.sent++
-	c.send(map[string]any{"id": strconv.Itoa(c.sent), "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	id := strconv.Itoa(c.sent)
+	c.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+	return id
+}
+
+// next returns the next message for operation id (its type: next, error or complete,
+// and the message as JSON), answering pings and skipping other operations' messages
+// (such as the complete that may follow an earlier one's error).
+func (c *wsOperations) next(id string) (string, string) {
+	c.t.Helper()
 	for {
 		_, b, err := c.conn.Read(c.ctx)
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		var m struct{ Type string }
+		var m struct{ Type, ID string }
 		json.Unmarshal(b, &m) //nolint:errcheck // a message that is not JSON has no type
-		switch m.Type {
-		case "next", "error":
-			return string(b)
-		case "ping":
+		switch {
+		case m.Type == "ping":
 			c.send(map[string]any{"type": "pong"})
+		case m.ID == id:
+			return m.Type, string(b)
+		}
+	}
+}
+
+// do sends an operation and returns its first answer (its data or its errors), as JSON.
+func (c *wsOperations) do(query string, vars map[string]any) string {
+	c.t.Helper()
+	id := c.start(query, vars)
+	for {
+		if typ, msg := c.next(id); typ == "next" || typ == "error" {
+			return msg
+		}
+	}
+}
+
+// all sends an operation and returns every answer it gets, up to its complete or its
+// error, as JSON.
+func (c *wsOperations) all(query string, vars map[string]any) []string {
+	c.t.Helper()
+	id := c.start(query, vars)
+	var out []string
+	for {
+		switch typ, msg := c.next(id); typ {
+		case "next":
+			out = append(out, msg)
+		case "error":
+			return append(out, msg)
+		case "complete":
+			return out
 		}
 	}
 }
@@ -500,5 +543,128 @@ func TestMalformedUploadsAreTypedErrors(t *testing.T) {
 	r := upload([][2]string{{"operations", ops}, {"map", `{"0": ["variables.file"]}`}}, "0")
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"imported":1`) {
 		t.Errorf("a well-formed upload: %d %.300s", r.status, r.body)
+	}
+}
+
+// countingBody is a request body that counts the bytes the server read of it.
+type countingBody struct {
+	r io.Reader
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+// TestBodiesAreReadOnlyWithAValidToken: a request without a valid token is refused
+// (401) before any of its body is read. The gate read and held a body before the token
+// was checked: anyone, without a token, could make the API hold an upload's 21 MB per
+// connection (60 connections sending uploads held 1.2 GB) and have it lex a query. With
+// a valid token the same requests are read and answered.
+func TestBodiesAreReadOnlyWithAValidToken(t *testing.T) {
+	s := serve(t, apitest.New(t, apitest.Options{}))
+	forged, err := auth.MintDev([]byte("not-the-servers-key-0123456789"), auth.Principal{Subject: "admin", Role: auth.Admin}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := `{"query":"mutation($file: Upload!, $org: ID!) { importParticipants(organisationId: $org, file: $file) { imported } }",` +
+		`"variables":{"file":null,"org":"` + s.orgA + `"}}`
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("operations", ops)                            //nolint:errcheck // a bytes.Buffer does not fail
+	mw.WriteField("map", `{"0": ["variables.file"]}`)           //nolint:errcheck
+	w, _ := mw.CreateFormFile("0", "deltagare.csv")             //nolint:errcheck
+	io.WriteString(w, "personnummer;förnamn;efternamn;kön\r\n") //nolint:errcheck
+	w.Write(bytes.Repeat([]byte("x"), 20<<20))                  //nolint:errcheck
+	mw.Close()                                                  //nolint:errcheck
+	bodies := map[string]struct {
+		contentType string
+		content     []byte
+	}{
+		"Upload": {mw.FormDataContentType(), form.Bytes()},
+		"JSON":   {"application/json", []byte(`{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 1<<20-64) + `"}}`)},
+	}
+	send := func(authorization, contentType string, content []byte) (int, int64) {
+		body := &countingBody{r: bytes.NewReader(content)}
+		req, _ := http.NewRequest(http.MethodPost, "/graphql", body)
+		req.ContentLength = int64(len(content))
+		req.Header.Set("Content-Type", contentType)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler.ServeHTTP(rec, req)
+		return rec.Code, body.n
+	}
+	for name, b := range bodies {
+		for who, authorization := range map[string]string{"NoToken": "", "ForgedToken": "Bearer " + forged, "NotAToken": "Bearer x.y.z"} {
+			if status, read := send(authorization, b.contentType, b.content); status != http.StatusUnauthorized || read != 0 {
+				t.Errorf("%s/%s: HTTP %d after reading %d of its %d bytes; want 401 before reading any", name, who, status, read, len(b.content))
+			}
+		}
+		if status, read := send("Bearer "+adminToken(t), b.contentType, b.content); status != http.StatusOK || read != int64(len(b.content)) {
+			t.Errorf("%s with a valid token: HTTP %d after reading %d of its %d bytes", name, status, read, len(b.content))
+		}
+	}
+}
+
+// TestDeferredFragmentsAreRefused: an operation with @defer is refused before it runs
+// (422 GRAPHQL_VALIDATION_FAILED, by POST and on a WebSocket alike). A deferred
+// fragment was resolved after its response's first part had left: outside the
+// request's read transaction and after its audit rows were written. On a WebSocket a
+// deferred fragment's person records (a recruitment event's invitations) were sent with
+// no audit row at all, and one that read a participant answered INTERNAL ("read scope
+// already ended"); by POST the first part was sent with hasNext and the rest dropped.
+func TestDeferredFragmentsAreRefused(t *testing.T) {
+	s := newServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cw := s.caseworker(t, "cw-a", s.orgA)
+	var ids struct {
+		CreateParticipant      struct{ ID string }
+		CreateRecruitmentEvent struct{ ID string }
+	}
+	cw.MustData(t, `mutation($in: CreateParticipantInput!, $o: ID!) { createParticipant(input: $in) { id }
+		createRecruitmentEvent(input: {organisationId: $o, kind: MEETING, name: "Träff", heldOn: "2026-01-10"}) { id } }`,
+		map[string]any{"o": s.orgA, "in": map[string]any{"organisationId": s.orgA, "personalIdentityNumber": s.pnr(),
+			"givenName": "Ada", "familyName": "Berg", "gender": "WOMAN"}}, &ids)
+	cw.MustData(t, `mutation($e: ID!, $p: ID!) { inviteToRecruitmentEvent(input: {eventId: $e, participantIds: [$p]}) { id } }`,
+		map[string]any{"e": ids.CreateRecruitmentEvent.ID, "p": ids.CreateParticipant.ID}, nil)
+
+	const reader = "deferring-reader"
+	token := apitest.Token(t, auth.Principal{Subject: reader, Role: auth.Caseworker, OrgID: s.orgA})
+	vars := map[string]any{"o": s.orgA}
+	queries := map[string]string{
+		"Invitations": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ... @defer { invitations { attended } } } } } }`,
+		"Participant": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ... @defer { invitations { participant { givenName } } } } } } }`,
+		"Spread": `query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id ...F @defer(label: "later") } } } }
+			fragment F on RecruitmentEvent { invitations { attended } }`,
+	}
+	ws := dialOperations(ctx, t, s, token)
+	for name, q := range queries {
+		if r := s.postJSON(t, token, map[string]any{"query": q, "variables": vars}); r.status != http.StatusUnprocessableEntity ||
+			r.code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("%s by POST: %d %.400s; want 422 GRAPHQL_VALIDATION_FAILED", name, r.status, r.body)
+		}
+		if msgs := ws.all(q, vars); len(msgs) != 1 || !strings.Contains(msgs[0], `"type":"error"`) || !strings.Contains(msgs[0], "GRAPHQL_VALIDATION_FAILED") {
+			t.Errorf("%s on a WebSocket: %q; want one error GRAPHQL_VALIDATION_FAILED", name, msgs)
+		}
+	}
+	if n := s.count(t, `SELECT count(*) FROM audit_log WHERE subject = $1`, reader); n != 0 {
+		t.Errorf("%d audit rows of refused operations", n)
+	}
+	if logs := s.Logs.String(); strings.Contains(logs, "internal error") {
+		t.Errorf("refused operations logged internal errors:\n%s", logs)
+	}
+	// Without @defer the same records are read in the response, and audited.
+	if msgs := ws.all(`query($o: ID!) { recruitmentEvents(organisationId: $o) { edges { node { id invitations { attended } } } } }`, vars); len(msgs) != 1 ||
+		!strings.Contains(msgs[0], `"invitations":[{"attended":null}]`) {
+		t.Errorf("the query without @defer: %q", msgs)
+	}
+	if n := s.count(t, `SELECT count(*) FROM audit_log WHERE subject = $1 AND entity = 'participant' AND entity_id = $2`, reader,
+		model.RecordID("", ids.CreateParticipant.ID)); n != 1 {
+		t.Errorf("%d audit rows of the invited person read without @defer; want 1", n)
 	}
 }
