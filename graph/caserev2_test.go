@@ -1,0 +1,88 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// TestAnExitEndsPlannedRateChanges: a rate change planned after the day a person left
+// never took effect, so recording the exit (or correcting it to an earlier day) ends it
+// rather than failing at commit as "value rejected by the database
+// (enrolment_rate_within_enrolment)" on no field, which left the caseworker no way to
+// record the exit at all (no mutation removes a rate). A corrected exit keeps the rates it
+// ended in its history row.
+func TestAnExitEndsPlannedRateChanges(t *testing.T) {
+	t.Parallel()
+	w := newCaseWorld(t)
+	pid := w.person(t, pnr(1985, 4, 12, 123), `district: "Gottsunda"`)
+	type enrolment struct {
+		ID              string
+		Version         int
+		EndDate         *string
+		EmploymentRates []struct {
+			ValidFrom string
+			Rate      int
+		}
+	}
+	start := func(measure string) enrolment {
+		var out struct{ CreateEnrolment enrolment }
+		w.cw.MustData(t, `mutation($p: ID!, $m: String!) { createEnrolment(input: {participantId: $p, measureTypeCode: $m,
+			startDate: "2020-01-01", employmentRate: 25}) { id version } }`, map[string]any{"p": pid, "m": measure}, &out)
+		var rate struct{ ChangeEmploymentRate enrolment }
+		w.cw.MustData(t, `mutation($e: ID!, $v: Int!) { changeEmploymentRate(input: {enrolmentId: $e, version: $v,
+			validFrom: "2020-06-01", rate: 100}) { id version } }`, map[string]any{"e": out.CreateEnrolment.ID, "v": out.CreateEnrolment.Version}, &rate)
+		return rate.ChangeEmploymentRate
+	}
+	const fields = `id version endDate employmentRates { validFrom rate }`
+	onlyFirstRate := func(what string, e enrolment) {
+		t.Helper()
+		if e.EndDate == nil || *e.EndDate != "2020-03-31" || len(e.EmploymentRates) != 1 || e.EmploymentRates[0].ValidFrom != "2020-01-01" {
+			t.Errorf("%s: %+v, want ended 2020-03-31 with only the rate from 2020-01-01", what, e)
+		}
+	}
+
+	// The exit: the person left before the planned rise to 100 %.
+	e := start("work_practice")
+	var exited struct{ ExitEnrolment enrolment }
+	res, err := w.cw.Do(context.Background(), `mutation($e: ID!, $v: Int) { exitEnrolment(input: {enrolmentId: $e, version: $v,
+		endDate: "2020-03-31", exitReason: DROPPED_OUT}) { `+fields+` } }`, map[string]any{"e": e.ID, "v": e.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Fatalf("exit before a planned rate change: %s %s: %s", res.Errors[0].Code(), res.Errors[0].Field(), res.Errors[0].Message)
+	}
+	if err := json.Unmarshal(res.Data, &exited); err != nil {
+		t.Fatal(err)
+	}
+	onlyFirstRate("exitEnrolment", exited.ExitEnrolment)
+
+	// The correction: the exit recorded as 2020-12-31 was in fact 2020-03-31.
+	e = start("act_course")
+	var ended struct{ ExitEnrolment enrolment }
+	w.cw.MustData(t, `mutation($e: ID!, $v: Int) { exitEnrolment(input: {enrolmentId: $e, version: $v,
+		endDate: "2020-12-31", exitReason: STUDIES}) { id version } }`, map[string]any{"e": e.ID, "v": e.Version}, &ended)
+	res, err = w.cw.Do(context.Background(), `mutation($e: ID!, $v: Int!) { correctExit(input: {enrolmentId: $e, version: $v,
+		endDate: "2020-03-31", exitReason: STUDIES, reason: "fel slutdatum"}) { `+fields+` } }`,
+		map[string]any{"e": e.ID, "v": ended.ExitEnrolment.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Fatalf("exit corrected to before a rate change: %s %s: %s", res.Errors[0].Code(), res.Errors[0].Field(), res.Errors[0].Message)
+	}
+	var corrected struct{ CorrectExit enrolment }
+	if err := json.Unmarshal(res.Data, &corrected); err != nil {
+		t.Fatal(err)
+	}
+	onlyFirstRate("correctExit", corrected.CorrectExit)
+	var kept int
+	if err := w.pool.QueryRow(context.Background(), `SELECT jsonb_array_length(coalesce(before->'rates', '[]'))
+		FROM enrolment_change WHERE enrolment_id = $1 AND kind = 'exit_corrected'`, plain(e.ID)).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 1 {
+		t.Errorf("the correction's history keeps %d ended rates, want the one from 2020-06-01", kept)
+	}
+}
