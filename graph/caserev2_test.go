@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // TestAnExitEndsPlannedRateChanges: a rate change planned after the day a person left
@@ -85,4 +88,26 @@ func TestAnExitEndsPlannedRateChanges(t *testing.T) {
 	if kept != 1 {
 		t.Errorf("the correction's history keeps %d ended rates, want the one from 2020-06-01", kept)
 	}
+}
+
+// TestAnonymousBirthDateIsNotInTheFuture: an anonymous participant's birth date obeys the
+// rule a personal identity number's does (not after today, the Swedish date); one born
+// "2099-01-01" or tomorrow was registered, and counted in age bands as a negative age.
+func TestAnonymousBirthDateIsNotInTheFuture(t *testing.T) {
+	t.Parallel()
+	w := newCaseWorld(t)
+	const create = `mutation($o: ID!, $b: Date!) { createParticipant(input: {organisationId: $o, anonymous: true,
+		personalIdentityNumber: "", givenName: "", familyName: "", gender: WOMAN, birthDate: $b}) { id birthDate } }`
+	today := calendar.Today(time.Now())
+	for _, b := range []string{today.AddDate(0, 0, 1).Format(time.DateOnly), "2099-01-01"} {
+		errs := w.cw.MustFail(t, create, map[string]any{"o": w.org, "b": b})
+		if errs[0].Code() != "INVALID" || errs[0].Field() != "input.birthDate" {
+			t.Errorf("anonymous, born %s: %+v, want INVALID on input.birthDate", b, errs[0])
+		}
+	}
+	var n int
+	if err := w.pool.QueryRow(context.Background(), `SELECT count(*) FROM participant WHERE organisation_id = $1`, plain(w.org)).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d participants written on refusal (%v)", n, err)
+	}
+	w.cw.MustData(t, create, map[string]any{"o": w.org, "b": "1960-02-29"}, nil)
 }

@@ -348,7 +348,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		errs.Add(apperr.Invalidf("input.organisationId", "organisation is required"))
 	}
 	if in.Anonymous {
-		birth = in.validateAnonymous(&errs)
+		birth = in.validateAnonymous(&errs, now)
 	} else {
 		birth = in.validateIdentified(&errs, now)
 	}
@@ -379,9 +379,7 @@ func (in *CreateInput) validateIdentified(errs *apperr.List, now time.Time) time
 	} else {
 		in.PersonalIdentityNumber = n.String()
 		birth = n.BirthDate()
-		if err := bounds.CheckDate("input.personalIdentityNumber", birth); err != nil {
-			errs.Add(apperr.Invalidf("input.personalIdentityNumber", "the birth date in the number must be %s", bounds.DateRange()))
-		}
+		errs.Add(checkBirthDate("input.personalIdentityNumber", "the birth date in the number", birth, now))
 		if in.BirthDate != nil && !sameDay(*in.BirthDate, birth) {
 			errs.Add(apperr.Invalidf("input.birthDate", "birth date does not match the personal identity number"))
 		}
@@ -393,7 +391,7 @@ func (in *CreateInput) validateIdentified(errs *apperr.List, now time.Time) time
 
 // validateAnonymous checks an anonymous participant: the least data needed, so no
 // number, names or contact details; the birth date (for age bands) is required.
-func (in *CreateInput) validateAnonymous(errs *apperr.List) time.Time {
+func (in *CreateInput) validateAnonymous(errs *apperr.List, now time.Time) time.Time {
 	for _, f := range []struct{ v, field string }{{in.PersonalIdentityNumber, "input.personalIdentityNumber"},
 		{in.GivenName, "input.givenName"}, {in.FamilyName, "input.familyName"},
 		{strings.TrimSpace(in.Phone), "input.phone"}, {strings.TrimSpace(in.Email), "input.email"}} {
@@ -406,10 +404,21 @@ func (in *CreateInput) validateAnonymous(errs *apperr.List) time.Time {
 		errs.Add(apperr.Invalidf("input.birthDate", "an anonymous participant needs a birth date (figures count age bands)"))
 		return time.Time{}
 	}
-	if err := bounds.CheckDate("input.birthDate", *in.BirthDate); err != nil {
-		errs.Add(apperr.Invalidf("input.birthDate", "the birth date must be %s", bounds.DateRange()))
-	}
+	errs.Add(checkBirthDate("input.birthDate", "the birth date", *in.BirthDate, now))
 	return *in.BirthDate
+}
+
+// checkBirthDate is the one rule of a birth date, whether a personal identity number
+// gives it or an anonymous participant's is given: inside the stored dates' range and
+// not after today (the Swedish date). what names it in the message.
+func checkBirthDate(field, what string, birth, now time.Time) *apperr.Error {
+	switch {
+	case !bounds.DateOK(birth):
+		return apperr.Invalidf(field, "%s must be %s", what, bounds.DateRange())
+	case birth.After(calendar.Today(now)):
+		return apperr.Invalidf(field, "%s is in the future", what)
+	}
+	return nil
 }
 
 func sameDay(a, b time.Time) bool {
