@@ -3,10 +3,12 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
+	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
 
 // TestAnExitEndsPlannedRateChanges: a rate change planned after the day a person left
@@ -110,4 +112,77 @@ func TestAnonymousBirthDateIsNotInTheFuture(t *testing.T) {
 		t.Errorf("%d participants written on refusal (%v)", n, err)
 	}
 	w.cw.MustData(t, create, map[string]any{"o": w.org, "b": "1960-02-29"}, nil)
+}
+
+// TestAHiddenIdentityHasNoPlaceInTheAlphabet: a caseworker's list of participants is in
+// Swedish name order, but a participant with protected personal data (skyddade
+// personuppgifter), whose names the caseworker does not see, was placed by those names
+// all the same: a blank row between "Berg" and "Lind" told that the hidden family name
+// lies between them. Hidden rows now sort as the blank names they show (first, by id),
+// also when paged one by one; an admin, who sees the names, keeps the name order.
+func TestAHiddenIdentityHasNoPlaceInTheAlphabet(t *testing.T) {
+	t.Parallel()
+	w := newCaseWorld(t)
+	register := func(number, family string, protected bool) string {
+		var p struct{ CreateParticipant struct{ ID string } }
+		w.cw.MustData(t, `mutation($o: ID!, $p: String!, $f: String!, $x: Boolean!) { createParticipant(input: {organisationId: $o,
+			personalIdentityNumber: $p, givenName: "Kim", familyName: $f, gender: OTHER, protectedIdentity: $x}) { id } }`,
+			map[string]any{"o": w.org, "p": number, "f": family, "x": protected}, &p)
+		return p.CreateParticipant.ID
+	}
+	register(pnr(1980, 1, 1, 11), "Berg", false)
+	hiddenA := register(pnr(1980, 1, 2, 12), "Björk", true)
+	register(pnr(1980, 1, 3, 13), "Lind", false)
+	register(pnr(1980, 1, 4, 14), "Åberg", false)
+	hiddenB := register(pnr(1980, 1, 5, 15), "Östling", true)
+	type row struct {
+		ID             string
+		FamilyName     string
+		IdentityHidden bool
+	}
+	list := func(c *gqltest.Client) []row {
+		var out []row
+		var after *string
+		for {
+			var page struct {
+				Participants struct {
+					Edges    []struct{ Node row }
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+			c.MustData(t, `query($o: ID!, $a: String) { participants(organisationId: $o, first: 1, after: $a) {
+				edges { node { id familyName identityHidden } } pageInfo { hasNextPage endCursor } } }`,
+				map[string]any{"o": w.org, "a": after}, &page)
+			for _, e := range page.Participants.Edges {
+				out = append(out, e.Node)
+			}
+			if !page.Participants.PageInfo.HasNextPage {
+				return out
+			}
+			after = &page.Participants.PageInfo.EndCursor
+		}
+	}
+	got := list(w.cw)
+	var shown []string
+	for _, r := range got {
+		shown = append(shown, fmt.Sprintf("%s%v", r.FamilyName, map[bool]string{true: "(hidden)"}[r.IdentityHidden]))
+	}
+	first, second := hiddenA, hiddenB
+	if plain(first) > plain(second) { // uuid order
+		first, second = second, first
+	}
+	if len(got) != 5 || got[0].ID != first || got[1].ID != second || !got[0].IdentityHidden || !got[1].IdentityHidden ||
+		got[2].FamilyName != "Berg" || got[3].FamilyName != "Lind" || got[4].FamilyName != "Åberg" {
+		t.Errorf("a caseworker's list, a page of one at a time: %v; want the two hidden rows first (by id), then Berg, Lind, Åberg", shown)
+	}
+	var names []string
+	for _, r := range list(w.admin) {
+		names = append(names, r.FamilyName)
+	}
+	if fmt.Sprint(names) != "[Berg Björk Lind Åberg Östling]" {
+		t.Errorf("an admin's list: %v, want the Swedish name order", names)
+	}
 }

@@ -38,6 +38,17 @@ func Reveal(ctx context.Context, x Participant) Participant {
 	return x
 }
 
+// NameOrderSQL is the one name order of participants (family name, given name, id; the
+// columns' Swedish collation) of the participant row alias, for a caller who sees
+// protected identities when the SQL boolean sees is true: a hidden identity sorts as the
+// blank names Reveal shows, so that its place among the others tells nothing of its
+// names. Every list of participants by name orders by it, and a keyset cursor compares it.
+func NameOrderSQL(alias, sees string) string {
+	hidden := alias + ".protected_identity AND NOT " + sees
+	return "CASE WHEN " + hidden + " THEN '' ELSE " + alias + ".family_name END, " +
+		"CASE WHEN " + hidden + " THEN '' ELSE " + alias + ".given_name END, " + alias + ".id"
+}
+
 func revealAll(ctx context.Context, ps []Participant) []Participant {
 	for i := range ps {
 		ps[i] = Reveal(ctx, ps[i])
