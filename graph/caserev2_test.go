@@ -4,9 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/arbetsmarknad/outcomes/graph/generated"
+	"github.com/arbetsmarknad/outcomes/internal/app/apiserver/apitest"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
+	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
 	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/gqltest"
 )
@@ -112,6 +118,74 @@ func TestAnonymousBirthDateIsNotInTheFuture(t *testing.T) {
 		t.Errorf("%d participants written on refusal (%v)", n, err)
 	}
 	w.cw.MustData(t, create, map[string]any{"o": w.org, "b": "1960-02-29"}, nil)
+}
+
+// dateSlotsBeforeRecords are the Date and Month slots of a write that may lie before the
+// records begin (bounds.FirstRecordYear): a birth date and a residence permit's date are
+// facts of a life, not of a case.
+var dateSlotsBeforeRecords = []string{"birthDate", "residencePermitDate"}
+
+// TestCaseDatesBeginWithTheRecords: every date a write records about a case (a decision,
+// a rate change, a meeting, a fair, an offer, a consent, a period of a project, target or
+// quota, a plan's review and steps, an attribute set's start) is refused before
+// bounds.FirstRecordYear, INVALID on its own field and writing nothing, as a start, a
+// referral and an observed month always were: the reports and figures begin there, so a
+// 1999 (or 1901) date is a typing error that no report would ever show. Swept from the
+// schema: each Date or Month slot of each mutation's role-matrix call, in turn.
+func TestCaseDatesBeginWithTheRecords(t *testing.T) {
+	t.Parallel()
+	server := apitest.New(t, apitest.Options{})
+	w := worldOn(t, server, "datum-a", "datum-b")
+	w.personA = w.createPerson(t, w.orgA)
+	w.personB = w.createPerson(t, w.orgB)
+	w.enrolmentB = w.createEnrolment(t, w.personB)
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	roles := rootFields(t)
+	ctx := context.Background()
+	var tried int
+	for _, op := range operations {
+		words := strings.Fields(op.name)
+		if len(words) != 2 || words[0] != "mutation" {
+			continue
+		}
+		caller := w.admin
+		if slices.Contains(roles[op.name], string(auth.Caseworker)) {
+			caller = w.as(t, auth.Caseworker)
+		}
+		q, vars := op.query(t, w)
+		for i := 0; ; i++ {
+			bq, sl := variant(t, schema, q, vars, i)
+			if bq == "" {
+				break
+			}
+			name := sl.path[strings.LastIndex(sl.path, ".")+1:]
+			early := map[string]string{"Date": "1999-12-31", "Month": "1999-12"}[sl.typ.Name()]
+			if early == "" || slices.Contains(dateSlotsBeforeRecords, name) {
+				continue
+			}
+			tried++
+			before := tableRows(t, w.system)
+			what := fmt.Sprintf("%s %s = %s", op.name, sl.path, early)
+			r, err := caller.Do(ctx, bq, map[string]any{"bad": early})
+			switch {
+			case err != nil:
+				t.Errorf("%s: %v", what, err)
+			case len(r.Errors) == 0:
+				t.Errorf("%s: accepted", what)
+				q, vars = op.query(t, w) // it wrote: fresh fixtures for the next slot
+			case r.Errors[0].Code() != "INVALID" || r.Errors[0].Field() == "" || r.Errors[0].Field() == words[1]:
+				t.Errorf("%s: %+v, want INVALID naming its field", what, r.Errors)
+			default:
+				if after := tableRows(t, w.system); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Errorf("%s: refused but wrote: before %v, after %v", what, before, after)
+				}
+			}
+		}
+	}
+	if tried < 20 {
+		t.Errorf("only %d date slots tried: the schema's dates are no longer found", tried)
+	}
+	t.Logf("%d date slots of writes refuse a date before %d", tried, bounds.FirstRecordYear)
 }
 
 // TestAHiddenIdentityHasNoPlaceInTheAlphabet: a caseworker's list of participants is in

@@ -55,6 +55,9 @@ func (in *SaveInput) Validate(now time.Time) error {
 	if len(in.Steps) > maxSteps {
 		errs.Add(apperr.Invalidf("input.steps", "at most %d steps", maxSteps))
 	}
+	if in.NextReviewDate != nil {
+		errs.Add(bounds.CheckRecordDate("input.nextReviewDate", "the next review", *in.NextReviewDate))
+	}
 	today := Today(now)
 	for i := range in.Steps {
 		st := &in.Steps[i]
@@ -64,6 +67,9 @@ func (in *SaveInput) Validate(now time.Time) error {
 			errs.Add(apperr.Invalidf(field+"description", "a step's description must be 1-%d characters", maxLong))
 		}
 		trim(&errs, &st.Responsible, field+"responsible", maxShort)
+		if st.DueDate != nil {
+			errs.Add(bounds.CheckRecordDate(field+"dueDate", "due date", *st.DueDate))
+		}
 		switch {
 		case st.DoneDate == nil:
 		case st.DoneDate.After(today):

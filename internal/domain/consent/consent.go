@@ -79,7 +79,7 @@ func scan(r pgx.CollectableRow) (Consent, error) {
 }
 
 func checkDay(field string, day, today time.Time) error {
-	if err := bounds.CheckDate(field, day); err != nil {
+	if err := bounds.CheckRecordDate(field, "the date", day); err != nil {
 		return err
 	}
 	if day.After(today) {

@@ -103,6 +103,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	} else {
 		if in.DecisionDate != nil && in.DecisionDate.After(in.StartDate.AddDate(1, 0, 0)) {
 			errs.Add(apperr.Invalidf("input.decisionDate", "decision date is more than a year after the start"))
+		} else if in.DecisionDate != nil {
+			errs.Add(bounds.CheckRecordDate("input.decisionDate", "decision date", *in.DecisionDate))
 		}
 		if in.PlannedEndDate != nil && in.PlannedEndDate.Before(in.StartDate) {
 			errs.Add(apperr.Invalidf("input.plannedEndDate", "planned end is before the start"))

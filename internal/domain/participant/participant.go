@@ -255,8 +255,12 @@ var (
 // Validate reports every bad field under prefix (e.g. "input.attributes.").
 func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 	var errs apperr.List
-	if a.ValidFrom != nil && (a.ValidFrom.Year() < 1990 || a.ValidFrom.After(now.AddDate(1, 0, 0))) {
-		errs.Add(apperr.Invalidf(prefix+"validFrom", "valid-from date must be after 1990 and at most a year ahead"))
+	if a.ValidFrom != nil {
+		if bounds.BeforeRecords(*a.ValidFrom) {
+			errs.Add(bounds.CheckRecordDate(prefix+"validFrom", "valid-from date", *a.ValidFrom))
+		} else if a.ValidFrom.After(calendar.Today(now).AddDate(1, 0, 0)) {
+			errs.Add(apperr.Invalidf(prefix+"validFrom", "valid-from date is more than a year ahead"))
+		}
 	}
 	for _, c := range []struct {
 		v     *string

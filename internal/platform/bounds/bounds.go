@@ -18,11 +18,13 @@ var (
 	MaxDate = time.Date(2100, time.December, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// The years of a case's events (a start, an observed month, a referral, a meeting, a
-// step done, a cost month) and of the periods asked about (a report month, an exit
-// year, a plan as of a day): the records of the labour-market units begin in 2000, so
-// an earlier year is a typing error; the last is MaxDate's. Birth dates and other stored
-// dates keep the wider MinDate..MaxDate range.
+// The years of a case's events (a decision, a start, a rate change, an observed month, a
+// referral, a meeting, a fair, an offer, a consent, a plan's review and steps, a cost
+// month, an attribute set's start) and of the periods recorded or asked about (a
+// project's, a target's, a quota's; a report month, an exit year, a plan as of a day):
+// the records of the labour-market units begin in 2000, so an earlier year is a typing
+// error; the last is MaxDate's. Only birth dates and residence-permit dates keep the wider
+// MinDate..MaxDate range (graph TestCaseDatesBeginWithTheRecords).
 const FirstRecordYear = 2000
 
 // LastRecordYear is MaxDate's year.
