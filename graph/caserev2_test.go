@@ -188,6 +188,25 @@ func TestCaseDatesBeginWithTheRecords(t *testing.T) {
 	t.Logf("%d date slots of writes refuse a date before %d", tried, bounds.FirstRecordYear)
 }
 
+// TestTextLimitsCountCharacters: a text limit counts characters, as its message and the
+// database's length() do, not bytes: an occupation of 150 Swedish letters ("å" is two
+// bytes in UTF-8) was refused as more than 200 characters, and a phone number likewise.
+func TestTextLimitsCountCharacters(t *testing.T) {
+	t.Parallel()
+	w := newCaseWorld(t)
+	pid := w.person(t, pnr(1985, 4, 12, 123), `district: "Gottsunda"`)
+	occupation := strings.Repeat("ö", 150)
+	w.cw.MustData(t, `mutation($p: ID!, $o: String!) { createEnrolment(input: {participantId: $p, measureTypeCode: "work_practice",
+		startDate: "2020-01-01", occupation: $o}) { id } }`, map[string]any{"p": pid, "o": occupation}, nil)
+	w.cw.MustData(t, `mutation($p: ID!, $ph: String!) { updateParticipant(input: {id: $p, version: 1, phone: $ph}) { id } }`,
+		map[string]any{"p": pid, "ph": strings.Repeat("ä", 30)}, nil)
+	errs := w.cw.MustFail(t, `mutation($p: ID!, $o: String!) { createEnrolment(input: {participantId: $p, measureTypeCode: "act_course",
+		startDate: "2020-01-01", occupation: $o}) { id } }`, map[string]any{"p": pid, "o": strings.Repeat("ö", 201)})
+	if errs[0].Code() != "INVALID" || errs[0].Field() != "input.occupation" {
+		t.Errorf("201 characters of occupation: %+v, want INVALID on input.occupation", errs[0])
+	}
+}
+
 // TestAHiddenIdentityHasNoPlaceInTheAlphabet: a caseworker's list of participants is in
 // Swedish name order, but a participant with protected personal data (skyddade
 // personuppgifter), whose names the caseworker does not see, was placed by those names

@@ -152,7 +152,5 @@ func Today(now time.Time) time.Time { return calendar.Today(now) }
 
 func trim(errs *apperr.List, s *string, field string, limit int) {
 	*s = strings.TrimSpace(*s)
-	if len([]rune(*s)) > limit {
-		errs.Add(apperr.Invalidf(field, "at most %d characters", limit))
-	}
+	errs.Add(bounds.Text(field, *s, limit))
 }

@@ -120,9 +120,7 @@ func (in *CreateInput) Validate(now time.Time) error {
 		errs.Add(apperr.Invalidf("input.socialAssistanceAtExit", "social assistance at exit goes with an exit: give endDate and exitReason"))
 	}
 	in.Occupation = strings.TrimSpace(in.Occupation)
-	if len(in.Occupation) > 200 {
-		errs.Add(apperr.Invalidf("input.occupation", "occupation must be at most 200 characters"))
-	}
+	errs.Add(bounds.Text("input.occupation", in.Occupation, MaxOccupation))
 	if in.WagePayer != nil && !slices.Contains(WagePayers, *in.WagePayer) {
 		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
 	}
@@ -140,6 +138,9 @@ func (in *CreateInput) Validate(now time.Time) error {
 	}
 	return errs.Err()
 }
+
+// MaxOccupation is the longest occupation (yrke) accepted, in characters.
+const MaxOccupation = 200
 
 // WagePayers lists who may pay an employment's wage (enrolment.wage_payer's CHECK list).
 var WagePayers = []string{"municipality", "host_employer", "af", "other"}

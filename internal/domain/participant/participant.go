@@ -157,17 +157,9 @@ func (in *UpdateInput) Validate() error {
 	if in.ClearCaseworker && in.CaseworkerID != nil {
 		errs.Add(apperr.Invalidf("input.clearCaseworker", "give a caseworker or clear it, not both"))
 	}
-	for _, f := range []struct {
-		v     *string
-		field string
-		max   int
-	}{{in.Phone, "input.phone", 40}} {
-		if f.v != nil {
-			*f.v = strings.TrimSpace(*f.v)
-			if len(*f.v) > f.max {
-				errs.Add(apperr.Invalidf(f.field, "at most %d characters", f.max))
-			}
-		}
+	if in.Phone != nil {
+		*in.Phone = strings.TrimSpace(*in.Phone)
+		errs.Add(bounds.Text("input.phone", *in.Phone, bounds.MaxPhone))
 	}
 	for _, f := range []struct {
 		v     *string
@@ -182,8 +174,8 @@ func (in *UpdateInput) Validate() error {
 		*in.Email = strings.TrimSpace(*in.Email)
 		errs.Add(bounds.Email("input.email", *in.Email))
 	}
-	if in.CaseStatus != nil && *in.CaseStatus != Active && *in.CaseStatus != Paused && *in.CaseStatus != Closed {
-		errs.Add(apperr.Invalidf("input.caseStatus", "case status must be active, paused or closed"))
+	if in.CaseStatus != nil && !slices.Contains(CaseStatuses, *in.CaseStatus) {
+		errs.Add(apperr.Invalidf("input.caseStatus", "case status must be %s", OneOf(CaseStatuses)))
 	}
 	return errs.Err()
 }
@@ -360,9 +352,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		errs.Add(apperr.Invalidf("input.gender", "gender must be %s", OneOf(Genders)))
 	}
 	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
-	if len(in.Phone) > 40 {
-		errs.Add(apperr.Invalidf("input.phone", "at most 40 characters"))
-	}
+	errs.Add(bounds.Text("input.phone", in.Phone, bounds.MaxPhone))
 	errs.Add(bounds.Email("input.email", in.Email))
 	if in.Attributes != nil {
 		if err := in.Attributes.Validate(now, "input.attributes."); err != nil {

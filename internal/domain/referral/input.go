@@ -146,7 +146,5 @@ func dedupe(orders []Order) []Order {
 
 func trim(errs *apperr.List, s *string, field string, limit int) {
 	*s = strings.TrimSpace(*s)
-	if len([]rune(*s)) > limit {
-		errs.Add(apperr.Invalidf(field, "at most %d characters", limit))
-	}
+	errs.Add(bounds.Text(field, *s, limit))
 }
