@@ -279,3 +279,85 @@ func TestAHiddenIdentityHasNoPlaceInTheAlphabet(t *testing.T) {
 		t.Errorf("an admin's list: %v, want the Swedish name order", names)
 	}
 }
+
+// pastOnly are the dates of writes that record something that has happened (an exit, a
+// referral, a meeting, a step done, a consent, an offer, an observed month): each is
+// refused tomorrow (next month), INVALID on its own field, by one rule (bounds.CheckPast).
+var pastOnly = map[string][]string{
+	"mutation createReferral":           {"input.referralDate"},
+	"mutation updateReferral":           {"input.tripartiteMeetingDate", "input.feedbackSentDate"},
+	"mutation recordFollowUp":           {"input.heldOn"},
+	"mutation saveActionPlan":           {"input.steps[0].doneDate"},
+	"mutation recordConsent":            {"input.givenOn"},
+	"mutation withdrawConsent":          {"input.withdrawnOn"},
+	"mutation createEnrolment":          {"input.endDate"},
+	"mutation exitEnrolment":            {"input.endDate"},
+	"mutation correctExit":              {"input.endDate"},
+	"mutation makeOffer":                {"input.offerDate"},
+	"mutation recordOutcomeObservation": {"input.month"},
+}
+
+// TestWhatHappenedIsNotInTheFuture: every date in pastOnly is refused the day after
+// today (the Swedish date), INVALID on its field and writing nothing. An offer dated
+// 2026-12-25 on 2 December was taken, where every other such date said "record it when it
+// has happened".
+func TestWhatHappenedIsNotInTheFuture(t *testing.T) {
+	t.Parallel()
+	server := apitest.New(t, apitest.Options{})
+	w := worldOn(t, server, "framtid-a", "framtid-b")
+	w.personA = w.createPerson(t, w.orgA)
+	w.personB = w.createPerson(t, w.orgB)
+	w.enrolmentB = w.createEnrolment(t, w.personB)
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	roles := rootFields(t)
+	tomorrow := calendar.Today(time.Now()).AddDate(0, 0, 1)
+	found := map[string]bool{}
+	for _, op := range operations {
+		paths := pastOnly[op.name]
+		if len(paths) == 0 {
+			continue
+		}
+		caller := w.admin
+		if slices.Contains(roles[op.name], string(auth.Caseworker)) {
+			caller = w.as(t, auth.Caseworker)
+		}
+		q, vars := op.query(t, w)
+		for i := 0; ; i++ {
+			bq, sl := variant(t, schema, q, vars, i)
+			if bq == "" {
+				break
+			}
+			if !slices.Contains(paths, sl.path) {
+				continue
+			}
+			found[op.name+" "+sl.path] = true
+			value := tomorrow.Format(time.DateOnly)
+			if sl.typ.Name() == "Month" {
+				value = tomorrow.AddDate(0, 1, 1-tomorrow.Day()).Format("2006-01")
+			}
+			before := tableRows(t, w.system)
+			what := fmt.Sprintf("%s %s = %s", op.name, sl.path, value)
+			r, err := caller.Do(context.Background(), bq, map[string]any{"bad": value})
+			switch {
+			case err != nil:
+				t.Errorf("%s: %v", what, err)
+			case len(r.Errors) == 0:
+				t.Errorf("%s: accepted", what)
+				q, vars = op.query(t, w)
+			case r.Errors[0].Code() != "INVALID" || r.Errors[0].Field() != sl.path:
+				t.Errorf("%s: %+v, want INVALID on %s", what, r.Errors, sl.path)
+			default:
+				if after := tableRows(t, w.system); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Errorf("%s: refused but wrote: before %v, after %v", what, before, after)
+				}
+			}
+		}
+	}
+	for op, paths := range pastOnly {
+		for _, p := range paths {
+			if !found[op+" "+p] {
+				t.Errorf("%s %s: no such slot in the role matrix's call", op, p)
+			}
+		}
+	}
+}

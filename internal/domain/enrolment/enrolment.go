@@ -10,7 +10,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
-	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // Enrolment puts one participant in one measure.
@@ -197,8 +196,8 @@ func checkExit(end *time.Time, reason *outcome.Status, now time.Time, prefix str
 	case end != nil && reason == nil:
 		errs.Add(apperr.Invalidf(prefix+"exitReason", "an end date needs an exit reason"))
 	}
-	if end != nil && end.After(calendar.Today(now)) {
-		errs.Add(apperr.Invalidf(prefix+"endDate", "end date is in the future: record the exit when it happens"))
+	if end != nil {
+		errs.Add(bounds.CheckPast(prefix+"endDate", "the end date", *end, now))
 	}
 	if reason != nil && !reason.Valid() {
 		errs.Add(apperr.Invalidf(prefix+"exitReason", "unknown exit reason"))

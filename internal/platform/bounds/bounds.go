@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // The range of every calendar date the system stores: nothing in a labour-market case
@@ -46,6 +47,20 @@ func RecordYears() string {
 func CheckRecordDate(field, what string, t time.Time) *apperr.Error {
 	if BeforeRecords(t) {
 		return apperr.Invalidf(field, "%s is before %d", what, FirstRecordYear)
+	}
+	return nil
+}
+
+// CheckPast is the one rule of a date that records something that has happened (an
+// exit, a referral, a meeting, a step done, a consent, an offer): in the record years
+// and not after today (the Swedish date of now). INVALID on field, what naming the date
+// in the message; nil when fine.
+func CheckPast(field, what string, day, now time.Time) *apperr.Error {
+	if e := CheckRecordDate(field, what, day); e != nil {
+		return e
+	}
+	if day.After(calendar.Today(now)) {
+		return apperr.Invalidf(field, "%s is in the future: record it when it has happened", what)
 	}
 	return nil
 }
