@@ -152,11 +152,7 @@ func TestCaseDatesBeginWithTheRecords(t *testing.T) {
 // written. It returns the "operation path" of every slot tried.
 func sweepWrites(t *testing.T, strict bool, bad func(op string, sl slot) (string, bool)) map[string]bool {
 	t.Helper()
-	server := apitest.New(t, apitest.Options{})
-	w := worldOn(t, server, "svep-a", "svep-b")
-	w.personA = w.createPerson(t, w.orgA)
-	w.personB = w.createPerson(t, w.orgB)
-	w.enrolmentB = w.createEnrolment(t, w.personB)
+	w := sweepWorld(t, apitest.New(t, apitest.Options{}))
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	roles := rootFields(t)
 	tried := map[string]bool{}
