@@ -98,7 +98,7 @@ func (s *Store) InvitationsOf(ctx context.Context, eventIDs []string) ([]Invitat
 	rows, err := s.pool.Query(ctx, `SELECT i.event_id, i.participant_id, i.attended
 		FROM recruitment_invitation i JOIN participant p ON p.id = i.participant_id
 		WHERE i.event_id = ANY($1::uuid[])
-		ORDER BY i.event_id, `+participant.NameOrderSQL("p", "$2::boolean"), db.ValidUUIDs(eventIDs), participant.SeesProtectedIdentity(p))
+		ORDER BY i.event_id, `+participant.NameOrderSQL("p", participant.SeesProtectedIdentity(p)), db.ValidUUIDs(eventIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load invitations: %w", err)
 	}
