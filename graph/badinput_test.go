@@ -305,6 +305,17 @@ func reversedPeriods(t *testing.T, s *ast.Schema, q string, vars map[string]any)
 	return out
 }
 
+// sweepWorld is the world of a sweep over the schema's arguments on server: two
+// municipalities, a person in each, an enrolment of B's (the other organisation's ids).
+func sweepWorld(t *testing.T, server *apitest.Server) *world {
+	t.Helper()
+	w := worldOn(t, server, "svep-a", "svep-b")
+	w.personA = w.createPerson(t, w.orgA)
+	w.personB = w.createPerson(t, w.orgB)
+	w.enrolmentB = w.createEnrolment(t, w.personB)
+	return w
+}
+
 // TestEveryArgumentRefusesBadInputTyped sweeps every argument of every query and
 // mutation, found in the schema: each slot of the role matrix's call of the field (each
 // argument, each field of an input object, present or left out, the first element of
@@ -323,10 +334,7 @@ func reversedPeriods(t *testing.T, s *ast.Schema, q string, vars map[string]any)
 func TestEveryArgumentRefusesBadInputTyped(t *testing.T) {
 	t.Parallel()
 	server := apitest.New(t, apitest.Options{Warehouse: true})
-	w := worldOn(t, server, "svep-a", "svep-b")
-	w.personA = w.createPerson(t, w.orgA)
-	w.personB = w.createPerson(t, w.orgB)
-	w.enrolmentB = w.createEnrolment(t, w.personB)
+	w := sweepWorld(t, server)
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	roles := rootFields(t)
 	other := func(path string) string {

@@ -24,7 +24,7 @@ func (r *mutationResolver) SteeringReportLink(ctx context.Context, organisationI
 	if err != nil {
 		return nil, err
 	}
-	if err := report.CheckMonthBegun(m, r.Now()); err != nil {
+	if err := report.CheckMonth(m, r.Now()); err != nil {
 		return nil, err // the link could open nothing
 	}
 	if _, err := r.Reports.ScopeFor(ctx, p, organisationID); err != nil {

@@ -6653,7 +6653,7 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Correct a recorded exit's date, reason or social assistance status (rätta avslut); the change is kept in the history and the figures follow."
+  "Correct a recorded exit's date, reason or social assistance status (rätta avslut); the change is kept in the history and the figures follow. Employment-rate changes dated after the corrected end are removed (they never took effect); the history keeps them."
   correctExit(
     "The values of the mutation."
     input: CorrectExitInput!
@@ -7373,7 +7373,7 @@ extend type Mutation {
     "The values of the mutation."
     input: ChangeEmploymentRateInput!
   ): Enrolment! @auth(roles: [ADMIN, CASEWORKER])
-  "Record the exit of an enrolment (avslut)."
+  "Record the exit of an enrolment (avslut). Employment-rate changes planned for after the end date are removed: they never took effect."
   exitEnrolment(
     "The values of the mutation."
     input: ExitEnrolmentInput!

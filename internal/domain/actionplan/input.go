@@ -55,7 +55,9 @@ func (in *SaveInput) Validate(now time.Time) error {
 	if len(in.Steps) > maxSteps {
 		errs.Add(apperr.Invalidf("input.steps", "at most %d steps", maxSteps))
 	}
-	today := Today(now)
+	if in.NextReviewDate != nil {
+		errs.Add(bounds.CheckRecordDate("input.nextReviewDate", "the next review", *in.NextReviewDate))
+	}
 	for i := range in.Steps {
 		st := &in.Steps[i]
 		field := fmt.Sprintf("input.steps[%d].", i)
@@ -64,12 +66,11 @@ func (in *SaveInput) Validate(now time.Time) error {
 			errs.Add(apperr.Invalidf(field+"description", "a step's description must be 1-%d characters", maxLong))
 		}
 		trim(&errs, &st.Responsible, field+"responsible", maxShort)
-		switch {
-		case st.DoneDate == nil:
-		case st.DoneDate.After(today):
-			errs.Add(apperr.Invalidf(field+"doneDate", "a step cannot be done in the future"))
-		case bounds.BeforeRecords(*st.DoneDate):
-			errs.Add(bounds.CheckRecordDate(field+"doneDate", "done date", *st.DoneDate))
+		if st.DueDate != nil {
+			errs.Add(bounds.CheckRecordDate(field+"dueDate", "due date", *st.DueDate))
+		}
+		if st.DoneDate != nil {
+			errs.Add(bounds.CheckPast(field+"doneDate", "the done date", *st.DoneDate, now))
 		}
 	}
 	return errs.Err()
@@ -97,10 +98,8 @@ func (in *FollowUpInput) Validate(now time.Time) error {
 	switch {
 	case in.HeldOn.IsZero():
 		errs.Add(apperr.Invalidf("input.heldOn", "the meeting date is required"))
-	case bounds.BeforeRecords(in.HeldOn):
-		errs.Add(bounds.CheckRecordDate("input.heldOn", "the meeting date", in.HeldOn))
-	case in.HeldOn.After(Today(now)):
-		errs.Add(apperr.Invalidf("input.heldOn", "the meeting is in the future: record it when it has been held"))
+	default:
+		errs.Add(bounds.CheckPast("input.heldOn", "the meeting date", in.HeldOn, now))
 	case in.NextDueDate != nil && !in.NextDueDate.After(in.HeldOn):
 		errs.Add(apperr.Invalidf("input.nextDueDate", "the next follow-up must be due after this meeting"))
 	}
@@ -146,7 +145,5 @@ func Today(now time.Time) time.Time { return calendar.Today(now) }
 
 func trim(errs *apperr.List, s *string, field string, limit int) {
 	*s = strings.TrimSpace(*s)
-	if len([]rune(*s)) > limit {
-		errs.Add(apperr.Invalidf(field, "at most %d characters", limit))
-	}
+	errs.Add(bounds.Text(field, *s, limit))
 }

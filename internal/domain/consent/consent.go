@@ -78,16 +78,6 @@ func scan(r pgx.CollectableRow) (Consent, error) {
 	return c, err
 }
 
-func checkDay(field string, day, today time.Time) error {
-	if err := bounds.CheckDate(field, day); err != nil {
-		return err
-	}
-	if day.After(today) {
-		return apperr.Invalidf(field, "the date is in the future")
-	}
-	return nil
-}
-
 // Record records a consent given on givenOn (today when nil). A second open consent of
 // the same scope is CONFLICT: withdraw the first.
 func (s *Store) Record(ctx context.Context, participantID, scope string, givenOn *time.Time, by string) (Consent, error) {
@@ -99,10 +89,7 @@ func (s *Store) Record(ctx context.Context, participantID, scope string, givenOn
 	day := today
 	if givenOn != nil {
 		day = *givenOn
-		if err := checkDay("input.givenOn", day, today); err != nil {
-			e, _ := apperr.As(err)
-			errs.Add(e)
-		}
+		errs.Add(bounds.CheckPast("input.givenOn", "the date", day, s.now()))
 	}
 	if err := errs.Err(); err != nil {
 		return Consent{}, err
@@ -142,8 +129,8 @@ func (s *Store) Withdraw(ctx context.Context, id string, withdrawnOn *time.Time,
 	day := today
 	if withdrawnOn != nil {
 		day = *withdrawnOn
-		if err := checkDay("input.withdrawnOn", day, today); err != nil {
-			return Consent{}, err
+		if e := bounds.CheckPast("input.withdrawnOn", "the date", day, s.now()); e != nil {
+			return Consent{}, e
 		}
 	}
 	if !db.IsUUID(id) {

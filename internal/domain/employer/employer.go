@@ -67,7 +67,7 @@ func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 const (
 	maxName  = bounds.MaxRecordName
 	maxText  = 200
-	maxPhone = 40
+	maxPhone = bounds.MaxPhone
 	maxNote  = bounds.MaxNotes
 	maxNotes = 10000
 )
@@ -190,9 +190,7 @@ func checkName(errs *apperr.List, name string) {
 }
 
 func checkLen(errs *apperr.List, field, v string, max int) {
-	if utf8.RuneCountInString(v) > max {
-		errs.Add(apperr.Invalidf(field, "at most %d characters", max))
-	}
+	errs.Add(bounds.Text(field, v, max))
 }
 
 func checkHeadcount(errs *apperr.List, n *int) {

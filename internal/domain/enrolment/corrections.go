@@ -46,10 +46,12 @@ type State struct {
 	ExitReason             *outcome.Status `json:"exitReason,omitempty"`
 	SocialAssistanceAtExit *bool           `json:"socialAssistanceAtExit,omitempty"`
 	Version                int             `json:"version"`
-	// Record is the whole voided enrolment (with its employment rates), kept so that a
-	// voided record can be read back in full.
+	// Record is the whole voided enrolment, kept so that a voided record can be read
+	// back in full.
 	Record *Enrolment `json:"record,omitempty"`
-	Rates  []Rate     `json:"rates,omitempty"`
+	// Rates are a voided enrolment's employment rates, or those a corrected exit ended
+	// (dated after its new end: endRatesAfter).
+	Rates []Rate `json:"rates,omitempty"`
 }
 
 func stateOf(e Enrolment) State {
@@ -130,7 +132,14 @@ func (s *Store) CorrectExit(ctx context.Context, in CorrectExitInput) (Enrolment
 		if in.EndDate.Before(cur.StartDate) {
 			return apperr.Invalidf("input.endDate", "end is before the start")
 		}
-		_, err := tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
+		before := stateOf(cur)
+		// Rates from after the corrected end never took effect; the history keeps them.
+		ended, err := endRatesAfter(ctx, tx, cur.ID, in.EndDate)
+		if err != nil {
+			return err
+		}
+		before.Rates = ended
+		_, err = tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
 			version = version + 1, updated_at = now() WHERE id = $1`, cur.ID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
 		if err != nil {
 			if db.ConstraintOf(err) == "enrolment_no_overlap_in_measure" {
@@ -142,7 +151,7 @@ func (s *Store) CorrectExit(ctx context.Context, in CorrectExitInput) (Enrolment
 			return err
 		}
 		after := stateOf(e)
-		return recordChange(ctx, tx, cur, ChangeExitCorrected, in.Reason, auth.Actor(ctx), stateOf(cur), &after)
+		return recordChange(ctx, tx, cur, ChangeExitCorrected, in.Reason, auth.Actor(ctx), before, &after)
 	})
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("correct exit: %w", err)
@@ -165,10 +174,7 @@ func (s *Store) Void(ctx context.Context, in VoidInput) (Change, error) {
 		if err != nil {
 			return err
 		}
-		if before.Rates, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Rate, error) {
-			var x Rate
-			return x, r.Scan(&x.EnrolmentID, &x.ValidFrom, &x.Rate)
-		}); err != nil {
+		if before.Rates, err = pgx.CollectRows(rows, scanRate); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE follow_up SET enrolment_id = NULL WHERE enrolment_id = $1`, cur.ID); err != nil {

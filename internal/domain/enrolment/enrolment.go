@@ -10,7 +10,6 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/domain/outcome"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/internal/platform/bounds"
-	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // Enrolment puts one participant in one measure.
@@ -103,6 +102,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	} else {
 		if in.DecisionDate != nil && in.DecisionDate.After(in.StartDate.AddDate(1, 0, 0)) {
 			errs.Add(apperr.Invalidf("input.decisionDate", "decision date is more than a year after the start"))
+		} else if in.DecisionDate != nil {
+			errs.Add(bounds.CheckRecordDate("input.decisionDate", "decision date", *in.DecisionDate))
 		}
 		if in.PlannedEndDate != nil && in.PlannedEndDate.Before(in.StartDate) {
 			errs.Add(apperr.Invalidf("input.plannedEndDate", "planned end is before the start"))
@@ -118,9 +119,7 @@ func (in *CreateInput) Validate(now time.Time) error {
 		errs.Add(apperr.Invalidf("input.socialAssistanceAtExit", "social assistance at exit goes with an exit: give endDate and exitReason"))
 	}
 	in.Occupation = strings.TrimSpace(in.Occupation)
-	if len(in.Occupation) > 200 {
-		errs.Add(apperr.Invalidf("input.occupation", "occupation must be at most 200 characters"))
-	}
+	errs.Add(bounds.Text("input.occupation", in.Occupation, MaxOccupation))
 	if in.WagePayer != nil && !slices.Contains(WagePayers, *in.WagePayer) {
 		errs.Add(apperr.Invalidf("input.wagePayer", "unknown wage payer"))
 	}
@@ -138,6 +137,9 @@ func (in *CreateInput) Validate(now time.Time) error {
 	}
 	return errs.Err()
 }
+
+// MaxOccupation is the longest occupation (yrke) accepted, in characters.
+const MaxOccupation = 200
 
 // WagePayers lists who may pay an employment's wage (enrolment.wage_payer's CHECK list).
 var WagePayers = []string{"municipality", "host_employer", "af", "other"}
@@ -194,8 +196,8 @@ func checkExit(end *time.Time, reason *outcome.Status, now time.Time, prefix str
 	case end != nil && reason == nil:
 		errs.Add(apperr.Invalidf(prefix+"exitReason", "an end date needs an exit reason"))
 	}
-	if end != nil && end.After(calendar.Today(now)) {
-		errs.Add(apperr.Invalidf(prefix+"endDate", "end date is in the future: record the exit when it happens"))
+	if end != nil {
+		errs.Add(bounds.CheckPast(prefix+"endDate", "the end date", *end, now))
 	}
 	if reason != nil && !reason.Valid() {
 		errs.Add(apperr.Invalidf(prefix+"exitReason", "unknown exit reason"))

@@ -3,6 +3,7 @@ package enrolment
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -361,6 +362,9 @@ func (s *Store) Exit(ctx context.Context, in ExitInput) (Enrolment, error) {
 		if in.EndDate.Before(cur.StartDate) {
 			return apperr.Invalidf("input.endDate", "end is before the start")
 		}
+		if _, err := endRatesAfter(ctx, tx, cur.ID, in.EndDate); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `UPDATE enrolment SET end_date = $2, exit_reason = $3, social_assistance_at_exit = $4,
 			version = version + 1, updated_at = now() WHERE id = $1`, cur.ID, in.EndDate, string(in.ExitReason), in.SocialAssistanceAtExit)
 		if err != nil {
@@ -373,6 +377,27 @@ func (s *Store) Exit(ctx context.Context, in ExitInput) (Enrolment, error) {
 		return Enrolment{}, fmt.Errorf("exit enrolment: %w", err)
 	}
 	return e, nil
+}
+
+// endRatesAfter removes the employment rates of enrolment id that would hold from a day
+// after end, and returns them: a rate change planned for after the day the person left
+// never took effect (a rate lies inside its enrolment: enrolment_rate_within_enrolment).
+// Every exit and exit correction goes through it, so that an exit is never refused for
+// a planned change that no mutation could remove.
+func endRatesAfter(ctx context.Context, tx pgx.Tx, id string, end time.Time) ([]Rate, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM enrolment_rate WHERE enrolment_id = $1 AND valid_from > $2
+		RETURNING enrolment_id, valid_from, rate`, id, end)
+	if err != nil {
+		return nil, err
+	}
+	ended, err := pgx.CollectRows(rows, scanRate)
+	slices.SortFunc(ended, func(a, b Rate) int { return a.ValidFrom.Compare(b.ValidFrom) })
+	return ended, err
+}
+
+func scanRate(r pgx.CollectableRow) (Rate, error) {
+	var x Rate
+	return x, r.Scan(&x.EnrolmentID, &x.ValidFrom, &x.Rate)
 }
 
 // locked runs change in one transaction with the enrolment id's row locked. An id that

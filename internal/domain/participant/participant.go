@@ -157,17 +157,9 @@ func (in *UpdateInput) Validate() error {
 	if in.ClearCaseworker && in.CaseworkerID != nil {
 		errs.Add(apperr.Invalidf("input.clearCaseworker", "give a caseworker or clear it, not both"))
 	}
-	for _, f := range []struct {
-		v     *string
-		field string
-		max   int
-	}{{in.Phone, "input.phone", 40}} {
-		if f.v != nil {
-			*f.v = strings.TrimSpace(*f.v)
-			if len(*f.v) > f.max {
-				errs.Add(apperr.Invalidf(f.field, "at most %d characters", f.max))
-			}
-		}
+	if in.Phone != nil {
+		*in.Phone = strings.TrimSpace(*in.Phone)
+		errs.Add(bounds.Text("input.phone", *in.Phone, bounds.MaxPhone))
 	}
 	for _, f := range []struct {
 		v     *string
@@ -182,8 +174,8 @@ func (in *UpdateInput) Validate() error {
 		*in.Email = strings.TrimSpace(*in.Email)
 		errs.Add(bounds.Email("input.email", *in.Email))
 	}
-	if in.CaseStatus != nil && *in.CaseStatus != Active && *in.CaseStatus != Paused && *in.CaseStatus != Closed {
-		errs.Add(apperr.Invalidf("input.caseStatus", "case status must be active, paused or closed"))
+	if in.CaseStatus != nil && !slices.Contains(CaseStatuses, *in.CaseStatus) {
+		errs.Add(apperr.Invalidf("input.caseStatus", "case status must be %s", OneOf(CaseStatuses)))
 	}
 	return errs.Err()
 }
@@ -255,8 +247,12 @@ var (
 // Validate reports every bad field under prefix (e.g. "input.attributes.").
 func (a *AttributesInput) Validate(now time.Time, prefix string) error {
 	var errs apperr.List
-	if a.ValidFrom != nil && (a.ValidFrom.Year() < 1990 || a.ValidFrom.After(now.AddDate(1, 0, 0))) {
-		errs.Add(apperr.Invalidf(prefix+"validFrom", "valid-from date must be after 1990 and at most a year ahead"))
+	if a.ValidFrom != nil {
+		if bounds.BeforeRecords(*a.ValidFrom) {
+			errs.Add(bounds.CheckRecordDate(prefix+"validFrom", "valid-from date", *a.ValidFrom))
+		} else if a.ValidFrom.After(calendar.Today(now).AddDate(1, 0, 0)) {
+			errs.Add(apperr.Invalidf(prefix+"validFrom", "valid-from date is more than a year ahead"))
+		}
 	}
 	for _, c := range []struct {
 		v     *string
@@ -348,7 +344,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		errs.Add(apperr.Invalidf("input.organisationId", "organisation is required"))
 	}
 	if in.Anonymous {
-		birth = in.validateAnonymous(&errs)
+		birth = in.validateAnonymous(&errs, now)
 	} else {
 		birth = in.validateIdentified(&errs, now)
 	}
@@ -356,9 +352,7 @@ func (in *CreateInput) Validate(now time.Time) (time.Time, error) {
 		errs.Add(apperr.Invalidf("input.gender", "gender must be %s", OneOf(Genders)))
 	}
 	in.Phone, in.Email = strings.TrimSpace(in.Phone), strings.TrimSpace(in.Email)
-	if len(in.Phone) > 40 {
-		errs.Add(apperr.Invalidf("input.phone", "at most 40 characters"))
-	}
+	errs.Add(bounds.Text("input.phone", in.Phone, bounds.MaxPhone))
 	errs.Add(bounds.Email("input.email", in.Email))
 	if in.Attributes != nil {
 		if err := in.Attributes.Validate(now, "input.attributes."); err != nil {
@@ -379,9 +373,7 @@ func (in *CreateInput) validateIdentified(errs *apperr.List, now time.Time) time
 	} else {
 		in.PersonalIdentityNumber = n.String()
 		birth = n.BirthDate()
-		if err := bounds.CheckDate("input.personalIdentityNumber", birth); err != nil {
-			errs.Add(apperr.Invalidf("input.personalIdentityNumber", "the birth date in the number must be %s", bounds.DateRange()))
-		}
+		errs.Add(checkBirthDate("input.personalIdentityNumber", "the birth date in the number", birth, now))
 		if in.BirthDate != nil && !sameDay(*in.BirthDate, birth) {
 			errs.Add(apperr.Invalidf("input.birthDate", "birth date does not match the personal identity number"))
 		}
@@ -393,7 +385,7 @@ func (in *CreateInput) validateIdentified(errs *apperr.List, now time.Time) time
 
 // validateAnonymous checks an anonymous participant: the least data needed, so no
 // number, names or contact details; the birth date (for age bands) is required.
-func (in *CreateInput) validateAnonymous(errs *apperr.List) time.Time {
+func (in *CreateInput) validateAnonymous(errs *apperr.List, now time.Time) time.Time {
 	for _, f := range []struct{ v, field string }{{in.PersonalIdentityNumber, "input.personalIdentityNumber"},
 		{in.GivenName, "input.givenName"}, {in.FamilyName, "input.familyName"},
 		{strings.TrimSpace(in.Phone), "input.phone"}, {strings.TrimSpace(in.Email), "input.email"}} {
@@ -406,10 +398,21 @@ func (in *CreateInput) validateAnonymous(errs *apperr.List) time.Time {
 		errs.Add(apperr.Invalidf("input.birthDate", "an anonymous participant needs a birth date (figures count age bands)"))
 		return time.Time{}
 	}
-	if err := bounds.CheckDate("input.birthDate", *in.BirthDate); err != nil {
-		errs.Add(apperr.Invalidf("input.birthDate", "the birth date must be %s", bounds.DateRange()))
-	}
+	errs.Add(checkBirthDate("input.birthDate", "the birth date", *in.BirthDate, now))
 	return *in.BirthDate
+}
+
+// checkBirthDate is the one rule of a birth date, whether a personal identity number
+// gives it or an anonymous participant's is given: inside the stored dates' range and
+// not after today (the Swedish date). what names it in the message.
+func checkBirthDate(field, what string, birth, now time.Time) *apperr.Error {
+	switch {
+	case !bounds.DateOK(birth):
+		return apperr.Invalidf(field, "%s must be %s", what, bounds.DateRange())
+	case birth.After(calendar.Today(now)):
+		return apperr.Invalidf(field, "%s is in the future", what)
+	}
+	return nil
 }
 
 func sameDay(a, b time.Time) bool {

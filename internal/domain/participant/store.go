@@ -164,7 +164,8 @@ type Filter struct {
 }
 
 // List returns an organisation's participants matching f, by family name, given name
-// and id. District and distance category match the attributes in force today.
+// and id (NameOrderSQL: a hidden identity by the blank names it shows). District and
+// distance category match the attributes in force today.
 func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageRequest) (db.Page[Participant], error) {
 	// The cursor holds the sort key of the ORDER BY below.
 	page, err := req.Parse(db.KeyUUID)
@@ -206,10 +207,11 @@ func (s *Store) List(ctx context.Context, orgID string, f Filter, req db.PageReq
 	// $9: whether the caller may find protected people by name or number.
 	args := []any{orgID, pnr, name, status, f.CaseworkerID, f.District, f.DistanceCategory, today(s.now()), seesProtected(ctx)}
 	q := db.Reader(ctx, s.pool)
+	order := NameOrderSQL("p", seesProtected(ctx))
 	rows, err := q.Query(ctx, `SELECT `+prefixed+` FROM participant p WHERE `+where+`
-		AND ($10::uuid IS NULL OR (p.family_name, p.given_name, p.id) `+page.Cmp(">")+`
-			(SELECT c.family_name, c.given_name, c.id FROM participant c WHERE c.id = $10::uuid))
-		ORDER BY `+page.Order("p.family_name, p.given_name, p.id")+` LIMIT $11`,
+		AND ($10::uuid IS NULL OR (`+order+`) `+page.Cmp(">")+`
+			(SELECT `+NameOrderSQL("c", seesProtected(ctx))+` FROM participant c WHERE c.id = $10::uuid))
+		ORDER BY `+page.Order(order)+` LIMIT $11`,
 		append(args, page.AfterValue(0), page.First+1)...)
 	if err != nil {
 		return out, fmt.Errorf("list participants: %w", err)

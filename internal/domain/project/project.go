@@ -115,6 +115,8 @@ func (in *CreateInput) Validate() error {
 	}
 	if in.StartDate.IsZero() {
 		errs.Add(apperr.Invalidf("input.startDate", "start date is required"))
+	} else if e := bounds.CheckRecordDate("input.startDate", "start date", in.StartDate); e != nil {
+		errs.Add(e)
 	} else if in.EndDate != nil && in.EndDate.Before(in.StartDate) {
 		errs.Add(apperr.Invalidf("input.endDate", "end is before the start"))
 	}
@@ -191,6 +193,8 @@ func (in *CreateTargetInput) Validate() error {
 	switch {
 	case in.PeriodStart.IsZero():
 		errs.Add(apperr.Invalidf("input.periodStart", "period start is required"))
+	case bounds.BeforeRecords(in.PeriodStart):
+		errs.Add(bounds.CheckRecordDate("input.periodStart", "period start", in.PeriodStart))
 	case in.PeriodEnd.IsZero():
 		errs.Add(apperr.Invalidf("input.periodEnd", "period end is required"))
 	case in.PeriodEnd.Before(in.PeriodStart):

@@ -55,6 +55,8 @@ func (in *CreateInput) Validate() error {
 	switch {
 	case in.PeriodStart.IsZero():
 		errs.Add(apperr.Invalidf("input.periodStart", "period start is required"))
+	case bounds.BeforeRecords(in.PeriodStart):
+		errs.Add(bounds.CheckRecordDate("input.periodStart", "period start", in.PeriodStart))
 	case in.PeriodEnd.IsZero():
 		errs.Add(apperr.Invalidf("input.periodEnd", "period end is required"))
 	case in.PeriodEnd.Before(in.PeriodStart):

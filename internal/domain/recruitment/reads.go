@@ -7,7 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/arbetsmarknad/outcomes/internal/domain/participant"
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
 )
 
@@ -89,12 +91,14 @@ func (s *Store) PlacesOf(ctx context.Context, eventIDs []string) ([]Place, error
 	})
 }
 
-// InvitationsOf loads these events' invitations in one statement, by event and name.
+// InvitationsOf loads these events' invitations in one statement, by event and name
+// (participant.NameOrderSQL: a hidden identity by the blank names the caller sees).
 func (s *Store) InvitationsOf(ctx context.Context, eventIDs []string) ([]Invitation, error) {
+	p, _ := auth.From(ctx)
 	rows, err := s.pool.Query(ctx, `SELECT i.event_id, i.participant_id, i.attended
 		FROM recruitment_invitation i JOIN participant p ON p.id = i.participant_id
 		WHERE i.event_id = ANY($1::uuid[])
-		ORDER BY i.event_id, p.family_name, p.given_name, p.id`, db.ValidUUIDs(eventIDs))
+		ORDER BY i.event_id, `+participant.NameOrderSQL("p", participant.SeesProtectedIdentity(p)), db.ValidUUIDs(eventIDs))
 	if err != nil {
 		return nil, fmt.Errorf("load invitations: %w", err)
 	}

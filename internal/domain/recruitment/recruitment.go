@@ -117,6 +117,8 @@ func (in *CreateEventInput) Validate() error {
 	errs.Add(bounds.Name("input.name", in.Name, bounds.MaxRecordName))
 	if in.HeldOn.IsZero() {
 		errs.Add(apperr.Invalidf("input.heldOn", "date is required"))
+	} else {
+		errs.Add(bounds.CheckRecordDate("input.heldOn", "the event's date", in.HeldOn))
 	}
 	if len([]rune(in.Place)) > 200 {
 		errs.Add(apperr.Invalidf("input.place", "place must be at most 200 characters"))

@@ -268,6 +268,9 @@ func (s *Store) MakeOffer(ctx context.Context, in OfferInput) (Interview, error)
 	if in.OfferDate.IsZero() {
 		return Interview{}, apperr.Invalidf("input.offerDate", "offer date is required")
 	}
+	if e := bounds.CheckPast("input.offerDate", "the offer date", in.OfferDate, s.now()); e != nil {
+		return Interview{}, e
+	}
 	var iv Interview
 	err := db.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		cur, heldOn, err := lockInterview(ctx, tx, in.InterviewID, in.Version)

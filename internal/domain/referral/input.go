@@ -64,10 +64,8 @@ func (in *CreateInput) Validate(now time.Time) error {
 	switch {
 	case in.ReferralDate.IsZero():
 		errs.Add(apperr.Invalidf("input.referralDate", "referral date is required"))
-	case bounds.BeforeRecords(in.ReferralDate):
-		errs.Add(bounds.CheckRecordDate("input.referralDate", "referral date", in.ReferralDate))
-	case in.ReferralDate.After(Today(now)):
-		errs.Add(apperr.Invalidf("input.referralDate", "referral date is in the future"))
+	default:
+		errs.Add(bounds.CheckPast("input.referralDate", "referral date", in.ReferralDate, now))
 	case in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(in.ReferralDate):
 		errs.Add(apperr.Invalidf("input.feedbackDueDate", "feedback cannot be due before the referral date"))
 	}
@@ -91,7 +89,6 @@ type UpdateInput struct {
 // reports every bad field at once.
 func (in *UpdateInput) Validate(referralDate, now time.Time) error {
 	var errs apperr.List
-	today := Today(now)
 	for _, d := range []struct {
 		v     *time.Time
 		field string
@@ -104,8 +101,8 @@ func (in *UpdateInput) Validate(referralDate, now time.Time) error {
 		case d.v == nil:
 		case d.v.Before(referralDate):
 			errs.Add(apperr.Invalidf(d.field, "%s cannot be before the referral date", d.what))
-		case d.v.After(today):
-			errs.Add(apperr.Invalidf(d.field, "%s is in the future: record it when it has happened", d.what))
+		default:
+			errs.Add(bounds.CheckPast(d.field, d.what, *d.v, now))
 		}
 	}
 	if in.FeedbackDueDate != nil && in.FeedbackDueDate.Before(referralDate) {
@@ -146,7 +143,5 @@ func dedupe(orders []Order) []Order {
 
 func trim(errs *apperr.List, s *string, field string, limit int) {
 	*s = strings.TrimSpace(*s)
-	if len([]rune(*s)) > limit {
-		errs.Add(apperr.Invalidf(field, "at most %d characters", limit))
-	}
+	errs.Add(bounds.Text(field, *s, limit))
 }

@@ -50,9 +50,13 @@ func ParseMonth(field, s string) (time.Time, error) {
 	return t, nil
 }
 
-// CheckMonthBegun refuses a report month (its first day) that has not begun at now: a
-// report of it, or a link to one, could show nothing yet.
-func CheckMonthBegun(month, now time.Time) error {
+// CheckMonth refuses a report month (its first day) outside the record years (as
+// ParseMonth does) or not begun at now: a report of it, or a link to one, could show
+// nothing.
+func CheckMonth(month, now time.Time) error {
+	if !bounds.RecordYearOK(month.Year()) {
+		return apperr.Invalidf("month", "month must be %s", bounds.RecordYears())
+	}
 	if month.After(calendar.Today(now)) {
 		return apperr.Invalidf("month", "the month %s has not begun", month.Format("2006-01"))
 	}
@@ -108,7 +112,7 @@ func contains(xs []string, s string) bool {
 func (s *Service) Build(ctx context.Context, sc Scope, month time.Time) (*Report, error) {
 	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	monthEnd := month.AddDate(0, 1, -1)
-	if err := CheckMonthBegun(month, s.now()); err != nil {
+	if err := CheckMonth(month, s.now()); err != nil {
 		return nil, err
 	}
 	r := &Report{OrganisationID: sc.Organisation.ID, OrganisationCode: sc.Organisation.Code,

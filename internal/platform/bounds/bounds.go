@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 )
 
 // The range of every calendar date the system stores: nothing in a labour-market case
@@ -18,11 +19,13 @@ var (
 	MaxDate = time.Date(2100, time.December, 31, 0, 0, 0, 0, time.UTC)
 )
 
-// The years of a case's events (a start, an observed month, a referral, a meeting, a
-// step done, a cost month) and of the periods asked about (a report month, an exit
-// year, a plan as of a day): the records of the labour-market units begin in 2000, so
-// an earlier year is a typing error; the last is MaxDate's. Birth dates and other stored
-// dates keep the wider MinDate..MaxDate range.
+// The years of a case's events (a decision, a start, a rate change, an observed month, a
+// referral, a meeting, a fair, an offer, a consent, a plan's review and steps, a cost
+// month, an attribute set's start) and of the periods recorded or asked about (a
+// project's, a target's, a quota's; a report month, an exit year, a plan as of a day):
+// the records of the labour-market units begin in 2000, so an earlier year is a typing
+// error; the last is MaxDate's. Only birth dates and residence-permit dates keep the wider
+// MinDate..MaxDate range (graph TestCaseDatesBeginWithTheRecords).
 const FirstRecordYear = 2000
 
 // LastRecordYear is MaxDate's year.
@@ -44,6 +47,20 @@ func RecordYears() string {
 func CheckRecordDate(field, what string, t time.Time) *apperr.Error {
 	if BeforeRecords(t) {
 		return apperr.Invalidf(field, "%s is before %d", what, FirstRecordYear)
+	}
+	return nil
+}
+
+// CheckPast is the one rule of a date that records something that has happened (an
+// exit, a referral, a meeting, a step done, a consent, an offer): in the record years
+// and not after today (the Swedish date of now). INVALID on field, what naming the date
+// in the message; nil when fine.
+func CheckPast(field, what string, day, now time.Time) *apperr.Error {
+	if e := CheckRecordDate(field, what, day); e != nil {
+		return e
+	}
+	if day.After(calendar.Today(now)) {
+		return apperr.Invalidf(field, "%s is in the future: record it when it has happened", what)
 	}
 	return nil
 }

@@ -12,6 +12,10 @@ import (
 // MaxEmail is the longest e-mail address accepted (the limit participants and staff always had).
 const MaxEmail = 200
 
+// MaxPhone is the longest telephone number accepted (a participant's, an employer
+// contact's), in characters.
+const MaxPhone = 40
+
 // Text limits, in characters, that the database states too: each table's CHECK
 // (length(…) BETWEEN 1 AND n) names the same number, and graph TestTextLimitsAreTheDatabases
 // compares every such CHECK with these, so a value is refused with its field named
@@ -40,6 +44,16 @@ func Name(field, v string, max int) *apperr.Error {
 	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) >= 0:
 		// A tab survives (a quoted separator in a tab-separated file); line breaks do not.
 		return apperr.Invalidf(field, "a name must not hold line breaks or control characters")
+	}
+	return nil
+}
+
+// Text checks a free text the caller has already trimmed against its limit, in
+// characters (as the database's length() counts, and as the message says; a byte count
+// refused 150 Swedish letters as more than 200 characters): more is INVALID on field.
+func Text(field, v string, max int) *apperr.Error {
+	if utf8.RuneCountInString(v) > max {
+		return apperr.Invalidf(field, "at most %d characters", max)
 	}
 	return nil
 }

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS participant_hidden_name_order_idx;
