@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
@@ -102,6 +103,35 @@ func SelfSufficientAt(k int) Definition { return Definition{Kind: KindSelfSuffic
 // LastingAttachment is the LASTING definition; nil params are the default.
 func LastingAttachment(p *outcomes.LastingParams) Definition {
 	return Definition{Kind: KindLasting, Lasting: p}
+}
+
+// DueHorizon is the month after exit that must have begun for an exit to be in n of d
+// (K for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT, the largest horizon for
+// LASTING); ok is false for the kinds whose n does not wait for a month after exit.
+func (d Definition) DueHorizon() (k int, ok bool) {
+	switch d.Kind {
+	case KindStatusAt, KindInWorkOrStudies, KindSelfSufficient:
+		return d.K, true
+	case KindLasting:
+		p := outcomes.DefaultLastingParams()
+		if d.Lasting != nil {
+			p = *d.Lasting
+		}
+		if len(p.Horizons) == 0 {
+			return 0, false // refused by compile
+		}
+		return slices.Max(p.Horizons), true
+	}
+	return 0, false
+}
+
+// EveryExitDue reports whether, on the day today, n of d is every exit of a cohort
+// whose period ends before exitTo (outcomes.AllDue at d's DueHorizon). A reader who
+// knows the calendar then knows a figure's n is the cohort's exits (the 2018 exits at
+// +12 in 2020), so small-count protection must treat the two as one count.
+func EveryExitDue(d Definition, exitTo, today time.Time) bool {
+	k, ok := d.DueHorizon()
+	return ok && outcomes.AllDue(exitTo, k, today)
 }
 
 // source says which rows a definition counts and which date its cohort is on.

@@ -48,6 +48,9 @@ type Figure struct {
 	Share           *float64        // InWorkOrStudies / Known
 	Interval        *stats.Interval // Wilson 95 % of Share (warehouse/stats); nil with it
 	Bounds          *stats.Bounds   // missing-data bounds over N; nil when N is 0
+	// AllDue: every exit of the year has its +k month begun (analytics.EveryExitDue), so
+	// N is the year's exits, and a reader who knows the calendar knows it.
+	AllDue bool
 }
 
 // Breakdown holds the figures of one group ("" gender = all).
@@ -156,20 +159,22 @@ func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYe
 		byGender[g] = &Breakdown{Gender: g, Exits: f.N}
 	}
 	for _, k := range Horizons {
-		figs, err := analytics.Figures(ctx, conn, []analytics.Cohort{co}, analytics.InWorkOrStudiesAt(k), by, analytics.Today(asOf))
+		def := analytics.InWorkOrStudiesAt(k)
+		figs, err := analytics.Figures(ctx, conn, []analytics.Cohort{co}, def, by, analytics.Today(asOf))
 		if err != nil {
 			return res, fmt.Errorf("exit cohort at +%d: %w", k, err)
 		}
+		allDue := analytics.EveryExitDue(def, co.ExitTo, asOf)
 		got := map[string]analytics.Figure{}
 		for _, f := range figs {
 			if f.Group == nil {
-				res.Total.Figures = append(res.Total.Figures, figure(k, f))
+				res.Total.Figures = append(res.Total.Figures, figure(k, f, allDue))
 			} else {
 				got[f.Group[0].Value] = f
 			}
 		}
 		for _, g := range genders {
-			byGender[g].Figures = append(byGender[g].Figures, figure(k, got[g])) // a group with no due exit: zeros
+			byGender[g].Figures = append(byGender[g].Figures, figure(k, got[g], allDue)) // a group with no due exit: zeros
 		}
 	}
 	for _, g := range genders {
@@ -178,8 +183,8 @@ func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYe
 	return res, nil
 }
 
-func figure(k int, f analytics.Figure) Figure {
-	out := Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share}
+func figure(k int, f analytics.Figure, allDue bool) Figure {
+	out := Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share, AllDue: allDue}
 	if iv, ok := stats.Wilson(f.Count, f.Known); ok {
 		out.Interval = &iv
 	}

@@ -40,6 +40,9 @@ type FigureDisplay struct {
 // family is a cell, with the relations a reader knows (exits = n + exits not yet due at
 // +k, n = known + unknown, known = in work or studies + not, the total = the sum of the
 // genders, and for a regional family the sum = the sum of the members, group by group),
+// and what the calendar tells: once every exit of the year is due at +k (Figure.AllDue),
+// none is not yet due, so n at +k is the exits (a 2018 cohort's n at +6 and at +12 in
+// 2020 are both its exits, and a gender's exits hidden in one place are shown in another),
 // so that no count of 1–4 is shown or can be worked out, within one answer or across
 // the answers of the family. Without suppress every count is shown.
 func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
@@ -52,8 +55,12 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	add := func(b cohort.Breakdown) groupCells {
 		g := groupCells{exits: s.Add(b.Exits, Count)}
 		for _, f := range b.Figures {
+			notDue := Implicit
+			if f.AllDue {
+				notDue = Fixed // 0, and the reader knows it
+			}
 			c := figCells{n: s.Add(f.N, Count), known: s.Add(f.Known, Count), unknown: s.Add(f.Unknown, Count),
-				in: s.Add(f.InWorkOrStudies, Count), not: s.Add(f.Known-f.InWorkOrStudies, Implicit), notDue: s.Add(b.Exits-f.N, Implicit)}
+				in: s.Add(f.InWorkOrStudies, Count), not: s.Add(f.Known-f.InWorkOrStudies, Implicit), notDue: s.Add(b.Exits-f.N, notDue)}
 			s.Sum(c.n, c.known, c.unknown)
 			s.Sum(c.known, c.in, c.not)
 			s.Sum(g.exits, c.n, c.notDue)

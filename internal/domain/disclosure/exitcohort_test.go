@@ -95,3 +95,60 @@ func TestExitCohortGendersAndMembersCannotBeSubtracted(t *testing.T) {
 		t.Errorf("the sum %v, Tranemo's 3 %v, Mark's %v: Tranemo's is the sum minus Mark's", exits[0], exits[1], exits[2])
 	}
 }
+
+// TestExitCohortNIsTheExitsOnceEveryExitIsDue: the demo's 2018 cohort asked for after
+// 2019 (29 women, 29 men, 1 other; every exit due at +6 and +12). A reader who knows the
+// calendar knows that n at +6 and at +12 are then each group's exits, so a gender whose
+// exits are hidden is counted wherever one of its n is shown; with the total shown too,
+// the one other person's exit is the total less the women's and the men's.
+func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
+	t.Parallel()
+	due := func(k, n, known, in int) cohort.Figure {
+		f := figure(k, n, known, in)
+		f.AllDue = true
+		return f
+	}
+	group := func(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
+		return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
+	}
+	res := cohort.Result{
+		Total: group("", 59, due(6, 59, 27, 9), due(12, 59, 25, 14)),
+		ByGender: []cohort.Breakdown{
+			group("man", 29, due(6, 29, 9, 2), due(12, 29, 13, 7)),
+			group("other", 1, due(6, 1, 0, 0), due(12, 1, 0, 0)),
+			group("woman", 29, due(6, 29, 18, 7), due(12, 29, 12, 7)),
+		}}
+	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
+	// What the reader can count of each group's exits: shown, or any n shown, or an n's
+	// known and unknown both shown.
+	exitsOf := func(b disclosure.ShownBreakdown) *int {
+		if b.Exits != nil {
+			return b.Exits
+		}
+		for _, f := range b.Figures {
+			if f.N != nil {
+				return f.N
+			}
+			if f.Known != nil && f.Unknown != nil {
+				v := *f.Known + *f.Unknown
+				return &v
+			}
+		}
+		return nil
+	}
+	total, sum, unknown := exitsOf(got.Total), 0, []string{}
+	for _, b := range got.ByGender {
+		if e := exitsOf(b); e != nil {
+			sum += *e
+		} else {
+			unknown = append(unknown, b.Gender)
+		}
+	}
+	if total != nil && len(unknown) == 1 {
+		t.Errorf("the %s exits are %d − %d = %d: every exit is due, so n is the exits (total %+v)",
+			unknown[0], *total, sum, *total-sum, got.Total.Figures[0].Display)
+	}
+	if len(unknown) == 0 {
+		t.Errorf("every gender's exits can be counted, the other's 1 among them")
+	}
+}

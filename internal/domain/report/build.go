@@ -703,9 +703,8 @@ func (s *Service) outcomeFigures(ctx context.Context, sc Scope, month, monthEnd 
 	if s.warehouse == nil {
 		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 	}
-	year := month.Year() - 1
-	cohort := analytics.Cohort{Label: fmt.Sprint(year), OrgIDs: sc.OrgIDs,
-		ExitFrom: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC)}
+	year, from, to := outcomeYear(month)
+	cohort := analytics.Cohort{Label: fmt.Sprint(year), OrgIDs: sc.OrgIDs, ExitFrom: from, ExitTo: to}
 	// Three independent warehouse queries (one per definition, by gender × measure),
 	// asked at once; the tables by gender and by measure are their margins (these
 	// definitions count every enrolment in every group, so groups add up).
@@ -723,6 +722,13 @@ func (s *Service) outcomeFigures(ctx context.Context, sc Scope, month, monthEnd 
 		return nil, err
 	}
 	return results, nil
+}
+
+// outcomeYear is the exit year whose outcomes the report of month shows (the year
+// before), and its exit period [from, to).
+func outcomeYear(month time.Time) (year int, from, to time.Time) {
+	year = month.Year() - 1
+	return year, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC)
 }
 
 // margin sums figures of one cohort broken down by several dimensions over all but the
@@ -762,7 +768,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	if err != nil {
 		return nil, err
 	}
-	year := month.Year() - 1
+	year, _, exitTo := outcomeYear(month)
 	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Utfall %d", year),
 		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, för de avslut vars månad + 6 (+ 12) har börjat vid månadens slut, "+
 			"så som statusen är känd när rapporten tas fram (en fryst utgåva visar det som var känt när den frystes). "+
@@ -775,6 +781,17 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	}
 	for i, od := range outcomeDefs {
 		byDim := results[i]
+		// n of a row is the row's exits whose month + the definition's horizon has begun:
+		// the same people in every table of that horizon (+12 and lasting attachment), and
+		// once the calendar says every exit of the year is due (analytics.EveryExitDue,
+		// on the day the figures are asked on), the row's exits in every table.
+		nKey := func(row string) string {
+			if analytics.EveryExitDue(od.def, exitTo, month) {
+				return "outcome-exits/" + row
+			}
+			k, _ := od.def.DueHorizon()
+			return fmt.Sprintf("outcome-exits-due-%d/%s", k, row)
+		}
 		// Gender rows: women, men, and the others merged.
 		var groups [3]analytics.Figure
 		var total analytics.Figure
@@ -791,6 +808,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 		var parts [][]*Cell
 		for i, gr := range genderRows {
 			cells := b.outcomeCells(groups[i], version)
+			b.sameCount(nKey("gender/"+gr.key), cells[0])
 			gt.row(gr.key, gr.label, false, cells[:5]...)
 			parts = append(parts, cells)
 			if i < 2 {
@@ -798,6 +816,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 			}
 		}
 		tc := b.outcomeCells(total, version)
+		b.sameCount(nKey("total"), tc[0])
 		b.sumOutcome(tc, parts)
 		b.outcomeKeys(od.key, tc)
 		gt.row("total", "Totalt", true, tc[:5]...)
@@ -810,10 +829,12 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 				continue
 			}
 			cells := b.outcomeCells(f, version)
+			b.sameCount(nKey("measure/"+f.Group[0].Value), cells[0])
 			mt.row(fmt.Sprintf("m%d", i), measureLabel(measures, f.Group[0].Value), false, cells[:5]...)
 			parts = append(parts, cells)
 		}
 		tm := b.outcomeCells(total, version)
+		b.sameCount(nKey("total"), tm[0])
 		b.sumOutcome(tm, parts)
 		b.outcomeKeys(od.key, tm)
 		mt.row("total", "Totalt", true, tm[:5]...)
