@@ -74,6 +74,27 @@ type Result struct {
 // in-work-or-studies tables (report.outcomeDefs).
 var Horizons = []int{6, 12}
 
+// The gender rows steering groups read (DOMAIN.md: every figure split by women and
+// men): women, men, and every other gender code (other, not stated) as one row, as the
+// steering report shows them. exitCohortOutcome shows the codes apart, so the merged row,
+// a cell of the report, is protected there too (disclosure.ExitCohort).
+const (
+	GenderRowWomen = iota
+	GenderRowMen
+	GenderRowOthers
+)
+
+// GenderRow is the steering row of a gender code ("woman", "man", "other", "not_stated").
+func GenderRow(code string) int {
+	switch code {
+	case "woman":
+		return GenderRowWomen
+	case "man":
+		return GenderRowMen
+	}
+	return GenderRowOthers
+}
+
 // Family is the exit-cohort results of one year that a reader can put side by side and
 // combine. For a regional reader it is each member municipality granted to them and
 // their sum (the regional body's figure), whichever of them was asked: a count hidden in

@@ -1,6 +1,7 @@
 package disclosure_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
@@ -96,6 +97,24 @@ func TestExitCohortGendersAndMembersCannotBeSubtracted(t *testing.T) {
 	}
 }
 
+// exitsOf is what a reader can count of a group's exits when every exit is due: shown,
+// or any n shown, or an n's known and unknown both shown.
+func exitsOf(b disclosure.ShownBreakdown) *int {
+	if b.Exits != nil {
+		return b.Exits
+	}
+	for _, f := range b.Figures {
+		if f.N != nil {
+			return f.N
+		}
+		if f.Known != nil && f.Unknown != nil {
+			v := *f.Known + *f.Unknown
+			return &v
+		}
+	}
+	return nil
+}
+
 // TestExitCohortNIsTheExitsOnceEveryExitIsDue: the demo's 2018 cohort asked for after
 // 2019 (29 women, 29 men, 1 other; every exit due at +6 and +12). A reader who knows the
 // calendar knows that n at +6 and at +12 are then each group's exits, so a gender whose
@@ -119,23 +138,6 @@ func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
 			group("woman", 29, due(6, 29, 18, 7), due(12, 29, 12, 7)),
 		}}
 	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
-	// What the reader can count of each group's exits: shown, or any n shown, or an n's
-	// known and unknown both shown.
-	exitsOf := func(b disclosure.ShownBreakdown) *int {
-		if b.Exits != nil {
-			return b.Exits
-		}
-		for _, f := range b.Figures {
-			if f.N != nil {
-				return f.N
-			}
-			if f.Known != nil && f.Unknown != nil {
-				v := *f.Known + *f.Unknown
-				return &v
-			}
-		}
-		return nil
-	}
 	total, sum, unknown := exitsOf(got.Total), 0, []string{}
 	for _, b := range got.ByGender {
 		if e := exitsOf(b); e != nil {
@@ -150,5 +152,49 @@ func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
 	}
 	if len(unknown) == 0 {
 		t.Errorf("every gender's exits can be counted, the other's 1 among them")
+	}
+}
+
+// TestExitCohortProtectsTheOtherGendersMerged: the demo's 2019 cohort (538 exits: 312
+// men, 222 women, 2 other, 2 not stated). The steering report shows the other genders as
+// one row, "< 5"; exitCohortOutcome shows them apart, and with the total, the men and the
+// women shown, the row is 538 − 312 − 222 = 4 to the same reader.
+func TestExitCohortProtectsTheOtherGendersMerged(t *testing.T) {
+	t.Parallel()
+	due := func(k, n, known, in int) cohort.Figure {
+		f := figure(k, n, known, in)
+		f.AllDue = true
+		return f
+	}
+	group := func(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
+		return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
+	}
+	res := cohort.Result{
+		Total: group("", 538, due(6, 538, 410, 208), due(12, 538, 422, 202)),
+		ByGender: []cohort.Breakdown{
+			group("man", 312, due(6, 312, 244, 132), due(12, 312, 249, 125)),
+			group("not_stated", 2, due(6, 2, 2, 1), due(12, 2, 2, 1)),
+			group("other", 2, due(6, 2, 1, 1), due(12, 2, 0, 0)),
+			group("woman", 222, due(6, 222, 163, 74), due(12, 222, 171, 76)),
+		}}
+	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
+	// Each count of the merged row: the total's less the women's and the men's, when all
+	// three are shown.
+	byGender := map[string]disclosure.ShownBreakdown{}
+	for _, b := range got.ByGender {
+		byGender[b.Gender] = b
+	}
+	merged := func(what string, of func(disclosure.ShownBreakdown) *int) {
+		tot, m, w := of(got.Total), of(byGender["man"]), of(byGender["woman"])
+		if tot != nil && m != nil && w != nil {
+			t.Errorf("%s of the other genders merged: %d − %d − %d = %d", what, *tot, *m, *w, *tot-*m-*w)
+		}
+	}
+	merged("exits", exitsOf)
+	for j, k := range []int{6, 12} {
+		merged(fmt.Sprintf("n at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].N })
+		merged(fmt.Sprintf("known at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].Known })
+		merged(fmt.Sprintf("unknown at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].Unknown })
+		merged(fmt.Sprintf("in work or studies at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].InWorkOrStudies })
 	}
 }
