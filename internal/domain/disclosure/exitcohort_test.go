@@ -97,6 +97,18 @@ func TestExitCohortGendersAndMembersCannotBeSubtracted(t *testing.T) {
 	}
 }
 
+// dueFigure is a figure at +k of a year whose every exit is due at +k.
+func dueFigure(k, n, known, in int) cohort.Figure {
+	f := figure(k, n, known, in)
+	f.AllDue = true
+	return f
+}
+
+// dueGroup is a gender's figures at +6 and +12.
+func dueGroup(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
+	return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
+}
+
 // exitsOf is what a reader can count of a group's exits when every exit is due: shown,
 // or any n shown, or an n's known and unknown both shown.
 func exitsOf(b disclosure.ShownBreakdown) *int {
@@ -122,20 +134,12 @@ func exitsOf(b disclosure.ShownBreakdown) *int {
 // the one other person's exit is the total less the women's and the men's.
 func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
 	t.Parallel()
-	due := func(k, n, known, in int) cohort.Figure {
-		f := figure(k, n, known, in)
-		f.AllDue = true
-		return f
-	}
-	group := func(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
-		return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
-	}
 	res := cohort.Result{
-		Total: group("", 59, due(6, 59, 27, 9), due(12, 59, 25, 14)),
+		Total: dueGroup("", 59, dueFigure(6, 59, 27, 9), dueFigure(12, 59, 25, 14)),
 		ByGender: []cohort.Breakdown{
-			group("man", 29, due(6, 29, 9, 2), due(12, 29, 13, 7)),
-			group("other", 1, due(6, 1, 0, 0), due(12, 1, 0, 0)),
-			group("woman", 29, due(6, 29, 18, 7), due(12, 29, 12, 7)),
+			dueGroup("man", 29, dueFigure(6, 29, 9, 2), dueFigure(12, 29, 13, 7)),
+			dueGroup("other", 1, dueFigure(6, 1, 0, 0), dueFigure(12, 1, 0, 0)),
+			dueGroup("woman", 29, dueFigure(6, 29, 18, 7), dueFigure(12, 29, 12, 7)),
 		}}
 	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
 	total, sum, unknown := exitsOf(got.Total), 0, []string{}
@@ -161,21 +165,13 @@ func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
 // women shown, the row is 538 − 312 − 222 = 4 to the same reader.
 func TestExitCohortProtectsTheOtherGendersMerged(t *testing.T) {
 	t.Parallel()
-	due := func(k, n, known, in int) cohort.Figure {
-		f := figure(k, n, known, in)
-		f.AllDue = true
-		return f
-	}
-	group := func(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
-		return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
-	}
 	res := cohort.Result{
-		Total: group("", 538, due(6, 538, 410, 208), due(12, 538, 422, 202)),
+		Total: dueGroup("", 538, dueFigure(6, 538, 410, 208), dueFigure(12, 538, 422, 202)),
 		ByGender: []cohort.Breakdown{
-			group("man", 312, due(6, 312, 244, 132), due(12, 312, 249, 125)),
-			group("not_stated", 2, due(6, 2, 2, 1), due(12, 2, 2, 1)),
-			group("other", 2, due(6, 2, 1, 1), due(12, 2, 0, 0)),
-			group("woman", 222, due(6, 222, 163, 74), due(12, 222, 171, 76)),
+			dueGroup("man", 312, dueFigure(6, 312, 244, 132), dueFigure(12, 312, 249, 125)),
+			dueGroup("not_stated", 2, dueFigure(6, 2, 2, 1), dueFigure(12, 2, 2, 1)),
+			dueGroup("other", 2, dueFigure(6, 2, 1, 1), dueFigure(12, 2, 0, 0)),
+			dueGroup("woman", 222, dueFigure(6, 222, 163, 74), dueFigure(12, 222, 171, 76)),
 		}}
 	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
 	// Each count of the merged row: the total's less the women's and the men's, when all
