@@ -14,10 +14,9 @@ type builder struct {
 	sys   disclosure.System
 	cells []*Cell
 	same  map[string]*Cell // quantity key -> first cell showing it
-	sameN map[string]*Cell // count key -> first cell showing it (sameCount)
 }
 
-func newBuilder() *builder { return &builder{same: map[string]*Cell{}, sameN: map[string]*Cell{}} }
+func newBuilder() *builder { return &builder{same: map[string]*Cell{}} }
 
 func (b *builder) add(c *Cell, value int, kind disclosure.Kind) *Cell {
 	c.ref = b.sys.Add(value, kind)
@@ -89,22 +88,6 @@ func (b *builder) key(k string, c *Cell) {
 		return
 	}
 	b.same[k] = c
-}
-
-// sameCount says that c counts the same people as every other cell given the key k
-// (the exits of one row whose month +k has begun, in each outcome table that reads that
-// month): the reader knows they are equal, so hiding one cannot be undone by another.
-// Unlike key, cells read by different warehouse queries may differ for a moment (a load
-// between the queries); they are then not the same count, and nothing is recorded.
-func (b *builder) sameCount(k string, c *Cell) {
-	first, ok := b.sameN[k]
-	if !ok {
-		b.sameN[k] = c
-		return
-	}
-	if first.raw == c.raw {
-		b.sys.Equal(first.ref, c.ref)
-	}
 }
 
 // finish protects the system and writes every cell's value and text.
