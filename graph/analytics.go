@@ -68,15 +68,9 @@ func (r *Resolver) figuresDay() time.Time {
 // organisation named, analytics.ValidateCohorts is the rule for the rest, and every
 // measure code must be one of the organisations' catalogues.
 func (r *Resolver) cohortsIn(ctx context.Context, in []*model.CohortInput) ([]analytics.Cohort, error) {
-	caller, _ := auth.From(ctx)
 	out := make([]analytics.Cohort, len(in))
 	for i, c := range in {
-		orgs := c.OrganisationIds
-		if len(orgs) == 0 && caller.OrgID != "" {
-			orgs = []string{caller.OrgID}
-		}
-		out[i] = analytics.Cohort{Label: c.Label, OrgIDs: orgs, ExitFrom: time.Time(c.ExitFrom), ExitTo: time.Time(c.ExitTo),
-			MeasureCodes: c.MeasureTypeCodes}
+		out[i] = cohortOf(ctx, c)
 	}
 	if err := analytics.ValidateCohorts(out); err != nil {
 		return nil, err
@@ -87,6 +81,27 @@ func (r *Resolver) cohortsIn(ctx context.Context, in []*model.CohortInput) ([]an
 		}
 	}
 	return out, nil
+}
+
+// cohortIn is cohortsIn for the one cohort of the argument "cohort" (timeToEmployment,
+// susTransitions): its errors name that argument's fields.
+func (r *Resolver) cohortIn(ctx context.Context, in model.CohortInput) (analytics.Cohort, error) {
+	c := cohortOf(ctx, &in)
+	if err := analytics.ValidateCohort(c, "cohort.organisationIds", "cohort.exitFrom", "cohort.exitTo"); err != nil {
+		return c, err
+	}
+	return c, r.Organisations.CheckMeasureCodes(ctx, c.OrgIDs, c.MeasureCodes, "cohort.measureTypeCodes")
+}
+
+// cohortOf converts one cohort input; one naming no organisation is of the caller's own.
+func cohortOf(ctx context.Context, c *model.CohortInput) analytics.Cohort {
+	caller, _ := auth.From(ctx)
+	orgs := c.OrganisationIds
+	if len(orgs) == 0 && caller.OrgID != "" {
+		orgs = []string{caller.OrgID}
+	}
+	return analytics.Cohort{Label: c.Label, OrgIDs: orgs, ExitFrom: time.Time(c.ExitFrom), ExitTo: time.Time(c.ExitTo),
+		MeasureCodes: c.MeasureTypeCodes}
 }
 
 func dimensionsIn(in []model.Breakdown) []analytics.Dimension {

@@ -36,7 +36,7 @@ func (r *queryResolver) OutcomeFigures(ctx context.Context, cohorts []*model.Coh
 
 // TimeToEmployment is the resolver for the timeToEmployment field.
 func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.CohortInput, from model.SurvivalOrigin, breakdowns []model.Breakdown) ([]*model.SurvivalCurve, error) {
-	cs, err := r.cohortsIn(ctx, []*model.CohortInput{&cohort})
+	co, err := r.cohortIn(ctx, cohort)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.Cohor
 	if from == model.SurvivalOriginExit {
 		origin = outcomes.FromExit
 	}
-	curves, err := analytics.Survival(ctx, r.Warehouse, cs[0], origin, dimensionsIn(breakdowns))
+	curves, err := analytics.Survival(ctx, r.Warehouse, co, origin, dimensionsIn(breakdowns))
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +53,11 @@ func (r *queryResolver) TimeToEmployment(ctx context.Context, cohort model.Cohor
 
 // SusTransitions is the resolver for the susTransitions field.
 func (r *queryResolver) SusTransitions(ctx context.Context, cohort model.CohortInput) (*model.TransitionTable, error) {
-	cs, err := r.cohortsIn(ctx, []*model.CohortInput{&cohort})
+	co, err := r.cohortIn(ctx, cohort)
 	if err != nil {
 		return nil, err
 	}
-	table, err := analytics.Transitions(ctx, r.Warehouse, cs[0])
+	table, err := analytics.Transitions(ctx, r.Warehouse, co)
 	if err != nil {
 		return nil, err
 	}

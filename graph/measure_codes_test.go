@@ -23,10 +23,10 @@ func TestUnknownMeasureCodesAreInvalid(t *testing.T) {
 		definition: {kind: LASTING_ATTACHMENT}) { n } }`
 	curve := `query($m: [String!]) { timeToEmployment(cohort: {label: "a", exitFrom: "2018-01-01", exitTo: "2019-01-01", measureTypeCodes: $m},
 		from: EXIT) { n } }`
-	for _, q := range []string{figures, curve} {
+	for q, field := range map[string]string{figures: "cohorts[0].measureTypeCodes[1]", curve: "cohort.measureTypeCodes[1]"} {
 		errs := ev.MustFail(t, q, map[string]any{"m": []string{"extra_job", "extra_jobs"}})
-		if len(errs) != 1 || errs[0].Code() != "INVALID" || errs[0].Field() != "cohorts[0].measureTypeCodes[1]" {
-			t.Errorf("an unknown measure code: %+v", errs)
+		if len(errs) != 1 || errs[0].Code() != "INVALID" || errs[0].Field() != field {
+			t.Errorf("an unknown measure code: %+v, want it on %s", errs, field)
 		}
 		ev.MustData(t, q, map[string]any{"m": []string{"extra_job", "work_practice"}}, nil)
 	}

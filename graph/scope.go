@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -78,7 +79,7 @@ func organisationsIn(v reflect.Value, path string, out []namedOrg) []namedOrg {
 		case reflect.Slice:
 			for i := 0; i < v.Len(); i++ {
 				if s, ok := reflect.Indirect(v.Index(i)).Interface().(string); ok {
-					out = append(out, namedOrg{id: s, field: path})
+					out = append(out, namedOrg{id: s, field: fmt.Sprintf("%s[%d]", path, i)})
 				}
 			}
 		}
@@ -100,7 +101,7 @@ func organisationsIn(v reflect.Value, path string, out []namedOrg) []namedOrg {
 			return out // bytes (an upload's content) name nothing
 		}
 		for i := 0; i < v.Len(); i++ {
-			out = organisationsIn(v.Index(i), path, out)
+			out = organisationsIn(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
 		}
 	case reflect.Map:
 		iter := v.MapRange()

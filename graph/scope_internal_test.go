@@ -29,7 +29,7 @@ func TestOrganisationsInFindsEveryNamedOrganisation(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	want := []string{"cohorts.organisationIds=org-3", "cohorts.organisationIds=org-4", "input.organisationId=org-2", "organisationId=org-1"}
+	want := []string{"cohorts[0].organisationIds[0]=org-3", "cohorts[0].organisationIds[1]=org-4", "input.organisationId=org-2", "organisationId=org-1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

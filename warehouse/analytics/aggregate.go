@@ -211,12 +211,8 @@ func (s source) setsOf() uint8 {
 // than a function of every row; Kolada's population is its own n column; WIOA's is the
 // month split of planFigures.
 func (c compiled) aggDueBefore(today time.Time) time.Time {
-	due := func(k int) time.Time { return outcomes.MonthOf(today).AddDate(0, 1-k, 0) }
-	switch c.def.Kind {
-	case KindInWorkOrStudies, KindSelfSufficient:
-		return due(c.def.K)
-	case KindLasting:
-		return due(slices.Max(c.lasting.Params().Horizons))
+	if k, ok := c.def.DueHorizon(); ok {
+		return outcomes.MonthOf(today).AddDate(0, 1-k, 0)
 	}
 	return time.Time{}
 }

@@ -126,14 +126,14 @@ func ValidDimension(d Dimension) bool { _, ok := dimensionSQL[d]; return ok }
 // MaxDimensions.
 func validateDimensions(by []Dimension) error {
 	if len(by) > MaxDimensions {
-		return apperr.Invalidf("by", "at most %d dimensions can be combined, got %d", MaxDimensions, len(by))
+		return apperr.Invalidf("breakdowns", "at most %d dimensions can be combined, got %d", MaxDimensions, len(by))
 	}
 	for i, d := range by {
 		if !ValidDimension(d) {
-			return apperr.Invalidf("by", "unknown dimension %q", string(d))
+			return apperr.Invalidf(fmt.Sprintf("breakdowns[%d]", i), "unknown dimension %q", string(d))
 		}
 		if slices.Contains(by[:i], d) {
-			return apperr.Invalidf("by", "dimension %s given twice", d)
+			return apperr.Invalidf(fmt.Sprintf("breakdowns[%d]", i), "dimension %s given twice", d)
 		}
 	}
 	return nil
@@ -164,7 +164,7 @@ func calendarDay(t time.Time) time.Time {
 }
 
 func (c Cohort) validate(field string) error {
-	return ValidateCohort(c, field+".orgIds", field, field)
+	return ValidateCohort(c, field+".organisationIds", field+".exitFrom", field+".exitTo")
 }
 
 // ValidateCohort is the rule for one cohort: at least one organisation and an exit

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/arbetsmarknad/outcomes/internal/platform/apperr"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
@@ -104,6 +105,35 @@ func LastingAttachment(p *outcomes.LastingParams) Definition {
 	return Definition{Kind: KindLasting, Lasting: p}
 }
 
+// DueHorizon is the month after exit that must have begun for an exit to be in n of d
+// (K for STATUS_AT, IN_WORK_OR_STUDIES and SELF_SUFFICIENT, the largest horizon for
+// LASTING); ok is false for the kinds whose n does not wait for a month after exit.
+func (d Definition) DueHorizon() (k int, ok bool) {
+	switch d.Kind {
+	case KindStatusAt, KindInWorkOrStudies, KindSelfSufficient:
+		return d.K, true
+	case KindLasting:
+		p := outcomes.DefaultLastingParams()
+		if d.Lasting != nil {
+			p = *d.Lasting
+		}
+		if len(p.Horizons) == 0 {
+			return 0, false // refused by compile
+		}
+		return slices.Max(p.Horizons), true
+	}
+	return 0, false
+}
+
+// EveryExitDue reports whether, on the day today, n of d is every exit of a cohort
+// whose period ends before exitTo (outcomes.AllDue at d's DueHorizon). A reader who
+// knows the calendar then knows a figure's n is the cohort's exits (the 2018 exits at
+// +12 in 2020), so small-count protection must treat the two as one count.
+func EveryExitDue(d Definition, exitTo, today time.Time) bool {
+	k, ok := d.DueHorizon()
+	return ok && outcomes.AllDue(exitTo, k, today)
+}
+
 // source says which rows a definition counts and which date its cohort is on.
 type source int
 
@@ -133,7 +163,7 @@ func (d Definition) Version() (string, error) {
 
 func validK(k int) error {
 	if k < 0 || k > snapshot.MonthsAfterExit {
-		return apperr.Invalidf("definition.k", "months after exit must be 0..%d, got %d", snapshot.MonthsAfterExit, k)
+		return apperr.Invalidf("definition.monthsAfterExit", "months after exit must be 0..%d, got %d", snapshot.MonthsAfterExit, k)
 	}
 	return nil
 }
@@ -160,13 +190,13 @@ func usesResults(k Kind) bool { return k == KindESFImmediate || k == KindESFSixM
 func unusedParameters(d Definition) error {
 	switch {
 	case d.K != 0 && !usesK(d.Kind):
-		return apperr.Invalidf("definition.k", "%s has no months after exit", d.Kind)
+		return apperr.Invalidf("definition.monthsAfterExit", "%s has no months after exit", d.Kind)
 	case len(d.Statuses) > 0 && !usesStatuses(d.Kind):
 		return apperr.Invalidf("definition.statuses", "%s takes no statuses", d.Kind)
 	case d.Lasting != nil && !usesLasting(d.Kind):
-		return apperr.Invalidf("definition.lasting", "%s takes no lasting-attachment parameters", d.Kind)
+		return apperr.Invalidf("definition.horizons", "%s takes no lasting-attachment parameters", d.Kind)
 	case len(d.Results) > 0 && !usesResults(d.Kind):
-		return apperr.Invalidf("definition.results", "%s takes no ESF results", d.Kind)
+		return apperr.Invalidf("definition.esfResult", "%s takes no ESF results", d.Kind)
 	}
 	return nil
 }
@@ -214,14 +244,14 @@ func compile(d Definition) (compiled, error) {
 		if d.Lasting != nil {
 			lp = *d.Lasting
 		}
-		l, err := outcomes.NewLasting(lp)
-		if err != nil {
-			return c, apperr.Invalidf("definition.lasting", "%s", err.Error())
-		}
-		for _, k := range l.Params().Horizons {
-			if k > snapshot.MonthsAfterExit {
-				return c, apperr.Invalidf("definition.lasting", "horizon %d is beyond the %d months the warehouse keeps", k, snapshot.MonthsAfterExit)
+		for _, k := range lp.Horizons {
+			if k < 0 || k > snapshot.MonthsAfterExit {
+				return c, apperr.Invalidf("definition.horizons", "horizon %d is not 0..%d, the months after exit the warehouse keeps", k, snapshot.MonthsAfterExit)
 			}
+		}
+		l, err := outcomes.NewLasting(lp) // the horizons are checked above: what is left is a status
+		if err != nil {
+			return c, apperr.Invalidf("definition.statuses", "%s", err.Error())
 		}
 		c.lasting, c.version = l, l.Version()
 	case KindReturnedToSA12:
@@ -248,7 +278,7 @@ func compile(d Definition) (compiled, error) {
 		}
 		for _, r := range results {
 			if !slices.Contains(allowed, r) {
-				return c, apperr.Invalidf("definition.results", "%q is not an ESF %s result", r, name)
+				return c, apperr.Invalidf("definition.esfResult", "%q is not an ESF %s result", r, name)
 			}
 		}
 		c.results = sortedUnique(results)

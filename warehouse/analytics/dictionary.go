@@ -16,7 +16,8 @@ type DictionaryEntry struct {
 
 // horizonMeaning is the common part of the status_k / sa_k descriptions.
 const horizonMeaning = " in calendar month exit month + k, by the one status rule " + outcomes.StatusVersion +
-	" (docs/INDICATORS.md): the best-ranked source that knows wins; a month nobody observed, or not yet reached, is unknown, never filled in."
+	" (docs/INDICATORS.md): the best-ranked source that knows wins; a month nobody observed is unknown, never filled in;" +
+	" empty when the month has not begun on the day of the export (not yet due: outcomeFigures leaves the exit out of n at +k)."
 
 // MicrodataDictionary is the data dictionary of Microdata's CSV: one entry per column of
 // MicrodataColumns, in the same order (TestMicrodataDictionaryCoversEveryColumn keeps

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
+	"github.com/arbetsmarknad/outcomes/internal/platform/calendar"
 	"github.com/arbetsmarknad/outcomes/internal/platform/export"
 	"github.com/arbetsmarknad/outcomes/warehouse/chstore"
 	"github.com/arbetsmarknad/outcomes/warehouse/outcomes"
@@ -31,13 +33,17 @@ func statusName(code uint8) string {
 // then one row per enrolment ordered by organisation code, exit date and enrolment key,
 // streamed from ClickHouse row by row. Keys are the warehouse's pseudonymised keys; the
 // warehouse holds nothing else that identifies a person. Coding: status_k is the status
-// in calendar month exit + k ("unknown" when not observed or not yet reached); sa_k and
-// newly_arrived are -1 unknown, 0 no, 1 yes; dates are YYYY-MM-DD; an empty text value
-// means not recorded.
-func Microdata(ctx context.Context, conn chstore.Querier, cohort Cohort, w io.Writer) error {
+// in calendar month exit + k ("unknown" when nobody observed it); sa_k and newly_arrived
+// are -1 unknown, 0 no, 1 yes; status_k and sa_k are empty when month exit + k has not
+// begun on the day of the export (Today; by default the Swedish date), the exits a
+// figure at +k leaves out of n (outcomes.Due): not yet due is not unknown, so that n,
+// known and the missing-data bounds computed from the file are outcomeFigures'. Dates
+// are YYYY-MM-DD; an empty text value means not recorded.
+func Microdata(ctx context.Context, conn chstore.Querier, cohort Cohort, w io.Writer, opts ...Option) error {
 	if err := cohort.validate("cohort"); err != nil {
 		return err
 	}
+	today := settingsOf(opts, calendar.Today(time.Now())).today
 	query, args := microdataSQL(cohort)
 	cctx, cancel := context.WithTimeout(ctx, MicrodataTimeout)
 	defer cancel()
@@ -75,11 +81,15 @@ func Microdata(ctx context.Context, conn chstore.Querier, cohort Cohort, w io.Wr
 		copy(record[0:8], text[0:8])
 		record[8] = strconv.Itoa(int(newlyArrived))
 		copy(record[9:16], text[8:15])
-		for i, code := range status {
-			record[16+i] = statusName(code)
+		exit, err := time.Parse(time.DateOnly, text[13])
+		if err != nil {
+			return fmt.Errorf("microdata exit date %q: %w", text[13], err)
 		}
-		for i, v := range sa {
-			record[20+i] = strconv.Itoa(int(v))
+		for i, k := range microdataHorizons {
+			record[16+i], record[20+i] = "", "" // not yet due
+			if outcomes.Due(outcomes.Enrolment{End: &exit}, k, today) {
+				record[16+i], record[20+i] = statusName(status[i]), strconv.Itoa(int(sa[i]))
+			}
 		}
 		if err := cw.Write(record); err != nil {
 			return fmt.Errorf("microdata write: %w", err)

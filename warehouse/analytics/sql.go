@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,15 +233,11 @@ func (s source) inGroups() string {
 // clock (Today), never ClickHouse's today(), so that a figure depends on nothing but
 // its arguments and the table.
 func (c compiled) population(today time.Time) frag {
-	due := func(k int) frag {
+	if k, ok := c.def.DueHorizon(); ok {
 		return fragf("addMonths(toStartOfMonth(exit_date), ", strconv.Itoa(k), ") <= toDate(",
 			bound(dateText(outcomes.MonthOf(today))), ")")
 	}
 	switch c.def.Kind {
-	case KindStatusAt, KindInWorkOrStudies, KindSelfSufficient:
-		return due(c.def.K)
-	case KindLasting:
-		return due(slices.Max(c.lasting.Params().Horizons))
 	case KindKoladaResultAtExit:
 		return fragf("kolada_work_or_studies != ", strconv.Itoa(int(snapshot.KoladaNotLeft)))
 	case KindWIOAQ2, KindWIOAQ4, KindWIOAQ2PerPerson, KindWIOAQ4PerPerson:

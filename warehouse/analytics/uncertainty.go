@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -80,10 +81,10 @@ func StandardiseBy(dims ...Dimension) Option {
 func validateStrata(dims []Dimension) error {
 	for i, d := range dims {
 		if !slices.Contains(StrataDimensions, d) {
-			return apperr.Invalidf("standardiseBy", "cannot standardise over %q: use %v", string(d), StrataDimensions)
+			return apperr.Invalidf(fmt.Sprintf("standardiseBy[%d]", i), "cannot standardise over %q: use %v", string(d), StrataDimensions)
 		}
 		if slices.Contains(dims[:i], d) {
-			return apperr.Invalidf("standardiseBy", "dimension %s given twice", d)
+			return apperr.Invalidf(fmt.Sprintf("standardiseBy[%d]", i), "dimension %s given twice", d)
 		}
 	}
 	return nil

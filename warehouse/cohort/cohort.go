@@ -48,6 +48,9 @@ type Figure struct {
 	Share           *float64        // InWorkOrStudies / Known
 	Interval        *stats.Interval // Wilson 95 % of Share (warehouse/stats); nil with it
 	Bounds          *stats.Bounds   // missing-data bounds over N; nil when N is 0
+	// AllDue: every exit of the year has its +k month begun (analytics.EveryExitDue), so
+	// N is the year's exits, and a reader who knows the calendar knows it.
+	AllDue bool
 }
 
 // Breakdown holds the figures of one group ("" gender = all).
@@ -70,6 +73,27 @@ type Result struct {
 // (DOMAIN.md: "outcome at +6 / +12 months"): this query's, and the steering report's
 // in-work-or-studies tables (report.outcomeDefs).
 var Horizons = []int{6, 12}
+
+// The gender rows steering groups read (DOMAIN.md: every figure split by women and
+// men): women, men, and every other gender code (other, not stated) as one row, as the
+// steering report shows them. exitCohortOutcome shows the codes apart, so the merged row,
+// a cell of the report, is protected there too (disclosure.ExitCohort).
+const (
+	GenderRowWomen = iota
+	GenderRowMen
+	GenderRowOthers
+)
+
+// GenderRow is the steering row of a gender code ("woman", "man", "other", "not_stated").
+func GenderRow(code string) int {
+	switch code {
+	case "woman":
+		return GenderRowWomen
+	case "man":
+		return GenderRowMen
+	}
+	return GenderRowOthers
+}
 
 // Family is the exit-cohort results of one year that a reader can put side by side and
 // combine. For a regional reader it is each member municipality granted to them and
@@ -156,20 +180,22 @@ func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYe
 		byGender[g] = &Breakdown{Gender: g, Exits: f.N}
 	}
 	for _, k := range Horizons {
-		figs, err := analytics.Figures(ctx, conn, []analytics.Cohort{co}, analytics.InWorkOrStudiesAt(k), by, analytics.Today(asOf))
+		def := analytics.InWorkOrStudiesAt(k)
+		figs, err := analytics.Figures(ctx, conn, []analytics.Cohort{co}, def, by, analytics.Today(asOf))
 		if err != nil {
 			return res, fmt.Errorf("exit cohort at +%d: %w", k, err)
 		}
+		allDue := analytics.EveryExitDue(def, co.ExitTo, asOf)
 		got := map[string]analytics.Figure{}
 		for _, f := range figs {
 			if f.Group == nil {
-				res.Total.Figures = append(res.Total.Figures, figure(k, f))
+				res.Total.Figures = append(res.Total.Figures, figure(k, f, allDue))
 			} else {
 				got[f.Group[0].Value] = f
 			}
 		}
 		for _, g := range genders {
-			byGender[g].Figures = append(byGender[g].Figures, figure(k, got[g])) // a group with no due exit: zeros
+			byGender[g].Figures = append(byGender[g].Figures, figure(k, got[g], allDue)) // a group with no due exit: zeros
 		}
 	}
 	for _, g := range genders {
@@ -178,8 +204,8 @@ func ExitYear(ctx context.Context, conn chstore.Querier, orgIDs []string, exitYe
 	return res, nil
 }
 
-func figure(k int, f analytics.Figure) Figure {
-	out := Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share}
+func figure(k int, f analytics.Figure, allDue bool) Figure {
+	out := Figure{MonthsAfterExit: k, N: f.N, Known: f.Known, Unknown: f.N - f.Known, InWorkOrStudies: f.Count, Share: f.Share, AllDue: allDue}
 	if iv, ok := stats.Wilson(f.Count, f.Known); ok {
 		out.Interval = &iv
 	}

@@ -175,3 +175,11 @@ func Due(e Enrolment, k int, asOf time.Time) bool {
 	m, ok := ExitMonth(e)
 	return ok && !m.AddDate(0, k, 0).After(MonthOf(asOf))
 }
+
+// AllDue reports whether every exit of a period ending before exitTo (exclusive) is Due
+// at +k by asOf: the last day of the period is. Then a figure's n at +k is every exit of
+// the period, and a reader who knows the calendar knows it (disclosure control must too).
+func AllDue(exitTo time.Time, k int, asOf time.Time) bool {
+	last := day(exitTo).AddDate(0, 0, -1)
+	return Due(Enrolment{End: &last}, k, asOf)
+}

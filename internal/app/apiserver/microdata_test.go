@@ -60,7 +60,7 @@ func TestMicrodataRefusesACohortByTheFiguresRule(t *testing.T) {
 	q, _ := url.ParseQuery("exitFrom=2018-01-01&exitTo=2019-01-01")
 	_, err := CohortFromQuery(auth.Principal{Subject: "admin", Role: auth.Admin}, q)
 	micro := apperr.All(err)
-	if len(figures) != 1 || figures[0].Field != "cohorts[0].orgIds" || len(micro) != 1 || micro[0].Field != "organisationId" ||
+	if len(figures) != 1 || figures[0].Field != "cohorts[0].organisationIds" || len(micro) != 1 || micro[0].Field != "organisationId" ||
 		micro[0].Message != figures[0].Message {
 		t.Errorf("figures refuse with %v, microdata with %v: want one error, the same message", figures, micro)
 	}

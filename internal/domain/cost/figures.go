@@ -51,10 +51,13 @@ type Figure struct {
 	// Lasting is the number of exits in lasting attachment, LastingDue those whose +12
 	// month has begun and LastingKnown those of them with a known outcome.
 	Lasting, LastingDue, LastingKnown int
-	LastingVersion                    string
-	PerParticipant                    *float64
-	PerCompleted                      *float64
-	PerLasting                        *float64
+	// LastingAllDue: every exit of the period is due (analytics.EveryExitDue), so
+	// LastingDue is Exits, and a reader who knows the calendar knows it.
+	LastingAllDue  bool
+	LastingVersion string
+	PerParticipant *float64
+	PerCompleted   *float64
+	PerLasting     *float64
 	// Budget is the project's budget (projects only; nil without one).
 	Budget *float64
 	// Withheld says which values an aggregate-only reader may not see; Suppressed that
@@ -185,8 +188,9 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 	if today.IsZero() {
 		today = calendar.Today(time.Now()) // the Swedish date, as every figure's
 	}
+	def := analytics.LastingAttachment(nil)
 	lf, err := lasting(ctx, []analytics.Cohort{{Label: "costs", OrgIDs: q.OrgIDs, ExitFrom: q.ExitFrom, ExitTo: q.ExitTo}},
-		analytics.LastingAttachment(nil), []analytics.Dimension{dim}, analytics.Today(today))
+		def, []analytics.Dimension{dim}, analytics.Today(today))
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +210,7 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 			l = byGroup[f.Group]
 		}
 		f.Lasting, f.LastingDue, f.LastingKnown, f.LastingVersion = l.Count, l.N, l.Known, l.Version
+		f.LastingAllDue = analytics.EveryExitDue(def, q.ExitTo, today)
 		if f.LastingVersion == "" {
 			f.LastingVersion, _ = analytics.LastingAttachment(nil).Version()
 		}
@@ -220,7 +225,8 @@ func (s *Store) compute(ctx context.Context, q Query, lasting LastingFunc, hide 
 
 // protect hides, by the one small-count rule (internal/domain/disclosure), every count
 // of 1–4 and every count the others give away: the total row is the sum of the groups
-// (exits, completed, lasting, lasting due and the unprinted differences between them);
+// (exits, completed, lasting, lasting due and the unprinted differences between them;
+// once every exit of the period is due, the reader knows lasting due is the exits);
 // participants are not summed (one person can end two measures). A group of 1–4
 // participants also has its amounts withheld (they would be those people's wages), and
 // its exits with them as a withheld cell, so that the same relations hide a complement:
@@ -237,10 +243,14 @@ func protect(figs []Figure) {
 		if disclosure.Small(f.Participants) {
 			exitsKind = disclosure.Withheld
 		}
+		notDueKind := disclosure.Implicit
+		if f.LastingAllDue {
+			notDueKind = disclosure.Fixed // 0, and the reader knows it
+		}
 		c := cells{participants: s.Add(f.Participants, disclosure.Count), completed: s.Add(f.Completed, disclosure.Count),
 			exits: s.Add(f.Exits, exitsKind), lasting: s.Add(f.Lasting, disclosure.Count), due: s.Add(f.LastingDue, disclosure.Count),
 			dropped: s.Add(f.Exits-f.Completed, disclosure.Implicit), notLasting: s.Add(f.LastingDue-f.Lasting, disclosure.Implicit),
-			notDue: s.Add(f.Exits-f.LastingDue, disclosure.Implicit)}
+			notDue: s.Add(f.Exits-f.LastingDue, notDueKind)}
 		s.Sum(c.exits, c.completed, c.dropped)
 		s.Sum(c.due, c.lasting, c.notLasting)
 		s.Sum(c.exits, c.due, c.notDue)

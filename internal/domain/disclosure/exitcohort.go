@@ -40,8 +40,12 @@ type FigureDisplay struct {
 // family is a cell, with the relations a reader knows (exits = n + exits not yet due at
 // +k, n = known + unknown, known = in work or studies + not, the total = the sum of the
 // genders, and for a regional family the sum = the sum of the members, group by group),
-// so that no count of 1–4 is shown or can be worked out, within one answer or across
-// the answers of the family. Without suppress every count is shown.
+// the other genders merged (cohort.GenderRow: a row of the steering report, a count not
+// printed here), and what the calendar tells: once every exit of the year is due at +k
+// (Figure.AllDue), none is not yet due, so n at +k is the exits (a 2018 cohort's n at +6
+// and at +12 in 2020 are both its exits, and a gender's exits hidden in one place are
+// shown in another), so that no count of 1–4 is shown or can be worked out, within one
+// answer or across the answers of the family. Without suppress every count is shown.
 func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	var s System
 	type figCells struct{ n, known, unknown, in, not, notDue Cell }
@@ -49,11 +53,17 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 		exits Cell
 		figs  []figCells
 	}
-	add := func(b cohort.Breakdown) groupCells {
-		g := groupCells{exits: s.Add(b.Exits, Count)}
+	// add adds a group's cells; kind is Count for a shown group, Implicit for one the
+	// answer does not print.
+	add := func(b cohort.Breakdown, kind Kind) groupCells {
+		g := groupCells{exits: s.Add(b.Exits, kind)}
 		for _, f := range b.Figures {
-			c := figCells{n: s.Add(f.N, Count), known: s.Add(f.Known, Count), unknown: s.Add(f.Unknown, Count),
-				in: s.Add(f.InWorkOrStudies, Count), not: s.Add(f.Known-f.InWorkOrStudies, Implicit), notDue: s.Add(b.Exits-f.N, Implicit)}
+			notDue := Implicit
+			if f.AllDue {
+				notDue = Fixed // 0, and the reader knows it
+			}
+			c := figCells{n: s.Add(f.N, kind), known: s.Add(f.Known, kind), unknown: s.Add(f.Unknown, kind),
+				in: s.Add(f.InWorkOrStudies, kind), not: s.Add(f.Known-f.InWorkOrStudies, Implicit), notDue: s.Add(b.Exits-f.N, notDue)}
 			s.Sum(c.n, c.known, c.unknown)
 			s.Sum(c.known, c.in, c.not)
 			s.Sum(g.exits, c.n, c.notDue)
@@ -90,13 +100,27 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	}
 	cells := make([]resultCells, len(fam.Results))
 	for i, r := range fam.Results {
-		rc := resultCells{total: add(r.Total), byGender: map[string]groupCells{}}
-		var parts []groupCells
+		rc := resultCells{total: add(r.Total, Count), byGender: map[string]groupCells{}}
+		var parts, others []groupCells
+		var merged []cohort.Breakdown
 		for _, b := range r.ByGender {
-			rc.byGender[b.Gender] = add(b)
-			parts = append(parts, rc.byGender[b.Gender])
+			rc.byGender[b.Gender] = add(b, Count)
+			if cohort.GenderRow(b.Gender) == cohort.GenderRowOthers {
+				others, merged = append(others, rc.byGender[b.Gender]), append(merged, b)
+			} else {
+				parts = append(parts, rc.byGender[b.Gender])
+			}
 		}
-		sum(rc.total, parts)
+		if len(others) > 1 {
+			// The steering report's row of the other genders merged: a count of its own
+			// there, so not one to be worked out here as the total less women and men.
+			// It stands in the total's relation (total = women + men + merged), where the
+			// shown cells that would give it away are.
+			m := add(mergedBreakdown(merged), Implicit)
+			sum(m, others)
+			others = []groupCells{m}
+		}
+		sum(rc.total, append(parts, others...))
 		cells[i] = rc
 	}
 	if fam.Summed && len(cells) > 1 {
@@ -157,6 +181,20 @@ func ExitCohort(fam cohort.Family, suppress bool) ShownCohort {
 	out := ShownCohort{Total: show(r.Total, rc.total)}
 	for _, b := range r.ByGender {
 		out.ByGender = append(out.ByGender, show(b, rc.byGender[b.Gender]))
+	}
+	return out
+}
+
+// mergedBreakdown is the sum of groups: their exits and, horizon by horizon, their counts.
+func mergedBreakdown(bs []cohort.Breakdown) cohort.Breakdown {
+	out := cohort.Breakdown{Figures: make([]cohort.Figure, len(bs[0].Figures))}
+	for _, b := range bs {
+		out.Exits += b.Exits
+		for j, f := range b.Figures {
+			m := &out.Figures[j]
+			m.MonthsAfterExit, m.AllDue = f.MonthsAfterExit, f.AllDue
+			m.N, m.Known, m.Unknown, m.InWorkOrStudies = m.N+f.N, m.Known+f.Known, m.Unknown+f.Unknown, m.InWorkOrStudies+f.InWorkOrStudies
+		}
 	}
 	return out
 }

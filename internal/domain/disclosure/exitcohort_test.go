@@ -1,6 +1,7 @@
 package disclosure_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/arbetsmarknad/outcomes/internal/domain/disclosure"
@@ -93,5 +94,103 @@ func TestExitCohortGendersAndMembersCannotBeSubtracted(t *testing.T) {
 	}
 	if exits[1] != nil || (exits[0] != nil && exits[2] != nil) {
 		t.Errorf("the sum %v, Tranemo's 3 %v, Mark's %v: Tranemo's is the sum minus Mark's", exits[0], exits[1], exits[2])
+	}
+}
+
+// dueFigure is a figure at +k of a year whose every exit is due at +k.
+func dueFigure(k, n, known, in int) cohort.Figure {
+	f := figure(k, n, known, in)
+	f.AllDue = true
+	return f
+}
+
+// dueGroup is a gender's figures at +6 and +12.
+func dueGroup(g string, exits int, f6, f12 cohort.Figure) cohort.Breakdown {
+	return cohort.Breakdown{Gender: g, Exits: exits, Figures: []cohort.Figure{f6, f12}}
+}
+
+// exitsOf is what a reader can count of a group's exits when every exit is due: shown,
+// or any n shown, or an n's known and unknown both shown.
+func exitsOf(b disclosure.ShownBreakdown) *int {
+	if b.Exits != nil {
+		return b.Exits
+	}
+	for _, f := range b.Figures {
+		if f.N != nil {
+			return f.N
+		}
+		if f.Known != nil && f.Unknown != nil {
+			v := *f.Known + *f.Unknown
+			return &v
+		}
+	}
+	return nil
+}
+
+// TestExitCohortNIsTheExitsOnceEveryExitIsDue: the demo's 2018 cohort asked for after
+// 2019 (29 women, 29 men, 1 other; every exit due at +6 and +12). A reader who knows the
+// calendar knows that n at +6 and at +12 are then each group's exits, so a gender whose
+// exits are hidden is counted wherever one of its n is shown; with the total shown too,
+// the one other person's exit is the total less the women's and the men's.
+func TestExitCohortNIsTheExitsOnceEveryExitIsDue(t *testing.T) {
+	t.Parallel()
+	res := cohort.Result{
+		Total: dueGroup("", 59, dueFigure(6, 59, 27, 9), dueFigure(12, 59, 25, 14)),
+		ByGender: []cohort.Breakdown{
+			dueGroup("man", 29, dueFigure(6, 29, 9, 2), dueFigure(12, 29, 13, 7)),
+			dueGroup("other", 1, dueFigure(6, 1, 0, 0), dueFigure(12, 1, 0, 0)),
+			dueGroup("woman", 29, dueFigure(6, 29, 18, 7), dueFigure(12, 29, 12, 7)),
+		}}
+	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
+	total, sum, unknown := exitsOf(got.Total), 0, []string{}
+	for _, b := range got.ByGender {
+		if e := exitsOf(b); e != nil {
+			sum += *e
+		} else {
+			unknown = append(unknown, b.Gender)
+		}
+	}
+	if total != nil && len(unknown) == 1 {
+		t.Errorf("the %s exits are %d − %d = %d: every exit is due, so n is the exits (total %+v)",
+			unknown[0], *total, sum, *total-sum, got.Total.Figures[0].Display)
+	}
+	if len(unknown) == 0 {
+		t.Errorf("every gender's exits can be counted, the other's 1 among them")
+	}
+}
+
+// TestExitCohortProtectsTheOtherGendersMerged: the demo's 2019 cohort (538 exits: 312
+// men, 222 women, 2 other, 2 not stated). The steering report shows the other genders as
+// one row, "< 5"; exitCohortOutcome shows them apart, and with the total, the men and the
+// women shown, the row is 538 − 312 − 222 = 4 to the same reader.
+func TestExitCohortProtectsTheOtherGendersMerged(t *testing.T) {
+	t.Parallel()
+	res := cohort.Result{
+		Total: dueGroup("", 538, dueFigure(6, 538, 410, 208), dueFigure(12, 538, 422, 202)),
+		ByGender: []cohort.Breakdown{
+			dueGroup("man", 312, dueFigure(6, 312, 244, 132), dueFigure(12, 312, 249, 125)),
+			dueGroup("not_stated", 2, dueFigure(6, 2, 2, 1), dueFigure(12, 2, 2, 1)),
+			dueGroup("other", 2, dueFigure(6, 2, 1, 1), dueFigure(12, 2, 0, 0)),
+			dueGroup("woman", 222, dueFigure(6, 222, 163, 74), dueFigure(12, 222, 171, 76)),
+		}}
+	got := disclosure.ExitCohort(cohort.Family{Results: []cohort.Result{res}}, true)
+	// Each count of the merged row: the total's less the women's and the men's, when all
+	// three are shown.
+	byGender := map[string]disclosure.ShownBreakdown{}
+	for _, b := range got.ByGender {
+		byGender[b.Gender] = b
+	}
+	merged := func(what string, of func(disclosure.ShownBreakdown) *int) {
+		tot, m, w := of(got.Total), of(byGender["man"]), of(byGender["woman"])
+		if tot != nil && m != nil && w != nil {
+			t.Errorf("%s of the other genders merged: %d − %d − %d = %d", what, *tot, *m, *w, *tot-*m-*w)
+		}
+	}
+	merged("exits", exitsOf)
+	for j, k := range []int{6, 12} {
+		merged(fmt.Sprintf("n at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].N })
+		merged(fmt.Sprintf("known at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].Known })
+		merged(fmt.Sprintf("unknown at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].Unknown })
+		merged(fmt.Sprintf("in work or studies at +%d", k), func(b disclosure.ShownBreakdown) *int { return b.Figures[j].InWorkOrStudies })
 	}
 }

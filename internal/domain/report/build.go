@@ -709,9 +709,8 @@ func (s *Service) outcomeFigures(ctx context.Context, sc Scope, month, monthEnd 
 	if s.warehouse == nil {
 		return nil, apperr.New(apperr.Unavailable, "", "the outcome warehouse is not reachable; try again shortly")
 	}
-	year := month.Year() - 1
-	cohort := analytics.Cohort{Label: fmt.Sprint(year), OrgIDs: sc.OrgIDs,
-		ExitFrom: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), ExitTo: time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC)}
+	year, from, to := outcomeYear(month)
+	cohort := analytics.Cohort{Label: fmt.Sprint(year), OrgIDs: sc.OrgIDs, ExitFrom: from, ExitTo: to}
 	// Three independent warehouse queries (one per definition, by gender × measure),
 	// asked at once; the tables by gender and by measure are their margins (these
 	// definitions count every enrolment in every group, so groups add up).
@@ -729,6 +728,13 @@ func (s *Service) outcomeFigures(ctx context.Context, sc Scope, month, monthEnd 
 		return nil, err
 	}
 	return results, nil
+}
+
+// outcomeYear is the exit year whose outcomes the report of month shows (the year
+// before), and its exit period [from, to).
+func outcomeYear(month time.Time) (year int, from, to time.Time) {
+	year = month.Year() - 1
+	return year, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC)
 }
 
 // margin sums figures of one cohort broken down by several dimensions over all but the
@@ -768,7 +774,7 @@ func outcomeSection(b *builder, month time.Time, outs *future[[][2][]analytics.F
 	if err != nil {
 		return nil, err
 	}
-	year := month.Year() - 1
+	year, _, _ := outcomeYear(month)
 	sec := &Section{Key: "outcomes", Title: fmt.Sprintf("Utfall för insatser som avslutades %d", year), Sheet: fmt.Sprintf("Utfall %d", year),
 		Intro: fmt.Sprintf("Status 6 och 12 månader efter avslut för insatser som avslutades under %d, för de avslut vars månad + 6 (+ 12) har börjat vid månadens slut, "+
 			"så som statusen är känd när rapporten tas fram (en fryst utgåva visar det som var känt när den frystes). "+

@@ -12,14 +12,15 @@ import (
 	"github.com/arbetsmarknad/outcomes/internal/platform/auth"
 	"github.com/arbetsmarknad/outcomes/internal/platform/changes"
 	"github.com/arbetsmarknad/outcomes/internal/platform/db"
+	"github.com/arbetsmarknad/outcomes/warehouse/cohort"
 )
 
 // genders are the three gender columns of every table: women, men, and other or not
 // stated (kept as a column of its own so that the total is the sum of what is shown).
 const (
-	gWomen = iota
-	gMen
-	gOther
+	gWomen = cohort.GenderRowWomen
+	gMen   = cohort.GenderRowMen
+	gOther = cohort.GenderRowOthers
 )
 
 // byGender is a count split into the three gender columns.
@@ -27,15 +28,8 @@ type byGender [3]int
 
 func (g byGender) total() int { return g[0] + g[1] + g[2] }
 
-func genderIndex(code string) int {
-	switch code {
-	case "woman":
-		return gWomen
-	case "man":
-		return gMen
-	}
-	return gOther
-}
+// genderIndex is the column of a gender code: the steering groups' rows (cohort.GenderRow).
+func genderIndex(code string) int { return cohort.GenderRow(code) }
 
 // FlowsVersion names the flow rules below (steering-flows/1): a decision counts on the
 // enrolment's decision date, a start on its start date, an exit on its actual end date,

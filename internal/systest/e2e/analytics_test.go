@@ -152,8 +152,8 @@ func TestEvaluatorComparesCohortsAndExportsMicrodata(t *testing.T) {
 	}
 	errs := evaluator.MustFail(t, `query($a: CohortInput!, $b: CohortInput!) { outcomeFigures(cohorts: [$a, $b],
 		definition: {kind: IN_WORK_OR_STUDIES, monthsAfterExit: 6}, standardiseBy: [EXIT_YEAR]) { n } }`, vars)
-	if errs[0].Code() != "INVALID" || errs[0].Field() != "standardiseBy" {
-		t.Errorf("standardising over the exit year: %v, want INVALID on standardiseBy", errs)
+	if errs[0].Code() != "INVALID" || errs[0].Field() != "standardiseBy[0]" {
+		t.Errorf("standardising over the exit year: %v, want INVALID on standardiseBy[0]", errs)
 	}
 
 	// A definition at +k needs its month, and a parameter the kind does not use is refused.
